@@ -1,0 +1,40 @@
+# Fakturnik developer commands. Every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED ?= $(abspath ../shared)
+export FAKTURNIK_SCHEMA_DIR ?= $(SHARED)/ksef/faktury/schemy
+export FAKTURNIK_SHARED_DIR ?= $(SHARED)
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test test-fast lint bench venv postgres clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+## The main job: the app on SQLite with the embedded simulator.
+demo: $(VENV)/.installed
+	$(VENV)/bin/fakturnik demo
+
+## The whole suite (PostgreSQL is installed and started on demand by scripts/postgres.sh).
+test: $(VENV)/.installed
+	. scripts/postgres.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not postgres" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.installed
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

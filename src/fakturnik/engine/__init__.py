@@ -1,0 +1,1 @@
+"""Fakturnik engine layer."""

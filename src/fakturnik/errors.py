@@ -1,0 +1,147 @@
+"""The one exception hierarchy of Fakturnik.
+
+Every error a library user can catch derives from :class:`FakturnikError`. Messages never contain
+secrets (tokens, keys, passwords): code that formats an error from user data must redact first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class FakturnikError(Exception):
+    """Base class of every error raised by Fakturnik."""
+
+
+# --- FA(3) invoices -------------------------------------------------------------------------------
+
+
+class InvoiceError(FakturnikError):
+    """A problem with an FA(3) invoice document or model."""
+
+
+class XmlSecurityError(InvoiceError):
+    """Hostile or malformed XML: DTD, entities, oversize, BOM, wrong encoding."""
+
+
+class InvoiceParseError(InvoiceError):
+    """XML that is not a readable FA(3) document (wrong namespace, form code, structure)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation: where (XML path), what (Polish message), how bad."""
+
+    path: str
+    message: str
+    code: str = ""
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InvoiceValidationError(InvoiceError):
+    """The invoice breaks the XSD or a business rule; carries every problem found at once."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        head = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (+{len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{len(self.problems)} problem(s): {head}{more}")
+
+
+class SchemaStoreError(FakturnikError):
+    """The official XSDs could not be located, downloaded or verified."""
+
+
+# --- KSeF API --------------------------------------------------------------------------------------
+
+
+class KsefError(FakturnikError):
+    """Any failure talking to KSeF."""
+
+
+@dataclass(frozen=True)
+class KsefExceptionDetail:
+    code: int | None
+    description: str
+    details: list[str] = field(default_factory=list)
+
+
+class KsefApiError(KsefError):
+    """KSeF answered with an error status; carries its exception codes and descriptions."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        details: Sequence[KsefExceptionDetail] = (),
+        *,
+        reason_code: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.details = list(details)
+        self.reason_code = reason_code
+        super().__init__(f"HTTP {status_code}: {message}")
+
+    @property
+    def codes(self) -> list[int]:
+        return [d.code for d in self.details if d.code is not None]
+
+
+class KsefRateLimitError(KsefApiError):
+    """HTTP 429; ``retry_after`` is seconds to wait."""
+
+    def __init__(self, message: str, retry_after: float, details: Sequence[KsefExceptionDetail] = ()) -> None:
+        super().__init__(429, message, details)
+        self.retry_after = retry_after
+
+
+class KsefAuthError(KsefError):
+    """Authentication did not succeed (status 4xx of the auth operation, bad credentials)."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class KsefTransportError(KsefError):
+    """The request did not get an answer (connection refused, timeout, broken response).
+
+    ``outcome_unknown`` is True when a non-idempotent request may have reached KSeF and been acted
+    on: the caller must reconcile before repeating it.
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+
+
+class KsefProcessingError(KsefError):
+    """An asynchronous KSeF operation ended with a failure status (session, invoice, export)."""
+
+    def __init__(self, message: str, status_code: int, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.details = list(details)
+
+
+class KsefTimeoutError(KsefError):
+    """Waiting for an asynchronous KSeF operation took longer than allowed."""
+
+
+# --- Local state -----------------------------------------------------------------------------------
+
+
+class StoreError(FakturnikError):
+    """Database problem: missing record, conflicting state, migration failure."""
+
+
+class VaultError(FakturnikError):
+    """A secret could not be stored or decrypted (missing master key, tampered data)."""
+
+
+class EngineError(FakturnikError):
+    """The sending engine cannot proceed (misconfigured company, no credentials)."""

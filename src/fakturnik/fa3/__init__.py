@@ -1,0 +1,1 @@
+"""The FA(3) e-invoice: model, amounts, writer, parser, validation."""

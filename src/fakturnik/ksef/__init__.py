@@ -1,0 +1,1 @@
+"""KSeF 2.0 API client."""

@@ -1,0 +1,1 @@
+"""KSeF 2.0 simulator: the Ministry's test environment on localhost."""

@@ -1,0 +1,177 @@
+"""KSeF error responses: the legacy JSON body, problem-details, 401/403/429 forms (digest §2)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+PROBLEM_JSON = "application/problem+json"
+
+# Descriptions KSeF uses for the codes the simulator raises (digest §7).
+DESCRIPTIONS: dict[int, str] = {
+    9101: "Nieprawidłowy dokument.",
+    9102: "Brak podpisu.",
+    9103: "Przekroczona liczba dozwolonych podpisów.",
+    9105: "Nieprawidłowy podpis.",
+    21001: "Nieczytelna treść.",
+    21111: "Nieprawidłowe wyzwanie autoryzacyjne.",
+    21115: "Nieprawidłowy certyfikat.",
+    21117: "Nieprawidłowy identyfikator podmiotu dla wskazanego typu kontekstu.",
+    21155: "Przekroczono dozwoloną liczbę faktur w sesji.",
+    21157: "Nieprawidłowy rozmiar części pakietu.",
+    21161: "Przekroczono dozwoloną liczbę części pakietu.",
+    21164: "Faktura o podanym identyfikatorze nie istnieje.",
+    21165: "Faktura o podanym numerze KSeF nie jest jeszcze dostępna.",
+    21166: "Korekta techniczna niedostępna.",
+    21167: "Status faktury nie pozwala na korektę techniczną.",
+    21173: "Brak sesji o wskazanym numerze referencyjnym.",
+    21175: "Wynik zapytania o podanym identyfikatorze nie istnieje.",
+    21178: "Nie znaleziono UPO dla podanych kryteriów.",
+    21180: "Status sesji nie pozwala na wykonanie operacji.",
+    21181: "Nieprawidłowe żądanie eksportu faktur.",
+    21182: "Osiągnięto limit trwających eksportów.",
+    21183: "Zakres filtrowania wykracza poza dostępny zakres danych.",
+    21205: "Pakiet nie może być pusty.",
+    21208: "Czas oczekiwania na requesty upload lub finish został przekroczony.",
+    21217: "Nieprawidłowe kodowanie znaków.",
+    21301: "Brak autoryzacji.",
+    21304: "Brak uwierzytelnienia.",
+    21308: "Próba wykorzystania metod autoryzacyjnych osoby zmarłej.",
+    21401: "Dokument nie jest zgodny ze schematem (xsd).",
+    21402: "Nieprawidłowy rozmiar pliku.",
+    21403: "Nieprawidłowy skrót pliku.",
+    21405: "Błąd walidacji danych wejściowych.",
+    21406: "Konflikt podpisu i typu uwierzytelnienia.",
+    21418: "Przekazany token kontynuacji ma nieprawidłowy format.",
+    21470: "Nieprawidłowy identyfikator klucza publicznego.",
+    26001: "Nie można nadać tokenowi uprawnień, których nie posiada osoba nadająca.",
+    26002: "Nie można wygenerować tokena dla obecnego typu kontekstu.",
+    30001: "Podmiot lub uprawnienie już istnieje.",
+}
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ApiError(Exception):
+    """Raise from any handler to answer with a KSeF 400-style (or other status) error."""
+
+    def __init__(
+        self,
+        code: int,
+        details: list[str] | str | None = None,
+        *,
+        status: int = 400,
+        description: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status = status
+        self.description = description or DESCRIPTIONS.get(code, "Błąd.")
+        self.details = [details] if isinstance(details, str) else list(details or [])
+        super().__init__(f"{code} {self.description} {self.details}")
+
+
+class UnauthorizedError(Exception):
+    """401: bearer missing, invalid, expired or of the wrong kind."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+class ForbiddenError(Exception):
+    """403 with a ``reasonCode`` and optional ``security`` block."""
+
+    def __init__(self, reason_code: str, detail: str, security: dict[str, Any] | None = None) -> None:
+        self.reason_code = reason_code
+        self.detail = detail
+        self.security = security
+        super().__init__(detail)
+
+
+class RateLimitedError(Exception):
+    """429 with Retry-After seconds."""
+
+    def __init__(self, retry_after: int, detail: str) -> None:
+        self.retry_after = retry_after
+        self.detail = detail
+        super().__init__(detail)
+
+
+def _wants_problem(request: Request) -> bool:
+    return request.headers.get("x-error-format", "").lower() == "problem-details"
+
+
+def api_error_response(request: Request, exc: ApiError) -> Response:
+    if _wants_problem(request):
+        body: dict[str, Any] = {
+            "title": "Bad Request" if exc.status == 400 else "Error",
+            "status": exc.status,
+            "instance": request.url.path,
+            "detail": exc.description,
+            "errors": [{"code": exc.code, "description": exc.description, "details": exc.details}],
+            "timestamp": _now_iso(),
+            "traceId": uuid.uuid4().hex,
+        }
+        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON)
+    body = {
+        "exception": {
+            "exceptionDetailList": [
+                {"exceptionCode": exc.code, "exceptionDescription": exc.description, "details": exc.details}
+            ],
+            "referenceNumber": None,
+            "serviceCode": uuid.uuid4().hex,
+            "serviceCtx": "srvSIM",
+            "serviceName": "fakturnik-simulator",
+            "timestamp": _now_iso(),
+        }
+    }
+    return JSONResponse(body, status_code=exc.status)
+
+
+def unauthorized_response(request: Request, exc: UnauthorizedError) -> Response:
+    body = {
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": exc.detail,
+        "instance": request.url.path,
+        "timestamp": _now_iso(),
+        "traceId": uuid.uuid4().hex,
+    }
+    return JSONResponse(body, status_code=401, media_type=PROBLEM_JSON)
+
+
+def forbidden_response(request: Request, exc: ForbiddenError) -> Response:
+    body: dict[str, Any] = {
+        "title": "Forbidden",
+        "status": 403,
+        "detail": exc.detail,
+        "instance": request.url.path,
+        "reasonCode": exc.reason_code,
+        "timestamp": _now_iso(),
+        "traceId": uuid.uuid4().hex,
+    }
+    if exc.security is not None:
+        body["security"] = exc.security
+    return JSONResponse(body, status_code=403, media_type=PROBLEM_JSON)
+
+
+def rate_limited_response(request: Request, exc: RateLimitedError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)}
+    if _wants_problem(request):
+        body: dict[str, Any] = {
+            "title": "Too Many Requests",
+            "status": 429,
+            "detail": exc.detail,
+            "instance": request.url.path,
+            "timestamp": _now_iso(),
+            "traceId": uuid.uuid4().hex,
+        }
+        return JSONResponse(body, status_code=429, media_type=PROBLEM_JSON, headers=headers)
+    body = {"status": {"code": 429, "description": "Too Many Requests", "details": [exc.detail]}}
+    return JSONResponse(body, status_code=429, headers=headers)

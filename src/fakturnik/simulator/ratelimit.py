@@ -1,0 +1,108 @@
+"""Sliding-window rate limits per (group, context, client IP) with the published table (digest §8)."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fakturnik.simulator.errors import RateLimitedError
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_second: int
+    per_minute: int
+    per_hour: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"perSecond": self.per_second, "perMinute": self.per_minute, "perHour": self.per_hour}
+
+
+PRODUCTION_LIMITS: dict[str, Limit] = {
+    "onlineSession": Limit(10, 30, 120),
+    "batchSession": Limit(10, 20, 60),
+    "invoiceSend": Limit(10, 30, 180),
+    "invoiceStatus": Limit(30, 120, 1200),
+    "sessionList": Limit(5, 10, 60),
+    "sessionInvoiceList": Limit(10, 20, 200),
+    "sessionMisc": Limit(10, 120, 1200),
+    "invoiceMetadata": Limit(8, 16, 20),
+    "invoiceExport": Limit(8, 16, 20),
+    "invoiceExportStatus": Limit(10, 60, 600),
+    "invoiceDownload": Limit(8, 16, 64),
+    "other": Limit(10, 30, 120),
+}
+PUBLIC_PER_SECOND = 60
+_WINDOWS = (1.0, 60.0, 3600.0)
+
+
+class RateLimiter:
+    """Counts accepted requests in three sliding windows; refuses with a Retry-After that grows."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._hits: dict[tuple[str, str, str], deque[float]] = {}
+        self._violations: dict[tuple[str, str, str], int] = {}
+        self.limits: dict[str, Limit] = dict(PRODUCTION_LIMITS)
+        self.enabled = True
+
+    def reset_to_production(self) -> None:
+        self.limits = dict(PRODUCTION_LIMITS)
+
+    def check(self, group: str, context: str, client_ip: str, counter: str | None = None) -> None:
+        """Record one request or raise :class:`RateLimitedError`.
+
+        ``counter`` separates endpoints of the ``other`` group, each of which has its own counter.
+        """
+        if not self.enabled:
+            return
+        limit = self.limits.get(group, self.limits["other"])
+        key = (counter or group, context, client_ip)
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - _WINDOWS[-1]:
+                hits.popleft()
+            wait = 0.0
+            for window, allowed in zip(_WINDOWS, (limit.per_second, limit.per_minute, limit.per_hour), strict=True):
+                in_window = [t for t in _recent(hits, now - window)]
+                if len(in_window) >= allowed:
+                    # the oldest hit that must leave the window before one more fits
+                    oldest = in_window[len(in_window) - allowed]
+                    wait = max(wait, oldest + window - now)
+            if wait > 0:
+                n = self._violations.get(key, 0) + 1
+                self._violations[key] = n
+                retry = max(1, math.ceil(wait))
+                raise RateLimitedError(retry, f"Przekroczono limit żądań dla grupy {group}; spróbuj za {retry} s.")
+            self._violations.pop(key, None)
+            hits.append(now)
+
+    def check_public(self, client_ip: str, path: str) -> None:
+        if not self.enabled:
+            return
+        now = self._clock()
+        key = ("public", "", client_ip)
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - 1.0:
+                hits.popleft()
+            if len(hits) >= PUBLIC_PER_SECOND:
+                raise RateLimitedError(1, f"Przekroczono limit żądań publicznych ({path}).")
+            hits.append(now)
+
+
+def _recent(hits: deque[float], since: float) -> list[float]:
+    # hits are sorted; walk from the right while inside the window
+    out: list[float] = []
+    for t in reversed(hits):
+        if t <= since:
+            break
+        out.append(t)
+    out.reverse()
+    return out

@@ -1,0 +1,7 @@
+"""KSeF 2.0 API: limits endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

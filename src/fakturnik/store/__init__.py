@@ -1,0 +1,1 @@
+"""Fakturnik store layer."""

@@ -1,0 +1,1 @@
+"""Fakturnik vault layer."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to ../shared, a running simulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakturnik.simulator.config import SimulatorConfig
+from fakturnik.simulator.server import SimulatorServer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", REPO.parent / "shared"))
+SCHEMA_DIR = Path(os.environ.get("FAKTURNIK_SCHEMA_DIR", SHARED / "ksef" / "faktury" / "schemy"))
+os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(SCHEMA_DIR))
+SAMPLES_DIR = SHARED / "fa3-samples"
+OPENAPI_PATH = SHARED / "ksef" / "open-api.json"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES_DIR
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    """A fresh in-memory simulator (test profile, no rate limits) on a real loopback port."""
+    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as server:
+        yield server
+
+
+@pytest.fixture
+def simulator_factory() -> Iterator[object]:
+    """Start simulators with custom configs; all are stopped at the end of the test."""
+    servers: list[SimulatorServer] = []
+
+    def start(config: SimulatorConfig) -> SimulatorServer:
+        server = SimulatorServer(config).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
