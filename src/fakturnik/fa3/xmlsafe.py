@@ -1,0 +1,68 @@
+"""Hardened XML parsing: every XML Fakturnik reads is treated as hostile.
+
+No DTD, no entity expansion, no network, no huge trees, a size limit, and the byte-level rules KSeF
+applies (UTF-8 only, no BOM). Used for invoices, UPOs, auth requests and anything else from outside.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from fakturnik.errors import XmlSecurityError
+
+MAX_INVOICE_BYTES = 1_000_000  # KSeF: 1 MB for an invoice
+MAX_INVOICE_WITH_ATTACHMENT_BYTES = 3_000_000  # 3 MB when it has a Zalacznik
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_DECL_RE = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        dtd_validation=False,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=False,
+        remove_pis=False,
+        collect_ids=False,
+    )
+
+
+def check_bytes(data: bytes, max_bytes: int) -> None:
+    """Byte-level checks before any parsing: size, BOM, declared encoding, DTD."""
+    if len(data) > max_bytes:
+        raise XmlSecurityError(
+            f"Dokument ma {len(data)} bajtów, więcej niż dozwolone {max_bytes} bajtów."
+        )
+    if data.startswith(_BOMS):
+        raise XmlSecurityError("Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.")
+    m = _DECL_RE.match(data)
+    if m and m.group(1).upper().replace("_", "-") not in (b"UTF-8", b"UTF8"):
+        raise XmlSecurityError(
+            f"Deklarowane kodowanie {m.group(1).decode('ascii', 'replace')} jest niedozwolone; wymagane UTF-8."
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise XmlSecurityError(f"Dokument nie jest poprawnym UTF-8 (bajt {exc.start}).") from exc
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise XmlSecurityError("Dokument zawiera deklarację DTD lub encji; to niedozwolone.")
+
+
+def parse_xml(data: bytes, *, max_bytes: int = MAX_INVOICE_WITH_ATTACHMENT_BYTES) -> etree._Element:
+    """Parse untrusted XML bytes into an element tree root, or raise :class:`XmlSecurityError`."""
+    if not isinstance(data, bytes | bytearray):
+        raise XmlSecurityError("Dokument XML trzeba przekazać jako bajty (UTF-8).")
+    data = bytes(data)
+    check_bytes(data, max_bytes)
+    try:
+        root = etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise XmlSecurityError(f"Niepoprawny XML: {exc.msg} (wiersz {exc.lineno}).") from exc
+    if root.getroottree().docinfo.doctype:
+        raise XmlSecurityError("Dokument zawiera deklarację DTD; to niedozwolone.")
+    return root
