@@ -7,6 +7,7 @@ import typer
 from fakturnik import __version__
 from fakturnik.fa3.cli import app as fa3_app
 from fakturnik.ksef.cli import app as ksef_app
+from fakturnik.engine.cli import register as register_engine
 from fakturnik.simulator.cli import register as register_simulator
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(fa3_app, name="fa3", help="FA(3) invoices: build, validate, show.")
 app.add_typer(ksef_app, name="ksef", help="Talk to KSeF: auth, send, status, UPO, download, sync.")
 register_simulator(app)
+register_engine(app)
 
 
 @app.command()
