@@ -46,3 +46,30 @@ def test_simulator_serves_http_and_counts() -> None:
         r = httpx.get(f"{server.root_url}/admin/stats")
         assert r.status_code == 200
         assert r.json()["total"] == 0
+
+
+def test_minted_token_reaches_protected_dependency() -> None:
+    from fastapi import Depends
+
+    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.security import Caller, require
+
+    with SimulatorServer() as server:
+
+        @server.app.get("/v2/_probe")
+        def probe(caller: Caller = Depends(require("other", ["InvoiceWrite"]))) -> dict[str, str]:  # noqa: B008
+            return {"ctx": caller.context_value}
+
+        tokens = mint_session(
+            server.sim, context_type="Nip", context_value="5265877635", subject_type="Nip",
+            subject_value="5265877635",
+        )
+        ok = httpx.get(f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+        assert ok.status_code == 200 and ok.json() == {"ctx": "5265877635"}
+        assert httpx.get(f"{server.base_url}/_probe").status_code == 401
+        other = mint_session(
+            server.sim, context_type="Nip", context_value="5265877635", subject_type="Nip",
+            subject_value="1111111111", permissions=["InvoiceRead"],
+        )
+        denied = httpx.get(f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {other['accessToken']}"})
+        assert denied.status_code == 403 and denied.json()["reasonCode"] == "missing-permissions"

@@ -103,3 +103,66 @@ class Simulator:
 def sim_of(request: Request) -> Simulator:
     sim: Simulator = request.app.state.sim
     return sim
+
+
+def mint_session(
+    sim: Simulator,
+    *,
+    context_type: str,
+    context_value: str,
+    subject_type: str,
+    subject_value: str,
+    permissions: list[str] | None = None,
+    auth_method: str = "XadesSignature",
+    ksef_token_ref: str | None = None,
+    client_ip: str | None = None,
+) -> dict[str, str]:
+    """Create a finished, redeemed auth operation and return ``{"referenceNumber", "accessToken", "refreshToken"}``.
+
+    The shortcut tests and the admin API use instead of a full challenge/sign/redeem round trip;
+    ``permissions=None`` takes what the permission model grants the subject in the context.
+    """
+    from fakturnik.ksef.numbers import make_reference_number
+    from fakturnik.simulator.grants import permissions_for
+    from fakturnik.simulator.security import ACCESS_TTL, REFRESH_TTL, caller_claims
+
+    now = sim.now()
+    ref = make_reference_number("AU", now.date())
+    perms = (
+        sorted(permissions)
+        if permissions is not None
+        else sorted(permissions_for(sim, context_type, context_value, subject_type, subject_value))
+    )
+    claims = caller_claims(
+        auth_ref=ref,
+        context_type=context_type,
+        context_value=context_value,
+        subject_type=subject_type,
+        subject_value=subject_value,
+        permissions=perms,
+        auth_method=auth_method,
+        ksef_token_ref=ksef_token_ref,
+    )
+    access, access_exp = sim.tokens.issue("access", claims, ACCESS_TTL)
+    refresh, refresh_exp = sim.tokens.issue("refresh", claims, REFRESH_TTL)
+    sim.state.put(
+        "auth",
+        ref,
+        {
+            "referenceNumber": ref,
+            "startDate": now.isoformat(),
+            "status": 200,
+            "method": auth_method,
+            "contextType": context_type,
+            "contextValue": context_value,
+            "subjectType": subject_type,
+            "subjectValue": subject_value,
+            "permissions": perms,
+            "ksefTokenRef": ksef_token_ref,
+            "redeemed": True,
+            "revoked": False,
+            "refreshTokenValidUntil": refresh_exp.isoformat(),
+            "clientIp": client_ip,
+        },
+    )
+    return {"referenceNumber": ref, "accessToken": access, "refreshToken": refresh}
