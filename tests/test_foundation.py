@@ -33,9 +33,20 @@ def test_aes_round_trip_and_openssl_agree(tmp_path) -> None:
     assert crypto.aes_cbc_decrypt(key, cipher) == plain
     (tmp_path / "c.bin").write_bytes(cipher)
     out = subprocess.run(
-        ["openssl", "enc", "-d", "-aes-256-cbc", "-K", key.key.hex(), "-iv", key.iv.hex(),
-         "-in", str(tmp_path / "c.bin")],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "enc",
+            "-d",
+            "-aes-256-cbc",
+            "-K",
+            key.key.hex(),
+            "-iv",
+            key.iv.hex(),
+            "-in",
+            str(tmp_path / "c.bin"),
+        ],
+        check=True,
+        capture_output=True,
     ).stdout
     assert out == plain
     assert "key=<redacted>" in repr(key)
@@ -61,15 +72,26 @@ def test_minted_token_reaches_protected_dependency() -> None:
             return {"ctx": caller.context_value}
 
         tokens = mint_session(
-            server.sim, context_type="Nip", context_value="5265877635", subject_type="Nip",
+            server.sim,
+            context_type="Nip",
+            context_value="5265877635",
+            subject_type="Nip",
             subject_value="5265877635",
         )
-        ok = httpx.get(f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+        ok = httpx.get(
+            f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {tokens['accessToken']}"}
+        )
         assert ok.status_code == 200 and ok.json() == {"ctx": "5265877635"}
         assert httpx.get(f"{server.base_url}/_probe").status_code == 401
         other = mint_session(
-            server.sim, context_type="Nip", context_value="5265877635", subject_type="Nip",
-            subject_value="1111111111", permissions=["InvoiceRead"],
+            server.sim,
+            context_type="Nip",
+            context_value="5265877635",
+            subject_type="Nip",
+            subject_value="1111111111",
+            permissions=["InvoiceRead"],
         )
-        denied = httpx.get(f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {other['accessToken']}"})
+        denied = httpx.get(
+            f"{server.base_url}/_probe", headers={"Authorization": f"Bearer {other['accessToken']}"}
+        )
         assert denied.status_code == 403 and denied.json()["reasonCode"] == "missing-permissions"

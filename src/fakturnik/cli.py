@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from fakturnik import __version__
+from fakturnik.engine.cli import register as register_engine
 from fakturnik.fa3.cli import app as fa3_app
 from fakturnik.ksef.cli import app as ksef_app
-from fakturnik.engine.cli import register as register_engine
 from fakturnik.simulator.cli import register as register_simulator
 
 app = typer.Typer(

@@ -35,16 +35,13 @@ def _parser() -> etree.XMLParser:
 def check_bytes(data: bytes, max_bytes: int) -> None:
     """Byte-level checks before any parsing: size, BOM, declared encoding, DTD."""
     if len(data) > max_bytes:
-        raise XmlSecurityError(
-            f"Dokument ma {len(data)} bajtów, więcej niż dozwolone {max_bytes} bajtów."
-        )
+        raise XmlSecurityError(f"Dokument ma {len(data)} bajtów, więcej niż dozwolone {max_bytes} bajtów.")
     if data.startswith(_BOMS):
         raise XmlSecurityError("Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.")
     m = _DECL_RE.match(data)
-    if m and m.group(1).upper().replace("_", "-") not in (b"UTF-8", b"UTF8"):
-        raise XmlSecurityError(
-            f"Deklarowane kodowanie {m.group(1).decode('ascii', 'replace')} jest niedozwolone; wymagane UTF-8."
-        )
+    if m and m.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
+        declared = m.group(1).decode("ascii", "replace")
+        raise XmlSecurityError(f"Deklarowane kodowanie {declared} jest niedozwolone; wymagane UTF-8.")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -63,6 +60,6 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_INVOICE_WITH_ATTACHMENT_BYTES
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise XmlSecurityError(f"Niepoprawny XML: {exc.msg} (wiersz {exc.lineno}).") from exc
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         raise XmlSecurityError("Dokument zawiera deklarację DTD; to niedozwolone.")
     return root

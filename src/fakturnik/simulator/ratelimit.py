@@ -69,7 +69,9 @@ class RateLimiter:
             while hits and hits[0] <= now - _WINDOWS[-1]:
                 hits.popleft()
             wait = 0.0
-            for window, allowed in zip(_WINDOWS, (limit.per_second, limit.per_minute, limit.per_hour), strict=True):
+            for window, allowed in zip(
+                _WINDOWS, (limit.per_second, limit.per_minute, limit.per_hour), strict=True
+            ):
                 in_window = [t for t in _recent(hits, now - window)]
                 if len(in_window) >= allowed:
                     # the oldest hit that must leave the window before one more fits
@@ -79,7 +81,9 @@ class RateLimiter:
                 n = self._violations.get(key, 0) + 1
                 self._violations[key] = n
                 retry = max(1, math.ceil(wait))
-                raise RateLimitedError(retry, f"Przekroczono limit żądań dla grupy {group}; spróbuj za {retry} s.")
+                raise RateLimitedError(
+                    retry, f"Przekroczono limit żądań dla grupy {group}; spróbuj za {retry} s."
+                )
             self._violations.pop(key, None)
             hits.append(now)
 
