@@ -99,6 +99,21 @@ class KsefRateLimitError(KsefApiError):
         self.retry_after = retry_after
 
 
+class KsefServerError(KsefApiError):
+    """HTTP 5xx. ``outcome_unknown`` is True when a non-idempotent request may have been acted on."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        details: Sequence[KsefExceptionDetail] = (),
+        *,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(status_code, message, details)
+        self.outcome_unknown = outcome_unknown
+
+
 class KsefAuthError(KsefError):
     """Authentication did not succeed (status 4xx of the auth operation, bad credentials)."""
 
