@@ -1,0 +1,274 @@
+"""SQLAlchemy 2 schema of the store: companies, secrets, invoices, outbox, sessions, UPOs, sync, audit.
+
+Times are stored as naive UTC and read back as aware UTC (:class:`UtcDateTime`), so SQLite and
+PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Integer primary keys that autoincrement on SQLite (INTEGER) and are 64-bit on PostgreSQL.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        date: Date(),
+        Decimal: Numeric(18, 2),
+    }
+
+
+class Company(Base):
+    """A KSeF context (usually a NIP) in one environment."""
+
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    nip: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(512), default="")
+    environment: Mapped[str] = mapped_column(String(16))  # local | test | demo | prod | custom
+    base_url: Mapped[str | None] = mapped_column(String(512))  # API base for local/custom
+    context_type: Mapped[str] = mapped_column(String(16), default="Nip")
+    context_value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Credential(Base):
+    """How the engine logs a company in: a pointer to a vault secret, never the secret itself."""
+
+    __tablename__ = "credentials"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # ksef_token | certificate
+    secret_name: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VaultSecret(Base):
+    """AES-GCM ciphertext of one secret (see ``fakturnik.vault``)."""
+
+    __tablename__ = "vault_secrets"
+    name: Mapped[str] = mapped_column(String(256), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128))  # company/context, bound as associated data
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(64))  # fingerprint of the master key used
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invoice(Base):
+    """An invoice issued by a company or received by it, with the fields lists need."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint(
+            "company_id", "direction", "seller_nip", "kind", "number", name="uq_invoices_number"
+        ),
+        Index("ix_invoices_company_status", "company_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    direction: Mapped[str] = mapped_column(String(8))  # issued | received
+    kind: Mapped[str] = mapped_column(String(16), default="VAT")  # RodzajFaktury
+    number: Mapped[str] = mapped_column(String(256))  # P_2
+    issue_date: Mapped[date | None]
+    seller_nip: Mapped[str] = mapped_column(String(32))
+    seller_name: Mapped[str] = mapped_column(String(512), default="")
+    buyer_id: Mapped[str] = mapped_column(String(64), default="")
+    buyer_name: Mapped[str] = mapped_column(String(512), default="")
+    gross: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3), default="PLN")
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(44), index=True)
+    ksef_number: Mapped[str | None] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    offline_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    offline_kind: Mapped[str | None] = mapped_column(String(16))  # offline24 | offline | failure
+    offline_deadline: Mapped[date | None]
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    acquired_at: Mapped[datetime | None]  # KSeF number assigned (received: acquisitionDate)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    history: Mapped[list[InvoiceStatusChange]] = relationship(
+        back_populates="invoice", order_by="InvoiceStatusChange.id", cascade="all"
+    )
+
+
+class InvoiceStatusChange(Base):
+    __tablename__ = "invoice_status_history"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    invoice: Mapped[Invoice] = relationship(back_populates="history")
+
+
+class NumberingSeries(Base):
+    """Invoice numbers per seller and kind (and year); handed out inside the issuing transaction."""
+
+    __tablename__ = "numbering_series"
+    __table_args__ = (UniqueConstraint("seller_nip", "kind", "year", name="uq_numbering_series_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    seller_nip: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    pattern: Mapped[str] = mapped_column(String(128), default="FV/{year}/{seq:06d}")
+    next_value: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+class OutboxEntry(Base):
+    """One invoice on its way to KSeF: queued → sending → sent | uncertain → accepted | rejected."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    offline_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    invoice_hash: Mapped[str] = mapped_column(String(44))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
+    session_ref: Mapped[str | None] = mapped_column(String(40))  # KSeF session the last send went to
+    session_kind: Mapped[str | None] = mapped_column(String(8))  # online | batch
+    invoice_ref: Mapped[str | None] = mapped_column(String(40))  # KSeF invoice reference number
+    send_started_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KsefSession(Base):
+    __tablename__ = "ksef_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    reference_number: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # online | batch
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed | failed
+    opened_by: Mapped[str] = mapped_column(String(128), default="")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    invoice_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Batch(Base):
+    """The archive of a batch session (correlation data only; no key is stored)."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("ksef_sessions.id"), unique=True)
+    archive_sha256: Mapped[str] = mapped_column(String(44))
+    archive_size: Mapped[int] = mapped_column(BigInteger)
+    part_count: Mapped[int] = mapped_column(Integer)
+    invoice_count: Mapped[int] = mapped_column(Integer)
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Upo(Base):
+    __tablename__ = "upos"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    ksef_number: Mapped[str] = mapped_column(String(36))
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(44))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncCheckpoint(Base):
+    """Incoming sync position per company and subject type (PermanentStorage high-water mark)."""
+
+    __tablename__ = "sync_checkpoints"
+    __table_args__ = (UniqueConstraint("company_id", "subject_type", name="uq_sync_checkpoints_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    from_date: Mapped[datetime]
+    last_run_at: Mapped[datetime | None]
+    last_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Outage(Base):
+    """A period of KSeF unavailability seen by the engine, per environment (API base URL)."""
+
+    __tablename__ = "outages"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    api_base: Mapped[str] = mapped_column(String(512), index=True)
+    mode: Mapped[str] = mapped_column(String(16), default="offline")  # offline | failure
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Append-only: updates and deletes are refused by database triggers."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,361 @@
+"""Repository functions: every read and write the engine and CLI make, each inside a caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from fakturnik.errors import StoreError
+from fakturnik.store import states
+from fakturnik.store.models import (
+    AuditEntry,
+    Company,
+    Credential,
+    Invoice,
+    InvoiceStatusChange,
+    NumberingSeries,
+    Outage,
+    OutboxEntry,
+    SyncCheckpoint,
+    Upo,
+)
+
+
+class LeaseLostError(StoreError):
+    """The worker's claim on an outbox entry expired and someone else may own it now."""
+
+
+# --- companies -------------------------------------------------------------------------------------
+
+
+def add_company(
+    s: Session,
+    *,
+    nip: str,
+    name: str = "",
+    environment: str = "local",
+    base_url: str | None = None,
+    context_type: str = "Nip",
+    context_value: str | None = None,
+) -> Company:
+    company = Company(
+        nip=nip,
+        name=name,
+        environment=environment,
+        base_url=base_url,
+        context_type=context_type,
+        context_value=context_value or nip,
+    )
+    s.add(company)
+    s.flush()
+    audit(s, "cli", "company.add", company_id=company.id, detail={"nip": nip, "environment": environment})
+    return company
+
+
+def company_by_nip(s: Session, nip: str) -> Company:
+    company = s.scalar(select(Company).where(Company.nip == nip))
+    if company is None:
+        raise StoreError(f"nie ma firmy o NIP {nip}")
+    return company
+
+
+def list_companies(s: Session) -> Sequence[Company]:
+    return s.scalars(select(Company).order_by(Company.nip)).all()
+
+
+def add_credential(s: Session, company: Company, kind: str, secret_name: str) -> Credential:
+    for old in s.scalars(
+        select(Credential).where(Credential.company_id == company.id, Credential.kind == kind)
+    ):
+        old.active = False
+    cred = Credential(company_id=company.id, kind=kind, secret_name=secret_name, active=True)
+    s.add(cred)
+    s.flush()
+    audit(s, "cli", "credential.add", company_id=company.id, detail={"kind": kind, "secret": secret_name})
+    return cred
+
+
+def active_credential(s: Session, company_id: int) -> Credential | None:
+    return s.scalar(
+        select(Credential)
+        .where(Credential.company_id == company_id, Credential.active.is_(True))
+        .order_by(Credential.id.desc())
+        .limit(1)
+    )
+
+
+# --- numbering -------------------------------------------------------------------------------------
+
+
+def next_number(s: Session, seller_nip: str, kind: str, year: int, pattern: str | None = None) -> str:
+    """Hand out the next number of the series inside the caller's transaction.
+
+    The counter row is incremented with an UPDATE first, which takes its row lock (PostgreSQL) or
+    the database write lock (SQLite, ``BEGIN IMMEDIATE``); a rollback returns the number unused, a
+    commit consumes it together with the invoice that carries it.
+    """
+    where = and_(
+        NumberingSeries.seller_nip == seller_nip, NumberingSeries.kind == kind, NumberingSeries.year == year
+    )
+    result = s.execute(update(NumberingSeries).where(where).values(next_value=NumberingSeries.next_value + 1))
+    if getattr(result, "rowcount", 0) == 0:
+        series = NumberingSeries(seller_nip=seller_nip, kind=kind, year=year, next_value=2)
+        if pattern:
+            series.pattern = pattern
+        s.add(series)
+        s.flush()
+        value = 1
+    else:
+        series = s.execute(select(NumberingSeries).where(where)).scalar_one()
+        s.refresh(series)
+        value = series.next_value - 1
+    return series.pattern.format(year=year, seq=value, kind=kind)
+
+
+# --- invoices --------------------------------------------------------------------------------------
+
+
+def add_invoice(
+    s: Session,
+    *,
+    company: Company,
+    direction: str,
+    xml: bytes,
+    sha256: str,
+    number: str,
+    seller_nip: str,
+    status: str,
+    kind: str = "VAT",
+    issue_date: date | None = None,
+    seller_name: str = "",
+    buyer_id: str = "",
+    buyer_name: str = "",
+    gross: Decimal | None = None,
+    currency: str = "PLN",
+    ksef_number: str | None = None,
+    offline_mode: bool = False,
+    offline_kind: str | None = None,
+    offline_deadline: date | None = None,
+) -> Invoice:
+    invoice = Invoice(
+        company_id=company.id,
+        direction=direction,
+        kind=kind,
+        number=number,
+        issue_date=issue_date,
+        seller_nip=seller_nip,
+        seller_name=seller_name,
+        buyer_id=buyer_id,
+        buyer_name=buyer_name,
+        gross=gross,
+        currency=currency,
+        xml=xml,
+        sha256=sha256,
+        ksef_number=ksef_number,
+        status=status,
+        offline_mode=offline_mode,
+        offline_kind=offline_kind,
+        offline_deadline=offline_deadline,
+    )
+    s.add(invoice)
+    s.flush()
+    s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=direction))
+    return invoice
+
+
+def set_invoice_status(s: Session, invoice: Invoice, status: str, detail: str = "") -> None:
+    if invoice.status != status:
+        invoice.status = status
+        s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=detail[:2000]))
+
+
+def list_invoices(
+    s: Session, *, company_id: int | None = None, status: str | None = None, direction: str | None = None
+) -> Sequence[Invoice]:
+    q = select(Invoice).order_by(Invoice.id)
+    if company_id is not None:
+        q = q.where(Invoice.company_id == company_id)
+    if status:
+        q = q.where(Invoice.status == status)
+    if direction:
+        q = q.where(Invoice.direction == direction)
+    return s.scalars(q).all()
+
+
+def invoice_by_ksef_number(s: Session, ksef_number: str) -> Invoice | None:
+    return s.scalar(select(Invoice).where(Invoice.ksef_number == ksef_number))
+
+
+def history(s: Session, invoice_id: int) -> Sequence[InvoiceStatusChange]:
+    return s.scalars(
+        select(InvoiceStatusChange)
+        .where(InvoiceStatusChange.invoice_id == invoice_id)
+        .order_by(InvoiceStatusChange.id)
+    ).all()
+
+
+def save_upo(s: Session, invoice: Invoice, ksef_number: str, xml: bytes, sha256: str) -> Upo:
+    upo = s.scalar(select(Upo).where(Upo.invoice_id == invoice.id))
+    if upo is None:
+        upo = Upo(invoice_id=invoice.id, ksef_number=ksef_number, xml=xml, sha256=sha256)
+        s.add(upo)
+    else:
+        upo.xml, upo.sha256, upo.ksef_number = xml, sha256, ksef_number
+    s.flush()
+    return upo
+
+
+def upo_for(s: Session, invoice_id: int) -> Upo | None:
+    return s.scalar(select(Upo).where(Upo.invoice_id == invoice_id))
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+
+
+def enqueue(s: Session, invoice: Invoice, *, urgent: bool = False, offline_mode: bool = False) -> OutboxEntry:
+    entry = OutboxEntry(
+        invoice_id=invoice.id,
+        company_id=invoice.company_id,
+        state=states.QUEUED,
+        urgent=urgent,
+        offline_mode=offline_mode,
+        invoice_hash=invoice.sha256,
+        next_attempt_at=datetime.now(UTC),
+    )
+    s.add(entry)
+    s.flush()
+    return entry
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        OutboxEntry.state.in_(states.CLAIMABLE),
+        OutboxEntry.next_attempt_at <= now,
+        or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+    )
+
+
+def claim(
+    s: Session, worker: str, *, now: datetime, lease: timedelta, limit: int, company_id: int | None = None
+) -> list[OutboxEntry]:
+    """Claim up to ``limit`` due entries of ONE company (the one with the most urgent/oldest entry).
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint sets at once.
+    SQLite: the transaction is ``BEGIN IMMEDIATE``, so claims are serialized.
+    """
+    if company_id is None:
+        first = s.scalar(
+            select(OutboxEntry.company_id)
+            .where(_due(now))
+            .order_by(OutboxEntry.urgent.desc(), OutboxEntry.next_attempt_at, OutboxEntry.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if first is None:
+            return []
+        company_id = first
+    entries = list(
+        s.scalars(
+            select(OutboxEntry)
+            .where(_due(now), OutboxEntry.company_id == company_id)
+            .order_by(OutboxEntry.urgent.desc(), OutboxEntry.next_attempt_at, OutboxEntry.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    until = now + lease
+    for entry in entries:
+        entry.claimed_by = worker
+        entry.claimed_until = until
+    s.flush()
+    return entries
+
+
+def fenced(s: Session, entry_id: int, worker: str, *, now: datetime | None = None) -> OutboxEntry:
+    """Re-read an entry under a row lock and make sure this worker still holds its lease."""
+    entry = s.scalar(select(OutboxEntry).where(OutboxEntry.id == entry_id).with_for_update())
+    moment = now or datetime.now(UTC)
+    if (
+        entry is None
+        or entry.claimed_by != worker
+        or entry.claimed_until is None
+        or entry.claimed_until <= moment
+    ):
+        raise LeaseLostError(f"outbox entry {entry_id} is no longer claimed by this worker")
+    return entry
+
+
+def extend_leases(s: Session, worker: str, ids: Sequence[int], until: datetime) -> int:
+    if not ids:
+        return 0
+    result = s.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(list(ids)), OutboxEntry.claimed_by == worker)
+        .values(claimed_until=until)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def release(entry: OutboxEntry) -> None:
+    entry.claimed_by = None
+    entry.claimed_until = None
+
+
+def outbox_counts(s: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = s.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+def outbox_for(s: Session, invoice_id: int) -> OutboxEntry | None:
+    return s.scalar(select(OutboxEntry).where(OutboxEntry.invoice_id == invoice_id))
+
+
+# --- sync, outages, audit ---------------------------------------------------------------------------
+
+
+def checkpoint(s: Session, company_id: int, subject_type: str, default_from: datetime) -> SyncCheckpoint:
+    cp = s.scalar(
+        select(SyncCheckpoint)
+        .where(SyncCheckpoint.company_id == company_id, SyncCheckpoint.subject_type == subject_type)
+        .with_for_update()
+    )
+    if cp is None:
+        cp = SyncCheckpoint(company_id=company_id, subject_type=subject_type, from_date=default_from)
+        s.add(cp)
+        s.flush()
+    return cp
+
+
+def open_outage(s: Session, api_base: str) -> Outage | None:
+    return s.scalar(
+        select(Outage)
+        .where(Outage.api_base == api_base, Outage.ended_at.is_(None))
+        .order_by(Outage.id.desc())
+    )
+
+
+def last_outage(s: Session, api_base: str) -> Outage | None:
+    return s.scalar(select(Outage).where(Outage.api_base == api_base).order_by(Outage.id.desc()).limit(1))
+
+
+def audit(
+    s: Session,
+    actor: str,
+    action: str,
+    *,
+    company_id: int | None = None,
+    invoice_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    s.add(
+        AuditEntry(
+            actor=actor, action=action, company_id=company_id, invoice_id=invoice_id, detail=detail or {}
+        )
+    )

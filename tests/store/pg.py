@@ -1,0 +1,33 @@
+"""Throwaway PostgreSQL databases for tests (server from ``scripts/postgres.sh``)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_URL = os.environ.get("FAKTURNIK_TEST_PG_URL")
+SKIP_REASON = "FAKTURNIK_TEST_PG_URL is not set (source scripts/postgres.sh to start a local PostgreSQL)"
+needs_pg = pytest.mark.skipif(not PG_URL, reason=SKIP_REASON)
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it afterwards."""
+    if not PG_URL:
+        pytest.skip(SKIP_REASON)
+    name = f"fakturnik_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
