@@ -1,0 +1,1422 @@
+"""Typed model of the FA(3) e-invoice (schema ``1-0E``), generated from the structure of the XSD.
+
+Class fields are the FA(3) element names, declared in schema order; the XML writer and parser walk
+``XML_FIELDS`` (element name, kind, repeated, child class). Kinds: ``c`` child element, ``s`` text,
+``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
+branches are flattened into optional fields (set only the branch you use). Elements the model does
+not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
+known element they followed, so that parse -> write never drops anything.
+
+Do not edit by hand: regenerate with the generator described in docs/fa3-json.md.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
+"""The FA(3) target namespace."""
+
+XmlField = tuple[str, str, bool, "type[Fa3Model] | None"]
+"""(element name, kind, repeated, child class)."""
+
+
+class RawXml(BaseModel):
+    """An element the model does not know, kept verbatim (``xml``) after the element named ``after``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = None
+    xml: str
+
+
+class Fa3Model(BaseModel):
+    """Base of every FA(3) element class."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+
+    XML_FIELDS: ClassVar[tuple[XmlField, ...]] = ()
+    XML_ATTRS: ClassVar[tuple[str, ...]] = ()
+    XML_TEXT: ClassVar[str | None] = None
+
+    xml_extra: list[RawXml] = Field(default_factory=list)
+
+
+class KodFormularza(Fa3Model):
+    """FA(3) element ``Faktura/Naglowek/KodFormularza``."""
+
+    kodSystemowy: str = "FA (3)"
+    wersjaSchemy: str = "1-0E"
+    value: Literal["FA"] = "FA"
+
+
+_KodFormularza = KodFormularza
+
+
+class TNaglowek(Fa3Model):
+    """FA(3) type ``TNaglowek``."""
+
+    KodFormularza: _KodFormularza
+    WariantFormularza: Literal[3] = 3
+    DataWytworzeniaFa: str
+    SystemInfo: str | None = None
+
+
+_TNaglowek = TNaglowek
+
+
+class TPodmiot1(Fa3Model):
+    """FA(3) type ``TPodmiot1``."""
+
+    NIP: str
+    Nazwa: str
+
+
+_TPodmiot1 = TPodmiot1
+
+
+class TAdres(Fa3Model):
+    """FA(3) type ``TAdres``."""
+
+    KodKraju: str
+    AdresL1: str
+    AdresL2: str | None = None
+    GLN: str | None = None
+
+
+_TAdres = TAdres
+
+
+class DaneKontaktowe(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot1/DaneKontaktowe``."""
+
+    Email: str | None = None
+    Telefon: str | None = None
+
+
+_DaneKontaktowe = DaneKontaktowe
+
+
+class Podmiot1(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot1``."""
+
+    PrefiksPodatnika: (
+        Literal[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DK",
+            "EE",
+            "FI",
+            "FR",
+            "DE",
+            "EL",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LV",
+            "LT",
+            "LU",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SK",
+            "SI",
+            "ES",
+            "SE",
+            "XI",
+        ]
+        | None
+    ) = None
+    NrEORI: str | None = None
+    DaneIdentyfikacyjne: _TPodmiot1
+    Adres: _TAdres
+    AdresKoresp: _TAdres | None = None
+    DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
+    StatusInfoPodatnika: Literal[1, 2, 3, 4] | None = None
+
+
+_Podmiot1 = Podmiot1
+
+
+class TPodmiot2(Fa3Model):
+    """FA(3) type ``TPodmiot2``."""
+
+    NIP: str | None = None
+    KodUE: (
+        Literal[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DK",
+            "EE",
+            "FI",
+            "FR",
+            "DE",
+            "EL",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LV",
+            "LT",
+            "LU",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SK",
+            "SI",
+            "ES",
+            "SE",
+            "XI",
+        ]
+        | None
+    ) = None
+    NrVatUE: str | None = None
+    KodKraju: str | None = None
+    NrID: str | None = None
+    BrakID: Literal[1] | None = None
+    Nazwa: str | None = None
+
+
+_TPodmiot2 = TPodmiot2
+
+
+class Podmiot2DaneKontaktowe(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot2/DaneKontaktowe``."""
+
+    Email: str | None = None
+    Telefon: str | None = None
+
+
+_Podmiot2DaneKontaktowe = Podmiot2DaneKontaktowe
+
+
+class Podmiot2(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot2``."""
+
+    NrEORI: str | None = None
+    DaneIdentyfikacyjne: _TPodmiot2
+    Adres: _TAdres | None = None
+    AdresKoresp: _TAdres | None = None
+    DaneKontaktowe: list[_Podmiot2DaneKontaktowe] = Field(default_factory=list)
+    NrKlienta: str | None = None
+    IDNabywcy: str | None = None
+    JST: Literal[1, 2]
+    GV: Literal[1, 2]
+
+
+_Podmiot2 = Podmiot2
+
+
+class TPodmiot3(Fa3Model):
+    """FA(3) type ``TPodmiot3``."""
+
+    NIP: str | None = None
+    IDWew: str | None = None
+    KodUE: (
+        Literal[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DK",
+            "EE",
+            "FI",
+            "FR",
+            "DE",
+            "EL",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LV",
+            "LT",
+            "LU",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SK",
+            "SI",
+            "ES",
+            "SE",
+            "XI",
+        ]
+        | None
+    ) = None
+    NrVatUE: str | None = None
+    KodKraju: str | None = None
+    NrID: str | None = None
+    BrakID: Literal[1] | None = None
+    Nazwa: str | None = None
+
+
+_TPodmiot3 = TPodmiot3
+
+
+class Podmiot3DaneKontaktowe(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot3/DaneKontaktowe``."""
+
+    Email: str | None = None
+    Telefon: str | None = None
+
+
+_Podmiot3DaneKontaktowe = Podmiot3DaneKontaktowe
+
+
+class Podmiot3(Fa3Model):
+    """FA(3) element ``Faktura/Podmiot3``."""
+
+    IDNabywcy: str | None = None
+    NrEORI: str | None = None
+    DaneIdentyfikacyjne: _TPodmiot3
+    Adres: _TAdres | None = None
+    AdresKoresp: _TAdres | None = None
+    DaneKontaktowe: list[_Podmiot3DaneKontaktowe] = Field(default_factory=list)
+    Rola: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] | None = None
+    RolaInna: Literal[1] | None = None
+    OpisRoli: str | None = None
+    Udzial: Decimal | None = None
+    NrKlienta: str | None = None
+
+
+_Podmiot3 = Podmiot3
+
+
+class PodmiotUpowaznionyDaneKontaktowe(Fa3Model):
+    """FA(3) element ``Faktura/PodmiotUpowazniony/DaneKontaktowe``."""
+
+    EmailPU: str | None = None
+    TelefonPU: str | None = None
+
+
+_PodmiotUpowaznionyDaneKontaktowe = PodmiotUpowaznionyDaneKontaktowe
+
+
+class PodmiotUpowazniony(Fa3Model):
+    """FA(3) element ``Faktura/PodmiotUpowazniony``."""
+
+    NrEORI: str | None = None
+    DaneIdentyfikacyjne: _TPodmiot1
+    Adres: _TAdres
+    AdresKoresp: _TAdres | None = None
+    DaneKontaktowe: list[_PodmiotUpowaznionyDaneKontaktowe] = Field(default_factory=list)
+    RolaPU: Literal[1, 2, 3]
+
+
+_PodmiotUpowazniony = PodmiotUpowazniony
+
+
+class OkresFa(Fa3Model):
+    """FA(3) element ``Faktura/Fa/OkresFa``."""
+
+    P_6_Od: date
+    P_6_Do: date
+
+
+_OkresFa = OkresFa
+
+
+class Zwolnienie(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Adnotacje/Zwolnienie``."""
+
+    P_19: Literal[1] | None = None
+    P_19A: str | None = None
+    P_19B: str | None = None
+    P_19C: str | None = None
+    P_19N: Literal[1] | None = None
+
+
+_Zwolnienie = Zwolnienie
+
+
+class NowySrodekTransportu(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Adnotacje/NoweSrodkiTransportu/NowySrodekTransportu``."""
+
+    P_22A: date
+    P_NrWierszaNST: int
+    P_22BMK: str | None = None
+    P_22BMD: str | None = None
+    P_22BK: str | None = None
+    P_22BNR: str | None = None
+    P_22BRP: str | None = None
+    P_22B: str | None = None
+    P_22B1: str | None = None
+    P_22B2: str | None = None
+    P_22B3: str | None = None
+    P_22B4: str | None = None
+    P_22BT: str | None = None
+    P_22C: str | None = None
+    P_22C1: str | None = None
+    P_22D: str | None = None
+    P_22D1: str | None = None
+
+
+_NowySrodekTransportu = NowySrodekTransportu
+
+
+class NoweSrodkiTransportu(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Adnotacje/NoweSrodkiTransportu``."""
+
+    P_22: Literal[1] | None = None
+    P_42_5: Literal[1, 2] | None = None
+    NowySrodekTransportu: list[_NowySrodekTransportu] = Field(default_factory=list)
+    P_22N: Literal[1] | None = None
+
+
+_NoweSrodkiTransportu = NoweSrodkiTransportu
+
+
+class PMarzy(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Adnotacje/PMarzy``."""
+
+    P_PMarzy: Literal[1] | None = None
+    P_PMarzy_2: Literal[1] | None = None
+    P_PMarzy_3_1: Literal[1] | None = None
+    P_PMarzy_3_2: Literal[1] | None = None
+    P_PMarzy_3_3: Literal[1] | None = None
+    P_PMarzyN: Literal[1] | None = None
+
+
+_PMarzy = PMarzy
+
+
+class Adnotacje(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Adnotacje``."""
+
+    P_16: Literal[1, 2]
+    P_17: Literal[1, 2]
+    P_18: Literal[1, 2]
+    P_18A: Literal[1, 2]
+    Zwolnienie: _Zwolnienie
+    NoweSrodkiTransportu: _NoweSrodkiTransportu
+    P_23: Literal[1, 2]
+    PMarzy: _PMarzy
+
+
+_Adnotacje = Adnotacje
+
+
+class DaneFaKorygowanej(Fa3Model):
+    """FA(3) element ``Faktura/Fa/DaneFaKorygowanej``."""
+
+    DataWystFaKorygowanej: date
+    NrFaKorygowanej: str
+    NrKSeF: Literal[1] | None = None
+    NrKSeFFaKorygowanej: str | None = None
+    NrKSeFN: Literal[1] | None = None
+
+
+_DaneFaKorygowanej = DaneFaKorygowanej
+
+
+class Podmiot1K(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Podmiot1K``."""
+
+    PrefiksPodatnika: (
+        Literal[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DK",
+            "EE",
+            "FI",
+            "FR",
+            "DE",
+            "EL",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LV",
+            "LT",
+            "LU",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SK",
+            "SI",
+            "ES",
+            "SE",
+            "XI",
+        ]
+        | None
+    ) = None
+    DaneIdentyfikacyjne: _TPodmiot1
+    Adres: _TAdres
+
+
+_Podmiot1K = Podmiot1K
+
+
+class Podmiot2K(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Podmiot2K``."""
+
+    DaneIdentyfikacyjne: _TPodmiot2
+    Adres: _TAdres | None = None
+    IDNabywcy: str | None = None
+
+
+_Podmiot2K = Podmiot2K
+
+
+class ZaliczkaCzesciowa(Fa3Model):
+    """FA(3) element ``Faktura/Fa/ZaliczkaCzesciowa``."""
+
+    P_6Z: date
+    P_15Z: Decimal
+    KursWalutyZW: Decimal | None = None
+
+
+_ZaliczkaCzesciowa = ZaliczkaCzesciowa
+
+
+class TKluczWartosc(Fa3Model):
+    """FA(3) type ``TKluczWartosc``."""
+
+    NrWiersza: int | None = None
+    Klucz: str
+    Wartosc: str
+
+
+_TKluczWartosc = TKluczWartosc
+
+
+class FakturaZaliczkowa(Fa3Model):
+    """FA(3) element ``Faktura/Fa/FakturaZaliczkowa``."""
+
+    NrKSeFZN: Literal[1] | None = None
+    NrFaZaliczkowej: str | None = None
+    NrKSeFFaZaliczkowej: str | None = None
+
+
+_FakturaZaliczkowa = FakturaZaliczkowa
+
+
+class FaWiersz(Fa3Model):
+    """FA(3) element ``Faktura/Fa/FaWiersz``."""
+
+    NrWierszaFa: int
+    UU_ID: str | None = None
+    P_6A: date | None = None
+    P_7: str | None = None
+    Indeks: str | None = None
+    GTIN: str | None = None
+    PKWiU: str | None = None
+    CN: str | None = None
+    PKOB: str | None = None
+    P_8A: str | None = None
+    P_8B: Decimal | None = None
+    P_9A: Decimal | None = None
+    P_9B: Decimal | None = None
+    P_10: Decimal | None = None
+    P_11: Decimal | None = None
+    P_11A: Decimal | None = None
+    P_11Vat: Decimal | None = None
+    P_12: (
+        Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
+        | None
+    ) = None
+    P_12_XII: Decimal | None = None
+    P_12_Zal_15: Literal[1] | None = None
+    KwotaAkcyzy: Decimal | None = None
+    GTU: (
+        Literal[
+            "GTU_01",
+            "GTU_02",
+            "GTU_03",
+            "GTU_04",
+            "GTU_05",
+            "GTU_06",
+            "GTU_07",
+            "GTU_08",
+            "GTU_09",
+            "GTU_10",
+            "GTU_11",
+            "GTU_12",
+            "GTU_13",
+        ]
+        | None
+    ) = None
+    Procedura: (
+        Literal["WSTO_EE", "IED", "TT_D", "I_42", "I_63", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None
+    ) = None
+    KursWaluty: Decimal | None = None
+    StanPrzed: Literal[1] | None = None
+
+
+_FaWiersz = FaWiersz
+
+
+class Obciazenia(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Rozliczenie/Obciazenia``."""
+
+    Kwota: Decimal
+    Powod: str
+
+
+_Obciazenia = Obciazenia
+
+
+class Odliczenia(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Rozliczenie/Odliczenia``."""
+
+    Kwota: Decimal
+    Powod: str
+
+
+_Odliczenia = Odliczenia
+
+
+class Rozliczenie(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Rozliczenie``."""
+
+    Obciazenia: list[_Obciazenia] = Field(default_factory=list)
+    SumaObciazen: Decimal | None = None
+    Odliczenia: list[_Odliczenia] = Field(default_factory=list)
+    SumaOdliczen: Decimal | None = None
+    DoZaplaty: Decimal | None = None
+    DoRozliczenia: Decimal | None = None
+
+
+_Rozliczenie = Rozliczenie
+
+
+class ZaplataCzesciowa(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Platnosc/ZaplataCzesciowa``."""
+
+    KwotaZaplatyCzesciowej: Decimal
+    DataZaplatyCzesciowej: date
+    FormaPlatnosci: Literal[1, 2, 3, 4, 5, 6, 7] | None = None
+    PlatnoscInna: Literal[1] | None = None
+    OpisPlatnosci: str | None = None
+
+
+_ZaplataCzesciowa = ZaplataCzesciowa
+
+
+class TerminOpis(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Platnosc/TerminPlatnosci/TerminOpis``."""
+
+    Ilosc: int
+    Jednostka: str
+    ZdarzeniePoczatkowe: str
+
+
+_TerminOpis = TerminOpis
+
+
+class TerminPlatnosci(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Platnosc/TerminPlatnosci``."""
+
+    Termin: date | None = None
+    TerminOpis: _TerminOpis | None = None
+
+
+_TerminPlatnosci = TerminPlatnosci
+
+
+class TRachunekBankowy(Fa3Model):
+    """FA(3) type ``TRachunekBankowy``."""
+
+    NrRB: str
+    SWIFT: str | None = None
+    RachunekWlasnyBanku: Literal[1, 2, 3] | None = None
+    NazwaBanku: str | None = None
+    OpisRachunku: str | None = None
+
+
+_TRachunekBankowy = TRachunekBankowy
+
+
+class Skonto(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Platnosc/Skonto``."""
+
+    WarunkiSkonta: str
+    WysokoscSkonta: str
+
+
+_Skonto = Skonto
+
+
+class Platnosc(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Platnosc``."""
+
+    Zaplacono: Literal[1] | None = None
+    DataZaplaty: date | None = None
+    ZnacznikZaplatyCzesciowej: Literal[1, 2] | None = None
+    ZaplataCzesciowa: list[_ZaplataCzesciowa] = Field(default_factory=list)
+    TerminPlatnosci: list[_TerminPlatnosci] = Field(default_factory=list)
+    FormaPlatnosci: Literal[1, 2, 3, 4, 5, 6, 7] | None = None
+    PlatnoscInna: Literal[1] | None = None
+    OpisPlatnosci: str | None = None
+    RachunekBankowy: list[_TRachunekBankowy] = Field(default_factory=list)
+    RachunekBankowyFaktora: list[_TRachunekBankowy] = Field(default_factory=list)
+    Skonto: _Skonto | None = None
+    LinkDoPlatnosci: str | None = None
+    IPKSeF: str | None = None
+
+
+_Platnosc = Platnosc
+
+
+class Umowy(Fa3Model):
+    """FA(3) element ``Faktura/Fa/WarunkiTransakcji/Umowy``."""
+
+    DataUmowy: date | None = None
+    NrUmowy: str | None = None
+
+
+_Umowy = Umowy
+
+
+class Zamowienia(Fa3Model):
+    """FA(3) element ``Faktura/Fa/WarunkiTransakcji/Zamowienia``."""
+
+    DataZamowienia: date | None = None
+    NrZamowienia: str | None = None
+
+
+_Zamowienia = Zamowienia
+
+
+class Przewoznik(Fa3Model):
+    """FA(3) element ``Faktura/Fa/WarunkiTransakcji/Transport/Przewoznik``."""
+
+    DaneIdentyfikacyjne: _TPodmiot2
+    AdresPrzewoznika: _TAdres
+
+
+_Przewoznik = Przewoznik
+
+
+class Transport(Fa3Model):
+    """FA(3) element ``Faktura/Fa/WarunkiTransakcji/Transport``."""
+
+    RodzajTransportu: Literal[1, 2, 3, 4, 5, 7, 8] | None = None
+    TransportInny: Literal[1] | None = None
+    OpisInnegoTransportu: str | None = None
+    Przewoznik: _Przewoznik | None = None
+    NrZleceniaTransportu: str | None = None
+    OpisLadunku: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None
+    LadunekInny: Literal[1] | None = None
+    OpisInnegoLadunku: str | None = None
+    JednostkaOpakowania: str | None = None
+    DataGodzRozpTransportu: str | None = None
+    DataGodzZakTransportu: str | None = None
+    WysylkaZ: _TAdres | None = None
+    WysylkaPrzez: list[_TAdres] = Field(default_factory=list)
+    WysylkaDo: _TAdres | None = None
+
+
+_Transport = Transport
+
+
+class WarunkiTransakcji(Fa3Model):
+    """FA(3) element ``Faktura/Fa/WarunkiTransakcji``."""
+
+    Umowy: list[_Umowy] = Field(default_factory=list)
+    Zamowienia: list[_Zamowienia] = Field(default_factory=list)
+    NrPartiiTowaru: list[str] = Field(default_factory=list)
+    WarunkiDostawy: str | None = None
+    KursUmowny: Decimal | None = None
+    WalutaUmowna: str | None = None
+    Transport: list[_Transport] = Field(default_factory=list)
+    PodmiotPosredniczacy: Literal[1] | None = None
+
+
+_WarunkiTransakcji = WarunkiTransakcji
+
+
+class ZamowienieWiersz(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Zamowienie/ZamowienieWiersz``."""
+
+    NrWierszaZam: int
+    UU_IDZ: str | None = None
+    P_7Z: str | None = None
+    IndeksZ: str | None = None
+    GTINZ: str | None = None
+    PKWiUZ: str | None = None
+    CNZ: str | None = None
+    PKOBZ: str | None = None
+    P_8AZ: str | None = None
+    P_8BZ: Decimal | None = None
+    P_9AZ: Decimal | None = None
+    P_11NettoZ: Decimal | None = None
+    P_11VatZ: Decimal | None = None
+    P_12Z: (
+        Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
+        | None
+    ) = None
+    P_12Z_XII: Decimal | None = None
+    P_12Z_Zal_15: Literal[1] | None = None
+    GTUZ: (
+        Literal[
+            "GTU_01",
+            "GTU_02",
+            "GTU_03",
+            "GTU_04",
+            "GTU_05",
+            "GTU_06",
+            "GTU_07",
+            "GTU_08",
+            "GTU_09",
+            "GTU_10",
+            "GTU_11",
+            "GTU_12",
+            "GTU_13",
+        ]
+        | None
+    ) = None
+    ProceduraZ: Literal["WSTO_EE", "IED", "TT_D", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None = None
+    KwotaAkcyzyZ: Decimal | None = None
+    StanPrzedZ: Literal[1] | None = None
+
+
+_ZamowienieWiersz = ZamowienieWiersz
+
+
+class Zamowienie(Fa3Model):
+    """FA(3) element ``Faktura/Fa/Zamowienie``."""
+
+    WartoscZamowienia: Decimal
+    ZamowienieWiersz: list[_ZamowienieWiersz] = Field(default_factory=list)
+
+
+_Zamowienie = Zamowienie
+
+
+class Fa(Fa3Model):
+    """FA(3) element ``Faktura/Fa``."""
+
+    KodWaluty: str
+    P_1: date
+    P_1M: str | None = None
+    P_2: str
+    WZ: list[str] = Field(default_factory=list)
+    P_6: date | None = None
+    OkresFa: _OkresFa | None = None
+    P_13_1: Decimal | None = None
+    P_14_1: Decimal | None = None
+    P_14_1W: Decimal | None = None
+    P_13_2: Decimal | None = None
+    P_14_2: Decimal | None = None
+    P_14_2W: Decimal | None = None
+    P_13_3: Decimal | None = None
+    P_14_3: Decimal | None = None
+    P_14_3W: Decimal | None = None
+    P_13_4: Decimal | None = None
+    P_14_4: Decimal | None = None
+    P_14_4W: Decimal | None = None
+    P_13_5: Decimal | None = None
+    P_14_5: Decimal | None = None
+    P_13_6_1: Decimal | None = None
+    P_13_6_2: Decimal | None = None
+    P_13_6_3: Decimal | None = None
+    P_13_7: Decimal | None = None
+    P_13_8: Decimal | None = None
+    P_13_9: Decimal | None = None
+    P_13_10: Decimal | None = None
+    P_13_11: Decimal | None = None
+    P_15: Decimal
+    KursWalutyZ: Decimal | None = None
+    Adnotacje: _Adnotacje
+    RodzajFaktury: Literal["VAT", "KOR", "ZAL", "ROZ", "UPR", "KOR_ZAL", "KOR_ROZ"]
+    PrzyczynaKorekty: str | None = None
+    TypKorekty: Literal[1, 2, 3] | None = None
+    DaneFaKorygowanej: list[_DaneFaKorygowanej] = Field(default_factory=list)
+    OkresFaKorygowanej: str | None = None
+    NrFaKorygowany: str | None = None
+    Podmiot1K: _Podmiot1K | None = None
+    Podmiot2K: list[_Podmiot2K] = Field(default_factory=list)
+    P_15ZK: Decimal | None = None
+    KursWalutyZK: Decimal | None = None
+    ZaliczkaCzesciowa: list[_ZaliczkaCzesciowa] = Field(default_factory=list)
+    FP: Literal[1] | None = None
+    TP: Literal[1] | None = None
+    DodatkowyOpis: list[_TKluczWartosc] = Field(default_factory=list)
+    FakturaZaliczkowa: list[_FakturaZaliczkowa] = Field(default_factory=list)
+    ZwrotAkcyzy: Literal[1] | None = None
+    FaWiersz: list[_FaWiersz] = Field(default_factory=list)
+    Rozliczenie: _Rozliczenie | None = None
+    Platnosc: _Platnosc | None = None
+    WarunkiTransakcji: _WarunkiTransakcji | None = None
+    Zamowienie: _Zamowienie | None = None
+
+
+_Fa = Fa
+
+
+class Informacje(Fa3Model):
+    """FA(3) element ``Faktura/Stopka/Informacje``."""
+
+    StopkaFaktury: str | None = None
+
+
+_Informacje = Informacje
+
+
+class Rejestry(Fa3Model):
+    """FA(3) element ``Faktura/Stopka/Rejestry``."""
+
+    PelnaNazwa: str | None = None
+    KRS: str | None = None
+    REGON: str | None = None
+    BDO: str | None = None
+
+
+_Rejestry = Rejestry
+
+
+class Stopka(Fa3Model):
+    """FA(3) element ``Faktura/Stopka``."""
+
+    Informacje: list[_Informacje] = Field(default_factory=list)
+    Rejestry: list[_Rejestry] = Field(default_factory=list)
+
+
+_Stopka = Stopka
+
+
+class MetaDane(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/MetaDane``."""
+
+    ZKlucz: str
+    ZWartosc: str
+
+
+_MetaDane = MetaDane
+
+
+class Tekst(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tekst``."""
+
+    Akapit: list[str] = Field(default_factory=list)
+
+
+_Tekst = Tekst
+
+
+class TMetaDane(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TMetaDane``."""
+
+    TKlucz: str
+    TWartosc: str
+
+
+_TMetaDane = TMetaDane
+
+
+class NKom(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TNaglowek/Kol/NKom``."""
+
+    value: str
+
+
+_NKom = NKom
+
+
+class Kol(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TNaglowek/Kol``."""
+
+    Typ: Literal["date", "datetime", "dec", "int", "time", "txt"]
+    NKom: _NKom
+
+
+_Kol = Kol
+
+
+class TabelaTNaglowek(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TNaglowek``."""
+
+    Kol: list[_Kol] = Field(default_factory=list)
+
+
+_TabelaTNaglowek = TabelaTNaglowek
+
+
+class Wiersz(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/Wiersz``."""
+
+    WKom: list[str] = Field(default_factory=list)
+
+
+_Wiersz = Wiersz
+
+
+class Suma(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/Suma``."""
+
+    SKom: list[str] = Field(default_factory=list)
+
+
+_Suma = Suma
+
+
+class Tabela(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela``."""
+
+    TMetaDane: list[_TMetaDane] = Field(default_factory=list)
+    Opis: str | None = None
+    TNaglowek: _TabelaTNaglowek
+    Wiersz: list[_Wiersz] = Field(default_factory=list)
+    Suma: _Suma | None = None
+
+
+_Tabela = Tabela
+
+
+class BlokDanych(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik/BlokDanych``."""
+
+    ZNaglowek: str | None = None
+    MetaDane: list[_MetaDane] = Field(default_factory=list)
+    Tekst: _Tekst | None = None
+    Tabela: list[_Tabela] = Field(default_factory=list)
+
+
+_BlokDanych = BlokDanych
+
+
+class Zalacznik(Fa3Model):
+    """FA(3) element ``Faktura/Zalacznik``."""
+
+    BlokDanych: list[_BlokDanych] = Field(default_factory=list)
+
+
+_Zalacznik = Zalacznik
+
+
+class Faktura(Fa3Model):
+    """FA(3) element ``Faktura``."""
+
+    Naglowek: _TNaglowek
+    Podmiot1: _Podmiot1
+    Podmiot2: _Podmiot2
+    Podmiot3: list[_Podmiot3] = Field(default_factory=list)
+    PodmiotUpowazniony: _PodmiotUpowazniony | None = None
+    Fa: _Fa
+    Stopka: _Stopka | None = None
+    Zalacznik: _Zalacznik | None = None
+
+
+_Faktura = Faktura
+
+
+# --- XML layout (element order, kinds, child classes) ---------------------------------------------
+
+KodFormularza.XML_FIELDS = ()
+KodFormularza.XML_ATTRS = (
+    "kodSystemowy",
+    "wersjaSchemy",
+)
+KodFormularza.XML_TEXT = "value"
+TNaglowek.XML_FIELDS = (
+    ("KodFormularza", "c", False, KodFormularza),
+    ("WariantFormularza", "i", False, None),
+    ("DataWytworzeniaFa", "T", False, None),
+    ("SystemInfo", "s", False, None),
+)
+TPodmiot1.XML_FIELDS = (("NIP", "s", False, None), ("Nazwa", "s", False, None))
+TAdres.XML_FIELDS = (
+    ("KodKraju", "s", False, None),
+    ("AdresL1", "s", False, None),
+    ("AdresL2", "s", False, None),
+    ("GLN", "s", False, None),
+)
+DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
+Podmiot1.XML_FIELDS = (
+    ("PrefiksPodatnika", "s", False, None),
+    ("NrEORI", "s", False, None),
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
+    ("Adres", "c", False, TAdres),
+    ("AdresKoresp", "c", False, TAdres),
+    ("DaneKontaktowe", "c", True, DaneKontaktowe),
+    ("StatusInfoPodatnika", "i", False, None),
+)
+TPodmiot2.XML_FIELDS = (
+    ("NIP", "s", False, None),
+    ("KodUE", "s", False, None),
+    ("NrVatUE", "s", False, None),
+    ("KodKraju", "s", False, None),
+    ("NrID", "s", False, None),
+    ("BrakID", "i", False, None),
+    ("Nazwa", "s", False, None),
+)
+Podmiot2DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
+Podmiot2.XML_FIELDS = (
+    ("NrEORI", "s", False, None),
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
+    ("Adres", "c", False, TAdres),
+    ("AdresKoresp", "c", False, TAdres),
+    ("DaneKontaktowe", "c", True, Podmiot2DaneKontaktowe),
+    ("NrKlienta", "s", False, None),
+    ("IDNabywcy", "s", False, None),
+    ("JST", "i", False, None),
+    ("GV", "i", False, None),
+)
+TPodmiot3.XML_FIELDS = (
+    ("NIP", "s", False, None),
+    ("IDWew", "s", False, None),
+    ("KodUE", "s", False, None),
+    ("NrVatUE", "s", False, None),
+    ("KodKraju", "s", False, None),
+    ("NrID", "s", False, None),
+    ("BrakID", "i", False, None),
+    ("Nazwa", "s", False, None),
+)
+Podmiot3DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
+Podmiot3.XML_FIELDS = (
+    ("IDNabywcy", "s", False, None),
+    ("NrEORI", "s", False, None),
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot3),
+    ("Adres", "c", False, TAdres),
+    ("AdresKoresp", "c", False, TAdres),
+    ("DaneKontaktowe", "c", True, Podmiot3DaneKontaktowe),
+    ("Rola", "i", False, None),
+    ("RolaInna", "i", False, None),
+    ("OpisRoli", "s", False, None),
+    ("Udzial", "d", False, None),
+    ("NrKlienta", "s", False, None),
+)
+PodmiotUpowaznionyDaneKontaktowe.XML_FIELDS = (("EmailPU", "s", False, None), ("TelefonPU", "s", False, None))
+PodmiotUpowazniony.XML_FIELDS = (
+    ("NrEORI", "s", False, None),
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
+    ("Adres", "c", False, TAdres),
+    ("AdresKoresp", "c", False, TAdres),
+    ("DaneKontaktowe", "c", True, PodmiotUpowaznionyDaneKontaktowe),
+    ("RolaPU", "i", False, None),
+)
+OkresFa.XML_FIELDS = (("P_6_Od", "D", False, None), ("P_6_Do", "D", False, None))
+Zwolnienie.XML_FIELDS = (
+    ("P_19", "i", False, None),
+    ("P_19A", "s", False, None),
+    ("P_19B", "s", False, None),
+    ("P_19C", "s", False, None),
+    ("P_19N", "i", False, None),
+)
+NowySrodekTransportu.XML_FIELDS = (
+    ("P_22A", "D", False, None),
+    ("P_NrWierszaNST", "i", False, None),
+    ("P_22BMK", "s", False, None),
+    ("P_22BMD", "s", False, None),
+    ("P_22BK", "s", False, None),
+    ("P_22BNR", "s", False, None),
+    ("P_22BRP", "s", False, None),
+    ("P_22B", "s", False, None),
+    ("P_22B1", "s", False, None),
+    ("P_22B2", "s", False, None),
+    ("P_22B3", "s", False, None),
+    ("P_22B4", "s", False, None),
+    ("P_22BT", "s", False, None),
+    ("P_22C", "s", False, None),
+    ("P_22C1", "s", False, None),
+    ("P_22D", "s", False, None),
+    ("P_22D1", "s", False, None),
+)
+NoweSrodkiTransportu.XML_FIELDS = (
+    ("P_22", "i", False, None),
+    ("P_42_5", "i", False, None),
+    ("NowySrodekTransportu", "c", True, NowySrodekTransportu),
+    ("P_22N", "i", False, None),
+)
+PMarzy.XML_FIELDS = (
+    ("P_PMarzy", "i", False, None),
+    ("P_PMarzy_2", "i", False, None),
+    ("P_PMarzy_3_1", "i", False, None),
+    ("P_PMarzy_3_2", "i", False, None),
+    ("P_PMarzy_3_3", "i", False, None),
+    ("P_PMarzyN", "i", False, None),
+)
+Adnotacje.XML_FIELDS = (
+    ("P_16", "i", False, None),
+    ("P_17", "i", False, None),
+    ("P_18", "i", False, None),
+    ("P_18A", "i", False, None),
+    ("Zwolnienie", "c", False, Zwolnienie),
+    ("NoweSrodkiTransportu", "c", False, NoweSrodkiTransportu),
+    ("P_23", "i", False, None),
+    ("PMarzy", "c", False, PMarzy),
+)
+DaneFaKorygowanej.XML_FIELDS = (
+    ("DataWystFaKorygowanej", "D", False, None),
+    ("NrFaKorygowanej", "s", False, None),
+    ("NrKSeF", "i", False, None),
+    ("NrKSeFFaKorygowanej", "s", False, None),
+    ("NrKSeFN", "i", False, None),
+)
+Podmiot1K.XML_FIELDS = (
+    ("PrefiksPodatnika", "s", False, None),
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
+    ("Adres", "c", False, TAdres),
+)
+Podmiot2K.XML_FIELDS = (
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
+    ("Adres", "c", False, TAdres),
+    ("IDNabywcy", "s", False, None),
+)
+ZaliczkaCzesciowa.XML_FIELDS = (
+    ("P_6Z", "D", False, None),
+    ("P_15Z", "d", False, None),
+    ("KursWalutyZW", "d", False, None),
+)
+TKluczWartosc.XML_FIELDS = (
+    ("NrWiersza", "i", False, None),
+    ("Klucz", "s", False, None),
+    ("Wartosc", "s", False, None),
+)
+FakturaZaliczkowa.XML_FIELDS = (
+    ("NrKSeFZN", "i", False, None),
+    ("NrFaZaliczkowej", "s", False, None),
+    ("NrKSeFFaZaliczkowej", "s", False, None),
+)
+FaWiersz.XML_FIELDS = (
+    ("NrWierszaFa", "i", False, None),
+    ("UU_ID", "s", False, None),
+    ("P_6A", "D", False, None),
+    ("P_7", "s", False, None),
+    ("Indeks", "s", False, None),
+    ("GTIN", "s", False, None),
+    ("PKWiU", "s", False, None),
+    ("CN", "s", False, None),
+    ("PKOB", "s", False, None),
+    ("P_8A", "s", False, None),
+    ("P_8B", "d", False, None),
+    ("P_9A", "d", False, None),
+    ("P_9B", "d", False, None),
+    ("P_10", "d", False, None),
+    ("P_11", "d", False, None),
+    ("P_11A", "d", False, None),
+    ("P_11Vat", "d", False, None),
+    ("P_12", "s", False, None),
+    ("P_12_XII", "d", False, None),
+    ("P_12_Zal_15", "i", False, None),
+    ("KwotaAkcyzy", "d", False, None),
+    ("GTU", "s", False, None),
+    ("Procedura", "s", False, None),
+    ("KursWaluty", "d", False, None),
+    ("StanPrzed", "i", False, None),
+)
+Obciazenia.XML_FIELDS = (("Kwota", "d", False, None), ("Powod", "s", False, None))
+Odliczenia.XML_FIELDS = (("Kwota", "d", False, None), ("Powod", "s", False, None))
+Rozliczenie.XML_FIELDS = (
+    ("Obciazenia", "c", True, Obciazenia),
+    ("SumaObciazen", "d", False, None),
+    ("Odliczenia", "c", True, Odliczenia),
+    ("SumaOdliczen", "d", False, None),
+    ("DoZaplaty", "d", False, None),
+    ("DoRozliczenia", "d", False, None),
+)
+ZaplataCzesciowa.XML_FIELDS = (
+    ("KwotaZaplatyCzesciowej", "d", False, None),
+    ("DataZaplatyCzesciowej", "D", False, None),
+    ("FormaPlatnosci", "i", False, None),
+    ("PlatnoscInna", "i", False, None),
+    ("OpisPlatnosci", "s", False, None),
+)
+TerminOpis.XML_FIELDS = (
+    ("Ilosc", "i", False, None),
+    ("Jednostka", "s", False, None),
+    ("ZdarzeniePoczatkowe", "s", False, None),
+)
+TerminPlatnosci.XML_FIELDS = (("Termin", "D", False, None), ("TerminOpis", "c", False, TerminOpis))
+TRachunekBankowy.XML_FIELDS = (
+    ("NrRB", "s", False, None),
+    ("SWIFT", "s", False, None),
+    ("RachunekWlasnyBanku", "i", False, None),
+    ("NazwaBanku", "s", False, None),
+    ("OpisRachunku", "s", False, None),
+)
+Skonto.XML_FIELDS = (("WarunkiSkonta", "s", False, None), ("WysokoscSkonta", "s", False, None))
+Platnosc.XML_FIELDS = (
+    ("Zaplacono", "i", False, None),
+    ("DataZaplaty", "D", False, None),
+    ("ZnacznikZaplatyCzesciowej", "i", False, None),
+    ("ZaplataCzesciowa", "c", True, ZaplataCzesciowa),
+    ("TerminPlatnosci", "c", True, TerminPlatnosci),
+    ("FormaPlatnosci", "i", False, None),
+    ("PlatnoscInna", "i", False, None),
+    ("OpisPlatnosci", "s", False, None),
+    ("RachunekBankowy", "c", True, TRachunekBankowy),
+    ("RachunekBankowyFaktora", "c", True, TRachunekBankowy),
+    ("Skonto", "c", False, Skonto),
+    ("LinkDoPlatnosci", "s", False, None),
+    ("IPKSeF", "s", False, None),
+)
+Umowy.XML_FIELDS = (("DataUmowy", "D", False, None), ("NrUmowy", "s", False, None))
+Zamowienia.XML_FIELDS = (("DataZamowienia", "D", False, None), ("NrZamowienia", "s", False, None))
+Przewoznik.XML_FIELDS = (
+    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
+    ("AdresPrzewoznika", "c", False, TAdres),
+)
+Transport.XML_FIELDS = (
+    ("RodzajTransportu", "i", False, None),
+    ("TransportInny", "i", False, None),
+    ("OpisInnegoTransportu", "s", False, None),
+    ("Przewoznik", "c", False, Przewoznik),
+    ("NrZleceniaTransportu", "s", False, None),
+    ("OpisLadunku", "i", False, None),
+    ("LadunekInny", "i", False, None),
+    ("OpisInnegoLadunku", "s", False, None),
+    ("JednostkaOpakowania", "s", False, None),
+    ("DataGodzRozpTransportu", "T", False, None),
+    ("DataGodzZakTransportu", "T", False, None),
+    ("WysylkaZ", "c", False, TAdres),
+    ("WysylkaPrzez", "c", True, TAdres),
+    ("WysylkaDo", "c", False, TAdres),
+)
+WarunkiTransakcji.XML_FIELDS = (
+    ("Umowy", "c", True, Umowy),
+    ("Zamowienia", "c", True, Zamowienia),
+    ("NrPartiiTowaru", "s", True, None),
+    ("WarunkiDostawy", "s", False, None),
+    ("KursUmowny", "d", False, None),
+    ("WalutaUmowna", "s", False, None),
+    ("Transport", "c", True, Transport),
+    ("PodmiotPosredniczacy", "i", False, None),
+)
+ZamowienieWiersz.XML_FIELDS = (
+    ("NrWierszaZam", "i", False, None),
+    ("UU_IDZ", "s", False, None),
+    ("P_7Z", "s", False, None),
+    ("IndeksZ", "s", False, None),
+    ("GTINZ", "s", False, None),
+    ("PKWiUZ", "s", False, None),
+    ("CNZ", "s", False, None),
+    ("PKOBZ", "s", False, None),
+    ("P_8AZ", "s", False, None),
+    ("P_8BZ", "d", False, None),
+    ("P_9AZ", "d", False, None),
+    ("P_11NettoZ", "d", False, None),
+    ("P_11VatZ", "d", False, None),
+    ("P_12Z", "s", False, None),
+    ("P_12Z_XII", "d", False, None),
+    ("P_12Z_Zal_15", "i", False, None),
+    ("GTUZ", "s", False, None),
+    ("ProceduraZ", "s", False, None),
+    ("KwotaAkcyzyZ", "d", False, None),
+    ("StanPrzedZ", "i", False, None),
+)
+Zamowienie.XML_FIELDS = (
+    ("WartoscZamowienia", "d", False, None),
+    ("ZamowienieWiersz", "c", True, ZamowienieWiersz),
+)
+Fa.XML_FIELDS = (
+    ("KodWaluty", "s", False, None),
+    ("P_1", "D", False, None),
+    ("P_1M", "s", False, None),
+    ("P_2", "s", False, None),
+    ("WZ", "s", True, None),
+    ("P_6", "D", False, None),
+    ("OkresFa", "c", False, OkresFa),
+    ("P_13_1", "d", False, None),
+    ("P_14_1", "d", False, None),
+    ("P_14_1W", "d", False, None),
+    ("P_13_2", "d", False, None),
+    ("P_14_2", "d", False, None),
+    ("P_14_2W", "d", False, None),
+    ("P_13_3", "d", False, None),
+    ("P_14_3", "d", False, None),
+    ("P_14_3W", "d", False, None),
+    ("P_13_4", "d", False, None),
+    ("P_14_4", "d", False, None),
+    ("P_14_4W", "d", False, None),
+    ("P_13_5", "d", False, None),
+    ("P_14_5", "d", False, None),
+    ("P_13_6_1", "d", False, None),
+    ("P_13_6_2", "d", False, None),
+    ("P_13_6_3", "d", False, None),
+    ("P_13_7", "d", False, None),
+    ("P_13_8", "d", False, None),
+    ("P_13_9", "d", False, None),
+    ("P_13_10", "d", False, None),
+    ("P_13_11", "d", False, None),
+    ("P_15", "d", False, None),
+    ("KursWalutyZ", "d", False, None),
+    ("Adnotacje", "c", False, Adnotacje),
+    ("RodzajFaktury", "s", False, None),
+    ("PrzyczynaKorekty", "s", False, None),
+    ("TypKorekty", "i", False, None),
+    ("DaneFaKorygowanej", "c", True, DaneFaKorygowanej),
+    ("OkresFaKorygowanej", "s", False, None),
+    ("NrFaKorygowany", "s", False, None),
+    ("Podmiot1K", "c", False, Podmiot1K),
+    ("Podmiot2K", "c", True, Podmiot2K),
+    ("P_15ZK", "d", False, None),
+    ("KursWalutyZK", "d", False, None),
+    ("ZaliczkaCzesciowa", "c", True, ZaliczkaCzesciowa),
+    ("FP", "i", False, None),
+    ("TP", "i", False, None),
+    ("DodatkowyOpis", "c", True, TKluczWartosc),
+    ("FakturaZaliczkowa", "c", True, FakturaZaliczkowa),
+    ("ZwrotAkcyzy", "i", False, None),
+    ("FaWiersz", "c", True, FaWiersz),
+    ("Rozliczenie", "c", False, Rozliczenie),
+    ("Platnosc", "c", False, Platnosc),
+    ("WarunkiTransakcji", "c", False, WarunkiTransakcji),
+    ("Zamowienie", "c", False, Zamowienie),
+)
+Informacje.XML_FIELDS = (("StopkaFaktury", "s", False, None),)
+Rejestry.XML_FIELDS = (
+    ("PelnaNazwa", "s", False, None),
+    ("KRS", "s", False, None),
+    ("REGON", "s", False, None),
+    ("BDO", "s", False, None),
+)
+Stopka.XML_FIELDS = (("Informacje", "c", True, Informacje), ("Rejestry", "c", True, Rejestry))
+MetaDane.XML_FIELDS = (("ZKlucz", "s", False, None), ("ZWartosc", "s", False, None))
+Tekst.XML_FIELDS = (("Akapit", "s", True, None),)
+TMetaDane.XML_FIELDS = (("TKlucz", "s", False, None), ("TWartosc", "s", False, None))
+NKom.XML_FIELDS = ()
+NKom.XML_TEXT = "value"
+Kol.XML_FIELDS = (("NKom", "c", False, NKom),)
+Kol.XML_ATTRS = ("Typ",)
+TabelaTNaglowek.XML_FIELDS = (("Kol", "c", True, Kol),)
+Wiersz.XML_FIELDS = (("WKom", "s", True, None),)
+Suma.XML_FIELDS = (("SKom", "s", True, None),)
+Tabela.XML_FIELDS = (
+    ("TMetaDane", "c", True, TMetaDane),
+    ("Opis", "s", False, None),
+    ("TNaglowek", "c", False, TabelaTNaglowek),
+    ("Wiersz", "c", True, Wiersz),
+    ("Suma", "c", False, Suma),
+)
+BlokDanych.XML_FIELDS = (
+    ("ZNaglowek", "s", False, None),
+    ("MetaDane", "c", True, MetaDane),
+    ("Tekst", "c", False, Tekst),
+    ("Tabela", "c", True, Tabela),
+)
+Zalacznik.XML_FIELDS = (("BlokDanych", "c", True, BlokDanych),)
+Faktura.XML_FIELDS = (
+    ("Naglowek", "c", False, TNaglowek),
+    ("Podmiot1", "c", False, Podmiot1),
+    ("Podmiot2", "c", False, Podmiot2),
+    ("Podmiot3", "c", True, Podmiot3),
+    ("PodmiotUpowazniony", "c", False, PodmiotUpowazniony),
+    ("Fa", "c", False, Fa),
+    ("Stopka", "c", False, Stopka),
+    ("Zalacznik", "c", False, Zalacznik),
+)
+
+Invoice = Faktura
+"""The root of an FA(3) document."""
