@@ -1,0 +1,284 @@
+"""Client-side sliding-window throttling that mirrors KSeF's published rate limits (digest §8).
+
+KSeF counts requests per (context, client IP) in three sliding windows (1 s, 60 s, 60 min) per
+endpoint group; every endpoint of the ``other`` group has its own counter; public endpoints share
+60 requests per second per IP. A :class:`Throttle` keeps the same books on the client and makes a
+caller *wait* until the request fits, so that normal use never meets a 429.
+
+A slot is counted from the moment it is reserved and dated by the moment its response arrived: the
+server saw the request somewhere in between, so a request sent ``window`` after the previous
+response can never be counted in the same server window. No clock synchronisation is needed.
+
+Throttles are shared by all threads of a process through :func:`throttle_for` (one per API base).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+WINDOWS = (1.0, 60.0, 3600.0)
+PUBLIC = "public"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Allowed requests per second, minute and hour (all three apply together)."""
+
+    per_second: int
+    per_minute: int
+    per_hour: int
+
+    def allowances(self) -> tuple[int, int, int]:
+        return (self.per_second, self.per_minute, self.per_hour)
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> RateLimit:
+        """``{"perSecond", "perMinute"?, "perHour"?}``; a missing window is unlimited by it."""
+        per_second = int(body.get("perSecond") or 0) or 1_000_000
+        per_minute = int(body.get("perMinute") or 0) or per_second * 60
+        per_hour = int(body.get("perHour") or 0) or per_minute * 60
+        return cls(per_second, per_minute, per_hour)
+
+
+# Published limits of KSeF 2.0 (API 2.6.0); ``public`` = unauthenticated and auth-flow endpoints.
+PUBLISHED_LIMITS: dict[str, RateLimit] = {
+    "onlineSession": RateLimit(10, 30, 120),
+    "invoiceSend": RateLimit(10, 30, 180),
+    "batchSession": RateLimit(10, 20, 60),
+    "invoiceStatus": RateLimit(30, 120, 1200),
+    "sessionList": RateLimit(5, 10, 60),
+    "sessionInvoiceList": RateLimit(10, 20, 200),
+    "sessionMisc": RateLimit(10, 120, 1200),
+    "invoiceMetadata": RateLimit(8, 16, 20),
+    "invoiceExport": RateLimit(8, 16, 20),
+    "invoiceExportStatus": RateLimit(10, 60, 600),
+    "invoiceDownload": RateLimit(8, 16, 64),
+    OTHER: RateLimit(10, 30, 120),
+    PUBLIC: RateLimit(60, 3600, 216000),
+}
+
+_REF = r"[^/]+"
+# (method, path regex relative to /v2, group) – first match wins; anything else is ``other``.
+ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(f"^{pattern}$"), group)
+    for method, pattern, group in (
+        ("POST", r"/sessions/online", "onlineSession"),
+        ("POST", rf"/sessions/online/{_REF}/close", "onlineSession"),
+        ("POST", rf"/sessions/online/{_REF}/invoices", "invoiceSend"),
+        ("POST", r"/sessions/batch", "batchSession"),
+        ("POST", rf"/sessions/batch/{_REF}/close", "batchSession"),
+        ("GET", r"/sessions", "sessionList"),
+        ("GET", rf"/sessions/{_REF}/invoices(/failed)?", "sessionInvoiceList"),
+        ("GET", rf"/sessions/{_REF}/invoices/ksef/{_REF}/upo", "sessionMisc"),
+        ("GET", rf"/sessions/{_REF}/invoices/{_REF}/upo", "sessionMisc"),
+        ("GET", rf"/sessions/{_REF}/invoices/{_REF}", "invoiceStatus"),
+        ("GET", rf"/sessions/{_REF}/upo/{_REF}", "sessionMisc"),
+        ("GET", rf"/sessions/{_REF}", "sessionMisc"),
+        ("POST", r"/invoices/query/metadata", "invoiceMetadata"),
+        ("POST", r"/invoices/exports", "invoiceExport"),
+        ("GET", rf"/invoices/exports/{_REF}", "invoiceExportStatus"),
+        ("GET", rf"/invoices/ksef/{_REF}", "invoiceDownload"),
+        ("POST", r"/auth/(challenge|xades-signature|ksef-token|token/redeem|token/refresh)", PUBLIC),
+        ("GET", r"/auth/(?!sessions$)[^/]+", PUBLIC),
+        ("GET", r"/security/public-key-certificates", PUBLIC),
+        ("GET", r"/peppol/query", PUBLIC),
+        ("POST", r"/testdata/(subject|person|permissions|attachment)(/remove|/revoke)?", PUBLIC),
+    )
+)
+
+_VARIABLE_SEGMENT = re.compile(r"\d")
+
+
+def endpoint_group(method: str, path: str) -> str:
+    """The published rate-limit group of an endpoint (``path`` relative to ``/v2``, no query)."""
+    method = method.upper()
+    path = "/" + path.split("?", 1)[0].strip("/")
+    for m, pattern, group in ENDPOINT_GROUPS:
+        if m == method and pattern.match(path):
+            return group
+    return OTHER
+
+
+def endpoint_counter(method: str, path: str) -> str:
+    """A per-endpoint counter name for the ``other`` group: the path with identifiers collapsed.
+
+    Segments holding a digit (reference numbers, serials, permission ids) become ``{}``, so
+    ``DELETE /tokens/20250101-EC-…`` and every other token share the counter ``DELETE /tokens/{}``.
+    """
+    segments = path.split("?", 1)[0].strip("/").split("/")
+    template = "/".join("{}" if _VARIABLE_SEGMENT.search(s) else s for s in segments)
+    return f"{method.upper()} /{template}"
+
+
+# --- the sliding-window arithmetic (pure) ----------------------------------------------------------
+
+
+def delay_until_free(
+    completed: list[float], in_flight: int, now: float, limit: RateLimit, margin: float
+) -> float | None:
+    """Seconds until one more request fits all three windows; 0 = now; None = after a release.
+
+    ``completed`` are sorted response times of counted requests, ``in_flight`` the reserved slots
+    still waiting for their response (they count in every window and have no date yet).
+    """
+    wait = 0.0
+    for window, allowed in zip(WINDOWS, limit.allowances(), strict=True):
+        start = bisect.bisect_right(completed, now - window - margin)
+        inside = len(completed) - start
+        excess = inside + in_flight - allowed + 1
+        if excess <= 0:
+            continue
+        if excess > inside:
+            return None  # in-flight requests alone fill the window: wait for one to finish
+        # the ``excess``-th oldest completed request must leave the window first
+        wait = max(wait, completed[start + excess - 1] + window + margin - now)
+    return wait
+
+
+@dataclass
+class _Book:
+    completed: list[float] = field(default_factory=list)
+    in_flight: int = 0
+    blocked_until: float = 0.0
+
+    def prune(self, now: float) -> None:
+        cut = bisect.bisect_right(self.completed, now - WINDOWS[-1] - 60.0)
+        if cut:
+            del self.completed[:cut]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A reserved request slot; hand it back with :meth:`Throttle.release`."""
+
+    key: tuple[str, str]
+
+
+class Throttle:
+    """Blocking sliding-window limiter keyed by (counter, context), safe across threads.
+
+    ``limits`` maps group names to :class:`RateLimit` (default: the published table);
+    ``context_limits`` overrides them for one context (e.g. after ``GET /rate-limits``).
+    ``margin`` is the safety margin in seconds added to every window.
+    """
+
+    def __init__(
+        self,
+        limits: Mapping[str, RateLimit] | None = None,
+        *,
+        margin: float = 0.05,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits: dict[str, RateLimit] = dict(PUBLISHED_LIMITS if limits is None else limits)
+        self.context_limits: dict[str, dict[str, RateLimit]] = {}
+        self.margin = margin
+        self.enabled = enabled
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._books: dict[tuple[str, str], _Book] = {}
+        self.total_wait = 0.0  # seconds callers spent waiting here (for benchmarks)
+
+    @classmethod
+    def unlimited(cls) -> Throttle:
+        return cls(enabled=False)
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    def limit_for(self, group: str, context: str = "") -> RateLimit:
+        table = self.context_limits.get(context, {})
+        if group in table:
+            return table[group]
+        return self.limits.get(group) or self.limits.get(OTHER) or PUBLISHED_LIMITS[OTHER]
+
+    def set_limits(self, limits: Mapping[str, RateLimit], context: str | None = None) -> None:
+        """Replace limits for every context (``context=None``) or for one context."""
+        with self._cond:
+            if context is None:
+                self.limits.update(limits)
+            else:
+                self.context_limits.setdefault(context, {}).update(limits)
+            self._cond.notify_all()
+
+    def apply_rate_limits_json(self, body: Mapping[str, Any], context: str | None = None) -> None:
+        """Adopt the body of ``GET /rate-limits`` (``{group: {perSecond, perMinute, perHour}}``)."""
+        parsed = {
+            group: RateLimit.from_json(value) for group, value in body.items() if isinstance(value, Mapping)
+        }
+        self.set_limits(parsed, context)
+
+    # -- use -----------------------------------------------------------------------------------------
+
+    def acquire(self, group: str, context: str = "", counter: str | None = None) -> Slot:
+        """Block until a request of ``group`` fits the windows of ``context``; reserve its slot.
+
+        ``counter`` gives an ``other`` endpoint its own books (KSeF counts those per endpoint).
+        Public endpoints are counted per IP, so their context is ignored.
+        """
+        if group == PUBLIC:
+            context = ""
+        key = (counter or group, context)
+        limit = self.limit_for(group, context)
+        with self._cond:
+            book = self._books.setdefault(key, _Book())
+            while True:
+                now = self._clock()
+                book.prune(now)
+                if not self.enabled:
+                    wait: float | None = 0.0
+                else:
+                    wait = delay_until_free(book.completed, book.in_flight, now, limit, self.margin)
+                    if wait is not None and book.blocked_until > now:
+                        wait = max(wait, book.blocked_until - now)
+                if wait == 0.0:
+                    book.in_flight += 1
+                    return Slot(key)
+                started = time.monotonic()
+                self._cond.wait(timeout=1.0 if wait is None else min(wait, 5.0))
+                self.total_wait += time.monotonic() - started
+                limit = self.limit_for(group, context)
+
+    def release(self, slot: Slot) -> None:
+        """The response of a reserved slot arrived (or the request failed): date it now."""
+        with self._cond:
+            book = self._books[slot.key]
+            book.in_flight = max(0, book.in_flight - 1)
+            # keep the list sorted: completion times are taken under the lock, hence monotonic
+            book.completed.append(self._clock())
+            self._cond.notify_all()
+
+    def penalize(self, slot_or_key: Slot | tuple[str, str], retry_after: float) -> None:
+        """KSeF said 429 anyway: nobody in this process uses that counter for ``retry_after`` s."""
+        key = slot_or_key.key if isinstance(slot_or_key, Slot) else slot_or_key
+        with self._cond:
+            book = self._books.setdefault(key, _Book())
+            book.blocked_until = max(book.blocked_until, self._clock() + max(0.0, retry_after))
+
+    @contextmanager
+    def slot(self, group: str, context: str = "", counter: str | None = None) -> Iterator[Slot]:
+        taken = self.acquire(group, context, counter)
+        try:
+            yield taken
+        finally:
+            self.release(taken)
+
+
+_registry: dict[str, Throttle] = {}
+_registry_lock = threading.Lock()
+
+
+def throttle_for(api_url: str) -> Throttle:
+    """The process-wide throttle of one KSeF deployment (shared by every transport and thread)."""
+    with _registry_lock:
+        throttle = _registry.get(api_url)
+        if throttle is None:
+            throttle = _registry[api_url] = Throttle()
+        return throttle
