@@ -7,6 +7,7 @@ import typer
 from fakturnik import __version__
 from fakturnik.engine.cli import register as register_engine
 from fakturnik.fa3.cli import app as fa3_app
+from fakturnik.fa3.validate_cli import schemas_app
 from fakturnik.ksef.cli import app as ksef_app
 from fakturnik.simulator.cli import register as register_simulator
 
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(fa3_app, name="fa3", help="FA(3) invoices: build, validate, show.")
 app.add_typer(ksef_app, name="ksef", help="Talk to KSeF: auth, send, status, UPO, download, sync.")
+app.add_typer(schemas_app, name="schemas", help="Official XSDs: install them into the local cache.")
 register_simulator(app)
 register_engine(app)
 
