@@ -5,7 +5,8 @@ Class fields are the FA(3) element names, declared in schema order; the XML writ
 ``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
 branches are flattened into optional fields (set only the branch you use). Elements the model does
 not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
-known element they followed, so that parse -> write never drops anything.
+known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
+parse -> write never drops anything.
 
 Do not edit by hand: regenerate with the generator described in docs/fa3-json.md.
 """
@@ -42,6 +43,7 @@ class Fa3Model(BaseModel):
     XML_TEXT: ClassVar[str | None] = None
 
     xml_extra: list[RawXml] = Field(default_factory=list)
+    xml_attrs: dict[str, str] = Field(default_factory=dict)
 
 
 class KodFormularza(Fa3Model):
