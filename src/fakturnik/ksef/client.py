@@ -1,0 +1,750 @@
+"""``KsefClient``: one typed method per operation of the KSeF 2.0 API (open-api.json).
+
+Each method is tagged with :func:`operation` (HTTP method, path template, rate-limit group of digest §8),
+so a test can prove that every operation of the contract has its method and the throttle sees the right
+group. Methods only translate between models and HTTP: waiting, encryption and paging live in
+``sessions``, ``batch`` and ``exports``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from fakturnik.ksef import models as m
+from fakturnik.ksef.transport import TokenKind, Transport
+
+Group = Literal[
+    "onlineSession",
+    "invoiceSend",
+    "batchSession",
+    "invoiceStatus",
+    "sessionList",
+    "sessionInvoiceList",
+    "sessionMisc",
+    "invoiceMetadata",
+    "invoiceExport",
+    "invoiceExportStatus",
+    "invoiceDownload",
+    "other",
+]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Where a client method goes: ``method`` + ``path`` template of open-api.json, rate-limit ``group``."""
+
+    method: str
+    path: str
+    group: Group = "other"
+    public: bool = False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+OPERATION_ATTR = "__ksef_operation__"
+
+
+def operation(method: str, path: str, group: Group = "other", *, public: bool = False) -> Callable[[F], F]:
+    def mark(fn: F) -> F:
+        setattr(fn, OPERATION_ATTR, Operation(method, path, group, public))
+        return fn
+
+    return mark
+
+
+def operations_of(cls: type) -> dict[tuple[str, str], tuple[str, Operation]]:
+    """``(METHOD, path) -> (method name, Operation)`` for every tagged method of ``cls``."""
+    found: dict[tuple[str, str], tuple[str, Operation]] = {}
+    for name in dir(cls):
+        op = getattr(getattr(cls, name, None), OPERATION_ATTR, None)
+        if isinstance(op, Operation):
+            found[(op.method, op.path)] = (name, op)
+    return found
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True)
+class XmlDocument:
+    """An XML body KSeF returned (invoice, UPO) with its ``x-ms-meta-hash`` when given."""
+
+    content: bytes
+    sha256_b64: str | None
+
+    def __repr__(self) -> str:
+        return f"XmlDocument({len(self.content)} bytes, sha256={self.sha256_b64})"
+
+
+@dataclass(frozen=True)
+class Page:
+    """Paging arguments; ``None`` leaves the server default."""
+
+    page_offset: int | None = None
+    page_size: int | None = None
+
+    def params(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        if self.page_offset is not None:
+            out["pageOffset"] = self.page_offset
+        if self.page_size is not None:
+            out["pageSize"] = self.page_size
+        return out
+
+
+_PUBLIC_KEYS = TypeAdapter(list[m.PublicKeyCertificate])
+
+
+class KsefClient:
+    """Typed KSeF 2.0 API. Construct with a :class:`~fakturnik.ksef.transport.Transport`."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> KsefClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing ------------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        group: Group,
+        *,
+        auth: TokenKind = "access",
+        bearer: str | None = None,
+        body: BaseModel | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        return self.transport.request(
+            method,
+            path,
+            group=group,
+            token=auth,
+            bearer=bearer,
+            idempotent=idempotent,
+            params=clean or None,
+            json=m.dump(body) if body is not None else None,
+            content=content,
+            headers=dict(headers) if headers else None,
+        )
+
+    @staticmethod
+    def _parse(model: type[M], response: httpx.Response) -> M:
+        return model.model_validate_json(response.content)
+
+    @staticmethod
+    def _xml(response: httpx.Response) -> XmlDocument:
+        return XmlDocument(response.content, response.headers.get("x-ms-meta-hash"))
+
+    @staticmethod
+    def _continuation(token: str | None) -> dict[str, str] | None:
+        return {"x-continuation-token": token} if token else None
+
+    # --- authentication (§3.1) ------------------------------------------------------------------------
+
+    @operation("POST", "/auth/challenge", public=True)
+    def auth_challenge(self) -> m.AuthenticationChallengeResponse:
+        r = self._call("POST", "/auth/challenge", "other", auth="none", idempotent=True)
+        return self._parse(m.AuthenticationChallengeResponse, r)
+
+    @operation("POST", "/auth/xades-signature", public=True)
+    def auth_xades_signature(
+        self, signed_xml: bytes, *, verify_certificate_chain: bool | None = None
+    ) -> m.AuthenticationInitResponse:
+        params = (
+            None if verify_certificate_chain is None else {"verifyCertificateChain": verify_certificate_chain}
+        )
+        r = self._call(
+            "POST",
+            "/auth/xades-signature",
+            "other",
+            auth="none",
+            content=signed_xml,
+            params=params,
+            headers={"Content-Type": "application/xml"},
+        )
+        return self._parse(m.AuthenticationInitResponse, r)
+
+    @operation("POST", "/auth/ksef-token", public=True)
+    def auth_ksef_token(self, request: m.InitTokenAuthenticationRequest) -> m.AuthenticationInitResponse:
+        r = self._call("POST", "/auth/ksef-token", "other", auth="none", body=request)
+        return self._parse(m.AuthenticationInitResponse, r)
+
+    @operation("GET", "/auth/{referenceNumber}")
+    def auth_status(
+        self, reference_number: str, authentication_token: str
+    ) -> m.AuthenticationOperationStatusResponse:
+        r = self._call(
+            "GET", f"/auth/{_seg(reference_number)}", "other", auth="operation", bearer=authentication_token
+        )
+        return self._parse(m.AuthenticationOperationStatusResponse, r)
+
+    @operation("POST", "/auth/token/redeem")
+    def auth_token_redeem(self, authentication_token: str) -> m.AuthenticationTokensResponse:
+        r = self._call("POST", "/auth/token/redeem", "other", auth="operation", bearer=authentication_token)
+        return self._parse(m.AuthenticationTokensResponse, r)
+
+    @operation("POST", "/auth/token/refresh")
+    def auth_token_refresh(self, refresh_token: str | None = None) -> m.AuthenticationTokenRefreshResponse:
+        r = self._call("POST", "/auth/token/refresh", "other", auth="refresh", bearer=refresh_token)
+        return self._parse(m.AuthenticationTokenRefreshResponse, r)
+
+    @operation("GET", "/auth/sessions")
+    def auth_sessions(
+        self, *, page_size: int | None = None, continuation_token: str | None = None
+    ) -> m.AuthenticationListResponse:
+        r = self._call(
+            "GET",
+            "/auth/sessions",
+            "other",
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+        )
+        return self._parse(m.AuthenticationListResponse, r)
+
+    def iter_auth_sessions(self, page_size: int | None = None) -> Iterator[m.AuthenticationListItem]:
+        token: str | None = None
+        while True:
+            page = self.auth_sessions(page_size=page_size, continuation_token=token)
+            yield from page.items
+            token = page.continuationToken
+            if not token:
+                return
+
+    @operation("DELETE", "/auth/sessions/current")
+    def auth_session_revoke_current(self, refresh_token: str | None = None) -> None:
+        self._call("DELETE", "/auth/sessions/current", "other", auth="refresh", bearer=refresh_token)
+
+    @operation("DELETE", "/auth/sessions/{referenceNumber}")
+    def auth_session_revoke(self, reference_number: str) -> None:
+        self._call("DELETE", f"/auth/sessions/{_seg(reference_number)}", "other")
+
+    # --- public keys (§3.8) ---------------------------------------------------------------------------
+
+    @operation("GET", "/security/public-key-certificates", public=True)
+    def public_key_certificates(self) -> list[m.PublicKeyCertificate]:
+        r = self._call("GET", "/security/public-key-certificates", "other", auth="none")
+        return _PUBLIC_KEYS.validate_json(r.content)
+
+    # --- online and batch sessions (§3.2) -------------------------------------------------------------
+
+    @operation("POST", "/sessions/online", "onlineSession")
+    def open_online_session(self, request: m.OpenOnlineSessionRequest) -> m.OpenOnlineSessionResponse:
+        r = self._call("POST", "/sessions/online", "onlineSession", body=request)
+        return self._parse(m.OpenOnlineSessionResponse, r)
+
+    @operation("POST", "/sessions/online/{referenceNumber}/invoices", "invoiceSend")
+    def send_invoice(self, reference_number: str, request: m.SendInvoiceRequest) -> m.SendInvoiceResponse:
+        r = self._call(
+            "POST", f"/sessions/online/{_seg(reference_number)}/invoices", "invoiceSend", body=request
+        )
+        return self._parse(m.SendInvoiceResponse, r)
+
+    @operation("POST", "/sessions/online/{referenceNumber}/close", "onlineSession")
+    def close_online_session(self, reference_number: str) -> None:
+        self._call("POST", f"/sessions/online/{_seg(reference_number)}/close", "onlineSession")
+
+    @operation("POST", "/sessions/batch", "batchSession")
+    def open_batch_session(self, request: m.OpenBatchSessionRequest) -> m.OpenBatchSessionResponse:
+        r = self._call("POST", "/sessions/batch", "batchSession", body=request)
+        return self._parse(m.OpenBatchSessionResponse, r)
+
+    @operation("POST", "/sessions/batch/{referenceNumber}/close", "batchSession")
+    def close_batch_session(self, reference_number: str) -> None:
+        self._call("POST", f"/sessions/batch/{_seg(reference_number)}/close", "batchSession")
+
+    def upload_batch_part(self, upload: m.PartUploadRequest, encrypted_part: bytes) -> None:
+        """Send one encrypted part to its pre-signed URL (no bearer, not throttled; PUT is repeatable)."""
+        self.transport.absolute(
+            upload.method, upload.url, content=encrypted_part, headers=dict(upload.headers), idempotent=True
+        )
+
+    # --- session status and UPO (§3.3) ----------------------------------------------------------------
+
+    @operation("GET", "/sessions", "sessionList")
+    def list_sessions(
+        self,
+        session_type: Literal["Online", "Batch"],
+        *,
+        reference_number: str | None = None,
+        date_created_from: str | None = None,
+        date_created_to: str | None = None,
+        date_closed_from: str | None = None,
+        date_closed_to: str | None = None,
+        date_modified_from: str | None = None,
+        date_modified_to: str | None = None,
+        statuses: list[str] | None = None,
+        page_size: int | None = None,
+        continuation_token: str | None = None,
+    ) -> m.SessionsQueryResponse:
+        params: dict[str, Any] = {
+            "sessionType": session_type,
+            "referenceNumber": reference_number,
+            "dateCreatedFrom": date_created_from,
+            "dateCreatedTo": date_created_to,
+            "dateClosedFrom": date_closed_from,
+            "dateClosedTo": date_closed_to,
+            "dateModifiedFrom": date_modified_from,
+            "dateModifiedTo": date_modified_to,
+            "statuses": statuses,
+            "pageSize": page_size,
+        }
+        r = self._call(
+            "GET", "/sessions", "sessionList", params=params, headers=self._continuation(continuation_token)
+        )
+        return self._parse(m.SessionsQueryResponse, r)
+
+    @operation("GET", "/sessions/{referenceNumber}", "sessionMisc")
+    def session_status(self, reference_number: str) -> m.SessionStatusResponse:
+        r = self._call("GET", f"/sessions/{_seg(reference_number)}", "sessionMisc")
+        return self._parse(m.SessionStatusResponse, r)
+
+    @operation("GET", "/sessions/{referenceNumber}/invoices", "sessionInvoiceList")
+    def session_invoices(
+        self, reference_number: str, *, page_size: int | None = None, continuation_token: str | None = None
+    ) -> m.SessionInvoicesResponse:
+        r = self._call(
+            "GET",
+            f"/sessions/{_seg(reference_number)}/invoices",
+            "sessionInvoiceList",
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+        )
+        return self._parse(m.SessionInvoicesResponse, r)
+
+    @operation("GET", "/sessions/{referenceNumber}/invoices/failed", "sessionInvoiceList")
+    def session_failed_invoices(
+        self, reference_number: str, *, page_size: int | None = None, continuation_token: str | None = None
+    ) -> m.SessionInvoicesResponse:
+        r = self._call(
+            "GET",
+            f"/sessions/{_seg(reference_number)}/invoices/failed",
+            "sessionInvoiceList",
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+        )
+        return self._parse(m.SessionInvoicesResponse, r)
+
+    def iter_session_invoices(
+        self, reference_number: str, *, failed_only: bool = False, page_size: int = 1000
+    ) -> Iterator[m.SessionInvoiceStatusResponse]:
+        """Every invoice of a session, following continuation tokens."""
+        fetch = self.session_failed_invoices if failed_only else self.session_invoices
+        token: str | None = None
+        while True:
+            page = fetch(reference_number, page_size=page_size, continuation_token=token)
+            yield from page.invoices
+            token = page.continuationToken
+            if not token:
+                return
+
+    @operation("GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}", "invoiceStatus")
+    def session_invoice_status(
+        self, reference_number: str, invoice_reference_number: str
+    ) -> m.SessionInvoiceStatusResponse:
+        path = f"/sessions/{_seg(reference_number)}/invoices/{_seg(invoice_reference_number)}"
+        return self._parse(m.SessionInvoiceStatusResponse, self._call("GET", path, "invoiceStatus"))
+
+    @operation("GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", "sessionMisc")
+    def invoice_upo(self, reference_number: str, invoice_reference_number: str) -> XmlDocument:
+        path = f"/sessions/{_seg(reference_number)}/invoices/{_seg(invoice_reference_number)}/upo"
+        return self._xml(self._call("GET", path, "sessionMisc"))
+
+    @operation("GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", "sessionMisc")
+    def invoice_upo_by_ksef_number(self, reference_number: str, ksef_number: str) -> XmlDocument:
+        path = f"/sessions/{_seg(reference_number)}/invoices/ksef/{_seg(ksef_number)}/upo"
+        return self._xml(self._call("GET", path, "sessionMisc"))
+
+    @operation("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", "sessionMisc")
+    def session_upo(self, reference_number: str, upo_reference_number: str) -> XmlDocument:
+        path = f"/sessions/{_seg(reference_number)}/upo/{_seg(upo_reference_number)}"
+        return self._xml(self._call("GET", path, "sessionMisc"))
+
+    def download_url(self, url: str) -> XmlDocument:
+        """GET a pre-signed link (UPO, export part): no bearer, not throttled."""
+        return self._xml(self.transport.absolute("GET", url))
+
+    # --- invoices (§3.4) ------------------------------------------------------------------------------
+
+    @operation("GET", "/invoices/ksef/{ksefNumber}", "invoiceDownload")
+    def download_invoice(self, ksef_number: str) -> XmlDocument:
+        return self._xml(self._call("GET", f"/invoices/ksef/{_seg(ksef_number)}", "invoiceDownload"))
+
+    @operation("POST", "/invoices/query/metadata", "invoiceMetadata")
+    def query_invoice_metadata(
+        self,
+        filters: m.InvoiceQueryFilters,
+        *,
+        sort_order: Literal["Asc", "Desc"] | None = None,
+        page_offset: int | None = None,
+        page_size: int | None = None,
+    ) -> m.QueryInvoicesMetadataResponse:
+        params = {"sortOrder": sort_order, "pageOffset": page_offset, "pageSize": page_size}
+        r = self._call(
+            "POST",
+            "/invoices/query/metadata",
+            "invoiceMetadata",
+            body=filters,
+            params=params,
+            idempotent=True,
+        )
+        return self._parse(m.QueryInvoicesMetadataResponse, r)
+
+    @operation("POST", "/invoices/exports", "invoiceExport")
+    def start_export(self, request: m.InvoiceExportRequest) -> m.ExportInvoicesResponse:
+        r = self._call("POST", "/invoices/exports", "invoiceExport", body=request)
+        return self._parse(m.ExportInvoicesResponse, r)
+
+    @operation("GET", "/invoices/exports/{referenceNumber}", "invoiceExportStatus")
+    def export_status(self, reference_number: str) -> m.InvoiceExportStatusResponse:
+        r = self._call("GET", f"/invoices/exports/{_seg(reference_number)}", "invoiceExportStatus")
+        return self._parse(m.InvoiceExportStatusResponse, r)
+
+    # --- permissions (§3.5) ---------------------------------------------------------------------------
+
+    def _grant(self, path: str, body: BaseModel) -> m.PermissionsOperationResponse:
+        return self._parse(m.PermissionsOperationResponse, self._call("POST", path, "other", body=body))
+
+    @operation("POST", "/permissions/persons/grants")
+    def grant_person_permissions(
+        self, request: m.PersonPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/persons/grants", request)
+
+    @operation("POST", "/permissions/entities/grants")
+    def grant_entity_permissions(
+        self, request: m.EntityPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/entities/grants", request)
+
+    @operation("POST", "/permissions/authorizations/grants")
+    def grant_authorization_permissions(
+        self, request: m.EntityAuthorizationPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/authorizations/grants", request)
+
+    @operation("POST", "/permissions/indirect/grants")
+    def grant_indirect_permissions(
+        self, request: m.IndirectPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/indirect/grants", request)
+
+    @operation("POST", "/permissions/subunits/grants")
+    def grant_subunit_permissions(
+        self, request: m.SubunitPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/subunits/grants", request)
+
+    @operation("POST", "/permissions/eu-entities/administration/grants")
+    def grant_eu_entity_administration_permissions(
+        self, request: m.EuEntityAdministrationPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/eu-entities/administration/grants", request)
+
+    @operation("POST", "/permissions/eu-entities/grants")
+    def grant_eu_entity_permissions(
+        self, request: m.EuEntityPermissionsGrantRequest
+    ) -> m.PermissionsOperationResponse:
+        return self._grant("/permissions/eu-entities/grants", request)
+
+    @operation("DELETE", "/permissions/common/grants/{permissionId}")
+    def revoke_common_permission(self, permission_id: str) -> m.PermissionsOperationResponse:
+        r = self._call("DELETE", f"/permissions/common/grants/{_seg(permission_id)}", "other")
+        return self._parse(m.PermissionsOperationResponse, r)
+
+    @operation("DELETE", "/permissions/authorizations/grants/{permissionId}")
+    def revoke_authorization_permission(self, permission_id: str) -> m.PermissionsOperationResponse:
+        r = self._call("DELETE", f"/permissions/authorizations/grants/{_seg(permission_id)}", "other")
+        return self._parse(m.PermissionsOperationResponse, r)
+
+    @operation("GET", "/permissions/operations/{referenceNumber}")
+    def permission_operation_status(self, reference_number: str) -> m.PermissionsOperationStatusResponse:
+        r = self._call("GET", f"/permissions/operations/{_seg(reference_number)}", "other")
+        return self._parse(m.PermissionsOperationStatusResponse, r)
+
+    @operation("GET", "/permissions/attachments/status")
+    def attachment_permission_status(self) -> m.CheckAttachmentPermissionStatusResponse:
+        r = self._call("GET", "/permissions/attachments/status", "other")
+        return self._parse(m.CheckAttachmentPermissionStatusResponse, r)
+
+    def _query(self, path: str, body: BaseModel, model: type[M], page: Page | None) -> M:
+        params = (page or Page()).params()
+        return self._parse(
+            model, self._call("POST", path, "other", body=body, params=params, idempotent=True)
+        )
+
+    @operation("POST", "/permissions/query/personal/grants")
+    def query_personal_permissions(
+        self, request: m.PersonalPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QueryPersonalPermissionsResponse:
+        return self._query(
+            "/permissions/query/personal/grants", request, m.QueryPersonalPermissionsResponse, page
+        )
+
+    @operation("POST", "/permissions/query/persons/grants")
+    def query_person_permissions(
+        self, request: m.PersonPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QueryPersonPermissionsResponse:
+        return self._query(
+            "/permissions/query/persons/grants", request, m.QueryPersonPermissionsResponse, page
+        )
+
+    @operation("POST", "/permissions/query/subunits/grants")
+    def query_subunit_permissions(
+        self, request: m.SubunitPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QuerySubunitPermissionsResponse:
+        return self._query(
+            "/permissions/query/subunits/grants", request, m.QuerySubunitPermissionsResponse, page
+        )
+
+    @operation("POST", "/permissions/query/entities/grants")
+    def query_entity_permissions(
+        self, request: m.EntityPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QueryEntityPermissionsResponse:
+        return self._query(
+            "/permissions/query/entities/grants", request, m.QueryEntityPermissionsResponse, page
+        )
+
+    @operation("GET", "/permissions/query/entities/roles")
+    def query_entity_roles(self, page: Page | None = None) -> m.QueryEntityRolesResponse:
+        r = self._call("GET", "/permissions/query/entities/roles", "other", params=(page or Page()).params())
+        return self._parse(m.QueryEntityRolesResponse, r)
+
+    @operation("POST", "/permissions/query/subordinate-entities/roles")
+    def query_subordinate_entity_roles(
+        self, request: m.SubordinateEntityRolesQueryRequest, page: Page | None = None
+    ) -> m.QuerySubordinateEntityRolesResponse:
+        return self._query(
+            "/permissions/query/subordinate-entities/roles",
+            request,
+            m.QuerySubordinateEntityRolesResponse,
+            page,
+        )
+
+    @operation("POST", "/permissions/query/authorizations/grants")
+    def query_authorization_permissions(
+        self, request: m.EntityAuthorizationPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QueryEntityAuthorizationPermissionsResponse:
+        return self._query(
+            "/permissions/query/authorizations/grants",
+            request,
+            m.QueryEntityAuthorizationPermissionsResponse,
+            page,
+        )
+
+    @operation("POST", "/permissions/query/eu-entities/grants")
+    def query_eu_entity_permissions(
+        self, request: m.EuEntityPermissionsQueryRequest, page: Page | None = None
+    ) -> m.QueryEuEntityPermissionsResponse:
+        return self._query(
+            "/permissions/query/eu-entities/grants", request, m.QueryEuEntityPermissionsResponse, page
+        )
+
+    # --- KSeF tokens (§3.6) ---------------------------------------------------------------------------
+
+    @operation("POST", "/tokens")
+    def create_token(self, request: m.GenerateTokenRequest) -> m.GenerateTokenResponse:
+        return self._parse(m.GenerateTokenResponse, self._call("POST", "/tokens", "other", body=request))
+
+    @operation("GET", "/tokens")
+    def list_tokens(
+        self,
+        *,
+        statuses: list[str] | None = None,
+        description: str | None = None,
+        author_identifier: str | None = None,
+        author_identifier_type: str | None = None,
+        page_size: int | None = None,
+        continuation_token: str | None = None,
+    ) -> m.QueryTokensResponse:
+        params = {
+            "status": statuses,
+            "description": description,
+            "authorIdentifier": author_identifier,
+            "authorIdentifierType": author_identifier_type,
+            "pageSize": page_size,
+        }
+        r = self._call(
+            "GET", "/tokens", "other", params=params, headers=self._continuation(continuation_token)
+        )
+        return self._parse(m.QueryTokensResponse, r)
+
+    def iter_tokens(self, **filters: Any) -> Iterator[m.QueryTokensResponseItem]:
+        token: str | None = None
+        while True:
+            page = self.list_tokens(continuation_token=token, **filters)
+            yield from page.tokens
+            token = page.continuationToken
+            if not token:
+                return
+
+    @operation("GET", "/tokens/{referenceNumber}")
+    def token_status(self, reference_number: str) -> m.TokenStatusResponse:
+        return self._parse(
+            m.TokenStatusResponse, self._call("GET", f"/tokens/{_seg(reference_number)}", "other")
+        )
+
+    @operation("DELETE", "/tokens/{referenceNumber}")
+    def revoke_token(self, reference_number: str) -> None:
+        self._call("DELETE", f"/tokens/{_seg(reference_number)}", "other")
+
+    # --- KSeF certificates (§3.7) ---------------------------------------------------------------------
+
+    @operation("GET", "/certificates/limits")
+    def certificate_limits(self) -> m.CertificateLimitsResponse:
+        return self._parse(m.CertificateLimitsResponse, self._call("GET", "/certificates/limits", "other"))
+
+    @operation("GET", "/certificates/enrollments/data")
+    def certificate_enrollment_data(self) -> m.CertificateEnrollmentDataResponse:
+        r = self._call("GET", "/certificates/enrollments/data", "other")
+        return self._parse(m.CertificateEnrollmentDataResponse, r)
+
+    @operation("POST", "/certificates/enrollments")
+    def enroll_certificate(self, request: m.EnrollCertificateRequest) -> m.EnrollCertificateResponse:
+        r = self._call("POST", "/certificates/enrollments", "other", body=request)
+        return self._parse(m.EnrollCertificateResponse, r)
+
+    @operation("GET", "/certificates/enrollments/{referenceNumber}")
+    def certificate_enrollment_status(self, reference_number: str) -> m.CertificateEnrollmentStatusResponse:
+        r = self._call("GET", f"/certificates/enrollments/{_seg(reference_number)}", "other")
+        return self._parse(m.CertificateEnrollmentStatusResponse, r)
+
+    @operation("POST", "/certificates/retrieve")
+    def retrieve_certificates(self, request: m.RetrieveCertificatesRequest) -> m.RetrieveCertificatesResponse:
+        r = self._call("POST", "/certificates/retrieve", "other", body=request, idempotent=True)
+        return self._parse(m.RetrieveCertificatesResponse, r)
+
+    @operation("POST", "/certificates/{certificateSerialNumber}/revoke")
+    def revoke_certificate(
+        self, certificate_serial_number: str, request: m.RevokeCertificateRequest | None = None
+    ) -> None:
+        self._call(
+            "POST",
+            f"/certificates/{_seg(certificate_serial_number)}/revoke",
+            "other",
+            body=request or m.RevokeCertificateRequest(),
+        )
+
+    @operation("POST", "/certificates/query")
+    def query_certificates(
+        self, request: m.QueryCertificatesRequest | None = None, page: Page | None = None
+    ) -> m.QueryCertificatesResponse:
+        return self._query(
+            "/certificates/query", request or m.QueryCertificatesRequest(), m.QueryCertificatesResponse, page
+        )
+
+    # --- limits (§3.8) --------------------------------------------------------------------------------
+
+    @operation("GET", "/limits/context")
+    def context_limits(self) -> m.EffectiveContextLimits:
+        return self._parse(m.EffectiveContextLimits, self._call("GET", "/limits/context", "other"))
+
+    @operation("GET", "/limits/subject")
+    def subject_limits(self) -> m.EffectiveSubjectLimits:
+        return self._parse(m.EffectiveSubjectLimits, self._call("GET", "/limits/subject", "other"))
+
+    @operation("GET", "/rate-limits")
+    def rate_limits(self) -> m.EffectiveApiRateLimits:
+        return self._parse(m.EffectiveApiRateLimits, self._call("GET", "/rate-limits", "other"))
+
+    # --- Peppol (§3.8) --------------------------------------------------------------------------------
+
+    @operation("GET", "/peppol/query", public=True)
+    def query_peppol_providers(self, page: Page | None = None) -> m.QueryPeppolProvidersResponse:
+        r = self._call("GET", "/peppol/query", "other", auth="none", params=(page or Page()).params())
+        return self._parse(m.QueryPeppolProvidersResponse, r)
+
+    # --- test data (§3.8; TEST environment and the simulator only) ------------------------------------
+
+    def _testdata(
+        self, method: str, path: str, body: BaseModel | None = None, *, public: bool = False
+    ) -> None:
+        self._call(method, path, "other", body=body, auth="none" if public else "access")
+
+    @operation("POST", "/testdata/subject", public=True)
+    def testdata_create_subject(self, request: m.SubjectCreateRequest) -> None:
+        self._testdata("POST", "/testdata/subject", request, public=True)
+
+    @operation("POST", "/testdata/subject/remove", public=True)
+    def testdata_remove_subject(self, request: m.SubjectRemoveRequest) -> None:
+        self._testdata("POST", "/testdata/subject/remove", request, public=True)
+
+    @operation("POST", "/testdata/person", public=True)
+    def testdata_create_person(self, request: m.PersonCreateRequest) -> None:
+        self._testdata("POST", "/testdata/person", request, public=True)
+
+    @operation("POST", "/testdata/person/remove", public=True)
+    def testdata_remove_person(self, request: m.PersonRemoveRequest) -> None:
+        self._testdata("POST", "/testdata/person/remove", request, public=True)
+
+    @operation("POST", "/testdata/permissions", public=True)
+    def testdata_grant_permissions(self, request: m.TestDataPermissionsGrantRequest) -> None:
+        self._testdata("POST", "/testdata/permissions", request, public=True)
+
+    @operation("POST", "/testdata/permissions/revoke", public=True)
+    def testdata_revoke_permissions(self, request: m.TestDataPermissionsRevokeRequest) -> None:
+        self._testdata("POST", "/testdata/permissions/revoke", request, public=True)
+
+    @operation("POST", "/testdata/attachment", public=True)
+    def testdata_allow_attachments(self, request: m.AttachmentPermissionGrantRequest) -> None:
+        self._testdata("POST", "/testdata/attachment", request, public=True)
+
+    @operation("POST", "/testdata/attachment/revoke", public=True)
+    def testdata_revoke_attachments(self, request: m.AttachmentPermissionRevokeRequest) -> None:
+        self._testdata("POST", "/testdata/attachment/revoke", request, public=True)
+
+    @operation("POST", "/testdata/context/block", public=True)
+    def testdata_block_context(self, request: m.BlockContextAuthenticationRequest) -> None:
+        self._testdata("POST", "/testdata/context/block", request, public=True)
+
+    @operation("POST", "/testdata/context/unblock", public=True)
+    def testdata_unblock_context(self, request: m.UnblockContextAuthenticationRequest) -> None:
+        self._testdata("POST", "/testdata/context/unblock", request, public=True)
+
+    @operation("POST", "/testdata/limits/context/session")
+    def testdata_set_session_limits(self, request: m.SetSessionLimitsRequest) -> None:
+        self._testdata("POST", "/testdata/limits/context/session", request)
+
+    @operation("DELETE", "/testdata/limits/context/session")
+    def testdata_reset_session_limits(self) -> None:
+        self._testdata("DELETE", "/testdata/limits/context/session")
+
+    @operation("POST", "/testdata/limits/subject/certificate")
+    def testdata_set_subject_limits(self, request: m.SetSubjectLimitsRequest) -> None:
+        self._testdata("POST", "/testdata/limits/subject/certificate", request)
+
+    @operation("DELETE", "/testdata/limits/subject/certificate")
+    def testdata_reset_subject_limits(self) -> None:
+        self._testdata("DELETE", "/testdata/limits/subject/certificate")
+
+    @operation("POST", "/testdata/rate-limits")
+    def testdata_set_rate_limits(self, request: m.SetRateLimitsRequest) -> None:
+        self._testdata("POST", "/testdata/rate-limits", request)
+
+    @operation("DELETE", "/testdata/rate-limits")
+    def testdata_reset_rate_limits(self) -> None:
+        self._testdata("DELETE", "/testdata/rate-limits")
+
+    @operation("POST", "/testdata/rate-limits/production")
+    def testdata_production_rate_limits(self) -> None:
+        self._testdata("POST", "/testdata/rate-limits/production")
