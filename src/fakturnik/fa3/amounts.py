@@ -153,7 +153,8 @@ class LineAmount:
 
     ``rate``: the P_12 value (None for OSS or margin lines); ``oss_rate``: P_12_XII; ``margin``: the
     line is under a margin procedure; ``value``: P_11 for net entry, P_11A for gross entry;
-    ``vat``: P_11Vat for the per-line method (computed when None).
+    ``vat``: P_11Vat for the per-line method (computed when None); ``exchange_rate``: the line's
+    ``KursWaluty`` (for P_14_xW; the invoice-level rate passed to :func:`compute_totals` otherwise).
     """
 
     rate: str | None
@@ -161,6 +162,7 @@ class LineAmount:
     oss_rate: Decimal | None = None
     margin: bool = False
     vat: Decimal | None = None
+    exchange_rate: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -207,17 +209,23 @@ def compute_totals(
 
     ``method``: "net" (``value`` is P_11, tax per rate from the net sum), "gross" (``value`` is P_11A,
     tax per rate from the gross sum) or "line" (``value`` is P_11, tax per line, P_11Vat).
-    ``exchange_rate``: for foreign-currency invoices, P_14_xW (tax in PLN) is computed as
-    ``round(round(net_sum * rate_of_exchange) * percent / 100)`` per rate.
+    ``exchange_rate``: for foreign-currency invoices, P_14_xW (tax in PLN) is computed per rate as
+    ``round(sum(round(line_value * line_rate_of_exchange)) * percent / 100)`` where a line's own
+    ``exchange_rate`` (``KursWaluty``) wins over this invoice-level one (for gross entry the tax is
+    taken out of the PLN gross sum). Without any rate of exchange no P_14_xW is produced.
     P_15 is the sum of all nets plus all taxes (for margin lines: their value).
     """
     lines = list(lines)
     per_rate: dict[tuple[str, Decimal | None, bool], RateTotals] = {}
     sums: dict[tuple[str, Decimal | None, bool], Decimal] = {}
     per_line_vat: list[Decimal] = []
+    pln_sums: dict[tuple[str, Decimal | None, bool], Decimal] = {}
     for line in lines:
         key = (line.rate or "", line.oss_rate, line.margin)
         sums[key] = sums.get(key, ZERO) + line.value
+        kurs = line.exchange_rate if line.exchange_rate is not None else exchange_rate
+        if kurs is not None:
+            pln_sums[key] = pln_sums.get(key, ZERO) + round_grosze(line.value * kurs)
         if method == "line":
             percent = _rate_percent(line)
             vat = (
@@ -242,8 +250,11 @@ def compute_totals(
             rt.net, rt.vat = total, round_grosze(total * percent / 100)
         else:
             rt.net = total
-        if exchange_rate is not None and percent is not None:
-            rt.vat_pln = round_grosze(round_grosze(rt.net * exchange_rate) * percent / 100)
+        if key in pln_sums and percent is not None:
+            pln = pln_sums[key]
+            rt.vat_pln = (
+                _tax_from_gross(pln, percent) if method == "gross" else round_grosze(pln * percent / 100)
+            )
 
     grouped: dict[str, Decimal] = {}
     p_15 = ZERO

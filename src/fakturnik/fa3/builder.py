@@ -1,0 +1,268 @@
+"""Builder: from a draft invoice (lines with unit prices) to a complete FA(3) model with all amounts.
+
+A draft is an :class:`~fakturnik.fa3.model.Faktura` (or its JSON form) in which line values
+(``P_11`` / ``P_11A`` / ``P_11Vat``) and the summary (``P_13_x``, ``P_14_x``, ``P_14_xW``, ``P_15``) may be
+left out: :func:`build_invoice` computes them with :mod:`fakturnik.fa3.amounts`. Amounts that are
+supplied are checked instead; any disagreement raises :class:`InvoiceValidationError` naming both
+values (Polish messages, paths like ``Fa/FaWiersz[2]/P_11``).
+
+:func:`check_totals` is the same comparison without changing anything: the validation rules use it.
+
+Conventions (documented in docs/fa3-json.md):
+
+* a line with ``P_9A`` (net unit price) is net entry, with ``P_9B`` (gross unit price) gross entry;
+  an invoice is computed by the gross method when its lines are gross, by the per-line method when a
+  line carries ``P_11Vat``, otherwise by the net method (``method=`` overrides);
+* lines with ``StanPrzed=1`` (the state before a correction) count with a minus sign, so a correction's
+  summary is "after minus before";
+* lines without ``P_12`` on a margin invoice (``Adnotacje/PMarzy/P_PMarzy=1``) sum into ``P_13_11``;
+* ``P_14_xW`` is computed for invoices not in PLN that give a rate of exchange (``KursWaluty`` on the
+  lines, or ``KursWalutyZ``);
+* an invoice without lines (typically an advance invoice, ZAL), or with lines that name no rate, has
+  no summary derivable from lines: only ``P_15 = sum(P_13_x) + sum(P_14_x)`` is checked;
+* on settlement invoices (ROZ, KOR_ROZ) the summary is what is left after the advances (art. 106f
+  ust. 3): it is not derivable from the lines and must be supplied (only ``P_15`` is filled, with
+  the sum of the supplied fields, when missing);
+* ``P_10`` (a discount not in the unit price) is taken per unit, as the Ministry's own FA(3)
+  examples do: value = quantity x (unit price - P_10); a supplied line value that instead subtracts
+  ``P_10`` once from the line total is accepted too.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fakturnik.errors import InvoiceValidationError, Problem
+from fakturnik.fa3.amounts import (
+    SUMMARY_FIELDS_ORDER,
+    LineAmount,
+    TaxMethod,
+    Totals,
+    compute_totals,
+    line_value,
+)
+from fakturnik.fa3.model import Fa, Faktura, FaWiersz
+
+__all__ = [
+    "TOTALS_CODE",
+    "build_invoice",
+    "check_totals",
+    "expected_totals",
+    "invoice_tax_method",
+]
+
+TOTALS_CODE = "totals"
+"""``Problem.code`` of every amounts disagreement."""
+
+_SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
+_VAT_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_14") and not f.endswith("W"))
+_NET_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_13"))
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _problem(path: str, supplied: Decimal | None, computed: Decimal | None) -> Problem:
+    """A disagreement naming both values (Polish message)."""
+    name = path.rsplit("/", 1)[-1]
+    if supplied is None:
+        message = f"Brak pola {name}; z pozycji faktury wynika {_fmt(computed or Decimal(0))}."
+    elif computed is None:
+        message = f"Pole {name} ma wartość {_fmt(supplied)}, a pozycje faktury nie dają kwoty w tym polu."
+    else:
+        message = f"Pole {name} ma wartość {_fmt(supplied)}, a z pozycji faktury wynika {_fmt(computed)}."
+    return Problem(path=path, message=message, code=TOTALS_CODE)
+
+
+def _is_margin_invoice(fa: Fa) -> bool:
+    pm = fa.Adnotacje.PMarzy
+    return pm is not None and pm.P_PMarzy == 1
+
+
+def invoice_tax_method(fa: Fa) -> TaxMethod:
+    """The tax method the lines imply: "line" when any line has P_11Vat, "gross" for gross-price lines."""
+    lines = fa.FaWiersz
+    if any(w.P_11Vat is not None for w in lines):
+        return "line"
+    taxed = [w for w in lines if w.P_12 is not None or w.P_12_XII is not None]
+    if taxed and all(
+        w.P_9A is None and w.P_11 is None and (w.P_9B is not None or w.P_11A is not None) for w in taxed
+    ):
+        return "gross"
+    return "net"
+
+
+def _line_value(line: FaWiersz, gross: bool) -> Decimal | None:
+    """The line's value for the totals: supplied P_11/P_11A, else computed from price x quantity."""
+    if gross:
+        if line.P_11A is not None:
+            return line.P_11A
+        if line.P_9B is not None:
+            return _priced_value(line.P_8B, line.P_9B, line.P_10)
+        return line.P_11
+    if line.P_11 is not None:
+        return line.P_11
+    if line.P_9A is not None:
+        return _priced_value(line.P_8B, line.P_9A, line.P_10)
+    return line.P_11A
+
+
+def _priced_value(quantity: Decimal | None, price: Decimal, discount: Decimal | None) -> Decimal:
+    """quantity x (unit price - per-unit discount P_10), in grosze."""
+    return line_value(quantity, price - (discount or Decimal(0)))
+
+
+def _acceptable_values(line: FaWiersz, price: Decimal) -> tuple[Decimal, ...]:
+    per_unit = _priced_value(line.P_8B, price, line.P_10)
+    if line.P_10 is None:
+        return (per_unit,)
+    return (per_unit, line_value(line.P_8B, price, line.P_10))
+
+
+def _rate_of_exchange(fa: Fa) -> Decimal | None:
+    return fa.KursWalutyZ
+
+
+def _line_amounts(fa: Fa, method: TaxMethod) -> list[LineAmount] | None:
+    """LineAmounts for every line, or None when a line names no rate (totals not derivable)."""
+    margin_invoice = _is_margin_invoice(fa)
+    gross = method == "gross"
+    result: list[LineAmount] = []
+    for line in fa.FaWiersz:
+        margin = margin_invoice and line.P_12 is None and line.P_12_XII is None
+        if line.P_12 is None and line.P_12_XII is None and not margin:
+            return None
+        value = _line_value(line, gross or margin)
+        if value is None:
+            return None
+        sign = -1 if line.StanPrzed == 1 else 1
+        vat = line.P_11Vat
+        result.append(
+            LineAmount(
+                rate=line.P_12,
+                value=sign * value,
+                oss_rate=line.P_12_XII if line.P_12 is None else None,
+                margin=margin,
+                vat=None if vat is None else sign * vat,
+                exchange_rate=line.KursWaluty,
+            )
+        )
+    return result
+
+
+def expected_totals(invoice: Faktura, method: TaxMethod | None = None) -> Totals | None:
+    """Summary computed from the lines, or None when the lines do not determine it."""
+    fa = invoice.Fa
+    if not fa.FaWiersz or fa.RodzajFaktury in _SETTLEMENT_KINDS:
+        return None
+    method = method or invoice_tax_method(fa)
+    amounts = _line_amounts(fa, method)
+    if amounts is None:
+        return None
+    foreign = fa.KodWaluty != "PLN"
+    totals = compute_totals(amounts, method=method, exchange_rate=_rate_of_exchange(fa) if foreign else None)
+    if not foreign:
+        totals.fields = {k: v for k, v in totals.fields.items() if not k.endswith("W")}
+    return totals
+
+
+def _line_problems(invoice: Faktura, method: TaxMethod) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, line in enumerate(invoice.Fa.FaWiersz, start=1):
+        base = f"Fa/FaWiersz[{i}]"
+        if line.P_9A is not None and line.P_11 is not None:
+            options = _acceptable_values(line, line.P_9A)
+            if line.P_11 not in options:
+                problems.append(_problem(f"{base}/P_11", line.P_11, options[0]))
+        if line.P_9B is not None and line.P_11A is not None:
+            options = _acceptable_values(line, line.P_9B)
+            if line.P_11A not in options:
+                problems.append(_problem(f"{base}/P_11A", line.P_11A, options[0]))
+    return problems
+
+
+def _summary_problems(invoice: Faktura, totals: Totals | None) -> list[Problem]:
+    fa = invoice.Fa
+    supplied: dict[str, Decimal | None] = {name: getattr(fa, name) for name in SUMMARY_FIELDS_ORDER}
+    problems: list[Problem] = []
+    if totals is None:
+        present = [v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := supplied[n]) is not None]
+        if present and fa.RodzajFaktury not in _SETTLEMENT_KINDS and not fa.FaWiersz:
+            total = sum(present, Decimal(0))
+            if total != fa.P_15:
+                problems.append(_problem("Fa/P_15", fa.P_15, total))
+        return problems
+    for name in SUMMARY_FIELDS_ORDER[:-1]:
+        computed = totals.fields.get(name)
+        value = supplied[name]
+        if name.endswith("W") and value is not None and computed is None:
+            continue  # no rate of exchange given: P_14_xW cannot be checked
+        if computed is None and (value is None or value == 0):
+            continue
+        if value is None or computed is None or value != computed:
+            problems.append(_problem(f"Fa/{name}", value, computed))
+    if fa.RodzajFaktury not in _SETTLEMENT_KINDS and totals.p_15 != fa.P_15:
+        problems.append(_problem("Fa/P_15", fa.P_15, totals.p_15))
+    return problems
+
+
+def check_totals(invoice: Faktura, method: TaxMethod | None = None) -> list[Problem]:
+    """Every disagreement between the supplied amounts and what the lines give (empty list if none)."""
+    method = method or invoice_tax_method(invoice.Fa)
+    return _line_problems(invoice, method) + _summary_problems(invoice, expected_totals(invoice, method))
+
+
+def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(draft, Faktura):
+        return draft.model_dump(exclude_none=True)
+    return dict(draft)
+
+
+def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None = None) -> Faktura:
+    """Complete a draft: line values and the summary computed, supplied amounts checked.
+
+    ``draft`` is a model or its JSON form; ``Fa/P_15`` may be omitted (the JSON form makes it
+    optional for drafts). Raises :class:`InvoiceValidationError` with one problem per disagreeing
+    amount, and pydantic's ``ValidationError`` for a draft that is not a valid model.
+    """
+    data = _draft_dict(draft)
+    fa_data = dict(data.get("Fa") or {})
+    fa_data.setdefault("P_15", "0")
+    p15_missing = "P_15" not in (data.get("Fa") or {})
+    data["Fa"] = fa_data
+    invoice = Faktura.model_validate(data)
+    fa = invoice.Fa
+    method = method or invoice_tax_method(fa)
+    problems = _line_problems(invoice, method)
+    if problems:
+        raise InvoiceValidationError(problems)
+    gross = method == "gross"
+    margin_invoice = _is_margin_invoice(fa)
+    for line in fa.FaWiersz:
+        margin = margin_invoice and line.P_12 is None
+        if gross or margin:
+            if line.P_11A is None and line.P_9B is not None:
+                line.P_11A = _priced_value(line.P_8B, line.P_9B, line.P_10)
+        elif line.P_11 is None and line.P_9A is not None:
+            line.P_11 = _priced_value(line.P_8B, line.P_9A, line.P_10)
+    totals = expected_totals(invoice, method)
+    if method == "line" and totals is not None:
+        for line, vat in zip(fa.FaWiersz, totals.per_line_vat, strict=True):
+            if line.P_11Vat is None:
+                line.P_11Vat = -vat if line.StanPrzed == 1 else vat
+    if totals is not None:
+        for name in SUMMARY_FIELDS_ORDER[:-1]:
+            if getattr(fa, name) is None and name in totals.fields:
+                setattr(fa, name, totals.fields[name])
+        if p15_missing:
+            fa.P_15 = totals.p_15
+    elif p15_missing:
+        fa.P_15 = sum(
+            (v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := getattr(fa, n)) is not None), Decimal(0)
+        )
+    problems = _summary_problems(invoice, totals)
+    if problems:
+        raise InvoiceValidationError(problems)
+    return invoice
