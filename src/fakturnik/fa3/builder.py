@@ -30,6 +30,7 @@ Conventions (documented in docs/fa3-json.md):
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -214,24 +215,68 @@ def check_totals(invoice: Faktura, method: TaxMethod | None = None) -> list[Prob
     return _line_problems(invoice, method) + _summary_problems(invoice, expected_totals(invoice, method))
 
 
+DEFAULT_ANNOTATIONS: dict[str, Any] = {
+    "P_16": 2,
+    "P_17": 2,
+    "P_18": 2,
+    "P_18A": 2,
+    "Zwolnienie": {"P_19N": 1},
+    "NoweSrodkiTransportu": {"P_22N": 1},
+    "P_23": 2,
+    "PMarzy": {"P_PMarzyN": 1},
+}
+"""``Adnotacje`` of an ordinary invoice (no cash method, self-billing, reverse charge, split payment,
+exemption, new means of transport, simplified procedure or margin): a draft without Adnotacje gets these."""
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
+    """The draft as a dict, with the defaults a draft may leave out filled in.
+
+    Defaults: ``Naglowek`` (form code, variant 3, ``DataWytworzeniaFa`` = now in UTC), ``Podmiot2``
+    ``JST``/``GV`` = 2, ``Fa/KodWaluty`` = PLN, ``Fa/Adnotacje`` = :data:`DEFAULT_ANNOTATIONS`,
+    ``Fa/RodzajFaktury`` = VAT, ``FaWiersz/NrWierszaFa`` = 1, 2, 3 ...
+    """
     if isinstance(draft, Faktura):
         return draft.model_dump(exclude_none=True)
-    return dict(draft)
+    data = dict(draft)
+    header = dict(data.get("Naglowek") or {})
+    header.setdefault("KodFormularza", {"value": "FA"})
+    header.setdefault("DataWytworzeniaFa", _now_utc())
+    data["Naglowek"] = header
+    if isinstance(data.get("Podmiot2"), dict):
+        buyer = dict(data["Podmiot2"])
+        buyer.setdefault("JST", 2)
+        buyer.setdefault("GV", 2)
+        data["Podmiot2"] = buyer
+    fa = dict(data.get("Fa") or {})
+    fa.setdefault("KodWaluty", "PLN")
+    fa.setdefault("Adnotacje", DEFAULT_ANNOTATIONS)
+    fa.setdefault("RodzajFaktury", "VAT")
+    lines = fa.get("FaWiersz")
+    if isinstance(lines, list):
+        fa["FaWiersz"] = [
+            {"NrWierszaFa": i, **line} if isinstance(line, dict) else line for i, line in enumerate(lines, 1)
+        ]
+    data["Fa"] = fa
+    return data
 
 
 def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None = None) -> Faktura:
     """Complete a draft: line values and the summary computed, supplied amounts checked.
 
-    ``draft`` is a model or its JSON form; ``Fa/P_15`` may be omitted (the JSON form makes it
-    optional for drafts). Raises :class:`InvoiceValidationError` with one problem per disagreeing
-    amount, and pydantic's ``ValidationError`` for a draft that is not a valid model.
+    ``draft`` is a model or its JSON form; a JSON draft may omit ``Fa/P_15`` and the defaults listed
+    in :func:`_draft_dict` (header, annotations, line numbers ...). Raises
+    :class:`InvoiceValidationError` with one problem per disagreeing amount, and pydantic's
+    ``ValidationError`` for a draft that is not a valid model.
     """
     data = _draft_dict(draft)
-    fa_data = dict(data.get("Fa") or {})
+    fa_data = data["Fa"]
+    p15_missing = "P_15" not in fa_data
     fa_data.setdefault("P_15", "0")
-    p15_missing = "P_15" not in (data.get("Fa") or {})
-    data["Fa"] = fa_data
     invoice = Faktura.model_validate(data)
     fa = invoice.Fa
     method = method or invoice_tax_method(fa)

@@ -1,0 +1,128 @@
+"""The documented JSON form of an FA(3) invoice (docs/fa3-json.md).
+
+The JSON form is the model itself: keys are the FA(3) element names (``Podmiot1``, ``Fa``,
+``FaWiersz``, ``P_13_1`` ...), nested as in the XML; repeated elements are arrays; amounts and other
+decimals are strings (``"100.00"``; numbers are accepted on input); dates are ``YYYY-MM-DD``; markers
+(``P_16``, ``StanPrzed`` ...) are integers. Absent elements are absent keys. The same JSON is what the
+CLI ``fakturnik fa3 build`` and the REST API accept. A *draft* may leave line values and all totals out:
+:func:`invoice_from_draft` computes them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from fakturnik.errors import InvoiceValidationError, Problem
+from fakturnik.fa3.amounts import TaxMethod
+from fakturnik.fa3.builder import build_invoice
+from fakturnik.fa3.model import Faktura
+
+__all__ = [
+    "invoice_from_draft",
+    "invoice_from_json",
+    "invoice_json_schema",
+    "invoice_to_json",
+    "invoice_to_json_text",
+    "problems_from_validation_error",
+]
+
+_MESSAGES = {
+    "missing": "Brak wymaganego pola.",
+    "extra_forbidden": "Nieznane pole (nie występuje w FA(3) w tym miejscu).",
+    "literal_error": "Niedozwolona wartość; dozwolone: {expected}.",
+    "decimal_parsing": "Oczekiwano liczby dziesiętnej.",
+    "decimal_type": "Oczekiwano liczby dziesiętnej.",
+    "date_from_datetime_parsing": "Oczekiwano daty w formacie RRRR-MM-DD.",
+    "date_parsing": "Oczekiwano daty w formacie RRRR-MM-DD.",
+    "date_type": "Oczekiwano daty w formacie RRRR-MM-DD.",
+    "int_parsing": "Oczekiwano liczby całkowitej.",
+    "int_type": "Oczekiwano liczby całkowitej.",
+    "string_type": "Oczekiwano tekstu.",
+    "list_type": "Oczekiwano listy.",
+    "model_type": "Oczekiwano obiektu.",
+    "dict_type": "Oczekiwano obiektu.",
+}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int) and parts:
+            parts[-1] = f"{parts[-1]}[{item + 1}]"
+        else:
+            parts.append(str(item))
+    return "/".join(parts)
+
+
+def problems_from_validation_error(exc: ValidationError) -> list[Problem]:
+    """pydantic errors as :class:`Problem` s with FA(3) paths (``Fa/FaWiersz[2]/P_12``) and Polish text."""
+    problems = []
+    for err in exc.errors():
+        template = _MESSAGES.get(err["type"])
+        ctx = err.get("ctx") or {}
+        message = template.format(**ctx) if template else f"Niepoprawna wartość ({err['msg']})."
+        problems.append(Problem(path=_path(tuple(err["loc"])), message=message, code=f"json.{err['type']}"))
+    return problems
+
+
+def _load(data: dict[str, Any] | str | bytes) -> dict[str, Any]:
+    if isinstance(data, str | bytes):
+        try:
+            loaded = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InvoiceValidationError(
+                [Problem(path="", message=f"Niepoprawny JSON: {exc.msg} (wiersz {exc.lineno}).", code="json")]
+            ) from None
+        if not isinstance(loaded, dict):
+            raise InvoiceValidationError([Problem(path="", message="Oczekiwano obiektu JSON.", code="json")])
+        return loaded
+    return data
+
+
+def invoice_from_json(data: dict[str, Any] | str | bytes) -> Faktura:
+    """A complete invoice from its JSON form (nothing computed); problems as InvoiceValidationError."""
+    try:
+        return Faktura.model_validate(_load(data))
+    except ValidationError as exc:
+        raise InvoiceValidationError(problems_from_validation_error(exc)) from None
+
+
+def invoice_from_draft(data: dict[str, Any] | str | bytes, *, method: TaxMethod | None = None) -> Faktura:
+    """An invoice from a JSON draft: line values and totals computed, supplied ones checked."""
+    try:
+        return build_invoice(_load(data), method=method)
+    except ValidationError as exc:
+        raise InvoiceValidationError(problems_from_validation_error(exc)) from None
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            pv = _prune(v)
+            if pv is None or pv == [] or pv == {}:
+                continue
+            out[k] = pv
+        return out
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def invoice_to_json(invoice: Faktura) -> dict[str, Any]:
+    """The JSON form (a dict of JSON types): absent elements, empty lists and empty extras left out."""
+    result: dict[str, Any] = _prune(invoice.model_dump(mode="json"))
+    return result
+
+
+def invoice_to_json_text(invoice: Faktura) -> str:
+    """The JSON form as text: UTF-8 characters kept, two-space indent, schema order of keys."""
+    return json.dumps(invoice_to_json(invoice), ensure_ascii=False, indent=2) + "\n"
+
+
+def invoice_json_schema() -> dict[str, Any]:
+    """JSON Schema of the JSON form (for the REST API and editors)."""
+    return Faktura.model_json_schema()
