@@ -1,0 +1,139 @@
+"""Quick, valid, distinct FA(3) invoices for tests, the simulator, demos and benchmarks.
+
+>>> inv = make_sample_invoice("5260250274", "FV/2026/01/0001", lines=10)
+>>> xml = write_invoice(inv)  # XSD-valid, amounts consistent, same arguments -> same bytes
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fakturnik.fa3.amounts import TaxMethod
+from fakturnik.fa3.builder import build_invoice
+from fakturnik.fa3.model import Faktura
+
+__all__ = ["SAMPLE_PRODUCTS", "make_nip", "make_sample_draft", "make_sample_invoice"]
+
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+
+SAMPLE_PRODUCTS: tuple[tuple[str, str, str], ...] = (
+    ("Usługa programistyczna", "godz.", "23"),
+    ("Licencja oprogramowania", "szt.", "23"),
+    ("Książka techniczna", "szt.", "5"),
+    ("Usługa cateringowa", "usł.", "8"),
+    ("Szkolenie zawodowe", "usł.", "zw"),
+    ("Serwer rack 2U", "szt.", "23"),
+    ("Kabel sieciowy kat. 6", "m", "23"),
+    ("Przegląd techniczny", "usł.", "23"),
+    ("Napoje", "szt.", "8"),
+    ("Czasopismo branżowe", "szt.", "5"),
+)
+"""(name, unit, VAT rate) cycled through by the sample lines."""
+
+
+def make_nip(seed: int | str) -> str:
+    """A NIP with a valid checksum, derived deterministically from ``seed``."""
+    digest = hashlib.sha256(str(seed).encode()).digest()
+    n = int.from_bytes(digest[:8], "big")
+    while True:
+        body = f"{n % 900_000_000 + 100_000_000:09d}"
+        if body[1:3] != "00":
+            check = sum(int(d) * w for d, w in zip(body, _NIP_WEIGHTS, strict=True)) % 11
+            if check != 10:
+                return body + str(check)
+        n += 7919
+
+
+def _price(number: str, i: int) -> Decimal:
+    h = int.from_bytes(hashlib.sha256(f"{number}|{i}".encode()).digest()[:4], "big")
+    return Decimal(h % 500_000 + 100) / 100  # 1.00 .. 5000.99
+
+
+def make_sample_draft(
+    seller_nip: str,
+    number: str,
+    lines: int = 10,
+    *,
+    buyer_nip: str | None = None,
+    issue_date: date = date(2026, 2, 2),
+    currency: str = "PLN",
+    exchange_rate: Decimal = Decimal("4.2512"),
+    gross: bool = False,
+) -> dict[str, Any]:
+    """The JSON draft behind :func:`make_sample_invoice` (no line values, no totals)."""
+    buyer = buyer_nip or make_nip(f"buyer|{seller_nip}")
+    draft_lines: list[dict[str, Any]] = []
+    for i in range(lines):
+        name, unit, rate = SAMPLE_PRODUCTS[i % len(SAMPLE_PRODUCTS)]
+        line: dict[str, Any] = {
+            "P_7": f"{name} ({i + 1})",
+            "P_8A": unit,
+            "P_8B": str(Decimal(i % 7 + 1)),
+            ("P_9B" if gross else "P_9A"): str(_price(number, i)),
+            "P_12": rate,
+        }
+        if currency != "PLN":
+            line["KursWaluty"] = str(exchange_rate)
+        draft_lines.append(line)
+    return {
+        "Naglowek": {
+            "DataWytworzeniaFa": f"{issue_date.isoformat()}T08:00:00Z",
+            "SystemInfo": "Fakturnik",
+        },
+        "Podmiot1": {
+            "DaneIdentyfikacyjne": {"NIP": seller_nip, "Nazwa": f"Sprzedawca {seller_nip} sp. z o.o."},
+            "Adres": {"KodKraju": "PL", "AdresL1": "ul. Prosta 1", "AdresL2": "00-001 Warszawa"},
+        },
+        "Podmiot2": {
+            "DaneIdentyfikacyjne": {"NIP": buyer, "Nazwa": f"Nabywca {buyer} S.A."},
+            "Adres": {"KodKraju": "PL", "AdresL1": "ul. Długa 2", "AdresL2": "30-001 Kraków"},
+        },
+        "Fa": {
+            "KodWaluty": currency,
+            "P_1": issue_date.isoformat(),
+            "P_1M": "Warszawa",
+            "P_2": number,
+            "P_6": issue_date.isoformat(),
+            "FaWiersz": draft_lines,
+            "Platnosc": {
+                "TerminPlatnosci": [{"Termin": date.fromordinal(issue_date.toordinal() + 14).isoformat()}],
+                "FormaPlatnosci": 6,
+                "RachunekBankowy": [{"NrRB": "61109010140000071219812874"}],
+            },
+        },
+    }
+
+
+def make_sample_invoice(
+    seller_nip: str,
+    number: str,
+    lines: int = 10,
+    *,
+    buyer_nip: str | None = None,
+    issue_date: date = date(2026, 2, 2),
+    currency: str = "PLN",
+    exchange_rate: Decimal = Decimal("4.2512"),
+    gross: bool = False,
+    method: TaxMethod | None = None,
+) -> Faktura:
+    """A typical valid FA(3) VAT invoice: ``lines`` lines at 23/8/5/zw, all amounts computed.
+
+    Deterministic: the same arguments give the same model (and the same XML bytes); prices vary
+    with ``number``, so different numbers give different invoices. ``buyer_nip`` defaults to a
+    valid NIP derived from the seller's. ``currency`` other than PLN adds ``KursWaluty`` on lines and
+    P_14_xW totals; ``gross=True`` enters gross unit prices (P_9B/P_11A).
+    """
+    draft = make_sample_draft(
+        seller_nip,
+        number,
+        lines,
+        buyer_nip=buyer_nip,
+        issue_date=issue_date,
+        currency=currency,
+        exchange_rate=exchange_rate,
+        gross=gross,
+    )
+    return build_invoice(draft, method=method)
