@@ -1,7 +1,254 @@
-"""KSeF 2.0 API: limits endpoints."""
+"""KSeF 2.0 API: limits, rate limits, test data and the Peppol provider list (digest §3.8, §8)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from fakturnik.simulator import permission_models as m
+from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.grant_rules import check_identifier
+from fakturnik.simulator.grants import context_limits, new_grant, store_grants, subject_limits
+from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
+from fakturnik.simulator.security import Caller, public, require
 
 router = APIRouter()
+
+
+def _ok() -> Response:
+    return Response(status_code=200)
+
+
+# -- effective limits -----------------------------------------------------------------------------
+
+
+@router.get("/limits/context")
+def get_context_limits(
+    request: Request, caller: Annotated[Caller, Depends(require("other"))]
+) -> dict[str, Any]:
+    return context_limits(sim_of(request), caller.context_key)
+
+
+@router.get("/limits/subject")
+def get_subject_limits(
+    request: Request, caller: Annotated[Caller, Depends(require("other"))]
+) -> dict[str, Any]:
+    return subject_limits(sim_of(request), f"{caller.subject_type}:{caller.subject_value}")
+
+
+@router.get("/rate-limits")
+def get_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
+    limits = sim_of(request).rate_limiter.limits
+    return {group: limits.get(group, PRODUCTION_LIMITS[group]).as_json() for group in PRODUCTION_LIMITS}
+
+
+@router.post("/testdata/limits/context/session")
+def set_context_limits(
+    body: m.SetSessionLimits, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+) -> Response:
+    sim_of(request).state.put("limits", f"context:{caller.context_key}", body.model_dump())
+    return _ok()
+
+
+@router.delete("/testdata/limits/context/session")
+def reset_context_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
+    sim_of(request).state.delete("limits", f"context:{caller.context_key}")
+    return _ok()
+
+
+@router.post("/testdata/limits/subject/certificate")
+def set_subject_limits(
+    body: m.SetSubjectLimits, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+) -> Response:
+    key = f"subject:{caller.subject_type}:{caller.subject_value}"
+    sim = sim_of(request)
+    doc = sim.state.get("limits", key) or {}
+    if body.enrollment is not None:
+        doc["enrollment"] = body.enrollment.model_dump()
+    if body.certificate is not None:
+        doc["certificate"] = body.certificate.model_dump()
+    sim.state.put("limits", key, doc)
+    return _ok()
+
+
+@router.delete("/testdata/limits/subject/certificate")
+def reset_subject_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
+    sim_of(request).state.delete("limits", f"subject:{caller.subject_type}:{caller.subject_value}")
+    return _ok()
+
+
+def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool) -> None:
+    """Switch the simulator's rate-limit table (global: the simulator has one table for all contexts)."""
+    sim.rate_limiter.limits = dict(limits)
+    sim.rate_limiter.enabled = enabled
+
+
+@router.post("/testdata/rate-limits")
+def set_rate_limits(
+    body: m.SetRateLimits, request: Request, _: Annotated[Caller, Depends(require("other"))]
+) -> Response:
+    # Values below 1 are raised to 1: a window that admits nothing would lock the caller out for good.
+    limits = {
+        group: Limit(max(1, v.perSecond), max(1, v.perMinute), max(1, v.perHour))
+        for group, v in ((g, getattr(body.rateLimits, g)) for g in PRODUCTION_LIMITS)
+    }
+    apply_rate_limits(sim_of(request), limits, enabled=True)
+    return _ok()
+
+
+@router.delete("/testdata/rate-limits")
+def reset_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> Response:
+    sim = sim_of(request)
+    apply_rate_limits(sim, PRODUCTION_LIMITS, enabled=sim.config.rate_limits_enabled)
+    return _ok()
+
+
+@router.post("/testdata/rate-limits/production")
+def production_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> Response:
+    apply_rate_limits(sim_of(request), PRODUCTION_LIMITS, enabled=True)
+    return _ok()
+
+
+# -- test subjects, persons, permissions ----------------------------------------------------------
+
+
+def _created(value: datetime | None, sim: Simulator) -> str:
+    if value is None:
+        return sim.now().isoformat()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+@router.post("/testdata/subject", dependencies=[Depends(public)])
+def create_subject(body: m.SubjectCreate, request: Request) -> Response:
+    sim = sim_of(request)
+    if sim.state.get("subject", body.subjectNip) is not None:
+        raise ApiError(30001, f"Podmiot {body.subjectNip} już istnieje.")
+    doc = body.model_dump(mode="json")
+    doc["createdDate"] = _created(body.createdDate, sim)
+    doc["subunits"] = doc.get("subunits") or []
+    sim.state.put("subject", body.subjectNip, doc)
+    return _ok()
+
+
+@router.post("/testdata/subject/remove", dependencies=[Depends(public)])
+def remove_subject(body: m.SubjectRemove, request: Request) -> Response:
+    sim_of(request).state.delete("subject", body.subjectNip)
+    return _ok()
+
+
+@router.post("/testdata/person", dependencies=[Depends(public)])
+def create_person(body: m.PersonCreate, request: Request) -> Response:
+    sim = sim_of(request)
+    if sim.state.get("person", body.nip) is not None:
+        raise ApiError(30001, f"Osoba o NIP {body.nip} już istnieje.")
+    doc = body.model_dump(mode="json")
+    doc["createdDate"] = _created(body.createdDate, sim)
+    sim.state.put("person", body.nip, doc)
+    return _ok()
+
+
+@router.post("/testdata/person/remove", dependencies=[Depends(public)])
+def remove_person(body: m.PersonRemove, request: Request) -> Response:
+    sim = sim_of(request)
+    person = sim.state.get("person", body.nip)
+    if person is not None:
+        ids = {("Nip", person["nip"]), ("Pesel", person["pesel"])}
+        for g in sim.state.all("permission"):
+            if (g["authorized"]["type"], g["authorized"]["value"]) in ids:
+                sim.state.delete("permission", g["id"])
+        sim.state.delete("person", body.nip)
+    return _ok()
+
+
+@router.post("/testdata/permissions", dependencies=[Depends(public)])
+def grant_test_permissions(body: m.TestDataPermissionsGrant, request: Request) -> Response:
+    sim = sim_of(request)
+    who = (body.authorizedIdentifier.type, body.authorizedIdentifier.value)
+    check_identifier(sim, *who, "authorizedIdentifier")
+    context = ("Nip", body.contextIdentifier.value)
+    store_grants(
+        sim,
+        [
+            new_grant(
+                kind="testdata",
+                context=context,
+                authorized=who,
+                author=("System", "ZAW-FA"),
+                scope=p.permissionType,
+                description=p.description,
+                now=sim.now(),
+            )
+            for p in body.permissions
+        ],
+    )
+    return _ok()
+
+
+@router.post("/testdata/permissions/revoke", dependencies=[Depends(public)])
+def revoke_test_permissions(body: m.TestDataPermissionsRevoke, request: Request) -> Response:
+    sim = sim_of(request)
+    context = {"type": "Nip", "value": body.contextIdentifier.value}
+    who = body.authorizedIdentifier.model_dump()
+    for g in sim.state.all("permission"):
+        if g["kind"] in ("testdata", "person") and g["context"] == context and g["authorized"] == who:
+            sim.state.delete("permission", g["id"])
+    return _ok()
+
+
+@router.post("/testdata/attachment", dependencies=[Depends(public)])
+def allow_attachments(body: m.AttachmentGrant, request: Request) -> Response:
+    sim_of(request).state.put("attachment", body.nip, {"isAttachmentAllowed": True, "revokedDate": None})
+    return _ok()
+
+
+@router.post("/testdata/attachment/revoke", dependencies=[Depends(public)])
+def revoke_attachments(body: m.AttachmentRevoke, request: Request) -> Response:
+    sim = sim_of(request)
+    end = datetime.combine(body.expectedEndDate, time(), UTC) if body.expectedEndDate else sim.now()
+    sim.state.put(
+        "attachment", body.nip, {"isAttachmentAllowed": end > sim.now(), "revokedDate": end.isoformat()}
+    )
+    return _ok()
+
+
+def _context_key(body: m.ContextBlock) -> tuple[str, dict[str, str]]:
+    if body.contextIdentifier is None:
+        raise ApiError(21405, "contextIdentifier: pole jest wymagane.")
+    c = body.contextIdentifier
+    return f"{c.type}:{c.value}", {"type": c.type, "value": c.value}
+
+
+@router.post("/testdata/context/block", dependencies=[Depends(public)])
+def block_context(body: m.ContextBlock, request: Request) -> Response:
+    key, doc = _context_key(body)
+    sim_of(request).state.put("blocked_context", key, doc)
+    return _ok()
+
+
+@router.post("/testdata/context/unblock", dependencies=[Depends(public)])
+def unblock_context(body: m.ContextBlock, request: Request) -> Response:
+    key, _ = _context_key(body)
+    sim_of(request).state.delete("blocked_context", key)
+    return _ok()
+
+
+# -- Peppol ---------------------------------------------------------------------------------------
+
+
+@router.get("/peppol/query", dependencies=[Depends(public)])
+def peppol_query(
+    request: Request,
+    pageOffset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    pageSize: Annotated[int, Query(ge=10, le=100)] = 10,
+) -> dict[str, Any]:
+    providers = sorted(sim_of(request).state.all("peppol_provider"), key=lambda p: p["id"])
+    providers.sort(key=lambda p: p["dateCreated"], reverse=True)
+    start = pageOffset * pageSize
+    return {
+        "peppolProviders": providers[start : start + pageSize],
+        "hasMore": len(providers) > start + pageSize,
+    }

@@ -1,7 +1,265 @@
-"""KSeF 2.0 API: permissions endpoints."""
+"""KSeF 2.0 API: permission grants, revokes, operation status and queries (digest §3.5, §11)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from fakturnik.simulator import grant_rules as rules
+from fakturnik.simulator import permission_models as m
+from fakturnik.simulator import permission_queries as q
+from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.grants import GrantRefused, attachment_allowed, operation_status, submit_operation
+from fakturnik.simulator.security import Caller, require
 
 router = APIRouter()
+
+MANAGE = ["CredentialsManage"]
+READ = ["CredentialsManage", "CredentialsRead"]
+NIP_CONTEXTS = ["Nip", "InternalId"]
+PageOffset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+PageSize = Annotated[int, Query(ge=10, le=100)]
+
+
+def _grant(sim: Simulator, caller: Caller, build: Callable[[], list[dict[str, Any]]]) -> JSONResponse:
+    try:
+        grants = build()
+    except GrantRefused as refused:
+        ref = submit_operation(sim, caller, failure=refused)
+    else:
+        ref = submit_operation(sim, caller, add=grants)
+    return JSONResponse({"referenceNumber": ref}, status_code=202)
+
+
+@router.post("/permissions/persons/grants")
+def grant_persons(
+    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=[*NIP_CONTEXTS, "NipVatUe"]))],
+    body: m.PersonGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.person_grants(sim, caller, body))
+
+
+@router.post("/permissions/entities/grants")
+def grant_entities(
+    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=NIP_CONTEXTS))],
+    body: m.EntityGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.entity_grants(sim, caller, body))
+
+
+@router.post("/permissions/authorizations/grants")
+def grant_authorizations(
+    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
+    body: m.AuthorizationGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.authorization_grant(sim, caller, body))
+
+
+@router.post("/permissions/indirect/grants")
+def grant_indirect(
+    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
+    body: m.IndirectGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.indirect_grants(sim, caller, body))
+
+
+@router.post("/permissions/subunits/grants")
+def grant_subunits(
+    caller: Annotated[Caller, Depends(require("other", ["SubunitManage"], context_types=["Nip"]))],
+    body: m.SubunitGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.subunit_grant(sim, caller, body))
+
+
+@router.post("/permissions/eu-entities/administration/grants")
+def grant_eu_administration(
+    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
+    body: m.EuAdminGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.eu_admin_grants(sim, caller, body))
+
+
+@router.post("/permissions/eu-entities/grants")
+def grant_eu_entities(
+    caller: Annotated[Caller, Depends(require("other", ["VatUeManage"], context_types=["NipVatUe"]))],
+    body: m.EuRepGrantRequest,
+    request: Request,
+) -> JSONResponse:
+    sim = sim_of(request)
+    return _grant(sim, caller, lambda: rules.eu_rep_grants(sim, caller, body))
+
+
+def _revoke(sim: Simulator, caller: Caller, permission_id: str, kinds: frozenset[str]) -> JSONResponse:
+    try:
+        grant = rules.revocable(sim, caller, permission_id, kinds)
+    except GrantRefused as refused:
+        ref = submit_operation(sim, caller, failure=refused)
+    else:
+        ref = submit_operation(sim, caller, delete=[grant["id"]])
+    return JSONResponse({"referenceNumber": ref}, status_code=202)
+
+
+@router.delete("/permissions/common/grants/{permissionId}")
+def revoke_common(
+    caller: Annotated[
+        Caller, Depends(require("other", ["CredentialsManage", "VatUeManage", "SubunitManage"]))
+    ],
+    permissionId: str,
+    request: Request,
+) -> JSONResponse:
+    _check_id(permissionId)
+    return _revoke(sim_of(request), caller, permissionId, rules.REVOCABLE_COMMON)
+
+
+@router.delete("/permissions/authorizations/grants/{permissionId}")
+def revoke_authorization(
+    caller: Annotated[Caller, Depends(require("other", MANAGE))],
+    permissionId: str,
+    request: Request,
+) -> JSONResponse:
+    _check_id(permissionId)
+    return _revoke(sim_of(request), caller, permissionId, frozenset({"authorization"}))
+
+
+def _check_id(value: str) -> None:
+    if len(value) != 36:
+        raise ApiError(21405, "permissionId: identyfikator uprawnienia ma 36 znaków.")
+
+
+@router.get("/permissions/operations/{referenceNumber}")
+def permission_operation(
+    caller: Annotated[Caller, Depends(require("other"))],
+    referenceNumber: str,
+    request: Request,
+) -> dict[str, Any]:
+    sim = sim_of(request)
+    op = sim.state.get("permission_op", referenceNumber)
+    status = operation_status(sim, referenceNumber) if op and op["contextKey"] == caller.context_key else None
+    if status is None:
+        raise ApiError(21405, f"Operacja {referenceNumber} nie istnieje.")
+    return {"status": status}
+
+
+@router.get("/permissions/attachments/status")
+def attachments_status(
+    request: Request, caller: Annotated[Caller, Depends(require("other", READ))]
+) -> dict[str, Any]:
+    sim = sim_of(request)
+    nip = caller.context_value[:10]
+    doc = sim.state.get("attachment", nip) or {}
+    out: dict[str, Any] = {"isAttachmentAllowed": attachment_allowed(sim, nip)}
+    if doc.get("revokedDate"):
+        out["revokedDate"] = doc["revokedDate"]
+    return out
+
+
+# -- queries --------------------------------------------------------------------------------------
+
+
+@router.post("/permissions/query/personal/grants")
+def query_personal(
+    caller: Annotated[Caller, Depends(require("other"))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+    body: m.PersonalQuery | None = None,
+) -> dict[str, Any]:
+    items = q.personal(sim_of(request), caller, body or m.PersonalQuery())
+    return q.page("permissions", items, pageOffset, pageSize)
+
+
+@router.post("/permissions/query/persons/grants")
+def query_persons(
+    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
+    body: m.PersonsQuery,
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+) -> dict[str, Any]:
+    return q.page("permissions", q.persons(sim_of(request), caller, body), pageOffset, pageSize)
+
+
+@router.post("/permissions/query/subunits/grants")
+def query_subunits(
+    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+    body: m.SubunitsQuery | None = None,
+) -> dict[str, Any]:
+    items = q.subunits(sim_of(request), caller, body or m.SubunitsQuery())
+    return q.page("permissions", items, pageOffset, pageSize)
+
+
+@router.post("/permissions/query/entities/grants")
+def query_entities(
+    caller: Annotated[Caller, Depends(require("other", READ))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+    body: m.EntitiesQuery | None = None,
+) -> dict[str, Any]:
+    items = q.entities(sim_of(request), caller, body or m.EntitiesQuery())
+    return q.page("permissions", items, pageOffset, pageSize)
+
+
+@router.get("/permissions/query/entities/roles")
+def query_entity_roles(
+    caller: Annotated[Caller, Depends(require("other", READ))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+) -> dict[str, Any]:
+    return q.page("roles", q.entity_roles(sim_of(request), caller), pageOffset, pageSize)
+
+
+@router.post("/permissions/query/subordinate-entities/roles")
+def query_subordinate_roles(
+    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+    body: m.SubordinatesQuery | None = None,
+) -> dict[str, Any]:
+    items = q.subordinate_roles(sim_of(request), caller, body or m.SubordinatesQuery())
+    return q.page("roles", items, pageOffset, pageSize)
+
+
+@router.post("/permissions/query/authorizations/grants")
+def query_authorizations(
+    caller: Annotated[Caller, Depends(require("other", [*READ, "PefInvoiceWrite"]))],
+    body: m.AuthorizationsQuery,
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+) -> dict[str, Any]:
+    items = q.authorizations(sim_of(request), caller, body)
+    return q.page("authorizationGrants", items, pageOffset, pageSize)
+
+
+@router.post("/permissions/query/eu-entities/grants")
+def query_eu_entities(
+    caller: Annotated[Caller, Depends(require("other", [*READ, "VatUeManage"]))],
+    request: Request,
+    pageOffset: PageOffset = 0,
+    pageSize: PageSize = 10,
+    body: m.EuEntitiesQuery | None = None,
+) -> dict[str, Any]:
+    items = q.eu_entities(sim_of(request), caller, body or m.EuEntitiesQuery())
+    return q.page("permissions", items, pageOffset, pageSize)
