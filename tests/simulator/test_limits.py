@@ -1,0 +1,114 @@
+"""Context, subject and API rate limits and their /testdata switches (digest §3.8, §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakturnik.simulator.config import SimulatorConfig
+from fakturnik.simulator.grants import context_limits, subject_limits
+from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
+from fakturnik.simulator.server import SimulatorServer
+from tests.simulator import grants_kit as kit
+
+SESSION_LIMITS = {
+    "onlineSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 5, "maxInvoices": 20},
+    "batchSession": {"maxInvoiceSizeInMB": 5, "maxInvoiceWithAttachmentSizeInMB": 10, "maxInvoices": 100000},
+}
+
+
+def _rate_body(limit: Limit) -> dict[str, Any]:
+    return {"rateLimits": {group: limit.as_json() for group in PRODUCTION_LIMITS}}
+
+
+def test_context_limits_default_set_and_reset(simulator: SimulatorServer) -> None:
+    owner, other = kit.nip(), kit.nip()
+    with kit.client(simulator, kit.token(simulator, owner)) as c:
+        default = c.get("/limits/context").json()
+        assert default["onlineSession"] == {
+            "maxInvoiceSizeInMB": 1,
+            "maxInvoiceWithAttachmentSizeInMB": 3,
+            "maxInvoices": 10000,
+        }
+        assert c.post("/testdata/limits/context/session", json=SESSION_LIMITS).status_code == 200
+        assert c.get("/limits/context").json() == SESSION_LIMITS
+        assert context_limits(simulator.sim, f"Nip:{owner}") == SESSION_LIMITS
+        assert context_limits(simulator.sim, f"Nip:{other}") == default
+        assert c.delete("/testdata/limits/context/session").status_code == 200
+        assert c.get("/limits/context").json() == default
+
+
+def test_context_limit_overrides_are_bounded(simulator: SimulatorServer) -> None:
+    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+        too_big = {k: dict(v) for k, v in SESSION_LIMITS.items()}
+        too_big["onlineSession"]["maxInvoiceSizeInMB"] = 6
+        r = c.post("/testdata/limits/context/session", json=too_big)
+        assert r.status_code == 400
+        assert r.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21405
+        r = c.post(
+            "/testdata/limits/context/session", json={"onlineSession": SESSION_LIMITS["onlineSession"]}
+        )
+        assert r.status_code == 400
+
+
+def test_subject_certificate_limits(simulator: SimulatorServer) -> None:
+    owner = kit.nip()
+    with kit.client(simulator, kit.token(simulator, owner)) as c:
+        default = c.get("/limits/subject").json()
+        assert set(default) == {"enrollment", "certificate"}
+        body = {"subjectIdentifierType": "Nip", "certificate": {"maxCertificates": 2}}
+        assert c.post("/testdata/limits/subject/certificate", json=body).status_code == 200
+        now = c.get("/limits/subject").json()
+        assert now["certificate"] == {"maxCertificates": 2}
+        assert now["enrollment"] == default["enrollment"]
+        assert subject_limits(simulator.sim, f"Nip:{owner}")["certificate"]["maxCertificates"] == 2
+        assert c.delete("/testdata/limits/subject/certificate").status_code == 200
+        assert c.get("/limits/subject").json() == default
+
+
+def test_rate_limits_show_the_production_table(simulator: SimulatorServer) -> None:
+    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+        shown = c.get("/rate-limits").json()
+    assert shown == {group: limit.as_json() for group, limit in PRODUCTION_LIMITS.items()}
+    assert shown["invoiceMetadata"] == {"perSecond": 8, "perMinute": 16, "perHour": 20}
+
+
+def test_rate_limit_switching_drives_the_limiter(simulator_factory: Any) -> None:
+    server: SimulatorServer = simulator_factory(SimulatorConfig(rate_limits_enabled=False))
+    with kit.client(server, kit.token(server, kit.nip())) as c:
+        assert c.post("/testdata/rate-limits", json=_rate_body(Limit(2, 100, 1000))).status_code == 200
+        assert server.sim.rate_limiter.enabled
+        assert server.sim.rate_limiter.limits["other"] == Limit(2, 100, 1000)
+        assert c.get("/rate-limits").json()["other"] == {"perSecond": 2, "perMinute": 100, "perHour": 1000}
+        codes = [c.get("/limits/context").status_code for _ in range(4)]
+        assert 429 in codes
+        limited = c.get("/limits/context")
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+        assert limited.json()["status"]["code"] == 429
+
+        server.sim.rate_limiter.enabled = False  # let the reset call through
+        assert c.post("/testdata/rate-limits/production").status_code == 200
+        assert server.sim.rate_limiter.limits == PRODUCTION_LIMITS and server.sim.rate_limiter.enabled
+        assert c.delete("/testdata/rate-limits").status_code == 200
+        assert server.sim.rate_limiter.limits == PRODUCTION_LIMITS
+        assert server.sim.rate_limiter.enabled is False  # the configured default
+
+
+def test_rate_limit_values_below_one_are_raised_to_one(simulator: SimulatorServer) -> None:
+    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+        assert c.post("/testdata/rate-limits", json=_rate_body(Limit(0, -5, 0))).status_code == 200
+    assert simulator.sim.rate_limiter.limits["other"] == Limit(1, 1, 1)
+
+
+def test_rate_limit_body_needs_every_group(simulator: SimulatorServer) -> None:
+    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+        body = _rate_body(Limit(5, 5, 5))
+        del body["rateLimits"]["invoiceSend"]
+        assert c.post("/testdata/rate-limits", json=body).status_code == 400
+        assert c.delete("/testdata/rate-limits").status_code == 200
+
+
+def test_limits_need_a_bearer(simulator: SimulatorServer) -> None:
+    with kit.client(simulator) as anon:
+        for path in ("/limits/context", "/limits/subject", "/rate-limits"):
+            assert anon.get(path).status_code == 401
+        assert anon.post("/testdata/rate-limits/production").status_code == 401
