@@ -30,6 +30,25 @@ class Faults:
     error_rate: float = 0.0  # share of /v2 calls answered with a random 5xx
     latency: float = 0.0  # seconds added to every /v2 call
     stuck_processing: bool = False  # invoices stay at 150 while True
+    outage_from: datetime | None = None  # start of the outage window (None: already started)
+
+    def outage_active(self, now: datetime) -> bool:
+        if self.outage_until is None or now >= self.outage_until:
+            return False
+        return self.outage_from is None or now >= self.outage_from
+
+    def as_json(self) -> dict[str, object]:
+        def ts(dt: datetime | None) -> str | None:
+            return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+        return {
+            "outageFrom": ts(self.outage_from),
+            "outageUntil": ts(self.outage_until),
+            "refuseConnections": self.refuse_connections,
+            "errorRate": self.error_rate,
+            "latency": self.latency,
+            "stuckProcessing": self.stuck_processing,
+        }
 
 
 @dataclass
@@ -72,6 +91,8 @@ class Simulator:
         self.stats = Stats()
         self.on_startup: list[Callable[[], None]] = []
         self.on_shutdown: list[Callable[[], None]] = []
+        # Set by SimulatorServer: close the TCP listener from ``start`` to ``end`` (refused connections).
+        self.refuse_connections_hook: Callable[[datetime, datetime], None] | None = None
 
     def _token_secret(self) -> bytes:
         doc = self.state.get("setting", "jwt-secret")
@@ -117,7 +138,7 @@ def mint_session(
     ksef_token_ref: str | None = None,
     client_ip: str | None = None,
 ) -> dict[str, str]:
-    """Create a finished, redeemed auth operation and return ``{"referenceNumber", "accessToken", "refreshToken"}``.
+    """Create a finished, redeemed auth operation; returns ``{referenceNumber, accessToken, refreshToken}``.
 
     The shortcut tests and the admin API use instead of a full challenge/sign/redeem round trip;
     ``permissions=None`` takes what the permission model grants the subject in the context.
@@ -143,7 +164,7 @@ def mint_session(
         auth_method=auth_method,
         ksef_token_ref=ksef_token_ref,
     )
-    access, access_exp = sim.tokens.issue("access", claims, ACCESS_TTL)
+    access, _ = sim.tokens.issue("access", claims, ACCESS_TTL)
     refresh, refresh_exp = sim.tokens.issue("refresh", claims, REFRESH_TTL)
     sim.state.put(
         "auth",
@@ -163,6 +184,7 @@ def mint_session(
             "revoked": False,
             "refreshTokenValidUntil": refresh_exp.isoformat(),
             "clientIp": client_ip,
+            "minted": True,
         },
     )
     return {"referenceNumber": ref, "accessToken": access, "refreshToken": refresh}

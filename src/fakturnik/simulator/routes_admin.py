@@ -1,12 +1,36 @@
-"""Admin endpoints outside ``/v2``: faults on demand and request statistics."""
+"""Admin endpoints outside ``/v2``: faults on demand and request statistics.
+
+- ``GET /admin/stats`` — requests counted by (method, route template, status); ``POST /admin/stats/reset``.
+- ``GET /admin/faults`` — the faults in force.
+- ``POST /admin/faults`` — change faults; every field optional::
+
+      {"outageSeconds": 30, "outageStartsIn": 0, "refuseConnections": false,
+       "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true}
+
+  ``outageSeconds`` opens an outage window (starting ``outageStartsIn`` seconds from now): every
+  ``/v2`` call answers 503 with a KSeF-like body, or — with ``refuseConnections`` — the TCP listener
+  is really closed for the window (the server reopens it on the same port afterwards; admin calls
+  are refused too meanwhile). ``errorRate`` answers that share of ``/v2`` calls with a 500/502/503;
+  ``latency`` delays every ``/v2`` call by that many seconds; ``stuckProcessing`` keeps invoices at 150.
+- ``POST /admin/faults/reset`` — no faults.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+import asyncio
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
 
-from fakturnik.simulator.core import sim_of
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from fakturnik.simulator.core import Faults, Simulator, sim_of
 
 router = APIRouter(prefix="/admin")
+_random = random.Random()
 
 
 @router.get("/stats")
@@ -14,13 +38,126 @@ def stats(request: Request) -> dict[str, object]:
     return sim_of(request).stats.as_json()
 
 
+@router.post("/stats/reset")
+def reset_stats(request: Request) -> dict[str, object]:
+    sim = sim_of(request)
+    sim.stats.reset()
+    return sim.stats.as_json()
+
+
+class FaultsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outageSeconds: float | None = Field(default=None, ge=0)
+    outageStartsIn: float = Field(default=0.0, ge=0)
+    refuseConnections: bool | None = None
+    errorRate: float | None = Field(default=None, ge=0, le=1)
+    latency: float | None = Field(default=None, ge=0, le=120)
+    stuckProcessing: bool | None = None
+
+
+@router.get("/faults")
+def get_faults(request: Request) -> dict[str, object]:
+    return sim_of(request).faults.as_json()
+
+
+@router.post("/faults")
+def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
+    sim = sim_of(request)
+    apply_faults(
+        sim,
+        outage_seconds=body.outageSeconds,
+        outage_starts_in=body.outageStartsIn,
+        refuse_connections=body.refuseConnections,
+        error_rate=body.errorRate,
+        latency=body.latency,
+        stuck_processing=body.stuckProcessing,
+    )
+    return sim.faults.as_json()
+
+
+@router.post("/faults/reset")
+def reset_faults(request: Request) -> dict[str, object]:
+    sim = sim_of(request)
+    sim.faults = Faults()
+    return sim.faults.as_json()
+
+
+def apply_faults(
+    sim: Simulator,
+    *,
+    outage_seconds: float | None = None,
+    outage_starts_in: float = 0.0,
+    refuse_connections: bool | None = None,
+    error_rate: float | None = None,
+    latency: float | None = None,
+    stuck_processing: bool | None = None,
+) -> None:
+    """Change the simulator's faults (shared by the admin API and the CLI flags)."""
+    f = sim.faults
+    if refuse_connections is not None:
+        f.refuse_connections = refuse_connections
+    if error_rate is not None:
+        f.error_rate = error_rate
+    if latency is not None:
+        f.latency = latency
+    if stuck_processing is not None:
+        f.stuck_processing = stuck_processing
+    if outage_seconds is not None:
+        start = sim.now() + timedelta(seconds=outage_starts_in)
+        f.outage_from = start
+        f.outage_until = start + timedelta(seconds=outage_seconds)
+        if f.refuse_connections and outage_seconds > 0 and sim.refuse_connections_hook is not None:
+            sim.refuse_connections_hook(start, f.outage_until)
+
+
+def outage_response(request: Request) -> Response:
+    """503 as KSeF answers during maintenance (problem-details form with a Retry-After)."""
+    sim = sim_of(request)
+    until = sim.faults.outage_until
+    retry = max(1, int((until - sim.now()).total_seconds()) + 1) if until else 60
+    body = {
+        "title": "Service Unavailable",
+        "status": 503,
+        "instance": request.url.path,
+        "detail": "System KSeF jest chwilowo niedostępny (prace serwisowe). Spróbuj ponownie później.",
+        "timestamp": sim.now().isoformat().replace("+00:00", "Z"),
+        "traceId": uuid.uuid4().hex,
+    }
+    return JSONResponse(
+        body, status_code=503, media_type="application/problem+json", headers={"Retry-After": str(retry)}
+    )
+
+
+def random_failure(request: Request) -> Response:
+    status = _random.choice((500, 502, 503))
+    body: dict[str, Any] = {
+        "title": "Internal Server Error" if status == 500 else "Service Unavailable",
+        "status": status,
+        "instance": request.url.path,
+        "detail": "Wstrzyknięty błąd symulatora.",
+        "traceId": uuid.uuid4().hex,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
 def install_middleware(app: FastAPI) -> None:
-    """Count every request by route template and status (faults are added here too)."""
+    """Faults for ``/v2`` calls, then count every request by route template and status."""
 
     @app.middleware("http")
-    async def count_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
+    async def faults_and_counts(request: Request, call_next):  # type: ignore[no-untyped-def]
+        sim = sim_of(request)
+        faults = sim.faults
+        response: Response | None = None
+        if request.url.path.startswith("/v2"):
+            if faults.latency > 0:
+                await asyncio.sleep(faults.latency)
+            if faults.outage_active(sim.now()):
+                response = outage_response(request)
+            elif faults.error_rate > 0 and _random.random() < faults.error_rate:
+                response = random_failure(request)
+        if response is None:
+            response = await call_next(request)
         route = request.scope.get("route")
         template = getattr(route, "path", request.url.path)
-        sim_of(request).stats.record(request.method, template, response.status_code)
+        sim.stats.record(request.method, template, response.status_code)
         return response
