@@ -81,6 +81,15 @@ class StateStore:
             rows = self._db.execute("SELECT body FROM doc WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def all_prefixed(self, kind: str, prefix: str) -> list[dict[str, Any]]:
+        """Documents of a kind whose key starts with ``prefix``, in key order (uses the primary key)."""
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT body FROM doc WHERE kind = ? AND key >= ? AND key < ? ORDER BY key",
+                (kind, prefix, prefix + "\U0010ffff"),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def count(self, kind: str) -> int:
         with self.lock:
             return int(self._db.execute("SELECT COUNT(*) FROM doc WHERE kind = ?", (kind,)).fetchone()[0])

@@ -1,0 +1,357 @@
+"""The asynchronous side of KSeF: one worker thread per simulator decides invoices, batches, exports.
+
+Handlers store what they accepted (status 100) and submit a job; the worker moves it to 150, waits
+``config.processing_delay`` (and while ``faults.stuck_processing`` is set), then decides. Jobs are
+persisted implicitly: on start the worker re-queues every invoice and session left undecided, so a
+restart with ``--data-dir`` loses nothing. The worker is started lazily by the first request that
+needs it (``processor(sim)``) and stopped with the simulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import weakref
+from datetime import date, timedelta
+from collections.abc import Callable
+from typing import Any
+
+from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, sha256_b64, unb64
+from fakturnik.ksef.numbers import make_ksef_number
+from fakturnik.simulator import grants
+from fakturnik.simulator.core import Simulator
+from fakturnik.simulator.security import Caller
+from fakturnik.simulator.invoice_checks import Context, Verdict, judge
+from fakturnik.simulator.invoice_schemas import FORMS, FormSpec
+from fakturnik.simulator.session_store import (
+    invoice_key,
+    invoice_status,
+    iso,
+    parse_iso,
+    session_status,
+    warsaw_date,
+)
+from fakturnik.simulator.upo import page_ranges
+
+log = logging.getLogger(__name__)
+
+Job = tuple[str, str]  # ("invoice", invoiceKey) | ("finish", sessionRef) | ("batch", ref) | ("export", ref)
+PERMANENT_STORAGE_LAG = timedelta(milliseconds=10)
+DUPLICATE_YEARS = 10
+
+
+class Processor:
+    def __init__(self, sim: Simulator) -> None:
+        self._sim_ref = weakref.ref(sim)
+        self._queue: queue.Queue[tuple[float, Job]] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ksef-sim-processing", daemon=True)
+
+    def start(self) -> None:
+        self._recover()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def submit(self, job: Job) -> None:
+        self._queue.put((time.monotonic(), job))
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                submitted, job = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            sim = self._sim_ref()
+            if sim is None:
+                return
+            try:
+                self._handle(sim, submitted, job)
+            except Exception:  # the worker must survive anything a job does
+                if self._stop.is_set():
+                    return
+                log.exception("processing job %s failed", job[0])
+
+    def _wait(self, sim: Simulator, submitted: float) -> None:
+        due = submitted + max(sim.config.processing_delay, 0.0)
+        while not self._stop.is_set() and (time.monotonic() < due or sim.faults.stuck_processing):
+            time.sleep(min(0.05, max(due - time.monotonic(), 0.005)))
+
+    def _handle(self, sim: Simulator, submitted: float, job: Job) -> None:
+        kind, key = job
+        if kind == "invoice":
+            if mark_processing(sim, key):
+                self._wait(sim, submitted)
+                process_online_invoice(sim, key)
+        elif kind == "finish":
+            finish_online(sim, key)
+        elif kind == "batch":
+            self._wait(sim, submitted)
+            from fakturnik.simulator.batch import process_batch
+
+            process_batch(sim, key)
+        elif kind == "export":
+            self._wait(sim, submitted)
+            from fakturnik.simulator.exports import process_export
+
+            process_export(sim, key)
+
+    def _recover(self) -> None:
+        sim = self._sim_ref()
+        if sim is None:
+            return
+        for session in sim.state.all("session"):
+            ref = session["referenceNumber"]
+            code = session["status"]["code"]
+            if session["sessionType"] == "Online":
+                if session.get("pending"):
+                    for inv in sim.state.all_prefixed("invoice", ref + "/"):
+                        if inv["status"]["code"] in (100, 150):
+                            self.submit(("invoice", invoice_key(ref, inv["ordinalNumber"])))
+                if code == 170:
+                    self.submit(("finish", ref))
+            elif code == 150:
+                self.submit(("batch", ref))
+        for export in sim.state.all("export"):
+            if export.get("status", {}).get("code") == 100:
+                self.submit(("export", export["referenceNumber"]))
+
+
+_processors: weakref.WeakKeyDictionary[Simulator, Processor] = weakref.WeakKeyDictionary()
+_processors_lock = threading.Lock()
+
+
+def processor(sim: Simulator) -> Processor:
+    """The simulator's worker, started on first use."""
+    with _processors_lock:
+        proc = _processors.get(sim)
+        if proc is None:
+            proc = Processor(sim)
+            _processors[sim] = proc
+            sim.on_shutdown.append(proc.stop)
+            proc.start()
+        return proc
+
+
+# -- shared decision logic -----------------------------------------------------------------------
+
+
+def session_key(session: dict[str, Any]) -> SymmetricKey | None:
+    if not session.get("key"):
+        return None
+    return SymmetricKey(unb64(session["key"]), unb64(session["iv"]))
+
+
+def form_of(session: dict[str, Any]) -> FormSpec:
+    fc = session["formCode"]
+    for form in FORMS:
+        if form.key == (fc["systemCode"], fc["schemaVersion"], fc["value"]):
+            return form
+    raise LookupError(f"unknown form {fc}")
+
+
+def _attachments_allowed(sim: Simulator) -> Callable[[str], bool]:
+    helper = getattr(grants, "attachment_allowed", None)
+    if helper is not None:
+        return lambda nip: bool(helper(sim, nip))
+
+    def fallback(nip: str) -> bool:
+        doc = sim.state.get("attachment", nip)
+        return bool(doc) and bool((doc or {}).get("isAttachmentAllowed", True))
+
+    return fallback
+
+
+def session_caller(session: dict[str, Any]) -> Caller:
+    """The caller who opened a session, as the permission model expects it."""
+    return Caller(
+        token_kind="access",
+        auth_ref=str(session.get("authRef", "")),
+        context_type=session["contextType"],
+        context_value=session["contextValue"],
+        subject_type=str(session.get("subjectType", "")),
+        subject_value=str(session.get("subjectValue", "")),
+        permissions=frozenset(session.get("permissions") or ()),
+        auth_method=str(session.get("authMethod", "")),
+        client_ip="",
+    )
+
+
+def check_context(
+    sim: Simulator, session: dict[str, Any], *, online: bool, correction: bool, invoicing_date: str
+) -> Context:
+    helper = getattr(grants, "may_issue_for", None)
+    caller = session_caller(session)
+    return Context(
+        form=form_of(session),
+        context_type=caller.context_type,
+        context_value=caller.context_value,
+        profile=sim.config.profile,
+        accepted_on=date.fromisoformat(warsaw_date(invoicing_date)),
+        online=online,
+        technical_correction=correction,
+        may_issue_for=(lambda nip: bool(helper(sim, caller, nip))) if helper else None,
+        attachments_allowed=_attachments_allowed(sim),
+    )
+
+
+def mark_processing(sim: Simulator, key: str) -> bool:
+    with sim.state.lock:
+        inv = sim.state.get("invoice", key)
+        if inv is None or inv["status"]["code"] not in (100, 150):
+            return False
+        if inv["status"]["code"] == 100:
+            inv["status"] = invoice_status(150)
+            sim.state.put("invoice", key, inv)
+    return True
+
+
+def process_online_invoice(sim: Simulator, key: str) -> None:
+    inv = sim.state.get("invoice", key)
+    if inv is None or inv["status"]["code"] not in (100, 150):
+        return
+    session = sim.state.get("session", inv["sessionRef"])
+    if session is None:
+        return
+    encrypted = sim.state.get_blob(f"enc/{key}") or b""
+    aes = session_key(session)
+    plain: bytes | None = None
+    if aes is not None:
+        try:
+            plain = aes_cbc_decrypt(aes, encrypted)
+        except ValueError:
+            plain = None
+    if plain is None:
+        verdict = Verdict(435, ["Nie udało się odszyfrować faktury kluczem sesji."])
+    else:
+        ctx = check_context(
+            sim,
+            session,
+            online=True,
+            correction=bool(inv.get("hashOfCorrectedInvoice")),
+            invoicing_date=inv["invoicingDate"],
+        )
+        verdict = judge(ctx, plain, inv["invoiceHash"], inv["invoiceSize"])
+    with sim.state.lock:
+        ok = record_verdict(sim, session, inv, plain, verdict)
+        fresh = sim.state.get("session", session["referenceNumber"]) or session
+        fresh["pending"] = max(0, int(fresh.get("pending", 0)) - 1)
+        fresh["successfulInvoiceCount" if ok else "failedInvoiceCount"] += 1
+        fresh["dateUpdated"] = iso(sim.now())
+        sim.state.put("session", fresh["referenceNumber"], fresh)
+        sim.state.delete_blob(f"enc/{key}")
+    if fresh["status"]["code"] == 170 and fresh["pending"] == 0:
+        finish_online(sim, fresh["referenceNumber"])
+
+
+def record_verdict(
+    sim: Simulator, session: dict[str, Any], inv: dict[str, Any], plain: bytes | None, verdict: Verdict
+) -> bool:
+    """Write the outcome of one invoice (duplicates decided here); True when it got a KSeF number.
+
+    Callers hold ``state.lock`` (batch processing wraps many calls in one transaction).
+    """
+    key = invoice_key(session["referenceNumber"], inv["ordinalNumber"])
+    state = sim.state
+    if verdict.invoice_number:
+        inv["invoiceNumber"] = verdict.invoice_number
+    facts = verdict.facts
+    if verdict.code == 200 and facts is not None and plain is not None:
+        dup_key = f"dup:{facts.seller_nip}|{facts.kind}|{facts.invoice_number}"
+        original = state.get("invidx", dup_key)
+        year = int(facts.issue_date[:4])
+        if original is not None and abs(int(original["issueYear"]) - year) <= DUPLICATE_YEARS:
+            inv["status"] = invoice_status(
+                440,
+                [f"Faktura o numerze {facts.invoice_number} została już przyjęta: {original['ksefNumber']}."],
+                {
+                    "originalSessionReferenceNumber": original["sessionRef"],
+                    "originalKsefNumber": original["ksefNumber"],
+                },
+            )
+            state.put("invoice", key, inv)
+            state.put("invidx", f"hash:{inv['invoiceHash']}", {"key": key, "code": 440})
+            return False
+        now = sim.now()
+        ksef_number = make_ksef_number(
+            facts.seller_nip, date.fromisoformat(warsaw_date(inv["invoicingDate"]))
+        )
+        offline = bool(inv.get("offlineMode")) or facts.issue_date < warsaw_date(inv["invoicingDate"])
+        inv.update(
+            {
+                "ksefNumber": ksef_number,
+                "acquisitionDate": iso(now),
+                "permanentStorageDate": iso(now + PERMANENT_STORAGE_LAG),
+                "invoicingMode": "Offline" if offline else "Online",
+                "status": invoice_status(200),
+                "facts": facts.as_json(),
+                "formCode": session["formCode"],
+                "contextType": session["contextType"],
+                "contextValue": session["contextValue"],
+            }
+        )
+        state.put("invoice", key, inv)
+        state.put_blob(f"xml/{ksef_number}", plain)
+        state.put("invidx", f"ksef:{ksef_number}", {"key": key})
+        state.put(
+            "invidx",
+            dup_key,
+            {"ksefNumber": ksef_number, "sessionRef": session["referenceNumber"], "issueYear": year},
+        )
+        state.put("invidx", f"hash:{inv['invoiceHash']}", {"key": key, "code": 200})
+        if inv.get("hashOfCorrectedInvoice"):
+            state.put("invidx", f"corr:{inv['hashOfCorrectedInvoice']}", {"key": key})
+        return True
+    inv["status"] = invoice_status(verdict.code, verdict.details)
+    state.put("invoice", key, inv)
+    state.put("invidx", f"hash:{inv['invoiceHash']}", {"key": key, "code": verdict.code})
+    return False
+
+
+def finish_online(sim: Simulator, ref: str) -> None:
+    """170 → 200 / 440 / 445 once every invoice of a closed online session is decided."""
+    with sim.state.lock:
+        session = sim.state.get("session", ref)
+        if session is None or session["status"]["code"] != 170 or session.get("pending", 0) > 0:
+            return
+        finalize(sim, session)
+
+
+def finalize(sim: Simulator, session: dict[str, Any]) -> None:
+    """Final status and UPO pages of a session whose invoices are all decided (caller holds the lock)."""
+    from fakturnik.ksef.numbers import make_reference_number
+
+    kind = session["sessionType"]
+    total = int(session.get("invoiceCount", 0))
+    ok = int(session.get("successfulInvoiceCount", 0))
+    now = sim.now()
+    if total == 0:
+        session["status"] = session_status(kind, 440, ["Nie przesłano faktur"])
+    elif ok == 0:
+        session["status"] = session_status(kind, 445)
+    else:
+        session["status"] = session_status(kind, 200)
+        session["upoPages"] = [
+            {"referenceNumber": make_reference_number("EU", now.date()), "start": start, "end": end}
+            for start, end in page_ranges(ok)
+        ]
+    session["dateUpdated"] = iso(now)
+    sim.state.put("session", session["referenceNumber"], session)
+
+
+def accepted_invoices(sim: Simulator, ref: str) -> list[dict[str, Any]]:
+    return [i for i in sim.state.all_prefixed("invoice", ref + "/") if i["status"]["code"] == 200]
+
+
+def stored_hash_matches(content: bytes, expected: str) -> bool:
+    return sha256_b64(content) == expected
+
+
+def is_after(a: str, b: str) -> bool:
+    return parse_iso(a) > parse_iso(b)

@@ -1,0 +1,154 @@
+"""Session and invoice documents in the simulator state, and the small rules around them.
+
+Documents (kind → key → body):
+
+- ``session`` → session reference: type, context, caller, form, status, dates, the unwrapped AES key
+  (the simulator's own copy), counters (``invoiceCount``, ``successfulInvoiceCount``,
+  ``failedInvoiceCount``, ``pending``), ``upoPages`` and, for batch sessions, the declared ``batch``.
+- ``invoice`` → ``{sessionRef}/{ordinal:05d}``: the ``SessionInvoice`` fields plus ``facts`` (the
+  invoice's metadata) and the sender's context.
+- ``invidx`` → ``ref:{invoiceRef}``, ``ksef:{ksefNumber}``, ``dup:{nip}|{kind}|{number}``,
+  ``hash:{sha256}``, ``corr:{sha256}``: lookups by reference, KSeF number, duplicate key, hash.
+
+Blobs: ``enc/{invoiceKey}`` (encrypted online invoice until processed), ``xml/{ksefNumber}``
+(accepted invoice), ``part/{sessionRef}/{ordinal}`` (uploaded batch part).
+
+Every read-modify-write of a session happens under ``state.lock`` so counters stay right under
+concurrent requests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fakturnik.simulator.core import Simulator
+from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.invoice_checks import STATUS_DESCRIPTIONS
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+ONLINE_TTL = timedelta(hours=12)
+BATCH_TTL = timedelta(hours=12)
+PART_UPLOAD_WINDOW = timedelta(minutes=20)
+MAX_INVOICES = 10_000
+
+ONLINE_STATUS = {
+    100: "Sesja interaktywna otwarta",
+    170: "Sesja interaktywna zamknięta",
+    200: "Sesja interaktywna przetworzona pomyślnie",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+}
+BATCH_STATUS = {
+    100: "Sesja wsadowa rozpoczęta",
+    150: "Trwa przetwarzanie",
+    200: "Sesja wsadowa przetworzona pomyślnie",
+    405: "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+    415: "Błąd odszyfrowania dostarczonego klucza",
+    420: "Przekroczony limit faktur w sesji",
+    430: "Błąd dekompresji pierwotnego archiwum",
+    435: "Błąd odszyfrowania zaszyfrowanych części archiwum",
+    440: "Sesja anulowana",
+    445: "Błąd weryfikacji, brak poprawnych faktur",
+    500: "Nieznany błąd (500)",
+}
+NO_INVOICES = "Nie przesłano faktur"
+UPLOAD_TIMEOUT = "Przekroczono czas wysyłki"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def warsaw_date(text: str) -> str:
+    return parse_iso(text).astimezone(WARSAW).date().isoformat()
+
+
+def session_status(session_type: str, code: int, details: list[str] | None = None) -> dict[str, Any]:
+    table = ONLINE_STATUS if session_type == "Online" else BATCH_STATUS
+    status: dict[str, Any] = {"code": code, "description": table.get(code, f"Nieznany błąd ({code})")}
+    if details:
+        status["details"] = details
+    return status
+
+
+def invoice_status(
+    code: int, details: list[str] | None = None, extensions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    status: dict[str, Any] = {"code": code, "description": STATUS_DESCRIPTIONS.get(code, "Nieznany błąd")}
+    if details:
+        status["details"] = details
+    if extensions:
+        status["extensions"] = extensions
+    return status
+
+
+def invoice_key(session_ref: str, ordinal: int) -> str:
+    return f"{session_ref}/{ordinal:05d}"
+
+
+def load_session(sim: Simulator, ref: str, context_type: str, context_value: str) -> dict[str, Any]:
+    """The session if it exists in the caller's context, else 21173."""
+    doc = sim.state.get("session", ref)
+    if doc is None or (doc["contextType"], doc["contextValue"]) != (context_type, context_value):
+        raise ApiError(21173, f"Sesja {ref} nie istnieje w tym kontekście.")
+    return doc
+
+
+def expire_if_due(sim: Simulator, session: dict[str, Any]) -> dict[str, Any]:
+    """Apply the time rules on read: online auto-close at ``validUntil``, batch 12 h / upload window."""
+    if session["status"]["code"] != 100:
+        return session
+    now = sim.now()
+    if now < parse_iso(session["validUntil"]):
+        return session
+    from fakturnik.simulator import processing
+
+    with sim.state.lock:
+        fresh = sim.state.get("session", session["referenceNumber"]) or session
+        if fresh["status"]["code"] != 100:
+            return fresh
+        if fresh["sessionType"] == "Online":
+            close_online(sim, fresh)
+        else:
+            fresh["status"] = session_status("Batch", 440, [UPLOAD_TIMEOUT])
+            fresh["dateUpdated"] = fresh["dateClosed"] = iso(now)
+            sim.state.put("session", fresh["referenceNumber"], fresh)
+    processing.processor(sim)
+    return sim.state.get("session", session["referenceNumber"]) or fresh
+
+
+def close_online(sim: Simulator, session: dict[str, Any]) -> None:
+    """Move an open online session to 170; the worker decides 200/440/445 once nothing is pending."""
+    from fakturnik.simulator import processing
+
+    now = iso(sim.now())
+    with sim.state.lock:
+        session["status"] = session_status("Online", 170)
+        session["dateUpdated"] = session["dateClosed"] = now
+        sim.state.put("session", session["referenceNumber"], session)
+    processing.processor(sim).submit(("finish", session["referenceNumber"]))
+
+
+def visible_to(session: dict[str, Any], subject_type: str, subject_value: str, perms: frozenset[str]) -> bool:
+    """InvoiceWrite sees its own sessions; Introspection / EnforcementOperations see all in the context."""
+    if perms & {"Introspection", "EnforcementOperations"}:
+        return True
+    return (session.get("subjectType"), session.get("subjectValue")) == (subject_type, subject_value)
+
+
+def common_status(code: int) -> str:
+    """``CommonSessionStatus`` of a session status code."""
+    if code in (100, 150, 170):
+        return "InProgress"
+    if code == 200:
+        return "Succeeded"
+    if code == 440:
+        return "Cancelled"
+    return "Failed"
