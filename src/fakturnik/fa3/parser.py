@@ -15,6 +15,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from fakturnik.errors import InvoiceParseError, XmlSecurityError
+from fakturnik.fa3.jsonform import problems_from_validation_error
 from fakturnik.fa3.model import NS, Fa3Model, Faktura
 from fakturnik.fa3.xmlsafe import MAX_INVOICE_BYTES, MAX_INVOICE_WITH_ATTACHMENT_BYTES, parse_xml
 
@@ -93,16 +94,6 @@ def _read(element: etree._Element, cls: type[Fa3Model], path: str) -> dict[str, 
     return data
 
 
-def _loc_to_path(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int) and parts:
-            parts[-1] = f"{parts[-1]}[{item + 1}]"
-        else:
-            parts.append(str(item))
-    return "/".join(parts)
-
-
 def _check_root(root: etree._Element) -> None:
     qname = etree.QName(root)
     if qname.localname != "Faktura":
@@ -135,7 +126,7 @@ def parse_invoice_tree(root: etree._Element) -> Faktura:
     try:
         return Faktura.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_loc_to_path(tuple(err['loc']))}: {err['msg']}" for err in exc.errors()[:10])
+        problems = "; ".join(str(p) for p in problems_from_validation_error(exc)[:10])
         raise InvoiceParseError(f"Dokument nie odpowiada strukturze FA(3): {problems}") from None
 
 
