@@ -14,9 +14,11 @@ from fakturnik.fa3.amounts import TaxMethod
 from fakturnik.fa3.jsonform import invoice_from_draft, invoice_from_json
 from fakturnik.fa3.model import Faktura
 from fakturnik.fa3.parser import parse_invoice
+from fakturnik.fa3.validate_cli import validate as validate_command
 from fakturnik.fa3.writer import write_invoice
 
 app = typer.Typer(no_args_is_help=True)
+app.command("validate")(validate_command)
 
 
 def _fail(source: str, exc: InvoiceError) -> typer.Exit:

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from fakturnik.errors import SchemaStoreError
+from fakturnik.errors import Problem, SchemaStoreError
+from fakturnik.fa3.rules.base import ENVIRONMENTS
 from fakturnik.fa3.schemas import SchemaStore, default_cache_dir
+from fakturnik.fa3.validation import validate_xml
 
 schemas_app = typer.Typer(no_args_is_help=True, help="Official XSDs: install them into the local cache.")
 
@@ -36,3 +38,51 @@ def install(
     for path in written:
         typer.echo(f"OK {path}")
     typer.echo(f"Zainstalowano {len(written)} schematów w {store.cache_dir}.")
+
+
+def _line(source: str, problem: Problem) -> str:
+    mark = "OSTRZEŻENIE: " if problem.severity == "warning" else ""
+    return f"{source}: {problem.path or '/'}: {mark}{problem.message} [{problem.code}]"
+
+
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="FA(3) XML files.", exists=False)],
+    env: Annotated[
+        str, typer.Option("--env", help="KSeF environment whose rules apply: test, demo or prod.")
+    ] = "prod",
+) -> None:
+    """Validate FA(3) files (XSD + business rules). Exit 0 when every file is valid, 1 otherwise."""
+    if env not in ENVIRONMENTS:
+        typer.echo(f"Nieznane środowisko {env!r}; dozwolone: {', '.join(ENVIRONMENTS)}.", err=True)
+        raise typer.Exit(2)
+    failed = 0
+    for path in files:
+        source = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            typer.echo(f"{source}: /: nie można odczytać pliku: {exc.strerror}")
+            failed += 1
+            continue
+        try:
+            report = validate_xml(data, env)  # type: ignore[arg-type]
+        except SchemaStoreError as exc:
+            typer.echo(f"{source}: /: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        for problem in report.problems:
+            typer.echo(_line(source, problem))
+        for problem in report.warnings:
+            typer.echo(_line(source, problem))
+        if report.problems:
+            failed += 1
+        else:
+            note = f" ({len(report.warnings)} ostrzeżeń)" if report.warnings else ""
+            typer.echo(f"{source}: OK{note}")
+    if failed:
+        typer.echo(f"Niepoprawnych plików: {failed} z {len(files)}.", err=True)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the ``fakturnik fa3`` group."""
+    app.command("validate")(validate)

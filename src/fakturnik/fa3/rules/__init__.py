@@ -1,0 +1,32 @@
+"""Business rules of an FA(3) invoice that the XSD cannot express, working on the lxml tree.
+
+They need no model, so they also judge invoices the model cannot load. Every rule appends
+:class:`fakturnik.errors.Problem` entries (path, Polish message, code, severity) to the context;
+``docs/validation.md`` lists them all.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from fakturnik.errors import Problem
+from fakturnik.fa3.rules.base import Env, Invoice, RuleContext
+from fakturnik.fa3.rules.content import check_content
+from fakturnik.fa3.rules.dates import check_dates
+from fakturnik.fa3.rules.document import check_document
+from fakturnik.fa3.rules.identifiers import check_identifiers
+from fakturnik.fa3.rules.kinds import check_kind
+from fakturnik.fa3.rules.totals import check_foreign_currency_tax, check_totals
+
+__all__ = ["Env", "RuleContext", "run_rules"]
+
+RULES = (check_identifiers, check_dates, check_kind, check_content, check_totals, check_foreign_currency_tax)
+
+
+def run_rules(root: etree._Element, ctx: RuleContext, *, text: str | None = None) -> list[Problem]:
+    """Run every rule on an FA(3) ``Faktura`` tree; returns the context's problems (errors and warnings)."""
+    check_document(root, text, ctx)
+    invoice = Invoice.of(root)
+    for rule in RULES:
+        rule(invoice, ctx)
+    return ctx.problems

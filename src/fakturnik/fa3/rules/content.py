@@ -1,0 +1,124 @@
+"""The legally required content of an invoice (art. 106e of the VAT act) that the XSD leaves optional.
+
+The XSD makes line fields optional because of the exceptions; these rules apply the exceptions:
+* P_7 (name of goods/service) on every line, except corrections (art. 106j ust. 3 pkt 2);
+* P_11/P_11A (value) and P_12 (rate) on lines of VAT and ROZ invoices, except margin procedures
+  (art. 106e ust. 2-3) and, for the rate, reverse charge (art. 106e ust. 4 pkt 3);
+* P_8A/P_8B/P_9A (unit, quantity, unit price): required by art. 106e ust. 1 pkt 8-9, yet utility and
+  periodic invoices lawfully omit them (the Ministry's own examples do), so only a warning;
+* lines exist on VAT, ROZ and UPR invoices (only advances and collective corrections may omit them);
+* an exempt line (``zw``) needs the exemption basis (P_19 with P_19A/B/C; art. 106e ust. 1 pkt 19);
+* the buyer's name (art. 106e ust. 1 pkt 3), except on a simplified invoice (UPR, ust. 5 pkt 3);
+* JST / VAT-group flags and the Podmiot3 role that makes the invoice reach that unit (warning).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from fakturnik.fa3.rules.base import Invoice, RuleContext, child_path, element_path, find, findall, text
+
+_LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
+_FULL_LINES = frozenset({"VAT", "ROZ"})
+
+
+def check_content(inv: Invoice, ctx: RuleContext) -> None:
+    fa = inv.fa
+    if fa is None or inv.kind is None:
+        return
+    if inv.kind in _LINES_REQUIRED and not inv.lines:
+        ctx.error(
+            child_path(fa, "FaWiersz"),
+            f"Faktura {inv.kind} musi mieć pozycje (FaWiersz) z nazwą towaru lub usługi.",
+            "LINES_MISSING",
+        )
+    if not inv.is_correction:
+        for line in inv.lines:
+            _check_line(inv, line, ctx)
+    _check_exemption(inv, ctx)
+    _check_buyer(inv, ctx)
+
+
+def _check_line(inv: Invoice, line: etree._Element, ctx: RuleContext) -> None:
+    base = element_path(line)
+    if find(line, "P_7") is None:
+        ctx.error(
+            f"{base}/P_7", "Pozycja faktury musi mieć nazwę towaru lub usługi (P_7).", "LINE_NAME_MISSING"
+        )
+    if inv.kind not in _FULL_LINES:
+        return
+    margin_line = find(line, "P_12") is None and find(line, "P_12_XII") is None and inv.margin
+    if find(line, "P_11") is None and find(line, "P_11A") is None and not inv.margin:
+        ctx.error(
+            f"{base}/P_11",
+            "Pozycja faktury musi mieć wartość netto (P_11) albo brutto (P_11A).",
+            "LINE_VALUE_MISSING",
+        )
+    if (
+        find(line, "P_12") is None
+        and find(line, "P_12_XII") is None
+        and not (margin_line or inv.reverse_charge)
+    ):
+        ctx.error(
+            f"{base}/P_12",
+            "Pozycja faktury musi mieć stawkę podatku (P_12), chyba że to procedura marży "
+            "lub odwrotne obciążenie.",
+            "LINE_RATE_MISSING",
+        )
+    if not inv.margin:
+        missing = [n for n in ("P_8A", "P_8B") if find(line, n) is None]
+        if find(line, "P_9A") is None and find(line, "P_9B") is None:
+            missing.append("P_9A")
+        if missing:
+            ctx.warning(
+                base,
+                f"Pozycja nie ma {', '.join(missing)} (miara, ilość, cena jednostkowa; art. 106e ust. 1 "
+                "pkt 8-9 ustawy o VAT) — dopuszczalne tylko w szczególnych przypadkach.",
+                "LINE_QTY_PRICE_MISSING",
+            )
+
+
+def _check_exemption(inv: Invoice, ctx: RuleContext) -> None:
+    fa = inv.fa
+    exempt_lines = [line for line in inv.lines if text(line, "P_12") == "zw"]
+    has_basis = text(fa, "Adnotacje/Zwolnienie/P_19") == "1"
+    if exempt_lines and not has_basis:
+        ctx.error(
+            "Fa/Adnotacje/Zwolnienie/P_19",
+            "Pozycje zwolnione z VAT (P_12 = zw) wymagają podstawy zwolnienia: P_19 = 1 i P_19A, "
+            "P_19B albo P_19C (art. 106e ust. 1 pkt 19 ustawy o VAT).",
+            "EXEMPTION_BASIS_MISSING",
+        )
+    if has_basis and inv.lines and not exempt_lines and not inv.is_correction:
+        ctx.warning(
+            "Fa/Adnotacje/Zwolnienie/P_19",
+            "Podano podstawę zwolnienia z VAT, ale żadna pozycja nie ma stawki zw.",
+            "EXEMPTION_WITHOUT_EXEMPT_LINE",
+        )
+
+
+def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
+    buyer = find(inv.root, "Podmiot2")
+    if buyer is None or inv.kind in ("UPR",) or inv.is_correction:
+        return
+    if find(buyer, "DaneIdentyfikacyjne/Nazwa") is None:
+        ctx.error(
+            "Podmiot2/DaneIdentyfikacyjne/Nazwa",
+            "Brak imienia i nazwiska lub nazwy nabywcy (art. 106e ust. 1 pkt 3 ustawy o VAT).",
+            "BUYER_NAME_MISSING",
+        )
+    if find(buyer, "Adres") is None:
+        ctx.warning(
+            "Podmiot2/Adres",
+            "Brak adresu nabywcy (art. 106e ust. 1 pkt 3 ustawy o VAT).",
+            "BUYER_ADDRESS_MISSING",
+        )
+    roles = {text(p3, "Rola") for p3 in findall(inv.root, "Podmiot3")}
+    for flag, role, what in (("JST", "8", "jednostki podrzędnej JST"), ("GV", "10", "członka grupy VAT")):
+        if text(buyer, flag) == "1" and role not in roles:
+            ctx.warning(
+                "Podmiot3",
+                f"{flag} = 1, ale brak Podmiot3 z rolą {role}: faktura nie zostanie udostępniona "
+                f"jako faktura {what}.",
+                "SUBUNIT_ROLE_MISSING",
+            )

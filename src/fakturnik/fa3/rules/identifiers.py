@@ -1,0 +1,51 @@
+"""Identifier checksums: NIP, internal identifier (IDWew), EU VAT numbers, KSeF numbers."""
+
+from __future__ import annotations
+
+from stdnum.eu import vat as eu_vat
+from stdnum.pl import nip as pl_nip
+
+from fakturnik.fa3.rules.base import Invoice, RuleContext, element_path, tag, text
+from fakturnik.ksef.numbers import is_valid_internal_id, is_valid_ksef_number
+
+_NIP = tag("NIP")
+_IDWEW = tag("IDWew")
+_NR_VAT_UE = tag("NrVatUE")
+_KSEF_NUMBERS = (tag("NrKSeFFaKorygowanej"), tag("NrKSeFFaZaliczkowej"))
+
+
+def is_valid_nip(value: str) -> bool:
+    return bool(pl_nip.is_valid(value))
+
+
+def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
+    for el in inv.root.iter(_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS):
+        value = (el.text or "").strip()
+        if not value:
+            continue
+        if el.tag == _NIP:
+            if value.isdigit() and len(value) == 10 and not is_valid_nip(value):
+                ctx.by_env(element_path(el), f"NIP {value} ma błędną cyfrę kontrolną.", "NIP_CHECKSUM")
+        elif el.tag == _IDWEW:
+            if not is_valid_internal_id(value):
+                ctx.by_env(
+                    element_path(el),
+                    f"Identyfikator wewnętrzny {value} ma błędną cyfrę kontrolną.",
+                    "IDWEW_CHECKSUM",
+                )
+        elif el.tag == _NR_VAT_UE:
+            parent = el.getparent()
+            country = text(parent, "KodUE") if parent is not None else None
+            if country and not eu_vat.is_valid(country + value):
+                # KSeF does not check these; national formats change faster than any library.
+                ctx.warning(
+                    element_path(el),
+                    f"Numer VAT UE {country}{value} nie przechodzi kontroli formatu/cyfry kontrolnej.",
+                    "VATUE_CHECKSUM",
+                )
+        elif not is_valid_ksef_number(value):
+            ctx.warning(
+                element_path(el),
+                f"Numer KSeF {value} ma niepoprawny format lub sumę kontrolną.",
+                "KSEF_NUMBER_CHECKSUM",
+            )

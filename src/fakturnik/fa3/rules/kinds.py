@@ -1,0 +1,93 @@
+"""What each kind of invoice (RodzajFaktury) requires, and what only corrections may carry."""
+
+from __future__ import annotations
+
+from fakturnik.fa3.rules.base import (
+    Invoice,
+    RuleContext,
+    child_path,
+    decimal,
+    element_path,
+    find,
+    findall,
+    fmt,
+    text,
+)
+
+_CORRECTION_ONLY = ("PrzyczynaKorekty", "TypKorekty", "DaneFaKorygowanej", "P_15ZK")
+
+
+def check_kind(inv: Invoice, ctx: RuleContext) -> None:
+    fa = inv.fa
+    if fa is None or inv.kind is None:
+        return
+    if inv.is_correction:
+        if find(fa, "DaneFaKorygowanej") is None:
+            ctx.error(
+                child_path(fa, "DaneFaKorygowanej"),
+                f"Faktura korygująca ({inv.kind}) musi wskazać fakturę korygowaną (DaneFaKorygowanej: "
+                "data, numer i numer KSeF albo NrKSeFN).",
+                "KOR_NO_REFERENCE",
+            )
+    else:
+        for name in _CORRECTION_ONLY:
+            el = find(fa, name)
+            if el is not None:
+                ctx.error(
+                    element_path(el),
+                    f"Element {name} występuje tylko w fakturze korygującej, a to faktura {inv.kind}.",
+                    "NOT_A_CORRECTION",
+                )
+        for line in inv.lines:
+            el = find(line, "StanPrzed")
+            if el is not None:
+                ctx.error(
+                    element_path(el),
+                    f"Znacznik stanu przed korektą (StanPrzed) nie może wystąpić w fakturze {inv.kind}.",
+                    "NOT_A_CORRECTION",
+                )
+    if inv.kind == "ZAL" and find(fa, "Zamowienie") is None:
+        ctx.error(
+            child_path(fa, "Zamowienie"),
+            "Faktura zaliczkowa musi podawać zamówienie lub umowę z jej wartością (Zamowienie; "
+            "art. 106f ust. 1 pkt 4 ustawy o VAT).",
+            "ZAL_NO_ORDER",
+        )
+    if inv.kind == "ROZ" and find(fa, "FakturaZaliczkowa") is None:
+        ctx.error(
+            child_path(fa, "FakturaZaliczkowa"),
+            "Faktura rozliczeniowa musi wskazać faktury zaliczkowe (FakturaZaliczkowa: numer KSeF "
+            "albo numer faktury wystawionej poza KSeF; art. 106f ust. 3 ustawy o VAT).",
+            "ROZ_NO_ADVANCES",
+        )
+    if not inv.is_correction and len(inv.lines) > 1:
+        seen: set[str] = set()
+        for line in inv.lines:
+            number = text(line, "NrWierszaFa")
+            if number is not None and number in seen:
+                ctx.warning(
+                    element_path(line) + "/NrWierszaFa",
+                    f"Numer wiersza {number} się powtarza.",
+                    "LINE_NUMBER_DUPLICATE",
+                )
+            if number is not None:
+                seen.add(number)
+    _check_settlement(inv, ctx)
+
+
+def _check_settlement(inv: Invoice, ctx: RuleContext) -> None:
+    settlement = find(inv.fa, "Rozliczenie")
+    if settlement is None:
+        return
+    for items, total in (("Obciazenia", "SumaObciazen"), ("Odliczenia", "SumaOdliczen")):
+        declared = decimal(text(settlement, total))
+        amounts = [decimal(text(el, "Kwota")) for el in findall(settlement, items)]
+        if declared is None or not amounts or any(a is None for a in amounts):
+            continue
+        computed = sum((a for a in amounts if a is not None), start=declared * 0)
+        if computed != declared:
+            ctx.error(
+                f"Fa/Rozliczenie/{total}",
+                f"{total} = {fmt(declared)}, a suma kwot {items} wynosi {fmt(computed)}.",
+                "SETTLEMENT_SUM",
+            )

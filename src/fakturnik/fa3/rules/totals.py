@@ -1,0 +1,152 @@
+"""Totals against lines, and P_15 against the per-rate totals.
+
+Uses the same vocabulary and arithmetic as the builder (``fakturnik.fa3.amounts``). The supplied
+per-rate totals must match the lines by at least one of the lawful methods (tax from the per-rate
+net sum, from the per-rate gross sum, or per line); a difference within a grosz per line is rounding
+(a warning), anything larger is an error naming both values.
+
+Checked for VAT, KOR and UPR invoices with lines. Not for ZAL/KOR_ZAL (the totals are the advance,
+not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lxml import etree
+
+from fakturnik.fa3.amounts import (
+    RATE_FIELDS,
+    SUMMARY_FIELDS_ORDER,
+    LineAmount,
+    TaxMethod,
+    compute_totals,
+    summary_fields_for,
+)
+from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, find, fmt, tag, text
+
+_TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
+_NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
+_GROSZ = Decimal("0.01")
+_FA_FIELD_TAGS = {tag(f): f for f in _NET_TAX_FIELDS}
+
+
+def supplied_totals(fa: etree._Element) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for child in fa:
+        name = _FA_FIELD_TAGS.get(child.tag)  # type: ignore[call-overload]
+        if name is not None:
+            value = decimal((child.text or "").strip())
+            if value is not None:
+                out[name] = value
+    return out
+
+
+def _line_amounts(inv: Invoice, method: TaxMethod) -> tuple[list[LineAmount], list[str]] | None:
+    """Amounts of all lines for ``method``, and each line's summary field; None if not computable."""
+    value_tag = "P_11A" if method == "gross" else "P_11"
+    amounts: list[LineAmount] = []
+    groups: list[str] = []
+    for line in inv.lines:
+        sign = Decimal(-1) if text(line, "StanPrzed") == "1" else Decimal(1)
+        value = decimal(text(line, value_tag))
+        if value is None:
+            return None
+        rate = text(line, "P_12")
+        oss = decimal(text(line, "P_12_XII"))
+        margin = rate is None and oss is None and inv.margin
+        if rate is None and oss is None and not margin:
+            return None
+        if rate is not None and rate not in RATE_FIELDS:
+            return None
+        vat = decimal(text(line, "P_11Vat")) if method == "line" else None
+        amounts.append(LineAmount(rate, sign * value, oss, margin, None if vat is None else sign * vat))
+        groups.append(summary_fields_for(rate, oss_rate=oss, margin=margin).net)
+    return amounts, groups
+
+
+def _differences(
+    supplied: dict[str, Decimal], computed: dict[str, Decimal]
+) -> dict[str, tuple[Decimal | None, Decimal]]:
+    diffs: dict[str, tuple[Decimal | None, Decimal]] = {}
+    for name in _NET_TAX_FIELDS:
+        if name == "P_14_5" and name not in supplied:
+            continue  # optional even with OSS lines
+        have = supplied.get(name)
+        want = computed.get(name, Decimal(0))
+        if (have if have is not None else Decimal(0)) != want:
+            diffs[name] = (have, want)
+    return diffs
+
+
+def check_totals(inv: Invoice, ctx: RuleContext) -> None:
+    fa = inv.fa
+    if fa is None:
+        return
+    supplied = supplied_totals(fa)
+    _check_p15(fa, supplied, ctx)
+    if inv.kind not in _TOTALS_KINDS or not inv.lines:
+        return
+    best: tuple[dict[str, tuple[Decimal | None, Decimal]], list[str]] | None = None
+    for method in ("net", "line", "gross"):
+        prepared = _line_amounts(inv, method)  # type: ignore[arg-type]
+        if prepared is None:
+            continue
+        amounts, groups = prepared
+        diffs = _differences(supplied, compute_totals(amounts, method=method).fields)  # type: ignore[arg-type]
+        if not diffs:
+            return
+        if best is None or len(diffs) < len(best[0]):
+            best = (diffs, groups)
+    if best is None:
+        return  # lines without values or rates (allowed in some cases): nothing to compare
+    diffs, groups = best
+    for name, (have, want) in diffs.items():
+        path = f"Fa/{name}"
+        lines_in_group = max(1, groups.count(_net_field_of(name)))
+        rounding = have is not None and abs(have - want) <= _GROSZ * lines_in_group
+        if have is None:
+            message = f"Brak {name}, a z pozycji faktury wynika {fmt(want)}."
+        else:
+            message = f"{name} = {fmt(have)}, a z pozycji faktury wynika {fmt(want)}."
+        if rounding:
+            ctx.warning(path, message + " Różnica mieści się w zaokrągleniach.", "TOTALS_ROUNDING")
+        else:
+            ctx.error(path, message, "TOTALS_MISMATCH")
+
+
+def _net_field_of(name: str) -> str:
+    return "P_13_" + name.split("_", 2)[2] if name.startswith("P_14_") else name
+
+
+def _check_p15(fa: etree._Element, supplied: dict[str, Decimal], ctx: RuleContext) -> None:
+    p15_el = find(fa, "P_15")
+    p15 = decimal(text(fa, "P_15"))
+    if p15 is None or p15_el is None or not any(k.startswith("P_13") for k in supplied):
+        return
+    expected = sum(supplied.values(), Decimal(0))
+    if p15 == expected:
+        return
+    groups = sum(1 for k in supplied if k.startswith("P_13"))
+    message = f"P_15 = {fmt(p15)}, a suma kwot netto i podatku (P_13_x + P_14_x) wynosi {fmt(expected)}."
+    if abs(p15 - expected) <= _GROSZ * groups:
+        ctx.warning("Fa/P_15", message + " Różnica mieści się w zaokrągleniach.", "TOTALS_P15_ROUNDING")
+    else:
+        ctx.error("Fa/P_15", message, "TOTALS_P15")
+
+
+def check_foreign_currency_tax(inv: Invoice, ctx: RuleContext) -> None:
+    """Art. 106e ust. 11: on a foreign-currency invoice the tax is also stated in PLN (P_14_xW)."""
+    fa = inv.fa
+    currency = text(fa, "KodWaluty")
+    if fa is None or currency is None or currency == "PLN":
+        return
+    for group in ("1", "2", "3", "4"):
+        vat = decimal(text(fa, f"P_14_{group}"))
+        if vat is not None and vat != 0 and find(fa, f"P_14_{group}W") is None:
+            ctx.error(
+                f"Fa/P_14_{group}W",
+                f"Faktura w walucie {currency}: brak kwoty podatku w złotych P_14_{group}W "
+                "(art. 106e ust. 11 ustawy o VAT).",
+                "VAT_PLN_MISSING",
+            )
