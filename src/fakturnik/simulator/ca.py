@@ -153,6 +153,11 @@ def check_dn(csr: x509.CertificateSigningRequest, expected: dict[str, str]) -> N
         raise ApiError(25003, "Dane w CSR nie zgadzają się z danymi z /certificates/enrollments/data.")
 
 
+def name_from_enrollment_data(data: dict[str, str]) -> x509.Name:
+    """The X.509 subject a CSR needs, built from ``/certificates/enrollments/data`` (a helper for tests)."""
+    return x509.Name([x509.NameAttribute(_DN_OIDS[k], v) for k, v in data.items() if k in _DN_OIDS and v])
+
+
 def _key_usage(cert_type: str) -> x509.KeyUsage:
     auth = cert_type == "Authentication"
     return x509.KeyUsage(
