@@ -1,0 +1,74 @@
+"""KSeF availability: outages seen (or declared), offline issuing, and deadlines once they end."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturnik.engine.business_days import FAILURE, OFFLINE24, offline_deadline
+from fakturnik.store import repo, states
+from fakturnik.store.models import Company, Invoice, Outage
+from fakturnik.store.models import OutboxEntry as Entry
+
+
+def warsaw_today(now: datetime | None = None) -> date:
+    from zoneinfo import ZoneInfo
+
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo("Europe/Warsaw")).date()
+
+
+def start_outage(s: Session, api_base: str, *, mode: str = OFFLINE24, failures: int = 0) -> Outage:
+    """Open an outage for ``api_base`` unless one is open already (then only its mode may change)."""
+    outage = repo.open_outage(s, api_base)
+    if outage is None:
+        outage = Outage(api_base=api_base, mode=mode, failures=failures, started_at=datetime.now(UTC))
+        s.add(outage)
+        s.flush()
+        repo.audit(s, "engine", "ksef.outage.start", detail={"api": api_base, "mode": mode})
+    elif mode != outage.mode and mode == FAILURE:
+        outage.mode = mode
+    return outage
+
+
+def end_outage(s: Session, api_base: str, now: datetime | None = None) -> Outage | None:
+    """Close the open outage and give deadlines to the offline invoices that were waiting for its end."""
+    outage = repo.open_outage(s, api_base)
+    if outage is None:
+        return None
+    moment = now or datetime.now(UTC)
+    outage.ended_at = moment
+    end_day = warsaw_today(moment)
+    companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
+    pending = s.scalars(
+        select(Invoice).where(
+            Invoice.direction == "issued",
+            Invoice.company_id.in_(companies),
+            Invoice.offline_mode.is_(True),
+            Invoice.ksef_number.is_(None),
+            Invoice.status != states.REJECTED,
+            Invoice.created_at >= outage.started_at,
+        )
+    ).all()
+    for invoice in pending:
+        kind = FAILURE if outage.mode == FAILURE else invoice.offline_kind or OFFLINE24
+        issue = invoice.issue_date or end_day
+        deadline = offline_deadline(kind, issue, end_day)
+        if deadline is not None and (invoice.offline_deadline is None or deadline > invoice.offline_deadline):
+            invoice.offline_deadline = deadline
+            invoice.offline_kind = kind
+    repo.audit(s, "engine", "ksef.outage.end", detail={"api": api_base, "mode": outage.mode})
+    return outage
+
+
+def offline_entries_waiting(s: Session, company_id: int) -> int:
+    return len(
+        s.scalars(
+            select(Entry.id).where(
+                Entry.company_id == company_id,
+                Entry.offline_mode.is_(True),
+                Entry.state.in_(states.CLAIMABLE),
+            )
+        ).all()
+    )

@@ -1,0 +1,106 @@
+"""Pure helpers on FA(3) XML: the fields lists need, and templating a sample into a fresh invoice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from fakturnik.errors import InvoiceParseError
+from fakturnik.fa3.xmlsafe import parse_xml
+
+AUTO_NUMBER = "AUTO"  # a P_2 with this value is replaced by the next number of the series
+
+
+@dataclass(frozen=True)
+class InvoiceFields:
+    number: str
+    kind: str
+    issue_date: date | None
+    seller_nip: str
+    seller_name: str
+    buyer_id: str
+    buyer_name: str
+    gross: Decimal | None
+    currency: str
+
+
+def _first(root: etree._Element, path: str) -> etree._Element | None:
+    found = root.xpath(path)
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return found[0]
+    return None
+
+
+def _text(root: etree._Element, path: str) -> str:
+    el = _first(root, path)
+    return (el.text or "").strip() if el is not None else ""
+
+
+def _ln(*names: str) -> str:
+    return "/".join(f"*[local-name()='{n}']" for n in names)
+
+
+def read_fields(xml: bytes) -> InvoiceFields:
+    root = parse_xml(xml)
+    if etree.QName(root).localname != "Faktura":
+        raise InvoiceParseError("to nie jest faktura FA (brak elementu Faktura)")
+    p1 = _text(root, _ln("Fa", "P_1"))
+    try:
+        issue = date.fromisoformat(p1) if p1 else None
+    except ValueError:
+        issue = None
+    gross_text = _text(root, _ln("Fa", "P_15"))
+    try:
+        gross = Decimal(gross_text) if gross_text else None
+    except InvalidOperation:
+        gross = None
+    buyer = _text(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NIP")) or _text(
+        root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NrVatUE")
+    )
+    return InvoiceFields(
+        number=_text(root, _ln("Fa", "P_2")),
+        kind=_text(root, _ln("Fa", "RodzajFaktury")) or "VAT",
+        issue_date=issue,
+        seller_nip=_text(root, _ln("Podmiot1", "DaneIdentyfikacyjne", "NIP")),
+        seller_name=_text(root, _ln("Podmiot1", "DaneIdentyfikacyjne", "Nazwa")),
+        buyer_id=buyer,
+        buyer_name=_text(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "Nazwa")),
+        gross=gross,
+        currency=_text(root, _ln("Fa", "KodWaluty")) or "PLN",
+    )
+
+
+def _set(root: etree._Element, path: str, value: str) -> None:
+    el = _first(root, path)
+    if el is None:
+        raise InvoiceParseError(f"brak elementu {path} w szablonie faktury")
+    el.text = value
+
+
+def fill_template(
+    xml: bytes,
+    *,
+    number: str | None = None,
+    seller_nip: str | None = None,
+    issue_date: date | None = None,
+    buyer_nip: str | None = None,
+    created_at: datetime | None = None,
+) -> bytes:
+    """Return a copy of an FA(3) document with number, seller, dates (and buyer) replaced."""
+    root = parse_xml(xml)
+    if number is not None:
+        _set(root, _ln("Fa", "P_2"), number)
+    if seller_nip is not None:
+        _set(root, _ln("Podmiot1", "DaneIdentyfikacyjne", "NIP"), seller_nip)
+    if issue_date is not None:
+        _set(root, _ln("Fa", "P_1"), issue_date.isoformat())
+    if buyer_nip is not None and _first(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NIP")) is not None:
+        _set(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NIP"), buyer_nip)
+    stamp = (created_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if _first(root, _ln("Naglowek", "DataWytworzeniaFa")) is not None:
+        _set(root, _ln("Naglowek", "DataWytworzeniaFa"), stamp)
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return out

@@ -1,0 +1,199 @@
+"""The engine's narrow door to KSeF: everything the outbox needs, on top of ``fakturnik.ksef``.
+
+One :class:`KsefGateway` per company (KSeF context). Answers are turned into small plain records so
+the rest of the engine never depends on the client's models.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from fakturnik.ksef import crypto
+from fakturnik.ksef import models as m
+from fakturnik.ksef.client import KsefClient
+from fakturnik.ksef.environments import KsefEnvironment
+from fakturnik.ksef.sessions import (
+    FA3,
+    OnlineSession,
+    PublicKeys,
+    with_fresh_key,
+    wrap_key,
+)
+from fakturnik.ksef.throttle import Throttle
+from fakturnik.ksef.transport import TokenSource, Transport
+
+BATCH_PART_LIMIT = 100_000_000
+
+
+@dataclass(frozen=True)
+class RemoteInvoice:
+    """One invoice as a KSeF session reports it."""
+
+    reference_number: str
+    invoice_hash: str
+    code: int
+    description: str
+    ksef_number: str | None
+    details: list[str]
+    extensions: dict[str, str]
+    file_name: str | None = None
+
+    @classmethod
+    def of(cls, item: m.SessionInvoiceStatusResponse) -> RemoteInvoice:
+        return cls(
+            reference_number=item.referenceNumber,
+            invoice_hash=item.invoiceHash,
+            code=item.status.code,
+            description=item.status.description,
+            ksef_number=item.ksefNumber,
+            details=list(item.status.details or []),
+            extensions=dict(item.status.extensions or {}),
+            file_name=item.invoiceFileName,
+        )
+
+
+@dataclass(frozen=True)
+class RemoteSession:
+    code: int
+    description: str
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """An encrypted archive ready to send; the key lives only in this object."""
+
+    archive_size: int
+    archive_hash: str
+    parts: list[bytes]
+    key: crypto.SymmetricKey
+    names: dict[str, str]  # invoice hash → file name in the archive
+
+    def __repr__(self) -> str:
+        return f"PreparedBatch({len(self.names)} invoices, {len(self.parts)} parts)"
+
+
+def prepare_batch(invoices: Sequence[tuple[str, bytes]], part_size: int = BATCH_PART_LIMIT) -> PreparedBatch:
+    """ZIP ``(file name, xml)`` pairs in memory, split into parts, encrypt each part (digest §6)."""
+    buffer = io.BytesIO()
+    names: dict[str, str] = {}
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, xml in invoices:
+            zf.writestr(name, xml)
+            names[crypto.sha256_b64(xml)] = name
+    archive = buffer.getvalue()
+    key = crypto.SymmetricKey.generate()
+    chunks = [archive[i : i + part_size] for i in range(0, len(archive), part_size)] or [archive]
+    parts = [crypto.aes_cbc_encrypt(key, chunk) for chunk in chunks]
+    return PreparedBatch(len(archive), crypto.sha256_b64(archive), parts, key, names)
+
+
+class KsefGateway:
+    """KSeF as the engine sees it, for one context."""
+
+    def __init__(
+        self,
+        env: KsefEnvironment,
+        tokens: TokenSource | None,
+        *,
+        timeout: float = 30.0,
+        throttle: Throttle | None = None,
+        max_retries: int = 2,
+    ) -> None:
+        self.env = env
+        self.transport = Transport(
+            env, tokens=tokens, throttle=throttle, timeout=timeout, max_retries=max_retries
+        )
+        self.client = KsefClient(self.transport)
+        self.public_keys = PublicKeys(self.client)
+
+    def __repr__(self) -> str:
+        return f"KsefGateway({self.env.api_url!r})"
+
+    def set_tokens(self, tokens: TokenSource) -> None:
+        self.transport.tokens = tokens
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- availability -------------------------------------------------------------------------------
+
+    def probe(self) -> None:
+        """A cheap public call; raises when KSeF does not answer."""
+        self.public_keys.invalidate()
+        self.public_keys.get("SymmetricKeyEncryption")
+
+    # --- online ---------------------------------------------------------------------------------------
+
+    def open_online(self) -> OnlineSession:
+        return OnlineSession(self.client, public_keys=self.public_keys).open()
+
+    def send_online(self, session: OnlineSession, xml: bytes, *, offline_mode: bool) -> str:
+        """POST one invoice; returns KSeF's invoice reference number."""
+        return session.send(xml, offline_mode=offline_mode).reference_number
+
+    def close_session(self, reference_number: str, kind: str = "online") -> None:
+        if kind == "batch":
+            self.client.close_batch_session(reference_number)
+        else:
+            self.client.close_online_session(reference_number)
+
+    # --- batch ----------------------------------------------------------------------------------------
+
+    def open_batch(
+        self, batch: PreparedBatch, *, offline_mode: bool
+    ) -> tuple[str, list[m.PartUploadRequest]]:
+        def attempt(cert: m.PublicKeyCertificate) -> m.OpenBatchSessionResponse:
+            request = m.OpenBatchSessionRequest(
+                formCode=FA3,
+                batchFile=m.BatchFileInfo(
+                    fileSize=batch.archive_size,
+                    fileHash=batch.archive_hash,
+                    compressionType="Zip",
+                    fileParts=[
+                        m.BatchFilePartInfo(ordinalNumber=i, fileSize=len(p), fileHash=crypto.sha256_b64(p))
+                        for i, p in enumerate(batch.parts, start=1)
+                    ],
+                ),
+                encryption=wrap_key(batch.key, cert),
+                offlineMode=offline_mode,
+            )
+            return self.client.open_batch_session(request)
+
+        opened = with_fresh_key(self.public_keys, attempt, "SymmetricKeyEncryption")
+        return opened.referenceNumber, opened.partUploadRequests
+
+    def upload_parts(self, batch: PreparedBatch, uploads: Sequence[m.PartUploadRequest]) -> None:
+        for upload in uploads:
+            self.client.upload_batch_part(upload, batch.parts[upload.ordinalNumber - 1])
+
+    # --- status ---------------------------------------------------------------------------------------
+
+    def session_status(self, reference_number: str) -> RemoteSession:
+        s = self.client.session_status(reference_number)
+        return RemoteSession(s.status.code, s.status.description, s.validUntil)
+
+    def invoice_status(self, session_ref: str, invoice_ref: str) -> RemoteInvoice:
+        return RemoteInvoice.of(self.client.session_invoice_status(session_ref, invoice_ref))
+
+    def session_invoices(self, session_ref: str) -> Iterator[RemoteInvoice]:
+        for item in self.client.iter_session_invoices(session_ref):
+            yield RemoteInvoice.of(item)
+
+    def find_invoice(self, session_ref: str, invoice_hash: str) -> RemoteInvoice | None:
+        """Reconciliation: the invoice with this SHA-256 in that session, if KSeF has it."""
+        found = None
+        for item in self.session_invoices(session_ref):
+            # prefer a decided entry if the same file went in twice
+            if item.invoice_hash == invoice_hash and (
+                found is None or (found.code in (100, 150) and item.code not in (100, 150))
+            ):
+                found = item
+        return found
+
+    def invoice_upo(self, session_ref: str, ksef_number: str) -> bytes:
+        return self.client.invoice_upo_by_ksef_number(session_ref, ksef_number).content

@@ -1,0 +1,101 @@
+"""Issuing: the invoice, its number and its outbox entry are written in ONE transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from fakturnik.engine import fields
+from fakturnik.engine.availability import warsaw_today
+from fakturnik.engine.business_days import OFFLINE24, offline_deadline
+from fakturnik.engine.context import EngineContext
+from fakturnik.errors import EngineError
+from fakturnik.ksef.crypto import sha256_b64
+from fakturnik.store import repo, states
+
+
+@dataclass(frozen=True)
+class Issued:
+    invoice_id: int
+    number: str
+    sha256: str
+    status: str
+    offline_kind: str | None
+    offline_deadline: date | None
+
+
+def json_to_xml(data: bytes) -> bytes:
+    """An FA(3) invoice in the JSON form of the typed model → XML (through ``fakturnik.fa3``)."""
+    from fakturnik.fa3.model import Faktura
+    from fakturnik.fa3.writer import write_invoice
+
+    return write_invoice(Faktura.model_validate_json(data))
+
+
+def issue(
+    ctx: EngineContext,
+    *,
+    company_nip: str,
+    xml: bytes,
+    urgent: bool = False,
+    auto_number: bool | None = None,
+    actor: str = "engine",
+) -> Issued:
+    """Store the invoice and queue it for KSeF.
+
+    ``auto_number``: take the next number of the seller's series for the invoice kind (default: only
+    when the document's ``P_2`` is empty or ``AUTO``). The number is handed out inside this
+    transaction, so it is consumed exactly when the invoice is stored. While KSeF is unavailable the
+    invoice is issued in offline mode with its deadline for sending.
+    """
+    found = fields.read_fields(xml)
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, company_nip)
+        if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
+            raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
+        numbering = auto_number if auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
+        number = found.number
+        if numbering:
+            year = (found.issue_date or warsaw_today()).year
+            number = repo.next_number(s, company.nip, found.kind, year)
+            xml = fields.fill_template(xml, number=number)
+        outage = repo.open_outage(s, company.base_url or "")
+        offline_kind = outage.mode if outage is not None else None
+        deadline = None
+        if offline_kind is not None:
+            end = warsaw_today(outage.ended_at) if outage is not None and outage.ended_at else None
+            deadline = offline_deadline(offline_kind, found.issue_date or warsaw_today(), end)
+        digest = sha256_b64(xml)
+        invoice = repo.add_invoice(
+            s,
+            company=company,
+            direction="issued",
+            xml=xml,
+            sha256=digest,
+            number=number,
+            kind=found.kind,
+            issue_date=found.issue_date,
+            seller_nip=found.seller_nip or company.nip,
+            seller_name=found.seller_name,
+            buyer_id=found.buyer_id,
+            buyer_name=found.buyer_name,
+            gross=found.gross,
+            currency=found.currency,
+            status=states.OFFLINE if offline_kind else states.QUEUED,
+            offline_mode=offline_kind is not None,
+            offline_kind=offline_kind,
+            offline_deadline=deadline,
+        )
+        repo.enqueue(s, invoice, urgent=urgent, offline_mode=offline_kind is not None)
+        repo.audit(
+            s,
+            actor,
+            "invoice.issue",
+            company_id=company.id,
+            invoice_id=invoice.id,
+            detail={"number": number, "sha256": digest, "offline": offline_kind},
+        )
+        return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline)
+
+
+__all__ = ["OFFLINE24", "Issued", "issue", "json_to_xml"]

@@ -1,0 +1,38 @@
+"""Engine settings (all durations configurable; defaults suit production)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fakturnik.engine.planner import PlannerSettings
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    lease: timedelta = timedelta(seconds=120)  # how long a claim protects entries from other workers
+    claim_limit: int = 200  # entries claimed at once (one company)
+    http_timeout: float = 30.0
+    # an entry found "sending" is reconciled only once any request it may have made is surely over
+    reconcile_after: timedelta = timedelta(seconds=75)
+    poll_interval: timedelta = timedelta(seconds=1)
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+    max_attempts: int = 50  # sends (not polls) before an entry is given up as rejected
+    outage_threshold: int = 3  # consecutive "KSeF does not answer" signals → outage
+    online_idle_close: timedelta = timedelta(seconds=30)  # close an idle online session after this
+    planner: PlannerSettings = field(default_factory=PlannerSettings)
+    upo_fetch: bool = True
+
+    @classmethod
+    def fast(cls) -> EngineSettings:
+        """Short timings for tests and the demo."""
+        return cls(
+            lease=timedelta(seconds=20),
+            http_timeout=5.0,
+            reconcile_after=timedelta(seconds=11),
+            poll_interval=timedelta(milliseconds=200),
+            backoff_base=0.2,
+            backoff_cap=3.0,
+            online_idle_close=timedelta(seconds=2),
+        )

@@ -1,0 +1,740 @@
+"""The worker: claims outbox entries, reconciles doubt, polls verdicts, sends, stores KSeF numbers and UPOs.
+
+Durability rules (the reason this module exists):
+
+* Before any request that may register an invoice, the entry is written ``sending`` together with
+  the session reference and the invoice hash, and committed. A crash after that point leaves a
+  trace that :meth:`Worker._reconcile` resolves against KSeF before the invoice is ever sent again.
+* Every write is fenced by the worker's lease (``repo.fenced``): a worker that lost its claim
+  cannot overwrite what another worker decided.
+* KSeF's own duplicate detection (status 440 with ``originalKsefNumber``) is the last safety net: a
+  duplicate is recorded as accepted under the original KSeF number, never as a second invoice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturnik.engine import availability
+from fakturnik.engine.companies import KSEF_TOKEN, credential_for
+from fakturnik.engine.context import EngineContext
+from fakturnik.engine.gateway import KsefGateway, RemoteInvoice, prepare_batch
+from fakturnik.engine.ksef_auth import KsefTokenAuth
+from fakturnik.engine.outcomes import (
+    InvoiceVerdict,
+    SendFate,
+    Verdict,
+    backoff,
+    classify_send_error,
+    is_outage_error,
+    judge_invoice_status,
+)
+from fakturnik.engine.planner import Mode, Queued, choose_mode
+from fakturnik.errors import EngineError
+from fakturnik.ksef.crypto import sha256_b64
+from fakturnik.ksef.environments import resolve
+from fakturnik.ksef.sessions import OnlineSession
+from fakturnik.store import repo, states
+from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
+
+log = logging.getLogger("fakturnik.engine")
+
+SESSION_FINAL_PENDING = frozenset({100, 150, 170})
+ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed entry as plain data (no ORM object crosses a transaction)."""
+
+    id: int
+    invoice_id: int
+    company_id: int
+    state: str
+    urgent: bool
+    offline_mode: bool
+    invoice_hash: str
+    attempts: int
+    session_ref: str | None
+    session_kind: str | None
+    invoice_ref: str | None
+    send_started_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, e: OutboxEntry) -> Job:
+        return cls(
+            e.id,
+            e.invoice_id,
+            e.company_id,
+            e.state,
+            e.urgent,
+            e.offline_mode,
+            e.invoice_hash,
+            e.attempts,
+            e.session_ref,
+            e.session_kind,
+            e.invoice_ref,
+            e.send_started_at,
+            e.created_at,
+        )
+
+
+@dataclass
+class _Online:
+    session: OnlineSession
+    ref: str
+    count: int
+    last_used: float
+
+
+GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
+
+
+def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
+    """A gateway for the company's environment, logged in with its credential from the vault."""
+    env = resolve(company.base_url or company.environment)
+    gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout)
+    kind, secret = credential_for(ctx, company)
+    if kind != KSEF_TOKEN:
+        raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
+    gateway.set_tokens(
+        KsefTokenAuth(
+            gateway.client,
+            gateway.public_keys,
+            context_type=company.context_type,
+            context_value=company.context_value,
+            token=secret,
+        )
+    )
+    return gateway
+
+
+class Worker:
+    """One engine worker. Run several (processes) on PostgreSQL; one on SQLite."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        worker_id: str | None = None,
+        gateway_factory: GatewayFactory = default_gateway,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._factory = gateway_factory
+        self._gateways: dict[int, KsefGateway] = {}
+        self._online: dict[tuple[int, bool], _Online] = {}
+        self._failures: dict[str, int] = defaultdict(int)
+        self.stop_event = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"Worker({self.id!r})"
+
+    # --- loop -----------------------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False, idle_sleep: float = 0.5, max_seconds: float | None = None) -> None:
+        """Work until stopped; ``once``: until nothing is due (drained) and then return."""
+        started = time.monotonic()
+        try:
+            while not self.stop_event.is_set():
+                touched = self.tick()
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    return
+                if touched == 0:
+                    if once and self.pending() == 0:
+                        return
+                    self.stop_event.wait(idle_sleep)
+        finally:
+            self.shutdown()
+
+    def pending(self) -> int:
+        """Entries not yet decided (accepted or rejected)."""
+        with self.ctx.db.transaction() as s:
+            counts = repo.outbox_counts(s)
+        return sum(n for state, n in counts.items() if state not in states.TERMINAL)
+
+    def shutdown(self) -> None:
+        for key in list(self._online):
+            self._close_online(key)
+        for gateway in self._gateways.values():
+            gateway.close()
+        self._gateways.clear()
+
+    def tick(self) -> int:
+        """Claim one company's due entries and move each of them forward once."""
+        now = _now()
+        with self.ctx.db.transaction() as s:
+            claimed = repo.claim(
+                s, self.id, now=now, lease=self.settings.lease, limit=self.settings.claim_limit
+            )
+            jobs = [Job.of(e) for e in claimed]
+            company = s.get(Company, jobs[0].company_id) if jobs else None
+            if company is not None:
+                s.expunge(company)
+        if not jobs or company is None:
+            self._close_idle_sessions()
+            return 0
+        try:
+            gateway = self._gateway(company)
+        except Exception as exc:
+            log.warning("company %s: cannot prepare KSeF access: %s", company.nip, type(exc).__name__)
+            self._defer(
+                jobs, backoff(3, base=self.settings.backoff_base, cap=self.settings.backoff_cap), str(exc)
+            )
+            return len(jobs)
+        if not self._available(company, gateway):
+            self._defer(jobs, backoff(2, base=self.settings.backoff_base, cap=self.settings.backoff_cap), "")
+            return len(jobs)
+        doubtful = [j for j in jobs if j.state in (states.SENDING, states.UNCERTAIN)]
+        waiting = [j for j in jobs if j.state == states.SENT]
+        fresh = [j for j in jobs if j.state == states.QUEUED]
+        self._reconcile(gateway, doubtful)
+        self._poll(gateway, waiting)
+        self._send(company, gateway, fresh)
+        self._close_idle_sessions()
+        return len(jobs)
+
+    # --- companies and availability --------------------------------------------------------------------
+
+    def _gateway(self, company: Company) -> KsefGateway:
+        gateway = self._gateways.get(company.id)
+        if gateway is None:
+            gateway = self._gateways[company.id] = self._factory(self.ctx, company)
+        return gateway
+
+    def _available(self, company: Company, gateway: KsefGateway) -> bool:
+        api = gateway.env.api_url
+        with self.ctx.db.transaction() as s:
+            open_outage = repo.open_outage(s, api) is not None
+        if not open_outage:
+            return True
+        try:
+            gateway.probe()
+        except Exception as exc:
+            if is_outage_error(exc):
+                return False
+            raise
+        self._ksef_answered(api)
+        return True
+
+    def _ksef_answered(self, api: str) -> None:
+        self._failures[api] = 0
+        with self.ctx.db.transaction() as s:
+            if repo.open_outage(s, api) is not None:
+                availability.end_outage(s, api)
+                log.warning("KSeF at %s answers again: outage closed", api)
+
+    def _ksef_silent(self, api: str) -> None:
+        self._failures[api] += 1
+        if self._failures[api] >= self.settings.outage_threshold:
+            with self.ctx.db.transaction() as s:
+                if repo.open_outage(s, api) is None:
+                    availability.start_outage(s, api, failures=self._failures[api])
+                    log.warning("KSeF at %s does not answer: offline mode", api)
+
+    # --- writes ---------------------------------------------------------------------------------------
+
+    def _defer(self, jobs: Sequence[Job], delay: timedelta, note: str) -> None:
+        when = _now() + delay
+        with self.ctx.db.transaction() as s:
+            for job in jobs:
+                try:
+                    entry = repo.fenced(s, job.id, self.id)
+                except repo.LeaseLostError:
+                    continue
+                entry.next_attempt_at = when
+                if note:
+                    entry.last_error = note[:2000]
+                repo.release(entry)
+
+    def _apply(
+        self, job: Job, verdict: InvoiceVerdict, remote: RemoteInvoice | None, session_ref: str | None
+    ) -> None:
+        """Record what KSeF said about one invoice."""
+        now = _now()
+        upo_session: str | None = None
+        with self.ctx.db.transaction() as s:
+            try:
+                entry = repo.fenced(s, job.id, self.id)
+            except repo.LeaseLostError:
+                return
+            invoice = s.get(Invoice, job.invoice_id)
+            assert invoice is not None
+            if remote is not None:
+                entry.invoice_ref = remote.reference_number
+            if session_ref is not None:
+                entry.session_ref = session_ref
+            if verdict.verdict is Verdict.ACCEPTED:
+                assert verdict.ksef_number is not None
+                clash = repo.invoice_by_ksef_number(s, verdict.ksef_number)
+                if clash is not None and clash.id != invoice.id:
+                    self._reject(
+                        s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"
+                    )
+                    repo.release(entry)
+                    return
+                if verdict.duplicate and remote is not None:
+                    upo_session = remote.extensions.get("originalSessionReferenceNumber")
+                    if upo_session:
+                        entry.session_ref = upo_session
+                entry.state = states.ACCEPTED
+                entry.last_error = None
+                invoice.ksef_number = verdict.ksef_number
+                invoice.acquired_at = now
+                invoice.error_code = invoice.error_message = None
+                repo.set_invoice_status(s, invoice, states.ACCEPTED, verdict.ksef_number)
+                repo.audit(
+                    s,
+                    self.id,
+                    "invoice.accepted",
+                    company_id=invoice.company_id,
+                    invoice_id=invoice.id,
+                    detail={"ksefNumber": verdict.ksef_number, "duplicate": verdict.duplicate},
+                )
+                upo_session = entry.session_ref
+            elif verdict.verdict is Verdict.PENDING:
+                entry.state = states.SENT
+                entry.next_attempt_at = now + self.settings.poll_interval
+                repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
+            elif verdict.verdict is Verdict.RESEND:
+                self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
+            else:
+                self._reject(s, entry, invoice, str(verdict.code), verdict.message)
+            repo.release(entry)
+        if upo_session and verdict.ksef_number and self.settings.upo_fetch:
+            self._fetch_upo(job, upo_session, verdict.ksef_number)
+
+    def _requeue(self, entry: OutboxEntry, invoice: Invoice, s: Session, note: str) -> None:
+        if entry.attempts >= self.settings.max_attempts:
+            self._reject(s, entry, invoice, "attempts", f"zbyt wiele prób wysyłki; ostatnio: {note}")
+            return
+        entry.state = states.QUEUED
+        entry.session_ref = entry.session_kind = entry.invoice_ref = None
+        entry.send_started_at = None
+        entry.next_attempt_at = _now() + backoff(
+            entry.attempts, base=self.settings.backoff_base, cap=self.settings.backoff_cap
+        )
+        entry.last_error = note[:2000]
+        repo.set_invoice_status(s, invoice, states.OFFLINE if entry.offline_mode else states.QUEUED, note)
+
+    def _reject(self, s: Session, entry: OutboxEntry, invoice: Invoice, code: str, message: str) -> None:
+        entry.state = states.REJECTED
+        entry.last_error = f"{code}: {message}"[:2000]
+        invoice.error_code = code[:32]
+        invoice.error_message = message[:4000]
+        repo.set_invoice_status(s, invoice, states.REJECTED, f"{code}: {message}")
+        repo.audit(
+            s,
+            self.id,
+            "invoice.rejected",
+            company_id=invoice.company_id,
+            invoice_id=invoice.id,
+            detail={"code": code, "message": message[:500]},
+        )
+
+    def _fetch_upo(self, job: Job, session_ref: str, ksef_number: str) -> None:
+        gateway = self._gateways.get(job.company_id)
+        if gateway is None:
+            return
+        try:
+            xml = gateway.invoice_upo(session_ref, ksef_number)
+        except Exception as exc:
+            log.info("UPO of %s not fetched yet (%s)", ksef_number, type(exc).__name__)
+            return
+        with self.ctx.db.transaction() as s:
+            invoice = s.get(Invoice, job.invoice_id)
+            if invoice is not None:
+                repo.save_upo(s, invoice, ksef_number, xml, sha256_b64(xml))
+
+    def fetch_missing_upos(self, limit: int = 50) -> int:
+        """UPOs of accepted invoices that do not have one yet (after a failed first try)."""
+        from fakturnik.store.models import Upo
+
+        with self.ctx.db.transaction() as s:
+            rows = s.execute(
+                select(OutboxEntry, Invoice.ksef_number)
+                .join(Invoice, Invoice.id == OutboxEntry.invoice_id)
+                .outerjoin(Upo, Upo.invoice_id == Invoice.id)
+                .where(
+                    OutboxEntry.state == states.ACCEPTED,
+                    Upo.id.is_(None),
+                    OutboxEntry.session_ref.is_not(None),
+                )
+                .limit(limit)
+            ).all()
+            todo = [(Job.of(e), n) for e, n in rows]
+        done = 0
+        for job, number in todo:
+            if job.company_id not in self._gateways:
+                with self.ctx.db.transaction() as s:
+                    company = s.get(Company, job.company_id)
+                    assert company is not None
+                    s.expunge(company)
+                self._gateway(company)
+            assert job.session_ref is not None and number is not None
+            self._fetch_upo(job, job.session_ref, number)
+            done += 1
+        return done
+
+    # --- reconciliation -------------------------------------------------------------------------------
+
+    def _reconcile(self, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
+        """Entries whose last send may or may not have reached KSeF: ask KSeF before anything else."""
+        now = _now()
+        ready: list[Job] = []
+        for job in jobs:
+            started = job.send_started_at or job.created_at
+            if now < started + self.settings.reconcile_after:
+                self._defer([job], started + self.settings.reconcile_after - now, "")
+            else:
+                ready.append(job)
+        by_session: dict[str | None, list[Job]] = defaultdict(list)
+        for job in ready:
+            by_session[job.session_ref].append(job)
+        for session_ref, group in by_session.items():
+            if session_ref is None:  # "sending" written, no session yet: nothing can have been sent
+                for job in group:
+                    self._apply(job, InvoiceVerdict(Verdict.RESEND, message="brak sesji"), None, None)
+                continue
+            try:
+                kind = group[0].session_kind or "online"
+                if kind == "batch":
+                    status = gateway.session_status(session_ref)
+                    if status.code == 100:
+                        # never closed: KSeF will not process it; the parts cannot be uploaded again
+                        for job in group:
+                            self._apply(
+                                job, InvoiceVerdict(Verdict.RESEND, message="paczka niezamknięta"), None, None
+                            )
+                        continue
+                    if status.code in SESSION_FINAL_PENDING:
+                        self._defer(group, self.settings.poll_interval * 5, "")
+                        continue
+                remote = {r.invoice_hash: r for r in gateway.session_invoices(session_ref)}
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._defer(
+                    group, backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap), ""
+                )
+                continue
+            self._ksef_answered(gateway.env.api_url)
+            for job in group:
+                found = remote.get(job.invoice_hash)
+                if found is None:
+                    log.info("entry %s: not in session %s, sending again", job.id, session_ref)
+                    self._apply(
+                        job, InvoiceVerdict(Verdict.RESEND, message="nie dotarła do KSeF"), None, None
+                    )
+                else:
+                    self._apply(job, self._judge(found), found, session_ref)
+
+    @staticmethod
+    def _judge(remote: RemoteInvoice) -> InvoiceVerdict:
+        return judge_invoice_status(
+            remote.code, remote.description, remote.ksef_number, remote.details, remote.extensions
+        )
+
+    def _note_failure(self, gateway: KsefGateway, exc: Exception) -> None:
+        if is_outage_error(exc):
+            self._ksef_silent(gateway.env.api_url)
+        log.info("KSeF call failed: %s", type(exc).__name__)
+
+    # --- polling --------------------------------------------------------------------------------------
+
+    def _poll(self, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
+        online = [j for j in jobs if j.session_kind != "batch" and j.invoice_ref and j.session_ref]
+        batch: dict[str, list[Job]] = defaultdict(list)
+        for j in jobs:
+            if j.session_kind == "batch" and j.session_ref:
+                batch[j.session_ref].append(j)
+        broken = [j for j in jobs if j not in online and not (j.session_kind == "batch" and j.session_ref)]
+        for job in broken:
+            self._apply(job, InvoiceVerdict(Verdict.RESEND, message="niepełny zapis wysyłki"), None, None)
+        for job in online:
+            assert job.session_ref is not None and job.invoice_ref is not None
+            try:
+                remote = gateway.invoice_status(job.session_ref, job.invoice_ref)
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._defer(
+                    [job], backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap), ""
+                )
+                continue
+            self._ksef_answered(gateway.env.api_url)
+            self._apply(job, self._judge(remote), remote, None)
+        for session_ref, group in batch.items():
+            try:
+                status = gateway.session_status(session_ref)
+                if status.code in SESSION_FINAL_PENDING:
+                    self._defer(group, self.settings.poll_interval, "")
+                    continue
+                by_hash = {r.invoice_hash: r for r in gateway.session_invoices(session_ref)}
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._defer(
+                    group, backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap), ""
+                )
+                continue
+            self._ksef_answered(gateway.env.api_url)
+            self._mark_session(session_ref, "closed")
+            for job in group:
+                found = by_hash.get(job.invoice_hash)
+                if found is None:
+                    note = f"brak w paczce ({status.code} {status.description})"
+                    self._apply(job, InvoiceVerdict(Verdict.RESEND, message=note), None, None)
+                else:
+                    self._apply(job, self._judge(found), found, None)
+
+    # --- sending --------------------------------------------------------------------------------------
+
+    def _send(self, company: Company, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
+        for offline in (False, True):
+            part = [j for j in jobs if j.offline_mode is offline]
+            if not part:
+                continue
+            mode = choose_mode([Queued(j.urgent, j.created_at) for j in part], _now(), self.settings.planner)
+            if mode is Mode.BATCH:
+                limit = self.settings.planner.batch_max_invoices
+                for i in range(0, len(part), limit):
+                    self._send_batch(company, gateway, part[i : i + limit], offline)
+            else:
+                self._send_online(company, gateway, part, offline)
+
+    def _mark_sending(self, jobs: Sequence[Job], session_ref: str | None, kind: str) -> list[Job]:
+        """Durably record "about to send" (hash + session) and extend the lease; returns jobs still ours."""
+        now = _now()
+        kept: list[Job] = []
+        with self.ctx.db.transaction() as s:
+            for job in jobs:
+                try:
+                    entry = repo.fenced(s, job.id, self.id, now=now)
+                except repo.LeaseLostError:
+                    continue
+                entry.state = states.SENDING
+                entry.session_ref = session_ref
+                entry.session_kind = kind
+                entry.invoice_ref = None
+                entry.send_started_at = now
+                entry.attempts += 1
+                entry.claimed_until = now + self.settings.lease
+                kept.append(job)
+        return kept
+
+    def _sent(self, job: Job, invoice_ref: str) -> None:
+        with self.ctx.db.transaction() as s:
+            try:
+                entry = repo.fenced(s, job.id, self.id)
+            except repo.LeaseLostError:
+                return
+            entry.state = states.SENT
+            entry.invoice_ref = invoice_ref
+            entry.next_attempt_at = _now() + self.settings.poll_interval
+            invoice = s.get(Invoice, job.invoice_id)
+            assert invoice is not None
+            repo.set_invoice_status(s, invoice, states.SENT, invoice_ref)
+            repo.release(entry)
+
+    def _send_failed(self, job: Job, exc: Exception) -> None:
+        failure = classify_send_error(exc)
+        with self.ctx.db.transaction() as s:
+            try:
+                entry = repo.fenced(s, job.id, self.id)
+            except repo.LeaseLostError:
+                return
+            invoice = s.get(Invoice, job.invoice_id)
+            assert invoice is not None
+            if failure.fate is SendFate.UNCERTAIN:
+                entry.state = states.UNCERTAIN
+                entry.last_error = failure.message[:2000]
+                entry.next_attempt_at = (entry.send_started_at or _now()) + self.settings.reconcile_after
+                repo.set_invoice_status(s, invoice, states.UNCERTAIN, failure.message)
+            elif failure.fate is SendFate.REJECTED:
+                self._reject(s, entry, invoice, failure.code or "400", failure.message)
+            else:
+                self._requeue(entry, invoice, s, failure.message)
+                if failure.fate is SendFate.NEW_SESSION:
+                    entry.next_attempt_at = _now()
+                elif failure.retry_after is not None:
+                    entry.next_attempt_at = _now() + timedelta(seconds=failure.retry_after)
+            repo.release(entry)
+
+    def _xml_of(self, jobs: Sequence[Job]) -> dict[int, bytes]:
+        with self.ctx.db.transaction() as s:
+            rows = s.execute(
+                select(Invoice.id, Invoice.xml).where(Invoice.id.in_([j.invoice_id for j in jobs]))
+            ).all()
+        return {int(i): bytes(x) for i, x in rows}
+
+    def _online_session(self, company: Company, gateway: KsefGateway, offline: bool) -> _Online:
+        key = (company.id, offline)
+        current = self._online.get(key)
+        if current is not None and current.count < ONLINE_SESSION_MAX:
+            return current
+        if current is not None:
+            self._close_online(key)
+        session = gateway.open_online()
+        with self.ctx.db.transaction() as s:
+            s.add(
+                KsefSession(
+                    company_id=company.id,
+                    reference_number=session.ref,
+                    kind="online",
+                    opened_by=self.id,
+                    valid_until=session.valid_until,
+                )
+            )
+        current = self._online[key] = _Online(session, session.ref, 0, time.monotonic())
+        return current
+
+    def _send_online(
+        self, company: Company, gateway: KsefGateway, jobs: Sequence[Job], offline: bool
+    ) -> None:
+        xml = self._xml_of(jobs)
+        for index, job in enumerate(jobs):
+            try:
+                online = self._online_session(company, gateway, offline)
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._defer(
+                    jobs[index:],
+                    backoff(job.attempts, base=self.settings.backoff_base, cap=self.settings.backoff_cap),
+                    f"sesja: {type(exc).__name__}",
+                )
+                return
+            if not self._mark_sending([job], online.ref, "online"):
+                continue
+            try:
+                invoice_ref = gateway.send_online(
+                    online.session, xml[job.invoice_id], offline_mode=job.offline_mode
+                )
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._send_failed(job, exc)
+                if classify_send_error(exc).fate is SendFate.NEW_SESSION:
+                    self._online.pop((company.id, offline), None)
+                continue
+            online.count += 1
+            online.last_used = time.monotonic()
+            self._ksef_answered(gateway.env.api_url)
+            self._sent(job, invoice_ref)
+
+    def _send_batch(self, company: Company, gateway: KsefGateway, jobs: Sequence[Job], offline: bool) -> None:
+        xml = self._xml_of(jobs)
+        batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+        try:
+            session_ref, uploads = gateway.open_batch(batch, offline_mode=offline)
+        except Exception as exc:
+            self._note_failure(gateway, exc)
+            self._defer(jobs, backoff(jobs[0].attempts, base=self.settings.backoff_base), f"paczka: {exc}")
+            return
+        kept = self._mark_sending(jobs, session_ref, "batch")
+        with self.ctx.db.transaction() as s:
+            row = KsefSession(
+                company_id=company.id,
+                reference_number=session_ref,
+                kind="batch",
+                opened_by=self.id,
+                invoice_count=len(kept),
+            )
+            s.add(row)
+            s.flush()
+            s.add(
+                Batch(
+                    session_id=row.id,
+                    archive_sha256=batch.archive_hash,
+                    archive_size=batch.archive_size,
+                    part_count=len(batch.parts),
+                    invoice_count=len(kept),
+                )
+            )
+        if len(kept) != len(jobs):
+            log.warning(
+                "batch %s: %d entries lost their lease; batch abandoned", session_ref, len(jobs) - len(kept)
+            )
+            self._abandon(kept)
+            return
+        try:
+            gateway.upload_parts(batch, uploads)
+            gateway.close_session(session_ref, "batch")
+        except Exception as exc:
+            self._note_failure(gateway, exc)
+            for job in kept:
+                self._send_failed(
+                    job, exc if classify_send_error(exc).fate is not SendFate.REJECTED else RuntimeError()
+                )
+            return
+        self._ksef_answered(gateway.env.api_url)
+        now = _now()
+        with self.ctx.db.transaction() as s:
+            for job in kept:
+                try:
+                    entry = repo.fenced(s, job.id, self.id)
+                except repo.LeaseLostError:
+                    continue
+                entry.state = states.SENT
+                entry.next_attempt_at = now + self.settings.poll_interval
+                repo.release(entry)
+            sess = s.scalar(select(KsefSession).where(KsefSession.reference_number == session_ref))
+            if sess is not None:
+                sess.status = "closed"
+                sess.closed_at = now
+                b = s.scalar(select(Batch).where(Batch.session_id == sess.id))
+                if b is not None:
+                    b.uploaded = b.closed = True
+
+    def _abandon(self, jobs: Sequence[Job]) -> None:
+        with self.ctx.db.transaction() as s:
+            for job in jobs:
+                try:
+                    entry = repo.fenced(s, job.id, self.id)
+                except repo.LeaseLostError:
+                    continue
+                entry.state = states.QUEUED
+                entry.session_ref = entry.session_kind = None
+                repo.release(entry)
+
+    # --- sessions -------------------------------------------------------------------------------------
+
+    def _mark_session(self, ref: str, status: str) -> None:
+        with self.ctx.db.transaction() as s:
+            sess = s.scalar(select(KsefSession).where(KsefSession.reference_number == ref))
+            if sess is not None and sess.status != status:
+                sess.status = status
+                sess.closed_at = _now()
+
+    def _close_online(self, key: tuple[int, bool]) -> None:
+        online = self._online.pop(key, None)
+        if online is None:
+            return
+        try:
+            online.session.close()
+        except Exception as exc:
+            log.info(
+                "closing session %s failed (%s); KSeF closes it after 12 h", online.ref, type(exc).__name__
+            )
+        self._mark_session(online.ref, "closed")
+
+    def _close_idle_sessions(self) -> None:
+        idle = self.settings.online_idle_close.total_seconds()
+        now = time.monotonic()
+        for key, online in list(self._online.items()):
+            if now - online.last_used > idle:
+                self._close_online(key)
