@@ -1,0 +1,132 @@
+"""Check simulator responses against the response schemas of the official open-api.json.
+
+Usage in any simulator test::
+
+    from tests.simulator.spec_check import assert_matches_spec
+    assert_matches_spec("GET", "/limits/context", r.status_code, r.json())
+
+OpenAPI 3.0 schemas are turned into JSON Schema (draft 7): ``nullable: true`` becomes a union with
+``null`` and every ``#/components/schemas/X`` reference points into the same document, so
+``$ref`` chains resolve. The spec itself is read from ../shared, never copied into the repo.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+
+from tests.conftest import OPENAPI_PATH
+
+HTTP_METHODS = ("get", "post", "put", "delete", "patch")
+_REF_PREFIX = "#/components/schemas/"
+_DROP = {"example", "examples", "xml", "discriminator", "readOnly", "writeOnly", "deprecated", "externalDocs"}
+
+
+@cache
+def spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def operations() -> list[tuple[str, str]]:
+    """Every (METHOD, path template) the spec declares, in spec order."""
+    return [(m.upper(), path) for path, ops in spec()["paths"].items() for m in ops if m in HTTP_METHODS]
+
+
+def operation(method: str, path_template: str) -> dict[str, Any]:
+    op: dict[str, Any] = spec()["paths"][path_template][method.lower()]
+    return op
+
+
+def to_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 schema object → JSON Schema draft 7 (recursively)."""
+    if isinstance(node, list):
+        return [to_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROP or key.startswith("x-"):
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX):
+            out[key] = "#/definitions/" + value[len(_REF_PREFIX) :]
+        elif key == "properties":
+            out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
+        elif key == "format" and value in ("int32", "int64", "byte", "binary", "double", "float"):
+            continue
+        else:
+            out[key] = to_json_schema(value)
+    if out.pop("nullable", False):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+@cache
+def _definitions() -> dict[str, Any]:
+    schemas = spec()["components"]["schemas"]
+    return {name: to_json_schema(s) for name, s in schemas.items()}
+
+
+def response_schema(method: str, path_template: str, status: int) -> tuple[str, dict[str, Any]] | None:
+    """``(content type, JSON schema)`` the spec declares for this response, or None (no body)."""
+    responses = operation(method, path_template).get("responses", {})
+    declared = responses.get(str(status))
+    if declared is None:
+        return None
+    for content_type, media in (declared.get("content") or {}).items():
+        if "json" in content_type and "schema" in media:
+            schema = dict(to_json_schema(media["schema"]))
+            schema["definitions"] = _definitions()
+            return content_type, schema
+    return None
+
+
+@cache
+def _validator(method: str, path_template: str, status: int) -> Any:
+    found = response_schema(method, path_template, status)
+    if found is None:
+        return None
+    return jsonschema_rs.Draft7Validator(found[1], validate_formats=True)
+
+
+def schema_errors(method: str, path_template: str, status: int, body: Any) -> list[str]:
+    """Problems of ``body`` against the spec's schema for this response (empty list: valid)."""
+    validator = _validator(method.upper(), path_template, status)
+    if validator is None:
+        return []
+    return [
+        f"{'/'.join(map(str, e.instance_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(body)
+    ]
+
+
+def declared_statuses(method: str, path_template: str) -> set[int]:
+    return {int(s) for s in operation(method, path_template).get("responses", {}) if s.isdigit()}
+
+
+def assert_matches_spec(method: str, path_template: str, status: int, body: Any) -> None:
+    """Fail when ``status`` is not declared for the operation or ``body`` breaks its schema."""
+    method = method.upper()
+    assert status in declared_statuses(method, path_template), (
+        f"{method} {path_template}: status {status} not declared in open-api.json"
+    )
+    errors = schema_errors(method, path_template, status, body)
+    assert not errors, f"{method} {path_template} {status}: " + "; ".join(errors[:10])
+
+
+PARAM = re.compile(r"\{[^}]+\}")
+
+
+def template_for(path: str) -> str | None:
+    """The spec's path template matching a concrete path (``/sessions/X/invoices`` → template)."""
+    candidates = []
+    for template in spec()["paths"]:
+        pattern = "^" + PARAM.sub(r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+        if re.match(pattern, path):
+            candidates.append(template)
+    # the most literal template wins (``/invoices/failed`` over ``/invoices/{ref}``)
+    candidates.sort(key=lambda t: len(PARAM.findall(t)))
+    return candidates[0] if candidates else None
