@@ -57,11 +57,9 @@ def subject_from_enrollment_data(data: Mapping[str, Any]) -> x509.Name:
     for key, value in data.items():
         if value in (None, "") or key not in DN_FIELDS:
             continue
-        oid = DN_FIELDS[key]
-        if oid == UNIQUE_IDENTIFIER:  # x500UniqueIdentifier is a BIT STRING in X.520
-            attributes.append(x509.NameAttribute(oid, str(value).encode("utf-8")))
-        else:
-            attributes.append(x509.NameAttribute(oid, str(value)))
+        # x500UniqueIdentifier too goes as a UTF8String: KSeF hands it out as text, and the
+        # official clients put the text into the CSR unchanged
+        attributes.append(x509.NameAttribute(DN_FIELDS[key], str(value)))
     if not any(a.oid == NameOID.COMMON_NAME for a in attributes):
         raise KsefError("Dane do wniosku certyfikacyjnego nie zawierają nazwy (commonName).")
     return x509.Name(attributes)
