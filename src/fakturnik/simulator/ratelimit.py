@@ -41,18 +41,33 @@ _WINDOWS = (1.0, 60.0, 3600.0)
 
 
 class RateLimiter:
-    """Counts accepted requests in three sliding windows; refuses with a Retry-After that grows."""
+    """Counts accepted requests in three sliding windows; refuses with a Retry-After that grows.
+
+    A refused request is not counted. Retry-After is the time until the oldest request leaves the
+    tightest full window, plus a penalty that doubles with each consecutive refusal of the same
+    counter (0, 1, 3, 7 … s, at most 60 s extra); until then the counter stays blocked, so the
+    advertised wait is truthful. An accepted request resets the penalty.
+    """
+
+    MAX_PENALTY = 60
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
         self._violations: dict[tuple[str, str, str], int] = {}
+        self._blocked_until: dict[tuple[str, str, str], float] = {}
         self.limits: dict[str, Limit] = dict(PRODUCTION_LIMITS)
         self.enabled = True
 
     def reset_to_production(self) -> None:
         self.limits = dict(PRODUCTION_LIMITS)
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self._hits.clear()
+            self._violations.clear()
+            self._blocked_until.clear()
 
     def check(self, group: str, context: str, client_ip: str, counter: str | None = None) -> None:
         """Record one request or raise :class:`RateLimitedError`.
@@ -61,30 +76,32 @@ class RateLimiter:
         """
         if not self.enabled:
             return
-        limit = self.limits.get(group, self.limits["other"])
+        limit = self.limits.get(group, self.limits.get("other", PRODUCTION_LIMITS["other"]))
         key = (counter or group, context, client_ip)
         now = self._clock()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
             while hits and hits[0] <= now - _WINDOWS[-1]:
                 hits.popleft()
-            wait = 0.0
+            wait = max(0.0, self._blocked_until.get(key, 0.0) - now)
             for window, allowed in zip(
                 _WINDOWS, (limit.per_second, limit.per_minute, limit.per_hour), strict=True
             ):
-                in_window = [t for t in _recent(hits, now - window)]
+                in_window = _recent(hits, now - window)
                 if len(in_window) >= allowed:
                     # the oldest hit that must leave the window before one more fits
-                    oldest = in_window[len(in_window) - allowed]
+                    oldest = in_window[len(in_window) - allowed] if allowed > 0 else now
                     wait = max(wait, oldest + window - now)
             if wait > 0:
                 n = self._violations.get(key, 0) + 1
                 self._violations[key] = n
-                retry = max(1, math.ceil(wait))
+                retry = max(1, math.ceil(wait)) + min(2 ** (n - 1) - 1, self.MAX_PENALTY)
+                self._blocked_until[key] = now + retry
                 raise RateLimitedError(
-                    retry, f"Przekroczono limit żądań dla grupy {group}; spróbuj za {retry} s."
+                    retry, f"Przekroczono limit żądań dla grupy {group}; spróbuj ponownie za {retry} s."
                 )
             self._violations.pop(key, None)
+            self._blocked_until.pop(key, None)
             hits.append(now)
 
     def check_public(self, client_ip: str, path: str) -> None:
@@ -97,7 +114,10 @@ class RateLimiter:
             while hits and hits[0] <= now - 1.0:
                 hits.popleft()
             if len(hits) >= PUBLIC_PER_SECOND:
-                raise RateLimitedError(1, f"Przekroczono limit żądań publicznych ({path}).")
+                retry = max(1, math.ceil(hits[0] + 1.0 - now))
+                raise RateLimitedError(
+                    retry, f"Przekroczono limit {PUBLIC_PER_SECOND} żądań publicznych na sekundę ({path})."
+                )
             hits.append(now)
 
 

@@ -158,6 +158,6 @@ def install_middleware(app: FastAPI) -> None:
         if response is None:
             response = await call_next(request)
         route = request.scope.get("route")
-        template = getattr(route, "path", request.url.path)
+        template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
         sim.stats.record(request.method, template, response.status_code)
         return response

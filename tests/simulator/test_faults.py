@@ -1,0 +1,115 @@
+"""Faults on demand (admin endpoints outside /v2) and the request statistics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from fakturnik.simulator.cli import parse_outage
+from fakturnik.simulator.server import SimulatorServer
+
+
+@pytest.fixture
+def admin(simulator: SimulatorServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=simulator.root_url, timeout=10) as c:
+        yield c
+
+
+def _wait_until(predicate: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def test_stats_count_by_route_and_status_and_reset(admin: httpx.Client) -> None:
+    admin.post("/admin/stats/reset")
+    for _ in range(3):
+        admin.post("/v2/auth/challenge")
+    admin.get("/v2/tokens")  # 401
+    stats = admin.get("/admin/stats").json()
+    # routes are counted by their template relative to /v2 (as open-api.json names them)
+    rows = {(r["method"], r["route"], r["status"]): r["count"] for r in stats["byRoute"]}
+    assert rows[("POST", "/auth/challenge", 200)] == 3
+    assert rows[("GET", "/tokens", 401)] == 1
+    assert stats["byStatus"]["200"] >= 3
+    assert admin.post("/admin/stats/reset").json()["total"] == 0
+
+
+def test_error_rate_and_reset(admin: httpx.Client) -> None:
+    assert admin.post("/admin/faults", json={"errorRate": 1.0}).json()["errorRate"] == 1.0
+    codes = {admin.post("/v2/auth/challenge").status_code for _ in range(10)}
+    assert codes <= {500, 502, 503} and codes
+    assert admin.get("/admin/stats").status_code == 200  # admin calls are never failed
+    admin.post("/admin/faults/reset")
+    assert admin.post("/v2/auth/challenge").status_code == 200
+
+
+def test_latency_is_added(admin: httpx.Client) -> None:
+    admin.post("/admin/faults", json={"latency": 0.3})
+    start = time.monotonic()
+    assert admin.post("/v2/auth/challenge").status_code == 200
+    assert time.monotonic() - start >= 0.3  # a lower bound only: the sleep happened
+    admin.post("/admin/faults/reset")
+
+
+def test_outage_window_answers_503_then_recovers(admin: httpx.Client) -> None:
+    admin.post("/admin/faults", json={"outageSeconds": 1.0})
+    r = admin.post("/v2/auth/challenge")
+    assert r.status_code == 503 and int(r.headers["Retry-After"]) >= 1
+    assert r.headers["content-type"].startswith("application/problem+json") and r.json()["status"] == 503
+    assert admin.get("/admin/faults").json()["outageUntil"]
+    _wait_until(lambda: admin.post("/v2/auth/challenge").status_code == 200)
+
+
+def test_outage_starting_later(admin: httpx.Client) -> None:
+    admin.post("/admin/faults", json={"outageSeconds": 30, "outageStartsIn": 30})
+    assert admin.post("/v2/auth/challenge").status_code == 200
+    admin.post("/admin/faults/reset")
+
+
+def test_refused_connections_for_the_window(simulator: SimulatorServer) -> None:
+    with httpx.Client(base_url=simulator.root_url, timeout=5) as c:
+        challenge = c.post("/v2/auth/challenge").json()["challenge"]
+        c.post("/admin/faults", json={"outageSeconds": 1.5, "refuseConnections": True})
+
+    def refused() -> bool:
+        try:
+            with httpx.Client(base_url=simulator.root_url, timeout=2) as fresh:
+                fresh.post("/v2/auth/challenge")
+        except httpx.ConnectError:
+            return True
+        return False
+
+    _wait_until(refused)
+
+    def back() -> bool:
+        try:
+            with httpx.Client(base_url=simulator.root_url, timeout=2) as fresh:
+                return fresh.post("/v2/auth/challenge").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    _wait_until(back)
+    # same simulator, same state after the listener came back
+    assert simulator.sim.state.get("challenge", challenge) is not None
+
+
+def test_stuck_processing_flag(admin: httpx.Client, simulator: SimulatorServer) -> None:
+    admin.post("/admin/faults", json={"stuckProcessing": True})
+    assert simulator.sim.faults.stuck_processing is True
+    admin.post("/admin/faults", json={"stuckProcessing": False})
+    assert simulator.sim.faults.stuck_processing is False
+
+
+def test_bad_fault_values_are_refused(admin: httpx.Client) -> None:
+    assert admin.post("/admin/faults", json={"errorRate": 2}).status_code == 400
+    assert admin.post("/admin/faults", json={"unknown": 1}).status_code == 400
+
+
+def test_cli_outage_syntax() -> None:
+    assert parse_outage("30") == (0.0, 30.0)
+    assert parse_outage("10:5") == (10.0, 5.0)
