@@ -214,3 +214,24 @@ def test_make_nip_has_valid_checksums() -> None:
     nips = {make_nip(i) for i in range(200)}
     assert len(nips) == 200
     assert all(nip.is_valid(n) for n in nips)
+
+
+def test_per_line_method_with_gross_lines() -> None:
+    lines = [{"P_7": "a", "P_8B": "1", "P_9B": "1.23", "P_12": "23"} for _ in range(3)]
+    fa = build_invoice(_draft(FaWiersz=lines), method="line").Fa
+    assert [w.P_11Vat for w in fa.FaWiersz] == [D("0.23")] * 3
+    assert (fa.P_13_1, fa.P_14_1, fa.P_15) == (D("3.00"), D("0.69"), D("3.69"))
+    assert check_totals(build_invoice(_draft(FaWiersz=lines), method="line")) == []
+
+
+def test_mixing_net_and_gross_lines_is_refused() -> None:
+    lines = [
+        {"P_7": "a", "P_8B": "1", "P_9A": "10", "P_12": "23"},
+        {"P_7": "b", "P_8B": "1", "P_9B": "12.30", "P_12": "23"},
+    ]
+    with pytest.raises(InvoiceValidationError) as info:
+        build_invoice(_draft(FaWiersz=lines))
+    assert info.value.problems[0].path == "Fa/FaWiersz[2]"
+    assert "nie można mieszać" in info.value.problems[0].message
+    with pytest.raises(InvoiceValidationError, match="tylko kwoty netto"):
+        build_invoice(_draft(FaWiersz=lines), method="gross")

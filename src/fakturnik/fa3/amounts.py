@@ -154,7 +154,9 @@ class LineAmount:
     ``rate``: the P_12 value (None for OSS or margin lines); ``oss_rate``: P_12_XII; ``margin``: the
     line is under a margin procedure; ``value``: P_11 for net entry, P_11A for gross entry;
     ``vat``: P_11Vat for the per-line method (computed when None); ``exchange_rate``: the line's
-    ``KursWaluty`` (for P_14_xW; the invoice-level rate passed to :func:`compute_totals` otherwise).
+    ``KursWaluty`` (for P_14_xW; the invoice-level rate passed to :func:`compute_totals` otherwise);
+    ``gross``: for the per-line method, ``value`` is the line's gross value (P_11A) and its tax is
+    ``value * rate / (100 + rate)`` (the "gross" method ignores it: every value is gross there).
     """
 
     rate: str | None
@@ -163,6 +165,7 @@ class LineAmount:
     margin: bool = False
     vat: Decimal | None = None
     exchange_rate: Decimal | None = None
+    gross: bool = False
 
 
 @dataclass(slots=True)
@@ -208,7 +211,8 @@ def compute_totals(
     """Per-rate totals and P_15 from the lines.
 
     ``method``: "net" (``value`` is P_11, tax per rate from the net sum), "gross" (``value`` is P_11A,
-    tax per rate from the gross sum) or "line" (``value`` is P_11, tax per line, P_11Vat).
+    tax per rate from the gross sum) or "line" (``value`` is P_11, or P_11A for ``gross`` lines; tax
+    per line, P_11Vat).
     ``exchange_rate``: for foreign-currency invoices, P_14_xW (tax in PLN) is computed per rate as
     ``round(sum(round(line_value * line_rate_of_exchange)) * percent / 100)`` where a line's own
     ``exchange_rate`` (``KursWaluty``) wins over this invoice-level one (for gross entry the tax is
@@ -223,19 +227,26 @@ def compute_totals(
     for line in lines:
         key = (line.rate or "", line.oss_rate, line.margin)
         sums[key] = sums.get(key, ZERO) + line.value
-        kurs = line.exchange_rate if line.exchange_rate is not None else exchange_rate
-        if kurs is not None:
-            pln_sums[key] = pln_sums.get(key, ZERO) + round_grosze(line.value * kurs)
+        net_part = line.value
         if method == "line":
             percent = _rate_percent(line)
-            vat = (
-                line.vat
-                if line.vat is not None
-                else (round_grosze(line.value * percent / 100) if percent is not None else ZERO)
-            )
+            if line.vat is not None:
+                vat = line.vat
+            elif percent is None:
+                vat = ZERO
+            elif line.gross:
+                vat = _tax_from_gross(line.value, percent)
+            else:
+                vat = round_grosze(line.value * percent / 100)
             per_line_vat.append(vat)
             rt = per_rate.setdefault(key, RateTotals())
             rt.vat += vat
+            if line.gross:
+                net_part = line.value - vat
+                rt.net -= vat  # the net part of a gross line: its value minus its tax
+        kurs = line.exchange_rate if line.exchange_rate is not None else exchange_rate
+        if kurs is not None:
+            pln_sums[key] = pln_sums.get(key, ZERO) + round_grosze(net_part * kurs)
     for key, total in sums.items():
         rate, oss_rate, margin = key
         probe = LineAmount(rate or None, total, oss_rate, margin)
@@ -249,7 +260,7 @@ def compute_totals(
         elif method == "net":
             rt.net, rt.vat = total, round_grosze(total * percent / 100)
         else:
-            rt.net = total
+            rt.net += total
         if key in pln_sums and percent is not None:
             pln = pln_sums[key]
             rt.vat_pln = (

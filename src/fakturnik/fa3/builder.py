@@ -61,6 +61,16 @@ _VAT_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_14") and 
 _NET_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_13"))
 
 
+_MIXED_GROSS = (
+    "Pozycja podaje tylko kwoty brutto (P_9B/P_11A), a faktura jest liczona od kwot netto;"
+    " nie można mieszać obu sposobów na jednej fakturze."
+)
+_MIXED_NET = (
+    "Pozycja podaje tylko kwoty netto (P_9A/P_11), a faktura jest liczona od kwot brutto;"
+    " nie można mieszać obu sposobów na jednej fakturze."
+)
+
+
 def _fmt(value: Decimal) -> str:
     return format(value, "f")
 
@@ -82,15 +92,26 @@ def _is_margin_invoice(fa: Fa) -> bool:
     return pm is not None and pm.P_PMarzy == 1
 
 
+def _is_gross_line(line: FaWiersz) -> bool:
+    """The line gives only gross amounts (P_9B / P_11A), no net ones."""
+    return line.P_9A is None and line.P_11 is None and (line.P_9B is not None or line.P_11A is not None)
+
+
+def _is_net_line(line: FaWiersz) -> bool:
+    return line.P_9A is not None or line.P_11 is not None
+
+
+def _is_taxed(line: FaWiersz) -> bool:
+    return line.P_12 is not None or line.P_12_XII is not None
+
+
 def invoice_tax_method(fa: Fa) -> TaxMethod:
     """The tax method the lines imply: "line" when any line has P_11Vat, "gross" for gross-price lines."""
     lines = fa.FaWiersz
     if any(w.P_11Vat is not None for w in lines):
         return "line"
-    taxed = [w for w in lines if w.P_12 is not None or w.P_12_XII is not None]
-    if taxed and all(
-        w.P_9A is None and w.P_11 is None and (w.P_9B is not None or w.P_11A is not None) for w in taxed
-    ):
+    taxed = [w for w in lines if _is_taxed(w)]
+    if taxed and all(_is_gross_line(w) for w in taxed):
         return "gross"
     return "net"
 
@@ -129,12 +150,12 @@ def _rate_of_exchange(fa: Fa) -> Decimal | None:
 def _line_amounts(fa: Fa, method: TaxMethod) -> list[LineAmount] | None:
     """LineAmounts for every line, or None when a line names no rate (totals not derivable)."""
     margin_invoice = _is_margin_invoice(fa)
-    gross = method == "gross"
     result: list[LineAmount] = []
     for line in fa.FaWiersz:
-        margin = margin_invoice and line.P_12 is None and line.P_12_XII is None
-        if line.P_12 is None and line.P_12_XII is None and not margin:
+        margin = margin_invoice and not _is_taxed(line)
+        if not _is_taxed(line) and not margin:
             return None
+        gross = method == "gross" or (method == "line" and _is_gross_line(line))
         value = _line_value(line, gross or margin)
         if value is None:
             return None
@@ -148,6 +169,7 @@ def _line_amounts(fa: Fa, method: TaxMethod) -> list[LineAmount] | None:
                 margin=margin,
                 vat=None if vat is None else sign * vat,
                 exchange_rate=line.KursWaluty,
+                gross=gross,
             )
         )
     return result
@@ -171,8 +193,14 @@ def expected_totals(invoice: Faktura, method: TaxMethod | None = None) -> Totals
 
 def _line_problems(invoice: Faktura, method: TaxMethod) -> list[Problem]:
     problems: list[Problem] = []
+    margin_invoice = _is_margin_invoice(invoice.Fa)
     for i, line in enumerate(invoice.Fa.FaWiersz, start=1):
         base = f"Fa/FaWiersz[{i}]"
+        if _is_taxed(line) or not margin_invoice:
+            if method == "net" and _is_gross_line(line):
+                problems.append(Problem(base, _MIXED_GROSS, code=TOTALS_CODE))
+            elif method == "gross" and _is_net_line(line) and line.P_9B is None and line.P_11A is None:
+                problems.append(Problem(base, _MIXED_NET, code=TOTALS_CODE))
         if line.P_9A is not None and line.P_11 is not None:
             options = _acceptable_values(line, line.P_9A)
             if line.P_11 not in options:
@@ -283,14 +311,10 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
     problems = _line_problems(invoice, method)
     if problems:
         raise InvoiceValidationError(problems)
-    gross = method == "gross"
-    margin_invoice = _is_margin_invoice(fa)
     for line in fa.FaWiersz:
-        margin = margin_invoice and line.P_12 is None
-        if gross or margin:
-            if line.P_11A is None and line.P_9B is not None:
-                line.P_11A = _priced_value(line.P_8B, line.P_9B, line.P_10)
-        elif line.P_11 is None and line.P_9A is not None:
+        if line.P_11A is None and line.P_9B is not None:
+            line.P_11A = _priced_value(line.P_8B, line.P_9B, line.P_10)
+        if line.P_11 is None and line.P_9A is not None:
             line.P_11 = _priced_value(line.P_8B, line.P_9A, line.P_10)
     totals = expected_totals(invoice, method)
     if method == "line" and totals is not None:

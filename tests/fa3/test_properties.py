@@ -1,0 +1,91 @@
+"""Property tests: every invoice the builder accepts writes XSD-valid XML with consistent amounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fakturnik.errors import InvoiceValidationError
+from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, VAT_RATES, round_grosze
+from fakturnik.fa3.builder import build_invoice, check_totals
+from fakturnik.fa3.jsonform import invoice_from_json, invoice_to_json
+from fakturnik.fa3.parser import parse_invoice
+from fakturnik.fa3.samples import make_sample_draft
+from fakturnik.fa3.writer import write_invoice
+from tests.fa3.xsd import assert_xsd_valid
+
+SELLER = "5260250274"
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() != "" and s == " ".join(s.split()))
+
+
+def _decimal(lo: str, hi: str, places: int) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=Decimal(lo), max_value=Decimal(hi), places=places, allow_nan=False)
+
+
+@st.composite
+def _line(draw: st.DrawFn, gross: bool, foreign: bool) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "P_7": draw(_text),
+        "P_8A": draw(st.sampled_from(["szt.", "kg", "godz.", "m²", "usł."])),
+        "P_8B": str(draw(_decimal("0.000001", "10000", 6))),
+        ("P_9B" if gross else "P_9A"): str(draw(_decimal("0.01", "100000", draw(st.integers(0, 4))))),
+    }
+    if draw(st.booleans()) and draw(st.booleans()):
+        line["P_10"] = str(draw(_decimal("0", "0.01", 2)))
+    if draw(st.integers(0, 9)) == 0:
+        line["P_12_XII"] = str(draw(_decimal("0", "27", 2)))
+    else:
+        line["P_12"] = draw(st.sampled_from(VAT_RATES))
+    if foreign:
+        line["KursWaluty"] = str(draw(_decimal("0.0001", "10", 4)))
+    if draw(st.booleans()):
+        line["GTU"] = draw(st.sampled_from([f"GTU_{i:02d}" for i in range(1, 14)]))
+    return line
+
+
+@st.composite
+def drafts(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
+    gross = draw(st.booleans())
+    currency = draw(st.sampled_from(["PLN", "PLN", "EUR", "USD"]))
+    draft = make_sample_draft(SELLER, f"FV/H/{draw(st.integers(1, 10**6))}", lines=0, currency=currency)
+    draft["Fa"]["FaWiersz"] = draw(st.lists(_line(gross, currency != "PLN"), min_size=1, max_size=12))
+    draft["Podmiot2"]["DaneIdentyfikacyjne"]["Nazwa"] = draw(_text)
+    method = draw(st.sampled_from([None, None, "line"]))
+    return draft, method
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drafts())
+def test_built_invoices_are_xsd_valid_with_consistent_amounts(
+    case: tuple[dict[str, Any], str | None],
+) -> None:
+    draft, method = case
+    try:
+        invoice = build_invoice(draft, method=method)  # type: ignore[arg-type]
+    except InvoiceValidationError:  # pragma: no cover - the drafts above never supply totals
+        raise
+    xml = write_invoice(invoice)
+    assert_xsd_valid(xml)
+    assert check_totals(invoice) == []
+    fa = invoice.Fa
+    nets_and_taxes = [
+        getattr(fa, n) for n in SUMMARY_FIELDS_ORDER if n.startswith(("P_13", "P_14")) and "W" not in n
+    ]
+    assert fa.P_15 == sum((v for v in nets_and_taxes if v is not None), Decimal(0))
+    if method is None and all("P_9B" in w for w in draft["Fa"]["FaWiersz"]):
+        assert fa.P_15 == sum((w.P_11A for w in fa.FaWiersz), Decimal(0))  # type: ignore[misc]
+    for w in fa.FaWiersz:
+        value = w.P_11A if w.P_11A is not None else w.P_11
+        assert value is not None and value == round_grosze(value)
+    # the document reads back into the same model and bytes, through XML and through JSON
+    again = parse_invoice(xml)
+    assert write_invoice(again) == xml
+    assert write_invoice(invoice_from_json(invoice_to_json(again))) == xml
