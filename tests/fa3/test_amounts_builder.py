@@ -220,7 +220,7 @@ def test_per_line_method_with_gross_lines() -> None:
     lines = [{"P_7": "a", "P_8B": "1", "P_9B": "1.23", "P_12": "23"} for _ in range(3)]
     fa = build_invoice(_draft(FaWiersz=lines), method="line").Fa
     assert [w.P_11Vat for w in fa.FaWiersz] == [D("0.23")] * 3
-    assert (fa.P_13_1, fa.P_14_1, fa.P_15) == (D("3.00"), D("0.69"), D("3.69"))
+    assert (D("3.00"), D("0.69"), D("3.69")) == (fa.P_13_1, fa.P_14_1, fa.P_15)
     assert check_totals(build_invoice(_draft(FaWiersz=lines), method="line")) == []
 
 

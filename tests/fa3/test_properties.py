@@ -79,9 +79,9 @@ def test_built_invoices_are_xsd_valid_with_consistent_amounts(
     nets_and_taxes = [
         getattr(fa, n) for n in SUMMARY_FIELDS_ORDER if n.startswith(("P_13", "P_14")) and "W" not in n
     ]
-    assert fa.P_15 == sum((v for v in nets_and_taxes if v is not None), Decimal(0))
+    assert sum((v for v in nets_and_taxes if v is not None), Decimal(0)) == fa.P_15
     if method is None and all("P_9B" in w for w in draft["Fa"]["FaWiersz"]):
-        assert fa.P_15 == sum((w.P_11A for w in fa.FaWiersz), Decimal(0))  # type: ignore[misc]
+        assert sum((w.P_11A for w in fa.FaWiersz), Decimal(0)) == fa.P_15  # type: ignore[misc]
     for w in fa.FaWiersz:
         value = w.P_11A if w.P_11A is not None else w.P_11
         assert value is not None and value == round_grosze(value)
