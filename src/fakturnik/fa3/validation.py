@@ -113,7 +113,7 @@ def byte_problem(data: bytes) -> Problem | None:
 # --- XSD --------------------------------------------------------------------------------------------
 
 _ENTRY = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.S)
-_NS = re.compile(r"\{[^}]*\}")
+_NS = re.compile(r"\{(?:https?|urn):[^}]*\}")
 _EXPECTED = re.compile(r"Expected is (?:one of )?\( ([^)]*) \)")
 
 
@@ -147,7 +147,11 @@ def _xsd_problem(root: etree._Element, entry: etree._LogEntry) -> Problem:
             path, f"Brak wymaganego atrybutu {attribute or ''} elementu {name}.", "XSD_MISSING_ATTRIBUTE"
         )
     if "fixed value constraint" in detail:
-        return Problem(path, f"Wartość {name} różni się od wymaganej: {detail}", "XSD_FIXED_VALUE")
+        fixed = re.findall(r"'([^']*)'", detail)
+        shown = f"'{fixed[0]}' " if len(fixed) >= 2 else ""
+        want = f" '{fixed[-1]}'" if fixed else ""
+        what = f"atrybutu {attribute}" if attribute else name
+        return Problem(path, f"Wartość {shown}{what} różni się od wymaganej{want}.", "XSD_FIXED_VALUE")
     if "No matching global declaration" in detail:
         return Problem(path, f"Element główny {name} nie jest fakturą FA(3).", "XSD_UNKNOWN_ROOT")
     return Problem(path, f"Niepoprawna wartość {name}: {_polish_value_detail(detail)}", "XSD_INVALID_VALUE")
@@ -163,8 +167,9 @@ def _polish_value_detail(detail: str) -> str:
     if "[facet 'pattern']" in detail:
         return f"{shown}nie pasuje do wymaganego wzorca."
     if "[facet 'enumeration']" in detail:
-        allowed = detail.split("set", 1)[-1].strip(" .")
-        return f"{shown}nie należy do dozwolonych wartości {allowed}."
+        allowed = re.findall(r"'([^']*)'", detail.split("set", 1)[-1])
+        listed = ", ".join(allowed[:14]) + (f" … (razem {len(allowed)})" if len(allowed) > 14 else "")
+        return f"{shown}nie należy do dozwolonych wartości: {listed}."
     if "[facet 'minInclusive']" in detail or "less than the minimum" in detail:
         return f"{shown}jest mniejsza niż dopuszczalne minimum."
     if "[facet 'maxInclusive']" in detail or "greater than the maximum" in detail:
@@ -204,7 +209,8 @@ def validate_tree(
     if root.tag != FA3_ROOT:
         qname = etree.QName(root)
         if qname.localname == "Faktura":
-            msg = f"Niewłaściwa przestrzeń nazw {qname.namespace!r}; FA(3) wymaga {FA3_NS!r}."
+            have = f"'{qname.namespace}'" if qname.namespace else "(brak)"
+            msg = f"Niewłaściwa przestrzeń nazw {have}; FA(3) wymaga '{FA3_NS}'."
         else:
             msg = f"Element główny {qname.localname} nie jest fakturą FA(3) (oczekiwano Faktura)."
         report.problems.append(Problem(DOCUMENT, msg, "XML_NAMESPACE"))
