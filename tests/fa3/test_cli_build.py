@@ -1,0 +1,110 @@
+"""``fakturnik fa3 build`` and ``fakturnik fa3 show`` through the real CLI app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fakturnik.cli import app
+from fakturnik.fa3.jsonform import invoice_to_json_text
+from fakturnik.fa3.parser import parse_invoice
+from fakturnik.fa3.samples import make_sample_draft, make_sample_invoice
+from fakturnik.fa3.writer import write_invoice
+from tests.conftest import SAMPLES_DIR
+from tests.fa3.xsd import assert_xsd_valid
+
+runner = CliRunner()
+SELLER = "5260250274"
+
+
+def test_build_from_draft_writes_valid_xml(tmp_path: Path) -> None:
+    source = tmp_path / "faktura.json"
+    source.write_text(json.dumps(make_sample_draft(SELLER, "FV/C/1", lines=4), ensure_ascii=False))
+    out = tmp_path / "faktura.xml"
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "FV/C/1" in result.output
+    xml = out.read_bytes()
+    assert_xsd_valid(xml)
+    assert xml == write_invoice(make_sample_invoice(SELLER, "FV/C/1", lines=4))
+
+
+def test_build_to_stdout_from_complete_json_form(tmp_path: Path) -> None:
+    invoice = parse_invoice((SAMPLES_DIR / "ksef2__KSEF_01_VAT_STANDARD.xml").read_bytes())
+    source = tmp_path / "complete.json"
+    source.write_text(invoice_to_json_text(invoice))
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == write_invoice(invoice)
+
+
+def test_build_reports_every_amount_problem_and_fails(tmp_path: Path) -> None:
+    draft = make_sample_draft(SELLER, "FV/C/2", lines=2)
+    draft["Fa"]["P_15"] = "1.00"
+    draft["Fa"]["P_13_7"] = "3.00"
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(draft))
+    out = tmp_path / "bad.xml"
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"{source}: Fa/P_13_7: Pole P_13_7 ma wartość 3.00" in result.output
+    assert f"{source}: Fa/P_15: Pole P_15 ma wartość 1.00, a z pozycji faktury wynika" in result.output
+    assert not out.exists()
+
+
+def test_build_reports_structure_problems_with_paths(tmp_path: Path) -> None:
+    draft = make_sample_draft(SELLER, "FV/C/3", lines=2)
+    draft["Fa"]["FaWiersz"][1]["P_12"] = "24"
+    draft["Fa"]["Nieznane"] = 1
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(draft))
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", str(tmp_path / "x.xml")])
+    assert result.exit_code == 1
+    assert "Fa/FaWiersz[2]/P_12: Niedozwolona wartość" in result.output
+    assert "Fa/Nieznane: Nieznane pole" in result.output
+
+
+def test_build_rejects_broken_json_and_bad_method(tmp_path: Path) -> None:
+    source = tmp_path / "broken.json"
+    source.write_text("{nie json")
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", str(tmp_path / "x.xml")])
+    assert result.exit_code == 1 and "Niepoprawny JSON" in result.output
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", "-", "--method", "avg"])
+    assert result.exit_code != 0
+
+
+def test_show_summarises_parties_lines_and_totals(tmp_path: Path) -> None:
+    path = tmp_path / "f.xml"
+    path.write_bytes(write_invoice(make_sample_invoice(SELLER, "FV/C/4", lines=3)))
+    result = runner.invoke(app, ["fa3", "show", str(path)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    for text in ("faktura VAT nr FV/C/4", "Sprzedawca", "NIP 5260250274", "Nabywca", "Pozycje",
+                 "Usługa programistyczna (1)", "P_13_1", "P_15", "należność ogółem"):  # fmt: skip
+        assert text in result.output
+    assert "Niezgodne kwoty" not in result.output
+
+
+def test_show_flags_inconsistent_amounts_and_handles_json_and_errors(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["fa3", "show", str(SAMPLES_DIR / "ksef2__KSEF_06_EXP.xml")], env={"COLUMNS": "160"}
+    )
+    assert result.exit_code == 0
+    assert "Niezgodne kwoty" in result.output and "P_13_6_3" in result.output
+    as_json = tmp_path / "f.json"
+    as_json.write_text(
+        invoice_to_json_text(parse_invoice((SAMPLES_DIR / "ksef2__KSEF_02_KOR.xml").read_bytes()))
+    )
+    result = runner.invoke(app, ["fa3", "show", str(as_json)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0 and "faktura korygująca" in result.output
+    bom = tmp_path / "bom.xml"
+    bom.write_bytes(b"\xef\xbb\xbf" + (SAMPLES_DIR / "ksef2__KSEF_02_KOR.xml").read_bytes())
+    result = runner.invoke(app, ["fa3", "show", str(bom)])
+    assert result.exit_code == 1 and "BOM" in result.output
+
+
+def test_show_every_sample(tmp_path: Path) -> None:
+    for path in sorted(SAMPLES_DIR.glob("*.xml")):
+        result = runner.invoke(app, ["fa3", "show", str(path)], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (path.name, result.output)
