@@ -1,0 +1,171 @@
+"""The worker against the simulator over real HTTP: online, batch, reconciliation, duplicates, rejections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import select
+
+from fakturnik.engine.context import EngineContext
+from fakturnik.engine.issuing import issue
+from fakturnik.engine.planner import PlannerSettings
+from fakturnik.engine.worker import Job, Worker
+from fakturnik.simulator.server import SimulatorServer
+from fakturnik.store import repo, states
+from fakturnik.store.models import AuditEntry, OutboxEntry
+from tests.engine.helpers import NIP, engine, fast_settings, faults, route_count, sample_invoice
+
+SEND_ROUTE = "/sessions/online/{referenceNumber}/invoices"
+
+
+def _issue(ctx: EngineContext, n: int, **kw: object) -> list[int]:
+    return [issue(ctx, company_nip=NIP, xml=sample_invoice(), **kw).invoice_id for _ in range(n)]  # type: ignore[arg-type]
+
+
+def _drain(ctx: EngineContext, seconds: float = 60) -> None:
+    Worker(ctx, worker_id="test-worker").run(once=True, idle_sleep=0.1, max_seconds=seconds)
+
+
+def _invoices(ctx: EngineContext) -> list[tuple[str, str, str | None, bool]]:
+    with ctx.db.transaction() as s:
+        return [
+            (i.number, i.status, i.ksef_number, repo.upo_for(s, i.id) is not None)
+            for i in repo.list_invoices(s, direction="issued")
+        ]
+
+
+def test_online_invoices_get_ksef_numbers_and_upos(simulator: SimulatorServer, tmp_path: Path) -> None:
+    ctx = engine(tmp_path, simulator)
+    _issue(ctx, 3)
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert [r[1] for r in rows] == [states.ACCEPTED] * 3
+    assert len({r[2] for r in rows}) == 3 and all(r[2] and r[2].startswith(NIP) for r in rows)
+    assert all(r[3] for r in rows)
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 3
+    with ctx.db.transaction() as s:
+        upo = repo.upo_for(s, 1)
+        assert upo is not None and rows[0][2] is not None and rows[0][2].encode() in upo.xml
+        hist = [h.status for h in repo.history(s, 1)]
+    assert hist[0] == states.QUEUED and hist[-1] == states.ACCEPTED
+
+
+def test_many_queued_go_in_one_batch_session(simulator: SimulatorServer, tmp_path: Path) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(planner=PlannerSettings(batch_min_invoices=5)))
+    _issue(ctx, 12)
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED and r[2] for r in rows) and len({r[2] for r in rows}) == 12
+    assert route_count(simulator, "POST", "/sessions/batch", 201) == 1
+    assert route_count(simulator, "POST", SEND_ROUTE) == 0
+
+
+def _claim_one(ctx: EngineContext, worker: Worker) -> Job:
+    from datetime import UTC, datetime
+
+    with ctx.db.transaction() as s:
+        (entry,) = repo.claim(s, worker.id, now=datetime.now(UTC), lease=timedelta(seconds=30), limit=1)
+        return Job.of(entry)
+
+
+def test_crash_after_the_send_is_reconciled_without_sending_again(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(reconcile_after=timedelta(0)))
+    _issue(ctx, 1)
+    crashed = Worker(ctx, worker_id="crashed")
+    job = _claim_one(ctx, crashed)
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, NIP)
+        s.expunge(company)
+    gateway = crashed._gateway(company)
+    online = crashed._online_session(company, gateway, False)
+    assert crashed._mark_sending([job], online.ref, "online")
+    gateway.send_online(online.session, crashed._xml_of([job])[job.invoice_id], offline_mode=False)
+    # the process dies here: the 202 never reached the database; its lease runs out
+    with ctx.db.transaction() as s:
+        entry = s.scalars(select(OutboxEntry)).one()
+        assert entry.state == states.SENDING and entry.session_ref == online.ref
+        entry.claimed_until = entry.send_started_at
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert rows[0][1] == states.ACCEPTED and rows[0][2]
+    assert route_count(simulator, "POST", SEND_ROUTE) == 1  # reconciled, never sent twice
+    assert route_count(simulator, "GET", "/sessions/{referenceNumber}/invoices") >= 1
+
+
+def test_crash_before_the_send_sends_once(simulator: SimulatorServer, tmp_path: Path) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(reconcile_after=timedelta(0)))
+    _issue(ctx, 1)
+    crashed = Worker(ctx, worker_id="crashed")
+    job = _claim_one(ctx, crashed)
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, NIP)
+        s.expunge(company)
+    online = crashed._online_session(company, crashed._gateway(company), False)
+    crashed._mark_sending([job], online.ref, "online")
+    with ctx.db.transaction() as s:
+        entry = s.get(OutboxEntry, job.id)
+        assert entry is not None
+        entry.claimed_until = entry.send_started_at
+    _drain(ctx)
+    assert _invoices(ctx)[0][1] == states.ACCEPTED
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 1
+
+
+def test_a_forgotten_acceptance_comes_back_as_duplicate_with_the_original_number(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator)
+    _issue(ctx, 1)
+    _drain(ctx)
+    first = _invoices(ctx)[0][2]
+    with ctx.db.transaction() as s:  # simulate a store restored from a backup taken before acceptance
+        entry = s.get(OutboxEntry, 1)
+        inv = repo.list_invoices(s)[0]
+        assert entry is not None
+        entry.state, entry.session_ref, entry.invoice_ref = states.QUEUED, None, None
+        inv.ksef_number, inv.status = None, states.QUEUED
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert rows[0][1] == states.ACCEPTED and rows[0][2] == first
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 2
+    with ctx.db.transaction() as s:
+        details = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "invoice.accepted")).all()
+    assert [d["duplicate"] for d in details] == [False, True]
+
+
+def test_permanent_rejection_keeps_ksef_error_for_a_person(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator)
+    root = etree.fromstring(sample_invoice())
+    ns = {"fa": root.nsmap[None]}
+    p15 = root.find("fa:Fa/fa:P_15", ns)
+    assert p15 is not None
+    p15.getparent().remove(p15)  # XSD: P_15 is required
+    bad = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    issue(ctx, company_nip=NIP, xml=bad)
+    _issue(ctx, 1)
+    _drain(ctx)
+    with ctx.db.transaction() as s:
+        invoices = repo.list_invoices(s)
+        assert invoices[0].status == states.REJECTED and invoices[0].error_code
+        assert invoices[0].error_message and invoices[0].ksef_number is None
+        assert invoices[1].status == states.ACCEPTED
+
+
+def test_injected_5xx_and_latency_end_with_exactly_one_number_each(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(reconcile_after=timedelta(seconds=1)))
+    _issue(ctx, 15)
+    faults(simulator, errorRate=0.3, latency=0.02)
+    _drain(ctx, seconds=120)
+    faults(simulator, errorRate=0.0, latency=0.0)
+    _drain(ctx, seconds=60)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED for r in rows), rows
+    assert len({r[2] for r in rows}) == 15
