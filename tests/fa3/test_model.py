@@ -79,3 +79,13 @@ def test_unknown_json_field_is_refused() -> None:
 def test_json_schema_is_generated() -> None:
     schema = invoice_json_schema()
     assert "Fa" in schema["properties"] and "FaWiersz" in schema["$defs"]
+
+
+def test_committed_model_is_what_the_generator_gives() -> None:
+    import ast
+    from pathlib import Path
+
+    from fakturnik.fa3 import model, modelgen
+
+    committed = Path(model.__file__).read_text(encoding="utf-8")
+    assert ast.dump(ast.parse(modelgen.generate())) == ast.dump(ast.parse(committed))

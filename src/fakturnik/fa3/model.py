@@ -8,7 +8,7 @@ not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML,
 known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
 parse -> write never drops anything.
 
-Do not edit by hand: regenerate with the generator described in docs/fa3-json.md.
+Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see docs/fa3-json.md).
 """
 
 from datetime import date

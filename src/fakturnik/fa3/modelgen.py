@@ -1,0 +1,351 @@
+"""Generate :mod:`fakturnik.fa3.model` from the structure of the official FA(3) XSD (a dev-time tool).
+
+``python -m fakturnik.fa3.modelgen src/fakturnik/fa3/model.py`` (then ``ruff format`` the file).
+The XSD is read through the schema store (``FAKTURNIK_SCHEMA_DIR``); only its structure is used
+(element names, order, repetition, optionality, simple types): no documentation text is copied.
+
+Rules: each complex type becomes a class (named types keep their XSD name, e.g. ``TAdres``;
+anonymous ones take the element name, prefixed by the parent's when taken); ``xsd:sequence`` and
+``xsd:choice`` are flattened in document order (choice branches become optional fields); an element
+repeated or inside a repeated group becomes a list; simple types map to ``str``, ``Decimal``,
+``int``, ``date`` or, for enumerations of up to 40 values, ``Literal``; ``xsd:dateTime`` stays text
+(kind ``T``) so that it round-trips exactly.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from fakturnik.fa3.schemas import default_store
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+FA3_FILE = "FA/schemat_FA(3)_v1-0E.xsd"
+BASE_FILES = (
+    "FA/bazowe/StrukturyDanych_v10-0E.xsd",
+    "FA/bazowe/ElementarneTypyDanych_v10-0E.xsd",
+    "FA/bazowe/KodyKrajow_v10-0E.xsd",
+)
+MAX_LITERAL = 40
+_INTEGER_TYPES = frozenset(
+    {
+        "int",
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "byte",
+        "long",
+        "short",
+        "unsignedByte",
+        "unsignedInt",
+    }
+)
+_PY_TYPES = {"s": "str", "d": "Decimal", "i": "int", "D": "date", "T": "str"}
+
+SimpleKind = tuple[str, list[str] | None]  # (kind, enumeration values)
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    optional: bool
+    repeated: bool
+    kind: str
+    child: str | None = None
+    enum: list[str] | None = None
+
+
+@dataclass
+class AttrSpec:
+    name: str
+    required: bool
+    fixed: str | None
+    kind: str
+    enum: list[str] | None
+
+
+@dataclass
+class ClassSpec:
+    name: str
+    doc: str
+    fields: list[FieldSpec] = field(default_factory=list)
+    attrs: list[AttrSpec] = field(default_factory=list)
+    text: SimpleKind | None = None
+
+
+class Generator:
+    """Walks the FA(3) schema from ``Faktura`` and collects class specs in dependency order."""
+
+    def __init__(self, fa: etree._Element, bases: list[etree._Element]) -> None:
+        self.fa = fa
+        self.ctypes = {c.get("name"): c for c in fa.iter(f"{XS}complexType") if c.get("name")}
+        self.stypes: dict[tuple[str, str], etree._Element] = {}
+        for prefix, doc in [("tns", fa)] + [("etd", b) for b in bases]:
+            for s in doc.iter(f"{XS}simpleType"):
+                name = s.get("name")
+                if name:
+                    self.stypes.setdefault((prefix, name), s)
+        self.classes: dict[str, ClassSpec] = {}
+        self.order: list[str] = []
+        self.used: set[str] = set()
+
+    # --- simple types -------------------------------------------------------------------------------
+
+    def simple(self, node: etree._Element, enums: list[str] | None = None) -> SimpleKind:
+        restriction = node.find(f"{XS}restriction")
+        if restriction is None:  # union or list: text
+            return "s", enums
+        if enums is None:
+            values = [str(e.get("value")) for e in restriction.findall(f"{XS}enumeration")]
+            enums = values or None
+        base = restriction.get("base")
+        if base is None:
+            inner = restriction.find(f"{XS}simpleType")
+            return self.simple(inner, enums) if inner is not None else ("s", enums)
+        return self.named_simple(base, enums)
+
+    def named_simple(self, qname: str, enums: list[str] | None = None) -> SimpleKind:
+        prefix, _, name = qname.rpartition(":")
+        if prefix == "xsd":
+            if name == "decimal":
+                return "d", enums
+            if name in _INTEGER_TYPES:
+                return "i", enums
+            return {"date": "D", "dateTime": "T"}.get(name, "s"), enums
+        return self.simple(self.stypes[(prefix, name)], enums)
+
+    # --- complex types ------------------------------------------------------------------------------
+
+    def flatten(
+        self,
+        node: etree._Element,
+        optional: bool,
+        repeated: bool,
+        out: list[tuple[etree._Element, bool, bool]],
+    ) -> list[tuple[etree._Element, bool, bool]]:
+        for child in node:
+            if not isinstance(child.tag, str) or child.tag == f"{XS}annotation":
+                continue
+            opt = optional or child.get("minOccurs", "1") == "0"
+            rep = repeated or child.get("maxOccurs", "1") != "1"
+            if child.tag == f"{XS}element":
+                out.append((child, opt, rep))
+            elif child.tag in (f"{XS}sequence", f"{XS}complexContent"):
+                self.flatten(child, opt, rep, out)
+            elif child.tag == f"{XS}choice":
+                self.flatten(child, True, rep, out)
+            elif child.tag == f"{XS}extension":
+                base = child.get("base") or ""
+                if base.startswith("tns:") and base[4:] in self.ctypes:
+                    self.flatten(self.ctypes[base[4:]], opt, rep, out)
+                self.flatten(child, opt, rep, out)
+        return out
+
+    def class_for(self, element: etree._Element, parent: str, path: str) -> str | None:
+        type_name = element.get("type") or ""
+        if type_name.startswith("tns:") and type_name[4:] in self.ctypes:
+            key = type_name[4:]
+            ctype = self.ctypes[key]
+            base_name, doc = key, f"FA(3) type ``{key}``."
+        else:
+            found = element.find(f"{XS}complexType")
+            if found is None:
+                return None
+            ctype = found
+            content = ctype.find(f"{XS}complexContent")
+            extension = content.find(f"{XS}extension") if content is not None else None
+            if extension is not None and len(extension) == 0:  # a bare alias of a named type
+                alias = etree.Element("alias", type=extension.get("base") or "")
+                return self.class_for(alias, parent, path)
+            key = self.fa.getroottree().getpath(ctype)
+            base_name = str(element.get("name"))
+            if base_name in self.used:
+                base_name = parent + base_name
+            doc = f"FA(3) element ``{path}``."
+        if key in self.classes:
+            return self.classes[key].name
+        name = base_name
+        while name in self.used:
+            name += "_"
+        self.used.add(name)
+        spec = ClassSpec(name, doc)
+        self.classes[key] = spec
+        simple_content = ctype.find(f"{XS}simpleContent")
+        if simple_content is not None:
+            extension = simple_content.find(f"{XS}extension")
+            if extension is not None:
+                spec.text = self.named_simple(extension.get("base") or "xsd:string")
+        own_attributes = [
+            *ctype.findall(f"{XS}attribute"),
+            *ctype.findall(f"{XS}simpleContent/{XS}extension/{XS}attribute"),
+            *ctype.findall(f"{XS}complexContent/{XS}extension/{XS}attribute"),
+        ]
+        for attribute in own_attributes:
+            atype = attribute.get("type")
+            inner = attribute.find(f"{XS}simpleType")
+            kind, enum = (
+                self.named_simple(atype)
+                if atype
+                else self.simple(inner)
+                if inner is not None
+                else ("s", None)
+            )
+            spec.attrs.append(
+                AttrSpec(
+                    str(attribute.get("name")),
+                    attribute.get("use") == "required",
+                    attribute.get("fixed"),
+                    kind,
+                    enum,
+                )
+            )
+        for child, optional, repeated in self.flatten(ctype, False, False, []):
+            child_name = str(child.get("name"))
+            sub = self.class_for(child, name, f"{path}/{child_name}")
+            if sub is not None:
+                spec.fields.append(FieldSpec(child_name, optional, repeated, "c", child=sub))
+                continue
+            ctype_name = child.get("type")
+            inner = child.find(f"{XS}simpleType")
+            kind, enum = (
+                self.named_simple(ctype_name)
+                if ctype_name
+                else self.simple(inner)
+                if inner is not None
+                else ("s", None)
+            )
+            spec.fields.append(FieldSpec(child_name, optional, repeated, kind, enum=enum))
+        self.order.append(key)
+        return name
+
+
+def _py_type(kind: str, enum: list[str] | None) -> str:
+    if enum is not None and len(enum) <= MAX_LITERAL:
+        values = ", ".join(v if kind == "i" else repr(v) for v in enum)
+        return f"Literal[{values}]"
+    return _PY_TYPES[kind]
+
+
+def _default(kind: str, enum: list[str] | None) -> str | None:
+    """A single-valued enumeration (e.g. WariantFormularza = 3) defaults to its only value."""
+    if enum is not None and len(enum) == 1:
+        return repr(int(enum[0]) if kind == "i" else enum[0])
+    return None
+
+
+HEADER = '''"""Typed model of the FA(3) e-invoice (schema ``1-0E``), generated from the structure of the XSD.
+
+Class fields are the FA(3) element names, declared in schema order; the XML writer and parser walk
+``XML_FIELDS`` (element name, kind, repeated, child class). Kinds: ``c`` child element, ``s`` text,
+``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
+branches are flattened into optional fields (set only the branch you use). Elements the model does
+not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
+known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
+parse -> write never drops anything.
+
+Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see docs/fa3-json.md).
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
+"""The FA(3) target namespace."""
+
+XmlField = tuple[str, str, bool, "type[Fa3Model] | None"]
+"""(element name, kind, repeated, child class)."""
+
+
+class RawXml(BaseModel):
+    """An element the model does not know, kept verbatim (``xml``) after the element named ``after``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = None
+    xml: str
+
+
+class Fa3Model(BaseModel):
+    """Base of every FA(3) element class."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+
+    XML_FIELDS: ClassVar[tuple[XmlField, ...]] = ()
+    XML_ATTRS: ClassVar[tuple[str, ...]] = ()
+    XML_TEXT: ClassVar[str | None] = None
+
+    xml_extra: list[RawXml] = Field(default_factory=list)
+    xml_attrs: dict[str, str] = Field(default_factory=dict)
+'''
+
+
+def render(gen: Generator) -> str:
+    """The source of model.py (unformatted; run ruff format on it)."""
+    out = [HEADER]
+    layout: list[str] = []
+    for key in gen.order:
+        spec = gen.classes[key]
+        out += ["", "", f"class {spec.name}(Fa3Model):", f'    """{spec.doc}"""', ""]
+        for a in spec.attrs:
+            t = _py_type(a.kind, a.enum)
+            default = (
+                repr(a.fixed) if a.fixed is not None else _default(a.kind, a.enum) if a.required else "None"
+            )
+            out.append(
+                f"    {a.name}: {t}"
+                + ("" if a.required or a.fixed else " | None")
+                + (f" = {default}" if default else "")
+            )
+        if spec.text is not None:
+            default = _default(*spec.text)
+            out.append(f"    value: {_py_type(*spec.text)}" + (f" = {default}" if default else ""))
+        for f in spec.fields:
+            t = f"_{f.child}" if f.kind == "c" else _py_type(f.kind, f.enum)
+            if f.repeated:
+                out.append(f"    {f.name}: list[{t}] = Field(default_factory=list)")
+            elif f.optional:
+                out.append(f"    {f.name}: {t} | None = None")
+            else:
+                default = _default(f.kind, f.enum) if f.kind != "c" else None
+                out.append(f"    {f.name}: {t}" + (f" = {default}" if default else ""))
+        if not (spec.fields or spec.attrs or spec.text):
+            out.append("    pass")
+        out += ["", "", f"_{spec.name} = {spec.name}"]
+        items = ", ".join(f"({f.name!r}, {f.kind!r}, {f.repeated}, {f.child})" for f in spec.fields)
+        layout.append(f"{spec.name}.XML_FIELDS = ({items}{',' if len(spec.fields) == 1 else ''})")
+        if spec.attrs:
+            layout.append(f"{spec.name}.XML_ATTRS = ({', '.join(repr(a.name) for a in spec.attrs)},)")
+        if spec.text is not None:
+            layout.append(f'{spec.name}.XML_TEXT = "value"')
+    out += ["", "", "# --- XML layout (element order, kinds, child classes) " + "-" * 45, "", *layout]
+    out += ["", "Invoice = Faktura", '"""The root of an FA(3) document."""', ""]
+    return "\n".join(out)
+
+
+def generate() -> str:
+    store = default_store()
+    fa = etree.fromstring(store.read(FA3_FILE))
+    bases = [etree.fromstring(store.read(rel)) for rel in BASE_FILES]
+    gen = Generator(fa, bases)
+    root = next(e for e in fa if e.tag == f"{XS}element")
+    gen.class_for(root, "", "Faktura")
+    return render(gen)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    source = generate()
+    if args:
+        Path(args[0]).write_text(source, encoding="utf-8")
+    else:
+        sys.stdout.write(source)
+
+
+if __name__ == "__main__":
+    main()
