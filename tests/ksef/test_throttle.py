@@ -206,3 +206,55 @@ def test_threads_sharing_a_context_never_meet_429() -> None:
         assert stats["byStatus"].get("200", 0) == 16, stats
         # and the throttle really had to hold callers back (16 calls at 4/s)
         assert throttle.total_wait > 0
+
+
+def _minted_transport(server: SimulatorServer, throttle: Throttle) -> Transport:
+    nip = "5265877635"
+    minted = mint_session(
+        server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
+    )
+    return Transport(
+        local(server.root_url), tokens=_MintedTokens(minted["accessToken"], f"Nip:{nip}"), throttle=throttle
+    )
+
+
+def test_published_table_against_the_production_profile(simulator_factory: Any) -> None:
+    """The client's default table versus the simulator's production limits: a burst of 14 `other`
+    calls (limit 10/s) from 4 threads is spread over the second window instead of meeting 429."""
+    server: SimulatorServer = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
+    transport = _minted_transport(server, Throttle())
+    threads = [
+        threading.Thread(target=lambda n=n: [transport.request("GET", "/limits/context") for _ in range(n)])
+        for n in (4, 4, 3, 3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = httpx.get(server.root_url + "/admin/stats").json()
+    assert stats["byStatus"] == {"200": 14}, stats
+    transport.close()
+
+
+def test_limits_synced_from_the_server(simulator_factory: Any) -> None:
+    server: SimulatorServer = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
+    server.sim.rate_limiter.limits["invoiceSend"] = Limit(3, 7, 11)
+    throttle = Throttle()
+    transport = _minted_transport(server, throttle)
+    transport.sync_rate_limits()
+    assert throttle.limit_for("invoiceSend", "Nip:5265877635") == RateLimit(3, 7, 11)
+    assert throttle.limit_for("invoiceSend", "Nip:1111111111") == PUBLISHED_LIMITS["invoiceSend"]
+    transport.close()
+
+
+def test_retry_after_is_honoured_when_a_429_comes_anyway(simulator_factory: Any) -> None:
+    """Without client throttling the simulator answers 429; the transport waits and every call succeeds."""
+    server: SimulatorServer = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
+    server.sim.rate_limiter.limits = {g: Limit(2, 100, 1000) for g in server.sim.rate_limiter.limits}
+    transport = _minted_transport(server, Throttle.unlimited())
+    for _ in range(4):
+        assert transport.request("GET", "/limits/context").status_code == 200
+    stats = httpx.get(server.root_url + "/admin/stats").json()
+    assert stats["byStatus"]["200"] == 4
+    assert stats["byStatus"].get("429", 0) >= 1  # it did meet the limit, and recovered
+    transport.close()

@@ -36,6 +36,23 @@ from fakturnik.ksef.throttle import OTHER, Slot, Throttle, endpoint_counter, end
 
 log = logging.getLogger("fakturnik.ksef.transport")
 
+
+class _DropQueryStrings(logging.Filter):
+    """httpx logs every request URL at INFO; pre-signed links carry their signature in the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) and a.query for a in record.args):
+            record.args = tuple(
+                a.copy_with(query=b"redacted") if isinstance(a, httpx.URL) and a.query else a
+                for a in record.args
+            )
+        return True
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _DropQueryStrings) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_DropQueryStrings())
+
 TokenKind = Literal["none", "access", "operation", "refresh"]
 NO_BEARER: TokenKind = "none"  # public endpoints (a named constant keeps linters from crying "password")
 
@@ -240,6 +257,13 @@ class Transport:
                 self._sleep(delay)
                 continue
             raise self._error(response, outcome_unknown=status >= 500 and not idempotent)
+
+    def sync_rate_limits(self) -> dict[str, Any]:
+        """Adopt this context's effective limits from ``GET /rate-limits`` into the throttle."""
+        body: dict[str, Any] = self.request("GET", "/rate-limits").json()
+        context = self.tokens.context_key if self.tokens is not None else None
+        self.throttle.apply_rate_limits_json(body, context=context or None)
+        return body
 
     def close(self) -> None:
         if self._owns_http:
