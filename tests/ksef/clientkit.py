@@ -78,8 +78,9 @@ def client_for(
 class InvoiceFactory:
     """Valid FA(3) invoices for a seller: a real sample with the seller NIP and number replaced."""
 
-    def __init__(self, seller_nip: str, template: Path = TEMPLATE) -> None:
+    def __init__(self, seller_nip: str, template: Path = TEMPLATE, *, buyer_nip: str | None = None) -> None:
         self.seller_nip = seller_nip
+        self.buyer_nip = buyer_nip
         self._root = parse_xml(template.read_bytes())
 
     def make(self, number: str) -> bytes:
@@ -88,6 +89,10 @@ class InvoiceFactory:
         p2 = root.find(f"{{{FA_NS}}}Fa/{{{FA_NS}}}P_2")
         assert nip is not None and p2 is not None
         nip.text = self.seller_nip
+        if self.buyer_nip:
+            buyer = root.find(f"{{{FA_NS}}}Podmiot2/{{{FA_NS}}}DaneIdentyfikacyjne/{{{FA_NS}}}NIP")
+            assert buyer is not None
+            buyer.text = self.buyer_nip
         p2.text = number
         return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
