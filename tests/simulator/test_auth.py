@@ -299,3 +299,27 @@ def test_accepted_signature_verifies_with_xmlsec1(client: httpx.Client, tmp_path
             ["xmlsec1", "--verify", "--insecure", str(path)], capture_output=True, check=False
         )
         assert bad.returncode != 0
+
+
+def test_auth_status_gone_after_seven_days(client: httpx.Client, simulator: SimulatorServer) -> None:
+    out = xh.xades_login(client, xh.person(NIP), NIP)
+    doc = simulator.sim.state.get("auth", out["referenceNumber"])
+    assert doc is not None
+    doc["startDate"] = (simulator.sim.now() - timedelta(days=8)).isoformat()
+    simulator.sim.state.put("auth", out["referenceNumber"], doc)
+    r = client.get(
+        f"/auth/{out['referenceNumber']}", headers=xh.bearer(out["init"]["authenticationToken"]["token"])
+    )
+    assert r.status_code == 410 and r.json()["title"] == "Gone"
+
+
+def test_refresh_token_survives_a_restart(tmp_path: Path) -> None:
+    from fakturnik.simulator.config import SimulatorConfig
+
+    config = SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False)
+    with SimulatorServer(config) as first, httpx.Client(base_url=first.base_url, timeout=10) as c:
+        tokens = xh.xades_login(c, xh.person(NIP), NIP)["tokens"]
+    access, refresh = tokens["accessToken"]["token"], tokens["refreshToken"]["token"]
+    with SimulatorServer(config) as second, httpx.Client(base_url=second.base_url, timeout=10) as c:
+        assert c.get("/auth/sessions", headers=xh.bearer(access)).status_code == 200
+        assert c.post("/auth/token/refresh", headers=xh.bearer(refresh)).status_code == 200

@@ -17,7 +17,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -505,9 +505,11 @@ def revoke_current(
     return Response(status_code=204)
 
 
-@router.delete("/auth/sessions/{reference_number}", status_code=204)
+@router.delete("/auth/sessions/{referenceNumber}", status_code=204)
 def revoke_session(
-    reference_number: str, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    reference_number: Annotated[str, Path(alias="referenceNumber")],
+    request: Request,
+    caller: Annotated[Caller, Depends(require("other"))],
 ) -> Response:
     sim = sim_of(request)
     doc = sim.state.get("auth", reference_number)
@@ -535,8 +537,10 @@ def revoke_operation(sim: Simulator, ref: str) -> None:
         sim.state.put("auth", ref, doc)
 
 
-@router.get("/auth/{reference_number}", dependencies=[Depends(public)])
-def auth_status(reference_number: str, request: Request) -> Response:
+@router.get("/auth/{referenceNumber}", dependencies=[Depends(public)])
+def auth_status(
+    reference_number: Annotated[str, Path(alias="referenceNumber")], request: Request
+) -> Response:
     sim = sim_of(request)
     _, doc = _operation_of(request, reference_number)
     if sim.now() - _parse_dt(doc["startDate"]) > AUTH_RETENTION:

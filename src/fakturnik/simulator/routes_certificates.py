@@ -188,11 +188,11 @@ def _key_taken(sim: Simulator, key_der: bytes, subject: dict[str, str]) -> bool:
     )
 
 
-@router.get("/certificates/enrollments/{reference_number}")
+@router.get("/certificates/enrollments/{referenceNumber}")
 def enrollment_status(
     request: Request,
     caller: Annotated[Caller, Depends(require("other"))],
-    reference_number: Annotated[str, Path(min_length=36, max_length=36)],
+    reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> dict[str, Any]:
     sim = sim_of(request)
     doc = sim.state.get("enrollment", reference_number)
@@ -239,11 +239,11 @@ class RevokeCertificateRequest(BaseModel):
     revocationReason: Literal["Unspecified", "Superseded", "KeyCompromise"] | None = None
 
 
-@router.post("/certificates/{certificate_serial_number}/revoke", status_code=204)
+@router.post("/certificates/{certificateSerialNumber}/revoke", status_code=204)
 def revoke(
     request: Request,
     caller: Annotated[Caller, Depends(require("other"))],
-    certificate_serial_number: Annotated[str, Path(pattern=SERIAL_PATTERN)],
+    certificate_serial_number: Annotated[str, Path(alias="certificateSerialNumber", pattern=SERIAL_PATTERN)],
     body: RevokeCertificateRequest | None = None,
 ) -> Response:
     sim = sim_of(request)

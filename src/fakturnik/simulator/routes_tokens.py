@@ -153,20 +153,20 @@ def _visible(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]:
     raise ApiError(21405, f"Token o numerze referencyjnym {ref} nie istnieje.")
 
 
-@router.get("/tokens/{reference_number}")
+@router.get("/tokens/{referenceNumber}")
 def get_token(
     request: Request,
     caller: Annotated[Caller, Depends(require("other"))],
-    reference_number: Annotated[str, Path(min_length=36, max_length=36)],
+    reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> dict[str, Any]:
     return _item(_visible(sim_of(request), caller, reference_number))
 
 
-@router.delete("/tokens/{reference_number}", status_code=204)
+@router.delete("/tokens/{referenceNumber}", status_code=204)
 def revoke_token(
     request: Request,
     caller: Annotated[Caller, Depends(require("other"))],
-    reference_number: Annotated[str, Path(min_length=36, max_length=36)],
+    reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
