@@ -202,7 +202,7 @@ def _check_env(env: str) -> Env:
 
 
 def validate_tree(
-    root: etree._Element, env: Env = "prod", *, now: datetime | None = None, text: str | None = None
+    root: etree._Element, env: Env = "prod", *, now: datetime | None = None, data: bytes | None = None
 ) -> ValidationReport:
     """XSD + rules on an already parsed ``Faktura`` element (no byte-level checks)."""
     report = ValidationReport()
@@ -219,7 +219,7 @@ def validate_tree(
     ctx = RuleContext(env=_check_env(env))
     if now is not None:
         ctx.now = now if now.tzinfo else now.astimezone()
-    report.add(run_rules(root, ctx, text=text))
+    report.add(run_rules(root, ctx, data=data))
     return report
 
 
@@ -236,7 +236,7 @@ def validate_xml(data: bytes, env: Env = "prod", *, now: datetime | None = None)
     except XmlSecurityError as exc:
         report.problems.append(Problem(DOCUMENT, str(exc), "XML_MALFORMED"))
         return report
-    return validate_tree(root, env, now=now, text=bytes(data).decode("utf-8"))
+    return validate_tree(root, env, now=now, data=bytes(data))
 
 
 def validate_invoice(invoice: Faktura, env: Env = "prod", *, now: datetime | None = None) -> ValidationReport:

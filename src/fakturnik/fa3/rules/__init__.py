@@ -23,9 +23,12 @@ __all__ = ["Env", "RuleContext", "run_rules"]
 RULES = (check_identifiers, check_dates, check_kind, check_content, check_totals, check_foreign_currency_tax)
 
 
-def run_rules(root: etree._Element, ctx: RuleContext, *, text: str | None = None) -> list[Problem]:
-    """Run every rule on an FA(3) ``Faktura`` tree; returns the context's problems (errors and warnings)."""
-    check_document(root, text, ctx)
+def run_rules(root: etree._Element, ctx: RuleContext, *, data: bytes | None = None) -> list[Problem]:
+    """Run every rule on an FA(3) ``Faktura`` tree; returns the context's problems (errors and warnings).
+
+    ``data``: the document's bytes, when known, for the byte-level rules (discouraged characters).
+    """
+    check_document(root, data, ctx)
     invoice = Invoice.of(root)
     for rule in RULES:
         rule(invoice, ctx)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 from lxml import etree
@@ -13,6 +14,7 @@ from fakturnik.errors import Problem
 
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 _P = f"{{{FA3_NS}}}"
+_PLEN = len(_P)
 
 Env = Literal["test", "demo", "prod"]
 ENVIRONMENTS: tuple[str, ...] = ("test", "demo", "prod")
@@ -49,23 +51,28 @@ def child_path(parent: etree._Element, name: str) -> str:
     return f"{base}/{name}" if base else name
 
 
+@lru_cache(maxsize=512)
+def _clark_path(path: str) -> str:
+    return "/".join(_P + p for p in path.split("/"))
+
+
 def find(el: etree._Element | None, path: str) -> etree._Element | None:
     if el is None:
         return None
-    return el.find("/".join(_P + p for p in path.split("/")))
+    return el.find(_clark_path(path))
 
 
 def findall(el: etree._Element | None, path: str) -> list[etree._Element]:
     if el is None:
         return []
-    return list(el.iterfind("/".join(_P + p for p in path.split("/"))))
+    return el.findall(_clark_path(path))
 
 
 def text(el: etree._Element | None, path: str) -> str | None:
-    found = find(el, path)
-    if found is None or found.text is None:
+    if el is None:
         return None
-    return found.text.strip()
+    value = el.findtext(_clark_path(path))
+    return None if value is None else value.strip()
 
 
 def decimal(value: str | None) -> Decimal | None:
@@ -105,7 +112,7 @@ class RuleContext:
     """Inputs of the rules beyond the document: environment and "now" (for date sanity)."""
 
     env: Env = "prod"
-    now: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -127,18 +134,57 @@ class RuleContext:
 
 
 @dataclass(frozen=True)
+class Line:
+    """One FaWiersz: its path and its children's texts by local name (the last occurrence wins)."""
+
+    el: etree._Element
+    path: str
+    values: dict[str, str | None]
+
+    def get(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return None if value is None else value.strip()
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+
+@dataclass(frozen=True)
 class Invoice:
-    """The parts of the tree the rules look at, found once."""
+    """The parts of the tree the rules look at, indexed in one walk over Fa's children."""
 
     root: etree._Element
     fa: etree._Element | None
     kind: str | None
-    lines: list[etree._Element]
+    lines: list[Line]
+    fa_children: dict[str, list[etree._Element]]
 
     @classmethod
     def of(cls, root: etree._Element) -> Invoice:
-        fa = find(root, "Fa")
-        return cls(root, fa, text(fa, "RodzajFaktury"), findall(fa, "FaWiersz"))
+        fa = root.find(_P + "Fa")
+        children: dict[str, list[etree._Element]] = {}
+        if fa is not None:
+            for child in fa:
+                t = child.tag
+                if isinstance(t, str):
+                    children.setdefault(t.replace(_P, "", 1), []).append(child)
+        raw_lines = children.get("FaWiersz", [])
+        many = len(raw_lines) > 1
+        lines = [
+            Line(el, f"Fa/FaWiersz[{i}]" if many else "Fa/FaWiersz", {str(c.tag)[_PLEN:]: c.text for c in el})
+            for i, el in enumerate(raw_lines, start=1)
+        ]
+        kind_el = children.get("RodzajFaktury")
+        kind = (kind_el[0].text or "").strip() if kind_el else None
+        return cls(root, fa, kind, lines, children)
+
+    def fa_first(self, name: str) -> etree._Element | None:
+        found = self.fa_children.get(name)
+        return found[0] if found else None
+
+    def fa_text(self, name: str) -> str | None:
+        el = self.fa_first(name)
+        return None if el is None else (el.text or "").strip()
 
     @property
     def is_correction(self) -> bool:
@@ -146,8 +192,8 @@ class Invoice:
 
     @property
     def margin(self) -> bool:
-        return text(self.fa, "Adnotacje/PMarzy/P_PMarzy") == "1"
+        return text(self.fa_first("Adnotacje"), "PMarzy/P_PMarzy") == "1"
 
     @property
     def reverse_charge(self) -> bool:
-        return text(self.fa, "Adnotacje/P_18") == "1"
+        return text(self.fa_first("Adnotacje"), "P_18") == "1"

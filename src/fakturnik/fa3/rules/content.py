@@ -14,9 +14,7 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
-from lxml import etree
-
-from fakturnik.fa3.rules.base import Invoice, RuleContext, child_path, element_path, find, findall, text
+from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, findall, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
 _FULL_LINES = frozenset({"VAT", "ROZ"})
@@ -33,41 +31,37 @@ def check_content(inv: Invoice, ctx: RuleContext) -> None:
             "LINES_MISSING",
         )
     if not inv.is_correction:
+        margin, reverse_charge = inv.margin, inv.reverse_charge
         for line in inv.lines:
-            _check_line(inv, line, ctx)
+            _check_line(inv, line, ctx, margin, reverse_charge)
     _check_exemption(inv, ctx)
     _check_buyer(inv, ctx)
 
 
-def _check_line(inv: Invoice, line: etree._Element, ctx: RuleContext) -> None:
-    base = element_path(line)
-    if find(line, "P_7") is None:
+def _check_line(inv: Invoice, line: Line, ctx: RuleContext, margin: bool, reverse_charge: bool) -> None:
+    base = line.path
+    if not line.has("P_7"):
         ctx.error(
             f"{base}/P_7", "Pozycja faktury musi mieć nazwę towaru lub usługi (P_7).", "LINE_NAME_MISSING"
         )
     if inv.kind not in _FULL_LINES:
         return
-    margin_line = find(line, "P_12") is None and find(line, "P_12_XII") is None and inv.margin
-    if find(line, "P_11") is None and find(line, "P_11A") is None and not inv.margin:
+    if not (line.has("P_11") or line.has("P_11A") or margin):
         ctx.error(
             f"{base}/P_11",
             "Pozycja faktury musi mieć wartość netto (P_11) albo brutto (P_11A).",
             "LINE_VALUE_MISSING",
         )
-    if (
-        find(line, "P_12") is None
-        and find(line, "P_12_XII") is None
-        and not (margin_line or inv.reverse_charge)
-    ):
+    if not (line.has("P_12") or line.has("P_12_XII") or margin or reverse_charge):
         ctx.error(
             f"{base}/P_12",
             "Pozycja faktury musi mieć stawkę podatku (P_12), chyba że to procedura marży "
             "lub odwrotne obciążenie.",
             "LINE_RATE_MISSING",
         )
-    if not inv.margin:
-        missing = [n for n in ("P_8A", "P_8B") if find(line, n) is None]
-        if find(line, "P_9A") is None and find(line, "P_9B") is None:
+    if not margin:
+        missing = [n for n in ("P_8A", "P_8B") if not line.has(n)]
+        if not (line.has("P_9A") or line.has("P_9B")):
             missing.append("P_9A")
         if missing:
             ctx.warning(
@@ -80,7 +74,7 @@ def _check_line(inv: Invoice, line: etree._Element, ctx: RuleContext) -> None:
 
 def _check_exemption(inv: Invoice, ctx: RuleContext) -> None:
     fa = inv.fa
-    exempt_lines = [line for line in inv.lines if text(line, "P_12") == "zw"]
+    exempt_lines = [line for line in inv.lines if line.get("P_12") == "zw"]
     has_basis = text(fa, "Adnotacje/Zwolnienie/P_19") == "1"
     if exempt_lines and not has_basis:
         ctx.error(

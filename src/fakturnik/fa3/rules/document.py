@@ -2,37 +2,71 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from fakturnik.fa3.rules.base import RuleContext, element_path
 
-# XML 1.0 "discouraged" characters KSeF refuses (#x7F-#x84, #x86-#x9F, #xFDD0-#xFDEF, #xnFFFE-#xnFFFF).
-_DISCOURAGED = re.compile(
-    "[\x7f-\x84\x86-\x9f\ufdd0-\ufdef"
-    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
-    + "\ufffe\uffff]"
-)
+_C2_DISCOURAGED = frozenset(range(0x80, 0xA0)) - {0x85}  # U+0080-U+009F except U+0085 (NEL)
 
 
-def check_document(root: etree._Element, text: str | None, ctx: RuleContext) -> None:
-    siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
-    for node in [*siblings, *root.iter(etree.PI)]:
-        if isinstance(node, etree._ProcessingInstruction):
-            parent = node.getparent()
-            where = element_path(parent) if parent is not None else "/"
-            target = str(node.target)
-            ctx.error(
-                where or "/",
-                f"Dokument zawiera instrukcję przetwarzania <?{target} ...?>; KSeF na to nie pozwala.",
-                "XML_PROCESSING_INSTRUCTION",
-            )
-    if text is not None:
-        m = _DISCOURAGED.search(text)
-        if m:
+def first_discouraged_char(data: bytes) -> str | None:
+    """The first XML 1.0 "discouraged" character KSeF refuses, searching UTF-8 bytes with fast finds.
+
+    #x7F-#x84, #x86-#x9F, #xFDD0-#xFDEF, #xFFFE-#xFFFF and #xnFFFE-#xnFFFF for planes 1-16.
+    """
+    if data.isascii():
+        return "\x7f" if b"\x7f" in data else None
+    found: list[int] = []
+    if (i := data.find(b"\x7f")) >= 0:
+        found.append(i)
+    i = data.find(b"\xc2")
+    while i >= 0:
+        if i + 1 < len(data) and data[i + 1] in _C2_DISCOURAGED:
+            found.append(i)
+            break
+        i = data.find(b"\xc2", i + 1)
+    for needle in (b"\xef\xb7", b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
+        i = data.find(needle)
+        while i >= 0:
+            if needle != b"\xef\xb7" or (i + 2 < len(data) and 0x90 <= data[i + 2] <= 0xAF):
+                found.append(i)
+                break
+            i = data.find(needle, i + 1)
+    for needle in (b"\xbf\xbe", b"\xbf\xbf"):
+        i = data.find(needle)
+        while i >= 0:
+            if i >= 2 and 0xF0 <= data[i - 2] <= 0xF4 and data[i - 1] in (0x8F, 0x9F, 0xAF, 0xBF):
+                found.append(i - 2)
+                break
+            i = data.find(needle, i + 1)
+    if not found:
+        return None
+    start = min(found)
+    end = start + 1
+    while end < len(data) and 0x80 <= data[end] < 0xC0:
+        end += 1
+    return data[start:end].decode("utf-8", "replace")
+
+
+def check_document(root: etree._Element, data: bytes | None, ctx: RuleContext) -> None:
+    # Processing instructions: only look at the tree when the bytes hold a "<?" after the prolog.
+    if data is None or data.find(b"<?", 2) >= 0:
+        siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
+        for node in [*siblings, *root.iter(etree.PI)]:
+            if isinstance(node, etree._ProcessingInstruction):
+                parent = node.getparent()
+                where = element_path(parent) if parent is not None else "/"
+                target = str(node.target)
+                ctx.error(
+                    where or "/",
+                    f"Dokument zawiera instrukcję przetwarzania <?{target} ...?>; KSeF na to nie pozwala.",
+                    "XML_PROCESSING_INSTRUCTION",
+                )
+    if data is not None:
+        char = first_discouraged_char(data)
+        if char:
             ctx.error(
                 "/",
-                f"Dokument zawiera niedozwolony znak U+{ord(m.group()):04X} (znaki odradzane w XML 1.0).",
+                f"Dokument zawiera niedozwolony znak U+{ord(char[0]):04X} (znaki odradzane w XML 1.0).",
                 "XML_DISCOURAGED_CHAR",
             )

@@ -8,7 +8,6 @@ from fakturnik.fa3.rules.base import (
     child_path,
     decimal,
     element_path,
-    find,
     findall,
     fmt,
     text,
@@ -22,7 +21,7 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
     if fa is None or inv.kind is None:
         return
     if inv.is_correction:
-        if find(fa, "DaneFaKorygowanej") is None:
+        if inv.fa_first("DaneFaKorygowanej") is None:
             ctx.error(
                 child_path(fa, "DaneFaKorygowanej"),
                 f"Faktura korygująca ({inv.kind}) musi wskazać fakturę korygowaną (DaneFaKorygowanej: "
@@ -31,7 +30,7 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
             )
     else:
         for name in _CORRECTION_ONLY:
-            el = find(fa, name)
+            el = inv.fa_first(name)
             if el is not None:
                 ctx.error(
                     element_path(el),
@@ -39,21 +38,20 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
                     "NOT_A_CORRECTION",
                 )
         for line in inv.lines:
-            el = find(line, "StanPrzed")
-            if el is not None:
+            if line.has("StanPrzed"):
                 ctx.error(
-                    element_path(el),
+                    f"{line.path}/StanPrzed",
                     f"Znacznik stanu przed korektą (StanPrzed) nie może wystąpić w fakturze {inv.kind}.",
                     "NOT_A_CORRECTION",
                 )
-    if inv.kind == "ZAL" and find(fa, "Zamowienie") is None:
+    if inv.kind == "ZAL" and inv.fa_first("Zamowienie") is None:
         ctx.error(
             child_path(fa, "Zamowienie"),
             "Faktura zaliczkowa musi podawać zamówienie lub umowę z jej wartością (Zamowienie; "
             "art. 106f ust. 1 pkt 4 ustawy o VAT).",
             "ZAL_NO_ORDER",
         )
-    if inv.kind == "ROZ" and find(fa, "FakturaZaliczkowa") is None:
+    if inv.kind == "ROZ" and inv.fa_first("FakturaZaliczkowa") is None:
         ctx.error(
             child_path(fa, "FakturaZaliczkowa"),
             "Faktura rozliczeniowa musi wskazać faktury zaliczkowe (FakturaZaliczkowa: numer KSeF "
@@ -63,10 +61,10 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
     if not inv.is_correction and len(inv.lines) > 1:
         seen: set[str] = set()
         for line in inv.lines:
-            number = text(line, "NrWierszaFa")
+            number = line.get("NrWierszaFa")
             if number is not None and number in seen:
                 ctx.warning(
-                    element_path(line) + "/NrWierszaFa",
+                    f"{line.path}/NrWierszaFa",
                     f"Numer wiersza {number} się powtarza.",
                     "LINE_NUMBER_DUPLICATE",
                 )
@@ -76,7 +74,7 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
 
 
 def _check_settlement(inv: Invoice, ctx: RuleContext) -> None:
-    settlement = find(inv.fa, "Rozliczenie")
+    settlement = inv.fa_first("Rozliczenie")
     if settlement is None:
         return
     for items, total in (("Obciazenia", "SumaObciazen"), ("Odliczenia", "SumaOdliczen")):

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lxml import etree
-
 from fakturnik.fa3.amounts import (
     RATE_FIELDS,
     SUMMARY_FIELDS_ORDER,
@@ -23,22 +21,19 @@ from fakturnik.fa3.amounts import (
     compute_totals,
     summary_fields_for,
 )
-from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, find, fmt, tag, text
+from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt
 
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
 _GROSZ = Decimal("0.01")
-_FA_FIELD_TAGS = {tag(f): f for f in _NET_TAX_FIELDS}
 
 
-def supplied_totals(fa: etree._Element) -> dict[str, Decimal]:
+def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    for child in fa:
-        name = _FA_FIELD_TAGS.get(child.tag)  # type: ignore[call-overload]
-        if name is not None:
-            value = decimal((child.text or "").strip())
-            if value is not None:
-                out[name] = value
+    for name in _NET_TAX_FIELDS:
+        value = decimal(inv.fa_text(name))
+        if value is not None:
+            out[name] = value
     return out
 
 
@@ -47,19 +42,20 @@ def _line_amounts(inv: Invoice, method: TaxMethod) -> tuple[list[LineAmount], li
     value_tag = "P_11A" if method == "gross" else "P_11"
     amounts: list[LineAmount] = []
     groups: list[str] = []
+    margin_invoice = inv.margin
     for line in inv.lines:
-        sign = Decimal(-1) if text(line, "StanPrzed") == "1" else Decimal(1)
-        value = decimal(text(line, value_tag))
+        sign = Decimal(-1) if line.get("StanPrzed") == "1" else Decimal(1)
+        value = decimal(line.get(value_tag))
         if value is None:
             return None
-        rate = text(line, "P_12")
-        oss = decimal(text(line, "P_12_XII"))
-        margin = rate is None and oss is None and inv.margin
+        rate = line.get("P_12")
+        oss = decimal(line.get("P_12_XII"))
+        margin = rate is None and oss is None and margin_invoice
         if rate is None and oss is None and not margin:
             return None
         if rate is not None and rate not in RATE_FIELDS:
             return None
-        vat = decimal(text(line, "P_11Vat")) if method == "line" else None
+        vat = decimal(line.get("P_11Vat")) if method == "line" else None
         amounts.append(LineAmount(rate, sign * value, oss, margin, None if vat is None else sign * vat))
         groups.append(summary_fields_for(rate, oss_rate=oss, margin=margin).net)
     return amounts, groups
@@ -83,8 +79,8 @@ def check_totals(inv: Invoice, ctx: RuleContext) -> None:
     fa = inv.fa
     if fa is None:
         return
-    supplied = supplied_totals(fa)
-    _check_p15(fa, supplied, ctx)
+    supplied = supplied_totals(inv)
+    _check_p15(inv, supplied, ctx)
     if inv.kind not in _TOTALS_KINDS or not inv.lines:
         return
     best: tuple[dict[str, tuple[Decimal | None, Decimal]], list[str]] | None = None
@@ -119,10 +115,9 @@ def _net_field_of(name: str) -> str:
     return "P_13_" + name.split("_", 2)[2] if name.startswith("P_14_") else name
 
 
-def _check_p15(fa: etree._Element, supplied: dict[str, Decimal], ctx: RuleContext) -> None:
-    p15_el = find(fa, "P_15")
-    p15 = decimal(text(fa, "P_15"))
-    if p15 is None or p15_el is None or not any(k.startswith("P_13") for k in supplied):
+def _check_p15(inv: Invoice, supplied: dict[str, Decimal], ctx: RuleContext) -> None:
+    p15 = decimal(inv.fa_text("P_15"))
+    if p15 is None or not any(k.startswith("P_13") for k in supplied):
         return
     expected = sum(supplied.values(), Decimal(0))
     if p15 == expected:
@@ -137,13 +132,12 @@ def _check_p15(fa: etree._Element, supplied: dict[str, Decimal], ctx: RuleContex
 
 def check_foreign_currency_tax(inv: Invoice, ctx: RuleContext) -> None:
     """Art. 106e ust. 11: on a foreign-currency invoice the tax is also stated in PLN (P_14_xW)."""
-    fa = inv.fa
-    currency = text(fa, "KodWaluty")
-    if fa is None or currency is None or currency == "PLN":
+    currency = inv.fa_text("KodWaluty")
+    if currency is None or currency == "PLN":
         return
     for group in ("1", "2", "3", "4"):
-        vat = decimal(text(fa, f"P_14_{group}"))
-        if vat is not None and vat != 0 and find(fa, f"P_14_{group}W") is None:
+        vat = decimal(inv.fa_text(f"P_14_{group}"))
+        if vat is not None and vat != 0 and inv.fa_first(f"P_14_{group}W") is None:
             ctx.error(
                 f"Fa/P_14_{group}W",
                 f"Faktura w walucie {currency}: brak kwoty podatku w złotych P_14_{group}W "
