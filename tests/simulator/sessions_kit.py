@@ -160,7 +160,9 @@ class Ksef:
 
     def decided(self, ref: str, inv_ref: str) -> dict[str, Any]:
         result: dict[str, Any] = wait_for(
-            lambda: (lambda b: b if b["status"]["code"] not in (100, 150) else None)(self.invoice(ref, inv_ref))
+            lambda: (lambda b: b if b["status"]["code"] not in (100, 150) else None)(
+                self.invoice(ref, inv_ref)
+            )
         )
         return result
 
@@ -192,7 +194,11 @@ class Ksef:
     # -- batch -------------------------------------------------------------------------------------
 
     def open_batch(
-        self, archive: bytes, parts: int = 1, compression: str | None = "Zip", form: dict[str, str] | None = None
+        self,
+        archive: bytes,
+        parts: int = 1,
+        compression: str | None = "Zip",
+        form: dict[str, str] | None = None,
     ) -> tuple[httpx.Response, list[bytes]]:
         size = -(-len(archive) // parts)
         chunks = [archive[i * size : (i + 1) * size] for i in range(parts)]
@@ -209,7 +215,11 @@ class Ksef:
             batch_file["compressionType"] = compression
         r = self.http.post(
             "/sessions/batch",
-            json={"formCode": form or FA3, "batchFile": batch_file, "encryption": encryption_block(self.server, self.key)},
+            json={
+                "formCode": form or FA3,
+                "batchFile": batch_file,
+                "encryption": encryption_block(self.server, self.key),
+            },
         )
         return r, encrypted
 
@@ -220,7 +230,9 @@ class Ksef:
             )
             assert r.status_code == 201, r.text
 
-    def batch(self, files: dict[str, bytes], compression: str = "Zip", parts: int = 1) -> tuple[str, dict[str, Any]]:
+    def batch(
+        self, files: dict[str, bytes], compression: str = "Zip", parts: int = 1
+    ) -> tuple[str, dict[str, Any]]:
         archive = pack(files, compression)
         r, encrypted = self.open_batch(archive, parts, compression)
         assert r.status_code == 201, r.text
@@ -252,3 +264,19 @@ def error_code(response: httpx.Response) -> int:
 
 def b64decode(text: str) -> bytes:
     return base64.b64decode(text)
+
+
+def nip(seed: int) -> str:
+    """A checksum-valid NIP derived from ``seed`` (distinct seeds give distinct NIPs)."""
+    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+    n = seed * 104_729 + 123_456_781
+    while True:
+        body = f"{(n % 900_000_000) + 100_000_000:09d}"
+        check = sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11
+        if check != 10 and body[1:3] != "00":
+            return body + str(check)
+        n += 1
+
+
+def upo_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(UPO_XSD)))
