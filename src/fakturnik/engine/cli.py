@@ -2,8 +2,193 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from fakturnik.errors import FakturnikError
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (baza SQLite, klucz)."),
+]
+DbUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy (np. postgresql+psycopg://…)."
+    ),
+]
+
+companies_app = typer.Typer(help="Firmy (konteksty KSeF) i ich dane uwierzytelniające.", no_args_is_help=True)
+invoices_app = typer.Typer(help="Faktury wystawione i otrzymane.", no_args_is_help=True)
+
+
+def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = False):  # type: ignore[no-untyped-def]
+    from fakturnik.engine.context import open_context
+    from fakturnik.engine.settings import EngineSettings
+
+    return open_context(data_dir, database_url, EngineSettings.fast() if fast else EngineSettings())
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"Błąd: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@companies_app.command("add")
+def companies_add(
+    nip: Annotated[str, typer.Argument(help="NIP firmy (kontekst KSeF).")],
+    name: Annotated[str, typer.Option(help="Nazwa firmy.")] = "",
+    env: Annotated[
+        str, typer.Option("--env", help="test | demo | prod | adres API (np. symulatora).")
+    ] = "test",
+    token_env: Annotated[
+        str, typer.Option(help="Zmienna środowiskowa z tokenem KSeF (nigdy w argumentach).")
+    ] = "FAKTURNIK_KSEF_TOKEN",  # noqa: S107 - a variable name
+    token_file: Annotated[Path | None, typer.Option(help="Plik z tokenem KSeF.")] = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Dodaj firmę; token KSeF trafia zaszyfrowany do sejfu."""
+    from fakturnik.engine.companies import add_company
+    from fakturnik.vault import Secret
+
+    raw = (
+        token_file.read_text(encoding="utf-8").strip()
+        if token_file
+        else os.environ.get(token_env, "").strip()
+    )
+    try:
+        ctx = _context(data_dir, database_url)
+        add_company(ctx, nip=nip, name=name, environment=env, ksef_token=Secret(raw) if raw else None)
+    except FakturnikError as exc:
+        _fail(exc)
+    typer.echo(
+        f"Dodano firmę {nip}" + (" z tokenem KSeF w sejfie" if raw else " (bez danych uwierzytelniających)")
+    )
+
+
+@companies_app.command("list")
+def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
+    """Pokaż firmy."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from fakturnik.store import repo
+
+    ctx = _context(data_dir, database_url)
+    table = Table("NIP", "Nazwa", "Środowisko", "API", "Uwierzytelnienie")
+    with ctx.db.transaction() as s:
+        for c in repo.list_companies(s):
+            cred = repo.active_credential(s, c.id)
+            table.add_row(c.nip, c.name, c.environment, c.base_url or "", cred.kind if cred else "—")
+    Console().print(table)
+
+
+@invoices_app.command("issue")
+def invoices_issue(
+    file: Annotated[Path, typer.Argument(help="Faktura FA(3): XML albo JSON (szkic).")],
+    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    urgent: Annotated[bool, typer.Option(help="Wyślij od razu w sesji interaktywnej.")] = False,
+    auto_number: Annotated[
+        bool | None,
+        typer.Option("--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO)."),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Wystaw fakturę: zapis i kolejka do KSeF w jednej transakcji."""
+    from fakturnik.engine.issuing import issue, json_to_xml
+
+    data = file.read_bytes()
+    try:
+        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
+        ctx = _context(data_dir, database_url)
+        issued = issue(ctx, company_nip=company, xml=xml, urgent=urgent, auto_number=auto_number, actor="cli")
+    except FakturnikError as exc:
+        _fail(exc)
+    note = (
+        f" (offline, termin wysyłki {issued.offline_deadline or 'po zakończeniu niedostępności'})"
+        if issued.offline_kind
+        else ""
+    )
+    typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
+
+
+@invoices_app.command("list")
+def invoices_list(
+    status: Annotated[
+        str | None,
+        typer.Option(help="queued | sending | sent | uncertain | accepted | rejected | offline | received"),
+    ] = None,
+    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Pokaż faktury z numerami KSeF i statusami."""
+    from fakturnik.engine.views import print_invoices
+
+    ctx = _context(data_dir, database_url)
+    print_invoices(ctx, status=status, company_nip=company)
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Opróżnij kolejkę i zakończ.")] = False,
+    max_seconds: Annotated[float | None, typer.Option(help="Zakończ po tylu sekundach.")] = None,
+    fast: Annotated[bool, typer.Option(hidden=True, help="Krótkie czasy (testy, demo).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", help="Więcej komunikatów.")] = False,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Uruchom silnik wysyłki (kolejka, KSeF, UPO)."""
+    import signal
+
+    from fakturnik.engine.worker import Worker
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    ctx = _context(data_dir, database_url, fast=fast)
+    w = Worker(ctx)
+    signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
+    try:
+        w.run(once=once, max_seconds=max_seconds)
+    except KeyboardInterrupt:
+        w.stop_event.set()
+
+
+def sync(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Pobierz faktury otrzymane (przyrostowo, eksport KSeF i HWM)."""
+    from fakturnik.engine.sync import sync_company
+
+    ctx = _context(data_dir, database_url)
+    try:
+        result = sync_company(ctx, company)
+    except FakturnikError as exc:
+        _fail(exc)
+    typer.echo(f"Nowe faktury: {result.new}, już znane: {result.known}")
+
+
+def demo(
+    invoices: Annotated[int, typer.Option(help="Ile faktur wystawić.")] = 5,
+    data_dir: Annotated[Path | None, typer.Option(help="Katalog danych demo (domyślnie tymczasowy).")] = None,
+) -> None:
+    """Symulator KSeF + silnik + przykładowe faktury: numery KSeF i UPO na ekranie."""
+    from fakturnik.engine.demo import run_demo
+
+    run_demo(invoices=invoices, data_dir=data_dir)
 
 
 def register(app: typer.Typer) -> None:
     """Add the engine's commands to the main ``fakturnik`` app."""
+    app.add_typer(companies_app, name="companies")
+    app.add_typer(invoices_app, name="invoices")
+    app.command("worker")(worker)
+    app.command("sync")(sync)
+    app.command("demo")(demo)

@@ -25,11 +25,11 @@ class Issued:
 
 
 def json_to_xml(data: bytes) -> bytes:
-    """An FA(3) invoice in the JSON form of the typed model → XML (through ``fakturnik.fa3``)."""
-    from fakturnik.fa3.model import Faktura
+    """An FA(3) invoice in its JSON form (a draft: amounts computed) → XML, through ``fakturnik.fa3``."""
+    from fakturnik.fa3.jsonform import invoice_from_draft
     from fakturnik.fa3.writer import write_invoice
 
-    return write_invoice(Faktura.model_validate_json(data))
+    return write_invoice(invoice_from_draft(data))
 
 
 def issue(

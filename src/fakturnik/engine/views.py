@@ -1,0 +1,57 @@
+"""Rich tables of invoices for the CLI and the demo."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from fakturnik.engine.context import EngineContext
+from fakturnik.store import repo
+
+STATUS_PL = {
+    "queued": "w kolejce",
+    "sending": "wysyłanie",
+    "sent": "wysłana",
+    "uncertain": "sprawdzanie",
+    "accepted": "przyjęta",
+    "rejected": "odrzucona",
+    "offline": "offline",
+    "received": "otrzymana",
+}
+
+
+def invoice_table(
+    ctx: EngineContext, *, status: str | None = None, company_nip: str | None = None, compact: bool = False
+) -> Table:
+    columns = ["Id", "Numer", "Data", "Kontrahent", "Brutto", "Status", "Numer KSeF", "UPO", "Uwagi"]
+    keep = [1, 5, 6, 7] if compact else list(range(len(columns)))
+    table = Table(*[columns[i] for i in keep])
+    with ctx.db.transaction() as s:
+        company_id = repo.company_by_nip(s, company_nip).id if company_nip else None
+        for inv in repo.list_invoices(s, company_id=company_id, status=status):
+            upo = repo.upo_for(s, inv.id)
+            party = (
+                inv.buyer_name or inv.buyer_id
+                if inv.direction == "issued"
+                else inv.seller_name or inv.seller_nip
+            )
+            note = inv.error_message or (
+                f"termin offline: {inv.offline_deadline}" if inv.offline_mode and not inv.ksef_number else ""
+            )
+            cells = [
+                str(inv.id),
+                inv.number,
+                str(inv.issue_date or ""),
+                party,
+                f"{inv.gross} {inv.currency}" if inv.gross is not None else "",
+                STATUS_PL.get(inv.status, inv.status),
+                inv.ksef_number or "—",
+                f"{len(upo.xml)} B" if upo else "—",
+                (note or "")[:60],
+            ]
+            table.add_row(*[cells[i] for i in keep])
+    return table
+
+
+def print_invoices(ctx: EngineContext, *, status: str | None = None, company_nip: str | None = None) -> None:
+    Console().print(invoice_table(ctx, status=status, company_nip=company_nip))
