@@ -279,3 +279,39 @@ def test_choose_certificate_prefers_latest_valid() -> None:
     assert choose_certificate(items, "KsefTokenEncryption", now).public_key_id == "new"
     with pytest.raises(KsefAuthError):
         choose_certificate(items[3:], "KsefTokenEncryption", now)
+
+
+def test_public_keys_are_cached_between_token_logins(
+    simulator: SimulatorServer, transport: Transport
+) -> None:
+    nip = random_nip()
+    context = ContextIdentifier.nip(nip)
+    owner = AuthManager.with_certificate(transport, context, person_credential(nip))
+    secret = owner.api.request(
+        "POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "cache"}
+    )
+    for _ in range(2):
+        AuthManager.with_ksef_token(transport, context, secret.json()["token"]).login()
+    assert _count(simulator, "GET", "/security/public-key-certificates") == 1
+    assert _count(simulator, "POST", "/auth/ksef-token", 202) == 2
+
+
+def test_expiry_is_judged_on_the_server_clock() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    valid_until = now + timedelta(minutes=15)
+    # our clock runs 20 minutes fast: without the skew every token would look expired at once
+    fast = BearerToken("x" * 20, valid_until, skew=timedelta(minutes=-20))
+    assert not fast.expires_within(60, now=now + timedelta(minutes=20))
+    assert fast.expires_within(60, now=now + timedelta(minutes=34, seconds=30))
+    assert "xxxxxxxx" not in repr(fast)
+
+
+def test_clock_skew_from_the_date_header() -> None:
+    from email.utils import format_datetime
+
+    from fakturnik.ksef.auth import clock_skew
+
+    ahead = datetime.now(UTC) + timedelta(minutes=5)
+    response = httpx.Response(200, headers={"Date": format_datetime(ahead, usegmt=True)})
+    assert abs(clock_skew(response) - timedelta(minutes=5)) < timedelta(seconds=3)
+    assert clock_skew(httpx.Response(200)) == timedelta(0)

@@ -19,8 +19,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
+import httpx
 from cryptography import x509
 
 from fakturnik.errors import KsefApiError, KsefAuthError, KsefError, KsefTimeoutError, KsefTransportError
@@ -73,22 +75,42 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def clock_skew(response: httpx.Response) -> timedelta:
+    """Server time minus local time, from the response's ``Date`` header (zero when absent)."""
+    header = response.headers.get("date")
+    if not header:
+        return timedelta(0)
+    try:
+        server = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return timedelta(0)
+    if server.tzinfo is None:
+        server = server.replace(tzinfo=UTC)
+    return server - datetime.now(UTC)
+
+
 @dataclass(frozen=True, repr=False)
 class BearerToken:
-    """A JWT from KSeF and its ``validUntil``; ``repr`` never shows the token."""
+    """A JWT from KSeF and its ``validUntil``; ``repr`` never shows the token.
+
+    ``skew`` is the server's clock minus ours when the token arrived: expiry is judged on the
+    server's clock, so a machine whose clock is off does not refresh in a loop (or too late).
+    """
 
     token: str
     valid_until: datetime
+    skew: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         register_secret(self.token)
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> BearerToken:
-        return cls(str(body["token"]), parse_time(str(body["validUntil"])))
+    def from_json(cls, body: Mapping[str, Any], skew: timedelta = timedelta(0)) -> BearerToken:
+        return cls(str(body["token"]), parse_time(str(body["validUntil"])), skew)
 
     def expires_within(self, seconds: float, now: datetime | None = None) -> bool:
-        return (now or datetime.now(UTC)) + timedelta(seconds=seconds) >= self.valid_until
+        server_now = (now or datetime.now(UTC)) + self.skew
+        return server_now + timedelta(seconds=seconds) >= self.valid_until
 
     def __repr__(self) -> str:
         return f"BearerToken(token=<redacted>, valid_until={self.valid_until.isoformat()})"
@@ -175,11 +197,33 @@ def choose_certificate(
     return max(candidates, key=lambda c: c.valid_from)
 
 
+_CERTIFICATE_CACHE_SECONDS = 3600.0
+_certificate_cache: dict[str, tuple[float, list[Mapping[str, Any]]]] = {}
+_certificate_cache_lock = threading.Lock()
+
+
 def fetch_encryption_certificate(
-    transport: Transport, usage: str = "KsefTokenEncryption"
+    transport: Transport, usage: str = "KsefTokenEncryption", *, fresh: bool = False
 ) -> EncryptionCertificate:
-    items = transport.request("GET", "/security/public-key-certificates", token=NO_BEARER).json()
-    return choose_certificate(items, usage)
+    """The Ministry certificate for ``usage``; the list is cached per deployment for an hour.
+
+    ``fresh=True`` bypasses the cache (after 21470: the keys were rotated).
+    """
+    key = transport.env.api_url
+    now = time.monotonic()
+    with _certificate_cache_lock:
+        cached = _certificate_cache.get(key)
+    if fresh or cached is None or now - cached[0] > _CERTIFICATE_CACHE_SECONDS:
+        items = transport.request("GET", "/security/public-key-certificates", token=NO_BEARER).json()
+        cached = (now, list(items))
+        with _certificate_cache_lock:
+            _certificate_cache[key] = cached
+    try:
+        return choose_certificate(cached[1], usage)
+    except KsefAuthError:
+        if fresh:
+            raise
+        return fetch_encryption_certificate(transport, usage, fresh=True)
 
 
 def encrypt_ksef_token(token: str, timestamp_ms: int, certificate_der: bytes) -> str:
@@ -187,8 +231,10 @@ def encrypt_ksef_token(token: str, timestamp_ms: int, certificate_der: bytes) ->
     return b64(rsa_oaep_encrypt(certificate_der, f"{token}|{timestamp_ms}".encode()))
 
 
-def _operation(body: Mapping[str, Any]) -> AuthOperation:
-    return AuthOperation(str(body["referenceNumber"]), BearerToken.from_json(body["authenticationToken"]))
+def _operation(response: httpx.Response) -> AuthOperation:
+    body = response.json()
+    token = BearerToken.from_json(body["authenticationToken"], clock_skew(response))
+    return AuthOperation(str(body["referenceNumber"]), token)
 
 
 def start_ksef_token_auth(
@@ -209,7 +255,7 @@ def start_ksef_token_auth(
     }
     if allowed_ips is not None:
         payload["authorizationPolicy"] = {"allowedIps": allowed_ips.as_json()}
-    return _operation(transport.request("POST", "/auth/ksef-token", token=NO_BEARER, json=payload).json())
+    return _operation(transport.request("POST", "/auth/ksef-token", token=NO_BEARER, json=payload))
 
 
 def start_xades_auth(
@@ -226,7 +272,7 @@ def start_xades_auth(
         params=params,
         headers={"Content-Type": "application/xml"},
     )
-    return _operation(response.json())
+    return _operation(response)
 
 
 def get_auth_status(transport: Transport, operation: AuthOperation) -> AuthStatus:
@@ -275,20 +321,21 @@ def wait_for_auth(
 
 
 def redeem(transport: Transport, operation: AuthOperation) -> AuthTokens:
-    body = transport.request(
+    response = transport.request(
         "POST", "/auth/token/redeem", bearer=operation.authentication_token.token, idempotent=False
-    ).json()
+    )
+    body, skew = response.json(), clock_skew(response)
     return AuthTokens(
         operation.reference_number,
-        BearerToken.from_json(body["accessToken"]),
-        BearerToken.from_json(body["refreshToken"]),
+        BearerToken.from_json(body["accessToken"], skew),
+        BearerToken.from_json(body["refreshToken"], skew),
     )
 
 
 def refresh_access_token(transport: Transport, refresh: BearerToken) -> BearerToken:
     # refreshing twice is harmless (each call mints a new access token), so a retry is safe
-    body = transport.request("POST", "/auth/token/refresh", bearer=refresh.token, idempotent=True).json()
-    return BearerToken.from_json(body["accessToken"])
+    response = transport.request("POST", "/auth/token/refresh", bearer=refresh.token, idempotent=True)
+    return BearerToken.from_json(response.json()["accessToken"], clock_skew(response))
 
 
 def revoke_current_session(transport: Transport, refresh: BearerToken) -> None:
@@ -319,7 +366,7 @@ class KsefTokenAuthenticator:
         except KsefApiError as exc:
             if 21470 not in exc.codes:  # unknown publicKeyId: keys were rotated, fetch them again
                 raise
-        certificate = fetch_encryption_certificate(transport)
+        certificate = fetch_encryption_certificate(transport, fresh=True)
         challenge = request_challenge(transport)
         return start_ksef_token_auth(
             transport, context, self.credential, challenge, certificate, self.allowed_ips
@@ -427,13 +474,15 @@ class AuthManager:
                 raise KsefAuthError("Brak trwającej operacji uwierzytelnienia.")
             return self._hand_out(kind, operation.authentication_token.token)
         tokens = self._tokens
-        if tokens is None or (kind == "access" and tokens.access.expires_within(self.refresh_margin)):
+        if tokens is None or self._stale(tokens, kind):
             with self._lock:
                 tokens = self._tokens
                 if tokens is None:
                     tokens = self._login_locked()
-                elif kind == "access" and tokens.access.expires_within(self.refresh_margin):
+                elif kind == "access" and self._stale(tokens, kind):
                     tokens = self._renew_locked()
+                elif kind == "refresh" and self._stale(tokens, kind) and self.authenticator is not None:
+                    tokens = self._login_locked()
         token = tokens.access if kind == "access" else tokens.refresh
         return self._hand_out(kind, token.token)
 
@@ -508,6 +557,10 @@ class AuthManager:
 
     # -- internals ----------------------------------------------------------------------------------
 
+    def _stale(self, tokens: AuthTokens, kind: TokenKind) -> bool:
+        token = tokens.access if kind == "access" else tokens.refresh
+        return token.expires_within(self.refresh_margin)
+
     def _hand_out(self, kind: str, token: str) -> str:
         setattr(self._handed_out, kind, token)
         return token
@@ -519,13 +572,12 @@ class AuthManager:
                 "potrzebne jest ponowne uwierzytelnienie podpisanym plikiem."
             )
         last: KsefTransportError | None = None
-        for _ in range(2):  # a lost auth call is harmless to start again with a new challenge
+        for _ in range(2):  # a lost auth call (even a redeem) is harmless to start over afresh
             try:
-                operation = self.authenticator.start(self._transport, self.context)
+                return self._complete_locked(self.authenticator.start(self._transport, self.context))
             except KsefTransportError as exc:
+                log.info("Authentication to %s interrupted (%s); starting over", self.context.key, exc)
                 last = exc
-                continue
-            return self._complete_locked(operation)
         assert last is not None
         raise last
 
