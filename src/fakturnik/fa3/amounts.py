@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "GROSZ",
@@ -147,8 +147,7 @@ def line_value(quantity: Decimal | None, unit_price: Decimal, discount: Decimal 
     return round_grosze(qty * unit_price - (discount or ZERO))
 
 
-@dataclass(frozen=True, slots=True)
-class LineAmount:
+class LineAmount(NamedTuple):
     """What the totals need from one line.
 
     ``rate``: the P_12 value (None for OSS or margin lines); ``oss_rate``: P_12_XII; ``margin``: the

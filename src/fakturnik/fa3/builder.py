@@ -43,7 +43,7 @@ from fakturnik.fa3.amounts import (
     compute_totals,
     line_value,
 )
-from fakturnik.fa3.model import Fa, Faktura, FaWiersz
+from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
 __all__ = [
     "TOTALS_CODE",
@@ -257,6 +257,12 @@ DEFAULT_ANNOTATIONS: dict[str, Any] = {
 exemption, new means of transport, simplified procedure or margin): a draft without Adnotacje gets these."""
 
 
+def _set(model: Fa3Model, name: str, value: Decimal) -> None:
+    """Assign a computed Decimal to a Decimal field without pydantic's (slow) __setattr__."""
+    model.__dict__[name] = value
+    model.__pydantic_fields_set__.add(name)
+
+
 def _now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -313,20 +319,20 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
         raise InvoiceValidationError(problems)
     for line in fa.FaWiersz:
         if line.P_11A is None and line.P_9B is not None:
-            line.P_11A = _priced_value(line.P_8B, line.P_9B, line.P_10)
+            _set(line, "P_11A", _priced_value(line.P_8B, line.P_9B, line.P_10))
         if line.P_11 is None and line.P_9A is not None:
-            line.P_11 = _priced_value(line.P_8B, line.P_9A, line.P_10)
+            _set(line, "P_11", _priced_value(line.P_8B, line.P_9A, line.P_10))
     totals = expected_totals(invoice, method)
     if method == "line" and totals is not None:
         for line, vat in zip(fa.FaWiersz, totals.per_line_vat, strict=True):
             if line.P_11Vat is None:
-                line.P_11Vat = -vat if line.StanPrzed == 1 else vat
+                _set(line, "P_11Vat", -vat if line.StanPrzed == 1 else vat)
     if totals is not None:
         for name in SUMMARY_FIELDS_ORDER[:-1]:
             if getattr(fa, name) is None and name in totals.fields:
-                setattr(fa, name, totals.fields[name])
+                _set(fa, name, totals.fields[name])
         if p15_missing:
-            fa.P_15 = totals.p_15
+            _set(fa, "P_15", totals.p_15)
     elif p15_missing:
         fa.P_15 = sum(
             (v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := getattr(fa, n)) is not None), Decimal(0)
