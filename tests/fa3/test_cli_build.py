@@ -108,3 +108,21 @@ def test_show_every_sample(tmp_path: Path) -> None:
     for path in sorted(SAMPLES_DIR.glob("*.xml")):
         result = runner.invoke(app, ["fa3", "show", str(path)], env={"COLUMNS": "200"})
         assert result.exit_code == 0, (path.name, result.output)
+
+
+def test_documented_example_builds_to_the_documented_totals(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fa3-json.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    source = tmp_path / "faktura.json"
+    source.write_text(example, encoding="utf-8")
+    out = tmp_path / "faktura.xml"
+    result = runner.invoke(app, ["fa3", "build", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    xml = out.read_bytes()
+    assert_xsd_valid(xml)
+    fa = parse_invoice(xml).Fa
+    documented = {"P_13_1": "2250.00", "P_14_1": "517.50", "P_13_2": "600.00", "P_14_2": "48.00",
+                  "P_13_7": "3000.00", "P_15": "6415.50"}  # fmt: skip
+    assert {k: str(getattr(fa, k)) for k in documented} == documented
+    for row, value in zip(fa.FaWiersz, ("2250.00", "600.00", "3000.00"), strict=True):
+        assert str(row.P_11) == value
