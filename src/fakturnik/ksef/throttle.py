@@ -111,11 +111,13 @@ def endpoint_counter(method: str, path: str) -> str:
     """A per-endpoint counter name for the ``other`` group: the path with identifiers collapsed.
 
     Segments holding a digit (reference numbers, serials, permission ids) become ``{}``, so
-    ``DELETE /tokens/20250101-EC-…`` and every other token share the counter ``DELETE /tokens/{}``.
+    ``DELETE /tokens/20250101-EC-…`` and every other token share the counter ``/tokens/{}``. The
+    method is left out on purpose: counting ``GET`` and ``DELETE`` of one path together is never
+    looser than KSeF, whether it counts per path or per method and path.
     """
+    del method
     segments = path.split("?", 1)[0].strip("/").split("/")
-    template = "/".join("{}" if _VARIABLE_SEGMENT.search(s) else s for s in segments)
-    return f"{method.upper()} /{template}"
+    return "/" + "/".join("{}" if _VARIABLE_SEGMENT.search(s) else s for s in segments)
 
 
 # --- the sliding-window arithmetic (pure) ----------------------------------------------------------
