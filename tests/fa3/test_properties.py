@@ -13,7 +13,7 @@ from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, VAT_RATES, round_grosze
 from fakturnik.fa3.builder import build_invoice, check_totals
 from fakturnik.fa3.jsonform import invoice_from_json, invoice_to_json
 from fakturnik.fa3.parser import parse_invoice
-from fakturnik.fa3.samples import make_sample_draft
+from fakturnik.fa3.samples import make_nip, make_sample_draft
 from fakturnik.fa3.writer import write_invoice
 from tests.fa3.xsd import assert_xsd_valid
 
@@ -89,3 +89,65 @@ def test_built_invoices_are_xsd_valid_with_consistent_amounts(
     again = parse_invoice(xml)
     assert write_invoice(again) == xml
     assert write_invoice(invoice_from_json(invoice_to_json(again))) == xml
+
+
+_BUYER_IDS = st.sampled_from(
+    [
+        {"NIP": "7740001454"},
+        {"KodUE": "DE", "NrVatUE": "123456789"},
+        {"KodKraju": "US", "NrID": "12-3456789"},
+        {"BrakID": 1},
+    ]
+)
+
+
+@st.composite
+def kinds(draw: st.DrawFn) -> dict[str, Any]:
+    """Drafts of every kind the builder computes from lines, with every kind of buyer identifier."""
+    kind = draw(st.sampled_from(["VAT", "KOR", "UPR", "ZAL"]))
+    draft = make_sample_draft(SELLER, f"FV/K/{draw(st.integers(1, 10**6))}", lines=draw(st.integers(1, 5)))
+    ident = {**draw(_BUYER_IDS), "Nazwa": draw(_text)}
+    draft["Podmiot2"]["DaneIdentyfikacyjne"] = ident
+    if "KodUE" in ident or "NrID" in ident:
+        draft["Podmiot2"]["Adres"] = {
+            "KodKraju": ident.get("KodUE", ident.get("KodKraju")),
+            "AdresL1": draw(_text),
+        }
+    if draw(st.booleans()):
+        draft["Podmiot3"] = [
+            {
+                "DaneIdentyfikacyjne": {"NIP": make_nip(draw(st.integers())), "Nazwa": draw(_text)},
+                "Rola": draw(st.sampled_from([1, 2, 4, 5, 6, 7, 8])),
+            }
+        ]
+    fa = draft["Fa"]
+    fa["RodzajFaktury"] = kind
+    if kind == "KOR":
+        fa["PrzyczynaKorekty"] = draw(_text)
+        fa["TypKorekty"] = draw(st.sampled_from([1, 2, 3]))
+        fa["DaneFaKorygowanej"] = [
+            {"DataWystFaKorygowanej": "2026-01-10", "NrFaKorygowanej": "FV/1", "NrKSeFN": 1}
+        ]
+        before = [{**line, "StanPrzed": 1} for line in fa["FaWiersz"]]
+        fa["FaWiersz"] = [x for pair in zip(before, fa["FaWiersz"], strict=True) for x in pair]
+    if kind == "ZAL":
+        lines = fa.pop("FaWiersz")
+        fa["P_13_1"], fa["P_14_1"] = "100.00", "23.00"
+        fa["Zamowienie"] = {
+            "WartoscZamowienia": "1230.00",
+            "ZamowienieWiersz": [
+                {"NrWierszaZam": i, "P_7Z": line["P_7"], "P_8BZ": line["P_8B"], "P_12Z": line["P_12"]}
+                for i, line in enumerate(lines, 1)
+            ],
+        }
+    return draft
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kinds())
+def test_every_kind_and_party_builds_xsd_valid(draft: dict[str, Any]) -> None:
+    invoice = build_invoice(draft)
+    xml = write_invoice(invoice)
+    assert_xsd_valid(xml)
+    assert check_totals(invoice) == []
+    assert write_invoice(parse_invoice(xml)) == xml
