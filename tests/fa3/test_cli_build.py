@@ -126,3 +126,13 @@ def test_documented_example_builds_to_the_documented_totals(tmp_path: Path) -> N
     assert {k: str(getattr(fa, k)) for k in documented} == documented
     for row, value in zip(fa.FaWiersz, ("2250.00", "600.00", "3000.00"), strict=True):
         assert str(row.P_11) == value
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    for command in (
+        ["fa3", "build", str(tmp_path / "brak.json"), "-o", "-"],
+        ["fa3", "show", str(tmp_path / "brak.xml")],
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert "Nie można odczytać pliku" in result.output

@@ -31,9 +31,16 @@ def _fail(source: str, exc: InvoiceError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvoiceError(f"Nie można odczytać pliku: {exc.strerror or exc}.") from None
+
+
 def load_invoice_file(path: Path) -> Faktura:
     """An invoice from an FA(3) XML file or a (complete) JSON form file, chosen by content."""
-    data = path.read_bytes()
+    data = _read(path)
     if data.lstrip()[:1] in (b"{", b"["):
         return invoice_from_json(data)
     return parse_invoice(data)
@@ -56,7 +63,7 @@ def build(
         raise typer.BadParameter("method must be net, gross or line")
     tax_method: TaxMethod | None = method  # type: ignore[assignment]
     try:
-        invoice = invoice_from_draft(source.read_bytes(), method=tax_method)
+        invoice = invoice_from_draft(_read(source), method=tax_method)
         xml = write_invoice(invoice)
     except InvoiceError as exc:
         raise _fail(str(source), exc) from None
