@@ -315,3 +315,38 @@ def test_clock_skew_from_the_date_header() -> None:
     response = httpx.Response(200, headers={"Date": format_datetime(ahead, usegmt=True)})
     assert abs(clock_skew(response) - timedelta(minutes=5)) < timedelta(seconds=3)
     assert clock_skew(httpx.Response(200)) == timedelta(0)
+
+
+def test_rotated_public_key_is_fetched_again_after_21470(
+    simulator: SimulatorServer, transport: Transport
+) -> None:
+    """A cached Ministry key that KSeF no longer knows (rotation) → 21470 → fetch the keys, try again."""
+    import time
+
+    from cryptography.hazmat.primitives import serialization
+
+    from fakturnik.ksef import auth as auth_module
+    from fakturnik.ksef.crypto import b64
+
+    nip = random_nip()
+    context = ContextIdentifier.nip(nip)
+    owner = AuthManager.with_certificate(transport, context, person_credential(nip))
+    secret = owner.api.request("POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "rotation"})
+    retired = person_credential(random_nip(), "rsa").certificate
+    now = datetime.now(UTC)
+    auth_module._certificate_cache[transport.env.api_url] = (
+        time.monotonic(),
+        [
+            {
+                "certificate": b64(retired.public_bytes(serialization.Encoding.DER)),
+                "publicKeyId": "A" * 43 + "=",
+                "validFrom": (now - timedelta(days=1)).isoformat(),
+                "validTo": (now + timedelta(days=1)).isoformat(),
+                "usage": ["KsefTokenEncryption"],
+            }
+        ],
+    )
+    AuthManager.with_ksef_token(transport, context, secret.json()["token"]).login()
+    assert _count(simulator, "POST", "/auth/ksef-token", 400) == 1
+    assert _count(simulator, "POST", "/auth/ksef-token", 202) == 1
+    assert _count(simulator, "GET", "/security/public-key-certificates") == 1
