@@ -55,7 +55,7 @@ def date_window(date_range: dict[str, Any], now: datetime) -> DateWindow:
         end = parse_query_time(str(date_range["to"])) if date_range.get("to") else now
     except (ValueError, KeyError) as exc:
         raise ApiError(21405, "dateRange: nieprawidłowa data.") from exc
-    if end < start:
+    if end < start and date_range.get("to"):
         raise ApiError(21405, "dateRange: data 'to' jest wcześniejsza niż 'from'.")
     if end > _add_months(start, MAX_SPAN_MONTHS):
         local_start = start.astimezone(WARSAW)
