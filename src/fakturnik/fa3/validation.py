@@ -13,6 +13,7 @@ XSD and the rules both run, so that one pass shows everything.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,6 +109,27 @@ def byte_problem(data: bytes) -> Problem | None:
             "XML_DTD",
         )
     return None
+
+
+_local = threading.local()
+
+
+def _parse(data: bytes) -> etree._Element:
+    """Parse bytes already checked by :func:`byte_problem`, with xmlsafe's parser settings.
+
+    One parser per thread is reused (lxml parsers are not shareable between threads); the byte
+    checks are not repeated. Anything still hostile is refused exactly as xmlsafe does.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = xmlsafe._parser()
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise XmlSecurityError(f"Niepoprawny XML: {exc.msg} (wiersz {exc.lineno}).") from exc
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
+        raise XmlSecurityError("Dokument zawiera deklarację DTD; to niedozwolone.")
+    return root
 
 
 # --- XSD --------------------------------------------------------------------------------------------
@@ -232,7 +254,7 @@ def validate_xml(data: bytes, env: Env = "prod", *, now: datetime | None = None)
         report.problems.append(early)
         return report
     try:
-        root = xmlsafe.parse_xml(bytes(data))
+        root = _parse(bytes(data))
     except XmlSecurityError as exc:
         report.problems.append(Problem(DOCUMENT, str(exc), "XML_MALFORMED"))
         return report

@@ -52,27 +52,35 @@ def child_path(parent: etree._Element, name: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _clark_path(path: str) -> str:
-    return "/".join(_P + p for p in path.split("/"))
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(_P + p for p in path.split("/"))
 
 
 def find(el: etree._Element | None, path: str) -> etree._Element | None:
-    if el is None:
-        return None
-    return el.find(_clark_path(path))
+    """First element at a relative path of FA(3) names (step by step: lxml's C fast path, no ElementPath)."""
+    node = el
+    for step in _steps(path):
+        if node is None:
+            return None
+        node = next(node.iterchildren(step), None)
+    return node
 
 
 def findall(el: etree._Element | None, path: str) -> list[etree._Element]:
     if el is None:
         return []
-    return el.findall(_clark_path(path))
+    *head, last = _steps(path)
+    parents = [el]
+    for step in head:
+        parents = [c for p in parents for c in p.iterchildren(step)]
+    return [c for p in parents for c in p.iterchildren(last)]
 
 
 def text(el: etree._Element | None, path: str) -> str | None:
-    if el is None:
-        return None
-    value = el.findtext(_clark_path(path))
-    return None if value is None else value.strip()
+    found = find(el, path)
+    if found is None or found.text is None:
+        return None if found is None else ""
+    return found.text.strip()
 
 
 def decimal(value: str | None) -> Decimal | None:
@@ -158,6 +166,8 @@ class Invoice:
     kind: str | None
     lines: list[Line]
     fa_children: dict[str, list[etree._Element]]
+    margin: bool = False  # Adnotacje/PMarzy/P_PMarzy = 1
+    reverse_charge: bool = False  # Adnotacje/P_18 = 1
 
     @classmethod
     def of(cls, root: etree._Element) -> Invoice:
@@ -176,7 +186,10 @@ class Invoice:
         ]
         kind_el = children.get("RodzajFaktury")
         kind = (kind_el[0].text or "").strip() if kind_el else None
-        return cls(root, fa, kind, lines, children)
+        notes = children.get("Adnotacje")
+        margin = notes is not None and text(notes[0], "PMarzy/P_PMarzy") == "1"
+        reverse = notes is not None and text(notes[0], "P_18") == "1"
+        return cls(root, fa, kind, lines, children, margin, reverse)
 
     def fa_first(self, name: str) -> etree._Element | None:
         found = self.fa_children.get(name)
@@ -189,11 +202,3 @@ class Invoice:
     @property
     def is_correction(self) -> bool:
         return bool(self.kind and self.kind.startswith("KOR"))
-
-    @property
-    def margin(self) -> bool:
-        return text(self.fa_first("Adnotacje"), "PMarzy/P_PMarzy") == "1"
-
-    @property
-    def reverse_charge(self) -> bool:
-        return text(self.fa_first("Adnotacje"), "P_18") == "1"

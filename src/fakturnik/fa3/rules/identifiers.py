@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from stdnum.eu import vat as eu_vat
 from stdnum.pl import nip as pl_nip
 
@@ -14,8 +16,19 @@ _NR_VAT_UE = tag("NrVatUE")
 _KSEF_NUMBERS = (tag("NrKSeFFaKorygowanej"), tag("NrKSeFFaZaliczkowej"))
 
 
+@lru_cache(maxsize=4096)
 def is_valid_nip(value: str) -> bool:
     return bool(pl_nip.is_valid(value))
+
+
+@lru_cache(maxsize=4096)
+def _internal_id_ok(value: str) -> bool:
+    return is_valid_internal_id(value)
+
+
+@lru_cache(maxsize=1024)
+def _eu_vat_ok(value: str) -> bool:
+    return bool(eu_vat.is_valid(value))
 
 
 def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
@@ -27,7 +40,7 @@ def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
             if value.isdigit() and len(value) == 10 and not is_valid_nip(value):
                 ctx.by_env(element_path(el), f"NIP {value} ma błędną cyfrę kontrolną.", "NIP_CHECKSUM")
         elif el.tag == _IDWEW:
-            if not is_valid_internal_id(value):
+            if not _internal_id_ok(value):
                 ctx.by_env(
                     element_path(el),
                     f"Identyfikator wewnętrzny {value} ma błędną cyfrę kontrolną.",
@@ -36,7 +49,7 @@ def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
         elif el.tag == _NR_VAT_UE:
             parent = el.getparent()
             country = text(parent, "KodUE") if parent is not None else None
-            if country and not eu_vat.is_valid(country + value):
+            if country and not _eu_vat_ok(country + value):
                 # KSeF does not check these; national formats change faster than any library.
                 ctx.warning(
                     element_path(el),
