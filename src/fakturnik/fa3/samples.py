@@ -12,12 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from fakturnik.fa3.amounts import TaxMethod
-from fakturnik.fa3.builder import build_invoice
+from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS, build_invoice
 from fakturnik.fa3.model import Faktura
 
 __all__ = ["SAMPLE_PRODUCTS", "make_nip", "make_sample_draft", "make_sample_invoice"]
 
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+
+EXEMPTION: dict[str, Any] = {"P_19": 1, "P_19A": "art. 43 ust. 1 pkt 29 lit. b ustawy o VAT"}
+"""``Adnotacje/Zwolnienie`` of the sample invoices that have an exempt (zw) line: vocational training."""
 
 SAMPLE_PRODUCTS: tuple[tuple[str, str, str], ...] = (
     ("Usługa programistyczna", "godz.", "23"),
@@ -78,6 +81,10 @@ def make_sample_draft(
         if currency != "PLN":
             line["KursWaluty"] = str(exchange_rate)
         draft_lines.append(line)
+    fa_extra: dict[str, Any] = {}
+    if any(line["P_12"] == "zw" for line in draft_lines):
+        # an exempt supply must state its legal basis (art. 106e ust. 1 pkt 19)
+        fa_extra["Adnotacje"] = {**DEFAULT_ANNOTATIONS, "Zwolnienie": EXEMPTION}
     return {
         "Naglowek": {
             "DataWytworzeniaFa": f"{issue_date.isoformat()}T08:00:00Z",
@@ -97,6 +104,7 @@ def make_sample_draft(
             "P_1M": "Warszawa",
             "P_2": number,
             "P_6": issue_date.isoformat(),
+            **fa_extra,
             "FaWiersz": draft_lines,
             "Platnosc": {
                 "TerminPlatnosci": [{"Termin": date.fromordinal(issue_date.toordinal() + 14).isoformat()}],
@@ -120,6 +128,8 @@ def make_sample_invoice(
     method: TaxMethod | None = None,
 ) -> Faktura:
     """A typical valid FA(3) VAT invoice: ``lines`` lines at 23/8/5/zw, all amounts computed.
+
+    With five or more lines one is exempt (zw), and ``Adnotacje/Zwolnienie`` states its basis.
 
     Deterministic: the same arguments give the same model (and the same XML bytes); prices vary
     with ``number``, so different numbers give different invoices. ``buyer_nip`` defaults to a
