@@ -115,12 +115,15 @@ def test_next_checkpoint_rules() -> None:
     )
     assert next_checkpoint(full, T0) == hwm
     assert next_checkpoint(cut, T0) == last
-    flt = hwm_filters("Subject1", T0)
+    flt = hwm_filters("Subject1", T0, now=T0 + timedelta(days=30))
     assert m.dump(flt)["dateRange"] == {
         "dateType": "PermanentStorage",
         "from": "2026-01-01T00:00:00Z",
         "restrictToPermanentStorageHwmDate": True,
     }
+    # a checkpoint older than 3 months: the window is capped so that the range stays valid
+    capped = hwm_filters("Subject1", T0, now=T0 + timedelta(days=200))
+    assert capped.dateRange.to == T0 + timedelta(days=89)
 
 
 def test_unpack_refuses_traversal_and_unknown_formats() -> None:

@@ -18,7 +18,7 @@ import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fakturnik.errors import KsefProcessingError
@@ -174,11 +174,19 @@ def next_checkpoint(package: m.InvoicePackage, current: datetime) -> datetime:
     return current
 
 
-def hwm_filters(subject_type: SubjectType, checkpoint: datetime) -> m.InvoiceQueryFilters:
+MAX_WINDOW = timedelta(days=89)  # a date range may span at most 3 months (§12); 89 days always fits
+
+
+def hwm_filters(
+    subject_type: SubjectType, checkpoint: datetime, now: datetime | None = None
+) -> m.InvoiceQueryFilters:
+    """PermanentStorage window from ``checkpoint``, restricted to the HWM; capped at 3 months."""
+    at = now or datetime.now(UTC)
+    to = checkpoint + MAX_WINDOW if at - checkpoint > MAX_WINDOW else None
     return m.InvoiceQueryFilters(
         subjectType=subject_type,
         dateRange=m.InvoiceQueryDateRange(
-            dateType="PermanentStorage", **{"from": checkpoint}, restrictToPermanentStorageHwmDate=True
+            dateType="PermanentStorage", **{"from": checkpoint}, to=to, restrictToPermanentStorageHwmDate=True
         ),
     )
 
@@ -283,7 +291,8 @@ class Exporter:
         """
         result = SyncResult(checkpoint=checkpoint)
         for _ in range(max_exports):
-            package = self.export(hwm_filters(subject_type, result.checkpoint))
+            filters = hwm_filters(subject_type, result.checkpoint)
+            package = self.export(filters)
             result.exports.append(package.reference_number)
             for row in package.metadata:
                 result.metadata.setdefault(row.ksefNumber, row)
@@ -294,6 +303,7 @@ class Exporter:
                 on_package(package, new_checkpoint)
             advanced = new_checkpoint > result.checkpoint
             result.checkpoint = new_checkpoint
-            if not package.package.isTruncated or not advanced:
+            capped = filters.dateRange.to is not None
+            if not advanced or not (package.package.isTruncated or capped):
                 break
         return result
