@@ -112,14 +112,15 @@ class Ksef:
     nip: str = SELLER
     permissions: list[str] | None = None
     key: SymmetricKey = field(default_factory=SymmetricKey.generate)
+    subject: tuple[str, str] | None = None  # (type, value); default: the NIP itself
 
     def __post_init__(self) -> None:
         tokens = mint_session(
             self.server.sim,
             context_type="Nip",
             context_value=self.nip,
-            subject_type="Nip",
-            subject_value=self.nip,
+            subject_type=self.subject[0] if self.subject else "Nip",
+            subject_value=self.subject[1] if self.subject else self.nip,
             permissions=self.permissions,
         )
         self.http = httpx.Client(
