@@ -250,11 +250,11 @@ def test_limits_synced_from_the_server(simulator_factory: Any) -> None:
 def test_retry_after_is_honoured_when_a_429_comes_anyway(simulator_factory: Any) -> None:
     """Without client throttling the simulator answers 429; the transport waits and every call succeeds."""
     server: SimulatorServer = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
-    server.sim.rate_limiter.limits = {g: Limit(2, 100, 1000) for g in server.sim.rate_limiter.limits}
+    server.sim.rate_limiter.limits = {g: Limit(1, 100, 1000) for g in server.sim.rate_limiter.limits}
     transport = _minted_transport(server, Throttle.unlimited())
-    for _ in range(4):
+    for _ in range(3):
         assert transport.request("GET", "/limits/context").status_code == 200
     stats = httpx.get(server.root_url + "/admin/stats").json()
-    assert stats["byStatus"]["200"] == 4
+    assert stats["byStatus"]["200"] == 3
     assert stats["byStatus"].get("429", 0) >= 1  # it did meet the limit, and recovered
     transport.close()
