@@ -331,7 +331,9 @@ def test_rotated_public_key_is_fetched_again_after_21470(
     nip = random_nip()
     context = ContextIdentifier.nip(nip)
     owner = AuthManager.with_certificate(transport, context, person_credential(nip))
-    secret = owner.api.request("POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "rotation"})
+    secret = owner.api.request(
+        "POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "rotation"}
+    )
     retired = person_credential(random_nip(), "rsa").certificate
     now = datetime.now(UTC)
     auth_module._certificate_cache[transport.env.api_url] = (
@@ -350,3 +352,19 @@ def test_rotated_public_key_is_fetched_again_after_21470(
     assert _count(simulator, "POST", "/auth/ksef-token", 400) == 1
     assert _count(simulator, "POST", "/auth/ksef-token", 202) == 1
     assert _count(simulator, "GET", "/security/public-key-certificates") == 1
+
+
+def test_on_tokens_sees_every_new_session_and_refresh(transport: Transport) -> None:
+    nip = random_nip()
+    seen: list[AuthTokens] = []
+    manager = AuthManager.with_certificate(
+        transport, ContextIdentifier.nip(nip), person_credential(nip), on_tokens=seen.append
+    )
+    tokens = manager.login()
+    manager._tokens = AuthTokens(
+        tokens.reference_number, BearerToken(tokens.access.token, datetime.now(UTC)), tokens.refresh
+    )
+    manager.bearer("access")
+    assert len(seen) == 2
+    assert seen[0] is tokens and seen[1].access.token != tokens.access.token
+    assert seen[1].refresh.token == tokens.refresh.token

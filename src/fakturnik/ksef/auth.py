@@ -415,6 +415,7 @@ class AuthManager:
         wait_timeout: float = 300.0,
         poll_interval: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        on_tokens: Callable[[AuthTokens], None] | None = None,
     ) -> None:
         # the manager's own calls pass their bearer explicitly; the context still keys the throttle
         self._transport = transport.with_tokens(_ExplicitBearers(context.key))
@@ -424,6 +425,7 @@ class AuthManager:
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
         self._sleep = sleep
+        self.on_tokens = on_tokens  # called (under the lock) with every new set of tokens, e.g. to persist
         self._tokens = tokens
         self._operation: AuthOperation | None = None
         self._lock = threading.RLock()
@@ -623,6 +625,8 @@ class AuthManager:
     def _replace(self, tokens: AuthTokens | None) -> None:
         old = self._tokens
         self._tokens = tokens
+        if tokens is not None and self.on_tokens is not None:
+            self.on_tokens(tokens)
         if old is not None:
             if tokens is None or old.access.token != tokens.access.token:
                 forget_secret(old.access.token)
