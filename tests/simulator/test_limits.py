@@ -112,3 +112,23 @@ def test_limits_need_a_bearer(simulator: SimulatorServer) -> None:
         for path in ("/limits/context", "/limits/subject", "/rate-limits"):
             assert anon.get(path).status_code == 401
         assert anon.post("/testdata/rate-limits/production").status_code == 401
+
+
+def test_limit_switches_survive_a_restart(tmp_path: Any, simulator_factory: Any) -> None:
+    owner = kit.nip()
+    config = SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False)
+    first: SimulatorServer = simulator_factory(config)
+    with kit.client(first, kit.token(first, owner)) as c:
+        assert c.post("/testdata/rate-limits", json=_rate_body(Limit(50, 500, 5000))).status_code == 200
+        assert c.post("/testdata/limits/context/session", json=SESSION_LIMITS).status_code == 200
+    first.stop()
+    second: SimulatorServer = simulator_factory(SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False))
+    assert second.sim.rate_limiter.enabled
+    assert second.sim.rate_limiter.limits["invoiceSend"] == Limit(50, 500, 5000)
+    assert context_limits(second.sim, f"Nip:{owner}") == SESSION_LIMITS
+    with kit.client(second, kit.token(second, owner)) as c:
+        assert c.delete("/testdata/rate-limits").status_code == 200
+    second.stop()
+    third: SimulatorServer = simulator_factory(SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False))
+    assert not third.sim.rate_limiter.enabled
+    assert third.sim.rate_limiter.limits == PRODUCTION_LIMITS

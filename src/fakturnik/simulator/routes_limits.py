@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
@@ -16,7 +18,25 @@ from fakturnik.simulator.grants import context_limits, new_grant, store_grants, 
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
 from fakturnik.simulator.security import Caller, public, require
 
-router = APIRouter()
+RATE_LIMITS_KEY = "rate-limits"
+
+
+def restore_rate_limits(sim: Simulator) -> None:
+    """Re-apply a rate-limit table switched by ``/testdata/rate-limits*`` before a restart."""
+    doc = sim.state.get("setting", RATE_LIMITS_KEY)
+    if doc is not None:
+        limits = {g: Limit(v["perSecond"], v["perMinute"], v["perHour"]) for g, v in doc["limits"].items()}
+        sim.rate_limiter.limits = {**PRODUCTION_LIMITS, **limits}
+        sim.rate_limiter.enabled = bool(doc["enabled"])
+
+
+@asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    restore_rate_limits(app.state.sim)
+    yield
+
+
+router = APIRouter(lifespan=_lifespan)
 
 
 def _ok() -> Response:
@@ -81,10 +101,18 @@ def reset_subject_limits(request: Request, caller: Annotated[Caller, Depends(req
     return _ok()
 
 
-def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool) -> None:
-    """Switch the simulator's rate-limit table (global: the simulator has one table for all contexts)."""
+def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool, keep: bool = True) -> None:
+    """Switch the simulator's rate-limit table (global: the simulator has one table for all contexts).
+
+    ``keep`` stores the switch so that a restart on the same data directory restores it.
+    """
     sim.rate_limiter.limits = dict(limits)
     sim.rate_limiter.enabled = enabled
+    if keep:
+        doc = {"limits": {g: v.as_json() for g, v in limits.items()}, "enabled": enabled}
+        sim.state.put("setting", RATE_LIMITS_KEY, doc)
+    else:
+        sim.state.delete("setting", RATE_LIMITS_KEY)
 
 
 @router.post("/testdata/rate-limits")
@@ -103,7 +131,7 @@ def set_rate_limits(
 @router.delete("/testdata/rate-limits")
 def reset_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> Response:
     sim = sim_of(request)
-    apply_rate_limits(sim, PRODUCTION_LIMITS, enabled=sim.config.rate_limits_enabled)
+    apply_rate_limits(sim, PRODUCTION_LIMITS, enabled=sim.config.rate_limits_enabled, keep=False)
     return _ok()
 
 
