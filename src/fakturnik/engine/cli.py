@@ -29,9 +29,9 @@ invoices_app = typer.Typer(help="Faktury wystawione i otrzymane.", no_args_is_he
 
 def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = False):  # type: ignore[no-untyped-def]
     from fakturnik.engine.context import open_context
-    from fakturnik.engine.settings import EngineSettings
+    from fakturnik.engine.settings import EngineSettings, from_env
 
-    return open_context(data_dir, database_url, EngineSettings.fast() if fast else EngineSettings())
+    return open_context(data_dir, database_url, from_env(EngineSettings.fast() if fast else EngineSettings()))
 
 
 def _fail(exc: Exception) -> None:

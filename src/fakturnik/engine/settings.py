@@ -36,3 +36,36 @@ class EngineSettings:
             backoff_cap=3.0,
             online_idle_close=timedelta(seconds=2),
         )
+
+
+ENV_PREFIX = "FAKTURNIK_ENGINE_"
+
+
+def from_env(base: EngineSettings, environ: dict[str, str] | None = None) -> EngineSettings:
+    """Override timings from ``FAKTURNIK_ENGINE_*`` variables (seconds / counts), for operators and tests."""
+    import os
+    from dataclasses import replace
+
+    env = environ if environ is not None else dict(os.environ)
+
+    def seconds(name: str) -> timedelta | None:
+        value = env.get(ENV_PREFIX + name)
+        return timedelta(seconds=float(value)) if value else None
+
+    changes: dict[str, object] = {}
+    for field_name, var in (
+        ("lease", "LEASE_S"),
+        ("reconcile_after", "RECONCILE_AFTER_S"),
+        ("poll_interval", "POLL_INTERVAL_S"),
+        ("online_idle_close", "IDLE_CLOSE_S"),
+    ):
+        value = seconds(var)
+        if value is not None:
+            changes[field_name] = value
+    if env.get(ENV_PREFIX + "HTTP_TIMEOUT_S"):
+        changes["http_timeout"] = float(env[ENV_PREFIX + "HTTP_TIMEOUT_S"])
+    if env.get(ENV_PREFIX + "CLAIM_LIMIT"):
+        changes["claim_limit"] = int(env[ENV_PREFIX + "CLAIM_LIMIT"])
+    if env.get(ENV_PREFIX + "BATCH_MIN"):
+        changes["planner"] = replace(base.planner, batch_min_invoices=int(env[ENV_PREFIX + "BATCH_MIN"]))
+    return replace(base, **changes)  # type: ignore[arg-type]
