@@ -89,3 +89,10 @@ def test_committed_model_is_what_the_generator_gives() -> None:
 
     committed = Path(model.__file__).read_text(encoding="utf-8")
     assert ast.dump(ast.parse(modelgen.generate())) == ast.dump(ast.parse(committed))
+
+
+def test_markers_and_codes_accept_digit_strings_in_json() -> None:
+    line = FaWiersz.model_validate({"NrWierszaFa": "1", "StanPrzed": "1"})
+    assert line.StanPrzed == 1 and line.NrWierszaFa == 1
+    with pytest.raises(ValidationError):
+        FaWiersz.model_validate({"NrWierszaFa": 1, "StanPrzed": "2"})

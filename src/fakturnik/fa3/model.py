@@ -13,15 +13,26 @@ Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see d
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 """The FA(3) target namespace."""
 
 XmlField = tuple[str, str, bool, "type[Fa3Model] | None"]
 """(element name, kind, repeated, child class)."""
+
+
+def _int_from_text(value: Any) -> Any:
+    """Accept ``"1"`` where a numeric code or marker (``Literal[1, 2]``) is expected."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+IntText = BeforeValidator(_int_from_text)
+"""Marks numeric enumerations (markers such as ``P_16``, codes such as ``FormaPlatnosci``)."""
 
 
 class RawXml(BaseModel):
@@ -61,7 +72,7 @@ class TNaglowek(Fa3Model):
     """FA(3) type ``TNaglowek``."""
 
     KodFormularza: _KodFormularza
-    WariantFormularza: Literal[3] = 3
+    WariantFormularza: Annotated[Literal[3], IntText] = 3
     DataWytworzeniaFa: str
     SystemInfo: str | None = None
 
@@ -142,7 +153,7 @@ class Podmiot1(Fa3Model):
     Adres: _TAdres
     AdresKoresp: _TAdres | None = None
     DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
-    StatusInfoPodatnika: Literal[1, 2, 3, 4] | None = None
+    StatusInfoPodatnika: Annotated[Literal[1, 2, 3, 4], IntText] | None = None
 
 
 _Podmiot1 = Podmiot1
@@ -188,7 +199,7 @@ class TPodmiot2(Fa3Model):
     NrVatUE: str | None = None
     KodKraju: str | None = None
     NrID: str | None = None
-    BrakID: Literal[1] | None = None
+    BrakID: Annotated[Literal[1], IntText] | None = None
     Nazwa: str | None = None
 
 
@@ -215,8 +226,8 @@ class Podmiot2(Fa3Model):
     DaneKontaktowe: list[_Podmiot2DaneKontaktowe] = Field(default_factory=list)
     NrKlienta: str | None = None
     IDNabywcy: str | None = None
-    JST: Literal[1, 2]
-    GV: Literal[1, 2]
+    JST: Annotated[Literal[1, 2], IntText]
+    GV: Annotated[Literal[1, 2], IntText]
 
 
 _Podmiot2 = Podmiot2
@@ -263,7 +274,7 @@ class TPodmiot3(Fa3Model):
     NrVatUE: str | None = None
     KodKraju: str | None = None
     NrID: str | None = None
-    BrakID: Literal[1] | None = None
+    BrakID: Annotated[Literal[1], IntText] | None = None
     Nazwa: str | None = None
 
 
@@ -289,8 +300,8 @@ class Podmiot3(Fa3Model):
     Adres: _TAdres | None = None
     AdresKoresp: _TAdres | None = None
     DaneKontaktowe: list[_Podmiot3DaneKontaktowe] = Field(default_factory=list)
-    Rola: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] | None = None
-    RolaInna: Literal[1] | None = None
+    Rola: Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], IntText] | None = None
+    RolaInna: Annotated[Literal[1], IntText] | None = None
     OpisRoli: str | None = None
     Udzial: Decimal | None = None
     NrKlienta: str | None = None
@@ -317,7 +328,7 @@ class PodmiotUpowazniony(Fa3Model):
     Adres: _TAdres
     AdresKoresp: _TAdres | None = None
     DaneKontaktowe: list[_PodmiotUpowaznionyDaneKontaktowe] = Field(default_factory=list)
-    RolaPU: Literal[1, 2, 3]
+    RolaPU: Annotated[Literal[1, 2, 3], IntText]
 
 
 _PodmiotUpowazniony = PodmiotUpowazniony
@@ -336,11 +347,11 @@ _OkresFa = OkresFa
 class Zwolnienie(Fa3Model):
     """FA(3) element ``Faktura/Fa/Adnotacje/Zwolnienie``."""
 
-    P_19: Literal[1] | None = None
+    P_19: Annotated[Literal[1], IntText] | None = None
     P_19A: str | None = None
     P_19B: str | None = None
     P_19C: str | None = None
-    P_19N: Literal[1] | None = None
+    P_19N: Annotated[Literal[1], IntText] | None = None
 
 
 _Zwolnienie = Zwolnienie
@@ -374,10 +385,10 @@ _NowySrodekTransportu = NowySrodekTransportu
 class NoweSrodkiTransportu(Fa3Model):
     """FA(3) element ``Faktura/Fa/Adnotacje/NoweSrodkiTransportu``."""
 
-    P_22: Literal[1] | None = None
-    P_42_5: Literal[1, 2] | None = None
+    P_22: Annotated[Literal[1], IntText] | None = None
+    P_42_5: Annotated[Literal[1, 2], IntText] | None = None
     NowySrodekTransportu: list[_NowySrodekTransportu] = Field(default_factory=list)
-    P_22N: Literal[1] | None = None
+    P_22N: Annotated[Literal[1], IntText] | None = None
 
 
 _NoweSrodkiTransportu = NoweSrodkiTransportu
@@ -386,12 +397,12 @@ _NoweSrodkiTransportu = NoweSrodkiTransportu
 class PMarzy(Fa3Model):
     """FA(3) element ``Faktura/Fa/Adnotacje/PMarzy``."""
 
-    P_PMarzy: Literal[1] | None = None
-    P_PMarzy_2: Literal[1] | None = None
-    P_PMarzy_3_1: Literal[1] | None = None
-    P_PMarzy_3_2: Literal[1] | None = None
-    P_PMarzy_3_3: Literal[1] | None = None
-    P_PMarzyN: Literal[1] | None = None
+    P_PMarzy: Annotated[Literal[1], IntText] | None = None
+    P_PMarzy_2: Annotated[Literal[1], IntText] | None = None
+    P_PMarzy_3_1: Annotated[Literal[1], IntText] | None = None
+    P_PMarzy_3_2: Annotated[Literal[1], IntText] | None = None
+    P_PMarzy_3_3: Annotated[Literal[1], IntText] | None = None
+    P_PMarzyN: Annotated[Literal[1], IntText] | None = None
 
 
 _PMarzy = PMarzy
@@ -400,13 +411,13 @@ _PMarzy = PMarzy
 class Adnotacje(Fa3Model):
     """FA(3) element ``Faktura/Fa/Adnotacje``."""
 
-    P_16: Literal[1, 2]
-    P_17: Literal[1, 2]
-    P_18: Literal[1, 2]
-    P_18A: Literal[1, 2]
+    P_16: Annotated[Literal[1, 2], IntText]
+    P_17: Annotated[Literal[1, 2], IntText]
+    P_18: Annotated[Literal[1, 2], IntText]
+    P_18A: Annotated[Literal[1, 2], IntText]
     Zwolnienie: _Zwolnienie
     NoweSrodkiTransportu: _NoweSrodkiTransportu
-    P_23: Literal[1, 2]
+    P_23: Annotated[Literal[1, 2], IntText]
     PMarzy: _PMarzy
 
 
@@ -418,9 +429,9 @@ class DaneFaKorygowanej(Fa3Model):
 
     DataWystFaKorygowanej: date
     NrFaKorygowanej: str
-    NrKSeF: Literal[1] | None = None
+    NrKSeF: Annotated[Literal[1], IntText] | None = None
     NrKSeFFaKorygowanej: str | None = None
-    NrKSeFN: Literal[1] | None = None
+    NrKSeFN: Annotated[Literal[1], IntText] | None = None
 
 
 _DaneFaKorygowanej = DaneFaKorygowanej
@@ -505,7 +516,7 @@ _TKluczWartosc = TKluczWartosc
 class FakturaZaliczkowa(Fa3Model):
     """FA(3) element ``Faktura/Fa/FakturaZaliczkowa``."""
 
-    NrKSeFZN: Literal[1] | None = None
+    NrKSeFZN: Annotated[Literal[1], IntText] | None = None
     NrFaZaliczkowej: str | None = None
     NrKSeFFaZaliczkowej: str | None = None
 
@@ -538,7 +549,7 @@ class FaWiersz(Fa3Model):
         | None
     ) = None
     P_12_XII: Decimal | None = None
-    P_12_Zal_15: Literal[1] | None = None
+    P_12_Zal_15: Annotated[Literal[1], IntText] | None = None
     KwotaAkcyzy: Decimal | None = None
     GTU: (
         Literal[
@@ -562,7 +573,7 @@ class FaWiersz(Fa3Model):
         Literal["WSTO_EE", "IED", "TT_D", "I_42", "I_63", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None
     ) = None
     KursWaluty: Decimal | None = None
-    StanPrzed: Literal[1] | None = None
+    StanPrzed: Annotated[Literal[1], IntText] | None = None
 
 
 _FaWiersz = FaWiersz
@@ -607,8 +618,8 @@ class ZaplataCzesciowa(Fa3Model):
 
     KwotaZaplatyCzesciowej: Decimal
     DataZaplatyCzesciowej: date
-    FormaPlatnosci: Literal[1, 2, 3, 4, 5, 6, 7] | None = None
-    PlatnoscInna: Literal[1] | None = None
+    FormaPlatnosci: Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText] | None = None
+    PlatnoscInna: Annotated[Literal[1], IntText] | None = None
     OpisPlatnosci: str | None = None
 
 
@@ -641,7 +652,7 @@ class TRachunekBankowy(Fa3Model):
 
     NrRB: str
     SWIFT: str | None = None
-    RachunekWlasnyBanku: Literal[1, 2, 3] | None = None
+    RachunekWlasnyBanku: Annotated[Literal[1, 2, 3], IntText] | None = None
     NazwaBanku: str | None = None
     OpisRachunku: str | None = None
 
@@ -662,13 +673,13 @@ _Skonto = Skonto
 class Platnosc(Fa3Model):
     """FA(3) element ``Faktura/Fa/Platnosc``."""
 
-    Zaplacono: Literal[1] | None = None
+    Zaplacono: Annotated[Literal[1], IntText] | None = None
     DataZaplaty: date | None = None
-    ZnacznikZaplatyCzesciowej: Literal[1, 2] | None = None
+    ZnacznikZaplatyCzesciowej: Annotated[Literal[1, 2], IntText] | None = None
     ZaplataCzesciowa: list[_ZaplataCzesciowa] = Field(default_factory=list)
     TerminPlatnosci: list[_TerminPlatnosci] = Field(default_factory=list)
-    FormaPlatnosci: Literal[1, 2, 3, 4, 5, 6, 7] | None = None
-    PlatnoscInna: Literal[1] | None = None
+    FormaPlatnosci: Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText] | None = None
+    PlatnoscInna: Annotated[Literal[1], IntText] | None = None
     OpisPlatnosci: str | None = None
     RachunekBankowy: list[_TRachunekBankowy] = Field(default_factory=list)
     RachunekBankowyFaktora: list[_TRachunekBankowy] = Field(default_factory=list)
@@ -713,13 +724,16 @@ _Przewoznik = Przewoznik
 class Transport(Fa3Model):
     """FA(3) element ``Faktura/Fa/WarunkiTransakcji/Transport``."""
 
-    RodzajTransportu: Literal[1, 2, 3, 4, 5, 7, 8] | None = None
-    TransportInny: Literal[1] | None = None
+    RodzajTransportu: Annotated[Literal[1, 2, 3, 4, 5, 7, 8], IntText] | None = None
+    TransportInny: Annotated[Literal[1], IntText] | None = None
     OpisInnegoTransportu: str | None = None
     Przewoznik: _Przewoznik | None = None
     NrZleceniaTransportu: str | None = None
-    OpisLadunku: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None
-    LadunekInny: Literal[1] | None = None
+    OpisLadunku: (
+        Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], IntText]
+        | None
+    ) = None
+    LadunekInny: Annotated[Literal[1], IntText] | None = None
     OpisInnegoLadunku: str | None = None
     JednostkaOpakowania: str | None = None
     DataGodzRozpTransportu: str | None = None
@@ -742,7 +756,7 @@ class WarunkiTransakcji(Fa3Model):
     KursUmowny: Decimal | None = None
     WalutaUmowna: str | None = None
     Transport: list[_Transport] = Field(default_factory=list)
-    PodmiotPosredniczacy: Literal[1] | None = None
+    PodmiotPosredniczacy: Annotated[Literal[1], IntText] | None = None
 
 
 _WarunkiTransakcji = WarunkiTransakcji
@@ -769,7 +783,7 @@ class ZamowienieWiersz(Fa3Model):
         | None
     ) = None
     P_12Z_XII: Decimal | None = None
-    P_12Z_Zal_15: Literal[1] | None = None
+    P_12Z_Zal_15: Annotated[Literal[1], IntText] | None = None
     GTUZ: (
         Literal[
             "GTU_01",
@@ -790,7 +804,7 @@ class ZamowienieWiersz(Fa3Model):
     ) = None
     ProceduraZ: Literal["WSTO_EE", "IED", "TT_D", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None = None
     KwotaAkcyzyZ: Decimal | None = None
-    StanPrzedZ: Literal[1] | None = None
+    StanPrzedZ: Annotated[Literal[1], IntText] | None = None
 
 
 _ZamowienieWiersz = ZamowienieWiersz
@@ -843,7 +857,7 @@ class Fa(Fa3Model):
     Adnotacje: _Adnotacje
     RodzajFaktury: Literal["VAT", "KOR", "ZAL", "ROZ", "UPR", "KOR_ZAL", "KOR_ROZ"]
     PrzyczynaKorekty: str | None = None
-    TypKorekty: Literal[1, 2, 3] | None = None
+    TypKorekty: Annotated[Literal[1, 2, 3], IntText] | None = None
     DaneFaKorygowanej: list[_DaneFaKorygowanej] = Field(default_factory=list)
     OkresFaKorygowanej: str | None = None
     NrFaKorygowany: str | None = None
@@ -852,11 +866,11 @@ class Fa(Fa3Model):
     P_15ZK: Decimal | None = None
     KursWalutyZK: Decimal | None = None
     ZaliczkaCzesciowa: list[_ZaliczkaCzesciowa] = Field(default_factory=list)
-    FP: Literal[1] | None = None
-    TP: Literal[1] | None = None
+    FP: Annotated[Literal[1], IntText] | None = None
+    TP: Annotated[Literal[1], IntText] | None = None
     DodatkowyOpis: list[_TKluczWartosc] = Field(default_factory=list)
     FakturaZaliczkowa: list[_FakturaZaliczkowa] = Field(default_factory=list)
-    ZwrotAkcyzy: Literal[1] | None = None
+    ZwrotAkcyzy: Annotated[Literal[1], IntText] | None = None
     FaWiersz: list[_FaWiersz] = Field(default_factory=list)
     Rozliczenie: _Rozliczenie | None = None
     Platnosc: _Platnosc | None = None

@@ -224,8 +224,9 @@ class Generator:
 
 def _py_type(kind: str, enum: list[str] | None) -> str:
     if enum is not None and len(enum) <= MAX_LITERAL:
-        values = ", ".join(v if kind == "i" else repr(v) for v in enum)
-        return f"Literal[{values}]"
+        if kind == "i":  # numeric codes and markers: integers, digit strings accepted on input
+            return f"Annotated[Literal[{', '.join(enum)}], IntText]"
+        return f"Literal[{', '.join(repr(v) for v in enum)}]"
     return _PY_TYPES[kind]
 
 
@@ -251,15 +252,26 @@ Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see d
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 """The FA(3) target namespace."""
 
 XmlField = tuple[str, str, bool, "type[Fa3Model] | None"]
 """(element name, kind, repeated, child class)."""
+
+
+def _int_from_text(value: Any) -> Any:
+    """Accept ``"1"`` where a numeric code or marker (``Literal[1, 2]``) is expected."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+IntText = BeforeValidator(_int_from_text)
+"""Marks numeric enumerations (markers such as ``P_16``, codes such as ``FormaPlatnosci``)."""
 
 
 class RawXml(BaseModel):
