@@ -72,6 +72,8 @@ def test_outage_starting_later(admin: httpx.Client) -> None:
 
 
 def test_refused_connections_for_the_window(simulator: SimulatorServer) -> None:
+    shut_down: list[bool] = []
+    simulator.sim.on_shutdown.append(lambda: shut_down.append(True))
     with httpx.Client(base_url=simulator.root_url, timeout=5) as c:
         challenge = c.post("/v2/auth/challenge").json()["challenge"]
         c.post("/admin/faults", json={"outageSeconds": 1.5, "refuseConnections": True})
@@ -94,8 +96,9 @@ def test_refused_connections_for_the_window(simulator: SimulatorServer) -> None:
             return False
 
     _wait_until(back)
-    # same simulator, same state after the listener came back
+    # same simulator, same state after the listener came back; background work was not shut down
     assert simulator.sim.state.get("challenge", challenge) is not None
+    assert shut_down == []
 
 
 def test_stuck_processing_flag(admin: httpx.Client, simulator: SimulatorServer) -> None:

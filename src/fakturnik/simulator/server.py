@@ -68,7 +68,7 @@ class SimulatorServer:
             port=self.port,
             log_level=self.log_level,
             access_log=False,
-            lifespan="on",
+            lifespan="off",
         )
         server = uvicorn.Server(cfg)
         thread = threading.Thread(target=server.run, name="ksef-simulator", daemon=True)
@@ -88,8 +88,15 @@ class SimulatorServer:
         self._server, self._thread = None, None
 
     def start(self) -> SimulatorServer:
+        """Listen, then run the simulator's startup hooks.
+
+        The hooks run here, not in the ASGI lifespan, so that closing the listener for a refused-
+        connections window does not stop the simulator's background work (processing, exports).
+        """
         with self._lock:
             self._listen()
+        for hook in list(self.sim.on_startup):
+            hook()
         return self
 
     def refuse_connections(self, start: datetime, end: datetime) -> None:
@@ -116,6 +123,8 @@ class SimulatorServer:
         self._stopped.set()
         with self._lock:
             self._close_listener()
+        for hook in list(self.sim.on_shutdown):
+            hook()
         self.sim.close()
 
     def wait(self) -> None:
