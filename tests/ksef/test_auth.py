@@ -368,3 +368,32 @@ def test_on_tokens_sees_every_new_session_and_refresh(transport: Transport) -> N
     assert len(seen) == 2
     assert seen[0] is tokens and seen[1].access.token != tokens.access.token
     assert seen[1].refresh.token == tokens.refresh.token
+
+
+@pytest.mark.parametrize("method", ["xades", "token"])
+def test_authorization_policy_restricts_the_session_to_allowed_ips(transport: Transport, method: str) -> None:
+    from fakturnik.errors import KsefApiError
+    from fakturnik.ksef.xades import AllowedIps
+
+    nip = random_nip()
+    context = ContextIdentifier.nip(nip)
+    credential = person_credential(nip, "ec")
+    elsewhere, here = AllowedIps(addresses=("10.1.2.3",)), AllowedIps(masks=("127.0.0.0/8",))
+    if method == "xades":
+        managers = [
+            AuthManager.with_certificate(transport, context, credential, allowed_ips=ips)
+            for ips in (elsewhere, here)
+        ]
+    else:
+        owner = AuthManager.with_certificate(transport, context, credential)
+        created = owner.api.request(
+            "POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "ip test"}
+        )
+        managers = [
+            AuthManager.with_ksef_token(transport, context, created.json()["token"], allowed_ips=ips)
+            for ips in (elsewhere, here)
+        ]
+    with pytest.raises(KsefApiError) as info:
+        managers[0].api.request("GET", "/rate-limits")
+    assert info.value.status_code == 403 and info.value.reason_code == "ip-not-allowed"
+    assert managers[1].api.request("GET", "/rate-limits").status_code == 200
