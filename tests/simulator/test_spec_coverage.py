@@ -169,3 +169,50 @@ def test_my_areas_happy_paths_match_the_spec(server: SimulatorServer) -> None:
         assert len(r.json()["permissions"]) == 2
         ref = c.post("/permissions/entities/grants", json={}).json()
         spec_check.assert_matches_spec("POST", "/permissions/entities/grants", 400, ref)
+
+
+GUARDED = [(m, p) for m, p in OPERATIONS if spec_check.operation(m, p).get("x-required-permissions")]
+# operations served only in another context type (checked before permissions, digest §14.1)
+CONTEXT_FOR = {"/permissions/eu-entities/grants": ("NipVatUe", f"{OWNER_NIP}-DE123456789")}
+
+
+@pytest.mark.parametrize(("method", "template"), GUARDED, ids=[f"{m} {p}" for m, p in GUARDED])
+def test_required_permissions_are_enforced(method: str, template: str, server: SimulatorServer) -> None:
+    """x-required-permissions = any one of the list: none → 403 missing-permissions, one → past it."""
+    required = spec_check.operation(method, template)["x-required-permissions"]
+    op = spec_check.operation(method, template)
+    path, query = _concrete(template, op)
+    headers, content = _body(op)
+
+    context_type, context_value = CONTEXT_FOR.get(template, ("Nip", OWNER_NIP))
+
+    def call(permissions: list[str]) -> httpx.Response:
+        token = mint_session(
+            server.sim,
+            context_type=context_type,
+            context_value=context_value,
+            subject_type="Nip",
+            subject_value=OWNER_NIP,
+            permissions=permissions,
+        )["accessToken"]
+        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+            return c.request(
+                method,
+                path,
+                params=query,
+                headers={**headers, "Authorization": f"Bearer {token}"},
+                content=content,
+            )
+
+    refused = call([])
+    assert refused.status_code == 403, refused.text[:300]
+    body = refused.json()
+    assert body["reasonCode"] == "missing-permissions"
+    assert set(body["security"]["requiredAnyOfPermissions"]) == set(required)
+    for permission in required:
+        r = call([permission])
+        assert not (r.status_code == 403 and r.json().get("reasonCode") == "missing-permissions"), (
+            f"{permission} should be enough for {method} {template}"
+        )
+    server.sim.rate_limiter.enabled = False
+    server.sim.rate_limiter.reset_to_production()
