@@ -182,3 +182,12 @@ def test_unknown_attributes_survive(xml: bytes) -> None:
 def test_comments_and_processing_instructions_are_not_content(xml: bytes) -> None:
     doc = xml.replace(b"<Podmiot1>", b"<!-- uwaga --><?pi x?><Podmiot1>")
     assert write_invoice(parse_invoice(doc)) == xml
+
+
+def test_unknown_attributes_in_two_foreign_namespaces_survive(xml: bytes) -> None:
+    doc = xml.replace(
+        b"<Podmiot1>", b'<Podmiot1 xmlns:a="urn:a" xmlns:b="urn:b" a:x="1" b:x="2" xml:lang="pl">'
+    )
+    invoice = parse_invoice(doc)
+    assert len(invoice.Podmiot1.xml_attrs) == 3
+    assert xml_content_equal(doc, write_invoice(invoice)) is None

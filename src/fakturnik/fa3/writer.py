@@ -80,33 +80,36 @@ def _raw(xml: str) -> str:
     return etree.tostring(parse_xml(xml.encode("utf-8")), encoding="unicode")
 
 
-def _qname_attr(key: str) -> tuple[str, str]:
-    """Clark-notation attribute -> (prefix declaration or "", qualified name)."""
-    if not key.startswith("{"):
-        return "", key
-    uri, local = key[1:].split("}", 1)
-    if uri == "http://www.w3.org/2001/XMLSchema-instance":
-        return f' xmlns:xsi="{uri}"', f"xsi:{local}"
-    if uri == "http://www.w3.org/XML/1998/namespace":
-        return "", f"xml:{local}"
-    return f' xmlns:ns0="{_escape_attr(uri)}"', f"ns0:{local}"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_XML = "http://www.w3.org/XML/1998/namespace"
 
 
 def _open_attrs(obj: Fa3Model, cls: type[Fa3Model], values: dict[str, Any]) -> str:
+    """Attributes of a start tag: the model's own, then kept unknown ones (sorted, prefixes declared)."""
     parts: list[str] = []
-    declared: set[str] = set()
     for attr in cls.XML_ATTRS:
         v = values[attr]
         if v is not None:
             parts.append(f' {attr}="{_escape_attr(str(v))}"')
-    extra = values["xml_attrs"]
+    extra: dict[str, str] = values["xml_attrs"]
+    prefixes: dict[str, str] = {}
+    declarations: list[str] = []
     for key in sorted(extra):
-        decl, qname = _qname_attr(key)
-        if decl and decl not in declared:
-            declared.add(decl)
-            parts.insert(0, decl)
+        if key.startswith("{"):
+            uri, local = key[1:].split("}", 1)
+            if uri == _XML:
+                prefix = "xml"
+            elif uri not in prefixes:
+                prefix = "xsi" if uri == _XSI else f"ns{len(prefixes)}"
+                prefixes[uri] = prefix
+                declarations.append(f' xmlns:{prefix}="{_escape_attr(uri)}"')
+            else:
+                prefix = prefixes[uri]
+            qname = f"{prefix}:{local}"
+        else:
+            qname = key
         parts.append(f' {qname}="{_escape_attr(extra[key])}"')
-    return "".join(parts)
+    return "".join(declarations + parts)
 
 
 def _child(out: list[str], item: Fa3Model, open_tag: str, close_tag: str, open_start: str) -> None:
