@@ -116,3 +116,45 @@ def test_bad_fault_values_are_refused(admin: httpx.Client) -> None:
 def test_cli_outage_syntax() -> None:
     assert parse_outage("30") == (0.0, 30.0)
     assert parse_outage("10:5") == (10.0, 5.0)
+
+
+def test_cli_runs_with_fault_flags(tmp_path: object) -> None:
+    """``fakturnik simulator`` as a real process: flags become faults, SIGINT stops it cleanly."""
+    import signal
+    import subprocess
+    import sys
+
+    from fakturnik.simulator.server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fakturnik.cli",
+            "simulator",
+            "--port",
+            str(port),
+            "--error-rate",
+            "1",
+            "--latency",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{url}/admin/faults", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        _wait_until(up, timeout=30)
+        assert httpx.get(f"{url}/admin/faults").json()["errorRate"] == 1.0
+        assert httpx.post(f"{url}/v2/auth/challenge").status_code in (500, 502, 503)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) is not None
