@@ -191,3 +191,25 @@ def test_unknown_attributes_in_two_foreign_namespaces_survive(xml: bytes) -> Non
     invoice = parse_invoice(doc)
     assert len(invoice.Podmiot1.xml_attrs) == 3
     assert xml_content_equal(doc, write_invoice(invoice)) is None
+
+
+def test_text_between_elements_is_reported_unsupported(xml: bytes) -> None:
+    with pytest.raises(InvoiceParseError, match="Podmiot1: tekst 'luźny' między elementami"):
+        parse_invoice(xml.replace(b"<Podmiot1>", "<Podmiot1>luźny".encode()))
+    with pytest.raises(InvoiceParseError, match="Fa: tekst 'ogon'"):
+        parse_invoice(xml.replace(b"</P_1>", b"</P_1>ogon"))
+
+
+def test_element_inside_a_value_is_reported_unsupported(xml: bytes) -> None:
+    with pytest.raises(InvoiceParseError, match="Fa/P_1M: element podrzędny"):
+        parse_invoice(xml.replace(b"<P_1M>Warszawa", b"<P_1M>Warszawa<x/>"))
+
+
+def test_comment_inside_a_value_keeps_the_whole_value(xml: bytes) -> None:
+    invoice = parse_invoice(xml.replace(b"<P_1M>Warszawa", b"<P_1M>War<!-- c -->szawa"))
+    assert invoice.Fa.P_1M == "Warszawa"
+
+
+def test_bad_integer_path_has_no_root_prefix(xml: bytes) -> None:
+    with pytest.raises(InvoiceParseError, match=r"^Fa/FaWiersz\[1\]/NrWierszaFa"):
+        parse_invoice(xml.replace(b"<NrWierszaFa>1<", b"<NrWierszaFa>x<"))

@@ -41,8 +41,16 @@ def _raw_xml(element: etree._Element) -> str:
     return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
+def _unsupported(path: str, what: str) -> InvoiceParseError:
+    return InvoiceParseError(f"{path}: {what} – tego struktura FA(3) nie przewiduje (nieobsługiwane).")
+
+
 def _scalar(element: etree._Element, kind: str, path: str) -> Any:
     text = element.text or ""
+    if len(element):  # only comments / processing instructions may sit inside a value
+        if any(isinstance(c.tag, str) for c in element):
+            raise _unsupported(path, "element podrzędny w polu tekstowym")
+        text += "".join(c.tail or "" for c in element)
     if kind == "i":
         try:
             return int(text.strip())
@@ -65,6 +73,8 @@ def _read(element: etree._Element, cls: type[Fa3Model], path: str) -> dict[str, 
         data["xml_attrs"] = extra_attrs
     if cls.XML_TEXT is not None:
         data[cls.XML_TEXT] = element.text or ""
+    elif element.text and not element.text.isspace():
+        raise _unsupported(path or "Faktura", f"tekst {element.text.strip()[:40]!r} między elementami")
     index = _index(cls)
     extras: list[dict[str, Any]] = []
     last_pos = -1
@@ -72,6 +82,8 @@ def _read(element: etree._Element, cls: type[Fa3Model], path: str) -> dict[str, 
     counts: dict[str, int] = {}
     for child in element:
         tag = child.tag
+        if child.tail and not child.tail.isspace() and cls.XML_TEXT is None:
+            raise _unsupported(path or "Faktura", f"tekst {child.tail.strip()[:40]!r} między elementami")
         if not isinstance(tag, str):  # comment or processing instruction: not content
             continue
         spec = index.get(tag)
@@ -83,7 +95,9 @@ def _read(element: etree._Element, cls: type[Fa3Model], path: str) -> dict[str, 
             continue
         last_pos, last_name = pos, name
         n = counts[name] = counts.get(name, 0) + 1
-        child_path = f"{path}/{name}[{n}]" if rep else f"{path}/{name}"
+        child_path = f"{path}/{name}" if path else name
+        if rep:
+            child_path += f"[{n}]"
         value = _read(child, sub, child_path) if sub is not None else _scalar(child, kind, child_path)
         if rep:
             data.setdefault(name, []).append(value)
@@ -122,7 +136,7 @@ def _check_root(root: etree._Element) -> None:
 def parse_invoice_tree(root: etree._Element) -> Faktura:
     """Model from an already parsed (hardened) tree; checks root, namespace and form code."""
     _check_root(root)
-    data = _read(root, Faktura, "Faktura")
+    data = _read(root, Faktura, "")
     try:
         return Faktura.model_validate(data)
     except ValidationError as exc:
