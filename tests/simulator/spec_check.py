@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from datetime import date
 from functools import cache
 from typing import Any
 
+import httpx
 import jsonschema_rs
 
+from fakturnik.ksef.numbers import make_ksef_number, make_reference_number
 from tests.conftest import OPENAPI_PATH
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
@@ -130,3 +134,48 @@ def template_for(path: str) -> str | None:
     # the most literal template wins (``/invoices/failed`` over ``/invoices/{ref}``)
     candidates.sort(key=lambda t: len(PARAM.findall(t)))
     return candidates[0] if candidates else None
+
+
+# -- concrete requests for any operation ----------------------------------------------------------
+
+
+def path_value(name: str, seller_nip: str = "5265877635") -> str:
+    """A well-formed value for a path parameter of the spec."""
+    today = date.today()
+    values = {
+        "referenceNumber": make_reference_number("SO", today),
+        "invoiceReferenceNumber": make_reference_number("EE", today),
+        "upoReferenceNumber": make_reference_number("EU", today),
+        "ksefNumber": make_ksef_number(seller_nip, today),
+        "permissionId": str(uuid.uuid4()),
+        "certificateSerialNumber": "0123456789ABCDEF",
+    }
+    return values.get(name, "x")
+
+
+def concrete_request(method: str, template: str) -> tuple[str, dict[str, str], dict[str, str], bytes | None]:
+    """``(path, query, headers, body)`` for a plausible call: path parameters filled in, required
+    query parameters from their example/default/first enum value, the spec's JSON body example."""
+    op = operation(method, template)
+    path = template
+    query: dict[str, str] = {}
+    for param in op.get("parameters", []):
+        if param.get("in") == "path":
+            path = path.replace("{" + param["name"] + "}", path_value(param["name"]))
+        elif param.get("in") == "query" and param.get("required"):
+            schema = param.get("schema", {})
+            value = param.get("example", schema.get("default", (schema.get("enum") or ["1"])[0]))
+            query[param["name"]] = str(value)
+    content = (op.get("requestBody") or {}).get("content") or {}
+    if "application/json" in content:
+        example = content["application/json"].get("example", {})
+        body = httpx.Request("POST", "/", json=example).content
+        return path, query, {"Content-Type": "application/json"}, body
+    if content:
+        return (
+            path,
+            query,
+            {"Content-Type": next(iter(content))},
+            b"<?xml version='1.0' encoding='utf-8'?><x/>",
+        )
+    return path, query, {}, None

@@ -8,15 +8,12 @@ a body that validates against the spec's schema for that status.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
-from fakturnik.ksef.numbers import make_ksef_number, make_reference_number
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.core import mint_session
 from fakturnik.simulator.server import SimulatorServer
@@ -50,52 +47,13 @@ def _shape(template: str) -> str:
     return spec_check.PARAM.sub("{}", template)
 
 
-def _path_value(name: str) -> str:
-    today = date.today()
-    values = {
-        "referenceNumber": make_reference_number("SO", today),
-        "invoiceReferenceNumber": make_reference_number("EE", today),
-        "upoReferenceNumber": make_reference_number("EU", today),
-        "ksefNumber": make_ksef_number(OWNER_NIP, today),
-        "permissionId": str(uuid.uuid4()),
-        "certificateSerialNumber": "0123456789ABCDEF",
-    }
-    return values.get(name, "x")
-
-
-def _concrete(template: str, op: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    path = template
-    query: dict[str, str] = {}
-    for param in op.get("parameters", []):
-        if param.get("in") == "path":
-            path = path.replace("{" + param["name"] + "}", _path_value(param["name"]))
-        elif param.get("in") == "query" and param.get("required"):
-            schema = param.get("schema", {})
-            value = param.get("example", schema.get("default", (schema.get("enum") or ["1"])[0]))
-            query[param["name"]] = str(value)
-    return path, query
-
-
-def _body(op: dict[str, Any]) -> tuple[dict[str, str], bytes | None]:
-    content = (op.get("requestBody") or {}).get("content") or {}
-    if "application/json" in content:
-        example = content["application/json"].get("example", {})
-        return {"Content-Type": "application/json"}, httpx.Request("POST", "/", json=example).content
-    if content:
-        ctype = next(iter(content))
-        return {"Content-Type": ctype}, b"<?xml version='1.0' encoding='utf-8'?><x/>"
-    return {}, None
-
-
 @pytest.mark.parametrize(("method", "template"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_operation_is_served(
     method: str, template: str, server: SimulatorServer, app_operations: set[tuple[str, str]]
 ) -> None:
     shapes = {(m, _shape(p)) for m, p in app_operations}
     assert (method, _shape("/v2" + template)) in shapes, f"{method} {template} is not routed"
-    op = spec_check.operation(method, template)
-    path, query = _concrete(template, op)
-    headers, content = _body(op)
+    path, query, headers, content = spec_check.concrete_request(method, template)
     token = mint_session(
         server.sim, context_type="Nip", context_value=OWNER_NIP, subject_type="Nip", subject_value=OWNER_NIP
     )["accessToken"]
@@ -180,9 +138,7 @@ CONTEXT_FOR = {"/permissions/eu-entities/grants": ("NipVatUe", f"{OWNER_NIP}-DE1
 def test_required_permissions_are_enforced(method: str, template: str, server: SimulatorServer) -> None:
     """x-required-permissions = any one of the list: none → 403 missing-permissions, one → past it."""
     required = spec_check.operation(method, template)["x-required-permissions"]
-    op = spec_check.operation(method, template)
-    path, query = _concrete(template, op)
-    headers, content = _body(op)
+    path, query, headers, content = spec_check.concrete_request(method, template)
 
     context_type, context_value = CONTEXT_FOR.get(template, ("Nip", OWNER_NIP))
 
