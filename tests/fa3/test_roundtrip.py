@@ -73,6 +73,7 @@ def test_comparison_ignores_prefixes_whitespace_and_declaration() -> None:
         (b'<A xmlns="urn:y" k="1"><B>t</B><C j="2"/></A>', "element"),
         (b'<A xmlns="urn:x" k="1"><B>t</B><C j="2"/><D/></A>', "children"),
         (b'<A xmlns="urn:x" k="1"><B>t</B></A>', "children"),
+        (b'<A xmlns="urn:x" k="1"><B>t</B>ogon<C j="2"/></A>', "text after"),
     ],
 )
 def test_comparison_detects_differences(other: bytes, what: str) -> None:

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from lxml import etree
 
-Canon = tuple[str, tuple[tuple[str, str], ...], str, tuple["Canon", ...]]
+Canon = tuple[str, tuple[tuple[str, str], ...], str, tuple["Canon", ...], str]
+
+
+def _significant(text: str | None, mixed: bool) -> str:
+    """Text as content: whitespace-only text next to child elements is formatting, not content."""
+    text = text or ""
+    return "" if mixed and not text.strip() else text
 
 
 def canonical(element: etree._Element) -> Canon:
     children = tuple(canonical(c) for c in element if isinstance(c.tag, str))
-    text = element.text or ""
-    if children and not text.strip():
-        text = ""
+    text = _significant(element.text, bool(children))
     attrs = tuple(sorted((str(k), v) for k, v in element.attrib.items()))
-    return (str(element.tag), attrs, text, children)
+    return (str(element.tag), attrs, text, children, _significant(element.tail, True))
 
 
 def first_difference(a: Canon, b: Canon, path: str = "") -> str | None:
@@ -31,6 +35,8 @@ def first_difference(a: Canon, b: Canon, path: str = "") -> str | None:
         return f"{here}: attributes {a[1]} != {b[1]}"
     if a[2] != b[2]:
         return f"{here}: text {a[2]!r} != {b[2]!r}"
+    if a[4] != b[4]:
+        return f"{here}: text after the element {a[4]!r} != {b[4]!r}"
     for i, (ca, cb) in enumerate(zip(a[3], b[3], strict=False)):
         diff = first_difference(ca, cb, f"{here}[{i}]")
         if diff:
