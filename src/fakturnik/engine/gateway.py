@@ -106,7 +106,12 @@ class KsefGateway:
     ) -> None:
         self.env = env
         self.transport = Transport(
-            env, tokens=tokens, throttle=throttle, timeout=timeout, max_retries=max_retries
+            env,
+            tokens=tokens,
+            throttle=throttle,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_after=10.0,
         )
         self.client = KsefClient(self.transport)
         self.public_keys = PublicKeys(self.client)
@@ -123,9 +128,8 @@ class KsefGateway:
     # --- availability -------------------------------------------------------------------------------
 
     def probe(self) -> None:
-        """A cheap public call; raises when KSeF does not answer."""
-        self.public_keys.invalidate()
-        self.public_keys.get("SymmetricKeyEncryption")
+        """One cheap public call, not retried on 5xx; raises when KSeF does not answer."""
+        self.transport.request("GET", "/security/public-key-certificates", token="none", idempotent=False)  # noqa: S106
 
     # --- online ---------------------------------------------------------------------------------------
 

@@ -453,9 +453,22 @@ class Worker:
         )
 
     def _note_failure(self, gateway: KsefGateway, exc: Exception) -> None:
-        if is_outage_error(exc):
-            self._ksef_silent(gateway.env.api_url)
+        """A call failed; if KSeF seems silent, confirm with quick probes and open an outage."""
         log.info("KSeF call failed: %s", type(exc).__name__)
+        if not is_outage_error(exc):
+            return
+        api = gateway.env.api_url
+        self._ksef_silent(api)
+        while 0 < self._failures[api] < self.settings.outage_threshold:
+            try:
+                gateway.probe()
+            except Exception as probe_exc:
+                if not is_outage_error(probe_exc):
+                    return
+                self._ksef_silent(api)
+            else:
+                self._failures[api] = 0
+                return
 
     # --- polling --------------------------------------------------------------------------------------
 
