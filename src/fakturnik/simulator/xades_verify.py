@@ -25,7 +25,7 @@ from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from fakturnik.errors import XmlSecurityError
+from fakturnik.errors import FakturnikError, XmlSecurityError
 from fakturnik.fa3.xmlsafe import parse_xml
 from fakturnik.ksef.crypto import certificate_fingerprint, unb64
 
@@ -106,40 +106,45 @@ def _auth_schema_dir() -> Path:
 
 
 def _load_schema_text() -> bytes:
-    try:  # the schema store of fakturnik.fa3, once it knows the auth schema
-        from fakturnik.fa3 import schemas  # type: ignore[attr-defined]
-
-        loader = getattr(schemas, "load_auth_schema_text", None)
-        if loader is not None:
-            text: bytes = loader("2.1")
-            return text
-    except ImportError:
-        pass
     return (_auth_schema_dir() / "schemat_auth_v2-1.xsd").read_bytes()
+
+
+def _local_schema(namespace: str) -> etree.XMLSchema:
+    text = _load_schema_text()
+    if namespace == AUTH_NS_20:
+        text = text.replace(AUTH_NS_21.encode(), AUTH_NS_20.encode())
+    tree = etree.fromstring(text, parser=etree.XMLParser(resolve_entities=False))
+    for pattern in tree.iter("{http://www.w3.org/2001/XMLSchema}pattern"):
+        # .NET-style anchors (NipVatUe, PeppolId) are literal characters in XML Schema regexes
+        value = pattern.get("value", "")
+        pattern.set("value", value.removeprefix("^").removesuffix("$"))
+    return etree.XMLSchema(tree)
 
 
 def auth_schema(namespace: str) -> etree.XMLSchema:
     """The compiled AuthTokenRequest schema for a namespace.
 
-    Version 2.0 differs from 2.1 only in its namespace and the IPv4 patterns, which use ``\\b`` —
-    not part of XML Schema regular expressions, so libxml2 refuses to compile them (fixing that is
-    why 2.1 exists). 2.0 documents are therefore checked with the 2.1 rules under the 2.0 namespace.
-    The ``^…$`` anchors of the NipVatUe and PeppolId patterns are dropped: XML Schema patterns are
-    anchored already and would read them as literal characters, refusing every real identifier.
+    Taken from the schema store of :mod:`fakturnik.fa3.schemas` (pinned official files, regex
+    dialect fixed in memory). Without a usable store, the 2.1 file is read from
+    ``FAKTURNIK_AUTH_SCHEMA_DIR`` / ``$FAKTURNIK_SCHEMA_DIR/../../auth/schemy`` / ../shared and fixed
+    the same way: 2.0 differs from 2.1 only in its namespace and the IPv4 patterns (``\\b``, which
+    libxml2 refuses), so 2.0 documents are checked with the 2.1 rules under the 2.0 namespace; the
+    ``^…$`` anchors of NipVatUe and PeppolId are dropped (XML Schema patterns are anchored already and
+    would read them as literal characters, refusing every real identifier).
     """
     with _schema_lock:
         cached = _schemas.get(namespace)
         if cached is not None:
             return cached
-        text = _load_schema_text()
-        if namespace == AUTH_NS_20:
-            text = text.replace(AUTH_NS_21.encode(), AUTH_NS_20.encode())
-        tree = etree.fromstring(text, parser=etree.XMLParser(resolve_entities=False))
-        for pattern in tree.iter("{http://www.w3.org/2001/XMLSchema}pattern"):
-            # .NET-style anchors (NipVatUe, PeppolId) are literal characters in XML Schema regexes
-            value = pattern.get("value", "")
-            pattern.set("value", value.removeprefix("^").removesuffix("$"))
-        schema = etree.XMLSchema(tree)
+        schema: etree.XMLSchema | None = None
+        try:
+            from fakturnik.fa3.schemas import load_auth_schema
+
+            schema = load_auth_schema("2.0" if namespace == AUTH_NS_20 else "2.1")
+        except (ImportError, FakturnikError):
+            schema = None
+        if schema is None:
+            schema = _local_schema(namespace)
         _schemas[namespace] = schema
         return schema
 
