@@ -128,4 +128,6 @@ def test_error_texts_are_redacted() -> None:
     assert "to-jest-tajny-token-123" not in text
     assert "eyJ" not in text
     assert "21405" in text and "<redacted>" in text
+    everything = repr(error.details)
+    assert "to-jest-tajny-token-123" not in everything and "eyJ" not in everything
     assert redact("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----") == "<redacted>"

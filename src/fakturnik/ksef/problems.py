@@ -31,8 +31,8 @@ def _as_details(raw: Any) -> list[str]:
     if raw is None:
         return []
     if isinstance(raw, list):
-        return [str(x) for x in raw]
-    return [str(raw)]
+        return [redact(str(x)) for x in raw]
+    return [redact(str(raw))]
 
 
 def _code(raw: Any) -> int | None:
@@ -52,7 +52,7 @@ def parse_error_json(status: int, body: Any, reason_phrase: str = "") -> ParsedE
         details = [
             KsefExceptionDetail(
                 _code(i.get("exceptionCode")),
-                str(i.get("exceptionDescription") or ""),
+                redact(str(i.get("exceptionDescription") or "")),
                 _as_details(i.get("details")),
             )
             for i in items
@@ -61,7 +61,7 @@ def parse_error_json(status: int, body: Any, reason_phrase: str = "") -> ParsedE
         return ParsedError(reason_phrase or f"HTTP {status}", details)
     status_block = body.get("status")
     if isinstance(status_block, Mapping) and "description" in status_block:  # the 429 form
-        desc = str(status_block.get("description") or "")
+        desc = redact(str(status_block.get("description") or ""))
         return ParsedError(
             desc or reason_phrase,
             [
@@ -72,7 +72,7 @@ def parse_error_json(status: int, body: Any, reason_phrase: str = "") -> ParsedE
         )
     details = [
         KsefExceptionDetail(
-            _code(e.get("code")), str(e.get("description") or ""), _as_details(e.get("details"))
+            _code(e.get("code")), redact(str(e.get("description") or "")), _as_details(e.get("details"))
         )
         for e in (body.get("errors") or [])
         if isinstance(e, Mapping)
@@ -80,7 +80,7 @@ def parse_error_json(status: int, body: Any, reason_phrase: str = "") -> ParsedE
     title = str(body.get("title") or reason_phrase or f"HTTP {status}")
     detail = body.get("detail")
     if detail and not details and str(detail) != title:
-        details = [KsefExceptionDetail(None, str(detail), [])]
+        details = [KsefExceptionDetail(None, redact(str(detail)), [])]
     reason = body.get("reasonCode")
     return ParsedError(title, details, str(reason) if reason else None)
 
