@@ -136,3 +136,15 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         result = runner.invoke(app, command)
         assert result.exit_code == 1
         assert "Nie można odczytać pliku" in result.output
+
+
+def test_show_prints_markup_like_text_literally(tmp_path: Path) -> None:
+    invoice = make_sample_invoice(SELLER, "FV/[bold]/1", lines=2)
+    invoice.Podmiot2.DaneIdentyfikacyjne.Nazwa = "Firma [/] [red]X[/red]"
+    invoice.Fa.FaWiersz[0].StanPrzed = 1
+    path = tmp_path / "f.xml"
+    path.write_bytes(write_invoice(invoice))
+    result = runner.invoke(app, ["fa3", "show", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "FV/[bold]/1" in result.output and "Firma [/] [red]X[/red]" in result.output
+    assert "[przed korektą]" in result.output

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -88,11 +89,36 @@ def _party_rows(invoice: Faktura) -> Iterator[tuple[str, str, str, str]]:
         yield (role, t.Nazwa or "", ident3, _address(third.Adres))
 
 
+PAYMENT_FORMS = {1: "gotówka", 2: "karta", 3: "bon", 4: "czek", 5: "kredyt", 6: "przelew", 7: "mobilna"}
+
+
+def _details(invoice: Faktura) -> list[str]:
+    """Correction references and payment, as short Polish lines."""
+    fa = invoice.Fa
+    out: list[str] = []
+    if fa.PrzyczynaKorekty:
+        out.append(f"przyczyna korekty: {fa.PrzyczynaKorekty}")
+    for ref in fa.DaneFaKorygowanej:
+        ksef = f", KSeF {ref.NrKSeFFaKorygowanej}" if ref.NrKSeFFaKorygowanej else ""
+        out.append(f"korygowana faktura: {ref.NrFaKorygowanej} z {ref.DataWystFaKorygowanej}{ksef}")
+    pay = fa.Platnosc
+    if pay is not None:
+        if pay.Zaplacono == 1:
+            out.append(f"zapłacono {pay.DataZaplaty or ''}".rstrip())
+        for term in pay.TerminPlatnosci:
+            if term.Termin:
+                out.append(f"termin płatności: {term.Termin}")
+        if pay.FormaPlatnosci is not None:
+            out.append(f"forma płatności: {PAYMENT_FORMS.get(pay.FormaPlatnosci, str(pay.FormaPlatnosci))}")
+        out.extend(f"rachunek: {account.NrRB}" for account in pay.RachunekBankowy)
+    return out
+
+
 def render_invoice(invoice: Faktura) -> RenderableType:
     """Header, parties, lines and totals of the invoice; amount disagreements listed at the end."""
     fa = invoice.Fa
-    head = (
-        f"[bold]{KIND_NAMES.get(fa.RodzajFaktury, fa.RodzajFaktury)} nr {fa.P_2}[/bold]\n"
+    head = f"[bold]{escape(KIND_NAMES.get(fa.RodzajFaktury, fa.RodzajFaktury))} nr {escape(fa.P_2)}[/bold]\n"
+    head += escape(
         f"data wystawienia {fa.P_1}"
         + (f", miejsce {fa.P_1M}" if fa.P_1M else "")
         + (f", data sprzedaży {fa.P_6}" if fa.P_6 else "")
@@ -102,7 +128,7 @@ def render_invoice(invoice: Faktura) -> RenderableType:
     for column in ("Rola", "Nazwa", "Identyfikator", "Adres"):
         parties.add_column(column)
     for row in _party_rows(invoice):
-        parties.add_row(*row)
+        parties.add_row(*(escape(cell) for cell in row))
     lines = Table(title="Pozycje", show_header=True, expand=True)
     for column, justify in (
         ("Lp", "right"), ("Nazwa", "left"), ("Ilość", "right"), ("J.m.", "left"), ("Cena", "right"),
@@ -115,7 +141,13 @@ def render_invoice(invoice: Faktura) -> RenderableType:
         rate = w.P_12 or (f"OSS {w.P_12_XII}%" if w.P_12_XII is not None else "")
         name = (w.P_7 or "") + (" [przed korektą]" if w.StanPrzed == 1 else "")
         lines.add_row(
-            str(w.NrWierszaFa), name, _amount(w.P_8B), w.P_8A or "", _amount(price), _amount(value), rate
+            str(w.NrWierszaFa),
+            escape(name),
+            _amount(w.P_8B),
+            escape(w.P_8A or ""),
+            _amount(price),
+            _amount(value),
+            escape(rate),
         )
     totals = Table(title="Podsumowanie", show_header=False)
     totals.add_column("Pole")
@@ -127,8 +159,12 @@ def render_invoice(invoice: Faktura) -> RenderableType:
             totals.add_row(
                 name, SUMMARY_LABELS[name], f"{_amount(value)} {fa.KodWaluty if 'W' not in name else 'PLN'}"
             )
+    details = _details(invoice)
+    if details:
+        head += "\n" + escape("\n".join(details))
     parts: list[RenderableType] = [Panel(head), parties, lines, totals]
     problems = check_totals(invoice)
     if problems:
-        parts.append(Panel("\n".join(str(p) for p in problems), title="Niezgodne kwoty", style="yellow"))
+        text = escape("\n".join(str(p) for p in problems))
+        parts.append(Panel(text, title="Niezgodne kwoty", style="yellow"))
     return Group(*parts)
