@@ -323,3 +323,17 @@ def test_refresh_token_survives_a_restart(tmp_path: Path) -> None:
     with SimulatorServer(config) as second, httpx.Client(base_url=second.base_url, timeout=10) as c:
         assert c.get("/auth/sessions", headers=xh.bearer(access)).status_code == 200
         assert c.post("/auth/token/refresh", headers=xh.bearer(refresh)).status_code == 200
+
+
+def test_peppol_provider_signs_in_and_registers(client: httpx.Client, simulator: SimulatorServer) -> None:
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Dostawca Peppol"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "PPL123456"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+        ]
+    )
+    out = xh.xades_login(client, xh.self_signed(name, xh.new_key("ec")), "PPL123456", context_type="PeppolId")
+    assert out["status"]["status"]["code"] == 200
+    assert out["status"]["authenticationMethod"] == "PeppolSignature"
+    assert simulator.sim.state.get("peppol_provider", "PPL123456") is not None

@@ -73,6 +73,7 @@ METHOD_TOKEN = ("Token", "token.ksef", "Token KSeF")
 METHOD_KSEF_CERT = ("InternalCertificate", "xades.ksef-certificate", "Certyfikat KSeF")
 METHOD_SEAL = ("QualifiedSeal", "xades.qualified-seal", "Pieczęć kwalifikowana")
 METHOD_SIGNATURE = ("QualifiedSignature", "xades.qualified-signature", "Podpis kwalifikowany")
+METHOD_PEPPOL = ("PeppolSignature", "xades.peppol-signature", "Podpis dostawcy usług Peppol")
 
 
 def iso(dt: datetime) -> str:
@@ -363,16 +364,22 @@ def auth_ksef_token(body: InitTokenAuthenticationRequest, request: Request) -> d
 
 
 def _subject_of(
-    sim: Simulator,
     identity: CertificateIdentity,
     ksef_cert: dict[str, Any] | None,
     subject_identifier_type: str,
+    context_type: str,
 ) -> tuple[str, str]:
-    """(subject type, value) by SubjectIdentifierType; KSeF certificates keep their enrolled subject."""
+    """(subject type, value) by SubjectIdentifierType; KSeF certificates keep their enrolled subject.
+
+    Peppol providers sign with certificates that carry no Polish identifier: in a PeppolId context
+    such a certificate is identified by its fingerprint.
+    """
     if ksef_cert is not None:
         sid = ksef_cert["subjectIdentifier"]
         return str(sid["type"]), str(sid["value"])
-    if subject_identifier_type == "certificateFingerprint":
+    if subject_identifier_type == "certificateFingerprint" or (
+        context_type == "PeppolId" and identity.subject_type is None
+    ):
         return "Fingerprint", identity.fingerprint
     if identity.subject_type is None or identity.subject_value is None:
         raise ApiError(
@@ -405,7 +412,9 @@ async def auth_xades_signature(
     consume_challenge(sim, req.challenge)
     identity = certificate_identity(verified.certificate)
     trust = ca.certificate_trust(sim, verified.certificate, verify_chain=bool(verify_certificate_chain))
-    subject_type, subject_value = _subject_of(sim, identity, trust.record, req.subject_identifier_type)
+    subject_type, subject_value = _subject_of(
+        identity, trust.record, req.subject_identifier_type, req.context_type
+    )
     _check_subject_context(req.context_type, subject_type)
     if trust.failure is not None:
         status, details, perms = 460, [trust.failure], list[str]()
@@ -415,8 +424,15 @@ async def auth_xades_signature(
         )
     if trust.record is not None:
         method = METHOD_KSEF_CERT
+    elif req.context_type == "PeppolId":
+        method = METHOD_PEPPOL
     else:
         method = METHOD_SEAL if identity.kind == "seal" else METHOD_SIGNATURE
+    if status == 200 and req.context_type == "PeppolId":
+        from fakturnik.simulator import grants
+
+        name = identity.dn.get("organizationName") or identity.dn.get("commonName") or req.context_value
+        grants.register_peppol_provider(sim, req.context_value, name)
     if status == 200 and trust.record is not None:
         ca.mark_used(sim, trust.record)
     dn = dict(trust.record["subjectDn"]) if trust.record is not None else identity.dn

@@ -332,6 +332,8 @@ def verify_auth_request(data: bytes, *, now: datetime | None = None) -> Verified
         raise AuthRequestError(21115, f"Certyfikat nieważny: {exc}") from exc
     except (InvalidSignature, InvalidDigest, InvalidInput, ValueError) as exc:
         raise AuthRequestError(9105, f"Weryfikacja podpisu nie powiodła się: {exc}") from exc
+    except Exception as exc:  # any other verifier failure (unsupported transform…) is 9105
+        raise AuthRequestError(9105, f"Nieobsługiwana konstrukcja podpisu: {type(exc).__name__}.") from exc
     signed = _signed_request(results)
     if signed is None:
         raise AuthRequestError(9105, "Podpis nie obejmuje dokumentu AuthTokenRequest.")
