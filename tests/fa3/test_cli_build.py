@@ -148,3 +148,14 @@ def test_show_prints_markup_like_text_literally(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "FV/[bold]/1" in result.output and "Firma [/] [red]X[/red]" in result.output
     assert "[przed korektą]" in result.output
+
+
+def test_json_numbers_are_read_exactly() -> None:
+    from fakturnik.fa3.jsonform import invoice_from_draft
+
+    draft = make_sample_draft(SELLER, "FV/C/N", lines=1)
+    draft["Fa"]["FaWiersz"][0].update({"P_8B": "__Q__", "P_9A": "__P__"})
+    text = json.dumps(draft).replace('"__Q__"', "3").replace('"__P__"', "0.1234567890123456789")
+    line = invoice_from_draft(text).Fa.FaWiersz[0]
+    assert str(line.P_9A) == "0.1234567890123456789"
+    assert str(line.P_11) == "0.37"

@@ -11,6 +11,7 @@ CLI ``fakturnik fa3 build`` and the REST API accept. A *draft* may leave line va
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,7 +72,7 @@ def problems_from_validation_error(exc: ValidationError) -> list[Problem]:
 def _load(data: dict[str, Any] | str | bytes) -> dict[str, Any]:
     if isinstance(data, str | bytes):
         try:
-            loaded = json.loads(data)
+            loaded = json.loads(data, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise InvoiceValidationError(
                 [Problem(path="", message=f"Niepoprawny JSON: {exc.msg} (wiersz {exc.lineno}).", code="json")]
