@@ -44,7 +44,10 @@ def _store_package(
         company = s.get(Company, company_id)
         assert company is not None
         for number, xml in sorted(package.invoices.items()):
-            if repo.invoice_by_ksef_number(s, number) is not None:
+            if (
+                repo.invoice_by_ksef_number(s, number, company_id=company_id, direction="received")
+                is not None
+            ):
                 known += 1
                 continue
             row = meta.get(number)

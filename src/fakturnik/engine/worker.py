@@ -284,7 +284,9 @@ class Worker:
                 entry.session_ref = session_ref
             if verdict.verdict is Verdict.ACCEPTED:
                 assert verdict.ksef_number is not None
-                clash = repo.invoice_by_ksef_number(s, verdict.ksef_number)
+                clash = repo.invoice_by_ksef_number(
+                    s, verdict.ksef_number, company_id=invoice.company_id, direction="issued"
+                )
                 if clash is not None and clash.id != invoice.id:
                     self._reject(
                         s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"

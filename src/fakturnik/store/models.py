@@ -118,6 +118,8 @@ class Invoice(Base):
         UniqueConstraint(
             "company_id", "direction", "seller_nip", "kind", "number", name="uq_invoices_number"
         ),
+        # one KSeF number per company and direction (a seller and its buyer may share one database)
+        UniqueConstraint("company_id", "direction", "ksef_number", name="uq_invoices_ksef_number"),
         Index("ix_invoices_company_status", "company_id", "status"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -134,7 +136,7 @@ class Invoice(Base):
     currency: Mapped[str] = mapped_column(String(3), default="PLN")
     xml: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(44), index=True)
-    ksef_number: Mapped[str | None] = mapped_column(String(36), unique=True)
+    ksef_number: Mapped[str | None] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16))
     offline_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     offline_kind: Mapped[str | None] = mapped_column(String(16))  # offline24 | offline | failure

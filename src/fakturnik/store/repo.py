@@ -187,8 +187,15 @@ def list_invoices(
     return s.scalars(q).all()
 
 
-def invoice_by_ksef_number(s: Session, ksef_number: str) -> Invoice | None:
-    return s.scalar(select(Invoice).where(Invoice.ksef_number == ksef_number))
+def invoice_by_ksef_number(
+    s: Session, ksef_number: str, *, company_id: int | None = None, direction: str | None = None
+) -> Invoice | None:
+    q = select(Invoice).where(Invoice.ksef_number == ksef_number)
+    if company_id is not None:
+        q = q.where(Invoice.company_id == company_id)
+    if direction is not None:
+        q = q.where(Invoice.direction == direction)
+    return s.scalar(q.order_by(Invoice.id).limit(1))
 
 
 def history(s: Session, invoice_id: int) -> Sequence[InvoiceStatusChange]:

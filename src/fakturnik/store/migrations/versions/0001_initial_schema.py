@@ -128,7 +128,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "company_id", "direction", "seller_nip", "kind", "number", name="uq_invoices_number"
         ),
-        sa.UniqueConstraint("ksef_number", name=op.f("uq_invoices_ksef_number")),
+        sa.UniqueConstraint("company_id", "direction", "ksef_number", name="uq_invoices_ksef_number"),
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index("ix_invoices_company_status", ["company_id", "status"], unique=False)

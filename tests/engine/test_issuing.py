@@ -1,0 +1,84 @@
+"""Issuing: invoice + number + outbox entry in one transaction; numbers never reused."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from fakturnik.engine import fields
+from fakturnik.engine.companies import add_company
+from fakturnik.engine.context import EngineContext, open_context
+from fakturnik.engine.issuing import issue, json_to_xml
+from fakturnik.errors import EngineError, StoreError
+from fakturnik.fa3.samples import make_sample_draft
+from fakturnik.ksef.crypto import sha256_b64
+from fakturnik.store import repo, states
+from tests.engine.helpers import NIP, fast_settings, sample_invoice
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EngineContext:
+    monkeypatch.delenv("FAKTURNIK_MASTER_KEY", raising=False)
+    context = open_context(tmp_path, None, fast_settings(), use_keyring=False)
+    add_company(context, nip=NIP, name="ACME", base_url="http://127.0.0.1:9/v2")
+    return context
+
+
+def _count(ctx: EngineContext) -> tuple[int, int]:
+    with ctx.db.transaction() as s:
+        return len(repo.list_invoices(s)), sum(repo.outbox_counts(s).values())
+
+
+def test_auto_numbers_are_written_into_the_xml_and_hashed(ctx: EngineContext) -> None:
+    a = issue(ctx, company_nip=NIP, xml=sample_invoice())
+    b = issue(ctx, company_nip=NIP, xml=sample_invoice())
+    kept = issue(ctx, company_nip=NIP, xml=sample_invoice(number="RĘCZNY/1"))
+    assert (a.number, b.number, kept.number) == ("FV/2026/000001", "FV/2026/000002", "RĘCZNY/1")
+    with ctx.db.transaction() as s:
+        inv = repo.list_invoices(s)[0]
+        assert fields.read_fields(inv.xml).number == "FV/2026/000001"
+        assert inv.sha256 == sha256_b64(inv.xml) == a.sha256
+        entry = repo.outbox_for(s, inv.id)
+        assert entry is not None and entry.state == states.QUEUED and entry.invoice_hash == inv.sha256
+        assert inv.seller_nip == NIP and inv.gross is not None and inv.issue_date == date.today()
+    assert _count(ctx) == (3, 3)
+
+
+def test_a_failed_enqueue_leaves_nothing_and_the_number_is_not_lost(
+    ctx: EngineContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(repo, "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        issue(ctx, company_nip=NIP, xml=sample_invoice())
+    assert _count(ctx) == (0, 0)
+    monkeypatch.undo()
+    assert issue(ctx, company_nip=NIP, xml=sample_invoice()).number == "FV/2026/000001"
+
+
+def test_a_number_is_never_used_twice_for_a_seller_and_kind(ctx: EngineContext) -> None:
+    issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/1"))
+    with pytest.raises(IntegrityError):
+        issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/1"))
+    assert _count(ctx) == (1, 1)
+
+
+def test_foreign_seller_and_unknown_company_are_refused(ctx: EngineContext) -> None:
+    with pytest.raises(EngineError):
+        issue(ctx, company_nip=NIP, xml=sample_invoice(seller_nip="1111111111"))
+    with pytest.raises(StoreError):
+        issue(ctx, company_nip="1111111111", xml=sample_invoice(seller_nip="1111111111"))
+    assert _count(ctx) == (0, 0)
+
+
+def test_json_draft_is_issued_through_the_fa3_writer(ctx: EngineContext) -> None:
+    draft = make_sample_draft(NIP, "AUTO", 2, issue_date=date.today())
+    xml = json_to_xml(json.dumps(draft, default=str).encode())
+    issued = issue(ctx, company_nip=NIP, xml=xml)
+    assert issued.number == "FV/2026/000001"
