@@ -6,7 +6,7 @@ left out: :func:`build_invoice` computes them with :mod:`fakturnik.fa3.amounts`.
 supplied are checked instead; any disagreement raises :class:`InvoiceValidationError` naming both
 values (Polish messages, paths like ``Fa/FaWiersz[2]/P_11``).
 
-:func:`check_totals` is the same comparison without changing anything: the validation rules use it.
+:func:`check_totals` is the same comparison without changing anything (``fakturnik fa3 show`` uses it).
 
 Conventions (documented in docs/fa3-json.md):
 
@@ -18,8 +18,9 @@ Conventions (documented in docs/fa3-json.md):
 * lines without ``P_12`` on a margin invoice (``Adnotacje/PMarzy/P_PMarzy=1``) sum into ``P_13_11``;
 * ``P_14_xW`` is computed for invoices not in PLN that give a rate of exchange (``KursWaluty`` on the
   lines, or ``KursWalutyZ``);
-* an invoice without lines (typically an advance invoice, ZAL), or with lines that name no rate, has
-  no summary derivable from lines: only ``P_15 = sum(P_13_x) + sum(P_14_x)`` is checked;
+* an invoice without lines (typically an advance invoice, ZAL) has no summary derivable from lines:
+  only ``P_15 = sum(P_13_x) + sum(P_14_x)`` is checked; with lines that name no rate (e.g. a
+  simplified invoice, art. 106e ust. 5 pkt 3) nothing is derived or checked;
 * on settlement invoices (ROZ, KOR_ROZ) the summary is what is left after the advances (art. 106f
   ust. 3): it is not derivable from the lines and must be supplied (only ``P_15`` is filled, with
   the sum of the supplied fields, when missing);
@@ -46,6 +47,7 @@ from fakturnik.fa3.amounts import (
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
 __all__ = [
+    "DEFAULT_ANNOTATIONS",
     "TOTALS_CODE",
     "build_invoice",
     "check_totals",
