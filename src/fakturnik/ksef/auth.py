@@ -25,7 +25,14 @@ from typing import Any, Protocol
 import httpx
 from cryptography import x509
 
-from fakturnik.errors import KsefApiError, KsefAuthError, KsefError, KsefTimeoutError, KsefTransportError
+from fakturnik.errors import (
+    KsefApiError,
+    KsefAuthError,
+    KsefError,
+    KsefServerError,
+    KsefTimeoutError,
+    KsefTransportError,
+)
 from fakturnik.ksef.context import ContextIdentifier, SubjectIdentifierType
 from fakturnik.ksef.credentials import CertificateCredential, KsefTokenCredential
 from fakturnik.ksef.crypto import b64, public_key_id, rsa_oaep_encrypt, unb64
@@ -573,11 +580,11 @@ class AuthManager:
                 "Sesja KSeF wygasła, a nie ma zapisanych danych uwierzytelniających: "
                 "potrzebne jest ponowne uwierzytelnienie podpisanym plikiem."
             )
-        last: KsefTransportError | None = None
+        last: KsefTransportError | KsefServerError | None = None
         for _ in range(2):  # a lost auth call (even a redeem) is harmless to start over afresh
             try:
                 return self._complete_locked(self.authenticator.start(self._transport, self.context))
-            except KsefTransportError as exc:
+            except (KsefTransportError, KsefServerError) as exc:
                 log.info("Authentication to %s interrupted (%s); starting over", self.context.key, exc)
                 last = exc
         assert last is not None
