@@ -16,7 +16,7 @@ from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.grant_rules import check_identifier
 from fakturnik.simulator.grants import context_limits, new_grant, store_grants, subject_limits
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
-from fakturnik.simulator.security import Caller, public, require
+from fakturnik.simulator.security import Caller, client_ip, public, require
 
 RATE_LIMITS_KEY = "rate-limits"
 
@@ -250,14 +250,21 @@ def _context_key(body: m.ContextBlock) -> tuple[str, dict[str, str]]:
     return f"{c.type}:{c.value}", {"type": c.type, "value": c.value}
 
 
-@router.post("/testdata/context/block", dependencies=[Depends(public)])
+def _other_by_ip(request: Request) -> None:
+    """Context blocking has no bearer but the ``other`` limits (10/30/120), counted per client IP."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    sim_of(request).rate_limiter.check("other", "", client_ip(request), path)
+
+
+@router.post("/testdata/context/block", dependencies=[Depends(_other_by_ip)])
 def block_context(body: m.ContextBlock, request: Request) -> Response:
     key, doc = _context_key(body)
     sim_of(request).state.put("blocked_context", key, doc)
     return _ok()
 
 
-@router.post("/testdata/context/unblock", dependencies=[Depends(public)])
+@router.post("/testdata/context/unblock", dependencies=[Depends(_other_by_ip)])
 def unblock_context(body: m.ContextBlock, request: Request) -> Response:
     key, _ = _context_key(body)
     sim_of(request).state.delete("blocked_context", key)
