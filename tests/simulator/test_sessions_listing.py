@@ -142,6 +142,10 @@ def test_state_survives_restart_with_data_dir(tmp_path: Any) -> None:
         client = Ksef(first, nip=nip(5009))
         ref, [inv] = client.accept(make_invoice(client.nip, "R/1"))
         key = client.key
+        first.sim.faults.stuck_processing = True
+        open_ref = client.online()
+        pending = client.send_ok(open_ref, make_invoice(client.nip, "R/2"))
+        assert client.invoice(open_ref, pending)["status"]["code"] in (100, 150)
         client.close()
     with SimulatorServer(SimulatorConfig(rate_limits_enabled=False, data_dir=tmp_path)) as second:
         client = Ksef(second, nip=nip(5009), key=key)
@@ -149,4 +153,5 @@ def test_state_survives_restart_with_data_dir(tmp_path: Any) -> None:
         assert client.http.get(f"/invoices/ksef/{inv['ksefNumber']}").status_code == 200
         upo = client.http.get(f"/sessions/{ref}/invoices/ksef/{inv['ksefNumber']}/upo")
         assert upo.status_code == 200
+        assert client.decided(open_ref, pending)["status"]["code"] == 200  # re-queued on start
         client.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -37,7 +39,16 @@ from fakturnik.simulator.session_store import (
 )
 from fakturnik.simulator.upo import build_upo
 
-router = APIRouter()
+
+@asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    """Start the processing worker with the server: it re-queues work a previous run left undecided."""
+    worker = processing.processor(app.state.sim)
+    yield
+    worker.stop()
+
+
+router = APIRouter(lifespan=_lifespan)
 router.include_router(downloads.router)
 
 WRITE = ("InvoiceWrite", "PefInvoiceWrite", "EnforcementOperations")
