@@ -6,6 +6,7 @@ from lxml import etree
 
 from fakturnik.fa3.rules.base import RuleContext, element_path
 
+_LEAD_BYTES = b"\x7f\xc2\xef\xbf"
 _C2_DISCOURAGED = frozenset(range(0x80, 0xA0)) - {0x85}  # U+0080-U+009F except U+0085 (NEL)
 
 
@@ -14,8 +15,8 @@ def first_discouraged_char(data: bytes) -> str | None:
 
     #x7F-#x84, #x86-#x9F, #xFDD0-#xFDEF, #xFFFE-#xFFFF and #xnFFFE-#xnFFFF for planes 1-16.
     """
-    if data.isascii():
-        return "\x7f" if b"\x7f" in data else None
+    if len(data.translate(None, _LEAD_BYTES)) == len(data):
+        return None  # none of the bytes any discouraged character starts or ends with: the usual case
     found: list[int] = []
     if (i := data.find(b"\x7f")) >= 0:
         found.append(i)
