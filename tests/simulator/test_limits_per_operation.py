@@ -32,8 +32,6 @@ REFRESH_TOKEN_OPERATIONS = {("POST", "/auth/token/refresh"), ("DELETE", "/auth/s
 OPERATIONS = [(m, p) for m, p in spec_check.operations() if p not in SWITCHES]
 # operations served only in another context type (checked before the rate limit, digest §14.1)
 CONTEXT_FOR = {"/permissions/eu-entities/grants": ("NipVatUe", "5265877635-DE123456789")}
-# operations served only in another context type (checked before the rate limit, digest §14.1)
-CONTEXT_FOR = {"/permissions/eu-entities/grants": ("NipVatUe", "5265877635-DE123456789")}
 ALL_PERMISSIONS = [
     "InvoiceWrite",
     "InvoiceRead",
