@@ -105,6 +105,12 @@ def fault_app(hits: Counter[str]) -> FastAPI:
             return JSONResponse(body, status_code=429, headers={"Retry-After": "2"})
         return JSONResponse({"attempt": hits[key]})
 
+    @app.get("/v2/maintenance")
+    def maintenance() -> Response:
+        hits["maintenance"] += 1
+        body = {"title": "Service Unavailable", "status": 503, "detail": "Prace serwisowe."}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "7200"})
+
     @app.api_route("/v2/always429", methods=["GET"])
     def always429() -> Response:
         hits["always429"] += 1
@@ -332,3 +338,14 @@ def test_absolute_never_logs_the_signed_query(
     assert r.status_code == 201
     assert "SEKRETNY-PODPIS" not in caplog.text
     assert "/upload/1" in caplog.text
+
+
+def test_long_maintenance_is_reported_at_once(
+    transport: Transport, fault_server: tuple[str, Counter[str]], sleeps: list[float]
+) -> None:
+    """A Retry-After of two hours is not slept through: the caller (the engine) decides what to do."""
+    _, hits = fault_server
+    with pytest.raises(KsefServerError) as info:
+        transport.request("GET", "/maintenance", token="none")
+    assert info.value.status_code == 503 and not info.value.outcome_unknown
+    assert hits["maintenance"] == 1 and sleeps == []

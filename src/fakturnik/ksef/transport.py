@@ -202,15 +202,12 @@ class Transport:
                 log.info("%s → 401; credentials renewed, replaying once", label)
                 continue
             if status in RETRYABLE_STATUS and safe and attempt < self.max_retries:
-                delay = self._backoff(attempt)
-                if status == 503 and "retry-after" in response.headers:
-                    delay = min(
-                        self.max_retry_after, parse_retry_after(response.headers["retry-after"], delay)
-                    )
-                log.info("%s → %d; retrying in %.2f s", label, status, delay)
-                attempt += 1
-                self._sleep(delay)
-                continue
+                delay = self._server_error_delay(response, attempt)
+                if delay is not None:
+                    log.info("%s → %d; retrying in %.2f s", label, status, delay)
+                    attempt += 1
+                    self._sleep(delay)
+                    continue
             raise self._error(response, outcome_unknown=status >= 500 and not safe)
 
     def absolute(
@@ -248,14 +245,11 @@ class Transport:
                 return response
             retryable = status == 429 or (status in RETRYABLE_STATUS and idempotent)
             if retryable and attempt < self.max_retries:
-                delay = self._backoff(attempt)
-                if "retry-after" in response.headers:
-                    delay = min(
-                        self.max_retry_after, parse_retry_after(response.headers["retry-after"], delay)
-                    )
-                attempt += 1
-                self._sleep(delay)
-                continue
+                delay = self._server_error_delay(response, attempt)
+                if delay is not None:
+                    attempt += 1
+                    self._sleep(delay)
+                    continue
             raise self._error(response, outcome_unknown=status >= 500 and not idempotent)
 
     def sync_rate_limits(self) -> dict[str, Any]:
@@ -342,6 +336,18 @@ class Transport:
             return True
         note = " – wynik operacji nieznany, sprawdź stan przed ponowieniem" if outcome_unknown else ""
         raise KsefTransportError(f"{label}: {kind}{note}", outcome_unknown=outcome_unknown) from None
+
+    def _server_error_delay(self, response: httpx.Response, attempt: int) -> float | None:
+        """Backoff before repeating after a 5xx (or a 429 on a pre-signed link); honours Retry-After.
+
+        None when the server asks for a longer pause than ``max_retry_after`` (a maintenance
+        window): the caller gets the error at once instead of a thread asleep for hours.
+        """
+        delay = self._backoff(attempt)
+        if "retry-after" not in response.headers:
+            return delay
+        asked = parse_retry_after(response.headers["retry-after"], delay)
+        return asked if asked <= self.max_retry_after else None
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
