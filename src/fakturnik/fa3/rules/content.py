@@ -14,6 +14,8 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
+from collections.abc import KeysView
+
 from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, findall, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
@@ -38,7 +40,25 @@ def check_content(inv: Invoice, ctx: RuleContext) -> None:
     _check_buyer(inv, ctx)
 
 
+_ALWAYS = frozenset({"P_7", "P_8A", "P_8B"})
+_VALUE = frozenset({"P_11", "P_11A"})
+_RATE = frozenset({"P_12", "P_12_XII"})
+_PRICE = frozenset({"P_9A", "P_9B"})
+
+
+def _complete(keys: KeysView[str]) -> bool:
+    """Everything any rule below wants is there (the usual case, decided with set operations)."""
+    return (
+        keys >= _ALWAYS
+        and not keys.isdisjoint(_VALUE)
+        and not keys.isdisjoint(_RATE)
+        and not keys.isdisjoint(_PRICE)
+    )
+
+
 def _check_line(inv: Invoice, line: Line, ctx: RuleContext, margin: bool, reverse_charge: bool) -> None:
+    if _complete(line.values.keys()):
+        return
     base = line.path
     if not line.has("P_7"):
         ctx.error(

@@ -25,12 +25,13 @@ from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt
 
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
+_NET_TAX_SET = frozenset(_NET_TAX_FIELDS)
 _GROSZ = Decimal("0.01")
 
 
 def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    for name in _NET_TAX_FIELDS:
+    for name in inv.fa_children.keys() & _NET_TAX_SET:
         value = decimal(inv.fa_text(name))
         if value is not None:
             out[name] = value
