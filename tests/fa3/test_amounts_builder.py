@@ -235,3 +235,13 @@ def test_mixing_net_and_gross_lines_is_refused() -> None:
     assert "nie można mieszać" in info.value.problems[0].message
     with pytest.raises(InvoiceValidationError, match="tylko kwoty netto"):
         build_invoice(_draft(FaWiersz=lines), method="gross")
+
+
+def test_simplified_invoice_without_rates() -> None:
+    lines = [{"P_7": "Paliwo", "P_8B": "2", "P_9B": "6.50"}, {"P_7": "Kawa", "P_8B": "1", "P_9B": "12.00"}]
+    invoice = build_invoice(_draft(RodzajFaktury="UPR", FaWiersz=lines))
+    assert expected_totals(invoice) is None
+    assert D("25.00") == invoice.Fa.P_15
+    assert_xsd_valid(write_invoice(invoice))
+    with pytest.raises(InvoiceValidationError, match="Pole P_15 ma wartość 30"):
+        build_invoice(_draft(RodzajFaktury="UPR", FaWiersz=lines, P_13_1="20.33", P_14_1="4.67", P_15="30"))

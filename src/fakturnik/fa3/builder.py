@@ -18,9 +18,11 @@ Conventions (documented in docs/fa3-json.md):
 * lines without ``P_12`` on a margin invoice (``Adnotacje/PMarzy/P_PMarzy=1``) sum into ``P_13_11``;
 * ``P_14_xW`` is computed for invoices not in PLN that give a rate of exchange (``KursWaluty`` on the
   lines, or ``KursWalutyZ``);
-* an invoice without lines (typically an advance invoice, ZAL) has no summary derivable from lines:
-  only ``P_15 = sum(P_13_x) + sum(P_14_x)`` is checked; with lines that name no rate (e.g. a
-  simplified invoice, art. 106e ust. 5 pkt 3) nothing is derived or checked;
+* an invoice without lines (typically an advance invoice, ZAL), or whose lines name no rate or no
+  value (e.g. a simplified invoice, art. 106e ust. 5 pkt 3), has no summary derivable from lines:
+  only ``P_15 = sum(P_13_x) + sum(P_14_x)`` is checked when such fields are given; a missing
+  ``P_15`` is filled with that sum, or with the sum of the lines' gross values (``P_11A``) when no
+  summary field is given;
 * on settlement invoices (ROZ, KOR_ROZ) the summary is what is left after the advances (art. 106f
   ust. 3): it is not derivable from the lines and must be supplied (only ``P_15`` is filled, with
   the sum of the supplied fields, when missing);
@@ -195,10 +197,9 @@ def expected_totals(invoice: Faktura, method: TaxMethod | None = None) -> Totals
 
 def _line_problems(invoice: Faktura, method: TaxMethod) -> list[Problem]:
     problems: list[Problem] = []
-    margin_invoice = _is_margin_invoice(invoice.Fa)
     for i, line in enumerate(invoice.Fa.FaWiersz, start=1):
         base = f"Fa/FaWiersz[{i}]"
-        if _is_taxed(line) or not margin_invoice:
+        if _is_taxed(line):
             if method == "net" and _is_gross_line(line):
                 problems.append(Problem(base, _MIXED_GROSS, code=TOTALS_CODE))
             elif method == "gross" and _is_net_line(line) and line.P_9B is None and line.P_11A is None:
@@ -220,7 +221,7 @@ def _summary_problems(invoice: Faktura, totals: Totals | None) -> list[Problem]:
     problems: list[Problem] = []
     if totals is None:
         present = [v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := supplied[n]) is not None]
-        if present and fa.RodzajFaktury not in _SETTLEMENT_KINDS and not fa.FaWiersz:
+        if present and fa.RodzajFaktury not in _SETTLEMENT_KINDS:
             total = sum(present, Decimal(0))
             if total != fa.P_15:
                 problems.append(_problem("Fa/P_15", fa.P_15, total))
@@ -336,9 +337,11 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
         if p15_missing:
             _set(fa, "P_15", totals.p_15)
     elif p15_missing:
-        fa.P_15 = sum(
-            (v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := getattr(fa, n)) is not None), Decimal(0)
-        )
+        given = [v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := getattr(fa, n)) is not None]
+        gross = [w.P_11A for w in fa.FaWiersz if w.P_11A is not None]
+        if not given and gross and len(gross) == len(fa.FaWiersz):
+            given = [-v if w.StanPrzed == 1 else v for w, v in zip(fa.FaWiersz, gross, strict=True)]
+        _set(fa, "P_15", sum(given, Decimal(0)))
     problems = _summary_problems(invoice, totals)
     if problems:
         raise InvoiceValidationError(problems)
