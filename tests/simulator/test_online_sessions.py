@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -374,3 +375,25 @@ def test_wrong_key_content_never_succeeds(ksef: Ksef) -> None:
     }
     r = ksef.http.post(f"/sessions/online/{ref}/invoices", json=body)
     assert ksef.decided(ref, r.json()["referenceNumber"])["status"]["code"] in (430, 435)
+
+
+def test_invoices_from_the_fa3_sample_factory(ksef: Ksef) -> None:
+    from fakturnik.fa3.samples import make_sample_invoice
+    from fakturnik.fa3.writer import write_invoice
+
+    today = date.today()
+    pln = write_invoice(make_sample_invoice(ksef.nip, "SF/1", lines=10, issue_date=today))
+    eur = write_invoice(make_sample_invoice(ksef.nip, "SF/2", lines=3, issue_date=today, currency="EUR"))
+    _, invoices = ksef.accept(pln, eur)
+    assert [i["status"]["code"] for i in invoices] == [200, 200]
+    time.sleep(0.05)
+    body = {"subjectType": "Subject1", "dateRange": {"dateType": "Invoicing", "from": f"{today}T00:00:00"}}
+    rows = ksef.http.post("/invoices/query/metadata", json=body).json()["invoices"]
+    assert {r["currency"] for r in rows} == {"PLN", "EUR"}
+
+
+def test_fa3_invoice_in_an_fa2_session_is_430(ksef: Ksef) -> None:
+    r = ksef.open_online(FA2)
+    ref = r.json()["referenceNumber"]
+    status = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "FA2/1")))["status"]
+    assert status["code"] == 430

@@ -1,8 +1,8 @@
 """The XSDs of the invoice forms a session accepts, loaded once per process from the schema directory.
 
-FA (2), FA (3) and FA_RR import the Ministry's base types from crd.gov.pl; the resolver maps those
-URLs to the local copies in ``FA/bazowe`` so that validation never touches the network. The FA (3)
-schema comes from ``fakturnik.fa3.schemas`` when that module provides it.
+FA (2), FA (3) and FA_RR come from the FA(3) core's schema store (``fakturnik.fa3.schemas``);
+PEF and PEF_KOR (UBL, local relative imports only) are read from the schema directory here, with
+network access off.
 """
 
 from __future__ import annotations
@@ -79,20 +79,21 @@ _cache: dict[str, etree.XMLSchema] = {}
 _lock = threading.Lock()
 
 
-def _load(relative: str) -> etree.XMLSchema:
-    base = schema_dir()
-    if relative.startswith("FA/schemat_FA(3)"):
-        try:
-            from fakturnik.fa3 import schemas as fa3_schemas  # type: ignore[attr-defined,unused-ignore]
+def _load(form: FormSpec) -> etree.XMLSchema:
+    if form.value != "PEF":
+        # FA (2), FA (3), FA_RR (1): the FA(3) core's schema store (pinned hashes, offline imports);
+        # without a configured store, the local schema directory below
+        from fakturnik.errors import SchemaStoreError
+        from fakturnik.fa3 import schemas as fa3_schemas
 
-            loaded = fa3_schemas.load_schema()
-            if isinstance(loaded, etree.XMLSchema):
-                return loaded
-        except (ImportError, AttributeError, TypeError):
+        try:
+            return fa3_schemas.load_schema(form.system_code)
+        except SchemaStoreError:
             pass
+    base = schema_dir()
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     parser.resolvers.add(_LocalBase(base))
-    doc = etree.parse(str(base / relative), parser)
+    doc = etree.parse(str(base / form.schema_file), parser)
     return etree.XMLSchema(doc)
 
 
@@ -102,7 +103,7 @@ def schema_for(form: FormSpec) -> etree.XMLSchema:
     with _lock:
         schema = _cache.get(form.schema_file)
         if schema is None:
-            schema = _load(form.schema_file)
+            schema = _load(form)
             _cache[form.schema_file] = schema
         return schema
 
