@@ -446,3 +446,23 @@ def test_grants_survive_a_restart(tmp_path: object, simulator_factory: object) -
     assert permissions_for(again.sim, "Nip", owner, *person) == {"InvoiceRead"}
     with httpx.Client(base_url=again.base_url) as anon:
         assert anon.get("/peppol/query").status_code == 200
+
+
+def test_operation_status_is_gone_after_30_days(simulator: SimulatorServer) -> None:
+    from datetime import timedelta
+
+    from tests.simulator.spec_check import assert_matches_spec
+
+    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+        r = c.post(
+            "/permissions/persons/grants", json=kit.person_grant_body(("Pesel", kit.pesel()), ["InvoiceRead"])
+        )
+        ref = r.json()["referenceNumber"]
+        op = simulator.sim.state.get("permission_op", ref)
+        assert op is not None
+        op["created"] = (simulator.sim.now() - timedelta(days=31)).isoformat()
+        simulator.sim.state.put("permission_op", ref, op)
+        gone = c.get(f"/permissions/operations/{ref}")
+    assert gone.status_code == 410
+    assert gone.headers["content-type"].startswith("application/problem+json")
+    assert_matches_spec("GET", "/permissions/operations/{referenceNumber}", 410, gone.json())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -142,18 +144,35 @@ def _check_id(value: str) -> None:
         raise ApiError(21405, "permissionId: identyfikator uprawnienia ma 36 znaków.")
 
 
-@router.get("/permissions/operations/{referenceNumber}")
+OPERATION_RETENTION = timedelta(days=30)
+
+
+@router.get("/permissions/operations/{referenceNumber}", response_model=None)
 def permission_operation(
     caller: Annotated[Caller, Depends(require("other"))],
     referenceNumber: str,
     request: Request,
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
     sim = sim_of(request)
     op = sim.state.get("permission_op", referenceNumber)
-    status = operation_status(sim, referenceNumber) if op and op["contextKey"] == caller.context_key else None
-    if status is None:
+    if op is None or op["contextKey"] != caller.context_key:
         raise ApiError(21405, f"Operacja {referenceNumber} nie istnieje.")
+    if datetime.fromisoformat(op["created"]) < sim.now() - OPERATION_RETENTION:
+        return _gone(request)
+    status = operation_status(sim, referenceNumber)
     return {"status": status}
+
+
+def _gone(request: Request) -> JSONResponse:
+    body = {
+        "title": "Gone",
+        "status": 410,
+        "instance": request.url.path,
+        "detail": "Operacja wygasła i nie jest już dostępna.",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "traceId": uuid.uuid4().hex,
+    }
+    return JSONResponse(body, status_code=410, media_type="application/problem+json")
 
 
 @router.get("/permissions/attachments/status")
