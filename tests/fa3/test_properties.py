@@ -8,13 +8,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fakturnik.errors import InvoiceValidationError
+from fakturnik.errors import InvoiceError, InvoiceParseError, InvoiceValidationError, XmlSecurityError
 from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, VAT_RATES, round_grosze
 from fakturnik.fa3.builder import build_invoice, check_totals
 from fakturnik.fa3.jsonform import invoice_from_json, invoice_to_json
 from fakturnik.fa3.parser import parse_invoice
 from fakturnik.fa3.samples import make_nip, make_sample_draft
 from fakturnik.fa3.writer import write_invoice
+from tests.conftest import SAMPLES_DIR
 from tests.fa3.xsd import assert_xsd_valid
 
 SELLER = "5260250274"
@@ -151,3 +152,36 @@ def test_every_kind_and_party_builds_xsd_valid(draft: dict[str, Any]) -> None:
     assert_xsd_valid(xml)
     assert check_totals(invoice) == []
     assert write_invoice(parse_invoice(xml)) == xml
+
+
+_SAMPLE_BYTES = [p.read_bytes() for p in sorted(SAMPLES_DIR.glob("*.xml"))[:12]]
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(_SAMPLE_BYTES)))
+    for _ in range(draw(st.integers(1, 3))):
+        start = draw(st.integers(0, len(data) - 1))
+        end = min(len(data), start + draw(st.integers(0, 40)))
+        choice = draw(st.integers(0, 2))
+        if choice == 0:
+            del data[start:end]
+        elif choice == 1:
+            data[start:start] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            data[start:end] = bytes(reversed(data[start:end]))
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_any_damaged_document_gives_a_clear_error_or_a_writable_model(data: bytes) -> None:
+    try:
+        invoice = parse_invoice(data)
+    except (XmlSecurityError, InvoiceParseError) as exc:
+        assert str(exc)
+        return
+    try:
+        write_invoice(invoice)
+    except InvoiceError as exc:  # e.g. a kept unknown element that cannot be re-read
+        assert str(exc)
