@@ -174,3 +174,16 @@ def test_more_than_ten_running_exports_is_21182() -> None:
         r = client.http.post("/invoices/exports", json=_request(client, SymmetricKey.generate()))
         assert r.status_code == 400 and error_code(r) == 21182
         client.close()
+
+
+def test_status_is_gone_after_seven_days(world: dict[str, Any]) -> None:
+    seller, server = world["seller"], world["server"]
+    r = seller.http.post("/invoices/exports", json=_request(seller, SymmetricKey.generate()))
+    ref = r.json()["referenceNumber"]
+    wait_for(lambda: seller.http.get(f"/invoices/exports/{ref}").json()["status"]["code"] == 200)
+    doc = server.sim.state.get("export", ref)
+    assert doc is not None and doc["key"] is None
+    doc["dateCreated"] = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+    server.sim.state.put("export", ref, doc)
+    gone = seller.http.get(f"/invoices/exports/{ref}")
+    assert gone.status_code == 410 and gone.json()["status"] == 410

@@ -98,6 +98,7 @@ def _fail(sim: Simulator, session: dict[str, Any], code: int, *details: str) -> 
     with sim.state.lock:
         session["status"] = session_status("Batch", code, list(details) or None)
         session["dateUpdated"] = iso(sim.now())
+        session["key"] = None
         sim.state.put("session", session["referenceNumber"], session)
     _drop_parts(sim, session)
 

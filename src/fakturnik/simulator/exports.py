@@ -26,6 +26,7 @@ MAX_INVOICES = 10_000
 MAX_BYTES = 1_000_000_000
 MAX_RUNNING = 10
 PACKAGE_TTL = timedelta(days=7)
+STATUS_RETENTION = timedelta(days=7)
 
 EXPORT_STATUS = {
     100: "Eksport faktur w toku",
@@ -139,6 +140,7 @@ def process_export(sim: Simulator, ref: str) -> None:
 
 def _finish(sim: Simulator, export: dict[str, Any], status: dict[str, Any]) -> None:
     export["status"] = status
+    export["key"] = None  # the client's key is not needed any more
     export.setdefault("completedDate", iso(sim.now()))
     sim.state.put("export", export["referenceNumber"], export)
 

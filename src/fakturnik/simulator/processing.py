@@ -14,17 +14,17 @@ import queue
 import threading
 import time
 import weakref
-from datetime import date, timedelta
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, sha256_b64, unb64
 from fakturnik.ksef.numbers import make_ksef_number
 from fakturnik.simulator import grants
 from fakturnik.simulator.core import Simulator
-from fakturnik.simulator.security import Caller
 from fakturnik.simulator.invoice_checks import Context, Verdict, judge
 from fakturnik.simulator.invoice_schemas import FORMS, FormSpec
+from fakturnik.simulator.security import Caller
 from fakturnik.simulator.session_store import (
     invoice_key,
     invoice_status,
@@ -171,7 +171,7 @@ def _attachments_allowed(sim: Simulator) -> Callable[[str], bool]:
 def session_caller(session: dict[str, Any]) -> Caller:
     """The caller who opened a session, as the permission model expects it."""
     return Caller(
-        token_kind="access",
+        token_kind="access",  # noqa: S106 - a token kind, not a secret
         auth_ref=str(session.get("authRef", "")),
         context_type=session["contextType"],
         context_value=session["contextValue"],
@@ -342,6 +342,7 @@ def finalize(sim: Simulator, session: dict[str, Any]) -> None:
             for start, end in page_ranges(ok)
         ]
     session["dateUpdated"] = iso(now)
+    session["key"] = None  # every invoice is decided: the session key is not needed any more
     sim.state.put("session", session["referenceNumber"], session)
 
 

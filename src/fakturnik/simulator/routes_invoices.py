@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.ksef.crypto import sha256_b64
@@ -188,7 +189,7 @@ def export_status_view(
     referenceNumber: str,
     request: Request,
     caller: Annotated[Caller, Depends(require("invoiceExportStatus", READ))],
-) -> dict[str, Any]:
+) -> Any:
     sim = sim_of(request)
     processing.processor(sim)
     export = sim.state.get("export", referenceNumber)
@@ -197,4 +198,19 @@ def export_status_view(
         caller.context_value,
     ):
         raise ApiError(21175, f"Eksport {referenceNumber} nie istnieje.")
+    if sim.now() > parse_iso(export["dateCreated"]) + exports.STATUS_RETENTION:
+        return gone(request)
     return exports.render_status(sim, sim.public_base(request), export)
+
+
+def gone(request: Request) -> JSONResponse:
+    """410 for an operation whose status is no longer kept (``GoneProblemDetails``)."""
+    body = {
+        "title": "Gone",
+        "status": 410,
+        "instance": request.url.path,
+        "detail": "Operacja wygasła i nie jest już dostępna.",
+        "timestamp": iso(sim_of(request).now()),
+        "traceId": uuid.uuid4().hex,
+    }
+    return JSONResponse(body, status_code=410, media_type="application/problem+json")
