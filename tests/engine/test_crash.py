@@ -40,6 +40,7 @@ WORKER_ENV = {
     "FAKTURNIK_ENGINE_CLAIM_LIMIT": "40",
     "FAKTURNIK_ENGINE_BATCH_MIN": "30",
     "FAKTURNIK_ENGINE_POLL_INTERVAL_S": "0.2",
+    "FAKTURNIK_ENGINE_THROTTLE": "0",  # the simulator runs without limits here; the bench checks them
 }
 
 

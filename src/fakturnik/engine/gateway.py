@@ -6,6 +6,7 @@ the rest of the engine never depends on the client's models.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,7 @@ class RemoteInvoice:
     details: list[str]
     extensions: dict[str, str]
     file_name: str | None = None
+    upo_url: str | None = None  # pre-signed, not rate-limited
 
     @classmethod
     def of(cls, item: m.SessionInvoiceStatusResponse) -> RemoteInvoice:
@@ -53,6 +55,7 @@ class RemoteInvoice:
             details=list(item.status.details or []),
             extensions=dict(item.status.extensions or {}),
             file_name=item.invoiceFileName,
+            upo_url=item.upoDownloadUrl,
         )
 
 
@@ -199,5 +202,9 @@ class KsefGateway:
                 found = item
         return found
 
-    def invoice_upo(self, session_ref: str, ksef_number: str) -> bytes:
+    def invoice_upo(self, session_ref: str, ksef_number: str, url: str | None = None) -> bytes:
+        """The invoice's UPO: from the pre-signed link when known (unlimited), else through the API."""
+        if url:
+            with contextlib.suppress(Exception):  # an expired link: the API still has it
+                return self.client.download_url(url).content
         return self.client.invoice_upo_by_ksef_number(session_ref, ksef_number).content

@@ -23,6 +23,7 @@ class EngineSettings:
     online_idle_close: timedelta = timedelta(seconds=30)  # close an idle online session after this
     planner: PlannerSettings = field(default_factory=PlannerSettings)
     upo_fetch: bool = True
+    throttle: bool = True  # client-side rate limiting (off only against a simulator without limits)
 
     @classmethod
     def fast(cls) -> EngineSettings:
@@ -64,6 +65,8 @@ def from_env(base: EngineSettings, environ: dict[str, str] | None = None) -> Eng
             changes[field_name] = value
     if env.get(ENV_PREFIX + "HTTP_TIMEOUT_S"):
         changes["http_timeout"] = float(env[ENV_PREFIX + "HTTP_TIMEOUT_S"])
+    if env.get(ENV_PREFIX + "THROTTLE"):
+        changes["throttle"] = env[ENV_PREFIX + "THROTTLE"].lower() not in ("0", "false", "no", "off")
     if env.get(ENV_PREFIX + "CLAIM_LIMIT"):
         changes["claim_limit"] = int(env[ENV_PREFIX + "CLAIM_LIMIT"])
     if env.get(ENV_PREFIX + "BATCH_MIN"):

@@ -46,6 +46,7 @@ from fakturnik.errors import EngineError
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.sessions import OnlineSession
+from fakturnik.ksef.throttle import Throttle
 from fakturnik.store import repo, states
 from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
 
@@ -53,6 +54,7 @@ log = logging.getLogger("fakturnik.engine")
 
 SESSION_FINAL_PENDING = frozenset({100, 150, 170})
 ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
+LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
 
 def _now() -> datetime:
@@ -110,7 +112,8 @@ GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
 def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     """A gateway for the company's environment, logged in with its credential from the vault."""
     env = resolve(company.base_url or company.environment)
-    gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout)
+    throttle = None if ctx.settings.throttle else Throttle.unlimited()
+    gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
     kind, secret = credential_for(ctx, company)
     if kind != KSEF_TOKEN:
         raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
@@ -322,7 +325,8 @@ class Worker:
                 self._reject(s, entry, invoice, str(verdict.code), verdict.message)
             repo.release(entry)
         if upo_session and verdict.ksef_number and self.settings.upo_fetch:
-            self._fetch_upo(job, upo_session, verdict.ksef_number)
+            url = remote.upo_url if remote is not None and not verdict.duplicate else None
+            self._fetch_upo(job, upo_session, verdict.ksef_number, url)
 
     def _requeue(self, entry: OutboxEntry, invoice: Invoice, s: Session, note: str) -> None:
         if entry.attempts >= self.settings.max_attempts:
@@ -352,12 +356,12 @@ class Worker:
             detail={"code": code, "message": message[:500]},
         )
 
-    def _fetch_upo(self, job: Job, session_ref: str, ksef_number: str) -> None:
+    def _fetch_upo(self, job: Job, session_ref: str, ksef_number: str, url: str | None = None) -> None:
         gateway = self._gateways.get(job.company_id)
         if gateway is None:
             return
         try:
-            xml = gateway.invoice_upo(session_ref, ksef_number)
+            xml = gateway.invoice_upo(session_ref, ksef_number, url)
         except Exception as exc:
             log.info("UPO of %s not fetched yet (%s)", ksef_number, type(exc).__name__)
             return
@@ -483,24 +487,34 @@ class Worker:
         broken = [j for j in jobs if j not in online and not (j.session_kind == "batch" and j.session_ref)]
         for job in broken:
             self._apply(job, InvoiceVerdict(Verdict.RESEND, message="niepełny zapis wysyłki"), None, None)
+        by_session: dict[str, list[Job]] = defaultdict(list)
         for job in online:
-            assert job.session_ref is not None and job.invoice_ref is not None
-            try:
-                remote = gateway.invoice_status(job.session_ref, job.invoice_ref)
-            except Exception as exc:
-                self._note_failure(gateway, exc)
-                self._defer(
-                    [job], backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap), ""
-                )
+            assert job.session_ref is not None
+            by_session[job.session_ref].append(job)
+        for session_ref, group in by_session.items():
+            if len(group) >= LIST_INSTEAD_OF_STATUS:
+                batch[session_ref].extend(group)  # one listing call instead of many status calls
                 continue
-            self._ksef_answered(gateway.env.api_url)
-            self._apply(job, self._judge(remote), remote, None)
-        for session_ref, group in batch.items():
-            try:
-                status = gateway.session_status(session_ref)
-                if status.code in SESSION_FINAL_PENDING:
-                    self._defer(group, self.settings.poll_interval, "")
+            for job in group:
+                assert job.invoice_ref is not None
+                try:
+                    remote = gateway.invoice_status(session_ref, job.invoice_ref)
+                except Exception as exc:
+                    self._note_failure(gateway, exc)
+                    self._defer(
+                        [job], backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap), ""
+                    )
                     continue
+                self._ksef_answered(gateway.env.api_url)
+                self._apply(job, self._judge(remote), remote, None)
+        for session_ref, group in batch.items():
+            is_batch = group[0].session_kind == "batch"
+            try:
+                if is_batch:
+                    status = gateway.session_status(session_ref)
+                    if status.code in SESSION_FINAL_PENDING:
+                        self._defer(group, self.settings.poll_interval, "")
+                        continue
                 by_hash = {r.invoice_hash: r for r in gateway.session_invoices(session_ref)}
             except Exception as exc:
                 self._note_failure(gateway, exc)
@@ -509,14 +523,17 @@ class Worker:
                 )
                 continue
             self._ksef_answered(gateway.env.api_url)
-            self._mark_session(session_ref, "closed")
+            if is_batch:
+                self._mark_session(session_ref, "closed")
             for job in group:
                 found = by_hash.get(job.invoice_hash)
-                if found is None:
+                if found is not None:
+                    self._apply(job, self._judge(found), found, None)
+                elif is_batch:
                     note = f"brak w paczce ({status.code} {status.description})"
                     self._apply(job, InvoiceVerdict(Verdict.RESEND, message=note), None, None)
-                else:
-                    self._apply(job, self._judge(found), found, None)
+                else:  # acknowledged (202) but not listed yet: ask again later
+                    self._defer([job], self.settings.poll_interval, "")
 
     # --- sending --------------------------------------------------------------------------------------
 
