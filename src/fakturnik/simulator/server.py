@@ -68,7 +68,7 @@ class SimulatorServer:
             port=self.port,
             log_level=self.log_level,
             access_log=False,
-            lifespan="off",
+            lifespan="on",
         )
         server = uvicorn.Server(cfg)
         thread = threading.Thread(target=server.run, name="ksef-simulator", daemon=True)
@@ -88,16 +88,24 @@ class SimulatorServer:
         self._server, self._thread = None, None
 
     def start(self) -> SimulatorServer:
-        """Listen, then run the simulator's startup hooks.
-
-        The hooks run here, not in the ASGI lifespan, so that closing the listener for a refused-
-        connections window does not stop the simulator's background work (processing, exports).
-        """
         with self._lock:
             self._listen()
-        for hook in list(self.sim.on_startup):
-            hook()
         return self
+
+    def _without_hooks(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (closing or reopening the listener) without the startup/shutdown hooks.
+
+        A refused-connections window closes only the socket: the simulator's background work
+        (processing, exports) goes on, so the ASGI lifespan must not stop or restart it.
+        """
+        startup, shutdown = self.sim.on_startup, self.sim.on_shutdown
+        self.sim.on_startup, self.sim.on_shutdown = [], []
+        try:
+            action()
+        finally:
+            startup.extend(self.sim.on_startup)
+            shutdown.extend(self.sim.on_shutdown)
+            self.sim.on_startup, self.sim.on_shutdown = startup, shutdown
 
     def refuse_connections(self, start: datetime, end: datetime) -> None:
         """Close the listener from ``start`` to ``end`` (UTC), then listen again on the same port."""
@@ -107,24 +115,26 @@ class SimulatorServer:
             if self._stopped.wait(delay):
                 return
             with self._lock:
-                if self._stopped.is_set():
+                if self._stopped.is_set() or self._server is None:
                     return
-                self._close_listener()
+                self._without_hooks(self._close_listener)
             remaining = (end - self.sim.now()).total_seconds()
             if remaining > 0 and self._stopped.wait(remaining):
                 return
             with self._lock:
                 if not self._stopped.is_set() and self._server is None:
-                    self._listen()
+                    self._without_hooks(self._listen)
 
         threading.Thread(target=run, name="ksef-simulator-outage", daemon=True).start()
 
     def stop(self) -> None:
         self._stopped.set()
         with self._lock:
-            self._close_listener()
-        for hook in list(self.sim.on_shutdown):
-            hook()
+            if self._server is not None:
+                self._close_listener()  # the ASGI lifespan runs the shutdown hooks
+            else:  # closed for a refused-connections window: run them here
+                for hook in list(self.sim.on_shutdown):
+                    hook()
         self.sim.close()
 
     def wait(self) -> None:
