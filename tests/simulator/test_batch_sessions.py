@@ -256,3 +256,50 @@ def test_upload_urls_use_public_url() -> None:
         r, _ = client.open_batch(pack({"a.xml": make_invoice(client.nip)}))
         assert r.json()["partUploadRequests"][0]["url"].startswith(f"http://ksef-sim.localtest:{port}/v2/")
         client.close()
+
+
+def _open_raw(ksef: Ksef, archive: bytes, encrypted: bytes, encryption: dict[str, str]) -> str:
+    body = {
+        "formCode": FA3,
+        "batchFile": {
+            "fileSize": len(archive),
+            "fileHash": sha256_b64(archive),
+            "fileParts": [
+                {"ordinalNumber": 1, "fileSize": len(encrypted), "fileHash": sha256_b64(encrypted)}
+            ],
+        },
+        "encryption": encryption,
+    }
+    opened = ksef.http.post("/sessions/batch", json=body).json()
+    ksef.upload(opened, [encrypted])
+    ref: str = opened["referenceNumber"]
+    assert ksef.http.post(f"/sessions/batch/{ref}/close").status_code == 204
+    return ref
+
+
+def test_part_that_cannot_be_decrypted_is_435(ksef: Ksef) -> None:
+    archive = pack(_files(ksef, 1))
+    garbage = aes_cbc_encrypt(ksef.key, archive)[:-1]  # not a whole number of AES blocks
+    ref = _open_raw(ksef, archive, garbage, encryption_block(ksef.server, ksef.key))
+    assert ksef.final(ref)["status"]["code"] == 435
+
+
+def test_key_that_cannot_be_unwrapped_is_415(ksef: Ksef) -> None:
+    archive = pack(_files(ksef, 1))
+    encryption = encryption_block(ksef.server, ksef.key)
+    encryption["encryptedSymmetricKey"] = encryption["encryptedSymmetricKey"][:-8] + "AAAAAAA="
+    ref = _open_raw(ksef, archive, aes_cbc_encrypt(ksef.key, archive), encryption)
+    assert ksef.final(ref)["status"]["code"] == 415
+
+
+def test_expired_presigned_link_is_403(ksef: Ksef) -> None:
+    from fakturnik.simulator import downloads
+
+    _, final = ksef.batch(_files(ksef, 1))
+    page = final["upo"]["pages"][0]["downloadUrl"]
+    resource = page.split("/v2/storage/", 1)[1].split("?", 1)[0]
+    expired, _ = downloads.signed_url(
+        ksef.server.sim, ksef.server.root_url, resource, ttl=timedelta(seconds=-5)
+    )
+    assert httpx.get(page).status_code == 200
+    assert httpx.get(expired).status_code == 403
