@@ -160,3 +160,29 @@ class _Fixed:
 
     def on_unauthorized(self, kind: str) -> bool:
         return False
+
+
+def test_first_login_without_a_portal_then_unattended(simulator: SimulatorServer) -> None:
+    """The whole story: unsigned request → signed elsewhere → login → KSeF certificate → PKCS#12 →
+    a new process logs in on its own with nothing but that file and its password."""
+    from fakturnik.ksef.auth import finish_with_signed_request, prepare_signed_request
+    from fakturnik.ksef.xades import sign_auth_request
+
+    transport = Transport(local(simulator.root_url))
+    nip = random_nip()
+    context = ContextIdentifier.nip(nip)
+    unsigned = prepare_signed_request(transport, context)
+    signed = sign_auth_request(unsigned, person_credential(nip, "rsa"))  # the person's own signature
+    first = finish_with_signed_request(transport, signed)
+    data = first.api.request("GET", "/certificates/enrollments/data").json()
+    request = build_csr(data)
+    p12 = save_as_pkcs12(
+        credential_from_issued(request, _enroll(first.api, request, "Fakturnik")), b"p12-pass"
+    )
+    first.logout()
+    transport.close()
+
+    later = Transport(local(simulator.root_url))
+    manager = AuthManager.with_certificate(later, context, load_pkcs12(p12, b"p12-pass"))
+    assert manager.api.request("GET", "/rate-limits").status_code == 200
+    later.close()
