@@ -26,7 +26,8 @@ Other simulator modules call these helpers (they are the public surface of this 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -132,9 +133,23 @@ def new_grant(
     }
 
 
+# Every login reads all grants: keep the parsed documents per simulator until a grant changes.
+# Only this module writes ``permission`` documents (store_grants, delete_grant, delete_grants).
+_cache: weakref.WeakKeyDictionary[Simulator, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
 def all_grants(sim: Simulator) -> list[dict[str, Any]]:
+    """Every stored grant (treat the documents as read-only)."""
     settle_operations(sim)
-    return sim.state.all("permission")
+    grants = _cache.get(sim)
+    if grants is None:
+        grants = sim.state.all("permission")
+        _cache[sim] = grants
+    return grants
+
+
+def _changed(sim: Simulator) -> None:
+    _cache.pop(sim, None)
 
 
 def store_grants(sim: Simulator, grants: Iterable[dict[str, Any]]) -> None:
@@ -146,6 +161,17 @@ def store_grants(sim: Simulator, grants: Iterable[dict[str, Any]]) -> None:
             continue
         existing.add(sig)
         sim.state.put("permission", grant["id"], grant)
+    _changed(sim)
+
+
+def delete_grants(sim: Simulator, doomed: Callable[[dict[str, Any]], bool]) -> int:
+    """Delete every grant ``doomed`` selects; the number deleted."""
+    n = 0
+    for grant in sim.state.all("permission"):
+        if doomed(grant):
+            n += sim.state.delete("permission", grant["id"])
+    _changed(sim)
+    return n
 
 
 def _grant_signature(g: dict[str, Any]) -> tuple[Any, ...]:
@@ -167,6 +193,7 @@ def delete_grant(sim: Simulator, grant: dict[str, Any]) -> None:
             if other.get("groupId") == group:
                 sim.state.delete("permission", other["id"])
     sim.state.delete("permission", grant["id"])
+    _changed(sim)
 
 
 # -- asynchronous permission operations -----------------------------------------------------------

@@ -14,7 +14,7 @@ from fakturnik.simulator import permission_models as m
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.grant_rules import check_identifier
-from fakturnik.simulator.grants import context_limits, new_grant, store_grants, subject_limits
+from fakturnik.simulator.grants import context_limits, delete_grants, new_grant, store_grants, subject_limits
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
 from fakturnik.simulator.security import Caller, client_ip, public, require
 
@@ -185,9 +185,7 @@ def remove_person(body: m.PersonRemove, request: Request) -> Response:
     person = sim.state.get("person", body.nip)
     if person is not None:
         ids = {("Nip", person["nip"]), ("Pesel", person["pesel"])}
-        for g in sim.state.all("permission"):
-            if (g["authorized"]["type"], g["authorized"]["value"]) in ids:
-                sim.state.delete("permission", g["id"])
+        delete_grants(sim, lambda g: (g["authorized"]["type"], g["authorized"]["value"]) in ids)
         sim.state.delete("person", body.nip)
     return _ok()
 
@@ -221,9 +219,10 @@ def revoke_test_permissions(body: m.TestDataPermissionsRevoke, request: Request)
     sim = sim_of(request)
     context = {"type": "Nip", "value": body.contextIdentifier.value}
     who = body.authorizedIdentifier.model_dump()
-    for g in sim.state.all("permission"):
-        if g["kind"] in ("testdata", "person") and g["context"] == context and g["authorized"] == who:
-            sim.state.delete("permission", g["id"])
+    delete_grants(
+        sim,
+        lambda g: g["kind"] in ("testdata", "person") and g["context"] == context and g["authorized"] == who,
+    )
     return _ok()
 
 
