@@ -397,3 +397,29 @@ def test_fa3_invoice_in_an_fa2_session_is_430(ksef: Ksef) -> None:
     ref = r.json()["referenceNumber"]
     status = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "FA2/1")))["status"]
     assert status["code"] == 430
+
+
+def test_pef_permission_alone_cannot_open_fa_sessions(server: SimulatorServer) -> None:
+    peppol_only = Ksef(server, nip=nip(6060), permissions=["PefInvoiceWrite"])
+    r = peppol_only.open_online()
+    assert r.status_code == 403 and r.json()["reasonCode"] == "missing-permissions"
+    pef = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
+    assert peppol_only.open_online(pef).status_code == 201
+    peppol_only.close()
+
+
+def test_sweep_closes_expired_sessions_without_being_asked(server: SimulatorServer) -> None:
+    from fakturnik.simulator.processing import sweep_expired
+    from fakturnik.simulator.session_store import iso
+
+    client = Ksef(server, nip=nip(6061))
+    ref = client.online()
+    doc = server.sim.state.get("session", ref)
+    assert doc is not None
+    doc["validUntil"] = iso(server.sim.now() - timedelta(seconds=1))
+    server.sim.state.put("session", ref, doc)
+    sweep_expired(server.sim)
+    stored = server.sim.state.get("session", ref)
+    assert stored is not None and stored["status"]["code"] in (170, 440)
+    assert client.final(ref)["status"]["code"] == 440
+    client.close()

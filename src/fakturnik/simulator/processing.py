@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, sha256_b64, unb64
+from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, unb64
 from fakturnik.ksef.numbers import make_ksef_number
 from fakturnik.simulator import grants
 from fakturnik.simulator.core import Simulator
@@ -29,7 +29,6 @@ from fakturnik.simulator.session_store import (
     invoice_key,
     invoice_status,
     iso,
-    parse_iso,
     session_status,
     warsaw_date,
 )
@@ -39,6 +38,7 @@ log = logging.getLogger(__name__)
 
 Job = tuple[str, str]  # ("invoice", invoiceKey) | ("finish", sessionRef) | ("batch", ref) | ("export", ref)
 PERMANENT_STORAGE_LAG = timedelta(milliseconds=10)
+SWEEP_INTERVAL = 5.0  # seconds between checks for sessions past their lifetime
 DUPLICATE_YEARS = 10
 
 
@@ -63,14 +63,23 @@ class Processor:
     # -- the loop --------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        next_sweep = time.monotonic() + SWEEP_INTERVAL
         while not self._stop.is_set():
+            sim = self._sim_ref()
+            if sim is None:
+                return
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_INTERVAL
+                try:
+                    sweep_expired(sim)
+                except Exception:
+                    if self._stop.is_set():
+                        return
+                    log.exception("session sweep failed")
             try:
                 submitted, job = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
-            sim = self._sim_ref()
-            if sim is None:
-                return
             try:
                 self._handle(sim, submitted, job)
             except Exception:  # the worker must survive anything a job does
@@ -140,6 +149,16 @@ def processor(sim: Simulator) -> Processor:
 
 
 # -- shared decision logic -----------------------------------------------------------------------
+
+
+def sweep_expired(sim: Simulator) -> None:
+    """Close online sessions past ``validUntil`` and cancel batches left open 12 h (also done on read)."""
+    from fakturnik.simulator.session_store import expire_if_due
+
+    now = iso(sim.now())
+    for session in sim.state.all("session"):
+        if session["status"]["code"] == 100 and session["validUntil"] < now:
+            expire_if_due(sim, session)
 
 
 def session_key(session: dict[str, Any]) -> SymmetricKey | None:
@@ -348,11 +367,3 @@ def finalize(sim: Simulator, session: dict[str, Any]) -> None:
 
 def accepted_invoices(sim: Simulator, ref: str) -> list[dict[str, Any]]:
     return [i for i in sim.state.all_prefixed("invoice", ref + "/") if i["status"]["code"] == 200]
-
-
-def stored_hash_matches(content: bytes, expected: str) -> bool:
-    return sha256_b64(content) == expected
-
-
-def is_after(a: str, b: str) -> bool:
-    return parse_iso(a) > parse_iso(b)
