@@ -55,3 +55,20 @@ def test_foreign_currency_sample_has_tax_in_pln() -> None:
 
 def test_make_nip_is_deterministic() -> None:
     assert make_nip("a") == make_nip("a") != make_nip("b")
+
+
+@pytest.mark.parametrize("ksef_number", [None, "5260250274-20260202-0100A0B0C0D0-1F"])
+def test_sample_correction_is_valid_and_references_the_original(ksef_number: str | None) -> None:
+    from fakturnik.fa3.samples import make_sample_correction
+
+    original = make_sample_invoice(SELLER, "FV/S/9", lines=3)
+    correction = make_sample_correction(
+        original, "KOR/S/1", ksef_number=ksef_number, issue_date=date(2026, 2, 5)
+    )
+    fa = correction.Fa
+    assert fa.RodzajFaktury == "KOR" and fa.DaneFaKorygowanej[0].NrFaKorygowanej == "FV/S/9"
+    assert fa.DaneFaKorygowanej[0].NrKSeFFaKorygowanej == ksef_number
+    assert [w.StanPrzed for w in fa.FaWiersz] == [1, None]
+    assert fa.P_15 < 0
+    assert check_totals(correction) == []
+    assert_xsd_valid(write_invoice(correction))

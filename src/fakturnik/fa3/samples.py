@@ -15,7 +15,13 @@ from fakturnik.fa3.amounts import TaxMethod
 from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS, build_invoice
 from fakturnik.fa3.model import Faktura
 
-__all__ = ["SAMPLE_PRODUCTS", "make_nip", "make_sample_draft", "make_sample_invoice"]
+__all__ = [
+    "SAMPLE_PRODUCTS",
+    "make_nip",
+    "make_sample_correction",
+    "make_sample_draft",
+    "make_sample_invoice",
+]
 
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
@@ -147,3 +153,49 @@ def make_sample_invoice(
         gross=gross,
     )
     return build_invoice(draft, method=method)
+
+
+def make_sample_correction(
+    original: Faktura,
+    number: str,
+    *,
+    ksef_number: str | None = None,
+    issue_date: date | None = None,
+    reason: str = "Zwrot części towaru",
+) -> Faktura:
+    """A valid correction (KOR) of ``original``: its first line's quantity reduced by one.
+
+    The correction names the corrected invoice (number, issue date and, when given, its KSeF number)
+    and shows the first line before (``StanPrzed=1``) and after; the summary is the difference.
+    """
+    first = original.Fa.FaWiersz[0]
+    before = first.model_dump(exclude_none=True, exclude={"NrWierszaFa", "P_11", "P_11A", "P_11Vat"})
+    quantity = first.P_8B if first.P_8B is not None else Decimal(1)
+    after = {**before, "P_8B": str(quantity - 1 if quantity > 1 else quantity / 2)}
+    corrected: dict[str, Any] = {
+        "DataWystFaKorygowanej": original.Fa.P_1.isoformat(),
+        "NrFaKorygowanej": original.Fa.P_2,
+    }
+    if ksef_number:
+        corrected.update({"NrKSeF": 1, "NrKSeFFaKorygowanej": ksef_number})
+    else:
+        corrected["NrKSeFN"] = 1
+    when = issue_date or original.Fa.P_1
+    fa = original.Fa
+    draft: dict[str, Any] = {
+        "Naglowek": {"DataWytworzeniaFa": f"{when.isoformat()}T09:00:00Z", "SystemInfo": "Fakturnik"},
+        "Podmiot1": original.Podmiot1.model_dump(exclude_none=True),
+        "Podmiot2": original.Podmiot2.model_dump(exclude_none=True),
+        "Fa": {
+            "KodWaluty": fa.KodWaluty,
+            "P_1": when.isoformat(),
+            "P_2": number,
+            "Adnotacje": fa.Adnotacje.model_dump(exclude_none=True),
+            "RodzajFaktury": "KOR",
+            "PrzyczynaKorekty": reason,
+            "TypKorekty": 2,
+            "DaneFaKorygowanej": [corrected],
+            "FaWiersz": [{**before, "StanPrzed": 1}, after],
+        },
+    }
+    return build_invoice(draft)
