@@ -133,23 +133,28 @@ def new_grant(
     }
 
 
-# Every login reads all grants: keep the parsed documents per simulator until a grant changes.
+# Every login reads all grants: keep the parsed documents per simulator, tagged with a version that
+# every write bumps (a reader racing a writer stores an old version, so the next call reloads).
 # Only this module writes ``permission`` documents (store_grants, delete_grant, delete_grants).
-_cache: weakref.WeakKeyDictionary[Simulator, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Simulator, tuple[int, list[dict[str, Any]]]] = weakref.WeakKeyDictionary()
+_versions: weakref.WeakKeyDictionary[Simulator, int] = weakref.WeakKeyDictionary()
 
 
 def all_grants(sim: Simulator) -> list[dict[str, Any]]:
     """Every stored grant (treat the documents as read-only)."""
     settle_operations(sim)
-    grants = _cache.get(sim)
-    if grants is None:
-        grants = sim.state.all("permission")
-        _cache[sim] = grants
+    version = _versions.get(sim, 0)
+    cached = _cache.get(sim)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    grants = sim.state.all("permission")
+    _cache[sim] = (version, grants)
     return grants
 
 
 def _changed(sim: Simulator) -> None:
-    _cache.pop(sim, None)
+    with sim.state.lock:
+        _versions[sim] = _versions.get(sim, 0) + 1
 
 
 def store_grants(sim: Simulator, grants: Iterable[dict[str, Any]]) -> None:
