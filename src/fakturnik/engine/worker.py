@@ -146,6 +146,8 @@ class Worker:
         self._gateways: dict[int, KsefGateway] = {}
         self._online: dict[tuple[int, bool], _Online] = {}
         self._failures: dict[str, int] = defaultdict(int)
+        self._claimed: list[int] = []
+        self._renewed_at = 0.0
         self.stop_event = threading.Event()
 
     def __repr__(self) -> str:
@@ -189,6 +191,8 @@ class Worker:
                 s, self.id, now=now, lease=self.settings.lease, limit=self.settings.claim_limit
             )
             jobs = [Job.of(e) for e in claimed]
+            self._claimed = [j.id for j in jobs]
+            self._renewed_at = time.monotonic()
             company = s.get(Company, jobs[0].company_id) if jobs else None
             if company is not None:
                 s.expunge(company)
@@ -268,10 +272,20 @@ class Worker:
                     entry.last_error = note[:2000]
                 repo.release(entry)
 
+    def _keepalive(self) -> None:
+        """Extend the lease of everything still claimed once a third of it has passed (long claims)."""
+        lease = self.settings.lease.total_seconds()
+        if not self._claimed or time.monotonic() - self._renewed_at < lease / 3:
+            return
+        with self.ctx.db.transaction() as s:
+            repo.extend_leases(s, self.id, self._claimed, _now() + self.settings.lease)
+        self._renewed_at = time.monotonic()
+
     def _apply(
         self, job: Job, verdict: InvoiceVerdict, remote: RemoteInvoice | None, session_ref: str | None
     ) -> None:
         """Record what KSeF said about one invoice."""
+        self._keepalive()
         now = _now()
         upo_session: str | None = None
         with self.ctx.db.transaction() as s:
@@ -641,6 +655,7 @@ class Worker:
     ) -> None:
         xml = self._xml_of(jobs)
         for index, job in enumerate(jobs):
+            self._keepalive()
             try:
                 online = self._online_session(company, gateway, offline)
             except Exception as exc:
