@@ -258,3 +258,24 @@ def test_retry_after_is_honoured_when_a_429_comes_anyway(simulator_factory: Any)
     assert stats["byStatus"]["200"] == 3
     assert stats["byStatus"].get("429", 0) >= 1  # it did meet the limit, and recovered
     transport.close()
+
+
+def test_more_threads_than_the_per_second_limit(simulator_factory: Any) -> None:
+    """32 threads against 8/s: slots still in flight count too, so the server never sees a ninth."""
+    server: SimulatorServer = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
+    server.sim.rate_limiter.limits = {g: Limit(8, 100, 1000) for g in server.sim.rate_limiter.limits}
+    transport = _minted_transport(server, Throttle({g: RateLimit(8, 100, 1000) for g in PUBLISHED_LIMITS}))
+    barrier = threading.Barrier(32)
+
+    def worker() -> None:
+        barrier.wait()
+        transport.request("GET", "/limits/context")
+
+    threads = [threading.Thread(target=worker) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = httpx.get(server.root_url + "/admin/stats").json()
+    assert stats["byStatus"] == {"200": 32}, stats
+    transport.close()
