@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
-from signxml.xades.xades import XAdESSigner
+from signxml.xades.xades import XAdESDataObjectFormat, XAdESSigner
 
 from fakturnik.errors import KsefAuthError, XmlSecurityError
 from fakturnik.fa3.xmlsafe import parse_xml
@@ -114,6 +114,7 @@ def sign_auth_request(document: bytes | etree._Element, credential: CertificateC
         signature_algorithm=_signature_method(credential),
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=C14N,
+        data_object_format=XAdESDataObjectFormat(Description="KSeF AuthTokenRequest", MimeType="text/xml"),
     )
     chain = [credential.certificate, *credential.chain]
     signed = signer.sign(root, key=credential.private_key, cert=chain)
