@@ -78,8 +78,15 @@ def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
 @router.post("/faults/reset")
 def reset_faults(request: Request) -> dict[str, object]:
     sim = sim_of(request)
-    sim.faults = Faults()
+    clear_faults(sim)
     return sim.faults.as_json()
+
+
+def clear_faults(sim: Simulator) -> None:
+    """No faults (in place: code holding ``sim.faults`` sees the change)."""
+    fresh = Faults()
+    for name in fresh.__dataclass_fields__:
+        setattr(sim.faults, name, getattr(fresh, name))
 
 
 def apply_faults(
