@@ -200,3 +200,25 @@ def test_resume_of_a_finished_batch_only_reads_the_state(simulator: Any, tmp_pat
     again = BatchSender(client, tmp_path / "b", poller=FAST, public_keys=PublicKeys(client)).resume()
     assert again.ksef_numbers == first.ksef_numbers
     assert simulator.sim.stats.as_json()["total"] == before
+
+
+def test_upload_window_over_opens_a_fresh_session_for_the_same_parts(simulator: Any, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    nip = random_nip()
+    invoices = InvoiceFactory(nip).many(10)
+    crashing = CrashingClient(client_for(simulator, nip), uploads_before_crash=1)
+    with pytest.raises(Crash):
+        BatchSender(crashing, tmp_path / "b", poller=FAST, upload_threads=1).send(invoices, part_size=2000)
+    first_ref = read_state(tmp_path / "b").sessionReferenceNumber
+    late = BatchSender(
+        client_for(simulator, nip),
+        tmp_path / "b",
+        poller=FAST,
+        now=lambda: datetime.now(UTC) + timedelta(days=1),
+    )
+    result = late.resume()
+    state = read_state(tmp_path / "b")
+    assert state.abandonedSessions == [first_ref]
+    assert result.session_reference_number != first_ref
+    assert len(result.ksef_numbers) == 10

@@ -169,3 +169,43 @@ def test_send_after_close_is_refused(simulator: Any) -> None:
     with pytest.raises(Exception, match="zamknięta"):
         session.send(b"<x/>")
     assert "key" not in repr(session).lower()
+
+
+def test_session_is_renewed_at_its_invoice_limit(simulator: Any) -> None:
+    nip = random_nip()
+    client = client_for(simulator, nip)
+    factory = InvoiceFactory(nip)
+    session = OnlineSession(client, poller=FAST, max_invoices=2)
+    with session:
+        sent = [session.send(factory.make(f"N/{i}")) for i in range(5)]
+        outcomes = session.wait_for_all(sent)
+        upo = session.invoice_upo(sent[0])
+    assert all(o.accepted for o in outcomes)
+    assert len(session.closed_sessions) == 2
+    assert len({s.session_reference_number for s in sent}) == 3
+    assert outcomes[0].ksef_number and outcomes[0].ksef_number.encode() in upo.content
+
+
+def test_session_is_renewed_before_valid_until(simulator: Any) -> None:
+    nip = random_nip()
+    clock = [datetime.now(UTC)]
+    session = OnlineSession(client_for(simulator, nip), poller=FAST, now=lambda: clock[0])
+    factory = InvoiceFactory(nip)
+    with session:
+        first = session.send(factory.make("V/1"))
+        clock[0] += timedelta(hours=11, minutes=55)  # 5 minutes before the 12 h validUntil
+        second = session.send(factory.make("V/2"))
+        assert first.session_reference_number != second.session_reference_number
+        assert session.wait_for_invoice(first).accepted and session.wait_for_invoice(second).accepted
+
+
+def test_lost_answer_is_reconciled_by_hash(simulator: Any) -> None:
+    nip = random_nip()
+    session = OnlineSession(client_for(simulator, nip), poller=FAST)
+    xml = InvoiceFactory(nip).make("H/1")
+    with session:
+        sent = session.send(xml)  # imagine the answer was lost: only the hash is known
+        session.wait_for_invoice(sent)
+        found = session.find_by_hash(crypto.sha256_b64(xml))
+        assert found is not None and found.accepted and found.reference_number == sent.reference_number
+        assert session.find_by_hash(crypto.sha256_b64(b"other")) is None

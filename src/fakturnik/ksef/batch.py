@@ -316,9 +316,23 @@ class BatchSender:
 
     # the run
 
-    def send(self, invoices: Iterable[tuple[str, bytes]], **prepare_args: object) -> BatchResult:
+    def send(
+        self,
+        invoices: Iterable[tuple[str, bytes]],
+        *,
+        compression: Compression = "Zip",
+        form_code: m.FormCode = FA3,
+        offline_mode: bool = False,
+        part_size: int = PART_SIZE_LIMIT,
+    ) -> BatchResult:
         """Prepare and run in one go (the usual call)."""
-        self.prepare(invoices, **prepare_args)  # type: ignore[arg-type]
+        self.prepare(
+            invoices,
+            compression=compression,
+            form_code=form_code,
+            offline_mode=offline_mode,
+            part_size=part_size,
+        )
         return self.resume()
 
     def resume(self) -> BatchResult:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeVar
 
 from fakturnik.errors import KsefApiError, KsefProcessingError, KsefTimeoutError
@@ -24,6 +24,7 @@ FA2 = m.FormCode(systemCode="FA (2)", schemaVersion="1-0E", value="FA")
 KeyUsage = Literal["KsefTokenEncryption", "SymmetricKeyEncryption"]
 
 UNKNOWN_PUBLIC_KEY = 21470
+MAX_SESSION_INVOICES = 10_000
 INVOICE_PENDING = frozenset({100, 150})
 SESSION_PENDING = frozenset({100, 150, 170})  # 170: online session closed, UPO being prepared
 
@@ -146,11 +147,12 @@ def with_fresh_key(keys: PublicKeys, attempt: Callable[[m.PublicKeyCertificate],
 
 @dataclass(frozen=True)
 class SentInvoice:
-    """What we know right after a send: KSeF's invoice reference and the invoice's own hash."""
+    """What we know right after a send: the session, KSeF's invoice reference, the invoice's own hash."""
 
     reference_number: str
     invoice_hash: str
     invoice_size: int
+    session_reference_number: str = ""
 
 
 @dataclass
@@ -196,7 +198,10 @@ class OnlineSession:
     ...     sent = [session.send(xml) for xml in invoices]
     ...     outcomes = [session.wait_for_invoice(s) for s in sent]
 
-    The AES key lives only in this object's memory; thread-safe for concurrent ``send`` calls.
+    The AES key lives only in this object's memory. ``send`` is thread-safe. When the session nears
+    its limits (``max_invoices`` sent, or ``validUntil`` closer than ``renew_margin``) the next ``send``
+    closes it and opens a fresh one; every :class:`SentInvoice` remembers its own session, so waits
+    and UPOs keep working across renewals (``closed_sessions`` lists the earlier ones).
     """
 
     def __init__(
@@ -206,15 +211,24 @@ class OnlineSession:
         form_code: m.FormCode = FA3,
         public_keys: PublicKeys | None = None,
         poller: Poller | None = None,
+        max_invoices: int = MAX_SESSION_INVOICES,
+        renew_margin: timedelta = timedelta(minutes=10),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.form_code = form_code
         self.public_keys = public_keys or PublicKeys(client)
         self.poller = poller or Poller()
+        self.max_invoices = max_invoices
+        self.renew_margin = renew_margin
+        self.now = now
         self.reference_number: str | None = None
         self.valid_until: datetime | None = None
+        self.closed_sessions: list[str] = []
         self._key: crypto.SymmetricKey | None = None
+        self._sent_in_session = 0
         self._closed = False
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"OnlineSession(reference_number={self.reference_number!r}, closed={self._closed})"
@@ -228,17 +242,21 @@ class OnlineSession:
             request = m.OpenOnlineSessionRequest(formCode=self.form_code, encryption=wrap_key(key, cert))
             return self.client.open_online_session(request)
 
-        opened = with_fresh_key(self.public_keys, attempt, "SymmetricKeyEncryption")
-        self._key = key
-        self.reference_number = opened.referenceNumber
-        self.valid_until = opened.validUntil
+        with self._lock:
+            opened = with_fresh_key(self.public_keys, attempt, "SymmetricKeyEncryption")
+            self._key = key
+            self.reference_number = opened.referenceNumber
+            self.valid_until = opened.validUntil
+            self._sent_in_session = 0
+            self._closed = False
         return self
 
     def close(self) -> None:
-        if self.reference_number and not self._closed:
-            self._closed = True
-            self.client.close_online_session(self.reference_number)
-        self._key = None
+        with self._lock:
+            if self.reference_number and not self._closed:
+                self._closed = True
+                self.client.close_online_session(self.reference_number)
+            self._key = None
 
     def __enter__(self) -> OnlineSession:
         return self.open() if self.reference_number is None else self
@@ -252,38 +270,66 @@ class OnlineSession:
             raise KsefProcessingError("Sesja interaktywna nie została otwarta", 0)
         return self.reference_number
 
+    def _needs_renewal(self) -> bool:
+        if self._sent_in_session >= self.max_invoices:
+            return True
+        return self.valid_until is not None and self.now() >= self.valid_until - self.renew_margin
+
+    def _renew(self) -> None:
+        old = self.ref
+        self.close()
+        self.closed_sessions.append(old)
+        self.open()
+
     # sending
 
     def send(
         self, invoice_xml: bytes, *, offline_mode: bool = False, hash_of_corrected_invoice: str | None = None
     ) -> SentInvoice:
-        if self._key is None or self._closed:
-            raise KsefProcessingError("Sesja interaktywna jest zamknięta", 0)
+        with self._lock:
+            if self._key is None or self._closed:
+                raise KsefProcessingError("Sesja interaktywna jest zamknięta", 0)
+            if self._needs_renewal():
+                self._renew()
+            key, ref = self._key, self.ref
+            assert key is not None
+            self._sent_in_session += 1
         request = build_send_request(
-            self._key,
-            invoice_xml,
-            offline_mode=offline_mode,
-            hash_of_corrected_invoice=hash_of_corrected_invoice,
+            key, invoice_xml, offline_mode=offline_mode, hash_of_corrected_invoice=hash_of_corrected_invoice
         )
-        answer = self.client.send_invoice(self.ref, request)
-        return SentInvoice(answer.referenceNumber, request.invoiceHash, request.invoiceSize)
+        answer = self.client.send_invoice(ref, request)
+        return SentInvoice(answer.referenceNumber, request.invoiceHash, request.invoiceSize, ref)
 
     # waiting
 
-    def invoice_status(self, invoice_reference: str) -> m.SessionInvoiceStatusResponse:
-        return self.client.session_invoice_status(self.ref, invoice_reference)
+    def _refs(self, sent: SentInvoice | str) -> tuple[str, str]:
+        if isinstance(sent, SentInvoice):
+            return sent.session_reference_number or self.ref, sent.reference_number
+        return self.ref, sent
+
+    def invoice_status(self, sent: SentInvoice | str) -> m.SessionInvoiceStatusResponse:
+        session_ref, invoice_ref = self._refs(sent)
+        return self.client.session_invoice_status(session_ref, invoice_ref)
 
     def wait_for_invoice(self, sent: SentInvoice | str) -> InvoiceOutcome:
-        invoice_ref = sent.reference_number if isinstance(sent, SentInvoice) else sent
         final = self.poller.until(
-            lambda: self.invoice_status(invoice_ref),
+            lambda: self.invoice_status(sent),
             lambda s: is_invoice_final(s.status),
-            f"status faktury {invoice_ref}",
+            f"status faktury {self._refs(sent)[1]}",
         )
         return InvoiceOutcome.of(final)
 
     def wait_for_all(self, sent: Iterable[SentInvoice]) -> list[InvoiceOutcome]:
         return [self.wait_for_invoice(s) for s in sent]
+
+    def find_by_hash(
+        self, invoice_hash: str, session_reference_number: str | None = None
+    ) -> InvoiceOutcome | None:
+        """Reconcile a send whose answer was lost: the session's record of an invoice with this hash."""
+        for item in self.client.iter_session_invoices(session_reference_number or self.ref):
+            if item.invoiceHash == invoice_hash:
+                return InvoiceOutcome.of(item)
+        return None
 
     def wait_until_processed(self) -> m.SessionStatusResponse:
         """After :meth:`close`: wait until the session leaves 100/150/170 (UPO ready on 200)."""
@@ -292,8 +338,8 @@ class OnlineSession:
     # UPO
 
     def invoice_upo(self, sent: SentInvoice | str) -> XmlDocument:
-        invoice_ref = sent.reference_number if isinstance(sent, SentInvoice) else sent
-        return self.client.invoice_upo(self.ref, invoice_ref)
+        session_ref, invoice_ref = self._refs(sent)
+        return self.client.invoice_upo(session_ref, invoice_ref)
 
     def session_upo_pages(self) -> list[XmlDocument]:
         return session_upo_pages(self.client, self.ref)
