@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime
+
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 from lxml import etree
 from signxml.xades.xades import XAdESVerifier
 
@@ -14,6 +20,7 @@ from fakturnik.ksef.xades import (
     DS_NS,
     AllowedIps,
     build_auth_request,
+    dotnet_distinguished_name,
     is_signed,
     read_auth_request,
     sign_auth_request,
@@ -75,9 +82,21 @@ def test_signature_is_enveloped_xades_and_verifies(who: str, kind: str, algorith
     assert method is not None and method.get("Algorithm", "").endswith(algorithm)
     props = signature.find(f".//{{{XADES_NS}}}SignedSignatureProperties")
     assert props is not None
-    assert props.find(f"{{{XADES_NS}}}SigningTime") is not None
-    digest = props.find(f".//{{{XADES_NS}}}CertDigest/{{{DS_NS}}}DigestValue")
-    assert digest is not None and digest.text
+    signing_time = props.findtext(f"{{{XADES_NS}}}SigningTime")
+    assert signing_time and datetime.fromisoformat(signing_time) < datetime.now(UTC)
+    # the official client's profile: SigningCertificate (v1) with the SHA-256 digest and IssuerSerial
+    cert_node = props.find(f"{{{XADES_NS}}}SigningCertificate/{{{XADES_NS}}}Cert")
+    assert cert_node is not None
+    digest = cert_node.findtext(f"{{{XADES_NS}}}CertDigest/{{{DS_NS}}}DigestValue")
+    assert digest == base64.b64encode(cred.certificate.fingerprint(hashes.SHA256())).decode()
+    issuer = cert_node.findtext(f"{{{XADES_NS}}}IssuerSerial/{{{DS_NS}}}X509IssuerName")
+    assert issuer == dotnet_distinguished_name(cred.certificate.issuer)
+    serial = cert_node.findtext(f"{{{XADES_NS}}}IssuerSerial/{{{DS_NS}}}X509SerialNumber")
+    assert serial == str(cred.certificate.serial_number)
+    # every reference names its canonicalization explicitly
+    for reference in signature.iter(f"{{{DS_NS}}}Reference"):
+        algorithms = [t.get("Algorithm") for t in reference.iter(f"{{{DS_NS}}}Transform")]
+        assert "http://www.w3.org/2001/10/xml-exc-c14n#" in algorithms
     # a standard XAdES verifier and the simulator's KSeF-like checks both accept it
     XAdESVerifier().verify(signed, x509_cert=cred.certificate, expect_references=3)
     verified = verify_auth_request(signed)
@@ -130,3 +149,29 @@ def test_context_parse() -> None:
     assert ContextIdentifier.parse("5265877635-DE123456789").type == "NipVatUe"
     assert ContextIdentifier.parse("PPL123456").type == "PeppolId"
     assert ContextIdentifier.nip("5265877635").as_json() == {"type": "Nip", "value": "5265877635"}
+
+
+def test_issuer_name_is_written_the_way_dotnet_prints_it() -> None:
+    """KSeF compares ``X509IssuerName`` with .NET's ``X509Certificate2.Issuer``: last RDN first."""
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "A R"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, "TINPL-1192154885"),
+            x509.NameAttribute(NameOID.SURNAME, "R"),
+            x509.NameAttribute(NameOID.GIVEN_NAME, "A"),
+        ]
+    )
+    assert dotnet_distinguished_name(name) == "G=A, SN=R, SERIALNUMBER=TINPL-1192154885, CN=A R, C=PL"
+    seal = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'Firma "Alfa", sp. z o.o.'),
+            x509.NameAttribute(ObjectIdentifier("2.5.4.97"), "VATPL-5265877635"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Alfa"),
+        ]
+    )
+    assert (
+        dotnet_distinguished_name(seal)
+        == 'CN=Alfa, OID.2.5.4.97=VATPL-5265877635, O="Firma ""Alfa"", sp. z o.o.", C=PL'
+    )

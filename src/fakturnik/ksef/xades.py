@@ -8,11 +8,22 @@ SigningCertificate digest; RSA-SHA256 or ECDSA-SHA256), and read a signed file b
 
 from __future__ import annotations
 
+from base64 import b64encode
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 from lxml import etree
-from signxml.algorithms import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
+from signxml.algorithms import (
+    CanonicalizationMethod,
+    DigestAlgorithm,
+    SignatureConstructionMethod,
+    SignatureMethod,
+)
+from signxml.util import SigningSettings
 from signxml.xades.xades import XAdESDataObjectFormat, XAdESSigner
 
 from fakturnik.errors import KsefAuthError, XmlSecurityError
@@ -23,9 +34,11 @@ from fakturnik.ksef.credentials import CertificateCredential
 AUTH_NS = "http://ksef.mf.gov.pl/auth/token/2.0"
 AUTH_NS_21 = "http://ksef.mf.gov.pl/auth/token/2.1"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-# Inclusive C14N 1.0: signxml digests the XAdES SignedProperties reference with the signature's
-# c14n but writes no Transform for it, so verifiers fall back to C14N 1.0 – exclusive c14n would mismatch.
-C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+SHA256_URI = "http://www.w3.org/2001/04/xmlenc#sha256"
+_EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
+SIGNING_TIME_BACKDATE = timedelta(minutes=1)  # as the official client: tolerate a server clock behind ours
 MAX_AUTH_REQUEST_BYTES = 1_000_000
 
 
@@ -100,6 +113,106 @@ def write_unsigned_auth_request(
     return body
 
 
+# Short attribute names of .NET's ``X509Certificate2.Issuer`` (what the official client writes into
+# ``X509IssuerName`` and what KSeF compares it with); other attributes are written ``OID.<dotted>``.
+_DOTNET_NAMES: dict[ObjectIdentifier, str] = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.SURNAME: "SN",
+    NameOID.SERIAL_NUMBER: "SERIALNUMBER",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.STATE_OR_PROVINCE_NAME: "S",
+    NameOID.STREET_ADDRESS: "STREET",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.TITLE: "T",
+    NameOID.GIVEN_NAME: "G",
+    NameOID.INITIALS: "I",
+    NameOID.EMAIL_ADDRESS: "E",
+    NameOID.DOMAIN_COMPONENT: "DC",
+}
+_NEEDS_QUOTES = set(',+="\n<>#;')
+
+
+def _dotnet_value(value: str) -> str:
+    if not value or value != value.strip() or any(c in _NEEDS_QUOTES for c in value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def dotnet_distinguished_name(name: x509.Name) -> str:
+    """``name`` the way .NET prints it (``X500DistinguishedName.Name``): last RDN first, ``", "``.
+
+    ``G=Jan, SN=Kowalski, SERIALNUMBER=TINPL-5265877635, CN=Jan Kowalski, C=PL``
+    """
+    parts = []
+    for rdn in reversed(name.rdns):
+        parts.append(
+            " + ".join(
+                f"{_DOTNET_NAMES.get(a.oid, 'OID.' + a.oid.dotted_string)}={_dotnet_value(str(a.value))}"
+                for a in rdn
+            )
+        )
+    return ", ".join(parts)
+
+
+class KsefXadesSigner(XAdESSigner):  # type: ignore[misc]
+    """signxml's XAdES signer shaped like the official KSeF client's signatures.
+
+    * ``SigningCertificate`` with the SHA-256 ``CertDigest`` and ``IssuerSerial`` (issuer name as
+      .NET prints it, serial in decimal) instead of signxml's ``SigningCertificateV2``;
+    * ``SigningTime`` a minute in the past;
+    * an explicit exclusive-C14N ``Transform`` on the SignedProperties and KeyInfo references
+      (signxml writes none there, which makes verifiers fall back to inclusive C14N 1.0).
+    """
+
+    def add_signing_time(
+        self,
+        signed_signature_properties: etree._Element,
+        sig_root: etree._Element,
+        signing_settings: SigningSettings,
+    ) -> None:
+        node = etree.SubElement(signed_signature_properties, f"{{{XADES_NS}}}SigningTime")
+        node.text = (datetime.now(UTC) - SIGNING_TIME_BACKDATE).isoformat(timespec="seconds")
+
+    def add_signing_certificate(
+        self,
+        signed_signature_properties: etree._Element,
+        sig_root: etree._Element,
+        signing_settings: SigningSettings,
+    ) -> None:
+        chain = signing_settings.cert_chain or []
+        cert = chain[0]
+        assert isinstance(cert, x509.Certificate)
+        x, ds = f"{{{XADES_NS}}}", f"{{{DS_NS}}}"
+        signing_certificate = etree.SubElement(signed_signature_properties, x + "SigningCertificate")
+        cert_node = etree.SubElement(signing_certificate, x + "Cert")
+        digest = etree.SubElement(cert_node, x + "CertDigest")
+        etree.SubElement(digest, ds + "DigestMethod", Algorithm=SHA256_URI)
+        etree.SubElement(digest, ds + "DigestValue").text = b64encode(
+            cert.fingerprint(hashes.SHA256())
+        ).decode()
+        issuer_serial = etree.SubElement(cert_node, x + "IssuerSerial")
+        etree.SubElement(issuer_serial, ds + "X509IssuerName").text = dotnet_distinguished_name(cert.issuer)
+        etree.SubElement(issuer_serial, ds + "X509SerialNumber").text = str(cert.serial_number)
+
+    def _add_reference_to_signed_info(
+        self, sig_root: etree._Element, node_to_reference: etree._Element, **attrs: str
+    ) -> None:
+        ds = f"{{{DS_NS}}}"
+        signed_info = sig_root.find(ds + "SignedInfo")
+        assert signed_info is not None
+        reference = etree.SubElement(signed_info, ds + "Reference", URI=f"#{node_to_reference.get('Id')}")
+        for name, value in attrs.items():
+            reference.set(name, value)
+        transforms = etree.SubElement(reference, ds + "Transforms")
+        etree.SubElement(transforms, ds + "Transform", Algorithm=EXC_C14N)
+        etree.SubElement(reference, ds + "DigestMethod", Algorithm=self.digest_alg.value)
+        canonical = self._c14n(node_to_reference, algorithm=_EXC_C14N)
+        digest = self._get_digest(canonical, algorithm=self.digest_alg)
+        etree.SubElement(reference, ds + "DigestValue").text = b64encode(digest).decode()
+
+
 def _signature_method(credential: CertificateCredential) -> SignatureMethod:
     if isinstance(credential.private_key, ec.EllipticCurvePrivateKey):
         return SignatureMethod.ECDSA_SHA256
@@ -107,17 +220,22 @@ def _signature_method(credential: CertificateCredential) -> SignatureMethod:
 
 
 def sign_auth_request(document: bytes | etree._Element, credential: CertificateCredential) -> bytes:
-    """Sign an ``AuthTokenRequest`` with an enveloped XAdES-BES signature; returns the signed XML bytes."""
+    """Sign an ``AuthTokenRequest`` with an enveloped XAdES-BES signature; returns the signed XML bytes.
+
+    RSA-SHA256 or ECDSA-SHA256 (raw R‖S), SHA-256 digests, exclusive C14N, the document reference
+    with the enveloped-signature transform – the profile of the official KSeF client.
+    """
     root = parse_xml(document, max_bytes=MAX_AUTH_REQUEST_BYTES) if isinstance(document, bytes) else document
-    signer = XAdESSigner(
+    signer = KsefXadesSigner(
         method=SignatureConstructionMethod.enveloped,
         signature_algorithm=_signature_method(credential),
         digest_algorithm=DigestAlgorithm.SHA256,
-        c14n_algorithm=C14N,
+        c14n_algorithm=_EXC_C14N,
         data_object_format=XAdESDataObjectFormat(Description="KSeF AuthTokenRequest", MimeType="text/xml"),
     )
     chain = [credential.certificate, *credential.chain]
-    signed = signer.sign(root, key=credential.private_key, cert=chain)
+    # X509Data only, like the official client (ECKeyValue is XMLDSig 1.1: not every validator knows it)
+    signed = signer.sign(root, key=credential.private_key, cert=chain, always_add_key_value=False)
     body: bytes = etree.tostring(signed, xml_declaration=True, encoding="utf-8")
     return body
 
