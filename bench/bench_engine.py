@@ -1,0 +1,129 @@
+"""The sending engine under the simulator's production limit profile: 10,000 queued invoices delivered.
+
+The simulator runs in this process (a thread) with ``profile="prod"`` and its production rate-limit
+table on. Invoices are issued into a SQLite store (each in its own transaction, as a person or a
+system would), then one worker drains the outbox: the planner picks batch sessions, the client's
+throttle keeps every endpoint group inside the published limits, UPOs come from the pre-signed
+links. Counted from the simulator's ``GET /admin/stats``: requests and 429 answers (must be zero).
+
+Environment: ``FAKTURNIK_BENCH_ENGINE_INVOICES`` (default 10000) for a smaller run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+_SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(_SHARED / "ksef" / "faktury" / "schemy"))
+
+INVOICES = int(os.environ.get("FAKTURNIK_BENCH_ENGINE_INVOICES", "10000"))
+
+
+def _token(server: Any, nip: str) -> str:
+    from fakturnik.simulator.core import mint_session
+
+    owner = mint_session(
+        server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
+    )
+    r = httpx.post(
+        server.base_url + "/tokens",
+        json={"permissions": ["InvoiceWrite", "InvoiceRead"], "description": "engine benchmark"},
+        headers={"Authorization": f"Bearer {owner['accessToken']}"},
+        timeout=30,
+    )
+    r.raise_for_status()
+    token: str = r.json()["token"]
+    return token
+
+
+def run() -> list[dict[str, Any]]:
+    from fakturnik.engine.companies import add_company
+    from fakturnik.engine.context import open_context
+    from fakturnik.engine.issuing import issue
+    from fakturnik.engine.planner import PlannerSettings
+    from fakturnik.engine.settings import EngineSettings
+    from fakturnik.engine.worker import Worker
+    from fakturnik.fa3.samples import make_nip, make_sample_invoice
+    from fakturnik.fa3.writer import write_invoice
+    from fakturnik.simulator.config import SimulatorConfig
+    from fakturnik.simulator.server import SimulatorServer
+    from fakturnik.store import repo, states
+    from fakturnik.vault import Secret
+
+    nip = make_nip(4242)
+    xml = write_invoice(make_sample_invoice(nip, "AUTO", 3, issue_date=date.today()))
+    settings = replace(
+        EngineSettings(),
+        claim_limit=10_000,
+        poll_interval=timedelta(seconds=1),
+        planner=PlannerSettings(batch_min_invoices=50),
+    )
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=True)) as server,
+    ):
+        os.environ.setdefault("FAKTURNIK_MASTER_KEY", "42" * 32)
+        ctx = open_context(Path(tmp), None, settings, use_keyring=False)
+        add_company(
+            ctx,
+            nip=nip,
+            name="Benchmark S.A.",
+            base_url=server.base_url,
+            ksef_token=Secret(_token(server, nip)),
+        )
+        started = time.perf_counter()
+        for _ in range(INVOICES):
+            issue(ctx, company_nip=nip, xml=xml)
+        issue_seconds = time.perf_counter() - started
+        httpx.post(server.root_url + "/admin/stats/reset", timeout=30).raise_for_status()
+        started = time.perf_counter()
+        Worker(ctx, worker_id="bench").run(once=True, idle_sleep=0.5, max_seconds=3600)
+        deliver_seconds = time.perf_counter() - started
+        stats = httpx.get(server.root_url + "/admin/stats", timeout=30).json()
+        with ctx.db.transaction() as s:
+            invoices = repo.list_invoices(s)
+            accepted = sum(1 for i in invoices if i.status == states.ACCEPTED and i.ksef_number)
+            with_upo = sum(1 for i in invoices if repo.upo_for(s, i.id) is not None)
+        ctx.close()
+    too_many = int(stats["byStatus"].get("429", 0))
+    note = f"{INVOICES} invoices, production limit profile, one worker, SQLite"
+    return [
+        {
+            "name": "engine: issue into the outbox",
+            "value": round(INVOICES / issue_seconds, 1),
+            "unit": "invoices/s",
+            "notes": "one transaction per invoice: number, XML, outbox entry, audit",
+        },
+        {
+            "name": "engine: deliver queued invoices",
+            "value": round(deliver_seconds, 1),
+            "unit": "s",
+            "notes": f"{note}; planner chose batch sessions",
+        },
+        {
+            "name": "engine: accepted with KSeF number",
+            "value": accepted,
+            "unit": "invoices",
+            "notes": f"of {INVOICES}; UPO stored for {with_upo}",
+        },
+        {"name": "engine: 429 answers", "value": too_many, "unit": "responses", "notes": "must be 0"},
+        {
+            "name": "engine: requests per invoice",
+            "value": round(stats["total"] / INVOICES, 3),
+            "unit": "req/invoice",
+            "notes": f"{stats['total']} requests in all, pre-signed UPO links and part uploads included",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
