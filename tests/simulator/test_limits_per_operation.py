@@ -24,7 +24,8 @@ from tests.simulator import spec_check
 from tests.simulator.grants_kit import nip
 
 GROUPS = list(PRODUCTION_LIMITS)
-PROBE_TABLE = {group: Limit(3 + i, 100_000, 1_000_000) for i, group in enumerate(GROUPS)}
+# the per-minute value tells the groups apart (a minute is long enough even on a loaded machine)
+PROBE_TABLE = {group: Limit(100_000, 3 + i, 1_000_000) for i, group in enumerate(GROUPS)}
 PUBLIC = {"perSecond": 60}
 # these change the very table the probe relies on; the spec puts them in "other" (10/30/120)
 SWITCHES = {"/testdata/rate-limits", "/testdata/rate-limits/production"}
@@ -95,11 +96,14 @@ def _expected(template: str, method: str) -> dict[str, Any]:
 def test_operation_is_limited_as_the_spec_says(method: str, template: str, server: SimulatorServer) -> None:
     expected = _expected(template, method)
     if expected == PUBLIC:
-        admitted = _admitted(server, method, template, 60)
-        assert admitted == 60, f"{method} {template}: {admitted} calls admitted in a second, spec: 60"
+        # 61 calls must fit in one second; a slow machine may spread them wider, so try again
+        tries = [_admitted(server, method, template, 60)]
+        while tries[-1] > 60 and len(tries) < 4:
+            tries.append(_admitted(server, method, template, 60))
+        assert tries[-1] == 60, f"{method} {template}: {tries} calls admitted in a second, spec: 60"
         return
-    admitted = _admitted(server, method, template, max(p.per_second for p in PROBE_TABLE.values()))
-    counted_by = [g for g, limit in PROBE_TABLE.items() if limit.per_second == admitted]
+    admitted = _admitted(server, method, template, max(p.per_minute for p in PROBE_TABLE.values()))
+    counted_by = [g for g, limit in PROBE_TABLE.items() if limit.per_minute == admitted]
     assert counted_by, f"{method} {template}: {admitted} calls admitted, matching no group"
     group = counted_by[0]
     assert PRODUCTION_LIMITS[group].as_json() == expected, f"{method} {template} counted as {group}"

@@ -8,6 +8,7 @@ a body that validates against the spec's schema for that status.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,6 +131,16 @@ def test_my_areas_happy_paths_match_the_spec(server: SimulatorServer) -> None:
 
 
 GUARDED = [(m, p) for m, p in OPERATIONS if spec_check.operation(m, p).get("x-required-permissions")]
+# PefInvoiceWrite opens sessions for PEF invoices only (FA needs InvoiceWrite/EnforcementOperations)
+_PEF_FORM = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
+BODY_FOR = {
+    ("/sessions/online", "PefInvoiceWrite"): json.dumps(
+        {
+            **json.loads(spec_check.concrete_request("POST", "/sessions/online")[3] or b"{}"),
+            "formCode": _PEF_FORM,
+        }
+    ).encode()
+}
 # operations served only in another context type (checked before permissions, digest §14.1)
 CONTEXT_FOR = {"/permissions/eu-entities/grants": ("NipVatUe", f"{OWNER_NIP}-DE123456789")}
 
@@ -143,6 +154,7 @@ def test_required_permissions_are_enforced(method: str, template: str, server: S
     context_type, context_value = CONTEXT_FOR.get(template, ("Nip", OWNER_NIP))
 
     def call(permissions: list[str]) -> httpx.Response:
+        body = BODY_FOR.get((template, *permissions), content)
         token = mint_session(
             server.sim,
             context_type=context_type,
@@ -157,7 +169,7 @@ def test_required_permissions_are_enforced(method: str, template: str, server: S
                 path,
                 params=query,
                 headers={**headers, "Authorization": f"Bearer {token}"},
-                content=content,
+                content=body,
             )
 
     refused = call([])
