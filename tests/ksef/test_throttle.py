@@ -279,3 +279,11 @@ def test_more_threads_than_the_per_second_limit(simulator_factory: Any) -> None:
     stats = httpx.get(server.root_url + "/admin/stats").json()
     assert stats["byStatus"] == {"200": 32}, stats
     transport.close()
+
+
+def test_share_splits_the_limits_between_processes() -> None:
+    throttle = Throttle(share=0.25)
+    assert throttle.limit_for("invoiceSend") == RateLimit(2, 7, 45)
+    assert throttle.limit_for("sessionList") == RateLimit(1, 2, 15)
+    with pytest.raises(ValueError):
+        Throttle(share=0)

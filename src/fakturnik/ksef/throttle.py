@@ -169,7 +169,9 @@ class Throttle:
 
     ``limits`` maps group names to :class:`RateLimit` (default: the published table);
     ``context_limits`` overrides them for one context (e.g. after ``GET /rate-limits``).
-    ``margin`` is the safety margin in seconds added to every window.
+    ``margin`` is the safety margin in seconds added to every window. ``share`` is this process's
+    part of the limits when several processes on one IP work for the same contexts (KSeF counts per
+    context and IP): with 4 workers, ``share=0.25`` keeps their sum within the published table.
     """
 
     def __init__(
@@ -178,12 +180,16 @@ class Throttle:
         *,
         margin: float = 0.05,
         enabled: bool = True,
+        share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
         self.limits: dict[str, RateLimit] = dict(PUBLISHED_LIMITS if limits is None else limits)
         self.context_limits: dict[str, dict[str, RateLimit]] = {}
         self.margin = margin
         self.enabled = enabled
+        self.share = share
         self._clock = clock
         self._cond = threading.Condition()
         self._books: dict[tuple[str, str], _Book] = {}
@@ -196,10 +202,14 @@ class Throttle:
     # -- configuration -----------------------------------------------------------------------------
 
     def limit_for(self, group: str, context: str = "") -> RateLimit:
+        """The allowances this process uses for ``group`` in ``context`` (``share`` applied)."""
         table = self.context_limits.get(context, {})
-        if group in table:
-            return table[group]
-        return self.limits.get(group) or self.limits.get(OTHER) or PUBLISHED_LIMITS[OTHER]
+        limit = (
+            table.get(group) or self.limits.get(group) or self.limits.get(OTHER) or PUBLISHED_LIMITS[OTHER]
+        )
+        if self.share == 1.0:
+            return limit
+        return RateLimit(*(max(1, int(n * self.share)) for n in limit.allowances()))
 
     def set_limits(self, limits: Mapping[str, RateLimit], context: str | None = None) -> None:
         """Replace limits for every context (``context=None``) or for one context."""
