@@ -115,7 +115,7 @@ def auth_token_request(
     namespace: str = AUTH_NS,
 ) -> bytes:
     ns = f"{{{namespace}}}"
-    root = etree.Element(f"{ns}AuthTokenRequest", nsmap={None: namespace})
+    root = etree.Element(f"{ns}AuthTokenRequest", nsmap={None: namespace})  # type: ignore[dict-item]
     etree.SubElement(root, f"{ns}Challenge").text = challenge
     ctx = etree.SubElement(root, f"{ns}ContextIdentifier")
     etree.SubElement(ctx, f"{ns}{context_type}").text = context_value

@@ -99,6 +99,7 @@ def public_key_certificates(request: Request) -> list[dict[str, object]]:
 def auth_challenge(request: Request) -> dict[str, object]:
     sim = sim_of(request)
     now = sim.now()
+    _prune_challenges(sim)
     ref = make_reference_number("CR", now.date())
     ms = int(now.timestamp() * 1000)
     ip = client_ip(request)
@@ -108,6 +109,17 @@ def auth_challenge(request: Request) -> dict[str, object]:
         {"challenge": ref, "timestamp": iso(now), "timestampMs": ms, "clientIp": ip, "used": False},
     )
     return {"challenge": ref, "timestamp": iso(now), "timestampMs": ms, "clientIp": ip}
+
+
+def _prune_challenges(sim: Simulator, keep: int = 1000, every: int = 500) -> None:
+    """Drop challenges past their 10 minutes now and then, so a long-running simulator stays small."""
+    count = sim.state.count("challenge")
+    if count < keep or count % every:
+        return
+    limit = sim.now() - CHALLENGE_TTL
+    for doc in sim.state.all("challenge"):
+        if _parse_dt(doc["timestamp"]) < limit:
+            sim.state.delete("challenge", doc["challenge"])
 
 
 def consume_challenge(sim: Simulator, challenge: str) -> dict[str, Any]:
