@@ -31,7 +31,7 @@ from fakturnik.ksef.auth import (
     parse_time,
     prepare_signed_request,
 )
-from fakturnik.ksef.batch import BatchSender
+from fakturnik.ksef.batch import BatchSender, Compression
 from fakturnik.ksef.client import KsefClient, Page
 from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import (
@@ -271,7 +271,10 @@ def send(
             result = _run(sender.resume)
         else:
             invoices = _read_invoices(files or [])
-            result = _run(lambda: sender.send(invoices, compression=compression, offline_mode=offline))
+            if compression not in ("Zip", "TarGz"):
+                raise _fail("--compression: Zip albo TarGz")
+            kind: Compression = "Zip" if compression == "Zip" else "TarGz"
+            result = _run(lambda: sender.send(invoices, compression=kind, offline_mode=offline))
     out.print(
         f"Sesja wsadowa {result.session_reference_number}: {result.status_code} {result.status_description}"
     )
