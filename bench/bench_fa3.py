@@ -20,7 +20,6 @@ BLOCK = 250
 BLOCKS = 7
 TARGET = 3000.0
 SELLER = "5260250274"
-EXEMPTION = {"P_19": 1, "P_19A": "art. 43 ust. 1 pkt 29 lit. b ustawy o VAT"}
 
 
 def measure(func: Callable[[], object], block: int = BLOCK, blocks: int = BLOCKS) -> tuple[float, float]:
@@ -48,13 +47,9 @@ def _row(name: str, rates: tuple[float, float], notes: str) -> dict[str, Any]:
 
 
 def _draft() -> dict[str, Any]:
-    from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS
     from fakturnik.fa3.samples import make_sample_draft
 
-    draft = make_sample_draft(SELLER, "FV/2026/02/0001", lines=10)
-    # The sample has an exempt (zw) line: a lawful invoice states the exemption basis.
-    draft["Fa"]["Adnotacje"] = {**DEFAULT_ANNOTATIONS, "Zwolnienie": EXEMPTION}
-    return draft
+    return make_sample_draft(SELLER, "FV/2026/02/0001", lines=10)
 
 
 def run() -> list[dict[str, Any]]:

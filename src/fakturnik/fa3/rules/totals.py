@@ -2,8 +2,8 @@
 
 Uses the same vocabulary and arithmetic as the builder (``fakturnik.fa3.amounts``). The supplied
 per-rate totals must match the lines by at least one of the lawful methods (tax from the per-rate
-net sum, from the per-rate gross sum, or per line); a difference within a grosz per line is rounding
-(a warning), anything larger is an error naming both values.
+net sum, from the per-rate gross sum, or per line — net or gross entry); a difference within a grosz
+per line is rounding (a warning), anything larger is an error naming both values.
 
 Checked for VAT, KOR and UPR invoices with lines. Not for ZAL/KOR_ZAL (the totals are the advance,
 not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
@@ -38,9 +38,20 @@ def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
     return out
 
 
-def _line_amounts(inv: Invoice, method: TaxMethod) -> tuple[list[LineAmount], list[str]] | None:
-    """Amounts of all lines for ``method``, and each line's summary field; None if not computable."""
-    value_tag = "P_11A" if method == "gross" else "P_11"
+# How each way of reading the lines feeds compute_totals: (its method, the value field, per-line tax?).
+# "gross_line" is gross entry with the tax stated per line (P_11A and P_11Vat): the net of a line is
+# P_11A - P_11Vat and the per-rate tax the sum of P_11Vat.
+_READINGS: dict[str, tuple[TaxMethod, str, bool]] = {
+    "net": ("net", "P_11", False),
+    "line": ("line", "P_11", True),
+    "gross": ("gross", "P_11A", False),
+    "gross_line": ("line", "P_11A", True),
+}
+
+
+def _line_amounts(inv: Invoice, reading: str) -> tuple[list[LineAmount], list[str]] | None:
+    """Amounts of all lines for one reading, and each line's summary field; None if not computable."""
+    _method, value_tag, per_line_tax = _READINGS[reading]
     amounts: list[LineAmount] = []
     groups: list[str] = []
     margin_invoice = inv.margin
@@ -56,7 +67,11 @@ def _line_amounts(inv: Invoice, method: TaxMethod) -> tuple[list[LineAmount], li
             return None
         if rate is not None and rate not in RATE_FIELDS:
             return None
-        vat = decimal(line.get("P_11Vat")) if method == "line" else None
+        vat = decimal(line.get("P_11Vat")) if per_line_tax else None
+        if reading == "gross_line":
+            if vat is None:
+                return None
+            value -= vat
         amounts.append(LineAmount(rate, sign * value, oss, margin, None if vat is None else sign * vat))
         groups.append(summary_fields_for(rate, oss_rate=oss, margin=margin).net)
     return amounts, groups
@@ -85,12 +100,12 @@ def check_totals(inv: Invoice, ctx: RuleContext) -> None:
     if inv.kind not in _TOTALS_KINDS or not inv.lines:
         return
     best: tuple[dict[str, tuple[Decimal | None, Decimal]], list[str]] | None = None
-    for method in ("net", "line", "gross"):
-        prepared = _line_amounts(inv, method)  # type: ignore[arg-type]
+    for reading, (method, _tag, _per_line) in _READINGS.items():
+        prepared = _line_amounts(inv, reading)
         if prepared is None:
             continue
         amounts, groups = prepared
-        diffs = _differences(supplied, compute_totals(amounts, method=method).fields)  # type: ignore[arg-type]
+        diffs = _differences(supplied, compute_totals(amounts, method=method).fields)
         if not diffs:
             return
         if best is None or len(diffs) < len(best[0]):
