@@ -69,3 +69,42 @@ def test_ksef_client_xades_auth_with_self_signed_certificate(simulator: Simulato
         assert result.access_token and result.refresh_token
     finally:
         kc.close()
+
+
+def test_ksef_client_enrolls_a_certificate_from_its_own_csr(simulator: SimulatorServer) -> None:
+    """ksef-client builds the CSR from the enrollment data itself; the simulator CA must accept it."""
+    import base64
+
+    from cryptography import x509
+    from ksef_client import KsefClient, KsefClientOptions
+    from ksef_client.openapi_models import (
+        EnrollCertificateRequest,
+        KsefCertificateType,
+        RetrieveCertificatesRequest,
+    )
+    from ksef_client.services.csr import generate_csr_ec
+
+    with httpx.Client(base_url=simulator.base_url, timeout=10) as c:
+        access = xh.xades_login(c, xh.seal(NIP), NIP)["tokens"]["accessToken"]["token"]
+    kc = KsefClient(KsefClientOptions(base_url=simulator.base_url))
+    try:
+        data = kc.certificates.get_enrollment_data(access).to_dict()
+        csr = generate_csr_ec(data)
+        enrolled = kc.certificates.send_enrollment(
+            EnrollCertificateRequest(
+                certificate_name="Certyfikat z ksef-client",
+                certificate_type=KsefCertificateType.AUTHENTICATION,
+                csr=csr.csr_base64,
+            ),
+            access_token=access,
+        )
+        status = kc.certificates.get_enrollment_status(enrolled.reference_number, access_token=access)
+        assert status.status.code == 200 and status.certificate_serial_number
+        got = kc.certificates.retrieve_certificate(
+            RetrieveCertificatesRequest(certificate_serial_numbers=[status.certificate_serial_number]),
+            access_token=access,
+        )
+        cert = x509.load_der_x509_certificate(base64.b64decode(got.certificates[0].certificate))
+        cert.verify_directly_issued_by(simulator.sim.keys.ca.certificate)
+    finally:
+        kc.close()
