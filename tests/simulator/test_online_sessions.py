@@ -399,15 +399,6 @@ def test_fa3_invoice_in_an_fa2_session_is_430(ksef: Ksef) -> None:
     assert status["code"] == 430
 
 
-def test_pef_permission_alone_cannot_open_fa_sessions(server: SimulatorServer) -> None:
-    peppol_only = Ksef(server, nip=nip(6060), permissions=["PefInvoiceWrite"])
-    r = peppol_only.open_online()
-    assert r.status_code == 403 and r.json()["reasonCode"] == "missing-permissions"
-    pef = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
-    assert peppol_only.open_online(pef).status_code == 201
-    peppol_only.close()
-
-
 def test_sweep_closes_expired_sessions_without_being_asked(server: SimulatorServer) -> None:
     from fakturnik.simulator.processing import sweep_expired
     from fakturnik.simulator.session_store import iso

@@ -17,7 +17,7 @@ from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256_b64, unb64
 from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator import downloads, grants, processing
 from fakturnik.simulator.core import Simulator, sim_of
-from fakturnik.simulator.errors import ApiError, ForbiddenError
+from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.invoice_schemas import FormSpec, find_form
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_store import (
@@ -314,17 +314,6 @@ def open_online(
 ) -> dict[str, Any]:
     sim = sim_of(request)
     form = _form(sim, body.formCode, batch=False)
-    needed = (
-        ("PefInvoiceWrite", "InvoiceWrite")
-        if form.value == "PEF"
-        else ("InvoiceWrite", "EnforcementOperations")
-    )
-    if not caller.has_any(needed):
-        raise ForbiddenError(
-            "missing-permissions",
-            f"Brak uprawnień do wysyłania faktur {form.system_code}.",
-            {"requiredAnyOfPermissions": list(needed), "presentPermissions": sorted(caller.permissions)},
-        )
     key, iv = unwrap_key(sim, body.encryption)
     session = _new_session(sim, caller, "Online", form, key, iv)
     sim.state.put("session", session["referenceNumber"], session)
