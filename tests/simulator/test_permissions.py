@@ -113,6 +113,15 @@ def test_revoking_the_entity_grant_ends_the_indirect_rights(simulator: Simulator
         assert rv.status_code == 202
         assert kit.wait_operation(client_a, rv.json()["referenceNumber"])["code"] == 200
     assert permissions_for(simulator.sim, "Nip", client_nip, *employee) == set()
+    # the office still lists its indirect grant, now inactive
+    with kit.client(simulator, kit.token(simulator, office_nip)) as office:
+        query = {"queryType": "PermissionsGrantedInCurrentContext"}
+        listed = office.post("/permissions/query/persons/grants", json=query).json()["permissions"]
+        assert [(i["permissionScope"], i["permissionState"]) for i in listed] == [
+            ("InvoiceWrite", "Inactive")
+        ]
+        active = office.post("/permissions/query/persons/grants", json=query | {"permissionState": "Active"})
+        assert active.json()["permissions"] == []
 
 
 def test_real_xades_login_as_accounting_office_employee(simulator: SimulatorServer) -> None:

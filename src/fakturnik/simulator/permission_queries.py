@@ -17,6 +17,7 @@ from fakturnik.simulator.grants import (
     all_grants,
     context_nip,
     ident,
+    is_subject_deceased,
     roles_of,
     subject_identities,
     subordinates_of,
@@ -93,6 +94,27 @@ def _matches_target(g: dict[str, Any], want: m.IndirectTarget | None) -> bool:
     return want.value is None or target.get("value") == want.value
 
 
+def effective_state(sim: Simulator, g: dict[str, Any], grants: list[dict[str, Any]]) -> str:
+    """``Inactive`` for a grant that cannot be used now: a selective indirect grant whose client
+    withdrew the delegable grant, or a grant held by a deceased test person; else ``Active``."""
+    who = ident(g["authorized"])
+    if who and who[0] in ("Nip", "Pesel") and is_subject_deceased(sim, *who):
+        return "Inactive"
+    target = g.get("target") or {}
+    if g["kind"] == "indirect" and target.get("type") not in (None, "AllPartners"):
+        client = (target["type"], target.get("value"))
+        if not any(
+            e["kind"] == "entity"
+            and ident(e["context"]) == client
+            and e["authorized"]["value"] == g["context"]["value"]
+            and e["scope"] == g["scope"]
+            and e["canDelegate"]
+            for e in grants
+        ):
+            return "Inactive"
+    return str(g["state"])
+
+
 def _caller_context(caller: Caller) -> Ident:
     return (caller.context_type, caller.context_value)
 
@@ -106,7 +128,8 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
     here = _caller_context(caller)
     owner = context_nip(*here) in {v for t, v in ids if t == "Nip"}
     out: list[dict[str, Any]] = []
-    for g in all_grants(sim):
+    grants = all_grants(sim)
+    for g in grants:
         kind, ctx, who = g["kind"], ident(g["context"]), ident(g["authorized"])
         if (
             (kind in DIRECT_KINDS and ctx == here and who in ids)
@@ -125,7 +148,8 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
             continue
         if req.permissionTypes and g["scope"] not in req.permissionTypes:
             continue
-        if req.permissionState and g["state"] != req.permissionState:
+        state = effective_state(sim, g, grants)
+        if req.permissionState and state != req.permissionState:
             continue
         item = {
             "id": g["id"],
@@ -134,7 +158,7 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
             "targetIdentifier": _target(g),
             "permissionScope": g["scope"],
             "description": g["description"],
-            "permissionState": g["state"],
+            "permissionState": state,
             "startDate": g["startDate"],
             "canDelegate": bool(g["canDelegate"]),
         }
@@ -149,7 +173,8 @@ def persons(sim: Simulator, caller: Caller, req: m.PersonsQuery) -> list[dict[st
     here = _caller_context(caller)
     ids = subject_identities(sim, caller.subject_type, caller.subject_value)
     out: list[dict[str, Any]] = []
-    for g in all_grants(sim):
+    grants = all_grants(sim)
+    for g in grants:
         kind = g["kind"]
         if (
             kind not in ("person", "testdata", "subunit", "entity", "indirect")
@@ -162,7 +187,8 @@ def persons(sim: Simulator, caller: Caller, req: m.PersonsQuery) -> list[dict[st
                 continue
         elif ident(g["author"]) not in ids or here not in (ctx, grantor) or kind == "testdata":
             continue
-        if not _persons_filter(g, req):
+        state = effective_state(sim, g, grants)
+        if not _persons_filter(g, req) or (req.permissionState and state != req.permissionState):
             continue
         who = ident(g["authorized"])
         item = {
@@ -173,7 +199,7 @@ def persons(sim: Simulator, caller: Caller, req: m.PersonsQuery) -> list[dict[st
             "authorIdentifier": _author(g),
             "permissionScope": g["scope"],
             "description": g["description"],
-            "permissionState": g["state"],
+            "permissionState": state,
             "startDate": g["startDate"],
             "canDelegate": bool(g["canDelegate"]),
         }
@@ -196,9 +222,7 @@ def _persons_filter(g: dict[str, Any], req: m.PersonsQuery) -> bool:
         return False
     if not _matches_target(g, req.targetIdentifier):
         return False
-    if req.permissionTypes and g["scope"] not in req.permissionTypes:
-        return False
-    return not (req.permissionState and g["state"] != req.permissionState)
+    return not (req.permissionTypes and g["scope"] not in req.permissionTypes)
 
 
 # -- subunits, entities, roles --------------------------------------------------------------------
