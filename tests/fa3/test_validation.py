@@ -92,3 +92,13 @@ def test_sample_builder_invoices_are_valid(lines: int) -> None:
 
     report = validate_invoice(make_sample_invoice("5260250274", f"FV/{lines}", lines=lines), now=NOW)
     assert report.ok, [str(p) for p in report.problems]
+
+
+def test_invoice_with_attachment_may_exceed_one_megabyte() -> None:
+    from tests.conftest import SAMPLES_DIR
+
+    data = (SAMPLES_DIR / "csharp-core__invoice-template-fa-3-with-attachment.xml").read_bytes()
+    padded = data.replace(b"</Faktura>", b"<!--" + b"x" * 1_500_000 + b"--></Faktura>")
+    report = validate_xml(padded, "test", now=NOW)
+    assert "XML_TOO_LARGE" not in report.codes()
+    assert report.ok, report.problems

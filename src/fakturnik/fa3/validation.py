@@ -258,6 +258,17 @@ def validate_xml(data: bytes, env: Env = "prod", *, now: datetime | None = None)
     except XmlSecurityError as exc:
         report.problems.append(Problem(DOCUMENT, str(exc), "XML_MALFORMED"))
         return report
+    if len(data) > xmlsafe.MAX_INVOICE_BYTES and root.find(f"{{{FA3_NS}}}Zalacznik") is None:
+        # The byte scan only saw the word "Zalacznik"; the 3 MB limit needs a real attachment.
+        report.problems.append(
+            Problem(
+                DOCUMENT,
+                f"Dokument ma {len(data)} bajtów; bez załącznika (Zalacznik) limit KSeF to "
+                f"{xmlsafe.MAX_INVOICE_BYTES} bajtów.",
+                "XML_TOO_LARGE",
+            )
+        )
+        return report
     return validate_tree(root, env, now=now, data=bytes(data))
 
 

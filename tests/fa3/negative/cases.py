@@ -139,6 +139,16 @@ CASES: tuple[Case, ...] = (
         ),
         _errors((DOC, "XML_TOO_LARGE")),
     ),
+    Case(
+        "oversize_attachment_word_in_text",
+        "vat",
+        raw(
+            lambda d: d.replace(b"Catering na spotkanie", b"Zalacznik> nie ma").replace(
+                b"</Faktura>", b"<!--" + b"x" * 1_000_000 + b"--></Faktura>"
+            )
+        ),
+        _errors((DOC, "XML_TOO_LARGE")),
+    ),
     Case("not_well_formed", "vat", sub("</P_2>", "</P_3>"), _errors((DOC, "XML_MALFORMED"))),
     Case(
         "fa2_namespace",
