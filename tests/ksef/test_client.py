@@ -145,7 +145,8 @@ def test_entity_grant_and_received_query(simulator: Any) -> None:
     assert client.attachment_permission_status().isAttachmentAllowed is False
 
 
-def test_certificate_enroll_retrieve_query_revoke(simulator: Any) -> None:
+@pytest.mark.parametrize("certificate_type", ["Authentication", "Offline"])
+def test_certificate_enroll_retrieve_query_revoke(simulator: Any, certificate_type: Any) -> None:
     nip = random_nip()
     client = client_for(simulator, nip)
     assert client.certificate_limits().canRequest
@@ -153,7 +154,7 @@ def test_certificate_enroll_retrieve_query_revoke(simulator: Any) -> None:
     request = build_csr(data.model_dump(exclude_none=True))
     enrolled = client.enroll_certificate(
         m.EnrollCertificateRequest(
-            certificateName="Serwer faktur", certificateType="Authentication", csr=request.b64
+            certificateName="Serwer faktur", certificateType=certificate_type, csr=request.b64
         )
     )
     for _ in range(100):
@@ -164,7 +165,7 @@ def test_certificate_enroll_retrieve_query_revoke(simulator: Any) -> None:
     assert status.status.code == 200 and status.certificateSerialNumber
     serial = status.certificateSerialNumber
     got = client.retrieve_certificates(m.RetrieveCertificatesRequest(certificateSerialNumbers=[serial]))
-    assert got.certificates[0].certificateType == "Authentication"
+    assert got.certificates[0].certificateType == certificate_type
     listed = client.query_certificates(m.QueryCertificatesRequest(), Page(0, 10))
     assert [c.certificateSerialNumber for c in listed.certificates] == [serial]
     client.revoke_certificate(serial, m.RevokeCertificateRequest(revocationReason="Superseded"))
@@ -262,3 +263,23 @@ def test_no_secret_in_reprs_or_errors(simulator: Any) -> None:
         texts += [str(exc), repr(exc)]
     for text in texts:
         assert access not in text and created.token not in text
+
+
+def test_xades_login_through_client_methods(simulator: Any) -> None:
+    from fakturnik.ksef.context import ContextIdentifier
+    from fakturnik.ksef.xades import sign_new_auth_request
+    from tests.ksef.identities import seal_credential
+
+    nip = random_nip()
+    public = _public_client(simulator)
+    challenge = public.auth_challenge()
+    signed = sign_new_auth_request(seal_credential(nip), ContextIdentifier.nip(nip), challenge.challenge)
+    init = public.auth_xades_signature(signed, verify_certificate_chain=False)
+    for _ in range(100):
+        status = public.auth_status(init.referenceNumber, init.authenticationToken.token)
+        if status.status.code != 100:
+            break
+        time.sleep(0.05)
+    assert status.status.code == 200 and status.authenticationMethodInfo.category == "XadesSignature"
+    tokens = public.auth_token_redeem(init.authenticationToken.token)
+    assert tokens.accessToken.validUntil < tokens.refreshToken.validUntil
