@@ -39,31 +39,45 @@ def _xmlsec_usable() -> str | None:
     return None
 
 
-def _loopback_alias() -> str:
-    """A host name (not 'localhost', not an IP literal) that resolves to 127.0.0.1."""
-    for name in (socket.gethostname(), "localhost.localdomain", "ip6-localhost"):
+def _host_alias() -> tuple[str, str]:
+    """``(host name, its address)``: a name the client accepts in upload URLs (not 'localhost', not
+    an IP literal) and the local address it resolves to, where the simulator then listens."""
+    for name in (socket.gethostname(), "localhost.localdomain"):
         try:
-            if socket.gethostbyname(name).startswith("127."):
-                return name
+            address = socket.gethostbyname(name)
         except OSError:
             continue
-    pytest.skip("no host name other than 'localhost' resolves to 127.0.0.1 here")
+        with socket.socket() as probe:
+            try:
+                probe.bind((address, 0))
+            except OSError:
+                continue
+        return name, address
+    pytest.skip("no host name other than 'localhost' resolves to a local address here")
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimulatorServer]:
-    port = free_port()
-    alias = _loopback_alias()
-    config = SimulatorConfig(profile="test", rate_limits_enabled=False, public_url=f"http://{alias}:{port}")
-    with SimulatorServer(config, port=port) as s:
+    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
 def client(server: SimulatorServer) -> Iterator[KsefClient]:
-    options = KsefClientOptions(base_url=server.base_url, strict_presigned_url_validation=False)
-    with KsefClient(options) as c:
+    with KsefClient(KsefClientOptions(base_url=server.base_url)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def aliased() -> Iterator[tuple[SimulatorServer, KsefClient]]:
+    """A simulator whose upload URLs (``--public-url``) name the machine, not the loopback."""
+    name, address = _host_alias()
+    port = free_port(address)
+    config = SimulatorConfig(profile="test", rate_limits_enabled=False, public_url=f"http://{name}:{port}")
+    with SimulatorServer(config, host=address, port=port) as s:
+        options = KsefClientOptions(base_url=s.base_url, strict_presigned_url_validation=False)
+        with KsefClient(options) as c:
+            yield s, c
 
 
 def _wait(check: Any, what: str, timeout: float = 20.0) -> Any:
@@ -185,8 +199,10 @@ def test_ksef_client_full_online_flow(client: KsefClient) -> None:
     assert downloaded.content == invoice_xml
 
 
-def test_ksef_client_batch_session_with_public_url_alias(client: KsefClient, server: SimulatorServer) -> None:
+def test_ksef_client_batch_session_with_public_url_alias(aliased: tuple[SimulatorServer, KsefClient]) -> None:
     from ksef_client.services import BatchSessionWorkflow
+
+    server, client = aliased
     from ksef_client.utils.zip_utils import build_zip
 
     nip = kit.nip()
