@@ -209,3 +209,23 @@ def test_lost_answer_is_reconciled_by_hash(simulator: Any) -> None:
         found = session.find_by_hash(crypto.sha256_b64(xml))
         assert found is not None and found.accepted and found.reference_number == sent.reference_number
         assert session.find_by_hash(crypto.sha256_b64(b"other")) is None
+
+
+def test_no_secret_in_debug_logs(simulator: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    nip = random_nip()
+    client = client_for(simulator, nip)
+    tokens = client.transport.tokens
+    assert tokens is not None
+    access = tokens.bearer("access")
+    caplog.set_level(logging.DEBUG)
+    session = OnlineSession(client, poller=FAST).open()
+    key = session._key
+    assert key is not None
+    outcome = session.wait_for_invoice(session.send(InvoiceFactory(nip).make("LOG/1")))
+    session.close()
+    assert outcome.accepted
+    text = caplog.text + repr(session)
+    for secret in (access, crypto.b64(key.key), key.key.hex()):
+        assert secret not in text
