@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fakturnik.engine.context import EngineContext
 from fakturnik.errors import EngineError
 from fakturnik.ksef.environments import resolve
@@ -9,7 +11,12 @@ from fakturnik.store import repo
 from fakturnik.store.models import Company
 from fakturnik.vault import Secret
 
+if TYPE_CHECKING:
+    from fakturnik.ksef.auth import AuthManager
+    from fakturnik.ksef.transport import Transport
+
 KSEF_TOKEN = "ksef_token"  # noqa: S105 - a credential kind, not a secret
+CERTIFICATE = "certificate"
 
 
 def secret_name(nip: str, kind: str) -> str:
@@ -53,6 +60,59 @@ def set_ksef_token(ctx: EngineContext, nip: str, token: Secret, *, actor: str = 
         company = repo.company_by_nip(s, nip)
         repo.add_credential(s, company, KSEF_TOKEN, name)
         repo.audit(s, actor, "credential.set", company_id=company.id, detail={"kind": KSEF_TOKEN})
+
+
+def set_certificate(
+    ctx: EngineContext,
+    nip: str,
+    certificate_pem: bytes,
+    private_key: Secret,
+    password: Secret | None = None,
+    *,
+    actor: str = "cli",
+) -> None:
+    """Store a KSeF (or qualified) certificate and its private key in the vault, checked first."""
+    from cryptography.hazmat.primitives import serialization
+
+    from fakturnik.ksef.credentials import load_pem
+
+    credential = load_pem(certificate_pem, private_key.reveal(), password.reveal() if password else None)
+    key_pem = credential.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    name = secret_name(nip, CERTIFICATE)
+    ctx.vault.put(name + ".cert", nip, certificate_pem)
+    ctx.vault.put(name + ".key", nip, Secret(key_pem))
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, nip)
+        repo.add_credential(s, company, CERTIFICATE, name)
+        repo.audit(
+            s,
+            actor,
+            "credential.set",
+            company_id=company.id,
+            detail={"kind": CERTIFICATE, "sha256": credential.fingerprint},
+        )
+
+
+def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> AuthManager:
+    """The client's background authentication for the company, fed from the vault."""
+    from fakturnik.ksef.auth import AuthManager
+    from fakturnik.ksef.context import ContextIdentifier
+    from fakturnik.ksef.credentials import load_pem
+
+    with ctx.db.transaction() as s:
+        cred = repo.active_credential(s, company.id)
+        if cred is None:
+            raise EngineError(f"firma {company.nip} nie ma danych uwierzytelniających KSeF")
+        kind, name = cred.kind, cred.secret_name
+    context = ContextIdentifier(company.context_type, company.context_value)  # type: ignore[arg-type]
+    if kind == KSEF_TOKEN:
+        return AuthManager.with_ksef_token(transport, context, ctx.vault.get(name).reveal_text())
+    if kind == CERTIFICATE:
+        credential = load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())
+        return AuthManager.with_certificate(transport, context, credential)
+    raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
 
 
 def credential_for(ctx: EngineContext, company: Company) -> tuple[str, Secret]:

@@ -28,10 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.engine import availability
-from fakturnik.engine.companies import KSEF_TOKEN, credential_for
+from fakturnik.engine.companies import auth_manager
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.gateway import KsefGateway, RemoteInvoice, prepare_batch
-from fakturnik.engine.ksef_auth import KsefTokenAuth
 from fakturnik.engine.outcomes import (
     InvoiceVerdict,
     SendFate,
@@ -42,7 +41,6 @@ from fakturnik.engine.outcomes import (
     judge_invoice_status,
 )
 from fakturnik.engine.planner import Mode, Queued, choose_mode
-from fakturnik.errors import EngineError
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.sessions import OnlineSession
@@ -114,18 +112,7 @@ def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     env = resolve(company.base_url or company.environment)
     throttle = None if ctx.settings.throttle else Throttle.unlimited()
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
-    kind, secret = credential_for(ctx, company)
-    if kind != KSEF_TOKEN:
-        raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
-    gateway.set_tokens(
-        KsefTokenAuth(
-            gateway.client,
-            gateway.public_keys,
-            context_type=company.context_type,
-            context_value=company.context_value,
-            token=secret,
-        )
-    )
+    gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
     return gateway
 
 
