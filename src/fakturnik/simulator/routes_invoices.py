@@ -14,8 +14,8 @@ from fakturnik.ksef.numbers import KSEF_NUMBER_RE, KSEF_NUMBER_V1_RE, make_refer
 from fakturnik.simulator import exports, metadata, processing
 from fakturnik.simulator.core import sim_of
 from fakturnik.simulator.errors import ApiError
-from fakturnik.simulator.routes_sessions import EncryptionIn, unwrap_key
 from fakturnik.simulator.security import Caller, require
+from fakturnik.simulator.session_api import EncryptionIn, unwrap_key
 from fakturnik.simulator.session_store import iso, parse_iso
 
 router = APIRouter()
