@@ -64,6 +64,7 @@ def run() -> list[dict[str, Any]]:
         EngineSettings(),
         claim_limit=10_000,
         poll_interval=timedelta(seconds=1),
+        sync_interval=None,
         planner=PlannerSettings(batch_min_invoices=50),
     )
     with (

@@ -45,3 +45,21 @@ def test_received_invoices_are_synced_incrementally_and_deduplicated(
         assert cp.last_run_at is not None
     again = sync_company(ctx, BUYER, export_timeout=60)
     assert again.new == 0
+
+
+def test_worker_runs_the_scheduled_sync_for_every_company(simulator: SimulatorServer, tmp_path: Path) -> None:
+    ctx = engine(tmp_path, simulator)
+    add_company(
+        ctx,
+        nip=BUYER,
+        name="Nabywca",
+        base_url=simulator.base_url,
+        ksef_token=Secret(ksef_token(simulator, BUYER)),
+    )
+    worker = Worker(ctx, worker_id="scheduled")
+    assert worker.maybe_sync(force=True) == 0
+    for _ in range(2):
+        issue(ctx, company_nip=NIP, xml=fill_template(sample_invoice(), buyer_nip=BUYER))
+    worker.run(once=True, idle_sleep=0.1, max_seconds=60)
+    assert worker.maybe_sync(force=True) == 2
+    assert worker.maybe_sync(force=True) == 0

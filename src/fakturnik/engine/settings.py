@@ -23,6 +23,7 @@ class EngineSettings:
     online_idle_close: timedelta = timedelta(seconds=30)  # close an idle online session after this
     planner: PlannerSettings = field(default_factory=PlannerSettings)
     upo_fetch: bool = True
+    sync_interval: timedelta | None = timedelta(minutes=15)  # incoming sync per company; None: off
     throttle: bool = True  # client-side rate limiting (off only against a simulator without limits)
 
     @classmethod
@@ -36,6 +37,7 @@ class EngineSettings:
             backoff_base=0.2,
             backoff_cap=3.0,
             online_idle_close=timedelta(seconds=2),
+            sync_interval=None,
         )
 
 
@@ -63,6 +65,9 @@ def from_env(base: EngineSettings, environ: dict[str, str] | None = None) -> Eng
         value = seconds(var)
         if value is not None:
             changes[field_name] = value
+    if env.get(ENV_PREFIX + "SYNC_INTERVAL_S"):
+        interval_s = float(env[ENV_PREFIX + "SYNC_INTERVAL_S"])
+        changes["sync_interval"] = timedelta(seconds=interval_s) if interval_s > 0 else None
     if env.get(ENV_PREFIX + "HTTP_TIMEOUT_S"):
         changes["http_timeout"] = float(env[ENV_PREFIX + "HTTP_TIMEOUT_S"])
     if env.get(ENV_PREFIX + "THROTTLE"):

@@ -134,6 +134,7 @@ class Worker:
         self._online: dict[tuple[int, bool], _Online] = {}
         self._failures: dict[str, int] = defaultdict(int)
         self._claimed: list[int] = []
+        self._sync_checked = 0.0
         self._renewed_at = 0.0
         self.stop_event = threading.Event()
 
@@ -148,6 +149,7 @@ class Worker:
         try:
             while not self.stop_event.is_set():
                 touched = self.tick()
+                self.maybe_sync()
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     return
                 if touched == 0:
@@ -156,6 +158,30 @@ class Worker:
                     self.stop_event.wait(idle_sleep)
         finally:
             self.shutdown()
+
+    def maybe_sync(self, *, force: bool = False) -> int:
+        """Scheduled incoming sync: every company with credentials, at most once per ``sync_interval``.
+
+        Several workers may call this; the checkpoint row decides who runs (``sync.claim_sync``).
+        Returns the number of new received invoices.
+        """
+        interval = self.settings.sync_interval
+        if interval is None and not force:
+            return 0
+        if not force and time.monotonic() - self._sync_checked < 30:
+            return 0
+        self._sync_checked = time.monotonic()
+        from fakturnik.engine.sync import sync_company
+
+        with self.ctx.db.transaction() as s:
+            nips = [c.nip for c in repo.list_companies(s) if repo.active_credential(s, c.id) is not None]
+        new = 0
+        for nip in nips:
+            try:
+                new += sync_company(self.ctx, nip, interval=interval or timedelta(0)).new
+            except Exception as exc:  # a failed sync must not stop sending
+                log.warning("incoming sync of %s failed: %s", nip, type(exc).__name__)
+        return new
 
     def pending(self) -> int:
         """Entries not yet decided (accepted or rejected)."""
