@@ -229,3 +229,23 @@ def test_no_secret_in_debug_logs(simulator: Any, caplog: pytest.LogCaptureFixtur
     text = caplog.text + repr(session)
     for secret in (access, crypto.b64(key.key), key.key.hex()):
         assert secret not in text
+
+
+def test_threads_share_one_session_under_production_limits(simulator_factory: Any) -> None:
+    """Four threads send through one session with the production rate limits on: no 429 at all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fakturnik.ksef.throttle import Throttle
+    from fakturnik.simulator.config import SimulatorConfig
+
+    server = simulator_factory(SimulatorConfig(profile="test", rate_limits_enabled=True))
+    nip = random_nip()
+    client = client_for(server, nip, throttle=Throttle())
+    factory = InvoiceFactory(nip)
+    session = OnlineSession(client, poller=Poller(timeout=120, initial=0.5, maximum=2.0))
+    with session, ThreadPoolExecutor(4) as pool:
+        sent = list(pool.map(lambda i: session.send(factory.make(f"T/{i}")), range(16)))
+        outcomes = list(pool.map(session.wait_for_invoice, sent))
+    assert all(o.accepted for o in outcomes)
+    assert len({o.ksef_number for o in outcomes}) == 16
+    assert "429" not in server.sim.stats.as_json()["byStatus"]
