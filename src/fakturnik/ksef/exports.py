@@ -15,11 +15,12 @@ import io
 import json
 import posixpath
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import IO, Literal
 
 from fakturnik.errors import KsefProcessingError
 from fakturnik.ksef import crypto
@@ -34,6 +35,7 @@ METADATA_FILE = "_metadata.json"
 MAX_UNPACKED_SIZE = 2_000_000_000  # 10,000 invoices × ≤3 MB is ~30 GB in theory; 2 GB is our guard
 MAX_MEMBER_SIZE = 4_000_000  # an invoice is ≤3 MB with attachments
 EXPORT_PENDING = frozenset({100})
+SPOOL_IN_MEMORY = 64 * 1024 * 1024
 
 
 # --- metadata --------------------------------------------------------------------------------------
@@ -104,8 +106,11 @@ def _safe_name(name: str) -> str:
     return norm
 
 
-def unpack_archive(data: bytes) -> dict[str, bytes]:
+def unpack_archive(source: bytes | IO[bytes]) -> dict[str, bytes]:
     """Members of a ZIP or tar.gz export archive (regular files only; traversal and bombs refused)."""
+    stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    head = stream.read(4)
+    stream.seek(0)
     files: dict[str, bytes] = {}
     total = 0
 
@@ -121,14 +126,14 @@ def unpack_archive(data: bytes) -> dict[str, bytes]:
             raise KsefProcessingError(f"Rozmiar pliku {name!r} nie zgadza się z nagłówkiem", 0)
         files[_safe_name(name)] = content
 
-    if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    if head in (b"PK\x03\x04", b"PK\x05\x06"):
+        with zipfile.ZipFile(stream) as zf:
             for info in zf.infolist():
                 if info.is_dir():
                     continue
                 add(info.filename, info.file_size, lambda i=info: zf.read(i))  # type: ignore[misc]
-    elif data[:2] == b"\x1f\x8b":
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+    elif head[:2] == b"\x1f\x8b":
+        with tarfile.open(fileobj=stream, mode="r:gz") as tf:
             for member in tf.getmembers():
                 if not member.isfile():
                     continue
@@ -251,12 +256,15 @@ class Exporter:
     def download(
         self, reference_number: str, key: crypto.SymmetricKey, package: m.InvoicePackage
     ) -> ExportPackage:
-        chunks: list[bytes] = []
-        for part in sorted(package.parts, key=lambda p: p.ordinalNumber):
-            encrypted = self.client.transport.absolute(part.method, part.url).content
-            plain = decrypt_part(key, part, encrypted)
-            chunks.append(plain)
-        files = unpack_archive(b"".join(chunks)) if chunks else {}
+        files: dict[str, bytes] = {}
+        if package.parts:
+            # parts are ≤50 MiB each, the package up to 1 GB: concatenate on disk, not in memory
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as archive:
+                for part in sorted(package.parts, key=lambda p: p.ordinalNumber):
+                    encrypted = self.client.transport.absolute(part.method, part.url).content
+                    archive.write(decrypt_part(key, part, encrypted))
+                archive.seek(0)
+                files = unpack_archive(archive)
         metadata = read_metadata_file(files)
         invoices: dict[str, bytes] = {}
         for name, content in files.items():
