@@ -140,6 +140,9 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Opróżnij kolejkę i zakończ.")] = False,
     max_seconds: Annotated[float | None, typer.Option(help="Zakończ po tylu sekundach.")] = None,
     fast: Annotated[bool, typer.Option(hidden=True, help="Krótkie czasy (testy, demo).")] = False,
+    share: Annotated[
+        float, typer.Option(help="Część limitów KSeF dla tego procesu (N procesów na jednym IP: 1/N).")
+    ] = 1.0,
     verbose: Annotated[bool, typer.Option("-v", help="Więcej komunikatów.")] = False,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
@@ -151,6 +154,10 @@ def worker(
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
     ctx = _context(data_dir, database_url, fast=fast)
+    if share < 1.0:
+        from dataclasses import replace
+
+        ctx.settings = replace(ctx.settings, throttle_share=share)
     w = Worker(ctx)
     signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     try:

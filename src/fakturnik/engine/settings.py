@@ -25,6 +25,7 @@ class EngineSettings:
     upo_fetch: bool = True
     sync_interval: timedelta | None = timedelta(minutes=15)  # incoming sync per company; None: off
     throttle: bool = True  # client-side rate limiting (off only against a simulator without limits)
+    throttle_share: float = 1.0  # this process's part of the limits (N workers on one IP: 1/N)
 
     @classmethod
     def fast(cls) -> EngineSettings:
@@ -72,6 +73,8 @@ def from_env(base: EngineSettings, environ: dict[str, str] | None = None) -> Eng
         changes["http_timeout"] = float(env[ENV_PREFIX + "HTTP_TIMEOUT_S"])
     if env.get(ENV_PREFIX + "THROTTLE"):
         changes["throttle"] = env[ENV_PREFIX + "THROTTLE"].lower() not in ("0", "false", "no", "off")
+    if env.get(ENV_PREFIX + "THROTTLE_SHARE"):
+        changes["throttle_share"] = float(env[ENV_PREFIX + "THROTTLE_SHARE"])
     if env.get(ENV_PREFIX + "CLAIM_LIMIT"):
         changes["claim_limit"] = int(env[ENV_PREFIX + "CLAIM_LIMIT"])
     if env.get(ENV_PREFIX + "BATCH_MIN"):

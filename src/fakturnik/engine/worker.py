@@ -44,7 +44,7 @@ from fakturnik.engine.planner import Mode, Queued, choose_mode
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.sessions import OnlineSession
-from fakturnik.ksef.throttle import Throttle
+from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.store import repo, states
 from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
 
@@ -110,7 +110,9 @@ GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
 def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     """A gateway for the company's environment, logged in with its credential from the vault."""
     env = resolve(company.base_url or company.environment)
-    throttle = None if ctx.settings.throttle else Throttle.unlimited()
+    throttle = throttle_for(env.api_url) if ctx.settings.throttle else Throttle.unlimited()
+    if ctx.settings.throttle and ctx.settings.throttle_share < 1.0:
+        throttle.share = min(throttle.share, ctx.settings.throttle_share)
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
     gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
     return gateway
