@@ -14,7 +14,6 @@ import pytest
 from lxml import etree
 
 from fakturnik.ksef.crypto import aes_cbc_encrypt, sha256_b64
-from fakturnik.simulator import batch
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer, free_port
 from fakturnik.simulator.session_store import iso
@@ -180,9 +179,28 @@ def test_zip_bomb_member_is_cut_and_rejected(ksef: Ksef) -> None:
     assert final["failedInvoiceCount"] == 1
 
 
-def test_too_many_invoices_is_420(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "MAX_INVOICES", 2)
+def _set_limits(ksef: Ksef, max_invoices: int, size_mb: int = 1) -> None:
+    limits = {
+        "maxInvoices": max_invoices,
+        "maxInvoiceSizeInMB": size_mb,
+        "maxInvoiceWithAttachmentSizeInMB": 3,
+    }
+    r = ksef.http.post(
+        "/testdata/limits/context/session", json={"onlineSession": limits, "batchSession": limits}
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_too_many_invoices_is_420(ksef: Ksef) -> None:
+    _set_limits(ksef, 2)
     assert _run_raw(ksef, pack(_files(ksef, 3)))["status"]["code"] == 420  # type: ignore[index]
+    assert _run_raw(ksef, pack(_files(ksef, 2, "OK")))["status"]["code"] == 200  # type: ignore[index]
+
+
+def test_context_size_limit_applies_to_each_invoice(ksef: Ksef) -> None:
+    _set_limits(ksef, 10, size_mb=0)
+    final = _run_raw(ksef, pack(_files(ksef, 1)))
+    assert final["status"]["code"] == 445  # type: ignore[index]
 
 
 def test_open_checks_part_count_and_size(ksef: Ksef) -> None:

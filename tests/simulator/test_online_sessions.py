@@ -14,7 +14,6 @@ from lxml import etree
 
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_encrypt, b64, rsa_oaep_encrypt, sha256_b64
 from fakturnik.ksef.numbers import is_valid_ksef_number
-from fakturnik.simulator import routes_sessions
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import SAMPLES_DIR
@@ -181,8 +180,12 @@ def test_size_and_hash_mismatches_are_21402_and_21403(ksef: Ksef) -> None:
     assert r.status_code == 400 and error_code(r) == 21405
 
 
-def test_invoice_limit_per_session_is_21155(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(routes_sessions, "max_invoices", lambda sim, session: 2)
+def test_invoice_limit_per_session_is_21155(ksef: Ksef) -> None:
+    limits = {"maxInvoices": 2, "maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3}
+    r = ksef.http.post(
+        "/testdata/limits/context/session", json={"onlineSession": limits, "batchSession": limits}
+    )
+    assert r.status_code == 200, r.text
     ref = ksef.online()
     ksef.send_ok(ref, make_invoice(ksef.nip, "L/1"))
     ksef.send_ok(ref, make_invoice(ksef.nip, "L/2"))

@@ -18,7 +18,13 @@ from fakturnik.ksef.crypto import aes_cbc_decrypt, sha256_b64
 from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.invoice_checks import MAX_PLAIN_WITH_ATTACHMENT, Verdict, judge
-from fakturnik.simulator.processing import check_context, finalize, record_verdict, session_key
+from fakturnik.simulator.processing import (
+    check_context,
+    finalize,
+    record_verdict,
+    session_key,
+    session_limits,
+)
 from fakturnik.simulator.session_store import (
     MAX_INVOICES,
     invoice_key,
@@ -28,8 +34,7 @@ from fakturnik.simulator.session_store import (
 )
 
 WRITE_CHUNK = 250
-MAX_MEMBERS = MAX_INVOICES + 100  # directories and stray files tolerated on top of the invoice limit
-MAX_TOTAL_UNPACKED = MAX_INVOICES * MAX_PLAIN_WITH_ATTACHMENT
+EXTRA_MEMBERS = 100  # directories tolerated on top of the invoice limit
 
 
 class ArchiveError(Exception):
@@ -47,21 +52,26 @@ def _safe_name(name: str) -> str:
     return normalized
 
 
-def _read_capped(stream: io.BufferedIOBase | Any) -> bytes:
-    data: bytes = stream.read(MAX_PLAIN_WITH_ATTACHMENT + 1)
-    return data
-
-
-def unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
+def unpack(
+    archive: bytes,
+    compression: str,
+    max_invoices: int = MAX_INVOICES,
+    max_member: int = MAX_PLAIN_WITH_ATTACHMENT,
+) -> list[tuple[str, bytes]]:
     """Invoice files of the archive as (name, bytes); oversize members are cut at the limit + 1 byte
     (the invoice check then rejects them), so a bomb never inflates beyond that."""
+
+    def _read_capped(stream: Any) -> bytes:
+        data: bytes = stream.read(max_member + 1)
+        return data
+
     files: list[tuple[str, bytes]] = []
     total = 0
     try:
         if compression == "TarGz":
             with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
                 for count, member in enumerate(tar, start=1):
-                    if count > MAX_MEMBERS:
+                    if count > max_invoices + EXTRA_MEMBERS:
                         raise TooManyInvoices
                     if member.isdir():
                         continue
@@ -75,7 +85,7 @@ def unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
         else:
             with zipfile.ZipFile(io.BytesIO(archive)) as zf:
                 infos = zf.infolist()
-                if len(infos) > MAX_MEMBERS:
+                if len(infos) > max_invoices + EXTRA_MEMBERS:
                     raise TooManyInvoices
                 for info in infos:
                     if info.is_dir():
@@ -87,9 +97,9 @@ def unpack(archive: bytes, compression: str) -> list[tuple[str, bytes]]:
                     files.append((name, data))
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise ArchiveError(f"Nie udało się rozpakować archiwum: {exc}.") from exc
-    if total > MAX_TOTAL_UNPACKED:
+    if total > max_invoices * (max_member + 1):
         raise ArchiveError("Archiwum po rozpakowaniu przekracza dozwolony rozmiar.")
-    if len(files) > MAX_INVOICES:
+    if len(files) > max_invoices:
         raise TooManyInvoices
     return files
 
@@ -138,10 +148,13 @@ def process_batch(sim: Simulator, ref: str) -> None:
     if archive is None:
         _fail(sim, session, code, detail)
         return
+    limit, max_plain, max_with_attachment = session_limits(sim, session)
     try:
-        files = unpack(archive, session["batch"]["compressionType"])
+        files = unpack(
+            archive, session["batch"]["compressionType"], limit, max(max_plain, max_with_attachment)
+        )
     except TooManyInvoices:
-        _fail(sim, session, 420, f"Paczka zawiera więcej niż {MAX_INVOICES} faktur.")
+        _fail(sim, session, 420, f"Paczka zawiera więcej niż {limit} faktur.")
         return
     except ArchiveError as exc:
         _fail(sim, session, 430, str(exc))

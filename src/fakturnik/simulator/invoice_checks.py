@@ -122,6 +122,8 @@ class Context:
     technical_correction: bool = False
     may_issue_for: Callable[[str], bool] | None = None  # extra entitlement beyond "context NIP = seller"
     attachments_allowed: Callable[[str], bool] | None = None
+    max_plain: int = MAX_PLAIN  # the context's limits (``/limits/context``)
+    max_with_attachment: int = MAX_PLAIN_WITH_ATTACHMENT
 
 
 def fail(code: int, *details: str, number: str | None = None) -> Verdict:
@@ -139,10 +141,10 @@ def check_declared(plain: bytes, declared_hash: str | None, declared_size: int |
     return None
 
 
-def check_bytes(plain: bytes) -> str | None:
+def check_bytes(plain: bytes, max_bytes: int = MAX_PLAIN_WITH_ATTACHMENT) -> str | None:
     """UTF-8 without BOM, a UTF-8 prolog if any, no processing instructions, no discouraged chars."""
-    if len(plain) > MAX_PLAIN_WITH_ATTACHMENT:
-        return f"Faktura ma {len(plain)} B, więcej niż dozwolone {MAX_PLAIN_WITH_ATTACHMENT} B."
+    if len(plain) > max_bytes:
+        return f"Faktura ma {len(plain)} B, więcej niż dozwolone {max_bytes} B."
     if plain.startswith(b"\xef\xbb\xbf"):
         return "Faktura zaczyna się znacznikiem BOM; wymagane UTF-8 bez BOM."
     try:
@@ -325,11 +327,12 @@ def judge(
     ctx: Context, plain: bytes, declared_hash: str | None = None, declared_size: int | None = None
 ) -> Verdict:
     """Every check after decryption except duplicates, in KSeF's order."""
-    problem = check_declared(plain, declared_hash, declared_size) or check_bytes(plain)
+    ceiling = max(ctx.max_plain, ctx.max_with_attachment)
+    problem = check_declared(plain, declared_hash, declared_size) or check_bytes(plain, ceiling)
     if problem:
         return fail(430, problem)
     try:
-        root = parse_xml(plain, max_bytes=MAX_PLAIN_WITH_ATTACHMENT)
+        root = parse_xml(plain, max_bytes=ceiling)
     except XmlSecurityError as exc:
         return fail(430, str(exc))
     errors = invoice_schemas.validate(ctx.form, root)
@@ -340,7 +343,7 @@ def judge(
     else:
         facts = extract_fa(root)
     number = facts.invoice_number or None
-    limit = MAX_PLAIN_WITH_ATTACHMENT if facts.has_attachment else MAX_PLAIN
+    limit = ctx.max_with_attachment if facts.has_attachment else ctx.max_plain
     if len(plain) > limit:
         return fail(430, f"Faktura ma {len(plain)} B, więcej niż dozwolone {limit} B.", number=number)
     if facts.has_attachment:

@@ -4,7 +4,8 @@ Handlers store what they accepted (status 100) and submit a job; the worker move
 ``config.processing_delay`` (and while ``faults.stuck_processing`` is set), then decides. Jobs are
 persisted implicitly: on start the worker re-queues every invoice and session left undecided, so a
 restart with ``--data-dir`` loses nothing. The worker is started lazily by the first request that
-needs it (``processor(sim)``) and stopped with the simulator.
+needs it (``processor(sim)``) — in practice by the sessions router's lifespan when the server
+starts — and stopped with the simulator.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, unb64
 from fakturnik.ksef.numbers import make_ksef_number
 from fakturnik.simulator import grants
 from fakturnik.simulator.core import Simulator
-from fakturnik.simulator.invoice_checks import Context, Verdict, judge
+from fakturnik.simulator.invoice_checks import MAX_PLAIN, MAX_PLAIN_WITH_ATTACHMENT, Context, Verdict, judge
 from fakturnik.simulator.invoice_schemas import FORMS, FormSpec
 from fakturnik.simulator.security import Caller
 from fakturnik.simulator.session_store import (
+    MAX_INVOICES,
     invoice_key,
     invoice_status,
     iso,
@@ -207,6 +209,7 @@ def check_context(
 ) -> Context:
     helper = getattr(grants, "may_issue_for", None)
     caller = session_caller(session)
+    _, max_plain, max_with_attachment = session_limits(sim, session)
     return Context(
         form=form_of(session),
         context_type=caller.context_type,
@@ -217,6 +220,23 @@ def check_context(
         technical_correction=correction,
         may_issue_for=(lambda nip: bool(helper(sim, caller, nip))) if helper else None,
         attachments_allowed=_attachments_allowed(sim),
+        max_plain=max_plain,
+        max_with_attachment=max_with_attachment,
+    )
+
+
+def session_limits(sim: Simulator, session: dict[str, Any]) -> tuple[int, int, int]:
+    """(max invoices, max invoice bytes, max bytes with attachment) of the session's context:
+    10,000 / 1 MB / 3 MB unless ``/testdata/limits/context/session`` changed them."""
+    helper = getattr(grants, "context_limits", None)
+    if helper is None:
+        return MAX_INVOICES, MAX_PLAIN, MAX_PLAIN_WITH_ATTACHMENT
+    group = "onlineSession" if session["sessionType"] == "Online" else "batchSession"
+    limits = helper(sim, f"{session['contextType']}:{session['contextValue']}").get(group, {})
+    return (
+        int(limits.get("maxInvoices", MAX_INVOICES)),
+        int(limits.get("maxInvoiceSizeInMB", 1)) * 1_000_000,
+        int(limits.get("maxInvoiceWithAttachmentSizeInMB", 3)) * 1_000_000,
     )
 
 

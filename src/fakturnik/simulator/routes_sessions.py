@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.numbers import make_reference_number
-from fakturnik.simulator import downloads, grants, processing, routes_batch, routes_session_status
+from fakturnik.simulator import downloads, processing, routes_batch, routes_session_status
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
@@ -28,7 +28,6 @@ from fakturnik.simulator.session_api import (
     unwrap_key,
 )
 from fakturnik.simulator.session_store import (
-    MAX_INVOICES,
     close_online,
     expire_if_due,
     invoice_key,
@@ -134,12 +133,7 @@ def send_invoice(
 
 def max_invoices(sim: Simulator, session: dict[str, Any]) -> int:
     """The context's invoice limit per session (``/testdata/limits/context/session`` may change it)."""
-    helper = getattr(grants, "context_limits", None)
-    if helper is None:
-        return MAX_INVOICES
-    group = "onlineSession" if session["sessionType"] == "Online" else "batchSession"
-    limits = helper(sim, f"{session['contextType']}:{session['contextValue']}").get(group, {})
-    return int(limits.get("maxInvoices", MAX_INVOICES))
+    return processing.session_limits(sim, session)[0]
 
 
 def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
