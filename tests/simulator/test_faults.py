@@ -158,3 +158,27 @@ def test_cli_runs_with_fault_flags(tmp_path: object) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) is not None
+
+
+def test_auth_delay_keeps_operations_in_progress(admin: httpx.Client, simulator: SimulatorServer) -> None:
+    from tests.simulator import xades_helpers as xh
+
+    admin.post("/admin/faults", json={"authDelay": 0.5})
+    with httpx.Client(base_url=simulator.base_url, timeout=10) as c:
+        ch = xh.challenge(c)["challenge"]
+        signed = xh.sign(xh.auth_token_request(ch, "5265877635"), xh.person("5265877635", "ec"))
+        init = c.post(
+            "/auth/xades-signature", content=signed, headers={"Content-Type": "application/xml"}
+        ).json()
+        op = xh.bearer(init["authenticationToken"]["token"])
+        first = c.get(f"/auth/{init['referenceNumber']}", headers=op).json()
+        assert first["status"]["code"] == 100 and "details" not in first["status"]
+        early = c.post("/auth/token/redeem", headers=op)
+        assert (
+            early.status_code == 400
+            and early.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21301
+        )
+        final = xh.wait_status(c, init["referenceNumber"], init["authenticationToken"]["token"])
+        assert final["status"]["code"] == 200
+        assert c.post("/auth/token/redeem", headers=op).status_code == 200
+    admin.post("/admin/faults/reset")

@@ -40,6 +40,7 @@ def simulator(
     ] = 0.0,
     latency: Annotated[float, typer.Option(help="Seconds added to every /v2 call.")] = 0.0,
     stuck_processing: Annotated[bool, typer.Option(help="Keep invoices at status 150.")] = False,
+    auth_delay: Annotated[float, typer.Option(help="Seconds new auth operations stay at status 100.")] = 0.0,
 ) -> None:
     """Run the KSeF 2.0 simulator (API under /v2, admin and faults under /admin)."""
     from fakturnik.simulator.core import Simulator
@@ -66,6 +67,7 @@ def simulator(
             error_rate=error_rate,
             latency=latency,
             stuck_processing=stuck_processing,
+            auth_delay=auth_delay,
             outage_seconds=window[1] if window else None,
             outage_starts_in=window[0] if window else 0.0,
         )

@@ -30,6 +30,7 @@ class Faults:
     error_rate: float = 0.0  # share of /v2 calls answered with a random 5xx
     latency: float = 0.0  # seconds added to every /v2 call
     stuck_processing: bool = False  # invoices stay at 150 while True
+    auth_delay: float = 0.0  # seconds a new auth operation shows 100 (like OCSP/CRL checks on PRD)
     outage_from: datetime | None = None  # start of the outage window (None: already started)
 
     def outage_active(self, now: datetime) -> bool:
@@ -48,6 +49,7 @@ class Faults:
             "errorRate": self.error_rate,
             "latency": self.latency,
             "stuckProcessing": self.stuck_processing,
+            "authDelay": self.auth_delay,
         }
 
 

@@ -5,13 +5,14 @@
 - ``POST /admin/faults`` — change faults; every field optional::
 
       {"outageSeconds": 30, "outageStartsIn": 0, "refuseConnections": false,
-       "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true}
+       "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true, "authDelay": 3}
 
   ``outageSeconds`` opens an outage window (starting ``outageStartsIn`` seconds from now): every
   ``/v2`` call answers 503 with a KSeF-like body, or — with ``refuseConnections`` — the TCP listener
   is really closed for the window (the server reopens it on the same port afterwards; admin calls
   are refused too meanwhile). ``errorRate`` answers that share of ``/v2`` calls with a 500/502/503;
-  ``latency`` delays every ``/v2`` call by that many seconds; ``stuckProcessing`` keeps invoices at 150.
+  ``latency`` delays every ``/v2`` call by that many seconds; ``stuckProcessing`` keeps invoices at 150;
+  ``authDelay`` keeps new authentication operations at status 100 for that many seconds.
 - ``POST /admin/faults/reset`` — no faults.
 """
 
@@ -53,6 +54,7 @@ class FaultsRequest(BaseModel):
     errorRate: float | None = Field(default=None, ge=0, le=1)
     latency: float | None = Field(default=None, ge=0, le=120)
     stuckProcessing: bool | None = None
+    authDelay: float | None = Field(default=None, ge=0, le=600)
 
 
 @router.get("/faults")
@@ -71,6 +73,7 @@ def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
         error_rate=body.errorRate,
         latency=body.latency,
         stuck_processing=body.stuckProcessing,
+        auth_delay=body.authDelay,
     )
     return sim.faults.as_json()
 
@@ -98,6 +101,7 @@ def apply_faults(
     error_rate: float | None = None,
     latency: float | None = None,
     stuck_processing: bool | None = None,
+    auth_delay: float | None = None,
 ) -> None:
     """Change the simulator's faults (shared by the admin API and the CLI flags)."""
     f = sim.faults
@@ -109,6 +113,8 @@ def apply_faults(
         f.latency = latency
     if stuck_processing is not None:
         f.stuck_processing = stuck_processing
+    if auth_delay is not None:
+        f.auth_delay = auth_delay
     if outage_seconds is not None:
         start = sim.now() + timedelta(seconds=outage_starts_in)
         f.outage_from = start

@@ -197,6 +197,7 @@ def start_operation(
         "lastTokenRefreshDate": None,
         "clientIp": client_ip(request),
         "allowedIps": allowed_ips or {},
+        "decidedAt": (now + timedelta(seconds=sim.faults.auth_delay)).isoformat(),
         **(extra or {}),
     }
     sim.state.put("auth", ref, doc)
@@ -229,10 +230,18 @@ def _operation_of(
     return caller, doc
 
 
-def status_body(doc: dict[str, Any]) -> dict[str, Any]:
-    code = int(doc.get("status", 500))
+def effective_status(doc: dict[str, Any], now: datetime) -> int:
+    """The operation's status; 100 while an ``authDelay`` fault keeps it "in progress"."""
+    decided = doc.get("decidedAt")
+    if decided and now < _parse_dt(decided):
+        return 100
+    return int(doc.get("status", 500))
+
+
+def status_body(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    code = int(doc.get("status", 500)) if now is None else effective_status(doc, now)
     status: dict[str, Any] = {"code": code, "description": STATUS_TEXT.get(code, STATUS_TEXT[500])}
-    details = doc.get("statusDetails") or ([REVOKED_DETAIL] if code == 425 else [])
+    details = [] if code == 100 else doc.get("statusDetails") or ([REVOKED_DETAIL] if code == 425 else [])
     if details:
         status["details"] = list(details)
     legacy, code_name, display = _method_of(doc)
@@ -573,7 +582,7 @@ def auth_status(
     _, doc = _operation_of(request, reference_number)
     if sim.now() - _parse_dt(doc["startDate"]) > AUTH_RETENTION:
         return gone(request)
-    return JSONResponse(status_body(doc))
+    return JSONResponse(status_body(doc, sim.now()))
 
 
 def gone(request: Request) -> Response:
@@ -625,10 +634,9 @@ def redeem(request: Request) -> dict[str, Any]:
             raise ApiError(
                 21301, f"Tokeny dla operacji uwierzytelniania {caller.auth_ref} zostały już pobrane."
             )
-        if doc.get("status") != 200:
-            raise ApiError(
-                21301, f"Status uwierzytelniania ({doc.get('status')}) nie pozwala na pobranie tokenów."
-            )
+        status = effective_status(doc, sim.now())
+        if status != 200:
+            raise ApiError(21301, f"Status uwierzytelniania ({status}) nie pozwala na pobranie tokenów.")
         _check_token_still_active(sim, doc)
         claims = _claims_of(doc, list(doc.get("permissions") or []))
         access, access_exp = sim.tokens.issue("access", claims, ACCESS_TTL)
