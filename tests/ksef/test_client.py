@@ -283,3 +283,23 @@ def test_xades_login_through_client_methods(simulator: Any) -> None:
     assert status.status.code == 200 and status.authenticationMethodInfo.category == "XadesSignature"
     tokens = public.auth_token_redeem(init.authenticationToken.token)
     assert tokens.accessToken.validUntil < tokens.refreshToken.validUntil
+
+
+def test_enrolled_certificate_logs_in(simulator: Any) -> None:
+    from fakturnik.ksef.auth import AuthManager
+    from fakturnik.ksef.context import ContextIdentifier
+    from fakturnik.ksef.enrollment import enroll_certificate
+    from fakturnik.ksef.sessions import Poller
+
+    nip = random_nip()
+    enrolled = enroll_certificate(
+        client_for(simulator, nip), "Serwer faktur", poller=Poller(timeout=60, initial=0.05)
+    )
+    assert "redacted" in repr(enrolled)
+    manager = AuthManager.with_certificate(
+        Transport(local(simulator.base_url)), ContextIdentifier.nip(nip), enrolled.credential
+    )
+    client = KsefClient(manager.api)
+    assert client.context_limits().onlineSession.maxInvoices > 0
+    assert manager.authentications == 1
+    assert any(i.isCurrent for i in client.iter_auth_sessions())

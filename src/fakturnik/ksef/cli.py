@@ -41,7 +41,7 @@ from fakturnik.ksef.credentials import (
     read_password,
     save_pkcs12,
 )
-from fakturnik.ksef.csr import build_csr, credential_from_issued
+from fakturnik.ksef.enrollment import enroll_certificate
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.exports import Exporter, SubjectType
 from fakturnik.ksef.sessions import Poller, send_all
@@ -540,28 +540,13 @@ def certificates_enroll(
     password = read_password(env=password_env, file=password_file)
     if not password:
         raise _fail(f"podaj hasło do pliku PKCS#12 w zmiennej {password_env} albo --password-file")
+    if certificate_type not in ("Authentication", "Offline") or algorithm not in ("ec", "rsa"):
+        raise _fail("--type: Authentication albo Offline; --algorithm: ec albo rsa")
     client = _client(_opts(ctx))
-    data = _run(client.certificate_enrollment_data)
-    csr = build_csr(data.model_dump(exclude_none=True), algorithm=algorithm)  # type: ignore[arg-type]
     enrolled = _run(
-        lambda: client.enroll_certificate(
-            m.EnrollCertificateRequest(certificateName=name, certificateType=certificate_type, csr=csr.b64)  # type: ignore[arg-type]
-        )
+        lambda: enroll_certificate(client, name, certificate_type, algorithm=algorithm)  # type: ignore[arg-type]
     )
-    final = _run(
-        lambda: Poller(timeout=600).until(
-            lambda: client.certificate_enrollment_status(enrolled.referenceNumber),
-            lambda s: s.status.code != 100,
-            f"wniosek {enrolled.referenceNumber}",
-        )
-    )
-    if final.status.code != 200 or not final.certificateSerialNumber:
-        raise _fail(f"wniosek odrzucony: {final.status.code} {final.status.description}")
-    serial = final.certificateSerialNumber
-    issued = _run(
-        lambda: client.retrieve_certificates(m.RetrieveCertificatesRequest(certificateSerialNumbers=[serial]))
-    )
-    credential = credential_from_issued(csr, issued.certificates[0].certificate)
+    serial, credential = enrolled.serial_number, enrolled.credential
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(save_pkcs12(credential, password, name))
