@@ -89,10 +89,12 @@ def send_invoice(
         content = base64.b64decode(body.encryptedInvoiceContent, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ApiError(21405, "encryptedInvoiceContent: nieprawidłowe Base64.") from exc
-    if len(content) != body.encryptedInvoiceSize or body.encryptedInvoiceSize > MAX_ENCRYPTED_INVOICE:
+    if len(content) != body.encryptedInvoiceSize:
         raise ApiError(21402, f"Zadeklarowano {body.encryptedInvoiceSize} B, przesłano {len(content)} B.")
-    if body.invoiceSize > MAX_ENCRYPTED_INVOICE - 16:
-        raise ApiError(21402, f"Faktura ma {body.invoiceSize} B; dozwolone co najwyżej 3 MB.")
+    _, max_plain, max_with_attachment = processing.session_limits(sim, session)
+    ceiling = max(max_plain, max_with_attachment, MAX_ENCRYPTED_INVOICE - 16)
+    if body.invoiceSize > ceiling or body.encryptedInvoiceSize > ceiling + 16:
+        raise ApiError(21402, f"Faktura ma {body.invoiceSize} B; dozwolone co najwyżej {ceiling} B.")
     if sha256_b64(content) != body.encryptedInvoiceHash:
         raise ApiError(21403, "Skrót zaszyfrowanej faktury nie zgadza się z przesłaną treścią.")
     now = sim.now()
