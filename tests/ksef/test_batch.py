@@ -17,14 +17,13 @@ from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.batch import (
     BatchSender,
-    PublicKeys,
     part_count,
     read_state,
     write_archive,
 )
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.numbers import is_valid_ksef_number
-from fakturnik.ksef.sessions import Poller
+from fakturnik.ksef.sessions import Poller, PublicKeys
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip
 
 FAST = Poller(timeout=120, initial=0.05, maximum=0.5)
@@ -222,3 +221,11 @@ def test_upload_window_over_opens_a_fresh_session_for_the_same_parts(simulator: 
     assert state.abandonedSessions == [first_ref]
     assert result.session_reference_number != first_ref
     assert len(result.ksef_numbers) == 10
+
+
+def test_part_size_is_capped_at_ten_to_the_eighth(simulator: Any, tmp_path: Path) -> None:
+    client = client_for(simulator, random_nip())
+    with pytest.raises(ValueError):
+        BatchSender(client, tmp_path / "b").prepare([("a.xml", b"<a/>")], part_size=10**8 + 1)
+    with pytest.raises(KsefProcessingError):
+        BatchSender(client, tmp_path / "c").prepare([])
