@@ -83,6 +83,7 @@ def _admitted(server: SimulatorServer, method: str, template: str, limit: int) -
             r = c.request(method, path, params=query, headers=fresh, content=content)
             if r.status_code == 429:
                 assert int(r.headers["Retry-After"]) >= 1
+                spec_check.assert_matches_spec(method, template, 429, r.json())
                 return n
     return limit + 3
 
