@@ -109,6 +109,8 @@ def test_cli_full_journey(simulator: Any, tmp_path: Path) -> None:
         batch_files.append(str(f))
     out = run("send", "--batch", "--workdir", str(tmp_path / "batch"), *batch_files, env=tok_env)
     assert len(KSEF_NUMBER.findall(out)) == 5
+    again = run("send", "--resume", str(tmp_path / "batch"), env=tok_env)  # a finished batch: results only
+    assert sorted(KSEF_NUMBER.findall(again)) == sorted(KSEF_NUMBER.findall(out))
     bad = tmp_path / "bad.xml"
     bad.write_bytes(b"<Faktura/>")
     out = run("send", str(bad), env=tok_env, code=1)
