@@ -187,3 +187,26 @@ def test_status_is_gone_after_seven_days(world: dict[str, Any]) -> None:
     server.sim.state.put("export", ref, doc)
     gone = seller.http.get(f"/invoices/exports/{ref}")
     assert gone.status_code == 410 and gone.json()["status"] == 410
+
+
+def test_incremental_sync_through_the_hwm_sees_every_invoice_once() -> None:
+    with SimulatorServer(SimulatorConfig(rate_limits_enabled=False)) as server:
+        seller = Ksef(server, nip=nip(7200))
+        checkpoint = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        seen: list[str] = []
+        for batch_no in range(3):
+            seller.accept(*(make_invoice(seller.nip, f"INC/{batch_no}/{i}") for i in range(4)))
+            time.sleep(0.05)
+            key = SymmetricKey.generate()
+            body = _request(
+                seller, key, date_range={"from": checkpoint, "restrictToPermanentStorageHwmDate": True}
+            )
+            status = _export(seller, body)
+            package = status["package"]
+            meta = json.loads(_unpack(status, key)["_metadata.json"])
+            assert len(meta["invoices"]) == 4  # only what arrived since the previous HWM
+            seen.extend(row["ksefNumber"] for row in meta["invoices"] if row["ksefNumber"] not in seen)
+            assert not package["isTruncated"]
+            checkpoint = package["permanentStorageHwmDate"]
+        assert len(seen) == 12 and len(set(seen)) == 12
+        seller.close()
