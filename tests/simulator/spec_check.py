@@ -75,31 +75,41 @@ def _definitions() -> dict[str, Any]:
     return {name: to_json_schema(s) for name, s in schemas.items()}
 
 
-def response_schema(method: str, path_template: str, status: int) -> tuple[str, dict[str, Any]] | None:
-    """``(content type, JSON schema)`` the spec declares for this response, or None (no body)."""
+def response_schema(
+    method: str, path_template: str, status: int, content_type: str | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """``(content type, JSON schema)`` the spec declares for this response, or None (no body).
+
+    ``content_type`` picks one of several declared media types (e.g. ``application/problem+json``).
+    """
     responses = operation(method, path_template).get("responses", {})
     declared = responses.get(str(status))
     if declared is None:
         return None
-    for content_type, media in (declared.get("content") or {}).items():
-        if "json" in content_type and "schema" in media:
+    wanted = (content_type or "").split(";")[0].strip()
+    media_types = declared.get("content") or {}
+    for media_type, media in sorted(media_types.items(), key=lambda kv: kv[0] != wanted):
+        if "json" in media_type and "schema" in media:
             schema = dict(to_json_schema(media["schema"]))
             schema["definitions"] = _definitions()
-            return content_type, schema
+            return media_type, schema
     return None
 
 
 @cache
-def _validator(method: str, path_template: str, status: int) -> Any:
-    found = response_schema(method, path_template, status)
+def _validator(method: str, path_template: str, status: int, content_type: str | None = None) -> Any:
+    found = response_schema(method, path_template, status, content_type)
     if found is None:
         return None
     return jsonschema_rs.Draft7Validator(found[1], validate_formats=True)
 
 
-def schema_errors(method: str, path_template: str, status: int, body: Any) -> list[str]:
+def schema_errors(
+    method: str, path_template: str, status: int, body: Any, content_type: str | None = None
+) -> list[str]:
     """Problems of ``body`` against the spec's schema for this response (empty list: valid)."""
-    validator = _validator(method.upper(), path_template, status)
+    media_type = (content_type or "").split(";")[0].strip() or None
+    validator = _validator(method.upper(), path_template, status, media_type)
     if validator is None:
         return []
     return [
@@ -111,13 +121,18 @@ def declared_statuses(method: str, path_template: str) -> set[int]:
     return {int(s) for s in operation(method, path_template).get("responses", {}) if s.isdigit()}
 
 
-def assert_matches_spec(method: str, path_template: str, status: int, body: Any) -> None:
-    """Fail when ``status`` is not declared for the operation or ``body`` breaks its schema."""
+def assert_matches_spec(
+    method: str, path_template: str, status: int, body: Any, content_type: str | None = None
+) -> None:
+    """Fail when ``status`` is not declared for the operation or ``body`` breaks its schema.
+
+    ``content_type`` (the response's header) selects among several declared media types.
+    """
     method = method.upper()
     assert status in declared_statuses(method, path_template), (
         f"{method} {path_template}: status {status} not declared in open-api.json"
     )
-    errors = schema_errors(method, path_template, status, body)
+    errors = schema_errors(method, path_template, status, body, content_type)
     assert not errors, f"{method} {path_template} {status}: " + "; ".join(errors[:10])
 
 

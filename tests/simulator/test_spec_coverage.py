@@ -184,3 +184,48 @@ def test_required_permissions_are_enforced(method: str, template: str, server: S
         )
     server.sim.rate_limiter.enabled = False
     server.sim.rate_limiter.reset_to_production()
+
+
+EVERY_PERMISSION = sorted(
+    {p for m, t in OPERATIONS for p in spec_check.operation(m, t).get("x-required-permissions", [])}
+)
+WITH_JSON_BODY = [
+    (m, p)
+    for m, p in OPERATIONS
+    if "application/json" in ((spec_check.operation(m, p).get("requestBody") or {}).get("content") or {})
+]
+
+
+@pytest.mark.parametrize(("method", "template"), WITH_JSON_BODY, ids=[f"{m} {p}" for m, p in WITH_JSON_BODY])
+@pytest.mark.parametrize("problem_details", [False, True], ids=["legacy", "problem-details"])
+def test_input_errors_use_the_requested_format(
+    method: str, template: str, problem_details: bool, server: SimulatorServer
+) -> None:
+    """A body of the wrong JSON type → 400 21405, as ExceptionResponse or, with
+    ``X-Error-Format: problem-details``, as application/problem+json (digest §2)."""
+    path, query, headers, _ = spec_check.concrete_request(method, template)
+    context_type, context_value = CONTEXT_FOR.get(template, ("Nip", OWNER_NIP))
+    token = mint_session(
+        server.sim,
+        context_type=context_type,
+        context_value=context_value,
+        subject_type="Nip",
+        subject_value=OWNER_NIP,
+        permissions=EVERY_PERMISSION,
+    )["accessToken"]
+    headers = {**headers, "Authorization": f"Bearer {token}"}
+    if problem_details:
+        headers["X-Error-Format"] = "problem-details"
+    with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        r = c.request(method, path, params=query, headers=headers, content=b"[1, 2, 3]")
+    assert r.status_code == 400, r.text[:300]
+    ctype = r.headers["content-type"]
+    assert ctype.startswith("application/problem+json" if problem_details else "application/json"), ctype
+    body = r.json()
+    codes = (
+        [e["code"] for e in body["errors"]]
+        if problem_details
+        else [d["exceptionCode"] for d in body["exception"]["exceptionDetailList"]]
+    )
+    assert codes == [21405]
+    spec_check.assert_matches_spec(method, template, 400, body, ctype)
