@@ -1,7 +1,8 @@
-"""10,000 invoices through one KSeF batch session against the simulator's production rate limits.
+"""10,000 invoices sent with ``fakturnik ksef send --batch`` against the simulator's production rate limits.
 
 The simulator runs in this process (a thread) with ``profile="prod"`` and its published production
-rate-limit table switched on; the client throttles itself with the same table. Counted from the
+rate-limit table switched on; the CLI (run in-process, KSeF-token login from the environment) throttles
+itself with the same table. Counted from the
 simulator's own ``GET /admin/stats``: total requests, and that not one answer was a 429. Every invoice
 must come back with a KSeF number. Beside it: how long the same invoices would take sent one by one in
 online sessions under the same limits (invoiceSend: 10/s, 30/min, 180/h), computed from the table.
@@ -12,19 +13,21 @@ Environment: ``FAKTURNIK_BENCH_KSEF_INVOICES`` (default 10000) to try a smaller 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from typer.testing import CliRunner
 
+from fakturnik.cli import app
 from fakturnik.fa3.samples import make_nip, make_sample_invoice
 from fakturnik.fa3.writer import write_invoice
-from fakturnik.ksef.batch import BatchSender
+from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.environments import local
-from fakturnik.ksef.sessions import Poller
 from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import TokenKind, Transport
 from fakturnik.simulator.config import SimulatorConfig
@@ -35,7 +38,10 @@ _SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", Path(__file__).resolve().p
 os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(_SHARED / "ksef" / "faktury" / "schemy"))
 
 INVOICES = int(os.environ.get("FAKTURNIK_BENCH_KSEF_INVOICES", "10000"))
-SEND_LIMITS = (10, 30, 180)  # invoiceSend per second, minute, hour (digest §8)
+SEND_LIMITS = (10, 30, 180)
+KSEF_NUMBER = re.compile(
+    r"\b\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}\b"
+)  # invoiceSend per second, minute, hour (digest §8)
 
 
 class _Tokens:
@@ -71,6 +77,17 @@ def _invoices(nip: str, count: int) -> list[tuple[str, bytes]]:
     ]
 
 
+def _active_token(client: KsefClient) -> str:
+    created = client.create_token(
+        m.GenerateTokenRequest(permissions=["InvoiceWrite", "InvoiceRead"], description="bench batch")
+    )
+    for _ in range(200):
+        if client.token_status(created.referenceNumber).status == "Active":
+            return created.token
+        time.sleep(0.05)
+    raise RuntimeError("KSeF token did not become active")
+
+
 def run() -> list[dict[str, Any]]:
     nip = make_nip("bench-ksef-batch")
     started = time.perf_counter()
@@ -81,25 +98,46 @@ def run() -> list[dict[str, Any]]:
         minted = mint_session(
             server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
         )
-        transport = Transport(
+        setup = Transport(
             local(server.base_url), tokens=_Tokens(minted["accessToken"], f"Nip:{nip}"), throttle=Throttle()
         )
-        client = KsefClient(transport)
+        token = _active_token(KsefClient(setup))
+        setup.close()
+        files = []
+        for name, xml in invoices:
+            path = Path(tmp) / name
+            path.write_bytes(xml)
+            files.append(str(path))
         httpx.post(f"{server.root_url}/admin/stats/reset")
         t0 = time.perf_counter()
-        result = BatchSender(
-            client, Path(tmp) / "batch", poller=Poller(timeout=3600, initial=0.5, maximum=2.0)
-        ).send(invoices, compression="Zip")
+        # exactly what a user runs: fakturnik ksef send --batch FILE... (token from the environment)
+        outcome = CliRunner().invoke(
+            app,
+            [
+                "ksef",
+                "--env",
+                server.base_url,
+                "--nip",
+                nip,
+                "send",
+                "--batch",
+                "--workdir",
+                f"{tmp}/b",
+                *files,
+            ],
+            env={"FAKTURNIK_KSEF_TOKEN": token},
+        )
         wall = time.perf_counter() - t0
         stats = httpx.get(f"{server.root_url}/admin/stats").json()
-        client.close()
-    numbered = len(result.ksef_numbers)
+    if outcome.exit_code != 0:
+        raise RuntimeError(f"fakturnik ksef send --batch failed: {outcome.output[-2000:]}")
+    numbered = len(set(KSEF_NUMBER.findall(outcome.stdout)))
     too_many = int(stats["byStatus"].get("429", 0))
     total = int(stats["total"])
     online = online_one_by_one_seconds(INVOICES, *SEND_LIMITS)
     if numbered != INVOICES or too_many:
         raise RuntimeError(f"batch bench failed: {numbered}/{INVOICES} numbered, {too_many} × 429")
-    note = f"{INVOICES} invoices, prod rate limits, one batch session (Zip)"
+    note = f"{INVOICES} invoices, prod rate limits, `fakturnik ksef send --batch` (token login, Zip)"
     return [
         {"name": "KSeF batch: wall time", "value": round(wall, 2), "unit": "s", "notes": note},
         {
@@ -112,7 +150,7 @@ def run() -> list[dict[str, Any]]:
             "name": "KSeF batch: requests per invoice",
             "value": round(total / INVOICES, 5),
             "unit": "req/inv",
-            "notes": f"{total} requests seen by the simulator (part uploads included)",
+            "notes": f"{total} requests seen by the simulator (login and part uploads included)",
         },
         {
             "name": "KSeF batch: HTTP 429 answers",
