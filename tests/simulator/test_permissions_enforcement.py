@@ -102,3 +102,43 @@ def test_self_invoicing_buyer_sends_for_the_seller(simulator: SimulatorServer, c
     accepted = _send(client, buyer_access, seller, "SF/2")
     assert accepted.status.code == 200, accepted.status
     assert accepted.ksef_number.startswith(seller + "-")
+
+
+def test_revoked_grant_is_gone_after_token_refresh(simulator: SimulatorServer) -> None:
+    """Rights are frozen into the access token; a refresh takes the permissions in force now, and
+    is refused (21301) once none is left."""
+    from tests.simulator import xades_helpers as xh
+
+    client_nip, office_nip, employee_nip = kit.nip(), kit.nip(), kit.nip()
+    with kit.client(simulator, kit.token(simulator, client_nip)) as a:
+        body = kit.entity_grant_body(office_nip, ["InvoiceWrite", "InvoiceRead"], True)
+        kit.grant(a, "entities/grants", body)
+    with kit.client(simulator, kit.token(simulator, office_nip)) as b:
+        body = kit.indirect_grant_body(("Nip", employee_nip), ["InvoiceWrite", "InvoiceRead"], None)
+        kit.grant(b, "indirect/grants", body)
+        with kit.client(simulator) as anon:
+            tokens = xh.xades_login(anon, xh.person(employee_nip), client_nip)["tokens"]
+        access = tokens["accessToken"]["token"]
+        assert kit.token_permissions(simulator, access) == {"InvoiceWrite", "InvoiceRead"}
+        query = {"queryType": "PermissionsGrantedInCurrentContext"}
+        granted = {
+            i["permissionScope"]: i["id"]
+            for i in b.post("/permissions/query/persons/grants", json=query).json()["permissions"]
+        }
+
+        def revoke(scope: str) -> None:
+            r = b.delete(f"/permissions/common/grants/{granted[scope]}")
+            assert kit.wait_operation(b, r.json()["referenceNumber"])["code"] == 200
+
+        with kit.client(simulator, tokens["refreshToken"]["token"]) as c:
+            revoke("InvoiceWrite")
+            assert kit.token_permissions(simulator, access) == {"InvoiceWrite", "InvoiceRead"}  # frozen
+            refreshed = c.post("/auth/token/refresh")
+            assert refreshed.status_code == 200, refreshed.text
+            assert kit.token_permissions(simulator, refreshed.json()["accessToken"]["token"]) == {
+                "InvoiceRead"
+            }
+            revoke("InvoiceRead")
+            refused = c.post("/auth/token/refresh")
+    assert refused.status_code == 400
+    assert refused.json()["exception"]["exceptionDetailList"][0]["exceptionCode"] == 21301
