@@ -177,6 +177,7 @@ def test_required_permissions_are_enforced(method: str, template: str, server: S
     body = refused.json()
     assert body["reasonCode"] == "missing-permissions"
     assert set(body["security"]["requiredAnyOfPermissions"]) == set(required)
+    spec_check.assert_matches_spec(method, template, 403, body, refused.headers["content-type"])
     for permission in required:
         r = call([permission])
         assert not (r.status_code == 403 and r.json().get("reasonCode") == "missing-permissions"), (
