@@ -114,7 +114,7 @@ class KsefGateway:
             throttle=throttle,
             timeout=timeout,
             max_retries=max_retries,
-            max_retry_after=10.0,
+            max_retry_after=2.0,
         )
         self.client = KsefClient(self.transport)
         self.public_keys = PublicKeys(self.client)
