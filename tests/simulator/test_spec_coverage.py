@@ -230,3 +230,18 @@ def test_input_errors_use_the_requested_format(
     )
     assert codes == [21405]
     spec_check.assert_matches_spec(method, template, 400, body, ctype)
+
+
+PROTECTED = [(m, p) for m, p in OPERATIONS if 401 in spec_check.declared_statuses(m, p)]
+
+
+@pytest.mark.parametrize(("method", "template"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_protected_operations_answer_401_without_a_bearer(
+    method: str, template: str, server: SimulatorServer
+) -> None:
+    path, query, headers, content = spec_check.concrete_request(method, template)
+    with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        r = c.request(method, path, params=query, headers=headers, content=content)
+    assert r.status_code == 401, r.text[:300]
+    assert r.headers["content-type"].startswith("application/problem+json")
+    spec_check.assert_matches_spec(method, template, 401, r.json(), r.headers["content-type"])
