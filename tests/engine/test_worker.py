@@ -9,12 +9,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from fakturnik.engine.context import EngineContext
+from fakturnik.engine.gateway import prepare_batch
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.planner import PlannerSettings
 from fakturnik.engine.worker import Job, Worker
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
-from fakturnik.store.models import AuditEntry, OutboxEntry
+from fakturnik.store.models import AuditEntry, Company, OutboxEntry
 from tests.engine.helpers import NIP, engine, fast_settings, faults, route_count, sample_invoice
 
 SEND_ROUTE = "/sessions/online/{referenceNumber}/invoices"
@@ -169,3 +170,65 @@ def test_injected_5xx_and_latency_end_with_exactly_one_number_each(
     rows = _invoices(ctx)
     assert all(r[1] == states.ACCEPTED for r in rows), rows
     assert len({r[2] for r in rows}) == 15
+
+
+def _company(ctx: EngineContext) -> Company:
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, NIP)
+        s.expunge(company)
+    return company
+
+
+def _claim_all(ctx: EngineContext, worker: Worker) -> list[Job]:
+    from datetime import UTC, datetime
+
+    with ctx.db.transaction() as s:
+        entries = repo.claim(s, worker.id, now=datetime.now(UTC), lease=timedelta(seconds=30), limit=100)
+        return [Job.of(e) for e in entries]
+
+
+def _expire_leases(ctx: EngineContext) -> None:
+    with ctx.db.transaction() as s:
+        for entry in s.scalars(select(OutboxEntry)):
+            entry.claimed_until = entry.send_started_at or entry.created_at
+
+
+def test_crash_after_a_batch_was_closed_is_reconciled_from_the_session(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(reconcile_after=timedelta(0)))
+    _issue(ctx, 6)
+    crashed = Worker(ctx, worker_id="crashed")
+    jobs = _claim_all(ctx, crashed)
+    gateway = crashed._gateway(_company(ctx))
+    xml = crashed._xml_of(jobs)
+    batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+    ref, uploads = gateway.open_batch(batch, offline_mode=False)
+    assert len(crashed._mark_sending(jobs, ref, "batch")) == 6
+    gateway.upload_parts(batch, uploads)
+    gateway.close_session(ref, "batch")
+    _expire_leases(ctx)  # the process dies before it records "sent"
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED and r[2] for r in rows) and len({r[2] for r in rows}) == 6
+    assert route_count(simulator, "POST", "/sessions/batch", 201) == 1
+    assert route_count(simulator, "POST", SEND_ROUTE) == 0
+
+
+def test_a_batch_never_closed_is_sent_again(simulator: SimulatorServer, tmp_path: Path) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(reconcile_after=timedelta(0)))
+    _issue(ctx, 3)
+    crashed = Worker(ctx, worker_id="crashed")
+    jobs = _claim_all(ctx, crashed)
+    gateway = crashed._gateway(_company(ctx))
+    xml = crashed._xml_of(jobs)
+    batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+    ref, uploads = gateway.open_batch(batch, offline_mode=False)
+    crashed._mark_sending(jobs, ref, "batch")
+    gateway.upload_parts(batch, uploads)  # dies before the close
+    _expire_leases(ctx)
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED and r[2] for r in rows)
+    assert route_count(simulator, "POST", "/sessions/batch/{referenceNumber}/close", 204) == 0
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 3  # went online the second time
