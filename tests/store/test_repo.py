@@ -44,7 +44,7 @@ def test_numbers_are_sequential_and_a_rollback_returns_the_number(db: Database) 
     with db.transaction() as s:
         assert repo.next_number(s, NIP, "VAT", 2026) == "FV/2026/000001"
         assert repo.next_number(s, NIP, "VAT", 2026) == "FV/2026/000002"
-        assert repo.next_number(s, NIP, "KOR", 2026) == "FV/2026/000001"
+        assert repo.next_number(s, NIP, "KOR", 2026) == "KOR/2026/000001"
     with pytest.raises(RuntimeError), db.transaction() as s:
         repo.next_number(s, NIP, "VAT", 2026)
         raise RuntimeError("issuing failed")

@@ -92,6 +92,12 @@ def active_credential(s: Session, company_id: int) -> Credential | None:
 # --- numbering -------------------------------------------------------------------------------------
 
 
+def default_pattern(kind: str) -> str:
+    """``FV/2026/000001`` for VAT invoices, ``KOR/2026/000001`` for corrections, and so on."""
+    prefix = "FV" if kind == "VAT" else kind.upper()
+    return prefix + "/{year}/{seq:06d}"
+
+
 def next_number(s: Session, seller_nip: str, kind: str, year: int, pattern: str | None = None) -> str:
     """Hand out the next number of the series inside the caller's transaction.
 
@@ -104,9 +110,13 @@ def next_number(s: Session, seller_nip: str, kind: str, year: int, pattern: str 
     )
     result = s.execute(update(NumberingSeries).where(where).values(next_value=NumberingSeries.next_value + 1))
     if getattr(result, "rowcount", 0) == 0:
-        series = NumberingSeries(seller_nip=seller_nip, kind=kind, year=year, next_value=2)
-        if pattern:
-            series.pattern = pattern
+        series = NumberingSeries(
+            seller_nip=seller_nip,
+            kind=kind,
+            year=year,
+            next_value=2,
+            pattern=pattern or default_pattern(kind),
+        )
         s.add(series)
         s.flush()
         value = 1
