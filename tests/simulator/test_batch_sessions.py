@@ -8,6 +8,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -98,9 +99,7 @@ def test_duplicates_inside_one_batch(ksef: Ksef) -> None:
     assert codes == [200, 440]
 
 
-def _open(
-    ksef: Ksef, archive: bytes, parts: int = 1, **overrides: object
-) -> tuple[dict[str, object], list[bytes]]:
+def _open(ksef: Ksef, archive: bytes, parts: int = 1) -> tuple[dict[str, Any], list[bytes]]:
     r, encrypted = ksef.open_batch(archive, parts)
     assert r.status_code == 201, r.text
     return r.json(), encrypted
@@ -145,7 +144,7 @@ def test_archive_hash_mismatch_is_405(ksef: Ksef) -> None:
     assert ksef.final(opened["referenceNumber"])["status"]["code"] == 405
 
 
-def _run_raw(ksef: Ksef, archive: bytes, compression: str = "Zip") -> dict[str, object]:
+def _run_raw(ksef: Ksef, archive: bytes, compression: str = "Zip") -> dict[str, Any]:
     r, encrypted = ksef.open_batch(archive, 1, compression)
     ksef.upload(r.json(), encrypted)
     ref = r.json()["referenceNumber"]
@@ -154,18 +153,18 @@ def _run_raw(ksef: Ksef, archive: bytes, compression: str = "Zip") -> dict[str, 
 
 
 def test_corrupt_archive_and_path_tricks_are_430(ksef: Ksef) -> None:
-    assert _run_raw(ksef, b"this is not a zip file at all")["status"]["code"] == 430  # type: ignore[index]
+    assert _run_raw(ksef, b"this is not a zip file at all")["status"]["code"] == 430
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("../../etc/evil.xml", make_invoice(ksef.nip, "P/1"))
-    assert _run_raw(ksef, buffer.getvalue())["status"]["code"] == 430  # type: ignore[index]
+    assert _run_raw(ksef, buffer.getvalue())["status"]["code"] == 430
     tar_buffer = io.BytesIO()
     with tarfile.open(fileobj=tar_buffer, mode="w:gz") as tar:
         link = tarfile.TarInfo("link.xml")
         link.type = tarfile.SYMTYPE
         link.linkname = "/etc/passwd"
         tar.addfile(link)
-    assert _run_raw(ksef, tar_buffer.getvalue(), "TarGz")["status"]["code"] == 430  # type: ignore[index]
+    assert _run_raw(ksef, tar_buffer.getvalue(), "TarGz")["status"]["code"] == 430
 
 
 def test_zip_bomb_member_is_cut_and_rejected(ksef: Ksef) -> None:
@@ -175,7 +174,7 @@ def test_zip_bomb_member_is_cut_and_rejected(ksef: Ksef) -> None:
         zf.writestr("ok.xml", make_invoice(ksef.nip, "BOMB/1"))
     assert len(buffer.getvalue()) < 1_000_000
     final = _run_raw(ksef, buffer.getvalue())
-    assert final["status"]["code"] == 200  # type: ignore[index]
+    assert final["status"]["code"] == 200
     assert final["failedInvoiceCount"] == 1
 
 
@@ -193,14 +192,14 @@ def _set_limits(ksef: Ksef, max_invoices: int, size_mb: int = 1) -> None:
 
 def test_too_many_invoices_is_420(ksef: Ksef) -> None:
     _set_limits(ksef, 2)
-    assert _run_raw(ksef, pack(_files(ksef, 3)))["status"]["code"] == 420  # type: ignore[index]
-    assert _run_raw(ksef, pack(_files(ksef, 2, "OK")))["status"]["code"] == 200  # type: ignore[index]
+    assert _run_raw(ksef, pack(_files(ksef, 3)))["status"]["code"] == 420
+    assert _run_raw(ksef, pack(_files(ksef, 2, "OK")))["status"]["code"] == 200
 
 
 def test_context_size_limit_applies_to_each_invoice(ksef: Ksef) -> None:
     _set_limits(ksef, 10, size_mb=0)
     final = _run_raw(ksef, pack(_files(ksef, 1)))
-    assert final["status"]["code"] == 445  # type: ignore[index]
+    assert final["status"]["code"] == 445
 
 
 def test_open_checks_part_count_and_size(ksef: Ksef) -> None:
@@ -229,11 +228,11 @@ def test_close_checks_missing_part_and_size(ksef: Ksef) -> None:
     opened, encrypted = _open(ksef, archive, parts=2)
     ref = opened["referenceNumber"]
     uploads = opened["partUploadRequests"]
-    first = uploads[0]  # type: ignore[index]
+    first = uploads[0]
     assert httpx.put(first["url"], headers=first["headers"], content=encrypted[0]).status_code == 201
     r = ksef.http.post(f"/sessions/batch/{ref}/close")
     assert r.status_code == 400 and error_code(r) == 21205
-    second = uploads[1]  # type: ignore[index]
+    second = uploads[1]
     assert httpx.put(second["url"], headers=second["headers"], content=encrypted[1][:-16]).status_code == 201
     r = ksef.http.post(f"/sessions/batch/{ref}/close")
     assert r.status_code == 400 and error_code(r) == 21157
@@ -251,7 +250,7 @@ def test_upload_window_over_is_403_and_close_21208(ksef: Ksef, server: Simulator
     assert doc is not None
     doc["dateCreated"] = iso(server.sim.now() - timedelta(minutes=21))
     server.sim.state.put("session", ref, doc)
-    req = opened["partUploadRequests"][0]  # type: ignore[index]
+    req = opened["partUploadRequests"][0]
     assert httpx.put(req["url"], headers=req["headers"], content=encrypted[0]).status_code == 403
     r = ksef.http.post(f"/sessions/batch/{ref}/close")
     assert r.status_code == 400 and error_code(r) == 21208
@@ -261,7 +260,7 @@ def test_upload_window_over_is_403_and_close_21208(ksef: Ksef, server: Simulator
 
 def test_tampered_upload_link_is_403(ksef: Ksef) -> None:
     opened, encrypted = _open(ksef, pack(_files(ksef, 1)))
-    req = opened["partUploadRequests"][0]  # type: ignore[index]
+    req = opened["partUploadRequests"][0]
     tampered = req["url"].replace("/1?", "/2?")
     assert httpx.put(tampered, content=encrypted[0]).status_code == 403
 

@@ -182,7 +182,7 @@ def test_date_types_and_naive_warsaw_time(world: dict[str, Any]) -> None:
 
 
 def test_range_over_three_months_is_21405(world: dict[str, Any]) -> None:
-    body = {
+    body: dict[str, Any] = {
         "subjectType": "Subject1",
         "dateRange": {"dateType": "Issue", "from": "2026-01-01T00:00:00Z", "to": "2026-04-02T00:00:00Z"},
     }
