@@ -82,3 +82,37 @@ def test_json_draft_is_issued_through_the_fa3_writer(ctx: EngineContext) -> None
     xml = json_to_xml(json.dumps(draft, default=str).encode())
     issued = issue(ctx, company_nip=NIP, xml=xml)
     assert issued.number == "FV/2026/000001"
+
+
+def test_announced_unavailability_and_failure_deadlines_follow_the_outage_end(ctx: EngineContext) -> None:
+    from datetime import UTC, datetime
+
+    from fakturnik.engine.availability import end_outage, start_outage, warsaw_today
+    from fakturnik.engine.business_days import add_business_days
+
+    api = "http://127.0.0.1:9/v2"
+    with ctx.db.transaction() as s:
+        start_outage(s, api, mode="offline")
+    waiting = issue(ctx, company_nip=NIP, xml=sample_invoice())
+    assert (
+        waiting.status == states.OFFLINE
+        and waiting.offline_kind == "offline"
+        and waiting.offline_deadline is None
+    )
+    with ctx.db.transaction() as s:
+        end_outage(s, api, now=datetime.now(UTC))
+    today = warsaw_today()
+    with ctx.db.transaction() as s:
+        inv = repo.list_invoices(s)[0]
+        assert inv.offline_deadline == add_business_days(today, 1)
+    # a failure announced while it is still pending restarts the count: 7 business days after its end
+    with ctx.db.transaction() as s:
+        start_outage(s, api, mode="failure")
+    issued_in_failure = issue(ctx, company_nip=NIP, xml=sample_invoice())
+    assert issued_in_failure.offline_kind == "failure"
+    with ctx.db.transaction() as s:
+        end_outage(s, api, now=datetime.now(UTC))
+    with ctx.db.transaction() as s:
+        first, second = repo.list_invoices(s)
+        assert first.offline_deadline == second.offline_deadline == add_business_days(today, 7)
+        assert repo.open_outage(s, api) is None

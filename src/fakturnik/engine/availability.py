@@ -41,16 +41,16 @@ def end_outage(s: Session, api_base: str, now: datetime | None = None) -> Outage
     outage.ended_at = moment
     end_day = warsaw_today(moment)
     companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
-    pending = s.scalars(
-        select(Invoice).where(
-            Invoice.direction == "issued",
-            Invoice.company_id.in_(companies),
-            Invoice.offline_mode.is_(True),
-            Invoice.ksef_number.is_(None),
-            Invoice.status != states.REJECTED,
-            Invoice.created_at >= outage.started_at,
-        )
-    ).all()
+    query = select(Invoice).where(
+        Invoice.direction == "issued",
+        Invoice.company_id.in_(companies),
+        Invoice.offline_mode.is_(True),
+        Invoice.ksef_number.is_(None),
+        Invoice.status != states.REJECTED,
+    )
+    if outage.mode != FAILURE:  # a failure also moves the deadlines of offline invoices issued before it
+        query = query.where(Invoice.created_at >= outage.started_at)
+    pending = s.scalars(query).all()
     for invoice in pending:
         kind = FAILURE if outage.mode == FAILURE else invoice.offline_kind or OFFLINE24
         issue = invoice.issue_date or end_day
