@@ -320,3 +320,27 @@ def test_expired_presigned_link_is_403(ksef: Ksef) -> None:
     )
     assert httpx.get(page).status_code == 200
     assert httpx.get(expired).status_code == 403
+
+
+def test_session_upo_is_paged(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakturnik.simulator import upo
+
+    monkeypatch.setattr(upo, "PAGE_SIZE", 5)
+    ref, final = ksef.batch(_files(ksef, 12, "PG"))
+    pages = final["upo"]["pages"]
+    assert len(pages) == 3
+    schema = upo_schema()
+    ns = {"u": "http://upo.schematy.mf.gov.pl/KSeF/v4-3"}
+    seen: list[str] = []
+    for number, page in enumerate(pages, start=1):
+        r = ksef.http.get(f"/sessions/{ref}/upo/{page['referenceNumber']}")
+        doc = etree.fromstring(r.content)
+        assert schema.validate(doc), schema.error_log
+        assert doc.findtext("u:OpisPotwierdzenia/u:Strona", namespaces=ns) == str(number)
+        assert doc.findtext("u:OpisPotwierdzenia/u:CalkowitaLiczbaDokumentow", namespaces=ns) == "12"
+        seen.extend(
+            d.findtext("u:NumerKSeFDokumentu", namespaces=ns) or "" for d in doc.findall("u:Dokument", ns)
+        )
+    assert len(seen) == len(set(seen)) == 12
+    unknown = ksef.http.get(f"/sessions/{ref}/upo/20260101-EU-0000000000-0000000000-00")
+    assert unknown.status_code == 400 and error_code(unknown) == 21178

@@ -86,6 +86,7 @@ def build_upo(
     return body
 
 
-def page_ranges(total: int, page_size: int = PAGE_SIZE) -> list[tuple[int, int]]:
+def page_ranges(total: int, page_size: int | None = None) -> list[tuple[int, int]]:
     """(start index, end index exclusive) of each UPO page over ``total`` accepted documents."""
-    return [(start, min(start + page_size, total)) for start in range(0, total, page_size)]
+    size = page_size or PAGE_SIZE
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
