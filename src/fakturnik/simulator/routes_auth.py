@@ -1,20 +1,13 @@
 """KSeF 2.0 API: authentication (digest §3.1, §4, §14.2) and the public encryption keys (§3.8).
 
-Auth operations are ``auth`` documents (see :func:`fakturnik.simulator.core.mint_session` for the
-fields every operation has; this module adds ``statusDetails``, ``authenticationMethod``,
-``methodCode``, ``methodName``, ``allowedIps``, ``certificateSubject``, ``certificateSerial``,
-``certificateFingerprint`` and ``lastTokenRefreshDate``). Submissions are judged at once: problems
+The state behind them lives in :mod:`fakturnik.simulator.auth_ops`. Submissions are judged at once: problems
 KSeF reports synchronously are 400s, the others become the operation's final status (415, 450,
 460, 470, 480), visible through ``GET /auth/{ref}`` exactly as KSeF shows them.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hmac
-import json
-from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -23,14 +16,37 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256, unb64
 from fakturnik.ksef.numbers import make_reference_number
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.auth_ops import (
+    AUTH_RETENTION,
+    METHOD_KSEF_CERT,
+    METHOD_PEPPOL,
+    METHOD_SEAL,
+    METHOD_SIGNATURE,
+    METHOD_TOKEN,
+    NO_PERMISSIONS,
+    check_subject_context,
+    check_token_still_active,
+    claims_of,
+    consume_challenge,
+    decode_continuation,
+    effective_status,
+    encode_continuation,
+    find_ksef_token,
+    iso,
+    parse_dt,
+    prune_challenges,
+    revoke_operation,
+    start_operation,
+    status_body,
+    subject_checks,
+    subject_of,
+)
+from fakturnik.simulator.core import sim_of
 from fakturnik.simulator.errors import ApiError, UnauthorizedError
 from fakturnik.simulator.security import (
     ACCESS_TTL,
-    OPERATION_TTL,
     REFRESH_TTL,
     Caller,
-    caller_claims,
     caller_from_request,
     client_ip,
     public,
@@ -38,51 +54,11 @@ from fakturnik.simulator.security import (
 )
 from fakturnik.simulator.xades_verify import (
     AuthRequestError,
-    CertificateIdentity,
     certificate_identity,
     verify_auth_request,
 )
 
 router = APIRouter()
-
-CHALLENGE_TTL = timedelta(minutes=10)
-AUTH_RETENTION = timedelta(days=7)
-
-STATUS_TEXT: dict[int, str] = {
-    100: "Uwierzytelnianie w toku",
-    200: "Uwierzytelnianie zakończone sukcesem",
-    415: "Uwierzytelnianie zakończone niepowodzeniem",
-    425: "Uwierzytelnienie unieważnione",
-    450: "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu",
-    460: "Uwierzytelnianie zakończone niepowodzeniem z powodu błędu certyfikatu",
-    470: "Uwierzytelnianie zakończone niepowodzeniem",
-    480: "Uwierzytelnienie zablokowane",
-    500: "Nieznany błąd",
-    550: "Operacja została anulowana przez system",
-}
-NO_PERMISSIONS = "Brak przypisanych uprawnień"
-REVOKED_DETAIL = "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika"
-DECEASED_DETAIL = "Próba wykorzystania metod autoryzacyjnych osoby zmarłej"
-BLOCKED_DETAIL = (
-    "Podejrzenie incydentu bezpieczeństwa. "
-    "Skontaktuj się z Ministerstwem Finansów przez formularz zgłoszeniowy."
-)
-
-# (legacy authenticationMethod, methodInfo code, displayName) by how the subject signed in
-METHOD_TOKEN = ("Token", "token.ksef", "Token KSeF")
-METHOD_KSEF_CERT = ("InternalCertificate", "xades.ksef-certificate", "Certyfikat KSeF")
-METHOD_SEAL = ("QualifiedSeal", "xades.qualified-seal", "Pieczęć kwalifikowana")
-METHOD_SIGNATURE = ("QualifiedSignature", "xades.qualified-signature", "Podpis kwalifikowany")
-METHOD_PEPPOL = ("PeppolSignature", "xades.peppol-signature", "Podpis dostawcy usług Peppol")
-
-
-def iso(dt: datetime) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
-
-
-def _parse_dt(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
 
 # -- public keys -------------------------------------------------------------------------------------
 
@@ -99,7 +75,7 @@ def public_key_certificates(request: Request) -> list[dict[str, object]]:
 def auth_challenge(request: Request) -> dict[str, object]:
     sim = sim_of(request)
     now = sim.now()
-    _prune_challenges(sim)
+    prune_challenges(sim)
     ref = make_reference_number("CR", now.date())
     ms = int(now.timestamp() * 1000)
     ip = client_ip(request)
@@ -111,108 +87,7 @@ def auth_challenge(request: Request) -> dict[str, object]:
     return {"challenge": ref, "timestamp": iso(now), "timestampMs": ms, "clientIp": ip}
 
 
-def _prune_challenges(sim: Simulator, keep: int = 1000, every: int = 500) -> None:
-    """Drop challenges past their 10 minutes now and then, so a long-running simulator stays small."""
-    count = sim.state.count("challenge")
-    if count < keep or count % every:
-        return
-    limit = sim.now() - CHALLENGE_TTL
-    for doc in sim.state.all("challenge"):
-        if _parse_dt(doc["timestamp"]) < limit:
-            sim.state.delete("challenge", doc["challenge"])
-
-
-def consume_challenge(sim: Simulator, challenge: str) -> dict[str, Any]:
-    """The challenge document, marked used; 21111 when unknown, used or older than 10 minutes."""
-    with sim.state.lock:
-        doc = sim.state.get("challenge", challenge)
-        if doc is None:
-            raise ApiError(21111, f"Wyzwanie {challenge} nie istnieje.")
-        if doc.get("used"):
-            raise ApiError(21111, f"Wyzwanie {challenge} zostało już wykorzystane.")
-        if sim.now() - _parse_dt(doc["timestamp"]) > CHALLENGE_TTL:
-            raise ApiError(21111, f"Wyzwanie {challenge} wygasło.")
-        doc["used"] = True
-        sim.state.put("challenge", challenge, doc)
-    return doc
-
-
 # -- operations ----------------------------------------------------------------------------------------
-
-
-def _subject_checks(
-    sim: Simulator, context_type: str, context_value: str, subject_type: str, subject_value: str
-) -> tuple[int, list[str], list[str]]:
-    """Final status of a login whose credentials were fine: (code, details, permissions)."""
-    from fakturnik.simulator import grants
-
-    if grants.is_context_blocked(sim, context_value, context_type):
-        return 480, [BLOCKED_DETAIL], []
-    if grants.is_subject_deceased(sim, subject_type, subject_value):
-        return 470, [DECEASED_DETAIL], []
-    perms = sorted(grants.permissions_for(sim, context_type, context_value, subject_type, subject_value))
-    if not perms:
-        return 415, [NO_PERMISSIONS], []
-    return 200, [], perms
-
-
-def start_operation(
-    sim: Simulator,
-    request: Request,
-    *,
-    context_type: str,
-    context_value: str,
-    subject_type: str,
-    subject_value: str,
-    status: int,
-    details: list[str],
-    permissions: list[str],
-    method: tuple[str, str, str],
-    allowed_ips: dict[str, list[str]] | None = None,
-    ksef_token_ref: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Store the auth operation and return the 202 body ``{referenceNumber, authenticationToken}``."""
-    now = sim.now()
-    ref = make_reference_number("AU", now.date())
-    category = "Token" if method is METHOD_TOKEN else "XadesSignature"
-    doc: dict[str, Any] = {
-        "referenceNumber": ref,
-        "startDate": now.isoformat(),
-        "status": status,
-        "statusDetails": details,
-        "method": category,
-        "authenticationMethod": method[0],
-        "methodCode": method[1],
-        "methodName": method[2],
-        "contextType": context_type,
-        "contextValue": context_value,
-        "subjectType": subject_type,
-        "subjectValue": subject_value,
-        "permissions": permissions,
-        "ksefTokenRef": ksef_token_ref,
-        "redeemed": False,
-        "revoked": False,
-        "refreshTokenValidUntil": None,
-        "lastTokenRefreshDate": None,
-        "clientIp": client_ip(request),
-        "allowedIps": allowed_ips or {},
-        "decidedAt": (now + timedelta(seconds=sim.faults.auth_delay)).isoformat(),
-        **(extra or {}),
-    }
-    sim.state.put("auth", ref, doc)
-    claims = caller_claims(
-        auth_ref=ref,
-        context_type=context_type,
-        context_value=context_value,
-        subject_type=subject_type,
-        subject_value=subject_value,
-        permissions=[],
-        auth_method=category,
-        ksef_token_ref=ksef_token_ref,
-    )
-    token, exp = sim.tokens.issue("operation", claims, OPERATION_TTL)
-    return {"referenceNumber": ref, "authenticationToken": {"token": token, "validUntil": iso(exp)}}
 
 
 def _operation_of(
@@ -228,51 +103,6 @@ def _operation_of(
             21304, f"Operacja uwierzytelniania o numerze referencyjnym {ref} nie została znaleziona."
         )
     return caller, doc
-
-
-def effective_status(doc: dict[str, Any], now: datetime) -> int:
-    """The operation's status; 100 while an ``authDelay`` fault keeps it "in progress"."""
-    decided = doc.get("decidedAt")
-    if decided and now < _parse_dt(decided):
-        return 100
-    return int(doc.get("status", 500))
-
-
-def status_body(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    code = int(doc.get("status", 500)) if now is None else effective_status(doc, now)
-    status: dict[str, Any] = {"code": code, "description": STATUS_TEXT.get(code, STATUS_TEXT[500])}
-    details = [] if code == 100 else doc.get("statusDetails") or ([REVOKED_DETAIL] if code == 425 else [])
-    if details:
-        status["details"] = list(details)
-    legacy, code_name, display = _method_of(doc)
-    body: dict[str, Any] = {
-        "startDate": doc["startDate"],
-        "authenticationMethod": legacy,
-        "authenticationMethodInfo": {
-            "category": doc.get("method", "XadesSignature"),
-            "code": code_name,
-            "displayName": display,
-        },
-        "status": status,
-        "isTokenRedeemed": bool(doc.get("redeemed")),
-    }
-    if doc.get("lastTokenRefreshDate"):
-        body["lastTokenRefreshDate"] = doc["lastTokenRefreshDate"]
-    if doc.get("refreshTokenValidUntil"):
-        body["refreshTokenValidUntil"] = doc["refreshTokenValidUntil"]
-    return body
-
-
-def _method_of(doc: dict[str, Any]) -> tuple[str, str, str]:
-    if doc.get("authenticationMethod"):
-        return (
-            str(doc["authenticationMethod"]),
-            str(doc.get("methodCode", "")),
-            str(doc.get("methodName", "")),
-        )
-    if doc.get("method") == "Token":
-        return METHOD_TOKEN
-    return METHOD_SIGNATURE
 
 
 # -- KSeF token ----------------------------------------------------------------------------------------
@@ -313,17 +143,6 @@ def _policy_dict(policy: AuthorizationPolicy | None) -> dict[str, list[str]]:
     return {k: list(v) for k, v in out.items() if v}
 
 
-def find_ksef_token(sim: Simulator, token: str) -> dict[str, Any] | None:
-    """The ``ksef_token`` document a presented token belongs to (constant-time secret check)."""
-    ref = token.split("|", 1)[0]
-    doc = sim.state.get("ksef_token", ref)
-    if doc is None:
-        return None
-    if not hmac.compare_digest(doc.get("secretSha256", ""), sha256(token.encode()).hex()):
-        return None
-    return doc
-
-
 @router.post("/auth/ksef-token", status_code=202, dependencies=[Depends(public)])
 def auth_ksef_token(body: InitTokenAuthenticationRequest, request: Request) -> dict[str, Any]:
     sim = sim_of(request)
@@ -359,7 +178,7 @@ def auth_ksef_token(body: InitTokenAuthenticationRequest, request: Request) -> d
     if failure is not None or token_doc is None:
         status, details, perms = 450, [failure or "Nieprawidłowy token"], list[str]()
     else:
-        status, details, perms = _subject_checks(sim, ctx.type, ctx.value, author["type"], author["value"])
+        status, details, perms = subject_checks(sim, ctx.type, ctx.value, author["type"], author["value"])
         perms = sorted(set(perms) & set(token_doc["requestedPermissions"]))
         if status == 200 and not perms:
             status, details = 415, [NO_PERMISSIONS]
@@ -367,7 +186,7 @@ def auth_ksef_token(body: InitTokenAuthenticationRequest, request: Request) -> d
         sim.state.put("ksef_token", token_doc["referenceNumber"], token_doc)
     return start_operation(
         sim,
-        request,
+        client_ip(request),
         context_type=ctx.type,
         context_value=ctx.value,
         subject_type=author["type"],
@@ -382,38 +201,6 @@ def auth_ksef_token(body: InitTokenAuthenticationRequest, request: Request) -> d
 
 
 # -- XAdES ---------------------------------------------------------------------------------------------
-
-
-def _subject_of(
-    identity: CertificateIdentity,
-    ksef_cert: dict[str, Any] | None,
-    subject_identifier_type: str,
-    context_type: str,
-) -> tuple[str, str]:
-    """(subject type, value) by SubjectIdentifierType; KSeF certificates keep their enrolled subject.
-
-    Peppol providers sign with certificates that carry no Polish identifier: in a PeppolId context
-    such a certificate is identified by its fingerprint.
-    """
-    if ksef_cert is not None:
-        sid = ksef_cert["subjectIdentifier"]
-        return str(sid["type"]), str(sid["value"])
-    if subject_identifier_type == "certificateFingerprint" or (
-        context_type == "PeppolId" and identity.subject_type is None
-    ):
-        return "Fingerprint", identity.fingerprint
-    if identity.subject_type is None or identity.subject_value is None:
-        raise ApiError(
-            21406,
-            "Certyfikat nie zawiera identyfikatora NIP/PESEL; "
-            "użyj SubjectIdentifierType certificateFingerprint.",
-        )
-    return identity.subject_type, identity.subject_value
-
-
-def _check_subject_context(context_type: str, subject_type: str) -> None:
-    if context_type == "NipVatUe" and subject_type != "Fingerprint":
-        raise ApiError(21117, "Kontekst NipVatUe wymaga identyfikacji podmiotu odciskiem certyfikatu.")
 
 
 @router.post("/auth/xades-signature", status_code=202, dependencies=[Depends(public)])
@@ -433,14 +220,14 @@ async def auth_xades_signature(
     consume_challenge(sim, req.challenge)
     identity = certificate_identity(verified.certificate)
     trust = ca.certificate_trust(sim, verified.certificate, verify_chain=bool(verify_certificate_chain))
-    subject_type, subject_value = _subject_of(
+    subject_type, subject_value = subject_of(
         identity, trust.record, req.subject_identifier_type, req.context_type
     )
-    _check_subject_context(req.context_type, subject_type)
+    check_subject_context(req.context_type, subject_type)
     if trust.failure is not None:
         status, details, perms = 460, [trust.failure], list[str]()
     else:
-        status, details, perms = _subject_checks(
+        status, details, perms = subject_checks(
             sim, req.context_type, req.context_value, subject_type, subject_value
         )
     if trust.record is not None:
@@ -459,7 +246,7 @@ async def auth_xades_signature(
     dn = dict(trust.record["subjectDn"]) if trust.record is not None else identity.dn
     return start_operation(
         sim,
-        request,
+        client_ip(request),
         context_type=req.context_type,
         context_value=req.context_value,
         subject_type=subject_type,
@@ -498,7 +285,7 @@ def auth_sessions(
         and d.get("status") == 200
         and d.get("redeemed")
         and not d.get("revoked")
-        and (not d.get("refreshTokenValidUntil") or _parse_dt(d["refreshTokenValidUntil"]) > now)
+        and (not d.get("refreshTokenValidUntil") or parse_dt(d["refreshTokenValidUntil"]) > now)
     ]
     items.sort(key=lambda d: d["startDate"], reverse=True)
     page = items[offset : offset + page_size]
@@ -514,24 +301,6 @@ def auth_sessions(
     if offset + page_size < len(items):
         body["continuationToken"] = encode_continuation(offset + page_size)
     return body
-
-
-def encode_continuation(offset: int) -> str:
-    return base64.b64encode(json.dumps({"o": offset}).encode()).decode()
-
-
-def decode_continuation(token: str | None) -> int:
-    """Offset from a continuation token made by :func:`encode_continuation`; 21418 when malformed."""
-    if not token:
-        return 0
-    try:
-        value = json.loads(base64.b64decode(token, validate=True))
-        offset = int(value["o"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise ApiError(21418) from exc
-    if offset < 0:
-        raise ApiError(21418)
-    return offset
 
 
 @router.delete("/auth/sessions/current", status_code=204)
@@ -562,25 +331,13 @@ def revoke_session(
     return Response(status_code=204)
 
 
-def revoke_operation(sim: Simulator, ref: str) -> None:
-    """Kill the refresh token of an auth operation (status 425); access tokens live until exp."""
-    with sim.state.lock:
-        doc = sim.state.get("auth", ref)
-        if doc is None:
-            return
-        doc["revoked"] = True
-        doc["status"] = 425
-        doc["statusDetails"] = [REVOKED_DETAIL]
-        sim.state.put("auth", ref, doc)
-
-
 @router.get("/auth/{referenceNumber}", dependencies=[Depends(public)])
 def auth_status(
     reference_number: Annotated[str, Path(alias="referenceNumber")], request: Request
 ) -> Response:
     sim = sim_of(request)
     _, doc = _operation_of(request, reference_number)
-    if sim.now() - _parse_dt(doc["startDate"]) > AUTH_RETENTION:
+    if sim.now() - parse_dt(doc["startDate"]) > AUTH_RETENTION:
         return gone(request)
     return JSONResponse(status_body(doc, sim.now()))
 
@@ -595,28 +352,6 @@ def gone(request: Request) -> Response:
         "traceId": binascii.hexlify(sha256(request.url.path.encode())[:16]).decode(),
     }
     return JSONResponse(body, status_code=410, media_type="application/problem+json")
-
-
-def _check_token_still_active(sim: Simulator, doc: dict[str, Any]) -> None:
-    ref = doc.get("ksefTokenRef")
-    if doc.get("method") == "Token" and ref:
-        token = sim.state.get("ksef_token", ref)
-        if token is None or token.get("status") != "Active":
-            raise ApiError(21301, "Token KSeF został unieważniony.")
-
-
-def _claims_of(doc: dict[str, Any], permissions: list[str]) -> dict[str, Any]:
-    return caller_claims(
-        auth_ref=doc["referenceNumber"],
-        context_type=doc["contextType"],
-        context_value=doc["contextValue"],
-        subject_type=doc["subjectType"],
-        subject_value=doc["subjectValue"],
-        permissions=permissions,
-        auth_method=doc.get("method", "XadesSignature"),
-        ksef_token_ref=doc.get("ksefTokenRef"),
-        allowed_ips=doc.get("allowedIps") or {},
-    )
 
 
 @router.post("/auth/token/redeem", dependencies=[Depends(public)])
@@ -637,8 +372,8 @@ def redeem(request: Request) -> dict[str, Any]:
         status = effective_status(doc, sim.now())
         if status != 200:
             raise ApiError(21301, f"Status uwierzytelniania ({status}) nie pozwala na pobranie tokenów.")
-        _check_token_still_active(sim, doc)
-        claims = _claims_of(doc, list(doc.get("permissions") or []))
+        check_token_still_active(sim, doc)
+        claims = claims_of(doc, list(doc.get("permissions") or []))
         access, access_exp = sim.tokens.issue("access", claims, ACCESS_TTL)
         refresh, refresh_exp = sim.tokens.issue("refresh", claims, REFRESH_TTL)
         doc["redeemed"] = True
@@ -667,7 +402,7 @@ def refresh_token(request: Request) -> dict[str, Any]:
             21301,
             f"Status uwierzytelniania ({doc.get('status')}) nie pozwala na odświeżenie tokenu dostępowego.",
         )
-    _check_token_still_active(sim, doc)
+    check_token_still_active(sim, doc)
     if grants.is_subject_deceased(sim, doc["subjectType"], doc["subjectValue"]):
         raise ApiError(21308)
     if doc.get("minted"):  # mint_session froze the permissions it was given
@@ -683,7 +418,7 @@ def refresh_token(request: Request) -> dict[str, Any]:
         perms &= set(token.get("requestedPermissions") or [])
     if not perms:
         raise ApiError(21301, "Podmiot utracił uprawnienia w kontekście.")
-    access, access_exp = sim.tokens.issue("access", _claims_of(doc, sorted(perms)), ACCESS_TTL)
+    access, access_exp = sim.tokens.issue("access", claims_of(doc, sorted(perms)), ACCESS_TTL)
     doc["lastTokenRefreshDate"] = iso(sim.now())
     sim.state.put("auth", caller.auth_ref, doc)
     return {"accessToken": {"token": access, "validUntil": iso(access_exp)}}

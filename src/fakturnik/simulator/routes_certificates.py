@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from fakturnik.ksef.crypto import unb64
 from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator import ca
+from fakturnik.simulator.auth_ops import iso
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError, ForbiddenError
-from fakturnik.simulator.routes_auth import iso
 from fakturnik.simulator.security import Caller, require
 
 router = APIRouter()

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.ksef.crypto import sha256
 from fakturnik.ksef.numbers import make_reference_number
+from fakturnik.simulator.auth_ops import decode_continuation, encode_continuation
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
-from fakturnik.simulator.routes_auth import decode_continuation, encode_continuation
 from fakturnik.simulator.security import Caller, require
 
 router = APIRouter()
