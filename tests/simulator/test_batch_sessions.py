@@ -14,7 +14,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from fakturnik.ksef.crypto import aes_cbc_encrypt, sha256_b64
+from fakturnik.ksef.crypto import aes_cbc_encrypt, b64, sha256_b64
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer, free_port
 from fakturnik.simulator.session_store import iso
@@ -344,3 +344,31 @@ def test_session_upo_is_paged(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> No
     assert len(seen) == len(set(seen)) == 12
     unknown = ksef.http.get(f"/sessions/{ref}/upo/20260101-EU-0000000000-0000000000-00")
     assert unknown.status_code == 400 and error_code(unknown) == 21178
+
+
+def test_batch_processing_resumes_after_an_interruption(ksef: Ksef, server: SimulatorServer) -> None:
+    from fakturnik.simulator.batch import process_batch
+
+    files = _files(ksef, 6, "RES")
+    ref, final = ksef.batch(files)
+    assert final["successfulInvoiceCount"] == 6
+    # pretend the simulator stopped after the first invoices: undo the end, keep what was decided
+    for ordinal in (4, 5, 6):
+        key = f"{ref}/{ordinal:05d}"
+        inv = server.sim.state.get("invoice", key)
+        assert inv is not None
+        server.sim.state.delete("invidx", f"dup:{ksef.nip}|VAT|{inv['invoiceNumber']}")
+        server.sim.state.delete("invoice", key)
+    doc = server.sim.state.get("session", ref)
+    assert doc is not None
+    doc["status"] = {"code": 150, "description": "Trwa przetwarzanie"}
+    doc["key"] = b64(ksef.key.key)
+    server.sim.state.put("session", ref, doc)
+    archive = pack(files)
+    for part in doc["batch"]["parts"]:
+        server.sim.state.put_blob(f"part/{ref}/{part['ordinalNumber']}", aes_cbc_encrypt(ksef.key, archive))
+    process_batch(server.sim, ref)
+    resumed = ksef.session(ref)
+    assert resumed["status"]["code"] == 200
+    assert (resumed["successfulInvoiceCount"], resumed["failedInvoiceCount"]) == (6, 0)
+    assert sorted(i["ordinalNumber"] for i in ksef.all_invoices(ref)) == [1, 2, 3, 4, 5, 6]

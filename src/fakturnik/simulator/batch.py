@@ -162,13 +162,18 @@ def process_batch(sim: Simulator, ref: str) -> None:
     if not files:
         _fail(sim, session, 440, "Nie przesłano faktur")
         return
-    ok = failed = 0
+    # a restart in the middle resumes: invoices already decided keep their verdicts (chunks are atomic)
+    decided = {i["ordinalNumber"]: i["status"]["code"] for i in sim.state.all_prefixed("invoice", ref + "/")}
+    ok = sum(1 for code in decided.values() if code == 200)
+    failed = len(decided) - ok
     ctx = check_context(sim, session, online=False, correction=False, invoicing_date=session["dateCreated"])
     for start in range(0, len(files), WRITE_CHUNK):
         chunk = files[start : start + WRITE_CHUNK]
         verdicts: list[tuple[dict[str, Any], bytes, Verdict]] = []
         for offset, (name, plain) in enumerate(chunk):
             ordinal = start + offset + 1
+            if ordinal in decided:
+                continue
             inv = {
                 "sessionRef": ref,
                 "ordinalNumber": ordinal,

@@ -277,7 +277,7 @@ def process_online_invoice(sim: Simulator, key: str) -> None:
             invoicing_date=inv["invoicingDate"],
         )
         verdict = judge(ctx, plain, inv["invoiceHash"], inv["invoiceSize"])
-    with sim.state.lock:
+    with sim.state.transaction():  # the verdict and the session counters land together
         ok = record_verdict(sim, session, inv, plain, verdict)
         fresh = sim.state.get("session", session["referenceNumber"]) or session
         fresh["pending"] = max(0, int(fresh.get("pending", 0)) - 1)
