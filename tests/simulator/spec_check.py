@@ -194,3 +194,62 @@ def concrete_request(method: str, template: str) -> tuple[str, dict[str, str], d
             b"<?xml version='1.0' encoding='utf-8'?><x/>",
         )
     return path, query, {}, None
+
+
+# -- recording every response of a running simulator ----------------------------------------------
+
+
+class ResponseRecorder:
+    """ASGI wrapper that keeps every ``/v2`` JSON response, to check real traffic against the spec.
+
+    >>> server = SimulatorServer(config)
+    >>> server.app = recorder = ResponseRecorder(server.app)  # before server.start()
+    >>> ...  # drive any client
+    >>> assert recorder.problems() == []
+    """
+
+    def __init__(self, app: Any, prefix: str = "/v2") -> None:
+        self.app = app
+        self.prefix = prefix
+        self.seen: list[tuple[str, str, int, str, bytes]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        status, content_type, chunks = 0, "", []
+
+        async def capture(message: dict[str, Any]) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+                content_type = headers.get("content-type", "")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        self.seen.append(
+            (scope["method"], scope["path"][len(self.prefix) :], status, content_type, b"".join(chunks))
+        )
+
+    def operations(self) -> set[tuple[str, str]]:
+        """(METHOD, spec template) of every recorded call."""
+        found = {(m, template_for(p)) for m, p, _, _, _ in self.seen}
+        return {(m, t) for m, t in found if t is not None}
+
+    def problems(self) -> list[str]:
+        """Every recorded API response whose status is undeclared or whose JSON body breaks the spec."""
+        out: list[str] = []
+        for method, path, status, content_type, body in self.seen:
+            template = template_for(path)
+            if template is None or method.lower() not in spec()["paths"][template]:
+                continue  # not an API operation (pre-signed upload/download links live here too)
+            if status not in declared_statuses(method, template):
+                out.append(f"{method} {template}: status {status} not declared")
+                continue
+            if "json" in content_type and body:
+                errors = schema_errors(method, template, status, json.loads(body), content_type)
+                out.extend(f"{method} {template} {status}: {e}" for e in errors[:5])
+        return out

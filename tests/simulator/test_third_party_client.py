@@ -23,6 +23,7 @@ from fakturnik.fa3.writer import write_invoice
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer, free_port
 from tests.simulator import grants_kit as kit
+from tests.simulator.spec_check import ResponseRecorder
 
 ksef_client = pytest.importorskip("ksef_client")
 from ksef_client import KsefClient, KsefClientOptions  # noqa: E402
@@ -57,10 +58,33 @@ def _host_alias() -> tuple[str, str]:
     pytest.skip("no host name other than 'localhost' resolves to a local address here")
 
 
+def _recorded(server: SimulatorServer) -> ResponseRecorder:
+    """Wrap the app before start: every response the client gets is checked against the spec."""
+    recorder = ResponseRecorder(server.app)
+    server.app = recorder  # type: ignore[assignment]
+    return recorder
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as s:
+    s = SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False))
+    s.recorder = _recorded(s)  # type: ignore[attr-defined]
+    with s:
         yield s
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_spec(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test, every response the simulator sent (happy paths included) fits the spec."""
+    yield
+    for name in ("server", "aliased"):
+        if name in request.fixturenames:
+            value = request.getfixturevalue(name)
+            server = value[0] if isinstance(value, tuple) else value
+            recorder: ResponseRecorder = server.recorder
+            problems = recorder.problems()
+            recorder.seen.clear()
+            assert problems == [], "\n".join(problems)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +99,9 @@ def aliased() -> Iterator[tuple[SimulatorServer, KsefClient]]:
     name, address = _host_alias()
     port = free_port(address)
     config = SimulatorConfig(profile="test", rate_limits_enabled=False, public_url=f"http://{name}:{port}")
-    with SimulatorServer(config, host=address, port=port) as s:
+    s = SimulatorServer(config, host=address, port=port)
+    s.recorder = _recorded(s)  # type: ignore[attr-defined]
+    with s:
         options = KsefClientOptions(base_url=s.base_url, strict_presigned_url_validation=False)
         with KsefClient(options) as c:
             yield s, c
@@ -151,7 +177,9 @@ def _token_login(client: KsefClient, token: str, nip: str) -> str:
     return result.access_token
 
 
-def test_ksef_client_full_online_flow(client: KsefClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ksef_client_full_online_flow(
+    client: KsefClient, server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     nip = kit.nip()
     xades_access = _xades_login(client, nip, monkeypatch)
     token = _ksef_token(client, xades_access)
@@ -206,6 +234,9 @@ def test_ksef_client_full_online_flow(client: KsefClient, monkeypatch: pytest.Mo
 
     downloaded = client.invoices.get_invoice_bytes(number, access_token=access)
     assert downloaded.content == invoice_xml
+    # every response on the way is checked against the spec (fixture responses_match_the_spec)
+    seen = server.recorder.operations()  # type: ignore[attr-defined]
+    assert len(seen) >= 17, seen
 
 
 def test_ksef_client_batch_session_with_public_url_alias(aliased: tuple[SimulatorServer, KsefClient]) -> None:
