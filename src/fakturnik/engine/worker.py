@@ -105,6 +105,8 @@ class _Online:
 
 
 GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
+Decision = tuple[Job, InvoiceVerdict, RemoteInvoice | None, str | None]
+UpoTask = tuple[Job, str, str, str | None]  # job, session ref, KSeF number, pre-signed UPO link
 
 
 def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
@@ -300,62 +302,107 @@ class Worker:
         self, job: Job, verdict: InvoiceVerdict, remote: RemoteInvoice | None, session_ref: str | None
     ) -> None:
         """Record what KSeF said about one invoice."""
-        self._keepalive()
-        now = _now()
-        upo_session: str | None = None
-        with self.ctx.db.transaction() as s:
+        self._apply_many([(job, verdict, remote, session_ref)])
+
+    def _apply_many(self, decisions: Sequence[Decision], chunk: int = 500) -> None:
+        """Record many verdicts, a chunk per transaction; then fetch the new UPOs."""
+        upos: list[UpoTask] = []
+        for start in range(0, len(decisions), chunk):
+            self._keepalive()
+            with self.ctx.db.transaction() as s:
+                for job, verdict, remote, session_ref in decisions[start : start + chunk]:
+                    task = self._record(s, job, verdict, remote, session_ref)
+                    if task is not None:
+                        upos.append(task)
+        if upos and self.settings.upo_fetch:
+            self._fetch_upos(upos)
+
+    def _record(
+        self,
+        s: Session,
+        job: Job,
+        verdict: InvoiceVerdict,
+        remote: RemoteInvoice | None,
+        session_ref: str | None,
+    ) -> UpoTask | None:
+        """Apply one verdict inside the caller's transaction; returns the UPO to fetch, if any."""
+        try:
+            entry = repo.fenced(s, job.id, self.id)
+        except repo.LeaseLostError:
+            return None
+        invoice = s.get(Invoice, job.invoice_id)
+        assert invoice is not None
+        if remote is not None:
+            entry.invoice_ref = remote.reference_number
+        if session_ref is not None:
+            entry.session_ref = session_ref
+        task: UpoTask | None = None
+        if verdict.verdict is Verdict.ACCEPTED:
+            assert verdict.ksef_number is not None
+            clash = repo.invoice_by_ksef_number(
+                s, verdict.ksef_number, company_id=invoice.company_id, direction="issued"
+            )
+            if clash is not None and clash.id != invoice.id:
+                self._reject(
+                    s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"
+                )
+                repo.release(entry)
+                return None
+            if verdict.duplicate and remote is not None:
+                original_session = remote.extensions.get("originalSessionReferenceNumber")
+                if original_session:
+                    entry.session_ref = original_session
+            entry.state = states.ACCEPTED
+            entry.last_error = None
+            invoice.ksef_number = verdict.ksef_number
+            invoice.acquired_at = _now()
+            invoice.error_code = invoice.error_message = None
+            repo.set_invoice_status(s, invoice, states.ACCEPTED, verdict.ksef_number)
+            repo.audit(
+                s,
+                self.id,
+                "invoice.accepted",
+                company_id=invoice.company_id,
+                invoice_id=invoice.id,
+                detail={"ksefNumber": verdict.ksef_number, "duplicate": verdict.duplicate},
+            )
+            if entry.session_ref:
+                url = remote.upo_url if remote is not None and not verdict.duplicate else None
+                task = (job, entry.session_ref, verdict.ksef_number, url)
+        elif verdict.verdict is Verdict.PENDING:
+            entry.state = states.SENT
+            entry.next_attempt_at = _now() + self.settings.poll_interval
+            repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
+        elif verdict.verdict is Verdict.RESEND:
+            self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
+        else:
+            self._reject(s, entry, invoice, str(verdict.code), verdict.message)
+        repo.release(entry)
+        return task
+
+    def _fetch_upos(self, tasks: Sequence[UpoTask], threads: int = 8, chunk: int = 500) -> None:
+        """Download UPOs (pre-signed links are not rate-limited) in parallel; store them in chunks."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fetch(task: UpoTask) -> tuple[int, str, bytes] | None:
+            job, session_ref, number, url = task
+            gateway = self._gateways.get(job.company_id)
+            if gateway is None:
+                return None
             try:
-                entry = repo.fenced(s, job.id, self.id)
-            except repo.LeaseLostError:
-                return
-            invoice = s.get(Invoice, job.invoice_id)
-            assert invoice is not None
-            if remote is not None:
-                entry.invoice_ref = remote.reference_number
-            if session_ref is not None:
-                entry.session_ref = session_ref
-            if verdict.verdict is Verdict.ACCEPTED:
-                assert verdict.ksef_number is not None
-                clash = repo.invoice_by_ksef_number(
-                    s, verdict.ksef_number, company_id=invoice.company_id, direction="issued"
-                )
-                if clash is not None and clash.id != invoice.id:
-                    self._reject(
-                        s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"
-                    )
-                    repo.release(entry)
-                    return
-                if verdict.duplicate and remote is not None:
-                    upo_session = remote.extensions.get("originalSessionReferenceNumber")
-                    if upo_session:
-                        entry.session_ref = upo_session
-                entry.state = states.ACCEPTED
-                entry.last_error = None
-                invoice.ksef_number = verdict.ksef_number
-                invoice.acquired_at = now
-                invoice.error_code = invoice.error_message = None
-                repo.set_invoice_status(s, invoice, states.ACCEPTED, verdict.ksef_number)
-                repo.audit(
-                    s,
-                    self.id,
-                    "invoice.accepted",
-                    company_id=invoice.company_id,
-                    invoice_id=invoice.id,
-                    detail={"ksefNumber": verdict.ksef_number, "duplicate": verdict.duplicate},
-                )
-                upo_session = entry.session_ref
-            elif verdict.verdict is Verdict.PENDING:
-                entry.state = states.SENT
-                entry.next_attempt_at = now + self.settings.poll_interval
-                repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
-            elif verdict.verdict is Verdict.RESEND:
-                self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
-            else:
-                self._reject(s, entry, invoice, str(verdict.code), verdict.message)
-            repo.release(entry)
-        if upo_session and verdict.ksef_number and self.settings.upo_fetch:
-            url = remote.upo_url if remote is not None and not verdict.duplicate else None
-            self._fetch_upo(job, upo_session, verdict.ksef_number, url)
+                return job.invoice_id, number, gateway.invoice_upo(session_ref, number, url)
+            except Exception as exc:
+                log.info("UPO of %s not fetched yet (%s)", number, type(exc).__name__)
+                return None
+
+        with ThreadPoolExecutor(max_workers=min(threads, len(tasks))) as pool:
+            results = [r for r in pool.map(fetch, tasks) if r is not None]
+        for start in range(0, len(results), chunk):
+            with self.ctx.db.transaction() as s:
+                for invoice_id, number, xml in results[start : start + chunk]:
+                    invoice = s.get(Invoice, invoice_id)
+                    if invoice is not None:
+                        repo.save_upo(s, invoice, number, xml, sha256_b64(xml))
 
     def _requeue(self, entry: OutboxEntry, invoice: Invoice, s: Session, note: str) -> None:
         if entry.attempts >= self.settings.max_attempts:
@@ -385,20 +432,6 @@ class Worker:
             detail={"code": code, "message": message[:500]},
         )
 
-    def _fetch_upo(self, job: Job, session_ref: str, ksef_number: str, url: str | None = None) -> None:
-        gateway = self._gateways.get(job.company_id)
-        if gateway is None:
-            return
-        try:
-            xml = gateway.invoice_upo(session_ref, ksef_number, url)
-        except Exception as exc:
-            log.info("UPO of %s not fetched yet (%s)", ksef_number, type(exc).__name__)
-            return
-        with self.ctx.db.transaction() as s:
-            invoice = s.get(Invoice, job.invoice_id)
-            if invoice is not None:
-                repo.save_upo(s, invoice, ksef_number, xml, sha256_b64(xml))
-
     def fetch_missing_upos(self, limit: int = 50) -> int:
         """UPOs of accepted invoices that do not have one yet (after a failed first try)."""
         from fakturnik.store.models import Upo
@@ -425,7 +458,7 @@ class Worker:
                     s.expunge(company)
                 self._gateway(company)
             assert job.session_ref is not None and number is not None
-            self._fetch_upo(job, job.session_ref, number)
+            self._fetch_upos([(job, job.session_ref, number, None)])
             done += 1
         return done
 
@@ -554,15 +587,17 @@ class Worker:
             self._ksef_answered(gateway.env.api_url)
             if is_batch:
                 self._mark_session(session_ref, "closed")
+            decisions: list[Decision] = []
             for job in group:
                 found = by_hash.get(job.invoice_hash)
                 if found is not None:
-                    self._apply(job, self._judge(found), found, None)
+                    decisions.append((job, self._judge(found), found, None))
                 elif is_batch:
                     note = f"brak w paczce ({status.code} {status.description})"
-                    self._apply(job, InvoiceVerdict(Verdict.RESEND, message=note), None, None)
+                    decisions.append((job, InvoiceVerdict(Verdict.RESEND, message=note), None, None))
                 else:  # acknowledged (202) but not listed yet: ask again later
                     self._defer([job], self.settings.poll_interval, "")
+            self._apply_many(decisions)
 
     # --- sending --------------------------------------------------------------------------------------
 
