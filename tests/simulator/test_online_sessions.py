@@ -417,3 +417,14 @@ def test_sweep_closes_expired_sessions_without_being_asked(server: SimulatorServ
     assert stored is not None and stored["status"]["code"] in (170, 440)
     assert client.final(ref)["status"]["code"] == 440
     client.close()
+
+
+def test_resending_an_accepted_file_does_not_open_a_technical_correction(ksef: Ksef) -> None:
+    xml = make_invoice(ksef.nip, "RS/1")
+    ksef.accept(xml)
+    ref = ksef.online()
+    assert ksef.decided(ref, ksef.send_ok(ref, xml))["status"]["code"] == 440
+    r = ksef.send(
+        ref, make_invoice(ksef.nip, "RS/2"), offlineMode=True, hashOfCorrectedInvoice=sha256_b64(xml)
+    )
+    assert r.status_code == 400 and error_code(r) == 21167

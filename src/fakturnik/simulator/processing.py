@@ -315,7 +315,7 @@ def record_verdict(
                 },
             )
             state.put("invoice", key, inv)
-            state.put("invidx", f"hash:{inv['invoiceHash']}", {"key": key, "code": 440})
+            _remember_hash(sim, inv["invoiceHash"], key, 440)
             return False
         now = sim.now()
         ksef_number = make_ksef_number(
@@ -349,8 +349,15 @@ def record_verdict(
         return True
     inv["status"] = invoice_status(verdict.code, verdict.details)
     state.put("invoice", key, inv)
-    state.put("invidx", f"hash:{inv['invoiceHash']}", {"key": key, "code": verdict.code})
+    _remember_hash(sim, inv["invoiceHash"], key, verdict.code)
     return False
+
+
+def _remember_hash(sim: Simulator, invoice_hash: str, key: str, code: int) -> None:
+    """Index a rejected file by its hash (technical corrections), never hiding an accepted one."""
+    existing = sim.state.get("invidx", f"hash:{invoice_hash}")
+    if existing is None or existing["code"] != 200:
+        sim.state.put("invidx", f"hash:{invoice_hash}", {"key": key, "code": code})
 
 
 def finish_online(sim: Simulator, ref: str) -> None:
