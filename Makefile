@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 
 ## The whole suite (PostgreSQL is installed and started on demand by scripts/postgres.sh).
 test: $(VENV)/.installed
+	bash scripts/system-deps.sh
 	. scripts/postgres.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed
