@@ -14,10 +14,7 @@ from fakturnik.simulator import downloads, processing
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
-from fakturnik.simulator.session_api import (
-    LIST,
-    READ,
-)
+from fakturnik.simulator.session_api import LIST, READ
 from fakturnik.simulator.session_store import (
     common_status,
     expire_if_due,
