@@ -52,6 +52,7 @@ log = logging.getLogger("fakturnik.engine")
 
 SESSION_FINAL_PENDING = frozenset({100, 150, 170})
 ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
+OUTAGE_CHECK_EVERY = 5.0  # seconds between "is an outage open?" reads after successful calls
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
 
@@ -139,6 +140,7 @@ class Worker:
         self._failures: dict[str, int] = defaultdict(int)
         self._claimed: list[int] = []
         self._sync_checked = 0.0
+        self._outage_checked: dict[str, float] = {}
         self._renewed_at = 0.0
         self.stop_event = threading.Event()
 
@@ -152,8 +154,14 @@ class Worker:
         started = time.monotonic()
         try:
             while not self.stop_event.is_set():
-                touched = self.tick()
-                self.maybe_sync()
+                try:
+                    touched = self.tick()
+                    self.maybe_sync()
+                except Exception as exc:  # a bug or a database hiccup must not stop the worker
+                    log.error("worker tick failed: %s", type(exc).__name__)
+                    log.debug("worker tick failed", exc_info=True)
+                    self.stop_event.wait(min(5.0, idle_sleep * 4))
+                    continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     return
                 if touched == 0:
@@ -256,11 +264,17 @@ class Worker:
             if is_outage_error(exc):
                 return False
             raise
-        self._ksef_answered(api)
+        self._ksef_answered(api, force=True)
         return True
 
-    def _ksef_answered(self, api: str) -> None:
+    def _ksef_answered(self, api: str, *, force: bool = False) -> None:
+        """KSeF answered: forget failures; close an open outage (checked at most every few seconds)."""
+        now = time.monotonic()
+        recent = now - self._outage_checked.get(api, 0.0) < OUTAGE_CHECK_EVERY
+        if not force and self._failures[api] == 0 and recent:
+            return
         self._failures[api] = 0
+        self._outage_checked[api] = now
         with self.ctx.db.transaction() as s:
             if repo.open_outage(s, api) is not None:
                 availability.end_outage(s, api)
