@@ -171,3 +171,44 @@ def test_peppol_provider_context_and_pef_authorization(simulator: SimulatorServe
     with kit.client(simulator, pef) as p:
         got = p.post("/permissions/query/authorizations/grants", json={"queryType": "Received"}).json()
         assert [g["authorizationScope"] for g in got["authorizationGrants"]] == ["PefInvoicing"]
+
+
+def test_peppol_provider_registers_on_first_login_and_receives_pef_invoicing(
+    simulator: SimulatorServer,
+) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    from tests.simulator import xades_helpers as xh
+
+    provider, seller = "PPL654321", kit.nip()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Peppol Access Point Ltd"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Peppol AP"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+        ]
+    )
+    identity = xh.self_signed(name, xh.new_key("ec"))
+    with kit.client(simulator) as anon:
+        assert anon.get("/peppol/query").json()["peppolProviders"] == []
+        login = xh.xades_login(anon, identity, provider, context_type="PeppolId")
+        assert login["status"]["status"]["code"] == 200, login["status"]
+        listed = anon.get("/peppol/query").json()["peppolProviders"]
+        assert [(p["id"], p["name"]) for p in listed] == [(provider, "Peppol Access Point Ltd")]
+    access = login["tokens"]["accessToken"]["token"]
+    assert kit.token_permissions(simulator, access) == {"PefInvoiceWrite"}
+    with kit.client(simulator, kit.token(simulator, seller)) as s:
+        body = {
+            "subjectIdentifier": {"type": "PeppolId", "value": provider},
+            "permission": "PefInvoicing",
+            "description": "Faktury PEF przez dostawcę Peppol",
+            "subjectDetails": {"fullName": "Peppol Access Point Ltd"},
+        }
+        kit.grant(s, "authorizations/grants", body)
+    with kit.client(simulator, access) as p:
+        got = p.post("/permissions/query/authorizations/grants", json={"queryType": "Received"}).json()
+        assert [
+            (g["authorizingEntityIdentifier"]["value"], g["authorizationScope"])
+            for g in got["authorizationGrants"]
+        ] == [(seller, "PefInvoicing")]
