@@ -281,3 +281,28 @@ def nip(seed: int) -> str:
 
 def upo_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(UPO_XSD)))
+
+
+PEF3 = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
+
+
+def make_pef_invoice(seller: str, buyer: str, number: str, issued: date | None = None) -> bytes:
+    """A minimal UBL invoice valid against the PEF (3) schema (written here, not copied)."""
+    day = (issued or date.today()).isoformat()
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+ <cbc:ID>{number}</cbc:ID>
+ <cbc:IssueDate>{day}</cbc:IssueDate>
+ <cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>
+ <cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme><cbc:CompanyID>PL{seller}</cbc:CompanyID>
+  <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>
+ <cac:AccountingCustomerParty><cac:Party><cac:PartyTaxScheme><cbc:CompanyID>PL{buyer}</cbc:CompanyID>
+  <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:Party></cac:AccountingCustomerParty>
+ <cac:TaxTotal><cbc:TaxAmount currencyID="PLN">23.00</cbc:TaxAmount></cac:TaxTotal>
+ <cac:LegalMonetaryTotal><cbc:TaxExclusiveAmount currencyID="PLN">100.00</cbc:TaxExclusiveAmount>
+  <cbc:PayableAmount currencyID="PLN">123.00</cbc:PayableAmount></cac:LegalMonetaryTotal>
+ <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:LineExtensionAmount currencyID="PLN">100.00</cbc:LineExtensionAmount>
+  <cac:Item><cbc:Name>Usługa</cbc:Name></cac:Item></cac:InvoiceLine>
+</Invoice>""".encode()

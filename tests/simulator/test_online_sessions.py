@@ -428,3 +428,25 @@ def test_resending_an_accepted_file_does_not_open_a_technical_correction(ksef: K
         ref, make_invoice(ksef.nip, "RS/2"), offlineMode=True, hashOfCorrectedInvoice=sha256_b64(xml)
     )
     assert r.status_code == 400 and error_code(r) == 21167
+
+
+def test_pef_invoice_in_a_pef_session(ksef: Ksef) -> None:
+    from tests.simulator.sessions_kit import PEF3, make_pef_invoice
+
+    r = ksef.open_online(PEF3)
+    assert r.status_code == 201, r.text
+    ref = r.json()["referenceNumber"]
+    ok = ksef.decided(ref, ksef.send_ok(ref, make_pef_invoice(ksef.nip, OTHER_NIP, "PEF/1")))
+    assert ok["status"]["code"] == 200 and ok["ksefNumber"].startswith(ksef.nip)
+    foreign = ksef.decided(ref, ksef.send_ok(ref, make_pef_invoice(OTHER_NIP, ksef.nip, "PEF/2")))
+    assert foreign["status"]["code"] == 410
+    fa3_in_pef = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "PEF/3")))
+    assert fa3_in_pef["status"]["code"] == 430
+    time.sleep(0.05)
+    body = {
+        "subjectType": "Subject1",
+        "dateRange": {"dateType": "Invoicing", "from": f"{date.today()}T00:00:00"},
+        "formType": "PEF",
+    }
+    rows = ksef.http.post("/invoices/query/metadata", json=body).json()["invoices"]
+    assert [(row["invoiceType"], row["grossAmount"]) for row in rows] == [("VatPef", 123.0)]

@@ -297,7 +297,7 @@ def extract_pef(root: etree._Element, credit_note: bool) -> Facts:
         return str(found[0]).strip() if isinstance(found, list) and found else ""
 
     def tax_id(party: str) -> str:
-        raw = first(f"cac:{party}/cac:Party/cac:PartyTaxScheme/cac:CompanyID/text()")
+        raw = first(f"cac:{party}/cac:Party/cac:PartyTaxScheme/cbc:CompanyID/text()")
         return raw[2:] if raw.upper().startswith("PL") else raw
 
     buyer_nip = tax_id("AccountingCustomerParty")
