@@ -50,11 +50,16 @@ def companies_add(
         str, typer.Option(help="Zmienna środowiskowa z tokenem KSeF (nigdy w argumentach).")
     ] = "FAKTURNIK_KSEF_TOKEN",  # noqa: S107 - a variable name
     token_file: Annotated[Path | None, typer.Option(help="Plik z tokenem KSeF.")] = None,
+    cert_file: Annotated[Path | None, typer.Option(help="Certyfikat (PEM) do logowania XAdES.")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Klucz prywatny (PEM) do certyfikatu.")] = None,
+    key_password_env: Annotated[
+        str | None, typer.Option(help="Zmienna środowiskowa z hasłem klucza prywatnego.")
+    ] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Dodaj firmę; token KSeF trafia zaszyfrowany do sejfu."""
-    from fakturnik.engine.companies import add_company
+    """Dodaj firmę; token KSeF albo certyfikat z kluczem trafiają zaszyfrowane do sejfu."""
+    from fakturnik.engine.companies import add_company, set_certificate
     from fakturnik.vault import Secret
 
     raw = (
@@ -62,22 +67,38 @@ def companies_add(
         if token_file
         else os.environ.get(token_env, "").strip()
     )
+    if (cert_file is None) != (key_file is None):
+        _fail(ValueError("podaj razem --cert-file i --key-file"))
     try:
         ctx = _context(data_dir, database_url)
         add_company(ctx, nip=nip, name=name, environment=env, ksef_token=Secret(raw) if raw else None)
+        if cert_file is not None and key_file is not None:
+            password = os.environ.get(key_password_env, "") if key_password_env else ""
+            set_certificate(
+                ctx,
+                nip,
+                cert_file.read_bytes(),
+                Secret(key_file.read_bytes()),
+                Secret(password) if password else None,
+            )
     except FakturnikError as exc:
         _fail(exc)
-    typer.echo(
-        f"Dodano firmę {nip}" + (" z tokenem KSeF w sejfie" if raw else " (bez danych uwierzytelniających)")
+    how = (
+        "certyfikat w sejfie"
+        if cert_file
+        else "token KSeF w sejfie"
+        if raw
+        else "bez danych uwierzytelniających"
     )
+    typer.echo(f"Dodano firmę {nip} ({how})")
 
 
 @companies_app.command("list")
 def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
     """Pokaż firmy."""
-    from rich.console import Console
     from rich.table import Table
 
+    from fakturnik.engine.views import console
     from fakturnik.store import repo
 
     ctx = _context(data_dir, database_url)
@@ -86,7 +107,7 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
         for c in repo.list_companies(s):
             cred = repo.active_credential(s, c.id)
             table.add_row(c.nip, c.name, c.environment, c.base_url or "", cred.kind if cred else "—")
-    Console().print(table)
+    console().print(table)
 
 
 @invoices_app.command("issue")

@@ -53,5 +53,12 @@ def invoice_table(
     return table
 
 
+def console() -> Console:
+    """A terminal console, or a wide one when the output goes to a file or pipe (no truncated numbers)."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=220)
+
+
 def print_invoices(ctx: EngineContext, *, status: str | None = None, company_nip: str | None = None) -> None:
-    Console().print(invoice_table(ctx, status=status, company_nip=company_nip))
+    console().print(invoice_table(ctx, status=status, company_nip=company_nip))

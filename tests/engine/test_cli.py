@@ -1,0 +1,51 @@
+"""The engine's commands end to end (CliRunner): companies, invoices issue/list, worker --once, sync."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fakturnik.cli import app
+from fakturnik.fa3.samples import make_sample_draft
+from fakturnik.simulator.server import SimulatorServer
+from fakturnik.vault import ENV_MASTER_KEY
+from tests.engine.helpers import NIP, ksef_token, sample_invoice
+
+
+def test_companies_invoices_worker_and_sync_commands(
+    simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    token = ksef_token(simulator)
+    added = runner.invoke(
+        app,
+        ["companies", "add", NIP, "--env", simulator.base_url, "--name", "ACME"],
+        env={"FAKTURNIK_KSEF_TOKEN": token},
+    )
+    assert added.exit_code == 0 and "token KSeF w sejfie" in added.output and token not in added.output
+    listed = runner.invoke(app, ["companies", "list"])
+    assert NIP in listed.output and "ksef_token" in listed.output
+    xml_file = tmp_path / "fv.xml"
+    xml_file.write_bytes(sample_invoice())
+    json_file = tmp_path / "fv.json"
+    json_file.write_text(json.dumps(make_sample_draft(NIP, "AUTO", 2, issue_date=date.today()), default=str))
+    for path in (xml_file, json_file):
+        out = runner.invoke(app, ["invoices", "issue", str(path), "--company", NIP])
+        assert out.exit_code == 0, out.output
+        assert "w kolejce do KSeF" in out.output
+    assert "FV/2026/000002" in runner.invoke(app, ["invoices", "list", "--status", "queued"]).output
+    worker = runner.invoke(app, ["worker", "--once", "--fast", "--max-seconds", "60"])
+    assert worker.exit_code == 0, worker.output
+    accepted = runner.invoke(app, ["invoices", "list", "--status", "accepted"])
+    assert accepted.output.count(NIP + "-") == 2  # two KSeF numbers
+    synced = runner.invoke(app, ["sync", "--company", NIP])
+    assert synced.exit_code == 0 and "Nowe faktury: 0" in synced.output
+    bad = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", "1111111111"])
+    assert bad.exit_code == 1 and "Błąd" in bad.output
