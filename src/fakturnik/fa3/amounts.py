@@ -190,11 +190,15 @@ class Totals:
 
 
 def _rate_percent(line: LineAmount) -> Decimal | None:
-    if line.margin:
+    return _percent(line.rate, line.oss_rate, line.margin)
+
+
+def _percent(rate: str | None, oss_rate: Decimal | None, margin: bool) -> Decimal | None:
+    if margin:
         return None
-    if line.oss_rate is not None:
-        return line.oss_rate
-    return RATE_PERCENT.get(line.rate or "")
+    if oss_rate is not None:
+        return oss_rate
+    return RATE_PERCENT.get(rate or "")
 
 
 def _tax_from_gross(gross: Decimal, percent: Decimal) -> Decimal:
@@ -218,39 +222,43 @@ def compute_totals(
     taken out of the PLN gross sum). Without any rate of exchange no P_14_xW is produced.
     P_15 is the sum of all nets plus all taxes (for margin lines: their value).
     """
-    lines = list(lines)
     per_rate: dict[tuple[str, Decimal | None, bool], RateTotals] = {}
     sums: dict[tuple[str, Decimal | None, bool], Decimal] = {}
     per_line_vat: list[Decimal] = []
     pln_sums: dict[tuple[str, Decimal | None, bool], Decimal] = {}
+    per_line = method == "line"
     for line in lines:
-        key = (line.rate or "", line.oss_rate, line.margin)
-        sums[key] = sums.get(key, ZERO) + line.value
-        net_part = line.value
-        if method == "line":
-            percent = _rate_percent(line)
-            if line.vat is not None:
-                vat = line.vat
+        rate, value, oss_rate, margin, line_vat, line_kurs, gross = line
+        key = (rate or "", oss_rate, margin)
+        sums[key] = sums.get(key, ZERO) + value
+        net_part = value
+        if per_line:
+            percent = _percent(rate, oss_rate, margin)
+            if line_vat is not None:
+                vat = line_vat
             elif percent is None:
                 vat = ZERO
-            elif line.gross:
-                vat = _tax_from_gross(line.value, percent)
+            elif gross:
+                vat = _tax_from_gross(value, percent)
             else:
-                vat = round_grosze(line.value * percent / 100)
+                vat = round_grosze(value * percent / 100)
             per_line_vat.append(vat)
-            rt = per_rate.setdefault(key, RateTotals())
+            rt = per_rate.get(key)
+            if rt is None:
+                rt = per_rate[key] = RateTotals()
             rt.vat += vat
-            if line.gross:
-                net_part = line.value - vat
+            if gross:
+                net_part = value - vat
                 rt.net -= vat  # the net part of a gross line: its value minus its tax
-        kurs = line.exchange_rate if line.exchange_rate is not None else exchange_rate
+        kurs = line_kurs if line_kurs is not None else exchange_rate
         if kurs is not None:
             pln_sums[key] = pln_sums.get(key, ZERO) + round_grosze(net_part * kurs)
     for key, total in sums.items():
-        rate, oss_rate, margin = key
-        probe = LineAmount(rate or None, total, oss_rate, margin)
-        percent = _rate_percent(probe)
-        rt = per_rate.setdefault(key, RateTotals())
+        rate_key, oss_rate, margin = key
+        percent = _percent(rate_key, oss_rate, margin)
+        rt = per_rate.get(key)
+        if rt is None:
+            rt = per_rate[key] = RateTotals()
         if percent is None:
             rt.net, rt.vat = total, ZERO
         elif method == "gross":
@@ -260,7 +268,7 @@ def compute_totals(
             rt.net, rt.vat = total, round_grosze(total * percent / 100)
         else:
             rt.net += total
-        if key in pln_sums and percent is not None:
+        if percent is not None and key in pln_sums:
             pln = pln_sums[key]
             rt.vat_pln = (
                 _tax_from_gross(pln, percent) if method == "gross" else round_grosze(pln * percent / 100)
@@ -269,8 +277,8 @@ def compute_totals(
     grouped: dict[str, Decimal] = {}
     p_15 = ZERO
     for key, rt in per_rate.items():
-        rate, oss_rate, margin = key
-        fields_ = summary_fields_for(rate or None, oss_rate=oss_rate, margin=margin)
+        rate_key, oss_rate, margin = key
+        fields_ = summary_fields_for(rate_key or None, oss_rate=oss_rate, margin=margin)
         grouped[fields_.net] = grouped.get(fields_.net, ZERO) + rt.net
         if fields_.vat is not None:
             grouped[fields_.vat] = grouped.get(fields_.vat, ZERO) + rt.vat

@@ -141,25 +141,34 @@ class RuleContext:
             self.warning(path, message + " (na produkcji to błąd)", code)
 
 
-@dataclass(frozen=True)
 class Line:
-    """One FaWiersz: its path and its children's texts by local name (the last occurrence wins)."""
+    """One FaWiersz: its path and its children's texts by Clark name (the last occurrence wins).
 
-    el: etree._Element
-    path: str
-    values: dict[str, str | None]
+    A plain slotted class rather than a dataclass: one is made per line of every validated invoice.
+    """
+
+    __slots__ = ("el", "path", "values")
+
+    def __init__(self, el: etree._Element, path: str, values: dict[str, str | None]) -> None:
+        self.el = el
+        self.path = path
+        self.values = values
 
     def get(self, name: str) -> str | None:
-        value = self.values.get(name)
+        value = self.values.get(_P + name)
         return None if value is None else value.strip()
 
     def has(self, name: str) -> bool:
-        return name in self.values
+        return _P + name in self.values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Invoice:
-    """The parts of the tree the rules look at, indexed in one walk over Fa's children."""
+    """The parts of the tree the rules look at, indexed in one walk over the root's and Fa's children.
+
+    ``fa_children`` and ``root_children`` are keyed by Clark name (``{namespace}Name``); use
+    :meth:`fa_first` / :meth:`fa_all` / :meth:`top_first` / :meth:`top_all` with local names.
+    """
 
     root: etree._Element
     fa: etree._Element | None
@@ -168,37 +177,70 @@ class Invoice:
     fa_children: dict[str, list[etree._Element]]
     margin: bool = False  # Adnotacje/PMarzy/P_PMarzy = 1
     reverse_charge: bool = False  # Adnotacje/P_18 = 1
+    root_children: dict[str, list[etree._Element]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, root: etree._Element) -> Invoice:
-        fa = root.find(_P + "Fa")
-        children: dict[str, list[etree._Element]] = {}
-        if fa is not None:
-            for child in fa:
-                t = child.tag
-                if isinstance(t, str):
-                    children.setdefault(t.replace(_P, "", 1), []).append(child)
-        raw_lines = children.get("FaWiersz", [])
-        many = len(raw_lines) > 1
-        lines = [
-            Line(el, f"Fa/FaWiersz[{i}]" if many else "Fa/FaWiersz", {str(c.tag)[_PLEN:]: c.text for c in el})
-            for i, el in enumerate(raw_lines, start=1)
-        ]
-        kind_el = children.get("RodzajFaktury")
+        top = _children_by_tag(root)
+        fa_list = top.get(_FA)
+        fa = fa_list[0] if fa_list else None
+        children = _children_by_tag(fa) if fa is not None else {}
+        raw_lines = children.get(_FA_WIERSZ, [])
+        if len(raw_lines) > 1:
+            lines = [
+                Line(el, f"Fa/FaWiersz[{i}]", {c.tag: c.text for c in el})  # type: ignore[misc]
+                for i, el in enumerate(raw_lines, start=1)
+            ]
+        else:
+            lines = [Line(el, "Fa/FaWiersz", {c.tag: c.text for c in el}) for el in raw_lines]  # type: ignore[misc]
+        kind_el = children.get(_RODZAJ)
         kind = (kind_el[0].text or "").strip() if kind_el else None
-        notes = children.get("Adnotacje")
+        notes = children.get(_ADNOTACJE)
         margin = notes is not None and text(notes[0], "PMarzy/P_PMarzy") == "1"
         reverse = notes is not None and text(notes[0], "P_18") == "1"
-        return cls(root, fa, kind, lines, children, margin, reverse)
+        return cls(root, fa, kind, lines, children, margin, reverse, top)
 
     def fa_first(self, name: str) -> etree._Element | None:
-        found = self.fa_children.get(name)
+        found = self.fa_children.get(_P + name)
         return found[0] if found else None
+
+    def fa_all(self, name: str) -> list[etree._Element]:
+        return self.fa_children.get(_P + name, [])
+
+    def fa_has(self, name: str) -> bool:
+        return _P + name in self.fa_children
 
     def fa_text(self, name: str) -> str | None:
         el = self.fa_first(name)
         return None if el is None else (el.text or "").strip()
 
+    def top_first(self, name: str) -> etree._Element | None:
+        """The first child of the root (``Faktura``) with this FA(3) name."""
+        found = self.root_children.get(_P + name)
+        return found[0] if found else None
+
+    def top_all(self, name: str) -> list[etree._Element]:
+        return self.root_children.get(_P + name, [])
+
     @property
     def is_correction(self) -> bool:
         return bool(self.kind and self.kind.startswith("KOR"))
+
+
+_FA = tag("Fa")
+_FA_WIERSZ = tag("FaWiersz")
+_RODZAJ = tag("RodzajFaktury")
+_ADNOTACJE = tag("Adnotacje")
+
+
+def _children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
+    """Element children of ``el`` grouped by Clark name, in document order (comments and PIs left out)."""
+    out: dict[str, list[etree._Element]] = {}
+    for child in el:
+        t = child.tag
+        found = out.get(t)  # type: ignore[arg-type]
+        if found is not None:
+            found.append(child)
+        elif isinstance(t, str):
+            out[t] = [child]
+    return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import KeysView
 
-from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, findall, text
+from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, tag, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
 _FULL_LINES = frozenset({"VAT", "ROZ"})
@@ -40,14 +40,14 @@ def check_content(inv: Invoice, ctx: RuleContext) -> None:
     _check_buyer(inv, ctx)
 
 
-_ALWAYS = frozenset({"P_7", "P_8A", "P_8B"})
-_VALUE = frozenset({"P_11", "P_11A"})
-_RATE = frozenset({"P_12", "P_12_XII"})
-_PRICE = frozenset({"P_9A", "P_9B"})
+_ALWAYS = frozenset({tag("P_7"), tag("P_8A"), tag("P_8B")})
+_VALUE = frozenset({tag("P_11"), tag("P_11A")})
+_RATE = frozenset({tag("P_12"), tag("P_12_XII")})
+_PRICE = frozenset({tag("P_9A"), tag("P_9B")})
 
 
 def _complete(keys: KeysView[str]) -> bool:
-    """Everything any rule below wants is there (the usual case, decided with set operations)."""
+    """Everything any rule below wants is there (the usual case; set operations on Clark names)."""
     return (
         keys >= _ALWAYS
         and not keys.isdisjoint(_VALUE)
@@ -93,9 +93,8 @@ def _check_line(inv: Invoice, line: Line, ctx: RuleContext, margin: bool, revers
 
 
 def _check_exemption(inv: Invoice, ctx: RuleContext) -> None:
-    fa = inv.fa
     exempt_lines = [line for line in inv.lines if line.get("P_12") == "zw"]
-    has_basis = text(fa, "Adnotacje/Zwolnienie/P_19") == "1"
+    has_basis = text(inv.fa_first("Adnotacje"), "Zwolnienie/P_19") == "1"
     if exempt_lines and not has_basis:
         ctx.error(
             "Fa/Adnotacje/Zwolnienie/P_19",
@@ -112,7 +111,7 @@ def _check_exemption(inv: Invoice, ctx: RuleContext) -> None:
 
 
 def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
-    buyer = find(inv.root, "Podmiot2")
+    buyer = inv.top_first("Podmiot2")
     if buyer is None or inv.kind in ("UPR",) or inv.is_correction:
         return
     if find(buyer, "DaneIdentyfikacyjne/Nazwa") is None:
@@ -127,7 +126,7 @@ def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
             "Brak adresu nabywcy (art. 106e ust. 1 pkt 3 ustawy o VAT).",
             "BUYER_ADDRESS_MISSING",
         )
-    roles = {text(p3, "Rola") for p3 in findall(inv.root, "Podmiot3")}
+    roles = {text(p3, "Rola") for p3 in inv.top_all("Podmiot3")}
     for flag, role, what in (("JST", "8", "jednostki podrzędnej JST"), ("GV", "10", "członka grupy VAT")):
         if text(buyer, flag) == "1" and role not in roles:
             ctx.warning(

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fakturnik.fa3.rules.base import Invoice, RuleContext, findall, parse_date, parse_datetime, text
+from fakturnik.fa3.rules.base import Invoice, RuleContext, parse_date, parse_datetime, text
 
 _SLACK = timedelta(days=1)  # time zones: the sender's "today" may be our tomorrow
 
 
 def check_dates(inv: Invoice, ctx: RuleContext) -> None:
-    fa = inv.fa
-    issued = parse_date(text(fa, "P_1"))
+    issued = parse_date(inv.fa_text("P_1"))
     if issued is not None and issued > ctx.today + _SLACK:
         ctx.error(
             "Fa/P_1",
             f"Data wystawienia {issued.isoformat()} jest w przyszłości; KSeF jej nie przyjmie.",
             "DATE_ISSUE_FUTURE",
         )
-    created = parse_datetime(text(inv.root, "Naglowek/DataWytworzeniaFa"))
+    created = parse_datetime(text(inv.top_first("Naglowek"), "DataWytworzeniaFa"))
     if created is not None and created.tzinfo is None:
         created = created.replace(tzinfo=ctx.now.tzinfo)
     if created is not None and created > ctx.now + _SLACK:
@@ -32,15 +31,16 @@ def check_dates(inv: Invoice, ctx: RuleContext) -> None:
             f"Data wytworzenia faktury {created.isoformat()} jest w przyszłości.",
             "DATE_CREATED_FUTURE",
         )
-    start = parse_date(text(fa, "OkresFa/P_6_Od"))
-    end = parse_date(text(fa, "OkresFa/P_6_Do"))
+    period = inv.fa_first("OkresFa")
+    start = parse_date(text(period, "P_6_Od"))
+    end = parse_date(text(period, "P_6_Do"))
     if start is not None and end is not None and start > end:
         ctx.error(
             "Fa/OkresFa/P_6_Do",
             f"Okres faktury kończy się ({end.isoformat()}) przed swoim początkiem ({start.isoformat()}).",
             "DATE_PERIOD_REVERSED",
         )
-    sold = parse_date(text(fa, "P_6"))
+    sold = parse_date(inv.fa_text("P_6"))
     early_kind = inv.kind in ("VAT", "UPR")  # advances and settlements are issued ahead by design
     if early_kind and issued is not None and sold is not None and issued < sold - timedelta(days=30):
         ctx.warning(
@@ -49,11 +49,12 @@ def check_dates(inv: Invoice, ctx: RuleContext) -> None:
             "art. 106i ust. 7 ustawy o VAT na to nie pozwala (poza zaliczkami).",
             "DATE_ISSUED_TOO_EARLY",
         )
+    references = inv.fa_all("DaneFaKorygowanej")
     if issued is not None:
-        for i, ref in enumerate(findall(fa, "DaneFaKorygowanej"), start=1):
+        for i, ref in enumerate(references, start=1):
             corrected = parse_date(text(ref, "DataWystFaKorygowanej"))
             if corrected is not None and corrected > issued:
-                many = len(findall(fa, "DaneFaKorygowanej")) > 1
+                many = len(references) > 1
                 path = f"Fa/DaneFaKorygowanej{f'[{i}]' if many else ''}/DataWystFaKorygowanej"
                 ctx.error(
                     path,

@@ -21,60 +21,80 @@ from fakturnik.fa3.amounts import (
     compute_totals,
     summary_fields_for,
 )
-from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt
+from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
 
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
-_NET_TAX_SET = frozenset(_NET_TAX_FIELDS)
+_NET_TAX_TAGS = {tag(name): name for name in _NET_TAX_FIELDS}
 _GROSZ = Decimal("0.01")
 
 
 def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    for name in inv.fa_children.keys() & _NET_TAX_SET:
-        value = decimal(inv.fa_text(name))
-        if value is not None:
-            out[name] = value
+    children = inv.fa_children
+    for clark, name in _NET_TAX_TAGS.items():
+        found = children.get(clark)
+        if found is not None:
+            value = decimal((found[0].text or "").strip())
+            if value is not None:
+                out[name] = value
     return out
 
 
 # How each way of reading the lines feeds compute_totals: (its method, the value field, per-line tax?).
 # "gross_line" is gross entry with the tax stated per line (P_11A and P_11Vat): the net of a line is
-# P_11A - P_11Vat and the per-rate tax the sum of P_11Vat.
+# P_11A - P_11Vat and the per-rate tax the sum of P_11Vat. Value fields are Clark names (Line.values keys).
 _READINGS: dict[str, tuple[TaxMethod, str, bool]] = {
-    "net": ("net", "P_11", False),
-    "line": ("line", "P_11", True),
-    "gross": ("gross", "P_11A", False),
-    "gross_line": ("line", "P_11A", True),
+    "net": ("net", tag("P_11"), False),
+    "line": ("line", tag("P_11"), True),
+    "gross": ("gross", tag("P_11A"), False),
+    "gross_line": ("line", tag("P_11A"), True),
 }
+_STAN_PRZED = tag("StanPrzed")
+_P_12 = tag("P_12")
+_P_12_XII = tag("P_12_XII")
+_P_11VAT = tag("P_11Vat")
+_MINUS = Decimal(-1)
 
 
-def _line_amounts(inv: Invoice, reading: str) -> tuple[list[LineAmount], list[str]] | None:
-    """Amounts of all lines for one reading, and each line's summary field; None if not computable."""
+def _stripped(value: str | None) -> str | None:
+    return None if value is None else value.strip()
+
+
+def _line_amounts(inv: Invoice, reading: str) -> list[LineAmount] | None:
+    """Amounts of all lines for one reading; None if not computable."""
     _method, value_tag, per_line_tax = _READINGS[reading]
+    gross_line = reading == "gross_line"
     amounts: list[LineAmount] = []
-    groups: list[str] = []
     margin_invoice = inv.margin
     for line in inv.lines:
-        sign = Decimal(-1) if line.get("StanPrzed") == "1" else Decimal(1)
-        value = decimal(line.get(value_tag))
+        values = line.values
+        value = decimal(_stripped(values.get(value_tag)))
         if value is None:
             return None
-        rate = line.get("P_12")
-        oss = decimal(line.get("P_12_XII"))
+        rate = _stripped(values.get(_P_12))
+        raw_oss = values.get(_P_12_XII)
+        oss = None if raw_oss is None else decimal(raw_oss.strip())
         margin = rate is None and oss is None and margin_invoice
         if rate is None and oss is None and not margin:
             return None
         if rate is not None and rate not in RATE_FIELDS:
             return None
-        vat = decimal(line.get("P_11Vat")) if per_line_tax else None
-        if reading == "gross_line":
+        vat = decimal(_stripped(values.get(_P_11VAT))) if per_line_tax else None
+        if gross_line:
             if vat is None:
                 return None
             value -= vat
-        amounts.append(LineAmount(rate, sign * value, oss, margin, None if vat is None else sign * vat))
-        groups.append(summary_fields_for(rate, oss_rate=oss, margin=margin).net)
-    return amounts, groups
+        if _stripped(values.get(_STAN_PRZED)) == "1":
+            value = _MINUS * value
+            vat = None if vat is None else _MINUS * vat
+        amounts.append(LineAmount(rate, value, oss, margin, vat))
+    return amounts
+
+
+def _groups(amounts: list[LineAmount]) -> list[str]:
+    """Each line's summary (net) field."""
+    return [summary_fields_for(a.rate, oss_rate=a.oss_rate, margin=a.margin).net for a in amounts]
 
 
 def _differences(
@@ -101,15 +121,14 @@ def check_totals(inv: Invoice, ctx: RuleContext) -> None:
         return
     best: tuple[dict[str, tuple[Decimal | None, Decimal]], list[str]] | None = None
     for reading, (method, _tag, _per_line) in _READINGS.items():
-        prepared = _line_amounts(inv, reading)
-        if prepared is None:
+        amounts = _line_amounts(inv, reading)
+        if amounts is None:
             continue
-        amounts, groups = prepared
         diffs = _differences(supplied, compute_totals(amounts, method=method).fields)
         if not diffs:
             return
         if best is None or len(diffs) < len(best[0]):
-            best = (diffs, groups)
+            best = (diffs, _groups(amounts))
     if best is None:
         return  # lines without values or rates (allowed in some cases): nothing to compare
     diffs, groups = best
