@@ -450,3 +450,17 @@ def test_pef_invoice_in_a_pef_session(ksef: Ksef) -> None:
     }
     rows = ksef.http.post("/invoices/query/metadata", json=body).json()["invoices"]
     assert [(row["invoiceType"], row["grossAmount"]) for row in rows] == [("VatPef", 123.0)]
+
+
+def test_a_failing_job_ends_with_500_instead_of_hanging(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakturnik.simulator import processing
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(processing, "judge", boom)
+    ref = ksef.online()
+    inv = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "BUG/1")))
+    assert inv["status"]["code"] == 500
+    ksef.close_online(ref)
+    assert ksef.final(ref)["status"]["code"] == 445

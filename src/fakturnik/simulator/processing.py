@@ -88,6 +88,10 @@ class Processor:
                 if self._stop.is_set():
                     return
                 log.exception("processing job %s failed", job[0])
+                try:
+                    fail_job(sim, job)
+                except Exception:
+                    log.exception("could not mark job %s as failed", job[0])
 
     def _wait(self, sim: Simulator, submitted: float) -> None:
         due = submitted + max(sim.config.processing_delay, 0.0)
@@ -151,6 +155,34 @@ def processor(sim: Simulator) -> Processor:
 
 
 # -- shared decision logic -----------------------------------------------------------------------
+
+
+def fail_job(sim: Simulator, job: Job) -> None:
+    """Status 500 for work the worker could not finish, so that nobody waits for it forever."""
+    kind, key = job
+    with sim.state.lock:
+        if kind == "invoice":
+            inv = sim.state.get("invoice", key)
+            session = sim.state.get("session", key.split("/", 1)[0])
+            if inv is None or session is None or inv["status"]["code"] not in (100, 150):
+                return
+            inv["status"] = invoice_status(500, ["Nieoczekiwany błąd przetwarzania."])
+            sim.state.put("invoice", key, inv)
+            session["pending"] = max(0, int(session.get("pending", 0)) - 1)
+            session["failedInvoiceCount"] += 1
+            sim.state.put("session", key.split("/", 1)[0], session)
+            if session["status"]["code"] == 170 and session["pending"] == 0:
+                finalize(sim, session)
+        elif kind == "batch":
+            session = sim.state.get("session", key)
+            if session is not None and session["status"]["code"] == 150:
+                session["status"] = session_status("Batch", 500)
+                sim.state.put("session", key, session)
+        elif kind == "export":
+            export = sim.state.get("export", key)
+            if export is not None and export["status"]["code"] == 100:
+                export["status"] = {"code": 500, "description": "Nieznany błąd (500)"}
+                sim.state.put("export", key, export)
 
 
 def sweep_expired(sim: Simulator) -> None:
