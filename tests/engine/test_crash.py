@@ -26,7 +26,7 @@ from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
 from fakturnik.store.models import Invoice
-from tests.engine.helpers import NIP, engine, faults, sample_invoice
+from tests.engine.helpers import NIP, engine, faults, ksef_token, sample_invoice
 from tests.store.pg import fresh_pg_database
 
 INVOICES = int(os.environ.get("FAKTURNIK_CRASH_INVOICES", "1000"))
@@ -74,7 +74,8 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
     monkeypatch.setenv("FAKTURNIK_MASTER_KEY", MASTER_KEY)
     rng = random.Random(int(os.environ.get("FAKTURNIK_CRASH_SEED", "5")))
     with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as server:
-        ctx = engine(tmp_path, server, url=url)
+        token = ksef_token(server)
+        ctx = engine(tmp_path, server, url=url, token=token)
         first = INVOICES * 2 // 3
         for _ in range(first):
             issue(ctx, company_nip=NIP, xml=sample_invoice())
@@ -118,6 +119,7 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
         f"\ncrash test: {len(rows)} invoices, {kills} SIGKILLs, {workers} worker(s), "
         f"{elapsed:.0f} s; outbox {counts}"
     )
+    assert token not in log.read_text(encoding="utf-8", errors="replace")  # secrets stay out of worker logs
     assert len(rows) == INVOICES
     not_done = [r for r in rows if r.status != states.ACCEPTED or not r.ksef_number]
     assert not not_done, f"{len(not_done)} not accepted, e.g. {not_done[:3]}; see {tmp_path / 'workers.log'}"
