@@ -49,3 +49,18 @@ def test_companies_invoices_worker_and_sync_commands(
     assert synced.exit_code == 0 and "Nowe faktury: 0" in synced.output
     bad = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", "1111111111"])
     assert bad.exit_code == 1 and "Błąd" in bad.output
+
+
+def test_declared_outage_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    started = runner.invoke(app, ["outage", "start", "--company", NIP, "--mode", "failure"])
+    assert started.exit_code == 0, started.output
+    xml_file = tmp_path / "fv.xml"
+    xml_file.write_bytes(sample_invoice())
+    issued = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP])
+    assert "offline" in issued.output and "po zakończeniu" in issued.output
+    assert "zakończona" in runner.invoke(app, ["outage", "end", "--company", NIP]).output
+    assert "termin offline: 20" in runner.invoke(app, ["invoices", "list"]).output

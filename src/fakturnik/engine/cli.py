@@ -25,6 +25,9 @@ DbUrl = Annotated[
 
 companies_app = typer.Typer(help="Firmy (konteksty KSeF) i ich dane uwierzytelniające.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Faktury wystawione i otrzymane.", no_args_is_help=True)
+outage_app = typer.Typer(
+    help="Ogłoszona niedostępność albo awaria KSeF (tryb offline, terminy wysyłki).", no_args_is_help=True
+)
 
 
 def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = False):  # type: ignore[no-untyped-def]
@@ -213,10 +216,56 @@ def demo(
     run_demo(invoices=invoices, data_dir=data_dir)
 
 
+@outage_app.command("start")
+def outage_start(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    mode: Annotated[
+        str, typer.Option(help="offline (niedostępność) | failure (awaria) | offline24")
+    ] = "offline",
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Ogłoś niedostępność/awarię: nowe faktury są wystawiane offline."""
+    from fakturnik.engine.availability import start_outage
+    from fakturnik.store import repo
+
+    if mode not in ("offline", "failure", "offline24"):
+        _fail(ValueError("tryb: offline, failure albo offline24"))
+    ctx = _context(data_dir, database_url)
+    try:
+        with ctx.db.transaction() as s:
+            api = repo.company_by_nip(s, company).base_url or ""
+            start_outage(s, api, mode=mode)
+    except FakturnikError as exc:
+        _fail(exc)
+    typer.echo(f"Tryb offline ({mode}) dla {api}")
+
+
+@outage_app.command("end")
+def outage_end(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Zakończ niedostępność: terminy wysyłki faktur offline zostają wyliczone."""
+    from fakturnik.engine.availability import end_outage
+    from fakturnik.store import repo
+
+    ctx = _context(data_dir, database_url)
+    try:
+        with ctx.db.transaction() as s:
+            api = repo.company_by_nip(s, company).base_url or ""
+            ended = end_outage(s, api)
+    except FakturnikError as exc:
+        _fail(exc)
+    typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")
+
+
 def register(app: typer.Typer) -> None:
     """Add the engine's commands to the main ``fakturnik`` app."""
     app.add_typer(companies_app, name="companies")
     app.add_typer(invoices_app, name="invoices")
+    app.add_typer(outage_app, name="outage")
     app.command("worker")(worker)
     app.command("sync")(sync)
     app.command("demo")(demo)
