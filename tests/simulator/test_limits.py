@@ -93,10 +93,16 @@ def test_rate_limit_switching_drives_the_limiter(simulator_factory: Any) -> None
         assert server.sim.rate_limiter.enabled is False  # the configured default
 
 
-def test_rate_limit_values_below_one_are_raised_to_one(simulator: SimulatorServer) -> None:
-    with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
+def test_zero_rate_limits_refuse_every_call(simulator_factory: Any) -> None:
+    server: SimulatorServer = simulator_factory(SimulatorConfig(rate_limits_enabled=False))
+    with kit.client(server, kit.token(server, kit.nip())) as c:
         assert c.post("/testdata/rate-limits", json=_rate_body(Limit(0, -5, 0))).status_code == 200
-    assert simulator.sim.rate_limiter.limits["other"] == Limit(1, 1, 1)
+        assert server.sim.rate_limiter.limits["other"] == Limit(0, 0, 0)
+        refused = c.get("/limits/context")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        # the switches themselves are never limited, so the table can be put back
+        assert c.post("/testdata/rate-limits/production").status_code == 200
+        assert c.get("/limits/context").status_code == 200
 
 
 def test_rate_limit_body_needs_every_group(simulator: SimulatorServer) -> None:

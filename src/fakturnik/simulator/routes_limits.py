@@ -16,7 +16,7 @@ from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.grant_rules import check_identifier
 from fakturnik.simulator.grants import context_limits, delete_grants, new_grant, store_grants, subject_limits
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
-from fakturnik.simulator.security import Caller, client_ip, public, require
+from fakturnik.simulator.security import Caller, caller_from_request, client_ip, public, require
 
 RATE_LIMITS_KEY = "rate-limits"
 
@@ -108,6 +108,7 @@ def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool
     """
     sim.rate_limiter.limits = dict(limits)
     sim.rate_limiter.enabled = enabled
+    sim.rate_limiter.reset_counters()  # windows and blocks earned under the old table are void
     if keep:
         doc = {"limits": {g: v.as_json() for g, v in limits.items()}, "enabled": enabled}
         sim.state.put("setting", RATE_LIMITS_KEY, doc)
@@ -115,13 +116,18 @@ def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool
         sim.state.delete("setting", RATE_LIMITS_KEY)
 
 
+def _switch_caller(request: Request) -> Caller:
+    """Bearer checks without a rate limit: a table that admits nothing can always be switched back."""
+    return caller_from_request(request, ("access",))
+
+
 @router.post("/testdata/rate-limits")
 def set_rate_limits(
-    body: m.SetRateLimits, request: Request, _: Annotated[Caller, Depends(require("other"))]
+    body: m.SetRateLimits, request: Request, _: Annotated[Caller, Depends(_switch_caller)]
 ) -> Response:
-    # Values below 1 are raised to 1: a window that admits nothing would lock the caller out for good.
+    # 0 admits no call at all (handy to test a client's 429 handling); negative values count as 0.
     limits = {
-        group: Limit(max(1, v.perSecond), max(1, v.perMinute), max(1, v.perHour))
+        group: Limit(max(0, v.perSecond), max(0, v.perMinute), max(0, v.perHour))
         for group, v in ((g, getattr(body.rateLimits, g)) for g in PRODUCTION_LIMITS)
     }
     apply_rate_limits(sim_of(request), limits, enabled=True)
@@ -129,14 +135,14 @@ def set_rate_limits(
 
 
 @router.delete("/testdata/rate-limits")
-def reset_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> Response:
+def reset_rate_limits(request: Request, _: Annotated[Caller, Depends(_switch_caller)]) -> Response:
     sim = sim_of(request)
     apply_rate_limits(sim, PRODUCTION_LIMITS, enabled=sim.config.rate_limits_enabled, keep=False)
     return _ok()
 
 
 @router.post("/testdata/rate-limits/production")
-def production_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> Response:
+def production_rate_limits(request: Request, _: Annotated[Caller, Depends(_switch_caller)]) -> Response:
     apply_rate_limits(sim_of(request), PRODUCTION_LIMITS, enabled=True)
     return _ok()
 
