@@ -52,6 +52,7 @@ log = logging.getLogger("fakturnik.engine")
 
 SESSION_FINAL_PENDING = frozenset({100, 150, 170})
 ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
+SESSION_RENEW_BEFORE = timedelta(minutes=15)  # open a new online session before KSeF's 12 h close
 OUTAGE_CHECK_EVERY = 5.0  # seconds between "is an outage open?" reads after successful calls
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
@@ -696,7 +697,9 @@ class Worker:
     def _online_session(self, company: Company, gateway: KsefGateway, offline: bool) -> _Online:
         key = (company.id, offline)
         current = self._online.get(key)
-        if current is not None and current.count < ONLINE_SESSION_MAX:
+        valid_until = current.session.valid_until if current is not None else None
+        fresh = valid_until is None or valid_until - SESSION_RENEW_BEFORE > _now()
+        if current is not None and current.count < ONLINE_SESSION_MAX and fresh:
             return current
         if current is not None:
             self._close_online(key)
