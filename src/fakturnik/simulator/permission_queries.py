@@ -131,14 +131,14 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
     grants = all_grants(sim)
     for g in grants:
         kind, ctx, who = g["kind"], ident(g["context"]), ident(g["authorized"])
-        if (
+        mine = (
             (kind in DIRECT_KINDS and ctx == here and who in ids)
             or (kind == "indirect" and who in ids and (ctx == here or ident(g.get("target")) == here))
             or (kind == "entity" and owner and who == ("Nip", context_nip(*here)))
-        ):
-            context = ctx
-        else:
+        )
+        if not mine:
             continue
+        context = ctx  # the granting context (for entity and indirect grants: not the current one)
         if req.contextIdentifier is not None and context != (
             req.contextIdentifier.type,
             req.contextIdentifier.value,
