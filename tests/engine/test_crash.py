@@ -25,7 +25,7 @@ from fakturnik.engine.issuing import issue
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
-from fakturnik.store.models import Invoice
+from fakturnik.store.models import Invoice, KsefSession
 from tests.engine.helpers import NIP, engine, faults, ksef_token, sample_invoice
 from tests.store.pg import fresh_pg_database
 
@@ -114,10 +114,11 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
         with ctx.db.transaction() as s:
             rows = s.execute(select(Invoice.id, Invoice.status, Invoice.ksef_number, Invoice.sha256)).all()
             counts = repo.outbox_counts(s)
+            sessions = Counter(kind for (kind,) in s.execute(select(KsefSession.kind)))
         ctx.close()
     print(
         f"\ncrash test: {len(rows)} invoices, {kills} SIGKILLs, {workers} worker(s), "
-        f"{elapsed:.0f} s; outbox {counts}"
+        f"{elapsed:.0f} s; outbox {counts}; sessions {dict(sessions)}"
     )
     assert token not in log.read_text(encoding="utf-8", errors="replace")  # secrets stay out of worker logs
     assert len(rows) == INVOICES
