@@ -184,15 +184,23 @@ class Invoice:
         top = _children_by_tag(root)
         fa_list = top.get(_FA)
         fa = fa_list[0] if fa_list else None
-        children = _children_by_tag(fa) if fa is not None else {}
-        raw_lines = children.get(_FA_WIERSZ, [])
-        if len(raw_lines) > 1:
-            lines = [
-                Line(el, f"Fa/FaWiersz[{i}]", {c.tag: c.text for c in el})  # type: ignore[misc]
-                for i, el in enumerate(raw_lines, start=1)
-            ]
-        else:
-            lines = [Line(el, "Fa/FaWiersz", {c.tag: c.text for c in el}) for el in raw_lines]  # type: ignore[misc]
+        children: dict[str, list[etree._Element]] = {}
+        lines: list[Line] = []
+        if fa is not None:
+            # One walk over Fa's children: the index by Clark name, and each FaWiersz's texts on the way.
+            for child in fa:
+                t = child.tag
+                if t == _FA_WIERSZ:
+                    lines.append(
+                        Line(child, f"Fa/FaWiersz[{len(lines) + 1}]", {c.tag: c.text for c in child})  # type: ignore[misc]
+                    )
+                found = children.get(t)  # type: ignore[arg-type]
+                if found is not None:
+                    found.append(child)
+                elif isinstance(t, str):
+                    children[t] = [child]
+            if len(lines) == 1:
+                lines[0].path = "Fa/FaWiersz"
         kind_el = children.get(_RODZAJ)
         kind = (kind_el[0].text or "").strip() if kind_el else None
         notes = children.get(_ADNOTACJE)

@@ -14,8 +14,6 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
-from collections.abc import KeysView
-
 from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, tag, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
@@ -35,30 +33,26 @@ def check_content(inv: Invoice, ctx: RuleContext) -> None:
     if not inv.is_correction:
         margin, reverse_charge = inv.margin, inv.reverse_charge
         for line in inv.lines:
-            _check_line(inv, line, ctx, margin, reverse_charge)
+            keys = line.values.keys()
+            if not (  # everything any line rule wants is there (the usual case): nothing to report
+                keys >= _ALWAYS
+                and not keys.isdisjoint(_VALUE)
+                and not keys.isdisjoint(_RATE)
+                and not keys.isdisjoint(_PRICE)
+            ):
+                _check_line(inv, line, ctx, margin, reverse_charge)
     _check_exemption(inv, ctx)
     _check_buyer(inv, ctx)
 
 
+# Clark names of the line fields the rules below want (Line.values keys).
 _ALWAYS = frozenset({tag("P_7"), tag("P_8A"), tag("P_8B")})
 _VALUE = frozenset({tag("P_11"), tag("P_11A")})
 _RATE = frozenset({tag("P_12"), tag("P_12_XII")})
 _PRICE = frozenset({tag("P_9A"), tag("P_9B")})
 
 
-def _complete(keys: KeysView[str]) -> bool:
-    """Everything any rule below wants is there (the usual case; set operations on Clark names)."""
-    return (
-        keys >= _ALWAYS
-        and not keys.isdisjoint(_VALUE)
-        and not keys.isdisjoint(_RATE)
-        and not keys.isdisjoint(_PRICE)
-    )
-
-
 def _check_line(inv: Invoice, line: Line, ctx: RuleContext, margin: bool, reverse_charge: bool) -> None:
-    if _complete(line.values.keys()):
-        return
     base = line.path
     if not line.has("P_7"):
         ctx.error(

@@ -10,10 +10,14 @@ from fakturnik.fa3.rules.base import (
     element_path,
     findall,
     fmt,
+    tag,
     text,
 )
 
 _CORRECTION_ONLY = ("PrzyczynaKorekty", "TypKorekty", "DaneFaKorygowanej", "P_15ZK")
+_CORRECTION_ONLY_TAGS = frozenset(tag(name) for name in _CORRECTION_ONLY)
+_STAN_PRZED = tag("StanPrzed")
+_NR_WIERSZA = tag("NrWierszaFa")
 
 
 def check_kind(inv: Invoice, ctx: RuleContext) -> None:
@@ -29,7 +33,7 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
                 "KOR_NO_REFERENCE",
             )
     else:
-        for name in _CORRECTION_ONLY:
+        for name in _CORRECTION_ONLY if inv.fa_children.keys() & _CORRECTION_ONLY_TAGS else ():
             el = inv.fa_first(name)
             if el is not None:
                 ctx.error(
@@ -38,7 +42,7 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
                     "NOT_A_CORRECTION",
                 )
         for line in inv.lines:
-            if line.has("StanPrzed"):
+            if _STAN_PRZED in line.values:
                 ctx.error(
                     f"{line.path}/StanPrzed",
                     f"Znacznik stanu przed korektą (StanPrzed) nie może wystąpić w fakturze {inv.kind}.",
@@ -61,7 +65,8 @@ def check_kind(inv: Invoice, ctx: RuleContext) -> None:
     if not inv.is_correction and len(inv.lines) > 1:
         seen: set[str] = set()
         for line in inv.lines:
-            number = line.get("NrWierszaFa")
+            raw = line.values.get(_NR_WIERSZA)
+            number = None if raw is None else raw.strip()
             if number is not None and number in seen:
                 ctx.warning(
                     f"{line.path}/NrWierszaFa",

@@ -26,16 +26,20 @@ from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
 _NET_TAX_TAGS = {tag(name): name for name in _NET_TAX_FIELDS}
+_NET_TAX_TAG_SET = frozenset(_NET_TAX_TAGS)
+_NET_TAGS = frozenset(tag(name) for name in _NET_TAX_FIELDS if name.startswith("P_13"))
 _GROSZ = Decimal("0.01")
 
 
 def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     children = inv.fa_children
-    for clark, name in _NET_TAX_TAGS.items():
-        found = children.get(clark)
-        if found is not None:
-            value = decimal((found[0].text or "").strip())
+    present = children.keys() & _NET_TAX_TAG_SET
+    if not present:
+        return out
+    for clark, name in _NET_TAX_TAGS.items():  # schema order
+        if clark in present:
+            value = decimal((children[clark][0].text or "").strip())
             if value is not None:
                 out[name] = value
     return out
@@ -151,6 +155,8 @@ def _net_field_of(name: str) -> str:
 
 
 def _check_p15(inv: Invoice, supplied: dict[str, Decimal], ctx: RuleContext) -> None:
+    if inv.fa_children.keys().isdisjoint(_NET_TAGS):
+        return  # no P_13_x element at all, so none in ``supplied`` either
     p15 = decimal(inv.fa_text("P_15"))
     if p15 is None or not any(k.startswith("P_13") for k in supplied):
         return
