@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256, unb64
+from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256, sha256_b64, unb64
 from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.auth_ops import (
     AUTH_RETENTION,
@@ -260,6 +260,8 @@ async def auth_xades_signature(
             "certificateSubject": dn,
             "certificateFingerprint": identity.fingerprint,
             "certificateSerial": trust.record["certificateSerialNumber"] if trust.record else None,
+            # the UPO names the signed auth document by its hash (SkrotDokumentuUwierzytelniajacego)
+            "authDocumentHash": sha256_b64(data),
         },
     )
 
