@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from fakturnik.engine.business_days import FAILURE, OFFLINE24, offline_deadline
 from fakturnik.store import repo, states
 from fakturnik.store.models import Company, Invoice, Outage
-from fakturnik.store.models import OutboxEntry as Entry
 
 
 def warsaw_today(now: datetime | None = None) -> date:
@@ -60,15 +59,3 @@ def end_outage(s: Session, api_base: str, now: datetime | None = None) -> Outage
             invoice.offline_kind = kind
     repo.audit(s, "engine", "ksef.outage.end", detail={"api": api_base, "mode": outage.mode})
     return outage
-
-
-def offline_entries_waiting(s: Session, company_id: int) -> int:
-    return len(
-        s.scalars(
-            select(Entry.id).where(
-                Entry.company_id == company_id,
-                Entry.offline_mode.is_(True),
-                Entry.state.in_(states.CLAIMABLE),
-            )
-        ).all()
-    )

@@ -7,7 +7,7 @@ from datetime import date
 
 from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
-from fakturnik.engine.business_days import OFFLINE24, offline_deadline
+from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
 from fakturnik.errors import EngineError
 from fakturnik.ksef.crypto import sha256_b64
@@ -96,6 +96,3 @@ def issue(
             detail={"number": number, "sha256": digest, "offline": offline_kind},
         )
         return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline)
-
-
-__all__ = ["OFFLINE24", "Issued", "issue", "json_to_xml"]
