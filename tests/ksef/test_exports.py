@@ -23,6 +23,7 @@ from fakturnik.ksef.exports import (
     unpack_archive,
 )
 from fakturnik.ksef.sessions import Poller, send_all
+from fakturnik.ksef.throttle import Throttle
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip
 
 FAST = Poller(timeout=60, initial=0.05, maximum=0.5)
@@ -240,3 +241,27 @@ def test_incremental_sync_with_hwm_and_dedupe(simulator: Any) -> None:
     assert seen == set(first) | set(second)
     seller_view = Exporter(client_for(simulator, seller), poller=FAST).sync("Subject1", start)
     assert set(seller_view.invoices) == set(first) | set(second)
+
+
+@pytest.mark.slow
+def test_metadata_beyond_the_10000_cap_against_the_simulator(simulator: Any, tmp_path: Any) -> None:
+    """10,050 received invoices: paging crosses the 10,000-row cap by moving `from`, each row once."""
+    from fakturnik.ksef.batch import BatchSender
+
+    seller, buyer = random_nip(), random_nip()
+    factory = InvoiceFactory(seller, buyer_nip=buyer)
+    sender_client = client_for(simulator, seller)
+    results = {}
+    for chunk, (start, count) in enumerate([(0, 10_000), (10_000, 50)]):
+        invoices = [(f"C-{i:05d}.xml", factory.make(f"C/{i:05d}")) for i in range(start, start + count)]
+        result = BatchSender(sender_client, tmp_path / f"b{chunk}", poller=FAST).send(invoices)
+        assert not result.not_registered
+        results.update(result.ksef_numbers)
+    # 41 pages: far beyond the published 20 metadata queries per hour, so this client (like the
+    # simulator here) runs without rate limits
+    unthrottled = client_for(simulator, buyer, throttle=Throttle(enabled=False))
+    rows = list(
+        iter_metadata(unthrottled, _filters(start=datetime.now(UTC) - timedelta(days=1)), page_size=250)
+    )
+    assert len(rows) == 10_050
+    assert {r.ksefNumber for r in rows} == set(results.values())
