@@ -232,3 +232,18 @@ def test_a_batch_never_closed_is_sent_again(simulator: SimulatorServer, tmp_path
     assert all(r[1] == states.ACCEPTED and r[2] for r in rows)
     assert route_count(simulator, "POST", "/sessions/batch/{referenceNumber}/close", 204) == 0
     assert route_count(simulator, "POST", SEND_ROUTE, 202) == 3  # went online the second time
+
+
+def test_a_missing_upo_is_fetched_again_later(simulator: SimulatorServer, tmp_path: Path) -> None:
+    from fakturnik.store.models import Upo
+
+    ctx = engine(tmp_path, simulator)
+    _issue(ctx, 2)
+    _drain(ctx)
+    with ctx.db.transaction() as s:  # as if KSeF had not had them ready at acceptance
+        for upo in s.scalars(select(Upo)):
+            s.delete(upo)
+    worker = Worker(ctx, worker_id="upo-retry")
+    assert worker.fetch_missing_upos() == 2
+    assert all(r[3] for r in _invoices(ctx))
+    assert worker.fetch_missing_upos() == 0

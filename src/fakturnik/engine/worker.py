@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturnik.engine import availability
@@ -53,6 +54,7 @@ log = logging.getLogger("fakturnik.engine")
 SESSION_FINAL_PENDING = frozenset({100, 150, 170})
 ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
 SESSION_RENEW_BEFORE = timedelta(minutes=15)  # open a new online session before KSeF's 12 h close
+UPO_RETRY_EVERY = 60.0  # seconds between retries of UPOs that could not be fetched at acceptance
 OUTAGE_CHECK_EVERY = 5.0  # seconds between "is an outage open?" reads after successful calls
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
@@ -141,6 +143,7 @@ class Worker:
         self._failures: dict[str, int] = defaultdict(int)
         self._claimed: list[int] = []
         self._sync_checked = 0.0
+        self._upos_checked = time.monotonic()
         self._outage_checked: dict[str, float] = {}
         self._renewed_at = 0.0
         self.stop_event = threading.Event()
@@ -158,6 +161,9 @@ class Worker:
                 try:
                     touched = self.tick()
                     self.maybe_sync()
+                    if time.monotonic() - self._upos_checked > UPO_RETRY_EVERY:
+                        self._upos_checked = time.monotonic()
+                        self.fetch_missing_upos()
                 except Exception as exc:  # a bug or a database hiccup must not stop the worker
                     log.error("worker tick failed: %s", type(exc).__name__)
                     log.debug("worker tick failed", exc_info=True)
@@ -416,8 +422,13 @@ class Worker:
             with self.ctx.db.transaction() as s:
                 for invoice_id, number, xml in results[start : start + chunk]:
                     invoice = s.get(Invoice, invoice_id)
-                    if invoice is not None:
-                        repo.save_upo(s, invoice, number, xml, sha256_b64(xml))
+                    if invoice is None:
+                        continue
+                    try:
+                        with s.begin_nested():
+                            repo.save_upo(s, invoice, number, xml, sha256_b64(xml))
+                    except IntegrityError:  # another worker stored it a moment ago
+                        continue
 
     def _requeue(self, entry: OutboxEntry, invoice: Invoice, s: Session, note: str) -> None:
         if entry.attempts >= self.settings.max_attempts:
@@ -451,6 +462,8 @@ class Worker:
         """UPOs of accepted invoices that do not have one yet (after a failed first try)."""
         from fakturnik.store.models import Upo
 
+        if not self.settings.upo_fetch:
+            return 0
         with self.ctx.db.transaction() as s:
             rows = s.execute(
                 select(OutboxEntry, Invoice.ksef_number)
