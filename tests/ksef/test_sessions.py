@@ -147,6 +147,7 @@ def test_session_listing_and_failed_listing(simulator: Any) -> None:
     assert len(everything) == 2 and len(failed) == 1
     sessions = client.list_sessions("Online", page_size=10)
     assert ref in {s.referenceNumber for s in sessions.sessions}
+    assert ref in {s.referenceNumber for s in client.iter_sessions("Online", page_size=10)}
 
 
 def test_withdrawn_public_key_is_refetched(simulator: Any) -> None:

@@ -314,6 +314,18 @@ class KsefClient:
         )
         return self._parse(m.SessionsQueryResponse, r)
 
+    def iter_sessions(
+        self, session_type: Literal["Online", "Batch"], *, page_size: int = 1000, **filters: Any
+    ) -> Iterator[m.SessionsQueryResponseItem]:
+        """Every session matching the filters of :meth:`list_sessions`, following continuation tokens."""
+        token: str | None = None
+        while True:
+            page = self.list_sessions(session_type, page_size=page_size, continuation_token=token, **filters)
+            yield from page.sessions
+            token = page.continuationToken
+            if not token:
+                return
+
     @operation("GET", "/sessions/{referenceNumber}", "sessionMisc")
     def session_status(self, reference_number: str) -> m.SessionStatusResponse:
         r = self._call("GET", f"/sessions/{_seg(reference_number)}", "sessionMisc")
