@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -30,3 +31,29 @@ def test_upgrade_is_idempotent_and_downgrade_removes_everything(db: Database) ->
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     db.upgrade()
     assert _diff(db) == []
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_migrate_an_empty_postgres_once() -> None:
+    import threading
+
+    from tests.store.pg import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        errors: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                Database(url).dispose()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        db = Database(url)
+        assert _diff(db) == []
+        db.dispose()
