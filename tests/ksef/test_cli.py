@@ -91,7 +91,7 @@ def test_cli_full_journey(simulator: Any, tmp_path: Path) -> None:
     out = run("send", *files, env=tok_env)
     numbers = KSEF_NUMBER.findall(out)
     assert len(numbers) == 3 and token not in out
-    session_ref = out.split("Sesja ")[1].split()[0]
+    session_ref = out.split("Sesja ")[1].split()[0].rstrip(":")
     assert json.loads(run("status", session_ref, env=tok_env))["status"]["code"] == 200
     upo_file = tmp_path / "upo.xml"
     run("upo", session_ref, "--ksef-number", numbers[0], "-o", str(upo_file), env=tok_env)

@@ -44,7 +44,7 @@ from fakturnik.ksef.credentials import (
 from fakturnik.ksef.enrollment import enroll_certificate
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.exports import Exporter, SubjectType
-from fakturnik.ksef.sessions import Poller, send_all
+from fakturnik.ksef.sessions import Poller, send_all, wait_for_session
 from fakturnik.ksef.transport import Transport
 
 app = typer.Typer(no_args_is_help=True)
@@ -242,7 +242,8 @@ def send(
     if not batch and not resume:
         invoices = _read_invoices(files or [])
         ref, outcomes = _run(lambda: send_all(client, [x for _, x in invoices]))
-        out.print(f"Sesja {ref}")
+        final = _run(lambda: wait_for_session(client, ref, Poller(timeout=600)))  # UPO ready when we return
+        out.print(f"Sesja {ref}: {final.status.code} {final.status.description}")
         failed = _report(
             [
                 (n, o.ksef_number, o.status_code, o.description)
