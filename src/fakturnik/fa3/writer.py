@@ -176,31 +176,59 @@ def _fast_emitter(cls: type[Fa3Model]) -> _Emitter:
     """Straight-line emitter for objects of ``cls`` without kept unknown elements.
 
     Generated once per class from ``XML_FIELDS`` (like dataclasses generate ``__init__``): it avoids
-    the per-field loop and dispatch of :func:`_emit` and makes writing several times faster.
+    the per-field loop and dispatch of :func:`_emit` and makes writing several times faster. A child
+    of the declared class without attributes or kept unknown content is written inline by that
+    class's own emitter; anything else goes through :func:`_child`.
     """
+    _generating.add(cls)
+    try:
+        return _generate(cls)
+    finally:
+        _generating.discard(cls)
+
+
+_generating: set[type[Fa3Model]] = set()
+
+
+def _generate(cls: type[Fa3Model]) -> _Emitter:
     lines = ["def emit(out, obj):", "    d = obj.__dict__", "    append = out.append"]
+    namespace: dict[str, Any] = {"_escape": _escape, "_decimal_text": _decimal_text, "_child": _child}
     if cls.XML_TEXT is not None:
         lines.append(f"    append(_escape(str(d[{cls.XML_TEXT!r}])))")
-    for name, kind, rep, _sub in cls.XML_FIELDS:
+    for name, kind, rep, sub in cls.XML_FIELDS:
         open_tag, close_tag = f"<{name}>", f"</{name}>"
         lines.append(f"    x = d[{name!r}]")
         if kind == "c":
-            call = f"_child(out, {{}}, {open_tag!r}, {close_tag!r}, {('<' + name)!r})"
+            call = f"_child(out, {{v}}, {open_tag!r}, {close_tag!r}, {('<' + name)!r})"
+            body = [call]
+            if sub is not None and not sub.XML_ATTRS and sub not in _generating:
+                cls_name, emit_name = f"_cls_{name}", f"_emit_{name}"
+                namespace[cls_name], namespace[emit_name] = sub, _fast_emitter(sub)
+                body = [
+                    "yd = {v}.__dict__",
+                    f"if type({{v}}) is {cls_name} and not yd['xml_attrs'] and not yd['xml_extra']:",
+                    f"    append({open_tag!r})",
+                    f"    {emit_name}(out, {{v}})",
+                    f"    append({close_tag!r})",
+                    "else:",
+                    "    " + call,
+                ]
             if rep:
-                lines += ["    if x:", "        for y in x:", "            " + call.format("y")]
+                lines += ["    if x:", "        for y in x:"]
+                lines += ["            " + b.format(v="y") for b in body]
             else:
-                lines += ["    if x is not None:", "        " + call.format("x")]
+                lines += ["    if x is not None:"]
+                lines += ["        " + b.format(v="x") for b in body]
         elif rep:
             conv = _CONVERTERS[kind].format(v="y")
             lines += [
                 "    if x:",
                 "        for y in x:",
-                f"            append({open_tag!r} + {conv} + {close_tag!r})",
+                f"            append(f'{open_tag}{{{conv}}}{close_tag}')",
             ]
         else:
             conv = _CONVERTERS[kind].format(v="x")
-            lines += ["    if x is not None:", f"        append({open_tag!r} + {conv} + {close_tag!r})"]
-    namespace: dict[str, Any] = {"_escape": _escape, "_decimal_text": _decimal_text, "_child": _child}
+            lines += ["    if x is not None:", f"        append(f'{open_tag}{{{conv}}}{close_tag}')"]
     exec(compile("\n".join(lines), f"<fa3 writer for {cls.__name__}>", "exec"), namespace)  # noqa: S102
     emitter: _Emitter = namespace["emit"]
     return emitter
