@@ -215,9 +215,12 @@ def _line_problems(invoice: Faktura, method: TaxMethod) -> list[Problem]:
     return problems
 
 
+_SUMMARY_CHECKED = tuple((name, name.endswith("W")) for name in SUMMARY_FIELDS_ORDER[:-1])
+
+
 def _summary_problems(invoice: Faktura, totals: Totals | None) -> list[Problem]:
     fa = invoice.Fa
-    supplied: dict[str, Decimal | None] = {name: getattr(fa, name) for name in SUMMARY_FIELDS_ORDER}
+    supplied: dict[str, Decimal | None] = fa.__dict__  # the fields' values, read without getattr
     problems: list[Problem] = []
     if totals is None:
         present = [v for n in (*_NET_FIELDS, *_VAT_FIELDS) if (v := supplied[n]) is not None]
@@ -226,15 +229,16 @@ def _summary_problems(invoice: Faktura, totals: Totals | None) -> list[Problem]:
             if total != fa.P_15:
                 problems.append(_problem("Fa/P_15", fa.P_15, total))
         return problems
-    for name in SUMMARY_FIELDS_ORDER[:-1]:
-        computed = totals.fields.get(name)
+    computed_fields = totals.fields
+    for name, in_pln in _SUMMARY_CHECKED:
+        computed = computed_fields.get(name)
         value = supplied[name]
-        if name.endswith("W") and value is not None and computed is None:
-            continue  # no rate of exchange given: P_14_xW cannot be checked
-        if computed is None and (value is None or value == 0):
+        if computed is None:
+            if value is None or value == 0 or in_pln:
+                continue  # nothing on either side; or P_14_xW without a rate of exchange: not checkable
+        elif value is not None and value == computed:
             continue
-        if value is None or computed is None or value != computed:
-            problems.append(_problem(f"Fa/{name}", value, computed))
+        problems.append(_problem(f"Fa/{name}", value, computed))
     if fa.RodzajFaktury not in _SETTLEMENT_KINDS and totals.p_15 != fa.P_15:
         problems.append(_problem("Fa/P_15", fa.P_15, totals.p_15))
     return problems
@@ -331,9 +335,10 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
             if line.P_11Vat is None:
                 _set(line, "P_11Vat", -vat if line.StanPrzed == 1 else vat)
     if totals is not None:
-        for name in SUMMARY_FIELDS_ORDER[:-1]:
-            if getattr(fa, name) is None and name in totals.fields:
-                _set(fa, name, totals.fields[name])
+        fa_values = fa.__dict__
+        for name, value in totals.fields.items():  # P_13_x / P_14_x / P_14_xW only (P_15 is apart)
+            if fa_values[name] is None:
+                _set(fa, name, value)
         if p15_missing:
             _set(fa, "P_15", totals.p_15)
     elif p15_missing:
