@@ -78,7 +78,9 @@ def _has_attachment(data: bytes) -> bool:
 
 def byte_problem(data: bytes) -> Problem | None:
     """The first byte-level reason not to parse at all (what KSeF refuses before reading XML)."""
-    limit = xmlsafe.MAX_INVOICE_WITH_ATTACHMENT_BYTES if _has_attachment(data) else xmlsafe.MAX_INVOICE_BYTES
+    limit = xmlsafe.MAX_INVOICE_BYTES
+    if len(data) > limit and _has_attachment(data):  # the attachment only matters above 1 MB
+        limit = xmlsafe.MAX_INVOICE_WITH_ATTACHMENT_BYTES
     if len(data) > limit:
         return Problem(
             DOCUMENT,
@@ -102,7 +104,7 @@ def byte_problem(data: bytes) -> Problem | None:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Problem(DOCUMENT, f"Dokument nie jest poprawnym UTF-8 (bajt {exc.start}).", "XML_NOT_UTF8")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if b"!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):  # one-byte scan first: fast
         return Problem(
             DOCUMENT,
             "Dokument zawiera deklarację DTD lub encji (np. XXE, 'billion laughs'); to niedozwolone.",

@@ -204,8 +204,10 @@ class Invoice:
         kind_el = children.get(_RODZAJ)
         kind = (kind_el[0].text or "").strip() if kind_el else None
         notes = children.get(_ADNOTACJE)
-        margin = notes is not None and text(notes[0], "PMarzy/P_PMarzy") == "1"
-        reverse = notes is not None and text(notes[0], "P_18") == "1"
+        margin = reverse = False
+        if notes is not None:
+            margin = text(notes[0], "PMarzy/P_PMarzy") == "1"
+            reverse = text(notes[0], "P_18") == "1"
         return cls(root, fa, kind, lines, children, margin, reverse, top)
 
     def fa_first(self, name: str) -> etree._Element | None:

@@ -49,9 +49,17 @@ def first_discouraged_char(data: bytes) -> str | None:
     return data[start:end].decode("utf-8", "replace")
 
 
+def _has_pi_after_prolog(data: bytes) -> bool:
+    """A "<?" anywhere after the first two bytes; a one-byte scan for "?" past the XML declaration first."""
+    start = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    if data.find(b"?", start) < 0:
+        return False
+    return data.find(b"<?", 2) >= 0
+
+
 def check_document(root: etree._Element, data: bytes | None, ctx: RuleContext) -> None:
     # Processing instructions: only look at the tree when the bytes hold a "<?" after the prolog.
-    if data is None or data.find(b"<?", 2) >= 0:
+    if data is None or _has_pi_after_prolog(data):
         siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
         for node in [*siblings, *root.iter(etree.PI)]:
             if isinstance(node, etree._ProcessingInstruction):

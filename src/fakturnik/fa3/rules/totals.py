@@ -29,6 +29,7 @@ _NET_TAX_TAGS = {tag(name): name for name in _NET_TAX_FIELDS}
 _NET_TAX_TAG_SET = frozenset(_NET_TAX_TAGS)
 _NET_TAGS = frozenset(tag(name) for name in _NET_TAX_FIELDS if name.startswith("P_13"))
 _GROSZ = Decimal("0.01")
+_ZERO = Decimal(0)
 
 
 def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
@@ -105,12 +106,14 @@ def _differences(
     supplied: dict[str, Decimal], computed: dict[str, Decimal]
 ) -> dict[str, tuple[Decimal | None, Decimal]]:
     diffs: dict[str, tuple[Decimal | None, Decimal]] = {}
+    if supplied == computed:
+        return diffs  # the usual case: the same fields with the same values
     for name in _NET_TAX_FIELDS:
-        if name == "P_14_5" and name not in supplied:
-            continue  # optional even with OSS lines
         have = supplied.get(name)
-        want = computed.get(name, Decimal(0))
-        if (have if have is not None else Decimal(0)) != want:
+        if have is None and name == "P_14_5":
+            continue  # optional even with OSS lines
+        want = computed.get(name, _ZERO)
+        if (_ZERO if have is None else have) != want:
             diffs[name] = (have, want)
     return diffs
 
