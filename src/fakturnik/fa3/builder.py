@@ -286,7 +286,8 @@ def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
     data = dict(draft)
     header = dict(data.get("Naglowek") or {})
     header.setdefault("KodFormularza", {"value": "FA"})
-    header.setdefault("DataWytworzeniaFa", _now_utc())
+    if "DataWytworzeniaFa" not in header:
+        header["DataWytworzeniaFa"] = _now_utc()
     data["Naglowek"] = header
     if isinstance(data.get("Podmiot2"), dict):
         buyer = dict(data["Podmiot2"])

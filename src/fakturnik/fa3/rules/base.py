@@ -181,7 +181,7 @@ class Invoice:
 
     @classmethod
     def of(cls, root: etree._Element) -> Invoice:
-        top = _children_by_tag(root)
+        top = children_by_tag(root)
         fa_list = top.get(_FA)
         fa = fa_list[0] if fa_list else None
         children: dict[str, list[etree._Element]] = {}
@@ -243,7 +243,7 @@ _RODZAJ = tag("RodzajFaktury")
 _ADNOTACJE = tag("Adnotacje")
 
 
-def _children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
+def children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
     """Element children of ``el`` grouped by Clark name, in document order (comments and PIs left out)."""
     out: dict[str, list[etree._Element]] = {}
     for child in el:

@@ -14,7 +14,7 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
-from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, find, tag, text
+from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, children_by_tag, find, tag, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
 _FULL_LINES = frozenset({"VAT", "ROZ"})
@@ -104,25 +104,40 @@ def _check_exemption(inv: Invoice, ctx: RuleContext) -> None:
         )
 
 
+_DANE = tag("DaneIdentyfikacyjne")
+_ADRES = tag("Adres")
+_SUBUNIT_FLAGS = (
+    (tag("JST"), "JST", "8", "jednostki podrzędnej JST"),
+    (tag("GV"), "GV", "10", "członka grupy VAT"),
+)
+
+
 def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
     buyer = inv.top_first("Podmiot2")
     if buyer is None or inv.kind in ("UPR",) or inv.is_correction:
         return
-    if find(buyer, "DaneIdentyfikacyjne/Nazwa") is None:
+    parts = children_by_tag(buyer)  # one walk instead of a lookup per field
+    ident = parts.get(_DANE)
+    if ident is None or find(ident[0], "Nazwa") is None:
         ctx.error(
             "Podmiot2/DaneIdentyfikacyjne/Nazwa",
             "Brak imienia i nazwiska lub nazwy nabywcy (art. 106e ust. 1 pkt 3 ustawy o VAT).",
             "BUYER_NAME_MISSING",
         )
-    if find(buyer, "Adres") is None:
+    if _ADRES not in parts:
         ctx.warning(
             "Podmiot2/Adres",
             "Brak adresu nabywcy (art. 106e ust. 1 pkt 3 ustawy o VAT).",
             "BUYER_ADDRESS_MISSING",
         )
-    roles = {text(p3, "Rola") for p3 in inv.top_all("Podmiot3")}
-    for flag, role, what in (("JST", "8", "jednostki podrzędnej JST"), ("GV", "10", "członka grupy VAT")):
-        if text(buyer, flag) == "1" and role not in roles:
+    roles: set[str | None] | None = None
+    for clark, flag, role, what in _SUBUNIT_FLAGS:
+        found = parts.get(clark)
+        if found is None or (found[0].text or "").strip() != "1":
+            continue
+        if roles is None:
+            roles = {text(p3, "Rola") for p3 in inv.top_all("Podmiot3")}
+        if role not in roles:
             ctx.warning(
                 "Podmiot3",
                 f"{flag} = 1, ale brak Podmiot3 z rolą {role}: faktura nie zostanie udostępniona "

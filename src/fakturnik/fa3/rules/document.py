@@ -6,7 +6,7 @@ from lxml import etree
 
 from fakturnik.fa3.rules.base import RuleContext, element_path
 
-_LEAD_BYTES = b"\x7f\xc2\xef\xbf"
+_LEAD_BYTES = b"\x7f\xc2\xef\xbf"  # each searched alone below: one-byte needles are memchr scans, no copy
 _C2_DISCOURAGED = frozenset(range(0x80, 0xA0)) - {0x85}  # U+0080-U+009F except U+0085 (NEL)
 
 
@@ -15,8 +15,8 @@ def first_discouraged_char(data: bytes) -> str | None:
 
     #x7F-#x84, #x86-#x9F, #xFDD0-#xFDEF, #xFFFE-#xFFFF and #xnFFFE-#xnFFFF for planes 1-16.
     """
-    if len(data.translate(None, _LEAD_BYTES)) == len(data):
-        return None  # none of the bytes any discouraged character starts or ends with: the usual case
+    if b"\x7f" not in data and b"\xc2" not in data and b"\xef" not in data and b"\xbf" not in data:
+        return None  # none of the bytes any discouraged character starts or ends with (_LEAD_BYTES): usual
     found: list[int] = []
     if (i := data.find(b"\x7f")) >= 0:
         found.append(i)
