@@ -234,8 +234,7 @@ def _generate(cls: type[Fa3Model]) -> _Emitter:
     return emitter
 
 
-def write_invoice_text(invoice: Faktura) -> str:
-    """The invoice as XML text (with the XML declaration); see :func:`write_invoice`."""
+def _render(invoice: Faktura) -> str:
     if not isinstance(invoice, Faktura):
         raise InvoiceError(f"Oczekiwano modelu Faktura, otrzymano {type(invoice).__name__}.")
     out = [_XML_DECLARATION, _ROOT_OPEN, _open_attrs(invoice, Faktura, invoice.__dict__), ">"]
@@ -244,18 +243,50 @@ def write_invoice_text(invoice: Faktura) -> str:
     else:
         _fast_emitter(Faktura)(out, invoice)
     out.append("</Faktura>")
-    text = "".join(out)
+    return "".join(out)
+
+
+def _check_chars(text: str) -> None:
     bad = _FORBIDDEN_CHARS.search(text)
     if bad:
         raise InvoiceError(
             f"Faktura zawiera znak niedozwolony w XML (kod {ord(bad.group()):#x}) na pozycji {bad.start()}."
         )
+
+
+# UTF-8 bytes of the characters _FORBIDDEN_CHARS matches: C0 controls but tab, LF and CR (single bytes),
+# U+FFFE / U+FFFF (EF BF BE / EF BF BF); surrogates cannot be encoded at all.
+_C0_FORBIDDEN = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
+def _may_hold_forbidden(data: bytes) -> bool:
+    if len(data.translate(None, _C0_FORBIDDEN)) != len(data):
+        return True
+    return b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+
+
+def write_invoice_text(invoice: Faktura) -> str:
+    """The invoice as XML text (with the XML declaration); see :func:`write_invoice`."""
+    text = _render(invoice)
+    _check_chars(text)
     return text
 
 
 def write_invoice(invoice: Faktura) -> bytes:
-    """Serialize the invoice: UTF-8 without BOM, XML declaration, deterministic bytes."""
-    return write_invoice_text(invoice).encode("utf-8")
+    """Serialize the invoice: UTF-8 without BOM, XML declaration, deterministic bytes.
+
+    Characters XML 1.0 forbids raise :class:`InvoiceError` (as in :func:`write_invoice_text`); the
+    encoded bytes are screened with byte scans first, the exact (slower) search runs only on a hit.
+    """
+    text = _render(invoice)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        _check_chars(text)
+        raise
+    if _may_hold_forbidden(data):
+        _check_chars(text)
+    return data
 
 
 def build_tree(invoice: Faktura) -> etree._Element:
