@@ -45,6 +45,7 @@ from fakturnik.fa3.amounts import (
     Totals,
     compute_totals,
     line_value,
+    round_grosze,
 )
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
@@ -61,6 +62,7 @@ TOTALS_CODE = "totals"
 """``Problem.code`` of every amounts disagreement."""
 
 _SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
+_ZERO_GROSZE = Decimal("0.00")
 _VAT_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_14") and not f.endswith("W"))
 _NET_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_13"))
 
@@ -136,8 +138,14 @@ def _line_value(line: FaWiersz, gross: bool) -> Decimal | None:
 
 
 def _priced_value(quantity: Decimal | None, price: Decimal, discount: Decimal | None) -> Decimal:
-    """quantity x (unit price - per-unit discount P_10), in grosze."""
-    return line_value(quantity, price - (discount or Decimal(0)))
+    """quantity x (unit price - per-unit discount P_10), in grosze (a missing quantity counts as 1).
+
+    The same value as ``line_value(quantity, price - (discount or 0))``, without its no-op arithmetic.
+    """
+    if discount is not None:
+        price = price - discount
+    # "- 0.00" as line_value does: it also turns a negative zero (e.g. -1 x 0.00) into 0.00
+    return round_grosze((price if quantity is None else quantity * price) - _ZERO_GROSZE)
 
 
 def _acceptable_values(line: FaWiersz, price: Decimal) -> tuple[Decimal, ...]:
@@ -152,30 +160,28 @@ def _rate_of_exchange(fa: Fa) -> Decimal | None:
 
 
 def _line_amounts(fa: Fa, method: TaxMethod) -> list[LineAmount] | None:
-    """LineAmounts for every line, or None when a line names no rate (totals not derivable)."""
+    """LineAmounts for every line, or None when a line names no rate (totals not derivable).
+
+    Lines with ``StanPrzed=1`` count with a minus sign (a positive line's amounts are taken as they are).
+    """
     margin_invoice = _is_margin_invoice(fa)
     result: list[LineAmount] = []
     for line in fa.FaWiersz:
-        margin = margin_invoice and not _is_taxed(line)
-        if not _is_taxed(line) and not margin:
+        rate, oss_rate = line.P_12, line.P_12_XII
+        taxed = rate is not None or oss_rate is not None
+        margin = margin_invoice and not taxed
+        if not taxed and not margin:
             return None
         gross = method == "gross" or (method == "line" and _is_gross_line(line))
         value = _line_value(line, gross or margin)
         if value is None:
             return None
-        sign = -1 if line.StanPrzed == 1 else 1
         vat = line.P_11Vat
-        result.append(
-            LineAmount(
-                rate=line.P_12,
-                value=sign * value,
-                oss_rate=line.P_12_XII if line.P_12 is None else None,
-                margin=margin,
-                vat=None if vat is None else sign * vat,
-                exchange_rate=line.KursWaluty,
-                gross=gross,
-            )
-        )
+        if line.StanPrzed == 1:
+            value = -1 * value
+            vat = None if vat is None else -1 * vat
+        oss = oss_rate if rate is None else None
+        result.append(LineAmount(rate, value, oss, margin, vat, line.KursWaluty, gross))
     return result
 
 
