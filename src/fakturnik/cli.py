@@ -13,18 +13,22 @@ from fakturnik.simulator.cli import register as register_simulator
 
 app = typer.Typer(
     name="fakturnik",
-    help="Fakturnik: KSeF 2.0 e-invoicing without logging in to a portal.",
+    help="Fakturnik: faktury w KSeF 2.0 bez logowania do portalu.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold secrets
 )
-app.add_typer(fa3_app, name="fa3", help="FA(3) invoices: build, validate, show.")
-app.add_typer(ksef_app, name="ksef", help="Talk to KSeF: auth, send, status, UPO, download, sync.")
-app.add_typer(schemas_app, name="schemas", help="Official XSDs: install them into the local cache.")
+app.add_typer(fa3_app, name="fa3", help="Faktury FA(3): budowa z JSON, walidacja, podgląd.")
+app.add_typer(
+    ksef_app, name="ksef", help="KSeF: uwierzytelnienie, wysyłka, statusy, UPO, pobieranie, synchronizacja."
+)
+app.add_typer(
+    schemas_app, name="schemas", help="Oficjalne schematy XSD: instalacja do lokalnej pamięci podręcznej."
+)
 register_simulator(app)
 register_engine(app)
 
 
-@app.command()
+@app.command(help="Wersja programu Fakturnik.")
 def version() -> None:
     """Print the Fakturnik version."""
     typer.echo(__version__)

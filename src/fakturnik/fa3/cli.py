@@ -18,7 +18,13 @@ from fakturnik.fa3.validate_cli import validate as validate_command
 from fakturnik.fa3.writer import write_invoice
 
 app = typer.Typer(no_args_is_help=True)
-app.command("validate")(validate_command)
+app.command(
+    "validate",
+    help=(
+        "Sprawdź pliki FA(3) (schemat XSD i reguły biznesowe). "
+        "Kod wyjścia 0, gdy wszystkie są poprawne, 1 w przeciwnym razie."
+    ),
+)(validate_command)
 
 
 def _fail(source: str, exc: InvoiceError) -> typer.Exit:
@@ -46,7 +52,9 @@ def load_invoice_file(path: Path) -> Faktura:
     return parse_invoice(data)
 
 
-@app.command("build")
+@app.command(
+    "build", help="Zbuduj XML FA(3) z formularza JSON: wartości pozycji i sumy wyliczone, podane sprawdzone."
+)
 def build(
     source: Annotated[
         Path, typer.Argument(help="Invoice in the JSON form (docs/fa3-json.md); a draft is fine.")
@@ -75,7 +83,7 @@ def build(
         typer.echo(f"{output}: {fa.RodzajFaktury} {fa.P_2}, P_15 {fa.P_15} {fa.KodWaluty}")
 
 
-@app.command("show")
+@app.command("show", help="Czytelne podsumowanie faktury: strony, pozycje, sumy.")
 def show(file: Annotated[Path, typer.Argument(help="FA(3) XML (or its JSON form).")]) -> None:
     """A readable summary of an invoice: parties, lines, totals."""
     from fakturnik.fa3.show import render_invoice

@@ -15,7 +15,9 @@ from fakturnik.fa3.validation import validate_xml
 schemas_app = typer.Typer(no_args_is_help=True, help="Official XSDs: install them into the local cache.")
 
 
-@schemas_app.command("install")
+@schemas_app.command(
+    "install", help="Wypełnij pamięć podręczną schematów; każdy plik sprawdzany z przypiętym SHA-256."
+)
 def install(
     source: Annotated[
         Path | None,

@@ -76,4 +76,7 @@ def simulator(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(name="simulator")(simulator)
+    app.command(
+        name="simulator",
+        help="Symulator KSeF 2.0 na tym komputerze (API pod /v2, administracja i awarie pod /admin).",
+    )(simulator)
