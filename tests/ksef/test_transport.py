@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -349,3 +350,14 @@ def test_long_maintenance_is_reported_at_once(
         transport.request("GET", "/maintenance", token="none")
     assert info.value.status_code == 503 and not info.value.outcome_unknown
     assert hits["maintenance"] == 1 and sleeps == []
+
+
+def test_system_warning_from_the_simulator_is_kept(simulator: Any) -> None:
+    """The simulator's TEST profile echoes X-Test-System-Warning; the transport keeps what comes back."""
+    warning = "[21999]: Planowana przerwa techniczna"
+    t = Transport(local(simulator.base_url), throttle=Throttle(enabled=False))
+    try:
+        t.request("POST", "/auth/challenge", token="none", headers={"X-Test-System-Warning": warning})
+    finally:
+        t.close()
+    assert any("Planowana przerwa techniczna" in w for w in t.warnings)

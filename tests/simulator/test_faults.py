@@ -182,3 +182,13 @@ def test_auth_delay_keeps_operations_in_progress(admin: httpx.Client, simulator:
         assert final["status"]["code"] == 200
         assert c.post("/auth/token/redeem", headers=op).status_code == 200
     admin.post("/admin/faults/reset")
+
+
+def test_test_profile_echoes_the_system_warning_header(simulator: SimulatorServer) -> None:
+    """TEST echoes ``X-Test-System-Warning`` back as ``X-System-Warning`` (digest §1)."""
+    warning = "[21999]: Planowana przerwa techniczna | jutro 16:00"
+    r = httpx.post(f"{simulator.base_url}/auth/challenge", headers={"X-Test-System-Warning": warning})
+    assert r.status_code == 200
+    assert r.headers["X-System-Warning"] == warning
+    plain = httpx.post(f"{simulator.base_url}/auth/challenge")
+    assert "X-System-Warning" not in plain.headers

@@ -170,6 +170,10 @@ def install_middleware(app: FastAPI) -> None:
                 response = random_failure(request)
         if response is None:
             response = await call_next(request)
+        echo = request.headers.get("x-test-system-warning")
+        if echo and sim.config.profile == "test" and request.url.path.startswith("/v2"):
+            # TEST echoes X-Test-System-Warning as X-System-Warning so clients can test warnings
+            response.headers["X-System-Warning"] = echo
         route = request.scope.get("route")
         template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
         sim.stats.record(request.method, template, response.status_code)
