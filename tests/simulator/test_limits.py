@@ -138,3 +138,16 @@ def test_limit_switches_survive_a_restart(tmp_path: Any, simulator_factory: Any)
     third: SimulatorServer = simulator_factory(SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False))
     assert not third.sim.rate_limiter.enabled
     assert third.sim.rate_limiter.limits == PRODUCTION_LIMITS
+
+
+def test_person_subjects_have_the_smaller_certificate_quotas(simulator: SimulatorServer) -> None:
+    """Digest §3.7: enrollments/active certificates NIP 300/100, PESEL and fingerprint 12/6."""
+    assert subject_limits(simulator.sim, "Nip:5265877635") == {
+        "enrollment": {"maxEnrollments": 300},
+        "certificate": {"maxCertificates": 100},
+    }
+    for key in ("Pesel:90010112345", "Fingerprint:" + "A" * 64):
+        assert subject_limits(simulator.sim, key) == {
+            "enrollment": {"maxEnrollments": 12},
+            "certificate": {"maxCertificates": 6},
+        }

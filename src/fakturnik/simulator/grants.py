@@ -57,6 +57,11 @@ DEFAULT_SUBJECT_LIMITS: dict[str, dict[str, int]] = {
     "enrollment": {"maxEnrollments": 300},
     "certificate": {"maxCertificates": 100},
 }
+# Quotas of a PESEL or fingerprint subject (digest §3.7: enrollments/active 12/6; NIP 300/100).
+PERSON_SUBJECT_LIMITS: dict[str, dict[str, int]] = {
+    "enrollment": {"maxEnrollments": 12},
+    "certificate": {"maxCertificates": 6},
+}
 
 Ident = tuple[str, str]
 
@@ -465,7 +470,9 @@ def context_limits(sim: Simulator, context_key: str) -> dict[str, dict[str, int]
 def subject_limits(sim: Simulator, subject_key: str) -> dict[str, dict[str, int]]:
     """Effective certificate limits of a subject (``Type:value``), as ``GET /limits/subject``."""
     doc = sim.state.get("limits", f"subject:{subject_key}") or {}
-    out = {k: dict(v) for k, v in DEFAULT_SUBJECT_LIMITS.items()}
+    subject_type = subject_key.partition(":")[0]
+    defaults = DEFAULT_SUBJECT_LIMITS if subject_type == "Nip" else PERSON_SUBJECT_LIMITS
+    out = {k: dict(v) for k, v in defaults.items()}
     for key in out:
         for field, value in (doc.get(key) or {}).items():
             if value is not None:
