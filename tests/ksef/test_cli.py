@@ -21,7 +21,8 @@ KSEF_NUMBER = re.compile(r"\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}")
 PASSWORD = "hasło-do-p12-Ünicode"
 
 
-def test_cli_full_journey(simulator: Any, tmp_path: Path) -> None:
+def test_cli_full_journey(simulator: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))  # the master key for the session file
     runner = CliRunner()
     nip = random_nip()
     base = ["ksef", "--env", simulator.base_url, "--nip", nip]
@@ -39,6 +40,9 @@ def test_cli_full_journey(simulator: Any, tmp_path: Path) -> None:
     session_file = tmp_path / "session.json"
     assert "Uwierzytelniono" in run("auth", "--signed", str(signed), "--save-session", str(session_file))
     assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+    sealed_text = session_file.read_text()
+    # sealed: only the AES-GCM envelope, no token in clear
+    assert set(json.loads(sealed_text)) == {"format", "keyId", "scope", "nonce", "ciphertext"}
 
     # 2. enroll a KSeF certificate in that session, then log in with it
     p12 = tmp_path / "ksef.p12"

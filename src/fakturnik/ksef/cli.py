@@ -3,11 +3,13 @@
 Credentials come only from the environment or from files, never from the command line, and are
 never printed: ``FAKTURNIK_KSEF_TOKEN`` / ``_TOKEN_FILE``, ``FAKTURNIK_KSEF_PKCS12`` (+ ``_PKCS12_PASSWORD``
 / ``_PKCS12_PASSWORD_FILE``), ``FAKTURNIK_KSEF_CERT`` + ``FAKTURNIK_KSEF_KEY`` (+ ``_KEY_PASSWORD[_FILE]``),
-or a session file written by ``fakturnik ksef auth --signed FILE --save-session FILE`` (0600).
+or a session file written by ``fakturnik ksef auth --signed FILE --save-session FILE`` (0600,
+sealed with the vault's master key: tokens never rest in clear).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from dataclasses import dataclass
@@ -122,8 +124,18 @@ def _authenticator(
     return None
 
 
-def save_session(path: Path, tokens: AuthTokens) -> None:
-    """Write a session (access + refresh token) for later commands; owner-only permissions."""
+_SESSION_VAULT_NAME = "ksef-cli-session"
+
+
+def save_session(path: Path, tokens: AuthTokens, data_dir: Path | None = None) -> None:
+    """Write a session (access + refresh token) for later commands, sealed with the vault's master key.
+
+    The file is AES-256-GCM ciphertext (``fakturnik.vault``), owner-only (0600): tokens never rest in
+    clear. The master key comes from ``FAKTURNIK_MASTER_KEY``, the keyring or the data directory.
+    """
+    from fakturnik.store.db import default_data_dir
+    from fakturnik.vault.master_key import load_master_key
+    from fakturnik.vault.vault import seal
 
     def token(t: BearerToken) -> dict[str, str]:
         return {"token": t.token, "validUntil": t.valid_until.isoformat()}
@@ -133,13 +145,36 @@ def save_session(path: Path, tokens: AuthTokens) -> None:
         "access": token(tokens.access),
         "refresh": token(tokens.refresh),
     }
+    key = load_master_key(data_dir or default_data_dir())
+    sealed = seal(key, _SESSION_VAULT_NAME, str(path.name), json.dumps(doc).encode("utf-8"))
+    envelope = {
+        "format": "fakturnik-sealed-session-v1",
+        "keyId": sealed.key_id,
+        "scope": sealed.scope,
+        "nonce": base64.b64encode(sealed.nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(sealed.ciphertext).decode("ascii"),
+    }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(doc, f)
+        json.dump(envelope, f)
 
 
-def load_session(path: Path) -> AuthTokens:
-    doc = json.loads(path.read_text(encoding="utf-8"))
+def load_session(path: Path, data_dir: Path | None = None) -> AuthTokens:
+    """Read a session written by :func:`save_session` (raises ``VaultError`` if it cannot be unsealed)."""
+    from fakturnik.store.db import default_data_dir
+    from fakturnik.vault.master_key import load_master_key
+    from fakturnik.vault.vault import SealedSecret, unseal
+
+    envelope = json.loads(path.read_text(encoding="utf-8"))
+    sealed = SealedSecret(
+        name=_SESSION_VAULT_NAME,
+        scope=str(envelope["scope"]),
+        nonce=base64.b64decode(envelope["nonce"]),
+        ciphertext=base64.b64decode(envelope["ciphertext"]),
+        key_id=str(envelope["keyId"]),
+    )
+    key = load_master_key(data_dir or default_data_dir(), create=False)
+    doc = json.loads(unseal(key, sealed).reveal_text())
     return AuthTokens(
         doc["referenceNumber"],
         BearerToken(doc["access"]["token"], parse_time(doc["access"]["validUntil"])),
@@ -189,7 +224,10 @@ def auth(
     ] = None,
     signed: Annotated[Path | None, typer.Option(help="Dokończ logowanie podpisanym plikiem XML.")] = None,
     save_session_to: Annotated[
-        Path | None, typer.Option("--save-session", help="Zapisz sesję (tokeny) do pliku 0600.")
+        Path | None,
+        typer.Option(
+            "--save-session", help="Zapisz sesję (tokeny zaszyfrowane kluczem głównym) do pliku 0600."
+        ),
     ] = None,
 ) -> None:
     """Uwierzytelnij się w KSeF (token, certyfikat albo pierwsze logowanie podpisanym plikiem)."""
