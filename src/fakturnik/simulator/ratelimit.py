@@ -52,7 +52,7 @@ class RateLimiter:
     MAX_PENALTY = 60
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+        self.clock = clock  # replaceable: tests freeze it to count windows deterministically
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
         self._violations: dict[tuple[str, str, str], int] = {}
@@ -78,7 +78,7 @@ class RateLimiter:
             return
         limit = self.limits.get(group, self.limits.get("other", PRODUCTION_LIMITS["other"]))
         key = (counter or group, context, client_ip)
-        now = self._clock()
+        now = self.clock()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
             while hits and hits[0] <= now - _WINDOWS[-1]:
@@ -107,7 +107,7 @@ class RateLimiter:
     def check_public(self, client_ip: str, path: str) -> None:
         if not self.enabled:
             return
-        now = self._clock()
+        now = self.clock()
         key = ("public", "", client_ip)
         with self._lock:
             hits = self._hits.setdefault(key, deque())
