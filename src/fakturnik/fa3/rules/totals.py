@@ -11,10 +11,11 @@ not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from fakturnik.fa3.amounts import (
     RATE_FIELDS,
+    RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
     TaxMethod,
@@ -30,6 +31,7 @@ _NET_TAX_TAG_SET = frozenset(_NET_TAX_TAGS)
 _NET_TAGS = frozenset(tag(name) for name in _NET_TAX_FIELDS if name.startswith("P_13"))
 _GROSZ = Decimal("0.01")
 _ZERO = Decimal(0)
+_ZERO_GROSZE = Decimal("0.00")  # compute_totals' starting value
 
 
 def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
@@ -126,6 +128,8 @@ def check_totals(inv: Invoice, ctx: RuleContext) -> None:
     _check_p15(inv, supplied, ctx)
     if inv.kind not in _TOTALS_KINDS or not inv.lines:
         return
+    if _net_reading_agrees(inv, supplied):
+        return  # the usual case; anything else (or any difference) takes the general path below
     best: tuple[dict[str, tuple[Decimal | None, Decimal]], list[str]] | None = None
     for reading, (method, _tag, _per_line) in _READINGS.items():
         amounts = _line_amounts(inv, reading)
@@ -151,6 +155,55 @@ def check_totals(inv: Invoice, ctx: RuleContext) -> None:
             ctx.warning(path, message + " Różnica mieści się w zaokrągleniach.", "TOTALS_ROUNDING")
         else:
             ctx.error(path, message, "TOTALS_MISMATCH")
+
+
+# Net and tax field of each rate (the tax one None for untaxed groups) and its percentage.
+_RATE_GROUPS: dict[str, tuple[str, str | None, Decimal | None]] = {
+    rate: (f.net, f.vat, RATE_PERCENT.get(rate)) for rate, f in RATE_FIELDS.items()
+}
+_P_11 = tag("P_11")
+_HUNDRED = Decimal(100)
+
+
+def _net_reading_agrees(inv: Invoice, supplied: dict[str, Decimal]) -> bool:
+    """True when the lines read as net entry give exactly the supplied totals.
+
+    The "net" reading of :func:`check_totals` (``_line_amounts`` + ``compute_totals`` by the net
+    method, the same Decimal operations in the same order) without its per-line objects, for the
+    usual shape of lines: each with ``P_11`` and a ``P_12`` rate, no ``P_12_XII`` and no ``StanPrzed``.
+    False means "not decided here": other lines, or any difference, go through the general path.
+    """
+    sums: dict[str, Decimal] = {}
+    for line in inv.lines:
+        values = line.values
+        raw = values.get(_P_11)
+        rate = values.get(_P_12)
+        if raw is None or rate is None or _P_12_XII in values or _STAN_PRZED in values:
+            return False
+        rate = rate.strip()
+        if rate not in _RATE_GROUPS:
+            return False
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            return False
+        if not value.is_finite():
+            return False
+        sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+    computed: dict[str, Decimal] = {}
+    for rate, total in sums.items():
+        net, vat, percent = _RATE_GROUPS[rate]
+        computed[net] = computed.get(net, _ZERO_GROSZE) + total
+        if vat is not None:
+            tax = (
+                _ZERO_GROSZE
+                if percent is None
+                else (total * percent / _HUNDRED).quantize(_GROSZ, rounding=ROUND_HALF_UP)
+            )
+            computed[vat] = computed.get(vat, _ZERO_GROSZE) + tax
+    if supplied == computed:
+        return True
+    return not _differences(supplied, computed)
 
 
 def _net_field_of(name: str) -> str:
