@@ -39,6 +39,7 @@ from typing import Any
 
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3.amounts import (
+    RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
     TaxMethod,
@@ -46,6 +47,7 @@ from fakturnik.fa3.amounts import (
     compute_totals,
     line_value,
     round_grosze,
+    summary_fields_for,
 )
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
@@ -185,12 +187,51 @@ def _line_amounts(fa: Fa, method: TaxMethod) -> list[LineAmount] | None:
     return result
 
 
+_NOT_PLAIN = Totals()
+
+
+def _plain_net_totals(fa: Fa) -> Totals | None:
+    """:func:`expected_totals` by the net method for a PLN invoice whose lines all name a ``P_12`` rate
+    and have no ``P_12_XII`` or ``KursWaluty``; ``_NOT_PLAIN`` for any other invoice.
+
+    The same Decimal operations in the same order as ``_line_amounts`` + ``compute_totals`` (sums per
+    rate from 0.00, tax per rate, then per group), without the per-line and per-rate objects.
+    """
+    sums: dict[str, Decimal] = {}
+    for line in fa.FaWiersz:
+        rate = line.P_12
+        if rate is None or line.P_12_XII is not None or line.KursWaluty is not None:
+            return _NOT_PLAIN
+        value = _line_value(line, False)
+        if value is None:
+            return None
+        if line.StanPrzed == 1:
+            value = -1 * value
+        sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+    grouped: dict[str, Decimal] = {}
+    p_15 = _ZERO_GROSZE
+    for rate_key, total in sums.items():
+        percent = RATE_PERCENT.get(rate_key)
+        vat = _ZERO_GROSZE if percent is None else round_grosze(total * percent / 100)
+        fields = summary_fields_for(rate_key)
+        grouped[fields.net] = grouped.get(fields.net, _ZERO_GROSZE) + total
+        if fields.vat is not None:
+            grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
+        p_15 += total + vat
+    ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
+    return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
+
+
 def expected_totals(invoice: Faktura, method: TaxMethod | None = None) -> Totals | None:
     """Summary computed from the lines, or None when the lines do not determine it."""
     fa = invoice.Fa
     if not fa.FaWiersz or fa.RodzajFaktury in _SETTLEMENT_KINDS:
         return None
     method = method or invoice_tax_method(fa)
+    if method == "net" and fa.KodWaluty == "PLN":
+        plain = _plain_net_totals(fa)
+        if plain is not _NOT_PLAIN:
+            return plain
     amounts = _line_amounts(fa, method)
     if amounts is None:
         return None
