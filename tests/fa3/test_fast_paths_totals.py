@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 
 from fakturnik.errors import InvoiceValidationError
 from fakturnik.fa3.amounts import compute_totals
-from fakturnik.fa3.builder import _NOT_PLAIN, _line_amounts, _plain_net_totals, build_invoice
+from fakturnik.fa3.builder import (
+    _NOT_PLAIN,
+    _line_amounts,
+    _plain_net_totals,
+    build_invoice,
+    invoice_tax_method,
+)
 from fakturnik.fa3.rules.base import Invoice, tag
 from fakturnik.fa3.rules.totals import _differences, _net_reading_agrees, supplied_totals
 from fakturnik.fa3.rules.totals import _line_amounts as rule_line_amounts
@@ -104,3 +111,52 @@ def test_rules_shortcut_leaves_odd_values_to_the_general_code() -> None:
     for odd in (f" {first_net} ", f"{first_net}0", f"+{first_net}", "NaN", "1E+2", ""):
         _check_rules(text.replace(f"<P_11>{first_net}<", f"<P_11>{odd}<", 1).encode())
     assert tag("P_11") in Invoice.of(parse_xml(xml)).lines[0].values
+
+
+def _built_both_ways(draft: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(the default build, the general path's build) of a draft, or None when the draft is refused."""
+    try:
+        fast = build_invoice(copy.deepcopy(draft))
+    except (InvoiceValidationError, ValueError):
+        return None
+    general = build_invoice(copy.deepcopy(draft), method=invoice_tax_method(fast.Fa))
+    return fast, general
+
+
+def _assert_same_build(draft: dict[str, Any]) -> None:
+    built = _built_both_ways(draft)
+    if built is None:
+        return
+    fast, general = built
+    assert write_invoice(fast) == write_invoice(general)
+    assert fast.Fa.model_fields_set == general.Fa.model_fields_set
+    for a, b in zip(fast.Fa.FaWiersz, general.Fa.FaWiersz, strict=True):
+        assert a.model_fields_set == b.model_fields_set
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drafts())
+def test_builder_one_pass_equals_the_general_path(case: tuple[dict[str, Any], str | None]) -> None:
+    _assert_same_build(case[0])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: None,
+        lambda d: d["Fa"]["FaWiersz"][0].update(P_10="0.50"),
+        lambda d: d["Fa"]["FaWiersz"][0].pop("P_8B"),
+        lambda d: d["Fa"]["FaWiersz"][1].update(P_8B="-2"),
+        lambda d: d["Fa"]["FaWiersz"][1].update(P_12="np II"),
+        lambda d: d["Fa"]["FaWiersz"][1].update(StanPrzed=1),
+        lambda d: d["Fa"]["FaWiersz"][1].update(P_11="1.00"),
+        lambda d: d["Fa"].update(P_15="1.00"),
+        lambda d: d["Fa"].update(P_13_1="1.00"),
+        lambda d: d["Fa"].update(RodzajFaktury="ROZ"),
+    ],
+)
+def test_builder_one_pass_equals_the_general_path_on_edges(change: Any) -> None:
+    draft = make_sample_draft(SELLER, "FV/FAST/3", lines=4)
+    change(draft)
+    _assert_same_build(draft)
+    assert _built_both_ways(make_sample_draft(SELLER, "FV/FAST/4", lines=10)) is not None

@@ -222,6 +222,59 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
     return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
 
 
+_LINE_FIELDS_NOT_PLAIN = ("P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed")
+_SUMMARY_NOT_P15 = SUMMARY_FIELDS_ORDER[:-1]
+
+
+def _complete_plain_net(fa: Fa) -> bool:
+    """:func:`build_invoice` for the usual draft in one pass over the lines; else False, nothing changed.
+
+    The usual draft: PLN, not a settlement, no summary field supplied (``P_15`` included), and lines
+    that each give a net unit price ``P_9A`` and a ``P_12`` rate but no value, gross price, per-line
+    tax, OSS rate, rate of exchange or ``StanPrzed``. For it the general path takes the net method,
+    finds nothing to check and fills what this fills: each ``P_11`` (quantity x price), the per-rate
+    ``P_13_x`` / ``P_14_x`` and ``P_15``, by the same Decimal operations in the same order
+    (tests/fa3/test_fast_paths_totals.py compares the two).
+    """
+    lines = fa.FaWiersz
+    if not lines or fa.KodWaluty != "PLN" or fa.RodzajFaktury in _SETTLEMENT_KINDS:
+        return False
+    supplied = fa.__dict__
+    for name in _SUMMARY_NOT_P15:
+        if supplied[name] is not None:
+            return False
+    values: list[Decimal] = []
+    sums: dict[str, Decimal] = {}
+    for line in lines:
+        d = line.__dict__
+        rate, price = d["P_12"], d["P_9A"]
+        if rate is None or price is None:
+            return False
+        for name in _LINE_FIELDS_NOT_PLAIN:
+            if d[name] is not None:
+                return False
+        value = _priced_value(d["P_8B"], price, d["P_10"])
+        values.append(value)
+        sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+    for line, value in zip(lines, values, strict=True):
+        _set(line, "P_11", value)
+    grouped: dict[str, Decimal] = {}
+    p_15 = _ZERO_GROSZE
+    for rate_key, total in sums.items():
+        percent = RATE_PERCENT.get(rate_key)
+        vat = _ZERO_GROSZE if percent is None else round_grosze(total * percent / 100)
+        fields = summary_fields_for(rate_key)
+        grouped[fields.net] = grouped.get(fields.net, _ZERO_GROSZE) + total
+        if fields.vat is not None:
+            grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
+        p_15 += total + vat
+    for name in SUMMARY_FIELDS_ORDER:
+        if name in grouped:
+            _set(fa, name, grouped[name])
+    _set(fa, "P_15", p_15)
+    return True
+
+
 def expected_totals(invoice: Faktura, method: TaxMethod | None = None) -> Totals | None:
     """Summary computed from the lines, or None when the lines do not determine it."""
     fa = invoice.Fa
@@ -368,6 +421,8 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
     fa_data.setdefault("P_15", "0")
     invoice = Faktura.model_validate(data)
     fa = invoice.Fa
+    if method is None and p15_missing and _complete_plain_net(fa):
+        return invoice
     method = method or invoice_tax_method(fa)
     problems = _line_problems(invoice, method)
     if problems:

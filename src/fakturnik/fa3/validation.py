@@ -239,11 +239,12 @@ def validate_tree(
             msg = f"Element główny {qname.localname} nie jest fakturą FA(3) (oczekiwano Faktura)."
         report.problems.append(Problem(DOCUMENT, msg, "XML_NAMESPACE"))
         return report
-    report.add(xsd_problems(root))
+    schema = xsd_problems(root)
+    report.add(schema)
     ctx = RuleContext(env=_check_env(env))
     if now is not None:
         ctx.now = now if now.tzinfo else now.astimezone()
-    report.add(run_rules(root, ctx, data=data))
+    report.add(run_rules(root, ctx, data=data, schema_valid=not schema))
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from lxml import etree
 from stdnum.eu import vat as eu_vat
 from stdnum.pl import nip as pl_nip
 
@@ -32,7 +33,12 @@ def _eu_vat_ok(value: str) -> bool:
 
 
 def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
-    for el in inv.root.iter(_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS):
+    check_identifiers_in(inv.root, ctx)
+
+
+def check_identifiers_in(root: etree._Element, ctx: RuleContext) -> None:
+    """Checksums of every NIP, IDWew, EU VAT number and KSeF number anywhere in the document."""
+    for el in root.iter(_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS):
         value = (el.text or "").strip()
         if not value:
             continue

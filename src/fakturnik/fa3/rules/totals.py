@@ -173,14 +173,25 @@ def _net_reading_agrees(inv: Invoice, supplied: dict[str, Decimal]) -> bool:
     usual shape of lines: each with ``P_11`` and a ``P_12`` rate, no ``P_12_XII`` and no ``StanPrzed``.
     False means "not decided here": other lines, or any difference, go through the general path.
     """
-    sums: dict[str, Decimal] = {}
+    pairs: list[tuple[str, str]] = []
     for line in inv.lines:
         values = line.values
         raw = values.get(_P_11)
         rate = values.get(_P_12)
         if raw is None or rate is None or _P_12_XII in values or _STAN_PRZED in values:
             return False
-        rate = rate.strip()
+        pairs.append((raw, rate))
+    return net_totals_agree(pairs, supplied)
+
+
+def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal]) -> bool:
+    """True when lines given as (``P_11`` text, ``P_12`` text), read as net entry, give exactly ``supplied``.
+
+    The lines must be plain ones (no ``P_12_XII``, no ``StanPrzed``): the caller makes sure of that.
+    """
+    sums: dict[str, Decimal] = {}
+    for raw, raw_rate in pairs:
+        rate = raw_rate.strip()
         if rate not in _RATE_GROUPS:
             return False
         try:
