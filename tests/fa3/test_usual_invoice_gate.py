@@ -20,9 +20,9 @@ from lxml import etree
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.rules import _INDEXED_RULES, RuleContext
 from fakturnik.fa3.rules.base import Invoice
-from fakturnik.fa3.rules.usual import usual_invoice_passes
+from fakturnik.fa3.rules.usual import LINE_COLUMNS, usual_invoice_passes
 from fakturnik.fa3.samples import make_sample_draft
-from fakturnik.fa3.schemas import load_schema
+from fakturnik.fa3.schemas import FILES, default_store, load_schema
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.fa3.writer import write_invoice
 from fakturnik.fa3.xmlsafe import parse_xml
@@ -148,3 +148,31 @@ def test_generated_invoices(case: tuple[dict[str, Any], str | None], days: int) 
 )
 def test_lawful_edges_stay_on_the_fast_path(name: str) -> None:
     assert _gate_agrees(MUTATIONS[name](_usual()))
+
+
+def test_the_schema_facts_the_column_reading_relies_on() -> None:
+    """Each line field read by column is declared once in FA(3), inside FaWiersz, at most once per line;
+    no schema file admits foreign elements (xs:any)."""
+    xs = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    store = default_store()
+    checked = 0
+    for file in FILES:
+        if file.relpath.startswith("FA/bazowe/") or file.relpath == "FA/schemat_FA(3)_v1-0E.xsd":
+            doc = etree.fromstring(store.read(file.relpath))
+            assert not doc.xpath("//xs:any", namespaces=xs), file.relpath
+            if file.relpath.startswith("FA/bazowe/"):
+                names = {el.get("name") for el in doc.iter(f"{{{xs['xs']}}}element")}
+                assert not names & set(LINE_COLUMNS), file.relpath
+            checked += 1
+    assert checked >= 4
+    fa3 = etree.fromstring(store.read("FA/schemat_FA(3)_v1-0E.xsd"))
+    for name in LINE_COLUMNS:
+        declared = fa3.xpath(f"//xs:element[@name='{name}']", namespaces=xs)
+        assert len(declared) == 1, name
+        owner = [a.get("name") for a in declared[0].iterancestors(f"{{{xs['xs']}}}element")]
+        assert owner[0] == "FaWiersz", (name, owner)
+        assert declared[0].get("maxOccurs", "1") == "1", name
+        if name == "NrWierszaFa":  # counts the lines
+            assert declared[0].get("minOccurs", "1") == "1"
+            assert declared[0].getparent().tag == f"{{{xs['xs']}}}sequence"
+            assert declared[0].getparent().get("minOccurs", "1") == "1"

@@ -30,23 +30,13 @@ _FA = tag("Fa")
 _NAGLOWEK = tag("Naglowek")
 _PODMIOT2 = tag("Podmiot2")
 _DATA_WYTWORZENIA = tag("DataWytworzeniaFa")
-_KOD_WALUTY = tag("KodWaluty")
-_RODZAJ = tag("RodzajFaktury")
-_P_1 = tag("P_1")
-_P_6 = tag("P_6")
-_P_15 = tag("P_15")
-_ADNOTACJE = tag("Adnotacje")
 _ZWOLNIENIE = tag("Zwolnienie")
 _P_19 = tag("P_19")
-_FA_WIERSZ = tag("FaWiersz")
 _DANE = tag("DaneIdentyfikacyjne")
 _NAZWA = tag("Nazwa")
 _ADRES = tag("Adres")
 _JST = tag("JST")
 _GV = tag("GV")
-_NR_WIERSZA = tag("NrWierszaFa")
-_P_11 = tag("P_11")
-_P_12 = tag("P_12")
 
 _NET_TAX = {
     tag(name): name
@@ -57,6 +47,15 @@ _NET_TAX = {
 }  # fmt: skip
 """Clark name -> field of the per-rate totals the totals rule compares (not the P_14_xW ones)."""
 
+_SUPPLIED, _UNUSUAL, _NOTES = "supplied", "unusual", "notes"
+_FA_SCALARS = {
+    "KodWaluty": "currency",
+    "P_1": "issued",
+    "P_6": "sold",
+    "RodzajFaktury": "kind",
+    "P_15": "p15",
+}
+
 # Fa children any of the indexed rules reads besides the ones collected below: their presence means
 # "not the usual invoice" (a period, a correction's data, a settlement, P_14_xW for foreign currency).
 _UNUSUAL_FA = frozenset(
@@ -66,10 +65,25 @@ _UNUSUAL_FA = frozenset(
         "P_14_1W", "P_14_2W", "P_14_3W", "P_14_4W",
     )
 )  # fmt: skip
-# Every line must have these (content: name, unit, quantity, net price; totals: value and rate).
-_LINE_NEEDS = frozenset(tag(name) for name in ("NrWierszaFa", "P_7", "P_8A", "P_8B", "P_9A", "P_11", "P_12"))
+_FA_ROLE: dict[str, str] = {
+    **{tag(name): role for name, role in _FA_SCALARS.items()},
+    **dict.fromkeys(_NET_TAX, _SUPPLIED),
+    **dict.fromkeys(_UNUSUAL_FA, _UNUSUAL),
+    tag("Adnotacje"): _NOTES,
+}
+"""What :func:`_fa_ok` does with each ``Fa`` child it reads (by Clark name)."""
+
+# Every line must have these (content: name, unit, quantity, net price) ...
+_LINE_PRESENT = tuple(tag(name) for name in ("P_7", "P_8A", "P_8B", "P_9A"))
+# ... and these, which are read (kinds: line number; totals: value and rate, in schema order) ...
+_NR_WIERSZA = tag("NrWierszaFa")
+_LINE_READ = (tag("P_11"), tag("P_12"))
 # ... and none of these (OSS rate, state before a correction).
-_LINE_UNUSUAL = frozenset(tag(name) for name in ("P_12_XII", "StanPrzed"))
+_LINE_UNUSUAL = tuple(tag(name) for name in ("P_12_XII", "StanPrzed"))
+LINE_COLUMNS = tuple(
+    name[len(tag("")) :] for name in (_NR_WIERSZA, *_LINE_PRESENT, *_LINE_READ, *_LINE_UNUSUAL)
+)
+"""Line fields read by column: the XSD must declare each only in FaWiersz, at most once."""
 _SLACK = timedelta(days=1)  # as rules.dates
 _EARLY = timedelta(days=30)
 
@@ -117,42 +131,33 @@ def _buyer_ok(buyer: etree._Element) -> bool:
 
 
 def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool:
-    currency = issued_text = sold_text = kind = p15_text = None
+    found: dict[str, str] = {}
     supplied: dict[str, Decimal] = {}
     notes: etree._Element | None = None
-    lines: list[dict[str, str | None]] = []
-    for child in fa:
-        t = child.tag
-        if t == _FA_WIERSZ:
-            values = {c.tag: c.text for c in child}  # type: ignore[misc]
-            if not values.keys() >= _LINE_NEEDS or not values.keys().isdisjoint(_LINE_UNUSUAL):
-                return False
-            lines.append(values)  # type: ignore[arg-type]
-        elif t in _NET_TAX:
+    for child in fa:  # lines are read by column below
+        role = _FA_ROLE.get(child.tag)  # type: ignore[arg-type]
+        if role is None:
+            continue
+        if role == _SUPPLIED:
             value = decimal((child.text or "").strip())
             if value is None:
                 return False
-            supplied[_NET_TAX[t]] = value  # type: ignore[index]
-        elif t in _UNUSUAL_FA:
+            supplied[_NET_TAX[child.tag]] = value  # type: ignore[index]
+        elif role == _UNUSUAL:
             return False
-        elif t == _KOD_WALUTY:
-            currency = (child.text or "").strip()
-        elif t == _P_1:
-            issued_text = (child.text or "").strip()
-        elif t == _P_6:
-            sold_text = (child.text or "").strip()
-        elif t == _RODZAJ:
-            kind = (child.text or "").strip()
-        elif t == _P_15:
-            p15_text = (child.text or "").strip()
-        elif t == _ADNOTACJE:
+        elif role == _NOTES:
             notes = child
-    if kind != "VAT" or currency != "PLN" or not lines or notes is None:
+        else:
+            found[role] = (child.text or "").strip()
+    if found.get("kind") != "VAT" or found.get("currency") != "PLN" or notes is None:
+        return False
+    lines = _plain_lines(fa)
+    if lines is None:
         return False
     return (
-        _dates_ok(issued_text, sold_text, _first_text(header, _DATA_WYTWORZENIA), ctx)
+        _dates_ok(found.get("issued"), found.get("sold"), _first_text(header, _DATA_WYTWORZENIA), ctx)
         and _lines_ok(lines, notes)
-        and _totals_ok(lines, supplied, p15_text)
+        and _totals_ok(lines, supplied, found.get("p15"))
     )
 
 
@@ -174,12 +179,36 @@ def _dates_ok(
     return sold is not None and not issued < sold - _EARLY
 
 
-def _lines_ok(lines: list[dict[str, str | None]], notes: etree._Element) -> bool:
+def _plain_lines(fa: etree._Element) -> list[tuple[str, str, str]] | None:
+    """(NrWierszaFa, P_11, P_12) texts of every line, or None unless there are lines and each has
+    ``P_7``, ``P_8A``, ``P_8B``, ``P_9A``, ``P_11`` and ``P_12`` and none has ``P_12_XII`` or ``StanPrzed``.
+
+    Read by column, without visiting each line's children: in FA(3) these names are declared only
+    inside ``FaWiersz``, at most once per line (``NrWierszaFa`` exactly once), and the schema admits no
+    foreign elements; so in a schema-valid document "as many as line numbers" means "one in every
+    line", and document order is line order (tests/fa3/test_usual_invoice_gate.py checks these
+    facts of the XSD).
+    """
+    numbers = [el.text or "" for el in fa.iter(_NR_WIERSZA)]
+    count = len(numbers)
+    if not count or next(fa.iter(*_LINE_UNUSUAL), None) is not None:
+        return None
+    needed = 0
+    for _ in fa.iter(*_LINE_PRESENT):
+        needed += 1
+    if needed != len(_LINE_PRESENT) * count:
+        return None
+    values = [el.text or "" for el in fa.iter(*_LINE_READ)]  # per line: P_11, then P_12
+    if len(values) != 2 * count:
+        return None
+    return list(zip(numbers, values[0::2], values[1::2], strict=True))
+
+
+def _lines_ok(lines: list[tuple[str, str, str]], notes: etree._Element) -> bool:
     """rules.kinds (line numbers differ) and rules.content (exempt lines exactly when a basis is given)."""
-    numbers = {(values[_NR_WIERSZA] or "").strip() for values in lines}
-    if len(numbers) != len(lines):
+    if len({number.strip() for number, _, _ in lines}) != len(lines):
         return False
-    exempt = any((values[_P_12] or "").strip() == "zw" for values in lines)
+    exempt = any(rate.strip() == "zw" for _, _, rate in lines)
     exemption = None
     for child in notes:
         if child.tag == _ZWOLNIENIE:
@@ -189,13 +218,10 @@ def _lines_ok(lines: list[dict[str, str | None]], notes: etree._Element) -> bool
     return exempt == basis
 
 
-def _totals_ok(
-    lines: list[dict[str, str | None]], supplied: dict[str, Decimal], p15_text: str | None
-) -> bool:
+def _totals_ok(lines: list[tuple[str, str, str]], supplied: dict[str, Decimal], p15_text: str | None) -> bool:
     """rules.totals: P_15 is the sum of the per-rate totals, and those are what the net lines give."""
     if any(name.startswith("P_13") for name in supplied):
         p15 = decimal(p15_text)
         if p15 is None or p15 != sum(supplied.values(), Decimal(0)):
             return False
-    pairs = [(values[_P_11] or "", values[_P_12] or "") for values in lines]
-    return net_totals_agree(pairs, supplied)
+    return net_totals_agree([(value, rate) for _, value, rate in lines], supplied)
