@@ -1,5 +1,5 @@
 # Fakturnik developer commands. Every target installs what it needs into .venv first.
-PYTHON ?= python3
+PYTHON ?= $(shell bash scripts/pick-python.sh)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SHARED ?= $(abspath ../shared)

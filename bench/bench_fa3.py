@@ -52,7 +52,7 @@ def _row(name: str, seconds: tuple[float, float], notes: str = "") -> dict[str, 
     return {"name": name, "value": round(rate, 1), "unit": "invoices/s", "notes": f"{notes} {each}".strip()}
 
 
-def run() -> list[dict[str, Any]]:
+def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
     from lxml import etree
 
     from fakturnik.fa3.builder import build_invoice
@@ -81,9 +81,17 @@ def run() -> list[dict[str, Any]]:
         schema.validate(etree.fromstring(xmls[i], plain))
 
     full = measure(pipeline)
+    if pipeline_only:
+        return [_row("pipeline", full)]
     parse = measure(lambda i: _parse(xmls[i]))
-    parse_rules = measure(lambda i: run_rules(_parse(xmls[i]), RuleContext(env="prod"), data=xmls[i]))
-    rules_only = (max(parse_rules[0] - parse[0], 1e-9), max(parse_rules[1] - parse[1], 1e-9))
+
+    def rules_after_parse(schema_valid: bool) -> tuple[float, float]:
+        both = measure(
+            lambda i: run_rules(
+                _parse(xmls[i]), RuleContext(env="prod"), data=xmls[i], schema_valid=schema_valid
+            )
+        )
+        return (max(both[0] - parse[0], 1e-9), max(both[1] - parse[1], 1e-9))
 
     verdict = "meets" if 1 / full[0] >= TARGET else "below"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -103,14 +111,81 @@ def run() -> list[dict[str, Any]]:
         ),
         _row("lxml baseline: parse + XSD only", measure(lxml_only), "The floor for any XSD validation."),
         _row(
-            "business rules only (fresh tree each time)",
-            rules_only,
-            "run_rules on a newly parsed tree, the parse's own time subtracted: identifiers, dates, kinds, "
-            "art. 106e content, totals.",
+            "business rules, usual invoice (fresh tree each time)",
+            rules_after_parse(True),
+            "run_rules on a newly parsed, XSD-valid tree (the parse's own time subtracted): identifiers, "
+            "then the one-walk accept of the usual invoice (rules/usual.py) instead of the indexed rules.",
         ),
+        _row(
+            "business rules, general path (fresh tree each time)",
+            rules_after_parse(False),
+            "The same invoice through every rule on the index (identifiers, dates, kinds, art. 106e "
+            "content, totals): what any other invoice takes.",
+        ),
+        *_other_interpreter_rows(),
     ]
 
 
+_PROBE = (
+    "import os, platform, sys; "
+    "print(sys.version_info[:2] == ({major}, {minor}), os.path.realpath(sys.executable), "
+    "platform.python_version(), platform.python_build()[1])"
+)
+
+
+def _other_interpreter_rows() -> list[dict[str, Any]]:
+    """The pipeline row again under the machine's other CPython of the same version, when there is one.
+
+    ``make`` builds .venv with the distribution's CPython when it can (scripts/pick-python.sh); this
+    shows what ``python3`` from PATH (here a pyenv build without PGO/LTO) makes of the same code, by
+    running this module in it with .venv's packages on its path (same minor version: same wheels).
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    seen = {os.path.realpath(sys.executable)}
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([site, str(_REPO / "src"), str(_REPO)])}
+    probe = _PROBE.format(major=sys.version_info[0], minor=sys.version_info[1])
+    rows: list[dict[str, Any]] = []
+    for name in ("python3", "/usr/bin/python3"):
+        found = shutil.which(name)
+        if found is None:
+            continue
+        answer = subprocess.run(
+            [found, "-c", probe], capture_output=True, text=True, check=False
+        ).stdout.split()
+        if len(answer) < 3 or answer[0] != "True" or answer[1] in seen:
+            continue  # another minor version (other wheels), or the interpreter already measured
+        seen.add(answer[1])
+        done = subprocess.run(
+            [found, "-m", "bench.bench_fa3", "--pipeline-only"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=_REPO,
+            env=env,
+        )
+        if done.returncode != 0 or not done.stdout.strip():
+            continue
+        cpu = float(done.stdout.split()[0]) / 1e6
+        rows.append(
+            _row(
+                f"build + write + validate under `{name}` ({answer[1]})",
+                (cpu, cpu),
+                f"For comparison: the first row's pipeline under another CPython of this machine "
+                f"({' '.join(answer[2:])}), with the same packages. Not the configuration make uses.",
+            )
+        )
+    return rows
+
+
 if __name__ == "__main__":
+    import sys
+
+    if "--pipeline-only" in sys.argv:  # CPU µs per invoice of the first row, for _other_interpreter_rows
+        print(f"{1e6 / run(pipeline_only=True)[0]['value']:.3f}")
+        raise SystemExit(0)
     for r in run():
         print(f"{r['name']:66} {r['value']:>9,.0f} {r['unit']}  {r['notes']}")

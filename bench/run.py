@@ -101,7 +101,8 @@ def machine_info() -> dict[str, str]:
         "CPU": _cpu_model(),
         "Cores": str(os.cpu_count() or "unknown"),
         "RAM": _ram_gib(),
-        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "Python": f"{platform.python_version()} ({platform.python_implementation()}, "
+        f"{os.path.realpath(sys.executable)}, built {platform.python_build()[1]})",
         "OS": f"{platform.system()} {platform.release()}",
         "Load average at start (1/5/15 min)": load,
     }

@@ -34,11 +34,13 @@ Conventions (documented in docs/fa3-json.md):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3.amounts import (
+    GROSZ,
     RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
@@ -223,7 +225,9 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
 
 
 _LINE_FIELDS_NOT_PLAIN = ("P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed")
+_line_values = itemgetter("P_12", "P_9A", "P_8B", "P_10", *_LINE_FIELDS_NOT_PLAIN)
 _SUMMARY_NOT_P15 = SUMMARY_FIELDS_ORDER[:-1]
+_summary_values = itemgetter(*_SUMMARY_NOT_P15)
 
 
 def _complete_plain_net(fa: Fa) -> bool:
@@ -239,25 +243,26 @@ def _complete_plain_net(fa: Fa) -> bool:
     lines = fa.FaWiersz
     if not lines or fa.KodWaluty != "PLN" or fa.RodzajFaktury in _SETTLEMENT_KINDS:
         return False
-    supplied = fa.__dict__
-    for name in _SUMMARY_NOT_P15:
-        if supplied[name] is not None:
-            return False
+    if _summary_values(fa.__dict__).count(None) != len(_SUMMARY_NOT_P15):
+        return False
     values: list[Decimal] = []
     sums: dict[str, Decimal] = {}
     for line in lines:
         d = line.__dict__
-        rate, price = d["P_12"], d["P_9A"]
-        if rate is None or price is None:
+        rate, price, quantity, discount, *others = _line_values(d)
+        if rate is None or price is None or others.count(None) != len(others):
             return False
-        for name in _LINE_FIELDS_NOT_PLAIN:
-            if d[name] is not None:
-                return False
-        value = _priced_value(d["P_8B"], price, d["P_10"])
+        if discount is not None:
+            price = price - discount
+        # _priced_value, inline: "- 0.00" also turns a negative zero into 0.00
+        value = ((price if quantity is None else quantity * price) - _ZERO_GROSZE).quantize(
+            GROSZ, rounding=ROUND_HALF_UP
+        )
         values.append(value)
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     for line, value in zip(lines, values, strict=True):
-        _set(line, "P_11", value)
+        line.__dict__["P_11"] = value
+        line.__pydantic_fields_set__.add("P_11")
     grouped: dict[str, Decimal] = {}
     p_15 = _ZERO_GROSZE
     for rate_key, total in sums.items():
