@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from fakturnik.engine import fields
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
-from fakturnik.engine.issuing import issue, json_to_xml
-from fakturnik.errors import EngineError, StoreError
+from fakturnik.engine.issuing import issue, json_to_xml, validation_env
+from fakturnik.errors import EngineError, InvoiceValidationError, StoreError
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
@@ -116,3 +117,49 @@ def test_announced_unavailability_and_failure_deadlines_follow_the_outage_end(ct
         first, second = repo.list_invoices(s)
         assert first.offline_deadline == second.offline_deadline == add_business_days(today, 7)
         assert repo.open_outage(s, api) is None
+
+
+def _without(xml: bytes, element: str) -> bytes:
+    return re.sub(rf"<{element}>[^<]*</{element}>".encode(), b"", xml, count=1)
+
+
+def test_an_invalid_invoice_is_refused_with_every_problem_and_nothing_is_kept(ctx: EngineContext) -> None:
+    broken = _without(sample_invoice(), "P_15")  # XSD: P_15 is required
+    broken = broken.replace(b"<P_13_1>", b"<P_13_1>1", 1)  # and a per-rate total that disagrees
+    with pytest.raises(InvoiceValidationError) as refused:
+        issue(ctx, company_nip=NIP, xml=broken)
+    codes = {p.code for p in refused.value.problems}
+    assert {"XSD_UNEXPECTED_ELEMENT", "TOTALS_MISMATCH"} <= codes  # the element after P_15 comes too early
+    assert all(p.message and p.path for p in refused.value.problems)
+    assert _count(ctx) == (0, 0)
+    assert issue(ctx, company_nip=NIP, xml=sample_invoice()).number == "FV/2026/000001"  # none consumed
+
+
+def test_the_number_is_filled_in_before_the_check(ctx: EngineContext) -> None:
+    assert b"<P_2>AUTO</P_2>" in sample_invoice()
+    assert issue(ctx, company_nip=NIP, xml=sample_invoice()).number == "FV/2026/000001"
+    with pytest.raises(InvoiceValidationError):
+        issue(ctx, company_nip=NIP, xml=sample_invoice(number="X" * 257), auto_number=False)  # P_2: max 256
+
+
+@pytest.mark.parametrize(
+    ("environment", "refused"),
+    [("local", False), ("test", False), ("demo", False), ("prod", True), ("custom", True)],
+)
+def test_a_bad_buyer_nip_checksum_is_an_error_only_for_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: str, refused: bool
+) -> None:
+    monkeypatch.delenv("FAKTURNIK_MASTER_KEY", raising=False)
+    context = open_context(tmp_path, None, fast_settings(), use_keyring=False)
+    where = {"local": "http://127.0.0.1:9/v2", "custom": "https://ksef.example.invalid/v2"}
+    add_company(context, nip=NIP, name="ACME", environment=environment, base_url=where.get(environment))
+    assert validation_env(environment) == ("prod" if refused else environment.replace("local", "test"))
+    with context.db.transaction() as s:
+        assert repo.company_by_nip(s, NIP).environment == environment
+    xml = fields.fill_template(sample_invoice(), buyer_nip="1234567890")  # checksum digit wrong
+    if refused:
+        with pytest.raises(InvoiceValidationError) as error:
+            issue(context, company_nip=NIP, xml=xml)
+        assert [p.code for p in error.value.problems] == ["NIP_CHECKSUM"]
+    else:
+        issue(context, company_nip=NIP, xml=xml)

@@ -148,7 +148,7 @@ def test_permanent_rejection_keeps_ksef_error_for_a_person(
     assert p15 is not None
     p15.getparent().remove(p15)  # XSD: P_15 is required
     bad = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    issue(ctx, company_nip=NIP, xml=bad)
+    issue(ctx, company_nip=NIP, xml=bad, check=False)  # past Fakturnik's own check: KSeF must refuse it
     _issue(ctx, 1)
     _drain(ctx)
     with ctx.db.transaction() as s:

@@ -9,7 +9,9 @@ from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import EngineError
+from fakturnik.errors import EngineError, InvoiceValidationError
+from fakturnik.fa3.rules import Env
+from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
 
@@ -22,6 +24,19 @@ class Issued:
     status: str
     offline_kind: str | None
     offline_deadline: date | None
+
+
+def validation_env(environment: str) -> Env:
+    """The rule set an invoice for a company's KSeF environment is checked with.
+
+    Production (and a custom address, which may be one) is strict: a bad NIP checksum is an error, as
+    KSeF makes it there; the Ministry's test and demo environments and the local simulator only warn.
+    """
+    if environment in ("test", "local"):
+        return "test"
+    if environment == "demo":
+        return "demo"
+    return "prod"
 
 
 def json_to_xml(data: bytes) -> bytes:
@@ -40,6 +55,7 @@ def issue(
     urgent: bool = False,
     auto_number: bool | None = None,
     actor: str = "engine",
+    check: bool = True,
 ) -> Issued:
     """Store the invoice and queue it for KSeF.
 
@@ -47,6 +63,11 @@ def issue(
     when the document's ``P_2`` is empty or ``AUTO``). The number is handed out inside this
     transaction, so it is consumed exactly when the invoice is stored. While KSeF is unavailable the
     invoice is issued in offline mode with its deadline for sending.
+
+    The final document (number filled in) is validated as KSeF would — bytes, the FA(3) XSD and the
+    business rules, NIP checksums strict for the production environment (:func:`validation_env`) —
+    and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
+    stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
     """
     found = fields.read_fields(xml)
     with ctx.db.transaction() as s:
@@ -59,6 +80,10 @@ def issue(
             year = (found.issue_date or warsaw_today()).year
             number = repo.next_number(s, company.nip, found.kind, year)
             xml = fields.fill_template(xml, number=number)
+        if check:
+            report = validate_xml(xml, validation_env(company.environment))
+            if not report.ok:
+                raise InvoiceValidationError(report.problems)
         outage = repo.open_outage(s, company.base_url or "")
         offline_kind = outage.mode if outage is not None else None
         deadline = None
