@@ -210,6 +210,13 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
         if line.StanPrzed == 1:
             value = -1 * value
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+    grouped, p_15 = _net_summary(sums)
+    ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
+    return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
+
+
+def _net_summary(sums: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
+    """Per-rate net sums -> (summary field -> amount, P_15): tax per rate, then per group (net method)."""
     grouped: dict[str, Decimal] = {}
     p_15 = _ZERO_GROSZE
     for rate_key, total in sums.items():
@@ -220,8 +227,7 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
         if fields.vat is not None:
             grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
         p_15 += total + vat
-    ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
-    return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
+    return grouped, p_15
 
 
 _LINE_FIELDS_NOT_PLAIN = ("P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed")
@@ -263,16 +269,7 @@ def _complete_plain_net(fa: Fa) -> bool:
     for line, value in zip(lines, values, strict=True):
         line.__dict__["P_11"] = value
         line.__pydantic_fields_set__.add("P_11")
-    grouped: dict[str, Decimal] = {}
-    p_15 = _ZERO_GROSZE
-    for rate_key, total in sums.items():
-        percent = RATE_PERCENT.get(rate_key)
-        vat = _ZERO_GROSZE if percent is None else round_grosze(total * percent / 100)
-        fields = summary_fields_for(rate_key)
-        grouped[fields.net] = grouped.get(fields.net, _ZERO_GROSZE) + total
-        if fields.vat is not None:
-            grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
-        p_15 += total + vat
+    grouped, p_15 = _net_summary(sums)
     for name in SUMMARY_FIELDS_ORDER:
         if name in grouped:
             _set(fa, name, grouped[name])
