@@ -292,8 +292,10 @@ class Fa3Model(BaseModel):
     XML_ATTRS: ClassVar[tuple[str, ...]] = ()
     XML_TEXT: ClassVar[str | None] = None
 
-    xml_extra: list[RawXml] = Field(default_factory=list)
-    xml_attrs: dict[str, str] = Field(default_factory=dict)
+    # Immutable defaults: pydantic copies a mutable default (or calls a factory) for every instance,
+    # and an invoice has dozens of them; these are almost always empty.
+    xml_extra: tuple[RawXml, ...] = ()
+    xml_attrs: dict[str, str] | None = None
 '''
 
 

@@ -91,7 +91,7 @@ def _open_attrs(obj: Fa3Model, cls: type[Fa3Model], values: dict[str, Any]) -> s
         v = values[attr]
         if v is not None:
             parts.append(f' {attr}="{_escape_attr(str(v))}"')
-    extra: dict[str, str] = values["xml_attrs"]
+    extra: dict[str, str] = values["xml_attrs"] or {}
     prefixes: dict[str, str] = {}
     declarations: list[str] = []
     for key in sorted(extra):
