@@ -2,7 +2,7 @@
 
 The measure is CPU time per core: ``time.process_time`` of this single-threaded process, so the
 time other processes take on the machine is not counted as ours (their effect on shared caches
-still is). Every row is the median of 3 runs of 2,000 iterations; the invoices are 2,000 distinct
+still is). Every row is the median of 5 runs of 2,000 iterations; the invoices are 2,000 distinct
 drafts (``fakturnik.fa3.samples.make_sample_draft``: 10 lines, four VAT rates, net prices, PLN).
 The wall-clock rate of the same runs and the machine's load average are in the notes.
 
@@ -23,7 +23,7 @@ _REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(_REPO.parent / "shared" / "ksef" / "faktury" / "schemy"))
 
 ITERATIONS = 2000
-RUNS = 3
+RUNS = 5
 TARGET = 3000.0
 SELLER = "5260250274"
 MEASURE = f"CPU time per core, median of {RUNS} runs x {ITERATIONS:,}"
