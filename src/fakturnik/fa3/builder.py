@@ -34,13 +34,12 @@ Conventions (documented in docs/fa3-json.md):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3.amounts import (
-    GROSZ,
     RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
@@ -258,17 +257,11 @@ def _complete_plain_net(fa: Fa) -> bool:
         rate, price, quantity, discount, *others = _line_values(d)
         if rate is None or price is None or others.count(None) != len(others):
             return False
-        if discount is not None:
-            price = price - discount
-        # _priced_value, inline: "- 0.00" also turns a negative zero into 0.00
-        value = ((price if quantity is None else quantity * price) - _ZERO_GROSZE).quantize(
-            GROSZ, rounding=ROUND_HALF_UP
-        )
+        value = _priced_value(quantity, price, discount)
         values.append(value)
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     for line, value in zip(lines, values, strict=True):
-        line.__dict__["P_11"] = value
-        line.__pydantic_fields_set__.add("P_11")
+        _set(line, "P_11", value)
     grouped, p_15 = _net_summary(sums)
     for name in SUMMARY_FIELDS_ORDER:
         if name in grouped:
