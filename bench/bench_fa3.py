@@ -83,6 +83,7 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
     full = measure(pipeline)
     if pipeline_only:
         return [_row("pipeline", full)]
+    baseline = measure(lxml_only)
     parse = measure(lambda i: _parse(xmls[i]))
 
     def rules_after_parse(schema_valid: bool) -> tuple[float, float]:
@@ -94,13 +95,16 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
         return (max(both[0] - parse[0], 1e-9), max(both[1] - parse[1], 1e-9))
 
     verdict = "meets" if 1 / full[0] >= TARGET else "below"
+    ratio = full[0] / baseline[0]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return [
         _row(
             "build + write + validate (10-line invoice, one core)",
             full,
             f"Draft → totals → FA(3) bytes ({len(xmls[0]):,} B) → validate_xml (byte checks, parse, XSD, "
-            f"business rules). Target ≥ {TARGET:,.0f}/s: {verdict}. Load average {load} on 2 cores.",
+            f"business rules). Target ≥ {TARGET:,.0f}/s: {verdict}. It takes {ratio:.2f} × the time of the "
+            "lxml baseline below, measured in the same run (the issue's 3,000/s against lxml's 'about "
+            f"7,000/s' allows 2.33 ×). Load average {load} on 2 cores.",
         ),
         _row("build only (draft → model with totals)", measure(lambda i: build_invoice(drafts[i]))),
         _row("write only (model → bytes)", measure(lambda i: write_invoice(invoices[i]))),
@@ -109,7 +113,7 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
             measure(lambda i: validate_xml(xmls[i], "prod")),
             "validate_xml(); what the simulator and the CLI do per invoice.",
         ),
-        _row("lxml baseline: parse + XSD only", measure(lxml_only), "The floor for any XSD validation."),
+        _row("lxml baseline: parse + XSD only", baseline, "The floor for any XSD validation."),
         _row(
             "business rules, usual invoice (fresh tree each time)",
             rules_after_parse(True),
