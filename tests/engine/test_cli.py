@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import date
 from pathlib import Path
@@ -64,3 +65,22 @@ def test_declared_outage_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     assert "offline" in issued.output and "po zakończeniu" in issued.output
     assert "zakończona" in runner.invoke(app, ["outage", "end", "--company", NIP]).output
     assert "termin offline: 20" in runner.invoke(app, ["invoices", "list"]).output
+
+
+def test_an_invalid_invoice_is_refused_with_each_problem_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    xml_file = tmp_path / "fv.xml"
+    xml_file.write_bytes(re.sub(rb"<P_15>[^<]*<", b"<P_15>1.00<", sample_invoice(), count=1))
+    refused = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP])
+    assert refused.exit_code == 1
+    assert "faktura nie przeszła walidacji" in refused.output
+    assert "  Fa/P_15: P_15 = 1.00, a suma kwot netto i podatku" in refused.output
+    xml_file.write_bytes(sample_invoice())
+    issued = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP])
+    assert issued.exit_code == 0 and "FV/2026/000001" in issued.output  # the refusal consumed no number
+    assert runner.invoke(app, ["invoices", "list"]).output.count("FV/2026/") == 1  # and stored nothing

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from fakturnik.errors import FakturnikError
+from fakturnik.errors import FakturnikError, InvoiceValidationError
 
 DataDir = Annotated[
     Path | None,
@@ -38,6 +38,13 @@ def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = Fa
 
 
 def _fail(exc: Exception) -> None:
+    if isinstance(exc, InvoiceValidationError):  # every problem on its own line, with its XML path
+        typer.secho(
+            f"Błąd: faktura nie przeszła walidacji ({len(exc.problems)}):", fg=typer.colors.RED, err=True
+        )
+        for problem in exc.problems:
+            typer.secho(f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     typer.secho(f"Błąd: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
