@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fakturnik.cli import app
+from fakturnik.engine.fields import fill_template
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.vault import ENV_MASTER_KEY
@@ -80,7 +81,8 @@ def test_an_invalid_invoice_is_refused_with_each_problem_on_its_line(
     assert refused.exit_code == 1
     assert "faktura nie przeszła walidacji" in refused.output
     assert "  Fa/P_15: P_15 = 1.00, a suma kwot netto i podatku" in refused.output
-    xml_file.write_bytes(sample_invoice())
+    xml_file.write_bytes(fill_template(sample_invoice(), buyer_nip="1234567890"))  # bad checksum: local warns
     issued = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP])
     assert issued.exit_code == 0 and "FV/2026/000001" in issued.output  # the refusal consumed no number
+    assert "Ostrzeżenie: Podmiot2/DaneIdentyfikacyjne/NIP: NIP 1234567890 ma błędną cyfrę" in issued.output
     assert runner.invoke(app, ["invoices", "list"]).output.count("FV/2026/") == 1  # and stored nothing

@@ -148,6 +148,10 @@ def invoices_issue(
         else ""
     )
     typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
+    for warning in issued.warnings:
+        typer.secho(
+            f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
+        )
 
 
 @invoices_app.command("list")

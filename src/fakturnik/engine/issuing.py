@@ -9,7 +9,7 @@ from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import EngineError, InvoiceValidationError
+from fakturnik.errors import EngineError, InvoiceValidationError, Problem
 from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
@@ -24,6 +24,7 @@ class Issued:
     status: str
     offline_kind: str | None
     offline_deadline: date | None
+    warnings: tuple[Problem, ...] = ()  # what validation noted without refusing (e.g. a NIP checksum on test)
 
 
 def validation_env(environment: str) -> Env:
@@ -80,10 +81,12 @@ def issue(
             year = (found.issue_date or warsaw_today()).year
             number = repo.next_number(s, company.nip, found.kind, year)
             xml = fields.fill_template(xml, number=number)
+        warnings: tuple[Problem, ...] = ()
         if check:
             report = validate_xml(xml, validation_env(company.environment))
             if not report.ok:
                 raise InvoiceValidationError(report.problems)
+            warnings = tuple(report.warnings)
         outage = repo.open_outage(s, company.base_url or "")
         offline_kind = outage.mode if outage is not None else None
         deadline = None
@@ -120,4 +123,4 @@ def issue(
             invoice_id=invoice.id,
             detail={"number": number, "sha256": digest, "offline": offline_kind},
         )
-        return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline)
+        return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
