@@ -19,8 +19,8 @@ from lxml import etree
 
 from fakturnik.errors import InvoiceValidationError, XmlSecurityError
 from fakturnik.fa3.builder import build_invoice
-from fakturnik.fa3.rules import _INDEXED_RULES, RuleContext
-from fakturnik.fa3.rules.base import Invoice
+from fakturnik.fa3.rules import _INDEXED_RULES, RuleContext, usual
+from fakturnik.fa3.rules.base import Invoice, tag
 from fakturnik.fa3.rules.usual import LINE_COLUMNS, usual_invoice_passes
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.schemas import FILES, default_store, load_schema
@@ -180,3 +180,25 @@ def test_the_schema_facts_the_column_reading_relies_on() -> None:
             assert declared[0].get("minOccurs", "1") == "1"
             assert declared[0].getparent().tag == f"{{{xs['xs']}}}sequence"
             assert declared[0].getparent().get("minOccurs", "1") == "1"
+
+
+def test_the_schema_order_the_fa_walk_relies_on() -> None:
+    """_fa_ok stops at the first FaWiersz: every Fa child it reads is declared before FaWiersz in Fa's
+    sequence, and Rozliczenie (looked for on its own) after it."""
+    xs = "http://www.w3.org/2001/XMLSchema"
+    fa3 = etree.fromstring(default_store().read("FA/schemat_FA(3)_v1-0E.xsd"))
+    (fa,) = [
+        el
+        for el in fa3.iter(f"{{{xs}}}element")
+        if el.get("name") == "Fa" and next(el.iterancestors(f"{{{xs}}}element")).get("name") == "Faktura"
+    ]
+    order = [
+        el.get("name")
+        for el in fa.iter(f"{{{xs}}}element")
+        if el is not fa and next(el.iterancestors(f"{{{xs}}}element")) is fa
+    ]
+    assert next(fa.iter(f"{{{xs}}}all"), None) is None  # xs:all would let the children come in any order
+    lines = order.index("FaWiersz")
+    read = {name[len(tag("")) :] for name in usual._FA_ROLE}
+    assert read <= set(order[:lines]), read - set(order[:lines])
+    assert order.index("Rozliczenie") > lines

@@ -42,10 +42,9 @@ def validation_env(environment: str) -> Env:
 
 def json_to_xml(data: bytes) -> bytes:
     """An FA(3) invoice in its JSON form (a draft: amounts computed) → XML, through ``fakturnik.fa3``."""
-    from fakturnik.fa3.jsonform import invoice_from_draft
-    from fakturnik.fa3.writer import write_invoice
+    from fakturnik.fa3.jsonform import xml_from_draft
 
-    return write_invoice(invoice_from_draft(data))
+    return xml_from_draft(data)
 
 
 def issue(

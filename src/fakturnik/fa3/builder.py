@@ -379,26 +379,31 @@ def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
     if isinstance(draft, Faktura):
         return draft.model_dump(exclude_none=True)
     data = dict(draft)
-    header = dict(data.get("Naglowek") or {})
-    header.setdefault("KodFormularza", {"value": "FA"})
-    if "DataWytworzeniaFa" not in header:
-        header["DataWytworzeniaFa"] = _now_utc()
-    data["Naglowek"] = header
+    header = data.get("Naglowek")
+    if header is None or isinstance(header, dict):  # anything else is left for the model to refuse
+        header = dict(header or {})
+        header.setdefault("KodFormularza", {"value": "FA"})
+        if "DataWytworzeniaFa" not in header:
+            header["DataWytworzeniaFa"] = _now_utc()
+        data["Naglowek"] = header
     if isinstance(data.get("Podmiot2"), dict):
         buyer = dict(data["Podmiot2"])
         buyer.setdefault("JST", 2)
         buyer.setdefault("GV", 2)
         data["Podmiot2"] = buyer
-    fa = dict(data.get("Fa") or {})
-    fa.setdefault("KodWaluty", "PLN")
-    fa.setdefault("Adnotacje", DEFAULT_ANNOTATIONS)
-    fa.setdefault("RodzajFaktury", "VAT")
-    lines = fa.get("FaWiersz")
-    if isinstance(lines, list):
-        fa["FaWiersz"] = [
-            {"NrWierszaFa": i, **line} if isinstance(line, dict) else line for i, line in enumerate(lines, 1)
-        ]
-    data["Fa"] = fa
+    fa = data.get("Fa")
+    if fa is None or isinstance(fa, dict):
+        fa = dict(fa or {})
+        fa.setdefault("KodWaluty", "PLN")
+        fa.setdefault("Adnotacje", DEFAULT_ANNOTATIONS)
+        fa.setdefault("RodzajFaktury", "VAT")
+        lines = fa.get("FaWiersz")
+        if isinstance(lines, list):
+            fa["FaWiersz"] = [
+                {"NrWierszaFa": i, **line} if isinstance(line, dict) else line
+                for i, line in enumerate(lines, 1)
+            ]
+        data["Fa"] = fa
     return data
 
 
@@ -412,8 +417,9 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
     """
     data = _draft_dict(draft)
     fa_data = data["Fa"]
-    p15_missing = "P_15" not in fa_data
-    fa_data.setdefault("P_15", "0")
+    p15_missing = isinstance(fa_data, dict) and "P_15" not in fa_data
+    if p15_missing:
+        fa_data["P_15"] = "0"  # a placeholder for the model; computed below
     invoice = Faktura.model_validate(data)
     fa = invoice.Fa
     if method is None and p15_missing and _complete_plain_net(fa):

@@ -27,6 +27,8 @@ from fakturnik.fa3.rules.totals import net_totals_agree
 __all__ = ["usual_invoice_passes"]
 
 _FA = tag("Fa")
+_FA_WIERSZ = tag("FaWiersz")
+_ROZLICZENIE = tag("Rozliczenie")
 _NAGLOWEK = tag("Naglowek")
 _PODMIOT2 = tag("Podmiot2")
 _DATA_WYTWORZENIA = tag("DataWytworzeniaFa")
@@ -57,11 +59,12 @@ _FA_SCALARS = {
 }
 
 # Fa children any of the indexed rules reads besides the ones collected below: their presence means
-# "not the usual invoice" (a period, a correction's data, a settlement, P_14_xW for foreign currency).
+# "not the usual invoice" (a period, a correction's data, P_14_xW for foreign currency; and Rozliczenie,
+# a settlement, which the XSD places after the lines and _fa_ok looks for on its own).
 _UNUSUAL_FA = frozenset(
     tag(name)
     for name in (
-        "OkresFa", "DaneFaKorygowanej", "PrzyczynaKorekty", "TypKorekty", "P_15ZK", "Rozliczenie",
+        "OkresFa", "DaneFaKorygowanej", "PrzyczynaKorekty", "TypKorekty", "P_15ZK",
         "P_14_1W", "P_14_2W", "P_14_3W", "P_14_4W",
     )
 )  # fmt: skip
@@ -99,7 +102,7 @@ def _first_text(el: etree._Element, clark: str) -> str | None:
 def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
     """True when ``root`` is a usual VAT invoice in PLN on which the indexed rules find nothing."""
     header = buyer = fa = None
-    for child in root:
+    for child in root.iterchildren(_FA, _PODMIOT2, _NAGLOWEK):  # filtered in C: no proxy for the others
         t = child.tag
         if t == _FA:
             fa = child
@@ -115,7 +118,7 @@ def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
 def _buyer_ok(buyer: etree._Element) -> bool:
     """rules.content: the buyer's name and address are there, and no JST/GV flag asks for Podmiot3."""
     name = address = False
-    for child in buyer:
+    for child in buyer.iterchildren(_DANE, _ADRES, _JST, _GV):
         t = child.tag
         if t == _DANE:
             if name:  # a second DaneIdentyfikacyjne: not for the fast path
@@ -134,8 +137,11 @@ def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool
     found: dict[str, str] = {}
     supplied: dict[str, Decimal] = {}
     notes: etree._Element | None = None
-    for child in fa:  # lines are read by column below
-        role = _FA_ROLE.get(child.tag)  # type: ignore[arg-type]
+    for child in fa:  # every child read here comes before the first line (the XSD's order) ...
+        t = child.tag
+        if t == _FA_WIERSZ:
+            break
+        role = _FA_ROLE.get(t)  # type: ignore[arg-type]
         if role is None:
             continue
         if role == _SUPPLIED:
@@ -150,6 +156,8 @@ def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool
         else:
             found[role] = (child.text or "").strip()
     if found.get("kind") != "VAT" or found.get("currency") != "PLN" or notes is None:
+        return False
+    if next(fa.iterchildren(_ROZLICZENIE), None) is not None:  # ... but this one, after the lines
         return False
     lines = _plain_lines(fa)
     if lines is None:

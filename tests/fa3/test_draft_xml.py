@@ -1,0 +1,271 @@
+"""draft_to_xml writes exactly what write_invoice(build_invoice(draft)) writes, or raises what it raises.
+
+The direct path (fa3/draft_xml.py) skips the pydantic model for the usual draft; these tests compare
+it with the model path on drafts made from the 55 samples, on generated drafts, and on drafts where
+one value at a time is given in a form the model converts or refuses.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fakturnik.fa3 import draft_xml
+from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER
+from fakturnik.fa3.builder import build_invoice
+from fakturnik.fa3.draft_xml import draft_to_xml
+from fakturnik.fa3.jsonform import invoice_to_json
+from fakturnik.fa3.parser import parse_invoice
+from fakturnik.fa3.samples import make_sample_draft
+from fakturnik.fa3.writer import write_invoice
+from tests.conftest import SAMPLES_DIR
+from tests.fa3.test_properties import drafts, kinds
+from tests.fa3.xsd import assert_xsd_valid
+
+SELLER = "5260250274"
+_COMPUTED_LINE = ("P_11", "P_11A", "P_11Vat")
+
+
+def _outcome(call: Callable[[], bytes]) -> tuple[str, Any]:
+    try:
+        return "bytes", call()
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+
+
+def assert_same(draft: dict[str, Any]) -> bool:
+    """Both paths give the same outcome; True when the direct path itself wrote the bytes."""
+    before = copy.deepcopy(draft)
+    expected = _outcome(lambda: write_invoice(build_invoice(copy.deepcopy(draft))))
+    direct = draft_xml._direct(draft) if type(draft) is dict else None
+    assert draft == before, "the draft was changed"
+    if direct is not None:
+        assert expected == ("bytes", direct)
+    assert _outcome(lambda: draft_to_xml(draft)) == expected
+    assert draft == before, "the draft was changed"
+    return direct is not None
+
+
+def _sample_drafts() -> list[tuple[str, dict[str, Any]]]:
+    """Every sample as a draft: line values and the summary left out, to be computed."""
+    found = []
+    for path in sorted(SAMPLES_DIR.glob("*.xml")):
+        data = invoice_to_json(parse_invoice(path.read_bytes()))
+        fa = data["Fa"]
+        for name in SUMMARY_FIELDS_ORDER:
+            fa.pop(name, None)
+        for line in fa.get("FaWiersz", []):
+            for name in _COMPUTED_LINE:
+                line.pop(name, None)
+        found.append((path.name, data))
+    return found
+
+
+_SAMPLES = _sample_drafts()
+
+
+def test_sample_drafts_build_the_same_both_ways() -> None:
+    direct = [name for name, draft in _SAMPLES if assert_same(draft)]
+    # the direct path takes the usual ones (PLN, net prices) — with all their parties, payment, footer ...
+    assert len(direct) >= 15, direct
+
+
+def test_sample_drafts_in_python_types_build_the_same_both_ways() -> None:
+    """The same drafts with Decimal and date objects (what a library caller passes) instead of texts."""
+
+    def typed(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: typed(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [typed(v, key) for v in value]
+        if isinstance(value, str) and key in ("P_8B", "P_9A", "P_10", "WartoscZamowienia", "Kwota"):
+            return Decimal(value)
+        if isinstance(value, str) and key in ("P_1", "P_6", "Termin", "DataZaplaty"):
+            return date.fromisoformat(value)
+        return value
+
+    assert sum(assert_same(typed(draft)) for _, draft in _SAMPLES) >= 15
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drafts())
+def test_generated_drafts_build_the_same_both_ways(case: tuple[dict[str, Any], str | None]) -> None:
+    assert_same(case[0])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kinds())
+def test_every_kind_builds_the_same_both_ways(draft: dict[str, Any]) -> None:
+    assert_same(draft)
+
+
+def _line(d: dict[str, Any], i: int = 0) -> dict[str, Any]:
+    line: dict[str, Any] = d["Fa"]["FaWiersz"][i]
+    return line
+
+
+CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
+    # (what, change, the direct path still writes it)
+    ("as made", lambda d: None, True),
+    ("decimal with zeros kept", lambda d: _line(d).update(P_8B="2.500"), True),
+    ("decimal as int", lambda d: _line(d).update(P_8B=3), True),
+    ("decimal as Decimal", lambda d: _line(d).update(P_9A=Decimal("12.30")), True),
+    ("discount", lambda d: _line(d).update(P_10="0.50"), True),
+    ("no quantity", lambda d: _line(d).pop("P_8B"), True),
+    ("negative quantity", lambda d: _line(d).update(P_8B="-2"), True),
+    ("escaped text", lambda d: _line(d).update(P_7="A & B <c> \"d\" 'e'"), True),
+    ("carriage return", lambda d: _line(d).update(P_7="A\r\nB"), True),
+    ("date object", lambda d: d["Fa"].update(P_1=date(2026, 2, 2)), True),
+    ("explicit None of an optional field", lambda d: d["Fa"].update(P_1M=None), True),
+    ("empty optional list", lambda d: d["Fa"].update(WZ=[]), True),
+    ("int code", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci=3), True),
+    ("form code attributes", lambda d: d["Naglowek"].update(KodFormularza={"value": "FA"}), True),
+    ("decimal with exponent", lambda d: _line(d).update(P_8B="1E+2"), False),
+    ("decimal lower-case exponent", lambda d: _line(d).update(P_8B="1e2"), False),
+    ("decimal with spaces", lambda d: _line(d).update(P_8B=" 5"), False),
+    ("decimal with plus", lambda d: _line(d).update(P_8B="+5"), False),
+    ("decimal with underscore", lambda d: _line(d).update(P_8B="1_000"), False),
+    ("decimal with leading zero", lambda d: _line(d).update(P_9A="012.5"), False),
+    ("decimal NaN", lambda d: _line(d).update(P_9A="NaN"), False),
+    ("decimal Infinity", lambda d: _line(d).update(P_9A=Decimal("Infinity")), False),
+    ("decimal not a number", lambda d: _line(d).update(P_9A="abc"), False),
+    ("decimal as float", lambda d: _line(d).update(P_8B=2.5), False),
+    ("decimal as bool", lambda d: _line(d).update(P_8B=True), False),
+    ("decimal field None", lambda d: _line(d).update(P_8B=None), True),
+    ("date compact", lambda d: d["Fa"].update(P_1="20260202"), False),
+    ("date with time", lambda d: d["Fa"].update(P_1="2026-02-02T00:00:00"), False),
+    ("date as datetime", lambda d: d["Fa"].update(P_1=datetime(2026, 2, 2)), False),
+    ("date impossible", lambda d: d["Fa"].update(P_1="2026-02-30"), False),
+    ("code as text", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci="3"), False),
+    ("code out of range", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci=9), False),
+    ("code as bool", lambda d: d["Podmiot2"].update(JST=True), False),
+    ("line number as text", lambda d: _line(d).update(NrWierszaFa="1"), False),
+    ("line number as bool", lambda d: _line(d).update(NrWierszaFa=True), False),
+    ("rate not in the list", lambda d: _line(d).update(P_12="24"), False),
+    ("rate as int", lambda d: _line(d).update(P_12=23), False),
+    ("kind not in the list", lambda d: d["Fa"].update(RodzajFaktury="XYZ"), False),
+    ("kind as a list", lambda d: d["Fa"].update(RodzajFaktury=["VAT"]), False),
+    ("currency as a list", lambda d: d["Fa"].update(KodWaluty=["PLN"]), False),
+    ("rate as a list", lambda d: _line(d).update(P_12=["23"]), False),
+    ("code as a list", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci=[6]), False),
+    ("key not a string", lambda d: _line(d).update({1: "x"}), False),
+    ("text as int", lambda d: _line(d).update(P_7=5), False),
+    ("required field missing", lambda d: d["Fa"].pop("P_2"), False),
+    ("required field None", lambda d: d["Fa"].update(P_2=None), False),
+    ("required child None", lambda d: d["Podmiot1"].update(Adres=None), False),
+    ("list None", lambda d: d["Fa"]["Platnosc"].update(TerminPlatnosci=None), False),
+    (
+        "list as tuple",
+        lambda d: d["Fa"]["Platnosc"].update(TerminPlatnosci=({"Termin": "2026-02-16"},)),
+        False,
+    ),
+    ("child as list", lambda d: d["Fa"].update(Platnosc=[]), False),
+    ("unknown key", lambda d: _line(d).update(Foo="1"), False),
+    ("kept unknown XML", lambda d: d["Fa"].update(xml_extra=[{"after": "P_2", "xml": "<X/>"}]), False),
+    ("kept unknown attribute", lambda d: d["Fa"].update(xml_attrs={"a": "b"}), False),
+    (
+        "form code variant",
+        lambda d: d["Naglowek"].update(KodFormularza={"value": "FA", "wersjaSchemy": "1-0"}),
+        True,
+    ),
+    ("form code other", lambda d: d["Naglowek"].update(KodFormularza={"value": "FB"}), False),
+    ("form code attribute None", lambda d: d["Naglowek"].update(KodFormularza={"kodSystemowy": None}), False),
+    ("variant None", lambda d: d["Naglowek"].update(WariantFormularza=None), False),
+    ("forbidden character", lambda d: _line(d).update(P_7="A\x01B"), False),
+    ("lone surrogate", lambda d: _line(d).update(P_7="A\ud800B"), False),
+    ("non-character", lambda d: _line(d).update(P_7="A\ufffeB"), False),
+    ("value supplied", lambda d: _line(d).update(P_11="1.00"), False),
+    ("gross price", lambda d: (_line(d).pop("P_9A"), _line(d).update(P_9B="12.30")), False),
+    ("state before", lambda d: _line(d).update(StanPrzed=1), False),
+    ("OSS rate", lambda d: (_line(d).pop("P_12"), _line(d).update(P_12_XII="19")), False),
+    ("P_15 supplied", lambda d: d["Fa"].update(P_15="1.00"), False),
+    ("summary supplied", lambda d: d["Fa"].update(P_13_1="1.00"), False),
+    ("summary None", lambda d: d["Fa"].update(P_13_1=None), True),
+    ("foreign currency", lambda d: d["Fa"].update(KodWaluty="EUR"), False),
+    ("settlement", lambda d: d["Fa"].update(RodzajFaktury="ROZ"), False),
+    ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), False),
+    ("line not a dict", lambda d: d["Fa"].update(FaWiersz=["x"]), False),
+    ("lines not a list", lambda d: d["Fa"].update(FaWiersz="x"), False),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "direct"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_one_changed_value_builds_the_same_both_ways(
+    what: str, change: Callable[[dict[str, Any]], None], direct: bool
+) -> None:
+    draft = make_sample_draft(SELLER, "FV/DIRECT/1", lines=3)
+    change(draft)
+    assert assert_same(draft) is direct, what
+
+
+def test_the_direct_path_writes_valid_invoices_and_keeps_a_bounded_cache() -> None:
+    draft = make_sample_draft(SELLER, "FV/DIRECT/2", lines=10)
+    xml = draft_to_xml(draft)
+    assert_xsd_valid(xml)
+    assert draft_xml._direct(draft) == xml
+    table, _ = draft_xml._shapes(type(build_invoice(draft).Fa.FaWiersz[0]))
+    assert 0 < len(table) <= draft_xml.MAX_SHAPES
+
+
+def test_a_model_or_a_tax_method_takes_the_model_path() -> None:
+    draft = make_sample_draft(SELLER, "FV/DIRECT/3", lines=2)
+    model = build_invoice(draft)
+    assert draft_to_xml(model) == write_invoice(model)
+    assert draft_to_xml(draft, method="line") == write_invoice(build_invoice(draft, method="line"))
+
+
+def test_past_the_shape_limit_drafts_still_build_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dict of a shape not seen before, once the class's table is full, takes the model path."""
+    table, _ = draft_xml._shapes(draft_xml.FaWiersz)
+    monkeypatch.setattr(draft_xml, "MAX_SHAPES", len(table))
+    draft = make_sample_draft(SELLER, "FV/DIRECT/4", lines=2)
+    draft["Fa"]["FaWiersz"][0]["GTU"] = "GTU_12"
+    draft["Fa"]["FaWiersz"][0]["Indeks"] = "shape-never-seen"
+    assert draft_xml._direct(draft) is None
+    assert draft_to_xml(draft) == write_invoice(build_invoice(draft))
+
+
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a draft where a value sits (dict keys and list items, at any depth)."""
+    found: list[tuple[Any, ...]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found.append((*here, key))
+        found += _paths(item, (*here, key))
+    return found
+
+
+_RICH = next(d for name, d in _SAMPLES if name == "ksef2__FA_3_Przyklad_1.xml" and draft_xml._direct(d))
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 12),
+    st.sampled_from(["", " 1", "1.50", "1E+2", "NaN", "23", "zw", "PLN", "VAT", "2026-02-30", "2026-02-02"]),
+    st.text(max_size=8),
+    st.decimals(allow_nan=True, places=None),
+    st.floats(allow_nan=True),
+    st.dates(),
+    st.lists(st.integers(0, 3), max_size=2),
+    st.just({}),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_one_value_anywhere_builds_the_same_both_ways(data: st.DataObject) -> None:
+    """One value of a rich usual draft replaced by anything at all: the two paths still agree."""
+    draft = copy.deepcopy(_RICH)
+    path = data.draw(st.sampled_from(_paths(draft)))
+    value = data.draw(_ANY_VALUE)
+    parent: Any = draft
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    assert_same(draft)
