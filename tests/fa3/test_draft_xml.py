@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fakturnik.errors import InvoiceValidationError
 from fakturnik.fa3 import draft_xml
 from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.draft_xml import draft_to_xml
-from fakturnik.fa3.jsonform import invoice_to_json
+from fakturnik.fa3.jsonform import invoice_to_json, xml_from_draft
 from fakturnik.fa3.parser import parse_invoice
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.writer import write_invoice
@@ -156,6 +157,8 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ("rate as a list", lambda d: _line(d).update(P_12=["23"]), False),
     ("code as a list", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci=[6]), False),
     ("key not a string", lambda d: _line(d).update({1: "x"}), False),
+    ("header not a dict", lambda d: d.update(Naglowek=True), False),
+    ("Fa not a dict", lambda d: d.update(Fa=["x"]), False),
     ("text as int", lambda d: _line(d).update(P_7=5), False),
     ("required field missing", lambda d: d["Fa"].pop("P_2"), False),
     ("required field None", lambda d: d["Fa"].update(P_2=None), False),
@@ -269,3 +272,12 @@ def test_any_one_value_anywhere_builds_the_same_both_ways(data: st.DataObject) -
         parent = parent[key]
     parent[path[-1]] = value
     assert_same(draft)
+
+
+@pytest.mark.parametrize("part", ["Naglowek", "Podmiot2", "Fa"])
+def test_a_part_that_is_not_an_object_is_a_clear_error(part: str) -> None:
+    draft = make_sample_draft(SELLER, "FV/DIRECT/5", lines=1)
+    draft[part] = True
+    with pytest.raises(InvoiceValidationError) as caught:
+        xml_from_draft(draft)
+    assert [p.path for p in caught.value.problems] == [part]
