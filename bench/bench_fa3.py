@@ -112,8 +112,8 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
         _row(
             "build + write (draft → bytes)",
             measure(lambda i: draft_to_xml(drafts[i])),
-            "draft_to_xml(): the usual draft is written straight from its dicts (fa3/draft_xml.py), "
-            "what the engine and the REST API do.",
+            "draft_to_xml(): the usual draft is written straight from its dicts (fa3/draft_xml.py); "
+            "what the engine does with a JSON draft.",
         ),
         _row(
             "build + write through the model",
