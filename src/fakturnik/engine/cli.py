@@ -176,7 +176,11 @@ def worker(
     max_seconds: Annotated[float | None, typer.Option(help="Zakończ po tylu sekundach.")] = None,
     fast: Annotated[bool, typer.Option(hidden=True, help="Krótkie czasy (testy, demo).")] = False,
     share: Annotated[
-        float, typer.Option(help="Część limitów KSeF dla tego procesu (N procesów na jednym IP: 1/N).")
+        float,
+        typer.Option(
+            help="Część limitów KSeF dla tego procesu. Procesy na jednym komputerze dzielą limity same; "
+            "N komputerów za jednym adresem IP: 1/N."
+        ),
     ] = 1.0,
     verbose: Annotated[bool, typer.Option("-v", help="Więcej komunikatów.")] = False,
     data_dir: DataDir = None,

@@ -25,7 +25,9 @@ class EngineSettings:
     upo_fetch: bool = True
     sync_interval: timedelta | None = timedelta(minutes=15)  # incoming sync per company; None: off
     throttle: bool = True  # client-side rate limiting (off only against a simulator without limits)
-    throttle_share: float = 1.0  # this process's part of the limits (N workers on one IP: 1/N)
+    # this process's part of the limits: processes of one machine share their books anyway; N machines
+    # behind one IP: 1/N each
+    throttle_share: float = 1.0
 
     @classmethod
     def fast(cls) -> EngineSettings:

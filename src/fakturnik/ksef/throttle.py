@@ -9,7 +9,9 @@ A slot is counted from the moment it is reserved and dated by the moment its res
 server saw the request somewhere in between, so a request sent ``window`` after the previous
 response can never be counted in the same server window. No clock synchronisation is needed.
 
-Throttles are shared by all threads of a process through :func:`throttle_for` (one per API base).
+Throttles are shared by all threads of a process through :func:`throttle_for` (one per API base),
+and their books by all processes of the machine through a
+:class:`~fakturnik.ksef.throttle_ledger.HostLedger` (KSeF counts per IP, which they share).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fakturnik.ksef.throttle_ledger import HostLedger
 
 WINDOWS = (1.0, 60.0, 3600.0)
 PUBLIC = "public"
@@ -162,6 +167,7 @@ class Slot:
     """A reserved request slot; hand it back with :meth:`Throttle.release`."""
 
     key: tuple[str, str]
+    shared_id: int | None = None  # its row in the machine's shared books, when there are some
 
 
 class Throttle:
@@ -169,9 +175,12 @@ class Throttle:
 
     ``limits`` maps group names to :class:`RateLimit` (default: the published table);
     ``context_limits`` overrides them for one context (e.g. after ``GET /rate-limits``).
-    ``margin`` is the safety margin in seconds added to every window. ``share`` is this process's
-    part of the limits when several processes on one IP work for the same contexts (KSeF counts per
-    context and IP): with 4 workers, ``share=0.25`` keeps their sum within the published table.
+    ``margin`` is the safety margin in seconds added to every window. ``ledger``: books shared with
+    the other processes of this machine (:mod:`fakturnik.ksef.throttle_ledger`), so that together
+    they stay within the limits; without it the books are this process's alone. ``share`` is this
+    process's part of the limits when processes that do not share books use one IP for the same
+    contexts (e.g. several machines behind one address): with 4 of them, ``share=0.25`` keeps their
+    sum within the published table.
     """
 
     def __init__(
@@ -182,6 +191,7 @@ class Throttle:
         enabled: bool = True,
         share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        ledger: HostLedger | None = None,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError("share must be in (0, 1]")
@@ -193,6 +203,7 @@ class Throttle:
         self._clock = clock
         self._cond = threading.Condition()
         self._books: dict[tuple[str, str], _Book] = {}
+        self.ledger = ledger
         self.total_wait = 0.0  # seconds callers spent waiting here (for benchmarks)
 
     @classmethod
@@ -239,6 +250,8 @@ class Throttle:
             context = ""
         key = (counter or group, context)
         limit = self.limit_for(group, context)
+        if self.ledger is not None and self.enabled:
+            return self._acquire_shared(key, group, context, limit, self.ledger)
         with self._cond:
             book = self._books.setdefault(key, _Book())
             while True:
@@ -258,8 +271,28 @@ class Throttle:
                 self.total_wait += time.monotonic() - started
                 limit = self.limit_for(group, context)
 
+    def _acquire_shared(
+        self, key: tuple[str, str], group: str, context: str, limit: RateLimit, ledger: HostLedger
+    ) -> Slot:
+        """:meth:`acquire` against the machine's shared books (other processes cannot notify us: poll)."""
+        shared_key = f"{key[0]}|{key[1]}"
+        while True:
+            wait, slot_id = ledger.reserve(shared_key, limit, self.margin)
+            if slot_id is not None:
+                return Slot(key, slot_id)
+            started = time.monotonic()
+            with self._cond:  # a release in this process wakes us early
+                self._cond.wait(timeout=0.05 if wait is None else min(wait, 1.0))
+            self.total_wait += time.monotonic() - started
+            limit = self.limit_for(group, context)
+
     def release(self, slot: Slot) -> None:
         """The response of a reserved slot arrived (or the request failed): date it now."""
+        if slot.shared_id is not None and self.ledger is not None:
+            self.ledger.release(slot.shared_id)
+            with self._cond:
+                self._cond.notify_all()
+            return
         with self._cond:
             book = self._books[slot.key]
             book.in_flight = max(0, book.in_flight - 1)
@@ -270,6 +303,8 @@ class Throttle:
     def penalize(self, slot_or_key: Slot | tuple[str, str], retry_after: float) -> None:
         """KSeF said 429 anyway: nobody in this process uses that counter for ``retry_after`` s."""
         key = slot_or_key.key if isinstance(slot_or_key, Slot) else slot_or_key
+        if self.ledger is not None:
+            self.ledger.block(f"{key[0]}|{key[1]}", retry_after)
         with self._cond:
             book = self._books.setdefault(key, _Book())
             book.blocked_until = max(book.blocked_until, self._clock() + max(0.0, retry_after))
@@ -288,9 +323,13 @@ _registry_lock = threading.Lock()
 
 
 def throttle_for(api_url: str) -> Throttle:
-    """The process-wide throttle of one KSeF deployment (shared by every transport and thread)."""
+    """The process-wide throttle of one KSeF deployment (shared by every transport and thread), its
+    books shared with this machine's other processes unless that is turned off or impossible
+    (:func:`fakturnik.ksef.throttle_ledger.ledger_for`)."""
+    from fakturnik.ksef.throttle_ledger import ledger_for
+
     with _registry_lock:
         throttle = _registry.get(api_url)
         if throttle is None:
-            throttle = _registry[api_url] = Throttle()
+            throttle = _registry[api_url] = Throttle(ledger=ledger_for(api_url))
         return throttle

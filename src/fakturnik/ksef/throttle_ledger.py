@@ -1,0 +1,220 @@
+"""The throttle's books shared by every process on this machine, so that together they stay under the limits.
+
+KSeF counts requests per (context, client IP), and the processes of one machine share its IP: two
+engine workers, a sync and a CLI command working for the same company draw on one allowance. A
+:class:`~fakturnik.ksef.throttle.Throttle` with a :class:`HostLedger` keeps its books in one SQLite
+file per KSeF deployment instead of in memory, and decides every reservation in one transaction over
+the slots of all processes, with the same sliding-window arithmetic
+(:func:`~fakturnik.ksef.throttle.delay_until_free`).
+
+* Times are ``time.monotonic()`` (CLOCK_MONOTONIC), one clock for all processes of one boot; the file
+  remembers the boot it was written in (``/proc/sys/kernel/random/boot_id``) and starts afresh after
+  a reboot.
+* A slot reserved by a process that died before releasing it is dated when a later reservation finds
+  its owner gone (identified by pid and start time, so a reused pid is not mistaken for it): the
+  request may have reached KSeF, so a crash never frees capacity early.
+* The books are not worth an fsync (``synchronous=OFF``): after a power cut the file may lose its
+  last writes, and the machine's reboot empties it anyway.
+
+Processes on different machines usually have different IPs and need nothing; several machines behind
+one address still split the limits with ``Throttle(share=…)`` (``fakturnik worker --share``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fakturnik.ksef.throttle import WINDOWS, RateLimit, delay_until_free
+
+__all__ = ["HostLedger", "default_ledger_dir", "ledger_for"]
+
+log = logging.getLogger(__name__)
+
+ENV_DIR = "FAKTURNIK_THROTTLE_DIR"
+ENV_SHARED = "FAKTURNIK_THROTTLE_SHARED"
+_KEEP = WINDOWS[-1] + 60.0  # as the in-memory books: an hour's slots and a minute more
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS slots"
+    " (id INTEGER PRIMARY KEY, key TEXT NOT NULL, done REAL, owner TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS slots_by_key ON slots (key, done)",
+    "CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, until REAL NOT NULL)",
+)
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22); None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "?"
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _owner(pid: int) -> str:
+    return f"{pid}:{_start_time(pid) or '?'}"
+
+
+def _alive(owner: str) -> bool:
+    pid_text, _, started = owner.partition(":")
+    pid = int(pid_text)
+    if Path("/proc/self/stat").exists():
+        now = _start_time(pid)
+        return now is not None and (started == "?" or now == "?" or now == started)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class HostLedger:
+    """Slots of one KSeF deployment's counters, shared through an SQLite file by this machine's processes.
+
+    Thread-safe: one connection per ledger object, used under a lock; several objects (one per process,
+    or several in one process in tests) may use the same file.
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = path
+        self._clock = clock
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._open()
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        with self._transaction() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+            row = db.execute("SELECT value FROM meta WHERE name = 'boot'").fetchone()
+            boot = _boot_id()
+            if row is None or row[0] != boot:  # written before a reboot: its times mean nothing now
+                db.execute("DELETE FROM slots")
+                db.execute("DELETE FROM blocks")
+                db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('boot', ?)", (boot,))
+
+    def _open(self) -> None:
+        """(Re)connect as this process: at creation, and in a child forked after it."""
+        self._pid = os.getpid()
+        self._me = _owner(self._pid)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if os.getpid() != self._pid:  # forked: an SQLite connection must not cross a fork
+            self._open()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def reserve(self, key: str, limit: RateLimit, margin: float) -> tuple[float | None, int | None]:
+        """(0, slot id) when a request of ``key`` fits now, else (seconds to wait or None, None).
+
+        None as the wait means "when a request in flight finishes" (they alone fill a window).
+        """
+        with self._transaction() as db:
+            now = self._clock()
+            self._date_the_dead(db, key, now)
+            db.execute("DELETE FROM slots WHERE key = ? AND done < ?", (key, now - _KEEP))
+            completed = [
+                r[0]
+                for r in db.execute(
+                    "SELECT done FROM slots WHERE key = ? AND done IS NOT NULL ORDER BY done", (key,)
+                )
+            ]
+            (in_flight,) = db.execute(
+                "SELECT count(*) FROM slots WHERE key = ? AND done IS NULL", (key,)
+            ).fetchone()
+            wait = delay_until_free(completed, in_flight, now, limit, margin)
+            blocked = db.execute("SELECT until FROM blocks WHERE key = ?", (key,)).fetchone()
+            if wait is not None and blocked is not None and blocked[0] > now:
+                wait = max(wait, blocked[0] - now)
+            if wait != 0.0:
+                return wait, None
+            cursor = db.execute("INSERT INTO slots (key, done, owner) VALUES (?, NULL, ?)", (key, self._me))
+            return 0.0, cursor.lastrowid
+
+    def release(self, slot_id: int) -> None:
+        """The response of a reserved slot arrived (or the request failed): date it now."""
+        with self._transaction() as db:
+            db.execute("UPDATE slots SET done = ? WHERE id = ? AND done IS NULL", (self._clock(), slot_id))
+
+    def block(self, key: str, seconds: float) -> None:
+        """KSeF answered 429: no process uses this counter for ``seconds``."""
+        with self._transaction() as db:
+            until = self._clock() + max(0.0, seconds)
+            db.execute(
+                "INSERT INTO blocks (key, until) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
+                (key, until),
+            )
+
+    def _date_the_dead(self, db: sqlite3.Connection, key: str, now: float) -> None:
+        owners = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT owner FROM slots WHERE key = ? AND done IS NULL AND owner != ?",
+                (key, self._me),
+            )
+        ]
+        for owner in owners:
+            if not _alive(owner):
+                db.execute("UPDATE slots SET done = ? WHERE owner = ? AND done IS NULL", (now, owner))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def default_ledger_dir() -> Path:
+    """``$FAKTURNIK_THROTTLE_DIR``, else ``$XDG_CACHE_HOME/fakturnik/throttle`` (``~/.cache/…``)."""
+    explicit = os.environ.get(ENV_DIR)
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "fakturnik" / "throttle"
+
+
+def ledger_for(api_url: str) -> HostLedger | None:
+    """The shared books of one KSeF deployment on this machine; None when turned off
+    (``FAKTURNIK_THROTTLE_SHARED=0``) or when the directory cannot be used (then each process
+    keeps its own books, as a warning in the log says)."""
+    if os.environ.get(ENV_SHARED, "").lower() in ("0", "false", "no", "off"):
+        return None
+    name = hashlib.sha256(api_url.encode()).hexdigest()[:16] + ".sqlite"
+    path = default_ledger_dir() / name
+    try:
+        return HostLedger(path)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("throttle books not shared between processes (%s: %s)", path, exc)
+        return None
