@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import tarfile
 import time
@@ -90,9 +91,13 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def pack(files: dict[str, bytes], compression: str = "Zip") -> bytes:
+    """The archive of a batch; the same files always give the same bytes (no timestamps of now)."""
     buffer = io.BytesIO()
     if compression == "TarGz":
-        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        with (
+            gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz,
+            tarfile.open(fileobj=gz, mode="w") as tar,
+        ):
             for name, data in files.items():
                 info = tarfile.TarInfo(name)
                 info.size = len(data)
@@ -100,7 +105,7 @@ def pack(files: dict[str, bytes], compression: str = "Zip") -> bytes:
     else:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in files.items():
-                zf.writestr(name, data)
+                zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
