@@ -105,7 +105,8 @@ def pack(files: dict[str, bytes], compression: str = "Zip") -> bytes:
     else:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in files.items():
-                zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+                entry = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                zf.writestr(entry, data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
