@@ -19,10 +19,12 @@ SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", REPO.parent / "shared"))
 SCHEMA_DIR = Path(os.environ.get("FAKTURNIK_SCHEMA_DIR", SHARED / "ksef" / "faktury" / "schemy"))
 os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(SCHEMA_DIR))
 # The throttle's books shared between processes (ksef/throttle_ledger.py): one directory per test
-# process (and the workers it starts), never the user's cache.
-_LEDGERS = Path(tempfile.mkdtemp(prefix="fakturnik-throttle-"))
-os.environ["FAKTURNIK_THROTTLE_DIR"] = str(_LEDGERS)
-atexit.register(shutil.rmtree, _LEDGERS, ignore_errors=True)
+# process, inherited by the processes it starts (which may import this module too), never the
+# user's cache.
+if "FAKTURNIK_THROTTLE_DIR" not in os.environ:
+    _LEDGERS = Path(tempfile.mkdtemp(prefix="fakturnik-throttle-"))
+    os.environ["FAKTURNIK_THROTTLE_DIR"] = str(_LEDGERS)
+    atexit.register(shutil.rmtree, _LEDGERS, ignore_errors=True)
 SAMPLES_DIR = SHARED / "fa3-samples"
 OPENAPI_PATH = SHARED / "ksef" / "open-api.json"
 

@@ -31,6 +31,7 @@ from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.core import mint_session
 from fakturnik.simulator.server import SimulatorServer
+from tests.ksef.clientkit import StaticTokens
 from tests.ksef.identities import person_credential, random_nip
 
 PERSON = {
@@ -141,25 +142,13 @@ def test_demo_profile_accepts_only_the_enrolled_certificate(simulator_factory: A
     minted = mint_session(
         server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
     )
-    api = transport.with_tokens(_Fixed(minted["accessToken"], context.key))
+    api = transport.with_tokens(StaticTokens(minted["accessToken"], context_key=context.key))
     data = api.request("GET", "/certificates/enrollments/data").json()
     request = build_csr(data)
     issued = credential_from_issued(request, _enroll(api, request, "Serwer fakturowania"))
     manager = AuthManager.with_certificate(transport, context, issued)
     assert manager.api.request("GET", "/rate-limits").status_code == 200
     transport.close()
-
-
-class _Fixed:
-    def __init__(self, token: str, context_key: str) -> None:
-        self._token = token
-        self.context_key = context_key
-
-    def bearer(self, kind: str) -> str:
-        return self._token
-
-    def on_unauthorized(self, kind: str) -> bool:
-        return False
 
 
 def test_first_login_without_a_portal_then_unattended(simulator: SimulatorServer) -> None:

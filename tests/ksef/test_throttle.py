@@ -29,6 +29,7 @@ from fakturnik.simulator.core import mint_session
 from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import OPENAPI_PATH
+from tests.ksef.clientkit import StaticTokens
 
 # --- the table is data and agrees with the contract -------------------------------------------------
 
@@ -152,20 +153,6 @@ def test_registry_shares_one_throttle_per_deployment() -> None:
 # --- real use: several threads, one context, the simulator's limits ----------------------------------
 
 
-class _MintedTokens:
-    """A fixed access token for one context (the auth manager is tested elsewhere)."""
-
-    def __init__(self, token: str, context_key: str) -> None:
-        self._token = token
-        self.context_key = context_key
-
-    def bearer(self, kind: str) -> str:
-        return self._token
-
-    def on_unauthorized(self, kind: str) -> bool:
-        return False
-
-
 def test_threads_sharing_a_context_never_meet_429() -> None:
     config = SimulatorConfig(profile="test", rate_limits_enabled=True)
     with SimulatorServer(config) as server:
@@ -182,7 +169,7 @@ def test_threads_sharing_a_context_never_meet_429() -> None:
         throttle = Throttle({group: RateLimit(4, 30, 100) for group in PUBLISHED_LIMITS})
         transport = Transport(
             local(server.root_url),
-            tokens=_MintedTokens(minted["accessToken"], "Nip:5265877635"),
+            tokens=StaticTokens(minted["accessToken"], context_key="Nip:5265877635"),
             throttle=throttle,
         )
         errors: list[BaseException] = []
@@ -214,7 +201,9 @@ def _minted_transport(server: SimulatorServer, throttle: Throttle) -> Transport:
         server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
     )
     return Transport(
-        local(server.root_url), tokens=_MintedTokens(minted["accessToken"], f"Nip:{nip}"), throttle=throttle
+        local(server.root_url),
+        tokens=StaticTokens(minted["accessToken"], context_key=f"Nip:{nip}"),
+        throttle=throttle,
     )
 
 

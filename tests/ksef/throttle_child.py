@@ -19,24 +19,15 @@ from fakturnik.ksef.environments import local
 from fakturnik.ksef.throttle import PUBLISHED_LIMITS, RateLimit, Throttle
 from fakturnik.ksef.throttle_ledger import ledger_for
 from fakturnik.ksef.transport import Transport
-
-
-class _Tokens:
-    def __init__(self, token: str, context_key: str) -> None:
-        self._token = token
-        self.context_key = context_key
-
-    def bearer(self, kind: str) -> str:
-        return self._token
-
-    def on_unauthorized(self, kind: str) -> bool:
-        return False
+from tests.ksef.clientkit import StaticTokens
 
 
 def main(url: str, token: str, context_key: str, count: int, per_second: int) -> None:
     limits = {group: RateLimit(per_second, 1000, 10000) for group in PUBLISHED_LIMITS}
     throttle = Throttle(limits, ledger=ledger_for(url))
-    transport = Transport(local(url), tokens=_Tokens(token, context_key), throttle=throttle, max_retries=0)
+    transport = Transport(
+        local(url), tokens=StaticTokens(token, context_key=context_key), throttle=throttle, max_retries=0
+    )
     start = Path(os.environ["START_AT"])
     while not start.exists():
         time.sleep(0.01)
