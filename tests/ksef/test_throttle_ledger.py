@@ -198,3 +198,18 @@ def test_three_processes_together_stay_under_the_limit(simulator_factory: object
     # three processes at 3/s each are too many together
     alone = _run_children(server, tmp_path, shared=False, count=2)
     assert "429" in alone, alone
+
+
+def test_books_that_fail_are_given_up_for_the_process_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = HostLedger(tmp_path / "k.sqlite")
+    throttle = Throttle({"other": TWO_PER_SECOND}, ledger=ledger)
+    taken = throttle.acquire("other")
+    ledger.close()  # what a removed file or a full disk would do to the next transaction
+    with caplog.at_level(logging.WARNING):
+        throttle.release(taken)
+        with throttle.slot("other"):
+            pass
+    assert throttle.ledger is None
+    assert "no longer shared" in caplog.text

@@ -17,7 +17,9 @@ and their books by all processes of the machine through a
 from __future__ import annotations
 
 import bisect
+import logging
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fakturnik.ksef.throttle_ledger import HostLedger
+
+log = logging.getLogger(__name__)
 
 WINDOWS = (1.0, 60.0, 3600.0)
 PUBLIC = "public"
@@ -251,7 +255,9 @@ class Throttle:
         key = (counter or group, context)
         limit = self.limit_for(group, context)
         if self.ledger is not None and self.enabled:
-            return self._acquire_shared(key, group, context, limit, self.ledger)
+            shared = self._acquire_shared(key, group, context, limit, self.ledger)
+            if shared is not None:
+                return shared
         with self._cond:
             book = self._books.setdefault(key, _Book())
             while True:
@@ -273,11 +279,18 @@ class Throttle:
 
     def _acquire_shared(
         self, key: tuple[str, str], group: str, context: str, limit: RateLimit, ledger: HostLedger
-    ) -> Slot:
-        """:meth:`acquire` against the machine's shared books (other processes cannot notify us: poll)."""
+    ) -> Slot | None:
+        """:meth:`acquire` against the machine's shared books (other processes cannot notify us: poll).
+
+        None when the books cannot be used any more: the caller goes on with this process's own.
+        """
         shared_key = f"{key[0]}|{key[1]}"
         while True:
-            wait, slot_id = ledger.reserve(shared_key, limit, self.margin)
+            try:
+                wait, slot_id = ledger.reserve(shared_key, limit, self.margin)
+            except sqlite3.Error as exc:
+                self._give_up_sharing(exc)
+                return None
             if slot_id is not None:
                 return Slot(key, slot_id)
             started = time.monotonic()
@@ -288,8 +301,12 @@ class Throttle:
 
     def release(self, slot: Slot) -> None:
         """The response of a reserved slot arrived (or the request failed): date it now."""
-        if slot.shared_id is not None and self.ledger is not None:
-            self.ledger.release(slot.shared_id)
+        if slot.shared_id is not None:
+            if self.ledger is not None:
+                try:
+                    self.ledger.release(slot.shared_id)
+                except sqlite3.Error as exc:
+                    self._give_up_sharing(exc)
             with self._cond:
                 self._cond.notify_all()
             return
@@ -301,13 +318,23 @@ class Throttle:
             self._cond.notify_all()
 
     def penalize(self, slot_or_key: Slot | tuple[str, str], retry_after: float) -> None:
-        """KSeF said 429 anyway: nobody in this process uses that counter for ``retry_after`` s."""
+        """KSeF said 429 anyway: nobody in this process (nor, with shared books, on this machine) uses
+        that counter for ``retry_after`` s."""
         key = slot_or_key.key if isinstance(slot_or_key, Slot) else slot_or_key
         if self.ledger is not None:
-            self.ledger.block(f"{key[0]}|{key[1]}", retry_after)
+            try:
+                self.ledger.block(f"{key[0]}|{key[1]}", retry_after)
+            except sqlite3.Error as exc:
+                self._give_up_sharing(exc)
         with self._cond:
             book = self._books.setdefault(key, _Book())
             book.blocked_until = max(book.blocked_until, self._clock() + max(0.0, retry_after))
+
+    def _give_up_sharing(self, exc: Exception) -> None:
+        """The shared books failed (file removed, disk full …): keep this process's own from now on."""
+        if self.ledger is not None:
+            log.warning("throttle books no longer shared between processes (%s: %s)", self.ledger.path, exc)
+            self.ledger = None
 
     @contextmanager
     def slot(self, group: str, context: str = "", counter: str | None = None) -> Iterator[Slot]:
