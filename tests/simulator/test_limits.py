@@ -73,31 +73,37 @@ def test_rate_limits_show_the_production_table(simulator: SimulatorServer) -> No
 
 
 def test_rate_limit_switching_drives_the_limiter(simulator_factory: Any) -> None:
+    """A switch changes the limits of the caller's context only ("dla bieżącego kontekstu")."""
     server: SimulatorServer = simulator_factory(SimulatorConfig(rate_limits_enabled=False))
-    with kit.client(server, kit.token(server, kit.nip())) as c:
+    owner, other = kit.nip(), kit.nip()
+    limiter = server.sim.rate_limiter
+    with kit.client(server, kit.token(server, owner)) as c, kit.client(server, kit.token(server, other)) as o:
         assert c.post("/testdata/rate-limits", json=_rate_body(Limit(2, 100, 1000))).status_code == 200
-        assert server.sim.rate_limiter.enabled
-        assert server.sim.rate_limiter.limits["other"] == Limit(2, 100, 1000)
+        assert limiter.context_limits[f"Nip:{owner}"]["other"] == Limit(2, 100, 1000)
+        assert not limiter.enabled and limiter.limits == PRODUCTION_LIMITS  # the default is untouched
         assert c.get("/rate-limits").json()["other"] == {"perSecond": 2, "perMinute": 100, "perHour": 1000}
+        assert o.get("/rate-limits").json()["other"] == PRODUCTION_LIMITS["other"].as_json()
         codes = [c.get("/limits/context").status_code for _ in range(4)]
         assert 429 in codes
         limited = c.get("/limits/context")
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
         assert limited.json()["status"]["code"] == 429
+        assert {o.get("/limits/context").status_code for _ in range(12)} == {200}  # another context
 
-        server.sim.rate_limiter.enabled = False  # let the reset call through
-        assert c.post("/testdata/rate-limits/production").status_code == 200
-        assert server.sim.rate_limiter.limits == PRODUCTION_LIMITS and server.sim.rate_limiter.enabled
+        assert c.post("/testdata/rate-limits/production").status_code == 200  # switches are never limited
+        assert limiter.context_limits[f"Nip:{owner}"] == PRODUCTION_LIMITS
+        assert c.get("/limits/context").status_code == 200  # windows earned under the old table are void
         assert c.delete("/testdata/rate-limits").status_code == 200
-        assert server.sim.rate_limiter.limits == PRODUCTION_LIMITS
-        assert server.sim.rate_limiter.enabled is False  # the configured default
+        assert f"Nip:{owner}" not in limiter.context_limits
+        assert limiter.enabled is False  # the configured default
 
 
 def test_zero_rate_limits_refuse_every_call(simulator_factory: Any) -> None:
     server: SimulatorServer = simulator_factory(SimulatorConfig(rate_limits_enabled=False))
-    with kit.client(server, kit.token(server, kit.nip())) as c:
+    owner = kit.nip()
+    with kit.client(server, kit.token(server, owner)) as c:
         assert c.post("/testdata/rate-limits", json=_rate_body(Limit(0, -5, 0))).status_code == 200
-        assert server.sim.rate_limiter.limits["other"] == Limit(0, 0, 0)
+        assert server.sim.rate_limiter.context_limits[f"Nip:{owner}"]["other"] == Limit(0, 0, 0)
         refused = c.get("/limits/context")
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
         # the switches themselves are never limited, so the table can be put back
@@ -129,14 +135,14 @@ def test_limit_switches_survive_a_restart(tmp_path: Any, simulator_factory: Any)
         assert c.post("/testdata/limits/context/session", json=SESSION_LIMITS).status_code == 200
     first.stop()
     second: SimulatorServer = simulator_factory(SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False))
-    assert second.sim.rate_limiter.enabled
-    assert second.sim.rate_limiter.limits["invoiceSend"] == Limit(50, 500, 5000)
+    assert second.sim.rate_limiter.context_limits[f"Nip:{owner}"]["invoiceSend"] == Limit(50, 500, 5000)
     assert context_limits(second.sim, f"Nip:{owner}") == SESSION_LIMITS
     with kit.client(second, kit.token(second, owner)) as c:
         assert c.delete("/testdata/rate-limits").status_code == 200
     second.stop()
     third: SimulatorServer = simulator_factory(SimulatorConfig(data_dir=tmp_path, rate_limits_enabled=False))
     assert not third.sim.rate_limiter.enabled
+    assert third.sim.rate_limiter.context_limits == {}
     assert third.sim.rate_limiter.limits == PRODUCTION_LIMITS
 
 

@@ -1,4 +1,10 @@
-"""Sliding-window rate limits per (group, context, client IP) with the published table (digest §8)."""
+"""Sliding-window rate limits per (group, context, client IP) with the published table (digest §8).
+
+The default table (``limits``, on or off with ``enabled``) applies to every context that has not
+switched its own with ``/testdata/rate-limits`` (``context_limits``): KSeF's test endpoints change
+"the limits of the current context", and a context's own table applies whether or not the default
+one is on.
+"""
 
 from __future__ import annotations
 
@@ -58,25 +64,38 @@ class RateLimiter:
         self._violations: dict[tuple[str, str, str], int] = {}
         self._blocked_until: dict[tuple[str, str, str], float] = {}
         self.limits: dict[str, Limit] = dict(PRODUCTION_LIMITS)
+        self.context_limits: dict[str, dict[str, Limit]] = {}
         self.enabled = True
 
     def reset_to_production(self) -> None:
         self.limits = dict(PRODUCTION_LIMITS)
 
-    def reset_counters(self) -> None:
+    def reset_counters(self, context: str | None = None) -> None:
+        """Forget the windows and blocks of every counter, or only of one context's."""
         with self._lock:
-            self._hits.clear()
-            self._violations.clear()
-            self._blocked_until.clear()
+            for book in (self._hits, self._violations, self._blocked_until):
+                if context is None:
+                    book.clear()
+                else:
+                    for key in [k for k in book if k[1] == context]:
+                        del book[key]
+
+    def table_for(self, context: str) -> dict[str, Limit] | None:
+        """The table that limits ``context``: its own, else the default one when that is on, else None."""
+        own = self.context_limits.get(context)
+        if own is not None:
+            return own
+        return self.limits if self.enabled else None
 
     def check(self, group: str, context: str, client_ip: str, counter: str | None = None) -> None:
         """Record one request or raise :class:`RateLimitedError`.
 
         ``counter`` separates endpoints of the ``other`` group, each of which has its own counter.
         """
-        if not self.enabled:
+        table = self.table_for(context)
+        if table is None:
             return
-        limit = self.limits.get(group, self.limits.get("other", PRODUCTION_LIMITS["other"]))
+        limit = table.get(group, table.get("other", PRODUCTION_LIMITS["other"]))
         key = (counter or group, context, client_ip)
         now = self.clock()
         with self._lock:

@@ -18,16 +18,14 @@ from fakturnik.simulator.grants import context_limits, delete_grants, new_grant,
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
 from fakturnik.simulator.security import Caller, caller_from_request, client_ip, public, require
 
-RATE_LIMITS_KEY = "rate-limits"
+RATE_LIMITS_KIND = "rate-limits"
 
 
 def restore_rate_limits(sim: Simulator) -> None:
-    """Re-apply a rate-limit table switched by ``/testdata/rate-limits*`` before a restart."""
-    doc = sim.state.get("setting", RATE_LIMITS_KEY)
-    if doc is not None:
+    """Re-apply the tables contexts switched with ``/testdata/rate-limits*`` before a restart."""
+    for doc in sim.state.all(RATE_LIMITS_KIND):
         limits = {g: Limit(v["perSecond"], v["perMinute"], v["perHour"]) for g, v in doc["limits"].items()}
-        sim.rate_limiter.limits = {**PRODUCTION_LIMITS, **limits}
-        sim.rate_limiter.enabled = bool(doc["enabled"])
+        sim.rate_limiter.context_limits[doc["context"]] = {**PRODUCTION_LIMITS, **limits}
 
 
 @asynccontextmanager
@@ -61,8 +59,10 @@ def get_subject_limits(
 
 
 @router.get("/rate-limits")
-def get_rate_limits(request: Request, _: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
-    limits = sim_of(request).rate_limiter.limits
+def get_rate_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
+    """The limits in force for the caller's context (its own table, else the default one)."""
+    limiter = sim_of(request).rate_limiter
+    limits = limiter.context_limits.get(caller.context_key, limiter.limits)
     return {group: limits.get(group, PRODUCTION_LIMITS[group]).as_json() for group in PRODUCTION_LIMITS}
 
 
@@ -101,19 +101,19 @@ def reset_subject_limits(request: Request, caller: Annotated[Caller, Depends(req
     return _ok()
 
 
-def apply_rate_limits(sim: Simulator, limits: dict[str, Limit], *, enabled: bool, keep: bool = True) -> None:
-    """Switch the simulator's rate-limit table (global: the simulator has one table for all contexts).
-
-    ``keep`` stores the switch so that a restart on the same data directory restores it.
-    """
-    sim.rate_limiter.limits = dict(limits)
-    sim.rate_limiter.enabled = enabled
-    sim.rate_limiter.reset_counters()  # windows and blocks earned under the old table are void
-    if keep:
-        doc = {"limits": {g: v.as_json() for g, v in limits.items()}, "enabled": enabled}
-        sim.state.put("setting", RATE_LIMITS_KEY, doc)
+def apply_rate_limits(sim: Simulator, context: str, limits: dict[str, Limit] | None) -> None:
+    """Give ``context`` its own rate-limit table (None: back to the default one), as KSeF's test
+    endpoints do for "the current context"; kept so that a restart on the same data directory
+    restores it."""
+    limiter = sim.rate_limiter
+    if limits is None:
+        limiter.context_limits.pop(context, None)
+        sim.state.delete(RATE_LIMITS_KIND, context)
     else:
-        sim.state.delete("setting", RATE_LIMITS_KEY)
+        limiter.context_limits[context] = dict(limits)
+        doc = {"context": context, "limits": {g: v.as_json() for g, v in limits.items()}}
+        sim.state.put(RATE_LIMITS_KIND, context, doc)
+    limiter.reset_counters(context)  # windows and blocks earned under the old table are void
 
 
 def _switch_caller(request: Request) -> Caller:
@@ -123,27 +123,26 @@ def _switch_caller(request: Request) -> Caller:
 
 @router.post("/testdata/rate-limits")
 def set_rate_limits(
-    body: m.SetRateLimits, request: Request, _: Annotated[Caller, Depends(_switch_caller)]
+    body: m.SetRateLimits, request: Request, caller: Annotated[Caller, Depends(_switch_caller)]
 ) -> Response:
     # 0 admits no call at all (handy to test a client's 429 handling); negative values count as 0.
     limits = {
         group: Limit(max(0, v.perSecond), max(0, v.perMinute), max(0, v.perHour))
         for group, v in ((g, getattr(body.rateLimits, g)) for g in PRODUCTION_LIMITS)
     }
-    apply_rate_limits(sim_of(request), limits, enabled=True)
+    apply_rate_limits(sim_of(request), caller.context_key, limits)
     return _ok()
 
 
 @router.delete("/testdata/rate-limits")
-def reset_rate_limits(request: Request, _: Annotated[Caller, Depends(_switch_caller)]) -> Response:
-    sim = sim_of(request)
-    apply_rate_limits(sim, PRODUCTION_LIMITS, enabled=sim.config.rate_limits_enabled, keep=False)
+def reset_rate_limits(request: Request, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
+    apply_rate_limits(sim_of(request), caller.context_key, None)
     return _ok()
 
 
 @router.post("/testdata/rate-limits/production")
-def production_rate_limits(request: Request, _: Annotated[Caller, Depends(_switch_caller)]) -> Response:
-    apply_rate_limits(sim_of(request), PRODUCTION_LIMITS, enabled=True)
+def production_rate_limits(request: Request, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
+    apply_rate_limits(sim_of(request), caller.context_key, PRODUCTION_LIMITS)
     return _ok()
 
 
