@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fakturnik.ksef.throttle import RateLimit, Throttle
+from fakturnik.ksef.throttle import RateLimit, Throttle, delay_until_free
 from fakturnik.ksef.throttle_ledger import ENV_DIR, ENV_SHARED, HostLedger, _owner, ledger_for
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.core import mint_session
@@ -213,3 +215,34 @@ def test_books_that_fail_are_given_up_for_the_process_own(
             pass
     assert throttle.ledger is None
     assert "no longer shared" in caplog.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ages=st.lists(st.floats(0, 3700, allow_nan=False), max_size=40),
+    in_flight=st.integers(0, 3),
+    limit=st.tuples(st.integers(1, 6), st.integers(1, 20), st.integers(1, 45)),
+)
+def test_the_ledger_decides_as_the_in_memory_arithmetic(
+    tmp_path_factory: pytest.TempPathFactory, ages: list[float], in_flight: int, limit: tuple[int, int, int]
+) -> None:
+    """Whatever the books hold, a reservation waits exactly as delay_until_free says (its SQL count
+    that admits most calls without reading the slots included)."""
+    now = 100_000.0
+    path = tmp_path_factory.mktemp("books") / "k.sqlite"
+    ledger = HostLedger(path, clock=lambda: now)
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO slots (key, done, owner) VALUES ('k|', ?, ?)", [(now - a, "x") for a in ages]
+        )
+        db.executemany(
+            "INSERT INTO slots (key, done, owner) VALUES ('k|', NULL, ?)",
+            [(_owner(os.getpid()),)] * in_flight,
+        )
+    rate = RateLimit(*limit)
+    completed = sorted(now - a for a in ages if now - a >= now - 3660.0)
+    expected = delay_until_free(completed, in_flight, now, rate, 0.05)
+    wait, slot_id = ledger.reserve("k|", rate, 0.05)
+    assert wait == expected
+    assert (slot_id is not None) == (expected == 0.0)
+    ledger.close()

@@ -145,16 +145,28 @@ class HostLedger:
             now = self._clock()
             self._date_the_dead(db, key, now)
             db.execute("DELETE FROM slots WHERE key = ? AND done < ?", (key, now - _KEEP))
-            completed = [
-                r[0]
-                for r in db.execute(
-                    "SELECT done FROM slots WHERE key = ? AND done IS NOT NULL ORDER BY done", (key,)
-                )
-            ]
             (in_flight,) = db.execute(
                 "SELECT count(*) FROM slots WHERE key = ? AND done IS NULL", (key,)
             ).fetchone()
-            wait = delay_until_free(completed, in_flight, now, limit, margin)
+            # Most reservations fit: counting in SQL says so without reading the slots; only when a
+            # window is full are they read, for delay_until_free to say how long to wait.
+            starts = [now - window - margin for window in WINDOWS]
+            inside = db.execute(
+                "SELECT count(*), coalesce(sum(done > ?), 0), coalesce(sum(done > ?), 0) "
+                "FROM slots WHERE key = ? AND done > ?",
+                (starts[1], starts[0], key, starts[2]),
+            ).fetchone()
+            counts = (inside[2], inside[1], inside[0])  # in the second, minute, hour windows
+            if all(n + in_flight < allowed for n, allowed in zip(counts, limit.allowances(), strict=True)):
+                wait: float | None = 0.0
+            else:
+                completed = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT done FROM slots WHERE key = ? AND done IS NOT NULL ORDER BY done", (key,)
+                    )
+                ]
+                wait = delay_until_free(completed, in_flight, now, limit, margin)
             blocked = db.execute("SELECT until FROM blocks WHERE key = ?", (key,)).fetchone()
             if wait is not None and blocked is not None and blocked[0] > now:
                 wait = max(wait, blocked[0] - now)
