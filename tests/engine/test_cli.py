@@ -86,3 +86,19 @@ def test_an_invalid_invoice_is_refused_with_each_problem_on_its_line(
     assert issued.exit_code == 0 and "FV/2026/000001" in issued.output  # the refusal consumed no number
     assert "Ostrzeżenie: Podmiot2/DaneIdentyfikacyjne/NIP: NIP 1234567890 ma błędną cyfrę" in issued.output
     assert runner.invoke(app, ["invoices", "list"]).output.count("FV/2026/") == 1  # and stored nothing
+
+
+def test_technical_correction_command_refuses_an_invoice_that_was_not_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`invoices correct` reaches the engine (its accepted path: test_technical_correction.py)."""
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    xml_file = tmp_path / "fv.xml"
+    xml_file.write_bytes(sample_invoice("FV/K/1"))
+    assert runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP]).exit_code == 0
+    refused = runner.invoke(app, ["invoices", "correct", "1", str(xml_file), "--company", NIP])
+    assert refused.exit_code == 1
+    assert "nie jest fakturą offline odrzuconą przez KSeF (status: queued)" in refused.output

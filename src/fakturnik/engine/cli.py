@@ -154,6 +154,36 @@ def invoices_issue(
         )
 
 
+@invoices_app.command("correct")
+def invoices_correct(
+    invoice_id: Annotated[int, typer.Argument(help="Id odrzuconej faktury offline (z 'invoices list').")],
+    file: Annotated[Path, typer.Argument(help="Poprawiony plik tej samej faktury: XML albo JSON (szkic).")],
+    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Korekta techniczna: nowy plik faktury offline odrzuconej przez KSeF (ten sam numer i treść)."""
+    from fakturnik.engine.issuing import correct_rejected_offline, json_to_xml
+
+    data = file.read_bytes()
+    try:
+        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
+        ctx = _context(data_dir, database_url)
+        issued = correct_rejected_offline(
+            ctx, company_nip=company, invoice_id=invoice_id, xml=xml, actor="cli"
+        )
+    except FakturnikError as exc:
+        _fail(exc)
+    typer.echo(
+        f"Korekta techniczna faktury {issued.number} w kolejce do KSeF (id {issued.invoice_id}); "
+        "KSeF powiąże ją z odrzuconym plikiem"
+    )
+    for warning in issued.warnings:
+        typer.secho(
+            f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
+        )
+
+
 @invoices_app.command("list")
 def invoices_list(
     status: Annotated[

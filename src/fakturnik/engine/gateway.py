@@ -139,9 +139,16 @@ class KsefGateway:
     def open_online(self) -> OnlineSession:
         return OnlineSession(self.client, public_keys=self.public_keys).open()
 
-    def send_online(self, session: OnlineSession, xml: bytes, *, offline_mode: bool) -> str:
-        """POST one invoice; returns KSeF's invoice reference number."""
-        return session.send(xml, offline_mode=offline_mode).reference_number
+    def send_online(
+        self, session: OnlineSession, xml: bytes, *, offline_mode: bool, corrected_hash: str | None = None
+    ) -> str:
+        """POST one invoice; returns KSeF's invoice reference number.
+
+        ``corrected_hash``: the file is a technical correction of the rejected offline file with that
+        hash (sent as ``hashOfCorrectedInvoice``; online sessions only).
+        """
+        sent = session.send(xml, offline_mode=offline_mode, hash_of_corrected_invoice=corrected_hash)
+        return sent.reference_number
 
     def close_session(self, reference_number: str, kind: str = "online") -> None:
         if kind == "batch":

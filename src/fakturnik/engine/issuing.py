@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
 
 from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
@@ -14,6 +16,7 @@ from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
+from fakturnik.store.models import Invoice, OutboxEntry
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,104 @@ def issue(
             detail={"number": number, "sha256": digest, "offline": offline_kind},
         )
         return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
+
+
+TECHNICAL_CORRECTION_REFUSED = frozenset({"410"})
+"""KSeF statuses after which a technical correction is not allowed: 410 = the issuer had no right to
+issue for the seller (a permission problem, not a technical one; digest §10)."""
+
+
+def correct_rejected_offline(
+    ctx: EngineContext,
+    *,
+    company_nip: str,
+    invoice_id: int,
+    xml: bytes,
+    actor: str = "engine",
+) -> Issued:
+    """A technical correction (digest §10): a new file for an offline invoice KSeF rejected.
+
+    The invoice stays the same document — same seller, kind and number; only its file changes (a
+    schema error, a bad character ...). The file is validated as in :func:`issue`; the invoice row
+    keeps the rejected file as first issued (``corrected_xml``/``corrected_hash``: what the buyer
+    holds, whose KOD I KSeF then leads to the corrected invoice), takes the new one and is queued
+    again; the worker sends it in an online session with ``offlineMode`` and
+    ``hashOfCorrectedInvoice``. Raises :class:`EngineError` (Polish) when the invoice is not an
+    offline invoice rejected for a technical reason or the file is another document, and
+    :class:`InvoiceValidationError` when the file is not valid; nothing changes then.
+    """
+    found = fields.read_fields(xml)
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, company_nip)
+        invoice = s.get(Invoice, invoice_id)
+        if invoice is None or invoice.company_id != company.id or invoice.direction != "issued":
+            raise EngineError(f"firma {company.nip} nie wystawiła faktury o id {invoice_id}")
+        if not invoice.offline_mode or invoice.status != states.REJECTED:
+            raise EngineError(
+                f"faktura {invoice.number} nie jest fakturą offline odrzuconą przez KSeF "
+                f"(status: {invoice.status}); korekta techniczna dotyczy tylko takich"
+            )
+        if (invoice.error_code or "") in TECHNICAL_CORRECTION_REFUSED:
+            raise EngineError(
+                f"faktura {invoice.number} została odrzucona z powodu uprawnień ({invoice.error_code}); "
+                "korekta techniczna tego nie naprawi"
+            )
+        for label, have, want in (
+            ("NIP sprzedawcy", found.seller_nip or company.nip, invoice.seller_nip),
+            ("rodzaj faktury", found.kind, invoice.kind),
+            ("numer faktury (P_2)", found.number, invoice.number),
+        ):
+            if have != want:
+                raise EngineError(
+                    f"korekta techniczna musi być tą samą fakturą: {label} {have!r} zamiast {want!r}"
+                )
+        digest = sha256_b64(xml)
+        if digest == invoice.sha256:
+            raise EngineError("plik korekty jest identyczny z odrzuconym; nie ma czego poprawić")
+        report = validate_xml(xml, validation_env(company.environment))
+        if not report.ok:
+            raise InvoiceValidationError(report.problems)
+        rejected = f"{invoice.error_code}: {invoice.error_message}"
+        if invoice.corrected_hash is None:  # keep the file as first issued, even after a second try
+            invoice.corrected_hash = invoice.sha256
+            invoice.corrected_xml = invoice.xml
+        invoice.xml = xml
+        invoice.sha256 = digest
+        invoice.issue_date = found.issue_date
+        invoice.seller_name = found.seller_name
+        invoice.buyer_id = found.buyer_id
+        invoice.buyer_name = found.buyer_name
+        invoice.gross = found.gross
+        invoice.currency = found.currency
+        invoice.error_code = invoice.error_message = None
+        repo.set_invoice_status(
+            s, invoice, states.OFFLINE, f"korekta techniczna pliku odrzuconego ({rejected})"
+        )
+        entry = s.scalar(select(OutboxEntry).where(OutboxEntry.invoice_id == invoice.id))
+        assert entry is not None  # every issued invoice has its outbox entry
+        entry.state = states.QUEUED
+        entry.invoice_hash = digest
+        entry.offline_mode = True
+        entry.attempts = 0
+        entry.session_ref = entry.session_kind = entry.invoice_ref = entry.last_error = None
+        entry.send_started_at = None
+        entry.claimed_by = None
+        entry.claimed_until = None
+        entry.next_attempt_at = datetime.now(UTC)
+        repo.audit(
+            s,
+            actor,
+            "invoice.technical_correction",
+            company_id=company.id,
+            invoice_id=invoice.id,
+            detail={"number": invoice.number, "corrected_hash": invoice.corrected_hash, "sha256": digest},
+        )
+        return Issued(
+            invoice.id,
+            invoice.number,
+            digest,
+            invoice.status,
+            invoice.offline_kind,
+            invoice.offline_deadline,
+            tuple(report.warnings),
+        )

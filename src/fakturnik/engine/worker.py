@@ -630,6 +630,12 @@ class Worker:
     # --- sending --------------------------------------------------------------------------------------
 
     def _send(self, company: Company, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
+        corrected = self._corrected_hashes(jobs)
+        if corrected:  # technical corrections go in online sessions only (digest §10)
+            self._send_online(
+                company, gateway, [j for j in jobs if j.invoice_id in corrected], True, corrected
+            )
+            jobs = [j for j in jobs if j.invoice_id not in corrected]
         for offline in (False, True):
             part = [j for j in jobs if j.offline_mode is offline]
             if not part:
@@ -700,6 +706,16 @@ class Worker:
                     entry.next_attempt_at = _now() + timedelta(seconds=failure.retry_after)
             repo.release(entry)
 
+    def _corrected_hashes(self, jobs: Sequence[Job]) -> dict[int, str]:
+        """Invoice id → hashOfCorrectedInvoice, for the jobs that are technical corrections."""
+        with self.ctx.db.transaction() as s:
+            rows = s.execute(
+                select(Invoice.id, Invoice.corrected_hash).where(
+                    Invoice.id.in_([j.invoice_id for j in jobs]), Invoice.corrected_hash.is_not(None)
+                )
+            ).all()
+        return {int(i): str(h) for i, h in rows}
+
     def _xml_of(self, jobs: Sequence[Job]) -> dict[int, bytes]:
         with self.ctx.db.transaction() as s:
             rows = s.execute(
@@ -731,9 +747,15 @@ class Worker:
         return current
 
     def _send_online(
-        self, company: Company, gateway: KsefGateway, jobs: Sequence[Job], offline: bool
+        self,
+        company: Company,
+        gateway: KsefGateway,
+        jobs: Sequence[Job],
+        offline: bool,
+        corrected: dict[int, str] | None = None,
     ) -> None:
         xml = self._xml_of(jobs)
+        corrected = corrected or {}
         for index, job in enumerate(jobs):
             self._keepalive()
             try:
@@ -750,7 +772,10 @@ class Worker:
                 continue
             try:
                 invoice_ref = gateway.send_online(
-                    online.session, xml[job.invoice_id], offline_mode=job.offline_mode
+                    online.session,
+                    xml[job.invoice_id],
+                    offline_mode=job.offline_mode,
+                    corrected_hash=corrected.get(job.invoice_id),
                 )
             except Exception as exc:
                 self._note_failure(gateway, exc)

@@ -144,6 +144,10 @@ class Invoice(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
     acquired_at: Mapped[datetime | None]  # KSeF number assigned (received: acquisitionDate)
+    # A technical correction (digest §10) replaced the file: the hash and bytes of the rejected offline
+    # file as first issued (what the buyer holds, its KOD I), sent as hashOfCorrectedInvoice.
+    corrected_hash: Mapped[str | None] = mapped_column(String(44))
+    corrected_xml: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
