@@ -53,11 +53,17 @@ def test_companies_invoices_worker_and_sync_commands(
     assert bad.exit_code == 1 and "Błąd" in bad.output
 
 
-def test_declared_outage_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _offline_company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner with a data directory and one company whose KSeF address answers nothing."""
     monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
     monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
     runner = CliRunner()
     assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    return runner
+
+
+def test_declared_outage_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = _offline_company(tmp_path, monkeypatch)
     started = runner.invoke(app, ["outage", "start", "--company", NIP, "--mode", "failure"])
     assert started.exit_code == 0, started.output
     xml_file = tmp_path / "fv.xml"
@@ -71,10 +77,7 @@ def test_declared_outage_from_the_command_line(tmp_path: Path, monkeypatch: pyte
 def test_an_invalid_invoice_is_refused_with_each_problem_on_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
-    runner = CliRunner()
-    assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    runner = _offline_company(tmp_path, monkeypatch)
     xml_file = tmp_path / "fv.xml"
     xml_file.write_bytes(re.sub(rb"<P_15>[^<]*<", b"<P_15>1.00<", sample_invoice(), count=1))
     refused = runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP])
@@ -92,10 +95,7 @@ def test_technical_correction_command_refuses_an_invoice_that_was_not_rejected(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`invoices correct` reaches the engine (its accepted path: test_technical_correction.py)."""
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path))
-    runner = CliRunner()
-    assert runner.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
+    runner = _offline_company(tmp_path, monkeypatch)
     xml_file = tmp_path / "fv.xml"
     xml_file.write_bytes(sample_invoice("FV/K/1"))
     assert runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP]).exit_code == 0

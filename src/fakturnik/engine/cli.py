@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from fakturnik.errors import FakturnikError, InvoiceValidationError
+
+if TYPE_CHECKING:
+    from fakturnik.engine.context import EngineContext
+    from fakturnik.engine.issuing import Issued
 
 DataDir = Annotated[
     Path | None,
@@ -37,7 +42,7 @@ def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = Fa
     return open_context(data_dir, database_url, from_env(EngineSettings.fast() if fast else EngineSettings()))
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     if isinstance(exc, InvoiceValidationError):  # every problem on its own line, with its XML path
         typer.secho(
             f"Błąd: faktura nie przeszła walidacji ({len(exc.problems)}):", fg=typer.colors.RED, err=True
@@ -133,21 +138,43 @@ def invoices_issue(
     database_url: DbUrl = None,
 ) -> None:
     """Wystaw fakturę: zapis i kolejka do KSeF w jednej transakcji."""
-    from fakturnik.engine.issuing import issue, json_to_xml
+    from fakturnik.engine.issuing import issue
 
-    data = file.read_bytes()
-    try:
-        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
-        ctx = _context(data_dir, database_url)
-        issued = issue(ctx, company_nip=company, xml=xml, urgent=urgent, auto_number=auto_number, actor="cli")
-    except FakturnikError as exc:
-        _fail(exc)
+    issued = _issuing(
+        file,
+        data_dir,
+        database_url,
+        lambda ctx, xml: issue(
+            ctx, company_nip=company, xml=xml, urgent=urgent, auto_number=auto_number, actor="cli"
+        ),
+    )
     note = (
         f" (offline, termin wysyłki {issued.offline_deadline or 'po zakończeniu niedostępności'})"
         if issued.offline_kind
         else ""
     )
     typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
+    _print_warnings(issued)
+
+
+def _issuing(
+    file: Path,
+    data_dir: Path | None,
+    database_url: str | None,
+    action: Callable[[EngineContext, bytes], Issued],
+) -> Issued:
+    """Run an issuing action on the invoice in ``file`` (XML, or a JSON draft); a refusal ends the command."""
+    from fakturnik.engine.issuing import json_to_xml
+
+    data = file.read_bytes()
+    try:
+        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
+        return action(_context(data_dir, database_url), xml)
+    except FakturnikError as exc:
+        _fail(exc)
+
+
+def _print_warnings(issued: Issued) -> None:
     for warning in issued.warnings:
         typer.secho(
             f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
@@ -163,25 +190,21 @@ def invoices_correct(
     database_url: DbUrl = None,
 ) -> None:
     """Korekta techniczna: nowy plik faktury offline odrzuconej przez KSeF (ten sam numer i treść)."""
-    from fakturnik.engine.issuing import correct_rejected_offline, json_to_xml
+    from fakturnik.engine.issuing import correct_rejected_offline
 
-    data = file.read_bytes()
-    try:
-        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
-        ctx = _context(data_dir, database_url)
-        issued = correct_rejected_offline(
+    issued = _issuing(
+        file,
+        data_dir,
+        database_url,
+        lambda ctx, xml: correct_rejected_offline(
             ctx, company_nip=company, invoice_id=invoice_id, xml=xml, actor="cli"
-        )
-    except FakturnikError as exc:
-        _fail(exc)
+        ),
+    )
     typer.echo(
         f"Korekta techniczna faktury {issued.number} w kolejce do KSeF (id {issued.invoice_id}); "
         "KSeF powiąże ją z odrzuconym plikiem"
     )
-    for warning in issued.warnings:
-        typer.secho(
-            f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
-        )
+    _print_warnings(issued)
 
 
 @invoices_app.command("list")
