@@ -630,11 +630,12 @@ class Worker:
     # --- sending --------------------------------------------------------------------------------------
 
     def _send(self, company: Company, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
-        corrected = self._corrected_hashes(jobs)
+        files = self._files_of(jobs)  # one query: each file and, for a technical correction, its hash
+        xml = {i: data for i, (data, _) in files.items()}
+        corrected = {i: h for i, (_, h) in files.items() if h is not None}
         if corrected:  # technical corrections go in online sessions only (digest §10)
-            self._send_online(
-                company, gateway, [j for j in jobs if j.invoice_id in corrected], True, corrected
-            )
+            fixes = [j for j in jobs if j.invoice_id in corrected]
+            self._send_online(company, gateway, fixes, True, xml, corrected)
             jobs = [j for j in jobs if j.invoice_id not in corrected]
         for offline in (False, True):
             part = [j for j in jobs if j.offline_mode is offline]
@@ -644,9 +645,9 @@ class Worker:
             if mode is Mode.BATCH:
                 limit = self.settings.planner.batch_max_invoices
                 for i in range(0, len(part), limit):
-                    self._send_batch(company, gateway, part[i : i + limit], offline)
+                    self._send_batch(company, gateway, part[i : i + limit], offline, xml)
             else:
-                self._send_online(company, gateway, part, offline)
+                self._send_online(company, gateway, part, offline, xml)
 
     def _mark_sending(self, jobs: Sequence[Job], session_ref: str | None, kind: str) -> list[Job]:
         """Durably record "about to send" (hash + session) and extend the lease; returns jobs still ours."""
@@ -706,22 +707,18 @@ class Worker:
                     entry.next_attempt_at = _now() + timedelta(seconds=failure.retry_after)
             repo.release(entry)
 
-    def _corrected_hashes(self, jobs: Sequence[Job]) -> dict[int, str]:
-        """Invoice id → hashOfCorrectedInvoice, for the jobs that are technical corrections."""
+    def _files_of(self, jobs: Sequence[Job]) -> dict[int, tuple[bytes, str | None]]:
+        """Invoice id → (XML, hashOfCorrectedInvoice when the file is a technical correction)."""
         with self.ctx.db.transaction() as s:
             rows = s.execute(
-                select(Invoice.id, Invoice.corrected_hash).where(
-                    Invoice.id.in_([j.invoice_id for j in jobs]), Invoice.corrected_hash.is_not(None)
+                select(Invoice.id, Invoice.xml, Invoice.corrected_hash).where(
+                    Invoice.id.in_([j.invoice_id for j in jobs])
                 )
             ).all()
-        return {int(i): str(h) for i, h in rows}
+        return {int(i): (bytes(x), h) for i, x, h in rows}
 
     def _xml_of(self, jobs: Sequence[Job]) -> dict[int, bytes]:
-        with self.ctx.db.transaction() as s:
-            rows = s.execute(
-                select(Invoice.id, Invoice.xml).where(Invoice.id.in_([j.invoice_id for j in jobs]))
-            ).all()
-        return {int(i): bytes(x) for i, x in rows}
+        return {i: data for i, (data, _) in self._files_of(jobs).items()}
 
     def _online_session(self, company: Company, gateway: KsefGateway, offline: bool) -> _Online:
         key = (company.id, offline)
@@ -752,9 +749,9 @@ class Worker:
         gateway: KsefGateway,
         jobs: Sequence[Job],
         offline: bool,
+        xml: dict[int, bytes],
         corrected: dict[int, str] | None = None,
     ) -> None:
-        xml = self._xml_of(jobs)
         corrected = corrected or {}
         for index, job in enumerate(jobs):
             self._keepalive()
@@ -788,8 +785,14 @@ class Worker:
             self._ksef_answered(gateway.env.api_url)
             self._sent(job, invoice_ref)
 
-    def _send_batch(self, company: Company, gateway: KsefGateway, jobs: Sequence[Job], offline: bool) -> None:
-        xml = self._xml_of(jobs)
+    def _send_batch(
+        self,
+        company: Company,
+        gateway: KsefGateway,
+        jobs: Sequence[Job],
+        offline: bool,
+        xml: dict[int, bytes],
+    ) -> None:
         batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
         try:
             session_ref, uploads = gateway.open_batch(batch, offline_mode=offline)
