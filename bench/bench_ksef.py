@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.fa3.samples import make_nip, make_sample_invoice
 from fakturnik.fa3.writer import write_invoice
 from fakturnik.ksef import models as m

@@ -7,7 +7,8 @@ from datetime import date
 
 import httpx
 
-from fakturnik.ksef import crypto, numbers
+from fakturnik.base import ksef_numbers as numbers
+from fakturnik.ksef import crypto
 from fakturnik.simulator.server import SimulatorServer
 
 

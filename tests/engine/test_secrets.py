@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.engine.companies import add_company, credential_for
 from fakturnik.engine.context import open_context
 from fakturnik.engine.issuing import issue

@@ -10,7 +10,7 @@ from typing import Any
 
 from lxml import etree
 
-from fakturnik.fa3.xmlsafe import parse_xml
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.environments import local
 from fakturnik.ksef.throttle import Throttle

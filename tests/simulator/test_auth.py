@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from fakturnik.ksef.numbers import is_valid_reference_number
+from fakturnik.base.ksef_numbers import is_valid_reference_number
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import xades_helpers as xh
 

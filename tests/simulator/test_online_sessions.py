@@ -12,8 +12,8 @@ import httpx
 import pytest
 from lxml import etree
 
+from fakturnik.base.ksef_numbers import is_valid_ksef_number
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_encrypt, b64, rsa_oaep_encrypt, sha256_b64
-from fakturnik.ksef.numbers import is_valid_ksef_number
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import SAMPLES_DIR

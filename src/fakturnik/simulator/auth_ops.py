@@ -16,8 +16,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import OPERATION_TTL, caller_claims

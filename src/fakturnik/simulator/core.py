@@ -145,7 +145,7 @@ def mint_session(
     The shortcut tests and the admin API use instead of a full challenge/sign/redeem round trip;
     ``permissions=None`` takes what the permission model grants the subject in the context.
     """
-    from fakturnik.ksef.numbers import make_reference_number
+    from fakturnik.base.ksef_numbers import make_reference_number
     from fakturnik.simulator.grants import permissions_for
     from fakturnik.simulator.security import ACCESS_TTL, REFRESH_TTL, caller_claims
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from fakturnik.base.ksef_numbers import make_ksef_number
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, unb64
-from fakturnik.ksef.numbers import make_ksef_number
 from fakturnik.simulator import grants
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.invoice_checks import MAX_PLAIN, MAX_PLAIN_WITH_ATTACHMENT, Context, Verdict, judge
@@ -403,7 +403,7 @@ def finish_online(sim: Simulator, ref: str) -> None:
 
 def finalize(sim: Simulator, session: dict[str, Any]) -> None:
     """Final status and UPO pages of a session whose invoices are all decided (caller holds the lock)."""
-    from fakturnik.ksef.numbers import make_reference_number
+    from fakturnik.base.ksef_numbers import make_reference_number
 
     kind = session["sessionType"]
     total = int(session.get("invoiceCount", 0))

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator import downloads, processing, routes_batch, routes_session_status
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError

@@ -12,11 +12,11 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
+from fakturnik.cli.views import invoice_table
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import open_context
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.settings import EngineSettings
-from fakturnik.engine.views import invoice_table
 from fakturnik.engine.worker import Worker
 from fakturnik.store import repo, states
 from fakturnik.vault import Secret
