@@ -31,7 +31,7 @@ from fakturnik.ksef.environments import local
 from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import TokenKind, Transport
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 
 _SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))

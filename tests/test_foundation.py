@@ -63,7 +63,7 @@ def test_simulator_serves_http_and_counts() -> None:
 def test_minted_token_reaches_protected_dependency() -> None:
     from fastapi import Depends
 
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
     from fakturnik.simulator.security import Caller, require
 
     with SimulatorServer() as server:

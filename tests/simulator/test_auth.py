@@ -111,7 +111,7 @@ def test_revoke_other_session_by_reference(client: httpx.Client) -> None:
 
 
 def test_sessions_paging_with_continuation_token(client: httpx.Client, simulator: SimulatorServer) -> None:
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
 
     for _ in range(11):
         mint_session(

@@ -26,7 +26,7 @@ DEMO_NIP = "5265877635"
 
 def _demo_token(server: object, nip: str) -> Secret:
     """A KSeF token for the demo company, created in the simulator as its owner would."""
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
     from fakturnik.simulator.server import SimulatorServer
 
     assert isinstance(server, SimulatorServer)

@@ -1,7 +1,7 @@
 """Authentication operations as state: challenges, auth documents, statuses, token claims.
 
 Protocol logic behind ``routes_auth`` (digest §3.1, §4, §14.2), free of HTTP. Auth operations are
-``auth`` documents (see :func:`fakturnik.simulator.core.mint_session` for the fields every operation
+``auth`` documents (see :func:`fakturnik.simulator.mint.mint_session` for the fields every operation
 has; :func:`start_operation` adds ``statusDetails``, ``authenticationMethod``, ``methodCode``,
 ``methodName``, ``allowedIps``, ``decidedAt`` and, for XAdES, ``certificateSubject``,
 ``certificateSerial``, ``certificateFingerprint``; refresh adds ``lastTokenRefreshDate``).
