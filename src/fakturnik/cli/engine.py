@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from fakturnik.errors import FakturnikError, InvoiceValidationError
+from fakturnik.errors import FakturnikError
 
 if TYPE_CHECKING:
     from fakturnik.engine.context import EngineContext
@@ -43,13 +43,11 @@ def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = Fa
 
 
 def _fail(exc: Exception) -> NoReturn:
-    if isinstance(exc, InvoiceValidationError):  # every problem on its own line, with its XML path
-        typer.secho(
-            f"Błąd: faktura nie przeszła walidacji ({len(exc.problems)}):", fg=typer.colors.RED, err=True
-        )
-        for problem in exc.problems:
-            typer.secho(f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+    """End the command: a Fakturnik error with its message and documented exit code (docs/cli.md)."""
+    if isinstance(exc, FakturnikError):
+        from fakturnik.cli.failures import report
+
+        raise typer.Exit(report(exc))
     typer.secho(f"Błąd: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 

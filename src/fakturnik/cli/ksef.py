@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fakturnik.cli.session_file import load_session, save_session
-from fakturnik.errors import FakturnikError, KsefError
+from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import (
     AuthManager,
@@ -140,10 +140,8 @@ def _client(opts: Options) -> KsefClient:
 
 
 def _run(action: Any) -> Any:
-    try:
-        return action()
-    except FakturnikError as exc:
-        raise _fail(str(exc)) from None
+    """Run one KSeF action; its errors end the command through ``fakturnik.cli.failures`` (docs/cli.md)."""
+    return action()
 
 
 def _print_json(model: Any) -> None:
