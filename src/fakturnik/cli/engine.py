@@ -325,13 +325,3 @@ def outage_end(
     except FakturnikError as exc:
         _fail(exc)
     typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the engine's commands to the main ``fakturnik`` app."""
-    app.add_typer(companies_app, name="companies")
-    app.add_typer(invoices_app, name="invoices")
-    app.add_typer(outage_app, name="outage")
-    app.command("worker")(worker)
-    app.command("sync")(sync)
-    app.command("demo")(demo)

@@ -90,6 +90,8 @@ def _filename(exc: OSError) -> str:
 
 def _os_error(exc: OSError) -> Failure | None:
     number = exc.errno
+    if number == errno.EPIPE:  # the reader went away (``fakturnik … | head``): nothing to say to it
+        return Failure((), FAILED)
     if number in (errno.ENOSPC, errno.EDQUOT):
         return _one(f"Brak miejsca na dysku{_filename(exc)}. Nic nie zostało zapisane w połowie.", FILES)
     if number in (errno.EACCES, errno.EPERM):
@@ -256,6 +258,12 @@ def report(exc: BaseException, argv: Sequence[str] | None = None) -> int:
     """Print the Polish message for ``exc`` on standard error and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     failure = describe(exc)
+    if not failure.lines and not failure.unexpected:  # a closed pipe: do not write to it again at exit
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
     lines = failure.lines if not failure.unexpected else (unexpected_line(exc, argv),)
     for line in lines:
         try:
