@@ -144,6 +144,7 @@ def _sqlalchemy_error(message: str) -> BaseException:
         (StoreError("nie ma firmy o NIP 1111111111"), failures.FAILED, "nie ma firmy"),
         (InvoiceValidationError([Problem("/Faktura/Fa/P_2", "brak numeru", "x")]), failures.FAILED, "P_2"),
         (KeyboardInterrupt(), failures.INTERRUPTED, "Przerwano"),
+        (ModuleNotFoundError("No module named 'sqlalchemy'", name="sqlalchemy"), failures.FAILED, "[engine]"),
     ],
 )
 def test_expected_errors_have_a_polish_message_and_their_code(

@@ -154,6 +154,36 @@ def _network_error(exc: BaseException) -> Failure | None:
     return None
 
 
+# Which extra brings a library that a command imports (pyproject.toml, docs/cli.md).
+EXTRAS = {
+    "sqlalchemy": "engine",
+    "alembic": "engine",
+    "holidays": "engine",
+    "fastapi": "simulator",
+    "uvicorn": "simulator",
+    "jwt": "simulator",
+    "jinja2": "web",
+    "multipart": "web",
+    "argon2": "web",
+    "segno": "visual",
+    "weasyprint": "visual",
+    "psycopg": "postgres",
+    "keyring": "keyring",
+}
+
+
+def _missing_extra(exc: BaseException) -> Failure | None:
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    extra = EXTRAS.get(exc.name.split(".", 1)[0])
+    if extra is None:
+        return None
+    return _one(
+        f"To polecenie wymaga dodatku „{extra}”: pip install 'fakturnik[{extra}]' (albo 'fakturnik[all]').",
+        FAILED,
+    )
+
+
 def _fakturnik_error(exc: FakturnikError) -> Failure:
     message = str(exc) or type(exc).__name__
     if isinstance(exc, InvoiceValidationError):
@@ -192,6 +222,9 @@ def describe(exc: BaseException) -> Failure:
         return _one("Przerwano.", INTERRUPTED)
     if isinstance(exc, FakturnikError):
         return _fakturnik_error(exc)
+    missing = _missing_extra(exc)
+    if missing is not None:
+        return missing
     for cause in _chain(exc):  # a system error may come wrapped (e.g. an OSError inside a library error)
         found = _database_error(cause) or _network_error(cause)
         if found is None and isinstance(cause, OSError):
