@@ -75,17 +75,9 @@ def issue(
     and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
     stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
     """
+    order = _Order(company_nip, urgent, auto_number, actor, check)
     with ctx.db.transaction() as s:
-        return _issue(
-            s,
-            ctx,
-            company_nip=company_nip,
-            xml=xml,
-            urgent=urgent,
-            auto_number=auto_number,
-            actor=actor,
-            check=check,
-        )
+        return _issue(s, xml, order)
 
 
 def issue_many(
@@ -105,44 +97,37 @@ def issue_many(
     behind (no number consumed) while the others of the chunk are stored. Results of a chunk are
     yielded only once it is committed: what is yielded as issued is durable.
     """
+    order = _Order(company_nip, urgent, auto_number, actor, check=True)
     batch: list[tuple[str, bytes]] = []
     for document in documents:
         batch.append(document)
         if len(batch) >= chunk:
-            yield from _issue_chunk(ctx, batch, company_nip, urgent, auto_number, actor)
+            yield from _issue_chunk(ctx, batch, order)
             batch = []
     if batch:
-        yield from _issue_chunk(ctx, batch, company_nip, urgent, auto_number, actor)
+        yield from _issue_chunk(ctx, batch, order)
+
+
+@dataclass(frozen=True)
+class _Order:
+    """What to do with each document: for which company, how urgent, numbered how, by whom, checked."""
+
+    company_nip: str
+    urgent: bool
+    auto_number: bool | None
+    actor: str
+    check: bool
 
 
 def _issue_chunk(
-    ctx: EngineContext,
-    batch: list[tuple[str, bytes]],
-    company_nip: str,
-    urgent: bool,
-    auto_number: bool | None,
-    actor: str,
+    ctx: EngineContext, batch: list[tuple[str, bytes]], order: _Order
 ) -> list[tuple[str, Issued | FakturnikError]]:
     results: list[tuple[str, Issued | FakturnikError]] = []
     with ctx.db.transaction() as s:
         for name, xml in batch:
             try:
                 with s.begin_nested():
-                    results.append(
-                        (
-                            name,
-                            _issue(
-                                s,
-                                ctx,
-                                company_nip=company_nip,
-                                xml=xml,
-                                urgent=urgent,
-                                auto_number=auto_number,
-                                actor=actor,
-                                check=True,
-                            ),
-                        )
-                    )
+                    results.append((name, _issue(s, xml, order)))
             except FakturnikError as exc:
                 results.append((name, exc))
             except IntegrityError:
@@ -150,29 +135,21 @@ def _issue_chunk(
     return results
 
 
-def _issue(
-    s: Session,
-    ctx: EngineContext,
-    *,
-    company_nip: str,
-    xml: bytes,
-    urgent: bool,
-    auto_number: bool | None,
-    actor: str,
-    check: bool,
-) -> Issued:
+def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
     found = fields.read_fields(xml)
-    company = repo.company_by_nip(s, company_nip)
+    company = repo.company_by_nip(s, order.company_nip)
     if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
         raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
-    numbering = auto_number if auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
+    numbering = (
+        order.auto_number if order.auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
+    )
     number = found.number
     if numbering:
         year = (found.issue_date or warsaw_today()).year
         number = repo.next_number(s, company.nip, found.kind, year)
         xml = fields.fill_template(xml, number=number)
     warnings: tuple[Problem, ...] = ()
-    if check:
+    if order.check:
         report = validate_xml(xml, validation_env(company.environment))
         if not report.ok:
             raise InvoiceValidationError(report.problems)
@@ -204,10 +181,10 @@ def _issue(
         offline_kind=offline_kind,
         offline_deadline=deadline,
     )
-    repo.enqueue(s, invoice, urgent=urgent, offline_mode=offline_kind is not None)
+    repo.enqueue(s, invoice, urgent=order.urgent, offline_mode=offline_kind is not None)
     repo.audit(
         s,
-        actor,
+        order.actor,
         "invoice.issue",
         company_id=company.id,
         invoice_id=invoice.id,
