@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from fakturnik.errors import VisualError
-from fakturnik.visual.links import (
+from fakturnik.ksef.verification_links import (
     CertificateLink,
     InvoiceLink,
     certificate_link,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from fakturnik.errors import VisualError
+from fakturnik.ksef.verification_links import CertificateLink, parse_link, verify_certificate_link
 from fakturnik.visual.document import read_invoice
 from fakturnik.visual.formatting import amount, amount_in_words, polish_date
-from fakturnik.visual.links import CertificateLink, parse_link, verify_certificate_link
 from fakturnik.visual.render import OfflineSigner, invoice_codes, invoice_html, invoice_pdf, upo_pdf
 from tests.conftest import SAMPLES_DIR, SHARED
 from tests.visual.certs import make_certificate, make_key

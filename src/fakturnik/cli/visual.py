@@ -141,7 +141,7 @@ def qr_link(
 ) -> None:
     """Print the invoice's KOD I link (and write its image)."""
     from fakturnik.visual.document import read_invoice
-    from fakturnik.visual.links import invoice_link
+    from fakturnik.ksef.verification_links import invoice_link
     from fakturnik.visual.qr import labelled_svg, qr_png
 
     xml = _read(invoice)
@@ -169,7 +169,7 @@ def qr_verify(
     """Check a KOD I / KOD II link: its form, the hash against a file, the signature against a certificate."""
     from cryptography import x509
 
-    from fakturnik.visual.links import CertificateLink, parse_link, verify_certificate_link
+    from fakturnik.ksef.verification_links import CertificateLink, parse_link, verify_certificate_link
 
     parsed = parse_link(link)
     kind = "KOD II" if isinstance(parsed, CertificateLink) else "KOD I"

@@ -16,6 +16,7 @@ from fakturnik.simulator import (
     routes_invoices,
     routes_limits,
     routes_permissions,
+    routes_qr,
     routes_sessions,
     routes_tokens,
 )
@@ -89,6 +90,7 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
         routes_limits,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(routes_qr.router)
     app.include_router(routes_admin.router)
     routes_admin.install_middleware(app)
     return app

@@ -18,9 +18,9 @@ from lxml import etree
 
 from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import VisualError
+from fakturnik.ksef.verification_links import certificate_link, invoice_link
 from fakturnik.visual import formatting
 from fakturnik.visual.document import InvoiceDocument, read_invoice
-from fakturnik.visual.links import certificate_link, invoice_link
 from fakturnik.visual.qr import CERTIFICATE_LABEL, OFFLINE_LABEL, qr_svg
 
 __all__ = [
