@@ -140,8 +140,8 @@ def qr_link(
     label: Annotated[str, typer.Option(help="Etykieta pod kodem (numer KSeF albo OFFLINE).")] = "OFFLINE",
 ) -> None:
     """Print the invoice's KOD I link (and write its image)."""
-    from fakturnik.visual.document import read_invoice
     from fakturnik.ksef.verification_links import invoice_link
+    from fakturnik.visual.document import read_invoice
     from fakturnik.visual.qr import labelled_svg, qr_png
 
     xml = _read(invoice)
