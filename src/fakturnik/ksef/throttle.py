@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakturnik.ksef import ratelimits
+
 if TYPE_CHECKING:
     from fakturnik.ksef.throttle_ledger import HostLedger
 
@@ -57,22 +59,14 @@ class RateLimit:
         return cls(per_second, per_minute, per_hour)
 
 
-# Published limits of KSeF 2.0 (API 2.6.0); ``public`` = unauthenticated and auth-flow endpoints.
+# Published limits (ksef/ratelimits.py, shared with the simulator); ``public`` = unauthenticated and
+# auth-flow endpoints (KSeF's ``anonymous`` group: 60/s, the minute and hour windows open).
 PUBLISHED_LIMITS: dict[str, RateLimit] = {
-    "onlineSession": RateLimit(10, 30, 120),
-    "invoiceSend": RateLimit(10, 30, 180),
-    "batchSession": RateLimit(10, 20, 60),
-    "invoiceStatus": RateLimit(30, 120, 1200),
-    "sessionList": RateLimit(5, 10, 60),
-    "sessionInvoiceList": RateLimit(10, 20, 200),
-    "sessionMisc": RateLimit(10, 120, 1200),
-    "invoiceMetadata": RateLimit(8, 16, 20),
-    "invoiceExport": RateLimit(8, 16, 20),
-    "invoiceExportStatus": RateLimit(10, 60, 600),
-    "invoiceDownload": RateLimit(8, 16, 64),
-    OTHER: RateLimit(10, 30, 120),
-    PUBLIC: RateLimit(60, 3600, 216000),
+    group: RateLimit(*values)
+    for group, values in ratelimits.PUBLISHED.items()
+    if group in ratelimits.CONTEXT_GROUPS
 }
+PUBLISHED_LIMITS[PUBLIC] = RateLimit(60, 3600, 216000)
 
 _REF = r"[^/]+"
 # (method, path regex relative to /v2, group) – first match wins; anything else is ``other``.
@@ -80,10 +74,10 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (method, re.compile(f"^{pattern}$"), group)
     for method, pattern, group in (
         ("POST", r"/sessions/online", "onlineSession"),
-        ("POST", rf"/sessions/online/{_REF}/close", "onlineSession"),
+        ("POST", rf"/sessions/online/{_REF}/close", "onlineSessionClose"),
         ("POST", rf"/sessions/online/{_REF}/invoices", "invoiceSend"),
         ("POST", r"/sessions/batch", "batchSession"),
-        ("POST", rf"/sessions/batch/{_REF}/close", "batchSession"),
+        ("POST", rf"/sessions/batch/{_REF}/close", "batchSessionClose"),
         ("GET", r"/sessions", "sessionList"),
         ("GET", rf"/sessions/{_REF}/invoices(/failed)?", "sessionInvoiceList"),
         ("GET", rf"/sessions/{_REF}/invoices/ksef/{_REF}/upo", "sessionMisc"),
@@ -95,6 +89,7 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("POST", r"/invoices/exports", "invoiceExport"),
         ("GET", rf"/invoices/exports/{_REF}", "invoiceExportStatus"),
         ("GET", rf"/invoices/ksef/{_REF}", "invoiceDownload"),
+        ("POST", r"/collective-identifiers(/invoices)?", "collectiveIdentifier"),
         ("POST", r"/auth/(challenge|xades-signature|ksef-token|token/redeem|token/refresh)", PUBLIC),
         ("GET", r"/auth/(?!sessions$)[^/]+", PUBLIC),
         ("GET", r"/security/public-key-certificates", PUBLIC),

@@ -127,7 +127,7 @@ async def upload_part(referenceNumber: str, ordinal: int, request: Request) -> R
 def close_batch(
     referenceNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("batchSession", BATCH_WRITE))],
+    caller: Annotated[Caller, Depends(require("batchSessionClose", BATCH_WRITE))],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:

@@ -152,7 +152,7 @@ def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
 def close_online_session(
     referenceNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("onlineSession", WRITE))],
+    caller: Annotated[Caller, Depends(require("onlineSessionClose", WRITE))],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
