@@ -8,6 +8,11 @@ from typing import Any
 
 import pytest
 
+from fakturnik.base.ksef_numbers import (
+    is_valid_collective_identifier,
+    make_collective_identifier,
+    make_ksef_number,
+)
 from fakturnik.errors import KsefApiError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.collective import (
@@ -16,11 +21,6 @@ from fakturnik.ksef.collective import (
     create_collective_identifier,
     identifiers_created,
     invoices_of,
-)
-from fakturnik.ksef.numbers import (
-    is_valid_collective_identifier,
-    make_collective_identifier,
-    make_ksef_number,
 )
 from fakturnik.ksef.sessions import Poller, send_all
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip

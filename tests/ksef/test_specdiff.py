@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.ksef import specdiff
 from tests.conftest import OPENAPI_260_PATH, OPENAPI_PATH
 

@@ -8,7 +8,7 @@ group. Methods only translate between models and HTTP: waiting, encryption and p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -70,6 +70,11 @@ def operations_of(cls: type) -> dict[tuple[str, str], tuple[str, Operation]]:
         if isinstance(op, Operation):
             found[(op.method, op.path)] = (name, op)
     return found
+
+
+def _features(names: Sequence[str]) -> dict[str, str] | None:
+    """The ``X-KSeF-Feature`` header (API 2.8.0) for the named features, or none."""
+    return {"X-KSeF-Feature": ", ".join(names)} if names else None
 
 
 def _seg(value: str) -> str:
@@ -252,8 +257,11 @@ class KsefClient:
     # --- online and batch sessions (§3.2) -------------------------------------------------------------
 
     @operation("POST", "/sessions/online", "onlineSession")
-    def open_online_session(self, request: m.OpenOnlineSessionRequest) -> m.OpenOnlineSessionResponse:
-        r = self._call("POST", "/sessions/online", "onlineSession", body=request)
+    def open_online_session(
+        self, request: m.OpenOnlineSessionRequest, *, features: Sequence[str] = ()
+    ) -> m.OpenOnlineSessionResponse:
+        """``features``: ``X-KSeF-Feature`` values (2.8.0), e.g. ``subject-identifier-validation`` on TEST."""
+        r = self._call("POST", "/sessions/online", "onlineSession", body=request, headers=_features(features))
         return self._parse(m.OpenOnlineSessionResponse, r)
 
     @operation("POST", "/sessions/online/{referenceNumber}/invoices", "invoiceSend")
@@ -268,8 +276,10 @@ class KsefClient:
         self._call("POST", f"/sessions/online/{_seg(reference_number)}/close", "onlineSessionClose")
 
     @operation("POST", "/sessions/batch", "batchSession")
-    def open_batch_session(self, request: m.OpenBatchSessionRequest) -> m.OpenBatchSessionResponse:
-        r = self._call("POST", "/sessions/batch", "batchSession", body=request)
+    def open_batch_session(
+        self, request: m.OpenBatchSessionRequest, *, features: Sequence[str] = ()
+    ) -> m.OpenBatchSessionResponse:
+        r = self._call("POST", "/sessions/batch", "batchSession", body=request, headers=_features(features))
         return self._parse(m.OpenBatchSessionResponse, r)
 
     @operation("POST", "/sessions/batch/{referenceNumber}/close", "batchSessionClose")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from fakturnik.base.ksef_numbers import is_valid_collective_identifier, is_valid_ksef_number
 from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.numbers import is_valid_collective_identifier, is_valid_ksef_number
 
 MAX_INVOICES = 500
 _GROSZ = Decimal("0.01")

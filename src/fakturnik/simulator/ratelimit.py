@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fakturnik.ksef import ratelimits
+from fakturnik.ksef import rate_limits as ratelimits
 from fakturnik.simulator.errors import RateLimitedError
 
 
@@ -29,7 +29,7 @@ class Limit:
         return {"perSecond": self.per_second, "perMinute": self.per_minute, "perHour": self.per_hour}
 
 
-# the published table (ksef/ratelimits.py, the client's throttle reads the same one), per-context groups
+# the published table (ksef/rate_limits.py, the client's throttle reads the same one), per-context groups
 PRODUCTION_LIMITS: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ratelimits.CONTEXT_GROUPS}
 # GET /rate-limits also reports these (2.8.0): ``anonymous`` (check_public, per IP); ``global`` is off
 REPORTED_ONLY: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ("anonymous", "global")}

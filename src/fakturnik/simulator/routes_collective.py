@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fakturnik.ksef.numbers import make_collective_identifier
+from fakturnik.base.ksef_numbers import make_collective_identifier
 from fakturnik.simulator.auth_ops import decode_continuation, encode_continuation
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
