@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from fakturnik.ksef import models as m
+from fakturnik.ksef.model_base import note_unknown
 from fakturnik.ksef.transport import TokenKind, Transport
 
 Group = Literal[
@@ -158,7 +159,9 @@ class KsefClient:
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
-        return model.model_validate_json(response.content)
+        parsed = model.model_validate_json(response.content)
+        note_unknown(parsed)  # a newer KSeF: logged once, never a crash
+        return parsed
 
     @staticmethod
     def _xml(response: httpx.Response) -> XmlDocument:
