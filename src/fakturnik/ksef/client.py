@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
-from pydantic import BaseModel, TypeAdapter
-
-from fakturnik.ksef import models as m
-from fakturnik.ksef.model_base import note_unknown
+from fakturnik.base.lazy import lazy_import
 from fakturnik.ksef.transport import TokenKind, Transport
+
+if TYPE_CHECKING:
+    import httpx
+    from pydantic import BaseModel, TypeAdapter
+
+    from fakturnik.ksef import model_base
+    from fakturnik.ksef import models as m
+else:  # the models (pydantic) load with the first call, not with ``import``
+    m = lazy_import("fakturnik.ksef.models")
+    model_base = lazy_import("fakturnik.ksef.model_base")
 
 Group = Literal[
     "onlineSession",
@@ -50,7 +57,7 @@ class Operation:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 OPERATION_ATTR = "__ksef_operation__"
 
@@ -109,7 +116,11 @@ class Page:
         return out
 
 
-_PUBLIC_KEYS = TypeAdapter(list[m.PublicKeyCertificate])
+@cache
+def _public_keys_adapter() -> TypeAdapter[list[m.PublicKeyCertificate]]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[m.PublicKeyCertificate])
 
 
 class KsefClient:
@@ -160,7 +171,7 @@ class KsefClient:
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
         parsed = model.model_validate_json(response.content)
-        note_unknown(parsed)  # a newer KSeF: logged once, never a crash
+        model_base.note_unknown(parsed)  # a newer KSeF: logged once, never a crash
         return parsed
 
     @staticmethod
@@ -255,7 +266,7 @@ class KsefClient:
     @operation("GET", "/security/public-key-certificates", public=True)
     def public_key_certificates(self) -> list[m.PublicKeyCertificate]:
         r = self._call("GET", "/security/public-key-certificates", "other", auth="none")
-        return _PUBLIC_KEYS.validate_json(r.content)
+        return _public_keys_adapter().validate_json(r.content)
 
     # --- online and batch sessions (§3.2) -------------------------------------------------------------
 

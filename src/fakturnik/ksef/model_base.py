@@ -40,7 +40,7 @@ class KsefModel(BaseModel):
     """Base of every KSeF model: unknown properties kept aside (``model_extra``, never sent back by
     :func:`dump`), population by field name or alias. :func:`note_unknown` logs them once."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)  # built on first use
 
 
 def note_unknown(model: BaseModel) -> None:
