@@ -567,3 +567,15 @@ def certificates_revoke(
 
 
 __all__ = ["KsefError", "app", "load_session", "save_session"]
+
+
+@app.command("spec-diff")
+def spec_diff(
+    old: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Starszy dokument OpenAPI KSeF.")],
+    new: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Nowszy dokument OpenAPI KSeF.")],
+) -> None:
+    """Pokaż, co zmieniło się między dwoma dokumentami OpenAPI KSeF (operacje, pola, limity, błędy)."""
+    from fakturnik.ksef import specdiff
+
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (old, new)]
+    typer.echo(specdiff.render(specdiff.diff(*docs), old.name, new.name), nl=False)
