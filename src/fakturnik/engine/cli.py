@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from sqlalchemy.exc import DatabaseError
 
-from fakturnik.errors import FakturnikError, InvoiceValidationError
+from fakturnik.errors import DatabaseUnusableError, FakturnikError, InvoiceValidationError
+from fakturnik.store.health import unusable_reason
 
 if TYPE_CHECKING:
     from fakturnik.engine.context import EngineContext
@@ -172,6 +174,9 @@ def _issuing(
         return action(_context(data_dir, database_url), xml)
     except FakturnikError as exc:
         _fail(exc)
+    except DatabaseError as exc:  # a full disk, a corrupted file: nothing was stored; say so in Polish
+        reason = unusable_reason(exc) or "nieoczekiwany błąd bazy danych"
+        _fail(DatabaseUnusableError(f"Faktura nie została zapisana: {reason}."))
 
 
 def _print_warnings(issued: Issued) -> None:
@@ -253,9 +258,22 @@ def worker(
     w = Worker(ctx)
     signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     try:
-        w.run(once=once, max_seconds=max_seconds)
+        summary = w.run(once=once, max_seconds=max_seconds)
     except KeyboardInterrupt:
         w.stop_event.set()
+        return
+    except DatabaseUnusableError as exc:
+        typer.secho(f"Silnik zatrzymany. {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(4) from None
+    if not once:
+        return
+    if summary.rejected:
+        typer.secho(f"Odrzucone w tym przebiegu: {summary.rejected}.", fg=typer.colors.RED, err=True)
+    if summary.pending:
+        typer.secho(
+            f"Niewysłane albo czekające na KSeF: {summary.pending}.", fg=typer.colors.YELLOW, err=True
+        )
+    raise typer.Exit(summary.exit_code)
 
 
 def sync(

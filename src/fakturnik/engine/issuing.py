@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import EngineError, InvoiceValidationError, Problem
+from fakturnik.errors import DuplicateNumberError, EngineError, InvoiceValidationError, Problem
 from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
@@ -71,8 +72,28 @@ def issue(
     business rules, NIP checksums strict for the production environment (:func:`validation_env`) —
     and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
     stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
+
+    A number already in the company's series raises :class:`DuplicateNumberError`.
     """
     found = fields.read_fields(xml)
+    try:
+        return _issue(ctx, found, company_nip, xml, urgent, auto_number, actor, check)
+    except IntegrityError as exc:  # another process stored the same number a moment ago
+        if "uq_invoices_number" in str(exc.orig) or "invoices.number" in str(exc.orig):
+            raise DuplicateNumberError(found.number) from None
+        raise
+
+
+def _issue(
+    ctx: EngineContext,
+    found: fields.InvoiceFields,
+    company_nip: str,
+    xml: bytes,
+    urgent: bool,
+    auto_number: bool | None,
+    actor: str,
+    check: bool,
+) -> Issued:
     with ctx.db.transaction() as s:
         company = repo.company_by_nip(s, company_nip)
         if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
@@ -96,6 +117,12 @@ def issue(
             end = warsaw_today(outage.ended_at) if outage is not None and outage.ended_at else None
             deadline = offline_deadline(offline_kind, found.issue_date or warsaw_today(), end)
         digest = sha256_b64(xml)
+        seller = found.seller_nip or company.nip
+        taken = repo.invoice_by_number(
+            s, company_id=company.id, direction="issued", seller_nip=seller, kind=found.kind, number=number
+        )
+        if taken is not None:
+            raise DuplicateNumberError(number, taken.ksef_number, taken.status)
         invoice = repo.add_invoice(
             s,
             company=company,
@@ -105,7 +132,7 @@ def issue(
             number=number,
             kind=found.kind,
             issue_date=found.issue_date,
-            seller_nip=found.seller_nip or company.nip,
+            seller_nip=seller,
             seller_name=found.seller_name,
             buyer_id=found.buyer_id,
             buyer_name=found.buyer_name,

@@ -8,7 +8,8 @@ Durability rules (the reason this module exists):
 * Every write is fenced by the worker's lease (``repo.fenced``): a worker that lost its claim
   cannot overwrite what another worker decided.
 * KSeF's own duplicate detection (status 440 with ``originalKsefNumber``) is the last safety net: a
-  duplicate is recorded as accepted under the original KSeF number, never as a second invoice.
+  duplicate whose original has this file's SHA-256 is recorded as accepted under the original KSeF
+  number, never as a second invoice; a different document that reuses a number is rejected.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from fakturnik.engine.outcomes import (
     classify_send_error,
     is_outage_error,
     judge_invoice_status,
+    settle_duplicate,
 )
 from fakturnik.engine.planner import Mode, Queued, choose_mode
 from fakturnik.ksef.crypto import sha256_b64
@@ -47,6 +49,7 @@ from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.sessions import OnlineSession
 from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.store import repo, states
+from fakturnik.store.health import raise_if_unusable
 from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
 
 log = logging.getLogger("fakturnik.engine")
@@ -100,6 +103,21 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """What a :meth:`Worker.run` left behind: entries it rejected, entries not decided yet."""
+
+    rejected: int = 0
+    pending: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """``worker --once``: 0 all decided and accepted, 1 some rejected, 3 some still queued or due."""
+        if self.rejected:
+            return 1
+        return 3 if self.pending else 0
+
+
 @dataclass
 class _Online:
     session: OnlineSession
@@ -146,6 +164,7 @@ class Worker:
         self._upos_checked = time.monotonic()
         self._outage_checked: dict[str, float] = {}
         self._renewed_at = 0.0
+        self.rejected = 0  # entries rejected by the current run
         self.stop_event = threading.Event()
 
     def __repr__(self) -> str:
@@ -153,9 +172,17 @@ class Worker:
 
     # --- loop -----------------------------------------------------------------------------------------
 
-    def run(self, *, once: bool = False, idle_sleep: float = 0.5, max_seconds: float | None = None) -> None:
-        """Work until stopped; ``once``: until nothing is due (drained) and then return."""
+    def run(
+        self, *, once: bool = False, idle_sleep: float = 0.5, max_seconds: float | None = None
+    ) -> RunSummary:
+        """Work until stopped; ``once``: until nothing is due (drained) and then return.
+
+        Returns what the run left behind (rejected in this run, not yet decided). A database that
+        cannot be used any more (corrupted, full disk, read-only, no schema) stops the worker with
+        :class:`~fakturnik.errors.DatabaseUnusableError` naming the reason, instead of idling on it.
+        """
         started = time.monotonic()
+        self.rejected = 0
         try:
             while not self.stop_event.is_set():
                 try:
@@ -165,18 +192,28 @@ class Worker:
                         self._upos_checked = time.monotonic()
                         self.fetch_missing_upos()
                 except Exception as exc:  # a bug or a database hiccup must not stop the worker
+                    raise_if_unusable(exc)
                     log.error("worker tick failed: %s", type(exc).__name__)
                     log.debug("worker tick failed", exc_info=True)
                     self.stop_event.wait(min(5.0, idle_sleep * 4))
                     continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
-                    return
+                    break
                 if touched == 0:
                     if once and self.pending() == 0:
-                        return
+                        break
                     self.stop_event.wait(idle_sleep)
+        except Exception as exc:
+            raise_if_unusable(exc)
+            raise
         finally:
             self.shutdown()
+        try:
+            left = self.pending()
+        except Exception as exc:
+            raise_if_unusable(exc)
+            raise
+        return RunSummary(rejected=self.rejected, pending=left)
 
     def maybe_sync(self, *, force: bool = False) -> int:
         """Scheduled incoming sync: every company with credentials, at most once per ``sync_interval``.
@@ -396,6 +433,9 @@ class Worker:
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
         elif verdict.verdict is Verdict.RESEND:
             self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
+        elif verdict.duplicate:  # a reused number on a different document: name both numbers
+            message = verdict.message.replace("Numer tej faktury", f"Numer faktury {invoice.number}", 1)
+            self._reject(s, entry, invoice, str(verdict.code), message)
         else:
             self._reject(s, entry, invoice, str(verdict.code), verdict.message)
         repo.release(entry)
@@ -444,6 +484,7 @@ class Worker:
         repo.set_invoice_status(s, invoice, states.OFFLINE if entry.offline_mode else states.QUEUED, note)
 
     def _reject(self, s: Session, entry: OutboxEntry, invoice: Invoice, code: str, message: str) -> None:
+        self.rejected += 1
         entry.state = states.REJECTED
         entry.last_error = f"{code}: {message}"[:2000]
         invoice.error_code = code[:32]
@@ -539,14 +580,30 @@ class Worker:
                     self._apply(
                         job, InvoiceVerdict(Verdict.RESEND, message="nie dotarła do KSeF"), None, None
                     )
+                elif (verdict := self._judge(gateway, job, found)) is None:
+                    self._defer([job], self.settings.poll_interval * 5, "")
                 else:
-                    self._apply(job, self._judge(found), found, session_ref)
+                    self._apply(job, verdict, found, session_ref)
 
-    @staticmethod
-    def _judge(remote: RemoteInvoice) -> InvoiceVerdict:
-        return judge_invoice_status(
+    def _judge(self, gateway: KsefGateway, job: Job, remote: RemoteInvoice) -> InvoiceVerdict | None:
+        """What KSeF's record of the invoice means; None when a 440 could not be checked yet (ask later).
+
+        A 440 counts as "already registered" only when the original's SHA-256 equals this file's
+        (a resend after an uncertain outcome); a reused number on a different document is a rejection.
+        """
+        verdict = judge_invoice_status(
             remote.code, remote.description, remote.ksef_number, remote.details, remote.extensions
         )
+        if verdict.verdict is not Verdict.DUPLICATE:
+            return verdict
+        try:
+            check = gateway.check_duplicate(job.invoice_hash, remote.extensions)
+        except Exception as exc:
+            self._note_failure(gateway, exc)
+            return None
+        if check is None:
+            return settle_duplicate(verdict, False)
+        return settle_duplicate(verdict, check.same_file, check.rejection(None))
 
     def _note_failure(self, gateway: KsefGateway, exc: Exception) -> None:
         """A call failed; if KSeF seems silent, confirm with quick probes and open an outage."""
@@ -596,7 +653,10 @@ class Worker:
                     )
                     continue
                 self._ksef_answered(gateway.env.api_url)
-                self._apply(job, self._judge(remote), remote, None)
+                if (verdict := self._judge(gateway, job, remote)) is None:
+                    self._defer([job], self.settings.poll_interval * 5, "")
+                else:
+                    self._apply(job, verdict, remote, None)
         for session_ref, group in batch.items():
             is_batch = group[0].session_kind == "batch"
             try:
@@ -619,7 +679,10 @@ class Worker:
             for job in group:
                 found = by_hash.get(job.invoice_hash)
                 if found is not None:
-                    decisions.append((job, self._judge(found), found, None))
+                    if (verdict := self._judge(gateway, job, found)) is None:
+                        self._defer([job], self.settings.poll_interval * 5, "")
+                    else:
+                        decisions.append((job, verdict, found, None))
                 elif is_batch:
                     note = f"brak w paczce ({status.code} {status.description})"
                     decisions.append((job, InvoiceVerdict(Verdict.RESEND, message=note), None, None))
@@ -778,7 +841,9 @@ class Worker:
                 self._note_failure(gateway, exc)
                 self._send_failed(job, exc)
                 if classify_send_error(exc).fate is SendFate.NEW_SESSION:
-                    self._online.pop((company.id, offline), None)
+                    # gone, or paused (21184): this invoice was not taken; what the session did take
+                    # is processed anyway. Close it (best effort) and send on in a new one.
+                    self._close_online((company.id, offline))
                 continue
             online.count += 1
             online.last_used = time.monotonic()

@@ -197,6 +197,21 @@ def list_invoices(
     return s.scalars(q).all()
 
 
+def invoice_by_number(
+    s: Session, *, company_id: int, direction: str, seller_nip: str, kind: str, number: str
+) -> Invoice | None:
+    """The invoice holding this number in the company's series (``uq_invoices_number``), if any."""
+    return s.scalar(
+        select(Invoice).where(
+            Invoice.company_id == company_id,
+            Invoice.direction == direction,
+            Invoice.seller_nip == seller_nip,
+            Invoice.kind == kind,
+            Invoice.number == number,
+        )
+    )
+
+
 def invoice_by_ksef_number(
     s: Session, ksef_number: str, *, company_id: int | None = None, direction: str | None = None
 ) -> Invoice | None:
