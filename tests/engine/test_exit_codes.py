@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.engine.fields import fill_template
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.worker import RunSummary, Worker

@@ -87,3 +87,16 @@ def test_backoff_grows_with_jitter_and_cap() -> None:
     rng = random.Random(1)
     values = [backoff(a, base=1, cap=60, rng=rng).total_seconds() for a in range(10)]
     assert 0.5 <= values[0] <= 1 and 4 <= values[3] <= 8 and all(v <= 60 for v in values)
+
+
+def test_urgent_invoices_go_online_by_themselves_and_the_rest_in_a_batch() -> None:
+    from fakturnik.engine.planner import plan
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    settings = PlannerSettings(batch_min_invoices=3)
+    items = [Queued(i == 1, now) for i in range(6)]
+    assert plan(items, now, settings) == plan(items, now, settings)
+    chosen = plan(items, now, settings)
+    assert chosen.online == [1] and chosen.batch == [0, 2, 3, 4, 5]
+    few = [Queued(False, now), Queued(True, now)]
+    assert plan(few, now, settings).online == [1, 0] and plan(few, now, settings).batch == []

@@ -297,3 +297,16 @@ def test_a_session_paused_mid_use_21184_sends_the_rest_in_a_new_session(
     assert route_count(simulator, "POST", SEND_ROUTE, 202) == 5  # each invoice taken exactly once
     assert route_count(simulator, "POST", "/sessions/online", 201) == 2  # the rest in a new session
     assert len(simulator.sim.faults.paused_sessions) == 1
+
+
+def test_an_urgent_invoice_goes_online_and_the_backlog_in_a_batch(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(planner=PlannerSettings(batch_min_invoices=5)))
+    _issue(ctx, 8)
+    _issue(ctx, 1, urgent=True)
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED and r[2] and r[3] for r in rows) and len(rows) == 9
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 1  # only the urgent one online
+    assert route_count(simulator, "POST", "/sessions/batch", 201) == 1

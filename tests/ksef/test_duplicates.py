@@ -9,7 +9,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.ksef.batch import BatchSender
 from fakturnik.ksef.duplicates import check_duplicate
 from fakturnik.ksef.sessions import Poller, send_all

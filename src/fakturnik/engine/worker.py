@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +43,7 @@ from fakturnik.engine.outcomes import (
     judge_invoice_status,
     settle_duplicate,
 )
-from fakturnik.engine.planner import Mode, Queued, choose_mode
+from fakturnik.engine.planner import Queued, plan
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.sessions import OnlineSession
 from fakturnik.store import repo, states
@@ -152,6 +152,7 @@ class Worker:
         self._outage_checked: dict[str, float] = {}
         self._renewed_at = 0.0
         self.rejected = 0  # entries rejected by the current run
+        self._upo_queue: deque[UpoTask] = deque()  # accepted, UPO not fetched yet (with its link)
         self.stop_event = threading.Event()
 
     def __repr__(self) -> str:
@@ -186,6 +187,8 @@ class Worker:
                     continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     break
+                if touched == 0 and self._upo_queue:
+                    touched = self.fetch_queued_upos()
                 if touched == 0:
                     if once and self.pending() == 0:
                         break
@@ -360,7 +363,10 @@ class Worker:
                     if task is not None:
                         upos.append(task)
         if upos and self.settings.upo_fetch:
-            self._fetch_upos(upos)
+            if self.settings.upo_later:  # KSeF numbers first; the UPOs when nothing else is due
+                self._upo_queue.extend(upos)
+            else:
+                self._fetch_upos(upos)
 
     def _record(
         self,
@@ -486,6 +492,13 @@ class Worker:
             detail={"code": code, "message": message[:500]},
         )
 
+    def fetch_queued_upos(self, chunk: int = 500) -> int:
+        """Fetch up to ``chunk`` UPOs of invoices accepted by this worker (pre-signed links, unlimited)."""
+        tasks = [self._upo_queue.popleft() for _ in range(min(chunk, len(self._upo_queue)))]
+        if tasks:
+            self._fetch_upos(tasks)
+        return len(tasks)
+
     def fetch_missing_upos(self, limit: int = 50) -> int:
         """UPOs of accepted invoices that do not have one yet (after a failed first try)."""
         from fakturnik.store.models import Upo
@@ -505,17 +518,30 @@ class Worker:
                 .limit(limit)
             ).all()
             todo = [(Job.of(e), n) for e, n in rows]
-        done = 0
+        by_session: dict[tuple[int, str], list[tuple[Job, str]]] = defaultdict(list)
         for job, number in todo:
-            if job.company_id not in self._gateways:
+            assert job.session_ref is not None and number is not None
+            by_session[(job.company_id, job.session_ref)].append((job, number))
+        done = 0
+        for (company_id, session_ref), group in by_session.items():
+            if company_id not in self._gateways:
                 with self.ctx.db.transaction() as s:
-                    company = s.get(Company, job.company_id)
+                    company = s.get(Company, company_id)
                     assert company is not None
                     s.expunge(company)
                 self._gateway(company)
-            assert job.session_ref is not None and number is not None
-            self._fetch_upos([(job, job.session_ref, number, None)])
-            done += 1
+            links: dict[str, str] = {}
+            if len(group) >= LIST_INSTEAD_OF_STATUS:  # one listing gives every pre-signed link
+                try:
+                    links = {
+                        r.ksef_number: r.upo_url
+                        for r in self._gateways[company_id].session_invoices(session_ref)
+                        if r.ksef_number and r.upo_url
+                    }
+                except Exception as exc:
+                    log.info("session %s not listed for UPO links (%s)", session_ref, type(exc).__name__)
+            self._fetch_upos([(job, session_ref, number, links.get(number)) for job, number in group])
+            done += len(group)
         return done
 
     # --- reconciliation -------------------------------------------------------------------------------
@@ -691,13 +717,14 @@ class Worker:
             part = [j for j in jobs if j.offline_mode is offline]
             if not part:
                 continue
-            mode = choose_mode([Queued(j.urgent, j.created_at) for j in part], _now(), self.settings.planner)
-            if mode is Mode.BATCH:
-                limit = self.settings.planner.batch_max_invoices
-                for i in range(0, len(part), limit):
-                    self._send_batch(company, gateway, part[i : i + limit], offline, xml)
-            else:
-                self._send_online(company, gateway, part, offline, xml)
+            chosen = plan([Queued(j.urgent, j.created_at) for j in part], _now(), self.settings.planner)
+            online = [part[i] for i in chosen.online]
+            if online:  # urgent ones first, by themselves
+                self._send_online(company, gateway, online, offline, xml)
+            batch = [part[i] for i in chosen.batch]
+            limit = self.settings.planner.batch_max_invoices
+            for i in range(0, len(batch), limit):
+                self._send_batch(company, gateway, batch[i : i + limit], offline, xml)
 
     def _mark_sending(self, jobs: Sequence[Job], session_ref: str | None, kind: str) -> list[Job]:
         """Durably record "about to send" (hash + session) and extend the lease; returns jobs still ours."""

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fakturnik.ksef.rate_limits import PUBLIC, PUBLISHED_LIMITS
 from fakturnik.simulator.errors import RateLimitedError
 
 
@@ -28,21 +29,11 @@ class Limit:
         return {"perSecond": self.per_second, "perMinute": self.per_minute, "perHour": self.per_hour}
 
 
+# One published table (``fakturnik.ksef.rate_limits``) for the client's throttle and the simulator.
 PRODUCTION_LIMITS: dict[str, Limit] = {
-    "onlineSession": Limit(10, 30, 120),
-    "batchSession": Limit(10, 20, 60),
-    "invoiceSend": Limit(10, 30, 180),
-    "invoiceStatus": Limit(30, 120, 1200),
-    "sessionList": Limit(5, 10, 60),
-    "sessionInvoiceList": Limit(10, 20, 200),
-    "sessionMisc": Limit(10, 120, 1200),
-    "invoiceMetadata": Limit(8, 16, 20),
-    "invoiceExport": Limit(8, 16, 20),
-    "invoiceExportStatus": Limit(10, 60, 600),
-    "invoiceDownload": Limit(8, 16, 64),
-    "other": Limit(10, 30, 120),
+    group: Limit(*limit.allowances()) for group, limit in PUBLISHED_LIMITS.items() if group != PUBLIC
 }
-PUBLIC_PER_SECOND = 60
+PUBLIC_PER_SECOND = PUBLISHED_LIMITS[PUBLIC].per_second
 _WINDOWS = (1.0, 60.0, 3600.0)
 
 
