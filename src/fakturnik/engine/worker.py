@@ -191,6 +191,7 @@ class Worker:
                     touched = self.fetch_queued_upos()
                 if touched == 0:
                     if once and self.pending() == 0:
+                        self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
                         break
                     self.stop_event.wait(idle_sleep)
         except Exception as exc:
@@ -357,9 +358,24 @@ class Worker:
         upos: list[UpoTask] = []
         for start in range(0, len(decisions), chunk):
             self._keepalive()
-            with self.ctx.db.transaction() as s:
-                for job, verdict, remote, session_ref in decisions[start : start + chunk]:
-                    task = self._record(s, job, verdict, remote, session_ref)
+            part = decisions[start : start + chunk]
+            with self.ctx.db.transaction() as s, s.no_autoflush:
+                # three queries for the whole chunk instead of three per invoice
+                entries = repo.fenced_many(s, [d[0].id for d in part], self.id)
+                invoices = repo.invoices_by_id(s, [d[0].invoice_id for d in part])
+                numbers = repo.invoices_by_ksef_numbers(
+                    s,
+                    [v.ksef_number for _, v, _, _ in part if v.verdict is Verdict.ACCEPTED and v.ksef_number],
+                    company_ids=[d[0].company_id for d in part],
+                    direction="issued",
+                )
+                for job, verdict, remote, session_ref in part:
+                    entry = entries.get(job.id)
+                    if entry is None:  # lease lost: another worker owns it now
+                        continue
+                    task = self._record(
+                        s, job, verdict, remote, session_ref, entry, invoices[job.invoice_id], numbers
+                    )
                     if task is not None:
                         upos.append(task)
         if upos and self.settings.upo_fetch:
@@ -375,14 +391,15 @@ class Worker:
         verdict: InvoiceVerdict,
         remote: RemoteInvoice | None,
         session_ref: str | None,
+        entry: OutboxEntry,
+        invoice: Invoice,
+        numbers: dict[tuple[int, str], Invoice],
     ) -> UpoTask | None:
-        """Apply one verdict inside the caller's transaction; returns the UPO to fetch, if any."""
-        try:
-            entry = repo.fenced(s, job.id, self.id)
-        except repo.LeaseLostError:
-            return None
-        invoice = s.get(Invoice, job.invoice_id)
-        assert invoice is not None
+        """Apply one verdict inside the caller's transaction; returns the UPO to fetch, if any.
+
+        ``entry`` is fenced (locked, still this worker's); ``numbers`` holds the invoices that have
+        the chunk's KSeF numbers and is kept up to date as numbers are assigned.
+        """
         if remote is not None:
             entry.invoice_ref = remote.reference_number
         if session_ref is not None:
@@ -390,9 +407,7 @@ class Worker:
         task: UpoTask | None = None
         if verdict.verdict is Verdict.ACCEPTED:
             assert verdict.ksef_number is not None
-            clash = repo.invoice_by_ksef_number(
-                s, verdict.ksef_number, company_id=invoice.company_id, direction="issued"
-            )
+            clash = numbers.get((invoice.company_id, verdict.ksef_number))
             if clash is not None and clash.id != invoice.id:
                 self._reject(
                     s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"
@@ -406,6 +421,7 @@ class Worker:
             entry.state = states.ACCEPTED
             entry.last_error = None
             invoice.ksef_number = verdict.ksef_number
+            numbers[(invoice.company_id, verdict.ksef_number)] = invoice
             invoice.acquired_at = _now()
             invoice.error_code = invoice.error_message = None
             repo.set_invoice_status(s, invoice, states.ACCEPTED, verdict.ksef_number)
@@ -731,10 +747,10 @@ class Worker:
         now = _now()
         kept: list[Job] = []
         with self.ctx.db.transaction() as s:
+            entries = self._fenced(s, jobs, now)
             for job in jobs:
-                try:
-                    entry = repo.fenced(s, job.id, self.id, now=now)
-                except repo.LeaseLostError:
+                entry = entries.get(job.id)
+                if entry is None:  # lease lost
                     continue
                 entry.state = states.SENDING
                 entry.session_ref = session_ref
@@ -745,6 +761,16 @@ class Worker:
                 entry.claimed_until = now + self.settings.lease
                 kept.append(job)
         return kept
+
+    def _fenced(
+        self, s: Session, jobs: Sequence[Job], now: datetime, chunk: int = 900
+    ) -> dict[int, OutboxEntry]:
+        """The entries of ``jobs`` this worker still holds, locked; one query per ``chunk`` ids."""
+        found: dict[int, OutboxEntry] = {}
+        for start in range(0, len(jobs), chunk):
+            ids = [j.id for j in jobs[start : start + chunk]]
+            found.update(repo.fenced_many(s, ids, self.id, now=now))
+        return found
 
     def _sent(self, job: Job, invoice_ref: str) -> None:
         with self.ctx.db.transaction() as s:
@@ -918,10 +944,10 @@ class Worker:
         self._ksef_answered(gateway.env.api_url)
         now = _now()
         with self.ctx.db.transaction() as s:
+            entries = self._fenced(s, kept, now)
             for job in kept:
-                try:
-                    entry = repo.fenced(s, job.id, self.id)
-                except repo.LeaseLostError:
+                entry = entries.get(job.id)
+                if entry is None:
                     continue
                 entry.state = states.SENT
                 entry.next_attempt_at = now + self.settings.poll_interval
