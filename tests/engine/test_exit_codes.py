@@ -25,7 +25,7 @@ from tests.ksef.clientkit import client_for, random_nip
 def test_run_summary_exit_codes() -> None:
     assert RunSummary().exit_code == 0
     assert RunSummary(rejected=2).exit_code == 1
-    assert RunSummary(pending=5).exit_code == 3
+    assert RunSummary(pending=5).exit_code == 1
     assert RunSummary(rejected=1, pending=5).exit_code == 1
 
 
@@ -59,7 +59,7 @@ def test_worker_once_exits_non_zero_when_something_is_rejected_or_left(
     assert rejected.exit_code == 1 and "Odrzucone w tym przebiegu: 1" in rejected.output
 
 
-def test_worker_once_exits_3_when_entries_are_still_due(
+def test_worker_once_exits_non_zero_when_entries_are_still_due(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
@@ -70,7 +70,7 @@ def test_worker_once_exits_3_when_entries_are_still_due(
     xml_file.write_bytes(sample_invoice())
     assert runner.invoke(app, ["invoices", "issue", str(xml_file), "--company", NIP]).exit_code == 0
     left = runner.invoke(app, ["worker", "--once", "--fast", "--max-seconds", "2"])
-    assert left.exit_code == 3 and "Niewysłane albo czekające na KSeF: 1" in left.output
+    assert left.exit_code == 1 and "Niewysłane albo czekające na KSeF: 1" in left.output
 
 
 def test_a_number_issued_twice_is_refused_in_polish(simulator: SimulatorServer, tmp_path: Path) -> None:

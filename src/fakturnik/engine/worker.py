@@ -110,10 +110,8 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """``worker --once``: 0 all decided and accepted, 1 some rejected, 3 some still queued or due."""
-        if self.rejected:
-            return 1
-        return 3 if self.pending else 0
+        """``worker --once``: 0 when every entry is decided and none was rejected by this run, else 1."""
+        return 1 if self.rejected or self.pending else 0
 
 
 @dataclass

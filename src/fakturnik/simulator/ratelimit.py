@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fakturnik.ksef.rate_limits import PUBLIC, PUBLISHED_LIMITS
+from fakturnik.ksef import rate_limits as ratelimits
 from fakturnik.simulator.errors import RateLimitedError
 
 
@@ -29,11 +29,11 @@ class Limit:
         return {"perSecond": self.per_second, "perMinute": self.per_minute, "perHour": self.per_hour}
 
 
-# One published table (``fakturnik.ksef.rate_limits``) for the client's throttle and the simulator.
-PRODUCTION_LIMITS: dict[str, Limit] = {
-    group: Limit(*limit.allowances()) for group, limit in PUBLISHED_LIMITS.items() if group != PUBLIC
-}
-PUBLIC_PER_SECOND = PUBLISHED_LIMITS[PUBLIC].per_second
+# the published table (ksef/rate_limits.py, the client's throttle reads the same one), per-context groups
+PRODUCTION_LIMITS: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ratelimits.CONTEXT_GROUPS}
+# GET /rate-limits also reports these (2.8.0): ``anonymous`` (check_public, per IP); ``global`` is off
+REPORTED_ONLY: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ("anonymous", "global")}
+PUBLIC_PER_SECOND = ratelimits.PUBLISHED["anonymous"][0]
 _WINDOWS = (1.0, 60.0, 3600.0)
 
 
