@@ -1,0 +1,196 @@
+"""The one ASGI app of Fakturnik: the REST API under ``/api/v1`` and the web app, on uvicorn.
+
+Embedded by default: SQLite in the data directory, the sending engine and the webhook delivery
+running in background threads of the same process, and with ``env="local"`` the KSeF simulator
+too. For scale: PostgreSQL by URL, ``worker=False`` here and as many ``fakturnik worker`` processes
+as wanted, several ``serve`` processes behind any reverse proxy (nothing is kept in one process's
+memory that another needs, except login throttling books).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from fakturnik.web.api.problems import install_problem_handlers
+from fakturnik.web.security import SecurityMiddleware, security_state
+from fakturnik.web.settings import ServeSettings, load_settings
+
+log = logging.getLogger("fakturnik.web")
+
+API_PREFIX = "/api/v1"
+SETTINGS_JSON_ENV = "FAKTURNIK_SERVE_SETTINGS_JSON"  # how `serve --workers N` hands settings to children
+
+
+class Runtime:
+    """What a running server owns: the engine context, the simulator, the background threads."""
+
+    def __init__(self, settings: ServeSettings) -> None:
+        self.settings = settings
+        self.ctx: Any = None
+        self.simulator: Any = None
+        self.local_ksef_url: str | None = None
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.stoppers: list[Callable[[], None]] = []
+
+    def open(self) -> None:
+        from fakturnik.engine.context import open_context
+        from fakturnik.engine.settings import EngineSettings, from_env
+
+        s = self.settings
+        if s.env == "local":
+            from fakturnik.simulator.config import SimulatorConfig
+            from fakturnik.simulator.server import SimulatorServer
+
+            self.simulator = SimulatorServer(
+                SimulatorConfig(profile="test", rate_limits_enabled=False)
+            ).start()
+            self.local_ksef_url = self.simulator.base_url
+            log.info("embedded KSeF simulator on %s", self.local_ksef_url)
+        engine = from_env(EngineSettings.fast() if s.fast else EngineSettings())
+        self.ctx = open_context(s.data_dir, s.database_url, engine)
+        if s.worker:
+            self._start_worker()
+        if s.webhooks:
+            self._start_webhooks()
+
+    def _start_worker(self) -> None:
+        from fakturnik.engine.worker import Worker
+
+        worker = Worker(self.ctx)
+        thread = threading.Thread(
+            target=worker.run, kwargs={"idle_sleep": 0.2}, name="fakturnik-worker", daemon=True
+        )
+        thread.start()
+        self.threads.append(thread)
+        self.stoppers.append(worker.stop_event.set)
+
+    def _start_webhooks(self) -> None:
+        try:
+            from fakturnik.app.webhooks_delivery import DeliveryLoop  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:  # the app layer is not there yet
+            return
+        loop = DeliveryLoop(self.ctx)
+        thread = threading.Thread(target=loop.run, name="fakturnik-webhooks", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        self.stoppers.append(loop.stop)
+
+    def close(self) -> None:
+        for stop in self.stoppers:
+            stop()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        if self.ctx is not None:
+            self.ctx.close()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def create_app(settings: ServeSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app. ``runtime`` (tests) may be opened by the caller; else the lifespan opens one."""
+    settings = settings or ServeSettings()
+    own_runtime = runtime is None
+    rt = runtime or Runtime(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if own_runtime:
+            rt.open()
+        _bind(app, rt)
+        try:
+            yield
+        finally:
+            if own_runtime:
+                rt.close()
+
+    app = FastAPI(
+        title="Fakturnik REST API",
+        version="1",
+        summary="Faktury w KSeF 2.0 bez logowania do portalu: wystawianie, statusy, UPO, faktury otrzymane.",
+        description=_API_DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = rt
+    for key, value in security_state(settings).items():
+        setattr(app.state, key, value)
+    if rt.ctx is not None:
+        _bind(app, rt)
+    install_problem_handlers(app)
+    from fakturnik.web.api import install_api
+
+    install_api(app, API_PREFIX)
+    try:
+        from fakturnik.web.ui import install_ui  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        pass
+    else:
+        install_ui(app)
+    app.add_middleware(
+        SecurityMiddleware,
+        max_body=settings.max_body_bytes,
+        max_bulk_body=settings.max_bulk_body_bytes,
+        secure_cookies=settings.secure_cookies,
+    )
+    return app
+
+
+def _bind(app: FastAPI, rt: Runtime) -> None:
+    """Attach the app services of an opened runtime (the API's one way to the app layer)."""
+    from fakturnik.web.api.deps import bind_services
+
+    bind_services(app, rt)
+
+
+_API_DESCRIPTION = """\
+REST API Fakturnika dla systemów ERP, sklepów i biur rachunkowych: wystawianie faktur FA(3) w KSeF 2.0,
+numery KSeF, UPO, faktury otrzymane, kontrahenci, produkty, serie numeracji, webhooki.
+
+**Uwierzytelnienie**: nagłówek `Authorization: Bearer <klucz API>` (klucz firmy z uprawnieniami, np.
+`invoices:write`) albo sesja przeglądarki (ciasteczko + nagłówek `X-CSRF-Token`).
+
+**Błędy**: RFC 9457 (`application/problem+json`) ze stabilnym `code`, opisem `detail` po polsku i listą
+`errors` (ścieżka pola jak w walidatorze: `Fa/FaWiersz[2]/P_12`).
+
+**Idempotencja**: `Idempotency-Key` przy tworzeniu faktur: ten sam klucz i ta sama treść → ta sama
+faktura (200 z pierwotną odpowiedzią); ten sam klucz, inna treść → 409.
+"""
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn's worker processes (``serve --workers N``): settings from the environment."""
+    raw = os.environ.get(SETTINGS_JSON_ENV)
+    settings = ServeSettings.model_validate_json(raw) if raw else load_settings()
+    return create_app(settings)
+
+
+def run(settings: ServeSettings, *, workers: int = 1) -> None:
+    """Serve in the foreground (``fakturnik serve``)."""
+    import uvicorn
+
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.access_log,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "server_header": False,
+        "lifespan": "on",
+    }
+    if workers > 1:
+        os.environ[SETTINGS_JSON_ENV] = settings.model_dump_json()
+        uvicorn.run("fakturnik.web.server:app_from_environment", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)

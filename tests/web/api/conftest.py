@@ -1,0 +1,22 @@
+"""Fixtures of the REST API tests: a served app on a temp data dir, SQLite by default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.api.harness import ApiServer, api_server
+
+# A master key for the vault made at test time (never the user's keyring)
+os.environ.setdefault("FAKTURNIK_MASTER_KEY", secrets.token_hex(32))
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ApiServer]:
+    """An API server on SQLite without background work (fast tests of routes and security)."""
+    with api_server(tmp_path, worker=False, webhooks=False) as s:
+        yield s
