@@ -1,0 +1,188 @@
+"""The front door: :class:`Fakturnik` opens a data directory or database and offers the services.
+
+    with Fakturnik.open(data_dir="dane") as fk:            # the local system actor: may do everything
+        company = fk.companies.add(nip="5265877635", name="Firma Sp. z o.o.", environment="test")
+        issued = fk.invoices.issue(company.id, draft)
+
+    scoped = fk.acting_as(actor)                           # REST / web: the caller's Actor
+    scoped.invoices.list(company_id, InvoiceFilter(status=("rejected",)))
+
+Every service method is one transaction, checks the actor's right in ``fakturnik.app.access``, writes
+an audit entry for every change, raises only ``fakturnik.errors`` and returns ``fakturnik.app.views``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from fakturnik.app.actor import Actor
+
+if TYPE_CHECKING:
+    from fakturnik.app.accounts import AccountsService
+    from fakturnik.app.api_keys import ApiKeysService
+    from fakturnik.app.audit import AuditService
+    from fakturnik.app.companies import CompaniesService
+    from fakturnik.app.contractors import ContractorsService
+    from fakturnik.app.invoices import InvoicesService
+    from fakturnik.app.ksef_ops import KsefService
+    from fakturnik.app.products import ProductsService
+    from fakturnik.app.received import ReceivedService
+    from fakturnik.app.series import SeriesService
+    from fakturnik.app.whitelist import WhiteListClient
+
+    from fakturnik.engine.context import EngineContext
+    from fakturnik.engine.settings import EngineSettings
+    from fakturnik.engine.worker import Worker
+    from fakturnik.simulator.server import SimulatorServer
+
+
+class Services:
+    """The services bound to one actor. ``Fakturnik`` itself is the services of the system actor."""
+
+    def __init__(self, app: Fakturnik, actor: Actor) -> None:
+        self.app = app
+        self.actor = actor
+
+    @cached_property
+    def companies(self) -> CompaniesService:
+        from fakturnik.app.companies import CompaniesService
+
+        return CompaniesService(self.app, self.actor)
+
+    @cached_property
+    def invoices(self) -> InvoicesService:
+        from fakturnik.app.invoices import InvoicesService
+
+        return InvoicesService(self.app, self.actor)
+
+    @cached_property
+    def received(self) -> ReceivedService:
+        from fakturnik.app.received import ReceivedService
+
+        return ReceivedService(self.app, self.actor)
+
+    @cached_property
+    def ksef(self) -> KsefService:
+        """Sync on demand, outages and availability."""
+        from fakturnik.app.ksef_ops import KsefService
+
+        return KsefService(self.app, self.actor)
+
+    @cached_property
+    def accounts(self) -> AccountsService:
+        """Users, sign-in sessions, memberships and invitations."""
+        from fakturnik.app.accounts import AccountsService
+
+        return AccountsService(self.app, self.actor)
+
+    @cached_property
+    def api_keys(self) -> ApiKeysService:
+        from fakturnik.app.api_keys import ApiKeysService
+
+        return ApiKeysService(self.app, self.actor)
+
+    @cached_property
+    def contractors(self) -> ContractorsService:
+        from fakturnik.app.contractors import ContractorsService
+
+        return ContractorsService(self.app, self.actor)
+
+    @cached_property
+    def products(self) -> ProductsService:
+        from fakturnik.app.products import ProductsService
+
+        return ProductsService(self.app, self.actor)
+
+    @cached_property
+    def series(self) -> SeriesService:
+        """Numbering series."""
+        from fakturnik.app.series import SeriesService
+
+        return SeriesService(self.app, self.actor)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from fakturnik.app.audit import AuditService
+
+        return AuditService(self.app, self.actor)
+
+
+class Fakturnik(Services):
+    """One Fakturnik installation: a database (SQLite in a data directory, or PostgreSQL), its vault."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        simulator: SimulatorServer | None = None,
+        white_list_url: str | None = None,
+    ) -> None:
+        super().__init__(self, Actor.system())
+        self.ctx = ctx
+        self.simulator = simulator
+        self.white_list_url = white_list_url
+        self._workers: list[tuple[Worker, threading.Thread]] = []
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path | None = None,
+        *,
+        database_url: str | None = None,
+        settings: EngineSettings | None = None,
+        simulator: bool = False,
+        run_worker: bool = False,
+        use_keyring: bool = False,
+        white_list_url: str | None = None,
+    ) -> Fakturnik:
+        """Open (and migrate) an installation.
+
+        ``data_dir``: the directory of the SQLite database and the vault's master key (default
+        ``$FAKTURNIK_DATA_DIR`` or ``~/.local/share/fakturnik``); ``database_url``: PostgreSQL (or any
+        SQLAlchemy URL) instead. ``simulator=True`` starts the embedded KSeF simulator on 127.0.0.1:
+        companies added with ``environment="local"`` talk to it and get a KSeF token from it.
+        ``run_worker=True`` runs the sending engine in a background thread (see :meth:`worker`).
+        ``white_list_url``: base URL of the VAT white list API (default: the Ministry's public one).
+        """
+        raise NotImplementedError
+
+    def acting_as(self, actor: Actor) -> Services:
+        """The services as ``actor`` sees them; every call is checked in ``fakturnik.app.access``."""
+        return Services(self, actor)
+
+    def worker(self, *, worker_id: str | None = None) -> Worker:
+        """Start the sending engine (outbox → KSeF → numbers, UPOs, sync) in a background thread.
+
+        Returns the running :class:`~fakturnik.engine.worker.Worker`; :meth:`close` stops it.
+        """
+        raise NotImplementedError
+
+    @contextmanager
+    def running_worker(self) -> Iterator[Worker]:
+        """``with fk.running_worker():`` — the engine runs for the block, then stops."""
+        raise NotImplementedError
+        yield
+
+    def close(self) -> None:
+        """Stop the workers and the embedded simulator; release the database."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Fakturnik:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def white_list(self) -> WhiteListClient:
+        from fakturnik.app.whitelist import WhiteListClient
+
+        return WhiteListClient(self.white_list_url)
