@@ -151,7 +151,31 @@ class Fakturnik(Services):
         ``run_worker=True`` runs the sending engine in a background thread (see :meth:`worker`).
         ``white_list_url``: base URL of the VAT white list API (default: the Ministry's public one).
         """
-        raise NotImplementedError
+        from fakturnik.engine.context import open_context
+        from fakturnik.engine.settings import EngineSettings
+
+        server = None
+        if simulator:
+            from fakturnik.simulator.config import SimulatorConfig
+            from fakturnik.simulator.server import SimulatorServer
+
+            server = SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)).start()
+            settings = settings or EngineSettings.fast()
+        try:
+            ctx = open_context(
+                Path(data_dir) if data_dir is not None else None,
+                database_url,
+                settings or EngineSettings(),
+                use_keyring=use_keyring,
+            )
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        fk = cls(ctx, simulator=server, white_list_url=white_list_url)
+        if run_worker:
+            fk.worker()
+        return fk
 
     def acting_as(self, actor: Actor) -> Services:
         """The services as ``actor`` sees them; every call is checked in ``fakturnik.app.access``."""
@@ -162,17 +186,48 @@ class Fakturnik(Services):
 
         Returns the running :class:`~fakturnik.engine.worker.Worker`; :meth:`close` stops it.
         """
-        raise NotImplementedError
+        from fakturnik.engine.worker import Worker
+
+        w = Worker(self.ctx, worker_id=worker_id)
+        thread = threading.Thread(
+            target=w.run, kwargs={"idle_sleep": 0.1}, name="fakturnik-worker", daemon=True
+        )
+        thread.start()
+        self._workers.append((w, thread))
+        return w
+
+    def stop_workers(self, timeout: float = 30.0) -> None:
+        for w, _ in self._workers:
+            w.stop_event.set()
+        for _, thread in self._workers:
+            thread.join(timeout=timeout)
+        self._workers.clear()
 
     @contextmanager
     def running_worker(self) -> Iterator[Worker]:
         """``with fk.running_worker():`` — the engine runs for the block, then stops."""
-        raise NotImplementedError
-        yield
+        w = self.worker()
+        try:
+            yield w
+        finally:
+            w.stop_event.set()
+            for worker, thread in list(self._workers):
+                if worker is w:
+                    thread.join(timeout=30)
+                    self._workers.remove((worker, thread))
 
     def close(self) -> None:
         """Stop the workers and the embedded simulator; release the database."""
-        raise NotImplementedError
+        if self._closed:
+            return
+        self._closed = True
+        self.stop_workers()
+        if self.simulator is not None:
+            self.simulator.stop()
+        self.ctx.close()
+
+    def __repr__(self) -> str:
+        return f"Fakturnik({self.ctx.db!r})"
 
     def __enter__(self) -> Fakturnik:
         return self

@@ -151,6 +151,27 @@ class BulkResult:
 
 
 @dataclass(frozen=True)
+class RateTotal:
+    rate: str  # "23", "8", "5", "0 KR", "zw", "np I", "oo", "marża" ...
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class PreviewView:
+    """Live totals of a draft (nothing stored): per rate and in all, and what would stop issuing."""
+
+    ok: bool
+    rates: tuple[RateTotal, ...]
+    net: Decimal | None
+    vat: Decimal | None
+    gross: Decimal | None
+    currency: str
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
 class IssueResult:
     invoice: InvoiceView
     replayed: bool = False  # True: the idempotency key was used before with this body; nothing new
