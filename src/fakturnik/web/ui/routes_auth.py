@@ -1,0 +1,100 @@
+"""Sign in, sign out, switch company."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from fakturnik.errors import AuthenticationError
+from fakturnik.web import security
+from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, fakturnik_of, get_ui
+from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.templating import render
+
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+
+
+def _safe_next(value: str) -> str:
+    """Only local paths: never an open redirect."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return "/faktury"
+    return value
+
+
+def _login_page(
+    request: Request, *, email: str = "", error: str = "", next_url: str = "", status: int = 200
+) -> Response:
+    demo = getattr(request.app.state, "demo_login", None)
+    context = {
+        "csrf": security.csrf_token(request),
+        "email": email,
+        "error": error,
+        "next": next_url,
+        "demo_hint": demo,
+        "user": None,
+    }
+    return render(request, "login.html", context, status_code=status)
+
+
+@router.get("/logowanie", include_in_schema=False)
+def login_form(request: Request, next: str = "/faktury") -> Response:
+    if security.current_actor(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, next_url=_safe_next(next))
+
+
+@router.post("/logowanie", include_in_schema=False)
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/faktury",
+) -> Response:
+    email = email.strip()
+    target = _safe_next(next)
+    if not email or not password:
+        return _login_page(
+            request, email=email, error="Podaj adres e-mail i hasło.", next_url=target, status=422
+        )
+    try:
+        security.check_login_allowed(request, email)
+    except security.LoginThrottled as exc:
+        text = f"Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {exc.retry_after} s."
+        return _login_page(request, email=email, error=text, next_url=target, status=429)
+    fk = fakturnik_of(request)
+    try:
+        actor = fk.accounts.authenticate(email, password)
+    except AuthenticationError:
+        security.record_login_failure(request, email)
+        return _login_page(
+            request, email=email, error="Nieprawidłowy e-mail lub hasło.", next_url=target, status=401
+        )
+    security.record_login_success(request, email)
+    response = RedirectResponse(target, status_code=303)
+    security.sign_in(request, response, actor)
+    return response
+
+
+@router.post("/wyloguj", include_in_schema=False)
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/logowanie", status_code=303)
+    security.sign_out(request, response)
+    response.delete_cookie(COMPANY_COOKIE, path="/")
+    return response
+
+
+@router.post("/firma/przelacz", include_in_schema=False)
+def switch_company(ui: Annotated[Ui, Depends(get_ui)], company_id: Annotated[int, Form()]) -> Response:
+    response = RedirectResponse("/faktury", status_code=303)
+    if any(m.company_id == company_id for m in ui.companies):
+        response.set_cookie(COMPANY_COOKIE, str(company_id), httponly=True, samesite="lax", path="/")
+    return response
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    if security.current_actor(request) is None:
+        return RedirectResponse("/logowanie", status_code=303)
+    return RedirectResponse("/faktury", status_code=303)

@@ -1,0 +1,326 @@
+"""The invoice form: new, duplicate, correction; live totals; line and buyer fragments; issuing."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from fakturnik.app.access import Action
+from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
+from fakturnik.web import security
+from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.formatting import RATE_LABELS
+from fakturnik.web.ui.invoice_form import (
+    EXEMPTION_BASES,
+    GTU_CODES,
+    INVOICE_KINDS,
+    MAX_LINES,
+    PAYMENT_METHODS,
+    FormLine,
+    InvoiceForm,
+    form_field,
+    form_from_draft,
+    parse_form,
+    to_draft,
+)
+from fakturnik.web.ui.preview import preview
+from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.templating import render
+
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+
+CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH", "JPY")
+
+FIELD_LABELS: dict[str, str] = {
+    "kind": "Rodzaj",
+    "number": "Numer",
+    "issue_date": "Data wystawienia",
+    "sale_date": "Data sprzedaży",
+    "place": "Miejsce wystawienia",
+    "buyer_nip": "NIP nabywcy",
+    "buyer_name": "Nazwa nabywcy",
+    "buyer_address1": "Adres nabywcy",
+    "buyer_address2": "Kod i miejscowość",
+    "buyer_email": "E-mail nabywcy",
+    "currency": "Waluta",
+    "exchange_rate": "Kurs waluty",
+    "exemption": "Podstawa zwolnienia",
+    "exemption_text": "Inna podstawa zwolnienia",
+    "payment_method": "Forma płatności",
+    "due_days": "Dni na zapłatę",
+    "due_date": "Termin płatności",
+    "bank_account": "Rachunek bankowy",
+    "split_payment": "Podzielona płatność",
+    "notes": "Uwagi",
+    "correction_reason": "Przyczyna korekty",
+    "corrected_number": "Numer korygowanej faktury",
+    "corrected_date": "Data korygowanej faktury",
+    "corrected_ksef": "Numer KSeF korygowanej faktury",
+    "order_value": "Wartość zamówienia",
+    "lines": "Pozycje",
+    "": "Faktura",
+}
+_LINE_LABELS = {
+    "name": "nazwa",
+    "qty": "ilość",
+    "unit": "jednostka",
+    "price": "cena",
+    "discount": "rabat",
+    "rate": "stawka VAT",
+    "gtu": "GTU",
+}
+
+
+def _labels(form: InvoiceForm) -> dict[str, str]:
+    labels = dict(FIELD_LABELS)
+    for position, line in enumerate(form.lines, 1):
+        for key, text in _LINE_LABELS.items():
+            labels[f"line-{line.index}-{key}"] = f"Pozycja {position}, {text}"
+    return labels
+
+
+def seller_of(company: Any) -> dict[str, Any]:
+    """``Podmiot1`` of the company's invoices."""
+    address = (company.address or "").replace("\r", "")
+    first, _, second = address.partition("\n")
+    if not second and ", " in first:
+        first, _, second = first.rpartition(", ")
+    seller: dict[str, Any] = {
+        "DaneIdentyfikacyjne": {"NIP": company.nip, "Nazwa": company.name},
+        "Adres": {"KodKraju": "PL", "AdresL1": first.strip() or company.name},
+    }
+    if second.strip():
+        seller["Adres"]["AdresL2"] = second.strip()
+    if company.email:
+        seller["DaneKontaktowe"] = [{"Email": company.email}]
+    return seller
+
+
+def _products(ui: Ui) -> list[Any]:
+    if not ui.can(Action.PRODUCTS_READ):
+        return []
+    try:
+        return list(ui.svc.products.list(ui.company_id))[:500]
+    except (NotFoundError, PermissionDeniedError):
+        return []
+
+
+def _series_hint(ui: Ui, kind: str) -> str:
+    try:
+        return str(ui.svc.series.preview(ui.company_id, kind))
+    except Exception:
+        return ""
+
+
+def _form_page(
+    ui: Ui,
+    form: InvoiceForm,
+    *,
+    title: str = "Nowa faktura",
+    source_id: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    if not form.lines:
+        form.lines.append(FormLine(index=0))
+    result = preview(form)
+    next_line = max((line.index for line in form.lines), default=-1) + 1
+    context = ui.context(
+        "new",
+        title=title,
+        form=form,
+        errors=form.errors,
+        labels=_labels(form),
+        action="/faktury/nowa",
+        source_id=source_id,
+        next_line=next_line,
+        kinds=list(INVOICE_KINDS.items()),
+        currencies=[(c, c) for c in CURRENCIES],
+        rates=list(RATE_LABELS.items()),
+        gtu_codes=list(GTU_CODES.items()),
+        exemption_bases=[("", "—")] + [(k, v[1] or "inna podstawa…") for k, v in EXEMPTION_BASES.items()],
+        payment_methods=list(PAYMENT_METHODS.items()),
+        products=_products(ui),
+        preview=result,
+        values=result.line_values,
+        oob=False,
+        series_hint=_series_hint(ui, form.kind),
+        can_issue=ui.can(Action.INVOICES_WRITE),
+        form_key=secrets.token_urlsafe(16),
+    )
+    return render(ui.request, "invoice_form.html", context, status_code=status_code)
+
+
+def _defaults(ui: Ui) -> InvoiceForm:
+    form = InvoiceForm(issue_date=date.today().isoformat())
+    company = ui.company
+    if company is not None and getattr(company, "bank_account", ""):
+        form.bank_account = company.bank_account
+    return form
+
+
+def _require_write(ui: Ui) -> None:
+    if not ui.can(Action.INVOICES_WRITE):
+        raise PermissionDeniedError("Twoja rola nie pozwala wystawiać faktur")
+
+
+@router.get("/faktury/nowa", include_in_schema=False)
+def new_invoice(
+    ui: Annotated[Ui, Depends(get_ui)], z: int | None = None, korekta: int | None = None, kind: str = "VAT"
+) -> Response:
+    _require_write(ui)
+    if korekta is not None:
+        draft = ui.svc.invoices.correction_draft(ui.company_id, korekta)
+        form = form_from_draft(draft)
+        form.kind = "KOR"
+        form.issue_date = date.today().isoformat()
+        return _form_page(ui, form, title="Korekta faktury", source_id=korekta)
+    if z is not None:
+        form = form_from_draft(ui.svc.invoices.draft_of(ui.company_id, z))
+        form.number, form.issue_date, form.sale_date = "", date.today().isoformat(), ""
+        form.paid = False
+        return _form_page(ui, form, title="Nowa faktura (kopia)")
+    form = _defaults(ui)
+    form.kind = kind if kind in INVOICE_KINDS else "VAT"
+    return _form_page(ui, form)
+
+
+async def _posted(request: Request) -> dict[str, str]:
+    data = await request.form(max_fields=MAX_LINES * 9 + 200, max_files=0)
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+@router.post("/faktury/nowa", include_in_schema=False)
+async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    _require_write(ui)
+    try:
+        data = await _posted(request)
+    except Exception:
+        form = _defaults(ui)
+        form.error("lines", f"Za dużo pozycji: faktura w formularzu może mieć najwyżej {MAX_LINES}.")
+        return _form_page(ui, form, status_code=422)
+    form = parse_form(data)
+    source = data.get("source_id", "")
+    source_id = int(source) if source.isdigit() else None
+    title = "Korekta faktury" if source_id is not None else "Nowa faktura"
+    draft = to_draft(form, seller=seller_of(ui.company))
+    if draft is None:
+        return _form_page(ui, form, title=title, source_id=source_id, status_code=422)
+    if data.get("action") == "draft":
+        return _save_draft(ui, form, draft, title, source_id)
+    key = data.get("form_key", "")[:64] or None
+    try:
+        if source_id is not None and form.kind == "KOR":
+            result = ui.svc.invoices.correct(
+                ui.company_id, source_id, draft, reason=form.correction_reason, idempotency_key=key
+            )
+        else:
+            result = ui.svc.invoices.issue(ui.company_id, draft, idempotency_key=key, urgent=True)
+    except (InvoiceValidationError, InputError) as exc:
+        for problem in exc.problems:
+            form.error(form_field(form, problem.path), problem.message)
+        return _form_page(ui, form, title=title, source_id=source_id, status_code=422)
+    return RedirectResponse(f"/faktury/{result.invoice.id}", status_code=303)
+
+
+def _save_draft(
+    ui: Ui, form: InvoiceForm, draft: dict[str, Any], title: str, source_id: int | None
+) -> Response:
+    from fakturnik.web.ui import drafts
+
+    drafts.save(ui, draft)
+    return RedirectResponse("/faktury?szkic=1", status_code=303)
+
+
+@router.post("/faktury/podglad", include_in_schema=False)
+async def live_totals(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """The totals fragment (and, out of band, each line's value and problems) for the typed form."""
+    try:
+        data = await _posted(request)
+    except Exception:
+        return render(request, "_error_fragment.html", {"text": f"Najwyżej {MAX_LINES} pozycji."})
+    form = parse_form(data)
+    if "lines" in form.errors:
+        return render(request, "_error_fragment.html", {"text": form.errors["lines"]})
+    result = preview(form)
+    context = {"preview": result, "oob": True, "line_indices": [line.index for line in form.lines]}
+    return render(request, "_totals.html", context)
+
+
+@router.get("/faktury/rodzaj", include_in_schema=False)
+def kind_fragment(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form = parse_form(dict(request.query_params))
+    return render(request, "_kind_extra.html", {"form": form, "errors": {}})
+
+
+def _line_context(ui: Ui, line: FormLine) -> dict[str, Any]:
+    return {
+        "i": line.index,
+        "line": line,
+        "errors": {},
+        "values": {},
+        "rates": list(RATE_LABELS.items()),
+        "gtu_codes": list(GTU_CODES.items()),
+    }
+
+
+@router.get("/faktury/pozycja/nowa", include_in_schema=False)
+def add_line(request: Request, ui: Annotated[Ui, Depends(get_ui)], next_line: int = 0) -> Response:
+    index = max(0, min(next_line, 10**6))
+    response = render(request, "_line.html", _line_context(ui, FormLine(index=index)))
+    tail = f'<input type="hidden" id="next-line" name="next_line" value="{index + 1}" hx-swap-oob="true">'
+    response.body = response.body + tail.encode()
+    response.headers["content-length"] = str(len(response.body))
+    return response
+
+
+@router.get("/faktury/pozycja/usun", include_in_schema=False)
+def delete_line() -> Response:
+    return Response("", media_type="text/html")
+
+
+@router.get("/faktury/pozycja/produkt", include_in_schema=False)
+def line_from_product(request: Request, ui: Annotated[Ui, Depends(get_ui)], i: int = 0) -> Response:
+    """A line re-rendered with the product of that name (unit, price, rate, GTU), if there is one."""
+    params = dict(request.query_params)
+    form = parse_form(params)
+    line = next(
+        (x for x in form.lines if x.index == i), FormLine(index=i, name=params.get(f"line-{i}-name", ""))
+    )
+    gross = params.get("price_mode") == "gross"
+    if line.name and ui.can(Action.PRODUCTS_READ):
+        for product in ui.svc.products.search(ui.company_id, line.name, limit=5):
+            if product.name.casefold() == line.name.casefold():
+                line.unit, line.rate, line.gtu = product.unit, product.vat_rate, product.gtu or ""
+                if (product.price_kind == "gross") == gross:
+                    line.price = f"{product.price:f}".replace(".", ",")
+                break
+    return render(request, "_line.html", _line_context(ui, line))
+
+
+@router.get("/kursy/nbp", include_in_schema=False)
+def nbp_rate(
+    request: Request,
+    ui: Annotated[Ui, Depends(get_ui)],
+    currency: str = "PLN",
+    issue_date: str = "",
+    sale_date: str = "",
+) -> Response:
+    """The NBP average rate of the last business day before the tax point, into the rate field."""
+    from fakturnik.app.nbp import NbpError, nbp_client_for
+
+    currency = currency.upper()[:3]
+    if currency == "PLN":
+        return render(request, "_rate.html", {"note": "Faktura w złotych nie potrzebuje kursu."})
+    try:
+        tax_point = date.fromisoformat(sale_date or issue_date)
+    except ValueError:
+        return render(request, "_rate.html", {"note": "Najpierw podaj datę wystawienia lub sprzedaży."})
+    try:
+        rate = nbp_client_for(ui.fk).average_rate(currency, tax_point)
+    except NbpError as exc:
+        return render(request, "_rate.html", {"note": str(exc)})
+    return render(request, "_rate.html", {"rate": rate})

@@ -1,0 +1,50 @@
+"""The UI's route class: the app's refusals become Polish HTML pages (the API keeps its problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from fakturnik.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from fakturnik.web.ui.deps import LoginRequired, login_url
+from fakturnik.web.ui.templating import render
+
+__all__ = ["UiRoute", "error_page"]
+
+
+def error_page(request: Request, status: int, title: str, text: str) -> Response:
+    if request.headers.get("hx-request"):
+        return render(request, "_error_fragment.html", {"title": title, "text": text}, status_code=status)
+    from fakturnik.web import security
+
+    context = {"title": title, "text": text, "csrf": security.csrf_token(request), "user": None}
+    return render(request, "error.html", context, status_code=status)
+
+
+class UiRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                if request.headers.get("hx-request"):
+                    return Response(status_code=204, headers={"HX-Redirect": login_url(exc.next_url)})
+                if exc.next_url.startswith("/ustawienia/kreator"):
+                    return RedirectResponse(exc.next_url, status_code=303)
+                return RedirectResponse(login_url(exc.next_url), status_code=303)
+            except AuthenticationError:
+                return RedirectResponse("/logowanie", status_code=303)
+            except NotFoundError:
+                return error_page(
+                    request, 404, "Nie znaleziono", "Nie ma takiej strony albo nie masz do niej dostępu."
+                )
+            except PermissionDeniedError as exc:
+                return error_page(request, 403, "Brak uprawnień", f"Nie możesz tego zrobić: {exc}.")
+
+        return guarded
