@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from fakturnik.app.received import ReceivedService
     from fakturnik.app.series import SeriesService
     from fakturnik.app.whitelist import WhiteListClient
-
     from fakturnik.engine.context import EngineContext
     from fakturnik.engine.settings import EngineSettings
     from fakturnik.engine.worker import Worker

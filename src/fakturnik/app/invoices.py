@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -285,7 +286,7 @@ class InvoicesService(Service):
                 today=today_pl(),
             )
 
-    def history(self, company_id: int, invoice_id: int) -> list[StatusChange]:
+    def history(self, company_id: int, invoice_id: int) -> builtins.list[StatusChange]:
         with self._tx() as s:
             inv = self._invoice(s, company_id, invoice_id, self._read)
             return [StatusChange(h.status, h.at, h.detail) for h in repo.history(s, inv.id)]
