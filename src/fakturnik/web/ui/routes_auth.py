@@ -26,7 +26,9 @@ def _safe_next(value: str) -> str:
 def _login_page(
     request: Request, *, email: str = "", error: str = "", next_url: str = "", status: int = 200
 ) -> Response:
-    demo = getattr(request.app.state, "demo_login", None)
+    from fakturnik.web.ui.demo import current
+
+    demo = current()
     context = {
         "csrf": security.csrf_token(request),
         "email": email,

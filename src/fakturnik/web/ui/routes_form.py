@@ -105,7 +105,7 @@ def _products(ui: Ui) -> list[Any]:
         return []
     try:
         return list(ui.svc.products.list(ui.company_id))[:500]
-    except (NotFoundError, PermissionDeniedError):
+    except (NotFoundError, PermissionDeniedError, ImportError):
         return []
 
 
@@ -284,21 +284,30 @@ def delete_line() -> Response:
 
 @router.get("/faktury/pozycja/produkt", include_in_schema=False)
 def line_from_product(request: Request, ui: Annotated[Ui, Depends(get_ui)], i: int = 0) -> Response:
-    """A line re-rendered with the product of that name (unit, price, rate, GTU), if there is one."""
-    params = dict(request.query_params)
-    form = parse_form(params)
-    line = next(
-        (x for x in form.lines if x.index == i), FormLine(index=i, name=params.get(f"line-{i}-name", ""))
-    )
-    gross = params.get("price_mode") == "gross"
-    if line.name and ui.can(Action.PRODUCTS_READ):
-        for product in ui.svc.products.search(ui.company_id, line.name, limit=5):
-            if product.name.casefold() == line.name.casefold():
-                line.unit, line.rate, line.gtu = product.unit, product.vat_rate, product.gtu or ""
-                if (product.price_kind == "gross") == gross:
-                    line.price = f"{product.price:f}".replace(".", ",")
-                break
-    return render(request, "_line.html", _line_context(ui, line))
+    """The unit, price, rate and GTU of the product of that name into the line (out of band), or
+    nothing (204) when no product has exactly that name: what the person typed is never overwritten."""
+    name = request.query_params.get(f"line-{i}-name", "").strip()[:512]
+    gross = request.query_params.get("price_mode") == "gross"
+    found: list[Any] = []
+    if name and ui.can(Action.PRODUCTS_READ):
+        try:
+            found = list(ui.svc.products.search(ui.company_id, name, limit=5))
+        except ImportError:  # an app layer without products
+            found = []
+    product = next((p for p in found if p.name.casefold() == name.casefold()), None)
+    if product is None:
+        return Response(status_code=204)
+    line = FormLine(index=i, name=name, unit=product.unit, rate=product.vat_rate, gtu=product.gtu or "")
+    price = product.price
+    if (product.price_kind == "gross") != gross:
+        from fakturnik.fa3.amounts import RATE_PERCENT, round_grosze
+
+        percent = RATE_PERCENT.get(product.vat_rate)
+        if percent is not None:
+            factor = (100 + percent) / 100
+            price = round_grosze(price * factor if gross else price / factor)
+    line.price = f"{price:f}".replace(".", ",")
+    return render(request, "_product_fill.html", _line_context(ui, line))
 
 
 @router.get("/kursy/nbp", include_in_schema=False)
