@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from fakturnik.app.products import ProductsService
     from fakturnik.app.received import ReceivedService
     from fakturnik.app.series import SeriesService
+    from fakturnik.app.webhooks import WebhooksService
     from fakturnik.app.whitelist import WhiteListClient
     from fakturnik.engine.context import EngineContext
     from fakturnik.engine.settings import EngineSettings
@@ -104,6 +105,13 @@ class Services:
         from fakturnik.app.series import SeriesService
 
         return SeriesService(self.app, self.actor)
+
+    @cached_property
+    def webhooks(self) -> WebhooksService:
+        """Webhook subscriptions and deliveries (app/webhooks.py)."""
+        from fakturnik.app.webhooks import WebhooksService
+
+        return WebhooksService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -194,10 +194,14 @@ class InvoicesService(Service):
                     ) from None
                 time.sleep(0.01 * (attempt + 1))
 
-    def preview(self, company_id: int, draft: dict[str, Any] | bytes | str) -> PreviewView:
+    def preview(
+        self, company_id: int, draft: dict[str, Any] | bytes | str, *, complete: bool = True
+    ) -> PreviewView:
         """Totals per VAT rate of a draft, computed by the same builder that writes the XML; nothing stored.
 
         ``problems`` lists what would stop issuing (with FA(3) paths), ``ok`` is True when none.
+        ``complete``: a half-filled form still gets totals — a missing seller is the company, a
+        missing buyer a placeholder, a missing issue date today (those are then not reported).
         """
         from fakturnik.engine.issuing import validation_env
         from fakturnik.fa3.jsonform import invoice_from_draft
@@ -208,9 +212,11 @@ class InvoicesService(Service):
             company = self._company(
                 s, company_id, Action.INVOICES_READ if not self.actor.is_system else Action.INVOICES_WRITE
             )
-            env = validation_env(company.environment)
+            env, nip, name = validation_env(company.environment), company.nip, company.name
         data = issuing._load_json(draft) if isinstance(draft, bytes | str) else draft
         data, _ = issuing.draft_with_auto_number(data)
+        if complete:
+            data = _with_placeholders(data, nip, name)
         try:
             invoice = invoice_from_draft(data)
         except InvoiceValidationError as exc:
@@ -492,6 +498,21 @@ class InvoicesService(Service):
                 raise NotFoundError("nie ma takiej faktury")
             self._company(s, inv.company_id, self._read)
             return inv.company_id
+
+
+def _with_placeholders(draft: dict[str, Any], nip: str, name: str) -> dict[str, Any]:
+    out = dict(draft)
+    if not out.get("Podmiot1"):
+        out["Podmiot1"] = {
+            "DaneIdentyfikacyjne": {"NIP": nip, "Nazwa": name or nip},
+            "Adres": {"KodKraju": "PL", "AdresL1": "-"},
+        }
+    if not out.get("Podmiot2"):
+        out["Podmiot2"] = {"DaneIdentyfikacyjne": {"BrakID": 1, "Nazwa": "-"}}
+    fa = out.get("Fa")
+    if isinstance(fa, dict) and not fa.get("P_1"):
+        out["Fa"] = {**fa, "P_1": today_pl().isoformat()}
+    return out
 
 
 def _strip_totals(fa: dict[str, Any]) -> None:

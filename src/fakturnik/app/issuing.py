@@ -209,15 +209,16 @@ def store_chunk(
         live = [i for i in live if i.error is None and i.invoice is None and not i.replayed]
     kept = [i for i in live if not i.auto_number and i.summary is not None]
     if kept:
-        taken = set(
-            s.execute(
+        taken = {
+            (kind, number)
+            for kind, number in s.execute(
                 select(Invoice.kind, Invoice.number).where(
                     Invoice.company_id == company.id,
                     Invoice.direction == "issued",
                     Invoice.number.in_([i.summary.number for i in kept if i.summary is not None]),
                 )
-            ).tuples()
-        )
+            )
+        }
         chunk_numbers: set[tuple[str, str]] = set()
         for item in kept:
             assert item.summary is not None
