@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -31,6 +32,8 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakturnik.web.api.problems import ApiProblem, problem_response
+
+log = logging.getLogger("fakturnik.web")
 
 SESSION_COOKIE = "fakturnik_session"
 CSRF_COOKIE = "fakturnik_csrf"
@@ -82,7 +85,7 @@ def bearer_token(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem(
             401,
-            "auth.malformed",
+            "authorization_malformed",
             "Nagłówek Authorization musi mieć postać 'Bearer <klucz API>'.",
             headers={"WWW-Authenticate": 'Bearer realm="fakturnik"'},
         )
@@ -108,7 +111,7 @@ def api_actor(request: Request) -> Any:
         if actor is None:
             raise ApiProblem(
                 401,
-                "auth.invalid_key",
+                "api_key_invalid",
                 "Klucz API jest nieprawidłowy, wygasł albo został unieważniony.",
                 headers={"WWW-Authenticate": 'Bearer realm="fakturnik", error="invalid_token"'},
             )
@@ -119,7 +122,7 @@ def api_actor(request: Request) -> Any:
     if actor is None:
         raise ApiProblem(
             401,
-            "auth.required",
+            "authentication_required",
             "Wymagane uwierzytelnienie: klucz API (Authorization: Bearer) albo sesja.",
             headers={"WWW-Authenticate": 'Bearer realm="fakturnik"'},
         )
@@ -127,7 +130,7 @@ def api_actor(request: Request) -> Any:
         check_same_origin(request)
         supplied = request.headers.get(CSRF_HEADER, "")
         if not _csrf_matches(request, supplied):
-            raise ApiProblem(403, "csrf.invalid", "Brak albo niepoprawny token CSRF (nagłówek X-CSRF-Token).")
+            raise ApiProblem(403, "csrf_invalid", "Brak albo niepoprawny token CSRF (nagłówek X-CSRF-Token).")
     return actor
 
 
@@ -198,12 +201,12 @@ def check_same_origin(request: Request) -> None:
     """Refuse a cookie request that the browser says comes from another site."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise ApiProblem(403, "csrf.cross_site", "Żądanie z innej witryny zostało odrzucone.")
+        raise ApiProblem(403, "cross_site_request", "Żądanie z innej witryny zostało odrzucone.")
     origin = request.headers.get("origin")
     if origin and origin != "null":
         host = request.headers.get("host", "")
         if origin.split("://", 1)[-1] != host:
-            raise ApiProblem(403, "csrf.cross_site", "Żądanie z innej witryny zostało odrzucone.")
+            raise ApiProblem(403, "cross_site_request", "Żądanie z innej witryny zostało odrzucone.")
 
 
 async def csrf_protect(request: Request) -> None:
@@ -221,7 +224,7 @@ async def csrf_protect(request: Request) -> None:
     if not _csrf_matches(request, supplied):
         raise ApiProblem(
             403,
-            "csrf.invalid",
+            "csrf_invalid",
             "Formularz wygasł albo nie pochodzi z tej strony. Odśwież stronę i spróbuj ponownie.",
         )
 
@@ -234,7 +237,7 @@ class LoginThrottled(ApiProblem):
         seconds = max(1, int(retry_after + 0.999))
         super().__init__(
             429,
-            "auth.throttled",
+            "login_throttled",
             f"Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
@@ -385,6 +388,19 @@ class SecurityMiddleware:
         except BodyTooLarge:
             if not started:
                 await _send_too_large(scope, receive, secured_send, limit)
+        except Exception as exc:  # never a traceback, a reset connection or a secret to the caller
+            log.error(
+                "unexpected error on %s %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            if not started:
+                response = problem_response(
+                    500, "internal", "Wewnętrzny błąd serwera. Spróbuj ponownie później."
+                )
+                await response(scope, receive, secured_send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -401,7 +417,7 @@ async def _send_too_large(
     scope: Scope, receive: Receive, send: Send | Callable[[Message], Awaitable[None]], limit: int
 ) -> None:
     response = problem_response(
-        413, "request.too_large", f"Treść żądania jest za duża (najwyżej {limit} bajtów)."
+        413, "request_too_large", f"Treść żądania jest za duża (najwyżej {limit} bajtów)."
     )
     response.headers["connection"] = "close"
     await response(scope, receive, send)

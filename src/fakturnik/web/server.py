@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,69 +29,66 @@ SETTINGS_JSON_ENV = "FAKTURNIK_SERVE_SETTINGS_JSON"  # how `serve --workers N` h
 
 
 class Runtime:
-    """What a running server owns: the engine context, the simulator, the background threads."""
+    """What a running server owns: the app (``Fakturnik``, with its simulator and worker), webhooks."""
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self.ctx: Any = None
-        self.simulator: Any = None
-        self.local_ksef_url: str | None = None
-        self.stop_event = threading.Event()
-        self.threads: list[threading.Thread] = []
-        self.stoppers: list[Callable[[], None]] = []
+        self.fk: Any = None
+        self.webhooks: Any = None
+        self._webhook_thread: threading.Thread | None = None
+
+    @property
+    def ctx(self) -> Any:
+        return self.fk.ctx if self.fk is not None else None
 
     def open(self) -> None:
-        from fakturnik.engine.context import open_context
+        from fakturnik.app.core import Fakturnik
         from fakturnik.engine.settings import EngineSettings, from_env
 
         s = self.settings
-        if s.env == "local":
-            from fakturnik.simulator.config import SimulatorConfig
-            from fakturnik.simulator.server import SimulatorServer
-
-            self.simulator = SimulatorServer(
-                SimulatorConfig(profile="test", rate_limits_enabled=False)
-            ).start()
-            self.local_ksef_url = self.simulator.base_url
-            log.info("embedded KSeF simulator on %s", self.local_ksef_url)
-        engine = from_env(EngineSettings.fast() if s.fast else EngineSettings())
-        self.ctx = open_context(s.data_dir, s.database_url, engine)
-        if s.worker:
-            self._start_worker()
+        local = s.env == "local"
+        engine = from_env(EngineSettings.fast() if (s.fast or local) else EngineSettings())
+        self.fk = Fakturnik.open(
+            s.data_dir,
+            database_url=s.database_url,
+            settings=engine,
+            simulator=local,
+            run_worker=s.worker,
+            use_keyring=True,
+            white_list_url=s.whitelist_url,
+        )
+        if local and self.fk.simulator is not None:
+            log.info("embedded KSeF simulator on %s", self.fk.simulator.base_url)
         if s.webhooks:
             self._start_webhooks()
+        if s.demo:
+            from fakturnik.web.ui.demo import seed  # type: ignore[import-not-found,unused-ignore]
 
-    def _start_worker(self) -> None:
-        from fakturnik.engine.worker import Worker
-
-        worker = Worker(self.ctx)
-        thread = threading.Thread(
-            target=worker.run, kwargs={"idle_sleep": 0.2}, name="fakturnik-worker", daemon=True
-        )
-        thread.start()
-        self.threads.append(thread)
-        self.stoppers.append(worker.stop_event.set)
+            info = seed(self.fk)
+            print(info.banner, flush=True)
 
     def _start_webhooks(self) -> None:
-        try:
-            from fakturnik.app.webhooks_delivery import DeliveryLoop  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:  # the app layer is not there yet
-            return
-        loop = DeliveryLoop(self.ctx)
-        thread = threading.Thread(target=loop.run, name="fakturnik-webhooks", daemon=True)
-        thread.start()
-        self.threads.append(thread)
-        self.stoppers.append(loop.stop)
+        from fakturnik.app.webhooks_delivery import DeliveryLoop, DeliverySettings
+
+        s = self.settings
+        base = DeliverySettings.fast() if s.fast else DeliverySettings()
+        from dataclasses import replace
+
+        self.webhooks = DeliveryLoop(
+            self.fk.ctx, replace(base, allow_private_targets=s.webhooks_allow_private_targets)
+        )
+        self._webhook_thread = threading.Thread(
+            target=self.webhooks.run, name="fakturnik-webhooks", daemon=True
+        )
+        self._webhook_thread.start()
 
     def close(self) -> None:
-        for stop in self.stoppers:
-            stop()
-        for thread in self.threads:
-            thread.join(timeout=30)
-        if self.ctx is not None:
-            self.ctx.close()
-        if self.simulator is not None:
-            self.simulator.stop()
+        if self.webhooks is not None:
+            self.webhooks.stop()
+        if self._webhook_thread is not None:
+            self._webhook_thread.join(timeout=30)
+        if self.fk is not None:
+            self.fk.close()
 
 
 def create_app(settings: ServeSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -125,7 +122,7 @@ def create_app(settings: ServeSettings | None = None, *, runtime: Runtime | None
     app.state.runtime = rt
     for key, value in security_state(settings).items():
         setattr(app.state, key, value)
-    if rt.ctx is not None:
+    if rt.fk is not None:
         _bind(app, rt)
     install_problem_handlers(app)
     from fakturnik.web.api import install_api

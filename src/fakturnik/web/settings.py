@@ -43,6 +43,11 @@ class ServeSettings(BaseModel):
     worker: bool = Field(True, description="Run the sending engine in this process.")
     webhooks: bool = Field(True, description="Deliver webhooks from this process.")
     fast: bool = Field(False, description="Short engine timings (tests, demos).")
+    demo: bool = Field(False, description="Seed a demo company and user at start (with env='local').")
+    webhooks_allow_private_targets: bool = Field(
+        False,
+        description="Allow webhook URLs in loopback/private networks and plain http (on-premises, tests).",
+    )
     max_body_bytes: int = Field(2 * 1024 * 1024, gt=0, description="Largest request body in bytes.")
     max_bulk_body_bytes: int = Field(
         48 * 1024 * 1024, gt=0, description="Largest body of a bulk request (up to 1,000 invoices)."

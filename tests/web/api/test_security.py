@@ -78,9 +78,12 @@ def test_bearer_keys(app_server: ApiServer) -> None:
     with app_server.client() as c:
         assert c.get("/_whoami", headers={"Authorization": "Bearer fk_good"}).json() == {"actor": "key-actor"}
         bad = c.get("/_whoami", headers={"Authorization": "Bearer fk_bad"})
-        assert bad.status_code == 401 and bad.json()["code"] == "auth.invalid_key"
+        assert bad.status_code == 401 and bad.json()["code"] == "api_key_invalid"
         assert "fk_bad" not in bad.text
-        assert c.get("/_whoami", headers={"Authorization": "Basic abc"}).json()["code"] == "auth.malformed"
+        assert (
+            c.get("/_whoami", headers={"Authorization": "Basic abc"}).json()["code"]
+            == "authorization_malformed"
+        )
         anonymous = c.get("/_whoami")
         assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
         # a bearer request needs no CSRF token: no ambient credential
@@ -100,7 +103,7 @@ def test_session_cookie_and_csrf(app_server: ApiServer) -> None:
         assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
         assert c.get("/api/v1/_whoami").json() == {"actor": "user-actor"}
         # unsafe API call with the session: needs X-CSRF-Token, bound to the session
-        assert c.post("/api/v1/_whoami").json()["code"] == "csrf.invalid"
+        assert c.post("/api/v1/_whoami").json()["code"] == "csrf_invalid"
         assert c.post("/api/v1/_whoami", headers={"X-CSRF-Token": token}).status_code == 403
         session_token = c.get("/_form").json()["csrf"]
         assert session_token != token
@@ -108,7 +111,7 @@ def test_session_cookie_and_csrf(app_server: ApiServer) -> None:
         cross = c.post(
             "/api/v1/_whoami", headers={"X-CSRF-Token": session_token, "Origin": "https://evil.example"}
         )
-        assert cross.status_code == 403 and cross.json()["code"] == "csrf.cross_site"
+        assert cross.status_code == 403 and cross.json()["code"] == "cross_site_request"
         assert c.post("/_form", data={"name": "y", "csrf": session_token}).json() == {"name": "y"}
         c.post("/_logout", data={})
         assert c.get("/api/v1/_whoami").status_code == 401
@@ -143,4 +146,4 @@ def test_login_throttle_over_http(app_server: ApiServer) -> None:
             assert c.get("/_attempt").status_code == 200
         r = c.get("/_attempt")
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-        assert r.json()["code"] == "auth.throttled"
+        assert r.json()["code"] == "login_throttled"

@@ -43,7 +43,7 @@ def test_oversize_body_refused_before_parsing(server: ApiServer) -> None:
     with server.client() as c:
         r = c.post("/health", content=b"x" * (limit + 1), headers={"content-type": "application/json"})
     assert r.status_code == 413
-    assert r.json()["code"] == "request.too_large"
+    assert r.json()["code"] == "request_too_large"
 
 
 def test_oversize_chunked_body_refused(server: ApiServer) -> None:
@@ -62,6 +62,6 @@ def test_oversize_chunked_body_refused(server: ApiServer) -> None:
     server.app.add_api_route("/api/v1/_echo", echo, methods=["POST"])
     with httpx.Client(timeout=30) as c:
         r = c.post(server.api + "/_echo", content=chunks(), headers={"content-type": "application/json"})
-        assert r.status_code == 413 and r.json()["code"] == "request.too_large"
+        assert r.status_code == 413 and r.json()["code"] == "request_too_large"
         assert seen == []  # the route never got the body
         assert c.post(server.api + "/_echo", content=b"{}").json() == {"n": 2}

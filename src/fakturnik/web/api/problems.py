@@ -18,7 +18,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fakturnik.errors import FakturnikError, InvoiceValidationError, Problem
+from fakturnik.errors import (
+    AuthenticationError,
+    ConflictError,
+    EngineError,
+    FakturnikError,
+    InputError,
+    InvoiceError,
+    InvoiceValidationError,
+    KsefError,
+    NotFoundError,
+    PermissionDeniedError,
+    Problem,
+    StoreError,
+    VaultError,
+)
 
 log = logging.getLogger("fakturnik.web")
 
@@ -42,6 +56,29 @@ _TITLES = {
 }
 
 
+# the first match wins: subclasses before their bases
+_STATUSES: tuple[tuple[type[FakturnikError], int], ...] = (
+    (NotFoundError, 404),
+    (PermissionDeniedError, 403),
+    (AuthenticationError, 401),
+    (ConflictError, 409),
+    (InputError, 422),
+    (InvoiceError, 422),
+    (EngineError, 409),
+    (KsefError, 502),
+    (StoreError, 500),
+    (VaultError, 500),
+)
+_CODES: tuple[tuple[type[FakturnikError], str], ...] = (
+    (InvoiceValidationError, "invoice_invalid"),
+    (InvoiceError, "invoice_unreadable"),
+    (EngineError, "engine_refused"),
+    (KsefError, "ksef_error"),
+    (StoreError, "internal"),
+    (VaultError, "internal"),
+)
+
+
 class ProblemItem(BaseModel):
     """One problem found in the request: where (path) and what (Polish message)."""
 
@@ -54,10 +91,10 @@ class ProblemItem(BaseModel):
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details (``application/problem+json``)."""
 
-    type: str = Field(examples=["/api/v1/problems/invoice.invalid"])
+    type: str = Field(examples=["/api/v1/problems/invoice_invalid"])
     title: str = Field(examples=["Niepoprawne dane"])
     status: int = Field(examples=[422])
-    code: str = Field(description="Stable machine-readable code.", examples=["invoice.invalid"])
+    code: str = Field(description="Stable machine-readable code.", examples=["invoice_invalid"])
     detail: str = Field(
         description="What went wrong, in Polish.", examples=["Faktura nie przeszła walidacji."]
     )
@@ -176,36 +213,29 @@ def items_from_validation(errors: Sequence[Any]) -> list[ProblemItem]:
             message = "Niepoprawna wartość."
         if err.get("type") == "value_error" and ctx.get("error") is not None:
             message = str(ctx["error"]).removeprefix("Value error, ")
-        items.append(
-            ProblemItem(path=prefix + request_path(loc), message=message, code=f"field.{err['type']}")
-        )
+        items.append(ProblemItem(path=prefix + request_path(loc), message=message, code=f"{err['type']}"))
     return items
 
 
 def _error_code(exc: FakturnikError) -> str:
     code = getattr(exc, "code", None)
-    return code if isinstance(code, str) and code else type(exc).__name__
+    if isinstance(code, str) and code:
+        return code
+    for cls, name in _CODES:
+        if isinstance(exc, cls):
+            return name
+    return "error"
 
 
 def _status_for(exc: FakturnikError) -> int:
-    status = getattr(exc, "http_status", None)
-    if isinstance(status, int):
-        return status
-    name = type(exc).__name__
-    for suffix, value in (
-        ("NotFound", 404),
-        ("NotFoundError", 404),
-        ("PermissionDenied", 403),
-        ("AccessDenied", 403),
-        ("Forbidden", 403),
-        ("Conflict", 409),
-        ("ConflictError", 409),
-        ("NotAuthenticated", 401),
-        ("ValidationError", 422),
-    ):
-        if name.endswith(suffix):
-            return value
+    for cls, status in _STATUSES:
+        if isinstance(exc, cls):
+            return status
     return 400
+
+
+def _server_side(exc: FakturnikError) -> bool:
+    return isinstance(exc, StoreError | VaultError)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -219,9 +249,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem_response(400, "request.malformed_json", "Treść żądania nie jest poprawnym JSON.")
+            return problem_response(400, "malformed_json", "Treść żądania nie jest poprawnym JSON.")
         return problem_response(
-            422, "request.invalid", "Żądanie zawiera niepoprawne pola.", items_from_validation(errors)
+            422, "invalid_request", "Żądanie zawiera niepoprawne pola.", items_from_validation(errors)
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -240,7 +270,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invoice(request: Request, exc: InvoiceValidationError) -> JSONResponse:
         return problem_response(
             422,
-            "invoice.invalid",
+            _error_code(exc),
             f"Faktura nie przeszła walidacji ({len(exc.problems)} problem(ów)).",
             items_from_problems(exc.problems),
         )
@@ -248,12 +278,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(FakturnikError)
     async def _fakturnik(request: Request, exc: FakturnikError) -> JSONResponse:
         status = _status_for(exc)
+        if _server_side(exc):
+            log.error("server-side error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            return problem_response(500, "internal", "Wewnętrzny błąd serwera. Spróbuj ponownie później.")
+        if isinstance(exc, KsefError):
+            return problem_response(502, _error_code(exc), "KSeF nie wykonał operacji: " + str(exc)[:300])
         problems = getattr(exc, "problems", None)
         items = items_from_problems(problems) if isinstance(problems, list) else []
         # Fakturnik's messages never carry secrets (errors.py); they are Polish for user-facing errors
         return problem_response(status, _error_code(exc), str(exc) or _TITLES.get(status, "Błąd"), items)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        return problem_response(500, "internal", "Wewnętrzny błąd serwera. Spróbuj ponownie później.")
