@@ -14,7 +14,7 @@ BUYER = "1111111111"
 
 def draft(
     seller: str = NIP_A,
-    buyer: str = "9452041447",
+    buyer: str = "9166568761",
     *,
     net: str = "100.00",
     lines: int = 1,

@@ -30,7 +30,7 @@ def test_issue_from_a_draft_returns_a_typed_view_with_number_totals_and_parties(
     assert inv.status == "queued"
     assert inv.totals.net == Decimal("200.00") and inv.totals.vat == Decimal("46.00")
     assert inv.totals.gross == Decimal("246.00") and inv.totals.currency == "PLN"
-    assert inv.seller.nip == NIP_A and inv.buyer.nip == "9452041447" and inv.buyer.name == "Klient S.A."
+    assert inv.seller.nip == NIP_A and inv.buyer.nip == "9166568761" and inv.buyer.name == "Klient S.A."
     assert inv.ksef_number is None and inv.ksef_error is None and not inv.upo_available
     assert [h.status for h in inv.history] == ["queued"]
     assert inv.payment.state == "unpaid"
@@ -107,7 +107,7 @@ def test_list_filters_and_cursor_paging(fk_db: Fakturnik) -> None:
     past = (today - timedelta(days=40)).isoformat()
     fk_db.invoices.issue_many(
         a,
-        [draft(buyer="9452041447", due=(today - timedelta(days=1)).isoformat()) for _ in range(5)]
+        [draft(buyer="9166568761", due=(today - timedelta(days=1)).isoformat()) for _ in range(5)]
         + [draft(buyer="1181994512", buyer_name="Inny Klient", issue_date=past) for _ in range(3)],
     )
     page = fk_db.invoices.list(a, limit=3, with_totals=True)
