@@ -48,7 +48,13 @@ CONTRACTORS: tuple[dict[str, str], ...] = (
 
 PRODUCTS: tuple[dict[str, Any], ...] = (
     {"name": "Wdrożenie systemu", "unit": "godz.", "price": Decimal("180.00"), "vat_rate": "23"},
-    {"name": "Abonament serwisowy", "unit": "mies.", "price": Decimal("499.00"), "vat_rate": "23", "gtu": "GTU_12"},
+    {
+        "name": "Abonament serwisowy",
+        "unit": "mies.",
+        "price": Decimal("499.00"),
+        "vat_rate": "23",
+        "gtu": "GTU_12",
+    },
     {"name": "Catering na szkolenie", "unit": "usł.", "price": Decimal("640.00"), "vat_rate": "8"},
     {"name": "Szkolenie zawodowe", "unit": "usł.", "price": Decimal("1500.00"), "vat_rate": "zw"},
     {"name": "Książka „KSeF w praktyce”", "unit": "szt.", "price": Decimal("59.90"), "vat_rate": "5"},
@@ -124,7 +130,7 @@ def seed(fk: Any, *, url: str | None = None) -> DemoInfo:
     if password is not None:
         try:
             fk.accounts.authenticate(DEMO_EMAIL, password)
-        except Exception:  # noqa: BLE001 - a stale file: start over with a new user below
+        except Exception:
             password = None
     if password is None:
         password = "demo-" + secrets.token_urlsafe(6)

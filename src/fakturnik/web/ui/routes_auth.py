@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from fakturnik.errors import AuthenticationError
+from fakturnik.errors import AuthenticationError, FakturnikError, InputError
 from fakturnik.web import security
 from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, fakturnik_of, get_ui
 from fakturnik.web.ui.routing import UiRoute
@@ -100,3 +100,65 @@ def home(request: Request) -> Response:
     if security.current_actor(request) is None:
         return RedirectResponse("/logowanie", status_code=303)
     return RedirectResponse("/faktury", status_code=303)
+
+
+@router.get("/zaproszenie/{token}", include_in_schema=False)
+def invitation_form(request: Request, token: str) -> Response:
+    fk = fakturnik_of(request)
+    try:
+        invitation = fk.accounts.invitation(token[:200])
+    except FakturnikError:
+        return _invitation_page(
+            request, token, None, error="Zaproszenie wygasło albo jest nieprawidłowe.", status=404
+        )
+    return _invitation_page(request, token, invitation)
+
+
+def _invitation_page(request: Request, token: str, invitation: Any, *, error: str = "", errors: dict[str, str] | None = None,
+                     name: str = "", status: int = 200) -> Response:  # fmt: skip
+    context = {
+        "csrf": security.csrf_token(request),
+        "token": token,
+        "invitation": invitation,
+        "error": error,
+        "errors": errors or {},
+        "name": name,
+        "user": None,
+    }
+    return render(request, "invitation.html", context, status_code=status)
+
+
+@router.post("/zaproszenie/{token}", include_in_schema=False)
+def invitation_accept(
+    request: Request,
+    token: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    password2: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    fk = fakturnik_of(request)
+    try:
+        invitation = fk.accounts.invitation(token[:200])
+    except FakturnikError:
+        return _invitation_page(
+            request, token, None, error="Zaproszenie wygasło albo jest nieprawidłowe.", status=404
+        )
+    errors: dict[str, str] = {}
+    if len(password) < 10:
+        errors["password"] = "Hasło musi mieć co najmniej 10 znaków."
+    elif password != password2:
+        errors["password2"] = "Hasła nie są takie same."
+    if errors:
+        return _invitation_page(request, token, invitation, errors=errors, name=name, status=422)
+    try:
+        actor = fk.accounts.accept_invitation(token[:200], password=password, name=name.strip())
+    except InputError as exc:
+        return _invitation_page(
+            request, token, invitation, errors={"password": str(exc)}, name=name, status=422
+        )
+    except FakturnikError as exc:
+        return _invitation_page(request, token, invitation, error=str(exc), name=name, status=409)
+    response = RedirectResponse("/faktury", status_code=303)
+    security.sign_in(request, response, actor)
+    response.set_cookie(COMPANY_COOKIE, str(invitation.company_id), httponly=True, samesite="lax", path="/")
+    return response

@@ -169,7 +169,11 @@ def _require_write(ui: Ui) -> None:
 
 @router.get("/faktury/nowa", include_in_schema=False)
 def new_invoice(
-    ui: Annotated[Ui, Depends(get_ui)], z: int | None = None, korekta: int | None = None, kind: str = "VAT"
+    ui: Annotated[Ui, Depends(get_ui)],
+    z: int | None = None,
+    korekta: int | None = None,
+    kind: str = "VAT",
+    popraw: int = 0,
 ) -> Response:
     _require_write(ui)
     if korekta is not None:
@@ -180,8 +184,17 @@ def new_invoice(
         return _form_page(ui, form, title="Korekta faktury", source_id=korekta)
     if z is not None:
         form = form_from_draft(ui.svc.invoices.draft_of(ui.company_id, z))
-        form.number, form.issue_date, form.sale_date = "", date.today().isoformat(), ""
-        form.paid = False
+        form.number, form.paid = "", False
+        if popraw:  # a rejected invoice: KSeF's reason at the field it concerns, the dates as they were
+            source = ui.svc.invoices.get(ui.company_id, z)
+            if source.ksef_error is not None:
+                from fakturnik.web.ui.ksef_hints import ksef_field
+
+                error = source.ksef_error
+                reason = "; ".join(error.details) or error.message
+                form.error(ksef_field(error) or "", f"KSeF odrzucił fakturę: {reason}")
+            return _form_page(ui, form, title="Popraw odrzuconą fakturę")
+        form.issue_date, form.sale_date = date.today().isoformat(), ""
         return _form_page(ui, form, title="Nowa faktura (kopia)")
     form = _defaults(ui)
     form.kind = kind if kind in INVOICE_KINDS else "VAT"
@@ -214,9 +227,7 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     key = data.get("form_key", "")[:64] or None
     try:
         if source_id is not None and form.kind == "KOR":
-            result = ui.svc.invoices.correct(
-                ui.company_id, source_id, draft, reason=form.correction_reason, idempotency_key=key
-            )
+            result = ui.svc.invoices.correct(ui.company_id, source_id, draft, idempotency_key=key)
         else:
             result = ui.svc.invoices.issue(ui.company_id, draft, idempotency_key=key, urgent=True)
     except (InvoiceValidationError, InputError) as exc:
