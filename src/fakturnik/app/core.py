@@ -135,6 +135,7 @@ class Fakturnik(Services):
         self.simulator = simulator
         self.white_list_url = white_list_url
         self._workers: list[tuple[Worker, threading.Thread]] = []
+        self._temporary: str | None = None
         self._closed = False
 
     @classmethod
@@ -154,7 +155,9 @@ class Fakturnik(Services):
         ``data_dir``: the directory of the SQLite database and the vault's master key (default
         ``$FAKTURNIK_DATA_DIR`` or ``~/.local/share/fakturnik``); ``database_url``: PostgreSQL (or any
         SQLAlchemy URL) instead. ``simulator=True`` starts the embedded KSeF simulator on 127.0.0.1:
-        companies added with ``environment="local"`` talk to it and get a KSeF token from it.
+        companies added with ``environment="local"`` talk to it and get a KSeF token from it; with
+        neither ``data_dir`` nor ``database_url`` the data then lives in a temporary directory that
+        :meth:`close` removes (the simulator forgets everything when it stops, too).
         ``run_worker=True`` runs the sending engine in a background thread (see :meth:`worker`).
         ``white_list_url``: base URL of the VAT white list API (default: the Ministry's public one).
         """
@@ -162,6 +165,14 @@ class Fakturnik(Services):
         from fakturnik.engine.settings import EngineSettings
 
         server = None
+        temporary = None
+        if simulator and data_dir is None and database_url is None:
+            # the embedded simulator keeps its state in memory: a database pointing at it is only
+            # good for this run, so it lives in a temporary directory removed by close()
+            import tempfile
+
+            temporary = tempfile.mkdtemp(prefix="fakturnik-")
+            data_dir = temporary
         if simulator:
             from fakturnik.simulator.config import SimulatorConfig
             from fakturnik.simulator.server import SimulatorServer
@@ -180,6 +191,7 @@ class Fakturnik(Services):
                 server.stop()
             raise
         fk = cls(ctx, simulator=server, white_list_url=white_list_url)
+        fk._temporary = temporary
         if run_worker:
             fk.worker()
         return fk
@@ -232,6 +244,10 @@ class Fakturnik(Services):
         if self.simulator is not None:
             self.simulator.stop()
         self.ctx.close()
+        if self._temporary is not None:
+            import shutil
+
+            shutil.rmtree(self._temporary, ignore_errors=True)
 
     def __repr__(self) -> str:
         return f"Fakturnik({self.ctx.db!r})"

@@ -36,7 +36,7 @@ from fakturnik.errors import (
     NotFoundError,
 )
 from fakturnik.store import repo, states
-from fakturnik.store.models import Invoice, OutboxEntry
+from fakturnik.store.models import Company, Invoice, OutboxEntry
 
 CHUNK = 250  # invoices per transaction in bulk issuing
 RETRIES = 3  # a chunk that collided with a concurrent writer (same idempotency key) is tried again
@@ -158,14 +158,24 @@ class InvoicesService(Service):
         with self._tx() as s:
             company = self._company(s, company_id, Action.INVOICES_WRITE)
             env, nip, context_type = validation_env(company.environment), company.nip, company.context_type
+            seller = seller_of(s, company)
+        today = today_pl()
         prepared = [
-            issuing.prepare(i, src, env=env, company_nip=nip, context_type=context_type, idempotency_key=key)
+            issuing.prepare(
+                i,
+                src,
+                env=env,
+                company_nip=nip,
+                context_type=context_type,
+                idempotency_key=key,
+                seller=seller,
+                today=today,
+            )
             for i, (src, key) in enumerate(zip(sources, keys, strict=True))
         ]
         for item in prepared:
             item.urgent = urgent
             item.corrects_id = corrects_id
-        today = today_pl()
         for start in range(0, len(prepared), CHUNK):
             chunk = prepared[start : start + CHUNK]
             self._store(company_id, chunk, today)
@@ -498,6 +508,21 @@ class InvoicesService(Service):
                 raise NotFoundError("nie ma takiej faktury")
             self._company(s, inv.company_id, self._read)
             return inv.company_id
+
+
+def seller_of(s: Session, company: Company) -> dict[str, Any]:
+    """Podmiot1 of the company's own invoices (a draft without a seller gets it)."""
+    from fakturnik.store.models import CompanyProfile
+
+    profile = s.get(CompanyProfile, company.id)
+    seller: dict[str, Any] = {
+        "DaneIdentyfikacyjne": {"NIP": company.nip, "Nazwa": company.name or company.nip}
+    }
+    if profile is not None and profile.address:
+        seller["Adres"] = {"KodKraju": "PL", "AdresL1": profile.address[:512]}
+        if profile.email:
+            seller["DaneKontaktowe"] = [{"Email": profile.email}]
+    return seller
 
 
 def _with_placeholders(draft: dict[str, Any], nip: str, name: str) -> dict[str, Any]:

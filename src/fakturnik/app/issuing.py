@@ -94,6 +94,17 @@ def _looks_like_xml(data: bytes | str) -> bool:
     return head.startswith("<")
 
 
+def with_defaults(draft: dict[str, Any], seller: dict[str, Any] | None, today: date | None) -> dict[str, Any]:
+    """What the front door fills in a draft: the seller (the company itself) and the issue date (today)."""
+    out = draft
+    if seller is not None and "Podmiot1" not in out:
+        out = {**out, "Podmiot1": seller}
+    fa = out.get("Fa")
+    if today is not None and isinstance(fa, dict) and not fa.get("P_1"):
+        out = {**out, "Fa": {**fa, "P_1": today.isoformat()}}
+    return out
+
+
 def draft_with_auto_number(draft: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """A copy of the draft with ``Fa/P_2`` = AUTO when it is missing or empty; and whether it is AUTO."""
     fa = draft.get("Fa")
@@ -113,6 +124,8 @@ def prepare(
     company_nip: str,
     context_type: str = "Nip",
     idempotency_key: str | None = None,
+    seller: dict[str, Any] | None = None,
+    today: date | None = None,
 ) -> Prepared:
     """Build (a draft) and validate (always) one document; errors are kept on the result, not raised."""
     from fakturnik.fa3.jsonform import xml_from_draft
@@ -126,7 +139,7 @@ def prepare(
         if isinstance(source, bytes | str) and not _looks_like_xml(source):
             source = _load_json(source)
         if isinstance(source, dict):
-            draft, item.auto_number = draft_with_auto_number(source)
+            draft, item.auto_number = draft_with_auto_number(with_defaults(source, seller, today))
             xml = xml_from_draft(draft)
         else:
             xml = source.encode() if isinstance(source, str) else bytes(source)
