@@ -19,12 +19,13 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.summary import Summary, summary_of
@@ -58,20 +59,21 @@ class Prepared:
     replayed: bool = False
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
+def _json_default(value: Any) -> str:
     if isinstance(value, Decimal | date):
         return str(value)
-    return value
+    raise TypeError(f"wartość typu {type(value).__name__} nie jest dozwolona w szkicu JSON")
 
 
 def request_hash(source: Source) -> str:
     """SHA-256 of the request body as it is meant: JSON by value (key order ignored), XML by bytes."""
     if isinstance(source, dict):
-        data = json.dumps(_canonical(source), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = json.dumps(
+                source, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+            )
+        except (TypeError, ValueError) as exc:
+            raise InputError(str(exc), "draft") from None
         return hashlib.sha256(b"J" + data.encode()).hexdigest()
     raw = source.encode() if isinstance(source, str) else bytes(source)
     return hashlib.sha256(b"X" + raw).hexdigest()
@@ -271,7 +273,8 @@ def store_chunk(
 
         outage_end = warsaw_today(outage.ended_at)
     status = states.OFFLINE if offline_kind else states.QUEUED
-    rows: list[tuple[Prepared, Invoice]] = []
+    now = datetime.now(UTC)
+    values: list[dict[str, Any]] = []
     for item in live:
         summary = item.summary
         assert summary is not None
@@ -281,61 +284,74 @@ def store_chunk(
         deadline = (
             offline_deadline(offline_kind, summary.issue_date or today, outage_end) if offline_kind else None
         )
-        invoice = Invoice(
-            company_id=company.id,
-            direction="issued",
-            kind=summary.kind,
-            number=number,
-            issue_date=summary.issue_date,
-            sale_date=summary.sale_date,
-            due_date=summary.due_date,
-            seller_nip=summary.seller_nip or company.nip,
-            seller_name=summary.seller_name,
-            buyer_id=summary.buyer_id,
-            buyer_name=summary.buyer_name,
-            net=summary.net,
-            vat=summary.vat,
-            gross=summary.gross,
-            paid_amount=Decimal("0"),
-            currency=summary.currency,
-            xml=xml,
-            sha256=sha256_b64(xml),
-            status=status,
-            offline_mode=offline_kind is not None,
-            offline_kind=offline_kind,
-            offline_deadline=deadline,
-            idempotency_key=item.idempotency_key,
-            request_hash=item.request_hash,
-            corrects_id=item.corrects_id,
+        values.append(
+            {
+                "company_id": company.id,
+                "direction": "issued",
+                "kind": summary.kind,
+                "number": number,
+                "issue_date": summary.issue_date,
+                "sale_date": summary.sale_date,
+                "due_date": summary.due_date,
+                "seller_nip": summary.seller_nip or company.nip,
+                "seller_name": summary.seller_name,
+                "buyer_id": summary.buyer_id,
+                "buyer_name": summary.buyer_name,
+                "net": summary.net,
+                "vat": summary.vat,
+                "gross": summary.gross,
+                "paid_amount": Decimal("0"),
+                "currency": summary.currency,
+                "xml": xml,
+                "sha256": sha256_b64(xml),
+                "status": status,
+                "offline_mode": offline_kind is not None,
+                "offline_kind": offline_kind,
+                "offline_deadline": deadline,
+                "idempotency_key": item.idempotency_key,
+                "request_hash": item.request_hash,
+                "corrects_id": item.corrects_id,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        rows.append((item, invoice))
-    s.add_all([inv for _, inv in rows])
-    s.flush()
-    extra: list[Any] = []
-    for item, inv in rows:
-        item.invoice = inv
-        extra.append(InvoiceStatusChange(invoice_id=inv.id, status=inv.status, detail="issued"))
-        extra.append(
-            OutboxEntry(
-                invoice_id=inv.id,
-                company_id=company.id,
-                state=states.QUEUED,
-                urgent=item.urgent,
-                offline_mode=inv.offline_mode,
-                invoice_hash=inv.sha256,
+    if values:
+        # one multi-row INSERT ... RETURNING for the chunk (the unit of work would cost more than the SQL)
+        ids = s.scalars(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), values).all()
+        history, outbox, audit = [], [], []
+        for item, row, invoice_id in zip(live, values, ids, strict=True):
+            # a plain value with the row's attributes for the read model (an ORM instance costs more)
+            item.invoice = cast(
+                Invoice, SimpleNamespace(id=invoice_id, ksef_number=None, booked_at=None, paid_at=None, **row)
             )
-        )
-        extra.append(
-            AuditEntry(
-                actor=actor,
-                action="invoice.issue",
-                company_id=company.id,
-                invoice_id=inv.id,
-                detail={"number": inv.number, "sha256": inv.sha256, "offline": offline_kind},
+            history.append({"invoice_id": invoice_id, "status": status, "detail": "issued", "at": now})
+            outbox.append(
+                {
+                    "invoice_id": invoice_id,
+                    "company_id": company.id,
+                    "state": states.QUEUED,
+                    "urgent": item.urgent,
+                    "offline_mode": offline_kind is not None,
+                    "invoice_hash": row["sha256"],
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-        )
-    s.add_all(extra)
-    s.flush()
+            audit.append(
+                {
+                    "actor": actor,
+                    "action": "invoice.issue",
+                    "company_id": company.id,
+                    "invoice_id": invoice_id,
+                    "detail": {"number": row["number"], "sha256": row["sha256"], "offline": offline_kind},
+                    "at": now,
+                }
+            )
+        s.execute(insert(InvoiceStatusChange), history)
+        s.execute(insert(OutboxEntry), outbox)
+        s.execute(insert(AuditEntry), audit)
     by_key = {i.idempotency_key: i.invoice for i in items if i.invoice is not None and i.idempotency_key}
     for item in items:
         if item.replayed and item.invoice is None and item.idempotency_key is not None:

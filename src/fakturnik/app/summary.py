@@ -66,48 +66,71 @@ def _address(root: etree._Element, party: str) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _children(el: etree._Element | None) -> dict[str, etree._Element]:
+    """Child elements by local name (the first of each), in one pass."""
+    out: dict[str, etree._Element] = {}
+    if el is None:
+        return out
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):
+            name = tag.rpartition("}")[2]
+            if name not in out:
+                out[name] = child
+    return out
+
+
+def _t(el: etree._Element | None) -> str:
+    return (el.text or "").strip() if el is not None else ""
+
+
 def summary_of_tree(root: etree._Element) -> Summary:
     if etree.QName(root).localname != "Faktura":
         raise InvoiceParseError("to nie jest faktura FA (brak elementu Faktura)")
-    fa = root.find(_q("Fa"))
+    top = _children(root)
+    fa_el = top.get("Fa")
+    fa = _children(fa_el)
     net: Decimal | None = None
     vat: Decimal | None = None
-    if fa is not None:
-        for name in _NET_FIELDS:
-            v = _decimal(_text(fa, name))
-            if v is not None:
-                net = (net or Decimal(0)) + v
-        for name in _VAT_FIELDS:
-            v = _decimal(_text(fa, name))
-            if v is not None:
-                vat = (vat or Decimal(0)) + v
-    corrected = root.findall(_q("Fa", "DaneFaKorygowanej"))
-    buyer = (
-        _text(root, "Podmiot2", "DaneIdentyfikacyjne", "NIP")
-        or _text(root, "Podmiot2", "DaneIdentyfikacyjne", "NrVatUE")
-        or _text(root, "Podmiot2", "DaneIdentyfikacyjne", "NrID")
+    for name in _NET_FIELDS:
+        v = _decimal(_t(fa.get(name)))
+        if v is not None:
+            net = (net or Decimal(0)) + v
+    for name in _VAT_FIELDS:
+        v = _decimal(_t(fa.get(name)))
+        if v is not None:
+            vat = (vat or Decimal(0)) + v
+    seller = _children(top.get("Podmiot1"))
+    seller_id = _children(seller.get("DaneIdentyfikacyjne"))
+    buyer = _children(top.get("Podmiot2"))
+    buyer_id = _children(buyer.get("DaneIdentyfikacyjne"))
+    due = ""
+    if "Platnosc" in fa:
+        due = _t(_children(_children(fa["Platnosc"]).get("TerminPlatnosci")).get("Termin"))
+    corrected = (
+        [_children(c) for c in fa_el.iterchildren(f"{{{NS}}}DaneFaKorygowanej")] if fa_el is not None else []
     )
     return Summary(
-        number=_text(root, "Fa", "P_2"),
-        kind=_text(root, "Fa", "RodzajFaktury") or "VAT",
-        issue_date=_date(_text(root, "Fa", "P_1")),
-        sale_date=_date(_text(root, "Fa", "P_6")),
-        due_date=_date(_text(root, "Fa", "Platnosc", "TerminPlatnosci", "Termin")),
-        seller_nip=_text(root, "Podmiot1", "DaneIdentyfikacyjne", "NIP"),
-        seller_name=_text(root, "Podmiot1", "DaneIdentyfikacyjne", "Nazwa"),
+        number=_t(fa.get("P_2")),
+        kind=_t(fa.get("RodzajFaktury")) or "VAT",
+        issue_date=_date(_t(fa.get("P_1"))),
+        sale_date=_date(_t(fa.get("P_6"))),
+        due_date=_date(due),
+        seller_nip=_t(seller_id.get("NIP")),
+        seller_name=_t(seller_id.get("Nazwa")),
         seller_address=_address(root, "Podmiot1"),
-        buyer_id=buyer,
-        buyer_name=_text(root, "Podmiot2", "DaneIdentyfikacyjne", "Nazwa"),
+        buyer_id=_t(buyer_id.get("NIP")) or _t(buyer_id.get("NrVatUE")) or _t(buyer_id.get("NrID")),
+        buyer_name=_t(buyer_id.get("Nazwa")),
         buyer_address=_address(root, "Podmiot2"),
         net=net,
         vat=vat,
-        gross=_decimal(_text(root, "Fa", "P_15")),
-        currency=_text(root, "Fa", "KodWaluty") or "PLN",
+        gross=_decimal(_t(fa.get("P_15"))),
+        currency=_t(fa.get("KodWaluty")) or "PLN",
         corrected_numbers=tuple(
-            _text(c, "NrFaKorygowanej") for c in corrected if _text(c, "NrFaKorygowanej")
+            _t(c.get("NrFaKorygowanej")) for c in corrected if _t(c.get("NrFaKorygowanej"))
         ),
         corrected_ksef_numbers=tuple(
-            _text(c, "NrKSeFFaKorygowanej") for c in corrected if _text(c, "NrKSeFFaKorygowanej")
+            _t(c.get("NrKSeFFaKorygowanej")) for c in corrected if _t(c.get("NrKSeFFaKorygowanej"))
         ),
     )
 
