@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse
 from fakturnik.errors import AuthenticationError, FakturnikError, InputError
 from fakturnik.web import security
 from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, fakturnik_of, get_ui
-from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
 
 
 def _safe_next(value: str) -> str:

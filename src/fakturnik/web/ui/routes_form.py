@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
-from fakturnik.web import security
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS
 from fakturnik.web.ui.invoice_form import (
@@ -28,10 +27,10 @@ from fakturnik.web.ui.invoice_form import (
     to_draft,
 )
 from fakturnik.web.ui.preview import preview
-from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
 
 CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH", "JPY")
 

@@ -16,14 +16,13 @@ from fastapi.responses import RedirectResponse
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import NotFoundError
-from fakturnik.web import security
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date
 from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
-from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
 
 FINAL_STATUSES = frozenset({"accepted", "rejected"})
 LIST_STATUSES = ("queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline")

@@ -12,14 +12,13 @@ from fastapi.responses import RedirectResponse
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role
 from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
-from fakturnik.web import security
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS, parse_amount
 from fakturnik.web.ui.invoice_form import GTU_CODES, InvoiceForm
-from fakturnik.web.ui.routing import UiRoute
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
 
 _NIP = re.compile(r"^\d{10}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

@@ -48,3 +48,21 @@ class UiRoute(APIRoute):
                 return error_page(request, 403, "Brak uprawnień", f"Nie możesz tego zrobić: {exc}.")
 
         return guarded
+
+
+MAX_FORM_FIELDS = 50_000
+"""Fields a UI form may post (a big invoice form); the handlers refuse what they cannot take in Polish."""
+
+
+async def ui_csrf(request: Request) -> None:
+    """The security layer's CSRF check, after reading the form with room for a big invoice form
+    (Starlette caches it, so the handler and the check see the same fields)."""
+    from fakturnik.web import security
+
+    content_type = request.headers.get("content-type", "")
+    if request.method in security.UNSAFE_METHODS and content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+        except Exception:  # noqa: S110 - too big: the check below reads it again and refuses
+            pass
+    await security.csrf_protect(request)
