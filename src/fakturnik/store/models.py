@@ -127,6 +127,24 @@ class Invoice(Base):
         Index("ix_invoices_buyer", "company_id", "buyer_id"),
         Index("ix_invoices_seller", "company_id", "seller_nip"),
         Index("ix_invoices_company_number", "company_id", "number"),
+        Index("ix_invoices_status_list", "company_id", "direction", "status"),
+        # covers the free-text search and the count/sum of a list, so neither reads the rows (with
+        # their XML) of 100,000 invoices
+        Index(
+            "ix_invoices_cover",
+            "company_id",
+            "direction",
+            "status",
+            "issue_date",
+            "currency",
+            "gross",
+            "buyer_id",
+            "number",
+            "ksef_number",
+            "buyer_name",
+            "seller_nip",
+            "seller_name",
+        ),
         UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -209,6 +209,25 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_invoices_list", ["company_id", "direction", "id"], unique=False)
         batch_op.create_index("ix_invoices_seller", ["company_id", "seller_nip"], unique=False)
+        batch_op.create_index("ix_invoices_status_list", ["company_id", "direction", "status"], unique=False)
+        batch_op.create_index(
+            "ix_invoices_cover",
+            [
+                "company_id",
+                "direction",
+                "status",
+                "issue_date",
+                "currency",
+                "gross",
+                "buyer_id",
+                "number",
+                "ksef_number",
+                "buyer_name",
+                "seller_nip",
+                "seller_name",
+            ],
+            unique=False,
+        )
         batch_op.create_unique_constraint("uq_invoices_idempotency_key", ["company_id", "idempotency_key"])
         batch_op.create_foreign_key(
             batch_op.f("fk_invoices_corrects_id_invoices"), "invoices", ["corrects_id"], ["id"]
@@ -231,6 +250,8 @@ def downgrade() -> None:
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_invoices_corrects_id_invoices"), type_="foreignkey")
         batch_op.drop_constraint("uq_invoices_idempotency_key", type_="unique")
+        batch_op.drop_index("ix_invoices_cover")
+        batch_op.drop_index("ix_invoices_status_list")
         batch_op.drop_index("ix_invoices_seller")
         batch_op.drop_index("ix_invoices_list")
         batch_op.drop_index("ix_invoices_issue_date")
