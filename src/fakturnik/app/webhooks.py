@@ -166,10 +166,10 @@ class WebhooksService(Service):
     def create(
         self, company_id: int, *, url: str, events: list[str] | tuple[str, ...], description: str = ""
     ) -> SubscriptionCreated:
-        url = check_url(url, allow_insecure=self.allow_insecure_urls)
-        chosen = _events(events)
         with self._tx() as s:
-            self._company(s, company_id, Action.WEBHOOKS_MANAGE)
+            self._company(s, company_id, Action.WEBHOOKS_MANAGE)  # who asks first, then what is asked
+            url = check_url(url, allow_insecure=self.allow_insecure_urls)
+            chosen = _events(events)
             count = s.scalar(
                 select(func.count())
                 .select_from(WebhookSubscription)
@@ -245,11 +245,11 @@ class WebhooksService(Service):
         active: bool | None = None,
     ) -> SubscriptionView:
         """Change a subscription; ``active=True`` resumes a paused one (its waiting deliveries go out)."""
-        if url is not None:
-            url = check_url(url, allow_insecure=self.allow_insecure_urls)
-        chosen = _events(events) if events is not None else None
         with self._tx() as s:
             sub = self._get(s, company_id, subscription_id, Action.WEBHOOKS_MANAGE)
+            if url is not None:
+                url = check_url(url, allow_insecure=self.allow_insecure_urls)
+            chosen = _events(events) if events is not None else None
             if url is not None:
                 sub.url = url
             if chosen is not None:

@@ -133,13 +133,12 @@ def _add_events(
     if not fresh:
         return 0
     keys = {(c[0], c[2]) for c in fresh}
-    existing = set(
-        s.execute(
-            select(WebhookEvent.company_id, WebhookEvent.event_key).where(
-                WebhookEvent.event_key.in_([k for _, k in keys])
-            )
+    found = s.execute(
+        select(WebhookEvent.company_id, WebhookEvent.event_key).where(
+            WebhookEvent.event_key.in_([k for _, k in keys])
         )
     )
+    existing: set[tuple[int, str]] = {(cid, key) for cid, key in found}
     made = 0
     now = _now()
     for company_id, kind, key, inv, at in fresh:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fastapi import Request, Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakturnik.web.api.problems import ApiProblem, problem_response
@@ -39,6 +40,8 @@ SESSION_COOKIE = "fakturnik_session"
 CSRF_COOKIE = "fakturnik_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
+MAX_FORM_FIELDS = 50_000  # a 1,000-line invoice form has ~20,000 fields; the body size limit still applies
+MAX_FORM_FILES = 10
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PREFIX = "/api/"
 
@@ -218,7 +221,12 @@ async def csrf_protect(request: Request) -> None:
     if not supplied:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
+            try:  # Starlette caches the parsed form: the handler gets the same one
+                form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=MAX_FORM_FILES)
+            except HTTPException:
+                raise ApiProblem(
+                    400, "form_too_large", "Za dużo pól formularza albo niepoprawny formularz."
+                ) from None
             value = form.get(CSRF_FIELD)
             supplied = value if isinstance(value, str) else ""
     if not _csrf_matches(request, supplied):

@@ -51,6 +51,17 @@ def serve(
     whitelist_url: Annotated[str | None, typer.Option(help="Adres API białej listy VAT.")] = None,
     log_level: Annotated[str | None, typer.Option(help="Poziom logów: debug, info, warning.")] = None,
     fast: Annotated[bool | None, typer.Option(hidden=True, help="Krótkie czasy silnika (testy).")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option("--demo/--no-demo", help="Przykładowa firma i użytkownik na starcie (z --env local)."),
+    ] = None,
+    webhooks_allow_private_targets: Annotated[
+        bool | None,
+        typer.Option(
+            "--webhooks-allow-private-targets/--no-webhooks-allow-private-targets",
+            help="Webhooki także do sieci lokalnej/prywatnej i przez http:// (instalacje wewnętrzne).",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Plik ustawień TOML.")] = None,
 ) -> None:
     from fakturnik.web.server import run
@@ -71,6 +82,8 @@ def serve(
         "whitelist_url": whitelist_url,
         "log_level": log_level,
         "fast": fast,
+        "demo": demo,
+        "webhooks_allow_private_targets": webhooks_allow_private_targets,
     }
     try:
         settings = load_settings(flags, config_file=config)

@@ -64,7 +64,7 @@ class Runtime:
         if s.demo:
             from fakturnik.web.ui.demo import seed  # type: ignore[import-not-found,unused-ignore]
 
-            info = seed(self.fk)
+            info = seed(self.fk, url=f"http://{s.host}:{s.port}")
             print(info.banner, flush=True)
 
     def _start_webhooks(self) -> None:

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.views import ContractorView, ProductView, SeriesView, WhiteListEntry
-from fakturnik.web.api.common import ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter()
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1)]
-ObjectId = Annotated[int, Path(ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Nip = Annotated[str, Path(description="NIP (10 cyfr).", pattern=r"^[0-9]{10}$", examples=["5265877635"])]
 
 

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 from fakturnik.web.api.problems import PROBLEM_JSON, ProblemDetails
 
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in the store
+
 
 class Body(BaseModel):
     """Request bodies: unknown fields are an error (a typo must not vanish silently)."""

@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.views import (
@@ -21,11 +21,11 @@ from fakturnik.app.views import (
     UserView,
 )
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["firmy"])
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 
 
 class CompanyCreate(Body):
@@ -205,8 +205,13 @@ def sync(company_id: CompanyId, svc: Svc) -> SyncResult:
 @router.get(
     "/companies/{company_id}/audit", summary="Dziennik zmian", operation_id="listAudit", responses=ERRORS
 )
-def audit(company_id: CompanyId, svc: Svc, limit: int = 100, before_id: int | None = None) -> list[AuditView]:
-    return list(svc.audit.list(company_id, limit=max(1, min(limit, 500)), before_id=before_id))
+def audit(
+    company_id: CompanyId,
+    svc: Svc,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> list[AuditView]:
+    return list(svc.audit.list(company_id, limit=limit, before_id=before_id))
 
 
 @router.get(
@@ -226,7 +231,7 @@ def members(company_id: CompanyId, svc: Svc) -> list[MembershipView]:
     responses=WRITE_ERRORS,
 )
 def set_role(
-    company_id: CompanyId, user_id: Annotated[int, Path(ge=1)], body: RoleBody, svc: Svc
+    company_id: CompanyId, user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: RoleBody, svc: Svc
 ) -> list[MembershipView]:
     svc.accounts.set_role(company_id, user_id, body.role)
     return list(svc.accounts.members(company_id))
@@ -239,7 +244,9 @@ def set_role(
     operation_id="removeMember",
     responses=WRITE_ERRORS,
 )
-def remove_member(company_id: CompanyId, user_id: Annotated[int, Path(ge=1)], svc: Svc) -> Response:
+def remove_member(
+    company_id: CompanyId, user_id: Annotated[int, Path(ge=1, le=MAX_ID)], svc: Svc
+) -> Response:
     svc.accounts.remove_member(company_id, user_id)
     return Response(status_code=204)
 

@@ -13,13 +13,15 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, StatusChange
-from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["faktury"])
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1)]
-InvoiceId = Annotated[int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+InvoiceId = Annotated[
+    int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1, le=MAX_ID)
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -254,7 +256,7 @@ def correction_draft(
 @router.post(
     "/companies/{company_id}/invoices/{invoice_id}/corrections",
     status_code=201,
-    summary="Wystaw fakturę korygującą do tej faktury",
+    summary="Wystaw fakturę korygującą do tej faktury (szkic z correction-draft albo XML)",
     operation_id="correctInvoice",
     openapi_extra=_INVOICE_BODY,
     responses={**WRITE_ERRORS, 200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
@@ -266,17 +268,10 @@ async def correct_invoice(
     response: Response,
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
-    reason: Annotated[str, Query(max_length=256)] = "",
 ) -> InvoiceView:
     draft, xml = await _invoice_input(request)
     result = await _run(
-        svc.invoices.correct,
-        company_id,
-        invoice_id,
-        draft,
-        xml=xml,
-        reason=reason,
-        idempotency_key=idempotency_key,
+        svc.invoices.correct, company_id, invoice_id, draft, xml=xml, idempotency_key=idempotency_key
     )
     return _answer(response, result)
 

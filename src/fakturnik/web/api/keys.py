@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
 from fakturnik.app.views import ApiKeyView
-from fakturnik.web.api.common import ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["klucze API"])
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 Scope = Literal["invoices:write", "invoices:read", "received:read", "company:admin"]
 
 
@@ -55,6 +55,6 @@ def create_key(company_id: CompanyId, body: KeyCreate, svc: Svc) -> KeyCreated:
     summary="Unieważnij klucz API",
     responses=WRITE_ERRORS,
 )
-def revoke_key(company_id: CompanyId, key_id: Annotated[int, Path(ge=1)], svc: Svc) -> Response:
+def revoke_key(company_id: CompanyId, key_id: Annotated[int, Path(ge=1, le=MAX_ID)], svc: Svc) -> Response:
     svc.api_keys.revoke(company_id, key_id)
     return Response(status_code=204)

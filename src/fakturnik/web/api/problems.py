@@ -27,6 +27,7 @@ from fakturnik.errors import (
     InvoiceError,
     InvoiceValidationError,
     KsefError,
+    KsefTransportError,
     NotFoundError,
     PermissionDeniedError,
     Problem,
@@ -52,6 +53,7 @@ _TITLES = {
     422: "Niepoprawne dane",
     429: "Zbyt wiele prób",
     500: "Błąd serwera",
+    502: "Usługa zewnętrzna nie odpowiedziała",
     503: "Usługa niedostępna",
 }
 
@@ -227,7 +229,14 @@ def _error_code(exc: FakturnikError) -> str:
     return "error"
 
 
+# codes whose status is not their class's (a public service the app depends on did not answer)
+_CODE_STATUS = {"white_list_unavailable": 502}
+
+
 def _status_for(exc: FakturnikError) -> int:
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and code in _CODE_STATUS:
+        return _CODE_STATUS[code]
     for cls, status in _STATUSES:
         if isinstance(exc, cls):
             return status
@@ -282,7 +291,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             log.error("server-side error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
             return problem_response(500, "internal", "Wewnętrzny błąd serwera. Spróbuj ponownie później.")
         if isinstance(exc, KsefError):
-            return problem_response(502, _error_code(exc), "KSeF nie wykonał operacji: " + str(exc)[:300])
+            code = "ksef_unavailable" if isinstance(exc, KsefTransportError) else "ksef_error"
+            return problem_response(502, code, "KSeF nie wykonał operacji: " + str(exc)[:300])
         problems = getattr(exc, "problems", None)
         items = items_from_problems(problems) if isinstance(problems, list) else []
         # Fakturnik's messages never carry secrets (errors.py); they are Polish for user-facing errors

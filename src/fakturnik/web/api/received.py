@@ -11,12 +11,12 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import InvoicePage, InvoiceView
-from fakturnik.web.api.common import ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["faktury otrzymane"])
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1)]
-InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=MAX_ID)]
 
 
 @router.get(

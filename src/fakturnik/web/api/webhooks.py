@@ -8,19 +8,19 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
 from fakturnik.app.webhooks import DeliveryView, SubscriptionView, WebhooksService
-from fakturnik.web.api.common import ERRORS, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["webhooki"])
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1)]
-SubId = Annotated[int, Path(description="Id subskrypcji.", ge=1)]
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+SubId = Annotated[int, Path(description="Id subskrypcji.", ge=1, le=MAX_ID)]
 Event = Literal[
     "invoice.accepted", "invoice.rejected", "invoice.offline", "invoice.deadline_near", "received.new"
 ]
 
 
 def _service(request: Request, svc: Svc) -> WebhooksService:
-    service = WebhooksService(svc.app, svc.actor)
+    service = svc.webhooks
     service.allow_insecure_urls = bool(request.app.state.settings.webhooks_allow_private_targets)
     return service
 
