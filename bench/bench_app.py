@@ -117,8 +117,9 @@ def run() -> list[dict[str, Any]]:
                 "name": "app: bulk issuing into the outbox (SQLite)",
                 "value": round(statistics.median(rates)),
                 "unit": "invoices/s",
-                "notes": f"issue_many, 1,000 drafts per call (3 lines, payment terms, bank account), build + "
-                f"XSD + rules + number + outbox + audit; median of 5 calls (min {min(rates):.0f}, max {max(rates):.0f})",
+                "notes": "issue_many, 1,000 drafts per call (3 lines, payment terms, bank account), build + "
+                "XSD + rules + number + outbox + audit; median of 5 calls "
+                f"(min {min(rates):.0f}, max {max(rates):.0f})",
             }
         )
         _fill(fk, a, STORE)

@@ -233,6 +233,8 @@ class ContractorsService(Service):
 
     def create_from_white_list(self, company_id: int, nip: str) -> ContractorView:
         """A contractor filled from the white list (name, address, accounts marked as listed)."""
+        with self._tx() as s:  # the right to write first: nobody else makes us ask the Ministry
+            self._company(s, company_id, Action.CONTRACTORS_WRITE)
         entry = self.lookup_nip(company_id, nip)
         line1, _, line2 = entry.address.partition(", ")
         c = self.create(company_id, entry.nip, entry.name, line1, line2, "PL")

@@ -37,7 +37,7 @@ class KsefService(Service):
                 select(func.count(Invoice.id), func.min(Invoice.offline_deadline)).where(
                     Invoice.company_id == company.id,
                     Invoice.direction == "issued",
-                    Invoice.offline_mode.is_(True),
+                    Invoice.offline_mode == True,  # noqa: E712 - "= 1"/"= true" is what the partial index says
                     Invoice.ksef_number.is_(None),
                     Invoice.status != states.REJECTED,
                 )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,6 +129,14 @@ class Invoice(Base):
         Index("ix_invoices_seller", "company_id", "seller_nip"),
         Index("ix_invoices_company_number", "company_id", "number"),
         Index("ix_invoices_status_list", "company_id", "direction", "status"),
+        # offline invoices still waiting for a KSeF number (the outage banner on every page)
+        Index(
+            "ix_invoices_offline_pending",
+            "company_id",
+            "offline_deadline",
+            sqlite_where=text("offline_mode = 1 AND ksef_number IS NULL"),
+            postgresql_where=text("offline_mode AND ksef_number IS NULL"),
+        ),
         # covers the free-text search and the count/sum of a list, so neither reads the rows (with
         # their XML) of 100,000 invoices
         Index(

@@ -211,6 +211,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_invoices_seller", ["company_id", "seller_nip"], unique=False)
         batch_op.create_index("ix_invoices_status_list", ["company_id", "direction", "status"], unique=False)
         batch_op.create_index(
+            "ix_invoices_offline_pending",
+            ["company_id", "offline_deadline"],
+            unique=False,
+            sqlite_where=sa.text("offline_mode = 1 AND ksef_number IS NULL"),
+            postgresql_where=sa.text("offline_mode AND ksef_number IS NULL"),
+        )
+        batch_op.create_index(
             "ix_invoices_cover",
             [
                 "company_id",
@@ -251,6 +258,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_invoices_corrects_id_invoices"), type_="foreignkey")
         batch_op.drop_constraint("uq_invoices_idempotency_key", type_="unique")
         batch_op.drop_index("ix_invoices_cover")
+        batch_op.drop_index("ix_invoices_offline_pending")
         batch_op.drop_index("ix_invoices_status_list")
         batch_op.drop_index("ix_invoices_seller")
         batch_op.drop_index("ix_invoices_list")
