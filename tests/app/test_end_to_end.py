@@ -39,6 +39,7 @@ def test_issue_to_accepted_with_ksef_number_and_upo_then_received_by_the_buyer(f
     received = fk_sim.received.list(b).items
     assert len(received) == 1 and received[0].ksef_number == done.ksef_number
     assert received[0].seller.nip == NIP_A and received[0].status == "received"
+    assert received[0].totals == done.totals and received[0].payment.due_date == done.payment.due_date
     booked = fk_sim.received.mark_booked(b, received[0].id)
     assert booked.booked_at is not None
     assert fk_sim.received.list(b, InvoiceFilter(booked=False)).items == ()
