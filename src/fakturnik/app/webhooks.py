@@ -232,7 +232,12 @@ class WebhooksService(Service):
     def get(self, company_id: int, subscription_id: int) -> SubscriptionView:
         with self._tx() as s:
             sub = self._get(s, company_id, subscription_id, Action.WEBHOOKS_MANAGE)
-            return _view(sub)
+            pending = s.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.subscription_id == sub.id, WebhookDelivery.state == "pending")
+            )
+            return _view(sub, pending or 0)
 
     def update(
         self,

@@ -83,11 +83,12 @@ def make_tenant(
     nip: str,
     *,
     scopes: tuple[str, ...] = ("invoices:write", "invoices:read", "received:read", "company:admin"),
+    environment: str = "local",
 ) -> Tenant:
     fk = server.runtime.fk
     fk.accounts.register_user(email, PASSWORD, name=email.split("@")[0])
     client, csrf, user = sign_in(server, email)
-    r = client.post("/companies", json={"nip": nip, "name": f"Firma {nip}", "environment": "local"})
+    r = client.post("/companies", json={"nip": nip, "name": f"Firma {nip}", "environment": environment})
     assert r.status_code == 201, r.text
     company_id = r.json()["id"]
     r = client.post(f"/companies/{company_id}/api-keys", json={"name": "ERP", "scopes": list(scopes)})
