@@ -141,3 +141,21 @@ def test_invite_a_user_with_a_role(page: Any, demo_login: Any, browser: Any, app
     invited.wait_for_url("**/faktury")
     assert "księgowy" in invited.inner_text("header")
     other.close()
+
+
+def test_a_half_typed_invoice_is_saved_as_a_draft(page: Any, demo_login: Any, app_server: Any) -> None:
+    fk = app_server.runtime.fk
+    before = fk.invoices.list(demo_login.company_id, with_totals=True).total_count
+    sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/faktury/nowa")
+    page.fill("#f-buyer_nip", "123")  # not valid yet: a draft keeps it as typed
+    page.fill("#f-buyer_name", "Firma Jeszcze Nieznana")
+    page.fill("#f-line-0-name", "Projekt logo")
+    page.fill("#f-line-0-price", "1 200,00")
+    page.click("button:has-text('Zapisz szkic')")
+    page.wait_for_selector("#draft-saved")
+    page.click("text=Firma Jeszcze Nieznana")
+    page.wait_for_url("**/faktury/szkice/*")
+    assert page.input_value("#f-buyer_nip") == "123"
+    assert page.input_value("#f-line-0-price") == "1 200,00"
+    assert fk.invoices.list(demo_login.company_id, with_totals=True).total_count == before

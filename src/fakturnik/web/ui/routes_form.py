@@ -122,6 +122,7 @@ def _form_page(
     title: str = "Nowa faktura",
     source_id: int | None = None,
     status_code: int = 200,
+    draft_id: int | None = None,
 ) -> Response:
     if not form.lines:
         form.lines.append(FormLine(index=0))
@@ -135,6 +136,7 @@ def _form_page(
         labels=_labels(form),
         action="/faktury/nowa",
         source_id=source_id,
+        draft_id=draft_id,
         next_line=next_line,
         kinds=list(INVOICE_KINDS.items()),
         currencies=[(c, c) for c in CURRENCIES],
@@ -218,11 +220,11 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     source = data.get("source_id", "")
     source_id = int(source) if source.isdigit() else None
     title = "Korekta faktury" if source_id is not None else "Nowa faktura"
+    if data.get("action") == "draft":
+        return _save_draft(ui, data)
     draft = to_draft(form, seller=seller_of(ui.company))
     if draft is None:
-        return _form_page(ui, form, title=title, source_id=source_id, status_code=422)
-    if data.get("action") == "draft":
-        return _save_draft(ui, form, draft, title, source_id)
+        return _form_page(ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data))
     key = data.get("form_key", "")[:64] or None
     try:
         if source_id is not None and form.kind == "KOR":
@@ -232,17 +234,52 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     except (InvoiceValidationError, InputError) as exc:
         for problem in exc.problems:
             form.error(form_field(form, problem.path), problem.message)
-        return _form_page(ui, form, title=title, source_id=source_id, status_code=422)
+        return _form_page(ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data))
+    issued_from = _draft_id(data)
+    if issued_from is not None:
+        try:
+            _drafts(ui).delete(ui.company_id, issued_from)
+        except NotFoundError:
+            pass
     return RedirectResponse(f"/faktury/{result.invoice.id}", status_code=303)
 
 
-def _save_draft(
-    ui: Ui, form: InvoiceForm, draft: dict[str, Any], title: str, source_id: int | None
-) -> Response:
-    from fakturnik.web.ui import drafts
+def _drafts(ui: Ui) -> Any:
+    from fakturnik.app.drafts import DraftsService
 
-    drafts.save(ui, draft)
-    return RedirectResponse("/faktury?szkic=1", status_code=303)
+    return DraftsService(ui.fk, ui.actor)
+
+
+def _draft_id(data: dict[str, str]) -> int | None:
+    value = data.get("draft_id", "")
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
+def _save_draft(ui: Ui, data: dict[str, str]) -> Response:
+    """Keep the form as typed, problems and all; nothing is checked or sent."""
+    saved = _drafts(ui).save(ui.company_id, data, draft_id=_draft_id(data))
+    return RedirectResponse(f"/faktury/szkice?zapisano={saved.id}", status_code=303)
+
+
+@router.get("/faktury/szkice", include_in_schema=False)
+def draft_list(ui: Annotated[Ui, Depends(get_ui)], zapisano: int | None = None) -> Response:
+    drafts = _drafts(ui).list(ui.company_id)
+    context = ui.context("invoices", drafts=drafts, saved=zapisano, can_write=ui.can(Action.INVOICES_WRITE))
+    return render(ui.request, "drafts.html", context)
+
+
+@router.get("/faktury/szkice/{draft_id}", include_in_schema=False)
+def draft_open(ui: Annotated[Ui, Depends(get_ui)], draft_id: int) -> Response:
+    _require_write(ui)
+    draft = _drafts(ui).get(ui.company_id, draft_id)
+    form = parse_form(draft.data)
+    return _form_page(ui, form, title="Szkic faktury", draft_id=draft.id)
+
+
+@router.post("/faktury/szkice/{draft_id}/usun", include_in_schema=False)
+def draft_delete(ui: Annotated[Ui, Depends(get_ui)], draft_id: int) -> Response:
+    _drafts(ui).delete(ui.company_id, draft_id)
+    return RedirectResponse("/faktury/szkice", status_code=303)
 
 
 @router.post("/faktury/podglad", include_in_schema=False)
