@@ -29,7 +29,10 @@ def fk_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fakturnik]
             app.companies.add(NIP_B, "Firma B", environment="test")
             yield app
     else:
-        with fresh_pg_database() as url, Fakturnik.open(tmp_path, database_url=url, settings=EngineSettings.fast()) as app:
+        with (
+            fresh_pg_database() as url,
+            Fakturnik.open(tmp_path, database_url=url, settings=EngineSettings.fast()) as app,
+        ):
             app.companies.add(NIP_A, "Firma A", environment="test")
             app.companies.add(NIP_B, "Firma B", environment="test")
             yield app

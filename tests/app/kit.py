@@ -26,7 +26,8 @@ def draft(
     fa: dict[str, Any] = {
         "P_1": issue_date or date.today().isoformat(),
         "FaWiersz": [
-            {"P_7": f"Usługa {i + 1}", "P_8A": "szt.", "P_8B": "1", "P_9A": net, "P_12": "23"} for i in range(lines)
+            {"P_7": f"Usługa {i + 1}", "P_8A": "szt.", "P_8B": "1", "P_9A": net, "P_12": "23"}
+            for i in range(lines)
         ],
     }
     if number is not None:

@@ -31,7 +31,11 @@ def test_register_and_authenticate_with_argon2id(fk_db: Fakturnik) -> None:
     with fk_db.ctx.db.transaction() as s:
         stored = s.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    for email, password in (("ala@firma.pl", "złe-hasło-123"), ("nikt@firma.pl", PASSWORD), ("zły", PASSWORD)):
+    for email, password in (
+        ("ala@firma.pl", "złe-hasło-123"),
+        ("nikt@firma.pl", PASSWORD),
+        ("zły", PASSWORD),
+    ):
         with pytest.raises(AuthenticationError) as err:
             fk_db.accounts.authenticate(email, password)
         assert str(err.value) == "nieprawidłowy e-mail, hasło lub kod"

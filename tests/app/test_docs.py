@@ -10,8 +10,14 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "app.md"
 
 
 def test_the_roles_and_scopes_table_in_the_docs_is_the_one_in_code() -> None:
-    lines = [line for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| `") and "." in line]
-    rows = {line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:-1]] for line in lines}
+    lines = [
+        line
+        for line in DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `") and "." in line
+    ]
+    rows = {
+        line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:-1]] for line in lines
+    }
     columns = [*(r for r in (Role.OWNER, Role.ACCOUNTANT, Role.ISSUER, Role.VIEWER)), *SCOPE_ACTIONS]
     for action in Action:
         cells = rows[action.value]

@@ -47,6 +47,9 @@ def test_issue_from_json_bytes_and_from_xml(fk: Fakturnik) -> None:
     xml = fk.invoices.xml(a, first.id).replace(first.number.encode(), b"AUTO")
     second = fk.invoices.issue(a, xml=xml).invoice
     assert second.number != first.number and second.totals == first.totals
+    empty = fk.invoices.xml(a, first.id).replace(f"<P_2>{first.number}</P_2>".encode(), b"<P_2></P_2>")
+    third = fk.invoices.issue(a, xml=empty).invoice
+    assert third.number.endswith("000003")
 
 
 def test_an_invalid_draft_is_refused_with_paths_and_consumes_no_number(fk: Fakturnik) -> None:

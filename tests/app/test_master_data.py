@@ -23,7 +23,9 @@ from tests.app.kit import NIP_A, draft
 
 def _certificate(days: int = 365) -> tuple[bytes, bytes, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Firma A"), x509.NameAttribute(NameOID.COUNTRY_NAME, "PL")])
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "Firma A"), x509.NameAttribute(NameOID.COUNTRY_NAME, "PL")]
+    )
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
@@ -119,7 +121,9 @@ def test_contractors_crud_search_and_white_list_lookup_cached_for_the_day(
         assert [x.name for x in fk.contractors.search(a, "kli")] == ["KLIENT SPÓŁKA AKCYJNA"]
         assert [x.name for x in fk.contractors.search(a, "9166")] == ["KLIENT SPÓŁKA AKCYJNA"]
         assert fk.contractors.by_nip(a, "9166568761") is not None
-        updated = fk.contractors.update(a, c.id, email="faktury@klient.pl", bank_accounts=["PL61109010140000071219812874"])
+        updated = fk.contractors.update(
+            a, c.id, email="faktury@klient.pl", bank_accounts=["PL61109010140000071219812874"]
+        )
         assert updated.email == "faktury@klient.pl" and updated.bank_accounts[0].number.startswith("6110")
         with pytest.raises(InputError):
             fk.contractors.create(a, "1234567890", "Zły NIP")
@@ -140,13 +144,21 @@ def test_white_list_unavailable_is_a_clear_error(tmp_path: object) -> None:
 
 def test_products(fk: Fakturnik) -> None:
     a = company_id(fk, NIP_A)
-    p = fk.products.create(a, "Wdrożenie", "180.00", unit="godz.", vat_rate="23", gtu="GTU_12", pkwiu="62.01.11.0")
+    p = fk.products.create(
+        a, "Wdrożenie", "180.00", unit="godz.", vat_rate="23", gtu="GTU_12", pkwiu="62.01.11.0"
+    )
     assert p.price == Decimal("180.00") and p.price_kind == "net"
     g = fk.products.create(a, "Catering", "99,90", price_kind="gross", vat_rate="8")
     assert g.price == Decimal("99.90")
     assert [x.name for x in fk.products.search(a, "wdr")] == ["Wdrożenie"]
     assert fk.products.update(a, p.id, price="200").price == Decimal("200")
-    for bad in ({"vat_rate": "24"}, {"gtu": "GTU_99"}, {"price": "-1"}, {"price": "abc"}, {"price_kind": "x"}):
+    for bad in (
+        {"vat_rate": "24"},
+        {"gtu": "GTU_99"},
+        {"price": "-1"},
+        {"price": "abc"},
+        {"price_kind": "x"},
+    ):
         with pytest.raises(InputError):
             fk.products.update(a, p.id, **bad)
     fk.products.update(a, g.id, active=False)
@@ -168,7 +180,12 @@ def test_numbering_series_patterns_and_monthly_reset(fk: Fakturnik) -> None:
     ]
     assert numbers == ["FV/2026/11/1", "FV/2026/11/2", "FV/2026/12/1"]
     assert fk.series.preview(a, "VAT", date(2026, 11, 30)) == "FV/2026/11/3"
-    for pattern, reset in (("FV/{seq}", "yearly"), ("FV/{yyyy}/{seq}", "monthly"), ("FV/{yyyy}", "never"), ("{x}{seq}", "never")):
+    for pattern, reset in (
+        ("FV/{seq}", "yearly"),
+        ("FV/{yyyy}/{seq}", "monthly"),
+        ("FV/{yyyy}", "never"),
+        ("{x}{seq}", "never"),
+    ):
         with pytest.raises(InputError):
             fk.series.set(a, "VAT", pattern, reset)  # type: ignore[arg-type]
     fk.series.set(a, "VAT", "F-{seq:05d}", "never")

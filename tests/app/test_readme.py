@@ -28,7 +28,12 @@ def test_the_readme_opens_its_python_section_with_a_short_example() -> None:
 def test_the_readme_example_issues_an_invoice_and_prints_its_ksef_number(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}  # nothing may land in the user's data directory
     run = subprocess.run(
-        [sys.executable, "-c", python_example()], capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path
+        [sys.executable, "-c", python_example()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert re.fullmatch(r"5265877635-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}\n", run.stdout), run.stdout

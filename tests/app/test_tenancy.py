@@ -17,7 +17,13 @@ def _a_objects(fk: Fakturnik) -> dict[str, int]:
     contractor = fk.contractors.create(a, "9166568761", "Klient S.A.")
     product = fk.products.create(a, "Usługa", "100")
     key = fk.api_keys.create(a, "ERP A", ["invoices:read"]).key
-    return {"company": a, "invoice": inv.id, "contractor": contractor.id, "product": product.id, "key": key.id}
+    return {
+        "company": a,
+        "invoice": inv.id,
+        "contractor": contractor.id,
+        "product": product.id,
+        "key": key.id,
+    }
 
 
 def _every_call(svc: object, o: dict[str, int]) -> list[tuple[str, object]]:
@@ -80,7 +86,9 @@ def test_an_actor_of_company_b_never_reaches_company_a(fk_db: Fakturnik, who: st
         actor = user_with_role(fk_db, b, "owner.b@example.com", "owner")
     else:
         actor = fk_db.api_keys.authenticate(
-            fk_db.api_keys.create(b, "ERP B", ["invoices:write", "invoices:read", "received:read", "company:admin"]).token
+            fk_db.api_keys.create(
+                b, "ERP B", ["invoices:write", "invoices:read", "received:read", "company:admin"]
+            ).token
         )
     svc = fk_db.acting_as(actor)
     leaked = [name for name, call in _every_call(svc, objects) if not _refused(call)]

@@ -145,6 +145,10 @@ def prepare(
             xml = xml_from_draft(draft)
         else:
             xml = source.encode() if isinstance(source, str) else bytes(source)
+            if b"<P_2/>" in xml or b"<P_2></P_2>" in xml:
+                from fakturnik.engine.fields import fill_template
+
+                xml = fill_template(xml, number=AUTO)  # an empty number is "take the next one"
         report = validate_xml(xml, env)  # type: ignore[arg-type]
         if not report.ok:
             raise InvoiceValidationError(report.problems)
