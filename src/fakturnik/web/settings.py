@@ -53,7 +53,7 @@ class ServeSettings(BaseModel):
         48 * 1024 * 1024, gt=0, description="Largest body of a bulk request (up to 1,000 invoices)."
     )
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS).")
-    session_hours: float = Field(12.0, gt=0, description="How long a web session lasts without activity.")
+    session_hours: float = Field(12.0, gt=0, description="How long a web session (cookie) lasts.")
     login_max_failures_account: int = Field(5, gt=0, description="Failed logins per account per window.")
     login_max_failures_ip: int = Field(30, gt=0, description="Failed logins per client address per window.")
     login_window_s: float = Field(900.0, gt=0, description="Login throttling window in seconds.")

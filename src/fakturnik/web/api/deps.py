@@ -7,6 +7,7 @@ routes never check roles, they pass ids and the app answers ``not_found`` / ``fo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 class AppAccounts:
     """The security layer's ``Authenticator`` over the app's accounts and API keys."""
 
-    def __init__(self, fk: Fakturnik) -> None:
+    def __init__(self, fk: Fakturnik, session_hours: float = 12.0) -> None:
         self.fk = fk
+        self.session_ttl = timedelta(hours=session_hours)
 
     def actor_for_api_key(self, token: str) -> Actor | None:
         try:
@@ -37,7 +39,7 @@ class AppAccounts:
     def create_session(self, actor: Any) -> str:
         if actor.user_id is None:
             raise AuthenticationError("sesję można rozpocząć tylko dla użytkownika")
-        token: str = self.fk.accounts.create_session(actor.user_id).token
+        token: str = self.fk.accounts.create_session(actor.user_id, ttl=self.session_ttl).token
         return token
 
     def end_session(self, token: str) -> None:
@@ -46,7 +48,7 @@ class AppAccounts:
 
 def bind_services(app: FastAPI, runtime: Any) -> None:
     app.state.fakturnik = runtime.fk
-    app.state.authenticator = AppAccounts(runtime.fk)
+    app.state.authenticator = AppAccounts(runtime.fk, runtime.settings.session_hours)
 
 
 def fakturnik(request: Request) -> Fakturnik:
