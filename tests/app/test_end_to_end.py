@@ -24,7 +24,7 @@ def test_issue_to_accepted_with_ksef_number_and_upo_then_received_by_the_buyer(f
         done = fk_sim.invoices.wait(a, issued.id, timeout=60)
         assert done.status == "accepted" and done.ksef_number and done.ksef_number.startswith(NIP_A)
         assert done.acquired_at is not None and done.offline_deadline is None
-        assert [h.status for h in done.history][0] == "queued" and done.history[-1].status == "accepted"
+        assert done.history[0].status == "queued" and done.history[-1].status == "accepted"
         for _ in range(100):
             if fk_sim.invoices.get(a, issued.id).upo_available:
                 break
