@@ -35,6 +35,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(PY) scripts/lint_imports.py
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.run

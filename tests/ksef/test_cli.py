@@ -12,7 +12,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.ksef.xades import sign_auth_request
 from tests.ksef.clientkit import InvoiceFactory, random_nip
 from tests.ksef.identities import seal_credential

@@ -156,7 +156,7 @@ class CompaniesService(Service):
         """A KSeF token from the embedded simulator, created as the company's owner would."""
         import httpx
 
-        from fakturnik.simulator.core import mint_session
+        from fakturnik.simulator.mint import mint_session
 
         server = self.app.simulator
         assert server is not None

@@ -31,8 +31,9 @@ from fakturnik import __version__
 from fakturnik.errors import KsefApiError, KsefAuthError, KsefRateLimitError, KsefTransportError
 from fakturnik.ksef.environments import KsefEnvironment
 from fakturnik.ksef.problems import error_for, parse_retry_after, parse_system_warnings
+from fakturnik.ksef.rate_limits import OTHER, endpoint_counter, endpoint_group
 from fakturnik.ksef.redaction import redact
-from fakturnik.ksef.throttle import OTHER, Slot, Throttle, endpoint_counter, endpoint_group, throttle_for
+from fakturnik.ksef.throttle import Slot, Throttle, throttle_for
 
 log = logging.getLogger("fakturnik.ksef.transport")
 

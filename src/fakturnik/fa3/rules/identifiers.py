@@ -8,8 +8,8 @@ from lxml import etree
 from stdnum.eu import vat as eu_vat
 from stdnum.pl import nip as pl_nip
 
+from fakturnik.base.ksef_numbers import is_valid_internal_id, is_valid_ksef_number
 from fakturnik.fa3.rules.base import Invoice, RuleContext, element_path, tag, text
-from fakturnik.ksef.numbers import is_valid_internal_id, is_valid_ksef_number
 
 _NIP = tag("NIP")
 _IDWEW = tag("IDWew")

@@ -113,7 +113,7 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
     """Pokaż firmy."""
     from rich.table import Table
 
-    from fakturnik.engine.views import console
+    from fakturnik.cli.views import console
     from fakturnik.store import repo
 
     ctx = _context(data_dir, database_url)
@@ -218,7 +218,7 @@ def invoices_list(
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż faktury z numerami KSeF i statusami."""
-    from fakturnik.engine.views import print_invoices
+    from fakturnik.cli.views import print_invoices
 
     ctx = _context(data_dir, database_url)
     print_invoices(ctx, status=status, company_nip=company)
@@ -279,7 +279,7 @@ def demo(
     data_dir: Annotated[Path | None, typer.Option(help="Katalog danych demo (domyślnie tymczasowy).")] = None,
 ) -> None:
     """Symulator KSeF + silnik + przykładowe faktury: numery KSeF i UPO na ekranie."""
-    from fakturnik.engine.demo import run_demo
+    from fakturnik.cli.demo import run_demo
 
     run_demo(invoices=invoices, data_dir=data_dir)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from fakturnik import __version__
-from fakturnik.engine.cli import register as register_engine
-from fakturnik.fa3.cli import app as fa3_app
-from fakturnik.fa3.validate_cli import schemas_app
-from fakturnik.ksef.cli import app as ksef_app
-from fakturnik.simulator.cli import register as register_simulator
+from fakturnik.cli.engine import register as register_engine
+from fakturnik.cli.fa3 import app as fa3_app
+from fakturnik.cli.ksef import app as ksef_app
+from fakturnik.cli.schemas import schemas_app
+from fakturnik.cli.simulator import register as register_simulator
 from fakturnik.web.serve_cli import register as register_serve
 
 app = typer.Typer(
@@ -37,6 +37,10 @@ def version() -> None:
 
 
 def main() -> None:
+    from fakturnik.fa3.schemas import use_fetcher
+    from fakturnik.schema_download import http_fetch
+
+    use_fetcher(http_fetch)  # a missing XSD is downloaded once into the cache (fa3 itself does no HTTP)
     app()
 
 
