@@ -149,6 +149,7 @@ class Fakturnik(Services):
         run_worker: bool = False,
         use_keyring: bool = False,
         white_list_url: str | None = None,
+        download_schemas: bool = True,
     ) -> Fakturnik:
         """Open (and migrate) an installation.
 
@@ -160,10 +161,17 @@ class Fakturnik(Services):
         :meth:`close` removes (the simulator forgets everything when it stops, too).
         ``run_worker=True`` runs the sending engine in a background thread (see :meth:`worker`).
         ``white_list_url``: base URL of the VAT white list API (default: the Ministry's public one).
+        ``download_schemas``: a missing official XSD is downloaded once (pinned SHA-256) into the
+        cache, as the CLI does; False: only ``$FAKTURNIK_SCHEMA_DIR`` and the cache are used.
         """
         from fakturnik.engine.context import open_context
         from fakturnik.engine.settings import EngineSettings
 
+        if download_schemas:
+            from fakturnik.fa3.schemas import use_fetcher
+            from fakturnik.schema_download import http_fetch
+
+            use_fetcher(http_fetch)
         server = None
         temporary = None
         if simulator and data_dir is None and database_url is None:

@@ -135,7 +135,13 @@ class InvoicesService(Service):
             else:
                 assert item.invoice is not None
                 results.append(
-                    BulkItemResult(index=item.index, ok=True, invoice=item.row, replayed=item.replayed)
+                    BulkItemResult(
+                        index=item.index,
+                        ok=True,
+                        invoice=item.row,
+                        replayed=item.replayed,
+                        warnings=item.warnings,
+                    )
                 )
         return BulkResult(tuple(results))
 

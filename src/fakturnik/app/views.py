@@ -135,6 +135,7 @@ class BulkItemResult:
     error: str | None = None
     problems: tuple[Problem, ...] = ()
     replayed: bool = False  # an idempotency key seen before: the original invoice
+    warnings: tuple[Problem, ...] = ()  # what validation noted without refusing
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import typer
 from fakturnik.errors import FakturnikError, InvoiceValidationError
 
 if TYPE_CHECKING:
+    from fakturnik.app import Fakturnik
     from fakturnik.engine.context import EngineContext
     from fakturnik.engine.issuing import Issued
 
@@ -54,6 +55,16 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _front_door(data_dir: Path | None, database_url: str | None) -> Fakturnik:
+    """The application core on the CLI's data (the system actor; the vault key found as the engine does)."""
+    from fakturnik.app import Fakturnik
+    from fakturnik.engine.settings import EngineSettings, from_env
+
+    return Fakturnik.open(
+        data_dir, database_url=database_url, settings=from_env(EngineSettings()), use_keyring=True
+    )
+
+
 @companies_app.command("add")
 def companies_add(
     nip: Annotated[str, typer.Argument(help="NIP firmy (kontekst KSeF).")],
@@ -61,6 +72,7 @@ def companies_add(
     env: Annotated[
         str, typer.Option("--env", help="test | demo | prod | adres API (np. symulatora).")
     ] = "test",
+    address: Annotated[str, typer.Option(help="Adres firmy (sprzedawcy na fakturach).")] = "",
     token_env: Annotated[
         str, typer.Option(help="Zmienna środowiskowa z tokenem KSeF (nigdy w argumentach).")
     ] = "FAKTURNIK_KSEF_TOKEN",  # noqa: S107 - a variable name
@@ -74,9 +86,6 @@ def companies_add(
     database_url: DbUrl = None,
 ) -> None:
     """Dodaj firmę; token KSeF albo certyfikat z kluczem trafiają zaszyfrowane do sejfu."""
-    from fakturnik.engine.companies import add_company, set_certificate
-    from fakturnik.vault import Secret
-
     raw = (
         token_file.read_text(encoding="utf-8").strip()
         if token_file
@@ -85,17 +94,13 @@ def companies_add(
     if (cert_file is None) != (key_file is None):
         _fail(ValueError("podaj razem --cert-file i --key-file"))
     try:
-        ctx = _context(data_dir, database_url)
-        add_company(ctx, nip=nip, name=name, environment=env, ksef_token=Secret(raw) if raw else None)
-        if cert_file is not None and key_file is not None:
-            password = os.environ.get(key_password_env, "") if key_password_env else ""
-            set_certificate(
-                ctx,
-                nip,
-                cert_file.read_bytes(),
-                Secret(key_file.read_bytes()),
-                Secret(password) if password else None,
-            )
+        with _front_door(data_dir, database_url) as fk:
+            company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
+            if cert_file is not None and key_file is not None:
+                password = os.environ.get(key_password_env, "") if key_password_env else ""
+                fk.companies.set_certificate(
+                    company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
+                )
     except FakturnikError as exc:
         _fail(exc)
     how = (
@@ -114,47 +119,123 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
     from rich.table import Table
 
     from fakturnik.cli.views import console
-    from fakturnik.store import repo
 
-    ctx = _context(data_dir, database_url)
-    table = Table("NIP", "Nazwa", "Środowisko", "API", "Uwierzytelnienie")
-    with ctx.db.transaction() as s:
-        for c in repo.list_companies(s):
-            cred = repo.active_credential(s, c.id)
-            table.add_row(c.nip, c.name, c.environment, c.base_url or "", cred.kind if cred else "—")
+    table = Table("NIP", "Nazwa", "Środowisko", "API", "Uwierzytelnienie", "Ważny do")
+    with _front_door(data_dir, database_url) as fk:
+        for c in fk.companies.list():
+            cred = c.credential
+            until = f"{cred.not_after:%d.%m.%Y}" if cred and cred.not_after else ""
+            table.add_row(c.nip, c.name, c.environment, c.api_url, cred.kind if cred else "—", until)
     console().print(table)
+
+
+def _sources(paths: list[Path]) -> list[tuple[str, bytes]]:
+    """(label, body) of each invoice: files, .xml/.json files of folders, '-' = JSON lines on stdin."""
+    found: list[tuple[str, bytes]] = []
+    for path in paths:
+        if str(path) == "-":
+            for n, line in enumerate(sys.stdin.buffer, 1):
+                if line.strip():
+                    found.append((f"stdin:{n}", line.strip()))
+        elif path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.suffix.lower() in (".xml", ".json") and child.is_file():
+                    found.append((str(child), child.read_bytes()))
+        else:
+            found.append((str(path), path.read_bytes()))
+    return found
 
 
 @invoices_app.command("issue")
 def invoices_issue(
-    file: Annotated[Path, typer.Argument(help="Faktura FA(3): XML albo JSON (szkic).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Faktury FA(3): pliki XML albo JSON (szkice), katalogi z nimi; '-' = JSON po wierszu."
+        ),
+    ],
     company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
     urgent: Annotated[bool, typer.Option(help="Wyślij od razu w sesji interaktywnej.")] = False,
     auto_number: Annotated[
         bool | None,
-        typer.Option("--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO)."),
+        typer.Option(
+            "--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO albo puste)."
+        ),
     ] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Wystaw fakturę: zapis i kolejka do KSeF w jednej transakcji."""
-    from fakturnik.engine.issuing import issue
+    """Wystaw faktury: zapis i kolejka do KSeF, po 1000 w żądaniu (każde 250 w jednej transakcji)."""
+    from fakturnik.app.issuing import AUTO
 
-    issued = _issuing(
-        file,
-        data_dir,
-        database_url,
-        lambda ctx, xml: issue(
-            ctx, company_nip=company, xml=xml, urgent=urgent, auto_number=auto_number, actor="cli"
-        ),
-    )
-    note = (
-        f" (offline, termin wysyłki {issued.offline_deadline or 'po zakończeniu niedostępności'})"
-        if issued.offline_kind
-        else ""
-    )
-    typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
-    _print_warnings(issued)
+    try:
+        sources = _sources(files)
+    except OSError as exc:
+        _fail(ValueError(f"nie można odczytać pliku: {exc.strerror}"))
+    if not sources:
+        _fail(ValueError("nie podano żadnej faktury"))
+    failed = 0
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            company_id = fk.companies.by_nip(company).id
+            for start in range(0, len(sources), 1000):
+                part = sources[start : start + 1000]
+                bodies = [_numbered(body, AUTO) if auto_number else body for _, body in part]
+                result = fk.invoices.issue_many(company_id, bodies, urgent=urgent)
+                for (label, _), item in zip(part, result.items, strict=True):
+                    prefix = f"{label}: " if len(sources) > 1 else ""
+                    if item.ok and item.invoice is not None:
+                        inv = item.invoice
+                        until = inv.offline_deadline or "po zakończeniu niedostępności"
+                        note = f" (offline, termin wysyłki {until})" if inv.status == "offline" else ""
+                        typer.echo(f"{prefix}Faktura {inv.number} w kolejce do KSeF (id {inv.id}){note}")
+                        for warning in item.warnings:
+                            typer.secho(
+                                f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}",
+                                fg=typer.colors.YELLOW,
+                                err=True,
+                            )
+                        continue
+                    failed += 1
+                    if item.problems:
+                        typer.secho(
+                            f"{prefix}Błąd: faktura nie przeszła walidacji ({len(item.problems)}):",
+                            fg=typer.colors.RED,
+                            err=True,
+                        )
+                        for problem in item.problems:
+                            typer.secho(
+                                f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True
+                            )
+                    else:
+                        typer.secho(f"{prefix}Błąd: {item.error}", fg=typer.colors.RED, err=True)
+    except FakturnikError as exc:
+        _fail(exc)
+    if failed:
+        if len(sources) > 1:
+            typer.secho(f"Odrzucono {failed} z {len(sources)} faktur", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
+def _numbered(body: bytes, auto: str) -> bytes:
+    """The document with its P_2 replaced by AUTO (``--auto-number``: the series decides)."""
+    import json
+
+    if body.lstrip()[:1] == b"{":
+        try:
+            draft = json.loads(body)
+        except ValueError:
+            return body  # the service reports the broken JSON
+        if isinstance(draft, dict) and isinstance(draft.get("Fa"), dict):
+            draft["Fa"]["P_2"] = auto
+            return json.dumps(draft, ensure_ascii=False).encode()
+        return body
+    from fakturnik.engine.fields import fill_template
+
+    try:
+        return fill_template(body, number=auto)
+    except FakturnikError:
+        return body
 
 
 def _issuing(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from fakturnik import __version__
+from fakturnik.cli.accounts import register as register_accounts
 from fakturnik.cli.engine import register as register_engine
 from fakturnik.cli.fa3 import app as fa3_app
 from fakturnik.cli.ksef import app as ksef_app
 from fakturnik.cli.schemas import schemas_app
+from fakturnik.cli.serve import register as register_serve
 from fakturnik.cli.simulator import register as register_simulator
-from fakturnik.web.serve_cli import register as register_serve
 
 app = typer.Typer(
     name="fakturnik",
@@ -27,6 +28,7 @@ app.add_typer(
 )
 register_simulator(app)
 register_engine(app)
+register_accounts(app)
 register_serve(app)
 
 
