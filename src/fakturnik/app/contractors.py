@@ -124,7 +124,7 @@ class ContractorsService(Service):
 
     def _get(self, s: Session, company_id: int, contractor_id: int, action: Action) -> Contractor:
         self._company(s, company_id, action)
-        c = s.get(Contractor, contractor_id) if isinstance(contractor_id, int) else None
+        c = s.get(Contractor, contractor_id) if type(contractor_id) is int else None
         if c is None or c.company_id != company_id:
             raise NotFoundError("nie ma takiego kontrahenta")
         return c

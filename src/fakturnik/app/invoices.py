@@ -272,7 +272,7 @@ class InvoicesService(Service):
 
     def _invoice(self, s: Session, company_id: int, invoice_id: int, action: Action) -> Invoice:
         self._company(s, company_id, action)
-        inv = s.get(Invoice, invoice_id) if isinstance(invoice_id, int) else None
+        inv = s.get(Invoice, invoice_id) if type(invoice_id) is int else None
         if inv is None or inv.company_id != company_id or inv.direction != self.direction:
             raise NotFoundError("nie ma takiej faktury")
         return inv

@@ -72,6 +72,8 @@ def request_hash(source: Source) -> str:
             data = json.dumps(
                 source, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
             )
+        except RecursionError:
+            raise InputError("szkic faktury jest zagnieżdżony zbyt głęboko", "draft") from None
         except (TypeError, ValueError) as exc:
             raise InputError(str(exc), "draft") from None
         return hashlib.sha256(b"J" + data.encode()).hexdigest()

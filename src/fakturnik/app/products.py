@@ -124,7 +124,7 @@ class ProductsService(Service):
 
     def _get(self, s: Session, company_id: int, product_id: int, action: Action) -> Product:
         self._company(s, company_id, action)
-        p = s.get(Product, product_id) if isinstance(product_id, int) else None
+        p = s.get(Product, product_id) if type(product_id) is int else None
         if p is None or p.company_id != company_id:
             raise NotFoundError("nie ma takiego produktu")
         return p

@@ -35,7 +35,7 @@ class Service:
 
     def _company(self, s: Session, company_id: int, action: Action) -> Company:
         """The company, after checking that the actor may do ``action`` in it."""
-        if not isinstance(company_id, int) or isinstance(company_id, bool):
+        if type(company_id) is not int:
             raise NotFoundError("nie ma takiej firmy")
         authorize(s, self.actor, company_id, action)
         company = s.get(Company, company_id)

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from fakturnik.errors import InvoiceParseError
 from fakturnik.base.xmlsafe import parse_xml
+from fakturnik.errors import InvoiceParseError
 
 NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 _NET_FIELDS = ("P_13_1", "P_13_2", "P_13_3", "P_13_4", "P_13_5", "P_13_6_1", "P_13_6_2", "P_13_6_3",
