@@ -2,8 +2,8 @@
 
 A draft is what a person typed so far: the form's fields as text (``{"buyer_nip": "...",
 "line-0-price": "1 234,56", ...}``), which may still be incomplete or wrong; nothing about it is
-checked or sent anywhere until it is issued. Reading needs ``invoices.read``, saving and deleting ``invoices.write``,
-checked like every other service in ``fakturnik.app.access``.
+checked or sent anywhere until it is issued. Reading needs ``invoices.read``, saving and deleting
+``invoices.write``, checked like every other service in ``fakturnik.app.access``.
 """
 
 from __future__ import annotations
@@ -37,17 +37,21 @@ class DraftView:
 
 
 def _view(row: InvoiceDraft) -> DraftView:
-    return DraftView(row.id, row.company_id, row.kind, row.title, dict(row.data), row.created_by, row.updated_at)
+    return DraftView(
+        row.id, row.company_id, row.kind, row.title, dict(row.data), row.created_by, row.updated_at
+    )
 
 
 class DraftsService(Service):
     def save(self, company_id: int, fields: dict[str, str], *, draft_id: int | None = None) -> DraftView:
         """Save a new draft, or replace draft ``draft_id`` of the same company."""
-        plain = {str(k)[:64]: str(v) for k, v in fields.items() if k not in ("csrf", "action", "form_key")}
+        plain: dict[str, object] = {
+            str(k)[:64]: str(v) for k, v in fields.items() if k not in ("csrf", "action", "form_key")
+        }
         if len(json.dumps(plain, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
             raise InputError("szkic jest za duży", "")
-        title = (plain.get("buyer_name") or plain.get("buyer_nip") or "")[:512]
-        kind = (plain.get("kind") or "VAT")[:16]
+        title = str(plain.get("buyer_name") or plain.get("buyer_nip") or "")[:512]
+        kind = str(plain.get("kind") or "VAT")[:16]
         with self._tx() as s:
             company = self._company(s, company_id, Action.INVOICES_WRITE)
             row = None
@@ -55,9 +59,11 @@ class DraftsService(Service):
                 row = s.get(InvoiceDraft, draft_id)
                 if row is None or row.company_id != company.id:
                     raise NotFoundError("nie ma takiego szkicu")
-                row.data, row.title, row.kind = plain, title, kind
+                row.data, row.title, row.kind = dict(plain), title, kind
             else:
-                row = InvoiceDraft(company_id=company.id, data=plain, title=title, kind=kind, created_by=self.actor.label)
+                row = InvoiceDraft(
+                    company_id=company.id, data=plain, title=title, kind=kind, created_by=self.actor.label
+                )
                 s.add(row)
             s.flush()
             self._audit(s, "draft.save", company_id=company.id, detail={"draft_id": row.id})

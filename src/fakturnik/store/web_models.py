@@ -1,14 +1,14 @@
 """Store tables of the web app (migration ``0005_web``; used by ``fakturnik.app.drafts``).
 
-Invoice drafts a person saved from the form: the FA(3) JSON draft as it was typed so far (it may be
-incomplete), per company, with who saved it.
+Invoice drafts a person saved from the form (the fields as typed, possibly incomplete) and each company's
+SMTP settings for sending invoices to buyers.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fakturnik.store.models import Base, Id, utcnow
@@ -24,4 +24,18 @@ class InvoiceDraft(Base):
     data: Mapped[dict[str, object]] = mapped_column(JSON)  # the FA(3) JSON draft
     created_by: Mapped[str] = mapped_column(String(256))  # the actor's label
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CompanyMailSettings(Base):
+    """How a company sends e-mail (invoices to buyers); the SMTP password is in the vault."""
+
+    __tablename__ = "company_mail_settings"
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    security: Mapped[str] = mapped_column(String(16))  # starttls | ssl | none
+    username: Mapped[str] = mapped_column(String(255), default="")
+    password_secret: Mapped[str | None] = mapped_column(String(256))  # vault name, never the password
+    sender: Mapped[str] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

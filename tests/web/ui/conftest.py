@@ -33,11 +33,28 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+WHITE_LIST = {
+    "7740001454": {"name": "KLIENT SPÓŁKA AKCYJNA", "workingAddress": "UL. DŁUGA 2, 30-001 KRAKÓW"},
+    "5213017228": {"name": "NOWA FIRMA JANINA KOWALSKA", "workingAddress": "UL. KWIATOWA 7, 02-001 WARSZAWA"},
+}
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from fakturnik.app.whitelist_fake import FakeWhiteList
     from tests.web.api.harness import api_server
 
-    with api_server(tmp_path_factory.mktemp("web"), env="local", demo=True, webhooks=False, port=0) as server:
+    with (
+        FakeWhiteList(WHITE_LIST) as white_list,
+        api_server(
+            tmp_path_factory.mktemp("web"),
+            env="local",
+            demo=True,
+            webhooks=False,
+            port=0,
+            whitelist_url=white_list.url,
+        ) as server,
+    ):
         yield server
 
 

@@ -10,8 +10,11 @@ from tests.web.ui.conftest import axe_violations, shot, sign_in
 KSEF_NUMBER = re.compile(r"^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$")
 
 
-def _fill_line(page: Any, index: int, name: str, qty: str, price: str, rate: str) -> None:
+def _fill_line(page: Any, index: int, name: str, qty: str, price: str, rate: str, unit: str) -> None:
     page.fill(f"#f-line-{index}-name", name)
+    page.press(f"#f-line-{index}-name", "Tab")
+    # a product of that name fills unit, price, rate and GTU from the list of products
+    page.wait_for_function(f"document.querySelector('#f-line-{index}-unit').value === '{unit}'")
     page.fill(f"#f-line-{index}-qty", qty)
     page.fill(f"#f-line-{index}-price", price)
     page.select_option(f"#f-line-{index}-rate", rate)
@@ -25,10 +28,10 @@ def test_issue_an_invoice_and_see_it_accepted(page: Any, demo_login: Any) -> Non
     page.fill("#f-buyer_name", "Klient S.A.")
     page.fill("#f-buyer_address1", "ul. Długa 2")
     page.fill("#f-buyer_address2", "30-001 Kraków")
-    _fill_line(page, 0, "Wdrożenie systemu", "12,5", "180", "23")
+    _fill_line(page, 0, "Wdrożenie systemu", "12,5", "180", "23", "godz.")
     page.click("text=+ Dodaj pozycję")
     page.wait_for_selector("#f-line-1-name")
-    _fill_line(page, 1, "Catering na szkolenie", "1", "600", "8")
+    _fill_line(page, 1, "Catering na szkolenie", "1", "600", "8", "usł.")
     # the totals come from the server as the person types
     page.wait_for_function("document.querySelector('#total-gross').textContent.includes('3\u00a0415,50')")
     assert axe_violations(page) == []

@@ -22,7 +22,7 @@ RATES = {
 
 
 class _Fake(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = self.path.split("?")[0].strip("/").split("/")
         # api/exchangerates/rates/a/{code}/{from}/{to}
         if len(parts) != 7 or parts[:4] != ["api", "exchangerates", "rates", "a"]:

@@ -132,8 +132,14 @@ def test_login_errors_and_no_open_redirect(page: Any, demo_login: Any) -> None:
 
 @pytest.mark.parametrize(
     ("path", "name"),
-    [("/faktury/nowa", None), ("/faktury", None), ("/kontrahenci", "contractors"), ("/produkty", "products"),
-     ("/otrzymane", None), ("/ustawienia", None)],  # fmt: skip
+    [
+        ("/faktury/nowa", None),
+        ("/faktury", None),
+        ("/kontrahenci", "contractors"),
+        ("/produkty", "products"),
+        ("/otrzymane", None),
+        ("/ustawienia", None),
+    ],
 )
 def test_main_pages_are_accessible(page: Any, demo_login: Any, path: str, name: str | None) -> None:
     sign_in(page, demo_login.email, demo_login.password)
@@ -144,7 +150,9 @@ def test_main_pages_are_accessible(page: Any, demo_login: Any, path: str, name: 
 
 
 def test_login_page_is_accessible_and_works_on_a_phone(browser: Any, app_server: Any) -> None:
-    context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True)
+    context = browser.new_context(
+        base_url=app_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
     pg = context.new_page()
     pg.goto("/logowanie")
     assert axe_violations(pg) == []
@@ -153,7 +161,9 @@ def test_login_page_is_accessible_and_works_on_a_phone(browser: Any, app_server:
 
 
 def test_the_form_on_a_phone(browser: Any, app_server: Any, demo_login: Any) -> None:
-    context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True)
+    context = browser.new_context(
+        base_url=app_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
     pg = context.new_page()
     sign_in(pg, demo_login.email, demo_login.password)
     pg.goto("/faktury/nowa")

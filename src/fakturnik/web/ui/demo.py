@@ -138,7 +138,8 @@ def seed(fk: Any, *, url: str | None = None) -> DemoInfo:
             user = fk.accounts.register_user(DEMO_EMAIL, password, name="Anna Demo")
         except ConflictError:  # the user exists but its password is lost: a database of another run
             raise RuntimeError(
-                "the demo user exists but its password file is missing; start the demo with a new data directory"
+                "the demo user exists but its password file is missing; "
+                "start the demo with a new data directory"
             ) from None
         _write_password(path, password)
         user_id = user.id

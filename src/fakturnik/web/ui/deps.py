@@ -69,7 +69,7 @@ class Ui:
     @property
     def company_id(self) -> int:
         if self.company is None:
-            raise LoginRequired("/ustawienia/kreator")
+            raise LoginRequired("/kreator")
         return int(self.company.id)
 
     def can(self, action: Action | str) -> bool:
@@ -78,7 +78,7 @@ class Ui:
     def context(self, active: str = "", **values: Any) -> dict[str, Any]:
         """Everything the layout needs, plus ``values``."""
         role_label = ""
-        if self.role in Role._value2member_map_:
+        if self.role is not None and self.role in Role._value2member_map_:
             role_label = ROLE_LABELS_PL[Role(self.role)]
         outage = None
         if self.company is not None and self.can(Action.COMPANY_VIEW):

@@ -85,7 +85,7 @@ def format_amount(value: Any, places: int = 2) -> str:
     number = number.quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if number < 0 else ""
     whole, _, fraction = f"{abs(number):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -141,7 +141,7 @@ def format_date(value: Any) -> str:
         try:
             value = date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, date):
         return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
     return str(value)
@@ -155,7 +155,7 @@ def format_datetime(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WARSAW)
         return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"

@@ -268,7 +268,7 @@ def _decimal(
 
 
 def _text(form: InvoiceForm, name: str, *, required: bool = False, message: str = "") -> str:
-    text = getattr(form, name)
+    text = str(getattr(form, name))
     limit = _TEXT_LIMITS.get(name, 256)
     if len(text) > limit:
         form.error(name, f"Za długi tekst (najwyżej {limit} znaków).")

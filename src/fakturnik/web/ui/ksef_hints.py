@@ -8,11 +8,13 @@ from typing import Any
 __all__ = ["hint_for", "ksef_field"]
 
 _HINTS: dict[str, str] = {
-    "410": "KSeF nie uznaje uprawnień tego połączenia do wystawiania faktur za tę firmę. Sprawdź poświadczenia "
-    "firmy w Ustawieniach (token lub certyfikat właściwej firmy).",
-    "415": "Faktura z załącznikiem wymaga zgłoszenia w KSeF i wysyłki wsadowej. Usuń załącznik albo zgłoś go.",
+    "410": "KSeF nie uznaje uprawnień tego połączenia do wystawiania faktur za tę firmę. "
+    "Sprawdź poświadczenia firmy w Ustawieniach (token lub certyfikat właściwej firmy).",
+    "415": "Faktura z załącznikiem wymaga zgłoszenia w KSeF i wysyłki wsadowej. "
+    "Usuń załącznik albo zgłoś go.",
     "430": "Plik faktury nie przeszedł kontroli KSeF. Popraw wskazane pole i wystaw fakturę ponownie.",
-    "440": "KSeF ma już fakturę o tym numerze od tej firmy. Sprawdź listę faktur, zanim wystawisz ją ponownie.",
+    "440": "KSeF ma już fakturę o tym numerze od tej firmy. "
+    "Sprawdź listę faktur, zanim wystawisz ją ponownie.",
     "450": "KSeF odrzucił treść faktury. Popraw wskazane pole i wystaw fakturę ponownie (jako nową fakturę).",
 }
 _DEFAULT = "Popraw fakturę i wystaw ją ponownie; odrzucona faktura nie jest w obrocie prawnym."

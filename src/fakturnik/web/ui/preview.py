@@ -128,7 +128,7 @@ def preview(form: InvoiceForm, *, today: date | None = None) -> Preview:
             continue
         vat = attrs.get(vat_name) if vat_name else None
         vat = vat if vat is not None else Decimal("0.00")
-        used = [r for r in rates if r in present] or list(rates)
+        used: list[str] = [r for r in rates if r in present] or list(rates)
         label = " / ".join(rate_label(r) for r in used) if used else net_name
         row = RateRow(
             label=label, net=net, vat=vat, gross=net + vat, vat_pln=attrs.get(pln_name) if pln_name else None

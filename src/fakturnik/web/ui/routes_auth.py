@@ -114,8 +114,16 @@ def invitation_form(request: Request, token: str) -> Response:
     return _invitation_page(request, token, invitation)
 
 
-def _invitation_page(request: Request, token: str, invitation: Any, *, error: str = "", errors: dict[str, str] | None = None,
-                     name: str = "", status: int = 200) -> Response:  # fmt: skip
+def _invitation_page(
+    request: Request,
+    token: str,
+    invitation: Any,
+    *,
+    error: str = "",
+    errors: dict[str, str] | None = None,
+    name: str = "",
+    status: int = 200,
+) -> Response:
     context = {
         "csrf": security.csrf_token(request),
         "token": token,
@@ -145,7 +153,7 @@ def invitation_accept(
         )
     errors: dict[str, str] = {}
     if len(password) < 10:
-        errors["password"] = "Hasło musi mieć co najmniej 10 znaków."
+        errors["password"] = "Hasło musi mieć co najmniej 10 znaków."  # noqa: S105 - a message
     elif password != password2:
         errors["password2"] = "Hasła nie są takie same."
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import date
 from typing import Annotated, Any
@@ -158,7 +159,7 @@ def _form_page(
 def _defaults(ui: Ui) -> InvoiceForm:
     form = InvoiceForm(issue_date=date.today().isoformat())
     company = ui.company
-    if company is not None and getattr(company, "bank_account", ""):
+    if company is not None and getattr(company, "bank_account", None):
         form.bank_account = company.bank_account
     return form
 
@@ -224,7 +225,9 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
         return _save_draft(ui, data)
     draft = to_draft(form, seller=seller_of(ui.company))
     if draft is None:
-        return _form_page(ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data))
+        return _form_page(
+            ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data)
+        )
     key = data.get("form_key", "")[:64] or None
     try:
         if source_id is not None and form.kind == "KOR":
@@ -234,13 +237,13 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     except (InvoiceValidationError, InputError) as exc:
         for problem in exc.problems:
             form.error(form_field(form, problem.path), problem.message)
-        return _form_page(ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data))
+        return _form_page(
+            ui, form, title=title, source_id=source_id, status_code=422, draft_id=_draft_id(data)
+        )
     issued_from = _draft_id(data)
     if issued_from is not None:
-        try:
+        with contextlib.suppress(NotFoundError):
             _drafts(ui).delete(ui.company_id, issued_from)
-        except NotFoundError:
-            pass
     return RedirectResponse(f"/faktury/{result.invoice.id}", status_code=303)
 
 
@@ -319,7 +322,7 @@ def add_line(request: Request, ui: Annotated[Ui, Depends(get_ui)], next_line: in
     index = max(0, min(next_line, 10**6))
     response = render(request, "_line.html", _line_context(ui, FormLine(index=index)))
     tail = f'<input type="hidden" id="next-line" name="next_line" value="{index + 1}" hx-swap-oob="true">'
-    response.body = response.body + tail.encode()
+    response.body = bytes(response.body) + tail.encode()
     response.headers["content-length"] = str(len(response.body))
     return response
 
@@ -353,8 +356,10 @@ def line_from_product(request: Request, ui: Annotated[Ui, Depends(get_ui)], i: i
         if percent is not None:
             factor = (100 + percent) / 100
             price = round_grosze(price * factor if gross else price / factor)
-    line.price = f"{price:f}".replace(".", ",")
-    return render(request, "_product_fill.html", _line_context(ui, line))
+    typed = request.query_params.get(f"line-{i}-price", "").strip()
+    line.price = typed or f"{price:f}".replace(".", ",")  # a price already typed stays
+    context = {**_line_context(ui, line), "keep_price": bool(typed)}
+    return render(request, "_product_fill.html", context)
 
 
 @router.get("/kursy/nbp", include_in_schema=False)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
-from fakturnik.errors import NotFoundError
+from fakturnik.errors import InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date
 from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
@@ -200,25 +200,60 @@ def _status_context(ui: Ui, invoice: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/faktury/{invoice_id}", include_in_schema=False)
-def invoice_page(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+def _invoice_page(
+    ui: Ui, invoice_id: int, *, mail_error: str = "", mail_to: str = "", status: int = 200
+) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    lines, buyer_email = _lines_of(ui, invoice_id)
     context = ui.context(
         "invoices",
         **_status_context(ui, invoice),
         can_pay=ui.can(Action.PAYMENTS_WRITE),
-        xml_lines=_lines_of(ui, invoice_id),
+        xml_lines=lines,
+        mail_to=mail_to or buyer_email,
+        mail_error=mail_error,
+        mailed=ui.request.query_params.get("wyslano", "")[:320],
     )
-    return render(ui.request, "invoice.html", context)
+    return render(ui.request, "invoice.html", context, status_code=status)
 
 
-def _lines_of(ui: Ui, invoice_id: int) -> list[dict[str, Any]]:
+@router.get("/faktury/{invoice_id}", include_in_schema=False)
+def invoice_page(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    return _invoice_page(ui, invoice_id)
+
+
+@router.post("/faktury/{invoice_id}/email", include_in_schema=False)
+def invoice_email(
+    ui: Annotated[Ui, Depends(get_ui)],
+    invoice_id: int,
+    to: Annotated[str, Form(max_length=320)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    from urllib.parse import quote
+
+    from fakturnik.app.mail import MailError, MailService
+
+    try:
+        sent = MailService(ui.fk, ui.actor).send_invoice(ui.company_id, invoice_id, to, note=note)
+    except InputError as exc:
+        message = exc.problems[0].message if exc.problems else str(exc)
+        return _invoice_page(ui, invoice_id, mail_error=message, mail_to=to, status=422)
+    except MailError as exc:
+        return _invoice_page(ui, invoice_id, mail_error=str(exc), mail_to=to, status=502)
+    except NotFoundError as exc:
+        return _invoice_page(ui, invoice_id, mail_error=f"Nie można wysłać: {exc}.", mail_to=to, status=409)
+    return RedirectResponse(f"/faktury/{invoice_id}?wyslano={quote(sent.to)}", status_code=303)
+
+
+def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str]:
     try:
         draft = ui.svc.invoices.draft_of(ui.company_id, invoice_id)
     except NotFoundError:
-        return []
+        return [], ""
     lines = (draft.get("Fa") or {}).get("FaWiersz") or []
-    return [line for line in lines if isinstance(line, dict)][:1000]
+    contacts = (draft.get("Podmiot2") or {}).get("DaneKontaktowe") or []
+    email = next((c.get("Email", "") for c in contacts if isinstance(c, dict) and c.get("Email")), "")
+    return [line for line in lines if isinstance(line, dict)][:1000], str(email)
 
 
 @router.get("/faktury/{invoice_id}/status", include_in_schema=False)

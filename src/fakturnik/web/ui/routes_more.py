@@ -281,7 +281,8 @@ async def product_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
 
 
 def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
-                   invited: Any = None, status: int = 200) -> Response:  # fmt: skip
+                   invited: Any = None, status: int = 200, mail_form: dict[str, str] | None = None,
+                   mail_errors: dict[str, str] | None = None) -> Response:  # fmt: skip
     members = ui.svc.accounts.members(ui.company_id) if ui.can(Action.MEMBERS_MANAGE) else []
     invitations = ui.svc.accounts.invitations(ui.company_id) if ui.can(Action.MEMBERS_MANAGE) else []
     series = ui.svc.series.list(ui.company_id) if ui.can(Action.SERIES_READ) else []
@@ -289,8 +290,26 @@ def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[s
         availability = ui.svc.ksef.availability(ui.company_id)
     except FakturnikError:
         availability = None
+    from fakturnik.app.mail import MailService
+
+    mail = MailService(ui.fk, ui.actor).settings(ui.company_id)
     context = ui.context(
         "settings",
+        mail=mail,
+        mail_form=mail_form
+        or (
+            {}
+            if mail is None
+            else {
+                "host": mail.host,
+                "port": str(mail.port),
+                "security": mail.security,
+                "username": mail.username,
+                "sender": mail.sender,
+            }
+        ),
+        mail_errors=mail_errors or {},
+        mail_saved=ui.request.query_params.get("poczta") == "1",
         members=members,
         invitations=invitations,
         series=series,
@@ -329,3 +348,29 @@ async def invite(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
         return _settings_page(ui, errors={"email": str(exc)}, form=data, status=422)
     link = str(ui.request.base_url).rstrip("/") + "/zaproszenie/" + created.token
     return _settings_page(ui, invited={"email": email, "link": link})
+
+
+@router.post("/ustawienia/poczta", include_in_schema=False)
+async def mail_settings(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    from fakturnik.app.mail import MailService
+
+    data = await _form(request)
+    port = data.get("port", "")
+    if not port.isdigit() or len(port) > 5:
+        return _settings_page(
+            ui, mail_form=data, mail_errors={"port": "Port to liczba od 1 do 65535."}, status=422
+        )
+    try:
+        MailService(ui.fk, ui.actor).configure(
+            ui.company_id,
+            host=data.get("host", ""),
+            port=int(port),
+            security=data.get("security", ""),
+            sender=data.get("sender", ""),
+            username=data.get("username", ""),
+            password=data.get("password") or None,
+        )
+    except InputError as exc:
+        errors = {p.path or "host": p.message for p in exc.problems}
+        return _settings_page(ui, mail_form=data, mail_errors=errors, status=422)
+    return RedirectResponse("/ustawienia?poczta=1", status_code=303)

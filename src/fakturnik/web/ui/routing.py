@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -35,7 +36,7 @@ class UiRoute(APIRoute):
             except LoginRequired as exc:
                 if request.headers.get("hx-request"):
                     return Response(status_code=204, headers={"HX-Redirect": login_url(exc.next_url)})
-                if exc.next_url.startswith("/ustawienia/kreator"):
+                if exc.next_url == "/kreator":
                     return RedirectResponse(exc.next_url, status_code=303)
                 return RedirectResponse(login_url(exc.next_url), status_code=303)
             except AuthenticationError:
@@ -60,9 +61,9 @@ async def ui_csrf(request: Request) -> None:
     from fakturnik.web import security
 
     content_type = request.headers.get("content-type", "")
-    if request.method in security.UNSAFE_METHODS and content_type.startswith("application/x-www-form-urlencoded"):
-        try:
+    if request.method in security.UNSAFE_METHODS and content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        with contextlib.suppress(Exception):  # too big: the check below reads it again and refuses
             await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
-        except Exception:  # noqa: S110 - too big: the check below reads it again and refuses
-            pass
     await security.csrf_protect(request)
