@@ -159,3 +159,36 @@ def test_a_half_typed_invoice_is_saved_as_a_draft(page: Any, demo_login: Any, ap
     assert page.input_value("#f-buyer_nip") == "123"
     assert page.input_value("#f-line-0-price") == "1 200,00"
     assert fk.invoices.list(demo_login.company_id, with_totals=True).total_count == before
+
+
+def test_an_accountant_switches_between_companies(page: Any, demo_login: Any, app_server: Any) -> None:
+    fk = app_server.runtime.fk
+    other = fk.companies.add(nip="5270103391", name="Druga Firma Sp. z o.o.", environment="local")
+    user = fk.accounts.user_by_email(demo_login.email)
+    fk.accounts.add_member(other.id, user.id, "accountant")
+    sign_in(page, demo_login.email, demo_login.password)
+    page.select_option("#company-switch", str(other.id))
+    page.click("button:has-text('Przełącz')")
+    page.wait_for_url("**/faktury")
+    assert "księgowy" in page.inner_text("header")
+    assert page.locator("#company-switch option:checked").inner_text() == "Druga Firma Sp. z o.o."
+    # the settings of the other company are not the owner's any more: no users and roles section
+    page.goto("/ustawienia")
+    assert "Druga Firma Sp. z o.o." in page.inner_text("h1")
+    assert page.locator("#users-h").count() == 0
+
+
+def test_numbering_series_pattern(page: Any, demo_login: Any) -> None:
+    sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/ustawienia")
+    page.select_option("#f-series-kind", "UPR")
+    page.fill("#f-series-pattern", "PARAGON")  # no sequence, no year: numbers would repeat
+    page.click("button:has-text('Zapisz wzór')")
+    page.wait_for_selector("#err-series_pattern:not(:empty)")
+    page.fill("#f-series-pattern", "U/{yyyy}/{mm}/{seq}")
+    page.select_option("#f-series-reset", "monthly")
+    page.click("button:has-text('Zapisz wzór')")
+    page.wait_for_url("**/ustawienia")
+    assert re.search(
+        r"U/\d{4}/\d{2}/1", page.inner_text("#series-h + table, section[aria-labelledby=series-h]")
+    )

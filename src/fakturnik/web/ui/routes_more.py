@@ -374,3 +374,16 @@ async def mail_settings(request: Request, ui: Annotated[Ui, Depends(get_ui)]) ->
         errors = {p.path or "host": p.message for p in exc.problems}
         return _settings_page(ui, mail_form=data, mail_errors=errors, status=422)
     return RedirectResponse("/ustawienia?poczta=1", status_code=303)
+
+
+@router.post("/ustawienia/serie", include_in_schema=False)
+async def series_set(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    data = await _form(request)
+    kind, pattern, reset = data.get("kind", ""), data.get("pattern", "")[:128], data.get("reset", "yearly")
+    try:
+        ui.svc.series.set(ui.company_id, kind, pattern, reset)  # type: ignore[arg-type]
+    except InputError as exc:
+        errors = {"series_" + (p.path or "pattern"): p.message for p in exc.problems}
+        form = {"series_kind": kind, "series_pattern": pattern, "series_reset": reset}
+        return _settings_page(ui, errors=errors, form=form, status=422)
+    return RedirectResponse("/ustawienia", status_code=303)
