@@ -95,3 +95,19 @@ def test_twenty_concurrent_issues_with_one_key_make_one_invoice(tmp_path: Path, 
     else:
         with fresh_pg_database() as url, Fakturnik.open(tmp_path, database_url=url) as fk:
             check(fk)
+
+
+def test_connection_check_says_what_works(fk_sim: Fakturnik) -> None:
+    a = company_id(fk_sim, NIP_A)
+    check = fk_sim.ksef.check_connection(a)
+    assert check.ok and [s.ok for s in check.steps] == [True, True, True]
+    assert check.steps[-1].message == "Połączenie z KSeF działa: logowanie udane."
+    fk_sim.companies.set_ksef_token(a, "zły-token")
+    bad = fk_sim.ksef.check_connection(a)
+    assert not bad.ok and bad.steps[-1].label == "Logowanie do KSeF" and not bad.steps[-1].ok
+    b = fk_sim.companies.add(NIP_B, "B", environment="test", base_url="http://127.0.0.1:9").id
+    none = fk_sim.ksef.check_connection(b)
+    assert not none.ok and "Brak danych" in none.steps[0].message
+    fk_sim.companies.set_ksef_token(b, "token")
+    down = fk_sim.ksef.check_connection(b)
+    assert not down.ok and down.steps[-1].message.startswith("KSeF nie odpowiada")

@@ -114,6 +114,14 @@ def test_contractors_crud_search_and_white_list_lookup_cached_for_the_day(
             fk.contractors.lookup_nip(a, "1181994512")
         with pytest.raises(InputError):
             fk.contractors.lookup_nip(a, "1234567890")
+        from fakturnik.app import Actor
+
+        stranger = fk.acting_as(
+            Actor.user(fk.accounts.register_user("ala@firma.pl", "hasło-bardzo-tajne").id)
+        )
+        asked = white_list.requests
+        assert stranger.contractors.white_list_lookup("9166568761").name == "KLIENT SPÓŁKA AKCYJNA"
+        assert white_list.requests == asked  # the same day's cache
         c = fk.contractors.create_from_white_list(a, "9166568761")
         assert c.address_line1 == "UL. DŁUGA 2" and c.address_line2 == "30-001 KRAKÓW"
         assert c.bank_accounts[0].on_white_list is True

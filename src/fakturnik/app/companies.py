@@ -137,7 +137,11 @@ class CompaniesService(Service):
                 company_id = company.id
         except IntegrityError:
             raise ConflictError(f"firma o NIP {nip} już istnieje") from None
-        if ksef_token is None and self.app.simulator is not None and env.name == "local":
+        if (
+            ksef_token is None
+            and self.app.simulator is not None
+            and env.api_url == self.app.simulator.base_url
+        ):
             ksef_token = self._simulator_token(nip)
         if ksef_token is not None:
             self.set_ksef_token(company_id, ksef_token)

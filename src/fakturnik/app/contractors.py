@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from fakturnik.app.access import Action
 from fakturnik.app.service import Service
 from fakturnik.app.views import BankAccountView, ContractorView, WhiteListEntry
-from fakturnik.errors import InputError, NotFoundError
+from fakturnik.errors import InputError, NotFoundError, PermissionDeniedError
 from fakturnik.store.models import Contractor, WhiteListCache
 
 FIELDS = ("nip", "name", "address_line1", "address_line2", "country", "email", "note")
@@ -222,6 +222,33 @@ class ContractorsService(Service):
         day = on or warsaw_today()
         with self._tx() as s:
             self._company(s, company_id, Action.CONTRACTORS_READ)
+            cached = s.get(WhiteListCache, (nip, day))
+            data = dict(cached.data) if cached is not None else None
+        if data is None:
+            data = self.app.white_list().search_nip(nip, day)
+            with self._tx() as s:
+                if s.get(WhiteListCache, (nip, day)) is None:
+                    s.add(WhiteListCache(nip=nip, day=day, data=data))
+        return entry_from_json(data, nip, day)
+
+    def white_list_lookup(self, nip: str, on: date | None = None) -> WhiteListEntry:
+        """The white list's data for a NIP without a company (the setup wizard's first step).
+
+        For any signed-in user, API key or the system actor; answers are cached for the day like
+        :meth:`lookup_nip`.
+        """
+        from stdnum.pl import nip as stdnip
+
+        from fakturnik.app.whitelist import entry_from_json
+        from fakturnik.engine.availability import warsaw_today
+
+        if self.actor.kind == "user" and self.actor.user_id is None:
+            raise PermissionDeniedError("operacja tylko dla zalogowanego użytkownika")
+        nip = (nip or "").replace("-", "").replace(" ", "").strip()
+        if not (len(nip) == 10 and nip.isdigit() and stdnip.is_valid(nip)):
+            raise InputError("niepoprawny NIP (10 cyfr z poprawną cyfrą kontrolną)", "nip")
+        day = on or warsaw_today()
+        with self._tx() as s:
             cached = s.get(WhiteListCache, (nip, day))
             data = dict(cached.data) if cached is not None else None
         if data is None:

@@ -328,6 +328,21 @@ class AvailabilityView:
 
 
 @dataclass(frozen=True)
+class CheckStep:
+    label: str  # Polish: "Dane uwierzytelniające", "Połączenie z KSeF", "Logowanie do KSeF"
+    ok: bool
+    message: str  # Polish, plain words
+
+
+@dataclass(frozen=True)
+class ConnectionCheckView:
+    """The result of trying the company's KSeF credential now (the setup wizard's last step)."""
+
+    ok: bool
+    steps: tuple[CheckStep, ...]
+
+
+@dataclass(frozen=True)
 class SyncResult:
     new: int
     known: int
