@@ -67,6 +67,7 @@ class ApiServer:
 @contextmanager
 def api_server(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Iterator[ApiServer]:
     values: dict[str, Any] = {
+        "port": 0,  # a free port (never the default 8000: tests run side by side)
         "data_dir": data_dir,
         "database_url": database_url,
         "fast": True,

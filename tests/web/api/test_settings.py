@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.web.settings import SettingsError, load_settings
 
 

@@ -9,7 +9,6 @@ never a 2xx. Afterwards A's objects are unchanged.
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Any
 
 import httpx
@@ -21,8 +20,6 @@ from tests.web.api.helpers import PASSWORD, Tenant, draft, make_tenant, sign_in
 SECRET_NAME = "Tajny Kontrahent Firmy A"
 A_NIP, B_NIP = "5265877635", "7740001454"
 SKIP = {"health", "signIn", "signOut", "me", "listCompanies", "createCompany"}  # not about a company
-# app bugs reported to the app layer (front.md) and not yet fixed: reported, not hidden
-KNOWN_APP_ISSUES = {"createContractorFromWhiteList"}  # checks the role only after calling the white list
 
 
 def _bodies(nip: str) -> dict[str, Any]:
@@ -152,8 +149,6 @@ def test_viewer_cannot_write(world: dict[str, Any], local_server: ApiServer) -> 
         r = _call(viewer, method, path, ids, _bodies(A_NIP).get(op_id), has_body)
         if r.is_success:
             failures.append(f"viewer {op_id} → {r.status_code} {r.text[:150]}")
-        elif r.status_code not in (403, 404, 409) and op_id in KNOWN_APP_ISSUES:
-            warnings.warn(f"known app issue: viewer {op_id} → {r.status_code}", stacklevel=1)
         elif r.status_code not in (403, 404, 409):
             failures.append(f"viewer {op_id} → unexpected {r.status_code} {r.text[:150]}")
     assert not failures, "\n".join(failures)
