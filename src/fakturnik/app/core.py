@@ -147,7 +147,7 @@ class Fakturnik(Services):
         settings: EngineSettings | None = None,
         simulator: bool = False,
         run_worker: bool = False,
-        use_keyring: bool = False,
+        use_keyring: bool = True,
         white_list_url: str | None = None,
         download_schemas: bool = True,
     ) -> Fakturnik:
@@ -161,6 +161,8 @@ class Fakturnik(Services):
         :meth:`close` removes (the simulator forgets everything when it stops, too).
         ``run_worker=True`` runs the sending engine in a background thread (see :meth:`worker`).
         ``white_list_url``: base URL of the VAT white list API (default: the Ministry's public one).
+        ``use_keyring``: look for the vault's master key in the system keyring too (after
+        ``$FAKTURNIK_MASTER_KEY``, before ``<data_dir>/master.key``), as the CLI and the worker do.
         ``download_schemas``: a missing official XSD is downloaded once (pinned SHA-256) into the
         cache, as the CLI does; False: only ``$FAKTURNIK_SCHEMA_DIR`` and the cache are used.
         """
