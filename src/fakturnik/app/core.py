@@ -29,10 +29,13 @@ if TYPE_CHECKING:
     from fakturnik.app.audit import AuditService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
+    from fakturnik.app.drafts import DraftsService
     from fakturnik.app.invoices import InvoicesService
     from fakturnik.app.ksef_ops import KsefService
+    from fakturnik.app.mail import MailService
     from fakturnik.app.products import ProductsService
     from fakturnik.app.received import ReceivedService
+    from fakturnik.app.recurring import RecurringService
     from fakturnik.app.series import SeriesService
     from fakturnik.app.webhooks import WebhooksService
     from fakturnik.app.whitelist import WhiteListClient
@@ -112,6 +115,27 @@ class Services:
         from fakturnik.app.webhooks import WebhooksService
 
         return WebhooksService(self.app, self.actor)
+
+    @cached_property
+    def drafts(self) -> DraftsService:
+        """Saved invoice forms (app/drafts.py, the web app's)."""
+        from fakturnik.app.drafts import DraftsService
+
+        return DraftsService(self.app, self.actor)
+
+    @cached_property
+    def mail(self) -> MailService:
+        """Company SMTP settings and sending invoices by e-mail (app/mail.py)."""
+        from fakturnik.app.mail import MailService
+
+        return MailService(self.app, self.actor)
+
+    @cached_property
+    def recurring(self) -> RecurringService:
+        """Recurring invoice templates (app/recurring.py)."""
+        from fakturnik.app.recurring import RecurringService
+
+        return RecurringService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:
