@@ -67,7 +67,118 @@ def _every_call(svc: object, o: dict[str, int]) -> list[tuple[str, object]]:
         ("series.list", lambda: s.series.list(a)),  # type: ignore[attr-defined]
         ("series.set", lambda: s.series.set(a, "VAT", "X/{yyyy}/{seq}")),  # type: ignore[attr-defined]
         ("audit.list", lambda: s.audit.list(a)),  # type: ignore[attr-defined]
+        ("companies.by_nip", lambda: s.companies.by_nip(NIP_A)),  # type: ignore[attr-defined]
+        ("invoices.correct", lambda: s.invoices.correct(a, i, draft())),  # type: ignore[attr-defined]
+        ("invoices.duplicate_draft", lambda: s.invoices.duplicate_draft(a, i)),  # type: ignore[attr-defined]
+        ("invoices.clear_payment", lambda: s.invoices.clear_payment(a, i)),  # type: ignore[attr-defined]
+        ("invoices.wait", lambda: s.invoices.wait(a, i, timeout=0)),  # type: ignore[attr-defined]
+        ("received.get", lambda: s.received.get(a, i)),  # type: ignore[attr-defined]
+        ("received.xml", lambda: s.received.xml(a, i)),  # type: ignore[attr-defined]
+        ("received.history", lambda: s.received.history(a, i)),  # type: ignore[attr-defined]
+        ("received.upo", lambda: s.received.upo(a, i)),  # type: ignore[attr-defined]
+        ("received.draft_of", lambda: s.received.draft_of(a, i)),  # type: ignore[attr-defined]
+        ("received.mark_booked", lambda: s.received.mark_booked(a, i)),  # type: ignore[attr-defined]
+        ("received.record_payment", lambda: s.received.record_payment(a, i)),  # type: ignore[attr-defined]
+        ("received.clear_payment", lambda: s.received.clear_payment(a, i)),  # type: ignore[attr-defined]
+        ("received.company_of", lambda: s.received.company_of(i)),  # type: ignore[attr-defined]
+        ("ksef.check_connection", lambda: s.ksef.check_connection(a)),  # type: ignore[attr-defined]
+        ("ksef.end_outage", lambda: s.ksef.end_outage(a)),  # type: ignore[attr-defined]
+        ("accounts.invitations", lambda: s.accounts.invitations(a)),  # type: ignore[attr-defined]
+        ("accounts.set_role", lambda: s.accounts.set_role(a, 1, "viewer")),  # type: ignore[attr-defined]
+        ("accounts.remove_member", lambda: s.accounts.remove_member(a, 1)),  # type: ignore[attr-defined]
+        ("accounts.revoke_invitation", lambda: s.accounts.revoke_invitation(a, 1)),  # type: ignore[attr-defined]
+        ("contractors.create", lambda: s.contractors.create(a, "", "X")),  # type: ignore[attr-defined]
+        ("contractors.search", lambda: s.contractors.search(a, "K")),  # type: ignore[attr-defined]
+        ("contractors.by_nip", lambda: s.contractors.by_nip(a, "9166568761")),  # type: ignore[attr-defined]
+        ("contractors.lookup_nip", lambda: s.contractors.lookup_nip(a, "9166568761")),  # type: ignore[attr-defined]
+        ("contractors.create_from_white_list", lambda: s.contractors.create_from_white_list(a, "9166568761")),  # type: ignore[attr-defined]
+        ("products.create", lambda: s.products.create(a, "X", "1")),  # type: ignore[attr-defined]
+        ("products.list", lambda: s.products.list(a)),  # type: ignore[attr-defined]
+        ("products.search", lambda: s.products.search(a, "U")),  # type: ignore[attr-defined]
+        ("series.preview", lambda: s.series.preview(a)),  # type: ignore[attr-defined]
+        ("companies.set_certificate", lambda: s.companies.set_certificate(a, b"x", b"y")),  # type: ignore[attr-defined]
+        ("companies.set_pkcs12", lambda: s.companies.set_pkcs12(a, b"x", "p")),  # type: ignore[attr-defined]
     ]
+
+
+# Methods that take no company of A: they act on the actor itself or the installation, and are
+# tested on their own (accounts, keys, white list without a company).
+NOT_COMPANY_SCOPED = {
+    "companies.add",
+    "companies.list",
+    "invoices.issue",  # covered above (name collision with received's refusal)
+    "received.issue",
+    "received.issue_many",
+    "received.correct",
+    "received.preview",
+    "received.send_now",
+    "received.correction_draft",
+    "received.duplicate_draft",
+    "received.wait",
+    "ksef.outbox",
+    "accounts.register_user",
+    "accounts.authenticate",
+    "accounts.needs_totp",
+    "accounts.me",
+    "accounts.change_password",
+    "accounts.set_password",
+    "accounts.user_by_email",
+    "accounts.enable_totp",
+    "accounts.confirm_totp",
+    "accounts.disable_totp",
+    "accounts.create_session",
+    "accounts.actor_for_session",
+    "accounts.end_session",
+    "accounts.end_all_sessions",
+    "accounts.purge_expired_sessions",
+    "accounts.companies_of",
+    "accounts.role_in",
+    "accounts.add_member",
+    "accounts.invitation",
+    "accounts.accept_invitation",
+    "api_keys.authenticate",
+    "contractors.white_list_lookup",
+}
+
+
+def test_every_public_service_method_is_in_the_tenancy_enumeration() -> None:
+    from fakturnik.app.accounts import AccountsService
+    from fakturnik.app.api_keys import ApiKeysService
+    from fakturnik.app.audit import AuditService
+    from fakturnik.app.companies import CompaniesService
+    from fakturnik.app.contractors import ContractorsService
+    from fakturnik.app.invoices import InvoicesService
+    from fakturnik.app.ksef_ops import KsefService
+    from fakturnik.app.products import ProductsService
+    from fakturnik.app.received import ReceivedService
+    from fakturnik.app.series import SeriesService
+
+    services = {
+        "companies": CompaniesService,
+        "invoices": InvoicesService,
+        "received": ReceivedService,
+        "ksef": KsefService,
+        "accounts": AccountsService,
+        "api_keys": ApiKeysService,
+        "contractors": ContractorsService,
+        "products": ProductsService,
+        "series": SeriesService,
+        "audit": AuditService,
+    }
+    covered = {
+        name
+        for name, _ in _every_call(
+            object(), {k: 0 for k in ("company", "invoice", "contractor", "product", "key")}
+        )
+    }
+    public = {
+        f"{label}.{name}"
+        for label, cls in services.items()
+        for name in dir(cls)
+        if not name.startswith("_") and callable(getattr(cls, name)) and name not in ("ctx", "direction")
+    }
+    missing = public - covered - NOT_COMPANY_SCOPED
+    assert not missing, f"add these to the tenancy enumeration: {sorted(missing)}"
 
 
 def _refused(call: object) -> bool:

@@ -266,6 +266,7 @@ class CompaniesService(Service):
         """Store a KSeF token (encrypted in the vault) as the company's credential."""
         from fakturnik.engine.companies import KSEF_TOKEN, secret_name
 
+        self._may_admin(company_id)
         secret = token if isinstance(token, Secret) else Secret(token.strip())
         if not secret.reveal().strip():
             raise InputError("token KSeF jest pusty", "token")
@@ -291,6 +292,7 @@ class CompaniesService(Service):
         """Store a KSeF certificate (PEM) and its private key (PEM/DER, optionally encrypted)."""
         from fakturnik.ksef.credentials import load_pem
 
+        self._may_admin(company_id)  # the right first: a stranger learns nothing from a parse error
         key = private_key_pem.reveal() if isinstance(private_key_pem, Secret) else private_key_pem
         credential = _loaded(lambda: load_pem(certificate_pem, key, _password(password)))
         return self._store_certificate(company_id, credential)
@@ -301,8 +303,13 @@ class CompaniesService(Service):
         """Store a KSeF certificate with its key from a PKCS#12 (.p12/.pfx) file."""
         from fakturnik.ksef.credentials import load_pkcs12
 
+        self._may_admin(company_id)
         credential = _loaded(lambda: load_pkcs12(data, _password(password)))
         return self._store_certificate(company_id, credential)
+
+    def _may_admin(self, company_id: int) -> None:
+        with self._tx() as s:
+            self._company(s, company_id, Action.COMPANY_ADMIN)
 
     def _store_certificate(self, company_id: int, credential: Any) -> CredentialInfo:
         from cryptography.hazmat.primitives import serialization
