@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from fastapi import Response
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from fakturnik.web.api.problems import PROBLEM_JSON, ProblemDetails
 
@@ -49,3 +50,15 @@ DRAFT_EXAMPLE: dict[str, Any] = {
         ],
     },
 }
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def fast_json(model: Any, value: Any, status_code: int = 200) -> Response:
+    """Serialize a large answer once with pydantic-core (the route declares ``response_model=model``
+    for the OpenAPI document; returning a Response skips FastAPI's second validation pass)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return Response(adapter.dump_json(value), status_code=status_code, media_type="application/json")

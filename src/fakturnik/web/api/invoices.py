@@ -13,7 +13,7 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, StatusChange
-from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
@@ -135,14 +135,18 @@ class BulkOut(Body):
         "Pozycje są zapisywane w porcjach, każda porcja jedną transakcją; błędna pozycja nie blokuje innych."
     ),
     operation_id="issueInvoicesBulk",
+    response_model=BulkOut,
     responses=WRITE_ERRORS,
 )
-def issue_bulk(company_id: CompanyId, body: BulkRequest, svc: Svc) -> BulkOut:
+def issue_bulk(company_id: CompanyId, body: BulkRequest, svc: Svc) -> Response:
     keys = body.idempotency_keys
     if keys is not None and len(keys) != len(body.items):
         raise ApiProblem(422, "invalid_request", "idempotency_keys musi mieć tyle pozycji co items.")
     result = svc.invoices.issue_many(company_id, body.items, idempotency_keys=keys)
-    return BulkOut(ok_count=result.ok_count, failed_count=result.failed_count, items=list(result.items))
+    out = BulkOut.model_construct(
+        ok_count=result.ok_count, failed_count=result.failed_count, items=list(result.items)
+    )
+    return fast_json(BulkOut, out)
 
 
 Status = Literal["queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline"]
@@ -152,6 +156,7 @@ Status = Literal["queued", "sending", "sent", "uncertain", "accepted", "rejected
     "/companies/{company_id}/invoices",
     summary="Lista faktur wystawionych z filtrami i stronicowaniem (kursor)",
     operation_id="listInvoices",
+    response_model=InvoicePage,
     responses=ERRORS,
 )
 def list_invoices(
@@ -176,7 +181,7 @@ def list_invoices(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     with_totals: bool = False,
-) -> InvoicePage:
+) -> Response:
     flt = InvoiceFilter(
         status=tuple(status or ()),
         kind=tuple(kind or ()),
@@ -191,7 +196,8 @@ def list_invoices(
         paid=paid,
         q=q,
     )
-    return svc.invoices.list(company_id, flt, cursor=cursor, limit=limit, with_totals=with_totals)
+    page = svc.invoices.list(company_id, flt, cursor=cursor, limit=limit, with_totals=with_totals)
+    return fast_json(InvoicePage, page)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import InvoicePage, InvoiceView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["faktury otrzymane"])
@@ -23,6 +23,7 @@ InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=M
     "/companies/{company_id}/received",
     summary="Lista faktur otrzymanych",
     operation_id="listReceived",
+    response_model=InvoicePage,
     responses=ERRORS,
 )
 def list_received(
@@ -39,7 +40,7 @@ def list_received(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> InvoicePage:
+) -> Response:
     flt = InvoiceFilter(
         issue_from=issue_from,
         issue_to=issue_to,
@@ -51,7 +52,7 @@ def list_received(
         booked=booked,
         q=q,
     )
-    return svc.received.list(company_id, flt, cursor=cursor, limit=limit)
+    return fast_json(InvoicePage, svc.received.list(company_id, flt, cursor=cursor, limit=limit))
 
 
 @router.get(
