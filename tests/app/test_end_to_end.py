@@ -111,3 +111,23 @@ def test_connection_check_says_what_works(fk_sim: Fakturnik) -> None:
     fk_sim.companies.set_ksef_token(b, "token")
     down = fk_sim.ksef.check_connection(b)
     assert not down.ok and down.steps[-1].message.startswith("KSeF nie odpowiada")
+
+
+def test_a_rejected_invoice_shows_ksef_code_and_reason(fk_sim: Fakturnik) -> None:
+    from fakturnik.engine.issuing import issue
+
+    a = company_id(fk_sim, NIP_A)
+    good = fk_sim.invoices.issue(a, draft()).invoice
+    xml = fk_sim.invoices.xml(a, good.id)
+    start, end = xml.index(b"<P_15>"), xml.index(b"</P_15>") + len(b"</P_15>")
+    broken = xml[:start] + xml[end:]  # XSD: P_15 is required — past our own check, KSeF must refuse it
+    bad_id = issue(
+        fk_sim.ctx, company_nip=NIP_A, xml=broken.replace(good.number.encode(), b"AUTO"), check=False
+    )
+    with fk_sim.running_worker():
+        view = fk_sim.invoices.wait(a, bad_id.invoice_id, timeout=60)
+    assert view.status == "rejected" and view.ksef_number is None
+    assert view.ksef_error is not None and view.ksef_error.code and view.ksef_error.message
+    assert view.history[-1].status == "rejected"
+    rejected = fk_sim.invoices.list(a, InvoiceFilter(status=("rejected",))).items
+    assert [i.id for i in rejected] == [bad_id.invoice_id]

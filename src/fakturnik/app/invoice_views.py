@@ -69,9 +69,10 @@ def row_view(inv: Invoice, today: date) -> InvoiceRow:
 def ksef_error_of(inv: Invoice) -> KsefErrorView | None:
     if not inv.error_code and not inv.error_message:
         return None
-    message = inv.error_message or ""
-    details = tuple(d.strip() for d in message.split(";")[1:] if d.strip())
-    return KsefErrorView(code=inv.error_code or "", message=message, details=details)
+    # the engine keeps KSeF's description and its details joined by "; " (engine.outcomes)
+    parts = [p.strip() for p in (inv.error_message or "").split("; ")]
+    details = tuple(p for p in parts[1:] if p)
+    return KsefErrorView(code=inv.error_code or "", message=parts[0], details=details)
 
 
 def detail_view(s: Session, inv: Invoice, today: date, warnings: tuple[Problem, ...] = ()) -> InvoiceView:

@@ -58,7 +58,7 @@ class Totals:
 
 @dataclass(frozen=True)
 class KsefErrorView:
-    """KSeF's verdict on a rejected invoice: its status code and description (Polish, from KSeF)."""
+    """KSeF's verdict on a rejected invoice: its status code, description and details (Polish, from KSeF)."""
 
     code: str
     message: str
