@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.web.ui.conftest import axe_violations, shot, sign_in
@@ -176,6 +177,7 @@ def test_an_accountant_switches_between_companies(page: Any, demo_login: Any, ap
     page.goto("/ustawienia")
     assert "Druga Firma Sp. z o.o." in page.inner_text("h1")
     assert page.locator("#users-h").count() == 0
+    fk.accounts.remove_member(other.id, user.id)  # the other tests act in the demo company
 
 
 def test_numbering_series_pattern(page: Any, demo_login: Any) -> None:
@@ -192,3 +194,48 @@ def test_numbering_series_pattern(page: Any, demo_login: Any) -> None:
     assert re.search(
         r"U/\d{4}/\d{2}/1", page.inner_text("#series-h + table, section[aria-labelledby=series-h]")
     )
+
+
+def test_recurring_invoice_issued_on_its_day_once(page: Any, demo_login: Any, app_server: Any) -> None:
+    fk = app_server.runtime.fk
+    sign_in(page, demo_login.email, demo_login.password)
+    _issue_simple(page, name="Abonament miesięczny")
+    invoice_url = page.url
+    page.fill("#f-day", "31")
+    page.click("#recurring-btn")
+    assert "od 1 do 28" in page.inner_text("#err-day")
+    page.goto(invoice_url)
+    day = min(date.today().day, 28)
+    page.fill("#f-day", str(day))
+    page.click("#recurring-btn")
+    page.wait_for_url("**/faktury/cykliczne")
+    before = fk.invoices.list(demo_login.company_id, with_totals=True).total_count
+    page.click("#run-now")
+    page.wait_for_selector("#run-result")
+    due_today = date.today().day <= 28
+    assert page.inner_text("#run-result") == f"Wystawiono faktur: {1 if due_today else 0}."
+    page.click("#run-now")  # the same day again: nothing twice
+    page.wait_for_selector("#run-result")
+    assert page.inner_text("#run-result") == "Wystawiono faktur: 0."
+    after = fk.invoices.list(demo_login.company_id, with_totals=True).total_count
+    assert after == before + (1 if due_today else 0)
+    shot(page, "recurring")
+
+
+def test_csv_export_and_zip_of_the_list(page: Any, demo_login: Any) -> None:
+    sign_in(page, demo_login.email, demo_login.password)
+    _issue_simple(page, name='=HYPERLINK("http://evil.example")')
+    page.goto("/faktury")
+    with page.expect_download() as download_info:
+        page.click("button[value=csv]")
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    header, *rows = text.splitlines()
+    assert header.startswith("Numer;Data wystawienia;Nabywca")
+    assert rows and all(re.match(r"^[^;]+;\d{2}\.\d{2}\.\d{4};", row) for row in rows)
+    with page.expect_download() as download_info:
+        page.click("button[value=zip]")
+    import zipfile
+
+    with zipfile.ZipFile(download_info.value.path()) as archive:
+        names = archive.namelist()
+    assert names and all(n.endswith((".pdf", ".xml")) for n in names)

@@ -37,8 +37,9 @@ def test_new_user_through_the_wizard_to_an_accepted_invoice(browser: Any, app_se
     shot(page, "wizard")
     page.select_option("#f-environment", "local")
     page.click("#wizard-next")
-    page.wait_for_url("**/polaczenie")
+    page.wait_for_url("**/polaczenie", timeout=30_000)
     assert page.locator("#check-steps .pill-red").count() == 0, page.inner_text("#check-steps")
+    assert "Logowanie do KSeF" in page.inner_text("#check-steps")  # a real login with the stored token
     page.click("#wizard-done")
     page.wait_for_url("**/faktury/nowa")
     page.fill("#f-buyer_nip", "7740001454")

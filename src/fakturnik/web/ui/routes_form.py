@@ -285,6 +285,31 @@ def draft_delete(ui: Annotated[Ui, Depends(get_ui)], draft_id: int) -> Response:
     return RedirectResponse("/faktury/szkice", status_code=303)
 
 
+def _recurring(ui: Ui) -> Any:
+    from fakturnik.app.recurring import RecurringService
+
+    return RecurringService(ui.fk, ui.actor)
+
+
+@router.get("/faktury/cykliczne", include_in_schema=False)
+def recurring_list(ui: Annotated[Ui, Depends(get_ui)], wystawiono: int | None = None) -> Response:
+    items = _recurring(ui).list(ui.company_id)
+    context = ui.context("invoices", items=items, issued=wystawiono, can_write=ui.can(Action.INVOICES_WRITE))
+    return render(ui.request, "recurring.html", context)
+
+
+@router.post("/faktury/cykliczne/teraz", include_in_schema=False)
+def recurring_run(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    issued = _recurring(ui).run_due(company_id=ui.company_id)
+    return RedirectResponse(f"/faktury/cykliczne?wystawiono={len(issued)}", status_code=303)
+
+
+@router.post("/faktury/cykliczne/{recurring_id}/stop", include_in_schema=False)
+def recurring_stop(ui: Annotated[Ui, Depends(get_ui)], recurring_id: int) -> Response:
+    _recurring(ui).stop(ui.company_id, recurring_id)
+    return RedirectResponse("/faktury/cykliczne", status_code=303)
+
+
 @router.post("/faktury/podglad", include_in_schema=False)
 async def live_totals(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     """The totals fragment (and, out of band, each line's value and problems) for the typed form."""

@@ -201,7 +201,13 @@ def _status_context(ui: Ui, invoice: Any) -> dict[str, Any]:
 
 
 def _invoice_page(
-    ui: Ui, invoice_id: int, *, mail_error: str = "", mail_to: str = "", status: int = 200
+    ui: Ui,
+    invoice_id: int,
+    *,
+    mail_error: str = "",
+    mail_to: str = "",
+    recurring_error: str = "",
+    status: int = 200,
 ) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
     lines, buyer_email = _lines_of(ui, invoice_id)
@@ -212,6 +218,7 @@ def _invoice_page(
         xml_lines=lines,
         mail_to=mail_to or buyer_email,
         mail_error=mail_error,
+        recurring_error=recurring_error,
         mailed=ui.request.query_params.get("wyslano", "")[:320],
     )
     return render(ui.request, "invoice.html", context, status_code=status)
@@ -309,3 +316,28 @@ def mark_paid(
 def send_now(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
     ui.svc.invoices.send_now(ui.company_id, [invoice_id])
     return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
+
+
+def _recurring(ui: Ui) -> Any:
+    from fakturnik.app.recurring import RecurringService
+
+    return RecurringService(ui.fk, ui.actor)
+
+
+@router.post("/faktury/{invoice_id}/cykliczna", include_in_schema=False)
+def make_recurring(
+    ui: Annotated[Ui, Depends(get_ui)],
+    invoice_id: int,
+    day: Annotated[str, Form(max_length=5)] = "",
+    email_to: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    if not day.isdigit() or not 1 <= int(day) <= 28:
+        return _invoice_page(ui, invoice_id, recurring_error="Podaj dzień miesiąca od 1 do 28.", status=422)
+    try:
+        _recurring(ui).create_from_invoice(
+            ui.company_id, invoice_id, day_of_month=int(day), email_to=email_to.strip()
+        )
+    except InputError as exc:
+        message = exc.problems[0].message if exc.problems else str(exc)
+        return _invoice_page(ui, invoice_id, recurring_error=message, status=422)
+    return RedirectResponse("/faktury/cykliczne", status_code=303)

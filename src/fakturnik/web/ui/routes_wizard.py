@@ -202,28 +202,7 @@ async def wizard_credentials(
 @router.get("/kreator/{company_id}/polaczenie", include_in_schema=False)
 def wizard_check(ui: Annotated[Ui, Depends(get_ui)], company_id: int) -> Response:
     target = ui.svc.companies.get(company_id)
-    steps: list[tuple[str, bool, str]] = []
-    ok = True
-    check = getattr(ui.svc.ksef, "check_connection", None)
-    if check is not None:
-        result = check(company_id)
-        steps, ok = [tuple(s) for s in result.steps], bool(result.ok)  # type: ignore[misc]
-    else:
-        credential = target.credential
-        if credential is None:
-            steps.append(("Poświadczenie KSeF", False, "Brak tokenu lub certyfikatu."))
-            ok = False
-        else:
-            kind = "token KSeF" if credential.kind == "ksef_token" else "certyfikat KSeF"
-            steps.append(("Poświadczenie KSeF", True, f"Zapisane w sejfie: {kind}."))
-        try:
-            availability = ui.svc.ksef.availability(company_id)
-        except FakturnikError as exc:
-            steps.append(("KSeF", False, str(exc)))
-            ok = False
-        else:
-            if availability.outage:
-                steps.append(("KSeF", False, "KSeF nie odpowiada: faktury będą wystawiane w trybie offline."))
-            else:
-                steps.append(("KSeF", True, f"{availability.api_url}: nie odnotowano niedostępności."))
+    result = ui.svc.ksef.check_connection(company_id)  # logs in to KSeF with the stored credential now
+    steps = [(step.label, bool(step.ok), step.message) for step in result.steps]
+    ok = bool(result.ok)
     return _wizard(ui, 4, target=target, steps=steps, ok=ok)
