@@ -96,7 +96,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _invoice_data(inv: Invoice) -> dict[str, Any]:
+# what an event says of its invoice: the list columns only (never the XML: scans must stay light)
+_INVOICE_COLUMNS = (
+    Invoice.id,
+    Invoice.company_id,
+    Invoice.direction,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.ksef_number,
+    Invoice.status,
+    Invoice.issue_date,
+    Invoice.seller_nip,
+    Invoice.buyer_id,
+    Invoice.gross,
+    Invoice.currency,
+    Invoice.offline_mode,
+    Invoice.offline_deadline,
+    Invoice.error_code,
+    Invoice.error_message,
+)
+
+
+def _invoice_data(inv: Any) -> dict[str, Any]:
     return {
         "id": inv.id,
         "direction": inv.direction,
@@ -124,7 +145,7 @@ def _subscriptions(s: Session) -> dict[int, list[tuple[int, set[str]]]]:
 
 def _add_events(
     s: Session,
-    candidates: Iterable[tuple[int, str, str, Invoice, str]],
+    candidates: Iterable[tuple[int, str, str, Any, str]],
     subs: dict[int, list[tuple[int, set[str]]]],
     nips: dict[int, str],
 ) -> int:
@@ -188,7 +209,12 @@ def scan_events(
     }
     start = max(0, cursor_row.last_id - settings.scan_overlap)
     rows = s.execute(
-        select(InvoiceStatusChange.id, InvoiceStatusChange.status, InvoiceStatusChange.at, Invoice)
+        select(
+            InvoiceStatusChange.id.label("history_id"),
+            InvoiceStatusChange.status.label("event_status"),
+            InvoiceStatusChange.at.label("event_at"),
+            *_INVOICE_COLUMNS,
+        )
         .join(Invoice, Invoice.id == InvoiceStatusChange.invoice_id)
         .where(
             InvoiceStatusChange.id > start,
@@ -199,12 +225,18 @@ def scan_events(
         .limit(settings.scan_limit)
     ).all()
     candidates = [
-        (inv.company_id, STATUS_EVENTS[status], f"{STATUS_EVENTS[status]}:{inv.id}", inv, at.isoformat())
-        for _, status, at, inv in rows
+        (
+            row.company_id,
+            STATUS_EVENTS[row.event_status],
+            f"{STATUS_EVENTS[row.event_status]}:{row.id}",
+            row,
+            row.event_at.isoformat(),
+        )
+        for row in rows
     ]
     made = _add_events(s, candidates, subs, nips)
     if rows:
-        cursor_row.last_id = max(cursor_row.last_id, rows[-1][0])
+        cursor_row.last_id = max(cursor_row.last_id, rows[-1].history_id)
     if len(rows) < settings.scan_limit:
         top = s.scalar(select(InvoiceStatusChange.id).order_by(InvoiceStatusChange.id.desc()).limit(1))
         cursor_row.last_id = max(cursor_row.last_id, top or 0)
@@ -219,8 +251,8 @@ def _scan_deadlines(
     wanted = [c for c, items in subs.items() if any("invoice.deadline_near" in e for _, e in items)]
     if not wanted:
         return 0
-    invoices = s.scalars(
-        select(Invoice).where(
+    invoices = s.execute(
+        select(*_INVOICE_COLUMNS).where(
             Invoice.company_id.in_(wanted),
             Invoice.direction == "issued",
             Invoice.status == states.OFFLINE,
