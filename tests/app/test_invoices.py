@@ -31,6 +31,7 @@ def test_issue_from_a_draft_returns_a_typed_view_with_number_totals_and_parties(
     assert inv.totals.net == Decimal("200.00") and inv.totals.vat == Decimal("46.00")
     assert inv.totals.gross == Decimal("246.00") and inv.totals.currency == "PLN"
     assert inv.seller.nip == NIP_A and inv.buyer.nip == "9166568761" and inv.buyer.name == "Klient S.A."
+    assert inv.buyer.address == "ul. Długa 2, 30-001 Kraków" and inv.seller.address.startswith("ul. Prosta 1")
     assert inv.ksef_number is None and inv.ksef_error is None and not inv.upo_available
     assert [h.status for h in inv.history] == ["queued"]
     assert inv.payment.state == "unpaid"

@@ -76,10 +76,20 @@ def ksef_error_of(inv: Invoice) -> KsefErrorView | None:
 
 
 def detail_view(s: Session, inv: Invoice, today: date, warnings: tuple[Problem, ...] = ()) -> InvoiceView:
+    from fakturnik.app.summary import summary_of
+    from fakturnik.errors import FakturnikError
+
     history = tuple(StatusChange(h.status, h.at, h.detail) for h in repo.history(s, inv.id))
     upo = bool(s.scalar(select(exists().where(Upo.invoice_id == inv.id))))
+    fields = _row_fields(inv, today)
+    try:  # the parties' addresses live in the document only
+        summary = summary_of(inv.xml)
+        fields["seller"] = Party(inv.seller_nip, inv.seller_name, summary.seller_address)
+        fields["buyer"] = Party(inv.buyer_id, inv.buyer_name, summary.buyer_address)
+    except FakturnikError:
+        pass
     return InvoiceView(
-        **_row_fields(inv, today),  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
         offline_mode=inv.offline_mode,
         offline_kind=inv.offline_kind,
         ksef_error=ksef_error_of(inv),
