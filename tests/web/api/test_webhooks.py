@@ -133,3 +133,36 @@ def test_subscription_rules(server: ApiServer, tmp_path: Path) -> None:
         sub = r.json()["subscription"]["id"]
         assert api.delete(f"{base}/{sub}").status_code == 204
         assert api.get(f"{base}/{sub}").status_code == 404
+
+
+def test_a_dead_receiver_fails_its_delivery_and_pauses(tmp_path: Path) -> None:
+    from fakturnik.app.webhooks_delivery import DeliveryLoop
+
+    options = {"env": "local", "worker": False, "webhooks": False, "webhooks_allow_private_targets": True}
+    with api_server(tmp_path, **options) as server, WebhookReceiver() as receiver:
+        tenant = make_tenant(server, "martwy@firma.pl", "5265877635")
+        receiver.status = 500
+        sub_id, _ = _subscribe(tenant, receiver.url, ["invoice.offline"])
+        server.runtime.fk.ksef.start_outage(tenant.company_id, mode="offline24")
+        with tenant.api() as api:
+            assert (
+                api.post(f"/companies/{tenant.company_id}/invoices", json=draft(tenant.nip)).status_code
+                == 201
+            )
+            settings = DeliverySettings(
+                max_attempts=3, backoff_base_s=0.05, backoff_cap_s=0.1, allow_private_targets=True
+            )
+            loop = DeliveryLoop(server.runtime.fk.ctx, settings)
+            deadline = time.monotonic() + 30
+            sub_url = f"/companies/{tenant.company_id}/webhooks/{sub_id}"
+            while api.get(sub_url).json()["state"] == "active" and time.monotonic() < deadline:
+                loop.tick()
+                time.sleep(0.1)
+            loop.stop()
+            sub = api.get(sub_url).json()
+            assert sub["state"] == "paused" and "3 nieudanych prób" in sub["paused_reason"]
+            failed = api.get(sub_url + "/deliveries").json()
+            assert (
+                failed[0]["state"] == "failed" and [a["status_code"] for a in failed[0]["log"]] == [500] * 3
+            )
+            assert len(receiver.snapshot()) == 3
