@@ -468,5 +468,5 @@ class WhiteListCache(Base):
 
 
 # Tables of other parts of the app, kept in their own modules, registered on the same metadata.
-from fakturnik.store import webhook_models as _webhook_models  # noqa: E402, F401 - webhooks (0004)
 from fakturnik.store import web_models as _web_models  # noqa: E402, F401 - web app: drafts, mail (0005)
+from fakturnik.store import webhook_models as _webhook_models  # noqa: E402, F401 - webhooks (0004)
