@@ -36,6 +36,8 @@ class Runtime:
         self.fk: Any = None
         self.webhooks: Any = None
         self._webhook_thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._recurring_thread: threading.Thread | None = None
 
     @property
     def ctx(self) -> Any:
@@ -61,6 +63,11 @@ class Runtime:
             log.info("embedded KSeF simulator on %s", self.fk.simulator.base_url)
         if s.webhooks:
             self._start_webhooks()
+        if s.worker:
+            self._recurring_thread = threading.Thread(
+                target=self._recurring, name="fakturnik-recurring", daemon=True
+            )
+            self._recurring_thread.start()
         if s.demo:
             from fakturnik.web.ui.demo import seed  # type: ignore[import-not-found,unused-ignore]
 
@@ -82,7 +89,21 @@ class Runtime:
         )
         self._webhook_thread.start()
 
+    def _recurring(self) -> None:
+        """Issue due recurring invoices at start and every ``recurring_interval_s`` (idempotent per day)."""
+        from fakturnik.app.actor import Actor
+
+        while not self._stop.is_set():
+            try:
+                self.fk.acting_as(Actor.system("recurring")).recurring.run_due()
+            except Exception as exc:  # the next round tries again; the type only (no data in the log)
+                log.warning("recurring invoices round failed: %s", type(exc).__name__)
+            self._stop.wait(self.settings.recurring_interval_s)
+
     def close(self) -> None:
+        self._stop.set()
+        if self._recurring_thread is not None:
+            self._recurring_thread.join(timeout=30)
         if self.webhooks is not None:
             self.webhooks.stop()
         if self._webhook_thread is not None:

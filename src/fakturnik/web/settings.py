@@ -42,6 +42,9 @@ class ServeSettings(BaseModel):
     )
     worker: bool = Field(True, description="Run the sending engine in this process.")
     webhooks: bool = Field(True, description="Deliver webhooks from this process.")
+    recurring_interval_s: float = Field(
+        900.0, gt=0, description="How often the worker issues due recurring invoices (seconds)."
+    )
     fast: bool = Field(False, description="Short engine timings (tests, demos).")
     demo: bool = Field(False, description="Seed a demo company and user at start (with env='local').")
     webhooks_allow_private_targets: bool = Field(
