@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.api.harness import ApiServer
+from fakturnik.app.whitelist_fake import FakeWhiteList
+from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import Tenant, draft, make_tenant
 
 
@@ -139,3 +142,28 @@ def test_bulk_keeps_the_good_items_and_names_the_bad_ones(tenant: Tenant) -> Non
         assert not failed["ok"] and failed["index"] == 1
         assert any(p["path"] == "Fa/P_15" for p in failed["problems"])
         assert len(api.get(f"/companies/{tenant.company_id}/invoices").json()["items"]) == 2
+
+
+def test_white_list_lookup_through_the_api(tmp_path: Path) -> None:
+    subjects = {
+        "9166568761": {
+            "name": "KLIENT SPÓŁKA AKCYJNA",
+            "workingAddress": "UL. DŁUGA 2, 30-001 KRAKÓW",
+            "accountNumbers": ["61109010140000071219812874"],
+        }
+    }
+    with (
+        FakeWhiteList(subjects) as wl,
+        api_server(tmp_path, env="local", worker=False, webhooks=False, whitelist_url=wl.url) as server,
+    ):
+        tenant = make_tenant(server, "biala@firma.pl", "5265877635")
+        with tenant.api() as api:
+            base = f"/companies/{tenant.company_id}/contractors"
+            entry = api.get(base + "/lookup/9166568761", params={"date": date.today().isoformat()}).json()
+            assert entry["name"] == "KLIENT SPÓŁKA AKCYJNA" and entry["account_numbers"] == [
+                "61109010140000071219812874"
+            ]
+            assert _problem(api.get(base + "/lookup/1181994512"), 404)["code"] == "not_found"
+            made = api.post(base + "/from-white-list/9166568761")
+            assert made.status_code == 201 and made.json()["bank_accounts"][0]["on_white_list"] is True
+            assert wl.requests == 2  # the second lookup of the day came from the cache

@@ -1,9 +1,9 @@
 """schemathesis against our own OpenAPI document over real HTTP: no 5xx, no answer that breaks the schema.
 
 Bounded: a few examples per operation (``FAKTURNIK_SCHEMATHESIS_EXAMPLES``, default 8). Path ids are
-mostly the tenant's own company so that real objects are reached, not only 404s. Operations that
-reach services outside this machine (the VAT white list; KSeF after the environment is switched to
-the Ministry's hosts) are left out: tests talk to loopback only.
+mostly the tenant's own company so that real objects are reached, not only 404s. The VAT white list
+is a local fake; the operations that would reach KSeF after a generated body switched the company to
+the Ministry's hosts are left out: tests talk to loopback only.
 """
 
 from __future__ import annotations
@@ -20,18 +20,29 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
+from fakturnik.app.whitelist_fake import FakeWhiteList
 from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import Tenant, draft, make_tenant
 
 EXAMPLES = int(os.environ.get("FAKTURNIK_SCHEMATHESIS_EXAMPLES", "8"))
-# calls to services outside this machine: the VAT white list, and KSeF once a generated body has switched the
-# company to the Ministry's test/demo/prod hosts (tests talk to loopback only)
-EXTERNAL = {"lookupNip", "createContractorFromWhiteList", "configureKsef", "syncReceived"}
+# KSeF once a generated body has switched the company to the Ministry's test/demo/prod hosts (tests talk to
+# loopback only; the VAT white list is a local fake here)
+EXTERNAL = {"configureKsef", "syncReceived"}
 
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiServer, Tenant]]:
-    with api_server(Path(tmp_path_factory.mktemp("st")), env="local", worker=False, webhooks=False) as server:
+    subjects = {"7740001454": {"name": "KLIENT S.A.", "workingAddress": "UL. DŁUGA 2, 30-001 KRAKÓW"}}
+    with (
+        FakeWhiteList(subjects) as white_list,
+        api_server(
+            Path(tmp_path_factory.mktemp("st")),
+            env="local",
+            worker=False,
+            webhooks=False,
+            whitelist_url=white_list.url,
+        ) as server,
+    ):
         tenant = make_tenant(server, "schemat@firma.pl", "5265877635")
         with tenant.api() as api:
             api.post(f"/companies/{tenant.company_id}/invoices", json=draft(tenant.nip))
