@@ -145,6 +145,14 @@ def fakturnik_of(request: Request) -> Any:
     return fk
 
 
+def get_actor(request: Request) -> Actor:
+    """FastAPI dependency of fragments that need a signed-in caller but no company data (live totals)."""
+    actor = security.current_actor(request)
+    if actor is None:
+        raise LoginRequired(request.url.path)
+    return actor  # type: ignore[no-any-return]
+
+
 def get_ui(request: Request) -> Ui:
     """FastAPI dependency of every page behind the login."""
     actor = security.current_actor(request)

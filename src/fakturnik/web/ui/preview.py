@@ -93,15 +93,16 @@ def preview(form: InvoiceForm, *, today: date | None = None) -> Preview:
         errors={},
     )
     result = Preview(currency=(form.currency or "PLN").upper())
-    to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
+    draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     line_errors = {k: v for k, v in probe.errors.items() if k.startswith("line-")}
     result.errors.update(line_errors)
     bad = {int(k.split("-")[1]) for k in line_errors}
     good = [line for line in form.lines if line.index not in bad]
     if not good:
         return result
-    probe = dataclasses.replace(probe, lines=good, errors={})
-    draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
+    if bad or draft is None:  # again without the lines that cannot be read yet
+        probe = dataclasses.replace(probe, lines=good, errors={})
+        draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     if draft is None:  # a header value the person typed (currency, rate of exchange) is wrong
         result.errors.update({k: v for k, v in probe.errors.items() if k in ("currency", "exchange_rate")})
         return result

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
+from fakturnik.app.actor import Actor
 from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
-from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.deps import Ui, get_actor, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS
 from fakturnik.web.ui.invoice_form import (
     EXEMPTION_BASES,
@@ -311,8 +312,10 @@ def recurring_stop(ui: Annotated[Ui, Depends(get_ui)], recurring_id: int) -> Res
 
 
 @router.post("/faktury/podglad", include_in_schema=False)
-async def live_totals(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    """The totals fragment (and, out of band, each line's value and problems) for the typed form."""
+async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> Response:
+    """The totals fragment (and, out of band, each line's value and problems) for the typed form.
+
+    Pure arithmetic on what was posted: it needs a signed-in caller, but reads nothing of any company."""
     try:
         data = await _posted(request)
     except Exception:
