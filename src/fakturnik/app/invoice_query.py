@@ -129,10 +129,7 @@ def conditions(
         match = [
             col.like(pattern, escape="\\") if sqlite else col.ilike(pattern, escape="\\") for col in columns
         ]
-        matching = select(Invoice.id).where(
-            Invoice.company_id == company_id, Invoice.direction == direction, or_(*match)
-        )
-        where.append(Invoice.id.in_(matching))
+        where.append(or_(*match))
     return where
 
 
@@ -153,6 +150,12 @@ def list_page(
     page_where = list(where)
     if cursor:
         page_where.append(Invoice.id < decode_cursor(cursor))
+    if f.q and f.q.strip():
+        # the page's ids first, newest first, from the covering index ix_invoices_cover (which holds
+        # the searched columns in id order: the scan stops after limit + 1 matches and reads no row
+        # with its XML); then those rows
+        ids = select(Invoice.id).where(*page_where).order_by(Invoice.id.desc()).limit(limit + 1)
+        page_where = [Invoice.id.in_(ids)]
     q = (
         select(Invoice)
         .options(load_only(*LIST_COLUMNS, raiseload=True))

@@ -137,22 +137,23 @@ class Invoice(Base):
             sqlite_where=text("offline_mode = 1 AND ksef_number IS NULL"),
             postgresql_where=text("offline_mode AND ksef_number IS NULL"),
         ),
-        # covers the free-text search and the count/sum of a list, so neither reads the rows (with
-        # their XML) of 100,000 invoices
+        # covers the free-text search (newest first, so a page stops early) and the count/sum of a
+        # list: neither reads the rows (with their XML) of 100,000 invoices
         Index(
             "ix_invoices_cover",
             "company_id",
             "direction",
+            "id",
+            "number",
+            "ksef_number",
+            "buyer_name",
+            "buyer_id",
+            "seller_name",
+            "seller_nip",
             "status",
             "issue_date",
             "currency",
             "gross",
-            "buyer_id",
-            "number",
-            "ksef_number",
-            "buyer_name",
-            "seller_nip",
-            "seller_name",
         ),
         UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
     )
