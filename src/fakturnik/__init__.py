@@ -11,40 +11,14 @@ The front door is :class:`Fakturnik` (``fakturnik.app``)::
 For FA(3) files alone: ``Faktura`` (the typed model), ``xml_from_draft`` / ``invoice_from_draft``
 (a JSON draft → XML / model, amounts computed), ``validate`` (XSD + business rules); for KSeF alone:
 ``KsefClient``. Every error derives from ``FakturnikError``. Names are imported on first use
-(PEP 562), so ``import fakturnik`` stays fast.
+(PEP 562), so ``import fakturnik`` stays fast; their types are in ``__init__.pyi``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
-
-if TYPE_CHECKING:
-    from fakturnik.app.actor import Actor
-    from fakturnik.app.core import Fakturnik
-    from fakturnik.app.filters import InvoiceFilter
-    from fakturnik.errors import (
-        AppError,
-        AuthenticationError,
-        ConflictError,
-        FakturnikError,
-        IdempotencyConflictError,
-        InputError,
-        InvoiceError,
-        InvoiceValidationError,
-        KsefError,
-        NotFoundError,
-        PermissionDeniedError,
-        Problem,
-    )
-    from fakturnik.fa3.jsonform import invoice_from_draft, invoice_from_json, invoice_to_json, xml_from_draft
-    from fakturnik.fa3.model import Faktura
-    from fakturnik.fa3.parser import parse_invoice
-    from fakturnik.fa3.validation import ValidationReport
-    from fakturnik.fa3.validation import validate_xml as validate
-    from fakturnik.fa3.writer import write_invoice
-    from fakturnik.ksef.client import KsefClient
 
 _ERRORS = (
     "AppError",

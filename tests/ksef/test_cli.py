@@ -170,5 +170,6 @@ def test_cli_errors_do_not_echo_the_token(simulator: Any, tmp_path: Path) -> Non
         ["ksef", "--env", simulator.base_url, "--nip", random_nip(), "auth"],
         env={"FAKTURNIK_KSEF_TOKEN": secret},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # KSeF refused (docs/cli.md)
+    assert "Błąd KSeF" in result.output
     assert secret not in result.output and "ab" * 32 not in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,25 @@ from fakturnik.store import repo
 from fakturnik.store.models import Company
 
 if TYPE_CHECKING:
-    from fakturnik.app.core import Fakturnik
+    from fakturnik.app.whitelist import WhiteListClient
+    from fakturnik.engine.context import EngineContext
+    from fakturnik.simulator.server import SimulatorServer
+
+
+class App(Protocol):
+    """What a service needs of the installation (``core.Fakturnik``; a protocol, so that ``core`` may
+    import the services without a circle)."""
+
+    ctx: EngineContext
+    simulator: SimulatorServer | None
+
+    def acting_as(self, actor: Actor) -> Any: ...
+
+    def white_list(self) -> WhiteListClient: ...
 
 
 class Service:
-    def __init__(self, app: Fakturnik, actor: Actor) -> None:
+    def __init__(self, app: App, actor: Actor) -> None:
         self.app = app
         self.actor = actor
 

@@ -169,9 +169,3 @@ def keys_revoke(
     except FakturnikError as exc:
         _fail(exc)
     typer.echo(f"Klucz {key_id} odwołany")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(users_app, name="users")
-    app.add_typer(members_app, name="members")
-    app.add_typer(keys_app, name="keys")

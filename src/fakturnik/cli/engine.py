@@ -5,18 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from fakturnik.errors import FakturnikError, InvoiceValidationError
+from fakturnik.errors import FakturnikError
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
-    from fakturnik.engine.context import EngineContext
-    from fakturnik.engine.issuing import Issued
 
 DataDir = Annotated[
     Path | None,
@@ -44,13 +41,11 @@ def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = Fa
 
 
 def _fail(exc: Exception) -> NoReturn:
-    if isinstance(exc, InvoiceValidationError):  # every problem on its own line, with its XML path
-        typer.secho(
-            f"Błąd: faktura nie przeszła walidacji ({len(exc.problems)}):", fg=typer.colors.RED, err=True
-        )
-        for problem in exc.problems:
-            typer.secho(f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+    """End the command: a Fakturnik error with its message and documented exit code (docs/cli.md)."""
+    if isinstance(exc, FakturnikError):
+        from fakturnik.cli.failures import report
+
+        raise typer.Exit(report(exc))
     typer.secho(f"Błąd: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
@@ -129,137 +124,35 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
     console().print(table)
 
 
-def _sources(paths: list[Path]) -> list[tuple[str, bytes]]:
-    """(label, body) of each invoice: files, .xml/.json files of folders, '-' = JSON lines on stdin."""
-    found: list[tuple[str, bytes]] = []
-    for path in paths:
-        if str(path) == "-":
-            for n, line in enumerate(sys.stdin.buffer, 1):
-                if line.strip():
-                    found.append((f"stdin:{n}", line.strip()))
-        elif path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.suffix.lower() in (".xml", ".json") and child.is_file():
-                    found.append((str(child), child.read_bytes()))
-        else:
-            found.append((str(path), path.read_bytes()))
-    return found
-
-
 @invoices_app.command("issue")
 def invoices_issue(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Faktury FA(3): pliki XML albo JSON (szkice), katalogi z nimi; '-' = JSON po wierszu."
-        ),
-    ],
     company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Faktury FA(3): pliki XML albo JSON (szkic), katalogi z nimi; '-' albo nic = "
+            "szkice JSON, po jednym w wierszu, ze standardowego wejścia."
+        ),
+    ] = None,
     urgent: Annotated[bool, typer.Option(help="Wyślij od razu w sesji interaktywnej.")] = False,
     auto_number: Annotated[
         bool | None,
-        typer.Option(
-            "--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO albo puste)."
-        ),
+        typer.Option("--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO)."),
     ] = None,
+    chunk: Annotated[int, typer.Option(min=1, help="Ile faktur w jednej transakcji.")] = 200,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Wystaw faktury: zapis i kolejka do KSeF, po 1000 w żądaniu (każde 250 w jednej transakcji)."""
-    from fakturnik.app.issuing import AUTO
+    """Wystaw faktury: zapis i kolejka do KSeF; jedna transakcja na porcję faktur."""
+    from fakturnik.cli.issue_many import documents_from, issue_documents
 
-    try:
-        sources = _sources(files)
-    except OSError as exc:
-        _fail(ValueError(f"nie można odczytać pliku: {exc.strerror}"))
-    if not sources:
-        _fail(ValueError("nie podano żadnej faktury"))
-    failed = 0
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            company_id = fk.companies.by_nip(company).id
-            for start in range(0, len(sources), 1000):
-                part = sources[start : start + 1000]
-                bodies = [_numbered(body, AUTO) if auto_number else body for _, body in part]
-                result = fk.invoices.issue_many(company_id, bodies, urgent=urgent)
-                for (label, _), item in zip(part, result.items, strict=True):
-                    prefix = f"{label}: " if len(sources) > 1 else ""
-                    if item.ok and item.invoice is not None:
-                        inv = item.invoice
-                        until = inv.offline_deadline or "po zakończeniu niedostępności"
-                        note = f" (offline, termin wysyłki {until})" if inv.status == "offline" else ""
-                        typer.echo(f"{prefix}Faktura {inv.number} w kolejce do KSeF (id {inv.id}){note}")
-                        for warning in item.warnings:
-                            typer.secho(
-                                f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}",
-                                fg=typer.colors.YELLOW,
-                                err=True,
-                            )
-                        continue
-                    failed += 1
-                    if item.problems:
-                        typer.secho(
-                            f"{prefix}Błąd: faktura nie przeszła walidacji ({len(item.problems)}):",
-                            fg=typer.colors.RED,
-                            err=True,
-                        )
-                        for problem in item.problems:
-                            typer.secho(
-                                f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True
-                            )
-                    else:
-                        typer.secho(f"{prefix}Błąd: {item.error}", fg=typer.colors.RED, err=True)
-    except FakturnikError as exc:
-        _fail(exc)
+    documents = documents_from(files or [], sys.stdin)
+    ctx = _context(data_dir, database_url)
+    failed = issue_documents(
+        ctx, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
+    )
     if failed:
-        if len(sources) > 1:
-            typer.secho(f"Odrzucono {failed} z {len(sources)} faktur", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
-
-
-def _numbered(body: bytes, auto: str) -> bytes:
-    """The document with its P_2 replaced by AUTO (``--auto-number``: the series decides)."""
-    import json
-
-    if body.lstrip()[:1] == b"{":
-        try:
-            draft = json.loads(body)
-        except ValueError:
-            return body  # the service reports the broken JSON
-        if isinstance(draft, dict) and isinstance(draft.get("Fa"), dict):
-            draft["Fa"]["P_2"] = auto
-            return json.dumps(draft, ensure_ascii=False).encode()
-        return body
-    from fakturnik.engine.fields import fill_template
-
-    try:
-        return fill_template(body, number=auto)
-    except FakturnikError:
-        return body
-
-
-def _issuing(
-    file: Path,
-    data_dir: Path | None,
-    database_url: str | None,
-    action: Callable[[EngineContext, bytes], Issued],
-) -> Issued:
-    """Run an issuing action on the invoice in ``file`` (XML, or a JSON draft); a refusal ends the command."""
-    from fakturnik.engine.issuing import json_to_xml
-
-    data = file.read_bytes()
-    try:
-        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
-        return action(_context(data_dir, database_url), xml)
-    except FakturnikError as exc:
-        _fail(exc)
-
-
-def _print_warnings(issued: Issued) -> None:
-    for warning in issued.warnings:
-        typer.secho(
-            f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
-        )
 
 
 @invoices_app.command("correct")
@@ -271,21 +164,22 @@ def invoices_correct(
     database_url: DbUrl = None,
 ) -> None:
     """Korekta techniczna: nowy plik faktury offline odrzuconej przez KSeF (ten sam numer i treść)."""
+    from fakturnik.cli.issue_many import Source, print_warnings, xml_of
     from fakturnik.engine.issuing import correct_rejected_offline
 
-    issued = _issuing(
-        file,
-        data_dir,
-        database_url,
-        lambda ctx, xml: correct_rejected_offline(
+    try:
+        xml = xml_of(Source(str(file), path=file))
+        ctx = _context(data_dir, database_url)
+        issued = correct_rejected_offline(
             ctx, company_nip=company, invoice_id=invoice_id, xml=xml, actor="cli"
-        ),
-    )
+        )
+    except FakturnikError as exc:
+        _fail(exc)
     typer.echo(
         f"Korekta techniczna faktury {issued.number} w kolejce do KSeF (id {issued.invoice_id}); "
         "KSeF powiąże ją z odrzuconym plikiem"
     )
-    _print_warnings(issued)
+    print_warnings(issued)
 
 
 @invoices_app.command("list")
@@ -408,13 +302,3 @@ def outage_end(
     except FakturnikError as exc:
         _fail(exc)
     typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the engine's commands to the main ``fakturnik`` app."""
-    app.add_typer(companies_app, name="companies")
-    app.add_typer(invoices_app, name="invoices")
-    app.add_typer(outage_app, name="outage")
-    app.command("worker")(worker)
-    app.command("sync")(sync)
-    app.command("demo")(demo)

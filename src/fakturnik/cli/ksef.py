@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fakturnik.cli.session_file import load_session, save_session
-from fakturnik.errors import FakturnikError, KsefError
+from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import (
     AuthManager,
@@ -139,11 +140,28 @@ def _client(opts: Options) -> KsefClient:
     return KsefClient(_manager(opts).api)
 
 
+class _Paged(Protocol):
+    @property
+    def hasMore(self) -> bool | None: ...
+
+
+P = TypeVar("P", bound=_Paged)
+
+
+def _pages(fetch: Callable[[int], P]) -> Iterator[P]:
+    """Every page of a paged KSeF listing, from page 0 until ``hasMore`` is false."""
+    page = 0
+    while True:
+        result = fetch(page)
+        yield result
+        if not result.hasMore:
+            return
+        page += 1
+
+
 def _run(action: Any) -> Any:
-    try:
-        return action()
-    except FakturnikError as exc:
-        raise _fail(str(exc)) from None
+    """Run one KSeF action; its errors end the command through ``fakturnik.cli.failures`` (docs/cli.md)."""
+    return action()
 
 
 def _print_json(model: Any) -> None:
@@ -388,21 +406,13 @@ def sync(
 def permissions_list(ctx: typer.Context) -> None:
     """Uprawnienia nadane w bieżącym kontekście."""
     client = _client(_opts(ctx))
-    page = 0
-    while True:
-        result = _run(
-            lambda p=page: client.query_person_permissions(
-                m.PersonPermissionsQueryRequest(queryType="PermissionsGrantedInCurrentContext"), Page(p, 100)
-            )
-        )
+    query = m.PersonPermissionsQueryRequest(queryType="PermissionsGrantedInCurrentContext")
+    for result in _pages(lambda page: client.query_person_permissions(query, Page(page, 100))):
         for perm in result.permissions:
             out.print(
                 f"{perm.id}\t{perm.authorizedIdentifier.type}:{perm.authorizedIdentifier.value}\t"
                 f"{perm.permissionScope}\t{perm.description}"
             )
-        if not result.hasMore:
-            return
-        page += 1
 
 
 @permissions_app.command("grant")
@@ -536,14 +546,10 @@ def certificates_enroll(
 def certificates_list(ctx: typer.Context) -> None:
     """Certyfikaty KSeF uwierzytelnionego podmiotu."""
     client = _client(_opts(ctx))
-    page = 0
-    while True:
-        result = _run(lambda p=page: client.query_certificates(m.QueryCertificatesRequest(), Page(p, 50)))
+    query = m.QueryCertificatesRequest()
+    for result in _pages(lambda page: client.query_certificates(query, Page(page, 50))):
         for c in result.certificates:
             out.print(f"{c.certificateSerialNumber}\t{c.type}\t{c.status}\t{c.validTo.isoformat()}\t{c.name}")
-        if not result.hasMore:
-            return
-        page += 1
 
 
 @certificates_app.command("revoke")

@@ -9,7 +9,9 @@ import typer
 
 from fakturnik.errors import SchemaStoreError
 
-schemas_app = typer.Typer(no_args_is_help=True, help="Official XSDs: install them into the local cache.")
+schemas_app = typer.Typer(
+    no_args_is_help=True, help="Oficjalne schematy XSD: instalacja do lokalnej pamięci podręcznej."
+)
 
 
 @schemas_app.command(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fakturnik.base.ksef_numbers import make_reference_number
+from fakturnik.simulator.auth_ops import claims_of
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.grants import permissions_for
-from fakturnik.simulator.security import ACCESS_TTL, REFRESH_TTL, caller_claims
+from fakturnik.simulator.security import ACCESS_TTL, REFRESH_TTL
 
 __all__ = ["mint_session"]
 
@@ -34,37 +37,25 @@ def mint_session(
         if permissions is not None
         else sorted(permissions_for(sim, context_type, context_value, subject_type, subject_value))
     )
-    claims = caller_claims(
-        auth_ref=ref,
-        context_type=context_type,
-        context_value=context_value,
-        subject_type=subject_type,
-        subject_value=subject_value,
-        permissions=perms,
-        auth_method=auth_method,
-        ksef_token_ref=ksef_token_ref,
-    )
+    doc: dict[str, Any] = {
+        "referenceNumber": ref,
+        "startDate": now.isoformat(),
+        "status": 200,
+        "method": auth_method,
+        "contextType": context_type,
+        "contextValue": context_value,
+        "subjectType": subject_type,
+        "subjectValue": subject_value,
+        "permissions": perms,
+        "ksefTokenRef": ksef_token_ref,
+        "redeemed": True,
+        "revoked": False,
+        "clientIp": client_ip,
+        "minted": True,
+    }
+    claims = claims_of(doc, perms)
     access, _ = sim.tokens.issue("access", claims, ACCESS_TTL)
     refresh, refresh_exp = sim.tokens.issue("refresh", claims, REFRESH_TTL)
-    sim.state.put(
-        "auth",
-        ref,
-        {
-            "referenceNumber": ref,
-            "startDate": now.isoformat(),
-            "status": 200,
-            "method": auth_method,
-            "contextType": context_type,
-            "contextValue": context_value,
-            "subjectType": subject_type,
-            "subjectValue": subject_value,
-            "permissions": perms,
-            "ksefTokenRef": ksef_token_ref,
-            "redeemed": True,
-            "revoked": False,
-            "refreshTokenValidUntil": refresh_exp.isoformat(),
-            "clientIp": client_ip,
-            "minted": True,
-        },
-    )
+    doc["refreshTokenValidUntil"] = refresh_exp.isoformat()
+    sim.state.put("auth", ref, doc)
     return {"referenceNumber": ref, "accessToken": access, "refreshToken": refresh}

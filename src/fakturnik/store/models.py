@@ -466,8 +466,3 @@ class WhiteListCache(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-# Tables of other parts of the app, kept in their own modules, registered on the same metadata.
-from fakturnik.store import web_models as _web_models  # noqa: E402, F401 - web app: drafts, mail (0005)
-from fakturnik.store import webhook_models as _webhook_models  # noqa: E402, F401 - webhooks (0004)
