@@ -44,9 +44,14 @@ def test_issue_an_invoice_and_see_it_accepted(page: Any, demo_login: Any) -> Non
     assert "Przyjęta w KSeF" in page.inner_text("#status-text")
     assert axe_violations(page) == []
     shot(page, "invoice-accepted")
+    page.click("#mark-paid")
+    page.wait_for_selector("#payment-state .pill-green")
+    assert "zapłacona" in page.inner_text("#payment-state")
 
     # the list shows it with a green pill and the totals of what is shown
-    page.goto("/faktury")
+    page.goto("/faktury?paid=paid")
     assert "Przyjęta w KSeF" in page.inner_text("table")
+    assert "zapłacona" in page.inner_text("table")
+    page.goto("/faktury")
     assert axe_violations(page) == []
     shot(page, "invoice-list")
