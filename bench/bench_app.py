@@ -138,7 +138,10 @@ def run() -> list[dict[str, Any]]:
             "KSeF number": lambda: fk.invoices.list(
                 a, InvoiceFilter(ksef_number=f"{NIP}-20261201-{STORE // 2:012X}-00"), limit=50
             ),
-            "free text": lambda: fk.invoices.list(a, InvoiceFilter(q="C3/00"), limit=50),
+            "free text (a buyer's name)": lambda: fk.invoices.list(a, InvoiceFilter(q="klient 2"), limit=50),
+            "free text matching nothing (whole index)": lambda: fk.invoices.list(
+                a, InvoiceFilter(q="nie-ma-takiego"), limit=50
+            ),
             "first page + count and sum": lambda: fk.invoices.list(a, limit=50, with_totals=True),
         }
         for label, call in shapes.items():
