@@ -23,7 +23,11 @@ def test_a_run_gets_its_own_dates_and_number() -> None:
             "P_14_1": "23.00",
             "P_15": "123.00",
             "FaWiersz": [{"P_7": "Abonament", "P_9A": "100", "P_11": "100.00", "P_12": "23"}],
-            "Platnosc": {"Zaplacono": 1, "DataZaplaty": "2026-11-10", "TerminPlatnosci": [{"Termin": "2026-11-24"}]},
+            "Platnosc": {
+                "Zaplacono": 1,
+                "DataZaplaty": "2026-11-10",
+                "TerminPlatnosci": [{"Termin": "2026-11-24"}],
+            },
         },
     }
     draft = _for_day(template, date(2026, 12, 10), 14)
