@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-_HELP = """Serwer Fakturnika: REST API (/api/v1, dokumentacja /api/v1/docs) i aplikacja w przeglądarce.
+# What `serve` is about, for readers of this module (the command's one-line help is in cli/main.py's table,
+# each option's help names its environment variable)
+_ABOUT = """Serwer Fakturnika: REST API (/api/v1, dokumentacja /api/v1/docs) i aplikacja w przeglądarce.
 
 Domyślnie wszystko w jednym procesie: baza SQLite w katalogu danych, silnik wysyłki i webhooki w tle;
 --env local uruchamia też wbudowany symulator KSeF. Na większą skalę: --database-url do PostgreSQL,
@@ -19,50 +21,101 @@ np. max_body_bytes = 2097152, opcjonalnie w tabeli 'serve') < zmienne środowisk
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Adres nasłuchu (domyślnie 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port TCP (domyślnie 8000).")] = None,
+    host: Annotated[
+        str | None, typer.Option(envvar="FAKTURNIK_SERVE_HOST", help="Adres nasłuchu (domyślnie 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(envvar="FAKTURNIK_SERVE_PORT", help="Port TCP (domyślnie 8000).")
+    ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Katalog danych (SQLite, klucz).")
+        Path | None,
+        typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (SQLite, klucz)."),
     ] = None,
     database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Adres bazy, np. postgresql+psycopg://…")
+        str | None,
+        typer.Option(
+            "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy, np. postgresql+psycopg://…"
+        ),
     ] = None,
     env: Annotated[
-        str | None, typer.Option("--env", help="'local': wbudowany symulator KSeF dla nowych firm.")
+        str | None,
+        typer.Option(
+            "--env", envvar="FAKTURNIK_SERVE_ENV", help="'local': wbudowany symulator KSeF dla nowych firm."
+        ),
     ] = None,
     worker: Annotated[
-        bool | None, typer.Option("--worker/--no-worker", help="Silnik wysyłki w tym procesie.")
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker", envvar="FAKTURNIK_SERVE_WORKER", help="Silnik wysyłki w tym procesie."
+        ),
     ] = None,
     webhooks: Annotated[
-        bool | None, typer.Option("--webhooks/--no-webhooks", help="Dostarczanie webhooków w tym procesie.")
+        bool | None,
+        typer.Option(
+            "--webhooks/--no-webhooks",
+            envvar="FAKTURNIK_SERVE_WEBHOOKS",
+            help="Dostarczanie webhooków w tym procesie.",
+        ),
     ] = None,
     workers: Annotated[int, typer.Option(help="Liczba procesów serwera HTTP (PostgreSQL).")] = 1,
-    max_body_bytes: Annotated[int | None, typer.Option(help="Największa treść żądania (bajty).")] = None,
+    max_body_bytes: Annotated[
+        int | None,
+        typer.Option(envvar="FAKTURNIK_SERVE_MAX_BODY_BYTES", help="Największa treść żądania (bajty)."),
+    ] = None,
     max_bulk_body_bytes: Annotated[
-        int | None, typer.Option(help="Największa treść żądania zbiorczego (bajty).")
+        int | None,
+        typer.Option(
+            envvar="FAKTURNIK_SERVE_MAX_BULK_BODY_BYTES", help="Największa treść żądania zbiorczego (bajty)."
+        ),
     ] = None,
     secure_cookies: Annotated[
         bool | None,
-        typer.Option("--secure-cookies/--no-secure-cookies", help="Ciasteczka tylko przez HTTPS."),
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            envvar="FAKTURNIK_SERVE_SECURE_COOKIES",
+            help="Ciasteczka tylko przez HTTPS.",
+        ),
     ] = None,
     forwarded_allow_ips: Annotated[
-        str | None, typer.Option(help="Zaufane proxy dla X-Forwarded-For/-Proto (lista albo '*').")
+        str | None,
+        typer.Option(
+            envvar="FAKTURNIK_SERVE_FORWARDED_ALLOW_IPS",
+            help="Zaufane proxy dla X-Forwarded-For/-Proto (lista albo '*').",
+        ),
     ] = None,
-    whitelist_url: Annotated[str | None, typer.Option(help="Adres API białej listy VAT.")] = None,
-    log_level: Annotated[str | None, typer.Option(help="Poziom logów: debug, info, warning.")] = None,
+    whitelist_url: Annotated[
+        str | None, typer.Option(envvar="FAKTURNIK_SERVE_WHITELIST_URL", help="Adres API białej listy VAT.")
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(envvar="FAKTURNIK_SERVE_LOG_LEVEL", help="Poziom logów: debug, info, warning."),
+    ] = None,
     fast: Annotated[bool | None, typer.Option(hidden=True, help="Krótkie czasy silnika (testy).")] = None,
     demo: Annotated[
         bool | None,
-        typer.Option("--demo/--no-demo", help="Przykładowa firma i użytkownik na starcie (z --env local)."),
+        typer.Option(
+            "--demo/--no-demo",
+            envvar="FAKTURNIK_SERVE_DEMO",
+            help="Przykładowa firma i użytkownik na starcie (z --env local).",
+        ),
     ] = None,
     webhooks_allow_private_targets: Annotated[
         bool | None,
         typer.Option(
             "--webhooks-allow-private-targets/--no-webhooks-allow-private-targets",
+            envvar="FAKTURNIK_SERVE_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
             help="Webhooki także do sieci lokalnej/prywatnej i przez http:// (instalacje wewnętrzne).",
         ),
     ] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Plik ustawień TOML.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="FAKTURNIK_SERVE_CONFIG",
+            help="Plik ustawień TOML (klucze jak opcje, z podkreśleniami; tabela 'serve' opcjonalna). "
+            "Kolejność: plik < zmienne środowiskowe FAKTURNIK_SERVE_* < opcje.",
+        ),
+    ] = None,
 ) -> None:
     from fakturnik.web.server import run
     from fakturnik.web.settings import SettingsError, load_settings
@@ -94,7 +147,3 @@ def serve(
         typer.secho("Błąd: --env local działa z jednym procesem (--workers 1)", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     run(settings, workers=workers)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("serve", help=_HELP)(serve)
