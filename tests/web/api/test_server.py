@@ -65,3 +65,24 @@ def test_oversize_chunked_body_refused(server: ApiServer) -> None:
         assert r.status_code == 413 and r.json()["code"] == "request_too_large"
         assert seen == []  # the route never got the body
         assert c.post(server.api + "/_echo", content=b"{}").json() == {"n": 2}
+
+
+def test_every_operation_is_documented(server: ApiServer) -> None:
+    with server.client() as c:
+        spec = c.get("/openapi.json").json()
+    ids = []
+    for path, item in spec["paths"].items():
+        assert path.startswith("/api/v1/")
+        for method, op in item.items():
+            ids.append(op["operationId"])
+            assert op.get("summary") and op.get("tags"), (method, path)
+            if path.startswith("/api/v1/companies/{company_id}"):
+                problems = op["responses"].get("404", {}).get("content", {})
+                assert "application/problem+json" in problems, (method, path)
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body and method == "post" and "schema" in body and "$ref" in body["schema"]:
+                name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+                schema = spec["components"]["schemas"][name]
+                assert schema.get("additionalProperties") is False, name  # unknown fields refused
+    assert len(ids) == len(set(ids)) >= 55
+    assert "ProblemDetails" in spec["components"]["schemas"]
