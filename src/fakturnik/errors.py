@@ -154,6 +154,10 @@ class KsefTimeoutError(KsefError):
 # --- Local state -----------------------------------------------------------------------------------
 
 
+class VisualError(FakturnikError):
+    """A verification link, QR code or document rendering cannot be made (bad input, wrong certificate)."""
+
+
 class StoreError(FakturnikError):
     """Database problem: missing record, conflicting state, migration failure."""
 

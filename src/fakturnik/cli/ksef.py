@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fakturnik.cli.session_file import load_session, save_session
+from fakturnik.cli.visual import upo_pdf
 from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import (
@@ -55,6 +56,7 @@ certificates_app = typer.Typer(no_args_is_help=True, help="Certyfikaty KSeF.")
 app.add_typer(permissions_app, name="permissions")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(certificates_app, name="certificates")
+app.command("upo-pdf", help="UPO (XML v4-3) jako czytelny PDF.")(upo_pdf)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -565,3 +567,15 @@ def certificates_revoke(
 
 
 __all__ = ["KsefError", "app", "load_session", "save_session"]
+
+
+@app.command("spec-diff")
+def spec_diff(
+    old: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Starszy dokument OpenAPI KSeF.")],
+    new: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Nowszy dokument OpenAPI KSeF.")],
+) -> None:
+    """Pokaż, co zmieniło się między dwoma dokumentami OpenAPI KSeF (operacje, pola, limity, błędy)."""
+    from fakturnik.ksef import specdiff
+
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (old, new)]
+    typer.echo(specdiff.render(specdiff.diff(*docs), old.name, new.name), nl=False)

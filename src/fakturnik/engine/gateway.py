@@ -55,7 +55,7 @@ class RemoteInvoice:
             description=item.status.description,
             ksef_number=item.ksefNumber,
             details=list(item.status.details or []),
-            extensions=dict(item.status.extensions or {}),
+            extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
             file_name=item.invoiceFileName,
             upo_url=item.upoDownloadUrl,
         )

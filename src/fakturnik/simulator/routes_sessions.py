@@ -13,7 +13,14 @@ from fastapi.responses import Response
 
 from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.simulator import decisions, downloads, processing, routes_batch, routes_session_status
+from fakturnik.simulator import (
+    decisions,
+    downloads,
+    features,
+    processing,
+    routes_batch,
+    routes_session_status,
+)
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
@@ -59,6 +66,7 @@ def open_online(
     form = check_form(sim, body.formCode, batch=False)
     key, iv = unwrap_key(sim, body.encryption)
     session = new_session(sim, caller, "Online", form, key, iv)
+    session["features"] = features.requested(request.headers)
     sim.state.put("session", session["referenceNumber"], session)
     return {"referenceNumber": session["referenceNumber"], "validUntil": session["validUntil"]}
 
@@ -150,7 +158,7 @@ def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
 def close_online_session(
     referenceNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("onlineSession", WRITE))],
+    caller: Annotated[Caller, Depends(require("onlineSessionClose", WRITE))],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
