@@ -31,6 +31,7 @@ from fakturnik.app.views import (
 )
 from fakturnik.errors import (
     ConflictError,
+    FakturnikError,
     InputError,
     InvoiceValidationError,
     NotFoundError,
@@ -326,6 +327,39 @@ class InvoicesService(Service):
             if upo is None:
                 raise NotFoundError("UPO tej faktury nie jest jeszcze dostępne")
             return bytes(upo.xml)
+
+    def html(self, company_id: int, invoice_id: int) -> str:
+        """The invoice as a standalone HTML page (``fakturnik.visual``), with KOD I and its KSeF number."""
+        from fakturnik.visual import invoice_html
+
+        xml, ksef_number, qr_base = self._visual(company_id, invoice_id)
+        return invoice_html(xml, qr_base=qr_base, ksef_number=ksef_number)
+
+    def pdf(self, company_id: int, invoice_id: int) -> bytes:
+        """The invoice as PDF (A4, QR codes with their labels; needs the ``visual`` extra)."""
+        from fakturnik.visual import invoice_pdf
+
+        xml, ksef_number, qr_base = self._visual(company_id, invoice_id)
+        return invoice_pdf(xml, qr_base=qr_base, ksef_number=ksef_number)
+
+    def upo_pdf(self, company_id: int, invoice_id: int) -> bytes:
+        """The UPO as PDF; :class:`NotFoundError` until KSeF gave one."""
+        from fakturnik.visual import upo_pdf
+
+        return upo_pdf(self.upo(company_id, invoice_id))
+
+    def _visual(self, company_id: int, invoice_id: int) -> tuple[bytes, str | None, str | None]:
+        from fakturnik.ksef.environments import resolve
+
+        with self._tx() as s:
+            inv = self._invoice(s, company_id, invoice_id, self._read)
+            company = s.get(Company, company_id)
+            assert company is not None
+            try:
+                qr_base: str | None = resolve(company.base_url or company.environment).qr_url
+            except FakturnikError:
+                qr_base = None
+            return bytes(inv.xml), inv.ksef_number, qr_base
 
     def draft_of(self, company_id: int, invoice_id: int) -> dict[str, Any]:
         """The stored invoice in its JSON form (for "duplicate": set a new P_2/AUTO and dates)."""
