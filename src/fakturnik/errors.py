@@ -160,3 +160,14 @@ class VaultError(FakturnikError):
 
 class EngineError(FakturnikError):
     """The sending engine cannot proceed (misconfigured company, no credentials)."""
+
+
+# --- Visualisation (QR codes, HTML/PDF) ------------------------------------------------------------
+
+
+class VisualError(FakturnikError):
+    """An invoice or UPO could not be rendered, or a QR verification link is malformed."""
+
+
+class QrSignatureError(VisualError):
+    """A KOD II link cannot be signed (wrong certificate type, weak key) or its signature is invalid."""
