@@ -16,6 +16,7 @@ from fakturnik.simulator import (
     routes_invoices,
     routes_limits,
     routes_permissions,
+    routes_qr,
     routes_sessions,
     routes_tokens,
 )
@@ -90,5 +91,6 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(routes_admin.router)
+    app.include_router(routes_qr.router)  # {host}/qr/invoice/..., {host}/qr/certificate/...
     routes_admin.install_middleware(app)
     return app
