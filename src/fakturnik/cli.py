@@ -10,6 +10,7 @@ from fakturnik.fa3.cli import app as fa3_app
 from fakturnik.fa3.validate_cli import schemas_app
 from fakturnik.ksef.cli import app as ksef_app
 from fakturnik.simulator.cli import register as register_simulator
+from fakturnik.visual_cli import register as register_visual
 
 app = typer.Typer(
     name="fakturnik",
@@ -26,6 +27,7 @@ app.add_typer(
 )
 register_simulator(app)
 register_engine(app)
+register_visual(app, fa3_app, ksef_app)
 
 
 @app.command(help="Wersja programu Fakturnik.")
