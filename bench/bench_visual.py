@@ -55,8 +55,8 @@ def _offline_cert():  # type: ignore[no-untyped-def]
 
 
 def run() -> list[dict[str, object]]:
-    from fakturnik.visual.links import certificate_link, invoice_link
-    from fakturnik.visual.qr import qr_svg
+    from fakturnik.ksef.verification_links import certificate_link, invoice_link
+    from fakturnik.visual.qr import labelled_svg
     from fakturnik.visual.render import invoice_html, invoice_pdf
 
     xmls = [draft_to_xml(make_sample_draft(SELLER, f"FV/BENCH/{i}", lines=10)) for i in range(200)]
@@ -65,7 +65,7 @@ def run() -> list[dict[str, object]]:
 
     def kod1(i: int) -> object:
         link = invoice_link(base, SELLER, date(2026, 3, 1), xmls[i % len(xmls)])
-        return qr_svg(link.url, ksef)
+        return labelled_svg(link, ksef)
 
     cert, key = _offline_cert()
 
@@ -77,9 +77,9 @@ def run() -> list[dict[str, object]]:
             seller_nip=SELLER,
             certificate=cert,
             private_key=key,
-            xml_or_hash=xmls[i % len(xmls)],
+            xml=xmls[i % len(xmls)],
         )
-        return qr_svg(link.url, "CERTYFIKAT")
+        return labelled_svg(link, "CERTYFIKAT")
 
     html = _rate(lambda i: invoice_html(xmls[i % len(xmls)], ksef_number=ksef, qr_base=base), 100)
     pdf = _rate(lambda i: invoice_pdf(xmls[i % len(xmls)], ksef_number=ksef, qr_base=base), 8, rounds=3)

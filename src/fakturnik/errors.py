@@ -150,6 +150,10 @@ class KsefTimeoutError(KsefError):
 # --- Local state -----------------------------------------------------------------------------------
 
 
+class VisualError(FakturnikError):
+    """A verification link, QR code or document rendering cannot be made (bad input, wrong certificate)."""
+
+
 class StoreError(FakturnikError):
     """Database problem: missing record, conflicting state, migration failure."""
 
@@ -161,13 +165,3 @@ class VaultError(FakturnikError):
 class EngineError(FakturnikError):
     """The sending engine cannot proceed (misconfigured company, no credentials)."""
 
-
-# --- Visualisation (QR codes, HTML/PDF) ------------------------------------------------------------
-
-
-class VisualError(FakturnikError):
-    """An invoice or UPO could not be rendered, or a QR verification link is malformed."""
-
-
-class QrSignatureError(VisualError):
-    """A KOD II link cannot be signed (wrong certificate type, weak key) or its signature is invalid."""

@@ -20,7 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import OPENAPI_PATH
 
@@ -96,5 +96,5 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(server: SimulatorServ
             _runner(server, result.ok(), seen, GenerationMode.NEGATIVE, examples)()
         exercised += 1
         failures.extend(seen[:2])
-    assert exercised == 78
+    assert exercised == 83
     assert not failures, "\n\n".join(failures)

@@ -1,120 +1,91 @@
-"""The simulator answers KOD II links over real HTTP: valid, revoked, Authentication, forged."""
+"""The simulator's verification pages answer what a buyer's scan asks: KOD I and KOD II end to end."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
-from fakturnik.simulator.ca import certificate_record, issue_certificate
-from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.server import SimulatorServer
-from fakturnik.visual.links import certificate_link, invoice_link
+from fakturnik.ksef.enrollment import enroll_certificate
+from fakturnik.ksef.environments import local
+from fakturnik.ksef.sessions import Poller
+from fakturnik.ksef.verification_links import certificate_link, invoice_link
+from tests.ksef.clientkit import client_for
+from tests.ksef.identities import random_nip
+from tests.visual.certs import make_certificate, make_key
 
-NIP = "1111111111"
-
-
-@pytest.fixture(scope="module")
-def server():  # type: ignore[no-untyped-def]
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as srv:
-        yield srv
+XML = b"<Faktura>not sent</Faktura>"
 
 
-def _ksef_cert(srv, key, cert_type: str):  # type: ignore[no-untyped-def]
-    sim = srv.sim
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COMMON_NAME, "Jan"),
-                    x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
-                ]
-            )
-        )
-        .sign(key, hashes.SHA256())
+@pytest.fixture
+def offline(simulator: Any) -> tuple[str, Any]:
+    nip = random_nip()
+    enrolled = enroll_certificate(
+        client_for(simulator, nip), "Offline", "Offline", poller=Poller(timeout=60, initial=0.05)
     )
-    cert = issue_certificate(sim, csr, cert_type, sim.now() - timedelta(minutes=1))
-    record = certificate_record(
-        cert,
-        name="t",
-        cert_type=cert_type,
-        subject={"type": "Nip", "value": NIP},
-        now=sim.now(),
-        enrollment="x",
-    )
-    sim.state.put("certificate", record["certificateSerialNumber"], record)
-    return cert, record
+    return nip, enrolled.credential
 
 
-def _check(srv, cert, key, declared: str = "Offline") -> httpx.Response:  # type: ignore[no-untyped-def]
+def test_kod2_signed_with_an_enrolled_offline_certificate_is_valid(simulator: Any, offline: Any) -> None:
+    nip, cred = offline
+    qr = local(simulator.base_url).qr_url
     link = certificate_link(
-        srv.root_url + "/qr",
-        context_type="Nip",
-        context_value=NIP,
-        seller_nip=NIP,
-        certificate=cert,
-        private_key=key,
-        xml_or_hash=b"<Faktura/>",
-        declared_type=declared,
-    )
-    return httpx.get(link.url, headers={"Accept": "application/json"})
+        qr, context_type="Nip", context_value=nip, seller_nip=nip, xml=XML,
+        certificate=cred.certificate, private_key=cred.private_key,
+    )  # fmt: skip
+    answer = httpx.get(link, timeout=10).json()
+    assert answer["valid"] is True, answer
+    html = httpx.get(link, headers={"Accept": "text/html"}, timeout=10).text
+    assert "Wynik pozytywny" in html
+    # Another seller: the context has no right to invoice for it.
+    other = certificate_link(
+        qr, context_type="Nip", context_value=nip, seller_nip="1111111111", xml=XML,
+        certificate=cred.certificate, private_key=cred.private_key,
+    )  # fmt: skip
+    answer = httpx.get(other, timeout=10).json()
+    assert answer["valid"] is False and any("sprzedawcy" in r for r in answer["reasons"])
 
 
-@pytest.mark.parametrize(
-    "make_key",
-    [lambda: rsa.generate_private_key(65537, 2048), lambda: ec.generate_private_key(ec.SECP256R1())],
-    ids=["rsa", "ec"],
-)
-def test_offline_certificate_signature_valid(server, make_key) -> None:  # type: ignore[no-untyped-def]
-    key = make_key()
-    cert, _ = _ksef_cert(server, key, "Offline")
-    r = _check(server, cert, key)
-    assert r.status_code == 200, r.text
-    assert r.json()["valid"] and r.json()["signatureValid"]
-    page = httpx.get(str(r.url))
-    assert "Wystawca potwierdzony" in page.text
+def test_kod2_with_a_certificate_ksef_never_issued_or_a_forged_signature(
+    simulator: Any, offline: Any
+) -> None:
+    nip, cred = offline
+    qr = local(simulator.base_url).qr_url
+    key = make_key("ec")
+    stranger = certificate_link(
+        qr, context_type="Nip", context_value=nip, seller_nip=nip, xml=XML,
+        certificate=make_certificate(key, serial=0x7777), private_key=key,
+    )  # fmt: skip
+    answer = httpx.get(stranger, timeout=10).json()
+    assert answer["valid"] is False and "numerze seryjnym" in answer["reasons"][0]
+    good = certificate_link(
+        qr, context_type="Nip", context_value=nip, seller_nip=nip, xml=XML,
+        certificate=cred.certificate, private_key=cred.private_key,
+    )  # fmt: skip
+    head, _, sig = good.rpartition("/")
+    forged = head + "/" + ("A" if sig[0] != "A" else "B") + sig[1:]
+    answer = httpx.get(forged, timeout=10).json()
+    assert answer["valid"] is False and any("Podpis" in r for r in answer["reasons"])
 
 
-def test_revoked_certificate_reported(server) -> None:  # type: ignore[no-untyped-def]
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert, record = _ksef_cert(server, key, "Offline")
-    record["status"] = "Revoked"
-    server.sim.state.put("certificate", record["certificateSerialNumber"], record)
-    r = _check(server, cert, key)
-    assert r.status_code == 422 and not r.json()["valid"] and "Revoked" in r.json()["message"]
-
-
-def test_authentication_certificate_is_not_valid_for_kod2(server) -> None:  # type: ignore[no-untyped-def]
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert, _ = _ksef_cert(server, key, "Authentication")
-    r = _check(server, cert, key, declared="Offline")  # a signer that lies about the type
-    assert r.status_code == 422 and "Offline" in r.json()["message"]
-
-
-def test_forged_signature_refused(server) -> None:  # type: ignore[no-untyped-def]
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert, _ = _ksef_cert(server, key, "Offline")
+def test_kod2_of_a_revoked_certificate_is_refused(simulator: Any, offline: Any) -> None:
+    nip, cred = offline
+    client = client_for(simulator, nip)
+    serial = format(cred.certificate.serial_number, "016X")
+    client.revoke_certificate(serial)
     link = certificate_link(
-        server.root_url + "/qr",
-        context_type="Nip",
-        context_value=NIP,
-        seller_nip=NIP,
-        certificate=cert,
-        private_key=key,
-        xml_or_hash=b"<Faktura/>",
-    )
-    forged = link.url.rsplit("/", 1)[0] + "/" + "A" * 86
-    r = httpx.get(forged, headers={"Accept": "application/json"})
-    assert r.status_code == 422 and r.json()["signatureValid"] is False
+        local(simulator.base_url).qr_url, context_type="Nip", context_value=nip, seller_nip=nip, xml=XML,
+        certificate=cred.certificate, private_key=cred.private_key,
+    )  # fmt: skip
+    answer = httpx.get(link, timeout=10).json()
+    assert answer["valid"] is False and any("aktywny" in r for r in answer["reasons"])
 
 
-def test_unknown_invoice_not_found(server) -> None:  # type: ignore[no-untyped-def]
-    link = invoice_link(server.root_url + "/qr", NIP, date(2026, 2, 1), b"<nothing/>")
-    r = httpx.get(link.url, headers={"Accept": "application/json"})
-    assert r.status_code == 404 and r.json()["found"] is False
+def test_kod1_of_an_unknown_file_and_a_malformed_link(simulator: Any) -> None:
+    qr = local(simulator.base_url).qr_url
+    answer = httpx.get(invoice_link(qr, "1111111111", date(2026, 12, 7), XML), timeout=10).json()
+    assert answer["valid"] is False
+    r = httpx.get(qr + "/invoice/1111111111/2026-12-07/" + "A" * 43, timeout=10)
+    assert r.status_code == 400 and "DD-MM-RRRR" in r.json()["reasons"][0]

@@ -13,12 +13,16 @@ checked there, before the id reaches the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fakturnik.engine.companies import OFFLINE_CERTIFICATE
 from fakturnik.engine.context import EngineContext
 from fakturnik.errors import EngineError
 from fakturnik.store import repo
 from fakturnik.store.models import Company, Invoice
+
+if TYPE_CHECKING:
+    from fakturnik.visual.render import OfflineSigner
 
 __all__ = ["DocumentState", "document_state", "invoice_html", "invoice_pdf"]
 
@@ -56,9 +60,11 @@ def document_state(ctx: EngineContext, invoice_id: int) -> DocumentState:
         )
 
 
-def _kod2(ctx: EngineContext, invoice_id: int, state: DocumentState):  # type: ignore[no-untyped-def]
-    from fakturnik.ksef.credentials import load_pem
-    from fakturnik.visual.links import certificate_link
+def _offline_signer(ctx: EngineContext, invoice_id: int, state: DocumentState) -> OfflineSigner:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from fakturnik.visual.render import OfflineSigner
 
     with ctx.db.transaction() as s:
         inv = s.get(Invoice, invoice_id)
@@ -70,16 +76,14 @@ def _kod2(ctx: EngineContext, invoice_id: int, state: DocumentState):  # type: i
                 "bez niego faktura offline nie może mieć KODU II"
             )
         name = cred.secret_name
-    credential = load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())
-    return certificate_link(
-        state.qr_base,
+    # sealed by companies.set_certificate, which checked the pair (PEM certificate, PKCS#8 key)
+    certificate = x509.load_pem_x509_certificate(ctx.vault.get(name + ".cert").reveal())
+    private_key = load_pem_private_key(ctx.vault.get(name + ".key").reveal(), None)
+    return OfflineSigner(
+        certificate=certificate,
+        private_key=private_key,  # type: ignore[arg-type]
         context_type=state.context_type,
         context_value=state.context_value,
-        seller_nip=state.seller_nip,
-        certificate=credential.certificate,
-        private_key=credential.private_key,
-        xml_or_hash=state.xml,
-        declared_type="Offline",
     )
 
 
@@ -87,16 +91,14 @@ def _render(ctx: EngineContext, invoice_id: int, kind: str) -> bytes | str:
     from fakturnik.visual import render
 
     state = document_state(ctx, invoice_id)
-    kod2 = _kod2(ctx, invoice_id, state) if state.offline else None
-    args = {
-        "ksef_number": state.ksef_number,
-        "qr_base": state.qr_base,
-        "kod2": kod2,
-        "offline": state.offline,
-    }
+    signer = _offline_signer(ctx, invoice_id, state) if state.offline else None
     if kind == "pdf":
-        return render.invoice_pdf(state.xml, **args)  # type: ignore[arg-type]
-    return render.invoice_html(state.xml, **args)  # type: ignore[arg-type]
+        return render.invoice_pdf(
+            state.xml, qr_base=state.qr_base, ksef_number=state.ksef_number, offline=signer
+        )
+    return render.invoice_html(
+        state.xml, qr_base=state.qr_base, ksef_number=state.ksef_number, offline=signer
+    )
 
 
 def invoice_pdf(ctx: EngineContext, invoice_id: int) -> bytes:

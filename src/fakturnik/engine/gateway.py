@@ -17,9 +17,11 @@ from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.environments import KsefEnvironment
+from fakturnik.ksef.exports import Exporter
 from fakturnik.ksef.sessions import (
     FA3,
     OnlineSession,
+    Poller,
     PublicKeys,
     with_fresh_key,
     wrap_key,
@@ -53,7 +55,7 @@ class RemoteInvoice:
             description=item.status.description,
             ksef_number=item.ksefNumber,
             details=list(item.status.details or []),
-            extensions=dict(item.status.extensions or {}),
+            extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
             file_name=item.invoiceFileName,
             upo_url=item.upoDownloadUrl,
         )
@@ -127,6 +129,12 @@ class KsefGateway:
 
     def close(self) -> None:
         self.client.close()
+
+    # --- received invoices ----------------------------------------------------------------------------
+
+    def exporter(self, *, timeout: float = 600.0) -> Exporter:
+        """Encrypted exports of invoice metadata and files, with the incremental HWM sync."""
+        return Exporter(self.client, public_keys=self.public_keys, poller=Poller(timeout=timeout))
 
     # --- availability -------------------------------------------------------------------------------
 

@@ -187,7 +187,7 @@ class InvoiceOutcome:
             ksef_number=item.ksefNumber,
             invoice_number=item.invoiceNumber,
             details=list(item.status.details or []),
-            extensions=dict(item.status.extensions or {}),
+            extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
         )
 
 

@@ -13,6 +13,7 @@ from fakturnik.simulator import (
     routes_admin,
     routes_auth,
     routes_certificates,
+    routes_collective,
     routes_invoices,
     routes_limits,
     routes_permissions,
@@ -88,8 +89,10 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
         routes_invoices,
         routes_permissions,
         routes_limits,
+        routes_collective,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(routes_qr.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_qr.router)  # {host}/qr/invoice/..., {host}/qr/certificate/...
     routes_admin.install_middleware(app)

@@ -20,8 +20,8 @@ from typing import Any
 from lxml import etree
 from stdnum.pl import nip as stdnum_nip
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import XmlSecurityError
-from fakturnik.fa3.xmlsafe import parse_xml
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import invoice_schemas
 from fakturnik.simulator.invoice_schemas import FormSpec
@@ -124,6 +124,7 @@ class Context:
     attachments_allowed: Callable[[str], bool] | None = None
     max_plain: int = MAX_PLAIN  # the context's limits (``/limits/context``)
     max_with_attachment: int = MAX_PLAIN_WITH_ATTACHMENT
+    validate_identifiers: bool = False  # the parties' NIP checksums: prod, or X-KSeF-Feature (features.py)
 
 
 def fail(code: int, *details: str, number: str | None = None) -> Verdict:
@@ -383,7 +384,7 @@ def _semantics(ctx: Context, facts: Facts) -> list[str]:
                 f"Data wystawienia {issued.isoformat()} jest późniejsza niż data przyjęcia "
                 f"{ctx.accepted_on.isoformat()}."
             )
-    if ctx.profile == "prod":
+    if ctx.profile == "prod" or ctx.validate_identifiers:
         if not stdnum_nip.is_valid(facts.seller_nip):
             problems.append(f"Nieprawidłowa suma kontrolna NIP sprzedawcy {facts.seller_nip}.")
         buyer_id = facts.buyer.get("identifier", {})

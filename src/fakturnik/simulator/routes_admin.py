@@ -154,7 +154,7 @@ def random_failure(request: Request) -> Response:
 
 
 def install_middleware(app: FastAPI) -> None:
-    """Faults for ``/v2`` calls, then count every request by route template and status."""
+    """Faults for ``/v2`` calls, then count every ``/v2`` request by route template and status."""
 
     @app.middleware("http")
     async def faults_and_counts(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -174,7 +174,8 @@ def install_middleware(app: FastAPI) -> None:
         if echo and sim.config.profile == "test" and request.url.path.startswith("/v2"):
             # TEST echoes X-Test-System-Warning as X-System-Warning so clients can test warnings
             response.headers["X-System-Warning"] = echo
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
-        sim.stats.record(request.method, template, response.status_code)
+        if request.url.path.startswith("/v2"):  # the API only: reading the counters does not change them
+            route = request.scope.get("route")
+            template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
+            sim.stats.record(request.method, template, response.status_code)
         return response

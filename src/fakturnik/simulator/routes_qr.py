@@ -1,17 +1,21 @@
-"""The simulator's QR verification pages (``{host}/qr/invoice/...``, ``{host}/qr/certificate/...``).
+"""The verification pages a buyer's QR scan opens (digest §10), on the simulator's own host under ``/qr``.
 
-What a buyer sees after scanning KOD I or KOD II (digest §10): whether KSeF holds the invoice file
-(and its KSeF number; a technically corrected file leads to its correction), and for KOD II whether
-the signature is valid, the Offline certificate active (not revoked, blocked or expired) and its
-owner entitled to invoice for that seller in that context. HTML for people, JSON with
-``Accept: application/json`` for tests and tools.
+* ``/qr/invoice/{seller NIP}/{DD-MM-RRRR}/{hash}`` (KOD I): does the simulator hold an accepted invoice
+  with that file hash, seller and issue date, and under which KSeF number;
+* ``/qr/certificate/{type}/{value}/{seller NIP}/{serial}/{hash}/{signature}`` (KOD II): the signature
+  against the KSeF certificate, the certificate's type (Offline) and state (active, not revoked or
+  expired), the certificate owner's right to issue invoices in the context, and the context's right
+  to invoice for the seller (the context NIP is the seller's, or an invoice of that hash was accepted
+  in that context).
+
+Both answer JSON (``valid`` plus the reasons), or a short Polish HTML page for a browser.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from cryptography import x509
@@ -19,118 +23,134 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from fakturnik.errors import VisualError
-from fakturnik.simulator.ca import effective_status, issued_by_simulator
-from fakturnik.simulator.core import sim_of
-from fakturnik.visual.links import CertificateLink, InvoiceLink, parse_link, verify_certificate_link
+from fakturnik.ksef.verification_links import (
+    CertificateLink,
+    InvoiceLink,
+    certificate_type,
+    parse_link,
+    verify_certificate_link,
+)
+from fakturnik.simulator.core import Simulator
 
-router = APIRouter(prefix="/qr", tags=["qr"])
-
-
-def _std_b64(b64url: str) -> str:
-    return base64.b64encode(base64.urlsafe_b64decode(b64url + "=" * (-len(b64url) % 4))).decode()
-
-
-def _answer(request: Request, verdict: dict[str, Any], status: int = 200) -> Response:
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(verdict, status_code=status)
-    rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in verdict.items())
-    title = escape(str(verdict.get("message", "")))
-    page = (
-        '<!DOCTYPE html><html lang="pl"><head><meta charset="utf-8"><title>Weryfikacja KSeF</title></head>'
-        f"<body><h1>{title}</h1><table>{rows}</table><p>Symulator KSeF (Fakturnik)</p></body></html>"
-    )
-    return HTMLResponse(page, status_code=status)
+router = APIRouter(prefix="/qr")
+_INVOICE_RIGHTS = {"InvoiceWrite", "Owner"}
 
 
-def _find_invoice(request: Request, digest: str) -> dict[str, Any] | None:
-    state = sim_of(request).state
-    std = _std_b64(digest)
-    for prefix in ("corr:", "hash:"):
-        index = state.get("invidx", prefix + std)
-        if index is not None:
-            inv = state.get("invoice", index["key"])
-            if inv is not None and inv.get("ksefNumber"):
-                return inv
-    return None
+def _sim(request: Request) -> Simulator:
+    sim = request.app.state.sim
+    assert isinstance(sim, Simulator)
+    return sim
+
+
+def _std_b64(urlsafe: str) -> str:
+    return base64.b64encode(base64.urlsafe_b64decode(urlsafe + "=" * (-len(urlsafe) % 4))).decode()
+
+
+def _accepted(sim: Simulator, link: InvoiceLink | CertificateLink) -> dict[str, Any] | None:
+    index = sim.state.get("invidx", f"hash:{_std_b64(link.hash)}")
+    if index is None or index.get("code") != 200:
+        return None
+    return sim.state.get("invoice", index["key"])
+
+
+def _answer(request: Request, body: dict[str, Any], title: str) -> Response:
+    if "text/html" in request.headers.get("accept", ""):
+        rows = "".join(f"<li>{html.escape(str(r))}</li>" for r in body.get("reasons", []))
+        verdict = "Wynik pozytywny" if body["valid"] else "Wynik negatywny"
+        number = body.get("ksefNumber")
+        extra = f"<p>Numer KSeF: <strong>{html.escape(number)}</strong></p>" if number else ""
+        page = (
+            f'<!DOCTYPE html><html lang="pl"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><h1>{title}</h1><p><strong>{verdict}</strong></p>{extra}<ul>{rows}</ul></body></html>"
+        )
+        return HTMLResponse(page)
+    return JSONResponse(body)
+
+
+def _parse(request: Request) -> InvoiceLink | CertificateLink | Response:
+    try:
+        return parse_link(str(request.url))
+    except VisualError as exc:
+        return JSONResponse({"valid": False, "reasons": [str(exc)]}, status_code=400)
 
 
 @router.get("/invoice/{nip}/{day}/{digest}")
 def invoice_page(request: Request, nip: str, day: str, digest: str) -> Response:
-    try:
-        link = parse_link(str(request.url))
-    except VisualError as exc:
-        return _answer(request, {"valid": False, "message": str(exc)}, 400)
+    link = _parse(request)
+    if isinstance(link, Response):
+        return link
     assert isinstance(link, InvoiceLink)
-    inv = _find_invoice(request, link.hash)
+    inv = _accepted(_sim(request), link)
     facts = (inv or {}).get("facts") or {}
-    if inv is None or facts.get("seller_nip", link.seller_nip) != link.seller_nip:
-        return _answer(request, {"found": False, "message": "Faktura nie znajduje się w KSeF."}, 404)
-    return _answer(
-        request,
-        {
-            "found": True,
-            "message": "Faktura znajduje się w KSeF.",
-            "ksefNumber": inv["ksefNumber"],
-            "invoiceNumber": inv.get("invoiceNumber", ""),
-            "invoicingMode": inv.get("invoicingMode", ""),
-            "sellerNip": link.seller_nip,
-            "issueDate": f"{link.issue_date:%d-%m-%Y}",
-            "corrected": inv.get("hashOfCorrectedInvoice") == _std_b64(link.hash),
-        },
+    reasons: list[str] = []
+    if inv is None:
+        reasons.append("KSeF nie ma faktury o takim skrócie pliku.")
+    else:
+        if facts.get("sellerNip") != link.seller_nip:
+            reasons.append("NIP sprzedawcy w linku nie zgadza się z fakturą.")
+        if str(facts.get("issueDate", ""))[:10] != link.issue_date.isoformat():
+            reasons.append("Data wystawienia w linku nie zgadza się z fakturą.")
+    body: dict[str, Any] = {"valid": not reasons, "reasons": reasons or ["Faktura jest w KSeF."]}
+    if inv is not None and not reasons:
+        body.update(
+            ksefNumber=inv["ksefNumber"],
+            invoiceNumber=facts.get("invoiceNumber"),
+            sellerNip=link.seller_nip,
+            issueDate=link.issue_date.isoformat(),
+        )
+    return _answer(request, body, "Weryfikacja faktury w KSeF")
+
+
+def _certificate_reasons(sim: Simulator, link: CertificateLink) -> list[str]:
+    record = sim.state.get("certificate", link.serial.rjust(16, "0"))
+    if record is None:
+        return ["KSeF nie wydał certyfikatu o tym numerze seryjnym."]
+    cert = x509.load_der_x509_certificate(base64.b64decode(record["certificate"]))
+    reasons: list[str] = []
+    try:
+        verify_certificate_link(link, cert)
+    except VisualError as exc:
+        reasons.append(str(exc))
+    if record.get("type") != "Offline" or certificate_type(cert) != "Offline":
+        reasons.append("Certyfikat nie jest certyfikatem KSeF typu Offline.")
+    now = Simulator.now()
+    if record.get("status") != "Active":
+        reasons.append(f"Certyfikat nie jest aktywny (status: {record.get('status')}).")
+    elif datetime.fromisoformat(record["validTo"]) < now:
+        reasons.append("Certyfikat wygasł.")
+    elif datetime.fromisoformat(record["validFrom"]) > now:
+        reasons.append("Certyfikat nie jest jeszcze ważny.")
+    from fakturnik.simulator import grants
+
+    subject = record["subjectIdentifier"]
+    rights = grants.permissions_for(
+        sim, link.context_type, link.context_value, subject["type"], subject["value"]
     )
-
-
-def _entitled(record: dict[str, Any], link: CertificateLink) -> bool:
-    """The certificate's owner may invoice in the link's context, and that context for the seller."""
-    subject = record.get("subjectIdentifier") or {}
-    owner = str(subject.get("value", ""))
-    if link.context_type == "Nip":
-        return link.context_value == link.seller_nip and owner in (link.context_value, "")
-    return owner != ""  # other contexts: the owner's grants are not modelled for QR checks
+    if not rights & _INVOICE_RIGHTS:
+        reasons.append("Właściciel certyfikatu nie ma w tym kontekście prawa do wystawiania faktur.")
+    context_is_seller = (
+        link.context_type in ("Nip", "InternalId") and link.context_value[:10] == link.seller_nip
+    )
+    if not context_is_seller:
+        inv = _accepted(sim, link)
+        if inv is None or inv.get("contextValue") != link.context_value:
+            reasons.append("Kontekst nie ma prawa wystawiać faktur w imieniu tego sprzedawcy.")
+    return reasons
 
 
 @router.get("/certificate/{ctype}/{cvalue}/{nip}/{serial}/{digest}/{signature}")
 def certificate_page(
     request: Request, ctype: str, cvalue: str, nip: str, serial: str, digest: str, signature: str
 ) -> Response:
-    sim = sim_of(request)
-    try:
-        link = parse_link(str(request.url))
-    except VisualError as exc:
-        return _answer(request, {"valid": False, "message": str(exc)}, 400)
+    link = _parse(request)
+    if isinstance(link, Response):
+        return link
     assert isinstance(link, CertificateLink)
-    record = sim.state.get("certificate", link.serial.upper().rjust(16, "0"))
-    if record is None:
-        return _answer(request, {"valid": False, "message": "Nieznany certyfikat KSeF."}, 404)
-    cert = x509.load_der_x509_certificate(base64.b64decode(record["certificate"]))
-    verdict: dict[str, Any] = {
-        "certificateSerialNumber": record["certificateSerialNumber"],
-        "certificateType": record["type"],
-        "certificateStatus": effective_status(record, sim.now()),
+    reasons = _certificate_reasons(_sim(request), link)
+    body = {
+        "valid": not reasons,
+        "reasons": reasons or ["Wystawca faktury potwierdzony certyfikatem KSeF."],
+        "certificateSerialNumber": link.serial,
         "sellerNip": link.seller_nip,
     }
-    problems: list[str] = []
-    if not issued_by_simulator(sim, cert):
-        problems.append("Certyfikat nie został wydany przez KSeF.")
-    if record["type"] != "Offline":
-        problems.append("Certyfikat nie jest certyfikatem typu Offline.")
-    if verdict["certificateStatus"] != "Active":
-        problems.append(f"Certyfikat nie jest aktywny ({verdict['certificateStatus']}).")
-    if datetime.fromisoformat(record["validFrom"]) > sim.now():
-        problems.append("Certyfikat nie jest jeszcze ważny.")
-    try:
-        verify_certificate_link(link, cert)
-        verdict["signatureValid"] = True
-    except VisualError as exc:
-        verdict["signatureValid"] = False
-        problems.append(str(exc))
-    if not _entitled(record, link):
-        problems.append(
-            "Właściciel certyfikatu nie ma uprawnienia do wystawiania faktur dla tego sprzedawcy."
-        )
-    verdict["valid"] = not problems
-    verdict["problems"] = problems
-    verdict["message"] = "Wystawca potwierdzony certyfikatem KSeF." if not problems else problems[0]
-    inv = _find_invoice(request, link.hash)
-    verdict["ksefNumber"] = inv["ksefNumber"] if inv else None
-    return _answer(request, verdict, 200 if not problems else 422)
+    return _answer(request, body, "Weryfikacja wystawcy faktury (certyfikat KSeF)")

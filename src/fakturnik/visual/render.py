@@ -1,154 +1,214 @@
-"""HTML and PDF of an FA(3) invoice, with its KSeF QR codes in the footer.
+"""Invoice and UPO as HTML and PDF (Jinja2 with autoescaping; WeasyPrint for PDF, an optional extra).
 
-``invoice_html`` needs only Jinja2; ``invoice_pdf`` needs WeasyPrint (the ``visual`` extra). Text from
-the document is autoescaped, never interpreted: markup in a name prints as text, no resource is
-fetched (the URL fetcher refuses everything), so a hostile invoice cannot reach the network or disk.
+What the document shows follows the invoice's state: an invoice with a KSeF number carries KOD I
+labelled with that number and no KOD II; an offline invoice carries KOD I labelled ``OFFLINE`` and
+KOD II (``CERTYFIKAT``) signed with the seller's KSeF Offline certificate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
+from functools import cache
 from typing import Any
 
 import jinja2
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import VisualError
-from fakturnik.visual.invoice_view import InvoiceView, build_view
-from fakturnik.visual.links import CertificateLink, InvoiceLink, invoice_link
-from fakturnik.visual.qr import CERTIFICATE_LABEL, kod1_label, qr_svg
+from fakturnik.ksef.verification_links import certificate_link, invoice_link
+from fakturnik.visual import formatting
+from fakturnik.visual.document import InvoiceDocument, read_invoice
+from fakturnik.visual.qr import CERTIFICATE_LABEL, OFFLINE_LABEL, qr_svg
 
-__all__ = ["QrBlock", "invoice_html", "invoice_pdf", "qr_blocks", "render_html", "render_pdf"]
+__all__ = [
+    "Codes",
+    "OfflineSigner",
+    "html_to_pdf",
+    "invoice_codes",
+    "invoice_html",
+    "invoice_pdf",
+    "upo_html",
+    "upo_pdf",
+]
 
-KOD1_HEADING = "Zeskanuj kod QR lub otwórz link, aby zweryfikować fakturę w KSeF"
-KOD2_HEADING = "Zeskanuj kod QR lub otwórz link, aby zweryfikować wystawcę faktury (certyfikat KSeF)"
+MAX_UPO_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class QrBlock:
-    heading: str
-    hint: str
-    label: str
-    url: str
-    svg: str
+class OfflineSigner:
+    """What KOD II needs: the seller's KSeF Offline certificate, its key and the KSeF context."""
+
+    certificate: x509.Certificate
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    context_type: str
+    context_value: str
+
+    def __repr__(self) -> str:
+        return f"OfflineSigner(context={self.context_type}:{self.context_value}, key=<hidden>)"
 
 
-@lru_cache(maxsize=1)
+@dataclass(frozen=True)
+class Codes:
+    """The verification links on a document and the labels under them."""
+
+    kod1: str
+    kod1_label: str
+    kod2: str | None = None
+
+
+@cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("fakturnik.visual", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["kwota"] = formatting.amount
+    env.filters["ilosc"] = formatting.quantity
+    env.filters["data"] = formatting.polish_date
+    env.filters["slownie"] = formatting.amount_in_words
+    env.globals["qr_svg"] = qr_svg
+    return env
 
 
-@lru_cache(maxsize=1)
-def document_css() -> str:
-    return resources.files("fakturnik.visual").joinpath("templates/document.css").read_text("utf-8")
-
-
-def qr_blocks(
-    view: InvoiceView,
+def invoice_codes(
     xml: bytes,
+    document: InvoiceDocument,
     *,
-    qr_base: str | None,
-    ksef_number: str | None,
-    kod2: CertificateLink | None = None,
-) -> list[QrBlock]:
-    """KOD I (label: KSeF number or OFFLINE) and, for an offline invoice, KOD II (label: CERTYFIKAT)."""
-    blocks: list[QrBlock] = []
-    if qr_base is not None:
-        if view.issue_date is None:
-            raise VisualError("Faktura nie ma poprawnej daty wystawienia (P_1); nie da się zbudować KODU I.")
-        link: InvoiceLink = invoice_link(qr_base, view.seller_nip, view.issue_date, xml)
-        label = kod1_label(ksef_number)
-        blocks.append(QrBlock("KOD I – weryfikacja faktury", KOD1_HEADING, label, link.url, qr_svg(link.url)))
-    if kod2 is not None:
-        if kod2.hash != (blocks[0].url.rsplit("/", 1)[-1] if blocks else kod2.hash):
-            raise VisualError("KOD II dotyczy innego pliku faktury niż KOD I.")
-        blocks.append(
-            QrBlock(
-                "KOD II – weryfikacja wystawcy", KOD2_HEADING, CERTIFICATE_LABEL, kod2.url, qr_svg(kod2.url)
-            )
+    qr_base: str,
+    ksef_number: str | None = None,
+    offline: OfflineSigner | None = None,
+) -> Codes:
+    """KOD I always; KOD II only for an offline invoice that has no KSeF number yet."""
+    if document.issue_date is None:
+        raise VisualError("Faktura nie ma daty wystawienia (P_1): nie da się zbudować kodu KOD I.")
+    kod1 = invoice_link(qr_base, document.seller_nip, document.issue_date, xml)
+    if ksef_number:
+        return Codes(kod1, ksef_number)
+    kod2 = None
+    if offline is not None:
+        kod2 = certificate_link(
+            qr_base,
+            context_type=offline.context_type,
+            context_value=offline.context_value,
+            seller_nip=document.seller_nip,
+            xml=xml,
+            certificate=offline.certificate,
+            private_key=offline.private_key,
         )
-    return blocks
-
-
-def render_html(
-    view: InvoiceView, codes: list[QrBlock], *, ksef_number: str | None, offline: bool, css: str | None = None
-) -> str:
-    template = _env().get_template("invoice.html")
-    context: dict[str, Any] = {
-        "v": view,
-        "codes": codes,
-        "ksef_number": ksef_number,
-        "offline": offline,
-        "css": document_css() if css is None else css,
-    }
-    return template.render(**context)
+    return Codes(kod1, OFFLINE_LABEL, kod2)
 
 
 def invoice_html(
     xml: bytes,
     *,
-    ksef_number: str | None = None,
     qr_base: str | None = None,
-    kod2: CertificateLink | None = None,
-    offline: bool | None = None,
+    ksef_number: str | None = None,
+    offline: OfflineSigner | None = None,
+    for_pdf: bool = False,
 ) -> str:
-    """A standalone HTML page of the invoice (inline CSS, inline SVG codes)."""
-    view = build_view(xml)
-    codes = qr_blocks(view, xml, qr_base=qr_base, ksef_number=ksef_number, kod2=kod2)
-    return render_html(
-        view, codes, ksef_number=ksef_number, offline=kod2 is not None if offline is None else offline
+    """The invoice as a standalone HTML page (QR codes included when ``qr_base`` is given)."""
+    document = read_invoice(xml)
+    codes = (
+        invoice_codes(xml, document, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+        if qr_base
+        else None
+    )
+    return (
+        _env()
+        .get_template("invoice.html")
+        .render(
+            doc=document,
+            codes=codes,
+            ksef_number=ksef_number,
+            certificate_label=CERTIFICATE_LABEL,
+            for_pdf=for_pdf,
+        )
     )
 
 
-def _refuse_fetch(url: str, timeout: int = 10, ssl_context: object = None) -> dict[str, Any]:
-    raise VisualError(f"Dokument odwołuje się do zasobu zewnętrznego ({url[:60]}); nie jest pobierany.")
-
-
-@lru_cache(maxsize=1)
-def _weasy() -> tuple[Any, Any, Any]:
+def html_to_pdf(html: str) -> bytes:
+    """Render HTML to PDF with WeasyPrint (the ``visual`` extra); no network, no local files."""
     try:
-        import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise VisualError("PDF wymaga pakietu WeasyPrint: pip install 'fakturnik[visual]'.") from exc
-    fonts = FontConfiguration()
-    stylesheet = weasyprint.CSS(string=document_css(), font_config=fonts, url_fetcher=_refuse_fetch)
-    return weasyprint, fonts, stylesheet
+        import weasyprint  # type: ignore[import-untyped]
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise VisualError(
+            "Do tworzenia PDF potrzebny jest pakiet WeasyPrint: pip install 'fakturnik[visual]'."
+        ) from exc
 
+    def no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise ValueError(f"external resources are not loaded ({url[:40]})")
 
-def html_to_pdf(html: str, *, extra_css: str | None = None) -> bytes:
-    """Lay out HTML made by this package (document.css applied) as PDF."""
-    weasyprint, fonts, stylesheet = _weasy()
-    sheets = [stylesheet]
-    if extra_css:
-        sheets.append(weasyprint.CSS(string=extra_css, font_config=fonts, url_fetcher=_refuse_fetch))
-    document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None)
-    pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=fonts)
+    pdf = weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    assert isinstance(pdf, bytes)
     return pdf
-
-
-def render_pdf(view: InvoiceView, codes: list[QrBlock], *, ksef_number: str | None, offline: bool) -> bytes:
-    return html_to_pdf(render_html(view, codes, ksef_number=ksef_number, offline=offline, css=""))
 
 
 def invoice_pdf(
     xml: bytes,
     *,
-    ksef_number: str | None = None,
     qr_base: str | None = None,
-    kod2: CertificateLink | None = None,
-    offline: bool | None = None,
+    ksef_number: str | None = None,
+    offline: OfflineSigner | None = None,
 ) -> bytes:
-    """The invoice as an A4 PDF: Ministry section order, Polish formatting, page numbers, QR codes."""
-    view = build_view(xml)
-    codes = qr_blocks(view, xml, qr_base=qr_base, ksef_number=ksef_number, kod2=kod2)
-    return render_pdf(
-        view, codes, ksef_number=ksef_number, offline=kod2 is not None if offline is None else offline
+    """The invoice as PDF: A4, page numbers, QR codes with their labels."""
+    return html_to_pdf(
+        invoice_html(xml, qr_base=qr_base, ksef_number=ksef_number, offline=offline, for_pdf=True)
     )
+
+
+def _upo_pages(xml: bytes) -> list[dict[str, Any]]:
+    root = parse_xml(xml, max_bytes=MAX_UPO_BYTES)
+    if etree.QName(root).localname != "Potwierdzenie":
+        raise VisualError("To nie jest UPO KSeF: element główny nie nazywa się Potwierdzenie.")
+
+    def text(el: etree._Element, name: str) -> str:
+        found = el.find("{*}" + name)
+        return "" if found is None else "".join(str(t) for t in found.itertext()).strip()
+
+    def pairs(el: etree._Element | None) -> list[tuple[str, str]]:
+        if el is None:
+            return []
+        out = []
+        for child in el.iter():
+            if child is el or not isinstance(child.tag, str) or len(child):
+                continue
+            value = "".join(str(t) for t in child.itertext()).strip()
+            if value:
+                out.append((etree.QName(child).localname, value))
+        return out
+
+    header = [
+        ("Podmiot przyjmujący", text(root, "NazwaPodmiotuPrzyjmujacego")),
+        ("Numer referencyjny sesji", text(root, "NumerReferencyjnySesji")),
+        ("Struktura logiczna", text(root, "NazwaStrukturyLogicznej")),
+        ("Kod formularza", text(root, "KodFormularza")),
+    ]
+    docs = []
+    for d in root.iterfind("{*}Dokument"):
+        docs.append(
+            {etree.QName(c).localname: text(d, etree.QName(c).localname) for c in d if isinstance(c.tag, str)}
+        )
+    return [
+        {
+            "header": [(k, v) for k, v in header if v],
+            "auth": pairs(root.find("{*}Uwierzytelnienie")),
+            "page": pairs(root.find("{*}OpisPotwierdzenia")),
+            "documents": docs,
+        }
+    ]
+
+
+def upo_html(xml: bytes, *, for_pdf: bool = False) -> str:
+    """The UPO (v4-3) as a readable page: the session, the authentication, each document."""
+    return _env().get_template("upo.html").render(pages=_upo_pages(xml), for_pdf=for_pdf)
+
+
+def upo_pdf(xml: bytes) -> bytes:
+    """The UPO as PDF, one page per UPO page."""
+    return html_to_pdf(upo_html(xml, for_pdf=True))
