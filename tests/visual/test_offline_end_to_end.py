@@ -85,7 +85,7 @@ def test_offline_invoice_codes_through_engine_and_simulator(
 
     offline_pdf = invoice_pdf(ctx, issued.invoice_id)
     text = pdf_text(offline_pdf, tmp_path)
-    assert "OFFLINE" in text and "CERTYFIKAT" in text
+    assert "OFFLINE" in text and "CERTYFIKAT" in text, text
     (tmp_path / "a").mkdir()
     codes = qr_codes(offline_pdf, tmp_path / "a")
     kod1 = next(c for c in codes if "/qr/invoice/" in c)

@@ -244,7 +244,7 @@ def send(
         out.print(f"Sesja {ref}: {final.status.code} {final.status.description}")
         failed = _report(
             [
-                (n, o.ksef_number, o.status_code, o.description)
+                (n, o.registered_as, o.status_code, o.description)
                 for (n, _), o in zip(invoices, outcomes, strict=True)
             ]
         )
@@ -280,7 +280,7 @@ def send(
     rows = []
     for name in sorted(result.outcomes):
         o = result.outcomes[name]
-        rows.append((name, o.ksef_number or o.duplicate_of, o.status_code, o.description))
+        rows.append((name, o.registered_as, o.status_code, o.description))
     rows += [(n, None, 0, "brak wyniku") for n in result.not_registered if n not in result.outcomes]
     failed = _report(rows)
     raise typer.Exit(1 if failed else 0)
@@ -289,8 +289,10 @@ def send(
 def _report(rows: list[tuple[str, str | None, int, str]]) -> int:
     failed = 0
     for name, number, code, description in rows:
-        if number and code in (200, 440):
+        if number and code == 200:
             out.print(f"{name}\t{number}")
+        elif number and code == 440:  # proven a resend of this very file (same SHA-256)
+            out.print(f"{name}\t{number}\t(już zarejestrowana)")
         else:
             failed += 1
             out.print(f"{name}\tBŁĄD {code}: {description}")

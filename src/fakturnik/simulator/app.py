@@ -94,6 +94,5 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(routes_qr.router)
     app.include_router(routes_admin.router)
-    app.include_router(routes_qr.router)  # {host}/qr/invoice/..., {host}/qr/certificate/...
     routes_admin.install_middleware(app)
     return app

@@ -108,6 +108,7 @@ def send_invoice(
         session = sim.state.get("session", referenceNumber) or session
         if session["status"]["code"] != 100:
             raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+        _refuse_if_paused(sim, referenceNumber, int(session["invoiceCount"]))
         limit = max_invoices(sim, session)
         if session["invoiceCount"] >= limit:
             raise ApiError(21155, f"Sesja przyjęła już {limit} faktur.")
@@ -137,6 +138,20 @@ def send_invoice(
             sim.state.put("session", referenceNumber, session)
     processing.processor(sim).submit(("invoice", key))
     return {"referenceNumber": inv_ref}
+
+
+def _refuse_if_paused(sim: Simulator, reference_number: str, taken: int) -> None:
+    """The ``sessionUnavailable`` fault: a paused session answers 21184 and takes nothing (API 2.8)."""
+    faults = sim.faults
+    if (
+        reference_number not in faults.paused_sessions
+        and faults.session_unavailable > 0
+        and taken >= faults.session_unavailable_after
+    ):
+        faults.session_unavailable -= 1
+        faults.paused_sessions.add(reference_number)
+    if reference_number in faults.paused_sessions:
+        raise ApiError(21184, "Sesja tymczasowo niedostępna. Otwórz nową sesję.")
 
 
 def max_invoices(sim: Simulator, session: dict[str, Any]) -> int:
