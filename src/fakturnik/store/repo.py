@@ -85,10 +85,12 @@ def add_credential(
     return cred
 
 
-def active_credential(s: Session, company_id: int) -> Credential | None:
+def active_credential(s: Session, company_id: int, kind: str | None = None) -> Credential | None:
+    """The login credential (any kind but ``offline_certificate``), or the active one of ``kind``."""
+    kind_filter = Credential.kind == kind if kind else Credential.kind != "offline_certificate"
     return s.scalar(
         select(Credential)
-        .where(Credential.company_id == company_id, Credential.active.is_(True))
+        .where(Credential.company_id == company_id, Credential.active.is_(True), kind_filter)
         .order_by(Credential.id.desc())
         .limit(1)
     )
