@@ -329,18 +329,20 @@ class InvoicesService(Service):
             return bytes(upo.xml)
 
     def html(self, company_id: int, invoice_id: int) -> str:
-        """The invoice as a standalone HTML page (``fakturnik.visual``), with KOD I and its KSeF number."""
-        from fakturnik.visual import invoice_html
+        """The invoice as a standalone HTML page, with the QR codes its state requires.
 
-        xml, ksef_number, qr_base = self._visual(company_id, invoice_id)
-        return invoice_html(xml, qr_base=qr_base, ksef_number=ksef_number)
+        Accepted: KOD I labelled with the KSeF number. Issued offline and not yet accepted: KOD I
+        labelled OFFLINE and KOD II signed with the company's Offline certificate (engine.documents).
+        """
+        from fakturnik.engine import documents
+
+        return documents.invoice_html(self.ctx, self._visible(company_id, invoice_id))
 
     def pdf(self, company_id: int, invoice_id: int) -> bytes:
-        """The invoice as PDF (A4, QR codes with their labels; needs the ``visual`` extra)."""
-        from fakturnik.visual import invoice_pdf
+        """The invoice as PDF (A4, QR codes as in :meth:`html`; needs the ``visual`` extra)."""
+        from fakturnik.engine import documents
 
-        xml, ksef_number, qr_base = self._visual(company_id, invoice_id)
-        return invoice_pdf(xml, qr_base=qr_base, ksef_number=ksef_number)
+        return documents.invoice_pdf(self.ctx, self._visible(company_id, invoice_id))
 
     def upo_pdf(self, company_id: int, invoice_id: int) -> bytes:
         """The UPO as PDF; :class:`NotFoundError` until KSeF gave one."""
@@ -348,18 +350,10 @@ class InvoicesService(Service):
 
         return upo_pdf(self.upo(company_id, invoice_id))
 
-    def _visual(self, company_id: int, invoice_id: int) -> tuple[bytes, str | None, str | None]:
-        from fakturnik.ksef.environments import resolve
-
+    def _visible(self, company_id: int, invoice_id: int) -> int:
+        """The invoice's id once the actor may read it (tenancy checked here, never in the engine)."""
         with self._tx() as s:
-            inv = self._invoice(s, company_id, invoice_id, self._read)
-            company = s.get(Company, company_id)
-            assert company is not None
-            try:
-                qr_base: str | None = resolve(company.base_url or company.environment).qr_url
-            except FakturnikError:
-                qr_base = None
-            return bytes(inv.xml), inv.ksef_number, qr_base
+            return self._invoice(s, company_id, invoice_id, self._read).id
 
     def draft_of(self, company_id: int, invoice_id: int) -> dict[str, Any]:
         """The stored invoice in its JSON form (for "duplicate": set a new P_2/AUTO and dates)."""
