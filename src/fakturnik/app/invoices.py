@@ -31,7 +31,6 @@ from fakturnik.app.views import (
 )
 from fakturnik.errors import (
     ConflictError,
-    FakturnikError,
     InputError,
     InvoiceValidationError,
     NotFoundError,
