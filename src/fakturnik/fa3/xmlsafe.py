@@ -26,10 +26,29 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         load_dtd=False,
         huge_tree=False,
-        remove_comments=False,
-        remove_pis=False,
+        remove_comments=True,  # a comment would split a value: KSeF and the XSD read the whole string
+        remove_pis=False,  # kept so that the rules can refuse them (KSeF does); text_value reads past them
         collect_ids=False,
     )
+
+
+def text_value(element: etree._Element) -> str:
+    """An element's character data as the XSD and KSeF read it: its text and the text after each
+    comment or processing instruction inside it (CDATA is already merged by the parser).
+
+    ``element.text`` stops at the first comment or PI, so ``<NIP>77400<!---->01455</NIP>`` would read
+    as ``77400``. Every rule, extractor and simulator check reads values through this function.
+    """
+    text = element.text or ""
+    if len(element) == 0:
+        return text
+    return text + "".join(child.tail or "" for child in element if not isinstance(child.tag, str))
+
+
+def find_value(node: etree._Element, path: str, namespaces: dict[str, str] | None = None) -> str | None:
+    """``node.findtext(path)`` with :func:`text_value`: the whole value of the first match, or None."""
+    found = node.find(path, namespaces)
+    return None if found is None else text_value(found)
 
 
 def check_bytes(data: bytes, max_bytes: int) -> None:

@@ -21,7 +21,7 @@ from lxml import etree
 from stdnum.pl import nip as stdnum_nip
 
 from fakturnik.errors import XmlSecurityError
-from fakturnik.fa3.xmlsafe import parse_xml
+from fakturnik.fa3.xmlsafe import find_value, parse_xml, text_value
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import invoice_schemas
 from fakturnik.simulator.invoice_schemas import FormSpec
@@ -183,7 +183,7 @@ class _Reader:
         return _qualified(self.ns, p)
 
     def text(self, p: str, node: etree._Element | None = None) -> str | None:
-        value = (self.root if node is None else node).findtext(self.path(p))
+        value = find_value(self.root if node is None else node, self.path(p))
         return value.strip() if value is not None else None
 
     def find(self, p: str, node: etree._Element | None = None) -> etree._Element | None:
@@ -232,9 +232,9 @@ def extract_fa(root: etree._Element) -> Facts:
     for e in fa_node if fa_node is not None else ():
         name = _local(e)
         if name.startswith("P_13_"):
-            net += _dec(e.text)
+            net += _dec(text_value(e))
         elif name.startswith("P_14_") and len(name) <= 7:
-            (vat_pln if name.endswith("W") else vat_plain)[name[5]] = _dec(e.text)
+            (vat_pln if name.endswith("W") else vat_plain)[name[5]] = _dec(text_value(e))
     vat = sum((vat_pln.get(k, v) for k, v in vat_plain.items()), Decimal(0))
     buyer_node = r.find("Podmiot2")
     buyer: dict[str, Any] = {"identifier": {"type": "None"}}
@@ -293,8 +293,10 @@ def extract_pef(root: etree._Element, credit_note: bool) -> Facts:
     ns = {"cbc": _UBL_CBC, "cac": _UBL_CAC}
 
     def first(xpath: str) -> str:
-        found = root.xpath(xpath, namespaces=ns)
-        return str(found[0]).strip() if isinstance(found, list) and found else ""
+        found = root.xpath(xpath.removesuffix("/text()"), namespaces=ns)
+        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+            return ""
+        return text_value(found[0]).strip()
 
     def tax_id(party: str) -> str:
         raw = first(f"cac:{party}/cac:Party/cac:PartyTaxScheme/cbc:CompanyID/text()")

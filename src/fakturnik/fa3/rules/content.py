@@ -15,6 +15,7 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 from __future__ import annotations
 
 from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, children_by_tag, find, tag, text
+from fakturnik.fa3.xmlsafe import text_value
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
 _FULL_LINES = frozenset({"VAT", "ROZ"})
@@ -133,7 +134,7 @@ def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
     roles: set[str | None] | None = None
     for clark, flag, role, what in _SUBUNIT_FLAGS:
         found = parts.get(clark)
-        if found is None or (found[0].text or "").strip() != "1":
+        if found is None or text_value(found[0]).strip() != "1":
             continue
         if roles is None:
             roles = {text(p3, "Rola") for p3 in inv.top_all("Podmiot3")}

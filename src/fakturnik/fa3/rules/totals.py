@@ -23,6 +23,7 @@ from fakturnik.fa3.amounts import (
     summary_fields_for,
 )
 from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
+from fakturnik.fa3.xmlsafe import text_value
 
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))
@@ -42,7 +43,7 @@ def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
         return out
     for clark, name in _NET_TAX_TAGS.items():  # schema order
         if clark in present:
-            value = decimal((children[clark][0].text or "").strip())
+            value = decimal(text_value(children[clark][0]).strip())
             if value is not None:
                 out[name] = value
     return out
