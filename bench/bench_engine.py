@@ -28,7 +28,7 @@ INVOICES = int(os.environ.get("FAKTURNIK_BENCH_ENGINE_INVOICES", "10000"))
 
 
 def _token(server: Any, nip: str) -> str:
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
 
     owner = mint_session(
         server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip

@@ -12,12 +12,12 @@ import statistics
 import time
 from collections.abc import Callable
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.parser import parse_invoice
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.schemas import load_schema
 from fakturnik.fa3.writer import write_invoice
-from fakturnik.fa3.xmlsafe import parse_xml
 
 SELLER = "5260250274"
 N = 2000

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.fa3.samples import make_nip, make_sample_invoice
 from fakturnik.fa3.writer import write_invoice
 from fakturnik.ksef import models as m
@@ -31,7 +31,7 @@ from fakturnik.ksef.environments import local
 from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import TokenKind, Transport
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 
 _SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))

@@ -23,7 +23,8 @@ from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import CertificateCredential
 from fakturnik.ksef.csr import KeyAlgorithm, generate_key
 from fakturnik.ksef.environments import local
-from fakturnik.ksef.throttle import RateLimit, Throttle
+from fakturnik.ksef.rate_limits import RateLimit
+from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import Transport
 from fakturnik.ksef.xades import sign_new_auth_request
 from fakturnik.simulator.config import SimulatorConfig

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fakturnik.ksef.throttle import RateLimit, Throttle
+from fakturnik.ksef.rate_limits import RateLimit
+from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.throttle_ledger import HostLedger
 
 GENEROUS = {"other": RateLimit(1_000_000, 10**8, 10**9)}

@@ -7,7 +7,8 @@ from datetime import date
 
 import httpx
 
-from fakturnik.ksef import crypto, numbers
+from fakturnik.base import ksef_numbers as numbers
+from fakturnik.ksef import crypto
 from fakturnik.simulator.server import SimulatorServer
 
 
@@ -62,7 +63,7 @@ def test_simulator_serves_http_and_counts() -> None:
 def test_minted_token_reaches_protected_dependency() -> None:
     from fastapi import Depends
 
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
     from fakturnik.simulator.security import Caller, require
 
     with SimulatorServer() as server:

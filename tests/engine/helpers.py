@@ -14,7 +14,7 @@ from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
 from fakturnik.engine.fields import fill_template
 from fakturnik.engine.settings import EngineSettings
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.vault import Secret
 from tests.conftest import SAMPLES_DIR

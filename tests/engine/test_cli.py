@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.engine.fields import fill_template
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.simulator.server import SimulatorServer

@@ -45,7 +45,7 @@ WORKER_ENV = {
 
 
 def _spawn(data_dir: Path, url: str | None, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "fakturnik.cli", "worker", "--fast", "--data-dir", str(data_dir)]
+    cmd = [sys.executable, "-m", "fakturnik.cli.main", "worker", "--fast", "--data-dir", str(data_dir)]
     if url:
         cmd += ["--database-url", url]
     env = {**os.environ, **WORKER_ENV}

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.engine.companies import add_company, credential_for
+from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import open_context
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.sync import sync_company
-from fakturnik.engine.worker import Worker, default_gateway
+from fakturnik.engine.worker import Worker
 from fakturnik.errors import FakturnikError
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo

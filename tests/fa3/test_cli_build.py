@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.fa3.jsonform import invoice_to_json_text
 from fakturnik.fa3.parser import parse_invoice
 from fakturnik.fa3.samples import make_sample_draft, make_sample_invoice

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceError
 from fakturnik.fa3.amounts import line_value
 from fakturnik.fa3.builder import _priced_value
@@ -17,7 +18,6 @@ from fakturnik.fa3.rules.base import Invoice
 from fakturnik.fa3.samples import make_sample_invoice
 from fakturnik.fa3.validation import byte_problem, validate_xml
 from fakturnik.fa3.writer import write_invoice, write_invoice_text
-from fakturnik.fa3.xmlsafe import parse_xml
 
 SELLER = "5260250274"
 

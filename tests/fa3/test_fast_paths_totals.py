@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceValidationError
 from fakturnik.fa3.amounts import compute_totals
 from fakturnik.fa3.builder import (
@@ -25,7 +26,6 @@ from fakturnik.fa3.rules.totals import _differences, _net_reading_agrees, suppli
 from fakturnik.fa3.rules.totals import _line_amounts as rule_line_amounts
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.writer import write_invoice
-from fakturnik.fa3.xmlsafe import parse_xml
 from tests.fa3.test_properties import drafts
 
 SELLER = "5260250274"

@@ -13,10 +13,11 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.errors import SchemaStoreError
 from fakturnik.fa3 import schemas
 from fakturnik.fa3.schemas import FILES, SchemaStore, load_auth_schema, load_schema, load_upo_schema
+from fakturnik.schema_download import downloading_store
 from tests.conftest import SAMPLES_DIR, SCHEMA_DIR, SHARED
 
 UPO_EXAMPLES = sorted((SHARED / "ksef" / "faktury" / "upo" / "przyklady").rglob("*.xml"))
@@ -153,7 +154,7 @@ def test_install_from_incomplete_directory_fails(tmp_path: Path) -> None:
 def test_download_from_mirror_fills_cache(tmp_path: Path, http_mirror: tuple[str, Path]) -> None:
     url, _ = http_mirror
     cache = tmp_path / "cache"
-    store = SchemaStore(schema_dir=None, cache_dir=cache, mirror=url)
+    store = downloading_store(cache_dir=cache, mirror=url)
     schema = store.compile("FA/schemat_FA(3)_v1-0E.xsd", schemas.FORMS["FA (3)"][1:])
     assert schema.validate(etree.parse(str(sorted(SAMPLES_DIR.glob("*.xml"))[0])))
     assert (cache / "FA" / "bazowe" / "StrukturyDanych_v10-0E.xsd").is_file()
@@ -167,7 +168,7 @@ def test_download_with_tampered_file_is_rejected(tmp_path: Path, http_mirror: tu
     target = root / "FA" / "schemat_FA(3)_v1-0E.xsd"
     target.write_bytes(target.read_bytes().replace(b"Faktura", b"Fakturka", 1))
     cache = tmp_path / "cache"
-    store = SchemaStore(schema_dir=None, cache_dir=cache, mirror=url)
+    store = downloading_store(cache_dir=cache, mirror=url)
     with pytest.raises(SchemaStoreError, match="SHA-256"):
         store.read("FA/schemat_FA(3)_v1-0E.xsd")
     assert not (cache / "FA" / "schemat_FA(3)_v1-0E.xsd").exists()
@@ -176,7 +177,7 @@ def test_download_with_tampered_file_is_rejected(tmp_path: Path, http_mirror: tu
 def test_download_http_error_is_a_store_error(tmp_path: Path, http_mirror: tuple[str, Path]) -> None:
     url, root = http_mirror
     (root / "upo" / "upo-v4-3.xsd").unlink()
-    store = SchemaStore(schema_dir=None, cache_dir=tmp_path / "cache", mirror=url)
+    store = downloading_store(cache_dir=tmp_path / "cache", mirror=url)
     with pytest.raises(SchemaStoreError, match="pobrać"):
         store.read("upo/upo-v4-3.xsd")
 

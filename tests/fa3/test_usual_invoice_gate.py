@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceValidationError, XmlSecurityError
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.rules import _INDEXED_RULES, RuleContext, usual
@@ -26,7 +27,6 @@ from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.schemas import FILES, default_store, load_schema
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.fa3.writer import write_invoice
-from fakturnik.fa3.xmlsafe import parse_xml
 from tests.conftest import SAMPLES_DIR
 from tests.fa3.negative.cases import CASES, VALID
 from tests.fa3.test_properties import drafts

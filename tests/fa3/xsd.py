@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.fa3.schemas import load_schema
-from fakturnik.fa3.xmlsafe import parse_xml
 
 
 def xsd_errors(xml: bytes) -> list[str]:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.engine.fields import read_fields
 from fakturnik.fa3.validation import validate_xml
-from fakturnik.fa3.xmlsafe import parse_xml
 from fakturnik.simulator import invoice_checks
 from fakturnik.simulator.invoice_schemas import FORMS
 from tests.conftest import SAMPLES_DIR
@@ -131,7 +131,7 @@ def test_rules_read_past_comments_even_in_a_tree_that_keeps_them(path: Path) -> 
 
 
 def test_text_value_joins_the_parts_around_comments_and_pis() -> None:
-    from fakturnik.fa3.xmlsafe import text_value
+    from fakturnik.base.xmlsafe import text_value
 
     el = etree.fromstring(b"<a>1<!--x-->0<?pi y?>5</a>", etree.XMLParser(remove_comments=False))
     assert el.text == "1"

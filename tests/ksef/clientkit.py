@@ -10,7 +10,7 @@ from typing import Any
 
 from lxml import etree
 
-from fakturnik.fa3.xmlsafe import parse_xml
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.environments import local
 from fakturnik.ksef.throttle import Throttle
@@ -53,7 +53,7 @@ def random_nip(rng: random.Random | None = None) -> str:
 
 
 def session_tokens(server: Any, nip: str, permissions: list[str] | None = None) -> StaticTokens:
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
 
     minted = mint_session(
         server.sim,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from fakturnik.base.ksef_numbers import make_internal_id
 from fakturnik.errors import KsefAuthError
 from fakturnik.ksef.auth import (
     AuthManager,
@@ -22,7 +23,6 @@ from fakturnik.ksef.auth import (
 from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import CertificateCredential
 from fakturnik.ksef.environments import local
-from fakturnik.ksef.numbers import make_internal_id
 from fakturnik.ksef.transport import Transport
 from fakturnik.ksef.xades import AUTH_NS, read_auth_request, sign_auth_request
 from fakturnik.simulator.server import SimulatorServer

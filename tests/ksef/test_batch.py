@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fakturnik.base.ksef_numbers import is_valid_ksef_number
 from fakturnik.errors import KsefProcessingError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
@@ -22,7 +23,6 @@ from fakturnik.ksef.batch import (
     write_archive,
 )
 from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.numbers import is_valid_ksef_number
 from fakturnik.ksef.sessions import Poller, PublicKeys
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from fakturnik.cli import app
+from fakturnik.cli.main import app
 from fakturnik.ksef.xades import sign_auth_request
 from tests.ksef.clientkit import InvoiceFactory, random_nip
 from tests.ksef.identities import seal_credential
@@ -170,5 +170,6 @@ def test_cli_errors_do_not_echo_the_token(simulator: Any, tmp_path: Path) -> Non
         ["ksef", "--env", simulator.base_url, "--nip", random_nip(), "auth"],
         env={"FAKTURNIK_KSEF_TOKEN": secret},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # KSeF refused (docs/cli.md)
+    assert "Błąd KSeF" in result.output
     assert secret not in result.output and "ab" * 32 not in result.output

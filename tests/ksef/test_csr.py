@@ -29,7 +29,7 @@ from fakturnik.ksef.csr import (
 from fakturnik.ksef.environments import local
 from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.ksef.clientkit import StaticTokens
 from tests.ksef.identities import person_credential, random_nip

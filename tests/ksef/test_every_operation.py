@@ -9,7 +9,7 @@ import re
 import pytest
 
 from fakturnik.ksef.client import KsefClient, operations_of
-from fakturnik.ksef.throttle import endpoint_group
+from fakturnik.ksef.rate_limits import endpoint_group
 from tests.conftest import OPENAPI_PATH
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from fakturnik.fa3.xmlsafe import parse_xml
+from fakturnik.base.ksef_numbers import is_valid_ksef_number
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
-from fakturnik.ksef.numbers import is_valid_ksef_number
 from fakturnik.ksef.sessions import (
     OnlineSession,
     Poller,

@@ -12,20 +12,19 @@ import httpx
 import pytest
 
 from fakturnik.ksef.environments import local
-from fakturnik.ksef.throttle import (
+from fakturnik.ksef.rate_limits import (
     OTHER,
     PUBLIC,
     PUBLISHED_LIMITS,
     RateLimit,
-    Throttle,
     delay_until_free,
     endpoint_counter,
     endpoint_group,
-    throttle_for,
 )
+from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import OPENAPI_PATH

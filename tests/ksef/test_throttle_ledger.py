@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakturnik.ksef.throttle import RateLimit, Throttle, delay_until_free
+from fakturnik.ksef.rate_limits import RateLimit, delay_until_free
+from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.throttle_ledger import ENV_DIR, ENV_SHARED, HostLedger, _owner, ledger_for
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import REPO

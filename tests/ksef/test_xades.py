@@ -12,9 +12,9 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from lxml import etree
 from signxml.xades.xades import XAdESVerifier
 
+from fakturnik.base.ksef_numbers import make_internal_id
 from fakturnik.errors import KsefAuthError, KsefError
 from fakturnik.ksef.context import ContextIdentifier
-from fakturnik.ksef.numbers import make_internal_id
 from fakturnik.ksef.xades import (
     AUTH_NS,
     DS_NS,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from fakturnik.errors import KsefApiError
 from fakturnik.ksef.environments import local
-from fakturnik.ksef.throttle import PUBLISHED_LIMITS, RateLimit, Throttle
+from fakturnik.ksef.rate_limits import PUBLISHED_LIMITS, RateLimit
+from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.throttle_ledger import ledger_for
 from fakturnik.ksef.transport import Transport
 from tests.ksef.clientkit import StaticTokens

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 
 _rng = random.Random(20261124)

@@ -24,7 +24,7 @@ from fakturnik.ksef.crypto import (
     rsa_oaep_encrypt,
     sha256_b64,
 )
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import SAMPLES_DIR, SHARED
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import jsonschema_rs
 
-from fakturnik.ksef.numbers import make_ksef_number, make_reference_number
+from fakturnik.base.ksef_numbers import make_ksef_number, make_reference_number
 from tests.conftest import OPENAPI_PATH
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")

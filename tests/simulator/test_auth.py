@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from fakturnik.ksef.numbers import is_valid_reference_number
+from fakturnik.base.ksef_numbers import is_valid_reference_number
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import xades_helpers as xh
 
@@ -111,7 +111,7 @@ def test_revoke_other_session_by_reference(client: httpx.Client) -> None:
 
 
 def test_sessions_paging_with_continuation_token(client: httpx.Client, simulator: SimulatorServer) -> None:
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
 
     for _ in range(11):
         mint_session(

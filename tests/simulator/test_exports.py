@@ -17,7 +17,7 @@ import pytest
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, sha256_b64
 from fakturnik.simulator import exports
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator.sessions_kit import Ksef, encryption_block, error_code, make_invoice, nip, wait_for
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fakturnik.simulator.cli import parse_outage
+from fakturnik.cli.simulator import parse_outage
 from fakturnik.simulator.server import SimulatorServer
 
 
@@ -131,7 +131,7 @@ def test_cli_runs_with_fault_flags(tmp_path: object) -> None:
         [
             sys.executable,
             "-m",
-            "fakturnik.cli",
+            "fakturnik.cli.main",
             "simulator",
             "--port",
             str(port),

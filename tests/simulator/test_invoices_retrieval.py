@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.simulator import metadata, processing
+from fakturnik.simulator import decisions, metadata
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import SAMPLES_DIR
@@ -79,7 +79,7 @@ def test_download_refused_to_strangers_and_unknown_numbers(world: dict[str, Any]
 
 
 def test_download_before_permanent_storage_is_21165(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(processing, "PERMANENT_STORAGE_LAG", timedelta(hours=1))
+    monkeypatch.setattr(decisions, "PERMANENT_STORAGE_LAG", timedelta(hours=1))
     with SimulatorServer(SimulatorConfig(rate_limits_enabled=False)) as server:
         client = Ksef(server, nip=nip(9100))
         _, [inv] = client.accept(make_invoice(client.nip))

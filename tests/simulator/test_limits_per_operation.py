@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import spec_check

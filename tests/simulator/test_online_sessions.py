@@ -12,8 +12,8 @@ import httpx
 import pytest
 from lxml import etree
 
+from fakturnik.base.ksef_numbers import is_valid_ksef_number
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_encrypt, b64, rsa_oaep_encrypt, sha256_b64
-from fakturnik.ksef.numbers import is_valid_ksef_number
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import SAMPLES_DIR
@@ -453,12 +453,12 @@ def test_pef_invoice_in_a_pef_session(ksef: Ksef) -> None:
 
 
 def test_a_failing_job_ends_with_500_instead_of_hanging(ksef: Ksef, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fakturnik.simulator import processing
+    from fakturnik.simulator import decisions
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(processing, "judge", boom)
+    monkeypatch.setattr(decisions, "judge", boom)
     ref = ksef.online()
     inv = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "BUG/1")))
     assert inv["status"]["code"] == 500

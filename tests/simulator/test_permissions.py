@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from fakturnik.ksef.numbers import make_internal_id
+from fakturnik.base.ksef_numbers import make_internal_id
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.grants import may_issue_for, permissions_for
 from fakturnik.simulator.security import Caller

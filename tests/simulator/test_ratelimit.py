@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
 from fakturnik.simulator.errors import RateLimitedError
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, PUBLIC_PER_SECOND, Limit, RateLimiter
 from tests.conftest import OPENAPI_PATH
 

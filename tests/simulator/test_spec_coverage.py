@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import spec_check
 from tests.simulator.grants_kit import nip

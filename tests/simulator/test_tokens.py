@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fakturnik.simulator.core import mint_session
+from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import xades_helpers as xh
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from fakturnik.base.ksef_numbers import make_ksef_number, make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.numbers import make_ksef_number, make_reference_number
 from fakturnik.simulator.upo import UPO_NS, build_upo, page_ranges, warsaw_time
 from tests.simulator.sessions_kit import upo_schema
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fakturnik.engine.context import EngineContext
 from fakturnik.errors import EngineError
 from fakturnik.ksef.environments import resolve
 from fakturnik.store import repo
 from fakturnik.store.models import Company
 from fakturnik.vault import Secret
-
-if TYPE_CHECKING:
-    from fakturnik.ksef.auth import AuthManager
-    from fakturnik.ksef.transport import Transport
 
 KSEF_TOKEN = "ksef_token"  # noqa: S105 - a credential kind, not a secret
 CERTIFICATE = "certificate"
@@ -93,26 +87,6 @@ def set_certificate(
             company_id=company.id,
             detail={"kind": CERTIFICATE, "sha256": credential.fingerprint},
         )
-
-
-def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> AuthManager:
-    """The client's background authentication for the company, fed from the vault."""
-    from fakturnik.ksef.auth import AuthManager
-    from fakturnik.ksef.context import ContextIdentifier
-    from fakturnik.ksef.credentials import load_pem
-
-    with ctx.db.transaction() as s:
-        cred = repo.active_credential(s, company.id)
-        if cred is None:
-            raise EngineError(f"firma {company.nip} nie ma danych uwierzytelniających KSeF")
-        kind, name = cred.kind, cred.secret_name
-    context = ContextIdentifier(company.context_type, company.context_value)  # type: ignore[arg-type]
-    if kind == KSEF_TOKEN:
-        return AuthManager.with_ksef_token(transport, context, ctx.vault.get(name).reveal_text())
-    if kind == CERTIFICATE:
-        credential = load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())
-        return AuthManager.with_certificate(transport, context, credential)
-    raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
 
 
 def credential_for(ctx: EngineContext, company: Company) -> tuple[str, Secret]:

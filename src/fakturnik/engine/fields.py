@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml, text_value
 from fakturnik.errors import InvoiceParseError
-from fakturnik.fa3.xmlsafe import parse_xml, text_value
 
 AUTO_NUMBER = "AUTO"  # a P_2 with this value is replaced by the next number of the series
 

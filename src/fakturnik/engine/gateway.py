@@ -17,9 +17,11 @@ from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
 from fakturnik.ksef.environments import KsefEnvironment
+from fakturnik.ksef.exports import Exporter
 from fakturnik.ksef.sessions import (
     FA3,
     OnlineSession,
+    Poller,
     PublicKeys,
     with_fresh_key,
     wrap_key,
@@ -127,6 +129,12 @@ class KsefGateway:
 
     def close(self) -> None:
         self.client.close()
+
+    # --- received invoices ----------------------------------------------------------------------------
+
+    def exporter(self, *, timeout: float = 600.0) -> Exporter:
+        """Encrypted exports of invoice metadata and files, with the incremental HWM sync."""
+        return Exporter(self.client, public_keys=self.public_keys, poller=Poller(timeout=timeout))
 
     # --- availability -------------------------------------------------------------------------------
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import EngineError, InvoiceValidationError, Problem
+from fakturnik.errors import EngineError, FakturnikError, InvoiceValidationError, Problem
 from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
@@ -72,60 +75,122 @@ def issue(
     and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
     stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
     """
-    found = fields.read_fields(xml)
+    order = _Order(company_nip, urgent, auto_number, actor, check)
     with ctx.db.transaction() as s:
-        company = repo.company_by_nip(s, company_nip)
-        if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
-            raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
-        numbering = auto_number if auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
-        number = found.number
-        if numbering:
-            year = (found.issue_date or warsaw_today()).year
-            number = repo.next_number(s, company.nip, found.kind, year)
-            xml = fields.fill_template(xml, number=number)
-        warnings: tuple[Problem, ...] = ()
-        if check:
-            report = validate_xml(xml, validation_env(company.environment))
-            if not report.ok:
-                raise InvoiceValidationError(report.problems)
-            warnings = tuple(report.warnings)
-        outage = repo.open_outage(s, company.base_url or "")
-        offline_kind = outage.mode if outage is not None else None
-        deadline = None
-        if offline_kind is not None:
-            end = warsaw_today(outage.ended_at) if outage is not None and outage.ended_at else None
-            deadline = offline_deadline(offline_kind, found.issue_date or warsaw_today(), end)
-        digest = sha256_b64(xml)
-        invoice = repo.add_invoice(
-            s,
-            company=company,
-            direction="issued",
-            xml=xml,
-            sha256=digest,
-            number=number,
-            kind=found.kind,
-            issue_date=found.issue_date,
-            seller_nip=found.seller_nip or company.nip,
-            seller_name=found.seller_name,
-            buyer_id=found.buyer_id,
-            buyer_name=found.buyer_name,
-            gross=found.gross,
-            currency=found.currency,
-            status=states.OFFLINE if offline_kind else states.QUEUED,
-            offline_mode=offline_kind is not None,
-            offline_kind=offline_kind,
-            offline_deadline=deadline,
-        )
-        repo.enqueue(s, invoice, urgent=urgent, offline_mode=offline_kind is not None)
-        repo.audit(
-            s,
-            actor,
-            "invoice.issue",
-            company_id=company.id,
-            invoice_id=invoice.id,
-            detail={"number": number, "sha256": digest, "offline": offline_kind},
-        )
-        return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
+        return _issue(s, xml, order)
+
+
+def issue_many(
+    ctx: EngineContext,
+    documents: Iterable[tuple[str, bytes]],
+    *,
+    company_nip: str,
+    urgent: bool = False,
+    auto_number: bool | None = None,
+    actor: str = "engine",
+    chunk: int = 200,
+) -> Iterator[tuple[str, Issued | FakturnikError]]:
+    """Issue many invoices, one transaction per ``chunk``: yields ``(name, Issued or the refusal)``.
+
+    Each document is issued as :func:`issue` would (validated with its final number, refused with
+    every problem) inside a savepoint of its chunk's transaction, so a refused one leaves nothing
+    behind (no number consumed) while the others of the chunk are stored. Results of a chunk are
+    yielded only once it is committed: what is yielded as issued is durable.
+    """
+    order = _Order(company_nip, urgent, auto_number, actor, check=True)
+    batch: list[tuple[str, bytes]] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= chunk:
+            yield from _issue_chunk(ctx, batch, order)
+            batch = []
+    if batch:
+        yield from _issue_chunk(ctx, batch, order)
+
+
+@dataclass(frozen=True)
+class _Order:
+    """What to do with each document: for which company, how urgent, numbered how, by whom, checked."""
+
+    company_nip: str
+    urgent: bool
+    auto_number: bool | None
+    actor: str
+    check: bool
+
+
+def _issue_chunk(
+    ctx: EngineContext, batch: list[tuple[str, bytes]], order: _Order
+) -> list[tuple[str, Issued | FakturnikError]]:
+    results: list[tuple[str, Issued | FakturnikError]] = []
+    with ctx.db.transaction() as s:
+        for name, xml in batch:
+            try:
+                with s.begin_nested():
+                    results.append((name, _issue(s, xml, order)))
+            except FakturnikError as exc:
+                results.append((name, exc))
+            except IntegrityError:
+                results.append((name, EngineError("faktura o tym numerze już istnieje w tej firmie")))
+    return results
+
+
+def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
+    found = fields.read_fields(xml)
+    company = repo.company_by_nip(s, order.company_nip)
+    if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
+        raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
+    numbering = (
+        order.auto_number if order.auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
+    )
+    number = found.number
+    if numbering:
+        year = (found.issue_date or warsaw_today()).year
+        number = repo.next_number(s, company.nip, found.kind, year)
+        xml = fields.fill_template(xml, number=number)
+    warnings: tuple[Problem, ...] = ()
+    if order.check:
+        report = validate_xml(xml, validation_env(company.environment))
+        if not report.ok:
+            raise InvoiceValidationError(report.problems)
+        warnings = tuple(report.warnings)
+    outage = repo.open_outage(s, company.base_url or "")
+    offline_kind = outage.mode if outage is not None else None
+    deadline = None
+    if offline_kind is not None:
+        end = warsaw_today(outage.ended_at) if outage is not None and outage.ended_at else None
+        deadline = offline_deadline(offline_kind, found.issue_date or warsaw_today(), end)
+    digest = sha256_b64(xml)
+    invoice = repo.add_invoice(
+        s,
+        company=company,
+        direction="issued",
+        xml=xml,
+        sha256=digest,
+        number=number,
+        kind=found.kind,
+        issue_date=found.issue_date,
+        seller_nip=found.seller_nip or company.nip,
+        seller_name=found.seller_name,
+        buyer_id=found.buyer_id,
+        buyer_name=found.buyer_name,
+        gross=found.gross,
+        currency=found.currency,
+        status=states.OFFLINE if offline_kind else states.QUEUED,
+        offline_mode=offline_kind is not None,
+        offline_kind=offline_kind,
+        offline_deadline=deadline,
+    )
+    repo.enqueue(s, invoice, urgent=order.urgent, offline_mode=offline_kind is not None)
+    repo.audit(
+        s,
+        order.actor,
+        "invoice.issue",
+        company_id=company.id,
+        invoice_id=invoice.id,
+        detail={"number": number, "sha256": digest, "offline": offline_kind},
+    )
+    return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
 
 
 TECHNICAL_CORRECTION_REFUSED = frozenset({"410"})

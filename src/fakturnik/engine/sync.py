@@ -11,17 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from fakturnik.engine import fields
+from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import EngineContext
-from fakturnik.engine.worker import default_gateway
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.exports import Exporter, ExportPackage, SubjectType
-from fakturnik.ksef.sessions import Poller
 from fakturnik.store import repo, states
 from fakturnik.store.models import Company
+
+if TYPE_CHECKING:
+    from fakturnik.ksef.exports import ExportPackage, SubjectType
 
 log = logging.getLogger("fakturnik.engine.sync")
 
@@ -120,9 +122,7 @@ def sync_company(
     gateway = default_gateway(ctx, company)
     outcome = SyncOutcome()
     try:
-        exporter = Exporter(
-            gateway.client, public_keys=gateway.public_keys, poller=Poller(timeout=export_timeout)
-        )
+        exporter = gateway.exporter(timeout=export_timeout)
         for subject in subject_types:
             checkpoint = claim_sync(ctx, company.id, subject, interval)
             if checkpoint is None:

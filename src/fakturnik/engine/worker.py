@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturnik.engine import availability
-from fakturnik.engine.companies import auth_manager
+from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.gateway import KsefGateway, RemoteInvoice, prepare_batch
 from fakturnik.engine.outcomes import (
@@ -43,9 +43,7 @@ from fakturnik.engine.outcomes import (
 )
 from fakturnik.engine.planner import Mode, Queued, choose_mode
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.sessions import OnlineSession
-from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.store import repo, states
 from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
 
@@ -111,17 +109,6 @@ class _Online:
 GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
 Decision = tuple[Job, InvoiceVerdict, RemoteInvoice | None, str | None]
 UpoTask = tuple[Job, str, str, str | None]  # job, session ref, KSeF number, pre-signed UPO link
-
-
-def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
-    """A gateway for the company's environment, logged in with its credential from the vault."""
-    env = resolve(company.base_url or company.environment)
-    throttle = throttle_for(env.api_url) if ctx.settings.throttle else Throttle.unlimited()
-    if ctx.settings.throttle and ctx.settings.throttle_share < 1.0:
-        throttle.share = min(throttle.share, ctx.settings.throttle_share)
-    gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
-    gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
-    return gateway
 
 
 class Worker:

@@ -286,7 +286,7 @@ class RawXml(BaseModel):
 class Fa3Model(BaseModel):
     """Base of every FA(3) element class."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=False)
+    model_config = ConfigDict(extra="forbid", validate_default=False, defer_build=True)
 
     XML_FIELDS: ClassVar[tuple[XmlField, ...]] = ()
     XML_ATTRS: ClassVar[tuple[str, ...]] = ()

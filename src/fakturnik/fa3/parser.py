@@ -1,4 +1,4 @@
-"""FA(3) XML -> model, through the hardened parser of :mod:`fakturnik.fa3.xmlsafe`.
+"""FA(3) XML -> model, through the hardened parser of :mod:`fakturnik.base.xmlsafe`.
 
 Checks, with clear Polish messages: byte-level rules (size, BOM, UTF-8; :class:`XmlSecurityError`),
 the root element and namespace, the form code and schema version (:class:`InvoiceParseError`).
@@ -14,10 +14,10 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
+from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, MAX_INVOICE_WITH_ATTACHMENT_BYTES, parse_xml, text_value
 from fakturnik.errors import InvoiceParseError, XmlSecurityError
 from fakturnik.fa3.jsonform import problems_from_validation_error
 from fakturnik.fa3.model import NS, Fa3Model, Faktura
-from fakturnik.fa3.xmlsafe import MAX_INVOICE_BYTES, MAX_INVOICE_WITH_ATTACHMENT_BYTES, parse_xml, text_value
 
 __all__ = ["FA2_NS", "parse_invoice", "parse_invoice_tree"]
 

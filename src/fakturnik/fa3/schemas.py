@@ -8,7 +8,10 @@ Where a schema file comes from, in order:
    (``../../auth/schemy``, ``../upo/schemy``) or inside it (``auth/``, ``upo/``);
 2. the per-user cache (``$XDG_CACHE_HOME/fakturnik/schemas`` or ``~/.cache/fakturnik/schemas``,
    overridable with ``FAKTURNIK_SCHEMA_CACHE``), filled by ``fakturnik schemas install``;
-3. a download from the Ministry's published address into the cache.
+3. a download from the Ministry's published address into the cache — only when a fetcher is given:
+   ``fa3`` does no HTTP itself. ``fakturnik.schema_download`` is the edge module that fetches over
+   HTTP (``fakturnik schemas install`` uses it, and the CLI hands it to the default store with
+   :func:`use_fetcher`).
 
 Every file is checked against its pinned SHA-256 wherever it comes from. The FA XSDs import
 ``StrukturyDanych_v10-0E.xsd`` by its remote ``http://crd.gov.pl/...`` address: an lxml resolver
@@ -154,17 +157,6 @@ def _env_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def _http_fetch(url: str) -> bytes:
-    import httpx
-
-    try:
-        response = httpx.get(url, timeout=30.0, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise SchemaStoreError(f"Nie udało się pobrać schematu {url}: {exc}") from exc
-    return response.content
-
-
 def _check_pin(file: SchemaFile, data: bytes, origin: str) -> bytes:
     digest = sha256_hex(data)
     if digest not in file.sha256:
@@ -184,7 +176,10 @@ def _find_in(source: Path, file: SchemaFile) -> Path | None:
 
 
 class SchemaStore:
-    """Locates verified XSD bytes: explicit directory, then cache, then download (if allowed)."""
+    """Locates verified XSD bytes: explicit directory, then cache, then download (if allowed).
+
+    A download needs ``fetch`` (URL → bytes); without one the store reads local files only.
+    """
 
     def __init__(
         self,
@@ -198,14 +193,14 @@ class SchemaStore:
         self.schema_dir = schema_dir
         self.cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
         self.download = download
-        self._fetch = fetch or _http_fetch
+        self._fetch = fetch
         self.mirror = mirror.rstrip("/") + "/" if mirror else None
         self._bytes: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_environment(cls) -> SchemaStore:
-        return cls(schema_dir=_env_dir())
+    def from_environment(cls, fetch: Fetcher | None = None) -> SchemaStore:
+        return cls(schema_dir=_env_dir(), fetch=fetch)
 
     def url_for(self, file: SchemaFile) -> str:
         return self.mirror + file.relpath if self.mirror else file.url
@@ -230,7 +225,7 @@ class SchemaStore:
         cached = self.cache_dir / file.relpath
         if cached.is_file():
             return _check_pin(file, cached.read_bytes(), str(cached))
-        if not self.download:
+        if not self.download or self._fetch is None:
             raise SchemaStoreError(
                 f"Brak schematu {file.name}: ustaw FAKTURNIK_SCHEMA_DIR "
                 "albo uruchom 'fakturnik schemas install'."
@@ -257,6 +252,11 @@ class SchemaStore:
                     raise SchemaStoreError(f"W katalogu {source} nie ma schematu {file.relpath}.")
                 data = _check_pin(file, found.read_bytes(), str(found))
             else:
+                if self._fetch is None:
+                    raise SchemaStoreError(
+                        "Pobieranie schematów wymaga modułu sieciowego (fakturnik.schema_download) "
+                        "albo katalogu źródłowego."
+                    )
                 url = self.url_for(file)
                 data = _check_pin(file, self._fetch(url), url)
             self._write_cache(file, data)
@@ -334,12 +334,21 @@ class _LocalResolver(etree.Resolver):
 _compiled: dict[tuple[str, str], etree.XMLSchema] = {}
 _compiled_lock = threading.Lock()
 _store: SchemaStore | None = None
+_default_fetch: Fetcher | None = None
+
+
+def use_fetcher(fetch: Fetcher | None) -> None:
+    """Let the default store download missing files with ``fetch`` (the edge's HTTP; ``None``: never)."""
+    global _store, _default_fetch
+    with _compiled_lock:
+        _default_fetch = fetch
+        _store = None
 
 
 def default_store() -> SchemaStore:
     global _store
     if _store is None:
-        _store = SchemaStore.from_environment()
+        _store = SchemaStore.from_environment(_default_fetch)
     return _store
 
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from fakturnik.base import xmlsafe
 from fakturnik.errors import InvoiceValidationError, Problem, XmlSecurityError
-from fakturnik.fa3 import xmlsafe
 from fakturnik.fa3.rules import Env, RuleContext, run_rules
 from fakturnik.fa3.rules.base import ENVIRONMENTS, FA3_NS, element_path, local
 from fakturnik.fa3.schemas import load_schema

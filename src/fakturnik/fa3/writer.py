@@ -20,9 +20,9 @@ from typing import Any
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceError
 from fakturnik.fa3.model import NS, Fa3Model, Faktura
-from fakturnik.fa3.xmlsafe import parse_xml
 
 __all__ = ["build_tree", "write_invoice", "write_invoice_text"]
 

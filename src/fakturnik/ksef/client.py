@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
-from pydantic import BaseModel, TypeAdapter
-
-from fakturnik.ksef import models as m
+from fakturnik.base.lazy import lazy_import
 from fakturnik.ksef.transport import TokenKind, Transport
+
+if TYPE_CHECKING:
+    import httpx
+    from pydantic import BaseModel, TypeAdapter
+
+    from fakturnik.ksef import models as m
+else:  # the models (pydantic) load with the first call, not with ``import``
+    m = lazy_import("fakturnik.ksef.models")
 
 Group = Literal[
     "onlineSession",
@@ -46,7 +52,7 @@ class Operation:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 OPERATION_ATTR = "__ksef_operation__"
 
@@ -100,7 +106,11 @@ class Page:
         return out
 
 
-_PUBLIC_KEYS = TypeAdapter(list[m.PublicKeyCertificate])
+@cache
+def _public_keys_adapter() -> TypeAdapter[list[m.PublicKeyCertificate]]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[m.PublicKeyCertificate])
 
 
 class KsefClient:
@@ -244,7 +254,7 @@ class KsefClient:
     @operation("GET", "/security/public-key-certificates", public=True)
     def public_key_certificates(self) -> list[m.PublicKeyCertificate]:
         r = self._call("GET", "/security/public-key-certificates", "other", auth="none")
-        return _PUBLIC_KEYS.validate_json(r.content)
+        return _public_keys_adapter().validate_json(r.content)
 
     # --- online and batch sessions (§3.2) -------------------------------------------------------------
 

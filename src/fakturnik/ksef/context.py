@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from fakturnik.base.ksef_numbers import is_valid_internal_id
 from fakturnik.errors import KsefError
-from fakturnik.ksef.numbers import is_valid_internal_id
 
 ContextType = Literal["Nip", "InternalId", "NipVatUe", "PeppolId"]
 SubjectIdentifierType = Literal["certificateSubject", "certificateFingerprint"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class KsefModel(BaseModel):
     """Base of every KSeF model: unknown properties ignored, population by field name or alias."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:
@@ -1736,12 +1736,3 @@ class EuEntityAdministrationPermissionsGrantRequest(KsefModel):
     euEntityName: Annotated[str, Field(max_length=256, min_length=5)]
     subjectDetails: EuEntityPermissionSubjectDetails
     euEntityDetails: EuEntityDetails
-
-
-def _rebuild_all() -> None:
-    for value in list(globals().values()):
-        if isinstance(value, type) and issubclass(value, KsefModel) and value is not KsefModel:
-            value.model_rebuild()
-
-
-_rebuild_all()

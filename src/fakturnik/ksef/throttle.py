@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 import sqlite3
 import threading
 import time
@@ -27,131 +26,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakturnik.ksef.rate_limits import (
+    OTHER,
+    PUBLIC,
+    PUBLISHED_LIMITS,
+    WINDOWS,
+    RateLimit,
+    delay_until_free,
+)
+
 if TYPE_CHECKING:
     from fakturnik.ksef.throttle_ledger import HostLedger
 
 log = logging.getLogger(__name__)
-
-WINDOWS = (1.0, 60.0, 3600.0)
-PUBLIC = "public"
-OTHER = "other"
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """Allowed requests per second, minute and hour (all three apply together)."""
-
-    per_second: int
-    per_minute: int
-    per_hour: int
-
-    def allowances(self) -> tuple[int, int, int]:
-        return (self.per_second, self.per_minute, self.per_hour)
-
-    @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> RateLimit:
-        """``{"perSecond", "perMinute"?, "perHour"?}``; a missing window is unlimited by it."""
-        per_second = int(body.get("perSecond") or 0) or 1_000_000
-        per_minute = int(body.get("perMinute") or 0) or per_second * 60
-        per_hour = int(body.get("perHour") or 0) or per_minute * 60
-        return cls(per_second, per_minute, per_hour)
-
-
-# Published limits of KSeF 2.0 (API 2.6.0); ``public`` = unauthenticated and auth-flow endpoints.
-PUBLISHED_LIMITS: dict[str, RateLimit] = {
-    "onlineSession": RateLimit(10, 30, 120),
-    "invoiceSend": RateLimit(10, 30, 180),
-    "batchSession": RateLimit(10, 20, 60),
-    "invoiceStatus": RateLimit(30, 120, 1200),
-    "sessionList": RateLimit(5, 10, 60),
-    "sessionInvoiceList": RateLimit(10, 20, 200),
-    "sessionMisc": RateLimit(10, 120, 1200),
-    "invoiceMetadata": RateLimit(8, 16, 20),
-    "invoiceExport": RateLimit(8, 16, 20),
-    "invoiceExportStatus": RateLimit(10, 60, 600),
-    "invoiceDownload": RateLimit(8, 16, 64),
-    OTHER: RateLimit(10, 30, 120),
-    PUBLIC: RateLimit(60, 3600, 216000),
-}
-
-_REF = r"[^/]+"
-# (method, path regex relative to /v2, group) – first match wins; anything else is ``other``.
-ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (method, re.compile(f"^{pattern}$"), group)
-    for method, pattern, group in (
-        ("POST", r"/sessions/online", "onlineSession"),
-        ("POST", rf"/sessions/online/{_REF}/close", "onlineSession"),
-        ("POST", rf"/sessions/online/{_REF}/invoices", "invoiceSend"),
-        ("POST", r"/sessions/batch", "batchSession"),
-        ("POST", rf"/sessions/batch/{_REF}/close", "batchSession"),
-        ("GET", r"/sessions", "sessionList"),
-        ("GET", rf"/sessions/{_REF}/invoices(/failed)?", "sessionInvoiceList"),
-        ("GET", rf"/sessions/{_REF}/invoices/ksef/{_REF}/upo", "sessionMisc"),
-        ("GET", rf"/sessions/{_REF}/invoices/{_REF}/upo", "sessionMisc"),
-        ("GET", rf"/sessions/{_REF}/invoices/{_REF}", "invoiceStatus"),
-        ("GET", rf"/sessions/{_REF}/upo/{_REF}", "sessionMisc"),
-        ("GET", rf"/sessions/{_REF}", "sessionMisc"),
-        ("POST", r"/invoices/query/metadata", "invoiceMetadata"),
-        ("POST", r"/invoices/exports", "invoiceExport"),
-        ("GET", rf"/invoices/exports/{_REF}", "invoiceExportStatus"),
-        ("GET", rf"/invoices/ksef/{_REF}", "invoiceDownload"),
-        ("POST", r"/auth/(challenge|xades-signature|ksef-token|token/redeem|token/refresh)", PUBLIC),
-        ("GET", r"/auth/(?!sessions$)[^/]+", PUBLIC),
-        ("GET", r"/security/public-key-certificates", PUBLIC),
-        ("GET", r"/peppol/query", PUBLIC),
-        ("POST", r"/testdata/(subject|person|permissions|attachment)(/remove|/revoke)?", PUBLIC),
-    )
-)
-
-_VARIABLE_SEGMENT = re.compile(r"\d")
-
-
-def endpoint_group(method: str, path: str) -> str:
-    """The published rate-limit group of an endpoint (``path`` relative to ``/v2``, no query)."""
-    method = method.upper()
-    path = "/" + path.split("?", 1)[0].strip("/")
-    for m, pattern, group in ENDPOINT_GROUPS:
-        if m == method and pattern.match(path):
-            return group
-    return OTHER
-
-
-def endpoint_counter(method: str, path: str) -> str:
-    """A per-endpoint counter name for the ``other`` group: the path with identifiers collapsed.
-
-    Segments holding a digit (reference numbers, serials, permission ids) become ``{}``, so
-    ``DELETE /tokens/20250101-EC-…`` and every other token share the counter ``/tokens/{}``. The
-    method is left out on purpose: counting ``GET`` and ``DELETE`` of one path together is never
-    looser than KSeF, whether it counts per path or per method and path.
-    """
-    del method
-    segments = path.split("?", 1)[0].strip("/").split("/")
-    return "/" + "/".join("{}" if _VARIABLE_SEGMENT.search(s) else s for s in segments)
-
-
-# --- the sliding-window arithmetic (pure) ----------------------------------------------------------
-
-
-def delay_until_free(
-    completed: list[float], in_flight: int, now: float, limit: RateLimit, margin: float
-) -> float | None:
-    """Seconds until one more request fits all three windows; 0 = now; None = after a release.
-
-    ``completed`` are sorted response times of counted requests, ``in_flight`` the reserved slots
-    still waiting for their response (they count in every window and have no date yet).
-    """
-    wait = 0.0
-    for window, allowed in zip(WINDOWS, limit.allowances(), strict=True):
-        start = bisect.bisect_right(completed, now - window - margin)
-        inside = len(completed) - start
-        excess = inside + in_flight - allowed + 1
-        if excess <= 0:
-            continue
-        if excess > inside:
-            return None  # in-flight requests alone fill the window: wait for one to finish
-        # the ``excess``-th oldest completed request must leave the window first
-        wait = max(wait, completed[start + excess - 1] + window + margin - now)
-    return wait
 
 
 @dataclass

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fakturnik.ksef.throttle import WINDOWS, RateLimit, delay_until_free
+from fakturnik.ksef.rate_limits import WINDOWS, RateLimit, delay_until_free
 
 __all__ = ["HostLedger", "default_ledger_dir", "ledger_for"]
 

@@ -22,17 +22,22 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-import httpx
-
 from fakturnik import __version__
+from fakturnik.base.lazy import lazy_import
 from fakturnik.errors import KsefApiError, KsefAuthError, KsefRateLimitError, KsefTransportError
 from fakturnik.ksef.environments import KsefEnvironment
 from fakturnik.ksef.problems import error_for, parse_retry_after, parse_system_warnings
+from fakturnik.ksef.rate_limits import OTHER, endpoint_counter, endpoint_group
 from fakturnik.ksef.redaction import redact
-from fakturnik.ksef.throttle import OTHER, Slot, Throttle, endpoint_counter, endpoint_group, throttle_for
+from fakturnik.ksef.throttle import Slot, Throttle, throttle_for
+
+if TYPE_CHECKING:
+    import httpx
+else:  # httpx loads with the first Transport, not with ``import``
+    httpx = lazy_import("httpx")
 
 log = logging.getLogger("fakturnik.ksef.transport")
 

@@ -26,8 +26,8 @@ from signxml.algorithms import (
 from signxml.util import SigningSettings
 from signxml.xades.xades import XAdESDataObjectFormat, XAdESSigner
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import KsefAuthError, XmlSecurityError
-from fakturnik.fa3.xmlsafe import parse_xml
 from fakturnik.ksef.context import ContextIdentifier, SubjectIdentifierType
 from fakturnik.ksef.credentials import CertificateCredential
 

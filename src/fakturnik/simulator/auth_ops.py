@@ -1,7 +1,7 @@
 """Authentication operations as state: challenges, auth documents, statuses, token claims.
 
 Protocol logic behind ``routes_auth`` (digest §3.1, §4, §14.2), free of HTTP. Auth operations are
-``auth`` documents (see :func:`fakturnik.simulator.core.mint_session` for the fields every operation
+``auth`` documents (see :func:`fakturnik.simulator.mint.mint_session` for the fields every operation
 has; :func:`start_operation` adds ``statusDetails``, ``authenticationMethod``, ``methodCode``,
 ``methodName``, ``allowedIps``, ``decidedAt`` and, for XAdES, ``certificateSubject``,
 ``certificateSerial``, ``certificateFingerprint``; refresh adds ``lastTokenRefreshDate``).
@@ -16,8 +16,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import OPERATION_TTL, caller_claims

@@ -14,17 +14,17 @@ import tarfile
 import zipfile
 from typing import Any
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import aes_cbc_decrypt, sha256_b64
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.core import Simulator
-from fakturnik.simulator.invoice_checks import MAX_PLAIN_WITH_ATTACHMENT, Verdict, judge
-from fakturnik.simulator.processing import (
+from fakturnik.simulator.decisions import (
     check_context,
     finalize,
     record_verdict,
     session_key,
     session_limits,
 )
+from fakturnik.simulator.invoice_checks import MAX_PLAIN_WITH_ATTACHMENT, Verdict, judge
 from fakturnik.simulator.session_store import (
     MAX_INVOICES,
     invoice_key,

@@ -18,7 +18,7 @@ from typing import Any
 from fakturnik.ksef.crypto import aes_cbc_encrypt, sha256_b64
 from fakturnik.simulator import downloads, metadata
 from fakturnik.simulator.core import Simulator
-from fakturnik.simulator.processing import session_key
+from fakturnik.simulator.decisions import session_key
 from fakturnik.simulator.session_store import iso, parse_iso
 
 PART_SIZE = 50 * 1024 * 1024

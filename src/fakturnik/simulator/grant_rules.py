@@ -14,7 +14,7 @@ from typing import Any
 from stdnum.pl import nip as stdnum_nip
 from stdnum.pl import pesel as stdnum_pesel
 
-from fakturnik.ksef.numbers import is_valid_internal_id
+from fakturnik.base.ksef_numbers import is_valid_internal_id
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError

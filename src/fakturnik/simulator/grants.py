@@ -240,7 +240,7 @@ def submit_operation(
     failure: GrantRefused | None = None,
 ) -> str:
     """Record a grant/revoke operation; it takes effect after the configured processing delay."""
-    from fakturnik.ksef.numbers import make_reference_number
+    from fakturnik.base.ksef_numbers import make_reference_number
 
     now = sim.now()
     ref = make_reference_number("EG", now.date())

@@ -20,8 +20,8 @@ from typing import Any
 from lxml import etree
 from stdnum.pl import nip as stdnum_nip
 
+from fakturnik.base.xmlsafe import find_value, parse_xml, text_value
 from fakturnik.errors import XmlSecurityError
-from fakturnik.fa3.xmlsafe import find_value, parse_xml, text_value
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import invoice_schemas
 from fakturnik.simulator.invoice_schemas import FormSpec

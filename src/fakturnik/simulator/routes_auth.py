@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256, sha256_b64, unb64
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.auth_ops import (
     AUTH_RETENTION,
     METHOD_KSEF_CERT,

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import unb64
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator import ca
 from fakturnik.simulator.auth_ops import iso
 from fakturnik.simulator.core import Simulator, sim_of

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from fakturnik.base.ksef_numbers import KSEF_NUMBER_RE, KSEF_NUMBER_V1_RE, make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.numbers import KSEF_NUMBER_RE, KSEF_NUMBER_V1_RE, make_reference_number
 from fakturnik.simulator import exports, metadata, processing
 from fakturnik.simulator.core import sim_of
 from fakturnik.simulator.errors import ApiError

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.simulator import downloads, processing
+from fakturnik.simulator import decisions, downloads, processing
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_api import LIST, READ
 from fakturnik.simulator.session_store import (
     common_status,
-    expire_if_due,
     invoice_key,
     iso,
     load_session,
@@ -50,7 +49,7 @@ def _visible_session(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]
     session = load_session(sim, ref, caller.context_type, caller.context_value)
     if not visible_to(session, caller.subject_type, caller.subject_value, caller.permissions):
         raise ApiError(21173, f"Sesja {ref} nie istnieje w tym kontekście.")
-    return expire_if_due(sim, session)
+    return processing.expire_if_due(sim, session)
 
 
 def render_invoice(sim: Simulator, base: str, inv: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +93,7 @@ def session_upo_page(sim: Simulator, session: dict[str, Any], upo_ref: str) -> b
     pages = session.get("upoPages") or []
     for number, page in enumerate(pages, start=1):
         if page["referenceNumber"] == upo_ref:
-            accepted = processing.accepted_invoices(sim, session["referenceNumber"])
+            accepted = decisions.accepted_invoices(sim, session["referenceNumber"])
             chunk = accepted[page["start"] : page["end"]]
             return build_upo(session, chunk, page=(number, len(pages), page["start"] + 1, len(accepted)))
     raise ApiError(21178, "Nie znaleziono UPO dla podanych kryteriów.")
@@ -177,7 +176,7 @@ def list_sessions(
             continue
         if not visible_to(doc, caller.subject_type, caller.subject_value, caller.permissions):
             continue
-        doc = expire_if_due(sim, doc)
+        doc = processing.expire_if_due(sim, doc)
         if statuses and common_status(doc["status"]["code"]) not in statuses:
             continue
         if not (

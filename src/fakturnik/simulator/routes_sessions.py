@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.numbers import make_reference_number
-from fakturnik.simulator import downloads, processing, routes_batch, routes_session_status
+from fakturnik.simulator import decisions, downloads, processing, routes_batch, routes_session_status
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
@@ -28,8 +28,6 @@ from fakturnik.simulator.session_api import (
     unwrap_key,
 )
 from fakturnik.simulator.session_store import (
-    close_online,
-    expire_if_due,
     invoice_key,
     invoice_status,
     iso,
@@ -80,7 +78,7 @@ def send_invoice(
         raise ApiError(21405, "hashOfCorrectedInvoice: wymagany skrót SHA-256 w Base64 (44 znaki).")
     if body.invoiceSize < 1 or body.encryptedInvoiceSize < 1:
         raise ApiError(21405, "invoiceSize, encryptedInvoiceSize: wartość musi być dodatnia.")
-    session = expire_if_due(
+    session = processing.expire_if_due(
         sim, load_session(sim, referenceNumber, caller.context_type, caller.context_value)
     )
     if session["sessionType"] != "Online" or session["status"]["code"] != 100:
@@ -91,7 +89,7 @@ def send_invoice(
         raise ApiError(21405, "encryptedInvoiceContent: nieprawidłowe Base64.") from exc
     if len(content) != body.encryptedInvoiceSize:
         raise ApiError(21402, f"Zadeklarowano {body.encryptedInvoiceSize} B, przesłano {len(content)} B.")
-    _, max_plain, max_with_attachment = processing.session_limits(sim, session)
+    _, max_plain, max_with_attachment = decisions.session_limits(sim, session)
     ceiling = max(max_plain, max_with_attachment, MAX_ENCRYPTED_INVOICE - 16)
     if body.invoiceSize > ceiling or body.encryptedInvoiceSize > ceiling + 16:
         raise ApiError(21402, f"Faktura ma {body.invoiceSize} B; dozwolone co najwyżej {ceiling} B.")
@@ -135,7 +133,7 @@ def send_invoice(
 
 def max_invoices(sim: Simulator, session: dict[str, Any]) -> int:
     """The context's invoice limit per session (``/testdata/limits/context/session`` may change it)."""
-    return processing.session_limits(sim, session)[0]
+    return decisions.session_limits(sim, session)[0]
 
 
 def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
@@ -159,5 +157,5 @@ def close_online_session(
         session = load_session(sim, referenceNumber, caller.context_type, caller.context_value)
         if session["sessionType"] != "Online" or session["status"]["code"] != 100:
             raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
-        close_online(sim, session)
+        processing.close_online(sim, session)
     return Response(status_code=204)

@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.auth_ops import decode_continuation, encode_continuation
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256_b64, unb64
-from fakturnik.ksef.numbers import make_reference_number
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.invoice_schemas import FormSpec, find_form

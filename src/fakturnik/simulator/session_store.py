@@ -101,41 +101,6 @@ def load_session(sim: Simulator, ref: str, context_type: str, context_value: str
     return doc
 
 
-def expire_if_due(sim: Simulator, session: dict[str, Any]) -> dict[str, Any]:
-    """Apply the time rules on read: online auto-close at ``validUntil``, batch 12 h / upload window."""
-    if session["status"]["code"] != 100:
-        return session
-    now = sim.now()
-    if now < parse_iso(session["validUntil"]):
-        return session
-    from fakturnik.simulator import processing
-
-    with sim.state.lock:
-        fresh = sim.state.get("session", session["referenceNumber"]) or session
-        if fresh["status"]["code"] != 100:
-            return fresh
-        if fresh["sessionType"] == "Online":
-            close_online(sim, fresh)
-        else:
-            fresh["status"] = session_status("Batch", 440, [UPLOAD_TIMEOUT])
-            fresh["dateUpdated"] = fresh["dateClosed"] = iso(now)
-            sim.state.put("session", fresh["referenceNumber"], fresh)
-    processing.processor(sim)
-    return sim.state.get("session", session["referenceNumber"]) or fresh
-
-
-def close_online(sim: Simulator, session: dict[str, Any]) -> None:
-    """Move an open online session to 170; the worker decides 200/440/445 once nothing is pending."""
-    from fakturnik.simulator import processing
-
-    now = iso(sim.now())
-    with sim.state.lock:
-        session["status"] = session_status("Online", 170)
-        session["dateUpdated"] = session["dateClosed"] = now
-        sim.state.put("session", session["referenceNumber"], session)
-    processing.processor(sim).submit(("finish", session["referenceNumber"]))
-
-
 def visible_to(session: dict[str, Any], subject_type: str, subject_value: str, perms: frozenset[str]) -> bool:
     """InvoiceWrite sees its own sessions; Introspection / EnforcementOperations see all in the context."""
     if perms & {"Introspection", "EnforcementOperations"}:

@@ -25,8 +25,8 @@ from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+from fakturnik.base.xmlsafe import parse_xml, text_value
 from fakturnik.errors import FakturnikError, XmlSecurityError
-from fakturnik.fa3.xmlsafe import parse_xml, text_value
 from fakturnik.ksef.crypto import certificate_fingerprint, unb64
 
 AUTH_NS_20 = "http://ksef.mf.gov.pl/auth/token/2.0"

@@ -10,8 +10,8 @@ from typing import Literal
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.errors import Problem
-from fakturnik.fa3.xmlsafe import text_value
 
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 _P = f"{{{FA3_NS}}}"

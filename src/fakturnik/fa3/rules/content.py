@@ -14,8 +14,8 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, children_by_tag, find, tag, text
-from fakturnik.fa3.xmlsafe import text_value
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
 _FULL_LINES = frozenset({"VAT", "ROZ"})

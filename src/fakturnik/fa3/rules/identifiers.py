@@ -5,12 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lxml import etree
-from stdnum.eu import vat as eu_vat
-from stdnum.pl import nip as pl_nip
 
+from fakturnik.base.ksef_numbers import is_valid_internal_id, is_valid_ksef_number
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import Invoice, RuleContext, element_path, tag, text
-from fakturnik.fa3.xmlsafe import text_value
-from fakturnik.ksef.numbers import is_valid_internal_id, is_valid_ksef_number
 
 _NIP = tag("NIP")
 _IDWEW = tag("IDWew")
@@ -20,6 +18,8 @@ _KSEF_NUMBERS = (tag("NrKSeFFaKorygowanej"), tag("NrKSeFFaZaliczkowej"))
 
 @lru_cache(maxsize=4096)
 def is_valid_nip(value: str) -> bool:
+    from stdnum.pl import nip as pl_nip  # python-stdnum loads with the first check, not with ``import``
+
     return bool(pl_nip.is_valid(value))
 
 
@@ -30,6 +30,8 @@ def _internal_id_ok(value: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _eu_vat_ok(value: str) -> bool:
+    from stdnum.eu import vat as eu_vat
+
     return bool(eu_vat.is_valid(value))
 
 

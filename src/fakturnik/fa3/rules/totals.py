@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.amounts import (
     RATE_FIELDS,
     RATE_PERCENT,
@@ -23,7 +24,6 @@ from fakturnik.fa3.amounts import (
     summary_fields_for,
 )
 from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
-from fakturnik.fa3.xmlsafe import text_value
 
 _TOTALS_KINDS = frozenset({"VAT", "KOR", "UPR"})
 _NET_TAX_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f != "P_15" and not f.endswith("W"))

@@ -21,9 +21,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import RuleContext, decimal, parse_date, parse_datetime, tag
 from fakturnik.fa3.rules.totals import net_totals_agree
-from fakturnik.fa3.xmlsafe import text_value
 
 __all__ = ["usual_invoice_passes"]
 

@@ -12,11 +12,11 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
+from fakturnik.cli.views import invoice_table
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import open_context
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.settings import EngineSettings
-from fakturnik.engine.views import invoice_table
 from fakturnik.engine.worker import Worker
 from fakturnik.store import repo, states
 from fakturnik.vault import Secret
@@ -26,7 +26,7 @@ DEMO_NIP = "5265877635"
 
 def _demo_token(server: object, nip: str) -> Secret:
     """A KSeF token for the demo company, created in the simulator as its owner would."""
-    from fakturnik.simulator.core import mint_session
+    from fakturnik.simulator.mint import mint_session
     from fakturnik.simulator.server import SimulatorServer
 
     assert isinstance(server, SimulatorServer)

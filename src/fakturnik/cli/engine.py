@@ -5,17 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from fakturnik.errors import FakturnikError, InvoiceValidationError
+from fakturnik.errors import FakturnikError
 
 if TYPE_CHECKING:
-    from fakturnik.engine.context import EngineContext
-    from fakturnik.engine.issuing import Issued
+    pass
 
 DataDir = Annotated[
     Path | None,
@@ -43,13 +41,11 @@ def _context(data_dir: Path | None, database_url: str | None, *, fast: bool = Fa
 
 
 def _fail(exc: Exception) -> NoReturn:
-    if isinstance(exc, InvoiceValidationError):  # every problem on its own line, with its XML path
-        typer.secho(
-            f"Błąd: faktura nie przeszła walidacji ({len(exc.problems)}):", fg=typer.colors.RED, err=True
-        )
-        for problem in exc.problems:
-            typer.secho(f"  {problem.path or '-'}: {problem.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+    """End the command: a Fakturnik error with its message and documented exit code (docs/cli.md)."""
+    if isinstance(exc, FakturnikError):
+        from fakturnik.cli.failures import report
+
+        raise typer.Exit(report(exc))
     typer.secho(f"Błąd: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
@@ -113,7 +109,7 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
     """Pokaż firmy."""
     from rich.table import Table
 
-    from fakturnik.engine.views import console
+    from fakturnik.cli.views import console
     from fakturnik.store import repo
 
     ctx = _context(data_dir, database_url)
@@ -127,58 +123,33 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
 
 @invoices_app.command("issue")
 def invoices_issue(
-    file: Annotated[Path, typer.Argument(help="Faktura FA(3): XML albo JSON (szkic).")],
     company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Faktury FA(3): pliki XML albo JSON (szkic), katalogi z nimi; '-' albo nic = "
+            "szkice JSON, po jednym w wierszu, ze standardowego wejścia."
+        ),
+    ] = None,
     urgent: Annotated[bool, typer.Option(help="Wyślij od razu w sesji interaktywnej.")] = False,
     auto_number: Annotated[
         bool | None,
         typer.Option("--auto-number/--keep-number", help="Numer z serii (domyślnie gdy P_2 = AUTO)."),
     ] = None,
+    chunk: Annotated[int, typer.Option(min=1, help="Ile faktur w jednej transakcji.")] = 200,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Wystaw fakturę: zapis i kolejka do KSeF w jednej transakcji."""
-    from fakturnik.engine.issuing import issue
+    """Wystaw faktury: zapis i kolejka do KSeF; jedna transakcja na porcję faktur."""
+    from fakturnik.cli.issue_many import documents_from, issue_documents
 
-    issued = _issuing(
-        file,
-        data_dir,
-        database_url,
-        lambda ctx, xml: issue(
-            ctx, company_nip=company, xml=xml, urgent=urgent, auto_number=auto_number, actor="cli"
-        ),
+    documents = documents_from(files or [], sys.stdin)
+    ctx = _context(data_dir, database_url)
+    failed = issue_documents(
+        ctx, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
     )
-    note = (
-        f" (offline, termin wysyłki {issued.offline_deadline or 'po zakończeniu niedostępności'})"
-        if issued.offline_kind
-        else ""
-    )
-    typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
-    _print_warnings(issued)
-
-
-def _issuing(
-    file: Path,
-    data_dir: Path | None,
-    database_url: str | None,
-    action: Callable[[EngineContext, bytes], Issued],
-) -> Issued:
-    """Run an issuing action on the invoice in ``file`` (XML, or a JSON draft); a refusal ends the command."""
-    from fakturnik.engine.issuing import json_to_xml
-
-    data = file.read_bytes()
-    try:
-        xml = json_to_xml(data) if file.suffix.lower() == ".json" else data
-        return action(_context(data_dir, database_url), xml)
-    except FakturnikError as exc:
-        _fail(exc)
-
-
-def _print_warnings(issued: Issued) -> None:
-    for warning in issued.warnings:
-        typer.secho(
-            f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
-        )
+    if failed:
+        raise typer.Exit(1)
 
 
 @invoices_app.command("correct")
@@ -190,21 +161,22 @@ def invoices_correct(
     database_url: DbUrl = None,
 ) -> None:
     """Korekta techniczna: nowy plik faktury offline odrzuconej przez KSeF (ten sam numer i treść)."""
+    from fakturnik.cli.issue_many import Source, print_warnings, xml_of
     from fakturnik.engine.issuing import correct_rejected_offline
 
-    issued = _issuing(
-        file,
-        data_dir,
-        database_url,
-        lambda ctx, xml: correct_rejected_offline(
+    try:
+        xml = xml_of(Source(str(file), path=file))
+        ctx = _context(data_dir, database_url)
+        issued = correct_rejected_offline(
             ctx, company_nip=company, invoice_id=invoice_id, xml=xml, actor="cli"
-        ),
-    )
+        )
+    except FakturnikError as exc:
+        _fail(exc)
     typer.echo(
         f"Korekta techniczna faktury {issued.number} w kolejce do KSeF (id {issued.invoice_id}); "
         "KSeF powiąże ją z odrzuconym plikiem"
     )
-    _print_warnings(issued)
+    print_warnings(issued)
 
 
 @invoices_app.command("list")
@@ -218,7 +190,7 @@ def invoices_list(
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż faktury z numerami KSeF i statusami."""
-    from fakturnik.engine.views import print_invoices
+    from fakturnik.cli.views import print_invoices
 
     ctx = _context(data_dir, database_url)
     print_invoices(ctx, status=status, company_nip=company)
@@ -279,7 +251,7 @@ def demo(
     data_dir: Annotated[Path | None, typer.Option(help="Katalog danych demo (domyślnie tymczasowy).")] = None,
 ) -> None:
     """Symulator KSeF + silnik + przykładowe faktury: numery KSeF i UPO na ekranie."""
-    from fakturnik.engine.demo import run_demo
+    from fakturnik.cli.demo import run_demo
 
     run_demo(invoices=invoices, data_dir=data_dir)
 
@@ -327,13 +299,3 @@ def outage_end(
     except FakturnikError as exc:
         _fail(exc)
     typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the engine's commands to the main ``fakturnik`` app."""
-    app.add_typer(companies_app, name="companies")
-    app.add_typer(invoices_app, name="invoices")
-    app.add_typer(outage_app, name="outage")
-    app.command("worker")(worker)
-    app.command("sync")(sync)
-    app.command("demo")(demo)

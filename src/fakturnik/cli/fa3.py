@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fakturnik.cli.fa3_validate import validate as validate_command
 from fakturnik.errors import InvoiceError, InvoiceValidationError
 from fakturnik.fa3.amounts import TaxMethod
 from fakturnik.fa3.jsonform import invoice_from_draft, invoice_from_json
 from fakturnik.fa3.model import Faktura
 from fakturnik.fa3.parser import parse_invoice
-from fakturnik.fa3.validate_cli import validate as validate_command
 from fakturnik.fa3.writer import write_invoice
 
 app = typer.Typer(no_args_is_help=True)
@@ -86,7 +86,7 @@ def build(
 @app.command("show", help="Czytelne podsumowanie faktury: strony, pozycje, sumy.")
 def show(file: Annotated[Path, typer.Argument(help="FA(3) XML (or its JSON form).")]) -> None:
     """A readable summary of an invoice: parties, lines, totals."""
-    from fakturnik.fa3.show import render_invoice
+    from fakturnik.cli.fa3_show import render_invoice
 
     try:
         invoice = load_invoice_file(file)

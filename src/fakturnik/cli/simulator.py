@@ -73,10 +73,3 @@ def simulator(
         )
 
     serve_forever(config, host, port, setup=setup)
-
-
-def register(app: typer.Typer) -> None:
-    app.command(
-        name="simulator",
-        help="Symulator KSeF 2.0 na tym komputerze (API pod /v2, administracja i awarie pod /admin).",
-    )(simulator)

@@ -9,24 +9,23 @@ sealed with the vault's master key: tokens never rest in clear).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fakturnik.errors import FakturnikError, KsefError
+from fakturnik.cli.session_file import load_session, save_session
+from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import (
     AuthManager,
-    AuthTokens,
-    BearerToken,
     CertificateAuthenticator,
     KsefTokenAuthenticator,
     finish_with_signed_request,
@@ -124,64 +123,6 @@ def _authenticator(
     return None
 
 
-_SESSION_VAULT_NAME = "ksef-cli-session"
-
-
-def save_session(path: Path, tokens: AuthTokens, data_dir: Path | None = None) -> None:
-    """Write a session (access + refresh token) for later commands, sealed with the vault's master key.
-
-    The file is AES-256-GCM ciphertext (``fakturnik.vault``), owner-only (0600): tokens never rest in
-    clear. The master key comes from ``FAKTURNIK_MASTER_KEY``, the keyring or the data directory.
-    """
-    from fakturnik.store.db import default_data_dir
-    from fakturnik.vault.master_key import load_master_key
-    from fakturnik.vault.vault import seal
-
-    def token(t: BearerToken) -> dict[str, str]:
-        return {"token": t.token, "validUntil": t.valid_until.isoformat()}
-
-    doc = {
-        "referenceNumber": tokens.reference_number,
-        "access": token(tokens.access),
-        "refresh": token(tokens.refresh),
-    }
-    key = load_master_key(data_dir or default_data_dir())
-    sealed = seal(key, _SESSION_VAULT_NAME, str(path.name), json.dumps(doc).encode("utf-8"))
-    envelope = {
-        "format": "fakturnik-sealed-session-v1",
-        "keyId": sealed.key_id,
-        "scope": sealed.scope,
-        "nonce": base64.b64encode(sealed.nonce).decode("ascii"),
-        "ciphertext": base64.b64encode(sealed.ciphertext).decode("ascii"),
-    }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(envelope, f)
-
-
-def load_session(path: Path, data_dir: Path | None = None) -> AuthTokens:
-    """Read a session written by :func:`save_session` (raises ``VaultError`` if it cannot be unsealed)."""
-    from fakturnik.store.db import default_data_dir
-    from fakturnik.vault.master_key import load_master_key
-    from fakturnik.vault.vault import SealedSecret, unseal
-
-    envelope = json.loads(path.read_text(encoding="utf-8"))
-    sealed = SealedSecret(
-        name=_SESSION_VAULT_NAME,
-        scope=str(envelope["scope"]),
-        nonce=base64.b64decode(envelope["nonce"]),
-        ciphertext=base64.b64decode(envelope["ciphertext"]),
-        key_id=str(envelope["keyId"]),
-    )
-    key = load_master_key(data_dir or default_data_dir(), create=False)
-    doc = json.loads(unseal(key, sealed).reveal_text())
-    return AuthTokens(
-        doc["referenceNumber"],
-        BearerToken(doc["access"]["token"], parse_time(doc["access"]["validUntil"])),
-        BearerToken(doc["refresh"]["token"], parse_time(doc["refresh"]["validUntil"])),
-    )
-
-
 def _manager(opts: Options) -> AuthManager:
     transport = Transport(resolve(opts.env))
     context = _context(opts)
@@ -199,11 +140,28 @@ def _client(opts: Options) -> KsefClient:
     return KsefClient(_manager(opts).api)
 
 
+class _Paged(Protocol):
+    @property
+    def hasMore(self) -> bool | None: ...
+
+
+P = TypeVar("P", bound=_Paged)
+
+
+def _pages(fetch: Callable[[int], P]) -> Iterator[P]:
+    """Every page of a paged KSeF listing, from page 0 until ``hasMore`` is false."""
+    page = 0
+    while True:
+        result = fetch(page)
+        yield result
+        if not result.hasMore:
+            return
+        page += 1
+
+
 def _run(action: Any) -> Any:
-    try:
-        return action()
-    except FakturnikError as exc:
-        raise _fail(str(exc)) from None
+    """Run one KSeF action; its errors end the command through ``fakturnik.cli.failures`` (docs/cli.md)."""
+    return action()
 
 
 def _print_json(model: Any) -> None:
@@ -448,21 +406,13 @@ def sync(
 def permissions_list(ctx: typer.Context) -> None:
     """Uprawnienia nadane w bieżącym kontekście."""
     client = _client(_opts(ctx))
-    page = 0
-    while True:
-        result = _run(
-            lambda p=page: client.query_person_permissions(
-                m.PersonPermissionsQueryRequest(queryType="PermissionsGrantedInCurrentContext"), Page(p, 100)
-            )
-        )
+    query = m.PersonPermissionsQueryRequest(queryType="PermissionsGrantedInCurrentContext")
+    for result in _pages(lambda page: client.query_person_permissions(query, Page(page, 100))):
         for perm in result.permissions:
             out.print(
                 f"{perm.id}\t{perm.authorizedIdentifier.type}:{perm.authorizedIdentifier.value}\t"
                 f"{perm.permissionScope}\t{perm.description}"
             )
-        if not result.hasMore:
-            return
-        page += 1
 
 
 @permissions_app.command("grant")
@@ -596,14 +546,10 @@ def certificates_enroll(
 def certificates_list(ctx: typer.Context) -> None:
     """Certyfikaty KSeF uwierzytelnionego podmiotu."""
     client = _client(_opts(ctx))
-    page = 0
-    while True:
-        result = _run(lambda p=page: client.query_certificates(m.QueryCertificatesRequest(), Page(p, 50)))
+    query = m.QueryCertificatesRequest()
+    for result in _pages(lambda page: client.query_certificates(query, Page(page, 50))):
         for c in result.certificates:
             out.print(f"{c.certificateSerialNumber}\t{c.type}\t{c.status}\t{c.validTo.isoformat()}\t{c.name}")
-        if not result.hasMore:
-            return
-        page += 1
 
 
 @certificates_app.command("revoke")

@@ -1,0 +1,49 @@
+"""The engine's way in to KSeF: a gateway for a company, logged in with its credential from the vault.
+
+With :mod:`fakturnik.engine.gateway` this is the only engine module that talks to ``fakturnik.ksef``
+beyond its pure parts (hashes, environments); the import contract (``.importlinter``) holds it.
+"""
+
+from __future__ import annotations
+
+from fakturnik.engine.companies import CERTIFICATE, KSEF_TOKEN
+from fakturnik.engine.context import EngineContext
+from fakturnik.engine.gateway import KsefGateway
+from fakturnik.errors import EngineError
+from fakturnik.ksef.auth import AuthManager
+from fakturnik.ksef.context import ContextIdentifier
+from fakturnik.ksef.credentials import load_pem
+from fakturnik.ksef.environments import resolve
+from fakturnik.ksef.throttle import Throttle, throttle_for
+from fakturnik.ksef.transport import Transport
+from fakturnik.store import repo
+from fakturnik.store.models import Company
+
+__all__ = ["auth_manager", "default_gateway"]
+
+
+def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> AuthManager:
+    """The client's background authentication for the company, fed from the vault."""
+    with ctx.db.transaction() as s:
+        cred = repo.active_credential(s, company.id)
+        if cred is None:
+            raise EngineError(f"firma {company.nip} nie ma danych uwierzytelniających KSeF")
+        kind, name = cred.kind, cred.secret_name
+    context = ContextIdentifier(company.context_type, company.context_value)  # type: ignore[arg-type]
+    if kind == KSEF_TOKEN:
+        return AuthManager.with_ksef_token(transport, context, ctx.vault.get(name).reveal_text())
+    if kind == CERTIFICATE:
+        credential = load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())
+        return AuthManager.with_certificate(transport, context, credential)
+    raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
+
+
+def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
+    """A gateway for the company's environment, logged in with its credential from the vault."""
+    env = resolve(company.base_url or company.environment)
+    throttle = throttle_for(env.api_url) if ctx.settings.throttle else Throttle.unlimited()
+    if ctx.settings.throttle and ctx.settings.throttle_share < 1.0:
+        throttle.share = min(throttle.share, ctx.settings.throttle_share)
+    gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
+    gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
+    return gateway
