@@ -51,12 +51,35 @@ def find_value(node: etree._Element, path: str, namespaces: dict[str, str] | Non
     return None if found is None else text_value(found)
 
 
+WIDE_MESSAGE = "Dokument wygląda na zapisany w {} (bez BOM); KSeF przyjmuje wyłącznie UTF-8."
+_WIDE = (
+    (b"\x00\x00\x00<", "UTF-32BE"),
+    (b"<\x00\x00\x00", "UTF-32LE"),
+    (b"\x00<\x00", "UTF-16BE"),
+    (b"<\x00", "UTF-16LE"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The UTF-16/32 variant a document without a BOM is written in (its first ``<`` shows it), else
+    None. A NUL byte anywhere is also refused this way: XML 1.0 allows none, UTF-8 text has none."""
+    for pattern, name in _WIDE:
+        if data.startswith(pattern):
+            return name
+    if b"\x00" in data:
+        return "UTF-16/UTF-32"
+    return None
+
+
 def check_bytes(data: bytes, max_bytes: int) -> None:
     """Byte-level checks before any parsing: size, BOM, declared encoding, DTD."""
     if len(data) > max_bytes:
         raise XmlSecurityError(f"Dokument ma {len(data)} bajtów, więcej niż dozwolone {max_bytes} bajtów.")
     if data.startswith(_BOMS):
         raise XmlSecurityError("Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.")
+    wide = wide_encoding(data)
+    if wide:
+        raise XmlSecurityError(WIDE_MESSAGE.format(wide))
     m = _DECL_RE.match(data)
     if m and m.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
         declared = m.group(1).decode("ascii", "replace")

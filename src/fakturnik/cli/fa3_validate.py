@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from fakturnik.errors import Problem, SchemaStoreError
+from fakturnik.base.files import read_bounded
+from fakturnik.errors import InvoiceError, Problem, SchemaStoreError
 from fakturnik.fa3.rules.base import ENVIRONMENTS
 from fakturnik.fa3.validation import validate_xml
 
@@ -31,9 +32,9 @@ def validate(
     for path in files:
         source = str(path)
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            typer.echo(f"{source}: /: nie można odczytać pliku: {exc.strerror}")
+            data = read_bounded(path)
+        except InvoiceError as exc:
+            typer.echo(f"{source}: /: {exc}")
             failed += 1
             continue
         try:

@@ -94,6 +94,9 @@ def byte_problem(data: bytes) -> Problem | None:
         return Problem(
             DOCUMENT, "Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.", "XML_BOM"
         )
+    wide = xmlsafe.wide_encoding(data)
+    if wide:
+        return Problem(DOCUMENT, xmlsafe.WIDE_MESSAGE.format(wide), "XML_ENCODING")
     m = _DECL_ENCODING.match(data)
     if m and m.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
         declared = m.group(1).decode("ascii", "replace")

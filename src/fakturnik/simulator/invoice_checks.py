@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 from stdnum.pl import nip as stdnum_nip
 
-from fakturnik.base.xmlsafe import find_value, parse_xml, text_value
+from fakturnik.base.xmlsafe import WIDE_MESSAGE, find_value, parse_xml, text_value, wide_encoding
 from fakturnik.errors import XmlSecurityError
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import invoice_schemas
@@ -147,6 +147,9 @@ def check_bytes(plain: bytes, max_bytes: int = MAX_PLAIN_WITH_ATTACHMENT) -> str
         return f"Faktura ma {len(plain)} B, więcej niż dozwolone {max_bytes} B."
     if plain.startswith(b"\xef\xbb\xbf"):
         return "Faktura zaczyna się znacznikiem BOM; wymagane UTF-8 bez BOM."
+    wide = wide_encoding(plain)
+    if wide:
+        return WIDE_MESSAGE.format(wide)
     try:
         plain.decode("utf-8")
     except UnicodeDecodeError as exc:

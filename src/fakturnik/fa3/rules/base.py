@@ -82,14 +82,22 @@ def text(el: etree._Element | None, path: str) -> str | None:
     return None if found is None else text_value(found).strip()
 
 
+_MAX_NUMBER_TEXT = 64
+_MAX_INTEGER_DIGITS = 23  # the model's bound (fa3.model.Dec); no FA(3) type comes near it
+
+
 def decimal(value: str | None) -> Decimal | None:
     if value is None:
+        return None
+    if len(value) > _MAX_NUMBER_TEXT:  # bounded before any parsing or arithmetic
         return None
     try:
         result = Decimal(value)
     except InvalidOperation:
         return None
-    return result if result.is_finite() else None
+    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS or result.as_tuple().exponent < -20:  # type: ignore[operator]
+        return None
+    return result
 
 
 def parse_date(value: str | None) -> date | None:

@@ -11,7 +11,7 @@ not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.amounts import (
@@ -21,6 +21,7 @@ from fakturnik.fa3.amounts import (
     LineAmount,
     TaxMethod,
     compute_totals,
+    round_grosze,
     summary_fields_for,
 )
 from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
@@ -207,11 +208,7 @@ def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal])
         net, vat, percent = _RATE_GROUPS[rate]
         computed[net] = computed.get(net, _ZERO_GROSZE) + total
         if vat is not None:
-            tax = (
-                _ZERO_GROSZE
-                if percent is None
-                else (total * percent / _HUNDRED).quantize(_GROSZ, rounding=ROUND_HALF_UP)
-            )
+            tax = _ZERO_GROSZE if percent is None else round_grosze(total * percent / _HUNDRED)
             computed[vat] = computed.get(vat, _ZERO_GROSZE) + tax
     if supplied == computed:
         return True
