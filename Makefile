@@ -47,9 +47,9 @@ bench: $(VENV)/.installed
 ## Regenerate the lock file (every dependency of .[all,dev], pinned, with hashes) after a change
 ## to pyproject.toml: one command.
 lock: $(VENV)/.installed
-	$(PY) -m pip install $(PIPQ) pip-tools
-	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra all --extra dev \
-		-o $(LOCK) pyproject.toml
+	$(PY) -m pip lock $(PIPQ) '.[all,dev]' -o pylock.toml
+	$(PY) scripts/lock_requirements.py pylock.toml $(LOCK)
+	rm -f pylock.toml
 
 ## A venv installed only from the lock file: exact versions, every file checked against its hash.
 install-locked: $(LOCK)
