@@ -13,9 +13,11 @@ from fakturnik.simulator import (
     routes_admin,
     routes_auth,
     routes_certificates,
+    routes_collective,
     routes_invoices,
     routes_limits,
     routes_permissions,
+    routes_qr,
     routes_sessions,
     routes_tokens,
 )
@@ -96,8 +98,10 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
         routes_invoices,
         routes_permissions,
         routes_limits,
+        routes_collective,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(routes_qr.router)
     if simulator.config.admin_api:
         app.include_router(routes_admin.router)
     routes_admin.install_middleware(app)
