@@ -64,8 +64,9 @@ audit: $(VENV)/.installed
 	@$(PY) -m pip install $(PIPQ) pip-audit >/dev/null 2>&1 || true
 	@$(VENV)/bin/pip-audit --version >/dev/null 2>&1 || { echo "make audit: pip-audit is not installed and could not be installed (no package index?)"; exit 2; }
 	@out=$$($(VENV)/bin/pip-audit --strict --progress-spinner off -r $(LOCK) 2>&1); rc=$$?; \
-	if [ $$rc -ne 0 ] && echo "$$out" | grep -qiE "connection|resolve|timed out|network|unreachable|HTTPSConnectionPool|ProxyError"; then \
-		echo "make audit: the advisory database (PyPI / OSV) is unreachable from here; nothing was audited."; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -qiE "connection|resolve|timed out|network|unreachable|HTTPSConnectionPool|ProxyError|could not be audited"; then \
+		echo "make audit: the advisory database (PyPI's vulnerability API) is unreachable from here or does not"; \
+		echo "know these packages; NOTHING WAS AUDITED. Run 'make audit' where pypi.org is reachable."; \
 		echo "$$out" | tail -3; exit 3; \
 	fi; echo "$$out"; exit $$rc
 
