@@ -169,3 +169,14 @@ def test_files_are_read_with_a_bound(tmp_path: Any) -> None:
     assert result.exit_code == 1
     assert "więcej niż dozwolone" in result.output
     assert Path("/dev/zero").exists()
+
+
+@pytest.mark.parametrize("value", ["1E+999999", "1e+30", "-1E+27", "9" * 30])
+def test_validate_line_net_with_an_exponent_is_a_report(value: str) -> None:
+    """Found by the XML fuzzer: a line's P_11 of 1E+999999 reached the totals arithmetic."""
+    data = BASES["vat"].decode()
+    start = data.index("<P_11>")
+    end = data.index("</P_11>")
+    data = data[: start + 6] + value + data[end:]
+    report = validate_xml(data.encode())
+    assert not report.ok
