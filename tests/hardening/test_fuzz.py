@@ -133,6 +133,8 @@ _texts = st.one_of(
 
 
 def _mutate(data: bytes, rnd: random.Random, kind: str, text: str) -> bytes:
+    if not data:
+        return data
     if kind == "truncate":
         return data[: rnd.randrange(len(data))]
     if kind == "byte":
