@@ -23,9 +23,11 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## The main job: the app on SQLite with the embedded simulator.
+## The main job: the web app on SQLite with the embedded KSeF simulator, a demo company and user.
+DEMO_DIR ?= $(HOME)/.local/share/fakturnik-demo
+DEMO_PORT ?= 8000
 demo: $(VENV)/.installed
-	$(VENV)/bin/fakturnik demo
+	$(VENV)/bin/fakturnik serve --env local --demo --data-dir $(DEMO_DIR) --port $(DEMO_PORT)
 
 ## The whole suite (PostgreSQL is installed and started on demand by scripts/postgres.sh).
 test: $(VENV)/.installed

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 
 class FakturnikError(Exception):
-    """Base class of every error raised by Fakturnik."""
+    """Base class of every error raised by Fakturnik; ``code`` is stable (for REST problem details)."""
+
+    code: str = "error"
 
 
 # --- FA(3) invoices -------------------------------------------------------------------------------
@@ -44,6 +46,8 @@ class Problem:
 
 class InvoiceValidationError(InvoiceError):
     """The invoice breaks the XSD or a business rule; carries every problem found at once."""
+
+    code = "invoice_invalid"
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: list[Problem] = list(problems)
@@ -188,3 +192,55 @@ class DuplicateNumberError(EngineError):
 
 class DatabaseUnusableError(StoreError):
     """The database cannot be used any more (corrupted, full disk, read-only, schema gone)."""
+
+
+# --- The application core (fakturnik.app) ---------------------------------------------------------
+# Each carries a stable ``code`` that the REST API maps to RFC 9457 problem details; messages are Polish.
+
+
+class AppError(FakturnikError):
+    """A request to the application core that cannot be carried out as asked."""
+
+    code: str = "app_error"
+
+
+class NotFoundError(AppError):
+    """No such object, or not one the actor may see (the two are never told apart)."""
+
+    code = "not_found"
+
+
+class PermissionDeniedError(AppError):
+    """The actor may see the company but not do this action in it (role or API-key scope)."""
+
+    code = "forbidden"
+
+
+class AuthenticationError(AppError):
+    """Wrong e-mail/password/TOTP code, or an unknown, expired or revoked session token or API key."""
+
+    code = "unauthenticated"
+
+
+class ConflictError(AppError):
+    """The request collides with the current state (a duplicate NIP, e-mail, number, a paid invoice ...)."""
+
+    code = "conflict"
+
+
+class IdempotencyConflictError(ConflictError):
+    """The idempotency key was used before with a different request body."""
+
+    code = "idempotency_conflict"
+
+
+class InputError(AppError):
+    """Bad input to a service (a field that is missing, of the wrong type or out of range), per field."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: Sequence[Problem] | str, path: str = "") -> None:
+        if isinstance(problems, str):
+            problems = [Problem(path, problems, "invalid")]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems[:5]))

@@ -13,7 +13,7 @@ import typer
 from fakturnik.errors import DatabaseUnusableError, FakturnikError
 
 if TYPE_CHECKING:
-    pass
+    from fakturnik.app import Fakturnik
 
 DataDir = Annotated[
     Path | None,
@@ -50,6 +50,16 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _front_door(data_dir: Path | None, database_url: str | None) -> Fakturnik:
+    """The application core on the CLI's data (the system actor; the vault key found as the engine does)."""
+    from fakturnik.app import Fakturnik
+    from fakturnik.engine.settings import EngineSettings, from_env
+
+    return Fakturnik.open(
+        data_dir, database_url=database_url, settings=from_env(EngineSettings()), use_keyring=True
+    )
+
+
 @companies_app.command("add")
 def companies_add(
     nip: Annotated[str, typer.Argument(help="NIP firmy (kontekst KSeF).")],
@@ -57,6 +67,7 @@ def companies_add(
     env: Annotated[
         str, typer.Option("--env", help="test | demo | prod | adres API (np. symulatora).")
     ] = "test",
+    address: Annotated[str, typer.Option(help="Adres firmy (sprzedawcy na fakturach).")] = "",
     token_env: Annotated[
         str, typer.Option(help="Zmienna środowiskowa z tokenem KSeF (nigdy w argumentach).")
     ] = "FAKTURNIK_KSEF_TOKEN",  # noqa: S107 - a variable name
@@ -70,9 +81,6 @@ def companies_add(
     database_url: DbUrl = None,
 ) -> None:
     """Dodaj firmę; token KSeF albo certyfikat z kluczem trafiają zaszyfrowane do sejfu."""
-    from fakturnik.engine.companies import add_company, set_certificate
-    from fakturnik.vault import Secret
-
     raw = (
         token_file.read_text(encoding="utf-8").strip()
         if token_file
@@ -81,17 +89,13 @@ def companies_add(
     if (cert_file is None) != (key_file is None):
         _fail(ValueError("podaj razem --cert-file i --key-file"))
     try:
-        ctx = _context(data_dir, database_url)
-        add_company(ctx, nip=nip, name=name, environment=env, ksef_token=Secret(raw) if raw else None)
-        if cert_file is not None and key_file is not None:
-            password = os.environ.get(key_password_env, "") if key_password_env else ""
-            set_certificate(
-                ctx,
-                nip,
-                cert_file.read_bytes(),
-                Secret(key_file.read_bytes()),
-                Secret(password) if password else None,
-            )
+        with _front_door(data_dir, database_url) as fk:
+            company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
+            if cert_file is not None and key_file is not None:
+                password = os.environ.get(key_password_env, "") if key_password_env else ""
+                fk.companies.set_certificate(
+                    company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
+                )
     except FakturnikError as exc:
         _fail(exc)
     how = (
@@ -110,14 +114,13 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
     from rich.table import Table
 
     from fakturnik.cli.views import console
-    from fakturnik.store import repo
 
-    ctx = _context(data_dir, database_url)
-    table = Table("NIP", "Nazwa", "Środowisko", "API", "Uwierzytelnienie")
-    with ctx.db.transaction() as s:
-        for c in repo.list_companies(s):
-            cred = repo.active_credential(s, c.id)
-            table.add_row(c.nip, c.name, c.environment, c.base_url or "", cred.kind if cred else "—")
+    table = Table("NIP", "Nazwa", "Środowisko", "API", "Uwierzytelnienie", "Ważny do")
+    with _front_door(data_dir, database_url) as fk:
+        for c in fk.companies.list():
+            cred = c.credential
+            until = f"{cred.not_after:%d.%m.%Y}" if cred and cred.not_after else ""
+            table.add_row(c.nip, c.name, c.environment, c.api_url, cred.kind if cred else "—", until)
     console().print(table)
 
 

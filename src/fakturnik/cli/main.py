@@ -64,6 +64,14 @@ COMMANDS: dict[str, Entry] = {
         "outage_app",
         "Ogłoszona niedostępność albo awaria KSeF (tryb offline, terminy wysyłki).",
     ),
+    "serve": Entry("fakturnik.cli.serve", "serve", "Serwer: REST API (/api/v1) i aplikacja w przeglądarce."),
+    "users": Entry("fakturnik.cli.accounts", "users_app", "Użytkownicy (logowanie do aplikacji i API)."),
+    "members": Entry("fakturnik.cli.accounts", "members_app", "Role użytkowników w firmach."),
+    "keys": Entry(
+        "fakturnik.cli.accounts",
+        "keys_app",
+        "Klucze API firm (dla systemów ERP, sklepów, biur rachunkowych).",
+    ),
 }
 
 # The parser's own errors (usage, missing option …) and a command's chosen exit code pass through.

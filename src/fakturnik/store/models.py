@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -121,6 +122,40 @@ class Invoice(Base):
         # one KSeF number per company and direction (a seller and its buyer may share one database)
         UniqueConstraint("company_id", "direction", "ksef_number", name="uq_invoices_ksef_number"),
         Index("ix_invoices_company_status", "company_id", "status"),
+        # app (0003_app): list paging newest first, filters by date, buyer, number; idempotent issuing
+        Index("ix_invoices_list", "company_id", "direction", "id"),
+        Index("ix_invoices_issue_date", "company_id", "direction", "issue_date"),
+        Index("ix_invoices_buyer", "company_id", "buyer_id"),
+        Index("ix_invoices_seller", "company_id", "seller_nip"),
+        Index("ix_invoices_company_number", "company_id", "number"),
+        Index("ix_invoices_status_list", "company_id", "direction", "status"),
+        # offline invoices still waiting for a KSeF number (the outage banner on every page)
+        Index(
+            "ix_invoices_offline_pending",
+            "company_id",
+            "offline_deadline",
+            sqlite_where=text("offline_mode = 1 AND ksef_number IS NULL"),
+            postgresql_where=text("offline_mode AND ksef_number IS NULL"),
+        ),
+        # covers the free-text search (newest first, so a page stops early) and the count/sum of a
+        # list: neither reads the rows (with their XML) of 100,000 invoices
+        Index(
+            "ix_invoices_cover",
+            "company_id",
+            "direction",
+            "id",
+            "number",
+            "ksef_number",
+            "buyer_name",
+            "buyer_id",
+            "seller_name",
+            "seller_nip",
+            "status",
+            "issue_date",
+            "currency",
+            "gross",
+        ),
+        UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
@@ -148,6 +183,17 @@ class Invoice(Base):
     # file as first issued (what the buyer holds, its KOD I), sent as hashOfCorrectedInvoice.
     corrected_hash: Mapped[str | None] = mapped_column(String(44))
     corrected_xml: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # app (0003_app): what lists filter and show, payments, booking, idempotency, corrections
+    sale_date: Mapped[date | None]  # P_6
+    net: Mapped[Decimal | None]  # sum of P_13_x
+    vat: Mapped[Decimal | None]  # sum of P_14_x
+    due_date: Mapped[date | None]  # Platnosc/TerminPlatnosci/Termin (the first)
+    paid_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
+    paid_at: Mapped[date | None]
+    booked_at: Mapped[datetime | None]  # received: marked as booked
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -170,11 +216,14 @@ class NumberingSeries(Base):
     """Invoice numbers per seller and kind (and year); handed out inside the issuing transaction."""
 
     __tablename__ = "numbering_series"
-    __table_args__ = (UniqueConstraint("seller_nip", "kind", "year", name="uq_numbering_series_key"),)
+    __table_args__ = (
+        UniqueConstraint("seller_nip", "kind", "year", "month", name="uq_numbering_series_key"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     seller_nip: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)  # 0: a series that never resets
+    month: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 1-12 when reset monthly
     pattern: Mapped[str] = mapped_column(String(128), default="FV/{year}/{seq:06d}")
     next_value: Mapped[int] = mapped_column(BigInteger, default=1)
 
@@ -278,3 +327,142 @@ class AuditEntry(Base):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- app (0003_app): accounts, tenancy, master data -------------------------------------------------
+
+
+class NumberingConfig(Base):
+    """A company's numbering series for one invoice kind: its pattern and when the counter resets."""
+
+    __tablename__ = "numbering_configs"
+    __table_args__ = (UniqueConstraint("company_id", "kind", name="uq_numbering_configs_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    pattern: Mapped[str] = mapped_column(String(128))  # FV/{yyyy}/{mm}/{seq}
+    reset: Mapped[str] = mapped_column(String(8), default="yearly")  # yearly | monthly | never
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompanyProfile(Base):
+    """What the app keeps of a company beyond its KSeF context (address, contact, bank account)."""
+
+    __tablename__ = "company_profiles"
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(512), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    bank_account: Mapped[str] = mapped_column(String(64), default="")
+    credential_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # subject, serial, expiry
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased
+    name: Mapped[str] = mapped_column(String(256), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, PHC string
+    totp_secret_name: Mapped[str | None] = mapped_column(String(256))  # vault secret, when enrolled
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A sign-in session; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", name="uq_memberships_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # owner | accountant | issuer | viewer
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    """A company's API key; only the SHA-256 of the key is stored, with a short prefix to recognise it."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(256))  # space-separated
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Contractor(Base):
+    __tablename__ = "contractors"
+    __table_args__ = (
+        Index("ix_contractors_company_nip", "company_id", "nip"),
+        Index("ix_contractors_company_name", "company_id", "name"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    nip: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(String(512))
+    address_line1: Mapped[str] = mapped_column(String(512), default="")
+    address_line2: Mapped[str] = mapped_column(String(512), default="")
+    country: Mapped[str] = mapped_column(String(2), default="PL")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    bank_accounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_company_name", "company_id", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(512))
+    unit: Mapped[str] = mapped_column(String(32), default="szt.")
+    price: Mapped[Decimal] = mapped_column(Numeric(22, 8))
+    price_kind: Mapped[str] = mapped_column(String(8), default="net")  # net | gross
+    vat_rate: Mapped[str] = mapped_column(String(16), default="23")
+    gtu: Mapped[str | None] = mapped_column(String(8))
+    pkwiu: Mapped[str | None] = mapped_column(String(64))
+    cn: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WhiteListCache(Base):
+    """The VAT white list's answer for a NIP, kept for the day it was asked about."""
+
+    __tablename__ = "white_list_cache"
+    nip: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

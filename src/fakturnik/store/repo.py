@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from fakturnik.store.models import (
     Credential,
     Invoice,
     InvoiceStatusChange,
+    NumberingConfig,
     NumberingSeries,
     Outage,
     OutboxEntry,
@@ -42,6 +44,7 @@ def add_company(
     base_url: str | None = None,
     context_type: str = "Nip",
     context_value: str | None = None,
+    actor: str = "cli",
 ) -> Company:
     company = Company(
         nip=nip,
@@ -53,7 +56,7 @@ def add_company(
     )
     s.add(company)
     s.flush()
-    audit(s, "cli", "company.add", company_id=company.id, detail={"nip": nip, "environment": environment})
+    audit(s, actor, "company.add", company_id=company.id, detail={"nip": nip, "environment": environment})
     return company
 
 
@@ -68,7 +71,9 @@ def list_companies(s: Session) -> Sequence[Company]:
     return s.scalars(select(Company).order_by(Company.nip)).all()
 
 
-def add_credential(s: Session, company: Company, kind: str, secret_name: str) -> Credential:
+def add_credential(
+    s: Session, company: Company, kind: str, secret_name: str, *, actor: str = "cli"
+) -> Credential:
     for old in s.scalars(
         select(Credential).where(Credential.company_id == company.id, Credential.kind == kind)
     ):
@@ -76,14 +81,16 @@ def add_credential(s: Session, company: Company, kind: str, secret_name: str) ->
     cred = Credential(company_id=company.id, kind=kind, secret_name=secret_name, active=True)
     s.add(cred)
     s.flush()
-    audit(s, "cli", "credential.add", company_id=company.id, detail={"kind": kind, "secret": secret_name})
+    audit(s, actor, "credential.add", company_id=company.id, detail={"kind": kind, "secret": secret_name})
     return cred
 
 
-def active_credential(s: Session, company_id: int) -> Credential | None:
+def active_credential(s: Session, company_id: int, kind: str | None = None) -> Credential | None:
+    """The login credential (any kind but ``offline_certificate``), or the active one of ``kind``."""
+    kind_filter = Credential.kind == kind if kind else Credential.kind != "offline_certificate"
     return s.scalar(
         select(Credential)
-        .where(Credential.company_id == company_id, Credential.active.is_(True))
+        .where(Credential.company_id == company_id, Credential.active.is_(True), kind_filter)
         .order_by(Credential.id.desc())
         .limit(1)
     )
@@ -98,33 +105,124 @@ def default_pattern(kind: str) -> str:
     return prefix + "/{year}/{seq:06d}"
 
 
-def next_number(s: Session, seller_nip: str, kind: str, year: int, pattern: str | None = None) -> str:
-    """Hand out the next number of the series inside the caller's transaction.
+_TOKEN = re.compile(r"\{(yyyy|yy|mm|year|kind|seq)(?::0?(\d+)d)?\}")
+
+
+def format_number(pattern: str, *, year: int, month: int, seq: int, kind: str) -> str:
+    """Fill a numbering pattern: ``{yyyy}`` ``{yy}`` ``{mm}`` ``{seq}`` (``{seq:06d}`` zero-padded),
+    ``{year}`` (= ``{yyyy}``) and ``{kind}``; any other text is kept as written."""
+
+    def one(m: re.Match[str]) -> str:
+        part, width = m.group(1), m.group(2)
+        if part in ("yyyy", "year"):
+            return f"{year:04d}"
+        if part == "yy":
+            return f"{year % 100:02d}"
+        if part == "mm":
+            return f"{month:02d}"
+        if part == "kind":
+            return kind
+        return f"{seq:0{int(width)}d}" if width else str(seq)
+
+    return _TOKEN.sub(one, pattern)
+
+
+def check_pattern(pattern: str) -> None:
+    """A pattern must contain ``{seq}`` and only known tokens."""
+    if not _TOKEN.search(pattern) or "{seq" not in pattern:
+        raise StoreError("wzór numeracji musi zawierać {seq}")
+    rest = _TOKEN.sub("", pattern)
+    if "{" in rest or "}" in rest:
+        raise StoreError("nieznany znacznik we wzorze numeracji; dozwolone: {yyyy} {yy} {mm} {seq} {seq:06d}")
+
+
+def numbering_config(s: Session, company_id: int, kind: str) -> NumberingConfig | None:
+    return s.scalar(
+        select(NumberingConfig).where(NumberingConfig.company_id == company_id, NumberingConfig.kind == kind)
+    )
+
+
+def series_key(reset: str, year: int, month: int) -> tuple[int, int]:
+    """The counter an invoice of (year, month) draws from: per year, per month, or one for ever."""
+    if reset == "never":
+        return 0, 0
+    if reset == "monthly":
+        return year, month
+    return year, 0
+
+
+def allocate_numbers(
+    s: Session,
+    *,
+    seller_nip: str,
+    kind: str,
+    year: int,
+    month: int,
+    count: int = 1,
+    company_id: int | None = None,
+) -> list[str]:
+    """Hand out ``count`` consecutive numbers of the series inside the caller's transaction.
 
     The counter row is incremented with an UPDATE first, which takes its row lock (PostgreSQL) or
-    the database write lock (SQLite, ``BEGIN IMMEDIATE``); a rollback returns the number unused, a
-    commit consumes it together with the invoice that carries it.
+    the database write lock (SQLite, ``BEGIN IMMEDIATE``); a rollback returns the numbers unused, a
+    commit consumes them together with the invoices that carry them. The company's configured
+    pattern and reset period (``numbering_configs``) apply; without one, the default yearly pattern.
     """
+    if count <= 0:
+        return []
+    if company_id is None:
+        company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
+    config = numbering_config(s, company_id, kind) if company_id is not None else None
+    pattern = config.pattern if config is not None else default_pattern(kind)
+    key_year, key_month = series_key(config.reset if config is not None else "yearly", year, month)
     where = and_(
-        NumberingSeries.seller_nip == seller_nip, NumberingSeries.kind == kind, NumberingSeries.year == year
+        NumberingSeries.seller_nip == seller_nip,
+        NumberingSeries.kind == kind,
+        NumberingSeries.year == key_year,
+        NumberingSeries.month == key_month,
     )
-    result = s.execute(update(NumberingSeries).where(where).values(next_value=NumberingSeries.next_value + 1))
+    result = s.execute(
+        update(NumberingSeries).where(where).values(next_value=NumberingSeries.next_value + count)
+    )
     if getattr(result, "rowcount", 0) == 0:
-        series = NumberingSeries(
-            seller_nip=seller_nip,
-            kind=kind,
-            year=year,
-            next_value=2,
-            pattern=pattern or default_pattern(kind),
+        s.add(
+            NumberingSeries(
+                seller_nip=seller_nip,
+                kind=kind,
+                year=key_year,
+                month=key_month,
+                next_value=count + 1,
+                pattern=pattern,
+            )
         )
-        s.add(series)
         s.flush()
-        value = 1
+        first = 1
     else:
-        series = s.execute(select(NumberingSeries).where(where)).scalar_one()
-        s.refresh(series)
-        value = series.next_value - 1
-    return series.pattern.format(year=year, seq=value, kind=kind)
+        next_value, row_pattern = s.execute(
+            select(NumberingSeries.next_value, NumberingSeries.pattern).where(where)
+        ).one()
+        first = next_value - count
+        if config is None:  # a series created before numbering configs keeps the pattern it had
+            pattern = row_pattern
+    return [format_number(pattern, year=year, month=month, seq=first + i, kind=kind) for i in range(count)]
+
+
+def next_number(
+    s: Session, seller_nip: str, kind: str, year: int, pattern: str | None = None, *, month: int | None = None
+) -> str:
+    """The next number of the seller's series for ``kind`` (see :func:`allocate_numbers`).
+
+    ``month`` defaults to the current month (only a monthly series needs it). ``pattern`` applies
+    when the series is created and the company has no configured pattern.
+    """
+    if month is None:
+        month = datetime.now(UTC).month
+    if pattern is not None:
+        company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
+        if company_id is not None and numbering_config(s, company_id, kind) is None:
+            s.add(NumberingConfig(company_id=company_id, kind=kind, pattern=pattern, reset="yearly"))
+            s.flush()
+    return allocate_numbers(s, seller_nip=seller_nip, kind=kind, year=year, month=month)[0]
 
 
 # --- invoices --------------------------------------------------------------------------------------

@@ -1,0 +1,188 @@
+"""The invoice list query: filters, keyset (cursor) paging newest first, optional totals."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, load_only
+
+from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
+from fakturnik.app.invoice_views import row_view
+from fakturnik.app.views import InvoicePage
+from fakturnik.errors import InputError
+from fakturnik.store.models import Invoice
+
+LIST_COLUMNS = (
+    Invoice.id,
+    Invoice.company_id,
+    Invoice.direction,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.ksef_number,
+    Invoice.status,
+    Invoice.issue_date,
+    Invoice.sale_date,
+    Invoice.due_date,
+    Invoice.seller_nip,
+    Invoice.seller_name,
+    Invoice.buyer_id,
+    Invoice.buyer_name,
+    Invoice.net,
+    Invoice.vat,
+    Invoice.gross,
+    Invoice.currency,
+    Invoice.paid_amount,
+    Invoice.paid_at,
+    Invoice.offline_deadline,
+    Invoice.created_at,
+    Invoice.booked_at,
+)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"i:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "i" or not value.isdigit():
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("niepoprawny kursor stronicowania", "cursor") from None
+
+
+def _month(value: str) -> tuple[date, date]:
+    try:
+        year, month = (int(x) for x in value.split("-"))
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, 1), date(year, month, last)
+    except (ValueError, TypeError):
+        raise InputError("miesiąc w formacie RRRR-MM", "month") from None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def conditions(
+    company_id: int, direction: str, f: InvoiceFilter, today: date, *, sqlite: bool = False
+) -> list[Any]:
+    where: list[Any] = [Invoice.company_id == company_id, Invoice.direction == direction]
+    if f.status:
+        where.append(Invoice.status.in_(list(f.status)))
+    if f.kind:
+        where.append(Invoice.kind.in_(list(f.kind)))
+    if f.month:
+        first, last = _month(f.month)
+        where += [Invoice.issue_date >= first, Invoice.issue_date <= last]
+    if f.issue_from:
+        where.append(Invoice.issue_date >= f.issue_from)
+    if f.issue_to:
+        where.append(Invoice.issue_date <= f.issue_to)
+    if f.sale_from:
+        where.append(Invoice.sale_date >= f.sale_from)
+    if f.sale_to:
+        where.append(Invoice.sale_date <= f.sale_to)
+    if f.buyer_nip:
+        where.append(Invoice.buyer_id == f.buyer_nip.replace("-", "").strip())
+    if f.seller_nip:
+        where.append(Invoice.seller_nip == f.seller_nip.replace("-", "").strip())
+    if f.number:
+        where.append(Invoice.number == f.number.strip())
+    if f.ksef_number:
+        where.append(Invoice.ksef_number == f.ksef_number.strip())
+    if f.booked is not None:
+        where.append(Invoice.booked_at.is_not(None) if f.booked else Invoice.booked_at.is_(None))
+    if f.paid:
+        paid = and_(Invoice.gross.is_not(None), Invoice.paid_amount >= Invoice.gross)
+        if f.paid == "paid":
+            where.append(paid)
+        elif f.paid == "unpaid":
+            where.append(~paid)
+        elif f.paid == "partly_paid":
+            where += [~paid, Invoice.paid_amount > 0]
+        elif f.paid == "overdue":
+            where += [~paid, Invoice.due_date.is_not(None), Invoice.due_date < today]
+        else:
+            raise InputError("płatność: paid, unpaid, partly_paid albo overdue", "paid")
+    if f.q and f.q.strip():
+        if len(f.q) > 200:
+            raise InputError("tekst wyszukiwania może mieć najwyżej 200 znaków", "q")
+        pattern = _like(f.q.strip())
+        # the match runs on the covering index (ix_invoices_cover), the page then reads 50 rows
+        party = (
+            (Invoice.buyer_name, Invoice.buyer_id)
+            if direction == "issued"
+            else (Invoice.seller_name, Invoice.seller_nip)
+        )
+        columns = (Invoice.number, Invoice.ksef_number, *party)
+        # SQLite's LIKE is case-insensitive already (ASCII, as its lower() is); PostgreSQL needs ILIKE
+        match = [
+            col.like(pattern, escape="\\") if sqlite else col.ilike(pattern, escape="\\") for col in columns
+        ]
+        where.append(or_(*match))
+    return where
+
+
+def list_page(
+    s: Session,
+    company_id: int,
+    direction: str,
+    f: InvoiceFilter,
+    *,
+    cursor: str | None,
+    limit: int,
+    with_totals: bool,
+    today: date,
+) -> InvoicePage:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit od 1 do {MAX_LIMIT}", "limit")
+    where = conditions(company_id, direction, f, today, sqlite=s.get_bind().dialect.name == "sqlite")
+    page_where = list(where)
+    if cursor:
+        page_where.append(Invoice.id < decode_cursor(cursor))
+    if f.q and f.q.strip():
+        # the page's ids first, newest first, from the covering index ix_invoices_cover (which holds
+        # the searched columns in id order: the scan stops after limit + 1 matches and reads no row
+        # with its XML); then those rows
+        ids = select(Invoice.id).where(*page_where).order_by(Invoice.id.desc()).limit(limit + 1)
+        page_where = [Invoice.id.in_(ids)]
+    q = (
+        select(Invoice)
+        .options(load_only(*LIST_COLUMNS, raiseload=True))
+        .where(*page_where)
+        .order_by(Invoice.id.desc())
+        .limit(limit + 1)
+    )
+    rows = list(s.scalars(q))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total_count: int | None = None
+    total_gross: Decimal | None = None
+    if with_totals:
+        count, gross = s.execute(
+            select(
+                func.count(Invoice.id),
+                func.sum(Invoice.gross).filter(Invoice.currency == "PLN"),
+            ).where(*where)
+        ).one()
+        total_count = int(count)
+        total_gross = Decimal(gross).quantize(Decimal("0.01")) if gross is not None else Decimal("0.00")
+    return InvoicePage(
+        items=tuple(row_view(inv, today) for inv in rows),
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+        total_count=total_count,
+        total_gross=total_gross,
+    )
+
+
+__all__ = ["DEFAULT_LIMIT", "list_page"]

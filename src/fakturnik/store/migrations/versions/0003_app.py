@@ -1,0 +1,308 @@
+"""app: accounts (users, sessions, memberships, invitations, API keys), contractors, products,
+numbering configs, white-list cache; invoice columns for lists, payments, idempotency, corrections
+
+Revision ID: 0003_app
+Revises: 0002
+Create Date: 2026-12-07 06:16:32.937265
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from fakturnik.store.models import UtcDateTime
+
+revision = "0003_app"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "users",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("password_hash", sa.String(length=256), nullable=False),
+        sa.Column("totp_secret_name", sa.String(length=256), nullable=True),
+        sa.Column("totp_enabled", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("last_login_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+    )
+    op.create_table(
+        "white_list_cache",
+        sa.Column("nip", sa.String(length=10), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("fetched_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("nip", "day", name=op.f("pk_white_list_cache")),
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("scopes", sa.String(length=256), nullable=False),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("last_used_at", UtcDateTime(), nullable=True),
+        sa.Column("revoked_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_api_keys_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_keys_token_hash")),
+    )
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_keys_company_id"), ["company_id"], unique=False)
+
+    op.create_table(
+        "company_profiles",
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("address", sa.String(length=512), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("bank_account", sa.String(length=64), nullable=False),
+        sa.Column("credential_info", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_company_profiles_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("company_id", name=op.f("pk_company_profiles")),
+    )
+    op.create_table(
+        "contractors",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("nip", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=512), nullable=False),
+        sa.Column("address_line1", sa.String(length=512), nullable=False),
+        sa.Column("address_line2", sa.String(length=512), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("bank_accounts", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_contractors_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contractors")),
+    )
+    with op.batch_alter_table("contractors", schema=None) as batch_op:
+        batch_op.create_index("ix_contractors_company_name", ["company_id", "name"], unique=False)
+        batch_op.create_index("ix_contractors_company_nip", ["company_id", "nip"], unique=False)
+
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("invited_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("accepted_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_invitations_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+    )
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitations_company_id"), ["company_id"], unique=False)
+
+    op.create_table(
+        "memberships",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_memberships_company_id_companies")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
+        sa.UniqueConstraint("user_id", "company_id", name="uq_memberships_key"),
+    )
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_memberships_company_id"), ["company_id"], unique=False)
+
+    op.create_table(
+        "numbering_configs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("pattern", sa.String(length=128), nullable=False),
+        sa.Column("reset", sa.String(length=8), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_numbering_configs_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_numbering_configs")),
+        sa.UniqueConstraint("company_id", "kind", name="uq_numbering_configs_key"),
+    )
+    op.create_table(
+        "products",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=512), nullable=False),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("price", sa.Numeric(precision=22, scale=8), nullable=False),
+        sa.Column("price_kind", sa.String(length=8), nullable=False),
+        sa.Column("vat_rate", sa.String(length=16), nullable=False),
+        sa.Column("gtu", sa.String(length=8), nullable=True),
+        sa.Column("pkwiu", sa.String(length=64), nullable=True),
+        sa.Column("cn", sa.String(length=64), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_products_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
+    )
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.create_index("ix_products_company_name", ["company_id", "name"], unique=False)
+
+    op.create_table(
+        "user_sessions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
+    )
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False)
+
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sale_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("net", sa.Numeric(precision=18, scale=2), nullable=True))
+        batch_op.add_column(sa.Column("vat", sa.Numeric(precision=18, scale=2), nullable=True))
+        batch_op.add_column(sa.Column("due_date", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("paid_amount", sa.Numeric(precision=18, scale=2), server_default="0", nullable=False)
+        )
+        batch_op.add_column(sa.Column("paid_at", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("booked_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("idempotency_key", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("request_hash", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("corrects_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
+        batch_op.create_index("ix_invoices_buyer", ["company_id", "buyer_id"], unique=False)
+        batch_op.create_index("ix_invoices_company_number", ["company_id", "number"], unique=False)
+        batch_op.create_index(
+            "ix_invoices_issue_date", ["company_id", "direction", "issue_date"], unique=False
+        )
+        batch_op.create_index("ix_invoices_list", ["company_id", "direction", "id"], unique=False)
+        batch_op.create_index("ix_invoices_seller", ["company_id", "seller_nip"], unique=False)
+        batch_op.create_index("ix_invoices_status_list", ["company_id", "direction", "status"], unique=False)
+        batch_op.create_index(
+            "ix_invoices_offline_pending",
+            ["company_id", "offline_deadline"],
+            unique=False,
+            sqlite_where=sa.text("offline_mode = 1 AND ksef_number IS NULL"),
+            postgresql_where=sa.text("offline_mode AND ksef_number IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_invoices_cover",
+            [
+                "company_id",
+                "direction",
+                "id",
+                "number",
+                "ksef_number",
+                "buyer_name",
+                "buyer_id",
+                "seller_name",
+                "seller_nip",
+                "status",
+                "issue_date",
+                "currency",
+                "gross",
+            ],
+            unique=False,
+        )
+        batch_op.create_unique_constraint("uq_invoices_idempotency_key", ["company_id", "idempotency_key"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invoices_corrects_id_invoices"), "invoices", ["corrects_id"], ["id"]
+        )
+
+    with op.batch_alter_table("numbering_series", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("month", sa.Integer(), server_default="0", nullable=False))
+        batch_op.drop_constraint(batch_op.f("uq_numbering_series_key"), type_="unique")
+        batch_op.create_unique_constraint("uq_numbering_series_key", ["seller_nip", "kind", "year", "month"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("numbering_series", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_numbering_series_key", type_="unique")
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_numbering_series_key"), ["seller_nip", "kind", "year"]
+        )
+        batch_op.drop_column("month")
+
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_invoices_corrects_id_invoices"), type_="foreignkey")
+        batch_op.drop_constraint("uq_invoices_idempotency_key", type_="unique")
+        batch_op.drop_index("ix_invoices_cover")
+        batch_op.drop_index("ix_invoices_offline_pending")
+        batch_op.drop_index("ix_invoices_status_list")
+        batch_op.drop_index("ix_invoices_seller")
+        batch_op.drop_index("ix_invoices_list")
+        batch_op.drop_index("ix_invoices_issue_date")
+        batch_op.drop_index("ix_invoices_company_number")
+        batch_op.drop_index("ix_invoices_buyer")
+        batch_op.drop_column("corrects_id")
+        batch_op.drop_column("request_hash")
+        batch_op.drop_column("idempotency_key")
+        batch_op.drop_column("booked_at")
+        batch_op.drop_column("paid_at")
+        batch_op.drop_column("paid_amount")
+        batch_op.drop_column("due_date")
+        batch_op.drop_column("vat")
+        batch_op.drop_column("net")
+        batch_op.drop_column("sale_date")
+
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_sessions_user_id"))
+
+    op.drop_table("user_sessions")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_index("ix_products_company_name")
+
+    op.drop_table("products")
+    op.drop_table("numbering_configs")
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_memberships_company_id"))
+
+    op.drop_table("memberships")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitations_company_id"))
+
+    op.drop_table("invitations")
+    with op.batch_alter_table("contractors", schema=None) as batch_op:
+        batch_op.drop_index("ix_contractors_company_nip")
+        batch_op.drop_index("ix_contractors_company_name")
+
+    op.drop_table("contractors")
+    op.drop_table("company_profiles")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_keys_company_id"))
+
+    op.drop_table("api_keys")
+    op.drop_table("white_list_cache")
+    op.drop_table("users")

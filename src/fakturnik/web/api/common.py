@@ -1,0 +1,64 @@
+"""What the resource routers share: request-model base, problem responses for OpenAPI, examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from fakturnik.web.api.problems import PROBLEM_JSON, ProblemDetails
+
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in the store
+
+
+class Body(BaseModel):
+    """Request bodies: unknown fields are an error (a typo must not vanish silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": ProblemDetails, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _problem("Niepoprawne żądanie (np. niepoprawny JSON)."),
+    401: _problem("Brak albo nieprawidłowy klucz API / sesja."),
+    403: _problem("Rola albo zakres klucza nie pozwala na tę operację."),
+    404: _problem("Nie ma takiego obiektu (albo należy do innej firmy)."),
+    413: _problem("Treść żądania jest za duża."),
+    422: _problem("Niepoprawne pola; `errors` podaje ścieżkę każdego problemu."),
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 409: _problem("Konflikt ze stanem obiektu.")}
+
+DRAFT_EXAMPLE: dict[str, Any] = {
+    "Podmiot1": {
+        "DaneIdentyfikacyjne": {"NIP": "5265877635", "Nazwa": "Przykładowa Firma sp. z o.o."},
+        "Adres": {"KodKraju": "PL", "AdresL1": "ul. Prosta 1", "AdresL2": "00-001 Warszawa"},
+    },
+    "Podmiot2": {
+        "DaneIdentyfikacyjne": {"NIP": "7740001454", "Nazwa": "Klient S.A."},
+        "Adres": {"KodKraju": "PL", "AdresL1": "ul. Długa 2", "AdresL2": "30-001 Kraków"},
+    },
+    "Fa": {
+        "P_1": "2026-12-07",
+        "P_2": "AUTO",
+        "P_6": "2026-12-07",
+        "FaWiersz": [
+            {"P_7": "Wdrożenie systemu", "P_8A": "godz.", "P_8B": "12.5", "P_9A": "180.00", "P_12": "23"}
+        ],
+    },
+}
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def fast_json(model: Any, value: Any, status_code: int = 200) -> Response:
+    """Serialize a large answer once with pydantic-core (the route declares ``response_model=model``
+    for the OpenAPI document; returning a Response skips FastAPI's second validation pass)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return Response(adapter.dump_json(value), status_code=status_code, media_type="application/json")

@@ -1,0 +1,310 @@
+"""Issued invoices: create (JSON draft or FA(3) XML, Idempotency-Key), bulk, list, get, XML, UPO,
+correction, payments."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import Field
+
+from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
+from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, StatusChange
+from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
+from fakturnik.web.api.deps import Svc
+from fakturnik.web.api.problems import ApiProblem
+
+router = APIRouter(tags=["faktury"])
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+InvoiceId = Annotated[
+    int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1, le=MAX_ID)
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Ten sam klucz i ta sama treść → ta sama faktura (200); ten sam klucz, inna treść → 409.",
+    ),
+]
+MAX_BULK = 1000
+XML_TYPES = ("application/xml", "text/xml")
+
+_INVOICE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "Szkic faktury w formie JSON (docs/fa3-json.md).",
+                },
+                "example": DRAFT_EXAMPLE,
+            },
+            "application/xml": {"schema": {"type": "string", "description": "Faktura FA(3) w XML."}},
+        },
+    }
+}
+
+
+async def _invoice_input(request: Request) -> tuple[bytes | None, bytes | None]:
+    """(JSON draft bytes, XML bytes) of the request body; a readable error for anything else."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    body = await request.body()
+    if content_type in XML_TYPES:
+        return None, body
+    if content_type != "application/json":
+        raise ApiProblem(
+            415, "unsupported_media_type", "Obsługiwane typy treści: application/json, application/xml."
+        )
+    try:
+        loaded = json.loads(body, parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiProblem(400, "malformed_json", "Treść żądania nie jest poprawnym JSON.") from None
+    if not isinstance(loaded, dict):
+        raise ApiProblem(422, "invalid_request", "Oczekiwano obiektu JSON (szkicu faktury).")
+    return body, None
+
+
+def _answer(response: Response, result: Any) -> InvoiceView:
+    response.status_code = 200 if result.replayed else 201
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = (
+        f"/api/v1/companies/{result.invoice.company_id}/invoices/{result.invoice.id}"
+    )
+    invoice: InvoiceView = result.invoice
+    return invoice
+
+
+@router.post(
+    "/companies/{company_id}/invoices",
+    status_code=201,
+    summary="Wystaw fakturę (szkic JSON albo XML FA(3)) — zapis i kolejka do KSeF w jednej transakcji",
+    operation_id="issueInvoice",
+    openapi_extra=_INVOICE_BODY,
+    responses={**WRITE_ERRORS, 200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
+)
+async def issue_invoice(
+    company_id: CompanyId,
+    request: Request,
+    response: Response,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+    urgent: Annotated[bool, Query(description="Wyślij od razu w sesji interaktywnej.")] = False,
+) -> InvoiceView:
+    draft, xml = await _invoice_input(request)
+    result = await _run(
+        svc.invoices.issue, company_id, draft, xml=xml, idempotency_key=idempotency_key, urgent=urgent
+    )
+    return _answer(response, result)
+
+
+async def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """App services are synchronous (one database transaction each): run them off the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+class BulkRequest(Body):
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BULK,
+        description="Szkice faktur JSON (najwyżej 1000).",
+        examples=[[DRAFT_EXAMPLE]],
+    )
+    idempotency_keys: list[str | None] | None = Field(
+        None, description="Klucz idempotencji każdej pozycji (ta sama długość co items)."
+    )
+
+
+class BulkOut(Body):
+    ok_count: int
+    failed_count: int
+    items: list[BulkItemResult]
+
+
+@router.post(
+    "/companies/{company_id}/invoices/bulk",
+    summary="Wystaw wiele faktur (do 1000): wynik dla każdej pozycji",
+    description=(
+        "Pozycje są zapisywane w porcjach, każda porcja jedną transakcją; błędna pozycja nie blokuje innych."
+    ),
+    operation_id="issueInvoicesBulk",
+    response_model=BulkOut,
+    responses=WRITE_ERRORS,
+)
+def issue_bulk(company_id: CompanyId, body: BulkRequest, svc: Svc) -> Response:
+    keys = body.idempotency_keys
+    if keys is not None and len(keys) != len(body.items):
+        raise ApiProblem(422, "invalid_request", "idempotency_keys musi mieć tyle pozycji co items.")
+    result = svc.invoices.issue_many(company_id, body.items, idempotency_keys=keys)
+    out = BulkOut.model_construct(
+        ok_count=result.ok_count, failed_count=result.failed_count, items=list(result.items)
+    )
+    return fast_json(BulkOut, out)
+
+
+Status = Literal["queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline"]
+
+
+@router.get(
+    "/companies/{company_id}/invoices",
+    summary="Lista faktur wystawionych z filtrami i stronicowaniem (kursor)",
+    operation_id="listInvoices",
+    response_model=InvoicePage,
+    responses=ERRORS,
+)
+def list_invoices(
+    company_id: CompanyId,
+    svc: Svc,
+    status: Annotated[list[Status] | None, Query(description="Jeden lub więcej statusów.")] = None,
+    kind: Annotated[list[str] | None, Query(max_length=10)] = None,
+    issue_from: date | None = None,
+    issue_to: date | None = None,
+    sale_from: date | None = None,
+    sale_to: date | None = None,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-12"])] = None,
+    buyer_nip: Annotated[str | None, Query(max_length=32)] = None,
+    number: Annotated[str | None, Query(max_length=256)] = None,
+    ksef_number: Annotated[str | None, Query(max_length=64)] = None,
+    paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Szukaj: numer, numer KSeF, nazwa, NIP.")
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="next_cursor z poprzedniej strony.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    with_totals: bool = False,
+) -> Response:
+    flt = InvoiceFilter(
+        status=tuple(status or ()),
+        kind=tuple(kind or ()),
+        issue_from=issue_from,
+        issue_to=issue_to,
+        sale_from=sale_from,
+        sale_to=sale_to,
+        month=month,
+        buyer_nip=buyer_nip,
+        number=number,
+        ksef_number=ksef_number,
+        paid=paid,
+        q=q,
+    )
+    page = svc.invoices.list(company_id, flt, cursor=cursor, limit=limit, with_totals=with_totals)
+    return fast_json(InvoicePage, page)
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}",
+    summary="Faktura: status i historia, numer KSeF, UPO, termin offline, błąd KSeF",
+    operation_id="getInvoice",
+    responses=ERRORS,
+)
+def get_invoice(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    return svc.invoices.get(company_id, invoice_id)
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/history",
+    summary="Historia statusów faktury",
+    operation_id="getInvoiceHistory",
+    responses=ERRORS,
+)
+def invoice_history(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> list[StatusChange]:
+    return list(svc.invoices.history(company_id, invoice_id))
+
+
+_XML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"}
+}
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/xml",
+    summary="XML FA(3) faktury",
+    operation_id="getInvoiceXml",
+    response_class=Response,
+    responses={**ERRORS, **_XML},
+)
+def invoice_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
+    return Response(svc.invoices.xml(company_id, invoice_id), media_type="application/xml")
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/upo",
+    summary="UPO (urzędowe poświadczenie odbioru) faktury",
+    operation_id="getInvoiceUpo",
+    response_class=Response,
+    responses={**ERRORS, **_XML},
+)
+def invoice_upo(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
+    return Response(svc.invoices.upo(company_id, invoice_id), media_type="application/xml")
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/correction-draft",
+    summary="Szkic faktury korygującej (pozycje przed i po)",
+    operation_id="getCorrectionDraft",
+    responses=ERRORS,
+)
+def correction_draft(
+    company_id: CompanyId, invoice_id: InvoiceId, svc: Svc, reason: Annotated[str, Query(max_length=256)] = ""
+) -> dict[str, Any]:
+    return svc.invoices.correction_draft(company_id, invoice_id, reason=reason)
+
+
+@router.post(
+    "/companies/{company_id}/invoices/{invoice_id}/corrections",
+    status_code=201,
+    summary="Wystaw fakturę korygującą do tej faktury (szkic z correction-draft albo XML)",
+    operation_id="correctInvoice",
+    openapi_extra=_INVOICE_BODY,
+    responses={**WRITE_ERRORS, 200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
+)
+async def correct_invoice(
+    company_id: CompanyId,
+    invoice_id: InvoiceId,
+    request: Request,
+    response: Response,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> InvoiceView:
+    draft, xml = await _invoice_input(request)
+    result = await _run(
+        svc.invoices.correct, company_id, invoice_id, draft, xml=xml, idempotency_key=idempotency_key
+    )
+    return _answer(response, result)
+
+
+class PaymentBody(Body):
+    amount: Decimal | None = Field(
+        None, gt=0, max_digits=18, decimal_places=2, description="Kwota zapłacona; brak = cała kwota brutto."
+    )
+    paid_at: date | None = Field(None, description="Data zapłaty (domyślnie dziś).")
+
+
+@router.put(
+    "/companies/{company_id}/invoices/{invoice_id}/payment",
+    summary="Zapisz zapłatę (całość albo część)",
+    operation_id="recordPayment",
+    responses=WRITE_ERRORS,
+)
+def record_payment(company_id: CompanyId, invoice_id: InvoiceId, body: PaymentBody, svc: Svc) -> InvoiceView:
+    return svc.invoices.record_payment(company_id, invoice_id, body.amount, body.paid_at)
+
+
+@router.delete(
+    "/companies/{company_id}/invoices/{invoice_id}/payment",
+    summary="Usuń zapis zapłaty",
+    operation_id="clearPayment",
+    responses=WRITE_ERRORS,
+)
+def clear_payment(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    svc.invoices.clear_payment(company_id, invoice_id)
+    return svc.invoices.get(company_id, invoice_id)

@@ -1,0 +1,110 @@
+"""Received invoices (downloaded from KSeF): list, get, XML, mark booked, payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
+
+from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
+from fakturnik.app.views import InvoicePage, InvoiceView
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
+from fakturnik.web.api.deps import Svc
+
+router = APIRouter(tags=["faktury otrzymane"])
+CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
+InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=MAX_ID)]
+
+
+@router.get(
+    "/companies/{company_id}/received",
+    summary="Lista faktur otrzymanych",
+    operation_id="listReceived",
+    response_model=InvoicePage,
+    responses=ERRORS,
+)
+def list_received(
+    company_id: CompanyId,
+    svc: Svc,
+    issue_from: date | None = None,
+    issue_to: date | None = None,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    seller_nip: Annotated[str | None, Query(max_length=32)] = None,
+    number: Annotated[str | None, Query(max_length=256)] = None,
+    ksef_number: Annotated[str | None, Query(max_length=64)] = None,
+    paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None,
+    booked: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Response:
+    flt = InvoiceFilter(
+        issue_from=issue_from,
+        issue_to=issue_to,
+        month=month,
+        seller_nip=seller_nip,
+        number=number,
+        ksef_number=ksef_number,
+        paid=paid,
+        booked=booked,
+        q=q,
+    )
+    return fast_json(InvoicePage, svc.received.list(company_id, flt, cursor=cursor, limit=limit))
+
+
+@router.get(
+    "/companies/{company_id}/received/{invoice_id}",
+    summary="Faktura otrzymana",
+    operation_id="getReceived",
+    responses=ERRORS,
+)
+def get_received(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    return svc.received.get(company_id, invoice_id)
+
+
+@router.get(
+    "/companies/{company_id}/received/{invoice_id}/xml",
+    summary="XML FA(3) faktury otrzymanej",
+    operation_id="getReceivedXml",
+    response_class=Response,
+    responses={
+        **ERRORS,
+        200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"},
+    },
+)
+def received_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
+    return Response(svc.received.xml(company_id, invoice_id), media_type="application/xml")
+
+
+class BookedBody(Body):
+    booked: bool = True
+
+
+@router.put(
+    "/companies/{company_id}/received/{invoice_id}/booked",
+    summary="Oznacz jako zaksięgowaną (albo cofnij)",
+    operation_id="markReceivedBooked",
+    responses=WRITE_ERRORS,
+)
+def mark_booked(company_id: CompanyId, invoice_id: InvoiceId, body: BookedBody, svc: Svc) -> InvoiceView:
+    return svc.received.mark_booked(company_id, invoice_id, booked=body.booked)
+
+
+class ReceivedPayment(Body):
+    amount: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=2)
+    paid_at: date | None = None
+
+
+@router.put(
+    "/companies/{company_id}/received/{invoice_id}/payment",
+    summary="Zapisz zapłatę faktury otrzymanej",
+    operation_id="recordReceivedPayment",
+    responses=WRITE_ERRORS,
+)
+def received_payment(
+    company_id: CompanyId, invoice_id: InvoiceId, body: ReceivedPayment, svc: Svc
+) -> InvoiceView:
+    return svc.received.record_payment(company_id, invoice_id, body.amount, body.paid_at)

@@ -1,0 +1,346 @@
+"""Issued invoices: the list with filters and bulk actions, the invoice page with its live KSeF status,
+downloads (XML, UPO, PDF), payment, e-mail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from fakturnik.app.access import Action
+from fakturnik.app.filters import InvoiceFilter
+from fakturnik.errors import FakturnikError, InputError, NotFoundError
+from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date
+from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.templating import render
+
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+
+FINAL_STATUSES = frozenset({"accepted", "rejected"})
+LIST_STATUSES = ("queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CURSOR = re.compile(r"^[A-Za-z0-9_=\-.:]{1,200}$")
+PAGE_SIZE = 50
+
+
+@dataclass
+class ListQuery:
+    month: str = ""
+    status: str = ""
+    buyer: str = ""
+    paid: str = ""
+    q: str = ""
+    cursor: str = ""
+
+    def to_filter(self) -> InvoiceFilter:
+        buyer = re.sub(r"\D", "", self.buyer)
+        return InvoiceFilter(
+            status=(self.status,) if self.status in LIST_STATUSES else (),
+            month=self.month if _MONTH.match(self.month) else None,
+            buyer_nip=buyer if len(buyer) == 10 else None,
+            paid=self.paid if self.paid in ("paid", "unpaid", "overdue", "partly_paid") else None,  # type: ignore[arg-type]
+            q=(self.q.strip()[:100] or None) if not (len(buyer) == 10 and self.buyer) else None,
+        )
+
+    def link(self, **changes: str) -> str:
+        from urllib.parse import urlencode
+
+        values = {**self.__dict__, **changes}
+        return "/faktury?" + urlencode({k: v for k, v in values.items() if v})
+
+
+def _query(request: Request) -> ListQuery:
+    p = request.query_params
+    cursor = p.get("cursor", "")
+    return ListQuery(
+        month=p.get("month", "")[:7],
+        status=p.get("status", "")[:20],
+        buyer=p.get("buyer", "")[:40],
+        paid=p.get("paid", "")[:20],
+        q=p.get("q", "")[:100],
+        cursor=cursor if _CURSOR.match(cursor) else "",
+    )
+
+
+@router.get("/faktury", include_in_schema=False)
+def invoice_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    query = _query(request)
+    page = ui.svc.invoices.list(
+        ui.company_id, query.to_filter(), cursor=query.cursor or None, limit=PAGE_SIZE, with_totals=True
+    )
+    context = ui.context(
+        "invoices",
+        page=page,
+        query=query,
+        statuses=[("", "wszystkie")] + [(s, STATUS_LABELS.get(s, (s, ""))[0]) for s in LIST_STATUSES],
+        paid_options=[
+            ("", "wszystkie"),
+            ("paid", "zapłacone"),
+            ("unpaid", "niezapłacone"),
+            ("overdue", "po terminie"),
+        ],
+        can_write=ui.can(Action.INVOICES_WRITE),
+        can_send=ui.can(Action.SYNC_RUN),
+        today=date.today(),
+    )
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "invoice-table":
+        return render(request, "_invoice_table.html", context)
+    return render(request, "invoices.html", context)
+
+
+def _selected(form: Any) -> list[int]:
+    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    return ids[:500]
+
+
+@router.post("/faktury/akcje", include_in_schema=False)
+async def bulk_action(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form = await request.form(max_fields=700)
+    action = form.get("action")
+    ids = _selected(form)
+    if action == "csv":
+        return _csv(ui, ids)
+    if action == "zip":
+        return _zip(ui, ids)
+    if action == "send" and ids:
+        ui.svc.invoices.send_now(ui.company_id, ids)
+    return RedirectResponse("/faktury", status_code=303)
+
+
+def _rows(ui: Ui, ids: list[int]) -> list[Any]:
+    if ids:
+        return [ui.svc.invoices.get(ui.company_id, i) for i in ids]
+    page = ui.svc.invoices.list(ui.company_id, InvoiceFilter(), limit=500)
+    return list(page.items)
+
+
+def _csv(ui: Ui, ids: list[int]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            "Numer",
+            "Data wystawienia",
+            "Nabywca",
+            "NIP nabywcy",
+            "Netto",
+            "VAT",
+            "Brutto",
+            "Waluta",
+            "Status",
+            "Numer KSeF",
+        ]
+    )
+    for row in _rows(ui, ids):
+        writer.writerow(
+            [
+                _csv_text(row.number),
+                format_date(row.issue_date),
+                _csv_text(row.buyer.name),
+                row.buyer.nip,
+                format_amount(row.totals.net),
+                format_amount(row.totals.vat),
+                format_amount(row.totals.gross),
+                row.totals.currency,
+                STATUS_LABELS.get(row.status, (row.status, ""))[0],
+                row.ksef_number or "",
+            ]
+        )
+    data = ("\ufeff" + out.getvalue()).encode("utf-8")
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="faktury.csv"'},
+    )
+
+
+def _csv_text(value: str) -> str:
+    """No formula injection in spreadsheets: a cell never starts with = + - @."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _zip(ui: Ui, ids: list[int]) -> Response:
+    import zipfile
+
+    from fakturnik.web.ui.documents import pdf_or_none
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for row in _rows(ui, ids):
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", row.number) or str(row.id)
+            try:
+                pdf = pdf_or_none(ui, row.id)
+            except FakturnikError:  # e.g. an offline invoice without an Offline certificate
+                pdf = None
+            if pdf is not None:
+                archive.writestr(f"{name}.pdf", pdf)
+            else:
+                archive.writestr(f"{name}.xml", ui.svc.invoices.xml(ui.company_id, row.id))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="faktury.zip"'},
+    )
+
+
+def _status_context(ui: Ui, invoice: Any) -> dict[str, Any]:
+    error = invoice.ksef_error
+    field = ksef_field(error) if error is not None else ""
+    return {
+        "invoice": invoice,
+        "final": invoice.status in FINAL_STATUSES,
+        "hint": hint_for(error) if error is not None else "",
+        "error_field": field,
+        "can_write": ui.can(Action.INVOICES_WRITE),
+    }
+
+
+def _invoice_page(
+    ui: Ui,
+    invoice_id: int,
+    *,
+    mail_error: str = "",
+    mail_to: str = "",
+    recurring_error: str = "",
+    status: int = 200,
+) -> Response:
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    lines, buyer_email = _lines_of(ui, invoice_id)
+    context = ui.context(
+        "invoices",
+        **_status_context(ui, invoice),
+        can_pay=ui.can(Action.PAYMENTS_WRITE),
+        xml_lines=lines,
+        mail_to=mail_to or buyer_email,
+        mail_error=mail_error,
+        recurring_error=recurring_error,
+        mailed=ui.request.query_params.get("wyslano", "")[:320],
+    )
+    return render(ui.request, "invoice.html", context, status_code=status)
+
+
+@router.get("/faktury/{invoice_id}", include_in_schema=False)
+def invoice_page(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    return _invoice_page(ui, invoice_id)
+
+
+@router.post("/faktury/{invoice_id}/email", include_in_schema=False)
+def invoice_email(
+    ui: Annotated[Ui, Depends(get_ui)],
+    invoice_id: int,
+    to: Annotated[str, Form(max_length=320)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    from urllib.parse import quote
+
+    from fakturnik.app.mail import MailError, MailService
+
+    try:
+        sent = MailService(ui.fk, ui.actor).send_invoice(ui.company_id, invoice_id, to, note=note)
+    except InputError as exc:
+        message = exc.problems[0].message if exc.problems else str(exc)
+        return _invoice_page(ui, invoice_id, mail_error=message, mail_to=to, status=422)
+    except MailError as exc:
+        return _invoice_page(ui, invoice_id, mail_error=str(exc), mail_to=to, status=502)
+    except NotFoundError as exc:
+        return _invoice_page(ui, invoice_id, mail_error=f"Nie można wysłać: {exc}.", mail_to=to, status=409)
+    return RedirectResponse(f"/faktury/{invoice_id}?wyslano={quote(sent.to)}", status_code=303)
+
+
+def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str]:
+    try:
+        draft = ui.svc.invoices.draft_of(ui.company_id, invoice_id)
+    except NotFoundError:
+        return [], ""
+    lines = (draft.get("Fa") or {}).get("FaWiersz") or []
+    contacts = (draft.get("Podmiot2") or {}).get("DaneKontaktowe") or []
+    email = next((c.get("Email", "") for c in contacts if isinstance(c, dict) and c.get("Email")), "")
+    return [line for line in lines if isinstance(line, dict)][:1000], str(email)
+
+
+@router.get("/faktury/{invoice_id}/status", include_in_schema=False)
+def invoice_status(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    return render(ui.request, "_status.html", _status_context(ui, invoice))
+
+
+def _download(data: bytes, media: str, filename: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+@router.get("/faktury/{invoice_id}/xml", include_in_schema=False)
+def invoice_xml(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    return _download(
+        ui.svc.invoices.xml(ui.company_id, invoice_id), "application/xml", f"{invoice.number}.xml"
+    )
+
+
+@router.get("/faktury/{invoice_id}/upo", include_in_schema=False)
+def invoice_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    return _download(
+        ui.svc.invoices.upo(ui.company_id, invoice_id), "application/xml", f"UPO-{invoice.number}.xml"
+    )
+
+
+@router.get("/faktury/{invoice_id}/pdf", include_in_schema=False)
+def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    from fakturnik.web.ui.documents import pdf_or_none
+
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    pdf = pdf_or_none(ui, invoice_id)
+    if pdf is None:
+        raise NotFoundError("PDF faktury jeszcze nie jest dostępny")
+    return _download(pdf, "application/pdf", f"{invoice.number}.pdf")
+
+
+@router.post("/faktury/{invoice_id}/zaplacona", include_in_schema=False)
+def mark_paid(
+    ui: Annotated[Ui, Depends(get_ui)], invoice_id: int, undo: Annotated[str, Form(max_length=5)] = ""
+) -> Response:
+    if undo:
+        ui.svc.invoices.clear_payment(ui.company_id, invoice_id)
+    else:
+        ui.svc.invoices.record_payment(ui.company_id, invoice_id)
+    return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
+
+
+@router.post("/faktury/{invoice_id}/wyslij-teraz", include_in_schema=False)
+def send_now(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    ui.svc.invoices.send_now(ui.company_id, [invoice_id])
+    return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
+
+
+def _recurring(ui: Ui) -> Any:
+    from fakturnik.app.recurring import RecurringService
+
+    return RecurringService(ui.fk, ui.actor)
+
+
+@router.post("/faktury/{invoice_id}/cykliczna", include_in_schema=False)
+def make_recurring(
+    ui: Annotated[Ui, Depends(get_ui)],
+    invoice_id: int,
+    day: Annotated[str, Form(max_length=5)] = "",
+    email_to: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    if not day.isdigit() or not 1 <= int(day) <= 28:
+        return _invoice_page(ui, invoice_id, recurring_error="Podaj dzień miesiąca od 1 do 28.", status=422)
+    try:
+        _recurring(ui).create_from_invoice(
+            ui.company_id, invoice_id, day_of_month=int(day), email_to=email_to.strip()
+        )
+    except InputError as exc:
+        message = exc.problems[0].message if exc.problems else str(exc)
+        return _invoice_page(ui, invoice_id, recurring_error=message, status=422)
+    return RedirectResponse("/faktury/cykliczne", status_code=303)

@@ -1,0 +1,42 @@
+"""Fixtures of the REST API tests: a served app on a temp data dir, SQLite by default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.store.pg import fresh_pg_database
+from tests.web.api.harness import ApiServer, api_server
+
+# A master key for the vault made at test time (never the user's keyring)
+os.environ.setdefault("FAKTURNIK_MASTER_KEY", secrets.token_hex(32))
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ApiServer]:
+    """An API server on SQLite without background work (fast tests of routes and security)."""
+    with api_server(tmp_path, worker=False, webhooks=False) as s:
+        yield s
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[ApiServer]:
+    """SQLite, the embedded simulator (companies with environment 'local'), no background work."""
+    with api_server(tmp_path, env="local", worker=False, webhooks=False) as s:
+        yield s
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiServer]:
+    """The embedded simulator, no background work, on SQLite and on PostgreSQL."""
+    options = {"env": "local", "worker": False, "webhooks": False}
+    if request.param == "sqlite":
+        with api_server(tmp_path, **options) as s:
+            yield s
+    else:
+        with fresh_pg_database() as url, api_server(tmp_path, url, **options) as s:
+            yield s

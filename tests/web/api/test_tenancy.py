@@ -1,0 +1,174 @@
+"""Tenant isolation by enumerating every operation of our own OpenAPI document.
+
+Company B's user (session + CSRF) and API key (all scopes) call each operation against company A's
+objects: never a 2xx, never A's data in the body. Then B's own company id with A's object ids (an
+object must belong to the company in the path). Then a viewer of company A on every write route:
+never a 2xx. Afterwards A's objects are unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.api.harness import ApiServer
+from tests.web.api.helpers import PASSWORD, Tenant, draft, make_tenant, sign_in
+
+SECRET_NAME = "Tajny Kontrahent Firmy A"
+A_NIP, B_NIP = "5265877635", "7740001454"
+SKIP = {"health", "signIn", "signOut", "me", "listCompanies", "createCompany"}  # not about a company
+
+
+def _bodies(nip: str) -> dict[str, Any]:
+    return {
+        "updateCompany": {"name": "Przejęta"},
+        "configureKsef": {"environment": "test"},
+        "setCredential": {"kind": "ksef_token", "token": "token-ktorego-nikt-nie-powinien-zapisac"},
+        "setMemberRole": {"role": "owner"},
+        "invite": {"email": "intruz@example.pl", "role": "owner"},
+        "issueInvoice": draft(nip),
+        "issueInvoicesBulk": {"items": [draft(nip)]},
+        "correctInvoice": None,
+        "recordPayment": {"amount": "1.00"},
+        "markReceivedBooked": {"booked": True},
+        "recordReceivedPayment": {},
+        "createContractor": {"nip": "1111111111", "name": "Nowy"},
+        "updateContractor": {"name": "Przejęty"},
+        "createProduct": {"name": "Nowy", "price": "1.00"},
+        "updateProduct": {"name": "Przejęty"},
+        "setSeries": {"pattern": "HACK/{seq}", "reset": "never"},
+        "createApiKey": {"name": "intruz", "scopes": ["company:admin"]},
+        "createWebhook": {"url": "http://127.0.0.1:9/x", "events": ["invoice.accepted"]},
+        "updateWebhook": {"active": False},
+    }
+
+
+def _operations(server: ApiServer) -> list[tuple[str, str, str, bool]]:
+    with server.client() as c:
+        spec = c.get("/openapi.json").json()
+    ops = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if op["operationId"] not in SKIP:
+                ops.append(
+                    (method.upper(), path.removeprefix("/api/v1"), op["operationId"], "requestBody" in op)
+                )
+    return ops
+
+
+@pytest.fixture
+def world(local_server: ApiServer) -> dict[str, Any]:
+    a = make_tenant(local_server, "wlasciciel@firma-a.pl", A_NIP)
+    b = make_tenant(local_server, "wlasciciel@firma-b.pl", B_NIP)
+    api = a.api()
+    cid = a.company_id
+    invoice = api.post(f"/companies/{cid}/invoices", json=draft(A_NIP, number="A/SEKRET/1"))
+    assert invoice.status_code == 201, invoice.text
+    contractor = api.post(f"/companies/{cid}/contractors", json={"nip": "5213003700", "name": SECRET_NAME})
+    product = api.post(f"/companies/{cid}/products", json={"name": "Produkt A", "price": "10.00"})
+    hook = api.post(
+        f"/companies/{cid}/webhooks", json={"url": "https://a.example.pl/h", "events": ["invoice.accepted"]}
+    )
+    assert contractor.status_code == product.status_code == hook.status_code == 201, (
+        contractor.text,
+        hook.text,
+    )
+    keys = a.browser().get(f"/companies/{cid}/api-keys").json()
+    invitation = a.browser().post(
+        f"/companies/{cid}/invitations", json={"email": "podglad@firma-a.pl", "role": "viewer"}
+    )
+    assert invitation.status_code == 201, invitation.text
+    local_server.runtime.fk.accounts.accept_invitation(
+        invitation.json()["token"], password=PASSWORD, name="Podgląd"
+    )
+    viewer, _, _ = sign_in(local_server, "podglad@firma-a.pl")
+    ids = {
+        "company_id": cid,
+        "invoice_id": invoice.json()["id"],
+        "contractor_id": contractor.json()["id"],
+        "product_id": product.json()["id"],
+        "subscription_id": hook.json()["subscription"]["id"],
+        "key_id": keys[0]["id"],
+        "user_id": a.user_id,
+        "nip": "5213003700",
+        "kind": "VAT",
+    }
+    return {"a": a, "b": b, "ids": ids, "viewer": viewer, "api_a": api}
+
+
+def _call(
+    client: httpx.Client, method: str, path: str, ids: dict[str, Any], body: Any, has_body: bool
+) -> httpx.Response:
+    url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+    if not has_body:
+        return client.request(method, url)
+    if body is None:
+        return client.request(method, url, json=draft(A_NIP))
+    return client.request(method, url, json=body)
+
+
+def _a_data_in(text: str, a: Tenant) -> list[str]:
+    leaks = [SECRET_NAME, "A/SEKRET/1", "wlasciciel@firma-a.pl", "https://a.example.pl/h"]
+    return [x for x in leaks if x in text]
+
+
+def test_company_b_never_reaches_company_a(world: dict[str, Any], local_server: ApiServer) -> None:
+    a, b, ids = world["a"], world["b"], world["ids"]
+    ops = _operations(local_server)
+    assert len(ops) >= 50
+    failures = []
+    for who, client in (("B user", b.browser()), ("B key", b.api())):
+        for method, path, op_id, has_body in ops:
+            r = _call(client, method, path, ids, _bodies(A_NIP).get(op_id), has_body)
+            if r.is_success or _a_data_in(r.text, a):
+                failures.append(f"{who} {op_id} → {r.status_code} {r.text[:150]}")
+        # B's own company in the path, A's objects after it
+        mixed = {**ids, "company_id": b.company_id}
+        for method, path, op_id, has_body in ops:
+            object_ids = [n for n in re.findall(r"\{(\w+)\}", path) if n not in ("company_id", "kind", "nip")]
+            if not object_ids:
+                continue
+            r = _call(client, method, path, mixed, _bodies(B_NIP).get(op_id), has_body)
+            if r.is_success or _a_data_in(r.text, a):
+                failures.append(f"{who} (own company) {op_id} → {r.status_code} {r.text[:150]}")
+    assert not failures, "\n".join(failures)
+    companies = b.api().get("/companies").json()
+    assert [c["nip"] for c in companies] == [B_NIP]
+    _a_unchanged(world)
+
+
+def test_viewer_cannot_write(world: dict[str, Any], local_server: ApiServer) -> None:
+    ids, viewer = world["ids"], world["viewer"]
+    failures = []
+    writes = [op for op in _operations(local_server) if op[0] != "GET"]
+    assert len(writes) >= 25
+    for method, path, op_id, has_body in writes:
+        r = _call(viewer, method, path, ids, _bodies(A_NIP).get(op_id), has_body)
+        if r.is_success:
+            failures.append(f"viewer {op_id} → {r.status_code} {r.text[:150]}")
+        elif r.status_code not in (403, 404, 409):
+            failures.append(f"viewer {op_id} → unexpected {r.status_code} {r.text[:150]}")
+    assert not failures, "\n".join(failures)
+    # a viewer reads
+    assert viewer.get(f"/companies/{ids['company_id']}/invoices").status_code == 200
+    _a_unchanged(world)
+
+
+def _a_unchanged(world: dict[str, Any]) -> None:
+    api, ids = world["api_a"], world["ids"]
+    cid = ids["company_id"]
+    company = api.get(f"/companies/{cid}").json()
+    assert company["name"] == f"Firma {A_NIP}" and company["environment"] == "local"
+    assert api.get(f"/companies/{cid}/contractors/{ids['contractor_id']}").json()["name"] == SECRET_NAME
+    assert api.get(f"/companies/{cid}/invoices/{ids['invoice_id']}").json()["payment"]["state"] == "unpaid"
+    page = api.get(f"/companies/{cid}/invoices").json()
+    assert len(page["items"]) == 1
+    hooks = api.get(f"/companies/{cid}/webhooks").json()
+    assert [h["state"] for h in hooks] == ["active"]
+    assert len(world["a"].browser().get(f"/companies/{cid}/api-keys").json()) == 1
+    members = world["a"].browser().get(f"/companies/{cid}/members").json()
+    assert sorted(m["role"] for m in members) == ["owner", "viewer"]
+    assert not any(c["name"] == "Przejęty" for c in api.get(f"/companies/{cid}/contractors").json())
