@@ -139,6 +139,7 @@ def test_cli_runs_with_fault_flags(tmp_path: object) -> None:
             "1",
             "--latency",
             "0",
+            "--admin",  # the /admin API is off unless asked for
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -26,10 +26,49 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         load_dtd=False,
         huge_tree=False,
-        remove_comments=False,
-        remove_pis=False,
+        remove_comments=True,  # a comment would split a value: KSeF and the XSD read the whole string
+        remove_pis=False,  # kept so that the rules can refuse them (KSeF does); text_value reads past them
         collect_ids=False,
     )
+
+
+def text_value(element: etree._Element) -> str:
+    """An element's character data as the XSD and KSeF read it: its text and the text after each
+    comment or processing instruction inside it (CDATA is already merged by the parser).
+
+    ``element.text`` stops at the first comment or PI, so ``<NIP>77400<!---->01455</NIP>`` would read
+    as ``77400``. Every rule, extractor and simulator check reads values through this function.
+    """
+    text = element.text or ""
+    if len(element) == 0:
+        return text
+    return text + "".join(child.tail or "" for child in element if not isinstance(child.tag, str))
+
+
+def find_value(node: etree._Element, path: str, namespaces: dict[str, str] | None = None) -> str | None:
+    """``node.findtext(path)`` with :func:`text_value`: the whole value of the first match, or None."""
+    found = node.find(path, namespaces)
+    return None if found is None else text_value(found)
+
+
+WIDE_MESSAGE = "Dokument wygląda na zapisany w {} (bez BOM); KSeF przyjmuje wyłącznie UTF-8."
+_WIDE = (
+    (b"\x00\x00\x00<", "UTF-32BE"),
+    (b"<\x00\x00\x00", "UTF-32LE"),
+    (b"\x00<\x00", "UTF-16BE"),
+    (b"<\x00", "UTF-16LE"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The UTF-16/32 variant a document without a BOM is written in (its first ``<`` shows it), else
+    None. A NUL byte anywhere is also refused this way: XML 1.0 allows none, UTF-8 text has none."""
+    for pattern, name in _WIDE:
+        if data.startswith(pattern):
+            return name
+    if b"\x00" in data:
+        return "UTF-16/UTF-32"
+    return None
 
 
 def check_bytes(data: bytes, max_bytes: int) -> None:
@@ -38,6 +77,9 @@ def check_bytes(data: bytes, max_bytes: int) -> None:
         raise XmlSecurityError(f"Dokument ma {len(data)} bajtów, więcej niż dozwolone {max_bytes} bajtów.")
     if data.startswith(_BOMS):
         raise XmlSecurityError("Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.")
+    wide = wide_encoding(data)
+    if wide:
+        raise XmlSecurityError(WIDE_MESSAGE.format(wide))
     m = _DECL_RE.match(data)
     if m and m.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
         declared = m.group(1).decode("ascii", "replace")

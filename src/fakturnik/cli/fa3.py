@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fakturnik.base.files import read_bounded
 from fakturnik.cli.fa3_validate import validate as validate_command
 from fakturnik.cli.visual import fa3_html, fa3_pdf
 from fakturnik.errors import InvoiceError, InvoiceValidationError
@@ -41,10 +42,7 @@ def _fail(source: str, exc: InvoiceError) -> typer.Exit:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvoiceError(f"Nie można odczytać pliku: {exc.strerror or exc}.") from None
+    return read_bounded(path)
 
 
 def load_invoice_file(path: Path) -> Faktura:

@@ -7,14 +7,19 @@ from typing import Annotated
 
 import typer
 
-from fakturnik.errors import Problem, SchemaStoreError
+from fakturnik.base.files import read_bounded
+from fakturnik.errors import InvoiceError, Problem, SchemaStoreError
+from fakturnik.fa3.authority import authority_of
 from fakturnik.fa3.rules.base import ENVIRONMENTS
 from fakturnik.fa3.validation import validate_xml
 
+_TAGS = {"ksef": "KSeF odrzuci", "vat_act": "ustawa o VAT", "amounts": "kwoty"}
 
-def _line(source: str, problem: Problem) -> str:
-    mark = "OSTRZEŻENIE: " if problem.severity == "warning" else ""
-    return f"{source}: {problem.path or '/'}: {mark}{problem.message} [{problem.code}]"
+
+def _line(source: str, problem: Problem, *, warning: bool = False) -> str:
+    mark = "OSTRZEŻENIE: " if warning or problem.severity == "warning" else ""
+    who = _TAGS[authority_of(problem)]
+    return f"{source}: {problem.path or '/'}: {mark}[{who}] {problem.message} [{problem.code}]"
 
 
 def validate(
@@ -22,6 +27,14 @@ def validate(
     env: Annotated[
         str, typer.Option("--env", help="KSeF environment whose rules apply: test, demo or prod.")
     ] = "prod",
+    ksef_only: Annotated[
+        bool,
+        typer.Option(
+            "--tylko-ksef",
+            "--ksef-only",
+            help="Only what KSeF itself checks is an error; VAT-act content and amounts become warnings.",
+        ),
+    ] = False,
 ) -> None:
     """Validate FA(3) files (XSD + business rules). Exit 0 when every file is valid, 1 otherwise."""
     if env not in ENVIRONMENTS:
@@ -31,9 +44,9 @@ def validate(
     for path in files:
         source = str(path)
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            typer.echo(f"{source}: /: nie można odczytać pliku: {exc.strerror}")
+            data = read_bounded(path)
+        except InvoiceError as exc:
+            typer.echo(f"{source}: /: {exc}")
             failed += 1
             continue
         try:
@@ -41,10 +54,13 @@ def validate(
         except SchemaStoreError as exc:
             typer.echo(f"{source}: /: {exc}", err=True)
             raise typer.Exit(1) from exc
-        for problem in report.problems:
-            typer.echo(_line(source, problem))
+        if ksef_only:
+            report = report.ksef_only()
+        for group in report.by_authority().values():  # KSeF first, then the VAT act, then the amounts
+            for problem in group:
+                typer.echo(_line(source, problem))
         for problem in report.warnings:
-            typer.echo(_line(source, problem))
+            typer.echo(_line(source, problem, warning=True))
         if report.problems:
             failed += 1
         else:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import typer
 
+from fakturnik.base.files import read_bounded
 from fakturnik.errors import FakturnikError, InvoiceError
 
 if TYPE_CHECKING:
@@ -40,10 +41,7 @@ class Source:
         if self.text is not None:
             return self.text.encode("utf-8"), True
         assert self.path is not None
-        try:
-            data = self.path.read_bytes()
-        except OSError as exc:
-            raise InvoiceError(f"nie można odczytać pliku: {exc.strerror or exc}") from None
+        data = read_bounded(self.path)
         return data, self.path.suffix.lower() == ".json"
 
 

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from fakturnik.base.files import read_bounded
 from fakturnik.cli.session_file import load_session, save_session
 from fakturnik.cli.visual import upo_pdf
 from fakturnik.errors import KsefError
@@ -221,7 +222,7 @@ def _read_invoices(files: list[Path]) -> list[tuple[str, bytes]]:
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise _fail("nazwy plików faktur muszą być różne")
-    return [(f.name, f.read_bytes()) for f in files]
+    return [(f.name, read_bounded(f)) for f in files]
 
 
 @app.command()

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from fakturnik import __version__
+from fakturnik.base.files import private_umask
 
 
 class Entry(NamedTuple):
@@ -166,6 +167,7 @@ def version() -> None:
 
 
 def main() -> None:
+    private_umask()  # invoices, keys, databases and logs: the owner's only (0600 files, 0700 dirs)
     app()
 
 

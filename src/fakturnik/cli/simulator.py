@@ -29,6 +29,10 @@ def simulator(
     public_url: Annotated[str | None, typer.Option(help="Base URL used in links handed out.")] = None,
     processing_delay: Annotated[float, typer.Option(help="Seconds an invoice stays at 150.")] = 0.0,
     no_rate_limits: Annotated[bool, typer.Option(help="Never answer 429.")] = False,
+    admin: Annotated[
+        bool,
+        typer.Option(help="Serve the /admin API (stats, faults, sessions without auth); off by default."),
+    ] = False,
     outage: Annotated[
         str | None, typer.Option(help="Outage window: SECONDS from launch, or START:SECONDS after launch.")
     ] = None,
@@ -58,6 +62,7 @@ def simulator(
         data_dir=data_dir,
         processing_delay=processing_delay,
         rate_limits_enabled=not no_rate_limits,
+        admin_api=admin,
     )
 
     def setup(sim: Simulator) -> None:

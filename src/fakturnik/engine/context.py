@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fakturnik.base.files import private_dir
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.engine.vault_storage import SqlSecretStorage
 from fakturnik.store.db import Database, default_data_dir
@@ -30,8 +31,7 @@ def open_context(
     use_keyring: bool = True,
 ) -> EngineContext:
     """Open (and migrate) the database and the vault of a data directory."""
-    directory = data_dir or default_data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(data_dir or default_data_dir())
     db = Database(database_url, data_dir=directory)
     vault = Vault(load_master_key(directory, use_keyring=use_keyring), SqlSecretStorage(db))
     return EngineContext(db=db, vault=vault, settings=settings or EngineSettings(), data_dir=directory)

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from fakturnik.base.xmlsafe import parse_xml
+from fakturnik.base.xmlsafe import parse_xml, text_value
 from fakturnik.errors import InvoiceParseError
 
 AUTO_NUMBER = "AUTO"  # a P_2 with this value is replaced by the next number of the series
@@ -36,7 +36,7 @@ def _first(root: etree._Element, path: str) -> etree._Element | None:
 
 def _text(root: etree._Element, path: str) -> str:
     el = _first(root, path)
-    return (el.text or "").strip() if el is not None else ""
+    return text_value(el).strip() if el is not None else ""
 
 
 def _ln(*names: str) -> str:
@@ -77,6 +77,8 @@ def _set(root: etree._Element, path: str, value: str) -> None:
     el = _first(root, path)
     if el is None:
         raise InvoiceParseError(f"brak elementu {path} w szablonie faktury")
+    for child in list(el):  # a comment or PI inside the old value would keep part of it
+        el.remove(child)
     el.text = value
 
 

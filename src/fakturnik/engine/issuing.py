@@ -21,6 +21,7 @@ from fakturnik.errors import (
     InvoiceValidationError,
     Problem,
 )
+from fakturnik.fa3.authority import Strictness
 from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
@@ -68,6 +69,7 @@ def issue(
     auto_number: bool | None = None,
     actor: str = "engine",
     check: bool = True,
+    strictness: Strictness = "all",
 ) -> Issued:
     """Store the invoice and queue it for KSeF.
 
@@ -81,9 +83,12 @@ def issue(
     and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
     stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
 
+    ``strictness`` (the company's setting): ``"all"`` (default) refuses every error; ``"ksef"`` refuses
+    only what KSeF would reject, and returns the rest (VAT-act content, amounts) as warnings.
+
     A number already in the company's series raises :class:`DuplicateNumberError` (Polish).
     """
-    order = _Order(company_nip, urgent, auto_number, actor, check)
+    order = _Order(company_nip, urgent, auto_number, actor, check, strictness)
     try:
         with ctx.db.transaction() as s:
             return _issue(s, xml, order)
@@ -107,6 +112,7 @@ def issue_many(
     auto_number: bool | None = None,
     actor: str = "engine",
     chunk: int = 200,
+    strictness: Strictness = "all",
 ) -> Iterator[tuple[str, Issued | FakturnikError]]:
     """Issue many invoices, one transaction per ``chunk``: yields ``(name, Issued or the refusal)``.
 
@@ -115,7 +121,7 @@ def issue_many(
     behind (no number consumed) while the others of the chunk are stored. Results of a chunk are
     yielded only once it is committed: what is yielded as issued is durable.
     """
-    order = _Order(company_nip, urgent, auto_number, actor, check=True)
+    order = _Order(company_nip, urgent, auto_number, actor, check=True, strictness=strictness)
     batch: list[tuple[str, bytes]] = []
     for document in documents:
         batch.append(document)
@@ -135,6 +141,7 @@ class _Order:
     auto_number: bool | None
     actor: str
     check: bool
+    strictness: Strictness = "all"
 
 
 def _issue_chunk(
@@ -171,6 +178,8 @@ def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
     warnings: tuple[Problem, ...] = ()
     if order.check:
         report = validate_xml(xml, validation_env(company.environment))
+        if order.strictness == "ksef":
+            report = report.ksef_only()
         if not report.ok:
             raise InvoiceValidationError(report.problems)
         warnings = tuple(report.warnings)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal, NamedTuple
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 GROSZ = Decimal("0.01")
+_ROUNDING_PRECISION = 100  # digits: inputs are bounded (model.Dec), so a product has at most ~50
 ZERO = Decimal("0.00")
 
 TaxMethod = Literal["net", "gross", "line"]
@@ -116,7 +117,8 @@ SUMMARY_FIELDS_ORDER: tuple[str, ...] = (
 
 def round_grosze(value: Decimal) -> Decimal:
     """Round to grosze (0.01) half-up, as Polish invoices do."""
-    return value.quantize(GROSZ, rounding=ROUND_HALF_UP)
+    with localcontext(prec=_ROUNDING_PRECISION):  # products of bounded inputs always fit
+        return value.quantize(GROSZ, rounding=ROUND_HALF_UP)
 
 
 def summary_fields_for(

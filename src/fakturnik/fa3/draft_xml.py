@@ -103,14 +103,16 @@ def _decimal(value: Any) -> Decimal:
     if kind is str:
         number = Decimal(value)
         # the writer's text of a Decimal is str() unless that has an exponent (then format "f")
-        if str(number) != value or "E" in value or not number.is_finite():
+        if str(number) != value or "E" in value or not number.is_finite() or len(value) > 22:
             raise _Fallback
         return number
     if kind is Decimal:
-        if not value.is_finite():
-            raise _Fallback
+        if not value.is_finite() or len(value.as_tuple().digits) > 22 or value.adjusted() > 20:
+            raise _Fallback  # the model path refuses it with its message
         return value  # type: ignore[no-any-return]
     if kind is int:
+        if not -(10**20) < value < 10**20:
+            raise _Fallback
         return Decimal(value)
     raise _Fallback
 

@@ -37,6 +37,7 @@ _MESSAGES = {
     "literal_error": "Niedozwolona wartość; dozwolone: {expected}.",
     "decimal_parsing": "Oczekiwano liczby dziesiętnej.",
     "decimal_type": "Oczekiwano liczby dziesiętnej.",
+    "decimal_bounds": "Liczba ma za dużo cyfr (do 23 przed przecinkiem, 20 po nim) lub jest niedozwolona.",
     "date_from_datetime_parsing": "Oczekiwano daty w formacie RRRR-MM-DD.",
     "date_parsing": "Oczekiwano daty w formacie RRRR-MM-DD.",
     "date_type": "Oczekiwano daty w formacie RRRR-MM-DD.",
@@ -70,14 +71,48 @@ def problems_from_validation_error(exc: ValidationError) -> list[Problem]:
     return problems
 
 
-def _load(data: dict[str, Any] | str | bytes) -> dict[str, Any]:
-    if isinstance(data, str | bytes):
+MAX_JSON_BYTES = 10_000_000  # an FA(3) invoice is at most 3 MB of XML; its JSON form is of that order
+MAX_JSON_DEPTH = 32  # FA(3) nests about 8 levels deep
+
+
+def _bad_json(detail: str) -> InvoiceValidationError:
+    return InvoiceValidationError([Problem(path="", message=f"Niepoprawny JSON: {detail}", code="json")])
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    if limit < 0:
+        return True
+    if isinstance(value, dict):
+        return any(_depth_exceeds(v, limit - 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_depth_exceeds(v, limit - 1) for v in value)
+    return False
+
+
+def read_json_text(data: str | bytes) -> Any:
+    """Parse untrusted JSON text: UTF-8 only, bounded size and nesting; anything else raises
+    :class:`InvoiceValidationError` with a ``Niepoprawny JSON: …`` message."""
+    if len(data) > MAX_JSON_BYTES:
+        raise _bad_json(f"dokument ma {len(data)} znaków/bajtów, więcej niż dozwolone {MAX_JSON_BYTES}.")
+    if isinstance(data, bytes | bytearray):
         try:
-            loaded = json.loads(data, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InvoiceValidationError(
-                [Problem(path="", message=f"Niepoprawny JSON: {exc.msg} (wiersz {exc.lineno}).", code="json")]
-            ) from None
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _bad_json(f"to nie jest poprawny UTF-8 (bajt {exc.start}).") from None
+    try:
+        loaded = json.loads(data, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise _bad_json(f"{exc.msg} (wiersz {exc.lineno}).") from None
+    except RecursionError:
+        raise _bad_json(f"zbyt głębokie zagnieżdżenie (dozwolone {MAX_JSON_DEPTH} poziomy).") from None
+    if _depth_exceeds(loaded, MAX_JSON_DEPTH):
+        raise _bad_json(f"zbyt głębokie zagnieżdżenie (dozwolone {MAX_JSON_DEPTH} poziomy).")
+    return loaded
+
+
+def _load(data: dict[str, Any] | str | bytes) -> dict[str, Any]:
+    if isinstance(data, str | bytes | bytearray):
+        loaded = read_json_text(data)
         if not isinstance(loaded, dict):
             raise InvoiceValidationError([Problem(path="", message="Oczekiwano obiektu JSON.", code="json")])
         return loaded

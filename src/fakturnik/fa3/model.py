@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 """The FA(3) target namespace."""
@@ -33,6 +34,26 @@ def _int_from_text(value: Any) -> Any:
 
 IntText = BeforeValidator(_int_from_text)
 """Marks numeric enumerations (markers such as ``P_16``, codes such as ``FormaPlatnosci``)."""
+
+MAX_DECIMAL_DIGITS = 40  # far above any FA(3) type (at most 22 digits); keeps all arithmetic exact
+MAX_INTEGER_DIGITS = 23
+MAX_FRACTION_DIGITS = 20
+
+
+def _bounded_decimal(value: Decimal) -> Decimal:
+    """Refuse a number no FA(3) field can hold before any arithmetic sees it (no NaN, no 1E+999999)."""
+    if not value.is_finite():
+        raise PydanticCustomError("decimal_bounds", "Niedozwolona liczba")
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    too_long = len(digits) > MAX_DECIMAL_DIGITS or value.adjusted() >= MAX_INTEGER_DIGITS
+    if too_long or -exponent > MAX_FRACTION_DIGITS:
+        raise PydanticCustomError("decimal_bounds", "Liczba ma za dużo cyfr")
+    return value
+
+
+Dec = Annotated[Decimal, AfterValidator(_bounded_decimal)]
+"""A decimal field: a finite number with a bounded count of digits."""
 
 
 class RawXml(BaseModel):
@@ -305,7 +326,7 @@ class Podmiot3(Fa3Model):
     Rola: Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], IntText] | None = None
     RolaInna: Annotated[Literal[1], IntText] | None = None
     OpisRoli: str | None = None
-    Udzial: Decimal | None = None
+    Udzial: Dec | None = None
     NrKlienta: str | None = None
 
 
@@ -497,8 +518,8 @@ class ZaliczkaCzesciowa(Fa3Model):
     """FA(3) element ``Faktura/Fa/ZaliczkaCzesciowa``."""
 
     P_6Z: date
-    P_15Z: Decimal
-    KursWalutyZW: Decimal | None = None
+    P_15Z: Dec
+    KursWalutyZW: Dec | None = None
 
 
 _ZaliczkaCzesciowa = ZaliczkaCzesciowa
@@ -539,20 +560,20 @@ class FaWiersz(Fa3Model):
     CN: str | None = None
     PKOB: str | None = None
     P_8A: str | None = None
-    P_8B: Decimal | None = None
-    P_9A: Decimal | None = None
-    P_9B: Decimal | None = None
-    P_10: Decimal | None = None
-    P_11: Decimal | None = None
-    P_11A: Decimal | None = None
-    P_11Vat: Decimal | None = None
+    P_8B: Dec | None = None
+    P_9A: Dec | None = None
+    P_9B: Dec | None = None
+    P_10: Dec | None = None
+    P_11: Dec | None = None
+    P_11A: Dec | None = None
+    P_11Vat: Dec | None = None
     P_12: (
         Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
         | None
     ) = None
-    P_12_XII: Decimal | None = None
+    P_12_XII: Dec | None = None
     P_12_Zal_15: Annotated[Literal[1], IntText] | None = None
-    KwotaAkcyzy: Decimal | None = None
+    KwotaAkcyzy: Dec | None = None
     GTU: (
         Literal[
             "GTU_01",
@@ -574,7 +595,7 @@ class FaWiersz(Fa3Model):
     Procedura: (
         Literal["WSTO_EE", "IED", "TT_D", "I_42", "I_63", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None
     ) = None
-    KursWaluty: Decimal | None = None
+    KursWaluty: Dec | None = None
     StanPrzed: Annotated[Literal[1], IntText] | None = None
 
 
@@ -584,7 +605,7 @@ _FaWiersz = FaWiersz
 class Obciazenia(Fa3Model):
     """FA(3) element ``Faktura/Fa/Rozliczenie/Obciazenia``."""
 
-    Kwota: Decimal
+    Kwota: Dec
     Powod: str
 
 
@@ -594,7 +615,7 @@ _Obciazenia = Obciazenia
 class Odliczenia(Fa3Model):
     """FA(3) element ``Faktura/Fa/Rozliczenie/Odliczenia``."""
 
-    Kwota: Decimal
+    Kwota: Dec
     Powod: str
 
 
@@ -605,11 +626,11 @@ class Rozliczenie(Fa3Model):
     """FA(3) element ``Faktura/Fa/Rozliczenie``."""
 
     Obciazenia: list[_Obciazenia] = Field(default_factory=list)
-    SumaObciazen: Decimal | None = None
+    SumaObciazen: Dec | None = None
     Odliczenia: list[_Odliczenia] = Field(default_factory=list)
-    SumaOdliczen: Decimal | None = None
-    DoZaplaty: Decimal | None = None
-    DoRozliczenia: Decimal | None = None
+    SumaOdliczen: Dec | None = None
+    DoZaplaty: Dec | None = None
+    DoRozliczenia: Dec | None = None
 
 
 _Rozliczenie = Rozliczenie
@@ -618,7 +639,7 @@ _Rozliczenie = Rozliczenie
 class ZaplataCzesciowa(Fa3Model):
     """FA(3) element ``Faktura/Fa/Platnosc/ZaplataCzesciowa``."""
 
-    KwotaZaplatyCzesciowej: Decimal
+    KwotaZaplatyCzesciowej: Dec
     DataZaplatyCzesciowej: date
     FormaPlatnosci: Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText] | None = None
     PlatnoscInna: Annotated[Literal[1], IntText] | None = None
@@ -755,7 +776,7 @@ class WarunkiTransakcji(Fa3Model):
     Zamowienia: list[_Zamowienia] = Field(default_factory=list)
     NrPartiiTowaru: list[str] = Field(default_factory=list)
     WarunkiDostawy: str | None = None
-    KursUmowny: Decimal | None = None
+    KursUmowny: Dec | None = None
     WalutaUmowna: str | None = None
     Transport: list[_Transport] = Field(default_factory=list)
     PodmiotPosredniczacy: Annotated[Literal[1], IntText] | None = None
@@ -776,15 +797,15 @@ class ZamowienieWiersz(Fa3Model):
     CNZ: str | None = None
     PKOBZ: str | None = None
     P_8AZ: str | None = None
-    P_8BZ: Decimal | None = None
-    P_9AZ: Decimal | None = None
-    P_11NettoZ: Decimal | None = None
-    P_11VatZ: Decimal | None = None
+    P_8BZ: Dec | None = None
+    P_9AZ: Dec | None = None
+    P_11NettoZ: Dec | None = None
+    P_11VatZ: Dec | None = None
     P_12Z: (
         Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
         | None
     ) = None
-    P_12Z_XII: Decimal | None = None
+    P_12Z_XII: Dec | None = None
     P_12Z_Zal_15: Annotated[Literal[1], IntText] | None = None
     GTUZ: (
         Literal[
@@ -805,7 +826,7 @@ class ZamowienieWiersz(Fa3Model):
         | None
     ) = None
     ProceduraZ: Literal["WSTO_EE", "IED", "TT_D", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None = None
-    KwotaAkcyzyZ: Decimal | None = None
+    KwotaAkcyzyZ: Dec | None = None
     StanPrzedZ: Annotated[Literal[1], IntText] | None = None
 
 
@@ -815,7 +836,7 @@ _ZamowienieWiersz = ZamowienieWiersz
 class Zamowienie(Fa3Model):
     """FA(3) element ``Faktura/Fa/Zamowienie``."""
 
-    WartoscZamowienia: Decimal
+    WartoscZamowienia: Dec
     ZamowienieWiersz: list[_ZamowienieWiersz] = Field(default_factory=list)
 
 
@@ -832,30 +853,30 @@ class Fa(Fa3Model):
     WZ: list[str] = Field(default_factory=list)
     P_6: date | None = None
     OkresFa: _OkresFa | None = None
-    P_13_1: Decimal | None = None
-    P_14_1: Decimal | None = None
-    P_14_1W: Decimal | None = None
-    P_13_2: Decimal | None = None
-    P_14_2: Decimal | None = None
-    P_14_2W: Decimal | None = None
-    P_13_3: Decimal | None = None
-    P_14_3: Decimal | None = None
-    P_14_3W: Decimal | None = None
-    P_13_4: Decimal | None = None
-    P_14_4: Decimal | None = None
-    P_14_4W: Decimal | None = None
-    P_13_5: Decimal | None = None
-    P_14_5: Decimal | None = None
-    P_13_6_1: Decimal | None = None
-    P_13_6_2: Decimal | None = None
-    P_13_6_3: Decimal | None = None
-    P_13_7: Decimal | None = None
-    P_13_8: Decimal | None = None
-    P_13_9: Decimal | None = None
-    P_13_10: Decimal | None = None
-    P_13_11: Decimal | None = None
-    P_15: Decimal
-    KursWalutyZ: Decimal | None = None
+    P_13_1: Dec | None = None
+    P_14_1: Dec | None = None
+    P_14_1W: Dec | None = None
+    P_13_2: Dec | None = None
+    P_14_2: Dec | None = None
+    P_14_2W: Dec | None = None
+    P_13_3: Dec | None = None
+    P_14_3: Dec | None = None
+    P_14_3W: Dec | None = None
+    P_13_4: Dec | None = None
+    P_14_4: Dec | None = None
+    P_14_4W: Dec | None = None
+    P_13_5: Dec | None = None
+    P_14_5: Dec | None = None
+    P_13_6_1: Dec | None = None
+    P_13_6_2: Dec | None = None
+    P_13_6_3: Dec | None = None
+    P_13_7: Dec | None = None
+    P_13_8: Dec | None = None
+    P_13_9: Dec | None = None
+    P_13_10: Dec | None = None
+    P_13_11: Dec | None = None
+    P_15: Dec
+    KursWalutyZ: Dec | None = None
     Adnotacje: _Adnotacje
     RodzajFaktury: Literal["VAT", "KOR", "ZAL", "ROZ", "UPR", "KOR_ZAL", "KOR_ROZ"]
     PrzyczynaKorekty: str | None = None
@@ -865,8 +886,8 @@ class Fa(Fa3Model):
     NrFaKorygowany: str | None = None
     Podmiot1K: _Podmiot1K | None = None
     Podmiot2K: list[_Podmiot2K] = Field(default_factory=list)
-    P_15ZK: Decimal | None = None
-    KursWalutyZK: Decimal | None = None
+    P_15ZK: Dec | None = None
+    KursWalutyZK: Dec | None = None
     ZaliczkaCzesciowa: list[_ZaliczkaCzesciowa] = Field(default_factory=list)
     FP: Annotated[Literal[1], IntText] | None = None
     TP: Annotated[Literal[1], IntText] | None = None

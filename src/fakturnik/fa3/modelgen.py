@@ -43,7 +43,7 @@ _INTEGER_TYPES = frozenset(
         "unsignedInt",
     }
 )
-_PY_TYPES = {"s": "str", "d": "Decimal", "i": "int", "D": "date", "T": "str"}
+_PY_TYPES = {"s": "str", "d": "Dec", "i": "int", "D": "date", "T": "str"}
 
 SimpleKind = tuple[str, list[str] | None]  # (kind, enumeration values)
 
@@ -254,7 +254,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 """The FA(3) target namespace."""
@@ -272,6 +273,26 @@ def _int_from_text(value: Any) -> Any:
 
 IntText = BeforeValidator(_int_from_text)
 """Marks numeric enumerations (markers such as ``P_16``, codes such as ``FormaPlatnosci``)."""
+
+MAX_DECIMAL_DIGITS = 40  # far above any FA(3) type (at most 22 digits); keeps all arithmetic exact
+MAX_INTEGER_DIGITS = 23
+MAX_FRACTION_DIGITS = 20
+
+
+def _bounded_decimal(value: Decimal) -> Decimal:
+    """Refuse a number no FA(3) field can hold before any arithmetic sees it (no NaN, no 1E+999999)."""
+    if not value.is_finite():
+        raise PydanticCustomError("decimal_bounds", "Niedozwolona liczba")
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    too_long = len(digits) > MAX_DECIMAL_DIGITS or value.adjusted() >= MAX_INTEGER_DIGITS
+    if too_long or -exponent > MAX_FRACTION_DIGITS:
+        raise PydanticCustomError("decimal_bounds", "Liczba ma za dużo cyfr")
+    return value
+
+
+Dec = Annotated[Decimal, AfterValidator(_bounded_decimal)]
+"""A decimal field: a finite number with a bounded count of digits."""
 
 
 class RawXml(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, MAX_INVOICE_WITH_ATTACHMENT_BYTES, parse_xml
+from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, MAX_INVOICE_WITH_ATTACHMENT_BYTES, parse_xml, text_value
 from fakturnik.errors import InvoiceParseError, XmlSecurityError
 from fakturnik.fa3.jsonform import problems_from_validation_error
 from fakturnik.fa3.model import NS, Fa3Model, Faktura
@@ -46,11 +46,9 @@ def _unsupported(path: str, what: str) -> InvoiceParseError:
 
 
 def _scalar(element: etree._Element, kind: str, path: str) -> Any:
-    text = element.text or ""
-    if len(element):  # only comments / processing instructions may sit inside a value
-        if any(isinstance(c.tag, str) for c in element):
-            raise _unsupported(path, "element podrzędny w polu tekstowym")
-        text += "".join(c.tail or "" for c in element)
+    if len(element) and any(isinstance(c.tag, str) for c in element):
+        raise _unsupported(path, "element podrzędny w polu tekstowym")
+    text = text_value(element)  # only comments / processing instructions may sit inside a value
     if kind == "i":
         try:
             return int(text.strip())
@@ -72,7 +70,7 @@ def _read(element: etree._Element, cls: type[Fa3Model], path: str) -> dict[str, 
     if extra_attrs:
         data["xml_attrs"] = extra_attrs
     if cls.XML_TEXT is not None:
-        data[cls.XML_TEXT] = element.text or ""
+        data[cls.XML_TEXT] = text_value(element)
     elif element.text and not element.text.isspace():
         raise _unsupported(path or "Faktura", f"tekst {element.text.strip()[:40]!r} między elementami")
     index = _index(cls)

@@ -61,6 +61,20 @@ class ValidationReport:
         for p in items:
             (self.warnings if p.severity == "warning" else self.problems).append(p)
 
+    def by_authority(self) -> dict[str, list[Problem]]:
+        """Errors grouped by who objects: ``ksef`` / ``vat_act`` / ``amounts`` (see fa3.authority)."""
+        from fakturnik.fa3.authority import grouped
+
+        return {str(k): v for k, v in grouped(self.problems).items()}
+
+    def ksef_only(self) -> ValidationReport:
+        """This report as KSeF sees it: only what KSeF rejects stays an error; the rest are warnings."""
+        from fakturnik.fa3.authority import authority_of
+
+        kept = [p for p in self.problems if authority_of(p) == "ksef"]
+        demoted = [p for p in self.problems if authority_of(p) != "ksef"]
+        return ValidationReport(kept, [*demoted, *self.warnings])
+
     def raise_for_problems(self) -> None:
         if self.problems:
             raise InvoiceValidationError(self.problems)
@@ -94,6 +108,9 @@ def byte_problem(data: bytes) -> Problem | None:
         return Problem(
             DOCUMENT, "Dokument zaczyna się znacznikiem BOM; KSeF wymaga UTF-8 bez BOM.", "XML_BOM"
         )
+    wide = xmlsafe.wide_encoding(data)
+    if wide:
+        return Problem(DOCUMENT, xmlsafe.WIDE_MESSAGE.format(wide), "XML_ENCODING")
     m = _DECL_ENCODING.match(data)
     if m and m.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
         declared = m.group(1).decode("ascii", "replace")

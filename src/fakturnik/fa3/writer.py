@@ -94,9 +94,13 @@ def _open_attrs(obj: Fa3Model, cls: type[Fa3Model], values: dict[str, Any]) -> s
     extra: dict[str, str] = values["xml_attrs"] or {}
     prefixes: dict[str, str] = {}
     declarations: list[str] = []
+    seen: set[tuple[str | None, str]] = {(None, a) for a in cls.XML_ATTRS if values[a] is not None}
     for key in sorted(extra):
-        if key.startswith("{"):
-            uri, local = key[1:].split("}", 1)
+        uri, local = _attribute_name(key, cls)
+        if (uri, local) in seen:
+            raise InvoiceError(f"{cls.__name__}: atrybut {key!r} podano dwa razy (xml_attrs).")
+        seen.add((uri, local))
+        if uri is not None:
             if uri == _XML:
                 prefix = "xml"
             elif uri not in prefixes:
@@ -108,8 +112,28 @@ def _open_attrs(obj: Fa3Model, cls: type[Fa3Model], values: dict[str, Any]) -> s
             qname = f"{prefix}:{local}"
         else:
             qname = key
-        parts.append(f' {qname}="{_escape_attr(extra[key])}"')
+        value = extra[key]
+        if not isinstance(value, str):
+            raise InvoiceError(f"{cls.__name__}: wartość atrybutu {key!r} musi być tekstem (xml_attrs).")
+        parts.append(f' {qname}="{_escape_attr(value)}"')
     return "".join(declarations + parts)
+
+
+_NCNAME = re.compile(r"[^\W\d][\w.\-]*\Z")
+_XMLNS_URI = "http://www.w3.org/2000/xmlns/"
+
+
+def _attribute_name(key: str, cls: type[Fa3Model]) -> tuple[str | None, str]:
+    """(namespace or None, local name) of an ``xml_attrs`` key (Clark notation), or InvoiceError."""
+    uri: str | None = None
+    local = key
+    if isinstance(key, str) and key.startswith("{"):
+        uri, sep, local = key[1:].partition("}")
+        if not sep or not uri or uri == _XMLNS_URI or any(c in uri for c in "{}<>\"'&"):
+            raise InvoiceError(f"{cls.__name__}: niepoprawna przestrzeń nazw atrybutu {key!r} (xml_attrs).")
+    if not isinstance(local, str) or not _NCNAME.match(local) or (uri is None and local == "xmlns"):
+        raise InvoiceError(f"{cls.__name__}: niepoprawna nazwa atrybutu {key!r} (xml_attrs).")
+    return uri, local
 
 
 def _child(out: list[str], item: Fa3Model, open_tag: str, close_tag: str, open_start: str) -> None:
@@ -152,6 +176,12 @@ def _emit(out: list[str], obj: Fa3Model) -> None:
             out.append(f"{open_tag}{_text(value, kind)}{close_tag}")
         if name in by_anchor:
             out.extend(_raw(xml) for xml in by_anchor[name])
+    unknown = sorted(str(a) for a in by_anchor.keys() - {None, *(step[0] for step in _plan(cls))})
+    if unknown:
+        raise InvoiceError(
+            f"{cls.__name__}: xml_extra umieszczony po elemencie {unknown[0]!r}, "
+            "którego ta struktura nie zna; nie da się go zapisać."
+        )
 
 
 def _decimal_text(value: Any) -> str:

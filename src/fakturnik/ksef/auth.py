@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import httpx
 from cryptography import x509
 
+from fakturnik.base.nopickle import NoPickle
 from fakturnik.errors import (
     KsefApiError,
     KsefAuthError,
@@ -97,7 +98,7 @@ def clock_skew(response: httpx.Response) -> timedelta:
 
 
 @dataclass(frozen=True, repr=False)
-class BearerToken:
+class BearerToken(NoPickle):
     """A JWT from KSeF and its ``validUntil``; ``repr`` never shows the token.
 
     ``skew`` is the server's clock minus ours when the token arrived: expiry is judged on the

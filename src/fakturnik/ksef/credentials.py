@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from fakturnik.base.nopickle import NoPickle
 from fakturnik.errors import KsefAuthError
 from fakturnik.ksef.crypto import certificate_fingerprint
 from fakturnik.ksef.redaction import register_secret
@@ -24,7 +25,7 @@ from fakturnik.ksef.redaction import register_secret
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
-class SecretText:
+class SecretText(NoPickle):
     """A secret string (KSeF token, password) whose ``repr``/``str`` never show the value."""
 
     __slots__ = ("_value",)

@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from fakturnik.base.nopickle import NoPickle
+
 AES_KEY_SIZE = 32
 AES_BLOCK = 16
 
@@ -42,7 +44,7 @@ def sha256_b64(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class SymmetricKey:
+class SymmetricKey(NoPickle):
     """A session's AES-256 key and IV. ``repr`` never shows the key."""
 
     key: bytes

@@ -21,6 +21,7 @@ from fakturnik.simulator import (
     routes_sessions,
     routes_tokens,
 )
+from fakturnik.simulator.body_limits import BodyLimits
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import (
@@ -81,6 +82,14 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
     app.add_exception_handler(RateLimitedError, on_rate_limited)
     app.add_exception_handler(RequestValidationError, on_validation)
 
+    async def on_bad_value(request: Request, exc: Exception) -> Response:
+        # a value that passed the request model but cannot be used (a date at the end of time, a lone
+        # surrogate, a number out of range): the caller's mistake, 400 as KSeF answers, never a 500
+        return api_error_response(request, ApiError(21405, f"Niepoprawna wartość: {type(exc).__name__}."))
+
+    for bad in (ValueError, OverflowError, UnicodeError):
+        app.add_exception_handler(bad, on_bad_value)
+
     for module in (
         routes_auth,
         routes_tokens,
@@ -93,6 +102,8 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(routes_qr.router)
-    app.include_router(routes_admin.router)
+    if simulator.config.admin_api:
+        app.include_router(routes_admin.router)
     routes_admin.install_middleware(app)
+    app.add_middleware(BodyLimits)  # outermost: before routing, before any handler reads the body
     return app

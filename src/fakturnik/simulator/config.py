@@ -23,3 +23,6 @@ class SimulatorConfig:
     data_dir: Path | None = None  # None: in-memory state
     processing_delay: float = 0.0  # seconds an invoice stays at 150 before it is decided
     rate_limits_enabled: bool = True  # False: no 429 at all (handy for functional tests)
+    # the /admin API (stats, faults, minting sessions): on for in-process test servers; the CLI's
+    # ``simulator serve`` turns it on only with --admin
+    admin_api: bool = True

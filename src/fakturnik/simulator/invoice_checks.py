@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 from stdnum.pl import nip as stdnum_nip
 
-from fakturnik.base.xmlsafe import parse_xml
+from fakturnik.base.xmlsafe import WIDE_MESSAGE, find_value, parse_xml, text_value, wide_encoding
 from fakturnik.errors import XmlSecurityError
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import invoice_schemas
@@ -148,6 +148,9 @@ def check_bytes(plain: bytes, max_bytes: int = MAX_PLAIN_WITH_ATTACHMENT) -> str
         return f"Faktura ma {len(plain)} B, więcej niż dozwolone {max_bytes} B."
     if plain.startswith(b"\xef\xbb\xbf"):
         return "Faktura zaczyna się znacznikiem BOM; wymagane UTF-8 bez BOM."
+    wide = wide_encoding(plain)
+    if wide:
+        return WIDE_MESSAGE.format(wide)
     try:
         plain.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -184,7 +187,7 @@ class _Reader:
         return _qualified(self.ns, p)
 
     def text(self, p: str, node: etree._Element | None = None) -> str | None:
-        value = (self.root if node is None else node).findtext(self.path(p))
+        value = find_value(self.root if node is None else node, self.path(p))
         return value.strip() if value is not None else None
 
     def find(self, p: str, node: etree._Element | None = None) -> etree._Element | None:
@@ -233,9 +236,9 @@ def extract_fa(root: etree._Element) -> Facts:
     for e in fa_node if fa_node is not None else ():
         name = _local(e)
         if name.startswith("P_13_"):
-            net += _dec(e.text)
+            net += _dec(text_value(e))
         elif name.startswith("P_14_") and len(name) <= 7:
-            (vat_pln if name.endswith("W") else vat_plain)[name[5]] = _dec(e.text)
+            (vat_pln if name.endswith("W") else vat_plain)[name[5]] = _dec(text_value(e))
     vat = sum((vat_pln.get(k, v) for k, v in vat_plain.items()), Decimal(0))
     buyer_node = r.find("Podmiot2")
     buyer: dict[str, Any] = {"identifier": {"type": "None"}}
@@ -294,8 +297,10 @@ def extract_pef(root: etree._Element, credit_note: bool) -> Facts:
     ns = {"cbc": _UBL_CBC, "cac": _UBL_CAC}
 
     def first(xpath: str) -> str:
-        found = root.xpath(xpath, namespaces=ns)
-        return str(found[0]).strip() if isinstance(found, list) and found else ""
+        found = root.xpath(xpath.removesuffix("/text()"), namespaces=ns)
+        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+            return ""
+        return text_value(found[0]).strip()
 
     def tax_id(party: str) -> str:
         raw = first(f"cac:{party}/cac:Party/cac:PartyTaxScheme/cbc:CompanyID/text()")

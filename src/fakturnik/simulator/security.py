@@ -73,7 +73,13 @@ class TokenIssuer:
     def decode(self, token: str) -> dict[str, Any]:
         """Claims of a valid, unexpired token; raises :class:`UnauthorizedError` otherwise."""
         try:
-            claims: dict[str, Any] = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=_ISSUER)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                issuer=_ISSUER,
+                options={"require": ["exp", "iat", "iss", "token-type"]},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise UnauthorizedError("Token wygasł.") from exc
         except jwt.PyJWTError as exc:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fakturnik.base.files import private_dir, private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS doc (
     kind TEXT NOT NULL,
@@ -40,8 +42,8 @@ class StateStore:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            target = str(data_dir / "simulator.sqlite")
+            private_dir(data_dir)  # the database holds the CA keys and the JWT secret
+            target = str(private_file(data_dir / "simulator.sqlite"))
         else:
             target = ":memory:"
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)

@@ -25,7 +25,7 @@ from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from fakturnik.base.xmlsafe import parse_xml
+from fakturnik.base.xmlsafe import parse_xml, text_value
 from fakturnik.errors import FakturnikError, XmlSecurityError
 from fakturnik.ksef.crypto import certificate_fingerprint, unb64
 
@@ -205,7 +205,7 @@ def read_request(request: etree._Element) -> AuthTokenRequest:
 
     def text(path: str) -> str:
         el = request.find(path.replace("t:", f"{{{ns}}}"))
-        return (el.text or "").strip() if el is not None else ""
+        return text_value(el).strip() if el is not None else ""
 
     ctx = request.find(f"{{{ns}}}ContextIdentifier")
     ctx_el = next((c for c in ctx if isinstance(c.tag, str)), None) if ctx is not None else None
@@ -215,14 +215,14 @@ def read_request(request: etree._Element) -> AuthTokenRequest:
     policy = request.find(f"{{{ns}}}AuthorizationPolicy/{{{ns}}}AllowedIps")
     if policy is not None:
         for tag, key in (("Ip4Address", "ip4Addresses"), ("Ip4Range", "ip4Ranges"), ("Ip4Mask", "ip4Masks")):
-            values = [(e.text or "").strip() for e in policy.findall(f"{{{ns}}}{tag}")]
+            values = [text_value(e).strip() for e in policy.findall(f"{{{ns}}}{tag}")]
             if values:
                 allowed[key] = values
     return AuthTokenRequest(
         namespace=ns,
         challenge=text("t:Challenge"),
         context_type=_local(ctx_el),
-        context_value=(ctx_el.text or "").strip(),
+        context_value=text_value(ctx_el).strip(),
         subject_identifier_type=text("t:SubjectIdentifierType"),
         allowed_ips=allowed,
     )
@@ -236,7 +236,7 @@ def _signing_certificate(signature: etree._Element) -> x509.Certificate:
     if not certs:
         raise AuthRequestError(21115, "Podpis nie zawiera certyfikatu (KeyInfo/X509Data/X509Certificate).")
     try:
-        return x509.load_der_x509_certificate(unb64("".join((certs[0].text or "").split())))
+        return x509.load_der_x509_certificate(unb64("".join(text_value(certs[0]).split())))
     except ValueError as exc:
         raise AuthRequestError(21115, "Nieczytelny certyfikat w podpisie.") from exc
 

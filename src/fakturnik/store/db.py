@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from fakturnik.base.files import private_dir, private_file
 from fakturnik.errors import StoreError
 
 DB_FILE_NAME = "fakturnik.db"
@@ -30,9 +31,8 @@ def database_url(url: str | None = None, data_dir: Path | None = None) -> str:
     env = os.environ.get(ENV_DATABASE_URL)
     if env:
         return env
-    directory = data_dir or default_data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{directory / DB_FILE_NAME}"
+    directory = private_dir(data_dir or default_data_dir())
+    return f"sqlite:///{private_file(directory / DB_FILE_NAME)}"
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -10,6 +10,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from fakturnik.base.files import private_dir
 from fakturnik.errors import VaultError
 
 ENV_MASTER_KEY = "FAKTURNIK_MASTER_KEY"
@@ -85,7 +86,7 @@ def _from_file(path: Path, *, create: bool) -> bytes | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(encode_key(secrets.token_bytes(KEY_BYTES)) + "\n")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 
+from fakturnik.base.nopickle import NoPickle
 
-class Secret:
+
+class Secret(NoPickle):
     """Wraps secret bytes; ``str``/``repr`` are redacted, ``reveal()`` gives the value on purpose."""
 
     __slots__ = ("_name", "_value")
@@ -37,9 +39,6 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(("Secret", self._name))
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("secrets are not picklable")
 
     def __len__(self) -> int:
         return len(self._value)

@@ -56,6 +56,12 @@ def _errors(*pairs: tuple[str, str]) -> frozenset[tuple[str, str]]:
 
 
 DOC = "/"
+
+
+def _ascii(data: bytes) -> str:
+    return data.decode("utf-8").encode("ascii", "replace").decode("ascii")
+
+
 XXE = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Faktura [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
 LAUGHS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Faktura [<!ENTITY a "haha">'
@@ -105,6 +111,50 @@ CASES: tuple[Case, ...] = (
     ),
     Case("utf8_bom", "vat", raw(lambda d: b"\xef\xbb\xbf" + d), _errors((DOC, "XML_BOM"))),
     Case("utf16_bom", "vat", raw(lambda d: b"\xff\xfe" + d), _errors((DOC, "XML_BOM"))),
+    # UTF-16/32 without a BOM: an ASCII-only document whose first "<" shows the encoding
+    *(
+        Case(
+            f"{codec}_without_bom",
+            "vat",
+            raw(lambda d, c=codec: _ascii(d).encode(c)),
+            _errors((DOC, "XML_ENCODING")),
+        )
+        for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+    ),
+    Case(
+        "nul_byte",
+        "vat",
+        raw(lambda d: d.replace(b"</Faktura>", b"</Faktura>\x00")),
+        _errors((DOC, "XML_ENCODING")),
+    ),
+    # a comment or CDATA inside a value hides nothing: the whole string value is checked
+    Case(
+        "nip_split_by_comment",
+        "vat",
+        sub("<NIP>5213000009</NIP>", "<NIP>52130<!---->00008</NIP>"),
+        _errors(("Podmiot2/DaneIdentyfikacyjne/NIP", "NIP_CHECKSUM")),
+    ),
+    Case(
+        "amount_split_by_comment",
+        "vat",
+        sub("<P_13_1>200.00</P_13_1>", "<P_13_1>20<!---->1.00</P_13_1>"),
+        _errors(("Fa/P_13_1", "TOTALS_MISMATCH"), ("Fa/P_15", "TOTALS_P15")),
+    ),
+    Case(
+        "amount_in_cdata",
+        "vat",
+        sub("<P_13_1>200.00</P_13_1>", "<P_13_1><![CDATA[201.00]]></P_13_1>"),
+        _errors(("Fa/P_13_1", "TOTALS_MISMATCH"), ("Fa/P_15", "TOTALS_P15")),
+    ),
+    # digits: an amount no FA(3) type holds is a schema error, never a traceback
+    Case(
+        "amount_30_digits",
+        "vat",
+        sub("<P_13_1>200.00</P_13_1>", "<P_13_1>" + "9" * 30 + ".00</P_13_1>"),
+        _errors(
+            ("Fa/P_13_1", "TOTALS_MISMATCH"), ("Fa/P_13_1", "XSD_INVALID_VALUE"), ("Fa/P_15", "TOTALS_P15")
+        ),
+    ),
     Case(
         "declared_iso_8859_2",
         "vat",

@@ -10,6 +10,7 @@ from typing import Literal
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.errors import Problem
 
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
@@ -78,19 +79,25 @@ def findall(el: etree._Element | None, path: str) -> list[etree._Element]:
 
 def text(el: etree._Element | None, path: str) -> str | None:
     found = find(el, path)
-    if found is None or found.text is None:
-        return None if found is None else ""
-    return found.text.strip()
+    return None if found is None else text_value(found).strip()
+
+
+_MAX_NUMBER_TEXT = 64
+_MAX_INTEGER_DIGITS = 23  # the model's bound (fa3.model.Dec); no FA(3) type comes near it
 
 
 def decimal(value: str | None) -> Decimal | None:
     if value is None:
         return None
+    if len(value) > _MAX_NUMBER_TEXT:  # bounded before any parsing or arithmetic
+        return None
     try:
         result = Decimal(value)
     except InvalidOperation:
         return None
-    return result if result.is_finite() else None
+    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS or result.as_tuple().exponent < -20:  # type: ignore[operator]
+        return None
+    return result
 
 
 def parse_date(value: str | None) -> date | None:
@@ -192,7 +199,7 @@ class Invoice:
                 t = child.tag
                 if t == _FA_WIERSZ:
                     lines.append(
-                        Line(child, f"Fa/FaWiersz[{len(lines) + 1}]", {c.tag: c.text for c in child})  # type: ignore[misc]
+                        Line(child, f"Fa/FaWiersz[{len(lines) + 1}]", {c.tag: text_value(c) for c in child})  # type: ignore[misc]
                     )
                 found = children.get(t)  # type: ignore[arg-type]
                 if found is not None:
@@ -202,7 +209,7 @@ class Invoice:
             if len(lines) == 1:
                 lines[0].path = "Fa/FaWiersz"
         kind_el = children.get(_RODZAJ)
-        kind = (kind_el[0].text or "").strip() if kind_el else None
+        kind = text_value(kind_el[0]).strip() if kind_el else None
         notes = children.get(_ADNOTACJE)
         margin = reverse = False
         if notes is not None:
@@ -222,7 +229,7 @@ class Invoice:
 
     def fa_text(self, name: str) -> str | None:
         el = self.fa_first(name)
-        return None if el is None else (el.text or "").strip()
+        return None if el is None else text_value(el).strip()
 
     def top_first(self, name: str) -> etree._Element | None:
         """The first child of the root (``Faktura``) with this FA(3) name."""

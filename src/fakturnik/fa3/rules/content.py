@@ -14,6 +14,7 @@ The XSD makes line fields optional because of the exceptions; these rules apply 
 
 from __future__ import annotations
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import Invoice, Line, RuleContext, child_path, children_by_tag, find, tag, text
 
 _LINES_REQUIRED = frozenset({"VAT", "ROZ", "UPR"})
@@ -133,7 +134,7 @@ def _check_buyer(inv: Invoice, ctx: RuleContext) -> None:
     roles: set[str | None] | None = None
     for clark, flag, role, what in _SUBUNIT_FLAGS:
         found = parts.get(clark)
-        if found is None or (found[0].text or "").strip() != "1":
+        if found is None or text_value(found[0]).strip() != "1":
             continue
         if roles is None:
             roles = {text(p3, "Rola") for p3 in inv.top_all("Podmiot3")}

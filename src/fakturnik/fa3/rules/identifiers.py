@@ -7,6 +7,7 @@ from functools import lru_cache
 from lxml import etree
 
 from fakturnik.base.ksef_numbers import is_valid_internal_id, is_valid_ksef_number
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import Invoice, RuleContext, element_path, tag, text
 
 _NIP = tag("NIP")
@@ -41,7 +42,7 @@ def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
 def check_identifiers_in(root: etree._Element, ctx: RuleContext) -> None:
     """Checksums of every NIP, IDWew, EU VAT number and KSeF number anywhere in the document."""
     for el in root.iter(_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS):
-        value = (el.text or "").strip()
+        value = text_value(el).strip()
         if not value:
             continue
         if el.tag == _NIP:

@@ -11,8 +11,9 @@ not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.amounts import (
     RATE_FIELDS,
     RATE_PERCENT,
@@ -20,6 +21,7 @@ from fakturnik.fa3.amounts import (
     LineAmount,
     TaxMethod,
     compute_totals,
+    round_grosze,
     summary_fields_for,
 )
 from fakturnik.fa3.rules.base import Invoice, RuleContext, decimal, fmt, tag
@@ -42,7 +44,7 @@ def supplied_totals(inv: Invoice) -> dict[str, Decimal]:
         return out
     for clark, name in _NET_TAX_TAGS.items():  # schema order
         if clark in present:
-            value = decimal((children[clark][0].text or "").strip())
+            value = decimal(text_value(children[clark][0]).strip())
             if value is not None:
                 out[name] = value
     return out
@@ -194,11 +196,8 @@ def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal])
         rate = raw_rate.strip()
         if rate not in _RATE_GROUPS:
             return False
-        try:
-            value = Decimal(raw.strip())
-        except InvalidOperation:
-            return False
-        if not value.is_finite():
+        value = decimal(raw.strip())  # bounded: no 1E+999999 reaches the arithmetic
+        if value is None:
             return False
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     computed: dict[str, Decimal] = {}
@@ -206,11 +205,7 @@ def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal])
         net, vat, percent = _RATE_GROUPS[rate]
         computed[net] = computed.get(net, _ZERO_GROSZE) + total
         if vat is not None:
-            tax = (
-                _ZERO_GROSZE
-                if percent is None
-                else (total * percent / _HUNDRED).quantize(_GROSZ, rounding=ROUND_HALF_UP)
-            )
+            tax = _ZERO_GROSZE if percent is None else round_grosze(total * percent / _HUNDRED)
             computed[vat] = computed.get(vat, _ZERO_GROSZE) + tax
     if supplied == computed:
         return True

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import RuleContext, decimal, parse_date, parse_datetime, tag
 from fakturnik.fa3.rules.totals import net_totals_agree
 
@@ -95,7 +96,7 @@ def _first_text(el: etree._Element, clark: str) -> str | None:
     """Stripped text of the first child with this Clark name ('' for an empty one), None if absent."""
     for child in el:
         if child.tag == clark:
-            return (child.text or "").strip()
+            return text_value(child).strip()
     return None
 
 
@@ -128,7 +129,7 @@ def _buyer_ok(buyer: etree._Element) -> bool:
                 return False
         elif t == _ADRES:
             address = True
-        elif t in (_JST, _GV) and (child.text or "").strip() == "1":
+        elif t in (_JST, _GV) and text_value(child).strip() == "1":
             return False
     return name and address
 
@@ -145,7 +146,7 @@ def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool
         if role is None:
             continue
         if role == _SUPPLIED:
-            value = decimal((child.text or "").strip())
+            value = decimal(text_value(child).strip())
             if value is None:
                 return False
             supplied[_NET_TAX[child.tag]] = value  # type: ignore[index]
@@ -154,7 +155,7 @@ def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool
         elif role == _NOTES:
             notes = child
         else:
-            found[role] = (child.text or "").strip()
+            found[role] = text_value(child).strip()
     if found.get("kind") != "VAT" or found.get("currency") != "PLN" or notes is None:
         return False
     if next(fa.iterchildren(_ROZLICZENIE), None) is not None:  # ... but this one, after the lines
@@ -197,7 +198,7 @@ def _plain_lines(fa: etree._Element) -> list[tuple[str, str, str]] | None:
     line", and document order is line order (tests/fa3/test_usual_invoice_gate.py checks these
     facts of the XSD).
     """
-    numbers = [el.text or "" for el in fa.iter(_NR_WIERSZA)]
+    numbers = [text_value(el) for el in fa.iter(_NR_WIERSZA)]
     count = len(numbers)
     if not count or next(fa.iter(*_LINE_UNUSUAL), None) is not None:
         return None
@@ -206,7 +207,7 @@ def _plain_lines(fa: etree._Element) -> list[tuple[str, str, str]] | None:
         needed += 1
     if needed != len(_LINE_PRESENT) * count:
         return None
-    values = [el.text or "" for el in fa.iter(*_LINE_READ)]  # per line: P_11, then P_12
+    values = [text_value(el) for el in fa.iter(*_LINE_READ)]  # per line: P_11, then P_12
     if len(values) != 2 * count:
         return None
     return list(zip(numbers, values[0::2], values[1::2], strict=True))
