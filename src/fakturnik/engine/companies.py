@@ -11,6 +11,8 @@ from fakturnik.vault import Secret
 
 KSEF_TOKEN = "ksef_token"  # noqa: S105 - a credential kind, not a secret
 CERTIFICATE = "certificate"
+# the KSeF Offline certificate: signs KOD II of offline invoices, never authenticates
+OFFLINE_CERTIFICATE = "offline_certificate"
 
 
 def secret_name(nip: str, kind: str) -> str:
