@@ -26,7 +26,9 @@ if "FAKTURNIK_THROTTLE_DIR" not in os.environ:
     os.environ["FAKTURNIK_THROTTLE_DIR"] = str(_LEDGERS)
     atexit.register(shutil.rmtree, _LEDGERS, ignore_errors=True)
 SAMPLES_DIR = SHARED / "fa3-samples"
-OPENAPI_PATH = SHARED / "ksef" / "open-api.json"
+# the contract of record (API 2.7.0); open-api.json beside it is 2.6.0, kept for comparison
+OPENAPI_PATH = SHARED / "ksef" / "open-api-2.7.0.json"
+OPENAPI_260_PATH = SHARED / "ksef" / "open-api.json"
 
 
 @pytest.fixture(scope="session")

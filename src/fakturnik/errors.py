@@ -103,6 +103,15 @@ class KsefRateLimitError(KsefApiError):
         self.retry_after = retry_after
 
 
+class KsefSessionUnavailableError(KsefApiError):
+    """Error 21184 (HTTP 400, "Sesja tymczasowo niedostępna", API 2.8): an interactive session is paused.
+
+    The invoice of the refused request was not taken; open a new session and send it there.
+    """
+
+    CODE = 21184
+
+
 class KsefServerError(KsefApiError):
     """HTTP 5xx. ``outcome_unknown`` is True when a non-idempotent request may have been acted on."""
 
@@ -154,6 +163,10 @@ class KsefTimeoutError(KsefError):
 # --- Local state -----------------------------------------------------------------------------------
 
 
+class VisualError(FakturnikError):
+    """A verification link, QR code or document rendering cannot be made (bad input, wrong certificate)."""
+
+
 class StoreError(FakturnikError):
     """Database problem: missing record, conflicting state, migration failure."""
 
@@ -164,6 +177,21 @@ class VaultError(FakturnikError):
 
 class EngineError(FakturnikError):
     """The sending engine cannot proceed (misconfigured company, no credentials)."""
+
+
+class DuplicateNumberError(EngineError):
+    """An invoice with this number already exists in the company's series (issued earlier)."""
+
+    def __init__(self, number: str, ksef_number: str | None = None, status: str | None = None) -> None:
+        self.number = number
+        self.ksef_number = ksef_number
+        self.status = status
+        where = f" (numer KSeF {ksef_number})" if ksef_number else (f" (status: {status})" if status else "")
+        super().__init__(f"Faktura o numerze {number} już istnieje{where}; nadaj nowej fakturze inny numer.")
+
+
+class DatabaseUnusableError(StoreError):
+    """The database cannot be used any more (corrupted, full disk, read-only, schema gone)."""
 
 
 # --- The application core (fakturnik.app) ---------------------------------------------------------

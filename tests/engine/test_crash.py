@@ -1,5 +1,6 @@
 """Crash-and-fault test: worker processes SIGKILLed at random moments while KSeF misbehaves.
 
+KSeF's faults: random 5xx, latency, an outage, online sessions paused mid-use (error 21184).
 Every invoice must end with exactly one KSeF number, in KSeF (the simulator's state) and in the
 store: zero lost, zero duplicates. SQLite with one worker; PostgreSQL with three at once.
 The invoice count is ``FAKTURNIK_CRASH_INVOICES`` (default below, sized for a few minutes).
@@ -95,6 +96,8 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
                 procs[victim] = _spawn(tmp_path, url, log)
                 if kills == outage_at:
                     faults(server, outageSeconds=4)
+                if kills in (KILLS // 4, 3 * KILLS // 4):  # online sessions paused mid-use (21184)
+                    faults(server, sessionUnavailable=2, sessionUnavailableAfter=1)
                 # keep issuing while the workers die and KSeF fails (some during the outage)
                 for _ in range(min((INVOICES - first) // KILLS + 1, INVOICES - issued)):
                     issue(ctx, company_nip=NIP, xml=sample_invoice())
@@ -115,10 +118,11 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
             rows = s.execute(select(Invoice.id, Invoice.status, Invoice.ksef_number, Invoice.sha256)).all()
             counts = repo.outbox_counts(s)
             sessions = Counter(kind for (kind,) in s.execute(select(KsefSession.kind)))
+        paused = len(server.sim.faults.paused_sessions)
         ctx.close()
     print(
         f"\ncrash test: {len(rows)} invoices, {kills} SIGKILLs, {workers} worker(s), "
-        f"{elapsed:.0f} s; outbox {counts}; sessions {dict(sessions)}"
+        f"{elapsed:.0f} s; outbox {counts}; sessions {dict(sessions)}; paused (21184) {paused}"
     )
     assert token not in log.read_text(encoding="utf-8", errors="replace")  # secrets stay out of worker logs
     assert len(rows) == INVOICES

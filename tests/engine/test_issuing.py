@@ -8,13 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from fakturnik.engine import fields
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
 from fakturnik.engine.issuing import issue, json_to_xml, validation_env
-from fakturnik.errors import EngineError, InvoiceValidationError, StoreError
+from fakturnik.errors import DuplicateNumberError, EngineError, InvoiceValidationError, StoreError
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
@@ -65,8 +64,20 @@ def test_a_failed_enqueue_leaves_nothing_and_the_number_is_not_lost(
 
 def test_a_number_is_never_used_twice_for_a_seller_and_kind(ctx: EngineContext) -> None:
     issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/1"))
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DuplicateNumberError, match="X/1 już istnieje"):
         issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/1"))
+    assert _count(ctx) == (1, 1)
+
+
+def test_a_race_for_one_number_ends_in_the_same_polish_refusal(
+    ctx: EngineContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakturnik.store import repo
+
+    issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/2"))
+    monkeypatch.setattr(repo, "invoice_by_number", lambda *a, **k: None)  # the other process won
+    with pytest.raises(DuplicateNumberError, match="X/2 już istnieje"):
+        issue(ctx, company_nip=NIP, xml=sample_invoice(number="X/2"))
     assert _count(ctx) == (1, 1)
 
 

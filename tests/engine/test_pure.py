@@ -6,7 +6,14 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from fakturnik.engine.business_days import add_business_days, is_business_day, offline_deadline
-from fakturnik.engine.outcomes import SendFate, Verdict, backoff, classify_send_error, judge_invoice_status
+from fakturnik.engine.outcomes import (
+    SendFate,
+    Verdict,
+    backoff,
+    classify_send_error,
+    judge_invoice_status,
+    settle_duplicate,
+)
 from fakturnik.engine.planner import Mode, PlannerSettings, Queued, choose_mode
 from fakturnik.errors import (
     KsefApiError,
@@ -41,7 +48,11 @@ def test_invoice_status_verdicts() -> None:
     dup = judge_invoice_status(
         440, "Duplikat", None, ["x"], {"originalKsefNumber": "5265877635-20250826-0100001AF629-AF"}
     )
-    assert dup.verdict is Verdict.ACCEPTED and dup.duplicate and dup.ksef_number
+    assert dup.verdict is Verdict.DUPLICATE and dup.duplicate and dup.ksef_number
+    same = settle_duplicate(dup, True)
+    assert same.verdict is Verdict.ACCEPTED and same.ksef_number == dup.ksef_number
+    other = settle_duplicate(dup, False, "numer użyty dla innego dokumentu")
+    assert other.verdict is Verdict.REJECTED and other.message == "numer użyty dla innego dokumentu"
     assert judge_invoice_status(440, "Duplikat", None).verdict is Verdict.REJECTED
     assert judge_invoice_status(550, "Anulowana", None).verdict is Verdict.RESEND
     bad = judge_invoice_status(450, "Błąd semantyki", None, ["P_1 po dacie przyjęcia"])
@@ -76,3 +87,16 @@ def test_backoff_grows_with_jitter_and_cap() -> None:
     rng = random.Random(1)
     values = [backoff(a, base=1, cap=60, rng=rng).total_seconds() for a in range(10)]
     assert 0.5 <= values[0] <= 1 and 4 <= values[3] <= 8 and all(v <= 60 for v in values)
+
+
+def test_urgent_invoices_go_online_by_themselves_and_the_rest_in_a_batch() -> None:
+    from fakturnik.engine.planner import plan
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    settings = PlannerSettings(batch_min_invoices=3)
+    items = [Queued(i == 1, now) for i in range(6)]
+    assert plan(items, now, settings) == plan(items, now, settings)
+    chosen = plan(items, now, settings)
+    assert chosen.online == [1] and chosen.batch == [0, 2, 3, 4, 5]
+    few = [Queued(False, now), Queued(True, now)]
+    assert plan(few, now, settings).online == [1, 0] and plan(few, now, settings).batch == []

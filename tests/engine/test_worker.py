@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
@@ -247,3 +248,65 @@ def test_a_missing_upo_is_fetched_again_later(simulator: SimulatorServer, tmp_pa
     assert worker.fetch_missing_upos() == 2
     assert all(r[3] for r in _invoices(ctx))
     assert worker.fetch_missing_upos() == 0
+
+
+@pytest.mark.parametrize("batch_from", [10_000, 1], ids=["online", "batch"])
+def test_a_reused_number_on_a_different_document_is_rejected_naming_the_original(
+    simulator: SimulatorServer, tmp_path: Path, batch_from: int
+) -> None:
+    from fakturnik.engine.fields import fill_template
+    from fakturnik.ksef.sessions import Poller, send_all
+    from tests.ksef.clientkit import client_for, random_nip
+
+    ctx = engine(
+        tmp_path, simulator, settings=fast_settings(planner=PlannerSettings(batch_min_invoices=batch_from))
+    )
+    number = f"FV/REUSED/{batch_from}"
+    elsewhere = sample_invoice(number)  # registered by another program before Fakturnik
+    _, (original,) = send_all(
+        client_for(simulator, NIP), [elsewhere], poller=Poller(timeout=60, initial=0.05, maximum=0.5)
+    )
+    assert original.ksef_number
+    other = fill_template(elsewhere, buyer_nip=random_nip())  # another document, the same number
+    assert other != elsewhere
+    issue(ctx, company_nip=NIP, xml=other)
+    _drain(ctx)
+    ((got, status, ksef_number, _),) = _invoices(ctx)
+    assert (got, status, ksef_number) == (number, states.REJECTED, None)
+    with ctx.db.transaction() as s:
+        (inv,) = repo.list_invoices(s)
+        assert inv.error_code == "440" and inv.error_message is not None
+        assert number in inv.error_message and original.ksef_number in inv.error_message
+    sessions = route_count(simulator, "POST", "/sessions/batch", 201)
+    assert sessions == (1 if batch_from == 1 else 0)
+
+
+def test_a_session_paused_mid_use_21184_sends_the_rest_in_a_new_session(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator)
+    _issue(ctx, 5, urgent=True)
+    faults(simulator, sessionUnavailable=1, sessionUnavailableAfter=2)
+    try:
+        _drain(ctx)
+    finally:
+        faults(simulator, sessionUnavailable=0, sessionUnavailableAfter=0)
+    rows = _invoices(ctx)
+    assert [r[1] for r in rows] == [states.ACCEPTED] * 5 and len({r[2] for r in rows}) == 5
+    assert route_count(simulator, "POST", SEND_ROUTE, 400) == 1  # the one refused with 21184
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 5  # each invoice taken exactly once
+    assert route_count(simulator, "POST", "/sessions/online", 201) == 2  # the rest in a new session
+    assert len(simulator.sim.faults.paused_sessions) == 1
+
+
+def test_an_urgent_invoice_goes_online_and_the_backlog_in_a_batch(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    ctx = engine(tmp_path, simulator, settings=fast_settings(planner=PlannerSettings(batch_min_invoices=5)))
+    _issue(ctx, 8)
+    _issue(ctx, 1, urgent=True)
+    _drain(ctx)
+    rows = _invoices(ctx)
+    assert all(r[1] == states.ACCEPTED and r[2] and r[3] for r in rows) and len(rows) == 9
+    assert route_count(simulator, "POST", SEND_ROUTE, 202) == 1  # only the urgent one online
+    assert route_count(simulator, "POST", "/sessions/batch", 201) == 1

@@ -122,9 +122,9 @@ def test_next_checkpoint_rules() -> None:
         "from": "2026-01-01T00:00:00Z",
         "restrictToPermanentStorageHwmDate": True,
     }
-    # a checkpoint older than 3 months: the window is capped so that the range stays valid
+    # a checkpoint older than 100 days: the window is capped so that the range stays valid
     capped = hwm_filters("Subject1", T0, now=T0 + timedelta(days=200))
-    assert capped.dateRange.to == T0 + timedelta(days=89)
+    assert capped.dateRange.to == T0 + timedelta(days=99)
 
 
 def test_unpack_refuses_traversal_and_unknown_formats() -> None:

@@ -250,3 +250,30 @@ def test_threads_share_one_session_under_production_limits(simulator_factory: An
     assert all(o.accepted for o in outcomes)
     assert len({o.ksef_number for o in outcomes}) == 16
     assert "429" not in server.sim.stats.as_json()["byStatus"]
+
+
+def test_a_paused_session_raises_21184_and_a_new_session_takes_the_invoice(simulator: Any) -> None:
+    import httpx
+
+    from fakturnik.errors import KsefSessionUnavailableError
+    from fakturnik.ksef.sessions import OnlineSession
+
+    nip = random_nip()
+    client = client_for(simulator, nip)
+    factory = InvoiceFactory(nip)
+    httpx.post(
+        simulator.root_url + "/admin/faults",
+        json={"sessionUnavailable": 1, "sessionUnavailableAfter": 1},
+        timeout=10,
+    ).raise_for_status()
+    try:
+        with OnlineSession(client, poller=FAST) as session:
+            first = session.send(factory.make("P/1"))
+            with pytest.raises(KsefSessionUnavailableError) as caught:
+                session.send(factory.make("P/2"))
+            assert caught.value.status_code == 400 and 21184 in caught.value.codes
+            assert session.wait_for_invoice(first).accepted  # what it took is processed
+        _, (second,) = send_all(client, [factory.make("P/2")], poller=FAST)
+        assert second.accepted
+    finally:
+        httpx.post(simulator.root_url + "/admin/faults/reset", timeout=10).raise_for_status()

@@ -22,10 +22,12 @@ from typing import Any
 import httpx
 import jsonschema_rs
 
-from fakturnik.base.ksef_numbers import make_ksef_number, make_reference_number
+from fakturnik.base.ksef_numbers import make_collective_identifier, make_ksef_number, make_reference_number
 from tests.conftest import OPENAPI_PATH
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
+# operations KSeF added after the contract of record, served from the changelog (digest §15)
+AFTER_CONTRACT = [("POST", "/collective-identifiers/invoices")]
 _REF_PREFIX = "#/components/schemas/"
 _DROP = {"example", "examples", "xml", "discriminator", "readOnly", "writeOnly", "deprecated", "externalDocs"}
 
@@ -64,6 +66,12 @@ def to_json_schema(node: Any) -> Any:
             continue
         else:
             out[key] = to_json_schema(value)
+    for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0 boolean exclusive bounds → draft 7 numbers
+        flag = out.get("exclusive" + bound)
+        if isinstance(flag, bool):
+            del out["exclusive" + bound]
+            if flag and bound.lower() in out:
+                out["exclusive" + bound] = out.pop(bound.lower())
     if out.pop("nullable", False):
         return {"anyOf": [out, {"type": "null"}]}
     return out
@@ -164,6 +172,8 @@ def path_value(name: str, seller_nip: str = "5265877635") -> str:
         "ksefNumber": make_ksef_number(seller_nip, today),
         "permissionId": str(uuid.uuid4()),
         "certificateSerialNumber": "0123456789ABCDEF",
+        "serialNumber": "0123456789ABCDEF",
+        "collectiveIdentifierNumber": make_collective_identifier(seller_nip, today),
     }
     return values.get(name, "x")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,23 @@ def test_token_session_cannot_enroll_or_revoke(client: httpx.Client) -> None:
         headers=xh.bearer(token_access),
     )
     assert _code(enrollment) == 25002
+
+
+def test_testdata_shortens_a_certificate_until_it_expires(client: httpx.Client) -> None:
+    """PUT /testdata/certificates/{serialNumber} (API 2.7.0): validTo only earlier, then Expired."""
+    access = xh.xades_login(client, xh.person(NIP), NIP)["tokens"]["accessToken"]["token"]
+    serial = enroll(client, access, xh.new_key("ec"))["certificateSerialNumber"]
+    auth = xh.bearer(access)
+    later = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
+    r = client.put(f"/testdata/certificates/{serial}", json={"validTo": later}, headers=auth)
+    assert _code(r) == 21405
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    assert (
+        client.put(f"/testdata/certificates/{serial}", json={"validTo": past}, headers=auth).status_code
+        == 200
+    )
+    q = client.post("/certificates/query", json={"status": "Expired"}, headers=auth).json()
+    assert [c["certificateSerialNumber"] for c in q["certificates"]] == [serial]
+    other = xh.xades_login(client, xh.person("7010016442"), "7010016442")["tokens"]["accessToken"]["token"]
+    r = client.put(f"/testdata/certificates/{serial}", json={"validTo": past}, headers=xh.bearer(other))
+    assert _code(r) == 25008

@@ -181,14 +181,15 @@ def test_date_types_and_naive_warsaw_time(world: dict[str, Any]) -> None:
     assert _query(seller, as_utc)["invoices"] == []
 
 
-def test_range_over_three_months_is_21405(world: dict[str, Any]) -> None:
+def test_range_over_100_days_is_21405(world: dict[str, Any]) -> None:
+    """API 2.7.1 (changelog): up to 100 days, counted in UTC (3 months before)."""
     body: dict[str, Any] = {
         "subjectType": "Subject1",
-        "dateRange": {"dateType": "Issue", "from": "2026-01-01T00:00:00Z", "to": "2026-04-02T00:00:00Z"},
+        "dateRange": {"dateType": "Issue", "from": "2026-01-01T00:00:00Z", "to": "2026-04-11T00:00:01Z"},
     }
     r = world["seller"].http.post("/invoices/query/metadata", json=body)
     assert r.status_code == 400 and error_code(r) == 21405
-    ok = {**body, "dateRange": {**body["dateRange"], "to": "2026-03-31T00:00:00Z"}}
+    ok = {**body, "dateRange": {**body["dateRange"], "to": "2026-04-11T00:00:00Z"}}
     assert world["seller"].http.post("/invoices/query/metadata", json=ok).status_code == 200
 
 

@@ -68,7 +68,12 @@ def test_subject_certificate_limits(simulator: SimulatorServer) -> None:
 def test_rate_limits_show_the_production_table(simulator: SimulatorServer) -> None:
     with kit.client(simulator, kit.token(simulator, kit.nip())) as c:
         shown = c.get("/rate-limits").json()
-    assert shown == {group: limit.as_json() for group, limit in PRODUCTION_LIMITS.items()}
+    assert shown == {group: limit.as_json() for group, limit in PRODUCTION_LIMITS.items()} | {
+        "anonymous": {"perSecond": 60, "perMinute": -1, "perHour": -1},  # 2.8.0
+        "global": {"perSecond": -1, "perMinute": -1, "perHour": -1},
+    }
+    assert shown["onlineSessionClose"] == {"perSecond": 20, "perMinute": 60, "perHour": 240}
+    assert shown["batchSessionClose"] == {"perSecond": 20, "perMinute": 40, "perHour": 120}
     assert shown["invoiceMetadata"] == {"perSecond": 8, "perMinute": 16, "perHour": 20}
 
 

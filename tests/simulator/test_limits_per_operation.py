@@ -85,13 +85,26 @@ def _admitted(server: SimulatorServer, method: str, template: str, limit: int) -
             r = c.request(method, path, params=query, headers=fresh, content=content)
             if r.status_code == 429:
                 assert int(r.headers["Retry-After"]) >= 1
-                spec_check.assert_matches_spec(method, template, 429, r.json())
+                if 429 in spec_check.declared_statuses(method, template):  # not for 3 queries of 2.7.0
+                    spec_check.assert_matches_spec(method, template, 429, r.json())
                 return n
     return limit + 3
 
 
+# 2.8.0 (changelog): closing a session has groups of its own; the 2.7.0 document still gives the opening ones
+CLOSED_BY_28 = {
+    ("POST", "/sessions/online/{referenceNumber}/close"): PRODUCTION_LIMITS["onlineSessionClose"].as_json(),
+    ("POST", "/sessions/batch/{referenceNumber}/close"): PRODUCTION_LIMITS["batchSessionClose"].as_json(),
+}
+
+
 def _expected(template: str, method: str) -> dict[str, Any]:
-    limits: dict[str, Any] = spec_check.operation(method, template)["x-rate-limits"]
+    if (method, template) in CLOSED_BY_28:
+        return CLOSED_BY_28[(method, template)]
+    # 2.7.0 gives three collective-identifier queries no x-rate-limits: the simulator counts them as "other"
+    limits: dict[str, Any] = spec_check.operation(method, template).get(
+        "x-rate-limits", PRODUCTION_LIMITS["other"].as_json()
+    )
     return limits
 
 

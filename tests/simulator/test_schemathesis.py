@@ -96,5 +96,5 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(server: SimulatorServ
             _runner(server, result.ok(), seen, GenerationMode.NEGATIVE, examples)()
         exercised += 1
         failures.extend(seen[:2])
-    assert exercised == 78
+    assert exercised == 83
     assert not failures, "\n\n".join(failures)

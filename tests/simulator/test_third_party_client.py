@@ -337,10 +337,13 @@ def test_ksef_client_permissions_limits_and_test_data(client: KsefClient, server
         "InvoiceWrite"
     ]
 
-    # ksef-client 0.20 follows API 2.9.0, whose EffectiveContextLimits / EffectiveApiRateLimits add
-    # required groups (collectiveIdentifier, anonymous, global, ...Close) that open-api.json (2.6.0,
-    # our contract of record) does not have: GET /limits/context and /rate-limits are checked in
-    # test_limits.py and test_spec_coverage.py instead; the 2.6.0 setters work with this client.
+    # ksef-client 0.20 follows API 2.9.0: GET /rate-limits now carries every group it requires
+    # (collectiveIdentifier of 2.7.0, the 2.8.0 close groups, anonymous, global); its
+    # EffectiveContextLimits still wants a collectiveIdentifier entry that the 2.7.0 contract does not
+    # define for GET /limits/context, which is checked in test_limits.py and test_spec_coverage.py instead.
+    rate = client.rate_limits.get_rate_limits(a_access)
+    assert (rate.online_session_close.per_second, rate.batch_session_close.per_hour) == (20, 120)
+    assert rate.collective_identifier.per_minute == 60 and rate.global_.per_second == -1
     assert client.limits.get_subject_limits(a_access).certificate is not None
     providers = client.peppol.list_providers()
     assert providers.has_more is False

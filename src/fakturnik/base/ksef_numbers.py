@@ -56,6 +56,22 @@ def is_valid_ksef_number(value: str) -> bool:
     return False
 
 
+COLLECTIVE_IDENTIFIER_RE = re.compile(r"^(\d{10})-IZ(\d{4})(0[1-9]|1[0-2])-([0-9A-F]{12})-([0-9A-F]{2})$")
+
+
+def make_collective_identifier(seller_nip: str, created: date, technical: str | None = None) -> str:
+    """A collective identifier ``NIP-IZRRRRMM-XXXXXXXXXXXX-CC`` (API 2.7.0), CRC-8 as in KSeF numbers."""
+    tech = technical if technical is not None else secrets.token_hex(6).upper()
+    if not re.fullmatch(r"[0-9A-F]{12}", tech):
+        raise ValueError("technical part must be 12 uppercase hex characters")
+    return _checked(f"{seller_nip}-IZ{created:%Y%m}-{tech}")
+
+
+def is_valid_collective_identifier(value: str) -> bool:
+    """True for a well-formed collective identifier whose checksum matches."""
+    return bool(COLLECTIVE_IDENTIFIER_RE.match(value)) and _checked(value[:32]) == value
+
+
 def make_reference_number(kind: str, on: date) -> str:
     """A reference number ``YYYYMMDD-TT-HHHHHHHHHH-HHHHHHHHHH-CC`` (TT: CR, AU, SO, SB, EE, ...)."""
     if not re.fullmatch(r"[A-Z]{2}", kind):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from fakturnik.errors import FakturnikError
+from fakturnik.errors import DatabaseUnusableError, FakturnikError
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
@@ -228,9 +228,22 @@ def worker(
     w = Worker(ctx)
     signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     try:
-        w.run(once=once, max_seconds=max_seconds)
+        summary = w.run(once=once, max_seconds=max_seconds)
     except KeyboardInterrupt:
         w.stop_event.set()
+        return
+    except DatabaseUnusableError as exc:  # the worker stopped: say why, exit non-zero
+        typer.secho("Silnik zatrzymany.", fg=typer.colors.RED, err=True)
+        _fail(exc)
+    if not once:
+        return
+    if summary.rejected:
+        typer.secho(f"Odrzucone w tym przebiegu: {summary.rejected}.", fg=typer.colors.RED, err=True)
+    if summary.pending:
+        typer.secho(
+            f"Niewysłane albo czekające na KSeF: {summary.pending}.", fg=typer.colors.YELLOW, err=True
+        )
+    raise typer.Exit(summary.exit_code)
 
 
 def sync(

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from fakturnik.cli.fa3_validate import validate as validate_command
+from fakturnik.cli.visual import fa3_html, fa3_pdf
 from fakturnik.errors import InvoiceError, InvoiceValidationError
 from fakturnik.fa3.amounts import TaxMethod
 from fakturnik.fa3.jsonform import invoice_from_draft, invoice_from_json
@@ -25,6 +26,8 @@ app.command(
         "Kod wyjścia 0, gdy wszystkie są poprawne, 1 w przeciwnym razie."
     ),
 )(validate_command)
+app.command("pdf", help="Faktura jako PDF z kodami QR (KOD I, a dla faktury offline także KOD II).")(fa3_pdf)
+app.command("html", help="Faktura jako strona HTML z kodami QR.")(fa3_html)
 
 
 def _fail(source: str, exc: InvoiceError) -> typer.Exit:

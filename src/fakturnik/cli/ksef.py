@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fakturnik.cli.session_file import load_session, save_session
+from fakturnik.cli.visual import upo_pdf
 from fakturnik.errors import KsefError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import (
@@ -55,6 +56,7 @@ certificates_app = typer.Typer(no_args_is_help=True, help="Certyfikaty KSeF.")
 app.add_typer(permissions_app, name="permissions")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(certificates_app, name="certificates")
+app.command("upo-pdf", help="UPO (XML v4-3) jako czytelny PDF.")(upo_pdf)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -242,7 +244,7 @@ def send(
         out.print(f"Sesja {ref}: {final.status.code} {final.status.description}")
         failed = _report(
             [
-                (n, o.ksef_number, o.status_code, o.description)
+                (n, o.registered_as, o.status_code, o.description)
                 for (n, _), o in zip(invoices, outcomes, strict=True)
             ]
         )
@@ -278,7 +280,7 @@ def send(
     rows = []
     for name in sorted(result.outcomes):
         o = result.outcomes[name]
-        rows.append((name, o.ksef_number or o.duplicate_of, o.status_code, o.description))
+        rows.append((name, o.registered_as, o.status_code, o.description))
     rows += [(n, None, 0, "brak wyniku") for n in result.not_registered if n not in result.outcomes]
     failed = _report(rows)
     raise typer.Exit(1 if failed else 0)
@@ -287,8 +289,10 @@ def send(
 def _report(rows: list[tuple[str, str | None, int, str]]) -> int:
     failed = 0
     for name, number, code, description in rows:
-        if number and code in (200, 440):
+        if number and code == 200:
             out.print(f"{name}\t{number}")
+        elif number and code == 440:  # proven a resend of this very file (same SHA-256)
+            out.print(f"{name}\t{number}\t(już zarejestrowana)")
         else:
             failed += 1
             out.print(f"{name}\tBŁĄD {code}: {description}")
@@ -565,3 +569,15 @@ def certificates_revoke(
 
 
 __all__ = ["KsefError", "app", "load_session", "save_session"]
+
+
+@app.command("spec-diff")
+def spec_diff(
+    old: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Starszy dokument OpenAPI KSeF.")],
+    new: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Nowszy dokument OpenAPI KSeF.")],
+) -> None:
+    """Pokaż, co zmieniło się między dwoma dokumentami OpenAPI KSeF (operacje, pola, limity, błędy)."""
+    from fakturnik.ksef import specdiff
+
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (old, new)]
+    typer.echo(specdiff.render(specdiff.diff(*docs), old.name, new.name), nl=False)

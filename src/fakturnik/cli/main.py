@@ -46,6 +46,9 @@ COMMANDS: dict[str, Entry] = {
         "app",
         "KSeF: uwierzytelnienie, wysyłka, statusy, UPO, pobieranie, synchronizacja.",
     ),
+    "qr": Entry(
+        "fakturnik.cli.visual", "qr_app", "Kody QR KSeF: link KOD I, weryfikacja linków KOD I i KOD II."
+    ),
     "schemas": Entry(
         "fakturnik.cli.schemas",
         "schemas_app",

@@ -16,6 +16,7 @@ from datetime import datetime
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
+from fakturnik.ksef.duplicates import DuplicateCheck, check_duplicate
 from fakturnik.ksef.environments import KsefEnvironment
 from fakturnik.ksef.exports import Exporter
 from fakturnik.ksef.sessions import (
@@ -55,7 +56,7 @@ class RemoteInvoice:
             description=item.status.description,
             ksef_number=item.ksefNumber,
             details=list(item.status.details or []),
-            extensions=dict(item.status.extensions or {}),
+            extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
             file_name=item.invoiceFileName,
             upo_url=item.upoDownloadUrl,
         )
@@ -216,6 +217,10 @@ class KsefGateway:
             ):
                 found = item
         return found
+
+    def check_duplicate(self, invoice_hash: str, extensions: dict[str, str]) -> DuplicateCheck | None:
+        """A 440: is the original (``originalKsefNumber``) this very file? (SHA-256 compared)"""
+        return check_duplicate(self.client, invoice_hash, extensions)
 
     def invoice_upo(self, session_ref: str, ksef_number: str, url: str | None = None) -> bytes:
         """The invoice's UPO: from the pre-signed link when known (unlimited), else through the API."""

@@ -14,7 +14,13 @@ from fakturnik.engine import fields
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import EngineError, FakturnikError, InvoiceValidationError, Problem
+from fakturnik.errors import (
+    DuplicateNumberError,
+    EngineError,
+    FakturnikError,
+    InvoiceValidationError,
+    Problem,
+)
 from fakturnik.fa3.rules import Env
 from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
@@ -74,10 +80,22 @@ def issue(
     business rules, NIP checksums strict for the production environment (:func:`validation_env`) —
     and an invalid one raises :class:`InvoiceValidationError` with every problem, before anything is
     stored or a number consumed. ``check=False`` skips that (only for tests of KSeF's own refusals).
+
+    A number already in the company's series raises :class:`DuplicateNumberError` (Polish).
     """
     order = _Order(company_nip, urgent, auto_number, actor, check)
-    with ctx.db.transaction() as s:
-        return _issue(s, xml, order)
+    try:
+        with ctx.db.transaction() as s:
+            return _issue(s, xml, order)
+    except IntegrityError as exc:  # another process stored the same number a moment ago
+        if _number_clash(exc):
+            raise DuplicateNumberError(fields.read_fields(xml).number) from None
+        raise
+
+
+def _number_clash(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_invoices_number" in text or "invoices.number" in text
 
 
 def issue_many(
@@ -130,8 +148,10 @@ def _issue_chunk(
                     results.append((name, _issue(s, xml, order)))
             except FakturnikError as exc:
                 results.append((name, exc))
-            except IntegrityError:
-                results.append((name, EngineError("faktura o tym numerze już istnieje w tej firmie")))
+            except IntegrityError as exc:
+                if not _number_clash(exc):
+                    raise
+                results.append((name, DuplicateNumberError(fields.read_fields(xml).number)))
     return results
 
 
@@ -161,6 +181,12 @@ def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
         end = warsaw_today(outage.ended_at) if outage is not None and outage.ended_at else None
         deadline = offline_deadline(offline_kind, found.issue_date or warsaw_today(), end)
     digest = sha256_b64(xml)
+    seller = found.seller_nip or company.nip
+    taken = repo.invoice_by_number(
+        s, company_id=company.id, direction="issued", seller_nip=seller, kind=found.kind, number=number
+    )
+    if taken is not None:
+        raise DuplicateNumberError(number, taken.ksef_number, taken.status)
     invoice = repo.add_invoice(
         s,
         company=company,
@@ -170,7 +196,7 @@ def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
         number=number,
         kind=found.kind,
         issue_date=found.issue_date,
-        seller_nip=found.seller_nip or company.nip,
+        seller_nip=seller,
         seller_name=found.seller_name,
         buyer_id=found.buyer_id,
         buyer_name=found.buyer_name,

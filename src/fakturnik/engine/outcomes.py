@@ -18,7 +18,7 @@ from fakturnik.errors import (
 PENDING_CODES = frozenset({100, 150})
 RESEND_CODES = frozenset({405, 550})  # cancelled by a session error / by the system: send again
 DUPLICATE = 440
-SESSION_GONE_CODES = frozenset({21173, 21180})  # no such session / session not open any more
+SESSION_GONE_CODES = frozenset({21173, 21180, 21184})  # no such session / not open / paused (2.8)
 PERMANENT_REQUEST_CODES = frozenset({21155, 21166, 21167, 21402, 21403, 21405})
 
 
@@ -27,6 +27,7 @@ class Verdict(Enum):
     PENDING = "pending"  # still being processed: ask again later
     RESEND = "resend"  # KSeF did not keep it: queue again
     REJECTED = "rejected"  # a person must fix the invoice
+    DUPLICATE = "duplicate"  # 440: ours only if the original is this very file (see settle_duplicate)
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,38 @@ def judge_invoice_status(
         return InvoiceVerdict(Verdict.ACCEPTED, ksef_number=ksef_number, code=code, message=text)
     if code == DUPLICATE:
         original = (extensions or {}).get("originalKsefNumber")
-        if original:
+        if original:  # the number was used before; whether by this file is still to be checked
             return InvoiceVerdict(
-                Verdict.ACCEPTED, ksef_number=original, code=code, message=text, duplicate=True
+                Verdict.DUPLICATE, ksef_number=original, code=code, message=text, duplicate=True
             )
         return InvoiceVerdict(Verdict.REJECTED, code=code, message=text)
     if code in RESEND_CODES or code == 200:
         return InvoiceVerdict(Verdict.RESEND, code=code, message=text)
     return InvoiceVerdict(Verdict.REJECTED, code=code, message=text)
+
+
+def settle_duplicate(verdict: InvoiceVerdict, same_file: bool, message: str = "") -> InvoiceVerdict:
+    """A 440 after comparing hashes: this file already registered (accepted), or a reused number (rejected).
+
+    ``message`` explains a rejection to a person (it names the number and the original KSeF number).
+    """
+    if verdict.verdict is not Verdict.DUPLICATE:
+        return verdict
+    if same_file:
+        return InvoiceVerdict(
+            Verdict.ACCEPTED,
+            ksef_number=verdict.ksef_number,
+            code=verdict.code,
+            message=verdict.message,
+            duplicate=True,
+        )
+    return InvoiceVerdict(
+        Verdict.REJECTED,
+        ksef_number=verdict.ksef_number,
+        code=verdict.code,
+        message=message or verdict.message,
+        duplicate=True,
+    )
 
 
 class SendFate(Enum):

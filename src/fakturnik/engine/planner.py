@@ -37,3 +37,24 @@ def choose_mode(items: list[Queued], now: datetime, settings: PlannerSettings) -
     if len(items) >= 2 and now - oldest >= settings.batch_max_wait:
         return Mode.BATCH
     return Mode.ONLINE
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Positions (into the list given to :func:`plan`) to send online and in one batch."""
+
+    online: list[int]
+    batch: list[int]
+
+
+def plan(items: list[Queued], now: datetime, settings: PlannerSettings) -> Plan:
+    """Urgent invoices go online by themselves; the rest go in a batch when :func:`choose_mode` says so.
+
+    One urgent invoice no longer drags a backlog of thousands into the online session (``invoiceSend``
+    allows 180 an hour in production).
+    """
+    urgent = [i for i, q in enumerate(items) if q.urgent]
+    rest = [i for i, q in enumerate(items) if not q.urgent]
+    if rest and choose_mode([items[i] for i in rest], now, settings) is Mode.BATCH:
+        return Plan(online=urgent, batch=rest)
+    return Plan(online=urgent + rest, batch=[])

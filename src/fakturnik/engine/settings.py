@@ -23,6 +23,9 @@ class EngineSettings:
     online_idle_close: timedelta = timedelta(seconds=30)  # close an idle online session after this
     planner: PlannerSettings = field(default_factory=PlannerSettings)
     upo_fetch: bool = True
+    # per-invoice UPOs after the KSeF numbers: fetched when nothing else is due (True), or in the
+    # round that records the acceptance (False)
+    upo_later: bool = True
     sync_interval: timedelta | None = timedelta(minutes=15)  # incoming sync per company; None: off
     throttle: bool = True  # client-side rate limiting (off only against a simulator without limits)
     # this process's part of the limits: processes of one machine share their books anyway; N machines

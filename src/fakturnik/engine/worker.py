@@ -8,7 +8,8 @@ Durability rules (the reason this module exists):
 * Every write is fenced by the worker's lease (``repo.fenced``): a worker that lost its claim
   cannot overwrite what another worker decided.
 * KSeF's own duplicate detection (status 440 with ``originalKsefNumber``) is the last safety net: a
-  duplicate is recorded as accepted under the original KSeF number, never as a second invoice.
+  duplicate whose original has this file's SHA-256 is recorded as accepted under the original KSeF
+  number, never as a second invoice; a different document that reuses a number is rejected.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,11 +41,13 @@ from fakturnik.engine.outcomes import (
     classify_send_error,
     is_outage_error,
     judge_invoice_status,
+    settle_duplicate,
 )
-from fakturnik.engine.planner import Mode, Queued, choose_mode
+from fakturnik.engine.planner import Queued, plan
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.ksef.sessions import OnlineSession
 from fakturnik.store import repo, states
+from fakturnik.store.health import raise_if_unusable
 from fakturnik.store.models import Batch, Company, Invoice, KsefSession, OutboxEntry
 
 log = logging.getLogger("fakturnik.engine")
@@ -98,6 +101,19 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """What a :meth:`Worker.run` left behind: entries it rejected, entries not decided yet."""
+
+    rejected: int = 0
+    pending: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """``worker --once``: 0 when every entry is decided and none was rejected by this run, else 1."""
+        return 1 if self.rejected or self.pending else 0
+
+
 @dataclass
 class _Online:
     session: OnlineSession
@@ -133,6 +149,8 @@ class Worker:
         self._upos_checked = time.monotonic()
         self._outage_checked: dict[str, float] = {}
         self._renewed_at = 0.0
+        self.rejected = 0  # entries rejected by the current run
+        self._upo_queue: deque[UpoTask] = deque()  # accepted, UPO not fetched yet (with its link)
         self.stop_event = threading.Event()
 
     def __repr__(self) -> str:
@@ -140,9 +158,17 @@ class Worker:
 
     # --- loop -----------------------------------------------------------------------------------------
 
-    def run(self, *, once: bool = False, idle_sleep: float = 0.5, max_seconds: float | None = None) -> None:
-        """Work until stopped; ``once``: until nothing is due (drained) and then return."""
+    def run(
+        self, *, once: bool = False, idle_sleep: float = 0.5, max_seconds: float | None = None
+    ) -> RunSummary:
+        """Work until stopped; ``once``: until nothing is due (drained) and then return.
+
+        Returns what the run left behind (rejected in this run, not yet decided). A database that
+        cannot be used any more (corrupted, full disk, read-only, no schema) stops the worker with
+        :class:`~fakturnik.errors.DatabaseUnusableError` naming the reason, instead of idling on it.
+        """
         started = time.monotonic()
+        self.rejected = 0
         try:
             while not self.stop_event.is_set():
                 try:
@@ -152,18 +178,31 @@ class Worker:
                         self._upos_checked = time.monotonic()
                         self.fetch_missing_upos()
                 except Exception as exc:  # a bug or a database hiccup must not stop the worker
+                    raise_if_unusable(exc)
                     log.error("worker tick failed: %s", type(exc).__name__)
                     log.debug("worker tick failed", exc_info=True)
                     self.stop_event.wait(min(5.0, idle_sleep * 4))
                     continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
-                    return
+                    break
+                if touched == 0 and self._upo_queue:
+                    touched = self.fetch_queued_upos()
                 if touched == 0:
                     if once and self.pending() == 0:
-                        return
+                        self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
+                        break
                     self.stop_event.wait(idle_sleep)
+        except Exception as exc:
+            raise_if_unusable(exc)
+            raise
         finally:
             self.shutdown()
+        try:
+            left = self.pending()
+        except Exception as exc:
+            raise_if_unusable(exc)
+            raise
+        return RunSummary(rejected=self.rejected, pending=left)
 
     def maybe_sync(self, *, force: bool = False) -> int:
         """Scheduled incoming sync: every company with credentials, at most once per ``sync_interval``.
@@ -317,13 +356,31 @@ class Worker:
         upos: list[UpoTask] = []
         for start in range(0, len(decisions), chunk):
             self._keepalive()
-            with self.ctx.db.transaction() as s:
-                for job, verdict, remote, session_ref in decisions[start : start + chunk]:
-                    task = self._record(s, job, verdict, remote, session_ref)
+            part = decisions[start : start + chunk]
+            with self.ctx.db.transaction() as s, s.no_autoflush:
+                # three queries for the whole chunk instead of three per invoice
+                entries = repo.fenced_many(s, [d[0].id for d in part], self.id)
+                invoices = repo.invoices_by_id(s, [d[0].invoice_id for d in part])
+                numbers = repo.invoices_by_ksef_numbers(
+                    s,
+                    [v.ksef_number for _, v, _, _ in part if v.verdict is Verdict.ACCEPTED and v.ksef_number],
+                    company_ids=[d[0].company_id for d in part],
+                    direction="issued",
+                )
+                for job, verdict, remote, session_ref in part:
+                    entry = entries.get(job.id)
+                    if entry is None:  # lease lost: another worker owns it now
+                        continue
+                    task = self._record(
+                        s, job, verdict, remote, session_ref, entry, invoices[job.invoice_id], numbers
+                    )
                     if task is not None:
                         upos.append(task)
         if upos and self.settings.upo_fetch:
-            self._fetch_upos(upos)
+            if self.settings.upo_later:  # KSeF numbers first; the UPOs when nothing else is due
+                self._upo_queue.extend(upos)
+            else:
+                self._fetch_upos(upos)
 
     def _record(
         self,
@@ -332,14 +389,15 @@ class Worker:
         verdict: InvoiceVerdict,
         remote: RemoteInvoice | None,
         session_ref: str | None,
+        entry: OutboxEntry,
+        invoice: Invoice,
+        numbers: dict[tuple[int, str], Invoice],
     ) -> UpoTask | None:
-        """Apply one verdict inside the caller's transaction; returns the UPO to fetch, if any."""
-        try:
-            entry = repo.fenced(s, job.id, self.id)
-        except repo.LeaseLostError:
-            return None
-        invoice = s.get(Invoice, job.invoice_id)
-        assert invoice is not None
+        """Apply one verdict inside the caller's transaction; returns the UPO to fetch, if any.
+
+        ``entry`` is fenced (locked, still this worker's); ``numbers`` holds the invoices that have
+        the chunk's KSeF numbers and is kept up to date as numbers are assigned.
+        """
         if remote is not None:
             entry.invoice_ref = remote.reference_number
         if session_ref is not None:
@@ -347,9 +405,7 @@ class Worker:
         task: UpoTask | None = None
         if verdict.verdict is Verdict.ACCEPTED:
             assert verdict.ksef_number is not None
-            clash = repo.invoice_by_ksef_number(
-                s, verdict.ksef_number, company_id=invoice.company_id, direction="issued"
-            )
+            clash = numbers.get((invoice.company_id, verdict.ksef_number))
             if clash is not None and clash.id != invoice.id:
                 self._reject(
                     s, entry, invoice, "440", f"duplikat faktury {clash.number} ({clash.ksef_number})"
@@ -363,6 +419,7 @@ class Worker:
             entry.state = states.ACCEPTED
             entry.last_error = None
             invoice.ksef_number = verdict.ksef_number
+            numbers[(invoice.company_id, verdict.ksef_number)] = invoice
             invoice.acquired_at = _now()
             invoice.error_code = invoice.error_message = None
             repo.set_invoice_status(s, invoice, states.ACCEPTED, verdict.ksef_number)
@@ -383,6 +440,9 @@ class Worker:
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
         elif verdict.verdict is Verdict.RESEND:
             self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
+        elif verdict.duplicate:  # a reused number on a different document: name both numbers
+            message = verdict.message.replace("Numer tej faktury", f"Numer faktury {invoice.number}", 1)
+            self._reject(s, entry, invoice, str(verdict.code), message)
         else:
             self._reject(s, entry, invoice, str(verdict.code), verdict.message)
         repo.release(entry)
@@ -431,6 +491,7 @@ class Worker:
         repo.set_invoice_status(s, invoice, states.OFFLINE if entry.offline_mode else states.QUEUED, note)
 
     def _reject(self, s: Session, entry: OutboxEntry, invoice: Invoice, code: str, message: str) -> None:
+        self.rejected += 1
         entry.state = states.REJECTED
         entry.last_error = f"{code}: {message}"[:2000]
         invoice.error_code = code[:32]
@@ -444,6 +505,13 @@ class Worker:
             invoice_id=invoice.id,
             detail={"code": code, "message": message[:500]},
         )
+
+    def fetch_queued_upos(self, chunk: int = 500) -> int:
+        """Fetch up to ``chunk`` UPOs of invoices accepted by this worker (pre-signed links, unlimited)."""
+        tasks = [self._upo_queue.popleft() for _ in range(min(chunk, len(self._upo_queue)))]
+        if tasks:
+            self._fetch_upos(tasks)
+        return len(tasks)
 
     def fetch_missing_upos(self, limit: int = 50) -> int:
         """UPOs of accepted invoices that do not have one yet (after a failed first try)."""
@@ -464,17 +532,30 @@ class Worker:
                 .limit(limit)
             ).all()
             todo = [(Job.of(e), n) for e, n in rows]
-        done = 0
+        by_session: dict[tuple[int, str], list[tuple[Job, str]]] = defaultdict(list)
         for job, number in todo:
-            if job.company_id not in self._gateways:
+            assert job.session_ref is not None and number is not None
+            by_session[(job.company_id, job.session_ref)].append((job, number))
+        done = 0
+        for (company_id, session_ref), group in by_session.items():
+            if company_id not in self._gateways:
                 with self.ctx.db.transaction() as s:
-                    company = s.get(Company, job.company_id)
+                    company = s.get(Company, company_id)
                     assert company is not None
                     s.expunge(company)
                 self._gateway(company)
-            assert job.session_ref is not None and number is not None
-            self._fetch_upos([(job, job.session_ref, number, None)])
-            done += 1
+            links: dict[str, str] = {}
+            if len(group) >= LIST_INSTEAD_OF_STATUS:  # one listing gives every pre-signed link
+                try:
+                    links = {
+                        r.ksef_number: r.upo_url
+                        for r in self._gateways[company_id].session_invoices(session_ref)
+                        if r.ksef_number and r.upo_url
+                    }
+                except Exception as exc:
+                    log.info("session %s not listed for UPO links (%s)", session_ref, type(exc).__name__)
+            self._fetch_upos([(job, session_ref, number, links.get(number)) for job, number in group])
+            done += len(group)
         return done
 
     # --- reconciliation -------------------------------------------------------------------------------
@@ -526,14 +607,30 @@ class Worker:
                     self._apply(
                         job, InvoiceVerdict(Verdict.RESEND, message="nie dotarła do KSeF"), None, None
                     )
+                elif (verdict := self._judge(gateway, job, found)) is None:
+                    self._defer([job], self.settings.poll_interval * 5, "")
                 else:
-                    self._apply(job, self._judge(found), found, session_ref)
+                    self._apply(job, verdict, found, session_ref)
 
-    @staticmethod
-    def _judge(remote: RemoteInvoice) -> InvoiceVerdict:
-        return judge_invoice_status(
+    def _judge(self, gateway: KsefGateway, job: Job, remote: RemoteInvoice) -> InvoiceVerdict | None:
+        """What KSeF's record of the invoice means; None when a 440 could not be checked yet (ask later).
+
+        A 440 counts as "already registered" only when the original's SHA-256 equals this file's
+        (a resend after an uncertain outcome); a reused number on a different document is a rejection.
+        """
+        verdict = judge_invoice_status(
             remote.code, remote.description, remote.ksef_number, remote.details, remote.extensions
         )
+        if verdict.verdict is not Verdict.DUPLICATE:
+            return verdict
+        try:
+            check = gateway.check_duplicate(job.invoice_hash, remote.extensions)
+        except Exception as exc:
+            self._note_failure(gateway, exc)
+            return None
+        if check is None:
+            return settle_duplicate(verdict, False)
+        return settle_duplicate(verdict, check.same_file, check.rejection(None))
 
     def _note_failure(self, gateway: KsefGateway, exc: Exception) -> None:
         """A call failed; if KSeF seems silent, confirm with quick probes and open an outage."""
@@ -583,7 +680,10 @@ class Worker:
                     )
                     continue
                 self._ksef_answered(gateway.env.api_url)
-                self._apply(job, self._judge(remote), remote, None)
+                if (verdict := self._judge(gateway, job, remote)) is None:
+                    self._defer([job], self.settings.poll_interval * 5, "")
+                else:
+                    self._apply(job, verdict, remote, None)
         for session_ref, group in batch.items():
             is_batch = group[0].session_kind == "batch"
             try:
@@ -606,7 +706,10 @@ class Worker:
             for job in group:
                 found = by_hash.get(job.invoice_hash)
                 if found is not None:
-                    decisions.append((job, self._judge(found), found, None))
+                    if (verdict := self._judge(gateway, job, found)) is None:
+                        self._defer([job], self.settings.poll_interval * 5, "")
+                    else:
+                        decisions.append((job, verdict, found, None))
                 elif is_batch:
                     note = f"brak w paczce ({status.code} {status.description})"
                     decisions.append((job, InvoiceVerdict(Verdict.RESEND, message=note), None, None))
@@ -628,23 +731,24 @@ class Worker:
             part = [j for j in jobs if j.offline_mode is offline]
             if not part:
                 continue
-            mode = choose_mode([Queued(j.urgent, j.created_at) for j in part], _now(), self.settings.planner)
-            if mode is Mode.BATCH:
-                limit = self.settings.planner.batch_max_invoices
-                for i in range(0, len(part), limit):
-                    self._send_batch(company, gateway, part[i : i + limit], offline, xml)
-            else:
-                self._send_online(company, gateway, part, offline, xml)
+            chosen = plan([Queued(j.urgent, j.created_at) for j in part], _now(), self.settings.planner)
+            online = [part[i] for i in chosen.online]
+            if online:  # urgent ones first, by themselves
+                self._send_online(company, gateway, online, offline, xml)
+            batch = [part[i] for i in chosen.batch]
+            limit = self.settings.planner.batch_max_invoices
+            for i in range(0, len(batch), limit):
+                self._send_batch(company, gateway, batch[i : i + limit], offline, xml)
 
     def _mark_sending(self, jobs: Sequence[Job], session_ref: str | None, kind: str) -> list[Job]:
         """Durably record "about to send" (hash + session) and extend the lease; returns jobs still ours."""
         now = _now()
         kept: list[Job] = []
         with self.ctx.db.transaction() as s:
+            entries = self._fenced(s, jobs, now)
             for job in jobs:
-                try:
-                    entry = repo.fenced(s, job.id, self.id, now=now)
-                except repo.LeaseLostError:
+                entry = entries.get(job.id)
+                if entry is None:  # lease lost
                     continue
                 entry.state = states.SENDING
                 entry.session_ref = session_ref
@@ -655,6 +759,16 @@ class Worker:
                 entry.claimed_until = now + self.settings.lease
                 kept.append(job)
         return kept
+
+    def _fenced(
+        self, s: Session, jobs: Sequence[Job], now: datetime, chunk: int = 900
+    ) -> dict[int, OutboxEntry]:
+        """The entries of ``jobs`` this worker still holds, locked; one query per ``chunk`` ids."""
+        found: dict[int, OutboxEntry] = {}
+        for start in range(0, len(jobs), chunk):
+            ids = [j.id for j in jobs[start : start + chunk]]
+            found.update(repo.fenced_many(s, ids, self.id, now=now))
+        return found
 
     def _sent(self, job: Job, invoice_ref: str) -> None:
         with self.ctx.db.transaction() as s:
@@ -765,7 +879,9 @@ class Worker:
                 self._note_failure(gateway, exc)
                 self._send_failed(job, exc)
                 if classify_send_error(exc).fate is SendFate.NEW_SESSION:
-                    self._online.pop((company.id, offline), None)
+                    # gone, or paused (21184): this invoice was not taken; what the session did take
+                    # is processed anyway. Close it (best effort) and send on in a new one.
+                    self._close_online((company.id, offline))
                 continue
             online.count += 1
             online.last_used = time.monotonic()
@@ -826,10 +942,10 @@ class Worker:
         self._ksef_answered(gateway.env.api_url)
         now = _now()
         with self.ctx.db.transaction() as s:
+            entries = self._fenced(s, kept, now)
             for job in kept:
-                try:
-                    entry = repo.fenced(s, job.id, self.id)
-                except repo.LeaseLostError:
+                entry = entries.get(job.id)
+                if entry is None:
                     continue
                 entry.state = states.SENT
                 entry.next_attempt_at = now + self.settings.poll_interval

@@ -35,6 +35,7 @@ from fakturnik.errors import KsefApiError, KsefProcessingError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
+from fakturnik.ksef.duplicates import check_duplicate
 from fakturnik.ksef.sessions import (
     FA3,
     InvoiceOutcome,
@@ -125,6 +126,7 @@ class OutcomeState(BaseModel):
     referenceNumber: str | None = None
     details: list[str] = []
     extensions: dict[str, str] = {}
+    sameFile: bool | None = None  # of a 440: the original is this very file (SHA-256 compared)
 
 
 class BatchState(BaseModel):
@@ -453,6 +455,12 @@ class BatchSender:
                 details=list(item.status.details or []),
                 extensions=dict(item.status.extensions or {}),
             )
+        for o in outcomes.values():  # a reused number is a rejection unless the original is this file
+            if o.statusCode == 440 and o.sameFile is None:
+                check = check_duplicate(self.client, o.invoiceHash, o.extensions)
+                o.sameFile = bool(check and check.same_file)
+                if check is not None and not check.same_file:
+                    o.description = check.rejection(o.invoiceNumber)
         state.outcomes = list(outcomes.values())
         self.progress("process", len(outcomes), len(state.invoices))
         for p in state.parts:
@@ -471,14 +479,14 @@ class BatchSender:
                 invoice_number=o.invoiceNumber,
                 details=list(o.details),
                 extensions=dict(o.extensions),
+                same_file=o.sameFile,
             )
             for o in state.outcomes
         }
         missing = [
             e.fileName
             for e in state.invoices
-            if e.fileName not in outcomes
-            or not (outcomes[e.fileName].ksef_number or outcomes[e.fileName].duplicate_of)
+            if e.fileName not in outcomes or not outcomes[e.fileName].registered_as
         ]
         return BatchResult(
             session_reference_number=state.sessionReferenceNumber or "",

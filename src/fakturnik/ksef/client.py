@@ -8,7 +8,7 @@ group. Methods only translate between models and HTTP: waiting, encryption and p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -21,14 +21,18 @@ if TYPE_CHECKING:
     import httpx
     from pydantic import BaseModel, TypeAdapter
 
+    from fakturnik.ksef import model_base
     from fakturnik.ksef import models as m
 else:  # the models (pydantic) load with the first call, not with ``import``
     m = lazy_import("fakturnik.ksef.models")
+    model_base = lazy_import("fakturnik.ksef.model_base")
 
 Group = Literal[
     "onlineSession",
+    "onlineSessionClose",
     "invoiceSend",
     "batchSession",
+    "batchSessionClose",
     "invoiceStatus",
     "sessionList",
     "sessionInvoiceList",
@@ -37,6 +41,7 @@ Group = Literal[
     "invoiceExport",
     "invoiceExportStatus",
     "invoiceDownload",
+    "collectiveIdentifier",
     "other",
 ]
 
@@ -73,6 +78,11 @@ def operations_of(cls: type) -> dict[tuple[str, str], tuple[str, Operation]]:
         if isinstance(op, Operation):
             found[(op.method, op.path)] = (name, op)
     return found
+
+
+def _features(names: Sequence[str]) -> dict[str, str] | None:
+    """The ``X-KSeF-Feature`` header (API 2.8.0) for the named features, or none."""
+    return {"X-KSeF-Feature": ", ".join(names)} if names else None
 
 
 def _seg(value: str) -> str:
@@ -160,7 +170,9 @@ class KsefClient:
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
-        return model.model_validate_json(response.content)
+        parsed = model.model_validate_json(response.content)
+        model_base.note_unknown(parsed)  # a newer KSeF: logged once, never a crash
+        return parsed
 
     @staticmethod
     def _xml(response: httpx.Response) -> XmlDocument:
@@ -259,8 +271,11 @@ class KsefClient:
     # --- online and batch sessions (§3.2) -------------------------------------------------------------
 
     @operation("POST", "/sessions/online", "onlineSession")
-    def open_online_session(self, request: m.OpenOnlineSessionRequest) -> m.OpenOnlineSessionResponse:
-        r = self._call("POST", "/sessions/online", "onlineSession", body=request)
+    def open_online_session(
+        self, request: m.OpenOnlineSessionRequest, *, features: Sequence[str] = ()
+    ) -> m.OpenOnlineSessionResponse:
+        """``features``: ``X-KSeF-Feature`` values (2.8.0), e.g. ``subject-identifier-validation`` on TEST."""
+        r = self._call("POST", "/sessions/online", "onlineSession", body=request, headers=_features(features))
         return self._parse(m.OpenOnlineSessionResponse, r)
 
     @operation("POST", "/sessions/online/{referenceNumber}/invoices", "invoiceSend")
@@ -270,23 +285,29 @@ class KsefClient:
         )
         return self._parse(m.SendInvoiceResponse, r)
 
-    @operation("POST", "/sessions/online/{referenceNumber}/close", "onlineSession")
+    @operation("POST", "/sessions/online/{referenceNumber}/close", "onlineSessionClose")
     def close_online_session(self, reference_number: str) -> None:
-        self._call("POST", f"/sessions/online/{_seg(reference_number)}/close", "onlineSession")
+        self._call("POST", f"/sessions/online/{_seg(reference_number)}/close", "onlineSessionClose")
 
     @operation("POST", "/sessions/batch", "batchSession")
-    def open_batch_session(self, request: m.OpenBatchSessionRequest) -> m.OpenBatchSessionResponse:
-        r = self._call("POST", "/sessions/batch", "batchSession", body=request)
+    def open_batch_session(
+        self, request: m.OpenBatchSessionRequest, *, features: Sequence[str] = ()
+    ) -> m.OpenBatchSessionResponse:
+        r = self._call("POST", "/sessions/batch", "batchSession", body=request, headers=_features(features))
         return self._parse(m.OpenBatchSessionResponse, r)
 
-    @operation("POST", "/sessions/batch/{referenceNumber}/close", "batchSession")
+    @operation("POST", "/sessions/batch/{referenceNumber}/close", "batchSessionClose")
     def close_batch_session(self, reference_number: str) -> None:
-        self._call("POST", f"/sessions/batch/{_seg(reference_number)}/close", "batchSession")
+        self._call("POST", f"/sessions/batch/{_seg(reference_number)}/close", "batchSessionClose")
 
     def upload_batch_part(self, upload: m.PartUploadRequest, encrypted_part: bytes) -> None:
         """Send one encrypted part to its pre-signed URL (no bearer, not throttled; PUT is repeatable)."""
         self.transport.absolute(
-            upload.method, upload.url, content=encrypted_part, headers=dict(upload.headers), idempotent=True
+            upload.method,
+            upload.url,
+            content=encrypted_part,
+            headers={k: v for k, v in upload.headers.items() if v is not None},
+            idempotent=True,
         )
 
     # --- session status and UPO (§3.3) ----------------------------------------------------------------
@@ -675,6 +696,81 @@ class KsefClient:
             "/certificates/query", request or m.QueryCertificatesRequest(), m.QueryCertificatesResponse, page
         )
 
+    # --- collective identifiers (API 2.7.0; digest §15) ----------------------------------------------
+
+    @operation("POST", "/collective-identifiers", "collectiveIdentifier")
+    def generate_collective_identifier(
+        self, request: m.GenerateCollectiveIdentifierRequest
+    ) -> m.GenerateCollectiveIdentifierResponse:
+        """One identifier for up to 500 KSeF numbers of one seller (the buyer pays them with one transfer)."""
+        r = self._call("POST", "/collective-identifiers", "collectiveIdentifier", body=request)
+        return self._parse(m.GenerateCollectiveIdentifierResponse, r)
+
+    @operation("POST", "/collective-identifiers/query")
+    def query_collective_identifiers(
+        self,
+        request: m.CollectiveIdentifiersQueryRequest,
+        *,
+        page_size: int | None = None,
+        continuation_token: str | None = None,
+    ) -> m.CollectiveIdentifiersQueryResponse:
+        r = self._call(
+            "POST",
+            "/collective-identifiers/query",
+            "other",
+            body=request,
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+            idempotent=True,
+        )
+        return self._parse(m.CollectiveIdentifiersQueryResponse, r)
+
+    @operation("GET", "/collective-identifiers/ksef/{ksefNumber}")
+    def collective_identifiers_of_invoice(
+        self, ksef_number: str, *, page_size: int | None = None, continuation_token: str | None = None
+    ) -> m.CollectiveIdentifiersByKsefNumberQueryResponse:
+        r = self._call(
+            "GET",
+            f"/collective-identifiers/ksef/{_seg(ksef_number)}",
+            "other",
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+        )
+        return self._parse(m.CollectiveIdentifiersByKsefNumberQueryResponse, r)
+
+    @operation("GET", "/collective-identifiers/{collectiveIdentifierNumber}/invoices")
+    def collective_identifier_invoices(
+        self, identifier: str, *, page_size: int | None = None, continuation_token: str | None = None
+    ) -> m.CollectiveIdentifierInvoicesQueryResponse:
+        r = self._call(
+            "GET",
+            f"/collective-identifiers/{_seg(identifier)}/invoices",
+            "other",
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+        )
+        return self._parse(m.CollectiveIdentifierInvoicesQueryResponse, r)
+
+    @operation("POST", "/collective-identifiers/invoices", "collectiveIdentifier")
+    def collective_identifiers_invoices(
+        self,
+        request: m.CollectiveIdentifierInvoicesQueryRequest,
+        *,
+        page_size: int | None = None,
+        continuation_token: str | None = None,
+    ) -> m.CollectiveIdentifierInvoicesQueryResponse:
+        """API 2.7.1 (from the changelog): the invoices of up to 10 identifiers, page size up to 500."""
+        r = self._call(
+            "POST",
+            "/collective-identifiers/invoices",
+            "collectiveIdentifier",
+            body=request,
+            params={"pageSize": page_size},
+            headers=self._continuation(continuation_token),
+            idempotent=True,
+        )
+        return self._parse(m.CollectiveIdentifierInvoicesQueryResponse, r)
+
     # --- limits (§3.8) --------------------------------------------------------------------------------
 
     @operation("GET", "/limits/context")
@@ -702,6 +798,13 @@ class KsefClient:
         self, method: str, path: str, body: BaseModel | None = None, *, public: bool = False
     ) -> None:
         self._call(method, path, "other", body=body, auth="none" if public else "access")
+
+    @operation("PUT", "/testdata/certificates/{serialNumber}")
+    def testdata_update_certificate(
+        self, serial_number: str, request: m.TestDataUpdateCertificateRequest
+    ) -> None:
+        """Shorten a KSeF certificate's validity (``validTo`` no later than now's); test environments only."""
+        self._testdata("PUT", f"/testdata/certificates/{_seg(serial_number)}", request)
 
     @operation("POST", "/testdata/subject", public=True)
     def testdata_create_subject(self, request: m.SubjectCreateRequest) -> None:

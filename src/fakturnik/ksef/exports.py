@@ -179,13 +179,13 @@ def next_checkpoint(package: m.InvoicePackage, current: datetime) -> datetime:
     return current
 
 
-MAX_WINDOW = timedelta(days=89)  # a date range may span at most 3 months (§12); 89 days always fits
+MAX_WINDOW = timedelta(days=99)  # a date range may span at most 100 days since API 2.7.1 (3 months before)
 
 
 def hwm_filters(
     subject_type: SubjectType, checkpoint: datetime, now: datetime | None = None
 ) -> m.InvoiceQueryFilters:
-    """PermanentStorage window from ``checkpoint``, restricted to the HWM; capped at 3 months."""
+    """PermanentStorage window from ``checkpoint``, restricted to the HWM; capped at 99 days."""
     at = now or datetime.now(UTC)
     to = checkpoint + MAX_WINDOW if at - checkpoint > MAX_WINDOW else None
     return m.InvoiceQueryFilters(

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from fakturnik.errors import KsefApiError, KsefExceptionDetail, KsefRateLimitError, KsefServerError
+from fakturnik.errors import (
+    KsefApiError,
+    KsefExceptionDetail,
+    KsefRateLimitError,
+    KsefServerError,
+    KsefSessionUnavailableError,
+)
 from fakturnik.ksef.redaction import redact
 
 _MAX_MESSAGE = 600
@@ -151,6 +157,8 @@ def error_for(
         return KsefRateLimitError(message, parse_retry_after(retry_after), parsed.details)
     if status >= 500:
         return KsefServerError(status, message, parsed.details, outcome_unknown=outcome_unknown)
+    if any(d.code == KsefSessionUnavailableError.CODE for d in parsed.details):
+        return KsefSessionUnavailableError(status, message, parsed.details, reason_code=parsed.reason_code)
     return KsefApiError(status, message, parsed.details, reason_code=parsed.reason_code)
 
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CONTEXT_GROUPS",
     "ENDPOINT_GROUPS",
     "OTHER",
     "PUBLIC",
+    "PUBLISHED",
     "PUBLISHED_LIMITS",
+    "UNLIMITED",
     "WINDOWS",
     "RateLimit",
     "delay_until_free",
@@ -50,22 +53,40 @@ class RateLimit:
         return cls(per_second, per_minute, per_hour)
 
 
-# Published limits of KSeF 2.0 (API 2.6.0); ``public`` = unauthenticated and auth-flow endpoints.
-PUBLISHED_LIMITS: dict[str, RateLimit] = {
-    "onlineSession": RateLimit(10, 30, 120),
-    "invoiceSend": RateLimit(10, 30, 180),
-    "batchSession": RateLimit(10, 20, 60),
-    "invoiceStatus": RateLimit(30, 120, 1200),
-    "sessionList": RateLimit(5, 10, 60),
-    "sessionInvoiceList": RateLimit(10, 20, 200),
-    "sessionMisc": RateLimit(10, 120, 1200),
-    "invoiceMetadata": RateLimit(8, 16, 20),
-    "invoiceExport": RateLimit(8, 16, 20),
-    "invoiceExportStatus": RateLimit(10, 60, 600),
-    "invoiceDownload": RateLimit(8, 16, 64),
-    OTHER: RateLimit(10, 30, 120),
-    PUBLIC: RateLimit(60, 3600, 216000),
+UNLIMITED = -1
+
+# THE published table (digest §8, §15), read by the client's throttle and by the simulator: group →
+# (per second, per minute, per hour), in the order GET /rate-limits lists them. API 2.6.0 published the
+# groups from ``onlineSession`` to ``other`` (close shared the opening groups); 2.7.0 added
+# ``collectiveIdentifier``; 2.8.0 (the Ministry's changelog, no OpenAPI document here) gave closing a session
+# groups of its own and made GET /rate-limits also report ``anonymous`` (the unauthenticated endpoints, 60/s
+# per IP, no minute or hour window) and ``global`` (future per-IP limits, off). -1 = no limit in that window.
+PUBLISHED: dict[str, tuple[int, int, int]] = {
+    "onlineSession": (10, 30, 120),
+    "onlineSessionClose": (20, 60, 240),  # 2.8.0
+    "batchSession": (10, 20, 60),
+    "batchSessionClose": (20, 40, 120),  # 2.8.0
+    "invoiceSend": (10, 30, 180),
+    "invoiceStatus": (30, 120, 1200),
+    "sessionList": (5, 10, 60),
+    "sessionInvoiceList": (10, 20, 200),
+    "sessionMisc": (10, 120, 1200),
+    "invoiceMetadata": (8, 16, 20),
+    "invoiceExport": (8, 16, 20),
+    "invoiceExportStatus": (10, 60, 600),
+    "invoiceDownload": (8, 16, 64),
+    "collectiveIdentifier": (10, 60, 120),  # 2.7.0
+    OTHER: (10, 30, 120),
+    "anonymous": (60, UNLIMITED, UNLIMITED),  # 2.8.0 in GET /rate-limits
+    "global": (UNLIMITED, UNLIMITED, UNLIMITED),  # 2.8.0 in GET /rate-limits; not enforced yet
 }
+# the groups counted per context (the ones POST /testdata/rate-limits switches)
+CONTEXT_GROUPS: tuple[str, ...] = tuple(g for g in PUBLISHED if g not in ("anonymous", "global"))
+
+# The client's books: every context group, and ``public`` for the unauthenticated and auth-flow endpoints
+# (KSeF's ``anonymous``: 60/s; the open minute and hour windows written as 60 times the one before).
+PUBLISHED_LIMITS: dict[str, RateLimit] = {g: RateLimit(*PUBLISHED[g]) for g in CONTEXT_GROUPS}
+PUBLISHED_LIMITS[PUBLIC] = RateLimit(60, 3600, 216000)
 
 _REF = r"[^/]+"
 # (method, path regex relative to /v2, group) – first match wins; anything else is ``other``.
@@ -73,10 +94,10 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (method, re.compile(f"^{pattern}$"), group)
     for method, pattern, group in (
         ("POST", r"/sessions/online", "onlineSession"),
-        ("POST", rf"/sessions/online/{_REF}/close", "onlineSession"),
+        ("POST", rf"/sessions/online/{_REF}/close", "onlineSessionClose"),
         ("POST", rf"/sessions/online/{_REF}/invoices", "invoiceSend"),
         ("POST", r"/sessions/batch", "batchSession"),
-        ("POST", rf"/sessions/batch/{_REF}/close", "batchSession"),
+        ("POST", rf"/sessions/batch/{_REF}/close", "batchSessionClose"),
         ("GET", r"/sessions", "sessionList"),
         ("GET", rf"/sessions/{_REF}/invoices(/failed)?", "sessionInvoiceList"),
         ("GET", rf"/sessions/{_REF}/invoices/ksef/{_REF}/upo", "sessionMisc"),
@@ -88,6 +109,7 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("POST", r"/invoices/exports", "invoiceExport"),
         ("GET", rf"/invoices/exports/{_REF}", "invoiceExportStatus"),
         ("GET", rf"/invoices/ksef/{_REF}", "invoiceDownload"),
+        ("POST", r"/collective-identifiers(/invoices)?", "collectiveIdentifier"),
         ("POST", r"/auth/(challenge|xades-signature|ksef-token|token/redeem|token/refresh)", PUBLIC),
         ("GET", r"/auth/(?!sessions$)[^/]+", PUBLIC),
         ("GET", r"/security/public-key-certificates", PUBLIC),

@@ -17,6 +17,7 @@ from fakturnik.errors import KsefApiError, KsefProcessingError, KsefTimeoutError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient, XmlDocument
+from fakturnik.ksef.duplicates import check_duplicate
 
 FA3 = m.FormCode(systemCode="FA (3)", schemaVersion="1-0E", value="FA")
 FA2 = m.FormCode(systemCode="FA (2)", schemaVersion="1-0E", value="FA")
@@ -167,6 +168,7 @@ class InvoiceOutcome:
     invoice_number: str | None = None
     details: list[str] = field(default_factory=list)
     extensions: dict[str, str] = field(default_factory=dict)
+    same_file: bool | None = None  # of a 440: the original's SHA-256 equals this file's (None: not checked)
 
     @property
     def accepted(self) -> bool:
@@ -174,8 +176,30 @@ class InvoiceOutcome:
 
     @property
     def duplicate_of(self) -> str | None:
-        """``originalKsefNumber`` of a 440 duplicate: the invoice is already in KSeF under that number."""
+        """``originalKsefNumber`` of a 440: the invoice *number* is already in KSeF under that KSeF number.
+
+        Says nothing of whether it is this file: see :attr:`already_registered`.
+        """
         return self.extensions.get("originalKsefNumber") if self.status_code == 440 else None
+
+    @property
+    def already_registered(self) -> str | None:
+        """The KSeF number of this very file when a 440 was proven a resend (same SHA-256), else None."""
+        return self.duplicate_of if self.same_file else None
+
+    @property
+    def registered_as(self) -> str | None:
+        """The KSeF number this file is registered under (accepted now, or proven earlier), if any."""
+        return self.ksef_number if self.accepted else self.already_registered
+
+    def confirm_duplicate(self, client: KsefClient) -> None:
+        """For a 440: find out whether the original is this file (sets :attr:`same_file`)."""
+        if self.duplicate_of is None or self.same_file is not None:
+            return
+        check = check_duplicate(client, self.invoice_hash, self.extensions)
+        self.same_file = bool(check and check.same_file)
+        if check is not None and not check.same_file:
+            self.description = check.rejection(self.invoice_number)
 
     @classmethod
     def of(cls, item: m.SessionInvoiceStatusResponse) -> InvoiceOutcome:
@@ -187,7 +211,7 @@ class InvoiceOutcome:
             ksef_number=item.ksefNumber,
             invoice_number=item.invoiceNumber,
             details=list(item.status.details or []),
-            extensions=dict(item.status.extensions or {}),
+            extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
         )
 
 
@@ -378,4 +402,6 @@ def send_all(
             if on_sent:
                 on_sent(s)
         outcomes = session.wait_for_all(sent)
+    for outcome in outcomes:
+        outcome.confirm_duplicate(client)
     return session.ref, outcomes

@@ -13,9 +13,11 @@ from fakturnik.simulator import (
     routes_admin,
     routes_auth,
     routes_certificates,
+    routes_collective,
     routes_invoices,
     routes_limits,
     routes_permissions,
+    routes_qr,
     routes_sessions,
     routes_tokens,
 )
@@ -87,8 +89,10 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
         routes_invoices,
         routes_permissions,
         routes_limits,
+        routes_collective,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(routes_qr.router)
     app.include_router(routes_admin.router)
     routes_admin.install_middleware(app)
     return app

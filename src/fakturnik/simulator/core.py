@@ -32,6 +32,9 @@ class Faults:
     stuck_processing: bool = False  # invoices stay at 150 while True
     auth_delay: float = 0.0  # seconds a new auth operation shows 100 (like OCSP/CRL checks on PRD)
     outage_from: datetime | None = None  # start of the outage window (None: already started)
+    session_unavailable: int = 0  # pause this many open online sessions at their next send (21184)
+    session_unavailable_after: int = 0  # ... once the session has taken this many invoices (mid-session)
+    paused_sessions: set[str] = field(default_factory=set)  # online sessions answering 21184
 
     def outage_active(self, now: datetime) -> bool:
         if self.outage_until is None or now >= self.outage_until:
@@ -50,6 +53,9 @@ class Faults:
             "latency": self.latency,
             "stuckProcessing": self.stuck_processing,
             "authDelay": self.auth_delay,
+            "sessionUnavailable": self.session_unavailable,
+            "sessionUnavailableAfter": self.session_unavailable_after,
+            "pausedSessions": sorted(self.paused_sessions),
         }
 
 

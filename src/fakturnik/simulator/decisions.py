@@ -13,7 +13,7 @@ from typing import Any
 
 from fakturnik.base.ksef_numbers import make_ksef_number
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_decrypt, unb64
-from fakturnik.simulator import grants
+from fakturnik.simulator import features, grants
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.invoice_checks import MAX_PLAIN, MAX_PLAIN_WITH_ATTACHMENT, Context, Verdict, judge
 from fakturnik.simulator.invoice_schemas import FORMS, FormSpec
@@ -113,6 +113,7 @@ def check_context(
         context_type=caller.context_type,
         context_value=caller.context_value,
         profile=sim.config.profile,
+        validate_identifiers=features.validates_identifiers(sim.config.profile, session),
         accepted_on=date.fromisoformat(warsaw_date(invoicing_date)),
         online=online,
         technical_correction=correction,

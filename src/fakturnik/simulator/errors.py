@@ -32,6 +32,7 @@ DESCRIPTIONS: dict[int, str] = {
     21175: "Wynik zapytania o podanym identyfikatorze nie istnieje.",
     21178: "Nie znaleziono UPO dla podanych kryteriów.",
     21180: "Status sesji nie pozwala na wykonanie operacji.",
+    21184: "Sesja tymczasowo niedostępna.",
     21181: "Nieprawidłowe żądanie eksportu faktur.",
     21182: "Osiągnięto limit trwających eksportów.",
     21183: "Zakres filtrowania wykracza poza dostępny zakres danych.",

@@ -43,6 +43,7 @@ OWNER_PERMISSIONS = frozenset(
         "Introspection",
         "SubunitManage",
         "EnforcementOperations",
+        "CollectiveIdentifierManage",
     }
 )
 EU_ADMIN_PERMISSIONS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")

@@ -124,6 +124,7 @@ class Context:
     attachments_allowed: Callable[[str], bool] | None = None
     max_plain: int = MAX_PLAIN  # the context's limits (``/limits/context``)
     max_with_attachment: int = MAX_PLAIN_WITH_ATTACHMENT
+    validate_identifiers: bool = False  # the parties' NIP checksums: prod, or X-KSeF-Feature (features.py)
 
 
 def fail(code: int, *details: str, number: str | None = None) -> Verdict:
@@ -383,7 +384,7 @@ def _semantics(ctx: Context, facts: Facts) -> list[str]:
                 f"Data wystawienia {issued.isoformat()} jest późniejsza niż data przyjęcia "
                 f"{ctx.accepted_on.isoformat()}."
             )
-    if ctx.profile == "prod":
+    if ctx.profile == "prod" or ctx.validate_identifiers:
         if not stdnum_nip.is_valid(facts.seller_nip):
             problems.append(f"Nieprawidłowa suma kontrolna NIP sprzedawcy {facts.seller_nip}.")
         buyer_id = facts.buyer.get("identifier", {})

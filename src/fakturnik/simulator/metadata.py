@@ -16,7 +16,7 @@ from fakturnik.simulator.errors import ApiError
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 ROW_CAP = 10_000
-MAX_SPAN_MONTHS = 3
+MAX_SPAN = timedelta(days=100)  # 2.7.1 (changelog): 100 days, in UTC; 3 months before
 DATE_FIELD = {"Issue": "issueDate", "Invoicing": "invoicingDate", "PermanentStorage": "permanentStorageDate"}
 
 
@@ -28,18 +28,6 @@ def parse_query_time(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year = moment.year + month // 12
-    month = month % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
-
-
 @dataclass(frozen=True)
 class DateWindow:
     date_type: str
@@ -49,7 +37,7 @@ class DateWindow:
 
 
 def date_window(date_range: dict[str, Any], now: datetime) -> DateWindow:
-    """Validated ``dateRange`` (21405 for a bad date or a span over 3 months)."""
+    """Validated ``dateRange`` (21405 for a bad date or a span over 100 days)."""
     try:
         start = parse_query_time(str(date_range["from"]))
         end = parse_query_time(str(date_range["to"])) if date_range.get("to") else now
@@ -57,10 +45,8 @@ def date_window(date_range: dict[str, Any], now: datetime) -> DateWindow:
         raise ApiError(21405, "dateRange: nieprawidłowa data.") from exc
     if end < start and date_range.get("to"):
         raise ApiError(21405, "dateRange: data 'to' jest wcześniejsza niż 'from'.")
-    if end > _add_months(start, MAX_SPAN_MONTHS):
-        local_start = start.astimezone(WARSAW)
-        if end.astimezone(WARSAW) > _add_months(local_start, MAX_SPAN_MONTHS):
-            raise ApiError(21405, "dateRange: zakres dat nie może przekraczać 3 miesięcy.")
+    if end - start > MAX_SPAN:
+        raise ApiError(21405, "dateRange: zakres dat nie może przekraczać 100 dni.")
     restrict = bool(date_range.get("restrictToPermanentStorageHwmDate"))
     return DateWindow(str(date_range["dateType"]), start, end, restrict)
 

@@ -25,6 +25,7 @@ PersonPermission = Literal[
     "Introspection",
     "SubunitManage",
     "EnforcementOperations",
+    "CollectiveIdentifierManage",  # 2.7.0
 ]
 PersonalPermissionType = Literal[
     "CredentialsManage",
@@ -35,6 +36,7 @@ PersonalPermissionType = Literal[
     "SubunitManage",
     "EnforcementOperations",
     "VatUeManage",
+    "CollectiveIdentifierManage",  # 2.7.0
 ]
 InvoicePermission = Literal["InvoiceWrite", "InvoiceRead"]
 AuthorizationPermission = Literal["SelfInvoicing", "RRInvoicing", "TaxRepresentative", "PefInvoicing"]
@@ -300,6 +302,7 @@ class TestDataPermission(Body):
         "CredentialsManage",
         "EnforcementOperations",
         "SubunitManage",
+        "CollectiveIdentifierManage",  # 2.7.0
     ]
 
 
@@ -379,6 +382,11 @@ class RateLimitsOverride(Body):
     invoiceExportStatus: RateLimitValues
     invoiceDownload: RateLimitValues
     other: RateLimitValues
+    # required by 2.7.0 (collectiveIdentifier) and 2.8.0 (the close groups); optional here so that a body
+    # written for an older API still switches the groups it names, the others keep their published values
+    collectiveIdentifier: RateLimitValues | None = None
+    onlineSessionClose: RateLimitValues | None = None
+    batchSessionClose: RateLimitValues | None = None
 
 
 class SetRateLimits(Body):

@@ -33,6 +33,7 @@ PERSON_SCOPES = frozenset(
         "Introspection",
         "SubunitManage",
         "EnforcementOperations",
+        "CollectiveIdentifierManage",
     }
 )
 _CONTEXT_TYPES = ("Nip", "InternalId")

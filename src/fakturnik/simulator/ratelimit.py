@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fakturnik.ksef import rate_limits as ratelimits
 from fakturnik.simulator.errors import RateLimitedError
 
 
@@ -28,21 +29,11 @@ class Limit:
         return {"perSecond": self.per_second, "perMinute": self.per_minute, "perHour": self.per_hour}
 
 
-PRODUCTION_LIMITS: dict[str, Limit] = {
-    "onlineSession": Limit(10, 30, 120),
-    "batchSession": Limit(10, 20, 60),
-    "invoiceSend": Limit(10, 30, 180),
-    "invoiceStatus": Limit(30, 120, 1200),
-    "sessionList": Limit(5, 10, 60),
-    "sessionInvoiceList": Limit(10, 20, 200),
-    "sessionMisc": Limit(10, 120, 1200),
-    "invoiceMetadata": Limit(8, 16, 20),
-    "invoiceExport": Limit(8, 16, 20),
-    "invoiceExportStatus": Limit(10, 60, 600),
-    "invoiceDownload": Limit(8, 16, 64),
-    "other": Limit(10, 30, 120),
-}
-PUBLIC_PER_SECOND = 60
+# the published table (ksef/rate_limits.py, the client's throttle reads the same one), per-context groups
+PRODUCTION_LIMITS: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ratelimits.CONTEXT_GROUPS}
+# GET /rate-limits also reports these (2.8.0): ``anonymous`` (check_public, per IP); ``global`` is off
+REPORTED_ONLY: dict[str, Limit] = {g: Limit(*ratelimits.PUBLISHED[g]) for g in ("anonymous", "global")}
+PUBLIC_PER_SECOND = ratelimits.PUBLISHED["anonymous"][0]
 _WINDOWS = (1.0, 60.0, 3600.0)
 
 

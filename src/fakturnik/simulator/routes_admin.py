@@ -5,14 +5,19 @@
 - ``POST /admin/faults`` — change faults; every field optional::
 
       {"outageSeconds": 30, "outageStartsIn": 0, "refuseConnections": false,
-       "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true, "authDelay": 3}
+       "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true, "authDelay": 3,
+       "sessionUnavailable": 1, "sessionUnavailableAfter": 2}
 
   ``outageSeconds`` opens an outage window (starting ``outageStartsIn`` seconds from now): every
   ``/v2`` call answers 503 with a KSeF-like body, or — with ``refuseConnections`` — the TCP listener
   is really closed for the window (the server reopens it on the same port afterwards; admin calls
   are refused too meanwhile). ``errorRate`` answers that share of ``/v2`` calls with a 500/502/503;
   ``latency`` delays every ``/v2`` call by that many seconds; ``stuckProcessing`` keeps invoices at 150;
-  ``authDelay`` keeps new authentication operations at status 100 for that many seconds.
+  ``authDelay`` keeps new authentication operations at status 100 for that many seconds;
+  ``sessionUnavailable`` pauses that many open online sessions at their next send (with
+  ``sessionUnavailableAfter``: once the session has taken that many invoices): that send and
+  every later one in the session answer 400 with error 21184 ("Sesja tymczasowo niedostępna", API
+  2.8), the invoice not taken; closing still works and new sessions are not affected.
 - ``POST /admin/faults/reset`` — no faults.
 """
 
@@ -55,6 +60,8 @@ class FaultsRequest(BaseModel):
     latency: float | None = Field(default=None, ge=0, le=120)
     stuckProcessing: bool | None = None
     authDelay: float | None = Field(default=None, ge=0, le=600)
+    sessionUnavailable: int | None = Field(default=None, ge=0, le=1000)
+    sessionUnavailableAfter: int | None = Field(default=None, ge=0, le=10000)
 
 
 @router.get("/faults")
@@ -74,6 +81,8 @@ def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
         latency=body.latency,
         stuck_processing=body.stuckProcessing,
         auth_delay=body.authDelay,
+        session_unavailable=body.sessionUnavailable,
+        session_unavailable_after=body.sessionUnavailableAfter,
     )
     return sim.faults.as_json()
 
@@ -102,6 +111,8 @@ def apply_faults(
     latency: float | None = None,
     stuck_processing: bool | None = None,
     auth_delay: float | None = None,
+    session_unavailable: int | None = None,
+    session_unavailable_after: int | None = None,
 ) -> None:
     """Change the simulator's faults (shared by the admin API and the CLI flags)."""
     f = sim.faults
@@ -115,6 +126,10 @@ def apply_faults(
         f.stuck_processing = stuck_processing
     if auth_delay is not None:
         f.auth_delay = auth_delay
+    if session_unavailable is not None:
+        f.session_unavailable = session_unavailable
+    if session_unavailable_after is not None:
+        f.session_unavailable_after = session_unavailable_after
     if outage_seconds is not None:
         start = sim.now() + timedelta(seconds=outage_starts_in)
         f.outage_from = start
@@ -154,7 +169,7 @@ def random_failure(request: Request) -> Response:
 
 
 def install_middleware(app: FastAPI) -> None:
-    """Faults for ``/v2`` calls, then count every request by route template and status."""
+    """Faults for ``/v2`` calls, then count every ``/v2`` request by route template and status."""
 
     @app.middleware("http")
     async def faults_and_counts(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -174,7 +189,8 @@ def install_middleware(app: FastAPI) -> None:
         if echo and sim.config.profile == "test" and request.url.path.startswith("/v2"):
             # TEST echoes X-Test-System-Warning as X-System-Warning so clients can test warnings
             response.headers["X-System-Warning"] = echo
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
-        sim.stats.record(request.method, template, response.status_code)
+        if request.url.path.startswith("/v2"):  # the API only: reading the counters does not change them
+            route = request.scope.get("route")
+            template = getattr(route, "path", None) or request.url.path.removeprefix("/v2")
+            sim.stats.record(request.method, template, response.status_code)
         return response

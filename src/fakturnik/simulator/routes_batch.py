@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from fakturnik.simulator import downloads, processing
+from fakturnik.simulator import downloads, features, processing
 from fakturnik.simulator.core import sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
@@ -56,6 +56,7 @@ def open_batch(
         raise ApiError(21405, "batchFile: rozmiar 1 B – 5 GB i skrót SHA-256 w Base64.")
     key, iv = unwrap_key(sim, body.encryption)
     session = new_session(sim, caller, "Batch", form, key, iv)
+    session["features"] = features.requested(request.headers)
     session["offlineMode"] = body.offlineMode
     session["batch"] = {
         "fileSize": body.batchFile.fileSize,
@@ -127,7 +128,7 @@ async def upload_part(referenceNumber: str, ordinal: int, request: Request) -> R
 def close_batch(
     referenceNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("batchSession", BATCH_WRITE))],
+    caller: Annotated[Caller, Depends(require("batchSessionClose", BATCH_WRITE))],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:

@@ -15,7 +15,7 @@ from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.grant_rules import check_identifier
 from fakturnik.simulator.grants import context_limits, delete_grants, new_grant, store_grants, subject_limits
-from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, Limit
+from fakturnik.simulator.ratelimit import PRODUCTION_LIMITS, REPORTED_ONLY, Limit
 from fakturnik.simulator.security import Caller, caller_from_request, client_ip, public, require
 
 RATE_LIMITS_KIND = "rate-limits"
@@ -63,7 +63,8 @@ def get_rate_limits(request: Request, caller: Annotated[Caller, Depends(require(
     """The limits in force for the caller's context (its own table, else the default one)."""
     limiter = sim_of(request).rate_limiter
     limits = limiter.context_limits.get(caller.context_key, limiter.limits)
-    return {group: limits.get(group, PRODUCTION_LIMITS[group]).as_json() for group in PRODUCTION_LIMITS}
+    table = {group: limits.get(group, PRODUCTION_LIMITS[group]).as_json() for group in PRODUCTION_LIMITS}
+    return table | {group: limit.as_json() for group, limit in REPORTED_ONLY.items()}
 
 
 @router.post("/testdata/limits/context/session")
@@ -127,7 +128,11 @@ def set_rate_limits(
 ) -> Response:
     # 0 admits no call at all (handy to test a client's 429 handling); negative values count as 0.
     limits = {
-        group: Limit(max(0, v.perSecond), max(0, v.perMinute), max(0, v.perHour))
+        group: (
+            Limit(max(0, v.perSecond), max(0, v.perMinute), max(0, v.perHour))
+            if v
+            else PRODUCTION_LIMITS[group]
+        )
         for group, v in ((g, getattr(body.rateLimits, g)) for g in PRODUCTION_LIMITS)
     }
     apply_rate_limits(sim_of(request), caller.context_key, limits)

@@ -13,7 +13,14 @@ from fastapi.responses import Response
 
 from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.simulator import decisions, downloads, processing, routes_batch, routes_session_status
+from fakturnik.simulator import (
+    decisions,
+    downloads,
+    features,
+    processing,
+    routes_batch,
+    routes_session_status,
+)
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
@@ -59,6 +66,7 @@ def open_online(
     form = check_form(sim, body.formCode, batch=False)
     key, iv = unwrap_key(sim, body.encryption)
     session = new_session(sim, caller, "Online", form, key, iv)
+    session["features"] = features.requested(request.headers)
     sim.state.put("session", session["referenceNumber"], session)
     return {"referenceNumber": session["referenceNumber"], "validUntil": session["validUntil"]}
 
@@ -100,6 +108,7 @@ def send_invoice(
         session = sim.state.get("session", referenceNumber) or session
         if session["status"]["code"] != 100:
             raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+        _refuse_if_paused(sim, referenceNumber, int(session["invoiceCount"]))
         limit = max_invoices(sim, session)
         if session["invoiceCount"] >= limit:
             raise ApiError(21155, f"Sesja przyjęła już {limit} faktur.")
@@ -131,6 +140,20 @@ def send_invoice(
     return {"referenceNumber": inv_ref}
 
 
+def _refuse_if_paused(sim: Simulator, reference_number: str, taken: int) -> None:
+    """The ``sessionUnavailable`` fault: a paused session answers 21184 and takes nothing (API 2.8)."""
+    faults = sim.faults
+    if (
+        reference_number not in faults.paused_sessions
+        and faults.session_unavailable > 0
+        and taken >= faults.session_unavailable_after
+    ):
+        faults.session_unavailable -= 1
+        faults.paused_sessions.add(reference_number)
+    if reference_number in faults.paused_sessions:
+        raise ApiError(21184, "Sesja tymczasowo niedostępna. Otwórz nową sesję.")
+
+
 def max_invoices(sim: Simulator, session: dict[str, Any]) -> int:
     """The context's invoice limit per session (``/testdata/limits/context/session`` may change it)."""
     return decisions.session_limits(sim, session)[0]
@@ -150,7 +173,7 @@ def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
 def close_online_session(
     referenceNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("onlineSession", WRITE))],
+    caller: Annotated[Caller, Depends(require("onlineSessionClose", WRITE))],
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:

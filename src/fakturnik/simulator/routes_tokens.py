@@ -34,6 +34,7 @@ TokenPermission = Literal[
     "SubunitManage",
     "EnforcementOperations",
     "Introspection",
+    "CollectiveIdentifierManage",  # 2.7.0
 ]
 TokenStatus = Literal["Pending", "Active", "Revoking", "Revoked", "Failed"]
 AuthorType = Literal["Nip", "Pesel", "Fingerprint"]

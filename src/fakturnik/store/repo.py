@@ -302,6 +302,21 @@ def list_invoices(
     return s.scalars(q).all()
 
 
+def invoice_by_number(
+    s: Session, *, company_id: int, direction: str, seller_nip: str, kind: str, number: str
+) -> Invoice | None:
+    """The invoice holding this number in the company's series (``uq_invoices_number``), if any."""
+    return s.scalar(
+        select(Invoice).where(
+            Invoice.company_id == company_id,
+            Invoice.direction == direction,
+            Invoice.seller_nip == seller_nip,
+            Invoice.kind == kind,
+            Invoice.number == number,
+        )
+    )
+
+
 def invoice_by_ksef_number(
     s: Session, ksef_number: str, *, company_id: int | None = None, direction: str | None = None
 ) -> Invoice | None:
@@ -410,6 +425,48 @@ def fenced(s: Session, entry_id: int, worker: str, *, now: datetime | None = Non
     ):
         raise LeaseLostError(f"outbox entry {entry_id} is no longer claimed by this worker")
     return entry
+
+
+def fenced_many(
+    s: Session, entry_ids: Sequence[int], worker: str, *, now: datetime | None = None
+) -> dict[int, OutboxEntry]:
+    """:func:`fenced` for many entries in one query: those this worker still holds, by id (locked)."""
+    if not entry_ids:
+        return {}
+    moment = now or datetime.now(UTC)
+    rows = s.scalars(
+        select(OutboxEntry)
+        .where(OutboxEntry.id.in_(list(entry_ids)))
+        .order_by(OutboxEntry.id)
+        .with_for_update()
+    ).all()
+    return {
+        e.id: e
+        for e in rows
+        if e.claimed_by == worker and e.claimed_until is not None and e.claimed_until > moment
+    }
+
+
+def invoices_by_id(s: Session, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
+    if not invoice_ids:
+        return {}
+    return {i.id: i for i in s.scalars(select(Invoice).where(Invoice.id.in_(list(invoice_ids))))}
+
+
+def invoices_by_ksef_numbers(
+    s: Session, numbers: Sequence[str], *, company_ids: Sequence[int], direction: str
+) -> dict[tuple[int, str], Invoice]:
+    """Invoices already holding these KSeF numbers, by (company id, KSeF number)."""
+    if not numbers or not company_ids:
+        return {}
+    rows = s.scalars(
+        select(Invoice).where(
+            Invoice.ksef_number.in_(list(set(numbers))),
+            Invoice.company_id.in_(list(set(company_ids))),
+            Invoice.direction == direction,
+        )
+    )
+    return {(i.company_id, i.ksef_number): i for i in rows if i.ksef_number}
 
 
 def extend_leases(s: Session, worker: str, ids: Sequence[int], until: datetime) -> int:

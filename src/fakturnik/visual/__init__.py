@@ -1,0 +1,17 @@
+"""What people see: KSeF verification links (KOD I, KOD II), QR images, invoice and UPO as HTML/PDF.
+
+May import ``fa3``, ``fakturnik.base``, segno, jinja2, cryptography and (for PDF, the ``visual``
+extra) WeasyPrint; nothing of the engine, store, app, web or CLI.
+"""
+
+from fakturnik.visual.render import (
+    Codes,
+    OfflineSigner,
+    invoice_codes,
+    invoice_html,
+    invoice_pdf,
+    upo_html,
+    upo_pdf,
+)
+
+__all__ = ["Codes", "OfflineSigner", "invoice_codes", "invoice_html", "invoice_pdf", "upo_html", "upo_pdf"]
