@@ -60,6 +60,18 @@ def test_token_company_migrates_sends_and_keeps_sending_after_the_token_is_revok
     listed = fk_sim.credentials.certificates(a)
     assert all(c.active and c.not_after > c.not_before for c in listed)
     assert "PRIVATE" not in repr(listed) and "PRIVATE" not in repr(result)
+    # the Offline certificate, for KOD II: its own kind, loadable with its key, never used to log in
+    from fakturnik.engine.connect import offline_credential
+    from fakturnik.store.models import Company
+
+    with fk_sim.ctx.db.transaction() as s:
+        company = s.get(Company, a)
+        s.expunge(company)
+    offline = offline_credential(fk_sim.ctx, company)
+    assert offline is not None
+    offline_serial = format(offline.certificate.serial_number, "X")
+    assert [c.serial for c in listed if c.kind == "offline_certificate"] == [offline_serial]
+    assert "PRIVATE" not in repr(offline)
 
     with fk_sim.running_worker():
         _send(fk_sim, a, 1)
