@@ -21,6 +21,7 @@ venv: $(VENV)/.installed
 DEMO_DIR ?= $(HOME)/.local/share/fakturnik-demo
 DEMO_PORT ?= 8000
 demo: $(VENV)/.installed
+	bash scripts/system-deps.sh runtime
 	$(VENV)/bin/fakturnik serve --env local --demo --data-dir $(DEMO_DIR) --port $(DEMO_PORT)
 
 ## The whole suite (PostgreSQL is installed and started on demand by scripts/postgres.sh).

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses besides Python ones: xmlsec1 (cross-checks our XAdES
-# signatures with an independent implementation). Installed only when missing and when we may.
+# Debian packages the test suite uses besides Python ones, installed only when missing and when we may:
+#   xmlsec1          cross-checks our XAdES signatures with an independent implementation
+#   chromium         the browser the web app's Playwright tests drive (headless, executable_path)
+#   poppler-utils    pdftotext / pdftoppm read the rendered invoice PDFs back
+#   zbar-tools       zbarimg decodes the QR codes on the rendered pages
+#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core   WeasyPrint's text layout and the PDF font
+# `scripts/system-deps.sh runtime` installs only what the running app needs (WeasyPrint's), for `make demo`.
 set -u
 missing=()
-command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+if [ "${1:-test}" != runtime ]; then
+    command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+    command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+fi
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "scripts/system-deps.sh: installing ${missing[*]}" >&2

@@ -32,6 +32,8 @@ def test_issue_to_accepted_with_ksef_number_and_upo_then_received_by_the_buyer(f
 
             time.sleep(0.1)
         assert b"Potwierdzenie" in fk_sim.invoices.upo(a, issued.id) or fk_sim.invoices.upo(a, issued.id)
+        html = fk_sim.invoices.html(a, issued.id)
+        assert done.ksef_number in html and issued.number in html and "<script" not in html
         page = fk_sim.invoices.list(a, InvoiceFilter(ksef_number=done.ksef_number))
         assert [i.id for i in page.items] == [issued.id]
     result = fk_sim.ksef.sync(b)

@@ -103,3 +103,16 @@ def test_database_errors_are_named_in_polish() -> None:
     assert unusable_reason(full) is not None and "miejsca na dysku" in (unusable_reason(full) or "")
     assert unusable_reason(locked) is None
     assert unusable_reason(ValueError("x")) is None
+
+
+def test_an_unusable_database_ends_the_worker_command_with_the_database_exit_code() -> None:
+    from sqlalchemy.exc import DatabaseError as SqlDatabaseError
+
+    from fakturnik.cli.failures import DATABASE, describe
+    from fakturnik.store.health import raise_if_unusable
+
+    broken = SqlDatabaseError("SELECT", {}, Exception("database disk image is malformed"))
+    with pytest.raises(DatabaseUnusableError) as caught:
+        raise_if_unusable(broken)
+    assert "uszkodzony" in str(caught.value)
+    assert describe(caught.value).code == DATABASE

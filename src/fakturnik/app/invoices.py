@@ -327,6 +327,33 @@ class InvoicesService(Service):
                 raise NotFoundError("UPO tej faktury nie jest jeszcze dostępne")
             return bytes(upo.xml)
 
+    def html(self, company_id: int, invoice_id: int) -> str:
+        """The invoice as a standalone HTML page, with the QR codes its state requires.
+
+        Accepted: KOD I labelled with the KSeF number. Issued offline and not yet accepted: KOD I
+        labelled OFFLINE and KOD II signed with the company's Offline certificate (engine.documents).
+        """
+        from fakturnik.engine import documents
+
+        return documents.invoice_html(self.ctx, self._visible(company_id, invoice_id))
+
+    def pdf(self, company_id: int, invoice_id: int) -> bytes:
+        """The invoice as PDF (A4, QR codes as in :meth:`html`; needs the ``visual`` extra)."""
+        from fakturnik.engine import documents
+
+        return documents.invoice_pdf(self.ctx, self._visible(company_id, invoice_id))
+
+    def upo_pdf(self, company_id: int, invoice_id: int) -> bytes:
+        """The UPO as PDF; :class:`NotFoundError` until KSeF gave one."""
+        from fakturnik.visual import upo_pdf
+
+        return upo_pdf(self.upo(company_id, invoice_id))
+
+    def _visible(self, company_id: int, invoice_id: int) -> int:
+        """The invoice's id once the actor may read it (tenancy checked here, never in the engine)."""
+        with self._tx() as s:
+            return self._invoice(s, company_id, invoice_id, self._read).id
+
     def draft_of(self, company_id: int, invoice_id: int) -> dict[str, Any]:
         """The stored invoice in its JSON form (for "duplicate": set a new P_2/AUTO and dates)."""
         from fakturnik.fa3.jsonform import invoice_to_json

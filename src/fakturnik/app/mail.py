@@ -165,13 +165,14 @@ class MailService(Service):
 
 
 def _attachment(app: Any, actor: Any, company_id: int, invoice: Any) -> tuple[str, bytes, str]:
+    """The invoice's PDF (codes as its state requires), or its FA(3) file without the visual extra."""
+    import importlib.util
+
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", invoice.number) or str(invoice.id)
-    xml = app.acting_as(actor).invoices.xml(company_id, invoice.id)
-    try:
-        from fakturnik.visual import invoice_pdf  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:
-        return f"{safe}.xml", xml, "xml"
-    return f"{safe}.pdf", bytes(invoice_pdf(xml, ksef_number=invoice.ksef_number)), "pdf"
+    invoices = app.acting_as(actor).invoices
+    if importlib.util.find_spec("weasyprint") is None:
+        return f"{safe}.xml", invoices.xml(company_id, invoice.id), "xml"
+    return f"{safe}.pdf", bytes(invoices.pdf(company_id, invoice.id)), "pdf"
 
 
 def _deliver(settings: MailSettingsView, password: Secret | None, message: EmailMessage) -> None:

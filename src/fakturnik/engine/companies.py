@@ -11,8 +11,7 @@ from fakturnik.vault import Secret
 
 KSEF_TOKEN = "ksef_token"  # noqa: S105 - a credential kind, not a secret
 CERTIFICATE = "certificate"
-# the KSeF Offline certificate: signs KOD II of offline invoices, never authenticates
-OFFLINE_CERTIFICATE = "offline_certificate"
+OFFLINE_CERTIFICATE = "offline_certificate"  # signs KOD II of offline invoices, never logs in
 
 
 def secret_name(nip: str, kind: str) -> str:
@@ -66,8 +65,13 @@ def set_certificate(
     password: Secret | None = None,
     *,
     actor: str = "cli",
+    kind: str = CERTIFICATE,
 ) -> None:
-    """Store a KSeF (or qualified) certificate and its private key in the vault, checked first."""
+    """Store a KSeF (or qualified) certificate and its private key in the vault, checked first.
+
+    ``kind=OFFLINE_CERTIFICATE`` stores the company's KSeF Offline certificate (for KOD II) beside
+    its login credential instead of replacing it.
+    """
     from cryptography.hazmat.primitives import serialization
 
     from fakturnik.ksef.credentials import load_pem
@@ -76,18 +80,18 @@ def set_certificate(
     key_pem = credential.private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    name = secret_name(nip, CERTIFICATE)
+    name = secret_name(nip, kind)
     ctx.vault.put(name + ".cert", nip, certificate_pem)
     ctx.vault.put(name + ".key", nip, Secret(key_pem))
     with ctx.db.transaction() as s:
         company = repo.company_by_nip(s, nip)
-        repo.add_credential(s, company, CERTIFICATE, name)
+        repo.add_credential(s, company, kind, name)
         repo.audit(
             s,
             actor,
             "credential.set",
             company_id=company.id,
-            detail={"kind": CERTIFICATE, "sha256": credential.fingerprint},
+            detail={"kind": kind, "sha256": credential.fingerprint},
         )
 
 

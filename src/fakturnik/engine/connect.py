@@ -51,22 +51,11 @@ def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
 
 def offline_credential(ctx: EngineContext, company: Company) -> CertificateCredential | None:
     """The company's KSeF Offline certificate with its key (what KOD II is signed with), if it has one."""
-    from sqlalchemy import select
-
     from fakturnik.engine.companies import OFFLINE_CERTIFICATE
-    from fakturnik.store.models import Credential
 
     with ctx.db.transaction() as s:
-        name = s.scalar(
-            select(Credential.secret_name)
-            .where(
-                Credential.company_id == company.id,
-                Credential.kind == OFFLINE_CERTIFICATE,
-                Credential.active.is_(True),
-            )
-            .order_by(Credential.id.desc())
-            .limit(1)
-        )
+        cred = repo.active_credential(s, company.id, OFFLINE_CERTIFICATE)
+        name = cred.secret_name if cred is not None else None
     if name is None:
         return None
     return load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())

@@ -85,19 +85,12 @@ def add_credential(
     return cred
 
 
-# credential kinds that sign documents but never log in (the KSeF Offline certificate for KOD II)
-SIGNING_ONLY_KINDS = ("offline_certificate",)
-
-
-def active_credential(s: Session, company_id: int) -> Credential | None:
-    """The credential the company logs in to KSeF with (the newest active one of a login kind)."""
+def active_credential(s: Session, company_id: int, kind: str | None = None) -> Credential | None:
+    """The login credential (any kind but ``offline_certificate``), or the active one of ``kind``."""
+    kind_filter = Credential.kind == kind if kind else Credential.kind != "offline_certificate"
     return s.scalar(
         select(Credential)
-        .where(
-            Credential.company_id == company_id,
-            Credential.active.is_(True),
-            Credential.kind.not_in(SIGNING_ONLY_KINDS),
-        )
+        .where(Credential.company_id == company_id, Credential.active.is_(True), kind_filter)
         .order_by(Credential.id.desc())
         .limit(1)
     )

@@ -1,31 +1,24 @@
-"""The invoice's PDF, when the visual layer is installed (``fakturnik.visual``); None until then."""
+"""The invoice's PDF through the front door (``Fakturnik.invoices.pdf``); None without the visual extra."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from typing import Any
 
 __all__ = ["pdf_available", "pdf_or_none"]
 
 
-def _renderer() -> Any | None:
-    try:
-        module = importlib.import_module("fakturnik.visual")
-    except ImportError:
-        return None
-    return getattr(module, "invoice_pdf", None)
-
-
 def pdf_available() -> bool:
-    return _renderer() is not None
+    """Whether this installation can render PDFs (the ``visual`` extra, WeasyPrint)."""
+    return importlib.util.find_spec("weasyprint") is not None
 
 
 def pdf_or_none(ui: Any, invoice_id: int) -> bytes | None:
-    """The PDF of an issued invoice (with its KSeF number and QR code when it has them), or None."""
-    renderer = _renderer()
-    if renderer is None:
+    """The PDF of an issued invoice, with the QR codes its state requires, or None without WeasyPrint.
+
+    Errors of the invoice itself (an offline invoice whose company has no Offline certificate for KOD
+    II) are raised as they are, so the page says what to do.
+    """
+    if not pdf_available():
         return None
-    xml = ui.svc.invoices.xml(ui.company_id, invoice_id)
-    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
-    result = renderer(xml, ksef_number=invoice.ksef_number)
-    return bytes(result)
+    return bytes(ui.svc.invoices.pdf(ui.company_id, invoice_id))

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
-from fakturnik.errors import InputError, NotFoundError
+from fakturnik.errors import FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date
 from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
@@ -176,7 +176,10 @@ def _zip(ui: Ui, ids: list[int]) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for row in _rows(ui, ids):
             name = re.sub(r"[^A-Za-z0-9_.-]", "_", row.number) or str(row.id)
-            pdf = pdf_or_none(ui, row.id)
+            try:
+                pdf = pdf_or_none(ui, row.id)
+            except FakturnikError:  # e.g. an offline invoice without an Offline certificate
+                pdf = None
             if pdf is not None:
                 archive.writestr(f"{name}.pdf", pdf)
             else:
