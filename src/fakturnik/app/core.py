@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fakturnik.app.contractors import ContractorsService
     from fakturnik.app.drafts import DraftsService
     from fakturnik.app.invoices import InvoicesService
+    from fakturnik.app.ksef_credentials import CredentialsService
     from fakturnik.app.ksef_ops import KsefService
     from fakturnik.app.mail import MailService
     from fakturnik.app.products import ProductsService
@@ -76,6 +77,13 @@ class Services:
         from fakturnik.app.ksef_ops import KsefService
 
         return KsefService(self.app, self.actor)
+
+    @cached_property
+    def credentials(self) -> CredentialsService:
+        """KSeF certificates: token → certificate migration, the list, the token deadline."""
+        from fakturnik.app.ksef_credentials import CredentialsService
+
+        return CredentialsService(self.app, self.actor)
 
     @cached_property
     def accounts(self) -> AccountsService:

@@ -58,6 +58,11 @@ COMMANDS: dict[str, Entry] = {
     "companies": Entry(
         "fakturnik.cli.engine", "companies_app", "Firmy (konteksty KSeF) i ich dane uwierzytelniające."
     ),
+    "credentials": Entry(
+        "fakturnik.cli.credentials",
+        "credentials_app",
+        "Dane uwierzytelniające KSeF: z tokenu na certyfikat KSeF (przed 31.12.2026), certyfikaty.",
+    ),
     "invoices": Entry("fakturnik.cli.engine", "invoices_app", "Faktury wystawione i otrzymane."),
     "outage": Entry(
         "fakturnik.cli.engine",

@@ -12,14 +12,14 @@ from fakturnik.engine.gateway import KsefGateway
 from fakturnik.errors import EngineError
 from fakturnik.ksef.auth import AuthManager
 from fakturnik.ksef.context import ContextIdentifier
-from fakturnik.ksef.credentials import load_pem
+from fakturnik.ksef.credentials import CertificateCredential, load_pem
 from fakturnik.ksef.environments import resolve
 from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.ksef.transport import Transport
 from fakturnik.store import repo
 from fakturnik.store.models import Company
 
-__all__ = ["auth_manager", "default_gateway"]
+__all__ = ["auth_manager", "default_gateway", "offline_credential"]
 
 
 def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> AuthManager:
@@ -47,3 +47,15 @@ def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
     gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
     return gateway
+
+
+def offline_credential(ctx: EngineContext, company: Company) -> CertificateCredential | None:
+    """The company's KSeF Offline certificate with its key (what KOD II is signed with), if it has one."""
+    from fakturnik.engine.companies import OFFLINE_CERTIFICATE
+
+    with ctx.db.transaction() as s:
+        cred = repo.active_credential(s, company.id, OFFLINE_CERTIFICATE)
+        name = cred.secret_name if cred is not None else None
+    if name is None:
+        return None
+    return load_pem(ctx.vault.get(name + ".cert").reveal(), ctx.vault.get(name + ".key").reveal())

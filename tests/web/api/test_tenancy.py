@@ -27,6 +27,7 @@ def _bodies(nip: str) -> dict[str, Any]:
         "updateCompany": {"name": "Przejęta"},
         "configureKsef": {"environment": "test"},
         "setCredential": {"kind": "ksef_token", "token": "token-ktorego-nikt-nie-powinien-zapisac"},
+        "migrateCredentials": {},
         "setMemberRole": {"role": "owner"},
         "invite": {"email": "intruz@example.pl", "role": "owner"},
         "issueInvoice": draft(nip),

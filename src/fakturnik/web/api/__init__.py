@@ -23,7 +23,16 @@ def _resource_modules() -> list[ModuleType]:
     import importlib
 
     modules = []
-    for name in ("session", "companies", "invoices", "received", "catalog", "keys", "webhooks"):
+    for name in (
+        "session",
+        "companies",
+        "credentials",
+        "invoices",
+        "received",
+        "catalog",
+        "keys",
+        "webhooks",
+    ):
         try:
             modules.append(importlib.import_module(f"fakturnik.web.api.{name}"))
         except ModuleNotFoundError as exc:

@@ -83,6 +83,7 @@ class Ui:
         outage = None
         if self.company is not None and self.can(Action.COMPANY_VIEW):
             outage = _outage(self)
+        token_days = _token_days(self) if self.company is not None else None
         return {
             "user": _user(self),
             "company": self.company,
@@ -93,6 +94,7 @@ class Ui:
             "active": active,
             "csrf": security.csrf_token(self.request),
             "outage": outage,
+            "token_days": token_days,
             "environment": getattr(self.company, "environment", ""),
             "can": self.can,
             **values,
@@ -119,6 +121,18 @@ def _outage(ui: Ui) -> _Outage | None:
     if not getattr(availability, "outage", False) and not getattr(availability, "offline_issuing", False):
         return None
     return _Outage(since=availability.since, deadline=availability.next_deadline)
+
+
+def _token_days(ui: Ui) -> int | None:
+    """Days left until KSeF tokens stop working, while the current company still logs in with one."""
+    credential = getattr(ui.company, "credential", None)
+    if credential is None or credential.kind != "ksef_token":
+        return None
+    try:
+        deadline = ui.svc.credentials.token_deadline(ui.company_id)
+    except Exception:
+        return None
+    return int(deadline.days_left) if deadline.active else None
 
 
 def _user(ui: Ui) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -282,7 +283,7 @@ async def product_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
 
 def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
                    invited: Any = None, status: int = 200, mail_form: dict[str, str] | None = None,
-                   mail_errors: dict[str, str] | None = None) -> Response:  # fmt: skip
+                   mail_errors: dict[str, str] | None = None, migration: Any = None) -> Response:  # fmt: skip
     members = ui.svc.accounts.members(ui.company_id) if ui.can(Action.MEMBERS_MANAGE) else []
     invitations = ui.svc.accounts.invitations(ui.company_id) if ui.can(Action.MEMBERS_MANAGE) else []
     series = ui.svc.series.list(ui.company_id) if ui.can(Action.SERIES_READ) else []
@@ -322,6 +323,8 @@ def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[s
         invited=invited,
         can_members=ui.can(Action.MEMBERS_MANAGE),
         can_admin=ui.can(Action.COMPANY_ADMIN),
+        certificates=ui.svc.credentials.certificates(ui.company_id) if ui.can(Action.COMPANY_ADMIN) else [],
+        migration=migration,
     )
     return render(ui.request, "settings.html", context, status_code=status)
 
@@ -329,6 +332,39 @@ def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[s
 @router.get("/ustawienia", include_in_schema=False)
 def settings(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     return _settings_page(ui)
+
+
+@router.post("/ustawienia/certyfikat/wniosek", include_in_schema=False)
+def certificate_request(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """The unsigned AuthTokenRequest to sign elsewhere (KSeF issues certificates after a signed login)."""
+    xml = ui.svc.credentials.migration_request(ui.company_id)
+    name = f"fakturnik-{ui.company.nip}-do-podpisu.xml"
+    return Response(
+        xml, media_type="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post("/ustawienia/certyfikat", include_in_schema=False)
+async def certificate_migrate(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """Token → KSeF certificates (the signed file, if uploaded, opens the session that enrolls them)."""
+    from starlette.datastructures import UploadFile
+
+    data = await request.form(max_fields=10, max_files=1, max_part_size=1024 * 1024)
+    upload = data.get("signed")
+    signed = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
+    try:
+        result = ui.svc.credentials.migrate_to_certificate(ui.company_id, signed or None)
+    except InputError as exc:
+        return _settings_page(ui, migration=_Failed(str(exc)), status=422)
+    if result.changed:
+        ui.company = ui.svc.companies.get(ui.company_id)  # the layout's banner and facts see the switch
+    return _settings_page(ui, migration=result, status=200 if result.ok else 409)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    message: str
+    ok: bool = False
 
 
 @router.post("/ustawienia/zaproszenie", include_in_schema=False)
