@@ -281,3 +281,15 @@ def test_a_part_that_is_not_an_object_is_a_clear_error(part: str) -> None:
     with pytest.raises(InvoiceValidationError) as caught:
         xml_from_draft(draft)
     assert [p.path for p in caught.value.problems] == [part]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("9.99999999900E-11"), Decimal("1E-21"), Decimal("1E+23"), Decimal("NaN"), Decimal("Infinity")],
+)
+def test_a_decimal_beyond_the_models_bounds_is_refused_both_ways(value: Decimal) -> None:
+    # Found by the fuzz below once the model bounded its decimals: the direct path wrote
+    # P_8B = 9.99999999900E-11 (22 digits after the point) that the model refuses.
+    draft = make_sample_draft(SELLER, "FV/BOUNDS/1", lines=2)
+    _line(draft)["P_8B"] = value
+    assert assert_same(draft) is False

@@ -34,7 +34,14 @@ from fakturnik.fa3.builder import (
     _priced_value,
     build_invoice,
 )
-from fakturnik.fa3.model import Fa3Model, Faktura, FaWiersz
+from fakturnik.fa3.model import (
+    MAX_DECIMAL_DIGITS,
+    MAX_FRACTION_DIGITS,
+    MAX_INTEGER_DIGITS,
+    Fa3Model,
+    Faktura,
+    FaWiersz,
+)
 from fakturnik.fa3.writer import (
     _ROOT_OPEN,
     _XML_DECLARATION,
@@ -94,6 +101,19 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
 # --- values as the model keeps them ---------------------------------------------------------------
 
 
+def _within(value: Decimal) -> bool:
+    """The model's bounds for a decimal field (``fa3.model.Dec``): both paths refuse the same numbers."""
+    if not value.is_finite():
+        return False
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    return (
+        len(digits) <= MAX_DECIMAL_DIGITS
+        and value.adjusted() < MAX_INTEGER_DIGITS
+        and -exponent <= MAX_FRACTION_DIGITS
+    )
+
+
 def _decimal(value: Any) -> Decimal:
     """The Decimal pydantic would keep for ``value``, when writing it back gives the value's own text.
 
@@ -107,7 +127,7 @@ def _decimal(value: Any) -> Decimal:
             raise _Fallback
         return number
     if kind is Decimal:
-        if not value.is_finite() or len(value.as_tuple().digits) > 22 or value.adjusted() > 20:
+        if not _within(value) or len(value.as_tuple().digits) > 22 or value.adjusted() > 20:
             raise _Fallback  # the model path refuses it with its message
         return value  # type: ignore[no-any-return]
     if kind is int:
@@ -264,6 +284,7 @@ def _specialise(cls: type[Fa3Model], keys: frozenset[str]) -> _Emitter:
         "_Fallback": _Fallback,
         "_escape": _escape,
         "_decimal_out": _decimal_out,
+        "_within": _within,
         "_date_out": _date_out,
         "_attrs": _attrs,
         "Decimal": Decimal,
@@ -343,7 +364,7 @@ def _scalar(cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, A
     if kind == "d":
         return (
             [
-                f"if type({var}) is Decimal and {var}.is_finite():",
+                f"if type({var}) is Decimal and _within({var}):",
                 f"    t = str({var})",
                 f"    if 'E' in t: t = format({var}, 'f')",
                 "else:",
