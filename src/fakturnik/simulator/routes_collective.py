@@ -14,6 +14,7 @@ is 2.7.1 (from the changelog: up to 10 identifiers, page size up to 500).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -99,11 +100,19 @@ def _visible(sim: Simulator, caller: Caller, doc: dict[str, Any]) -> bool:
 
 
 def _page(
-    items: list[dict[str, Any]], page_size: int, token: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+    key: str,
+    items: list[dict[str, Any]],
+    page_size: int,
+    token: str | None,
+    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of ``items`` under ``key`` (rendered by ``render`` when given), with the next token."""
     offset = decode_continuation(token)
     chunk = items[offset : offset + page_size]
-    return chunk, encode_continuation(offset + page_size) if offset + page_size < len(items) else None
+    out: dict[str, Any] = {key: [render(d) for d in chunk] if render else chunk}
+    if offset + page_size < len(items):
+        out["continuationToken"] = encode_continuation(offset + page_size)
+    return out
 
 
 @router.post("/collective-identifiers", status_code=201)
@@ -204,11 +213,13 @@ def query(
         ):
             continue
         found.append(doc)
-    chunk, token = _page(_sorted(found), pageSize, continuation)
-    out: dict[str, Any] = {"collectiveIdentifiers": [_item(d, caller, count=True) for d in chunk]}
-    if token:
-        out["continuationToken"] = token
-    return out
+    return _page(
+        "collectiveIdentifiers",
+        _sorted(found),
+        pageSize,
+        continuation,
+        lambda d: _item(d, caller, count=True),
+    )
 
 
 @router.get("/collective-identifiers/ksef/{ksefNumber}")
@@ -226,11 +237,13 @@ def by_ksef_number(
         if any(i["ksefNumber"] == ksefNumber for i in d["invoices"])
         and (_created_here(d, caller) or _sees_invoice(sim, caller, ksefNumber))
     ]
-    chunk, token = _page(_sorted(found), pageSize, continuation)
-    out: dict[str, Any] = {"collectiveIdentifiers": [_item(d, caller, count=False) for d in chunk]}
-    if token:
-        out["continuationToken"] = token
-    return out
+    return _page(
+        "collectiveIdentifiers",
+        _sorted(found),
+        pageSize,
+        continuation,
+        lambda d: _item(d, caller, count=False),
+    )
 
 
 def _invoice_rows(
@@ -267,11 +280,7 @@ def invoices_of(
 ) -> dict[str, Any]:
     sim = sim_of(request)
     doc = _visible_doc(sim, caller, collectiveIdentifierNumber)
-    chunk, token = _page(_invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
-    out: dict[str, Any] = {"invoices": chunk}
-    if token:
-        out["continuationToken"] = token
-    return out
+    return _page("invoices", _invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
 
 
 @router.post("/collective-identifiers/invoices")
@@ -287,11 +296,7 @@ def invoices_of_many(
     rows: list[dict[str, Any]] = []
     for number in dict.fromkeys(body.collectiveIdentifierNumbers):
         rows += _invoice_rows(sim, caller, _visible_doc(sim, caller, number), with_number=True)
-    chunk, token = _page(rows, pageSize, continuation)
-    out: dict[str, Any] = {"invoices": chunk}
-    if token:
-        out["continuationToken"] = token
-    return out
+    return _page("invoices", rows, pageSize, continuation)
 
 
 @router.put("/testdata/certificates/{serialNumber}")
