@@ -31,6 +31,7 @@ from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import TokenSource, Transport
 
 BATCH_PART_LIMIT = 100_000_000
+LISTING_PAGE = 1000  # invoices per page of a session listing (KSeF's maximum)
 
 
 @dataclass(frozen=True)
@@ -203,9 +204,21 @@ class KsefGateway:
     def invoice_status(self, session_ref: str, invoice_ref: str) -> RemoteInvoice:
         return RemoteInvoice.of(self.client.session_invoice_status(session_ref, invoice_ref))
 
-    def session_invoices(self, session_ref: str) -> Iterator[RemoteInvoice]:
-        for item in self.client.iter_session_invoices(session_ref):
-            yield RemoteInvoice.of(item)
+    def session_invoices(self, session_ref: str, *, start: str | None = None) -> Iterator[RemoteInvoice]:
+        """Every invoice of the session (from the page ``start`` names, a continuation token)."""
+        token = start
+        while True:
+            page, token = self.session_invoice_page(session_ref, token)
+            yield from page
+            if not token:
+                return
+
+    def session_invoice_page(
+        self, session_ref: str, token: str | None = None, page_size: int = LISTING_PAGE
+    ) -> tuple[list[RemoteInvoice], str | None]:
+        """One page of the session's invoices and the token of the next page (None: the last one)."""
+        page = self.client.session_invoices(session_ref, page_size=page_size, continuation_token=token)
+        return [RemoteInvoice.of(i) for i in page.invoices], page.continuationToken
 
     def find_invoice(self, session_ref: str, invoice_hash: str) -> RemoteInvoice | None:
         """Reconciliation: the invoice with this SHA-256 in that session, if KSeF has it."""

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 from fakturnik.engine import availability
 from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import EngineContext
-from fakturnik.engine.gateway import KsefGateway, RemoteInvoice, prepare_batch
+from fakturnik.engine.gateway import LISTING_PAGE, KsefGateway, RemoteInvoice, prepare_batch
 from fakturnik.engine.outcomes import (
+    PENDING_CODES,
     InvoiceVerdict,
     SendFate,
     Verdict,
@@ -57,6 +58,7 @@ ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per sessio
 SESSION_RENEW_BEFORE = timedelta(minutes=15)  # open a new online session before KSeF's 12 h close
 UPO_RETRY_EVERY = 60.0  # seconds between retries of UPOs that could not be fetched at acceptance
 OUTAGE_CHECK_EVERY = 5.0  # seconds between "is an outage open?" reads after successful calls
+LIST_EVERY = 3.0  # seconds between listings of a processing batch whose first open page did not fill up
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
 
@@ -122,6 +124,19 @@ class _Online:
     last_used: float
 
 
+@dataclass
+class _InFlight:
+    """A closed batch session this worker watches: its verdicts are recorded as the listing shows them."""
+
+    company_id: int
+    ref: str
+    postponed_until: datetime  # its entries are not due before this (another worker takes over then)
+    started: float = field(default_factory=time.monotonic)
+    token: str | None = None  # the first listing page not yet wholly decided (None: the first page)
+    next_poll: float = 0.0
+    next_list: float = 0.0
+
+
 GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
 Decision = tuple[Job, InvoiceVerdict, RemoteInvoice | None, str | None]
 UpoTask = tuple[Job, str, str, str | None]  # job, session ref, KSeF number, pre-signed UPO link
@@ -151,6 +166,7 @@ class Worker:
         self._renewed_at = 0.0
         self.rejected = 0  # entries rejected by the current run
         self._upo_queue: deque[UpoTask] = deque()  # accepted, UPO not fetched yet (with its link)
+        self._inflight: dict[str, _InFlight] = {}  # batch sessions this worker closed, still processing
         self.stop_event = threading.Event()
 
     def __repr__(self) -> str:
@@ -185,7 +201,7 @@ class Worker:
                     continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     break
-                if touched == 0 and self._upo_queue:
+                if touched == 0 and self._upo_queue and not self._inflight:  # numbers first
                     touched = self.fetch_queued_upos()
                 if touched == 0:
                     if once and self.pending() == 0:
@@ -243,6 +259,7 @@ class Worker:
 
     def tick(self) -> int:
         """Claim one company's due entries and move each of them forward once."""
+        watched = self._watch_batches()
         now = _now()
         with self.ctx.db.transaction() as s:
             claimed = repo.claim(
@@ -256,7 +273,7 @@ class Worker:
                 s.expunge(company)
         if not jobs or company is None:
             self._close_idle_sessions()
-            return 0
+            return watched
         try:
             gateway = self._gateway(company)
         except Exception as exc:
@@ -275,7 +292,7 @@ class Worker:
         self._poll(gateway, waiting)
         self._send(company, gateway, fresh)
         self._close_idle_sessions()
-        return len(jobs)
+        return len(jobs) + watched
 
     # --- companies and availability --------------------------------------------------------------------
 
@@ -324,17 +341,11 @@ class Worker:
     # --- writes ---------------------------------------------------------------------------------------
 
     def _defer(self, jobs: Sequence[Job], delay: timedelta, note: str) -> None:
-        when = _now() + delay
+        """Fenced: the entries still held wait ``delay`` and are released (one statement per 900)."""
+        if not jobs:
+            return
         with self.ctx.db.transaction() as s:
-            for job in jobs:
-                try:
-                    entry = repo.fenced(s, job.id, self.id)
-                except repo.LeaseLostError:
-                    continue
-                entry.next_attempt_at = when
-                if note:
-                    entry.last_error = note[:2000]
-                repo.release(entry)
+            repo.defer_many(s, [j.id for j in jobs], self.id, when=_now() + delay, note=note)
 
     def _keepalive(self) -> None:
         """Extend the lease of everything still claimed once a third of it has passed (long claims)."""
@@ -689,8 +700,9 @@ class Worker:
             try:
                 if is_batch:
                     status = gateway.session_status(session_ref)
-                    if status.code in SESSION_FINAL_PENDING:
-                        self._defer(group, self.settings.poll_interval, "")
+                    if status.code in SESSION_FINAL_PENDING:  # still processing: watch it from here
+                        self._watch(group[0].company_id, session_ref, _now() + self.settings.lease)
+                        self._defer(group, self.settings.lease, "")
                         continue
                 by_hash = {r.invoice_hash: r for r in gateway.session_invoices(session_ref)}
             except Exception as exc:
@@ -743,22 +755,19 @@ class Worker:
     def _mark_sending(self, jobs: Sequence[Job], session_ref: str | None, kind: str) -> list[Job]:
         """Durably record "about to send" (hash + session) and extend the lease; returns jobs still ours."""
         now = _now()
-        kept: list[Job] = []
         with self.ctx.db.transaction() as s:
-            entries = self._fenced(s, jobs, now)
-            for job in jobs:
-                entry = entries.get(job.id)
-                if entry is None:  # lease lost
-                    continue
-                entry.state = states.SENDING
-                entry.session_ref = session_ref
-                entry.session_kind = kind
-                entry.invoice_ref = None
-                entry.send_started_at = now
-                entry.attempts += 1
-                entry.claimed_until = now + self.settings.lease
-                kept.append(job)
-        return kept
+            held = set(
+                repo.mark_sending_many(
+                    s,
+                    [j.id for j in jobs],
+                    self.id,
+                    session_ref=session_ref,
+                    session_kind=kind,
+                    now=now,
+                    lease_until=now + self.settings.lease,
+                )
+            )
+        return [j for j in jobs if j.id in held]  # the others lost their lease
 
     def _fenced(
         self, s: Session, jobs: Sequence[Job], now: datetime, chunk: int = 900
@@ -942,14 +951,8 @@ class Worker:
         self._ksef_answered(gateway.env.api_url)
         now = _now()
         with self.ctx.db.transaction() as s:
-            entries = self._fenced(s, kept, now)
-            for job in kept:
-                entry = entries.get(job.id)
-                if entry is None:
-                    continue
-                entry.state = states.SENT
-                entry.next_attempt_at = now + self.settings.poll_interval
-                repo.release(entry)
+            # sent; this worker watches the session (below), the entries come due only if it stops
+            repo.mark_sent_many(s, [j.id for j in kept], self.id, next_attempt_at=now + self.settings.lease)
             sess = s.scalar(select(KsefSession).where(KsefSession.reference_number == session_ref))
             if sess is not None:
                 sess.status = "closed"
@@ -957,6 +960,7 @@ class Worker:
                 b = s.scalar(select(Batch).where(Batch.session_id == sess.id))
                 if b is not None:
                     b.uploaded = b.closed = True
+        self._watch(company.id, session_ref, now + self.settings.lease)
 
     def _abandon(self, jobs: Sequence[Job]) -> None:
         with self.ctx.db.transaction() as s:
@@ -968,6 +972,106 @@ class Worker:
                 entry.state = states.QUEUED
                 entry.session_ref = entry.session_kind = None
                 repo.release(entry)
+
+    # --- batches in flight ------------------------------------------------------------------------------
+
+    def _watch(self, company_id: int, ref: str, postponed_until: datetime) -> None:
+        if ref not in self._inflight:
+            self._inflight[ref] = _InFlight(company_id, ref, postponed_until)
+
+    def _watch_batches(self) -> int:
+        """Poll the batch sessions in flight that are due; returns how many entries were decided."""
+        done = 0
+        for flight in list(self._inflight.values()):
+            if time.monotonic() < flight.next_poll:
+                continue
+            gateway = self._gateways.get(flight.company_id)
+            if gateway is None:  # its entries come due by themselves
+                del self._inflight[flight.ref]
+                continue
+            done += self._watch_one(gateway, flight)
+        return done
+
+    def _watch_one(self, gateway: KsefGateway, flight: _InFlight) -> int:
+        """One look at a batch in flight: the verdicts listed so far are recorded at once (KSeF numbers
+        while the rest of the batch is still processing); after the session's final status, the rest."""
+        now = time.monotonic()
+        age = now - flight.started
+        flight.next_poll = now + max(self.settings.poll_interval.total_seconds(), min(age / 10, 30.0))
+        try:
+            status = gateway.session_status(flight.ref)
+            final = status.code not in SESSION_FINAL_PENDING
+            listed: list[RemoteInvoice] = []
+            if final:
+                listed = list(gateway.session_invoices(flight.ref, start=flight.token))
+            elif now >= flight.next_list:
+                listed, following = gateway.session_invoice_page(flight.ref, flight.token)
+                decided = all(r.code not in PENDING_CODES for r in listed)
+                if following and len(listed) >= LISTING_PAGE and decided:  # a whole page: on to the next
+                    flight.token = following
+                    flight.next_list = now
+                else:
+                    flight.next_list = now + LIST_EVERY
+        except Exception as exc:
+            self._note_failure(gateway, exc)
+            flight.next_poll = (
+                now
+                + backoff(1, base=self.settings.backoff_base, cap=self.settings.backoff_cap).total_seconds()
+            )
+            return 0
+        self._ksef_answered(gateway.env.api_url)
+        remote = {r.invoice_hash: r for r in listed if r.code not in PENDING_CODES or final}
+        if not final and not remote:
+            self._postpone(flight)
+            return 0
+        with self.ctx.db.transaction() as s:
+            entries = repo.claim_session(
+                s,
+                self.id,
+                flight.ref,
+                now=_now(),
+                lease=self.settings.lease,
+                hashes=None if final else list(remote),
+            )
+            jobs = [Job.of(e) for e in entries]
+        self._claimed = [j.id for j in jobs]
+        self._renewed_at = time.monotonic()
+        if final and flight.token is not None and any(j.invoice_hash not in remote for j in jobs):
+            try:  # not on the pages after the token: look through the whole listing once
+                remote.update({r.invoice_hash: r for r in gateway.session_invoices(flight.ref)})
+            except Exception as exc:
+                self._note_failure(gateway, exc)
+                self._defer(jobs, self.settings.poll_interval, "")
+                return 0
+        decisions: list[Decision] = []
+        for job in jobs:
+            found = remote.get(job.invoice_hash)
+            if found is None:
+                if final:
+                    note = f"brak w paczce ({status.code} {status.description})"
+                    decisions.append((job, InvoiceVerdict(Verdict.RESEND, message=note), None, None))
+                else:
+                    self._defer([job], self.settings.lease, "")
+            elif (verdict := self._judge(gateway, job, found)) is None:
+                self._defer([job], self.settings.poll_interval * 5, "")
+            else:
+                decisions.append((job, verdict, found, None))
+        self._apply_many(decisions)
+        if final:
+            del self._inflight[flight.ref]
+            self._mark_session(flight.ref, "closed")
+        else:
+            self._postpone(flight)
+        return len(jobs)
+
+    def _postpone(self, flight: _InFlight) -> None:
+        """Keep the watched entries from coming due while this worker watches them."""
+        now = _now()
+        if flight.postponed_until - now > self.settings.lease / 2:
+            return
+        flight.postponed_until = now + self.settings.lease
+        with self.ctx.db.transaction() as s:
+            repo.postpone_session(s, flight.ref, until=flight.postponed_until, now=now)
 
     # --- sessions -------------------------------------------------------------------------------------
 

@@ -473,6 +473,149 @@ def extend_leases(s: Session, worker: str, ids: Sequence[int], until: datetime) 
     return int(getattr(result, "rowcount", 0))
 
 
+def _held(worker: str, now: datetime) -> Any:
+    """The fence as SQL: entries this worker still holds (``claimed_by`` = it, lease not over)."""
+    return and_(OutboxEntry.claimed_by == worker, OutboxEntry.claimed_until > now)
+
+
+def defer_many(
+    s: Session,
+    entry_ids: Sequence[int],
+    worker: str,
+    *,
+    when: datetime,
+    note: str = "",
+    now: datetime | None = None,
+    chunk: int = 900,
+) -> int:
+    """Fenced in one statement per ``chunk``: entries still held by ``worker`` wait until ``when``
+    and are released (nothing else changes). Returns how many were still held."""
+    moment = now or datetime.now(UTC)
+    values: dict[str, Any] = {"next_attempt_at": when, "claimed_by": None, "claimed_until": None}
+    if note:
+        values["last_error"] = note[:2000]
+    done = 0
+    ids = list(entry_ids)
+    for start in range(0, len(ids), chunk):
+        result = s.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, moment))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        done += int(getattr(result, "rowcount", 0))
+    return done
+
+
+def mark_sending_many(
+    s: Session,
+    entry_ids: Sequence[int],
+    worker: str,
+    *,
+    session_ref: str | None,
+    session_kind: str,
+    now: datetime,
+    lease_until: datetime,
+    chunk: int = 900,
+) -> list[int]:
+    """Durability rule 1 for many entries (fenced, one statement per ``chunk``): ``sending`` with the
+    session, ``send_started_at`` = now, one more attempt, the lease extended. Returns the ids still held."""
+    kept: list[int] = []
+    ids = list(entry_ids)
+    for start in range(0, len(ids), chunk):
+        result = s.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, now))
+            .values(
+                state=states.SENDING,
+                session_ref=session_ref,
+                session_kind=session_kind,
+                invoice_ref=None,
+                send_started_at=now,
+                attempts=OutboxEntry.attempts + 1,
+                claimed_until=lease_until,
+            )
+            .returning(OutboxEntry.id)
+            .execution_options(synchronize_session=False)
+        )
+        kept.extend(int(i) for i in result.scalars())
+    return kept
+
+
+def mark_sent_many(
+    s: Session,
+    entry_ids: Sequence[int],
+    worker: str,
+    *,
+    next_attempt_at: datetime,
+    now: datetime | None = None,
+    chunk: int = 900,
+) -> int:
+    """A batch closed: entries still held by ``worker`` become ``sent`` (its verdicts are awaited until
+    ``next_attempt_at``) and are released. One statement per ``chunk``; returns how many."""
+    moment = now or datetime.now(UTC)
+    done = 0
+    ids = list(entry_ids)
+    for start in range(0, len(ids), chunk):
+        result = s.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, moment))
+            .values(state=states.SENT, next_attempt_at=next_attempt_at, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        done += int(getattr(result, "rowcount", 0))
+    return done
+
+
+def claim_session(
+    s: Session,
+    worker: str,
+    session_ref: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    hashes: Sequence[str] | None = None,
+    chunk: int = 900,
+) -> list[OutboxEntry]:
+    """Claim the ``sent`` entries of one session that nobody holds (due or not), all of them or those
+    with these invoice hashes: a worker that watched the session and has their verdicts.
+    PostgreSQL skips rows another worker has locked."""
+    where = and_(
+        OutboxEntry.session_ref == session_ref,
+        OutboxEntry.state == states.SENT,
+        or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+    )
+    groups = [None] if hashes is None else [list(hashes)[i : i + chunk] for i in range(0, len(hashes), chunk)]
+    entries: list[OutboxEntry] = []
+    for group in groups:
+        q = select(OutboxEntry).where(where)
+        if group is not None:
+            q = q.where(OutboxEntry.invoice_hash.in_(group))
+        entries.extend(s.scalars(q.order_by(OutboxEntry.id).with_for_update(skip_locked=True)))
+    until = now + lease
+    for entry in entries:
+        entry.claimed_by = worker
+        entry.claimed_until = until
+    s.flush()
+    return entries
+
+
+def postpone_session(s: Session, session_ref: str, *, until: datetime, now: datetime) -> int:
+    """The ``sent`` entries of a session being watched are not due before ``until`` (unclaimed ones only)."""
+    result = s.execute(
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.session_ref == session_ref,
+            OutboxEntry.state == states.SENT,
+            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+            OutboxEntry.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def release(entry: OutboxEntry) -> None:
     entry.claimed_by = None
     entry.claimed_until = None
