@@ -98,3 +98,47 @@ def test_label_is_escaped_and_bad_input_refused() -> None:
         qr_png("x" * 1501)
     with pytest.raises(VisualError):
         qr_png(KOD1, scale=0)
+
+
+def _format(m: list[bytearray]) -> tuple[int, int]:
+    """The (error level bits, mask) of the format information next to the top-left finder."""
+    bits = [m[8][c] for c in (0, 1, 2, 3, 4, 5, 7, 8)] + [m[r][8] for r in (7, 5, 4, 3, 2, 1, 0)]
+    value = int("".join(map(str, bits)), 2) ^ 0x5412  # ISO/IEC 18004 §7.9.1 mask of the format bits
+    return (value >> 13) & 0b11, (value >> 10) & 0b111
+
+
+@pytest.mark.parametrize(
+    "link", [KOD1, KOD2, KOD1.replace("invoice", "invoice/x")], ids=["kod1", "kod2", "other"]
+)
+def test_the_mask_is_the_one_with_the_lowest_penalty(link: str) -> None:
+    """Re-mask the symbol's data with each of the eight patterns and score it by the four penalty
+    rules of ISO/IEC 18004 §7.8.3 (segno's evaluation, an independent implementation, with the format
+    and version information in place): the encoder's choice scores lowest."""
+    from segno import consts
+    from segno import encoder as ref
+
+    matrix = qr_matrix(link)
+    n = matrix.size
+    version = (n - 17) // 4
+    symbol = [bytearray(1 if matrix.modules[r * n + c] == 0 else 0 for c in range(n)) for r in range(n)]
+    level, chosen = _format(symbol)
+    assert level == 0b00  # M in the format information (L 01, M 00, Q 11, H 10)
+    function = ref.make_matrix(n, n)
+    ref.add_finder_patterns(function, n, n)
+    ref.add_alignment_patterns(function, n, n)
+    function[-8][8] = 0x1
+
+    def is_data(i: int, j: int) -> bool:
+        return bool(function[i][j] > 0x1)
+
+    masks = ref.get_data_mask_functions(False)
+    ref.apply_mask(symbol, masks[chosen], n, n, is_data)  # the data unmasked
+    scores = []
+    for number, mask in enumerate(masks):
+        trial = [bytearray(row) for row in symbol]
+        ref.apply_mask(trial, mask, n, n, is_data)
+        ref.add_format_info(trial, version, consts.ERROR_LEVEL_M, number)
+        if version >= 7:
+            ref.add_version_info(trial, version)
+        scores.append(ref.evaluate_mask(trial, n, n))
+    assert scores[chosen] == min(scores), scores
