@@ -155,6 +155,14 @@ def test_hostile_text_and_a_thousand_lines_render_to_pdf(tmp_path: Path) -> None
     assert "Strona 1 z" in text
     pages = int(re.findall(r"Strona \d+ z (\d+)", text)[0])
     assert pages >= 20
+    assert f"Strona {pages} z {pages}" in text
+    # markup is text on the page; right-to-left words come back in reading order (drawn in display
+    # order by the bidi algorithm); the 570-character name wraps inside its cell
+    assert "<script>alert(1)</script>" in text and "FV/<b>1</b>" in text
+    assert "שלום" in text and "عربى" in text
+    assert "\u202e" not in text  # a bidi override cannot reorder what follows it
+    assert _squash(text).count("Bardzo-długa-nazwa") >= 30  # (pdftotext drops a hyphen at a line end)
+    assert "Usługa programistyczna (1000)" in text or "(1000)" in text
 
 
 def test_not_an_invoice_is_a_clear_error() -> None:

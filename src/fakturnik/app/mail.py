@@ -170,7 +170,7 @@ def _attachment(app: Any, actor: Any, company_id: int, invoice: Any) -> tuple[st
 
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", invoice.number) or str(invoice.id)
     invoices = app.acting_as(actor).invoices
-    if importlib.util.find_spec("weasyprint") is None:
+    if importlib.util.find_spec("reportlab") is None:
         return f"{safe}.xml", invoices.xml(company_id, invoice.id), "xml"
     return f"{safe}.pdf", bytes(invoices.pdf(company_id, invoice.id)), "pdf"
 

@@ -165,8 +165,9 @@ EXTRAS = {
     "jinja2": "web",
     "multipart": "web",
     "argon2": "web",
-    "segno": "visual",
-    "weasyprint": "visual",
+    "zxingcpp": "visual",
+    "reportlab": "visual",
+    "bidi": "visual",
     "psycopg": "postgres",
     "keyring": "keyring",
 }

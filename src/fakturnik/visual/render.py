@@ -1,4 +1,4 @@
-"""Invoice and UPO as HTML and PDF (Jinja2 with autoescaping; WeasyPrint for PDF, an optional extra).
+"""Invoice and UPO as HTML (Jinja2 with autoescaping) and PDF (ReportLab, ``visual.invoice_pdf``).
 
 What the document shows follows the invoice's state: an invoice with a KSeF number carries KOD I
 labelled with that number and no KOD II; an offline invoice carries KOD I labelled ``OFFLINE`` and
@@ -26,7 +26,6 @@ from fakturnik.visual.qr import CERTIFICATE_LABEL, OFFLINE_LABEL, qr_svg
 __all__ = [
     "Codes",
     "OfflineSigner",
-    "html_to_pdf",
     "invoice_codes",
     "invoice_html",
     "invoice_pdf",
@@ -132,23 +131,6 @@ def invoice_html(
     )
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with WeasyPrint (the ``visual`` extra); no network, no local files."""
-    try:
-        import weasyprint  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise VisualError(
-            "Do tworzenia PDF potrzebny jest pakiet WeasyPrint: pip install 'fakturnik[visual]'."
-        ) from exc
-
-    def no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        raise ValueError(f"external resources are not loaded ({url[:40]})")
-
-    pdf = weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
-
-
 def invoice_pdf(
     xml: bytes,
     *,
@@ -156,9 +138,17 @@ def invoice_pdf(
     ksef_number: str | None = None,
     offline: OfflineSigner | None = None,
 ) -> bytes:
-    """The invoice as PDF: A4, page numbers, QR codes with their labels."""
-    return html_to_pdf(
-        invoice_html(xml, qr_base=qr_base, ksef_number=ksef_number, offline=offline, for_pdf=True)
+    """The invoice as PDF: A4, page numbers, QR codes with their labels (ReportLab, the ``visual`` extra)."""
+    from fakturnik.visual.invoice_pdf import render_invoice_pdf
+
+    document = read_invoice(xml)
+    codes = (
+        invoice_codes(xml, document, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+        if qr_base
+        else None
+    )
+    return render_invoice_pdf(
+        document, codes=codes, ksef_number=ksef_number, certificate_label=CERTIFICATE_LABEL
     )
 
 
@@ -211,4 +201,6 @@ def upo_html(xml: bytes, *, for_pdf: bool = False) -> str:
 
 def upo_pdf(xml: bytes) -> bytes:
     """The UPO as PDF, one page per UPO page."""
-    return html_to_pdf(upo_html(xml, for_pdf=True))
+    from fakturnik.visual.invoice_pdf import render_upo_pdf
+
+    return render_upo_pdf(_upo_pages(xml))

@@ -9,12 +9,12 @@ __all__ = ["pdf_available", "pdf_or_none"]
 
 
 def pdf_available() -> bool:
-    """Whether this installation can render PDFs (the ``visual`` extra, WeasyPrint)."""
-    return importlib.util.find_spec("weasyprint") is not None
+    """Whether this installation can render PDFs (the ``visual`` extra, ReportLab)."""
+    return importlib.util.find_spec("reportlab") is not None
 
 
 def pdf_or_none(ui: Any, invoice_id: int) -> bytes | None:
-    """The PDF of an issued invoice, with the QR codes its state requires, or None without WeasyPrint.
+    """The PDF of an issued invoice, with the QR codes its state requires, or None without the visual extra.
 
     Errors of the invoice itself (an offline invoice whose company has no Offline certificate for KOD
     II) are raised as they are, so the page says what to do.
