@@ -25,6 +25,7 @@ from fakturnik.app.actor import Actor
 
 if TYPE_CHECKING:
     from fakturnik.app.accounts import AccountsService
+    from fakturnik.app.advances import AdvancesService
     from fakturnik.app.api_keys import ApiKeysService
     from fakturnik.app.audit import AuditService
     from fakturnik.app.companies import CompaniesService
@@ -144,6 +145,13 @@ class Services:
         from fakturnik.app.recurring import RecurringService
 
         return RecurringService(self.app, self.actor)
+
+    @cached_property
+    def advances(self) -> AdvancesService:
+        """Advance invoices and the settlements and corrections that use them (app/advances.py)."""
+        from fakturnik.app.advances import AdvancesService
+
+        return AdvancesService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -44,7 +44,12 @@ INVOICE_KINDS: dict[str, str] = {
     "ZAL": "Faktura zaliczkowa",
     "ROZ": "Faktura rozliczeniowa",
     "UPR": "Faktura uproszczona",
+    "KOR_ZAL": "Korekta faktury zaliczkowej",
+    "KOR_ROZ": "Korekta faktury rozliczeniowej",
 }
+NEW_KINDS = ("VAT", "KOR", "ZAL", "ROZ", "UPR")
+"""Kinds a new form offers; KOR_ZAL and KOR_ROZ come only from "Wystaw korektę" on a ZAL or ROZ."""
+CORRECTION_KINDS = frozenset({"KOR", "KOR_ZAL", "KOR_ROZ"})
 
 PAYMENT_METHODS: dict[int, str] = {
     6: "Przelew",
@@ -100,12 +105,14 @@ _TEXT_LIMITS = {
     "bank_account": 34,
     "bank_name": 256,
     "order_number": 256,
+    "advance_amount": 32,
 }
 _LINE_TEXT_LIMITS = {"name": 512, "unit": 256}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _KSEF_NUMBER = re.compile(r"^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ADVANCE_KEY = re.compile(r"^advance-(\d{1,12})$")
 
 
 @dataclass
@@ -160,6 +167,8 @@ class InvoiceForm:
     order_number: str = ""
     order_value: str = ""
     advance_numbers: str = ""
+    advance_amount: str = ""  # ZAL: the advance received (gross); KOR_ZAL: the advance after the correction
+    advance_ids: list[int] = field(default_factory=list)  # ROZ: the company's ZAL invoices it settles
     lines: list[FormLine] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -193,13 +202,17 @@ def parse_form(data: Mapping[str, Any]) -> InvoiceForm:
         "buyer_address2", "buyer_email", "currency", "exchange_rate", "price_mode", "exemption",
         "exemption_text", "payment_method", "due_mode", "due_days", "due_date", "bank_account", "bank_name",
         "notes", "correction_reason", "correction_type", "corrected_number", "corrected_date",
-        "corrected_ksef", "order_number", "order_value", "advance_numbers",
+        "corrected_ksef", "order_number", "order_value", "advance_numbers", "advance_amount",
     ):  # fmt: skip
         if name in data:
             setattr(form, name, _get(data, name))
     form.split_payment = _flag(data, "split_payment")
     form.reverse_charge = _flag(data, "reverse_charge")
     form.paid = _flag(data, "paid")
+    for key in data:
+        advance = _ADVANCE_KEY.match(key)
+        if advance and _flag(data, key) and len(form.advance_ids) < 100:
+            form.advance_ids.append(int(advance.group(1)))
     indices: set[int] = set()
     for key in data:
         match = _LINE_KEY.match(key)
@@ -324,8 +337,11 @@ def to_draft(
 
     if "lines" in form.errors:
         return None
-    if not form.lines and kind not in ("ZAL",):
-        form.error("lines", "Dodaj co najmniej jedną pozycję.")
+    if not form.lines:
+        form.error(
+            "lines",
+            "Dodaj pozycje zamówienia." if kind in ("ZAL", "KOR_ZAL") else "Dodaj co najmniej jedną pozycję.",
+        )
     lines: list[dict[str, Any]] = []
     has_exempt = False
     for line in form.lines:
@@ -428,7 +444,7 @@ def to_draft(
         fa["P_6"] = sale_date
     if rate_of_exchange is not None:
         fa["KursWalutyZ"] = rate_of_exchange
-    if kind == "KOR":
+    if kind in CORRECTION_KINDS:
         fa["PrzyczynaKorekty"] = _text(
             form, "correction_reason", required=True, message="Podaj przyczynę korekty."
         )
@@ -455,30 +471,23 @@ def to_draft(
         else:
             corrected["NrKSeFN"] = 1
         fa["DaneFaKorygowanej"] = [corrected]
-    if kind == "ZAL":
-        value = _decimal(form, "order_value", form.order_value, required=True, positive=True)
-        if value is not None:
-            fa["Zamowienie"] = {
-                "WartoscZamowienia": value,
-                "ZamowienieWiersz": [
-                    {
-                        "NrWierszaZam": i + 1,
-                        "P_7Z": item.get("P_7", ""),
-                        "P_8BZ": item.get("P_8B"),
-                        "P_9AZ": item.get("P_9A"),
-                        "P_12Z": item.get("P_12"),
-                    }
-                    for i, item in enumerate(lines)
-                ],
-            }
-    if kind == "ROZ" and form.advance_numbers:
-        fa["FakturaZaliczkowa"] = [
-            {"NrKSeFZN": 1, "NrFaZaliczkowej": n.strip()}
-            if not _KSEF_NUMBER.match(n.strip())
-            else {"NrKSeFFaZaliczkowej": n.strip()}
-            for n in form.advance_numbers.split(",")
-            if n.strip()
-        ][:100]
+    if kind in ("ZAL", "KOR_ZAL"):
+        # the lines are the order's; fakturnik.app.advances turns them into Zamowienie with the
+        # advance's summary (AdvancesService.complete)
+        advance = _decimal(form, "advance_amount", form.advance_amount, required=True, positive=kind == "ZAL")
+        if advance is not None and advance < 0:
+            form.error("advance_amount", "Zaliczka nie może być ujemna.")
+        elif advance is not None:
+            fa["P_15"] = advance  # the advance: AdvancesService.complete computes the summary from it
+        order_number = _text(form, "order_number")
+        if order_number:
+            fa["WarunkiTransakcji"] = {"Zamowienia": [{"NrZamowienia": order_number}]}
+    if kind == "ROZ":
+        if not form.advance_ids:
+            form.error("advances", "Zaznacz faktury zaliczkowe, które ta faktura rozlicza.")
+        order_number = _text(form, "order_number")
+        if order_number:
+            fa["WarunkiTransakcji"] = {"Zamowienia": [{"NrZamowienia": order_number}]}
     if payment:
         fa["Platnosc"] = payment
 
@@ -539,7 +548,9 @@ _PATH_FIELDS = {
     "Fa/Platnosc/RachunekBankowy": "bank_account",
     "Fa/Platnosc/TerminPlatnosci": "due_date",
     "Fa/Platnosc/FormaPlatnosci": "payment_method",
-    "Fa/Zamowienie": "order_value",
+    "Fa/Zamowienie": "lines",
+    "Fa/FakturaZaliczkowa": "advances",
+    "Fa/WarunkiTransakcji": "order_number",
     "Stopka": "notes",
     "Fa/FaWiersz": "lines",
 }
@@ -549,6 +560,11 @@ def form_field(form: InvoiceForm, path: str) -> str:
     """The field of ``form`` an FA(3) problem path belongs to: like :func:`field_for_path`, with the
     line's position on the invoice turned into its index in the posted names."""
     name = field_for_path(path)
+    if form.kind in ("ZAL", "KOR_ZAL") and path.removeprefix("/").removeprefix("Faktura/") in (
+        "Fa/P_15",
+        "Fa/P_15ZK",
+    ):
+        return "advance_amount"
     if name.startswith("line-"):
         _, position, rest = name.split("-", 2)
         lines = form.lines
@@ -630,8 +646,18 @@ def form_from_draft(draft: Mapping[str, Any]) -> InvoiceForm:
     order = fa.get("Zamowienie") or {}
     if isinstance(order, Mapping) and order.get("WartoscZamowienia") is not None:
         form.order_value = _s(order["WartoscZamowienia"])
+    orders = (fa.get("WarunkiTransakcji") or {}).get("Zamowienia") or []
+    if orders and isinstance(orders[0], Mapping):
+        form.order_number = _s(orders[0].get("NrZamowienia"))
+    if form.kind == "ZAL":
+        form.advance_amount = _s(fa.get("P_15"))
+    lines = fa.get("FaWiersz") or []
+    if not lines and isinstance(order, Mapping):  # an advance invoice: its lines are the order's
+        lines = [
+            order_line_as_line(row) for row in order.get("ZamowienieWiersz") or [] if isinstance(row, Mapping)
+        ]
     gross = False
-    for index, line in enumerate(fa.get("FaWiersz") or []):
+    for index, line in enumerate(lines):
         if not isinstance(line, Mapping):
             continue
         gross = gross or line.get("P_9B") is not None
@@ -651,3 +677,15 @@ def form_from_draft(draft: Mapping[str, Any]) -> InvoiceForm:
         )
     form.price_mode = "gross" if gross else "net"
     return form
+
+
+def order_line_as_line(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``ZamowienieWiersz`` (an advance invoice's order line) as a ``FaWiersz`` of the form."""
+    line: dict[str, Any] = {"P_7": row.get("P_7Z"), "P_8A": row.get("P_8AZ"), "P_8B": row.get("P_8BZ")}
+    price = row.get("P_9AZ")
+    if price is None and row.get("P_11NettoZ") is not None:  # the order gave only the line's value
+        line["P_8B"], price = None, row.get("P_11NettoZ")
+    line.update({"P_9A": price, "P_12": row.get("P_12Z"), "GTU": row.get("GTUZ")})
+    if row.get("StanPrzedZ") in (1, "1"):
+        line["StanPrzed"] = 1
+    return line

@@ -9,6 +9,7 @@ on the rest. The rows are per VAT-rate group of the FA(3) summary (``P_13_x`` / 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from fakturnik.errors import InvoiceValidationError
+from fakturnik.app.advances import ADVANCE_KINDS
+from fakturnik.errors import InputError, InvoiceValidationError
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.jsonform import problems_from_validation_error
 from fakturnik.web.ui.formatting import rate_label
@@ -67,13 +69,23 @@ class Preview:
     """Value of each line by its index in the posted names."""
     errors: dict[str, str] = field(default_factory=dict)
     split_payment_hint: bool = False
+    settlement: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    """Advance kinds: (element id, label, amount) rows under the summary (order value, advances, to pay)."""
+
+
+Completer = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns the form's draft of an advance kind into the finished one (``AdvancesService.complete``)."""
 
 
 _SPLIT_THRESHOLD = Decimal(15000)
 
 
-def preview(form: InvoiceForm, *, today: date | None = None) -> Preview:
-    """Totals of the lines of ``form`` that can be read; the problems of the others at their fields."""
+def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer | None = None) -> Preview:
+    """Totals of the lines of ``form`` that can be read; the problems of the others at their fields.
+
+    For ZAL, ROZ, KOR_ZAL and KOR_ROZ, ``complete`` (the company's ``AdvancesService.complete``)
+    turns the lines into the invoice's own summary (the advance, or what is left after the advances).
+    """
     today = today or date.today()
     probe = dataclasses.replace(
         form,
@@ -122,7 +134,16 @@ def preview(form: InvoiceForm, *, today: date | None = None) -> Preview:
         if value is not None:
             result.line_values[posted.index] = value
     present = {w.P_12 for w in fa.FaWiersz}
-    attrs: dict[str, Any] = fa.__dict__
+    _fill_rows(result, fa.__dict__, present)
+    result.gross = fa.P_15
+    result.split_payment_hint = result.currency == "PLN" and result.gross >= _SPLIT_THRESHOLD
+    if form.kind in ADVANCE_KINDS and complete is not None and not bad:
+        _advance_preview(form, result, complete, present, today)
+    return result
+
+
+def _fill_rows(result: Preview, attrs: Mapping[str, Any], present: set[Any]) -> None:
+    result.rows, result.net, result.vat = [], Decimal("0.00"), Decimal("0.00")
     for net_name, vat_name, pln_name, rates in _GROUPS:
         net = attrs.get(net_name)
         if net is None:
@@ -137,6 +158,73 @@ def preview(form: InvoiceForm, *, today: date | None = None) -> Preview:
         result.rows.append(row)
         result.net += net
         result.vat += vat
-    result.gross = fa.P_15
-    result.split_payment_hint = result.currency == "PLN" and result.gross >= _SPLIT_THRESHOLD
-    return result
+
+
+def _advance_preview(
+    form: InvoiceForm, result: Preview, complete: Completer, present: set[Any], today: date
+) -> None:
+    """The summary of an advance kind: the lines' totals (already in ``result``) become the order's,
+    the rows the invoice's own (the advance's split, or what is left after the advances)."""
+    probe = dataclasses.replace(
+        form,
+        buyer_nip="7740001454",
+        buyer_name=form.buyer_name or "-",
+        buyer_email="",
+        issue_date=form.issue_date or today.isoformat(),
+        sale_date="",
+        due_mode="days",
+        due_days="",
+        bank_account="",
+        split_payment=False,
+        exemption=form.exemption or "art113",
+        exemption_text=form.exemption_text or "-",
+        lines=list(form.lines),
+        advance_ids=list(form.advance_ids),
+        errors={},
+        correction_reason=form.correction_reason or "-",
+        corrected_number=form.corrected_number or "-",
+        corrected_date=form.corrected_date or "2026-01-01",
+    )
+    draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
+    order_gross = result.gross
+    if draft is None:
+        for name in ("advance_amount", "advances"):
+            if name in probe.errors and (name != "advance_amount" or form.advance_amount):
+                result.errors[name] = probe.errors[name]
+        if form.kind == "ROZ":
+            result.settlement = [("order-total", "Wartość zamówienia", order_gross)]
+        return
+    draft.pop("Podmiot2", None)  # the buyer may not be typed yet
+    try:
+        done = complete(draft)
+    except (InputError, InvoiceValidationError) as exc:
+        for problem in exc.problems:
+            result.errors.setdefault(form_field(probe, problem.path) or "lines", problem.message)
+        return
+    fa = done.get("Fa") or {}
+    _fill_rows(result, fa, present)
+    to_pay = Decimal(str(fa.get("P_15", "0")))
+    before = Decimal(str(fa.get("P_15ZK", "0")))
+    result.gross = to_pay
+    result.split_payment_hint = False
+    if form.kind == "ZAL":
+        result.settlement = [
+            ("order-total", "Wartość zamówienia", order_gross),
+            ("advance-total", "Zaliczka", to_pay),
+        ]
+    elif form.kind == "ROZ":
+        result.settlement = [
+            ("order-total", "Wartość zamówienia", order_gross),
+            ("advances-total", "Wpłacone zaliczki", order_gross - to_pay),
+            ("to-pay", "Pozostało do zapłaty", to_pay),
+        ]
+    elif form.kind == "KOR_ZAL":
+        result.settlement = [
+            ("advance-before", "Zaliczka przed korektą", before),
+            ("advance-after", "Zaliczka po korekcie", before + to_pay),
+        ]
+    else:
+        result.settlement = [
+            ("to-pay-before", "Do zapłaty przed korektą", before),
+            ("to-pay", "Do zapłaty po korekcie", before + to_pay),
+        ]

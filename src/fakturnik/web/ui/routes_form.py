@@ -12,23 +12,27 @@ from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.actor import Actor
+from fakturnik.app.advances import ADVANCE_KINDS
 from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
 from fakturnik.web.ui.deps import Ui, get_actor, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS
 from fakturnik.web.ui.invoice_form import (
+    CORRECTION_KINDS,
     EXEMPTION_BASES,
     GTU_CODES,
     INVOICE_KINDS,
     MAX_LINES,
+    NEW_KINDS,
     PAYMENT_METHODS,
     FormLine,
     InvoiceForm,
     form_field,
     form_from_draft,
+    order_line_as_line,
     parse_form,
     to_draft,
 )
-from fakturnik.web.ui.preview import preview
+from fakturnik.web.ui.preview import Completer, preview
 from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
 
@@ -62,6 +66,9 @@ FIELD_LABELS: dict[str, str] = {
     "corrected_date": "Data korygowanej faktury",
     "corrected_ksef": "Numer KSeF korygowanej faktury",
     "order_value": "Wartość zamówienia",
+    "order_number": "Numer zamówienia",
+    "advance_amount": "Zaliczka",
+    "advances": "Faktury zaliczkowe",
     "lines": "Pozycje",
     "": "Faktura",
 }
@@ -128,8 +135,9 @@ def _form_page(
 ) -> Response:
     if not form.lines:
         form.lines.append(FormLine(index=0))
-    result = preview(form)
+    result = preview(form, complete=_completer(ui, form, source_id))
     next_line = max((line.index for line in form.lines), default=-1) + 1
+    kinds = NEW_KINDS if form.kind in NEW_KINDS else (form.kind,)
     context = ui.context(
         "new",
         title=title,
@@ -140,7 +148,8 @@ def _form_page(
         source_id=source_id,
         draft_id=draft_id,
         next_line=next_line,
-        kinds=list(INVOICE_KINDS.items()),
+        kinds=[(k, INVOICE_KINDS[k]) for k in kinds if k in INVOICE_KINDS],
+        **_advances_context(ui, form),
         currencies=[(c, c) for c in CURRENCIES],
         rates=list(RATE_LABELS.items()),
         gtu_codes=list(GTU_CODES.items()),
@@ -155,6 +164,37 @@ def _form_page(
         form_key=secrets.token_urlsafe(16),
     )
     return render(ui.request, "invoice_form.html", context, status_code=status_code)
+
+
+def _completer(ui: Ui, form: InvoiceForm, source_id: int | None) -> Completer | None:
+    """The company's completion of an advance kind's draft (the service reads its advances)."""
+    if form.kind not in ADVANCE_KINDS:
+        return None
+
+    def complete(draft: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = ui.svc.advances.complete(
+            ui.company_id, draft, advance_ids=form.advance_ids, corrects_id=source_id
+        )
+        return result
+
+    return complete
+
+
+def _advances_context(ui: Ui, form: InvoiceForm) -> dict[str, Any]:
+    """The advance invoices a ROZ form offers: the buyer's (all, if no NIP yet) not yet settled, and
+    the ticked ones; for the order typed, only that order's."""
+    if form.kind != "ROZ" or not ui.can(Action.INVOICES_READ):
+        return {"advances": [], "chosen": set(), "advances_buyer": ""}
+    import re as _re
+
+    from stdnum.pl import nip as pl_nip
+
+    nip = _re.sub(r"[\s-]", "", form.buyer_nip).removeprefix("PL")
+    buyer = nip if pl_nip.is_valid(nip) else ""
+    chosen = set(form.advance_ids)
+    listed = ui.svc.advances.list(ui.company_id, buyer or None, order_number=form.order_number or None)
+    advances = [a for a in listed if a.settled_by is None or a.id in chosen]
+    return {"advances": advances[:100], "chosen": chosen, "advances_buyer": buyer}
 
 
 def _defaults(ui: Ui) -> InvoiceForm:
@@ -177,14 +217,13 @@ def new_invoice(
     korekta: int | None = None,
     kind: str = "VAT",
     popraw: int = 0,
+    zaliczka: int | None = None,
 ) -> Response:
     _require_write(ui)
     if korekta is not None:
-        draft = ui.svc.invoices.correction_draft(ui.company_id, korekta)
-        form = form_from_draft(draft)
-        form.kind = "KOR"
-        form.issue_date = date.today().isoformat()
-        return _form_page(ui, form, title="Korekta faktury", source_id=korekta)
+        return _correction_form(ui, korekta)
+    if zaliczka is not None:
+        return _settlement_form(ui, zaliczka)
     if z is not None:
         form = form_from_draft(ui.svc.invoices.draft_of(ui.company_id, z))
         form.number, form.paid = "", False
@@ -200,8 +239,50 @@ def new_invoice(
         form.issue_date, form.sale_date = date.today().isoformat(), ""
         return _form_page(ui, form, title="Nowa faktura (kopia)")
     form = _defaults(ui)
-    form.kind = kind if kind in INVOICE_KINDS else "VAT"
+    form.kind = kind if kind in NEW_KINDS else "VAT"
     return _form_page(ui, form)
+
+
+_CORRECTION_TITLES = {
+    "KOR": "Korekta faktury",
+    "KOR_ZAL": "Korekta faktury zaliczkowej",
+    "KOR_ROZ": "Korekta faktury rozliczeniowej",
+}
+
+
+def _correction_form(ui: Ui, invoice_id: int) -> Response:
+    """ "Wystaw korektę": the lines before and after (of the order, for an advance invoice), the
+    reason, the corrected invoice's numbers; KOR_ZAL of a ZAL, KOR_ROZ of a ROZ, KOR otherwise."""
+    draft = ui.svc.invoices.correction_draft(ui.company_id, invoice_id)
+    fa = draft.get("Fa") or {}
+    kind = str(fa.get("RodzajFaktury") or "KOR")
+    if kind == "KOR_ZAL":
+        advance = ui.svc.advances.get(ui.company_id, invoice_id)
+        rows = [order_line_as_line(row) for row in advance.order_lines]
+        fa["FaWiersz"] = [{**row, "StanPrzed": 1} for row in rows] + rows
+        fa.pop("Zamowienie", None)
+    form = form_from_draft(draft)
+    form.kind = kind if kind in CORRECTION_KINDS else "KOR"
+    form.issue_date = date.today().isoformat()
+    if kind == "KOR_ZAL":
+        form.advance_amount = f"{advance.amount:f}"
+    return _form_page(ui, form, title=_CORRECTION_TITLES[form.kind], source_id=invoice_id)
+
+
+def _settlement_form(ui: Ui, advance_id: int) -> Response:
+    """ "Rozlicz zaliczkę" on an advance invoice: a ROZ for its buyer, with the order's lines (as last
+    corrected) and every advance of that buyer and order not yet settled ticked."""
+    advance = ui.svc.advances.get(ui.company_id, advance_id)
+    form = form_from_draft(ui.svc.invoices.duplicate_draft(ui.company_id, advance_id))
+    rows = [order_line_as_line(row) for row in advance.order_lines]
+    form.lines = form_from_draft({"Fa": {"FaWiersz": rows}}).lines
+    form.kind, form.number, form.paid, form.advance_amount = "ROZ", "", False, ""
+    form.issue_date, form.sale_date = date.today().isoformat(), ""
+    siblings = ui.svc.advances.list(
+        ui.company_id, advance.buyer_nip or None, order_number=advance.order_number or None, open_only=True
+    )
+    form.advance_ids = list(dict.fromkeys([advance.id, *(a.id for a in siblings)]))
+    return _form_page(ui, form, title="Faktura rozliczeniowa")
 
 
 async def _posted(request: Request) -> dict[str, str]:
@@ -221,7 +302,7 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     form = parse_form(data)
     source = data.get("source_id", "")
     source_id = int(source) if source.isdigit() else None
-    title = "Korekta faktury" if source_id is not None else "Nowa faktura"
+    title = _CORRECTION_TITLES.get(form.kind, "Korekta faktury") if source_id is not None else "Nowa faktura"
     if data.get("action") == "draft":
         return _save_draft(ui, data)
     draft = to_draft(form, seller=seller_of(ui.company))
@@ -231,7 +312,11 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
         )
     key = data.get("form_key", "")[:64] or None
     try:
-        if source_id is not None and form.kind == "KOR":
+        if form.kind in ADVANCE_KINDS:
+            draft = ui.svc.advances.complete(
+                ui.company_id, draft, advance_ids=form.advance_ids, corrects_id=source_id
+            )
+        if source_id is not None and form.kind in CORRECTION_KINDS:
             result = ui.svc.invoices.correct(ui.company_id, source_id, draft, idempotency_key=key)
         else:
             result = ui.svc.invoices.issue(ui.company_id, draft, idempotency_key=key, urgent=True)
@@ -315,7 +400,8 @@ def recurring_stop(ui: Annotated[Ui, Depends(get_ui)], recurring_id: int) -> Res
 async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> Response:
     """The totals fragment (and, out of band, each line's value and problems) for the typed form.
 
-    Pure arithmetic on what was posted: it needs a signed-in caller, but reads nothing of any company."""
+    Pure arithmetic on what was posted: it needs a signed-in caller, and reads nothing of any company
+    but, for the advance kinds, the company's advance invoices (through the app, for its company)."""
     try:
         data = await _posted(request)
     except Exception:
@@ -323,15 +409,34 @@ async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_acto
     form = parse_form(data)
     if "lines" in form.errors:
         return render(request, "_error_fragment.html", {"text": form.errors["lines"]})
-    result = preview(form)
-    context = {"preview": result, "oob": True, "line_indices": [line.index for line in form.lines]}
+    complete = None
+    if form.kind in ADVANCE_KINDS:
+        source = data.get("source_id", "")
+        complete = _completer(
+            get_ui(request), form, int(source) if source.isdigit() and len(source) < 18 else None
+        )
+    result = preview(form, complete=complete)
+    context = {
+        "preview": result,
+        "oob": True,
+        "kind": form.kind,
+        "line_indices": [line.index for line in form.lines],
+    }
     return render(request, "_totals.html", context)
 
 
 @router.get("/faktury/rodzaj", include_in_schema=False)
 def kind_fragment(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     form = parse_form(dict(request.query_params))
-    return render(request, "_kind_extra.html", {"form": form, "errors": {}})
+    return render(request, "_kind_extra.html", {"form": form, "errors": {}, **_advances_context(ui, form)})
+
+
+@router.get("/faktury/zaliczki", include_in_schema=False)
+def advances_fragment(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """The list of advance invoices of the ROZ form, for the buyer and order typed."""
+    form = parse_form(dict(request.query_params))
+    form.kind = "ROZ"
+    return render(request, "_advances.html", {"form": form, "errors": {}, **_advances_context(ui, form)})
 
 
 def _line_context(ui: Ui, line: FormLine) -> dict[str, Any]:

@@ -213,10 +213,11 @@ def _invoice_page(
     status: int = 200,
 ) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
-    lines, buyer_email = _lines_of(ui, invoice_id)
+    lines, buyer_email, advances = _lines_of(ui, invoice_id)
     context = ui.context(
         "invoices",
         **_status_context(ui, invoice),
+        settled_advances=advances,
         can_pay=ui.can(Action.PAYMENTS_WRITE),
         xml_lines=lines,
         mail_to=mail_to or buyer_email,
@@ -255,15 +256,48 @@ def invoice_email(
     return RedirectResponse(f"/faktury/{invoice_id}?wyslano={quote(sent.to)}", status_code=303)
 
 
-def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str]:
+@dataclass(frozen=True)
+class _AdvanceRef:
+    number: str
+    ksef_number: str
+    id: int | None = None
+
+
+def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[_AdvanceRef]]:
+    """The invoice's lines (an advance invoice's: its order's), the buyer's e-mail, the advances
+    a settlement names (linked when they are this company's)."""
     try:
         draft = ui.svc.invoices.draft_of(ui.company_id, invoice_id)
     except NotFoundError:
-        return [], ""
-    lines = (draft.get("Fa") or {}).get("FaWiersz") or []
+        return [], "", []
+    fa = draft.get("Fa") or {}
+    lines = fa.get("FaWiersz") or []
+    if not lines:
+        from fakturnik.web.ui.invoice_form import order_line_as_line
+
+        rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
+        lines = [
+            {**order_line_as_line(row), "P_11": row.get("P_11NettoZ")}
+            for row in rows
+            if isinstance(row, dict)
+        ]
     contacts = (draft.get("Podmiot2") or {}).get("DaneKontaktowe") or []
     email = next((c.get("Email", "") for c in contacts if isinstance(c, dict) and c.get("Email")), "")
-    return [line for line in lines if isinstance(line, dict)][:1000], str(email)
+    refs = [r for r in fa.get("FakturaZaliczkowa") or [] if isinstance(r, dict)]
+    advances: list[_AdvanceRef] = []
+    if refs:
+        known = {a.ksef_number or a.number: a for a in ui.svc.advances.list(ui.company_id, limit=1000)}
+        for ref in refs[:100]:
+            key = str(ref.get("NrKSeFFaZaliczkowej") or ref.get("NrFaZaliczkowej") or "")
+            found = known.get(key)
+            advances.append(
+                _AdvanceRef(
+                    number=found.number if found else key,
+                    ksef_number=str(ref.get("NrKSeFFaZaliczkowej") or ""),
+                    id=found.id if found else None,
+                )
+            )
+    return [line for line in lines if isinstance(line, dict)][:1000], str(email), advances
 
 
 @router.get("/faktury/{invoice_id}/status", include_in_schema=False)

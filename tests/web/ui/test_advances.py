@@ -1,0 +1,129 @@
+"""Advance invoices in the browser: a ZAL, the ROZ that settles it (the advance ticked in the form),
+and a correction of each (KOR_ZAL, KOR_ROZ), all accepted by the simulator."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.web.ui.conftest import axe_violations, shot, sign_in
+
+INVOICE_URL = re.compile(r".*/faktury/\d+$")
+NBSP = "\u00a0"
+
+
+def _buyer(page: Any) -> None:
+    page.fill("#f-buyer_nip", "7740001454")
+    page.press("#f-buyer_nip", "Tab")
+    page.fill("#f-buyer_name", "Klient S.A.")
+    page.fill("#f-buyer_address1", "ul. Długa 2")
+
+
+def _order_lines(page: Any) -> None:
+    page.fill("#f-line-0-name", "Zabudowa kuchenna")
+    page.fill("#f-line-0-price", "10 000")
+    page.click("text=+ Dodaj pozycję")
+    page.wait_for_selector("#f-line-1-name")
+    page.fill("#f-line-1-name", "Montaż")
+    page.fill("#f-line-1-price", "2 000")
+    page.select_option("#f-line-1-rate", "8")
+
+
+def _accepted(page: Any) -> str:
+    page.wait_for_url(INVOICE_URL)
+    page.wait_for_selector("#ksef-number", timeout=60_000)
+    assert "Przyjęta w KSeF" in page.inner_text("#status-text")
+    return str(page.inner_text("#ksef-number"))
+
+
+def _totals(page: Any, element: str, text: str) -> None:
+    page.wait_for_function(
+        f"(document.querySelector('#{element}') || {{textContent: ''}}).textContent.includes('{text}')"
+    )
+
+
+def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) -> None:
+    sign_in(page, demo_login.email, demo_login.password)
+
+    # the advance invoice: the order's lines and the advance received
+    page.goto("/faktury/nowa")
+    page.select_option("#f-kind", "ZAL")
+    page.wait_for_selector("#f-advance_amount")
+    _buyer(page)
+    _order_lines(page)
+    page.fill("#f-advance_amount", "3 000")
+    page.fill("#f-order_number", "ZAM/7/2026")
+    _totals(page, "order-total", f"14{NBSP}460,00")
+    _totals(page, "total-gross", f"3{NBSP}000,00")
+    assert axe_violations(page) == []
+    page.click("#issue-btn")
+    advance_ksef = _accepted(page)
+    advance_url = page.url
+    assert "Zamówienie" in page.inner_text("#lines-h")
+
+    # a correction of the advance (KOR_ZAL): 4 000 received, not 3 000
+    page.click("#correct-link")
+    page.wait_for_url("**/faktury/nowa?korekta=*")
+    assert page.input_value("#f-kind") == "KOR_ZAL"
+    assert page.input_value("#f-corrected_ksef") == advance_ksef
+    assert page.locator("tr.before").count() == 2
+    assert page.input_value("#f-advance_amount") == "3000"
+    page.fill("#f-correction_reason", "Zaliczka była wyższa")
+    page.fill("#f-advance_amount", "4000")
+    _totals(page, "advance-after", f"4{NBSP}000,00")
+    _totals(page, "total-gross", f"1{NBSP}000,00")
+    shot(page, "advance-correction-form")
+    page.click("#issue-btn")
+    _accepted(page)
+    assert "KOR_ZAL" in page.inner_text("h1")
+
+    # the settlement: the form lists the buyer's advances, the person ticks the one it settles
+    page.goto("/faktury/nowa")
+    page.select_option("#f-kind", "ROZ")
+    page.wait_for_selector("#advances")
+    _buyer(page)
+    page.wait_for_selector("#advances input[type=checkbox]")
+    rows = page.inner_text("#advances table")
+    assert "ZAM/7/2026" in rows and advance_ksef in rows and f"4{NBSP}000,00" in rows
+    _order_lines(page)
+    _totals(page, "total-gross", f"14{NBSP}460,00")  # nothing ticked: the whole order
+    page.check("#advances input[type=checkbox]")
+    _totals(page, "to-pay", f"10{NBSP}460,00")
+    _totals(page, "advances-total", f"4{NBSP}000,00")
+    assert page.inner_text("#total-gross").startswith(f"10{NBSP}460,00")
+    assert axe_violations(page) == []
+    shot(page, "settlement-form")
+    page.click("#issue-btn")
+    _accepted(page)
+    assert advance_ksef in page.inner_text("#settled-advances")
+    settlement_url = page.url
+
+    # settled: the advance is no longer offered, and its page offers no second settlement of it
+    page.goto("/faktury/nowa?kind=ROZ")
+    _buyer(page)
+    page.wait_for_selector("#no-advances")
+
+    # a correction of the settlement (KOR_ROZ): the assembly was cheaper
+    page.goto(settlement_url)
+    page.click("#correct-link")
+    page.wait_for_url("**/faktury/nowa?korekta=*")
+    assert page.input_value("#f-kind") == "KOR_ROZ"
+    assert page.locator("tr.before").count() == 2
+    page.fill("#f-correction_reason", "Rabat na montaż")
+    after = page.locator("#lines-body tr:not(.before) input[name$='-price']").nth(1)
+    after.fill("1 500")
+    _totals(page, "to-pay", f"9{NBSP}920,00")
+    _totals(page, "total-gross", "-540,00")
+    page.click("#issue-btn")
+    _accepted(page)
+    assert "KOR_ROZ" in page.inner_text("h1")
+
+    # "Rozlicz zaliczkę" on an advance prefills the settlement with its buyer, order and tick
+    page.goto(advance_url)
+    assert page.locator("#settle-link").count() == 1
+    page.click("#settle-link")
+    page.wait_for_url("**/faktury/nowa?zaliczka=*")
+    assert page.input_value("#f-kind") == "ROZ"
+    assert page.input_value("#f-buyer_nip") == "7740001454"
+    assert page.input_value("#f-line-0-name") == "Zabudowa kuchenna"
+    assert page.is_checked("#advances input[type=checkbox]")
