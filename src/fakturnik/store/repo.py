@@ -478,6 +478,23 @@ def _held(worker: str, now: datetime) -> Any:
     return and_(OutboxEntry.claimed_by == worker, OutboxEntry.claimed_until > now)
 
 
+def _update_held(
+    s: Session, entry_ids: Sequence[int], worker: str, moment: datetime, values: dict[str, Any], chunk: int
+) -> int:
+    """One fenced UPDATE per ``chunk`` of the entries still held by ``worker``; returns how many."""
+    done = 0
+    ids = list(entry_ids)
+    for start in range(0, len(ids), chunk):
+        result = s.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, moment))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        done += int(getattr(result, "rowcount", 0))
+    return done
+
+
 def defer_many(
     s: Session,
     entry_ids: Sequence[int],
@@ -494,17 +511,7 @@ def defer_many(
     values: dict[str, Any] = {"next_attempt_at": when, "claimed_by": None, "claimed_until": None}
     if note:
         values["last_error"] = note[:2000]
-    done = 0
-    ids = list(entry_ids)
-    for start in range(0, len(ids), chunk):
-        result = s.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, moment))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        done += int(getattr(result, "rowcount", 0))
-    return done
+    return _update_held(s, entry_ids, worker, moment, values, chunk)
 
 
 def mark_sending_many(
@@ -553,18 +560,13 @@ def mark_sent_many(
 ) -> int:
     """A batch closed: entries still held by ``worker`` become ``sent`` (its verdicts are awaited until
     ``next_attempt_at``) and are released. One statement per ``chunk``; returns how many."""
-    moment = now or datetime.now(UTC)
-    done = 0
-    ids = list(entry_ids)
-    for start in range(0, len(ids), chunk):
-        result = s.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(ids[start : start + chunk]), _held(worker, moment))
-            .values(state=states.SENT, next_attempt_at=next_attempt_at, claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        done += int(getattr(result, "rowcount", 0))
-    return done
+    values: dict[str, Any] = {
+        "state": states.SENT,
+        "next_attempt_at": next_attempt_at,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    return _update_held(s, entry_ids, worker, now or datetime.now(UTC), values, chunk)
 
 
 def claim_session(

@@ -80,6 +80,28 @@ Completer = Callable[[dict[str, Any]], dict[str, Any]]
 _SPLIT_THRESHOLD = Decimal(15000)
 
 
+def _probe(form: InvoiceForm, today: date, **overrides: Any) -> InvoiceForm:
+    """A copy of ``form`` that builds whatever its lines are: the fields the totals do not depend on
+    are filled with placeholders (a valid NIP, today's date, no payment), ``overrides`` on top."""
+    fields: dict[str, Any] = {
+        "buyer_nip": "7740001454",
+        "buyer_name": form.buyer_name or "-",
+        "buyer_email": "",
+        "issue_date": form.issue_date or today.isoformat(),
+        "sale_date": "",
+        "due_mode": "days",
+        "due_days": "",
+        "bank_account": "",
+        "split_payment": False,
+        "exemption": form.exemption or "art113",
+        "exemption_text": form.exemption_text or "-",
+        "lines": list(form.lines),
+        "errors": {},
+    }
+    fields.update(overrides)
+    return dataclasses.replace(form, **fields)
+
+
 def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer | None = None) -> Preview:
     """Totals of the lines of ``form`` that can be read; the problems of the others at their fields.
 
@@ -87,23 +109,7 @@ def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer
     turns the lines into the invoice's own summary (the advance, or what is left after the advances).
     """
     today = today or date.today()
-    probe = dataclasses.replace(
-        form,
-        kind=form.kind if form.kind in ("VAT", "UPR") else "VAT",
-        buyer_nip="7740001454",
-        buyer_name=form.buyer_name or "-",
-        buyer_email="",
-        issue_date=form.issue_date or today.isoformat(),
-        sale_date="",
-        due_mode="days",
-        due_days="",
-        bank_account="",
-        split_payment=False,
-        exemption=form.exemption or "art113",
-        exemption_text=form.exemption_text or "-",
-        lines=list(form.lines),
-        errors={},
-    )
+    probe = _probe(form, today, kind=form.kind if form.kind in ("VAT", "UPR") else "VAT")
     result = Preview(currency=(form.currency or "PLN").upper())
     draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     line_errors = {k: v for k, v in probe.errors.items() if k.startswith("line-")}
@@ -165,22 +171,10 @@ def _advance_preview(
 ) -> None:
     """The summary of an advance kind: the lines' totals (already in ``result``) become the order's,
     the rows the invoice's own (the advance's split, or what is left after the advances)."""
-    probe = dataclasses.replace(
+    probe = _probe(
         form,
-        buyer_nip="7740001454",
-        buyer_name=form.buyer_name or "-",
-        buyer_email="",
-        issue_date=form.issue_date or today.isoformat(),
-        sale_date="",
-        due_mode="days",
-        due_days="",
-        bank_account="",
-        split_payment=False,
-        exemption=form.exemption or "art113",
-        exemption_text=form.exemption_text or "-",
-        lines=list(form.lines),
+        today,
         advance_ids=list(form.advance_ids),
-        errors={},
         correction_reason=form.correction_reason or "-",
         corrected_number=form.corrected_number or "-",
         corrected_date=form.corrected_date or "2026-01-01",
