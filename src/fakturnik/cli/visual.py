@@ -83,22 +83,22 @@ def _render(
     return invoice_html(xml, **kwargs).encode("utf-8")  # type: ignore[arg-type]
 
 
+# The options both renderings take (one declaration each).
+KsefNumberOpt = Annotated[str | None, typer.Option("--ksef-number", help="Numer KSeF pod kodem KOD I.")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Faktura offline: KOD I 'OFFLINE' i KOD II.")]
+OfflineCertOpt = Annotated[Path | None, typer.Option(help="Certyfikat KSeF typu Offline (PEM).")]
+OfflineKeyOpt = Annotated[Path | None, typer.Option(help="Klucz prywatny certyfikatu Offline (PEM).")]
+KeyPasswordEnvOpt = Annotated[str | None, typer.Option(help="Zmienna środowiskowa z hasłem klucza.")]
+
+
 def fa3_pdf(
     invoice: Annotated[Path, typer.Argument(help="Plik FA(3) XML.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Plik PDF do zapisania.")],
-    ksef_number: Annotated[
-        str | None, typer.Option("--ksef-number", help="Numer KSeF pod kodem KOD I.")
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Faktura offline: KOD I 'OFFLINE' i KOD II.")
-    ] = False,
-    offline_cert: Annotated[Path | None, typer.Option(help="Certyfikat KSeF typu Offline (PEM).")] = None,
-    offline_key: Annotated[
-        Path | None, typer.Option(help="Klucz prywatny certyfikatu Offline (PEM).")
-    ] = None,
-    key_password_env: Annotated[
-        str | None, typer.Option(help="Zmienna środowiskowa z hasłem klucza.")
-    ] = None,
+    ksef_number: KsefNumberOpt = None,
+    offline: OfflineOpt = False,
+    offline_cert: OfflineCertOpt = None,
+    offline_key: OfflineKeyOpt = None,
+    key_password_env: KeyPasswordEnvOpt = None,
     env: Env = "test",
 ) -> None:
     """Invoice as PDF with its QR codes."""
@@ -110,19 +110,11 @@ def fa3_pdf(
 def fa3_html(
     invoice: Annotated[Path, typer.Argument(help="Plik FA(3) XML.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Plik HTML do zapisania.")],
-    ksef_number: Annotated[
-        str | None, typer.Option("--ksef-number", help="Numer KSeF pod kodem KOD I.")
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Faktura offline: KOD I 'OFFLINE' i KOD II.")
-    ] = False,
-    offline_cert: Annotated[Path | None, typer.Option(help="Certyfikat KSeF typu Offline (PEM).")] = None,
-    offline_key: Annotated[
-        Path | None, typer.Option(help="Klucz prywatny certyfikatu Offline (PEM).")
-    ] = None,
-    key_password_env: Annotated[
-        str | None, typer.Option(help="Zmienna środowiskowa z hasłem klucza.")
-    ] = None,
+    ksef_number: KsefNumberOpt = None,
+    offline: OfflineOpt = False,
+    offline_cert: OfflineCertOpt = None,
+    offline_key: OfflineKeyOpt = None,
+    key_password_env: KeyPasswordEnvOpt = None,
     env: Env = "test",
 ) -> None:
     """Invoice as a standalone HTML page with its QR codes."""
