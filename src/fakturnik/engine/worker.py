@@ -60,6 +60,7 @@ UPO_RETRY_EVERY = 60.0  # seconds between retries of UPOs that could not be fetc
 OUTAGE_CHECK_EVERY = 5.0  # seconds between "is an outage open?" reads after successful calls
 LIST_EVERY = 3.0  # seconds between listings of a processing batch whose first open page did not fill up
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
+WATCH_PARK_AFTER = 5  # failed looks at one batch in a row: stop watching it (its entries come due by lease)
 
 
 def _now() -> datetime:
@@ -135,6 +136,7 @@ class _InFlight:
     token: str | None = None  # the first listing page not yet wholly decided (None: the first page)
     next_poll: float = 0.0
     next_list: float = 0.0
+    failures: int = 0  # consecutive looks that failed after KSeF answered (a bug, a database hiccup)
 
 
 GatewayFactory = Callable[[EngineContext, Company], KsefGateway]
@@ -989,8 +991,32 @@ class Worker:
             if gateway is None:  # its entries come due by themselves
                 del self._inflight[flight.ref]
                 continue
-            done += self._watch_one(gateway, flight)
+            try:
+                done += self._watch_one(gateway, flight)
+            except Exception as exc:
+                raise_if_unusable(exc)
+                self._watch_failed(flight, exc)
+            else:
+                flight.failures = 0
         return done
+
+    def _watch_failed(self, flight: _InFlight, exc: Exception) -> None:
+        """A look failed after KSeF answered: back off, and after a few in a row park the batch.
+
+        A parked batch is no longer watched; its entries come due when their postponement ends and
+        the ordinary poll (or another worker) decides them, so nothing is lost.
+        """
+        flight.failures += 1
+        log.warning(
+            "batch %s: watching failed (%s), %d in a row", flight.ref, type(exc).__name__, flight.failures
+        )
+        log.debug("batch watch failed", exc_info=True)
+        if flight.failures >= WATCH_PARK_AFTER:
+            log.warning("batch %s: no longer watched; its entries come due by themselves", flight.ref)
+            del self._inflight[flight.ref]
+            return
+        delay = backoff(flight.failures, base=self.settings.backoff_base, cap=self.settings.backoff_cap)
+        flight.next_poll = time.monotonic() + delay.total_seconds()
 
     def _watch_one(self, gateway: KsefGateway, flight: _InFlight) -> int:
         """One look at a batch in flight: the verdicts listed so far are recorded at once (KSeF numbers
