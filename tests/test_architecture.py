@@ -131,7 +131,6 @@ def _fixture(tmp_path: Path, wrong: tuple[str, str] | None) -> Path:
         "import fixturepkg.ksef.client\nimport fixturepkg.ksef.environments\n"
     )
     (root / "engine" / "companies.py").write_text("import fixturepkg.ksef.credentials\n")
-    (root / "engine" / "worker.py").write_text("import fixturepkg.ksef.sessions\n")
     (root / "engine" / "issuing.py").write_text("import fixturepkg.ksef.crypto\nimport fixturepkg.store\n")
     (root / "cli" / "__init__.py").write_text(
         "import typer\nimport fixturepkg.app\nimport fixturepkg.simulator\n"

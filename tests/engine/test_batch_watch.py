@@ -116,7 +116,7 @@ def test_numbers_are_recorded_page_by_page_while_the_batch_is_still_processing(
 def test_a_watch_that_keeps_failing_backs_off_and_is_parked_and_nothing_is_lost(
     simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fakturnik.engine import worker as worker_module
+    from fakturnik.engine import batch_watch, transitions
 
     settings = fast_settings(
         planner=PlannerSettings(batch_min_invoices=5), lease=timedelta(seconds=4), backoff_cap=0.4
@@ -134,16 +134,16 @@ def test_a_watch_that_keeps_failing_backs_off_and_is_parked_and_nothing_is_lost(
     try:
         assert watcher.tick() == 6
         _wait_decided(simulator, _batch_ref(ctx))
-        monkeypatch.setattr(worker_module.repo, "claim_session", broken)
+        monkeypatch.setattr(transitions.repo, "claim_session", broken)
         ended = time.monotonic() + 3.0
         while time.monotonic() < ended:  # ~60 polls: without backing off, ~60 failed looks
             watcher.tick()  # never raises: the failure stays inside the watch
             time.sleep(0.05)
-        assert calls["n"] == worker_module.WATCH_PARK_AFTER  # backed off, then parked
+        assert calls["n"] == batch_watch.WATCH_PARK_AFTER  # backed off, then parked
         assert {e[0] for e in _entries(ctx)} == {states.SENT}
     finally:
         watcher.shutdown()
-    monkeypatch.setattr(worker_module.repo, "claim_session", real)
+    monkeypatch.setattr(transitions.repo, "claim_session", real)
     # the parked batch's entries come due after their postponement; a worker decides them from the listing
     Worker(ctx, worker_id="after").run(once=True, idle_sleep=0.05, max_seconds=60)
     rows = _entries(ctx)

@@ -82,10 +82,10 @@ def test_crash_after_the_send_is_reconciled_without_sending_again(
     with ctx.db.transaction() as s:
         company = repo.company_by_nip(s, NIP)
         s.expunge(company)
-    gateway = crashed._gateway(company)
-    online = crashed._online_session(company, gateway, False)
-    assert crashed._mark_sending([job], online.ref, "online")
-    gateway.send_online(online.session, crashed._xml_of([job])[job.invoice_id], offline_mode=False)
+    gateway = crashed.gateways.for_company(company)
+    online = crashed.pool.session(company.id, gateway, False)
+    assert crashed.outbox.mark_sending([job], online.ref, "online")
+    gateway.send_online(online.session, crashed.outbox.xml_of([job])[job.invoice_id], offline_mode=False)
     # the process dies here: the 202 never reached the database; its lease runs out
     with ctx.db.transaction() as s:
         entry = s.scalars(select(OutboxEntry)).one()
@@ -106,8 +106,8 @@ def test_crash_before_the_send_sends_once(simulator: SimulatorServer, tmp_path: 
     with ctx.db.transaction() as s:
         company = repo.company_by_nip(s, NIP)
         s.expunge(company)
-    online = crashed._online_session(company, crashed._gateway(company), False)
-    crashed._mark_sending([job], online.ref, "online")
+    online = crashed.pool.session(company.id, crashed.gateways.for_company(company), False)
+    crashed.outbox.mark_sending([job], online.ref, "online")
     with ctx.db.transaction() as s:
         entry = s.get(OutboxEntry, job.id)
         assert entry is not None
@@ -201,11 +201,11 @@ def test_crash_after_a_batch_was_closed_is_reconciled_from_the_session(
     _issue(ctx, 6)
     crashed = Worker(ctx, worker_id="crashed")
     jobs = _claim_all(ctx, crashed)
-    gateway = crashed._gateway(_company(ctx))
-    xml = crashed._xml_of(jobs)
+    gateway = crashed.gateways.for_company(_company(ctx))
+    xml = crashed.outbox.xml_of(jobs)
     batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
     ref, uploads = gateway.open_batch(batch, offline_mode=False)
-    assert len(crashed._mark_sending(jobs, ref, "batch")) == 6
+    assert len(crashed.outbox.mark_sending(jobs, ref, "batch")) == 6
     gateway.upload_parts(batch, uploads)
     gateway.close_session(ref, "batch")
     _expire_leases(ctx)  # the process dies before it records "sent"
@@ -221,11 +221,11 @@ def test_a_batch_never_closed_is_sent_again(simulator: SimulatorServer, tmp_path
     _issue(ctx, 3)
     crashed = Worker(ctx, worker_id="crashed")
     jobs = _claim_all(ctx, crashed)
-    gateway = crashed._gateway(_company(ctx))
-    xml = crashed._xml_of(jobs)
+    gateway = crashed.gateways.for_company(_company(ctx))
+    xml = crashed.outbox.xml_of(jobs)
     batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
     ref, uploads = gateway.open_batch(batch, offline_mode=False)
-    crashed._mark_sending(jobs, ref, "batch")
+    crashed.outbox.mark_sending(jobs, ref, "batch")
     gateway.upload_parts(batch, uploads)  # dies before the close
     _expire_leases(ctx)
     _drain(ctx)

@@ -21,12 +21,12 @@ from fakturnik.ksef.environments import KsefEnvironment
 from fakturnik.ksef.exports import Exporter
 from fakturnik.ksef.sessions import (
     FA3,
-    OnlineSession,
     Poller,
     PublicKeys,
     with_fresh_key,
     wrap_key,
 )
+from fakturnik.ksef.sessions import OnlineSession as OnlineSession  # the pool keeps these open
 from fakturnik.ksef.throttle import Throttle
 from fakturnik.ksef.transport import TokenSource, Transport
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from fakturnik.engine.outcomes import backoff
 from fakturnik.engine.planner import PlannerSettings
 
 
@@ -31,6 +32,10 @@ class EngineSettings:
     # this process's part of the limits: processes of one machine share their books anyway; N machines
     # behind one IP: 1/N each
     throttle_share: float = 1.0
+
+    def backoff(self, attempt: int) -> timedelta:
+        """How long to wait before try ``attempt + 1`` (``outcomes.backoff`` with these bounds)."""
+        return backoff(attempt, base=self.backoff_base, cap=self.backoff_cap)
 
     @classmethod
     def fast(cls) -> EngineSettings:

@@ -15,10 +15,12 @@ from fakturnik.errors import StoreError
 from fakturnik.store import states
 from fakturnik.store.models import (
     AuditEntry,
+    Batch,
     Company,
     Credential,
     Invoice,
     InvoiceStatusChange,
+    KsefSession,
     NumberingConfig,
     NumberingSeries,
     Outage,
@@ -65,6 +67,15 @@ def company_by_nip(s: Session, nip: str) -> Company:
     if company is None:
         raise StoreError(f"nie ma firmy o NIP {nip}")
     return company
+
+
+def company(s: Session, company_id: int) -> Company:
+    """The company row, detached from ``s`` (usable after the transaction, read-only by intent)."""
+    found = s.get(Company, company_id)
+    if found is None:
+        raise StoreError(f"nie ma firmy o identyfikatorze {company_id}")
+    s.expunge(found)
+    return found
 
 
 def list_companies(s: Session) -> Sequence[Company]:
@@ -618,6 +629,33 @@ def postpone_session(s: Session, session_ref: str, *, until: datetime, now: date
     return int(getattr(result, "rowcount", 0))
 
 
+def invoice_files(s: Session, invoice_ids: Sequence[int]) -> dict[int, tuple[bytes, str | None]]:
+    """Invoice id → (its XML, ``hashOfCorrectedInvoice`` when the file is a technical correction)."""
+    if not invoice_ids:
+        return {}
+    rows = s.execute(
+        select(Invoice.id, Invoice.xml, Invoice.corrected_hash).where(Invoice.id.in_(list(invoice_ids)))
+    ).all()
+    return {int(i): (bytes(x), h) for i, x, h in rows}
+
+
+def accepted_without_upo(s: Session, limit: int) -> list[tuple[OutboxEntry, str]]:
+    """Accepted entries (with a session) whose invoice has no UPO yet, with the invoice's KSeF number."""
+    rows = s.execute(
+        select(OutboxEntry, Invoice.ksef_number)
+        .join(Invoice, Invoice.id == OutboxEntry.invoice_id)
+        .outerjoin(Upo, Upo.invoice_id == Invoice.id)
+        .where(
+            OutboxEntry.state == states.ACCEPTED,
+            Upo.id.is_(None),
+            OutboxEntry.session_ref.is_not(None),
+            Invoice.ksef_number.is_not(None),
+        )
+        .limit(limit)
+    ).all()
+    return [(e, str(n)) for e, n in rows]
+
+
 def release(entry: OutboxEntry) -> None:
     entry.claimed_by = None
     entry.claimed_until = None
@@ -632,6 +670,71 @@ def outbox_counts(s: Session) -> dict[str, int]:
 
 def outbox_for(s: Session, invoice_id: int) -> OutboxEntry | None:
     return s.scalar(select(OutboxEntry).where(OutboxEntry.invoice_id == invoice_id))
+
+
+# --- KSeF sessions the workers opened (correlation only; no key is ever stored) ----------------------
+
+
+def add_session(
+    s: Session,
+    *,
+    company_id: int,
+    reference_number: str,
+    kind: str,
+    opened_by: str,
+    valid_until: datetime | None = None,
+    invoice_count: int = 0,
+) -> KsefSession:
+    row = KsefSession(
+        company_id=company_id,
+        reference_number=reference_number,
+        kind=kind,
+        opened_by=opened_by,
+        valid_until=valid_until,
+        invoice_count=invoice_count,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def add_batch(
+    s: Session, session: KsefSession, *, archive_sha256: str, archive_size: int, part_count: int
+) -> Batch:
+    row = Batch(
+        session_id=session.id,
+        archive_sha256=archive_sha256,
+        archive_size=archive_size,
+        part_count=part_count,
+        invoice_count=session.invoice_count,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def session_by_ref(s: Session, reference_number: str) -> KsefSession | None:
+    return s.scalar(select(KsefSession).where(KsefSession.reference_number == reference_number))
+
+
+def set_session_status(s: Session, reference_number: str, status: str, *, now: datetime) -> None:
+    """``open`` → ``closed`` / ``failed`` (with the time); nothing when it already has that status."""
+    row = session_by_ref(s, reference_number)
+    if row is not None and row.status != status:
+        row.status = status
+        row.closed_at = now
+
+
+def batch_closed(s: Session, reference_number: str, *, now: datetime) -> None:
+    """The batch's parts are uploaded and the session closed (the worker watches it from now on)."""
+    row = session_by_ref(s, reference_number)
+    if row is None:
+        return
+    row.status = "closed"
+    row.closed_at = now
+    batch = s.scalar(select(Batch).where(Batch.session_id == row.id))
+    if batch is not None:
+        batch.uploaded = batch.closed = True
 
 
 # --- sync, outages, audit ---------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""The online-session pool: one open KSeF online session per (company, offline mode), reused.
+
+A session is rolled over before KSeF's 10,000 invoices or its 12-hour close, and closed when it has
+been idle for ``online_idle_close``. Every session opened is recorded (``ksef_sessions``) before an
+invoice is sent in it, so reconciliation can always find where an invoice may have gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fakturnik.engine.gateway import KsefGateway, OnlineSession
+from fakturnik.engine.jobs import now
+from fakturnik.engine.transitions import Outbox
+
+log = logging.getLogger("fakturnik.engine")
+
+ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
+SESSION_RENEW_BEFORE = timedelta(minutes=15)  # open a new online session before KSeF's 12 h close
+
+Key = tuple[int, bool]  # company id, offline mode
+
+
+@dataclass
+class Online:
+    session: OnlineSession
+    ref: str
+    count: int
+    last_used: float
+
+
+class OnlinePool:
+    def __init__(self, outbox: Outbox, idle_close: timedelta) -> None:
+        self.outbox = outbox
+        self.idle_close = idle_close
+        self._open: dict[Key, Online] = {}
+
+    def __repr__(self) -> str:
+        return f"OnlinePool({len(self._open)} open)"
+
+    def session(self, company_id: int, gateway: KsefGateway, offline: bool) -> Online:
+        """The open session for this company and mode, or a new one (recorded before it is used)."""
+        key = (company_id, offline)
+        current = self._open.get(key)
+        valid_until = current.session.valid_until if current is not None else None
+        fresh = valid_until is None or valid_until - SESSION_RENEW_BEFORE > now()
+        if current is not None and current.count < ONLINE_SESSION_MAX and fresh:
+            return current
+        if current is not None:
+            self.close((company_id, offline))
+        session = gateway.open_online()
+        self.outbox.session_opened(company_id, session.ref, "online", valid_until=session.valid_until)
+        current = self._open[key] = Online(session, session.ref, 0, time.monotonic())
+        return current
+
+    def used(self, online: Online) -> None:
+        online.count += 1
+        online.last_used = time.monotonic()
+
+    def close(self, key: Key) -> None:
+        """Close the session (best effort: KSeF closes it after 12 h anyway) and record that."""
+        online = self._open.pop(key, None)
+        if online is None:
+            return
+        try:
+            online.session.close()
+        except Exception as exc:
+            log.info(
+                "closing session %s failed (%s); KSeF closes it after 12 h", online.ref, type(exc).__name__
+            )
+        self.outbox.session_status(online.ref, "closed")
+
+    def close_idle(self) -> None:
+        idle = self.idle_close.total_seconds()
+        moment = time.monotonic()
+        for key, online in list(self._open.items()):
+            if moment - online.last_used > idle:
+                self.close(key)
+
+    def close_all(self) -> None:
+        for key in list(self._open):
+            self.close(key)

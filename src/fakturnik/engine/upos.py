@@ -1,0 +1,125 @@
+"""UPO fetching: per-invoice UPOs after the KSeF numbers, from KSeF's pre-signed links where known.
+
+Accepted invoices are queued here (``upo_later``, the default) and fetched when nothing else is due,
+so they never hold up the numbers; UPOs that could not be fetched are found again in the store
+(:meth:`UpoFetcher.fetch_missing`) and fetched through one listing of their session for the links.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.exc import IntegrityError
+
+from fakturnik.engine.context import EngineContext
+from fakturnik.engine.gateways import Gateways
+from fakturnik.engine.jobs import UpoTask
+from fakturnik.ksef.crypto import sha256_b64
+from fakturnik.store import repo
+
+log = logging.getLogger("fakturnik.engine")
+
+LIST_FOR_LINKS = 5  # this many missing in one session: one listing gives every pre-signed link
+STORE_CHUNK = 500
+
+
+class UpoFetcher:
+    def __init__(self, ctx: EngineContext, gateways: Gateways, *, threads: int = 8) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.gateways = gateways
+        self.threads = threads
+        self.queue: deque[UpoTask] = deque()  # accepted, UPO not fetched yet (with its link)
+
+    def __repr__(self) -> str:
+        return f"UpoFetcher({len(self.queue)} queued)"
+
+    def accepted(self, tasks: list[UpoTask]) -> None:
+        """Invoices just accepted: their UPOs now, or queued for when nothing else is due."""
+        if not self.settings.upo_fetch:
+            return
+        if self.settings.upo_later:
+            self.queue.extend(tasks)
+        else:
+            self.fetch(tasks)
+
+    def fetch_queued(self, chunk: int = STORE_CHUNK) -> int:
+        """Fetch up to ``chunk`` queued UPOs; returns how many were tried."""
+        tasks = [self.queue.popleft() for _ in range(min(chunk, len(self.queue)))]
+        if tasks:
+            self.fetch(tasks)
+        return len(tasks)
+
+    def fetch(self, tasks: Sequence[UpoTask]) -> int:
+        """Download UPOs (pre-signed links are not rate-limited) in parallel; store them in chunks."""
+
+        def one(task: UpoTask) -> tuple[int, str, bytes] | None:
+            gateway = self.gateways.get(task.company_id)
+            if gateway is None:
+                return None
+            try:
+                return (
+                    task.invoice_id,
+                    task.ksef_number,
+                    gateway.invoice_upo(task.session_ref, task.ksef_number, task.url),
+                )
+            except Exception as exc:
+                log.info("UPO of %s not fetched yet (%s)", task.ksef_number, type(exc).__name__)
+                return None
+
+        if not tasks:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(tasks))) as pool:
+            results = [r for r in pool.map(one, tasks) if r is not None]
+        for start in range(0, len(results), STORE_CHUNK):
+            with self.ctx.db.transaction() as s:
+                part = results[start : start + STORE_CHUNK]
+                invoices = repo.invoices_by_id(s, [invoice_id for invoice_id, _, _ in part])
+                for invoice_id, number, xml in part:
+                    invoice = invoices.get(invoice_id)
+                    if invoice is None:
+                        continue
+                    try:
+                        with s.begin_nested():
+                            repo.save_upo(s, invoice, number, xml, sha256_b64(xml))
+                    except IntegrityError:  # another worker stored it a moment ago
+                        continue
+        return len(results)
+
+    def fetch_missing(self, limit: int = 50) -> int:
+        """UPOs of accepted invoices that do not have one yet (after a failed first try, a restart)."""
+        if not self.settings.upo_fetch:
+            return 0
+        with self.ctx.db.transaction() as s:
+            todo = [
+                (e.company_id, e.session_ref, e.invoice_id, number)
+                for e, number in repo.accepted_without_upo(s, limit)
+            ]
+        by_session: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
+        for company_id, session_ref, invoice_id, number in todo:
+            assert session_ref is not None
+            by_session[(company_id, session_ref)].append((invoice_id, number))
+        done = 0
+        for (company_id, session_ref), group in by_session.items():
+            gateway = self.gateways.for_company_id(company_id)
+            links: dict[str, str] = {}
+            if len(group) >= LIST_FOR_LINKS:
+                try:
+                    links = {
+                        r.ksef_number: r.upo_url
+                        for r in gateway.session_invoices(session_ref)
+                        if r.ksef_number and r.upo_url
+                    }
+                except Exception as exc:
+                    log.info("session %s not listed for UPO links (%s)", session_ref, type(exc).__name__)
+            self.fetch(
+                [
+                    UpoTask(company_id, invoice_id, session_ref, number, links.get(number))
+                    for invoice_id, number in group
+                ]
+            )
+            done += len(group)
+        return done
