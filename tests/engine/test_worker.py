@@ -10,7 +10,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from fakturnik.engine.context import EngineContext
-from fakturnik.engine.gateway import prepare_batch
+from fakturnik.engine.gateway import prepare_in_memory
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.planner import PlannerSettings
 from fakturnik.engine.worker import Job, Worker
@@ -203,7 +203,7 @@ def test_crash_after_a_batch_was_closed_is_reconciled_from_the_session(
     jobs = _claim_all(ctx, crashed)
     gateway = crashed.gateways.for_company(_company(ctx))
     xml = crashed.outbox.xml_of(jobs)
-    batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+    batch = prepare_in_memory([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
     ref, uploads = gateway.open_batch(batch, offline_mode=False)
     assert len(crashed.outbox.mark_sending(jobs, ref, "batch")) == 6
     gateway.upload_parts(batch, uploads)
@@ -223,7 +223,7 @@ def test_a_batch_never_closed_is_sent_again(simulator: SimulatorServer, tmp_path
     jobs = _claim_all(ctx, crashed)
     gateway = crashed.gateways.for_company(_company(ctx))
     xml = crashed.outbox.xml_of(jobs)
-    batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+    batch = prepare_in_memory([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
     ref, uploads = gateway.open_batch(batch, offline_mode=False)
     crashed.outbox.mark_sending(jobs, ref, "batch")
     gateway.upload_parts(batch, uploads)  # dies before the close

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fakturnik.engine.gateway import LISTING_PAGE, KsefGateway, RemoteInvoice
+from fakturnik.engine.gateway import LISTING_PAGE, InvoiceOutcome, KsefGateway
 from fakturnik.engine.gateways import Gateways
 from fakturnik.engine.jobs import now
 from fakturnik.engine.outcomes import PENDING_CODES
@@ -107,12 +107,12 @@ class BatchWatch:
         try:
             status = gateway.session_status(flight.ref)
             final = status.code not in SESSION_FINAL_PENDING
-            listed: list[RemoteInvoice] = []
+            listed: list[InvoiceOutcome] = []
             if final:
                 listed = list(gateway.session_invoices(flight.ref, start=flight.token))
             elif moment >= flight.next_list:
                 listed, following = gateway.session_invoice_page(flight.ref, flight.token)
-                decided = all(r.code not in PENDING_CODES for r in listed)
+                decided = all(r.status_code not in PENDING_CODES for r in listed)
                 if following and len(listed) >= LISTING_PAGE and decided:  # a whole page: on to the next
                     flight.token = following
                     flight.next_list = moment
@@ -123,7 +123,7 @@ class BatchWatch:
             flight.next_poll = moment + self.settings.backoff(1).total_seconds()
             return 0
         self.reachability.answered(gateway.env.api_url)
-        remote = by_hash(r for r in listed if r.code not in PENDING_CODES or final)
+        remote = by_hash(r for r in listed if r.status_code not in PENDING_CODES or final)
         if not final and not remote:
             self._postpone(flight)
             return 0

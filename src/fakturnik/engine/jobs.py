@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fakturnik.engine.gateway import RemoteInvoice
+from fakturnik.engine.gateway import InvoiceOutcome
 from fakturnik.engine.outcomes import InvoiceVerdict
 from fakturnik.store.models import OutboxEntry
 
@@ -57,7 +57,7 @@ class Decision:
 
     job: Job
     verdict: InvoiceVerdict
-    remote: RemoteInvoice | None = None
+    remote: InvoiceOutcome | None = None
     session_ref: str | None = None
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from fakturnik.engine.gateway import KsefGateway, RemoteInvoice
+from fakturnik.engine.gateway import InvoiceOutcome, KsefGateway
 from fakturnik.engine.jobs import Decision, Job, now
 from fakturnik.engine.outcomes import (
     PENDING_CODES,
@@ -34,12 +34,12 @@ LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beat
 Watch = Callable[[int, str, datetime], None]  # company id, batch session ref, entries postponed until
 
 
-def by_hash(items: Iterable[RemoteInvoice]) -> dict[str, RemoteInvoice]:
+def by_hash(items: Iterable[InvoiceOutcome]) -> dict[str, InvoiceOutcome]:
     """A session listing by invoice hash; when the same file went in twice, a decided entry wins."""
-    found: dict[str, RemoteInvoice] = {}
+    found: dict[str, InvoiceOutcome] = {}
     for item in items:
         seen = found.get(item.invoice_hash)
-        if seen is None or seen.code in PENDING_CODES or item.code not in PENDING_CODES:
+        if seen is None or seen.status_code in PENDING_CODES or item.status_code not in PENDING_CODES:
             found[item.invoice_hash] = item
     return found
 
@@ -56,14 +56,14 @@ class Reconciler:
 
     # --- the one matching step ------------------------------------------------------------------------
 
-    def judge(self, gateway: KsefGateway, job: Job, remote: RemoteInvoice) -> InvoiceVerdict | None:
+    def judge(self, gateway: KsefGateway, job: Job, remote: InvoiceOutcome) -> InvoiceVerdict | None:
         """What KSeF's record of the invoice means; None when a 440 could not be checked yet (ask later).
 
         A 440 counts as "already registered" only when the original's SHA-256 equals this file's
         (a resend after an uncertain outcome); a reused number on a different document is a rejection.
         """
         verdict = judge_invoice_status(
-            remote.code, remote.description, remote.ksef_number, remote.details, remote.extensions
+            remote.status_code, remote.description, remote.ksef_number, remote.details, remote.extensions
         )
         if verdict.verdict is not Verdict.DUPLICATE:
             return verdict
@@ -80,7 +80,7 @@ class Reconciler:
         self,
         gateway: KsefGateway,
         jobs: Sequence[Job],
-        listed: Mapping[str, RemoteInvoice],
+        listed: Mapping[str, InvoiceOutcome],
         *,
         missing: str | None,
         missing_wait: timedelta | None = None,

@@ -11,13 +11,14 @@ import logging
 from collections.abc import Sequence
 
 from fakturnik.engine.batch_watch import BatchWatch
-from fakturnik.engine.gateway import KsefGateway, prepare_batch
+from fakturnik.engine.gateway import KsefGateway, PreparedBatch, prepare_in_memory
 from fakturnik.engine.jobs import Job, now
 from fakturnik.engine.online_pool import OnlinePool
 from fakturnik.engine.outcomes import SendFate, classify_send_error
 from fakturnik.engine.planner import Queued, plan
 from fakturnik.engine.reachability import Reachability
 from fakturnik.engine.transitions import Outbox
+from fakturnik.errors import KsefProcessingError
 
 log = logging.getLogger("fakturnik.engine")
 
@@ -106,7 +107,22 @@ class Sender:
         offline: bool,
         xml: dict[int, bytes],
     ) -> None:
-        batch = prepare_batch([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+        try:
+            batch = prepare_in_memory([(f"{j.invoice_id}.xml", xml[j.invoice_id]) for j in jobs])
+        except KsefProcessingError as exc:  # over KSeF's 5 GB / 50 parts: two smaller batches
+            log.info("batch of %d not prepared (%s); split in two", len(jobs), exc)
+            if len(jobs) == 1:
+                self.online(company_id, gateway, jobs, offline, xml)
+            else:
+                half = len(jobs) // 2
+                self.batch(company_id, gateway, jobs[:half], offline, xml)
+                self.batch(company_id, gateway, jobs[half:], offline, xml)
+            return
+        self._send_prepared(company_id, gateway, jobs, offline, batch)
+
+    def _send_prepared(
+        self, company_id: int, gateway: KsefGateway, jobs: Sequence[Job], offline: bool, batch: PreparedBatch
+    ) -> None:
         try:
             session_ref, uploads = gateway.open_batch(batch, offline_mode=offline)
         except Exception as exc:

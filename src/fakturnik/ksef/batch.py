@@ -17,6 +17,7 @@ Invoices are never sent again blindly: results are reconciled by each invoice's 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tarfile
@@ -27,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pydantic import BaseModel
 
@@ -69,9 +70,10 @@ class InvoiceEntry(BaseModel):
 
 
 def write_archive(
-    invoices: Iterable[tuple[str, bytes]], path: Path, compression: Compression
+    invoices: Iterable[tuple[str, bytes]], path: Path | BinaryIO, compression: Compression
 ) -> list[InvoiceEntry]:
-    """Stream ``(file name, xml)`` pairs into a ZIP or tar.gz at ``path``; return each file's hash."""
+    """Stream ``(file name, xml)`` pairs into a ZIP or tar.gz at ``path`` (a file or an open binary
+    stream); return each file's hash."""
     entries: list[InvoiceEntry] = []
     seen: set[str] = set()
 
@@ -87,7 +89,9 @@ def write_archive(
                 record(name, xml)
                 zf.writestr(name, xml)
     else:
-        with tarfile.open(path, "w:gz", compresslevel=6) as tf:
+        with contextlib.ExitStack() as stack:
+            stream = stack.enter_context(path.open("wb")) if isinstance(path, Path) else path
+            tf = stack.enter_context(tarfile.open(fileobj=stream, mode="w:gz", compresslevel=6))
             for name, xml in invoices:
                 record(name, xml)
                 info = tarfile.TarInfo(name)
@@ -99,6 +103,70 @@ def write_archive(
 
 def part_count(archive_size: int, part_size: int) -> int:
     return max(1, -(-archive_size // part_size))
+
+
+def check_limits(invoice_count: int, archive_size: int, part_size: int = PART_SIZE_LIMIT) -> None:
+    """KSeF's limits of one batch (§6): 1 to 10,000 invoices, at most 5 GB in at most 50 parts."""
+    if part_size < 1 or part_size > PART_SIZE_LIMIT:
+        raise ValueError("part_size must be between 1 and 10^8 bytes")
+    if invoice_count == 0:
+        raise KsefProcessingError("Paczka nie zawiera żadnej faktury", 0)
+    if invoice_count > MAX_INVOICES:
+        raise KsefProcessingError(f"Paczka może zawierać najwyżej {MAX_INVOICES} faktur", 0)
+    if archive_size > MAX_ARCHIVE_SIZE or part_count(archive_size, part_size) > MAX_PARTS:
+        raise KsefProcessingError("Paczka przekracza 5 GB lub 50 części", 0)
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """An encrypted archive held in memory, ready to send; the key lives only in this object."""
+
+    archive_size: int
+    archive_hash: str
+    parts: list[bytes]
+    key: crypto.SymmetricKey
+    names: dict[str, str]  # invoice hash → file name in the archive
+
+    def __repr__(self) -> str:
+        return f"PreparedBatch({len(self.names)} invoices, {len(self.parts)} parts)"
+
+    def open_request(
+        self, cert: m.PublicKeyCertificate, *, offline_mode: bool = False, form_code: m.FormCode = FA3
+    ) -> m.OpenBatchSessionRequest:
+        """The ``POST /sessions/batch`` body, the key wrapped for KSeF's certificate ``cert``."""
+        return m.OpenBatchSessionRequest(
+            formCode=form_code,
+            batchFile=m.BatchFileInfo(
+                fileSize=self.archive_size,
+                fileHash=self.archive_hash,
+                compressionType="Zip",
+                fileParts=[
+                    m.BatchFilePartInfo(ordinalNumber=i, fileSize=len(p), fileHash=crypto.sha256_b64(p))
+                    for i, p in enumerate(self.parts, start=1)
+                ],
+            ),
+            encryption=wrap_key(self.key, cert),
+            offlineMode=offline_mode,
+        )
+
+
+def prepare_in_memory(
+    invoices: Iterable[tuple[str, bytes]], *, part_size: int = PART_SIZE_LIMIT
+) -> PreparedBatch:
+    """ZIP ``(file name, xml)`` pairs in memory, check KSeF's limits, split, encrypt each part (§6).
+
+    The engine's way (its outbox is the durable record, so no state file is written); the same
+    archive writer and limits as :meth:`BatchSender.prepare`.
+    """
+    buffer = io.BytesIO()
+    entries = write_archive(invoices, buffer, "Zip")
+    archive = buffer.getvalue()
+    check_limits(len(entries), len(archive), part_size)
+    key = crypto.SymmetricKey.generate()
+    chunks = [archive[i : i + part_size] for i in range(0, len(archive), part_size)] or [archive]
+    parts = [crypto.aes_cbc_encrypt(key, chunk) for chunk in chunks]
+    names = {e.sha256: e.fileName for e in entries}
+    return PreparedBatch(len(archive), crypto.sha256_b64(archive), parts, key, names)
 
 
 class PartState(BaseModel):
@@ -265,13 +333,12 @@ class BatchSender:
         self.workdir.mkdir(parents=True, exist_ok=True)
         archive = self.workdir / ("invoices.zip" if compression == "Zip" else "invoices.tar.gz")
         entries = write_archive(invoices, archive, compression)
-        if not entries:
-            raise KsefProcessingError("Paczka nie zawiera żadnej faktury", 0)
-        if len(entries) > MAX_INVOICES:
-            raise KsefProcessingError(f"Paczka może zawierać najwyżej {MAX_INVOICES} faktur", 0)
         size = archive.stat().st_size
-        if size > MAX_ARCHIVE_SIZE or part_count(size, part_size) > MAX_PARTS:
-            raise KsefProcessingError("Paczka przekracza 5 GB lub 50 części", 0)
+        try:
+            check_limits(len(entries), size, part_size)
+        except KsefProcessingError:
+            archive.unlink()
+            raise
         key = crypto.SymmetricKey.generate()
         parts, archive_hash = self._encrypt_parts(archive, key, part_size)
         archive.unlink()

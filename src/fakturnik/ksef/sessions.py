@@ -158,7 +158,8 @@ class SentInvoice:
 
 @dataclass
 class InvoiceOutcome:
-    """Final state of one invoice in a session."""
+    """One invoice as a KSeF session reports it (the one projection of a session-invoice answer,
+    used by the client's senders and by the engine alike)."""
 
     reference_number: str
     invoice_hash: str
@@ -169,6 +170,8 @@ class InvoiceOutcome:
     details: list[str] = field(default_factory=list)
     extensions: dict[str, str] = field(default_factory=dict)
     same_file: bool | None = None  # of a 440: the original's SHA-256 equals this file's (None: not checked)
+    file_name: str | None = None  # in a batch: the file's name in the archive
+    upo_url: str | None = None  # KSeF's pre-signed link to the invoice's UPO (not rate-limited)
 
     @property
     def accepted(self) -> bool:
@@ -212,6 +215,8 @@ class InvoiceOutcome:
             invoice_number=item.invoiceNumber,
             details=list(item.status.details or []),
             extensions={k: v for k, v in (item.status.extensions or {}).items() if v is not None},
+            file_name=item.invoiceFileName,
+            upo_url=item.upoDownloadUrl,
         )
 
 
