@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod
 from fakturnik.fa3.builder import (
     _draft_dict,
@@ -71,7 +72,7 @@ def draft_to_xml(draft: dict[str, Any] | Faktura, *, method: TaxMethod | None = 
     Raises what :func:`~fakturnik.fa3.builder.build_invoice` and
     :func:`~fakturnik.fa3.writer.write_invoice` raise for a draft they refuse.
     """
-    if method is None and type(draft) is dict:
+    if shortcuts.ENABLED and method is None and type(draft) is dict:
         data = _direct(draft)
         if data is not None:
             return data
