@@ -92,6 +92,6 @@ def test_fa3_pdf_offline_without_a_certificate_and_a_missing_file_are_polish_err
     offline = runner.invoke(app, ["fa3", "pdf", str(SAMPLE), "-o", str(out), "--offline"])
     assert offline.exit_code == 1 and "wymaga --offline-cert i --offline-key" in offline.output
     missing = runner.invoke(app, ["fa3", "html", str(tmp_path / "brak.xml"), "-o", str(out)])
-    assert missing.exit_code == 1 and "nie można odczytać pliku" in missing.output
+    assert missing.exit_code == 1 and "Nie można odczytać pliku" in missing.output
     assert not out.exists()
     assert "Traceback" not in offline.output + missing.output
