@@ -34,6 +34,8 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	bash scripts/system-deps.sh
 	. scripts/postgres.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)
+	@# the FA(3) tests once more with every throughput shortcut off (src/fakturnik/fa3/shortcuts.py)
+	FAKTURNIK_NO_SHORTCUTS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -q tests/fa3
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not postgres" $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
-"""FA(3) throughput on one core: build + write + validate of a typical 10-line invoice, and its stages.
+"""FA(3) throughput on one core: build + write + validate of a typical 10-line invoice, its stages, and
+a mix of drafts as people write them (each shape and the mix, against the lxml parse + XSD floor).
 
 The measure is CPU time per core: ``time.process_time`` of this single-threaded process, so the
 time other processes take on the machine is not counted as ours (their effect on shared caches
@@ -45,10 +46,10 @@ def measure(
     return statistics.median(cpu), statistics.median(wall)
 
 
-def _row(name: str, seconds: tuple[float, float], notes: str = "") -> dict[str, Any]:
+def _row(name: str, seconds: tuple[float, float], notes: str = "", how: str = MEASURE) -> dict[str, Any]:
     cpu, wall = seconds
     rate, wall_rate = 1 / max(cpu, 1e-12), 1 / max(wall, 1e-12)
-    each = f"{cpu * 1e6:,.0f} µs CPU each ({MEASURE}); wall-clock {wall_rate:,.0f}/s."
+    each = f"{cpu * 1e6:,.0f} µs CPU each ({how}); wall-clock {wall_rate:,.0f}/s."
     return {"name": name, "value": round(rate, 1), "unit": "invoices/s", "notes": f"{notes} {each}".strip()}
 
 
@@ -141,7 +142,171 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
             "The same invoice through every rule on the index (identifiers, dates, kinds, art. 106e "
             "content, totals): what any other invoice takes.",
         ),
+        *mix_rows(),
         *_other_interpreter_rows(),
+    ]
+
+
+# --- the mix of drafts as people write them ------------------------------------------------------
+
+MIX_DRAFTS = 200  # distinct drafts per shape
+MIX_ITERATIONS = 400  # invoices per timed run of one shape
+MIX_LENGTH = 1000  # invoices in the mixed sequence
+RATIO_TARGET = 2.5
+
+
+def _as_json(draft: dict[str, Any]) -> dict[str, Any]:
+    """The draft as it arrives over JSON (REST, CLI, the web form): amounts and dates as strings."""
+    import json
+
+    loaded: dict[str, Any] = json.loads(json.dumps(draft, default=str))
+    return loaded
+
+
+def _lines(count: int, **options: Any) -> Callable[[int], dict[str, Any]]:
+    from fakturnik.fa3.samples import make_sample_draft
+
+    def make(i: int) -> dict[str, Any]:
+        return _as_json(make_sample_draft(SELLER, f"FV/{count}/{i:05d}", count, **options))
+
+    return make
+
+
+def _exempt(i: int) -> dict[str, Any]:
+    from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS
+    from fakturnik.fa3.samples import EXEMPTION, make_sample_draft
+
+    draft = make_sample_draft(SELLER, f"FV/ZW/{i:05d}", 2)
+    draft["Fa"]["FaWiersz"][1]["P_12"] = "zw"
+    draft["Fa"]["Adnotacje"] = {**DEFAULT_ANNOTATIONS, "Zwolnienie": EXEMPTION}
+    return _as_json(draft)
+
+
+def _correction(i: int) -> dict[str, Any]:
+    from fakturnik.fa3.builder import build_invoice
+    from fakturnik.fa3.samples import make_sample_correction_draft, make_sample_draft
+
+    original = build_invoice(make_sample_draft(SELLER, f"FV/K/{i:05d}", 3))
+    return _as_json(make_sample_correction_draft(original, f"KOR/{i:05d}"))
+
+
+def _advance(i: int) -> dict[str, Any]:
+    from fakturnik.app.advances import advance_draft
+    from fakturnik.fa3.samples import make_sample_draft
+
+    return _as_json(advance_draft(make_sample_draft(SELLER, f"ZAL/{i:05d}", 3), "1000.00"))
+
+
+def mix_shapes() -> list[tuple[str, float, Callable[[int], dict[str, Any]]]]:
+    """(shape, share of the mix, draft maker): every one with payment terms and a bank account
+    (``Platnosc``: due date, transfer, account number), as the sample drafts have them."""
+    return [
+        ("1 line, PLN, net prices", 0.22, _lines(1)),
+        ("3 lines, PLN, net prices", 0.22, _lines(3)),
+        ("10 lines, PLN, net prices", 0.12, _lines(10)),
+        ("50 lines, PLN, net prices", 0.02, _lines(50)),
+        ("3 lines in EUR (rate of exchange, VAT in PLN)", 0.08, _lines(3, currency="EUR")),
+        ("2 lines, one exempt with its basis (zw, P_19A)", 0.08, _exempt),
+        ("5 lines, gross prices (P_9B)", 0.14, _lines(5, gross=True)),
+        ("correction (KOR) of one line of three", 0.08, _correction),
+        ("advance (ZAL) on an order of three lines", 0.04, _advance),
+    ]
+
+
+def _interleaved(weights: list[float], length: int) -> list[int]:
+    """Shape indexes in a deterministic order with each shape's share (largest remainder first)."""
+    order: list[int] = []
+    owed = [0.0] * len(weights)
+    for _ in range(length):
+        owed = [o + w for o, w in zip(owed, weights, strict=True)]
+        pick = max(range(len(weights)), key=lambda k: owed[k])
+        owed[pick] -= 1.0
+        order.append(pick)
+    return order
+
+
+def mix_rows() -> list[dict[str, Any]]:
+    """Each shape of the mix and the mix itself: build + write + full validation against the lxml floor."""
+    import copy
+
+    from lxml import etree
+
+    from fakturnik.fa3.builder import build_invoice
+    from fakturnik.fa3.draft_xml import _direct, draft_to_xml
+    from fakturnik.fa3.schemas import load_schema
+    from fakturnik.fa3.validation import validate_xml
+    from fakturnik.fa3.writer import write_invoice
+
+    schema = load_schema("FA (3)")
+    plain = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    shapes = mix_shapes()
+    rows: list[dict[str, Any]] = []
+    all_drafts: list[list[dict[str, Any]]] = []
+    all_xmls: list[list[bytes]] = []
+    for name, share, make in shapes:
+        drafts = [make(i) for i in range(MIX_DRAFTS)]
+        xmls = [draft_to_xml(d) for d in drafts]
+        if xmls[0] != write_invoice(build_invoice(drafts[0])):
+            raise AssertionError(f"{name}: draft_to_xml and the model path differ")
+        for xml in (xmls[0], xmls[-1]):
+            report = validate_xml(xml, "prod")
+            if not report.ok:
+                raise AssertionError(f"{name}: benchmark invoice is not valid: {report.problems}")
+        all_drafts.append(drafts)
+        all_xmls.append(xmls)
+        n = MIX_DRAFTS
+
+        def pipeline(i: int, drafts: list[dict[str, Any]] = drafts) -> None:
+            validate_xml(draft_to_xml(drafts[i % n]), "prod")  # noqa: B023 (measured at once)
+
+        def floor(i: int, xmls: list[bytes] = xmls) -> None:
+            schema.validate(etree.fromstring(xmls[i % n], plain))  # noqa: B023
+
+        full = measure(pipeline, MIX_ITERATIONS)
+        base = measure(floor, MIX_ITERATIONS)
+        direct = measure(lambda i, d=drafts: draft_to_xml(d[i % n]), MIX_ITERATIONS)  # noqa: B023
+        model = measure(
+            lambda i, d=drafts: write_invoice(build_invoice(d[i % n])),  # noqa: B023
+            MIX_ITERATIONS,
+        )
+        path = "direct writer" if _direct(copy.deepcopy(drafts[0])) is not None else "model (no shortcut)"
+        rows.append(
+            _row(
+                f"mix shape: {name}",
+                full,
+                f"{share:.0%} of the mix; {len(xmls[0]):,} B. Draft → bytes → validate_xml: "
+                f"{full[0] / base[0]:.2f} × the lxml parse + XSD floor ({base[0] * 1e6:,.0f} µs). "
+                f"draft_to_xml takes the {path}: {direct[0] * 1e6:,.0f} µs, against "
+                f"{model[0] * 1e6:,.0f} µs for write_invoice(build_invoice()).",
+                f"CPU time per core, median of {RUNS} runs x {MIX_ITERATIONS:,}",
+            )
+        )
+    order = _interleaved([share for _, share, _ in shapes], MIX_LENGTH)
+    sequence = [(all_drafts[k][i % MIX_DRAFTS], all_xmls[k][i % MIX_DRAFTS]) for i, k in enumerate(order)]
+
+    def mixed(i: int) -> None:
+        validate_xml(draft_to_xml(sequence[i % MIX_LENGTH][0]), "prod")
+
+    def mixed_floor(i: int) -> None:
+        schema.validate(etree.fromstring(sequence[i % MIX_LENGTH][1], plain))
+
+    full = measure(mixed, MIX_LENGTH)
+    base = measure(mixed_floor, MIX_LENGTH)
+    rate, ratio = 1 / full[0], full[0] / base[0]
+    verdicts = (
+        f"target ≥ {TARGET:,.0f}/s: {'meets' if rate >= TARGET else 'below'}; "
+        f"target ≤ {RATIO_TARGET} × the floor: {'meets' if ratio <= RATIO_TARGET else 'above'}"
+    )
+    return [
+        _row(
+            "mix of drafts as people write them: build + write + full validation",
+            full,
+            f"{MIX_LENGTH:,} invoices of the shapes below, interleaved by their shares. {ratio:.2f} × the "
+            f"lxml parse + XSD floor of the same documents ({1 / base[0]:,.0f}/s, measured in the same run); "
+            f"{verdicts}.",
+            f"CPU time per core, median of {RUNS} runs x {MIX_LENGTH:,}",
+        ),
+        *rows,
     ]
 
 
@@ -202,6 +367,11 @@ def _other_interpreter_rows() -> list[dict[str, Any]]:
 
 if __name__ == "__main__":
     import sys
+
+    if "--mix" in sys.argv:  # only the mix rows
+        for r in mix_rows():
+            print(f"{r['name']:66} {r['value']:>9,.0f} {r['unit']}  {r['notes']}")
+        raise SystemExit(0)
 
     if "--pipeline-only" in sys.argv:  # CPU µs per invoice of the first row, for _other_interpreter_rows
         print(f"{1e6 / run(pipeline_only=True)[0]['value']:.3f}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +42,19 @@ def _company_id(fk: Fakturnik, nip: str) -> int:
     return fk.companies.by_nip(nip).id
 
 
+Company = Annotated[str, typer.Option("--company", help="NIP firmy.")]
+
+
+@contextmanager
+def _door(data_dir: Path | None, database_url: str | None) -> Iterator[Fakturnik]:
+    """The front door for one command; a refusal ends the command with its Polish message."""
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            yield fk
+    except FakturnikError as exc:
+        _fail(exc)
+
+
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Adres e-mail (login).")],
@@ -50,11 +65,8 @@ def users_add(
 ) -> None:
     """Załóż konto użytkownika (hasło: co najmniej 10 znaków, przechowywane jako skrót argon2id)."""
     password = _password(password_env)
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            user = fk.accounts.register_user(email, password, name)
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        user = fk.accounts.register_user(email, password, name)
     typer.echo(f"Założono konto {user.email} (id {user.id})")
 
 
@@ -67,50 +79,41 @@ def users_passwd(
 ) -> None:
     """Ustaw nowe hasło (kończy wszystkie sesje użytkownika)."""
     password = _password(password_env)
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            fk.accounts.set_password(fk.accounts.user_by_email(email).id, password)
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        fk.accounts.set_password(fk.accounts.user_by_email(email).id, password)
     typer.echo(f"Zmieniono hasło {email.strip().lower()}")
 
 
 @members_app.command("add")
 def members_add(
     email: Annotated[str, typer.Argument(help="Adres e-mail użytkownika (konto musi istnieć).")],
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     role: Annotated[str, typer.Option(help="owner | accountant | issuer | viewer")] = "owner",
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Nadaj użytkownikowi rolę w firmie."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            user = fk.accounts.user_by_email(email)
-            fk.accounts.add_member(_company_id(fk, company), user.id, role)
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        user = fk.accounts.user_by_email(email)
+        fk.accounts.add_member(_company_id(fk, company), user.id, role)
     typer.echo(f"{email.strip().lower()}: rola {role} w firmie {company}")
 
 
 @members_app.command("list")
 def members_list(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż użytkowników firmy i ich role."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            for m in fk.accounts.members(_company_id(fk, company)):
-                typer.echo(f"{m.email}\t{m.role}")
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        for m in fk.accounts.members(_company_id(fk, company)):
+            typer.echo(f"{m.email}\t{m.role}")
 
 
 @keys_app.command("create")
 def keys_create(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     name: Annotated[str, typer.Option(help="Nazwa klucza (np. system, który go używa).")] = "",
     scope: Annotated[
         list[str] | None,
@@ -124,11 +127,8 @@ def keys_create(
 ) -> None:
     """Utwórz klucz API; jest pokazany tylko raz (przechowywany jest jego skrót)."""
     scopes = scope or ["invoices:write", "invoices:read"]
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            created = fk.api_keys.create(_company_id(fk, company), name, scopes)
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        created = fk.api_keys.create(_company_id(fk, company), name, scopes)
     if out is not None:
         out.touch(mode=0o600, exist_ok=True)
         out.write_text(created.token + "\n", encoding="utf-8")
@@ -140,32 +140,26 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż klucze API firmy (bez samych kluczy)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            for k in fk.api_keys.list(_company_id(fk, company)):
-                used = f"{k.last_used_at:%d.%m.%Y %H:%M}" if k.last_used_at else "nieużywany"
-                state = "odwołany" if k.revoked_at else "aktywny"
-                typer.echo(f"{k.id}\t{k.prefix}…\t{k.name}\t{' '.join(k.scopes)}\t{used}\t{state}")
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        for k in fk.api_keys.list(_company_id(fk, company)):
+            used = f"{k.last_used_at:%d.%m.%Y %H:%M}" if k.last_used_at else "nieużywany"
+            state = "odwołany" if k.revoked_at else "aktywny"
+            typer.echo(f"{k.id}\t{k.prefix}…\t{k.name}\t{' '.join(k.scopes)}\t{used}\t{state}")
 
 
 @keys_app.command("revoke")
 def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="Numer klucza (z 'keys list').")],
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Odwołaj klucz API (od razu przestaje działać)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            fk.api_keys.revoke(_company_id(fk, company), key_id)
-    except FakturnikError as exc:
-        _fail(exc)
+    with _door(data_dir, database_url) as fk:
+        fk.api_keys.revoke(_company_id(fk, company), key_id)
     typer.echo(f"Klucz {key_id} odwołany")

@@ -147,10 +147,13 @@ def invoices_issue(
     from fakturnik.cli.issue_many import documents_from, issue_documents
 
     documents = documents_from(files or [], sys.stdin)
-    ctx = _context(data_dir, database_url)
-    failed = issue_documents(
-        ctx, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
-    )
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            failed = issue_documents(
+                fk, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
+            )
+    except FakturnikError as exc:
+        _fail(exc)
     if failed:
         raise typer.Exit(1)
 

@@ -1,27 +1,30 @@
 """``fakturnik invoices issue`` with many invoices: files, folders, or JSON drafts on standard input.
 
-Documents are read one by one (a folder of ten thousand files is never held in memory), turned into
-FA(3) XML (a JSON draft through ``fa3``), and issued by ``engine.issuing.issue_many`` in one
-transaction per chunk; each result is printed once its chunk is committed, with a progress bar on a
-terminal. A document that is refused (unreadable, invalid, a number that exists) is reported with
-its name and every problem, and the others go on.
+Documents are read one chunk at a time (a folder of ten thousand files is never held in memory) and
+issued through the front door, ``Fakturnik.invoices.issue_many`` — the same path as the REST API's
+bulk issuing: a JSON draft is built there (the company as the seller, today as the issue date when
+the draft leaves them out), every document is validated before its chunk's transaction and numbered
+inside it. Each result is printed once its chunk is committed, with a progress bar on a terminal. A
+document that is refused (unreadable, invalid, a number that exists) is reported with its name and
+every problem, and the others go on.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from fakturnik.base.files import read_bounded
-from fakturnik.errors import FakturnikError, InvoiceError
+from fakturnik.errors import FakturnikError, InvoiceError, InvoiceValidationError, Problem
 
 if TYPE_CHECKING:
-    from fakturnik.engine.context import EngineContext
+    from fakturnik.app import Fakturnik
+    from fakturnik.app.views import BulkItemResult
     from fakturnik.engine.issuing import Issued
 
 SUFFIXES = (".xml", ".json")
@@ -71,33 +74,70 @@ def documents_from(paths: Sequence[Path], stdin: TextIO) -> tuple[list[Source] |
     return found, found
 
 
+def _draft(data: bytes) -> dict[str, Any]:
+    """A JSON draft read as the FA(3) JSON form is (bounded size and nesting), one clear message if not."""
+    from fakturnik.fa3.jsonform import read_json_text
+
+    try:
+        loaded = read_json_text(data)
+    except InvoiceValidationError as exc:
+        raise InvoiceError(exc.problems[0].message) from None
+    if not isinstance(loaded, dict):
+        raise InvoiceError("Niepoprawny JSON: oczekiwano obiektu (szkicu faktury).")
+    return loaded
+
+
+def read_source(source: Source) -> dict[str, Any] | bytes:
+    """What the front door issues from a source: a JSON draft as a dict, XML as its bytes."""
+    data, is_json = source.read()
+    return _draft(data) if is_json else data
+
+
 def xml_of(source: Source) -> bytes:
     """The FA(3) XML of a source: a JSON draft built (amounts computed), XML as it is."""
-    from fakturnik.engine.issuing import json_to_xml
+    from fakturnik.fa3.jsonform import xml_from_draft
 
-    data, is_json = source.read()
-    if is_json:
-        try:
-            json.loads(data)  # one clear message for a line that is not JSON at all
-        except (ValueError, RecursionError) as exc:
-            raise InvoiceError(f"Niepoprawny JSON: {exc}") from None
-        return json_to_xml(data)
-    return data
+    document = read_source(source)
+    return xml_from_draft(document) if isinstance(document, dict) else document
 
 
-def _say_issued(issued: Issued) -> None:
+def _numbered(document: dict[str, Any] | bytes, auto_number: bool | None) -> dict[str, Any] | bytes:
+    """``--auto-number``: the series number even for a document that has its own; ``--keep-number``:
+    the document's own number, so one without a number (or with ``AUTO``) is refused."""
+    from fakturnik.app.issuing import AUTO
+
+    if auto_number is None:
+        return document
+    if isinstance(document, dict):
+        fa = document.get("Fa")
+        number = fa.get("P_2") if isinstance(fa, dict) else None
+        if auto_number and isinstance(fa, dict):
+            return {**document, "Fa": {**fa, "P_2": AUTO}}
+    else:
+        from fakturnik.fa3.document import read_document
+
+        if auto_number:
+            return read_document(document).renumbered(AUTO).data
+        number = read_document(document).summary.number
+    if not auto_number and number in (None, "", AUTO):
+        raise InvoiceError("--keep-number: faktura nie ma własnego numeru (Fa/P_2)")
+    return document
+
+
+def _say_issued(number: str, invoice_id: int, offline_deadline: object, offline: bool) -> None:
     note = (
-        f" (offline, termin wysyłki {issued.offline_deadline or 'po zakończeniu niedostępności'})"
-        if issued.offline_kind
-        else ""
+        f" (offline, termin wysyłki {offline_deadline or 'po zakończeniu niedostępności'})" if offline else ""
     )
-    typer.echo(f"Faktura {issued.number} w kolejce do KSeF (id {issued.invoice_id}){note}")
-    print_warnings(issued)
+    typer.echo(f"Faktura {number} w kolejce do KSeF (id {invoice_id}){note}")
 
 
-def print_warnings(issued: Issued) -> None:
+def print_warnings(issued: Issued | BulkItemResult) -> None:
     """What validation noted without refusing, one line each, on standard error."""
-    for warning in issued.warnings:
+    _print_warnings(issued.warnings)
+
+
+def _print_warnings(warnings: Iterable[Problem]) -> None:
+    for warning in warnings:
         typer.secho(
             f"  Ostrzeżenie: {warning.path or '-'}: {warning.message}", fg=typer.colors.YELLOW, err=True
         )
@@ -112,8 +152,15 @@ def _say_refused(name: str, exc: FakturnikError, *, alone: bool) -> None:
         typer.secho(prefix + line, fg=typer.colors.RED, err=True)
 
 
+def _refusal(result: BulkItemResult) -> FakturnikError:
+    """The refusal of one bulk item as the error the single-invoice path raises (for its message)."""
+    if result.error_code == InvoiceValidationError.code and result.problems:
+        return InvoiceValidationError(result.problems)
+    return FakturnikError(result.error or "faktura odrzucona")
+
+
 def issue_documents(
-    ctx: EngineContext,
+    fk: Fakturnik,
     documents: tuple[list[Source] | None, Iterable[Source]],
     *,
     company: str,
@@ -121,27 +168,19 @@ def issue_documents(
     auto_number: bool | None,
     chunk: int,
 ) -> int:
-    """Issue every document; returns how many were refused."""
+    """Issue every document through ``fk.invoices.issue_many``, ``chunk`` at a time; returns how many
+    were refused."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from fakturnik.engine.issuing import issue_many
+    from fakturnik.app.issuing import MAX_BULK
 
+    company_id = fk.companies.by_nip(company).id
     known, sources = documents
     alone = known is not None and len(known) == 1
     refused = 0
     done = 0
-
-    def readable() -> Iterator[tuple[str, bytes]]:
-        nonlocal refused
-        for source in sources:
-            try:
-                yield source.name, xml_of(source)
-            except FakturnikError as exc:
-                refused += 1
-                _say_refused(source.name, exc, alone=alone)
-                progress.advance(task)
-
+    pending = iter(sources)
     console = Console(stderr=True)
     with Progress(
         TextColumn("Wystawianie"),
@@ -153,22 +192,31 @@ def issue_documents(
         disable=alone or not console.is_terminal,
     ) as progress:
         task = progress.add_task("issue", total=len(known) if known is not None else None)
-        for name, result in issue_many(
-            ctx,
-            readable(),
-            company_nip=company,
-            urgent=urgent,
-            auto_number=auto_number,
-            actor="cli",
-            chunk=chunk,
-        ):
-            if isinstance(result, FakturnikError):
-                refused += 1
-                _say_refused(name, result, alone=alone)
-            else:
-                done += 1
-                _say_issued(result)
-            progress.advance(task)
+        while part := list(islice(pending, min(chunk, MAX_BULK))):
+            names: list[str] = []
+            items: list[dict[str, Any] | bytes] = []
+            for source in part:
+                try:
+                    items.append(_numbered(read_source(source), auto_number))
+                    names.append(source.name)
+                except FakturnikError as exc:
+                    refused += 1
+                    _say_refused(source.name, exc, alone=alone)
+                    progress.advance(task)
+            if not items:
+                continue
+            for name, result in zip(
+                names, fk.invoices.issue_many(company_id, items, urgent=urgent).items, strict=True
+            ):
+                if result.ok and result.invoice is not None:
+                    done += 1
+                    row = result.invoice
+                    _say_issued(row.number, row.id, row.offline_deadline, row.status == "offline")
+                    _print_warnings(result.warnings)
+                else:
+                    refused += 1
+                    _say_refused(name, _refusal(result), alone=alone)
+                progress.advance(task)
     if not alone:
         typer.echo(f"Wystawiono {done} z {done + refused} faktur.")
     return refused

@@ -5,11 +5,13 @@ The rendering libraries are imported inside each command, so other commands neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from fakturnik.base.files import read_bounded
 from fakturnik.errors import VisualError
 
 qr_app = typer.Typer(no_args_is_help=True)
@@ -18,14 +20,7 @@ _MAX_FILE = 50 * 1024 * 1024
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(_MAX_FILE + 1)
-    except OSError as exc:
-        raise VisualError(f"{path}: nie można odczytać pliku ({exc.strerror}).") from exc
-    if len(data) > _MAX_FILE:
-        raise VisualError(f"{path}: plik jest większy niż {_MAX_FILE // (1024 * 1024)} MB.")
-    return data
+    return read_bounded(path, _MAX_FILE, error=VisualError)
 
 
 def _offline_signer(cert: Path | None, key: Path | None, password_env: str | None, nip: str) -> object:
@@ -91,36 +86,36 @@ OfflineKeyOpt = Annotated[Path | None, typer.Option(help="Klucz prywatny certyfi
 KeyPasswordEnvOpt = Annotated[str | None, typer.Option(help="Zmienna środowiskowa z hasłem klucza.")]
 
 
-def fa3_pdf(
-    invoice: Annotated[Path, typer.Argument(help="Plik FA(3) XML.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Plik PDF do zapisania.")],
-    ksef_number: KsefNumberOpt = None,
-    offline: OfflineOpt = False,
-    offline_cert: OfflineCertOpt = None,
-    offline_key: OfflineKeyOpt = None,
-    key_password_env: KeyPasswordEnvOpt = None,
-    env: Env = "test",
-) -> None:
-    """Invoice as PDF with its QR codes."""
-    data = _render(invoice, ksef_number, offline, offline_cert, offline_key, key_password_env, env, True)
-    output.write_bytes(data)
-    typer.echo(f"{output}: {len(data)} B")
+def _rendering(pdf: bool) -> Callable[..., None]:
+    """The ``fa3 pdf`` or ``fa3 html`` command: one body, the options declared once above."""
+    kind = "PDF" if pdf else "HTML"
+
+    def command(
+        invoice: Annotated[Path, typer.Argument(help="Plik FA(3) XML.")],
+        output: Annotated[Path, typer.Option("-o", "--output", help=f"Plik {kind} do zapisania.")],
+        ksef_number: KsefNumberOpt = None,
+        offline: OfflineOpt = False,
+        offline_cert: OfflineCertOpt = None,
+        offline_key: OfflineKeyOpt = None,
+        key_password_env: KeyPasswordEnvOpt = None,
+        env: Env = "test",
+    ) -> None:
+        data = _render(invoice, ksef_number, offline, offline_cert, offline_key, key_password_env, env, pdf)
+        output.write_bytes(data)
+        typer.echo(f"{output}: {len(data)} B")
+
+    # annotations are strings evaluated in the module's globals: the output's help (naming the
+    # format, a local) is given as the object itself
+    command.__annotations__ = {
+        **command.__annotations__,
+        "output": Annotated[Path, typer.Option("-o", "--output", help=f"Plik {kind} do zapisania.")],
+    }
+    command.__doc__ = "Invoice as PDF with its QR codes." if pdf else "Invoice as a standalone HTML page."
+    return command
 
 
-def fa3_html(
-    invoice: Annotated[Path, typer.Argument(help="Plik FA(3) XML.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Plik HTML do zapisania.")],
-    ksef_number: KsefNumberOpt = None,
-    offline: OfflineOpt = False,
-    offline_cert: OfflineCertOpt = None,
-    offline_key: OfflineKeyOpt = None,
-    key_password_env: KeyPasswordEnvOpt = None,
-    env: Env = "test",
-) -> None:
-    """Invoice as a standalone HTML page with its QR codes."""
-    data = _render(invoice, ksef_number, offline, offline_cert, offline_key, key_password_env, env, False)
-    output.write_bytes(data)
-    typer.echo(f"{output}: {len(data)} B")
+fa3_pdf = _rendering(pdf=True)
+fa3_html = _rendering(pdf=False)
 
 
 @qr_app.command("link")

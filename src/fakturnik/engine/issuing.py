@@ -22,8 +22,8 @@ from fakturnik.errors import (
     Problem,
 )
 from fakturnik.fa3.authority import Strictness
+from fakturnik.fa3.document import Document, read_document
 from fakturnik.fa3.rules import Env
-from fakturnik.fa3.validation import validate_xml
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
 from fakturnik.store.models import Invoice, OutboxEntry
@@ -89,12 +89,13 @@ def issue(
     A number already in the company's series raises :class:`DuplicateNumberError` (Polish).
     """
     order = _Order(company_nip, urgent, auto_number, actor, check, strictness)
+    document = read_document(xml)  # the one parse of these bytes
     try:
         with ctx.db.transaction() as s:
-            return _issue(s, xml, order)
+            return _issue(s, document, order)
     except IntegrityError as exc:  # another process stored the same number a moment ago
         if _number_clash(exc):
-            raise DuplicateNumberError(fields.read_fields(xml).number) from None
+            raise DuplicateNumberError(document.summary.number) from None
         raise
 
 
@@ -150,20 +151,23 @@ def _issue_chunk(
     results: list[tuple[str, Issued | FakturnikError]] = []
     with ctx.db.transaction() as s:
         for name, xml in batch:
+            number = ""
             try:
+                document = read_document(xml)
+                number = document.summary.number
                 with s.begin_nested():
-                    results.append((name, _issue(s, xml, order)))
+                    results.append((name, _issue(s, document, order)))
             except FakturnikError as exc:
                 results.append((name, exc))
             except IntegrityError as exc:
                 if not _number_clash(exc):
                     raise
-                results.append((name, DuplicateNumberError(fields.read_fields(xml).number)))
+                results.append((name, DuplicateNumberError(number)))
     return results
 
 
-def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
-    found = fields.read_fields(xml)
+def _issue(s: Session, document: Document, order: _Order) -> Issued:
+    found = document.summary
     company = repo.company_by_nip(s, order.company_nip)
     if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
         raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
@@ -174,10 +178,11 @@ def _issue(s: Session, xml: bytes, order: _Order) -> Issued:
     if numbering:
         year = (found.issue_date or warsaw_today()).year
         number = repo.next_number(s, company.nip, found.kind, year)
-        xml = fields.fill_template(xml, number=number)
+        document = document.renumbered(number)
+    xml = document.data
     warnings: tuple[Problem, ...] = ()
     if order.check:
-        report = validate_xml(xml, validation_env(company.environment))
+        report = document.validate(validation_env(company.environment))
         if order.strictness == "ksef":
             report = report.ksef_only()
         if not report.ok:
@@ -252,7 +257,8 @@ def correct_rejected_offline(
     offline invoice rejected for a technical reason or the file is another document, and
     :class:`InvoiceValidationError` when the file is not valid; nothing changes then.
     """
-    found = fields.read_fields(xml)
+    document = read_document(xml)
+    found = document.summary
     with ctx.db.transaction() as s:
         company = repo.company_by_nip(s, company_nip)
         invoice = s.get(Invoice, invoice_id)
@@ -280,7 +286,7 @@ def correct_rejected_offline(
         digest = sha256_b64(xml)
         if digest == invoice.sha256:
             raise EngineError("plik korekty jest identyczny z odrzuconym; nie ma czego poprawić")
-        report = validate_xml(xml, validation_env(company.environment))
+        report = document.validate(validation_env(company.environment))
         if not report.ok:
             raise InvoiceValidationError(report.problems)
         rejected = f"{invoice.error_code}: {invoice.error_message}"

@@ -39,6 +39,7 @@ from operator import itemgetter
 from typing import Any
 
 from fakturnik.errors import InvoiceValidationError, Problem
+from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import (
     RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
@@ -422,7 +423,7 @@ def build_invoice(draft: Faktura | dict[str, Any], *, method: TaxMethod | None =
         fa_data["P_15"] = "0"  # a placeholder for the model; computed below
     invoice = Faktura.model_validate(data)
     fa = invoice.Fa
-    if method is None and p15_missing and _complete_plain_net(fa):
+    if shortcuts.ENABLED and method is None and p15_missing and _complete_plain_net(fa):
         return invoice
     method = method or invoice_tax_method(fa)
     problems = _line_problems(invoice, method)

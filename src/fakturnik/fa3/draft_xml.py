@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod
 from fakturnik.fa3.builder import (
     _draft_dict,
@@ -71,15 +72,39 @@ def draft_to_xml(draft: dict[str, Any] | Faktura, *, method: TaxMethod | None = 
     Raises what :func:`~fakturnik.fa3.builder.build_invoice` and
     :func:`~fakturnik.fa3.writer.write_invoice` raise for a draft they refuse.
     """
-    if method is None and type(draft) is dict:
+    if shortcuts.ENABLED and method is None and type(draft) is dict:
         data = _direct(draft)
         if data is not None:
             return data
     return write_invoice(build_invoice(draft, method=method))
 
 
+def _may_be_plain(draft: dict[str, Any]) -> bool:
+    """A look at the draft as given, before anything is copied: False for what is plainly not the
+    usual draft (foreign currency, a settlement, totals supplied, no lines, a first line with a gross
+    price, a rate of exchange or a state before), so that for those this path costs next to nothing."""
+    fa = draft.get("Fa")
+    if type(fa) is not dict or "P_15" in fa or fa.get("KodWaluty", "PLN") != "PLN":
+        return False
+    kind = fa.get("RodzajFaktury", "VAT")
+    if type(kind) is not str or kind in _SETTLEMENT_KINDS:
+        return False
+    lines = fa.get("FaWiersz")
+    if type(lines) is not list or not lines:
+        return False
+    first = lines[0]
+    return (
+        type(first) is dict
+        and first.get("P_9A") is not None
+        and first.get("KursWaluty") is None
+        and first.get("StanPrzed") is None
+    )
+
+
 def _direct(draft: dict[str, Any]) -> bytes | None:
     """The usual draft's bytes without the model, or None when the model path must decide."""
+    if not _may_be_plain(draft):
+        return None
     data = _draft_dict(draft)
     try:
         if not _fill_plain_net_amounts(data["Fa"]):

@@ -19,6 +19,7 @@ __all__ = [
     "SAMPLE_PRODUCTS",
     "make_nip",
     "make_sample_correction",
+    "make_sample_correction_draft",
     "make_sample_draft",
     "make_sample_invoice",
 ]
@@ -168,6 +169,22 @@ def make_sample_correction(
     The correction names the corrected invoice (number, issue date and, when given, its KSeF number)
     and shows the first line before (``StanPrzed=1``) and after; the summary is the difference.
     """
+    return build_invoice(
+        make_sample_correction_draft(
+            original, number, ksef_number=ksef_number, issue_date=issue_date, reason=reason
+        )
+    )
+
+
+def make_sample_correction_draft(
+    original: Faktura,
+    number: str,
+    *,
+    ksef_number: str | None = None,
+    issue_date: date | None = None,
+    reason: str = "Zwrot części towaru",
+) -> dict[str, Any]:
+    """The JSON draft behind :func:`make_sample_correction` (no totals)."""
     first = original.Fa.FaWiersz[0]
     before = first.model_dump(exclude_none=True, exclude={"NrWierszaFa", "P_11", "P_11A", "P_11Vat"})
     quantity = first.P_8B if first.P_8B is not None else Decimal(1)
@@ -198,4 +215,4 @@ def make_sample_correction(
             "FaWiersz": [{**before, "StanPrzed": 1}, after],
         },
     }
-    return build_invoice(draft)
+    return draft

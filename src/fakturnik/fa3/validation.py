@@ -30,7 +30,7 @@ from fakturnik.fa3.schemas import load_schema
 if TYPE_CHECKING:
     from fakturnik.fa3.model import Faktura
 
-__all__ = ["ValidationReport", "validate_invoice", "validate_tree", "validate_xml"]
+__all__ = ["ValidationReport", "validate_invoice", "validate_parsed", "validate_tree", "validate_xml"]
 
 FA3_ROOT = f"{{{FA3_NS}}}Faktura"
 DOCUMENT = "/"
@@ -268,28 +268,43 @@ def validate_tree(
 def validate_xml(data: bytes, env: Env = "prod", *, now: datetime | None = None) -> ValidationReport:
     """Validate FA(3) XML bytes; every problem found is in the report (nothing is raised for bad input)."""
     _check_env(env)
-    report = ValidationReport()
-    early = byte_problem(bytes(data))
+    data = bytes(data)
+    early = byte_problem(data)
     if early is not None:
-        report.problems.append(early)
-        return report
+        return ValidationReport([early])
     try:
-        root = _parse(bytes(data))
+        root = _parse(data)
     except XmlSecurityError as exc:
-        report.problems.append(Problem(DOCUMENT, str(exc), "XML_MALFORMED"))
-        return report
+        return ValidationReport([Problem(DOCUMENT, str(exc), "XML_MALFORMED")])
+    return _validate_checked(data, root, env, now)
+
+
+def validate_parsed(
+    data: bytes, root: etree._Element, env: Env = "prod", *, now: datetime | None = None
+) -> ValidationReport:
+    """What :func:`validate_xml` reports for ``data``, given ``root``, the tree those bytes parse to
+    (a :class:`fakturnik.fa3.document.Document`): the byte checks run, the parse is not repeated."""
+    _check_env(env)
+    early = byte_problem(data)
+    if early is not None:
+        return ValidationReport([early])
+    return _validate_checked(data, root, env, now)
+
+
+def _validate_checked(data: bytes, root: etree._Element, env: Env, now: datetime | None) -> ValidationReport:
     if len(data) > xmlsafe.MAX_INVOICE_BYTES and root.find(f"{{{FA3_NS}}}Zalacznik") is None:
         # The byte scan only saw the word "Zalacznik"; the 3 MB limit needs a real attachment.
-        report.problems.append(
-            Problem(
-                DOCUMENT,
-                f"Dokument ma {len(data)} bajtów; bez załącznika (Zalacznik) limit KSeF to "
-                f"{xmlsafe.MAX_INVOICE_BYTES} bajtów.",
-                "XML_TOO_LARGE",
-            )
+        return ValidationReport(
+            [
+                Problem(
+                    DOCUMENT,
+                    f"Dokument ma {len(data)} bajtów; bez załącznika (Zalacznik) limit KSeF to "
+                    f"{xmlsafe.MAX_INVOICE_BYTES} bajtów.",
+                    "XML_TOO_LARGE",
+                )
+            ]
         )
-        return report
-    return validate_tree(root, env, now=now, data=bytes(data))
+    return validate_tree(root, env, now=now, data=data)
 
 
 def validate_invoice(invoice: Faktura, env: Env = "prod", *, now: datetime | None = None) -> ValidationReport:

@@ -22,6 +22,7 @@ from lxml import etree
 
 from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceError
+from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.model import NS, Fa3Model, Faktura
 
 __all__ = ["build_tree", "write_invoice", "write_invoice_text"]
@@ -314,7 +315,7 @@ def write_invoice(invoice: Faktura) -> bytes:
     except UnicodeEncodeError:  # a lone surrogate
         _check_chars(text)
         raise
-    if _may_hold_forbidden(data):
+    if not shortcuts.ENABLED or _may_hold_forbidden(data):
         _check_chars(text)
     return data
 

@@ -16,31 +16,20 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID
 
 from fakturnik.errors import KsefError
 from fakturnik.ksef.credentials import CertificateCredential, PrivateKey, save_pkcs12
 from fakturnik.ksef.crypto import b64, unb64
+from fakturnik.ksef.x500 import DN_FIELDS, ORGANIZATION_IDENTIFIER, UNIQUE_IDENTIFIER, name_of
 
 KeyAlgorithm = Literal["ec", "rsa"]
 CertificateType = Literal["Authentication", "Offline"]
 
-ORGANIZATION_IDENTIFIER = ObjectIdentifier("2.5.4.97")
-UNIQUE_IDENTIFIER = ObjectIdentifier("2.5.4.45")
-
-# enrollment-data field → X.500 attribute
-DN_FIELDS: dict[str, ObjectIdentifier] = {
-    "commonName": NameOID.COMMON_NAME,
-    "countryName": NameOID.COUNTRY_NAME,
-    "givenName": NameOID.GIVEN_NAME,
-    "surname": NameOID.SURNAME,
-    "serialNumber": NameOID.SERIAL_NUMBER,
-    "uniqueIdentifier": UNIQUE_IDENTIFIER,
-    "organizationName": NameOID.ORGANIZATION_NAME,
-    "organizationIdentifier": ORGANIZATION_IDENTIFIER,
-}
-
 __all__ = [
+    "DN_FIELDS",
+    "ORGANIZATION_IDENTIFIER",
+    "UNIQUE_IDENTIFIER",
     "CertificateRequest",
     "build_csr",
     "credential_from_issued",
@@ -53,16 +42,10 @@ __all__ = [
 
 def subject_from_enrollment_data(data: Mapping[str, Any]) -> x509.Name:
     """The DN exactly as KSeF gave it: every non-empty known field, in the order received."""
-    attributes: list[x509.NameAttribute[Any]] = []
-    for key, value in data.items():
-        if value in (None, "") or key not in DN_FIELDS:
-            continue
-        # x500UniqueIdentifier too goes as a UTF8String: KSeF hands it out as text, and the
-        # official clients put the text into the CSR unchanged
-        attributes.append(x509.NameAttribute(DN_FIELDS[key], str(value)))
-    if not any(a.oid == NameOID.COMMON_NAME for a in attributes):
+    name = name_of(data)
+    if not name.get_attributes_for_oid(NameOID.COMMON_NAME):
         raise KsefError("Dane do wniosku certyfikacyjnego nie zawierają nazwy (commonName).")
-    return x509.Name(attributes)
+    return name
 
 
 def generate_key(algorithm: KeyAlgorithm = "ec") -> PrivateKey:

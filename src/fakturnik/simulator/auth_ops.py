@@ -9,10 +9,7 @@ has; :func:`start_operation` adds ``statusDetails``, ``authenticationMethod``, `
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -249,24 +246,6 @@ def subject_of(
 def check_subject_context(context_type: str, subject_type: str) -> None:
     if context_type == "NipVatUe" and subject_type != "Fingerprint":
         raise ApiError(21117, "Kontekst NipVatUe wymaga identyfikacji podmiotu odciskiem certyfikatu.")
-
-
-def encode_continuation(offset: int) -> str:
-    return base64.b64encode(json.dumps({"o": offset}).encode()).decode()
-
-
-def decode_continuation(token: str | None) -> int:
-    """Offset from a continuation token made by :func:`encode_continuation`; 21418 when malformed."""
-    if not token:
-        return 0
-    try:
-        value = json.loads(base64.b64decode(token, validate=True))
-        offset = int(value["o"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise ApiError(21418) from exc
-    if offset < 0:
-        raise ApiError(21418)
-    return offset
 
 
 def revoke_operation(sim: Simulator, ref: str) -> None:

@@ -24,26 +24,17 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID, ObjectIdentifier, SignatureAlgorithmOID
+from cryptography.x509.oid import SignatureAlgorithmOID
 
 from fakturnik.ksef.crypto import b64
+from fakturnik.ksef.x500 import name_of
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
-from fakturnik.simulator.xades_verify import ORGANIZATION_IDENTIFIER, UNIQUE_IDENTIFIER, subject_dn
+from fakturnik.simulator.xades_verify import subject_dn
 
 CERTIFICATE_VALIDITY = timedelta(days=730)
 CERTIFICATE_TYPES = ("Authentication", "Offline")
 
-_DN_OIDS: dict[str, ObjectIdentifier] = {
-    "commonName": NameOID.COMMON_NAME,
-    "countryName": NameOID.COUNTRY_NAME,
-    "givenName": NameOID.GIVEN_NAME,
-    "surname": NameOID.SURNAME,
-    "serialNumber": NameOID.SERIAL_NUMBER,
-    "uniqueIdentifier": UNIQUE_IDENTIFIER,
-    "organizationName": NameOID.ORGANIZATION_NAME,
-    "organizationIdentifier": ORGANIZATION_IDENTIFIER,
-}
 _CSR_SIGNATURE_ALGORITHMS = frozenset(
     {
         SignatureAlgorithmOID.RSA_WITH_SHA1,
@@ -148,14 +139,14 @@ def check_dn(csr: x509.CertificateSigningRequest, expected: dict[str, str]) -> N
     for attr in csr.subject:
         value = attr.value if isinstance(attr.value, str) else attr.value.decode("utf-8", "replace")
         got.add((attr.oid.dotted_string, value))
-    want = {(_DN_OIDS[k].dotted_string, v) for k, v in expected.items() if k in _DN_OIDS and v}
+    want = {(attr.oid.dotted_string, attr.value) for attr in name_of(expected)}
     if got != want:
         raise ApiError(25003, "Dane w CSR nie zgadzają się z danymi z /certificates/enrollments/data.")
 
 
 def name_from_enrollment_data(data: dict[str, str]) -> x509.Name:
     """The X.509 subject a CSR needs, built from ``/certificates/enrollments/data`` (a helper for tests)."""
-    return x509.Name([x509.NameAttribute(_DN_OIDS[k], v) for k, v in data.items() if k in _DN_OIDS and v])
+    return name_of(data)
 
 
 def _key_usage(cert_type: str) -> x509.KeyUsage:

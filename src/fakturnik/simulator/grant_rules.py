@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from stdnum.pl import nip as stdnum_nip
@@ -131,6 +132,34 @@ def _context(caller: Caller) -> Ident:
     return (caller.context_type, caller.context_value)
 
 
+def _granted(
+    sim: Simulator,
+    caller: Caller,
+    kind: str,
+    authorized: Ident,
+    scopes: Iterable[str],
+    description: str,
+    *,
+    context: Ident | None = None,
+    **fields: Any,
+) -> list[dict[str, Any]]:
+    """One permission document per scope (each once), granted by the caller in its context (or in
+    ``context``, the caller's then being the grantor's)."""
+    return [
+        new_grant(
+            kind=kind,
+            context=context or _context(caller),
+            authorized=authorized,
+            author=_author(caller),
+            scope=scope,
+            description=description,
+            now=sim.now(),
+            **fields,
+        )
+        for scope in dict.fromkeys(scopes)
+    ]
+
+
 # -- grant kinds ----------------------------------------------------------------------------------
 
 
@@ -147,19 +176,7 @@ def person_grants(sim: Simulator, caller: Caller, req: m.PersonGrantRequest) -> 
                 430, "EnforcementOperations wymaga roli EnforcementAuthority lub CourtBailiff kontekstu."
             )
     extra = person_details_json(req.subjectDetails)
-    return [
-        new_grant(
-            kind="person",
-            context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope=p,
-            description=req.description,
-            now=sim.now(),
-            extra=extra,
-        )
-        for p in dict.fromkeys(req.permissions)
-    ]
+    return _granted(sim, caller, "person", subject, req.permissions, req.description, extra=extra)
 
 
 def entity_grants(sim: Simulator, caller: Caller, req: m.EntityGrantRequest) -> list[dict[str, Any]]:
@@ -197,18 +214,7 @@ def authorization_grant(
     if subject == ("Nip", caller.context_value):
         raise GrantRefused(440, "Podmiot nie może nadać uprawnień samemu sobie.")
     entity = {"entity": {"subjectDetailsType": "EntityByIdentifier", "fullName": req.subjectDetails.fullName}}
-    return [
-        new_grant(
-            kind="authorization",
-            context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope=req.permission,
-            description=req.description,
-            now=sim.now(),
-            extra=entity,
-        )
-    ]
+    return _granted(sim, caller, "authorization", subject, [req.permission], req.description, extra=entity)
 
 
 def indirect_grants(sim: Simulator, caller: Caller, req: m.IndirectGrantRequest) -> list[dict[str, Any]]:
@@ -244,20 +250,9 @@ def indirect_grants(sim: Simulator, caller: Caller, req: m.IndirectGrantRequest)
                     f"Klient {t.value} nie nadał uprawnienia {p} z prawem do dalszego przekazywania.",
                 )
     extra = person_details_json(req.subjectDetails)
-    return [
-        new_grant(
-            kind="indirect",
-            context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope=p,
-            target=target,
-            description=req.description,
-            now=sim.now(),
-            extra=extra,
-        )
-        for p in dict.fromkeys(req.permissions)
-    ]
+    return _granted(
+        sim, caller, "indirect", subject, req.permissions, req.description, target=target, extra=extra
+    )
 
 
 def subunit_grant(sim: Simulator, caller: Caller, req: m.SubunitGrantRequest) -> list[dict[str, Any]]:
@@ -287,19 +282,17 @@ def subunit_grant(sim: Simulator, caller: Caller, req: m.SubunitGrantRequest) ->
         if unit[1] not in members:
             raise GrantRefused(440, f"Podmiot {unit[1]} nie jest podmiotem podrzędnym kontekstu.")
     extra = person_details_json(req.subjectDetails) | {"subunitName": req.subunitName}
-    return [
-        new_grant(
-            kind="subunit",
-            context=unit,
-            grantor_context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope="CredentialsManage",
-            description=req.description,
-            now=sim.now(),
-            extra=extra,
-        )
-    ]
+    return _granted(
+        sim,
+        caller,
+        "subunit",
+        subject,
+        ["CredentialsManage"],
+        req.description,
+        context=unit,
+        grantor_context=_context(caller),
+        extra=extra,
+    )
 
 
 def eu_admin_grants(sim: Simulator, caller: Caller, req: m.EuAdminGrantRequest) -> list[dict[str, Any]]:
@@ -317,21 +310,18 @@ def eu_admin_grants(sim: Simulator, caller: Caller, req: m.EuAdminGrantRequest) 
         "euEntityName": req.euEntityName,
         "euEntityDetails": req.euEntityDetails.model_dump(),
     }
-    return [
-        new_grant(
-            kind="euAdmin",
-            context=("NipVatUe", value),
-            grantor_context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope=p,
-            description=req.description,
-            now=sim.now(),
-            group_id=group,
-            extra=extra,
-        )
-        for p in EU_ADMIN_PERMISSIONS
-    ]
+    return _granted(
+        sim,
+        caller,
+        "euAdmin",
+        subject,
+        EU_ADMIN_PERMISSIONS,
+        req.description,
+        context=("NipVatUe", value),
+        grantor_context=_context(caller),
+        group_id=group,
+        extra=extra,
+    )
 
 
 def eu_rep_grants(sim: Simulator, caller: Caller, req: m.EuRepGrantRequest) -> list[dict[str, Any]]:
@@ -346,19 +336,7 @@ def eu_rep_grants(sim: Simulator, caller: Caller, req: m.EuRepGrantRequest) -> l
     )
     eu_extra = {k: admin["extra"].get(k) for k in ("euEntityName", "euEntityDetails")} if admin else {}
     extra = person_details_json(req.subjectDetails) | eu_extra
-    return [
-        new_grant(
-            kind="euRep",
-            context=_context(caller),
-            authorized=subject,
-            author=_author(caller),
-            scope=p,
-            description=req.description,
-            now=sim.now(),
-            extra=extra,
-        )
-        for p in dict.fromkeys(req.permissions)
-    ]
+    return _granted(sim, caller, "euRep", subject, req.permissions, req.description, extra=extra)
 
 
 REVOCABLE_COMMON = frozenset({"person", "testdata", "entity", "indirect", "subunit", "euAdmin", "euRep"})

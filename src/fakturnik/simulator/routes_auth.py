@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,9 +28,7 @@ from fakturnik.simulator.auth_ops import (
     check_token_still_active,
     claims_of,
     consume_challenge,
-    decode_continuation,
     effective_status,
-    encode_continuation,
     find_ksef_token,
     iso,
     parse_dt,
@@ -43,6 +41,7 @@ from fakturnik.simulator.auth_ops import (
 )
 from fakturnik.simulator.core import sim_of
 from fakturnik.simulator.errors import ApiError, UnauthorizedError
+from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import (
     ACCESS_TTL,
     REFRESH_TTL,
@@ -274,11 +273,10 @@ def auth_sessions(
     request: Request,
     caller: Annotated[Caller, Depends(require("other"))],
     page_size: Annotated[int, Query(ge=10, le=100, alias="pageSize")] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
     now = sim.now()
-    offset = decode_continuation(continuation)
     items = [
         d
         for d in sim.state.all("auth")
@@ -290,19 +288,17 @@ def auth_sessions(
         and (not d.get("refreshTokenValidUntil") or parse_dt(d["refreshTokenValidUntil"]) > now)
     ]
     items.sort(key=lambda d: d["startDate"], reverse=True)
-    page = items[offset : offset + page_size]
-    out = [
-        {
+    return page(
+        "items",
+        items,
+        page_size,
+        continuation,
+        lambda d: {
             **status_body(d),
             "referenceNumber": d["referenceNumber"],
             "isCurrent": d["referenceNumber"] == caller.auth_ref,
-        }
-        for d in page
-    ]
-    body: dict[str, Any] = {"items": out}
-    if offset + page_size < len(items):
-        body["continuationToken"] = encode_continuation(offset + page_size)
-    return body
+        },
+    )
 
 
 @router.delete("/auth/sessions/current", status_code=204)

@@ -14,18 +14,17 @@ is 2.7.1 (from the changelog: up to 10 identifiers, page size up to 500).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_collective_identifier
-from fakturnik.simulator.auth_ops import decode_continuation, encode_continuation
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.metadata import appears_anywhere, parse_query_time
+from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import Caller, require
 
 router = APIRouter()
@@ -99,22 +98,6 @@ def _visible(sim: Simulator, caller: Caller, doc: dict[str, Any]) -> bool:
     return any(_sees_invoice(sim, caller, i["ksefNumber"]) for i in doc["invoices"])
 
 
-def _page(
-    key: str,
-    items: list[dict[str, Any]],
-    page_size: int,
-    token: str | None,
-    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """One page of ``items`` under ``key`` (rendered by ``render`` when given), with the next token."""
-    offset = decode_continuation(token)
-    chunk = items[offset : offset + page_size]
-    out: dict[str, Any] = {key: [render(d) for d in chunk] if render else chunk}
-    if offset + page_size < len(items):
-        out["continuationToken"] = encode_continuation(offset + page_size)
-    return out
-
-
 @router.post("/collective-identifiers", status_code=201)
 def generate(
     body: GenerateIn,
@@ -184,7 +167,7 @@ def query(
     request: Request,
     caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
     try:
@@ -213,7 +196,7 @@ def query(
         ):
             continue
         found.append(doc)
-    return _page(
+    return page(
         "collectiveIdentifiers",
         _sorted(found),
         pageSize,
@@ -228,7 +211,7 @@ def by_ksef_number(
     request: Request,
     caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
     found = [
@@ -237,7 +220,7 @@ def by_ksef_number(
         if any(i["ksefNumber"] == ksefNumber for i in d["invoices"])
         and (_created_here(d, caller) or _sees_invoice(sim, caller, ksefNumber))
     ]
-    return _page(
+    return page(
         "collectiveIdentifiers",
         _sorted(found),
         pageSize,
@@ -276,11 +259,11 @@ def invoices_of(
     request: Request,
     caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
     doc = _visible_doc(sim, caller, collectiveIdentifierNumber)
-    return _page("invoices", _invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
+    return page("invoices", _invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
 
 
 @router.post("/collective-identifiers/invoices")
@@ -289,14 +272,14 @@ def invoices_of_many(
     request: Request,
     caller: Annotated[Caller, Depends(require("collectiveIdentifier", PERMISSIONS))],
     pageSize: Annotated[int, Query(ge=10, le=500)] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     """2.7.1 (changelog): the invoices of up to 10 identifiers, each item naming its identifier."""
     sim = sim_of(request)
     rows: list[dict[str, Any]] = []
     for number in dict.fromkeys(body.collectiveIdentifierNumbers):
         rows += _invoice_rows(sim, caller, _visible_doc(sim, caller, number), with_number=True)
-    return _page("invoices", rows, pageSize, continuation)
+    return page("invoices", rows, pageSize, continuation)
 
 
 @router.put("/testdata/certificates/{serialNumber}")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.simulator import decisions, downloads, processing
+from fakturnik.simulator import decisions, downloads, paging, processing
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.paging import Continuation
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_api import LIST, READ
 from fakturnik.simulator.session_store import (
@@ -26,23 +25,6 @@ from fakturnik.simulator.session_store import (
 from fakturnik.simulator.upo import build_upo
 
 router = APIRouter()
-
-
-def _continuation(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("o:"))
-    except (ValueError, binascii.Error) as exc:
-        raise ApiError(21418, "Nieprawidłowy token kontynuacji.") from exc
-    if offset < 0:
-        raise ApiError(21418, "Nieprawidłowy token kontynuacji.")
-    return offset
-
-
-def _next_token(offset: int, size: int, total: int) -> str | None:
-    end = offset + size
-    return base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if end < total else None
 
 
 def _visible_session(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]:
@@ -162,10 +144,9 @@ def list_sessions(
     statuses: Annotated[
         list[Literal["InProgress", "Succeeded", "Failed", "Cancelled"]] | None, Query()
     ] = None,
-    x_continuation_token: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    x_continuation_token: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
-    offset = _continuation(x_continuation_token)
     found = []
     for doc in sim.state.all("session"):
         if (doc["contextType"], doc["contextValue"]) != (caller.context_type, caller.context_value):
@@ -187,26 +168,22 @@ def list_sessions(
             continue
         found.append(doc)
     found.sort(key=lambda d: d["dateCreated"], reverse=True)
-    page = found[offset : offset + pageSize]
-    items = []
-    for doc in page:
-        item = {
-            "referenceNumber": doc["referenceNumber"],
-            "status": doc["status"],
-            "dateCreated": doc["dateCreated"],
-            "dateUpdated": doc["dateUpdated"],
-            "totalInvoiceCount": doc["invoiceCount"],
-            "successfulInvoiceCount": doc["successfulInvoiceCount"],
-            "failedInvoiceCount": doc["failedInvoiceCount"],
-        }
-        if doc["sessionType"] == "Online":
-            item["validUntil"] = doc["validUntil"]
-        items.append(item)
-    out: dict[str, Any] = {"sessions": items}
-    token = _next_token(offset, pageSize, len(found))
-    if token:
-        out["continuationToken"] = token
-    return out
+    return paging.page("sessions", found, pageSize, x_continuation_token, _session_item)
+
+
+def _session_item(doc: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "referenceNumber": doc["referenceNumber"],
+        "status": doc["status"],
+        "dateCreated": doc["dateCreated"],
+        "dateUpdated": doc["dateUpdated"],
+        "totalInvoiceCount": doc["invoiceCount"],
+        "successfulInvoiceCount": doc["successfulInvoiceCount"],
+        "failedInvoiceCount": doc["failedInvoiceCount"],
+    }
+    if doc["sessionType"] == "Online":
+        item["validUntil"] = doc["validUntil"]
+    return item
 
 
 @router.get("/sessions/{referenceNumber}")
@@ -248,18 +225,11 @@ def _invoice_page(
 ) -> Any:
     sim = sim_of(request)
     _visible_session(sim, caller, ref)
-    offset = _continuation(token)
     invoices = sim.state.all_prefixed("invoice", ref + "/")
     if failed:
         invoices = [i for i in invoices if i["status"]["code"] not in (100, 150, 200)]
     base = sim.public_base(request)
-    out: dict[str, Any] = {
-        "invoices": [render_invoice(sim, base, i) for i in invoices[offset : offset + size]]
-    }
-    next_token = _next_token(offset, size, len(invoices))
-    if next_token:
-        out["continuationToken"] = next_token
-    return out
+    return paging.page("invoices", invoices, size, token, lambda i: render_invoice(sim, base, i))
 
 
 @router.get("/sessions/{referenceNumber}/invoices")
@@ -268,7 +238,7 @@ def session_invoices(
     request: Request,
     caller: Annotated[Caller, Depends(require("sessionInvoiceList", READ))],
     pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
-    x_continuation_token: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    x_continuation_token: Continuation = None,
 ) -> dict[str, Any]:
     result: dict[str, Any] = _invoice_page(
         request, caller, referenceNumber, pageSize, x_continuation_token, failed=False
@@ -282,7 +252,7 @@ def session_failed_invoices(
     request: Request,
     caller: Annotated[Caller, Depends(require("sessionInvoiceList", READ))],
     pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
-    x_continuation_token: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    x_continuation_token: Continuation = None,
 ) -> dict[str, Any]:
     result: dict[str, Any] = _invoice_page(
         request, caller, referenceNumber, pageSize, x_continuation_token, failed=True

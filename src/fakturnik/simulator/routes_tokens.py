@@ -14,14 +14,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256
-from fakturnik.simulator.auth_ops import decode_continuation, encode_continuation
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import Caller, require
 
 router = APIRouter()
@@ -126,10 +126,9 @@ def list_tokens(
     author_identifier: Annotated[str | None, Query(min_length=3, alias="authorIdentifier")] = None,
     author_identifier_type: Annotated[AuthorType | None, Query(alias="authorIdentifierType")] = None,
     page_size: Annotated[int, Query(ge=10, le=100, alias="pageSize")] = 10,
-    continuation: Annotated[str | None, Header(alias="x-continuation-token")] = None,
+    continuation: Continuation = None,
 ) -> dict[str, Any]:
     sim = sim_of(request)
-    offset = decode_continuation(continuation)
     docs = visible_tokens(sim, caller)
     if status:
         docs = [d for d in docs if d["status"] in status]
@@ -140,11 +139,7 @@ def list_tokens(
     if author_identifier_type:
         docs = [d for d in docs if d["authorIdentifier"]["type"] == author_identifier_type]
     docs.sort(key=lambda d: d["dateCreated"], reverse=True)
-    page = docs[offset : offset + page_size]
-    body: dict[str, Any] = {"tokens": [_item(d) for d in page]}
-    if offset + page_size < len(docs):
-        body["continuationToken"] = encode_continuation(offset + page_size)
-    return body
+    return page("tokens", docs, page_size, continuation, _item)
 
 
 def _visible(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]:

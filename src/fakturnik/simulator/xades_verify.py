@@ -19,7 +19,6 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID, ObjectIdentifier
 from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
@@ -28,15 +27,13 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 from fakturnik.base.xmlsafe import parse_xml, text_value
 from fakturnik.errors import FakturnikError, XmlSecurityError
 from fakturnik.ksef.crypto import certificate_fingerprint, unb64
+from fakturnik.ksef.x500 import fields_of
 
 AUTH_NS_20 = "http://ksef.mf.gov.pl/auth/token/2.0"
 AUTH_NS_21 = "http://ksef.mf.gov.pl/auth/token/2.1"
 AUTH_NAMESPACES = (AUTH_NS_20, AUTH_NS_21)
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 MAX_AUTH_REQUEST_BYTES = 1_000_000
-
-ORGANIZATION_IDENTIFIER = ObjectIdentifier("2.5.4.97")
-UNIQUE_IDENTIFIER = ObjectIdentifier("2.5.4.45")
 
 _ALLOWED_SIGNATURE_METHODS = frozenset(m for m in SignatureMethod if not m.name.startswith(("HMAC", "DSA")))
 _ALLOWED_DIGESTS = frozenset(DigestAlgorithm)
@@ -343,32 +340,9 @@ def verify_auth_request(data: bytes, *, now: datetime | None = None) -> Verified
 # -- certificate subject ----------------------------------------------------------------------------
 
 
-def _attr(name: x509.Name, oid: ObjectIdentifier) -> str | None:
-    values = name.get_attributes_for_oid(oid)
-    if not values:
-        return None
-    v = values[0].value
-    return v if isinstance(v, str) else v.decode("utf-8", "replace")
-
-
 def subject_dn(name: x509.Name) -> dict[str, str]:
     """A certificate subject in the field names of ``/certificates/enrollments/data``."""
-    fields = {
-        "commonName": NameOID.COMMON_NAME,
-        "countryName": NameOID.COUNTRY_NAME,
-        "givenName": NameOID.GIVEN_NAME,
-        "surname": NameOID.SURNAME,
-        "serialNumber": NameOID.SERIAL_NUMBER,
-        "uniqueIdentifier": UNIQUE_IDENTIFIER,
-        "organizationName": NameOID.ORGANIZATION_NAME,
-        "organizationIdentifier": ORGANIZATION_IDENTIFIER,
-    }
-    out: dict[str, str] = {}
-    for key, oid in fields.items():
-        value = _attr(name, oid)
-        if value is not None:
-            out[key] = value
-    return out
+    return fields_of(name)
 
 
 def certificate_identity(cert: x509.Certificate) -> CertificateIdentity:

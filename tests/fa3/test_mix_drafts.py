@@ -1,0 +1,42 @@
+"""The FA(3) benchmark's mix of drafts as people write them: each valid, and both draft paths agree."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from bench.bench_fa3 import _interleaved, mix_shapes
+
+from fakturnik.fa3.builder import build_invoice
+from fakturnik.fa3.draft_xml import _direct, draft_to_xml
+from fakturnik.fa3.validation import validate_xml
+from fakturnik.fa3.writer import write_invoice
+
+SHAPES = mix_shapes()
+PLAIN = {name for name, _, _ in SHAPES if "PLN, net" in name or "exempt" in name}  # the direct writer's
+
+
+@pytest.mark.parametrize(("name", "share", "make"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_a_shape_is_valid_and_written_alike_by_both_paths(
+    name: str, share: float, make: Callable[[int], dict[str, Any]]
+) -> None:
+    for i in (0, 7):
+        draft = make(i)
+        xml = draft_to_xml(draft)
+        assert xml == write_invoice(build_invoice(draft))
+        report = validate_xml(xml, "prod")
+        assert report.ok, report.problems
+        assert not report.warnings, report.warnings
+    taken = _direct(copy.deepcopy(make(0))) is not None
+    assert taken == (name in PLAIN)
+
+
+def test_the_mix_adds_up_and_interleaves_by_share() -> None:
+    shares = [share for _, share, _ in SHAPES]
+    assert sum(shares) == pytest.approx(1.0)
+    order = _interleaved(shares, 1000)
+    for k, share in enumerate(shares):
+        assert order.count(k) == pytest.approx(share * 1000, abs=1)
+    assert order[:50].count(0) in (10, 11, 12)  # interleaved, not in blocks
