@@ -47,7 +47,14 @@ from fakturnik.ksef.throttle_ledger import (
     set_ledger_factory,
 )
 
-__all__ = ["STALE_AFTER", "PostgresLedger", "host_identity", "share_books_through", "stop_sharing_books"]
+__all__ = [
+    "ENV_HOST",
+    "STALE_AFTER",
+    "PostgresLedger",
+    "host_identity",
+    "share_books_through",
+    "stop_sharing_books",
+]
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +104,15 @@ _BLOCK = text(
 )
 
 
+ENV_HOST = "FAKTURNIK_THROTTLE_HOST"
+
+
 def host_identity() -> str:
-    """This machine and boot (a pid means something only there): ``hostname/boot id``."""
+    """This machine and boot (a pid means something only there): ``hostname/boot id``, or
+    ``$FAKTURNIK_THROTTLE_HOST`` (containers that share a host name and a kernel must set it apart)."""
+    explicit = os.environ.get(ENV_HOST)
+    if explicit:
+        return explicit[:200]
     return f"{socket.gethostname()[:120]}/{boot_id()}"[:200]
 
 
