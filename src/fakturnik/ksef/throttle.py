@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RETRY_SHARING_AFTER = 30.0  # seconds on this process's own books after the shared ones failed
+
 
 @dataclass
 class _Book:
@@ -98,6 +100,8 @@ class Throttle:
         self._cond = threading.Condition()
         self._books: dict[tuple[str, str], _Book] = {}
         self.ledger = ledger
+        self._paused_ledger: Ledger | None = None  # books that failed, tried again at _retry_at
+        self._retry_at = 0.0
         self.total_wait = 0.0  # seconds callers spent waiting here (for benchmarks)
 
     @classmethod
@@ -144,6 +148,8 @@ class Throttle:
             context = ""
         key = (counter or group, context)
         limit = self.limit_for(group, context)
+        if self.ledger is None and self._paused_ledger is not None:
+            self._retry_sharing()
         if self.ledger is not None and self.enabled:
             shared = self._acquire_shared(key, group, context, limit, self.ledger)
             if shared is not None:
@@ -222,16 +228,28 @@ class Throttle:
 
     def _give_up_sharing(self, exc: Exception) -> None:
         """The shared books failed (file removed, disk full, database gone …): keep this process's own
-        from now on."""
-        if self.ledger is not None:
-            log.warning("throttle books no longer shared between processes (%r: %s)", self.ledger, exc)
+        for a while (``RETRY_SHARING_AFTER``), then try the books again."""
+        ledger = self.ledger
+        if ledger is not None:
+            if self._paused_ledger is None:
+                log.warning("throttle books no longer shared between processes (%r: %s)", ledger, exc)
+            else:
+                log.debug("throttle books still unusable (%r: %s)", ledger, exc)
             self.ledger = None
+            self._paused_ledger = ledger
+            self._retry_at = time.monotonic() + RETRY_SHARING_AFTER
+
+    def _retry_sharing(self) -> None:
+        with self._cond:
+            if self._paused_ledger is not None and time.monotonic() >= self._retry_at:
+                self.ledger, self._paused_ledger = self._paused_ledger, None
 
     def use_ledger(self, ledger: Ledger | None) -> None:
         """Share the books through ``ledger`` from now on (slots already reserved are released where
         they were taken)."""
         with self._cond:
             self.ledger = ledger
+            self._paused_ledger = None
             self._cond.notify_all()
 
     @contextmanager
@@ -262,7 +280,7 @@ def throttle_for(api_url: str) -> Throttle:
             throttle, made_in = entry
             if made_in == generation:
                 return throttle
-            old = throttle.ledger
+            old = throttle.ledger or throttle._paused_ledger
             throttle.use_ledger(ledger_for(api_url))  # other books were installed since
             if old is not None and old is not throttle.ledger:
                 old.close()
