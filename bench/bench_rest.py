@@ -9,6 +9,7 @@ Environment: ``FAKTURNIK_BENCH_REST_INVOICES`` (default 100000), ``FAKTURNIK_BEN
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import statistics
@@ -74,22 +75,38 @@ def run() -> list[dict[str, Any]]:
             ).id
             key = owner.api_keys.create(company, "ERP", ["invoices:write", "invoices:read"]).token
             base = f"http://127.0.0.1:{settings.port}/api/v1/companies/{company}"
-            with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=120) as api:
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            with httpx.Client(headers=headers, timeout=120) as api:
                 api.post(base + "/invoices/bulk", json={"items": [_draft(i, today) for i in range(100)]})
-                rates = []
-                for r in range(5):
-                    body = {"items": [_draft(r * 1000 + i, today) for i in range(1000)]}
-                    start = time.perf_counter()
-                    answer = api.post(base + "/invoices/bulk", json=body)
+                rates, cpu_rates = [], []
+                for r in range(7):
+                    payload = json.dumps({"items": [_draft(r * 1000 + i, today) for i in range(1000)]})
+                    start, cpu, mine = time.perf_counter(), time.process_time(), time.thread_time()
+                    answer = api.post(base + "/invoices/bulk", content=payload.encode())
+                    # the server's CPU: the process's less this (client) thread's
+                    server_cpu = (time.process_time() - cpu) - (time.thread_time() - mine)
                     rates.append(1000 / (time.perf_counter() - start))
+                    cpu_rates.append(1000 / server_cpu)
                     assert answer.status_code == 200 and answer.json()["ok_count"] == 1000, answer.text[:500]
+                what = (
+                    "POST /invoices/bulk, 1,000 drafts (3 lines each), an API key: JSON parse, build + XSD "
+                    "+ rules + number + outbox + audit, a result per item"
+                )
+                rows.append(
+                    {
+                        "name": "REST: bulk issuing over HTTP (SQLite), per server CPU-second",
+                        "value": round(statistics.median(cpu_rates)),
+                        "unit": "invoices/s",
+                        "notes": f"{what}; 1,000 / the server threads' CPU time, median of 7 "
+                        f"(min {min(cpu_rates):.0f}, max {max(cpu_rates):.0f})",
+                    }
+                )
                 rows.append(
                     {
                         "name": "REST: bulk issuing over HTTP (SQLite)",
                         "value": round(statistics.median(rates)),
                         "unit": "invoices/s",
-                        "notes": "POST /invoices/bulk, 1,000 drafts (3 lines each), an API key: JSON parse, "
-                        "build + XSD + rules + number + outbox + audit, a result per item; median of 5 "
+                        "notes": f"{what}; wall clock, median of 7 "
                         f"(min {min(rates):.0f}, max {max(rates):.0f})",
                     }
                 )

@@ -160,6 +160,10 @@ class KsefTimeoutError(KsefError):
     """Waiting for an asynchronous KSeF operation took longer than allowed."""
 
 
+class LedgerUnavailable(KsefError):
+    """The throttle's shared books (a host file, or the store's tables) cannot be used right now."""
+
+
 # --- Local state -----------------------------------------------------------------------------------
 
 

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from fakturnik.ksef.rate_limits import RateLimit, delay_until_free
 from fakturnik.ksef.throttle import Throttle
-from fakturnik.ksef.throttle_ledger import ENV_DIR, ENV_SHARED, HostLedger, _owner, ledger_for
+from fakturnik.ksef.throttle_ledger import (
+    ENV_DIR,
+    ENV_SHARED,
+    HostLedger,
+    _owner,
+    host_ledger_for,
+    ledger_for,
+)
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import Limit
@@ -87,7 +94,8 @@ def test_after_a_reboot_the_books_start_empty(tmp_path: Path) -> None:
 
 def test_the_file_is_private_and_per_deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_DIR, str(tmp_path / "books"))
-    one, other = ledger_for("https://api.ksef.mf.gov.pl/v2"), ledger_for("https://api-test.ksef.mf.gov.pl/v2")
+    one = host_ledger_for("https://api.ksef.mf.gov.pl/v2")
+    other = host_ledger_for("https://api-test.ksef.mf.gov.pl/v2")
     assert one is not None and other is not None and one.path != other.path
     assert one.path.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "books").stat().st_mode & 0o777 == 0o700

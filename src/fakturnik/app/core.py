@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from fakturnik.app.invoices import InvoicesService
     from fakturnik.app.ksef_credentials import CredentialsService
     from fakturnik.app.ksef_ops import KsefService
+    from fakturnik.app.login_attempts import LoginAttemptsService
     from fakturnik.app.mail import MailService
     from fakturnik.app.products import ProductsService
     from fakturnik.app.received import ReceivedService
@@ -92,6 +93,13 @@ class Services:
         from fakturnik.app.accounts import AccountsService
 
         return AccountsService(self.app, self.actor)
+
+    @cached_property
+    def login_attempts(self) -> LoginAttemptsService:
+        """Failed sign-ins per account and address, shared by every process of the store."""
+        from fakturnik.app.login_attempts import LoginAttemptsService
+
+        return LoginAttemptsService(self.app, self.actor)
 
     @cached_property
     def api_keys(self) -> ApiKeysService:

@@ -38,7 +38,7 @@ from fakturnik.errors import (
 from fakturnik.store import repo, states
 from fakturnik.store.models import Company, Invoice, OutboxEntry
 
-CHUNK = 250  # invoices per transaction in bulk issuing
+CHUNK = 500  # invoices per transaction in bulk issuing
 RETRIES = 3  # a chunk that collided with a concurrent writer (same idempotency key) is tried again
 
 # (label, net field, VAT field) per rate group, in the order of the FA(3) summary

@@ -38,15 +38,6 @@ class Summary:
     corrected_ksef_numbers: tuple[str, ...] = ()
 
 
-def _q(*names: str) -> str:
-    return "/".join(f"{{{NS}}}{n}" for n in names)
-
-
-def _text(root: etree._Element, *names: str) -> str:
-    el = root.find(_q(*names))
-    return (el.text or "").strip() if el is not None else ""
-
-
 def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -61,9 +52,10 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
-def _address(root: etree._Element, party: str) -> str:
-    parts = [_text(root, party, "Adres", "AdresL1"), _text(root, party, "Adres", "AdresL2")]
-    return ", ".join(p for p in parts if p)
+def _address_of(party: dict[str, etree._Element]) -> str:
+    """The party's address lines (from its children already looked up: no second search)."""
+    address = _children(party.get("Adres"))
+    return ", ".join(p for p in (_t(address.get("AdresL1")), _t(address.get("AdresL2"))) if p)
 
 
 def _children(el: etree._Element | None) -> dict[str, etree._Element]:
@@ -118,10 +110,10 @@ def summary_of_tree(root: etree._Element) -> Summary:
         due_date=_date(due),
         seller_nip=_t(seller_id.get("NIP")),
         seller_name=_t(seller_id.get("Nazwa")),
-        seller_address=_address(root, "Podmiot1"),
+        seller_address=_address_of(seller),
         buyer_id=_t(buyer_id.get("NIP")) or _t(buyer_id.get("NrVatUE")) or _t(buyer_id.get("NrID")),
         buyer_name=_t(buyer_id.get("Nazwa")),
-        buyer_address=_address(root, "Podmiot2"),
+        buyer_address=_address_of(buyer),
         net=net,
         vat=vat,
         gross=_decimal(_t(fa.get("P_15"))),

@@ -209,8 +209,9 @@ def worker(
     share: Annotated[
         float,
         typer.Option(
-            help="Część limitów KSeF dla tego procesu. Procesy na jednym komputerze dzielą limity same; "
-            "N komputerów za jednym adresem IP: 1/N."
+            help="Część limitów KSeF dla tego procesu. Procesy jednego komputera dzielą limity same, a z "
+            "bazą PostgreSQL także procesy wielu komputerów (księgi limitów w bazie); N komputerów za "
+            "jednym adresem IP, każdy z własną bazą SQLite: 1/N."
         ),
     ] = 1.0,
     verbose: Annotated[bool, typer.Option("-v", help="Więcej komunikatów.")] = False,

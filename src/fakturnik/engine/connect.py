@@ -18,8 +18,9 @@ from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.ksef.transport import Transport
 from fakturnik.store import repo
 from fakturnik.store.models import Company
+from fakturnik.store.throttle_books import STALE_AFTER, share_books_through
 
-__all__ = ["auth_manager", "default_gateway", "offline_credential"]
+__all__ = ["auth_manager", "default_gateway", "gateway_throttle", "offline_credential"]
 
 
 def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> AuthManager:
@@ -38,12 +39,24 @@ def auth_manager(ctx: EngineContext, company: Company, transport: Transport) -> 
     raise EngineError(f"nieobsługiwany rodzaj danych uwierzytelniających: {kind}")
 
 
+def gateway_throttle(ctx: EngineContext, api_url: str) -> Throttle:
+    """The process's throttle of one KSeF deployment, its books where every worker of the store sees
+    them: in the store when it is PostgreSQL (:mod:`fakturnik.store.throttle_books`; workers on several
+    machines behind one IP then share KSeF's limits), else in this machine's file."""
+    if not ctx.settings.throttle:
+        return Throttle.unlimited()
+    if ctx.db.dialect == "postgresql":
+        share_books_through(ctx.db.url, stale_after=max(STALE_AFTER, 4 * ctx.settings.http_timeout))
+    throttle = throttle_for(api_url)
+    if ctx.settings.throttle_share < 1.0:
+        throttle.share = min(throttle.share, ctx.settings.throttle_share)
+    return throttle
+
+
 def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     """A gateway for the company's environment, logged in with its credential from the vault."""
     env = resolve(company.base_url or company.environment)
-    throttle = throttle_for(env.api_url) if ctx.settings.throttle else Throttle.unlimited()
-    if ctx.settings.throttle and ctx.settings.throttle_share < 1.0:
-        throttle.share = min(throttle.share, ctx.settings.throttle_share)
+    throttle = gateway_throttle(ctx, env.api_url)
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
     gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
     return gateway

@@ -11,14 +11,15 @@ response can never be counted in the same server window. No clock synchronisatio
 
 Throttles are shared by all threads of a process through :func:`throttle_for` (one per API base),
 and their books by all processes of the machine through a
-:class:`~fakturnik.ksef.throttle_ledger.HostLedger` (KSeF counts per IP, which they share).
+:class:`~fakturnik.ksef.throttle_ledger.HostLedger` (KSeF counts per IP, which they share) — or, when
+PostgreSQL is the store, by every process on every machine using it
+(:func:`~fakturnik.ksef.throttle_ledger.set_ledger_factory`).
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakturnik.errors import LedgerUnavailable
 from fakturnik.ksef.rate_limits import (
     OTHER,
     PUBLIC,
@@ -36,9 +38,11 @@ from fakturnik.ksef.rate_limits import (
 )
 
 if TYPE_CHECKING:
-    from fakturnik.ksef.throttle_ledger import HostLedger
+    from fakturnik.ksef.throttle_ledger import Ledger
 
 log = logging.getLogger(__name__)
+
+RETRY_SHARING_AFTER = 30.0  # seconds on this process's own books after the shared ones failed
 
 
 @dataclass
@@ -58,7 +62,7 @@ class Slot:
     """A reserved request slot; hand it back with :meth:`Throttle.release`."""
 
     key: tuple[str, str]
-    shared_id: int | None = None  # its row in the machine's shared books, when there are some
+    shared_id: int | None = None  # its row in the shared books, when there are some
 
 
 class Throttle:
@@ -67,8 +71,9 @@ class Throttle:
     ``limits`` maps group names to :class:`RateLimit` (default: the published table);
     ``context_limits`` overrides them for one context (e.g. after ``GET /rate-limits``).
     ``margin`` is the safety margin in seconds added to every window. ``ledger``: books shared with
-    the other processes of this machine (:mod:`fakturnik.ksef.throttle_ledger`), so that together
-    they stay within the limits; without it the books are this process's alone. ``share`` is this
+    the other processes of this machine, or of every machine of one store
+    (:mod:`fakturnik.ksef.throttle_ledger`), so that together they stay within the limits; without it
+    the books are this process's alone. ``share`` is this
     process's part of the limits when processes that do not share books use one IP for the same
     contexts (e.g. several machines behind one address): with 4 of them, ``share=0.25`` keeps their
     sum within the published table.
@@ -82,7 +87,7 @@ class Throttle:
         enabled: bool = True,
         share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
-        ledger: HostLedger | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError("share must be in (0, 1]")
@@ -95,6 +100,8 @@ class Throttle:
         self._cond = threading.Condition()
         self._books: dict[tuple[str, str], _Book] = {}
         self.ledger = ledger
+        self._paused_ledger: Ledger | None = None  # books that failed, tried again at _retry_at
+        self._retry_at = 0.0
         self.total_wait = 0.0  # seconds callers spent waiting here (for benchmarks)
 
     @classmethod
@@ -141,6 +148,8 @@ class Throttle:
             context = ""
         key = (counter or group, context)
         limit = self.limit_for(group, context)
+        if self.ledger is None and self._paused_ledger is not None:
+            self._retry_sharing()
         if self.ledger is not None and self.enabled:
             shared = self._acquire_shared(key, group, context, limit, self.ledger)
             if shared is not None:
@@ -165,9 +174,9 @@ class Throttle:
                 limit = self.limit_for(group, context)
 
     def _acquire_shared(
-        self, key: tuple[str, str], group: str, context: str, limit: RateLimit, ledger: HostLedger
+        self, key: tuple[str, str], group: str, context: str, limit: RateLimit, ledger: Ledger
     ) -> Slot | None:
-        """:meth:`acquire` against the machine's shared books (other processes cannot notify us: poll).
+        """:meth:`acquire` against the shared books (other processes cannot notify us: poll).
 
         None when the books cannot be used any more: the caller goes on with this process's own.
         """
@@ -175,7 +184,7 @@ class Throttle:
         while True:
             try:
                 wait, slot_id = ledger.reserve(shared_key, limit, self.margin)
-            except sqlite3.Error as exc:
+            except LedgerUnavailable as exc:
                 self._give_up_sharing(exc)
                 return None
             if slot_id is not None:
@@ -192,7 +201,7 @@ class Throttle:
             if self.ledger is not None:
                 try:
                     self.ledger.release(slot.shared_id)
-                except sqlite3.Error as exc:
+                except LedgerUnavailable as exc:
                     self._give_up_sharing(exc)
             with self._cond:
                 self._cond.notify_all()
@@ -211,17 +220,37 @@ class Throttle:
         if self.ledger is not None:
             try:
                 self.ledger.block(f"{key[0]}|{key[1]}", retry_after)
-            except sqlite3.Error as exc:
+            except LedgerUnavailable as exc:
                 self._give_up_sharing(exc)
         with self._cond:
             book = self._books.setdefault(key, _Book())
             book.blocked_until = max(book.blocked_until, self._clock() + max(0.0, retry_after))
 
     def _give_up_sharing(self, exc: Exception) -> None:
-        """The shared books failed (file removed, disk full …): keep this process's own from now on."""
-        if self.ledger is not None:
-            log.warning("throttle books no longer shared between processes (%s: %s)", self.ledger.path, exc)
+        """The shared books failed (file removed, disk full, database gone …): keep this process's own
+        for a while (``RETRY_SHARING_AFTER``), then try the books again."""
+        ledger = self.ledger
+        if ledger is not None:
+            if self._paused_ledger is None:
+                log.warning("throttle books no longer shared between processes (%r: %s)", ledger, exc)
+            else:
+                log.debug("throttle books still unusable (%r: %s)", ledger, exc)
             self.ledger = None
+            self._paused_ledger = ledger
+            self._retry_at = time.monotonic() + RETRY_SHARING_AFTER
+
+    def _retry_sharing(self) -> None:
+        with self._cond:
+            if self._paused_ledger is not None and time.monotonic() >= self._retry_at:
+                self.ledger, self._paused_ledger = self._paused_ledger, None
+
+    def use_ledger(self, ledger: Ledger | None) -> None:
+        """Share the books through ``ledger`` from now on (slots already reserved are released where
+        they were taken)."""
+        with self._cond:
+            self.ledger = ledger
+            self._paused_ledger = None
+            self._cond.notify_all()
 
     @contextmanager
     def slot(self, group: str, context: str = "", counter: str | None = None) -> Iterator[Slot]:
@@ -232,18 +261,28 @@ class Throttle:
             self.release(taken)
 
 
-_registry: dict[str, Throttle] = {}
+_registry: dict[str, tuple[Throttle, int]] = {}
 _registry_lock = threading.Lock()
 
 
 def throttle_for(api_url: str) -> Throttle:
     """The process-wide throttle of one KSeF deployment (shared by every transport and thread), its
-    books shared with this machine's other processes unless that is turned off or impossible
-    (:func:`fakturnik.ksef.throttle_ledger.ledger_for`)."""
-    from fakturnik.ksef.throttle_ledger import ledger_for
+    books shared with the other processes unless that is turned off or impossible
+    (:func:`fakturnik.ksef.throttle_ledger.ledger_for`: the installed books, else this machine's)."""
+    from fakturnik.ksef.throttle_ledger import ledger_factory_generation, ledger_for
 
     with _registry_lock:
-        throttle = _registry.get(api_url)
-        if throttle is None:
-            throttle = _registry[api_url] = Throttle(ledger=ledger_for(api_url))
+        generation = ledger_factory_generation()
+        entry = _registry.get(api_url)
+        if entry is None:
+            throttle = Throttle(ledger=ledger_for(api_url))
+        else:
+            throttle, made_in = entry
+            if made_in == generation:
+                return throttle
+            old = throttle.ledger or throttle._paused_ledger
+            throttle.use_ledger(ledger_for(api_url))  # other books were installed since
+            if old is not None and old is not throttle.ledger:
+                old.close()
+        _registry[api_url] = (throttle, generation)
         return throttle

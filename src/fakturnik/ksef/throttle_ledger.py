@@ -16,8 +16,11 @@ the slots of all processes, with the same sliding-window arithmetic
 * The books are not worth an fsync (``synchronous=OFF``): after a power cut the file may lose its
   last writes, and the machine's reboot empties it anyway.
 
-Processes on different machines usually have different IPs and need nothing; several machines behind
-one address still split the limits with ``Throttle(share=…)`` (``fakturnik worker --share``).
+Processes on different machines usually have different IPs and need nothing. Machines behind one
+address share books kept where they all reach: a :class:`Ledger` made by the factory given to
+:func:`set_ledger_factory` (the store installs its PostgreSQL books,
+:mod:`fakturnik.store.throttle_books`, when PostgreSQL is the store); without such books they split the
+limits with ``Throttle(share=…)`` (``fakturnik worker --share``).
 """
 
 from __future__ import annotations
@@ -31,16 +34,61 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
+from fakturnik.errors import LedgerUnavailable
 from fakturnik.ksef.rate_limits import WINDOWS, RateLimit, delay_until_free
 
-__all__ = ["HostLedger", "default_ledger_dir", "ledger_for"]
+__all__ = [
+    "HostLedger",
+    "Ledger",
+    "LedgerFactory",
+    "LedgerUnavailable",
+    "boot_id",
+    "current_ledger_factory",
+    "default_ledger_dir",
+    "host_ledger_for",
+    "ledger_factory_generation",
+    "ledger_for",
+    "owner_alive",
+    "process_owner",
+    "set_ledger_factory",
+]
 
 log = logging.getLogger(__name__)
 
 ENV_DIR = "FAKTURNIK_THROTTLE_DIR"
 ENV_SHARED = "FAKTURNIK_THROTTLE_SHARED"
 _KEEP = WINDOWS[-1] + 60.0  # as the in-memory books: an hour's slots and a minute more
+
+
+class Ledger(Protocol):
+    """Books of slots shared by several throttles (processes, machines): every decision in one place.
+
+    Every method raises :class:`LedgerUnavailable` when the books cannot be used (then the
+    :class:`~fakturnik.ksef.throttle.Throttle` goes on with its process's own).
+    """
+
+    def reserve(self, key: str, limit: RateLimit, margin: float) -> tuple[float | None, int | None]:
+        """(0, slot id) when a request of ``key`` fits now, else (seconds to wait or None, None).
+
+        The wait is :func:`~fakturnik.ksef.rate_limits.delay_until_free` over every slot of ``key``
+        (None: "when a request in flight finishes"), lengthened by a :meth:`block` in force.
+        """
+        ...
+
+    def release(self, slot_id: int) -> None:
+        """The response of a reserved slot arrived (or the request failed): date it now."""
+        ...
+
+    def block(self, key: str, seconds: float) -> None:
+        """KSeF answered 429: nobody uses this counter for ``seconds``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+LedgerFactory = Callable[[str], "Ledger | None"]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -86,6 +134,12 @@ def _alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# what other books keeping slots per process need too (fakturnik.store.throttle_books)
+boot_id = _boot_id
+process_owner = _owner
+owner_alive = _alive
 
 
 class HostLedger:
@@ -136,11 +190,20 @@ class HostLedger:
                 raise
             self._db.execute("COMMIT")
 
+    def __repr__(self) -> str:
+        return f"HostLedger({str(self.path)!r})"
+
     def reserve(self, key: str, limit: RateLimit, margin: float) -> tuple[float | None, int | None]:
         """(0, slot id) when a request of ``key`` fits now, else (seconds to wait or None, None).
 
         None as the wait means "when a request in flight finishes" (they alone fill a window).
         """
+        try:
+            return self._reserve(key, limit, margin)
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def _reserve(self, key: str, limit: RateLimit, margin: float) -> tuple[float | None, int | None]:
         with self._transaction() as db:
             now = self._clock()
             self._date_the_dead(db, key, now)
@@ -177,18 +240,26 @@ class HostLedger:
 
     def release(self, slot_id: int) -> None:
         """The response of a reserved slot arrived (or the request failed): date it now."""
-        with self._transaction() as db:
-            db.execute("UPDATE slots SET done = ? WHERE id = ? AND done IS NULL", (self._clock(), slot_id))
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "UPDATE slots SET done = ? WHERE id = ? AND done IS NULL", (self._clock(), slot_id)
+                )
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def block(self, key: str, seconds: float) -> None:
         """KSeF answered 429: no process uses this counter for ``seconds``."""
-        with self._transaction() as db:
-            until = self._clock() + max(0.0, seconds)
-            db.execute(
-                "INSERT INTO blocks (key, until) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
-                (key, until),
-            )
+        try:
+            with self._transaction() as db:
+                until = self._clock() + max(0.0, seconds)
+                db.execute(
+                    "INSERT INTO blocks (key, until) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
+                    (key, until),
+                )
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _date_the_dead(self, db: sqlite3.Connection, key: str, now: float) -> None:
         owners = [
@@ -217,12 +288,50 @@ def default_ledger_dir() -> Path:
     return base / "fakturnik" / "throttle"
 
 
-def ledger_for(api_url: str) -> HostLedger | None:
-    """The shared books of one KSeF deployment on this machine; None when turned off
-    (``FAKTURNIK_THROTTLE_SHARED=0``) or when the directory cannot be used (then each process
-    keeps its own books, as a warning in the log says)."""
+_factory: LedgerFactory | None = None
+_generation = 0
+_factory_lock = threading.Lock()
+
+
+def set_ledger_factory(factory: LedgerFactory | None) -> None:
+    """Books for every KSeF deployment from now on: ``factory(api_url)`` (None: this machine's file).
+
+    Throttles already made by :func:`~fakturnik.ksef.throttle.throttle_for` take the new books at
+    their next use by a new transport or gateway (they see :func:`ledger_factory_generation` change).
+    """
+    global _factory, _generation
+    with _factory_lock:
+        _factory = factory
+        _generation += 1
+
+
+def ledger_factory_generation() -> int:
+    """Increases at every :func:`set_ledger_factory`."""
+    return _generation
+
+
+def current_ledger_factory() -> LedgerFactory | None:
+    return _factory
+
+
+def ledger_for(api_url: str) -> Ledger | None:
+    """The shared books of one KSeF deployment: the installed factory's (:func:`set_ledger_factory`),
+    else this machine's file; None when turned off (``FAKTURNIK_THROTTLE_SHARED=0``) or when they
+    cannot be used (then each process keeps its own books, as a warning in the log says)."""
     if os.environ.get(ENV_SHARED, "").lower() in ("0", "false", "no", "off"):
         return None
+    factory = _factory
+    if factory is not None:
+        try:
+            return factory(api_url)
+        except LedgerUnavailable as exc:
+            log.warning("throttle books not shared between processes (%s)", exc)
+            return None
+    return host_ledger_for(api_url)
+
+
+def host_ledger_for(api_url: str) -> HostLedger | None:
+    """This machine's file of books for one KSeF deployment (None: it cannot be used, as logged)."""
     name = hashlib.sha256(api_url.encode()).hexdigest()[:16] + ".sqlite"
     path = default_ledger_dir() / name
     try:

@@ -252,17 +252,31 @@ class LoginThrottled(ApiProblem):
         self.retry_after = seconds
 
 
+class SharedLoginAttempts(Protocol):
+    """Where the processes of one store count failed sign-ins (``fk.login_attempts``)."""
+
+    def wait(
+        self, email: str, ip: str, *, max_per_account: int, max_per_ip: int, window_s: float
+    ) -> float: ...
+
+    def failure(self, email: str, ip: str, *, window_s: float) -> None: ...
+
+    def success(self, email: str, ip: str) -> None: ...
+
+
 @dataclass
 class LoginThrottle:
-    """Failures per account and per client address in a sliding window (this process's memory).
+    """Failures per account and per client address in a sliding window.
 
-    Several ``serve`` processes each keep their own books, so N processes allow up to N times the
-    limit — still a few attempts a minute against a password, which is what throttling is for.
+    Counted in the store (``shared``: ``fk.login_attempts``) once the app is bound to one, so that every
+    ``serve`` process of that store sees the same failures; in this process's memory before that (an
+    app without a store, unit tests).
     """
 
     max_per_account: int = 5
     max_per_ip: int = 30
     window_s: float = 900.0
+    shared: SharedLoginAttempts | None = None
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[float]] = {}
@@ -281,28 +295,54 @@ class LoginThrottle:
             times.popleft()
         if len(times) < limit:
             return 0.0
-        return times[0] + self.window_s - now
+        return times[len(times) - limit] + self.window_s - now
 
     def check(self, email: str, ip: str) -> None:
-        account, address = self._keys(email, ip)
-        now = time.monotonic()
-        with self._lock:
-            wait = max(
-                self._wait(account, self.max_per_account, now), self._wait(address, self.max_per_ip, now)
+        if self.shared is not None:
+            wait = self.shared.wait(
+                email,
+                ip,
+                max_per_account=self.max_per_account,
+                max_per_ip=self.max_per_ip,
+                window_s=self.window_s,
             )
+        else:
+            account, address = self._keys(email, ip)
+            now = time.monotonic()
+            with self._lock:
+                wait = max(
+                    self._wait(account, self.max_per_account, now),
+                    self._wait(address, self.max_per_ip, now),
+                )
         if wait > 0:
             raise LoginThrottled(wait)
 
     def failure(self, email: str, ip: str) -> None:
+        if self.shared is not None:
+            self.shared.failure(email, ip, window_s=self.window_s)
+            return
         now = time.monotonic()
         with self._lock:
             for key in self._keys(email, ip):
                 self._failures.setdefault(key, deque()).append(now)
 
     def success(self, email: str, ip: str) -> None:
+        if self.shared is not None:
+            self.shared.success(email, ip)
+            return
         account, _ = self._keys(email, ip)
         with self._lock:
             self._failures.pop(account, None)
+
+
+def _login_throttle(request: Request) -> LoginThrottle:
+    """The app's throttle, counting in the store of the app's runtime once there is one."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if throttle.shared is None:
+        fk = getattr(getattr(request.app.state, "runtime", None), "fk", None)
+        if fk is not None:
+            throttle.shared = fk.login_attempts
+    return throttle
 
 
 def client_ip(request: Request) -> str:
@@ -312,15 +352,15 @@ def client_ip(request: Request) -> str:
 
 def check_login_allowed(request: Request, email: str) -> None:
     """Raise :class:`LoginThrottled` (429, Retry-After) when this account or address tried too often."""
-    request.app.state.login_throttle.check(email, client_ip(request))
+    _login_throttle(request).check(email, client_ip(request))
 
 
 def record_login_failure(request: Request, email: str) -> None:
-    request.app.state.login_throttle.failure(email, client_ip(request))
+    _login_throttle(request).failure(email, client_ip(request))
 
 
 def record_login_success(request: Request, email: str) -> None:
-    request.app.state.login_throttle.success(email, client_ip(request))
+    _login_throttle(request).success(email, client_ip(request))
 
 
 # --- headers and size limits (pure ASGI, before anything parses a body) ----------------------------

@@ -110,3 +110,29 @@ def test_two_serve_processes_share_one_postgresql(tmp_path: Path) -> None:
                     assert sorted(i["id"] for i in page["items"]) == sorted(r.json()["id"] for r in made)
                 numbers = {r.json()["number"] for r in made}
                 assert len(numbers) == 6  # one numbering series across both processes
+
+
+def test_two_serve_processes_count_failed_sign_ins_together(tmp_path: Path) -> None:
+    """Failures are counted in the store: three wrong passwords spread over two processes lock the
+    account in both (in each process's memory each would have seen fewer than the limit)."""
+    config = tmp_path / "fakturnik.toml"
+    config.write_text(
+        '[serve]\nworker = false\nwebhooks = false\nlog_level = "warning"\nlogin_max_failures_account = 3\n',
+        encoding="utf-8",
+    )
+    with fresh_pg_database() as url:
+        with Fakturnik.open(tmp_path / "lib", database_url=url) as fk:
+            fk.accounts.register_user("trzy@firma.pl", PASSWORD)
+        with (
+            serve_process(tmp_path / "a", url, config) as one,
+            serve_process(tmp_path / "b", url, config) as two,
+        ):
+            wrong = {"email": "trzy@firma.pl", "password": "zle-haslo-123456"}
+            codes = [
+                httpx.post(base + "/session", json=wrong, timeout=30).status_code for base in (one, two, one)
+            ]
+            assert codes == [401, 401, 401]
+            for base in (two, one):  # locked everywhere, even with the right password
+                r = httpx.post(base + "/session", json={**wrong, "password": PASSWORD}, timeout=30)
+                assert r.status_code == 429 and r.json()["code"] == "login_throttled"
+                assert int(r.headers["retry-after"]) > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -147,3 +149,49 @@ def test_login_throttle_over_http(app_server: ApiServer) -> None:
         r = c.get("/_attempt")
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         assert r.json()["code"] == "login_throttled"
+
+
+def test_failed_sign_ins_are_counted_in_the_store(tmp_path: Path) -> None:
+    """Two apps on one SQLite store (as two `serve` processes would be): failures made through one
+    lock the account in the other; the e-mail is stored only as a hash; a success clears the account."""
+    from sqlalchemy import select
+
+    from fakturnik.store.security_models import LoginFailure
+    from tests.web.api.harness import api_server
+    from tests.web.api.helpers import PASSWORD
+
+    overrides: dict[str, Any] = {"worker": False, "webhooks": False, "login_max_failures_account": 3}
+    with (
+        api_server(tmp_path, **overrides) as one,
+        api_server(tmp_path, **overrides) as two,
+    ):
+        one.runtime.fk.accounts.register_user("Ola@Firma.pl", PASSWORD)
+        wrong = {"email": "ola@firma.pl", "password": "zle-haslo-123456"}
+        with httpx.Client(timeout=30) as c:
+            assert [c.post(s.api + "/session", json=wrong).status_code for s in (one, two, one)] == [401] * 3
+            r = c.post(two.api + "/session", json={**wrong, "password": PASSWORD})
+            assert r.status_code == 429 and r.json()["code"] == "login_throttled"
+        with one.runtime.fk.ctx.db.transaction() as s:
+            keys = set(s.scalars(select(LoginFailure.key)))
+        assert keys and not any("ola" in k.lower() for k in keys)  # hashes and an address, no e-mail
+        attempts = one.runtime.fk.login_attempts
+        limits: dict[str, Any] = {"max_per_account": 3, "max_per_ip": 30, "window_s": 900.0}
+        assert attempts.wait("OLA@firma.pl", "10.9.9.9", **limits) > 0  # the account, from any address
+        assert attempts.wait("jan@firma.pl", "10.9.9.9", **limits) == 0.0
+        attempts.success("ola@firma.pl", "127.0.0.1")
+        assert attempts.wait("ola@firma.pl", "10.9.9.9", **limits) == 0.0
+
+
+def test_the_address_is_counted_across_accounts(tmp_path: Path) -> None:
+    from fakturnik.app.core import Fakturnik
+
+    with Fakturnik.open(tmp_path) as fk:
+        attempts = fk.login_attempts
+        limits: dict[str, Any] = {"max_per_account": 5, "max_per_ip": 4, "window_s": 900.0}
+        for n in range(4):
+            attempts.failure(f"u{n}@firma.pl", "10.0.0.7", window_s=900.0)
+        assert attempts.wait("nowy@firma.pl", "10.0.0.7", **limits) > 0
+        assert attempts.wait("nowy@firma.pl", "10.0.0.8", **limits) == 0.0
+        short = {**limits, "window_s": 0.5}
+        time.sleep(0.6)
+        assert attempts.wait("nowy@firma.pl", "10.0.0.7", **short) == 0.0  # out of a short window
