@@ -1,4 +1,5 @@
-"""KSeF credentials from the command line: token → certificate migration, the certificates, the deadline.
+"""KSeF credentials from the command line: token → certificate migration, the deadline, and KSeF
+certificates enrolled, listed, renewed and revoked (``enroll | list | renew | revoke | policy``).
 
 All through ``fakturnik.app`` (the credentials service) as the local system actor.
 """
@@ -14,10 +15,11 @@ from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door
 from fakturnik.errors import FakturnikError
 
 if TYPE_CHECKING:
+    from fakturnik.app.certificates import CertificateResult
     from fakturnik.app.ksef_credentials import MigrationResult
 
 credentials_app = typer.Typer(
-    help="Dane uwierzytelniające KSeF: przejście z tokenu na certyfikat KSeF, lista certyfikatów.",
+    help="Dane uwierzytelniające KSeF: z tokenu na certyfikat KSeF, certyfikaty: wystawienie, odnowienie.",
     no_args_is_help=True,
 )
 
@@ -103,25 +105,156 @@ def migrate(
 @credentials_app.command("list")
 def list_certificates(
     company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Najpierw zapytaj KSeF o stan i ważność.")
+    ] = False,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Certyfikaty KSeF firmy: rodzaj, numer seryjny, ważność (nigdy klucze)."""
+    """Certyfikaty KSeF firmy: rodzaj, numer seryjny, ważność, stan w KSeF (nigdy klucze)."""
     from rich.table import Table
 
     from fakturnik.cli.views import console
 
-    table = Table("Rodzaj", "Numer seryjny", "Ważny od", "Ważny do", "W użyciu")
+    table = Table("Rodzaj", "Numer seryjny", "Ważny od", "Ważny do", "Dni", "Stan", "W użyciu")
     try:
         with _front_door(data_dir, database_url) as fk:
-            for c in fk.credentials.certificates(fk.companies.by_nip(company).id):
-                table.add_row(
-                    c.label,
-                    c.serial,
-                    f"{c.not_before:%d.%m.%Y}",
-                    f"{c.not_after:%d.%m.%Y}",
-                    "tak" if c.active else "nie",
-                )
+            cid = fk.companies.by_nip(company).id
+            certs = fk.certificates.refresh(cid) if refresh else fk.certificates.list(cid)
+            policy = fk.certificates.policy(cid)
     except FakturnikError as exc:
         _fail(exc)
-    console().print(table)
+    for c in certs:
+        table.add_row(
+            c.label,
+            c.serial,
+            f"{c.valid_from:%d.%m.%Y}",
+            f"{c.valid_to:%d.%m.%Y}",
+            str(c.days_left()),
+            c.status_label,
+            "tak" if c.active else "nie",
+        )
+    out = console()
+    out.print(table)
+    auto = "automatycznie" if policy.auto_renew else "ręcznie (fakturnik credentials renew)"
+    out.print(f"Odnawianie {policy.margin_days} dni przed końcem ważności, {auto}.")
+
+
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="authentication | offline (można powtórzyć; domyślnie oba)."),
+]
+Signed = Annotated[
+    Path | None,
+    typer.Option("--signed", help="Podpisany plik z `credentials request` (pierwsze logowanie)."),
+]
+
+
+def _result(result: CertificateResult) -> None:
+    from fakturnik.cli.views import console
+
+    mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
+    console().print(f"{mark} {result.nip}: {result.message}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@credentials_app.command("enroll")
+def enroll(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    types: Types = None,
+    signed: Signed = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Wystaw certyfikaty KSeF (uwierzytelniający i offline); klucz prywatny powstaje tu, trafia do sejfu.
+
+    Wniosek składa sesja bieżącego certyfikatu KSeF firmy albo, przy pierwszym logowaniu, sesja
+    otwarta podpisanym plikiem (--signed). Nowy certyfikat zaczyna działać po udanym logowaniu próbnym.
+    """
+    signed_xml = signed.read_bytes() if signed is not None else None
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            cid = fk.companies.by_nip(company).id
+            result = fk.certificates.enroll(
+                cid, types or ("Authentication", "Offline"), signed_request=signed_xml
+            )
+    except FakturnikError as exc:
+        _fail(exc)
+    _result(result)
+
+
+@credentials_app.command("renew")
+def renew(
+    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    due: Annotated[
+        bool,
+        typer.Option("--due", help="Każda firma, której certyfikat kończy się w marginesie (np. z crona)."),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Odnów teraz, nawet przed marginesem.")] = False,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Odnów certyfikaty KSeF przed końcem ważności; stary zostaje, aż nowy się zaloguje."""
+    if due == (company is not None):
+        _fail(ValueError("podaj --company NIP albo --due"))
+    failed = 0
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            if company is not None:
+                results = [fk.certificates.renew(fk.companies.by_nip(company).id, force=force)]
+            else:
+                results = fk.certificates.renew_due(force_check=True)
+    except FakturnikError as exc:
+        _fail(exc)
+    from fakturnik.cli.views import console
+
+    if not results:
+        console().print("Żadna firma nie loguje się własnym certyfikatem KSeF z odnawianiem automatycznym.")
+    for r in results:
+        mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
+        console().print(f"{mark} {r.nip}: {r.message}")
+        failed += not r.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+@credentials_app.command("revoke")
+def revoke(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    serial: Annotated[str, typer.Argument(help="Numer seryjny certyfikatu KSeF (z credentials list).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Superseded | KeyCompromise | Unspecified.")
+    ] = "Superseded",
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Unieważnij certyfikat KSeF; firma najpierw przechodzi na działający certyfikat."""
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            result = fk.certificates.revoke(fk.companies.by_nip(company).id, serial, reason=reason)
+    except FakturnikError as exc:
+        _fail(exc)
+    _result(result)
+
+
+@credentials_app.command("policy")
+def policy(
+    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    margin: Annotated[int, typer.Option("--margin", help="Dni przed końcem ważności (1-365).")] = 30,
+    auto: Annotated[bool, typer.Option("--auto/--manual", help="Odnawiaj automatycznie w tle.")] = True,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Ustaw margines odnawiania certyfikatów KSeF firmy (domyślnie 30 dni, automatycznie)."""
+    from fakturnik.cli.views import console
+
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            p = fk.certificates.set_policy(
+                fk.companies.by_nip(company).id, margin_days=margin, auto_renew=auto
+            )
+    except FakturnikError as exc:
+        _fail(exc)
+    how = "automatycznie" if p.auto_renew else "ręcznie"
+    console().print(f"Odnawianie {p.margin_days} dni przed końcem ważności, {how}.")
