@@ -57,9 +57,9 @@ def portal_certificate(fk: Fakturnik, company_id: int, nip: str = NIP_A) -> str:
     return enrolled.serial_number
 
 
-def send_one(fk: Fakturnik, company_id: int, key: str) -> str:
-    """Issue one invoice and wait until KSeF accepted it; its KSeF number."""
-    issued = fk.invoices.issue(company_id, draft(), idempotency_key=key).invoice
+def send_one(fk: Fakturnik, company_id: int, key: str, nip: str = NIP_A) -> str:
+    """Issue one invoice (seller ``nip``) and wait until KSeF accepted it; its KSeF number."""
+    issued = fk.invoices.issue(company_id, draft(seller=nip), idempotency_key=key).invoice
     done = fk.invoices.wait(company_id, issued.id, timeout=60)
     assert done.status == "accepted", done
     assert done.ksef_number

@@ -33,33 +33,57 @@ def _line(result: MigrationResult) -> str:
 
 @credentials_app.command("request")
 def request(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Plik XML do podpisania.")] = Path("do-podpisu.xml"),
+    all_companies: Annotated[
+        bool, typer.Option("--all", help="Plik dla każdej firmy na tokenie KSeF (do --out-dir, NIP.xml).")
+    ] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Katalog plików (z --all).")] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Zapisz plik AuthTokenRequest do podpisania (podpis kwalifikowany, pieczęć, Profil Zaufany).
 
-    Podpisz go w ciągu 10 minut i przekaż: ``fakturnik credentials migrate --company NIP --signed plik``.
+    Podpisz go w ciągu 10 minut i przekaż: ``fakturnik credentials migrate --company NIP --signed plik``
+    (albo, przy pierwszym logowaniu, ``credentials enroll --company NIP --signed plik``).
     """
+    if all_companies == (company is not None):
+        _fail(ValueError("podaj --company NIP albo --all (z --out-dir)"))
+    files: dict[Path, bytes] = {}
     try:
         with _front_door(data_dir, database_url) as fk:
-            xml = fk.credentials.migration_request(fk.companies.by_nip(company).id)
+            if company is not None:
+                files[out] = fk.credentials.migration_request(fk.companies.by_nip(company).id)
+            else:
+                target = out_dir or Path()
+                for cid in fk.credentials.token_deadline().company_ids:
+                    nip = fk.companies.get(cid).nip
+                    files[target / f"{nip}.xml"] = fk.credentials.migration_request(cid)
     except FakturnikError as exc:
         _fail(exc)
-    out.write_bytes(xml)
-    typer.echo(f"Zapisano {out}: podpisz go w ciągu 10 minut (podpis XAdES otaczany).")
+    if not files:
+        typer.echo("Żadna firma nie loguje się tokenem KSeF: nie ma czego podpisywać.")
+    for path, xml in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(xml)
+        typer.echo(f"Zapisano {path}: podpisz go w ciągu 10 minut (podpis XAdES otaczany).")
 
 
 @credentials_app.command("migrate")
 def migrate(
     company: Company = None,
     all_companies: Annotated[
-        bool, typer.Option("--all", help="Każda firma, która wciąż loguje się tokenem KSeF.")
+        bool, typer.Option("--all", help="Każda firma na tokenie KSeF, którą możesz administrować.")
     ] = False,
     signed: Annotated[
         Path | None,
         typer.Option("--signed", help="Podpisany plik z `credentials request` (tylko z --company)."),
+    ] = None,
+    signed_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--signed-dir", help="Z --all: katalog podpisanych plików NIP.xml (credentials request --all)."
+        ),
     ] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
@@ -67,38 +91,40 @@ def migrate(
     """Przejdź z tokenu KSeF na certyfikaty KSeF (uwierzytelniający i offline) przed 31.12.2026.
 
     Nic nie jest unieważniane; firma przechodzi na certyfikat dopiero po udanym logowaniu próbnym.
+    Z --all: każda firma na tokenie, którą możesz administrować; pozostałe są pomijane z wyjaśnieniem.
     """
     from fakturnik.cli.views import console
 
     if all_companies == (company is not None):
         _fail(ValueError("podaj --company NIP albo --all"))
     if signed is not None and company is None:
-        _fail(ValueError("--signed dotyczy jednej firmy: podaj --company NIP"))
+        _fail(ValueError("--signed dotyczy jednej firmy: podaj --company NIP (albo --all --signed-dir)"))
+    if signed_dir is not None and company is not None:
+        _fail(ValueError("--signed-dir dotyczy --all; dla jednej firmy podaj --signed plik"))
     signed_xml = signed.read_bytes() if signed is not None else None
+    by_nip = {p.stem: p.read_bytes() for p in sorted(signed_dir.glob("*.xml"))} if signed_dir else {}
     out = console()
-    failed = 0
     try:
         with _front_door(data_dir, database_url) as fk:
             if company is not None:
-                ids = [fk.companies.by_nip(company).id]
+                results = [fk.credentials.migrate_to_certificate(fk.companies.by_nip(company).id, signed_xml)]
             else:
-                ids = list(fk.credentials.token_deadline().company_ids)
-                if not ids:
+                with out.status("Certyfikaty KSeF…"):
+                    results = fk.credentials.migrate_all(by_nip)
+                if not results:
                     out.print("Żadna firma nie loguje się już tokenem KSeF.")
-            for cid in ids:
-                nip = fk.companies.get(cid).nip
-                with out.status(f"{nip}: certyfikaty KSeF…"):
-                    result = fk.credentials.migrate_to_certificate(cid, signed_xml)
-                out.print(_line(result))
-                failed += not result.ok
             left = fk.credentials.token_deadline()
     except FakturnikError as exc:
         _fail(exc)
+    for result in results:
+        out.print(
+            _line(result) if not result.skipped else f"[yellow]–[/yellow] {result.nip}: {result.message}"
+        )
     if left.active:
         out.print(
             f"Na tokenie KSeF: {left.companies_on_token} firm(y); do 31.12.2026 zostało {left.days_left} dni."
         )
-    if failed:
+    if any(not r.ok for r in results):
         raise typer.Exit(1)
 
 
