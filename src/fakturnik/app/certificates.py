@@ -60,6 +60,7 @@ STATUS_LABELS = {
 }
 DEFAULT_MARGIN_DAYS = 30
 MAX_MARGIN_DAYS = 365
+QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"  # eIDAS qualified certificate statements
 CHECK_INTERVAL = timedelta(hours=12)  # how often the background job asks KSeF about a company
 
 __all__ = [
@@ -121,13 +122,17 @@ def certificate_type_of(cert: Any) -> CertificateType | None:
     """Authentication or Offline from the X.509 key usage KSeF puts on its certificates.
 
     KSeF's Authentication certificates carry digitalSignature; Offline ones nonRepudiation only
-    (they sign KOD II and cannot log in). None: not recognisable (e.g. a qualified certificate).
+    (they sign KOD II and cannot log in). None: not recognisable, or a qualified certificate (those
+    carry QCStatements and may log in whatever their key usage).
     """
     from cryptography import x509
 
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
+        return None
+    qualified = any(e.oid.dotted_string == QC_STATEMENTS for e in cert.extensions)
+    if qualified:  # a qualified signature or seal (eIDAS QCStatements) is neither KSeF type
         return None
     if usage.digital_signature:
         return "Authentication"
@@ -200,6 +205,51 @@ def _pem_pair(credential: CertificateCredential) -> tuple[bytes, Secret]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return cert_pem, Secret(key_pem)
+
+
+def _password_bytes(password: bytes | str | Secret | None) -> bytes | None:
+    if password is None:
+        return None
+    if isinstance(password, Secret):
+        return password.reveal() or None
+    value = password.encode() if isinstance(password, str) else password
+    return value or None
+
+
+def check_certificate(cert: Any, wanted: CertificateType, now: datetime | None = None) -> None:
+    """The right KSeF type for its use and within its validity, or a precise Polish :class:`InputError`."""
+    now = now or datetime.now(UTC)
+    serial = format(cert.serial_number, "016X")
+    kind = certificate_type_of(cert)
+    if wanted == "Authentication" and kind == "Offline":
+        raise InputError(
+            f"Certyfikat {serial} to certyfikat KSeF typu Offline: służy tylko do podpisywania kodów QR "
+            "(KOD II) i nie loguje do KSeF. Wgraj certyfikat typu Uwierzytelnianie (albo zapisz ten jako "
+            "certyfikat Offline).",
+            "certificate",
+        )
+    if wanted == "Offline" and kind != "Offline":
+        raise InputError(
+            f"Certyfikat {serial} nie jest certyfikatem KSeF typu Offline: KOD II podpisuje tylko certyfikat "
+            "Offline (wystaw go: fakturnik credentials enroll --type offline).",
+            "certificate",
+        )
+    if cert.not_valid_after_utc <= now:
+        raise InputError(f"Certyfikat {serial} wygasł {cert.not_valid_after_utc:%d.%m.%Y}.", "certificate")
+    if cert.not_valid_before_utc > now:
+        raise InputError(
+            f"Certyfikat {serial} jest ważny dopiero od {cert.not_valid_before_utc:%d.%m.%Y}.", "certificate"
+        )
+
+
+def _refusal(exc: Exception, cert: Any) -> str:
+    serial = format(cert.serial_number, "016X")
+    text = str(exc)
+    if "odwołany" in text or "Revoked" in text:
+        return f"Certyfikat {serial} jest unieważniony w KSeF: nie można nim logować. Nic nie zapisano."
+    if "zawieszony" in text or "Blocked" in text:
+        return f"Certyfikat {serial} jest zawieszony w KSeF: nie można nim logować. Nic nie zapisano."
+    return f"KSeF nie przyjął logowania certyfikatem {serial}: {text} Nic nie zapisano."
 
 
 def _ksef_message(exc: Exception) -> str:
@@ -292,6 +342,68 @@ class CertificatesService(Service):
         finally:
             transport.close()
 
+    # -- a certificate brought in (PKCS#12 or PEM), checked before anything is stored ----------------
+
+    def upload(
+        self,
+        company_id: int,
+        *,
+        pkcs12: bytes | None = None,
+        certificate_pem: bytes | None = None,
+        private_key_pem: bytes | Secret | None = None,
+        password: bytes | str | Secret | None = None,
+        offline: bool = False,
+    ) -> CertificateResult:
+        """Store a KSeF certificate the company already has, after every check that can fail.
+
+        The file must open with the password, the key must match, it must be the right KSeF type
+        (Authentication to log in, Offline for KOD II) and still valid; an Authentication certificate
+        must then log in to KSeF (a revoked or blocked one does not). Any failure: a precise Polish
+        error and nothing stored.
+        """
+        from fakturnik.ksef.credentials import load_pem, load_pkcs12
+
+        with self._tx() as s:
+            company = self._company(s, company_id, Action.COMPANY_ADMIN)
+            s.expunge(company)
+        secret = _password_bytes(password)
+        try:
+            if pkcs12 is not None:
+                credential = load_pkcs12(pkcs12, secret)
+            elif certificate_pem is not None and private_key_pem is not None:
+                key = private_key_pem.reveal() if isinstance(private_key_pem, Secret) else private_key_pem
+                credential = load_pem(certificate_pem, key, secret)
+            else:
+                raise InputError("podaj plik PKCS#12 albo certyfikat i klucz (PEM)", "certificate")
+        except KsefError as exc:
+            field_name = "password" if "hasło" in str(exc) else "certificate"
+            raise InputError(str(exc), field_name) from None
+        wanted: CertificateType = "Offline" if offline else "Authentication"
+        check_certificate(credential.certificate, wanted)
+        serial = format(credential.certificate.serial_number, "016X")
+        with self._tx() as s:
+            if s.scalar(
+                select(Credential.id).where(Credential.company_id == company.id, Credential.serial == serial)
+            ):
+                raise InputError(f"Certyfikat {serial} jest już zapisany w tej firmie.", "certificate")
+        name = f"company/{company.nip}/{KIND_OF_TYPE[wanted]}/{serial}"
+        cert_pem, key_secret = _pem_pair(credential)
+        self.ctx.vault.put(name + ".cert", company.nip, cert_pem)
+        self.ctx.vault.put(name + ".key", company.nip, key_secret)
+        if wanted == "Authentication":
+            try:
+                self._prove(company, name)
+            except KsefError as exc:
+                self.ctx.vault.delete(name + ".cert")
+                self.ctx.vault.delete(name + ".key")
+                raise InputError(_refusal(exc, credential.certificate), "certificate") from None
+        from fakturnik.ksef.enrollment import EnrolledCertificate
+
+        enrolled = EnrolledCertificate(
+            format(credential.certificate.serial_number, "016X"), wanted, credential
+        )
+        return self._adopt(company, [enrolled], "upload", "Zapisano certyfikat KSeF", proven=True)
+
     # -- enroll -------------------------------------------------------------------------------------
 
     def enroll(
@@ -359,7 +471,9 @@ class CertificatesService(Service):
             )
         return self._adopt(company, enrolled, "renew", "Odnowiono certyfikaty KSeF")
 
-    def renew_due(self, *, now: datetime | None = None, force_check: bool = False) -> builtins.list[CertificateResult]:
+    def renew_due(
+        self, *, now: datetime | None = None, force_check: bool = False
+    ) -> builtins.list[CertificateResult]:
         """The background job's one pass: every company (the actor may administer) on its own KSeF
         certificate with ``auto_renew``, asked about at most every :data:`CHECK_INTERVAL`."""
         now = now or datetime.now(UTC)
@@ -563,7 +677,13 @@ class CertificatesService(Service):
         return out
 
     def _adopt(
-        self, company: Company, enrolled: builtins.list[EnrolledCertificate], action: str, done: str
+        self,
+        company: Company,
+        enrolled: builtins.list[EnrolledCertificate],
+        action: str,
+        done: str,
+        *,
+        proven: bool = False,
     ) -> CertificateResult:
         """Store the new certificates (inactive), prove the Authentication one, then switch to them."""
         nip = company.nip
@@ -596,7 +716,7 @@ class CertificatesService(Service):
                 s.flush()
                 stored.append((row.id, e, name))
         for row_id, e, name in stored:
-            if e.certificate_type != "Authentication":
+            if e.certificate_type != "Authentication" or proven:
                 continue
             try:
                 self._prove(company, name)
@@ -640,7 +760,12 @@ class CertificatesService(Service):
             company.id,
             nip,
             True,
-            f"{done}: {serials}. Logowanie nowym certyfikatem udane; poprzednie zostały w sejfie.",
+            f"{done}: {serials}."
+            + (
+                " Logowanie nowym certyfikatem udane; poprzednie zostały w sejfie."
+                if any(e.certificate_type == "Authentication" for _, e, _ in stored)
+                else ""
+            ),
             True,
             tuple(self.list(company.id)),
         )
