@@ -320,3 +320,32 @@ def get_policy(company_id: CompanyId, svc: Svc) -> PolicyOut:
 def set_policy(company_id: CompanyId, body: PolicyBody, svc: Svc) -> PolicyOut:
     p = svc.certificates.set_policy(company_id, margin_days=body.margin_days, auto_renew=body.auto_renew)
     return PolicyOut(margin_days=p.margin_days, auto_renew=p.auto_renew)
+
+
+class UploadBody(Body):
+    pkcs12_base64: str | None = Field(None, max_length=MAX_SIGNED, description="Plik .p12/.pfx w Base64.")
+    certificate_pem: str | None = Field(None, max_length=MAX_SIGNED)
+    private_key_pem: str | None = Field(None, max_length=MAX_SIGNED)
+    password: str | None = Field(None, max_length=1024, description="Hasło pliku PKCS#12 albo klucza.")
+    offline: bool = Field(False, description="true: certyfikat Offline (KOD II), nie do logowania.")
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/upload",
+    summary="Wgraj posiadany certyfikat KSeF (sprawdzony: typ, hasło, ważność, logowanie próbne)",
+    operation_id="uploadKsefCertificate",
+    responses=WRITE_ERRORS,
+)
+def upload_certificate(company_id: CompanyId, body: UploadBody, svc: Svc) -> CertificateResultOut:
+    from fakturnik.vault import Secret
+
+    key = Secret(body.private_key_pem.encode()) if body.private_key_pem else None
+    result = svc.certificates.upload(
+        company_id,
+        pkcs12=_b64(body.pkcs12_base64, "pkcs12_base64"),
+        certificate_pem=body.certificate_pem.encode() if body.certificate_pem else None,
+        private_key_pem=key,
+        password=Secret(body.password.encode()) if body.password else None,
+        offline=body.offline,
+    )
+    return _result(result, "certificate_upload_failed")
