@@ -109,3 +109,12 @@ def test_doctor_from_the_command_line_and_over_rest(tmp_path: Path, monkeypatch:
         out = runner.invoke(app, ["doctor", "--company", NIP_A])
         assert out.exit_code == 0, out.output
         assert "y" * 40 not in out.output
+
+
+def test_rights_unknown_when_the_token_does_not_list_them() -> None:
+    from fakturnik.app.doctor import UNKNOWN_RIGHTS, _jwt_permissions
+
+    line = rights_line(UNKNOWN_RIGHTS)
+    assert line.status == "skip" and "co najmniej jedno" in line.message
+    assert rights_line([]).status == "error"  # a list that is really empty: no InvoiceWrite
+    assert _jwt_permissions("not-a-jwt") is None

@@ -174,10 +174,21 @@ def expiry_line(
     )
 
 
+UNKNOWN_RIGHTS: list[str] = []  # a login that worked, whose access token does not list its permissions
+
+
 def rights_line(rights: list[str] | None) -> CheckLine:
     title = "Uprawnienia w KSeF"
     if rights is None:
         return CheckLine("rights", title, "skip", "Nie sprawdzono: logowanie się nie udało.")
+    if rights is UNKNOWN_RIGHTS:
+        return CheckLine(
+            "rights",
+            title,
+            "skip",
+            "KSeF nie podał listy uprawnień sesji; logowanie się udało, więc podmiot ma w tym kontekście "
+            "co najmniej jedno uprawnienie. Brak InvoiceWrite pokaże się przy wysyłce z wyjaśnieniem.",
+        )
     have = ", ".join(sorted(rights)) or "brak"
     if "InvoiceWrite" not in rights and "Owner" not in rights:
         return CheckLine(
@@ -342,7 +353,7 @@ class DoctorService(Service):
         finally:
             transport.close()
         return CheckLine("login", title, "ok", f"Logowanie {what} udane."), (
-            rights if rights is not None else []
+            rights if rights is not None else UNKNOWN_RIGHTS
         )
 
     def _expiry(self, company: Company, kind: str | None) -> CheckLine:
