@@ -18,6 +18,24 @@ def fk_prod(tmp_path: Path) -> Iterator[Fakturnik]:
         yield app
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fk_prod_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fakturnik]:
+    """:func:`fk_prod` on SQLite and on PostgreSQL."""
+    from tests.store.pg import fresh_pg_database
+
+    if request.param == "sqlite":
+        with Fakturnik.open(tmp_path, simulator=True, simulator_profile="prod") as app:
+            app.companies.add(NIP_A, "Firma A", environment="local")
+            yield app
+    else:
+        with (
+            fresh_pg_database() as url,
+            Fakturnik.open(tmp_path, database_url=url, simulator=True, simulator_profile="prod") as app,
+        ):
+            app.companies.add(NIP_A, "Firma A", environment="local")
+            yield app
+
+
 @pytest.fixture
 def fk_test(tmp_path: Path) -> Iterator[Fakturnik]:
     """The embedded simulator on its test profile (self-signed signatures accepted: the first login)."""

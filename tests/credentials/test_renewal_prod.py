@@ -49,7 +49,10 @@ def _company(fk: Fakturnik, cid: int) -> Company:
     return company
 
 
-def test_ksef_shortens_a_certificate_and_fakturnik_renews_it_and_goes_on_sending(fk_prod: Fakturnik) -> None:
+def test_ksef_shortens_a_certificate_and_fakturnik_renews_it_and_goes_on_sending(
+    fk_prod_db: Fakturnik,
+) -> None:
+    fk_prod = fk_prod_db
     cid = fk_prod.companies.by_nip(NIP_A).id
     old_serial = portal_certificate(fk_prod, cid)
     assert fk_prod.certificates.enroll(cid, ["Offline"]).ok
