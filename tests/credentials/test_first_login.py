@@ -75,4 +75,8 @@ def test_a_file_signed_for_another_company_changes_nothing(
     )
     with pytest.raises(InputError, match="podpisany plik"):
         fk.certificates.enroll(cid, signed_request=signed)
+    with pytest.raises(InputError, match="za duży"):
+        fk.certificates.enroll(cid, signed_request=b"<a>" + b" " * 1_000_001 + b"</a>")
+    with pytest.raises(InputError, match="podpisany plik"):
+        fk.certificates.enroll(cid, signed_request=b"<!DOCTYPE x [<!ENTITY e 'x'>]><x>&e;</x>")
     assert fk.certificates.list(cid) == [] and fk.companies.credential(cid) is None

@@ -59,6 +59,7 @@ STATUS_LABELS = {
     None: "nieznany",
 }
 DEFAULT_MARGIN_DAYS = 30
+MAX_SIGNED_REQUEST = 1_000_000  # a signed AuthTokenRequest is a few kB
 MAX_MARGIN_DAYS = 365
 QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"  # eIDAS qualified certificate statements
 CHECK_INTERVAL = timedelta(hours=12)  # how often the background job asks KSeF about a company
@@ -583,6 +584,8 @@ class CertificatesService(Service):
         from fakturnik.ksef.auth import AuthManager
         from fakturnik.ksef.client import KsefClient
 
+        if signed_request is not None and len(signed_request) > MAX_SIGNED_REQUEST:
+            raise InputError("podpisany plik jest za duży (AuthTokenRequest ma kilka kB)", "signed_request")
         transport = self._transport(company)
         try:
             if signed_request is not None:
