@@ -95,3 +95,25 @@ def test_ksef_shortens_a_certificate_and_fakturnik_renews_it_and_goes_on_sending
     record = fk_prod.simulator.sim.state.get("certificate", new.serial)
     assert record is not None and record.get("lastUseDate")
     gateway.close()
+
+
+def test_one_companys_trouble_does_not_stop_the_round(fk_prod: Fakturnik) -> None:
+    nip_b = "7740001454"
+    a = fk_prod.companies.by_nip(NIP_A).id
+    b = fk_prod.companies.add(nip_b, "Firma B", environment="local").id
+    serial_a = portal_certificate(fk_prod, a)
+    serial_b = portal_certificate(fk_prod, b, nip_b)
+    client = owner_client(fk_prod)  # A's certificate revoked behind Fakturnik's back
+    client.revoke_certificate(serial_a)
+    client.close()
+    client = owner_client(fk_prod, nip_b)  # B's shortened into the margin
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    client.testdata_update_certificate(serial_b, m.TestDataUpdateCertificateRequest(validTo=soon))
+    client.close()
+    results = {r.nip: r for r in fk_prod.certificates.renew_due(force_check=True)}
+    assert not results[NIP_A].ok and not results[NIP_A].changed and results[NIP_A].message
+    assert results[nip_b].ok and results[nip_b].changed, results[nip_b].message
+    assert fk_prod.companies.credential(a).serial == serial_a  # type: ignore[union-attr]
+    assert fk_prod.companies.credential(b).serial != serial_b  # type: ignore[union-attr]
+    doctor = {x.check: x for x in fk_prod.doctor.check(a).lines}
+    assert doctor["login"].status == "error" and "credentials request" in doctor["login"].message

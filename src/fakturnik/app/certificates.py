@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from fakturnik.app.access import Action
 from fakturnik.app.service import Service
-from fakturnik.errors import InputError, KsefError, NotFoundError
+from fakturnik.errors import FakturnikError, InputError, KsefError, NotFoundError
 from fakturnik.store import repo
 from fakturnik.store.models import CertificatePolicy, Company, CompanyProfile, Credential
 from fakturnik.vault import Secret
@@ -494,7 +494,16 @@ class CertificatesService(Service):
                 checked = [r.checked_at for r in self._rows(s, cid) if r.active and r.checked_at]
                 if force_check or not checked or min(checked) <= now - CHECK_INTERVAL:
                     todo.append(cid)
-        return [self.renew(cid) for cid in todo]
+        results = []
+        for cid in todo:  # one company's trouble never stops the round
+            try:
+                results.append(self.renew(cid))
+            except FakturnikError as exc:
+                with self._tx() as s:
+                    company = s.get(Company, cid)
+                    nip = company.nip if company is not None else ""
+                results.append(CertificateResult(cid, nip, False, f"Nie odnowiono: {exc}"))
+        return results
 
     # -- revoke -------------------------------------------------------------------------------------
 
@@ -611,7 +620,8 @@ class CertificatesService(Service):
         from fakturnik.ksef.auth import AuthManager
 
         with self._tx() as s:
-            cred = repo.active_credential(s, company.id)
+            own = repo.active_credential(s, company.id, "certificate")  # the company's own, whatever logs in
+            cred = own or repo.active_credential(s, company.id)
             kind, name = (cred.kind, cred.secret_name) if cred is not None else (None, "")
         if kind != "certificate":
             what = "token KSeF" if kind == "ksef_token" else ("nic" if kind is None else kind)
