@@ -320,6 +320,9 @@ class CompaniesService(Service):
         not_after = cert.not_valid_after_utc
         if not_after < datetime.now(UTC):
             raise InputError(f"certyfikat wygasł {not_after:%d.%m.%Y}", "certificate")
+        from fakturnik.app.certificates import check_certificate
+
+        check_certificate(cert, "Authentication")  # a KSeF Offline certificate cannot log in (d16cred)
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             nip = company.nip

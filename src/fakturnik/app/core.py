@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     from fakturnik.app.advances import AdvancesService
     from fakturnik.app.api_keys import ApiKeysService
     from fakturnik.app.audit import AuditService
+    from fakturnik.app.certificates import CertificatesService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
+    from fakturnik.app.doctor import DoctorService
     from fakturnik.app.drafts import DraftsService
     from fakturnik.app.invoices import InvoicesService
     from fakturnik.app.ksef_credentials import CredentialsService
@@ -86,6 +88,20 @@ class Services:
         from fakturnik.app.ksef_credentials import CredentialsService
 
         return CredentialsService(self.app, self.actor)
+
+    @cached_property
+    def certificates(self) -> CertificatesService:
+        """KSeF certificates from inside Fakturnik: enroll, list, renew ahead of expiry, revoke."""
+        from fakturnik.app.certificates import CertificatesService
+
+        return CertificatesService(self.app, self.actor)
+
+    @cached_property
+    def doctor(self) -> DoctorService:
+        """The health check: KSeF answers, the login works, expiry, rights, clock, schemas."""
+        from fakturnik.app.doctor import DoctorService
+
+        return DoctorService(self.app, self.actor)
 
     @cached_property
     def accounts(self) -> AccountsService:
@@ -198,6 +214,7 @@ class Fakturnik(Services):
         use_keyring: bool = True,
         white_list_url: str | None = None,
         download_schemas: bool = True,
+        simulator_profile: str = "test",
     ) -> Fakturnik:
         """Open (and migrate) an installation.
 
@@ -213,6 +230,7 @@ class Fakturnik(Services):
         ``$FAKTURNIK_MASTER_KEY``, before ``<data_dir>/master.key``), as the CLI and the worker do.
         ``download_schemas``: a missing official XSD is downloaded once (pinned SHA-256) into the
         cache, as the CLI does; False: only ``$FAKTURNIK_SCHEMA_DIR`` and the cache are used.
+        ``simulator_profile``: ``test`` (default), ``demo`` or ``prod`` (only KSeF certificates log in).
         """
         from fakturnik.engine.context import open_context
         from fakturnik.engine.settings import EngineSettings
@@ -235,7 +253,8 @@ class Fakturnik(Services):
             from fakturnik.simulator.config import SimulatorConfig
             from fakturnik.simulator.server import SimulatorServer
 
-            server = SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)).start()
+            config = SimulatorConfig(profile=simulator_profile, rate_limits_enabled=False)  # type: ignore[arg-type]
+            server = SimulatorServer(config).start()
             settings = settings or EngineSettings.fast()
         try:
             ctx = open_context(

@@ -12,6 +12,7 @@ which never logs in: it is what KOD II of offline invoices is signed with.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,7 @@ class MigrationResult:
     message: str
     changed: bool = False  # False: nothing switched (already on a certificate, or a failure)
     certificates: tuple[CertificateView, ...] = field(default_factory=tuple)
+    skipped: bool = False  # True: the actor may not administer this company (nothing tried)
 
 
 @dataclass(frozen=True)
@@ -187,9 +189,43 @@ class CredentialsService(Service):
 
     # -- the migration --------------------------------------------------------------------------------
 
-    def migrate_all(self) -> list[MigrationResult]:
-        """Migrate every company of the actor that is still on a KSeF token."""
-        return [self.migrate_to_certificate(cid) for cid in self.token_deadline().company_ids]
+    def migrate_all(self, signed_requests: Mapping[str, bytes] | None = None) -> list[MigrationResult]:
+        """Migrate every company still on a KSeF token that the actor may see, one result each.
+
+        ``signed_requests`` maps a NIP to its signed ``AuthTokenRequest`` (see :meth:`migration_request`;
+        KSeF issues certificates only to a signed session). A company on a token the actor may see but
+        not administer (e.g. an accountant's or viewer's) is not touched: its result is ``skipped`` and
+        says who can migrate it.
+        """
+        from fakturnik.app.access import authorize
+        from fakturnik.errors import NotFoundError, PermissionDeniedError
+
+        signed = dict(signed_requests or {})
+        results = []
+        for cid in self.token_deadline().company_ids:
+            with self._tx() as s:
+                company = s.get(Company, cid)
+                nip = company.nip if company is not None else ""
+                try:
+                    authorize(s, self.actor, cid, Action.COMPANY_ADMIN)
+                except (PermissionDeniedError, NotFoundError):
+                    allowed = False
+                else:
+                    allowed = True
+            if not allowed:
+                results.append(
+                    MigrationResult(
+                        cid,
+                        nip,
+                        False,
+                        "Pominięto: przejście na certyfikat może wykonać tylko właściciel firmy "
+                        "(rola właściciela w Fakturniku). Firma zostaje przy tokenie.",
+                        skipped=True,
+                    )
+                )
+                continue
+            results.append(self.migrate_to_certificate(cid, signed.get(nip)))
+        return results
 
     def migration_request(self, company_id: int) -> bytes:
         """The unsigned ``AuthTokenRequest`` (a fresh challenge, valid 10 minutes) for the owner to sign.

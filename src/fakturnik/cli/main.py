@@ -63,6 +63,11 @@ COMMANDS: dict[str, Entry] = {
         "credentials_app",
         "Dane uwierzytelniające KSeF: z tokenu na certyfikat KSeF (przed 31.12.2026), certyfikaty.",
     ),
+    "doctor": Entry(
+        "fakturnik.cli.doctor",
+        "doctor",
+        "Kontrola: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy.",
+    ),
     "invoices": Entry("fakturnik.cli.engine", "invoices_app", "Faktury wystawione i otrzymane."),
     "outage": Entry(
         "fakturnik.cli.engine",

@@ -6,11 +6,13 @@ beyond its pure parts (hashes, environments); the import contract (``.importlint
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fakturnik.engine.companies import CERTIFICATE, KSEF_TOKEN
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.gateway import KsefGateway
 from fakturnik.errors import EngineError
-from fakturnik.ksef.auth import AuthManager
+from fakturnik.ksef.auth import Authenticator, AuthManager, AuthOperation
 from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import CertificateCredential, load_pem
 from fakturnik.ksef.environments import resolve
@@ -53,12 +55,32 @@ def gateway_throttle(ctx: EngineContext, api_url: str) -> Throttle:
     return throttle
 
 
+class _Following:
+    """Each full login with the credential active at that moment (d16cred): the open session goes on
+    until KSeF ends it, then a renewed certificate (or token → certificate) takes over, not the old one."""
+
+    def __init__(self, current: Callable[[], Authenticator | None]) -> None:
+        self._current = current
+
+    def start(self, transport: Transport, context: ContextIdentifier) -> AuthOperation:
+        authenticator = self._current()
+        if authenticator is None:
+            raise EngineError("dane logowania firmy wymagają podpisanego pliku (brak logowania w tle)")
+        return authenticator.start(transport, context)
+
+
 def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
     """A gateway for the company's environment, logged in with its credential from the vault."""
     env = resolve(company.base_url or company.environment)
     throttle = gateway_throttle(ctx, env.api_url)
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
-    gateway.set_tokens(auth_manager(ctx, company, gateway.transport))
+    manager = auth_manager(ctx, company, gateway.transport)
+    # later full logins take the credential active then (renewals, token → certificate): d16cred
+    if manager.authenticator is not None:
+        manager.authenticator = _Following(
+            lambda: auth_manager(ctx, company, gateway.transport).authenticator
+        )
+    gateway.set_tokens(manager)
     return gateway
 
 

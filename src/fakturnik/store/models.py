@@ -93,10 +93,29 @@ class Credential(Base):
     __tablename__ = "credentials"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # ksef_token | certificate
+    kind: Mapped[str] = mapped_column(String(32))  # ksef_token | certificate | offline_certificate | …
     secret_name: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- KSeF certificate metadata (d16cred: enroll / renew / revoke; migration 0006_d16cred) --
+    serial: Mapped[str | None] = mapped_column(String(32))  # KSeF serial, 16 uppercase hex
+    certificate_type: Mapped[str | None] = mapped_column(String(16))  # Authentication | Offline
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime())  # as KSeF reports it (may shorten)
+    ksef_status: Mapped[str | None] = mapped_column(String(16))  # Active | Blocked | Revoked | Expired
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # last time KSeF was asked
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))  # the one renewed
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CertificatePolicy(Base):
+    """Per company: renew KSeF certificates automatically this many days before they expire (d16cred)."""
+
+    __tablename__ = "certificate_policies"
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    renewal_margin_days: Mapped[int] = mapped_column(Integer, default=30)
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class VaultSecret(Base):

@@ -98,6 +98,12 @@ class Runtime:
                 self.fk.acting_as(Actor.system("recurring")).recurring.run_due()
             except Exception as exc:  # the next round tries again; the type only (no data in the log)
                 log.warning("recurring invoices round failed: %s", type(exc).__name__)
+            try:  # KSeF certificates ahead of expiry (each company asked about at most twice a day)
+                renewed = self.fk.acting_as(Actor.system("renewal")).certificates.renew_due()
+                if any(r.changed for r in renewed):
+                    log.info("renewed KSeF certificates of %d companies", sum(r.changed for r in renewed))
+            except Exception as exc:
+                log.warning("certificate renewal round failed: %s", type(exc).__name__)
             self._stop.wait(self.settings.recurring_interval_s)
 
     def close(self) -> None:

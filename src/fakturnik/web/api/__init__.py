@@ -27,6 +27,7 @@ def _resource_modules() -> list[ModuleType]:
         "session",
         "companies",
         "credentials",
+        "doctor",
         "invoices",
         "received",
         "catalog",

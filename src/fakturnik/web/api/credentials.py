@@ -1,16 +1,18 @@
-"""KSeF credentials of a company: token → KSeF certificate migration, the certificates, the deadline."""
+"""KSeF credentials of a company: token → KSeF certificate migration, the deadline; KSeF certificates
+enrolled, renewed and revoked from Fakturnik, the renewal policy."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Response
 from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
+from fakturnik.app.certificates import CertificateResult, KsefCertificateView
 from fakturnik.app.ksef_credentials import CertificateView, MigrationResult
 from fakturnik.errors import InputError
 from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
@@ -127,3 +129,223 @@ def token_deadline(company_id: CompanyId, svc: Svc) -> TokenDeadlineOut:
     return TokenDeadlineOut(
         deadline=view.deadline, days_left=view.days_left, companies_on_token=list(view.company_ids)
     )
+
+
+# -- KSeF certificates from inside Fakturnik: enroll, renew, revoke, the renewal policy -------------------
+
+
+class KsefCertificateOut(BaseModel):
+    id: int
+    certificate_type: Literal["Authentication", "Offline"] | str
+    serial: str
+    subject: str
+    valid_from: datetime
+    valid_to: datetime = Field(description="Koniec ważności, jak go ostatnio podał KSeF.")
+    days_left: int
+    fingerprint: str = Field(description="SHA-256 certyfikatu (hex).")
+    active: bool = Field(description="true: ten certyfikat jest w użyciu (logowanie albo KOD II).")
+    status: str = Field(
+        description="Active | Blocked | Revoked | Expired (albo Unproven: nie zalogował się)."
+    )
+    checked_at: datetime | None = Field(description="Kiedy Fakturnik ostatnio pytał KSeF o ten certyfikat.")
+    replaces_id: int | None = Field(description="Id certyfikatu, który ten zastąpił (odnowienie).")
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, c: KsefCertificateView) -> KsefCertificateOut:
+        return cls(
+            id=c.id,
+            certificate_type=c.certificate_type,
+            serial=c.serial,
+            subject=c.subject,
+            valid_from=c.valid_from,
+            valid_to=c.valid_to,
+            days_left=c.days_left(),
+            fingerprint=c.fingerprint,
+            active=c.active,
+            status=c.status,
+            checked_at=c.checked_at,
+            replaces_id=c.replaces_id,
+            revoked_at=c.revoked_at,
+        )
+
+
+class CertificateResultOut(BaseModel):
+    company_id: int
+    nip: str
+    changed: bool
+    message: str
+    certificates: list[KsefCertificateOut]
+
+
+def _both_types() -> list[Literal["Authentication", "Offline"]]:
+    return ["Authentication", "Offline"]
+
+
+class EnrollBody(Body):
+    types: list[Literal["Authentication", "Offline"]] = Field(
+        default_factory=_both_types, min_length=1, max_length=2
+    )
+    signed_request_base64: str | None = Field(
+        None,
+        max_length=MAX_SIGNED,
+        description="Pierwsze logowanie: AuthTokenRequest z POST …/credentials/migration-request, podpisany "
+        "(XAdES), w Base64. Bez niego wniosek składa sesja bieżącego certyfikatu KSeF firmy.",
+    )
+
+
+class RenewBody(Body):
+    force: bool = Field(
+        False, description="true: odnów aktywne certyfikaty, nawet jeśli margines nie nadszedł."
+    )
+
+
+class RevokeBody(Body):
+    reason: Literal["Unspecified", "Superseded", "KeyCompromise"] = "Superseded"
+
+
+class PolicyBody(Body):
+    margin_days: int = Field(ge=1, le=365, description="Odnów tyle dni przed końcem ważności.")
+    auto_renew: bool = True
+
+
+class PolicyOut(BaseModel):
+    margin_days: int
+    auto_renew: bool
+
+
+Serial = Annotated[str, Path(description="Numer seryjny certyfikatu KSeF.", pattern="^[0-9A-Fa-f]{16}$")]
+
+
+def _b64(value: str | None, field: str) -> bytes | None:
+    if not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("to nie jest poprawny Base64", field) from None
+
+
+def _result(result: CertificateResult, code: str) -> CertificateResultOut:
+    if not result.ok:
+        raise ApiProblem(409, code, result.message)
+    return CertificateResultOut(
+        company_id=result.company_id,
+        nip=result.nip,
+        changed=result.changed,
+        message=result.message,
+        certificates=[KsefCertificateOut.of(c) for c in result.certificates],
+    )
+
+
+@router.get(
+    "/companies/{company_id}/credentials/ksef-certificates",
+    summary="Certyfikaty KSeF firmy z ważnością i stanem w KSeF (bez kluczy)",
+    operation_id="listKsefCertificates",
+    responses=ERRORS,
+)
+def ksef_certificates(company_id: CompanyId, svc: Svc) -> list[KsefCertificateOut]:
+    return [KsefCertificateOut.of(c) for c in svc.certificates.list(company_id)]
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/refresh",
+    summary="Zapytaj KSeF o stan i ważność certyfikatów firmy",
+    operation_id="refreshKsefCertificates",
+    responses=WRITE_ERRORS,
+)
+def refresh_certificates(company_id: CompanyId, svc: Svc) -> list[KsefCertificateOut]:
+    return [KsefCertificateOut.of(c) for c in svc.certificates.refresh(company_id)]
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/enroll",
+    summary="Wystaw certyfikaty KSeF (uwierzytelniający, offline); klucz powstaje w Fakturniku",
+    operation_id="enrollKsefCertificates",
+    responses=WRITE_ERRORS,
+)
+def enroll_certificates(
+    company_id: CompanyId, svc: Svc, body: EnrollBody | None = None
+) -> CertificateResultOut:
+    body = body or EnrollBody()
+    signed = _b64(body.signed_request_base64, "signed_request_base64")
+    return _result(
+        svc.certificates.enroll(company_id, body.types, signed_request=signed), "certificate_enroll_failed"
+    )
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/renew",
+    summary="Odnów certyfikaty KSeF kończące się w marginesie (stary zostaje, aż nowy się zaloguje)",
+    operation_id="renewKsefCertificates",
+    responses=WRITE_ERRORS,
+)
+def renew_certificates(
+    company_id: CompanyId, svc: Svc, body: RenewBody | None = None
+) -> CertificateResultOut:
+    force = body.force if body is not None else False
+    return _result(svc.certificates.renew(company_id, force=force), "certificate_renew_failed")
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/{serial}/revoke",
+    summary="Unieważnij certyfikat KSeF (firma najpierw przechodzi na działający)",
+    operation_id="revokeKsefCertificate",
+    responses=WRITE_ERRORS,
+)
+def revoke_certificate(
+    company_id: CompanyId, serial: Serial, svc: Svc, body: RevokeBody | None = None
+) -> CertificateResultOut:
+    reason = body.reason if body is not None else "Superseded"
+    return _result(svc.certificates.revoke(company_id, serial, reason=reason), "certificate_revoke_failed")
+
+
+@router.get(
+    "/companies/{company_id}/credentials/renewal-policy",
+    summary="Margines automatycznego odnawiania certyfikatów KSeF",
+    operation_id="getRenewalPolicy",
+    responses=ERRORS,
+)
+def get_policy(company_id: CompanyId, svc: Svc) -> PolicyOut:
+    p = svc.certificates.policy(company_id)
+    return PolicyOut(margin_days=p.margin_days, auto_renew=p.auto_renew)
+
+
+@router.put(
+    "/companies/{company_id}/credentials/renewal-policy",
+    summary="Ustaw margines automatycznego odnawiania certyfikatów KSeF",
+    operation_id="setRenewalPolicy",
+    responses=WRITE_ERRORS,
+)
+def set_policy(company_id: CompanyId, body: PolicyBody, svc: Svc) -> PolicyOut:
+    p = svc.certificates.set_policy(company_id, margin_days=body.margin_days, auto_renew=body.auto_renew)
+    return PolicyOut(margin_days=p.margin_days, auto_renew=p.auto_renew)
+
+
+class UploadBody(Body):
+    pkcs12_base64: str | None = Field(None, max_length=MAX_SIGNED, description="Plik .p12/.pfx w Base64.")
+    certificate_pem: str | None = Field(None, max_length=MAX_SIGNED)
+    private_key_pem: str | None = Field(None, max_length=MAX_SIGNED)
+    password: str | None = Field(None, max_length=1024, description="Hasło pliku PKCS#12 albo klucza.")
+    offline: bool = Field(False, description="true: certyfikat Offline (KOD II), nie do logowania.")
+
+
+@router.post(
+    "/companies/{company_id}/credentials/ksef-certificates/upload",
+    summary="Wgraj posiadany certyfikat KSeF (sprawdzony: typ, hasło, ważność, logowanie próbne)",
+    operation_id="uploadKsefCertificate",
+    responses=WRITE_ERRORS,
+)
+def upload_certificate(company_id: CompanyId, body: UploadBody, svc: Svc) -> CertificateResultOut:
+    from fakturnik.vault import Secret
+
+    key = Secret(body.private_key_pem.encode()) if body.private_key_pem else None
+    result = svc.certificates.upload(
+        company_id,
+        pkcs12=_b64(body.pkcs12_base64, "pkcs12_base64"),
+        certificate_pem=body.certificate_pem.encode() if body.certificate_pem else None,
+        private_key_pem=key,
+        password=Secret(body.password.encode()) if body.password else None,
+        offline=body.offline,
+    )
+    return _result(result, "certificate_upload_failed")
