@@ -29,12 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fakturnik.engine import availability
+from fakturnik.engine import availability, refusals
 from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.gateway import LISTING_PAGE, KsefGateway, RemoteInvoice, prepare_batch
 from fakturnik.engine.outcomes import (
     PENDING_CODES,
+    SELLER_NOT_ENTITLED,
     InvoiceVerdict,
     SendFate,
     Verdict,
@@ -449,6 +450,10 @@ class Worker:
             entry.state = states.SENT
             entry.next_attempt_at = _now() + self.settings.poll_interval
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
+        elif verdict.verdict is Verdict.RESEND and verdict.code == SELLER_NOT_ENTITLED:
+            self._requeue(
+                entry, invoice, s, refusals.seller_refusal_note(s, invoice.company_id, invoice.seller_nip)
+            )
         elif verdict.verdict is Verdict.RESEND:
             self._requeue(entry, invoice, s, f"{verdict.code}: {verdict.message}")
         elif verdict.duplicate:  # a reused number on a different document: name both numbers
@@ -489,7 +494,8 @@ class Worker:
                         continue
 
     def _requeue(self, entry: OutboxEntry, invoice: Invoice, s: Session, note: str) -> None:
-        if entry.attempts >= self.settings.max_attempts:
+        # waiting for a grant in KSeF is not the invoice's failure: it never runs out of attempts
+        if entry.attempts >= self.settings.max_attempts and not refusals.is_waiting_for_permission(note):
             self._reject(s, entry, invoice, "attempts", f"zbyt wiele prób wysyłki; ostatnio: {note}")
             return
         entry.state = states.QUEUED
@@ -810,7 +816,8 @@ class Worker:
             elif failure.fate is SendFate.REJECTED:
                 self._reject(s, entry, invoice, failure.code or "400", failure.message)
             else:
-                self._requeue(entry, invoice, s, failure.message)
+                note = refusals.permission_note(s, job.company_id, exc) or failure.message
+                self._requeue(entry, invoice, s, note)
                 if failure.fate is SendFate.NEW_SESSION:
                     entry.next_attempt_at = _now()
                 elif failure.retry_after is not None:
@@ -872,7 +879,7 @@ class Worker:
                 self._defer(
                     jobs[index:],
                     backoff(job.attempts, base=self.settings.backoff_base, cap=self.settings.backoff_cap),
-                    f"sesja: {type(exc).__name__}",
+                    refusals.note_for(self.ctx, company.id, exc) or f"sesja: {type(exc).__name__}",
                 )
                 return
             if not self._mark_sending([job], online.ref, "online"):
@@ -910,7 +917,8 @@ class Worker:
             session_ref, uploads = gateway.open_batch(batch, offline_mode=offline)
         except Exception as exc:
             self._note_failure(gateway, exc)
-            self._defer(jobs, backoff(jobs[0].attempts, base=self.settings.backoff_base), f"paczka: {exc}")
+            note = refusals.note_for(self.ctx, company.id, exc) or f"paczka: {exc}"
+            self._defer(jobs, backoff(jobs[0].attempts, base=self.settings.backoff_base), note)
             return
         kept = self._mark_sending(jobs, session_ref, "batch")
         with self.ctx.db.transaction() as s:
