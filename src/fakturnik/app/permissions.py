@@ -521,8 +521,8 @@ class PermissionsService(Service):
 
         company = self._load(company_id, Action.PERMISSIONS_MANAGE)
         pid = str(permission_id or "").strip()
-        if not pid or len(pid) > 64:
-            raise InputError("podaj identyfikator uprawnienia z listy uprawnień", "permission_id")
+        if len(pid) != 36:
+            raise InputError("podaj identyfikator uprawnienia z listy uprawnień (36 znaków)", "permission_id")
         with self._client(company) as client:
             try:
                 started = (
@@ -532,7 +532,7 @@ class PermissionsService(Service):
                 )
             except KsefApiError as exc:
                 self._failed(company, "revoke", pid, exc)
-                raise
+                raise _as_input(exc, "permission_id") from None
             result = self._follow(client, started.referenceNumber)
         with self._tx() as s:
             self._audit(
@@ -608,7 +608,7 @@ class PermissionsService(Service):
                 started = call(client)
             except KsefApiError as exc:
                 self._failed(company, "grant", subject.key, exc)
-                raise
+                raise _as_input(exc, "identifier") from None
             result = self._follow(client, started.referenceNumber)
         with self._tx() as s:
             detail |= {"reference": result.reference, "code": result.code}
@@ -664,6 +664,16 @@ class PermissionsService(Service):
         ).all()
         keys.update(f"{t}:{v}" for t, v in rows)
         return keys
+
+
+def _as_input(exc: KsefApiError, field: str) -> Exception:
+    """KSeF refused the request's data (HTTP 400): an input error naming KSeF's reason; else as it is."""
+    if exc.status_code != 400:
+        return exc
+    reasons = "; ".join(
+        d.description + (f" ({'; '.join(d.details)})" if d.details else "") for d in exc.details
+    )
+    return InputError(f"KSeF odrzucił dane: {reasons or exc}", field)
 
 
 def _person_details(subject: SubjectId, first_name: str | None, last_name: str | None) -> Any:
