@@ -57,6 +57,10 @@ class Action(StrEnum):
     SERIES_READ = "series.read"
     SERIES_WRITE = "series.write"
     AUDIT_READ = "audit.read"
+    # KSeF permissions and accounting offices (d16perm)
+    PERMISSIONS_READ = "permissions.read"  # who may do what in the company in KSeF, what it was granted
+    PERMISSIONS_MANAGE = "permissions.manage"  # grant and revoke in KSeF; the credential's office
+    OFFICE_CONSOLE = "office.console"  # an office's table of its clients, bulk sync
 
 
 A = Action
@@ -79,6 +83,8 @@ ROLE_ACTIONS: Final[dict[Role, frozenset[Action]]] = {
         A.PRODUCTS_WRITE,
         A.SERIES_WRITE,
         A.AUDIT_READ,
+        A.PERMISSIONS_READ,
+        A.OFFICE_CONSOLE,
     },
     # sales: issues invoices, records payments, keeps contractors; reads the rest
     Role.ISSUER: _READ | {A.INVOICES_WRITE, A.PAYMENTS_WRITE, A.SYNC_RUN, A.CONTRACTORS_WRITE},
@@ -115,6 +121,9 @@ SCOPE_ACTIONS: Final[dict[str, frozenset[Action]]] = {
             A.SERIES_WRITE,
             A.AUDIT_READ,
             A.SYNC_RUN,
+            A.PERMISSIONS_READ,
+            A.PERMISSIONS_MANAGE,
+            A.OFFICE_CONSOLE,
         }
     ),
 }

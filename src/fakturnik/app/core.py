@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fakturnik.app.certificates import CertificatesService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
+    from fakturnik.app.coworkers import CoworkersService
     from fakturnik.app.doctor import DoctorService
     from fakturnik.app.drafts import DraftsService
     from fakturnik.app.invoices import InvoicesService
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from fakturnik.app.ksef_ops import KsefService
     from fakturnik.app.login_attempts import LoginAttemptsService
     from fakturnik.app.mail import MailService
+    from fakturnik.app.offices import OfficesService
+    from fakturnik.app.permissions import PermissionsService
     from fakturnik.app.products import ProductsService
     from fakturnik.app.received import ReceivedService
     from fakturnik.app.recurring import RecurringService
@@ -176,6 +179,27 @@ class Services:
         from fakturnik.app.advances import AdvancesService
 
         return AdvancesService(self.app, self.actor)
+
+    @cached_property
+    def permissions(self) -> PermissionsService:
+        """KSeF permissions: grant, revoke, who may do what, what others granted (app/permissions.py)."""
+        from fakturnik.app.permissions import PermissionsService
+
+        return PermissionsService(self.app, self.actor)
+
+    @cached_property
+    def offices(self) -> OfficesService:
+        """Accounting offices: the office credential for clients, the office console (app/offices.py)."""
+        from fakturnik.app.offices import OfficesService
+
+        return OfficesService(self.app, self.actor)
+
+    @cached_property
+    def coworkers(self) -> CoworkersService:
+        """Co-workers' own KSeF certificates; who issued an invoice (app/coworkers.py)."""
+        from fakturnik.app.coworkers import CoworkersService
+
+        return CoworkersService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:

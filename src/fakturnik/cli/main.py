@@ -69,6 +69,16 @@ COMMANDS: dict[str, Entry] = {
         "Kontrola: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy.",
     ),
     "invoices": Entry("fakturnik.cli.engine", "invoices_app", "Faktury wystawione i otrzymane."),
+    "permissions": Entry(
+        "fakturnik.cli.permissions",
+        "permissions_app",
+        "Uprawnienia KSeF: kto co może w mojej firmie, co nadali mi inni, nadawanie i odbieranie.",
+    ),
+    "office": Entry(
+        "fakturnik.cli.permissions",
+        "office_app",
+        "Biuro rachunkowe: klienci na certyfikacie biura, konsola klientów, pobieranie faktur.",
+    ),
     "outage": Entry(
         "fakturnik.cli.engine",
         "outage_app",

@@ -12,6 +12,9 @@ from fakturnik.vault import Secret
 KSEF_TOKEN = "ksef_token"  # noqa: S105 - a credential kind, not a secret
 CERTIFICATE = "certificate"
 OFFLINE_CERTIFICATE = "offline_certificate"  # signs KOD II of offline invoices, never logs in
+# the accounting office's certificate, in this company's context (``office_company_id``, no secret)
+OFFICE = "office"
+PERSON_CERTIFICATE = "person_certificate"  # a co-worker's own KSeF certificate (``owner_user_id``)
 
 
 def secret_name(nip: str, kind: str) -> str:

@@ -17,6 +17,8 @@ from fakturnik.errors import (
 
 PENDING_CODES = frozenset({100, 150})
 RESEND_CODES = frozenset({405, 550})  # cancelled by a session error / by the system: send again
+# the context may not issue for the invoice's seller (a grant is missing): wait, not a rejection
+SELLER_NOT_ENTITLED = 410
 DUPLICATE = 440
 SESSION_GONE_CODES = frozenset({21173, 21180, 21184})  # no such session / not open / paused (2.8)
 PERMANENT_REQUEST_CODES = frozenset({21155, 21166, 21167, 21402, 21403, 21405})
@@ -59,7 +61,7 @@ def judge_invoice_status(
                 Verdict.DUPLICATE, ksef_number=original, code=code, message=text, duplicate=True
             )
         return InvoiceVerdict(Verdict.REJECTED, code=code, message=text)
-    if code in RESEND_CODES or code == 200:
+    if code in RESEND_CODES or code == 200 or code == SELLER_NOT_ENTITLED:
         return InvoiceVerdict(Verdict.RESEND, code=code, message=text)
     return InvoiceVerdict(Verdict.REJECTED, code=code, message=text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from fakturnik.engine import refusals
 from fakturnik.engine.batch_watch import BatchWatch
 from fakturnik.engine.gateway import KsefGateway, PreparedBatch, prepare_in_memory
 from fakturnik.engine.jobs import Job, now
@@ -74,9 +75,8 @@ class Sender:
                 online = self.pool.session(company_id, gateway, offline)
             except Exception as exc:
                 self.reachability.failed(gateway, exc)
-                self.outbox.defer(
-                    jobs[index:], self.settings.backoff(job.attempts), f"sesja: {type(exc).__name__}"
-                )
+                note = refusals.note_for(self.outbox.ctx, company_id, exc) or f"sesja: {type(exc).__name__}"
+                self.outbox.defer(jobs[index:], self.settings.backoff(job.attempts), note)
                 return
             if not self.outbox.mark_sending([job], online.ref, "online"):
                 continue
@@ -127,7 +127,8 @@ class Sender:
             session_ref, uploads = gateway.open_batch(batch, offline_mode=offline)
         except Exception as exc:
             self.reachability.failed(gateway, exc)
-            self.outbox.defer(jobs, self.settings.backoff(jobs[0].attempts), f"paczka: {exc}")
+            note = refusals.note_for(self.outbox.ctx, company_id, exc) or f"paczka: {exc}"
+            self.outbox.defer(jobs, self.settings.backoff(jobs[0].attempts), note)
             return
         kept = self.outbox.mark_sending(jobs, session_ref, "batch")
         self.outbox.session_opened(

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from fakturnik.engine import refusals
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.jobs import Decision, Job, UpoTask, now
-from fakturnik.engine.outcomes import SendFate, Verdict, classify_send_error
+from fakturnik.engine.outcomes import SELLER_NOT_ENTITLED, SendFate, Verdict, classify_send_error
 from fakturnik.store import repo, states
 from fakturnik.store.models import Company, Invoice, OutboxEntry
 
@@ -167,7 +168,8 @@ class Outbox:
             elif failure.fate is SendFate.REJECTED:
                 self._reject(s, entry, invoice, failure.code or "400", failure.message)
             else:
-                self._requeue(s, entry, invoice, failure.message)
+                note = refusals.permission_note(s, job.company_id, exc) or failure.message
+                self._requeue(s, entry, invoice, note)
                 if failure.fate is SendFate.NEW_SESSION:
                     entry.next_attempt_at = now()
                 elif failure.retry_after is not None:
@@ -303,6 +305,9 @@ class Outbox:
             entry.state = states.SENT
             entry.next_attempt_at = now() + self.settings.poll_interval
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
+        elif verdict.verdict is Verdict.RESEND and verdict.code == SELLER_NOT_ENTITLED:
+            note = refusals.seller_refusal_note(s, invoice.company_id, invoice.seller_nip)
+            self._requeue(s, entry, invoice, note)
         elif verdict.verdict is Verdict.RESEND:
             self._requeue(s, entry, invoice, f"{verdict.code}: {verdict.message}")
         elif verdict.duplicate:  # a reused number on a different document: name both numbers
@@ -314,7 +319,8 @@ class Outbox:
         return task
 
     def _requeue(self, s: Session, entry: OutboxEntry, invoice: Invoice, note: str) -> None:
-        if entry.attempts >= self.settings.max_attempts:
+        # waiting for a grant in KSeF is not the invoice's failure: it never runs out of attempts
+        if entry.attempts >= self.settings.max_attempts and not refusals.is_waiting_for_permission(note):
             self._reject(s, entry, invoice, "attempts", f"zbyt wiele prób wysyłki; ostatnio: {note}")
             return
         entry.state = states.QUEUED

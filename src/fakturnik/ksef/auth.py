@@ -558,6 +558,15 @@ class AuthManager:
             finally:
                 self._replace(None)
 
+    def forget(self) -> None:
+        """Drop the tokens held (no call to KSeF): the next protected call logs in afresh.
+
+        KSeF fixes a subject's rights in the access token; after they change (a grant revoked), the
+        next login is the only way to act with the current ones.
+        """
+        with self._lock:
+            self._replace(None)
+
     def close(self) -> None:
         self._transport.close()
 

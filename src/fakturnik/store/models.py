@@ -93,8 +93,9 @@ class Credential(Base):
     __tablename__ = "credentials"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # ksef_token | certificate | offline_certificate | …
-    secret_name: Mapped[str] = mapped_column(String(256))
+    # ksef_token | certificate | offline_certificate | office | person_certificate (engine/companies.py)
+    kind: Mapped[str] = mapped_column(String(32))
+    secret_name: Mapped[str] = mapped_column(String(256))  # empty for ``office``
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # -- KSeF certificate metadata (d16cred: enroll / renew / revoke; migration 0006_d16cred) --
@@ -106,6 +107,11 @@ class Credential(Base):
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # last time KSeF was asked
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))  # the one renewed
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # offices and co-workers (0006_d16perm): ``office`` logs in with the active certificate of the
+    # accounting office company named here, in this company's context (nothing is copied);
+    # ``person_certificate`` is a co-worker's own KSeF certificate, owned by that user
+    office_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class CertificatePolicy(Base):

@@ -96,15 +96,31 @@ def add_credential(
     return cred
 
 
+# which active credential logs a company in (lower first, then the newest): the explicit choice of
+# the accounting office's credential wins; a co-worker's certificate only when the company has
+# nothing of its own (d16perm)
+_LOGIN_PRECEDENCE = {"office": 0, "person_certificate": 2}
+
+
 def active_credential(s: Session, company_id: int, kind: str | None = None) -> Credential | None:
     """The login credential (any kind but ``offline_certificate``), or the active one of ``kind``."""
-    kind_filter = Credential.kind == kind if kind else Credential.kind != "offline_certificate"
-    return s.scalar(
+    if kind:
+        return s.scalar(
+            select(Credential)
+            .where(Credential.company_id == company_id, Credential.active.is_(True), Credential.kind == kind)
+            .order_by(Credential.id.desc())
+            .limit(1)
+        )
+    rows = s.scalars(
         select(Credential)
-        .where(Credential.company_id == company_id, Credential.active.is_(True), kind_filter)
+        .where(
+            Credential.company_id == company_id,
+            Credential.active.is_(True),
+            Credential.kind != "offline_certificate",
+        )
         .order_by(Credential.id.desc())
-        .limit(1)
-    )
+    ).all()
+    return min(rows, key=lambda c: _LOGIN_PRECEDENCE.get(c.kind, 1), default=None)
 
 
 # --- numbering -------------------------------------------------------------------------------------

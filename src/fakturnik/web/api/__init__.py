@@ -33,6 +33,8 @@ def _resource_modules() -> list[ModuleType]:
         "catalog",
         "keys",
         "webhooks",
+        "permissions",
+        "offices",
     ):
         try:
             modules.append(importlib.import_module(f"fakturnik.web.api.{name}"))

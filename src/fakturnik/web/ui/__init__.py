@@ -17,10 +17,19 @@ def install_ui(app: FastAPI) -> None:
         routes_form,
         routes_invoices,
         routes_more,
+        routes_permissions,
         routes_wizard,
     )
     from fakturnik.web.ui.templating import STATIC_DIR
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (routes_auth, routes_form, routes_invoices, routes_more, routes_wizard, routes_doctor):
+    for module in (
+        routes_auth,
+        routes_form,
+        routes_invoices,
+        routes_more,
+        routes_wizard,
+        routes_doctor,
+        routes_permissions,
+    ):
         app.include_router(module.router)

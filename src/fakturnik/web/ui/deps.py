@@ -45,6 +45,8 @@ _MENU: tuple[tuple[str, str, str, Action], ...] = (
     ("received", "Otrzymane", "/otrzymane", Action.RECEIVED_READ),
     ("contractors", "Kontrahenci", "/kontrahenci", Action.CONTRACTORS_READ),
     ("products", "Produkty", "/produkty", Action.PRODUCTS_READ),
+    ("permissions", "Uprawnienia KSeF", "/uprawnienia", Action.PERMISSIONS_READ),
+    ("office", "Biuro", "/biuro", Action.OFFICE_CONSOLE),
     ("settings", "Ustawienia", "/ustawienia", Action.COMPANY_VIEW),
 )
 

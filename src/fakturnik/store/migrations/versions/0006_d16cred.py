@@ -13,7 +13,7 @@ from alembic import op
 from fakturnik.store.models import UtcDateTime
 
 revision = "0006_d16cred"
-down_revision = "0005_web"
+down_revision = "0006_r14"
 branch_labels = None
 depends_on = None
 

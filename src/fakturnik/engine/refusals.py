@@ -1,0 +1,179 @@
+"""KSeF said "no permission": the invoice waits in the queue; a person reads in Polish who must grant what.
+
+KSeF refuses for lack of permission in three places, and none of them is the invoice's fault:
+
+* at login, as authentication status 415 ("Brak przypisanych uprawnień": the subject holds no right
+  at all in the context, e.g. the client revoked everything it granted the accounting office);
+* at a protected call, as HTTP 403 ``missing-permissions`` (the token holds rights, but not the one
+  the call needs, e.g. InvoiceRead without InvoiceWrite);
+* for one invoice, as status 410 ("Nieprawidłowy zakres uprawnień": the context may not issue for
+  the seller of that invoice).
+
+The pure functions here turn such a refusal and the login's parties (:class:`LoginParty`) into the
+sentence the office sees, e.g. "Klient 5265877635 musi nadać biuru 7740001454 uprawnienie
+„wystawianie faktur” (InvoiceWrite)". :func:`permission_note` / :func:`note_for` (and
+:func:`seller_refusal_note` for status 410) are the engine's calls: they return that sentence for a
+refusal (None for anything else), reading the company's login credential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from fakturnik.engine.companies import OFFICE, PERSON_CERTIFICATE
+from fakturnik.engine.connect import drop_logins
+from fakturnik.engine.context import EngineContext
+from fakturnik.errors import KsefApiError, KsefAuthError
+from fakturnik.store import repo
+from fakturnik.store.models import Company, User
+
+__all__ = [
+    "PERMISSION_LABELS_PL",
+    "WAITING_PREFIX",
+    "LoginParty",
+    "explain_missing",
+    "explain_refusal",
+    "explain_seller_refusal",
+    "is_permission_refusal",
+    "is_waiting_for_permission",
+    "login_party",
+    "note_for",
+    "permission_note",
+    "seller_refusal_note",
+]
+
+AUTH_NO_PERMISSIONS = 415  # authentication status: the subject holds no right in the context
+MISSING_PERMISSIONS = "missing-permissions"  # the 403 reasonCode
+SELLER_NOT_ENTITLED = 410  # session-invoice status: the context may not issue for this seller
+
+# what a person reads in the sentence (the KSeF name follows in brackets)
+PERMISSION_LABELS_PL: dict[str, str] = {
+    "InvoiceWrite": "wystawianie faktur",
+    "InvoiceRead": "przeglądanie faktur",
+    "CredentialsManage": "zarządzanie uprawnieniami",
+    "CredentialsRead": "przeglądanie uprawnień",
+    "Introspection": "przeglądanie historii sesji",
+    "SubunitManage": "zarządzanie podmiotami podrzędnymi",
+    "EnforcementOperations": "wykonywanie operacji egzekucyjnych",
+    "VatUeManage": "zarządzanie uprawnieniami w ramach podmiotu unijnego",
+    "PefInvoiceWrite": "wystawianie faktur PEF",
+}
+
+# every explanation starts so: the engine and the views recognise a wait for a grant by it
+WAITING_PREFIX = "Czeka na uprawnienie w KSeF: "
+
+
+@dataclass(frozen=True)
+class LoginParty:
+    """Who logs in for whom: the company (the KSeF context) and, when it is not the company itself,
+    the accounting office whose certificate is used or the co-worker whose certificate it is."""
+
+    kind: str  # the credential kind (engine/companies.py)
+    client_nip: str  # the company the invoices are for (its context)
+    office_nip: str | None = None  # kind ``office``: the accounting office
+    person: str | None = None  # kind ``person_certificate``: the co-worker (name or e-mail)
+
+
+def label(permission: str) -> str:
+    """``„wystawianie faktur” (InvoiceWrite)``."""
+    text = PERMISSION_LABELS_PL.get(permission)
+    return f"„{text}” ({permission})" if text else permission
+
+
+def is_permission_refusal(exc: BaseException) -> bool:
+    """Login 415 or a 403 ``missing-permissions``: rights are missing, nothing is wrong with the invoice."""
+    if isinstance(exc, KsefAuthError):
+        return exc.status_code == AUTH_NO_PERMISSIONS
+    return isinstance(exc, KsefApiError) and exc.status_code == 403 and exc.reason_code == MISSING_PERMISSIONS
+
+
+def is_waiting_for_permission(note: str | None) -> bool:
+    return bool(note) and str(note).startswith(WAITING_PREFIX)
+
+
+def explain_missing(party: LoginParty, permission: str = "InvoiceWrite") -> str:
+    """The sentence for a missing right, by who logs in."""
+    right = label(permission)
+    if party.kind == OFFICE and party.office_nip:
+        return (
+            f"{WAITING_PREFIX}Klient {party.client_nip} musi nadać biuru {party.office_nip} "
+            f"uprawnienie {right}. Faktura czeka w kolejce i zostanie wysłana po nadaniu uprawnienia."
+        )
+    if party.kind == PERSON_CERTIFICATE:
+        who = f"osobie {party.person}" if party.person else "współpracownikowi"
+        return (
+            f"{WAITING_PREFIX}Klient {party.client_nip} musi nadać {who} uprawnienie {right} "
+            "— bezpośrednio albo biuru rachunkowemu z prawem dalszego przekazywania, a biuro tej "
+            "osobie (uprawnienie pośrednie). Faktura czeka w kolejce i zostanie wysłana po nadaniu "
+            "uprawnienia."
+        )
+    return (
+        f"{WAITING_PREFIX}dane uwierzytelniające firmy {party.client_nip} nie mają w KSeF uprawnienia "
+        f"{right} (np. token bez tego uprawnienia). Faktura czeka w kolejce."
+    )
+
+
+def explain_refusal(exc: BaseException, party: LoginParty, permission: str = "InvoiceWrite") -> str | None:
+    """The sentence when ``exc`` is a refusal for lack of permission; None for any other error."""
+    return explain_missing(party, permission) if is_permission_refusal(exc) else None
+
+
+def explain_seller_refusal(party: LoginParty, seller_nip: str | None = None) -> str:
+    """Per-invoice status 410: the context may not issue for the invoice's seller."""
+    seller = seller_nip or "sprzedawcy z faktury"
+    if seller_nip and seller_nip == party.client_nip:
+        return explain_missing(party)
+    return (
+        f"{WAITING_PREFIX}kontekst {party.client_nip} nie może wystawiać faktur w imieniu {seller}: "
+        f"sprzedawca {seller} musi nadać firmie {party.client_nip} uprawnienie do samofakturowania "
+        "lub przedstawicielstwa podatkowego, albo faktura ma błędny NIP sprzedawcy. "
+        "Faktura czeka w kolejce."
+    )
+
+
+def login_party(s: Session, company_id: int) -> LoginParty:
+    """The company's login credential as a :class:`LoginParty` (inside the caller's transaction)."""
+    company = s.get(Company, company_id)
+    nip = company.nip if company is not None else "?"
+    cred = repo.active_credential(s, company_id)
+    if cred is None:
+        return LoginParty("", nip)
+    office_nip = person = None
+    if cred.kind == OFFICE and cred.office_company_id is not None:
+        office = s.get(Company, cred.office_company_id)
+        office_nip = office.nip if office is not None else None
+    if cred.kind == PERSON_CERTIFICATE and cred.owner_user_id is not None:
+        user = s.get(User, cred.owner_user_id)
+        person = (user.name or user.email) if user is not None else None
+    return LoginParty(cred.kind, nip, office_nip, person)
+
+
+def permission_note(
+    s: Session, company_id: int, exc: BaseException, permission: str = "InvoiceWrite"
+) -> str | None:
+    """The engine's call: the Polish explanation when ``exc`` is a refusal for lack of permission.
+
+    It also drops this process's cached logins in the company's context: KSeF fixed the rights in
+    the access token, so only a new login sees a grant made since (here or anywhere else).
+    """
+    if not is_permission_refusal(exc):
+        return None
+    company = s.get(Company, company_id)
+    if company is not None:
+        drop_logins([f"{company.context_type}:{company.context_value}"])
+    return explain_missing(login_party(s, company_id), permission)
+
+
+def note_for(ctx: EngineContext, company_id: int, exc: BaseException) -> str | None:
+    """:func:`permission_note` outside a transaction (reads the store only for a refusal)."""
+    if not is_permission_refusal(exc):
+        return None
+    with ctx.db.transaction() as s:
+        return permission_note(s, company_id, exc)
+
+
+def seller_refusal_note(s: Session, company_id: int, seller_nip: str | None) -> str:
+    """The engine's call for a session-invoice status 410."""
+    return explain_seller_refusal(login_party(s, company_id), seller_nip)

@@ -1,0 +1,333 @@
+"""KSeF permissions of a company: who may do what, what others granted it, grants and revokes.
+
+Thin routes over ``fakturnik.app.permissions``: every grant is checked by the app first (a bad
+checksum, a grant to oneself, a right the subject cannot hold → 422, nothing sent) and then followed
+in KSeF to its end; the answer is the operation with KSeF's final status. A grant KSeF refused
+answers 409 with the operation; one still running after the wait answers 202.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Path, Response
+from fastapi.routing import APIRouter
+from pydantic import BaseModel, Field
+
+from fakturnik.app.permissions import GrantView, OperationView
+from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.deps import Svc
+from fakturnik.web.api.problems import ApiProblem
+
+router = APIRouter(tags=["uprawnienia"])
+CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
+PermissionId = Annotated[
+    str, Path(description="Id uprawnienia z listy uprawnień.", min_length=1, max_length=64)
+]
+Name = Annotated[str | None, Field(None, max_length=90)]
+Description = Annotated[str | None, Field(None, max_length=256)]
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=80, description="PESEL, NIP albo odcisk SHA-256 certyfikatu (64 hex)."),
+]
+Rights = Annotated[
+    list[str], Field(max_length=10, description="Uprawnienia KSeF, np. InvoiceWrite, InvoiceRead.")
+]
+
+
+class GrantOut(BaseModel):
+    id: str
+    kind: str = Field(description="person | entity | indirect | authorization | subunit | eu_entity")
+    subject_type: str
+    subject: str
+    subject_name: str
+    permission: str
+    permission_label: str
+    context: str
+    target: str
+    can_delegate: bool
+    state: str
+    description: str
+    author: str
+    started_at: datetime | None
+
+    @classmethod
+    def of(cls, g: GrantView) -> GrantOut:
+        return cls(
+            id=g.id,
+            kind=g.kind,
+            subject_type=g.subject_type,
+            subject=g.subject,
+            subject_name=g.subject_name,
+            permission=g.permission,
+            permission_label=g.permission_label,
+            context=g.context,
+            target=g.target,
+            can_delegate=g.can_delegate,
+            state=g.state,
+            description=g.description,
+            author=g.author,
+            started_at=g.started_at,
+        )
+
+
+class OperationOut(BaseModel):
+    reference: str = Field(description="Numer referencyjny operacji w KSeF.")
+    code: int = Field(description="100 w toku, 200 zakończona powodzeniem, inne: odmowa KSeF.")
+    description: str
+    details: list[str]
+    done: bool
+    ok: bool
+    message: str = Field(description="Wynik po polsku.")
+
+    @classmethod
+    def of(cls, o: OperationView) -> OperationOut:
+        return cls(
+            reference=o.reference,
+            code=o.code,
+            description=o.description,
+            details=list(o.details),
+            done=o.done,
+            ok=o.ok,
+            message=o.message,
+        )
+
+
+class ReceivedOut(BaseModel):
+    entities: list[GrantOut] = Field(
+        description="Uprawnienia, które inne firmy nadały tej firmie (np. biuru)."
+    )
+    authorizations: list[GrantOut]
+    personal: list[GrantOut]
+    by_client: dict[str, list[str]] = Field(
+        description="NIP klienta → uprawnienia, które nadał (widok biura)."
+    )
+
+
+class PersonGrantBody(Body):
+    identifier: Identifier
+    permissions: Rights
+    first_name: str = Field(min_length=2, max_length=30)
+    last_name: str = Field(min_length=2, max_length=81)
+    description: Description = None
+
+
+class EntityGrantBody(Body):
+    nip: str = Field(min_length=10, max_length=13)
+    permissions: Rights = Field(default_factory=lambda: ["InvoiceWrite", "InvoiceRead"])
+    can_delegate: bool = Field(
+        False, description="Czy podmiot może przekazać uprawnienia dalej (biuro → pracownicy)."
+    )
+    name: Name = None
+    description: Description = None
+
+
+class AuthorizationGrantBody(Body):
+    nip: str = Field(min_length=10, max_length=13)
+    kind: Literal["self_billing", "tax_representative", "rr", "pef"]
+    name: Name = None
+    description: Description = None
+
+
+class IndirectGrantBody(Body):
+    identifier: Identifier
+    permissions: Rights = Field(default_factory=lambda: ["InvoiceWrite"])
+    client_nip: str | None = Field(None, max_length=13, description="Brak: dla wszystkich klientów biura.")
+    first_name: str = Field(min_length=2, max_length=30)
+    last_name: str = Field(min_length=2, max_length=81)
+    description: Description = None
+
+
+class SubunitGrantBody(Body):
+    identifier: Identifier
+    subunit: str = Field(
+        min_length=10, max_length=16, description="InternalId (NIP-nnnnn) albo NIP członka grupy."
+    )
+    subunit_name: str | None = Field(None, max_length=256)
+    first_name: str = Field(min_length=2, max_length=30)
+    last_name: str = Field(min_length=2, max_length=81)
+    description: Description = None
+
+
+class EuEntityGrantBody(Body):
+    fingerprint: str = Field(min_length=64, max_length=64)
+    permissions: Rights
+    name: str = Field(min_length=5, max_length=90)
+    address: str = Field("", max_length=512)
+    description: Description = None
+
+
+def _answer(result: OperationView, response: Response) -> OperationOut:
+    if result.done and not result.ok:
+        raise ApiProblem(409, "permission_operation_failed", result.message)
+    if not result.done:
+        response.status_code = 202
+    return OperationOut.of(result)
+
+
+@router.get(
+    "/companies/{company_id}/permissions",
+    summary="Kto co może w KSeF w mojej firmie (osoby, podmioty, upoważnienia, jednostki)",
+    operation_id="listPermissions",
+    responses=ERRORS,
+)
+def granted(company_id: CompanyId, svc: Svc) -> list[GrantOut]:
+    return [GrantOut.of(g) for g in svc.permissions.granted(company_id)]
+
+
+@router.get(
+    "/companies/{company_id}/permissions/received",
+    summary="Co nadali mi inni (biuro: co nadał każdy klient)",
+    operation_id="receivedPermissions",
+    responses=ERRORS,
+)
+def received(company_id: CompanyId, svc: Svc) -> ReceivedOut:
+    view = svc.permissions.received(company_id)
+    return ReceivedOut(
+        entities=[GrantOut.of(g) for g in view.entities],
+        authorizations=[GrantOut.of(g) for g in view.authorizations],
+        personal=[GrantOut.of(g) for g in view.personal],
+        by_client={nip: sorted({g.permission for g in gs}) for nip, gs in view.by_client().items()},
+    )
+
+
+@router.get(
+    "/companies/{company_id}/permissions/operations/{reference}",
+    summary="Stan operacji nadania lub odebrania uprawnień",
+    operation_id="permissionOperation",
+    responses=ERRORS,
+)
+def operation(
+    company_id: CompanyId, reference: Annotated[str, Path(min_length=10, max_length=40)], svc: Svc
+) -> OperationOut:
+    return OperationOut.of(svc.permissions.operation(company_id, reference))
+
+
+@router.post(
+    "/companies/{company_id}/permissions/persons",
+    summary="Nadaj uprawnienia osobie (PESEL, NIP, odcisk certyfikatu)",
+    operation_id="grantPersonPermissions",
+    responses=WRITE_ERRORS,
+)
+def grant_person(company_id: CompanyId, body: PersonGrantBody, svc: Svc, response: Response) -> OperationOut:
+    result = svc.permissions.grant_person(
+        company_id,
+        body.identifier,
+        body.permissions,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        description=body.description,
+    )
+    return _answer(result, response)
+
+
+@router.post(
+    "/companies/{company_id}/permissions/entities",
+    summary="Nadaj uprawnienia podmiotowi (np. biuru rachunkowemu)",
+    operation_id="grantEntityPermissions",
+    responses=WRITE_ERRORS,
+)
+def grant_entity(company_id: CompanyId, body: EntityGrantBody, svc: Svc, response: Response) -> OperationOut:
+    result = svc.permissions.grant_entity(
+        company_id,
+        body.nip,
+        body.permissions,
+        can_delegate=body.can_delegate,
+        name=body.name,
+        description=body.description,
+    )
+    return _answer(result, response)
+
+
+@router.post(
+    "/companies/{company_id}/permissions/authorizations",
+    summary="Nadaj upoważnienie (samofakturowanie, przedstawiciel podatkowy, VAT RR, PEF)",
+    operation_id="grantAuthorization",
+    responses=WRITE_ERRORS,
+)
+def grant_authorization(
+    company_id: CompanyId, body: AuthorizationGrantBody, svc: Svc, response: Response
+) -> OperationOut:
+    result = svc.permissions.grant_authorization(
+        company_id, body.nip, body.kind, name=body.name, description=body.description
+    )
+    return _answer(result, response)
+
+
+@router.post(
+    "/companies/{company_id}/permissions/indirect",
+    summary="Biuro: przekaż uprawnienia klientów pracownikowi (uprawnienie pośrednie)",
+    operation_id="grantIndirectPermissions",
+    responses=WRITE_ERRORS,
+)
+def grant_indirect(
+    company_id: CompanyId, body: IndirectGrantBody, svc: Svc, response: Response
+) -> OperationOut:
+    result = svc.permissions.grant_indirect(
+        company_id,
+        body.identifier,
+        body.permissions,
+        client_nip=body.client_nip,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        description=body.description,
+    )
+    return _answer(result, response)
+
+
+@router.post(
+    "/companies/{company_id}/permissions/subunits",
+    summary="Nadaj administratora jednostki podrzędnej",
+    operation_id="grantSubunitAdministrator",
+    responses=WRITE_ERRORS,
+)
+def grant_subunit(
+    company_id: CompanyId, body: SubunitGrantBody, svc: Svc, response: Response
+) -> OperationOut:
+    result = svc.permissions.grant_subunit_admin(
+        company_id,
+        body.identifier,
+        body.subunit,
+        subunit_name=body.subunit_name,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        description=body.description,
+    )
+    return _answer(result, response)
+
+
+@router.post(
+    "/companies/{company_id}/permissions/eu-entities",
+    summary="Nadaj uprawnienia podmiotowi unijnemu (odcisk certyfikatu)",
+    operation_id="grantEuEntityPermissions",
+    responses=WRITE_ERRORS,
+)
+def grant_eu_entity(
+    company_id: CompanyId, body: EuEntityGrantBody, svc: Svc, response: Response
+) -> OperationOut:
+    result = svc.permissions.grant_eu_entity(
+        company_id,
+        body.fingerprint,
+        body.permissions,
+        name=body.name,
+        address=body.address,
+        description=body.description,
+    )
+    return _answer(result, response)
+
+
+@router.delete(
+    "/companies/{company_id}/permissions/{permission_id}",
+    summary="Odbierz uprawnienie",
+    operation_id="revokePermission",
+    responses=WRITE_ERRORS,
+)
+def revoke(
+    company_id: CompanyId,
+    permission_id: PermissionId,
+    svc: Svc,
+    response: Response,
+    authorization: bool = False,
+) -> OperationOut:
+    return _answer(svc.permissions.revoke(company_id, permission_id, authorization=authorization), response)

@@ -1,0 +1,234 @@
+"""The KSeF permissions page and the accounting office's console (thin faces of ``fk.permissions`` /
+``fk.offices``): who may do what in my company, what others granted me, grant and revoke, and the
+office's table of its clients with bulk sync."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from fakturnik.app.access import Action
+from fakturnik.app.offices import ConsoleFilter
+from fakturnik.app.permission_rules import AUTHORIZATION_LABELS_PL, GRANTABLE, permission_label
+from fakturnik.errors import FakturnikError, InputError
+from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.templating import render
+
+router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+
+AUTHORIZATION_CHOICES = (
+    ("self_billing", AUTHORIZATION_LABELS_PL["SelfInvoicing"]),
+    ("tax_representative", AUTHORIZATION_LABELS_PL["TaxRepresentative"]),
+    ("rr", AUTHORIZATION_LABELS_PL["RRInvoicing"]),
+    ("pef", AUTHORIZATION_LABELS_PL["PefInvoicing"]),
+)
+
+
+async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
+    data = await request.form(max_fields=60, max_files=0)
+    fields = {k: str(v).strip() for k, v in data.items() if isinstance(v, str)}
+    rights = [str(v) for v in data.getlist("permission") if isinstance(v, str)][:10]
+    return fields, rights
+
+
+def _errors(exc: InputError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in exc.problems:
+        key = (p.path or "general").split("[", 1)[0].split(".", 1)[0]
+        out.setdefault(key, p.message)
+    return out
+
+
+def _safe(ui: Ui, call: Any) -> tuple[Any, str]:
+    try:
+        return call(), ""
+    except FakturnikError as exc:
+        return None, str(exc)
+
+
+def _permissions_page(
+    ui: Ui,
+    *,
+    form_name: str = "",
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    note: str = "",
+    note_ok: bool = True,
+    status: int = 200,
+) -> Response:
+    cid = ui.company_id
+    granted, granted_error = _safe(ui, lambda: ui.svc.permissions.granted(cid))
+    received, received_error = _safe(ui, lambda: ui.svc.permissions.received(cid))
+    context = ui.context(
+        "permissions",
+        granted=granted or (),
+        granted_error=granted_error,
+        received=received,
+        received_error=received_error,
+        form_name=form_name,
+        form=form or {},
+        errors=errors or {},
+        note=note or ui.request.query_params.get("wynik", "")[:300],
+        note_ok=note_ok if note else ui.request.query_params.get("ok", "1") == "1",
+        can_manage=ui.can(Action.PERMISSIONS_MANAGE),
+        person_rights=[(p, permission_label(p)) for p in GRANTABLE["person"]],
+        entity_rights=[(p, permission_label(p)) for p in GRANTABLE["entity"]],
+        authorization_choices=AUTHORIZATION_CHOICES,
+    )
+    return render(ui.request, "permissions/index.html", context, status_code=status)
+
+
+@router.get("/uprawnienia", include_in_schema=False)
+def permissions_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    if not ui.can(Action.PERMISSIONS_READ):
+        ui.svc.permissions.granted(ui.company_id)  # the service refuses with the role's reason
+    return _permissions_page(ui)
+
+
+def _after(ui: Ui, form_name: str, form: dict[str, str], call: Any) -> Response:
+    try:
+        result = call()
+    except InputError as exc:
+        return _permissions_page(ui, form_name=form_name, form=form, errors=_errors(exc), status=422)
+    except FakturnikError as exc:
+        return _permissions_page(ui, form_name=form_name, form=form, note=str(exc), note_ok=False, status=409)
+    ok = "1" if result.ok or not result.done else "0"
+    text = result.message if result.done else f"{result.message} (operacja {result.reference})"
+    return RedirectResponse(f"/uprawnienia?ok={ok}&wynik={quote(text)}", status_code=303)
+
+
+@router.post("/uprawnienia/podmiot", include_in_schema=False)
+async def grant_entity(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form, rights = await _form(request)
+    return _after(
+        ui,
+        "entity",
+        form,
+        lambda: ui.svc.permissions.grant_entity(
+            ui.company_id,
+            form.get("nip", ""),
+            rights,
+            can_delegate=form.get("can_delegate") == "1",
+            name=form.get("name") or None,
+        ),
+    )
+
+
+@router.post("/uprawnienia/osoba", include_in_schema=False)
+async def grant_person(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form, rights = await _form(request)
+    return _after(
+        ui,
+        "person",
+        form,
+        lambda: ui.svc.permissions.grant_person(
+            ui.company_id,
+            form.get("identifier", ""),
+            rights,
+            first_name=form.get("first_name"),
+            last_name=form.get("last_name"),
+        ),
+    )
+
+
+@router.post("/uprawnienia/upowaznienie", include_in_schema=False)
+async def grant_authorization(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form, _ = await _form(request)
+    return _after(
+        ui,
+        "authorization",
+        form,
+        lambda: ui.svc.permissions.grant_authorization(
+            ui.company_id, form.get("nip", ""), form.get("kind", ""), name=form.get("name") or None
+        ),
+    )
+
+
+@router.post("/uprawnienia/posrednie", include_in_schema=False)
+async def grant_indirect(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    form, rights = await _form(request)
+    return _after(
+        ui,
+        "indirect",
+        form,
+        lambda: ui.svc.permissions.grant_indirect(
+            ui.company_id,
+            form.get("identifier", ""),
+            rights or ["InvoiceWrite"],
+            client_nip=form.get("client_nip") or None,
+            first_name=form.get("first_name"),
+            last_name=form.get("last_name"),
+        ),
+    )
+
+
+@router.post("/uprawnienia/{permission_id}/odbierz", include_in_schema=False)
+async def revoke(request: Request, ui: Annotated[Ui, Depends(get_ui)], permission_id: str) -> Response:
+    form, _ = await _form(request)
+    return _after(
+        ui,
+        "",
+        {},
+        lambda: ui.svc.permissions.revoke(
+            ui.company_id, permission_id[:64], authorization=form.get("authorization") == "1"
+        ),
+    )
+
+
+# --- the office console ----------------------------------------------------------------------------
+
+
+def _office_page(ui: Ui, *, note: str = "", note_ok: bool = True, status: int = 200) -> Response:
+    p = ui.request.query_params
+    attention = p.get("uwaga") == "1"
+    flt = ConsoleFilter(q=p.get("q", "")[:100] or None, attention=True if attention else None)
+    view = ui.svc.offices.console(ui.company_id, flt)
+    client_ids = {c.company_id for c in view.clients}
+    candidates = [c for c in ui.companies if c.company_id != ui.company_id and c.company_id not in client_ids]
+    context = ui.context(
+        "office",
+        view=view,
+        q=p.get("q", "")[:100],
+        attention=attention,
+        candidates=candidates,
+        note=note or p.get("wynik", "")[:500],
+        note_ok=note_ok if note else p.get("ok", "1") == "1",
+        can_admin=ui.can(Action.COMPANY_ADMIN),
+        labels={p: permission_label(p) for p in GRANTABLE["person"]},
+    )
+    return render(ui.request, "permissions/office.html", context, status_code=status)
+
+
+@router.get("/biuro", include_in_schema=False)
+def office_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    return _office_page(ui)
+
+
+@router.post("/biuro/synchronizuj", include_in_schema=False)
+async def office_sync(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    data = await request.form(max_fields=1100, max_files=0)
+    chosen = [int(v) for v in data.getlist("client") if isinstance(v, str) and v.isdigit()][:1000]
+    result = ui.svc.offices.sync_all(ui.company_id, chosen or None)
+    new = sum(n for _, n in result.synced)
+    text = f"Pobrano faktury {len(result.synced)} klientów, nowych: {new}."
+    if result.failed:
+        text += " Nie udało się: " + "; ".join(f"{cid}: {why}" for cid, why in result.failed[:5])
+    return RedirectResponse(f"/biuro?ok={int(not result.failed)}&wynik={quote(text)}", status_code=303)
+
+
+@router.post("/biuro/klient", include_in_schema=False)
+async def office_add_client(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    data = await request.form(max_fields=10, max_files=0)
+    raw = data.get("client_id")
+    if not isinstance(raw, str) or not raw.isdigit():
+        return _office_page(ui, note="Wybierz firmę klienta.", note_ok=False, status=422)
+    try:
+        ui.svc.offices.use_office(int(raw), ui.company_id)
+    except FakturnikError as exc:
+        return _office_page(ui, note=str(exc), note_ok=False, status=409)
+    text = "Klient loguje się teraz do KSeF certyfikatem biura (w swoim kontekście)."
+    return RedirectResponse(f"/biuro?wynik={quote(text)}", status_code=303)

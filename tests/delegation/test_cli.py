@@ -1,0 +1,74 @@
+"""`fakturnik permissions …` and `fakturnik office …` against the simulator on its prod profile."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fakturnik.app import Fakturnik
+from fakturnik.cli.main import app
+from fakturnik.engine.settings import EngineSettings
+from fakturnik.simulator.server import SimulatorServer
+from fakturnik.vault import ENV_MASTER_KEY
+from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+
+
+def test_grant_list_console_and_revoke_from_the_command_line(
+    prod_sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    data = tmp_path / "data"
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+    client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
+    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
+    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
+    with Fakturnik.open(data, settings=EngineSettings.fast(), use_keyring=False) as fk:
+        for nip, name, cert in (
+            (client_nip, "Klient Testowy Sp. z o.o.", client_cert),
+            (office_nip, "Biuro Rachunkowe Sp. z o.o.", office_cert),
+        ):
+            cid = fk.companies.add(nip, name, "local", prod_sim.base_url).id
+            fk.companies.set_certificate(cid, cert.cert_pem, cert.key_pem)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        out = runner.invoke(app, list(args))
+        assert out.exit_code == code, out.output
+        return out.output
+
+    assert "✓" in run(
+        "permissions", "grant-office", office_nip, "--company", client_nip, "--name", "Biuro Testowe"
+    )
+    assert "Biuro Testowe" in run("permissions", "list", "--company", client_nip)
+    assert "InvoiceWrite" in run("permissions", "list", "--company", client_nip)
+    assert f"Klient {client_nip}: InvoiceRead, InvoiceWrite" in run(
+        "permissions", "received", "--company", office_nip
+    )
+    out = run(
+        "permissions", "grant-indirect", pesel, "--company", office_nip, "--client", client_nip,
+        "--first-name", "Anna", "--last-name", "Nowak",
+    )  # fmt: skip
+    assert "✓" in out
+
+    # bad input: a precise Polish message and exit code 1 (wrong input), nothing sent
+    out = run(
+        "permissions", "grant-person", "44051401358", "--company", client_nip,
+        "--first-name", "Jan", "--last-name", "Nowak", code=1,
+    )  # fmt: skip
+    assert "PESEL 44051401358 ma błędną sumę kontrolną" in out
+    assert "samemu sobie" in run("permissions", "grant-office", client_nip, "--company", client_nip, code=1)
+
+    assert "certyfikatem biura" in run("office", "use", office_nip, "--client", client_nip)
+    console = run("office", "clients", "--company", office_nip)
+    assert client_nip in console and "certyfikat biura" in console and "InvoiceRead, InvoiceWrite" in console
+
+    with Fakturnik.open(data, use_keyring=False) as fk:
+        own = fk.companies.by_nip(client_nip).id
+        write = next(
+            g for g in fk.permissions.granted(own) if g.kind == "entity" and g.permission == "InvoiceWrite"
+        )
+    assert "✓" in run("permissions", "revoke", write.id, "--company", client_nip)
+    assert "InvoiceRead" in run("office", "clients", "--company", office_nip)

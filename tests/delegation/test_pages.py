@@ -1,0 +1,144 @@
+"""The permission page and the office console in headless Chromium (Playwright), on the prod profile.
+
+An owner of both companies (the office and its client, one installation) grants the office the
+client's invoice rights on the client's "Uprawnienia KSeF" page, sees a bad PESEL refused in Polish,
+puts the client on the office's certificate from the office console, and after revoking the right
+reads in the console which client must grant what.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakturnik.simulator.server import SimulatorServer
+from fakturnik.store.models import OutboxEntry
+from tests.app.kit import draft
+from tests.delegation.kit import ksef_certificate, random_nip
+from tests.web.api.harness import api_server
+from tests.web.ui.conftest import CHROMIUM, axe_violations, shot
+
+PASSWORD = "Bardzo-Tajne-Haslo-123"
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=pl-PL"])
+        yield b
+        b.close()
+
+
+def _switch(page: Any, company_id: int) -> None:
+    page.select_option("#company-switch", str(company_id))
+    page.click("form[action='/firma/przelacz'] button")
+    page.wait_for_url("**/faktury**")
+
+
+def _wait_note(fk: Any, invoice_id: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with fk.ctx.db.transaction() as s:
+            note = s.query(OutboxEntry.last_error).filter_by(invoice_id=invoice_id).scalar()
+        if note and note.startswith("Czeka na uprawnienie"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no explanation: {note!r}")
+
+
+def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path: Path, chromium: Any) -> None:
+    client_nip, office_nip = random_nip(), random_nip()
+    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
+    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
+    with api_server(tmp_path, worker=True, webhooks=False) as server:
+        fk = server.runtime.fk
+        owner = fk.accounts.register_user("wlasciciel@biuro.pl", PASSWORD, name="Ewa Biuro")
+        office = fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", prod_sim.base_url).id
+        client = fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", prod_sim.base_url).id
+        for cid, cert in ((office, office_cert), (client, client_cert)):
+            fk.companies.set_certificate(cid, cert.cert_pem, cert.key_pem)
+            fk.accounts.add_member(cid, owner.id, "owner")
+
+        context = chromium.new_context(
+            base_url=server.url, locale="pl-PL", viewport={"width": 1280, "height": 900}, bypass_csp=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: dialogs.append(d.message))
+        page.goto("/logowanie")
+        page.fill("#email", "wlasciciel@biuro.pl")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/faktury**")
+
+        # the client's permission page: grant the office delegable invoice rights
+        _switch(page, client)
+        page.click("nav >> text=Uprawnienia KSeF")
+        page.wait_for_url("**/uprawnienia")
+        assert page.locator("#granted-table").inner_text().count("Nikt poza właścicielem") == 1
+        page.fill("#f-entity-nip", office_nip)
+        page.fill("#f-entity-name", "Biuro Rachunkowe Sp. z o.o.")
+        page.click("#form-entity button[type=submit]")
+        page.wait_for_selector("#permission-result")
+        assert "operacja zakończona powodzeniem" in page.inner_text("#permission-result")
+        rows = page.locator("#granted-table tbody tr")
+        assert rows.count() == 2
+        assert "wystawianie faktur (InvoiceWrite)" in page.inner_text("#granted-table")
+        assert page.locator(f"#granted-table tr[data-subject='{office_nip}']").count() == 2
+
+        # bad input: the form comes back with the precise Polish error, nothing granted
+        page.fill("#f-person-identifier", "44051401358")
+        page.fill("#f-person-first_name", "Jan")
+        page.fill("#f-person-last_name", "Nowak")
+        page.click("#form-person button[type=submit]")
+        page.wait_for_selector("#form-person .field-error")
+        assert "PESEL 44051401358 ma błędną sumę kontrolną" in page.inner_text("#form-person")
+        assert page.locator("#granted-table tbody tr").count() == 2
+        assert not axe_violations(page)
+        shot(page, "permissions")
+
+        # the office console: put the client on the office's certificate
+        _switch(page, office)
+        page.click("nav >> text=Biuro")
+        page.wait_for_url("**/biuro")
+        page.select_option("#f-client", str(client))
+        page.click("form[action='/biuro/klient'] button")
+        page.wait_for_selector("#office-result")
+        row = page.locator(f"#clients-table tr[data-nip='{client_nip}']")
+        assert "certyfikat biura" in row.inner_text()
+        assert "przeglądanie faktur (InvoiceRead), wystawianie faktur (InvoiceWrite)" in row.inner_text()
+
+        with fk.running_worker():
+            first = fk.invoices.issue(client, draft(seller=client_nip), idempotency_key="ui-1").invoice.id
+            assert fk.invoices.wait(client, first, timeout=60).status == "accepted"
+
+            # the client revokes InvoiceWrite on its page; the next invoice waits with the explanation
+            _switch(page, client)
+            page.goto("/uprawnienia")
+            page.click("#granted-table tr[data-permission='InvoiceWrite'] button")
+            page.wait_for_selector("#permission-result")
+            assert "operacja zakończona powodzeniem" in page.inner_text("#permission-result")
+            assert page.locator("#granted-table tr[data-permission='InvoiceWrite']").count() == 0
+            second = fk.invoices.issue(client, draft(seller=client_nip), idempotency_key="ui-2").invoice.id
+            _wait_note(fk, second)
+
+            _switch(page, office)
+            page.goto("/biuro?uwaga=1")
+            text = page.inner_text("#clients-table")
+            assert f"Klient {client_nip} musi nadać biuru {office_nip} uprawnienie" in text
+            assert page.locator(f"#clients-table tr[data-nip='{client_nip}'] td").nth(5).inner_text() == "1"
+            assert not axe_violations(page)
+            shot(page, "office-console")
+            page.click("form[action='/biuro/synchronizuj'] button[type=submit]")
+            page.wait_for_selector("#office-result")
+            assert "Pobrano faktury 1 klientów" in page.inner_text("#office-result")
+        context.close()
+        assert not dialogs
