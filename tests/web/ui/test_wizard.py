@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from tests.web.ui.conftest import axe_violations, shot
+from tests.web.ui.conftest import axe_violations, download, pdf_text, shot
 
 
-def test_new_user_through_the_wizard_to_an_accepted_invoice(browser: Any, app_server: Any) -> None:
+def test_new_user_through_the_wizard_to_an_accepted_invoice(
+    browser: Any, app_server: Any, tmp_path: Path
+) -> None:
     context = browser.new_context(base_url=app_server.url, bypass_csp=True, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -51,11 +54,13 @@ def test_new_user_through_the_wizard_to_an_accepted_invoice(browser: Any, app_se
     page.wait_for_url(re.compile(r".*/faktury/\d+$"))
     page.wait_for_selector("#ksef-number", timeout=60_000)
     assert re.match(r"^5213017228-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$", page.inner_text("#ksef-number"))
-    response = page.request.get(page.get_attribute("#pdf-link", "href") or "")
-    if response.status == 200:  # the visual layer is installed
-        assert response.body().startswith(b"%PDF")
-    else:  # until then the link answers with a Polish page, never an error trace
-        assert response.status == 404 and "Nie znaleziono" in response.text()
+    ksef_number = page.inner_text("#ksef-number")
+    # the PDF, downloaded as a person does: a real PDF whose text carries the KSeF number
+    name, pdf = download(page, "#pdf-link", tmp_path)
+    assert name.endswith(".pdf")
+    text = pdf_text(pdf)
+    assert ksef_number in text, text[:2000]
+    assert "NOWA FIRMA JANINA KOWALSKA" in text and "4 000,00" in text.replace("\u00a0", " ")
     xml = page.request.get(page.url + "/xml")
     assert xml.status == 200 and b"5213017228" in xml.body()
     context.close()

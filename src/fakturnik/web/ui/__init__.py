@@ -11,9 +11,16 @@ __all__ = ["install_ui"]
 
 
 def install_ui(app: FastAPI) -> None:
-    from fakturnik.web.ui import routes_auth, routes_form, routes_invoices, routes_more, routes_wizard
+    from fakturnik.web.ui import (
+        routes_auth,
+        routes_form,
+        routes_invoices,
+        routes_more,
+        routes_received,
+        routes_wizard,
+    )
     from fakturnik.web.ui.templating import STATIC_DIR
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (routes_auth, routes_form, routes_invoices, routes_more, routes_wizard):
+    for module in (routes_auth, routes_form, routes_invoices, routes_more, routes_received, routes_wizard):
         app.include_router(module.router)

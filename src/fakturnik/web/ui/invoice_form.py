@@ -689,3 +689,13 @@ def order_line_as_line(row: Mapping[str, Any]) -> dict[str, Any]:
     if row.get("StanPrzedZ") in (1, "1"):
         line["StanPrzed"] = 1
     return line
+
+
+def document_lines(draft: Mapping[str, Any], limit: int = 1000) -> list[dict[str, Any]]:
+    """The lines an invoice page shows: ``FaWiersz``, or an advance invoice's order lines with their value."""
+    fa = draft.get("Fa") or {}
+    lines = fa.get("FaWiersz") or []
+    if not lines:
+        rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
+        lines = [{**order_line_as_line(r), "P_11": r.get("P_11NettoZ")} for r in rows if isinstance(r, dict)]
+    return [line for line in lines if isinstance(line, dict)][:limit]

@@ -270,17 +270,9 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
         draft = ui.svc.invoices.draft_of(ui.company_id, invoice_id)
     except NotFoundError:
         return [], "", []
-    fa = draft.get("Fa") or {}
-    lines = fa.get("FaWiersz") or []
-    if not lines:
-        from fakturnik.web.ui.invoice_form import order_line_as_line
+    from fakturnik.web.ui.invoice_form import document_lines
 
-        rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
-        lines = [
-            {**order_line_as_line(row), "P_11": row.get("P_11NettoZ")}
-            for row in rows
-            if isinstance(row, dict)
-        ]
+    fa = draft.get("Fa") or {}
     contacts = (draft.get("Podmiot2") or {}).get("DaneKontaktowe") or []
     email = next((c.get("Email", "") for c in contacts if isinstance(c, dict) and c.get("Email")), "")
     refs = [r for r in fa.get("FakturaZaliczkowa") or [] if isinstance(r, dict)]
@@ -297,7 +289,7 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
                     id=found.id if found else None,
                 )
             )
-    return [line for line in lines if isinstance(line, dict)][:1000], str(email), advances
+    return document_lines(draft), str(email), advances
 
 
 @router.get("/faktury/{invoice_id}/status", include_in_schema=False)
