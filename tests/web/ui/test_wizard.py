@@ -1,18 +1,42 @@
-"""A new user, from an empty account through the wizard, to an accepted invoice with its KSeF number."""
+"""A new user, from an empty database through the wizard, to an accepted invoice with its KSeF number."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.web.ui.conftest import axe_violations, download, pdf_text, shot
+import pytest
+
+from tests.web.ui.conftest import WHITE_LIST, axe_violations, download, pdf_text, shot
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A ``fakturnik serve`` on a new, empty SQLite database: no demo company, no user."""
+    from fakturnik.app.whitelist_fake import FakeWhiteList
+    from tests.web.api.harness import api_server
+
+    with (
+        FakeWhiteList(WHITE_LIST) as white_list,
+        api_server(
+            tmp_path_factory.mktemp("empty"),
+            env="local",
+            demo=False,
+            webhooks=False,
+            whitelist_url=white_list.url,
+        ) as server,
+    ):
+        yield server
 
 
 def test_new_user_through_the_wizard_to_an_accepted_invoice(
-    browser: Any, app_server: Any, tmp_path: Path
+    browser: Any, empty_server: Any, tmp_path: Path
 ) -> None:
-    context = browser.new_context(base_url=app_server.url, bypass_csp=True, accept_downloads=True)
+    fk = empty_server.runtime.fk
+    assert fk.companies.list() == []  # nothing at all: the wizard makes the first company
+    context = browser.new_context(base_url=empty_server.url, bypass_csp=True, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto("/logowanie")
@@ -61,6 +85,7 @@ def test_new_user_through_the_wizard_to_an_accepted_invoice(
     text = pdf_text(pdf)
     assert ksef_number in text, text[:2000]
     assert "NOWA FIRMA JANINA KOWALSKA" in text and "4 000,00" in text.replace("\u00a0", " ")
+    assert [c.nip for c in fk.companies.list()] == ["5213017228"]
     xml = page.request.get(page.url + "/xml")
     assert xml.status == 200 and b"5213017228" in xml.body()
     context.close()
