@@ -218,6 +218,7 @@ def _invoice_page(
         "invoices",
         **_status_context(ui, invoice),
         settled_advances=advances,
+        advance=ui.svc.advances.get(ui.company_id, invoice_id) if invoice.kind == "ZAL" else None,
         can_pay=ui.can(Action.PAYMENTS_WRITE),
         xml_lines=lines,
         mail_to=mail_to or buyer_email,
