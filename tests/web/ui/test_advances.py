@@ -136,7 +136,6 @@ def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) ->
     assert "KOR_ROZ" in page.inner_text("h1")
 
 
-
 def test_a_settlement_of_advances_invoiced_outside_fakturnik(page: Any, demo_login: Any) -> None:
     from datetime import date
 
