@@ -97,3 +97,35 @@ def test_received_pdf_is_the_companys_own(page: Any, demo_login: Any, app_server
     token = headers.split('"X-CSRF-Token": "')[1].split('"')[0]
     answer = page.request.post(f"/otrzymane/{invoice_id}/zaplacona", form={"csrf": token})
     assert answer.status == 403
+
+
+def test_inbox_filters_totals_and_bulk_booking(
+    page: Any, demo_login: Any, app_server: Any, received: Any
+) -> None:
+    from fakturnik.fa3.jsonform import invoice_to_json
+    from fakturnik.fa3.samples import make_sample_invoice
+    from fakturnik.web.ui.formatting import format_money
+
+    fk = app_server.runtime.fk
+    seller = next(c for c in fk.companies.list() if c.nip == SELLER_NIP)
+    draft = invoice_to_json(make_sample_invoice(SELLER_NIP, "FS/8/2026", 1, issue_date=date.today()))
+    draft["Podmiot2"]["DaneIdentyfikacyjne"]["NIP"] = "5265877635"
+    second = fk.invoices.wait(seller.id, fk.invoices.issue(seller.id, draft).invoice.id, timeout=60)
+    fk.ksef.sync(demo_login.company_id)
+    sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/otrzymane?booked=no&paid=unpaid")
+    assert page.inner_text("#received-count") == "1"
+    assert page.inner_text("#received-gross") == format_money(second.totals.gross)
+    assert "FS/8/2026" in page.inner_text("table") and "FS/7/2026" not in page.inner_text("table")
+    page.goto(f"/otrzymane?month={date.today():%Y-%m}")
+    assert page.inner_text("#received-count") == "2"
+    page.goto("/otrzymane?month=2001-01")
+    assert "spełniających kryteria" in page.inner_text("table")
+    assert axe_violations(page) == []
+
+    page.goto("/otrzymane?booked=no")
+    page.check("input[name=ids][aria-label='Zaznacz FS/8/2026']")
+    page.click("#bulk-booked")
+    page.wait_for_selector("#bulk-result")
+    assert "Oznaczono jako zaksięgowane: 1." in page.inner_text("#bulk-result")
+    assert "booked=no" in page.url and "FS/8/2026" not in page.inner_text("table")

@@ -18,6 +18,8 @@ from fakturnik.web.ui.templating import render
 router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
 
 _NIP = re.compile(r"^\d{10}$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_BACK = re.compile(r"^/otrzymane(\?[A-Za-z0-9_=&%+.:~\-]{0,600})?$")
 
 
 def _nip_of(text: str) -> str:
@@ -34,18 +36,26 @@ def received_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respo
     p = request.query_params
     seller = _nip_of(p.get("seller", "")[:20])
     booked_param = p.get("booked", "")
+    month = p.get("month", "")[:7]
+    paid = p.get("paid", "")[:20]
     flt = InvoiceFilter(
         seller_nip=seller if _NIP.match(seller) else None,
         booked={"yes": True, "no": False}.get(booked_param),
+        month=month if _MONTH.match(month) else None,
+        paid=paid if paid in ("paid", "unpaid", "overdue") else None,  # type: ignore[arg-type]
         q=p.get("q", "")[:100] or None,
     )
-    page = ui.svc.received.list(ui.company_id, flt, limit=100)
+    page = ui.svc.received.list(ui.company_id, flt, limit=100, with_totals=True)
     context = ui.context(
         "received",
         page=page,
         seller=seller,
         booked=booked_param,
+        month=month,
+        paid=paid,
         q=p.get("q", "")[:100],
+        back=request.url.path + ("?" + request.url.query if request.url.query else ""),
+        done=p.get("zaksiegowano", "")[:6] if p.get("zaksiegowano", "").isdigit() else "",
         can_write=ui.can(Action.RECEIVED_WRITE),
         can_sync=ui.can(Action.SYNC_RUN),
         synced=p.get("pobrano"),
@@ -57,6 +67,28 @@ def received_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respo
 def received_sync(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     result = ui.svc.ksef.sync(ui.company_id)
     return RedirectResponse(f"/otrzymane?pobrano={int(result.new)}", status_code=303)
+
+
+@router.post("/otrzymane/akcje", include_in_schema=False)
+async def received_bulk(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """Mark the ticked received invoices booked (the accountant's morning round)."""
+    form = await request.form(max_fields=600, max_files=0)
+    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12][:500]
+    back = form.get("back")
+    back = back if isinstance(back, str) and _BACK.match(back) else "/otrzymane"
+    done = 0
+    if form.get("action") == "booked":
+        for invoice_id in ids:
+            if ui.svc.received.get(ui.company_id, invoice_id).booked_at is None:
+                ui.svc.received.mark_booked(ui.company_id, invoice_id)
+                done += 1
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("zaksiegowano", "pobrano")]
+    return RedirectResponse(
+        parts.path + "?" + urlencode([*query, ("zaksiegowano", str(done))]), status_code=303
+    )
 
 
 @router.get("/otrzymane/{invoice_id}", include_in_schema=False)
