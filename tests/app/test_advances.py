@@ -10,8 +10,10 @@ import pytest
 
 from fakturnik.app.advances import (
     AdvanceView,
+    ExternalAdvance,
     advance_correction_draft,
     advance_draft,
+    external_advance,
     settlement_correction_draft,
     settlement_draft,
     summary_fields,
@@ -180,6 +182,50 @@ def test_refusals_name_the_field() -> None:
     assert exc.value.problems[0].path == "Fa/FakturaZaliczkowa"
 
 
+def test_an_advance_invoiced_elsewhere_is_settled_like_one_of_ours() -> None:
+    order = (_line("zabudowa kuchenna", "10000", "23"), _line("montaż", "2000", "8"))
+    zal = advance_draft(_draft(*order), "3000")["Fa"]
+    ours = AdvanceView(
+        id=1, number="ZAL/1", ksef_number=None, issue_date=None, status="accepted", buyer_nip="",
+        buyer_name="", currency="PLN", amount=D("3000"), net=D("0"), vat=D("0"), order_value=None,
+        order_number="", summary=summary_fields(zal),
+    )  # fmt: skip
+    by_us = settlement_draft(_draft(*order, kind="ROZ"), [ours])["Fa"]
+    elsewhere = settlement_draft(_draft(*order, kind="ROZ"), [], [external_advance("FZ/3/2025", "3000")])[
+        "Fa"
+    ]
+    assert summary_fields(elsewhere) == summary_fields(by_us)
+    assert elsewhere["P_15"] == by_us["P_15"] == D("11460.00")
+    assert elsewhere["FakturaZaliczkowa"] == [{"NrKSeFZN": 1, "NrFaZaliczkowej": "FZ/3/2025"}]
+    # with a KSeF number, the reference is the KSeF number; both kinds together
+    ksef = "5265877635-20260105-2743E015EAD0-31"
+    both = settlement_draft(
+        _draft(*order, kind="ROZ"), [ours], [ExternalAdvance("ZAL-2026-01", D("1000"), ksef)]
+    )["Fa"]
+    assert both["P_15"] == D("10460.00")
+    assert both["FakturaZaliczkowa"][1] == {"NrKSeFFaZaliczkowej": ksef}
+
+
+@pytest.mark.parametrize(
+    ("number", "amount", "ksef", "message"),
+    [
+        ("", "100", None, "podaj numer"),
+        ("FZ/1", "0", None, "podaj kwotę"),
+        ("FZ/1", "10.001", None, "podaj kwotę"),
+        ("FZ/1", "abc", None, "podaj kwotę"),
+        ("FZ/1", "100", "5265877635-20260105-2743E015EAD0-00", "niepoprawny numer KSeF"),
+        ("x" * 257, "100", None, "256"),
+    ],
+)
+def test_an_advance_typed_by_hand_is_checked(
+    number: str, amount: str, ksef: str | None, message: str
+) -> None:
+    with pytest.raises(InputError) as exc:
+        external_advance(number, amount, ksef)
+    assert message in exc.value.problems[0].message
+    assert exc.value.problems[0].path == "Fa/FakturaZaliczkowa"
+
+
 def _order_draft(kind: str, *lines: dict[str, Any], buyer: str = "7740001454") -> dict[str, Any]:
     from tests.app.kit import draft as kit_draft
 
@@ -241,7 +287,17 @@ def test_the_service_settles_the_advances_it_issued_and_ksef_accepts_all_four_ki
         roz = fk_sim.invoices.issue(a, roz_draft).invoice
         assert fk_sim.invoices.wait(a, roz.id, timeout=60).status == "accepted"
         assert fk_sim.advances.get(a, zal.id).settled_by == roz.number
+        assert fk_sim.advances.get(a, zal.id).settled_by_id == roz.id
         assert fk_sim.advances.list(a, "7740001454", open_only=True) == ()
+        # settled once: never again, neither ticked nor typed in by hand
+        with pytest.raises(InputError, match="już rozliczona"):
+            fk_sim.advances.complete(a, _order_draft("ROZ", kitchen, assembly), advance_ids=[zal.id])
+        with pytest.raises(InputError, match="wystawiona w Fakturniku"):
+            fk_sim.advances.complete(
+                a,
+                _order_draft("ROZ", kitchen, assembly),
+                external_advances=[external_advance(zal.number, "4000", None)],
+            )
 
         kor_roz_draft = fk_sim.invoices.correction_draft(a, roz.id, "rabat na montaż")
         lines = kor_roz_draft["Fa"]["FaWiersz"]
@@ -251,6 +307,19 @@ def test_the_service_settles_the_advances_it_issued_and_ksef_accepts_all_four_ki
         done = fk_sim.invoices.correct(a, roz.id, kor_roz).invoice
         assert fk_sim.invoices.wait(a, done.id, timeout=60).status == "accepted"
         assert done.kind == "KOR_ROZ"
+
+        # an advance invoiced in another program, settled by number and amount, accepted by KSeF
+        elsewhere = [external_advance("FZ/3/2025", "2000")]
+        roz2 = fk_sim.invoices.issue(
+            a,
+            fk_sim.advances.complete(a, _order_draft("ROZ", kitchen, assembly), external_advances=elsewhere),
+        ).invoice
+        assert fk_sim.invoices.wait(a, roz2.id, timeout=60).status == "accepted"
+        with pytest.raises(InputError, match="już rozliczona fakturą"):
+            fk_sim.advances.complete(a, _order_draft("ROZ", kitchen), external_advances=elsewhere)
+        with pytest.raises(InputError, match="dwa razy"):
+            twice = [external_advance("FZ/9", "10"), external_advance("FZ/9", "20")]
+            fk_sim.advances.complete(a, _order_draft("ROZ", kitchen), external_advances=twice)
 
 
 def _correction_fa(fk: Any, company: int, invoice_id: int) -> dict[str, Any]:

@@ -42,6 +42,7 @@ __all__ = [
     "ADVANCE_KINDS",
     "AdvanceView",
     "AdvancesService",
+    "ExternalAdvance",
     "OrderTotals",
     "advance_correction_draft",
     "advance_draft",
@@ -358,6 +359,7 @@ class AdvanceView:
     summary: Mapping[str, Decimal]  # P_13_x / P_14_x, corrections included
     order_lines: tuple[Mapping[str, Any], ...] = ()  # the order as last corrected (ZamowienieWiersz)
     settled_by: str | None = None  # the number of the settlement invoice that names it, if any
+    settled_by_id: int | None = None  # that settlement invoice's id
 
     @property
     def reference(self) -> dict[str, Any]:
@@ -367,13 +369,58 @@ class AdvanceView:
         return {"NrKSeFZN": 1, "NrFaZaliczkowej": self.number}
 
 
-def settlement_draft(draft: Mapping[str, Any], advances: Sequence[AdvanceView]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ExternalAdvance:
+    """An advance invoice issued outside Fakturnik (another program, before KSeF), as the person types it:
+    its number, its KSeF number when it has one, and the advance it documented (gross, the ROZ's currency).
+
+    Its tax is split over the settled order's rate groups the way :func:`advance_split` splits a ZAL's.
+    """
+
+    number: str
+    amount: Decimal
+    ksef_number: str | None = None
+
+    @property
+    def reference_key(self) -> str:
+        return self.ksef_number or self.number
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        if self.ksef_number:
+            return {"NrKSeFFaZaliczkowej": self.ksef_number}
+        return {"NrKSeFZN": 1, "NrFaZaliczkowej": self.number}
+
+
+def external_advance(number: str, amount: Decimal | str, ksef_number: str | None = None) -> ExternalAdvance:
+    """A checked :class:`ExternalAdvance` (:class:`InputError` at ``Fa/FakturaZaliczkowa`` otherwise)."""
+    from fakturnik.base.ksef_numbers import is_valid_ksef_number
+
+    path = "Fa/FakturaZaliczkowa"
+    number = (number or "").strip()
+    ksef = (ksef_number or "").strip() or None
+    if not number and not ksef:
+        raise InputError("podaj numer faktury zaliczkowej (albo jej numer KSeF)", path)
+    if len(number) > 256:
+        raise InputError("numer faktury zaliczkowej może mieć najwyżej 256 znaków", path)
+    if ksef is not None and not is_valid_ksef_number(ksef):
+        raise InputError(f"niepoprawny numer KSeF faktury zaliczkowej: {ksef[:40]}", path)
+    value = _positive(amount, path, f"podaj kwotę zaliczki {number or ksef} (brutto, w złotych i groszach)")
+    return ExternalAdvance(number=number or str(ksef), amount=value, ksef_number=ksef)
+
+
+def settlement_draft(
+    draft: Mapping[str, Any], advances: Sequence[AdvanceView], external: Sequence[ExternalAdvance] = ()
+) -> dict[str, Any]:
     """A ROZ from a draft whose lines are the whole order and the advances it settles: their
     ``FakturaZaliczkowa`` entries, the summary = the order's less the advances', ``P_15`` = what is
-    left to pay (negative when the advances were more than the order)."""
-    if not advances:
+    left to pay (negative when the advances were more than the order).
+
+    ``external``: advances invoiced outside Fakturnik, known by number and amount only; each one's
+    summary is its amount split over the order's rate groups (:func:`advance_split`)."""
+    if not advances and not external:
         raise InputError("zaznacz faktury zaliczkowe, które ta faktura rozlicza", "Fa/FakturaZaliczkowa")
-    if len(advances) > MAX_ADVANCES:
+    if len(advances) + len(external) > MAX_ADVANCES:
         raise InputError(f"najwyżej {MAX_ADVANCES} faktur zaliczkowych", "Fa/FakturaZaliczkowa")
     fa_in: Mapping[str, Any] = draft.get("Fa") or {}
     currency = fa_in.get("KodWaluty") or "PLN"
@@ -384,10 +431,12 @@ def settlement_draft(draft: Mapping[str, Any], advances: Sequence[AdvanceView]) 
                 "Fa/FakturaZaliczkowa",
             )
     order = order_totals(draft)
-    paid = sum((a.amount for a in advances), ZERO)
+    paid = sum((a.amount for a in advances), ZERO) + sum((e.amount for e in external), ZERO)
     summary = order.summary
     for advance in advances:
         summary = _add(summary, advance.summary, -1)
+    for other in external:
+        summary = _add(summary, advance_split(order, other.amount), -1)
     out = copy.deepcopy(dict(draft))
     fa = out.setdefault("Fa", {})
     _strip_summary(fa)
@@ -395,7 +444,7 @@ def settlement_draft(draft: Mapping[str, Any], advances: Sequence[AdvanceView]) 
     fa["FaWiersz"] = [_line_for_xml(line) for line in order.lines]
     fa.update(_with_pln_tax(_ordered(summary), fa))
     fa["P_15"] = order.gross - paid
-    fa["FakturaZaliczkowa"] = [a.reference for a in advances]
+    fa["FakturaZaliczkowa"] = [a.reference for a in advances] + [e.reference for e in external]
     return out
 
 
@@ -540,6 +589,7 @@ class AdvancesService(Service):
         *,
         advance: Decimal | str | None = None,
         advance_ids: Sequence[int] = (),
+        external_advances: Sequence[ExternalAdvance] = (),
         corrects_id: int | None = None,
     ) -> dict[str, Any]:
         """The finished draft of a ZAL, ROZ, KOR_ZAL or KOR_ROZ (by ``Fa/RodzajFaktury``) whose
@@ -547,7 +597,9 @@ class AdvancesService(Service):
 
         ``advance``: the advance received (ZAL) or after the correction (KOR_ZAL), ``Fa/P_15`` of the
         draft when not given; ``advance_ids``:
-        the company's ZAL invoices a ROZ settles; ``corrects_id``: the invoice a correction corrects.
+        the company's ZAL invoices a ROZ settles; ``external_advances``: advances it settles that were
+        invoiced outside Fakturnik (number, KSeF number, amount); ``corrects_id``: the invoice a
+        correction corrects.
         """
         fa: Mapping[str, Any] = draft.get("Fa") or {}
         kind = str(fa.get("RodzajFaktury") or "VAT")
@@ -562,12 +614,18 @@ class AdvancesService(Service):
             advances = [self.get(company_id, i) for i in ids]
             buyer = ((draft.get("Podmiot2") or {}).get("DaneIdentyfikacyjne") or {}).get("NIP")
             for a in advances:
+                if a.settled_by is not None:
+                    raise InputError(
+                        f"zaliczka {a.number} jest już rozliczona fakturą {a.settled_by}",
+                        "Fa/FakturaZaliczkowa",
+                    )
                 if buyer and a.buyer_nip and a.buyer_nip != buyer:
                     raise InputError(
                         f"zaliczka {a.number} jest dla nabywcy {a.buyer_nip}, a ta faktura dla {buyer}",
                         "Fa/FakturaZaliczkowa",
                     )
-            return settlement_draft(draft, advances)
+            self._check_external(company_id, external_advances)
+            return settlement_draft(draft, advances, external_advances)
         if kind in ("KOR_ZAL", "KOR_ROZ"):
             if corrects_id is None:
                 raise InputError("korekta musi wskazać korygowaną fakturę", "Fa/DaneFaKorygowanej")
@@ -577,6 +635,43 @@ class AdvancesService(Service):
             left, references = self._settlement_state(company_id, corrects_id)
             return settlement_correction_draft(draft, left, references)
         return dict(draft)
+
+    def _check_external(self, company_id: int, external: Sequence[ExternalAdvance]) -> None:
+        """An advance typed by hand is neither one of the company's own ZAL invoices (those are ticked,
+        with their real summary) nor one a settlement already names."""
+        if not external:
+            return
+        if len(external) > MAX_ADVANCES:
+            raise InputError(f"najwyżej {MAX_ADVANCES} faktur zaliczkowych", "Fa/FakturaZaliczkowa")
+        with self._tx() as s:
+            self._company(s, company_id, Action.INVOICES_READ)
+            settled = _settled_by(s, company_id)
+            keys = [k for e in external for k in (e.number, e.ksef_number) if k]
+            own = s.execute(
+                select(Invoice.number, Invoice.ksef_number).where(
+                    Invoice.company_id == company_id,
+                    Invoice.direction == "issued",
+                    Invoice.kind == "ZAL",
+                    Invoice.status.not_in(_OPEN),
+                    (Invoice.number.in_(keys)) | (Invoice.ksef_number.in_(keys)),
+                )
+            ).first()
+        if own is not None:
+            raise InputError(
+                f"zaliczka {own.number} jest wystawiona w Fakturniku: zaznacz ją na liście zaliczek",
+                "Fa/FakturaZaliczkowa",
+            )
+        seen: set[str] = set()
+        for e in external:
+            for key in (e.number, e.ksef_number):
+                if key and key in settled:
+                    raise InputError(
+                        f"zaliczka {key} jest już rozliczona fakturą {settled[key][0]}",
+                        "Fa/FakturaZaliczkowa",
+                    )
+            if e.reference_key in seen:
+                raise InputError(f"zaliczka {e.number} jest wpisana dwa razy", "Fa/FakturaZaliczkowa")
+            seen.add(e.reference_key)
 
     def _settlement_state(
         self, company_id: int, invoice_id: int
@@ -607,11 +702,11 @@ def _corrections(s: Session, inv: Invoice) -> Sequence[Invoice]:
     ).all()
 
 
-def _settled_by(s: Session, company_id: int) -> dict[str, str]:
-    """KSeF number or number of each advance -> the number of the (first) ROZ that names it."""
-    out: dict[str, str] = {}
+def _settled_by(s: Session, company_id: int) -> dict[str, tuple[str, int]]:
+    """KSeF number or number of each advance -> the number and id of the (first) ROZ that names it."""
+    out: dict[str, tuple[str, int]] = {}
     rows = s.execute(
-        select(Invoice.number, Invoice.xml)
+        select(Invoice.number, Invoice.xml, Invoice.id)
         .where(
             Invoice.company_id == company_id,
             Invoice.direction == "issued",
@@ -621,7 +716,7 @@ def _settled_by(s: Session, company_id: int) -> dict[str, str]:
         .order_by(Invoice.id)
         .limit(2000)
     ).all()
-    for number, xml in rows:
+    for number, xml, roz_id in rows:
         try:
             refs = _parse(bytes(xml))["Fa"].get("FakturaZaliczkowa") or []
         except Exception:  # a stored file that no longer parses names nothing  # noqa: S112
@@ -629,11 +724,11 @@ def _settled_by(s: Session, company_id: int) -> dict[str, str]:
         for ref in refs:
             key = ref.get("NrKSeFFaZaliczkowej") or ref.get("NrFaZaliczkowej")
             if key:
-                out.setdefault(str(key), number)
+                out.setdefault(str(key), (number, roz_id))
     return out
 
 
-def _advance_view(s: Session, inv: Invoice, settled: Mapping[str, str]) -> AdvanceView:
+def _advance_view(s: Session, inv: Invoice, settled: Mapping[str, tuple[str, int]]) -> AdvanceView:
     fa = _parse(bytes(inv.xml))["Fa"]
     summary = summary_fields(fa)
     amount = _dec(fa.get("P_15")) or ZERO
@@ -654,6 +749,7 @@ def _advance_view(s: Session, inv: Invoice, settled: Mapping[str, str]) -> Advan
             ] or order_lines
     orders = ((fa.get("WarunkiTransakcji") or {}).get("Zamowienia")) or []
     order_number = next((str(o.get("NrZamowienia")) for o in orders if o.get("NrZamowienia")), "")
+    by = settled.get(inv.ksef_number or "") or settled.get(inv.number)
     net = sum((v for n, v in summary.items() if n.startswith("P_13")), ZERO)
     vat = sum((v for n, v in summary.items() if n.startswith("P_14") and not n.endswith("W")), ZERO)
     return AdvanceView(
@@ -672,5 +768,6 @@ def _advance_view(s: Session, inv: Invoice, settled: Mapping[str, str]) -> Advan
         order_number=order_number,
         summary=_ordered(summary),
         order_lines=tuple(order_lines),
-        settled_by=settled.get(inv.ksef_number or "") or settled.get(inv.number),
+        settled_by=by[0] if by else None,
+        settled_by_id=by[1] if by else None,
     )

@@ -100,3 +100,32 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def download(page: Any, selector: str, tmp_path: Path) -> tuple[str, bytes]:
+    """Click a download link the way a person does; the file's suggested name and bytes."""
+    with page.expect_download() as info:
+        page.click(selector)
+    dl = info.value
+    assert dl.failure() is None, dl.failure()
+    target = tmp_path / dl.suggested_filename
+    dl.save_as(str(target))
+    return str(dl.suggested_filename), target.read_bytes()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as poppler's ``pdftotext`` reads it (layout kept, so a number stays on one line)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    assert data.startswith(b"%PDF-"), data[:20]
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.decode("utf-8")

@@ -77,6 +77,16 @@ def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) ->
     _accepted(page)
     assert "KOR_ZAL" in page.inner_text("h1")
 
+    # "Rozlicz zaliczkę" on an advance prefills the settlement with its buyer, order and tick
+    page.goto(advance_url)
+    assert page.locator("#settle-link").count() == 1
+    page.click("#settle-link")
+    page.wait_for_url("**/faktury/nowa?zaliczka=*")
+    assert page.input_value("#f-kind") == "ROZ"
+    assert page.input_value("#f-buyer_nip") == "7740001454"
+    assert page.input_value("#f-line-0-name") == "Zabudowa kuchenna"
+    assert page.is_checked("#advances input[type=checkbox]")
+
     # the settlement: the form lists the buyer's advances, the person ticks the one it settles
     page.goto("/faktury/nowa")
     page.select_option("#f-kind", "ROZ")
@@ -102,6 +112,13 @@ def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) ->
     page.goto("/faktury/nowa?kind=ROZ")
     _buyer(page)
     page.wait_for_selector("#no-advances")
+    page.goto(advance_url)
+    assert page.locator("#settle-link").count() == 0
+    assert "Zaliczka rozliczona fakturą" in page.inner_text("#settled-note")
+    page.click("#settled-note a")
+    page.wait_for_url(settlement_url)
+    page.goto(advance_url.replace("/faktury/", "/faktury/nowa?zaliczka="))
+    page.wait_for_url(advance_url)  # the settled advance's page, never a second settlement form
 
     # a correction of the settlement (KOR_ROZ): the assembly was cheaper
     page.goto(settlement_url)
@@ -118,12 +135,52 @@ def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) ->
     _accepted(page)
     assert "KOR_ROZ" in page.inner_text("h1")
 
-    # "Rozlicz zaliczkę" on an advance prefills the settlement with its buyer, order and tick
-    page.goto(advance_url)
-    assert page.locator("#settle-link").count() == 1
-    page.click("#settle-link")
-    page.wait_for_url("**/faktury/nowa?zaliczka=*")
-    assert page.input_value("#f-kind") == "ROZ"
-    assert page.input_value("#f-buyer_nip") == "7740001454"
-    assert page.input_value("#f-line-0-name") == "Zabudowa kuchenna"
-    assert page.is_checked("#advances input[type=checkbox]")
+
+def test_a_settlement_of_advances_invoiced_outside_fakturnik(page: Any, demo_login: Any) -> None:
+    from datetime import date
+
+    from fakturnik.base.ksef_numbers import make_ksef_number
+
+    elsewhere_ksef = make_ksef_number("5265877635", date(2026, 1, 5))
+    sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/faktury/nowa")
+    page.select_option("#f-kind", "ROZ")
+    page.wait_for_selector("#f-ext-0-number")
+    _buyer(page)
+    _order_lines(page)
+    # an advance from the previous program, without a KSeF number, typed by number and amount
+    page.fill("#f-ext-0-number", "FZ/3/2025")
+    page.fill("#f-ext-0-amount", "2 000")
+    _totals(page, "to-pay", f"12{NBSP}460,00")
+    # and one sent to KSeF by another program: a second row
+    page.click("#add-external")
+    page.wait_for_selector("#f-ext-1-number")
+    page.fill("#f-ext-1-number", "ZAL-2026-01")
+    page.fill("#f-ext-1-ksef", elsewhere_ksef[:-2] + ("00" if not elsewhere_ksef.endswith("00") else "01"))
+    page.fill("#f-ext-1-amount", "1000")
+    page.click("#issue-btn")
+    page.wait_for_selector("#err-ext-1-ksef:not(:empty)")  # a KSeF number with a wrong checksum
+    assert "Niepoprawny numer KSeF" in page.inner_text("#err-ext-1-ksef")
+    assert page.get_attribute("#f-ext-1-ksef", "aria-invalid") == "true"
+    assert page.input_value("#f-ext-0-number") == "FZ/3/2025"  # kept as typed
+    page.fill("#f-ext-1-ksef", elsewhere_ksef)
+    page.wait_for_function("document.querySelector('#err-ext-1-ksef').textContent === ''")  # checked live
+    _totals(page, "to-pay", f"11{NBSP}460,00")
+    _totals(page, "advances-total", f"3{NBSP}000,00")
+    assert axe_violations(page) == []
+    shot(page, "settlement-external-form")
+    page.click("#issue-btn")
+    _accepted(page)
+    settled = page.inner_text("#settled-advances")
+    assert "FZ/3/2025" in settled and elsewhere_ksef in settled
+
+    # the same advance cannot be settled twice
+    page.goto("/faktury/nowa?kind=ROZ")
+    page.wait_for_selector("#f-ext-0-number")
+    _buyer(page)
+    _order_lines(page)
+    page.fill("#f-ext-0-number", "FZ/3/2025")
+    page.fill("#f-ext-0-amount", "2000")
+    page.click("#issue-btn")
+    page.wait_for_selector("#err-advances:not(:empty)")
+    assert "już rozliczona" in page.inner_text("#err-advances")

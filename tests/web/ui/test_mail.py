@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.ui.conftest import sign_in
+from tests.web.ui.conftest import pdf_text, sign_in
 
 
 class _Inbox:
@@ -65,8 +65,10 @@ def test_invoice_mailed_to_the_buyer(page: Any, demo_login: Any, smtp: tuple[_In
     message = inbox.messages[0]
     assert message["To"] == "faktury@klient.example"
     assert "Faktura" in str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    names = [part.get_filename() for part in message.walk() if part.get_filename()]
-    assert names and names[0].endswith((".pdf", ".xml"))
+    attached = [part for part in message.walk() if part.get_filename()]
+    assert [p.get_filename()[-4:] for p in attached] == [".pdf"]  # the PDF, as the buyer expects
+    assert attached[0].get_content_type() == "application/pdf"
+    assert page.inner_text("#ksef-number") in pdf_text(attached[0].get_payload(decode=True))
     body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
     assert page.inner_text("#ksef-number").encode() in body
 

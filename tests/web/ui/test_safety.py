@@ -4,6 +4,7 @@ the main pages have no serious or critical accessibility violations."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -56,6 +57,20 @@ def test_script_in_every_text_field_of_the_invoice_form_is_only_text(page: Any, 
         ({"due_days": "tydzień"}, "due_days", "liczbę dni"),
         ({"bank_account": "123"}, "bank_account", "Niepoprawny numer rachunku"),
         ({"line-0-name": "x" * 600}, "line-0-name", "Za długi tekst"),
+        ({"kind": "ROZ"}, "advances", "Zaznacz faktury zaliczkowe"),
+        (
+            {"kind": "ROZ", "ext-0-number": "FZ/1", "ext-0-amount": "abc"},
+            "ext-0-amount",
+            "To nie jest liczba",
+        ),
+        ({"kind": "ROZ", "ext-0-number": "FZ/1", "ext-0-amount": "-5"}, "ext-0-amount", "większa od zera"),
+        ({"kind": "ROZ", "ext-0-amount": "10"}, "ext-0-number", "Podaj numer"),
+        (
+            {"kind": "ROZ", "ext-0-number": "F", "ext-0-ksef": "12", "ext-0-amount": "5"},
+            "ext-0-ksef",
+            "numer KSeF",
+        ),
+        ({"kind": "ROZ", "ext-0-number": "x" * 300, "ext-0-amount": "5"}, "ext-0-number", "Za długi numer"),
     ],
 )
 def test_bad_input_is_refused_at_the_field(
@@ -82,6 +97,30 @@ def test_bad_input_is_refused_at_the_field(
     page.set_content(response.text())
     assert message in page.inner_text(f"#err-{field}")
     assert _count_invoices(app_server, demo_login.company_id) == before
+
+
+def test_script_in_a_settled_advance_number_is_only_text(page: Any, demo_login: Any, app_server: Any) -> None:
+    sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/faktury/nowa")
+    form = {
+        "csrf": _csrf(page),
+        "action": "issue",
+        "kind": "ROZ",
+        "buyer_nip": "7740001454",
+        "buyer_name": "Klient",
+        "line-0-name": "Usługa",
+        "line-0-price": "100",
+        "line-0-rate": "23",
+        "issue_date": date.today().isoformat(),
+        "payment_method": "6",
+        "ext-0-number": SCRIPT,
+        "ext-0-amount": "10",
+    }
+    response = page.request.post("/faktury/nowa", form=form, max_redirects=0)
+    assert response.status == 303, re.findall(r"error-text[^>]*>([^<]+)<", response.text())
+    page.goto(response.headers["location"])
+    assert page.locator("img[src=x]").count() == 0
+    assert "<script>alert('xss')</script>" in page.inner_text("#settled-advances")
 
 
 def test_ten_thousand_lines_are_refused_in_polish(page: Any, demo_login: Any, app_server: Any) -> None:

@@ -18,6 +18,7 @@ def install_ui(app: FastAPI) -> None:
         routes_invoices,
         routes_more,
         routes_permissions,
+        routes_received,
         routes_wizard,
     )
     from fakturnik.web.ui.templating import STATIC_DIR
@@ -28,6 +29,7 @@ def install_ui(app: FastAPI) -> None:
         routes_form,
         routes_invoices,
         routes_more,
+        routes_received,
         routes_wizard,
         routes_doctor,
         routes_permissions,

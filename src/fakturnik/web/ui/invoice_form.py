@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.pl import nip as pl_nip
 
 from fakturnik.fa3.amounts import VAT_RATES
 from fakturnik.web.ui.formatting import parse_amount
+
+if TYPE_CHECKING:
+    from fakturnik.app.advances import ExternalAdvance
 
 __all__ = [
     "EXEMPTION_BASES",
@@ -113,6 +116,8 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _KSEF_NUMBER = re.compile(r"^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ADVANCE_KEY = re.compile(r"^advance-(\d{1,12})$")
+_EXTERNAL_KEY = re.compile(r"^ext-(\d{1,3})-(number|ksef|amount)$")
+MAX_EXTERNAL_ADVANCES = 20
 
 
 @dataclass
@@ -128,6 +133,20 @@ class FormLine:
     gtu: str = ""
     before: bool = False  # correction: the state before (StanPrzed)
     index: int = 0  # the index in the posted field names (``line-<index>-name``), kept for redisplay
+
+
+@dataclass
+class ExternalRow:
+    """A ROZ's advance invoice issued outside Fakturnik, as typed (``ext-<index>-number|ksef|amount``)."""
+
+    index: int = 0
+    number: str = ""
+    ksef: str = ""
+    amount: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.number or self.ksef or self.amount)
 
 
 @dataclass
@@ -166,9 +185,9 @@ class InvoiceForm:
     corrected_ksef: str = ""
     order_number: str = ""
     order_value: str = ""
-    advance_numbers: str = ""
     advance_amount: str = ""  # ZAL: the advance received (gross); KOR_ZAL: the advance after the correction
     advance_ids: list[int] = field(default_factory=list)  # ROZ: the company's ZAL invoices it settles
+    external_rows: list[ExternalRow] = field(default_factory=list)  # ROZ: advances invoiced elsewhere
     lines: list[FormLine] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -202,7 +221,7 @@ def parse_form(data: Mapping[str, Any]) -> InvoiceForm:
         "buyer_address2", "buyer_email", "currency", "exchange_rate", "price_mode", "exemption",
         "exemption_text", "payment_method", "due_mode", "due_days", "due_date", "bank_account", "bank_name",
         "notes", "correction_reason", "correction_type", "corrected_number", "corrected_date",
-        "corrected_ksef", "order_number", "order_value", "advance_numbers", "advance_amount",
+        "corrected_ksef", "order_number", "order_value", "advance_amount",
     ):  # fmt: skip
         if name in data:
             setattr(form, name, _get(data, name))
@@ -213,6 +232,16 @@ def parse_form(data: Mapping[str, Any]) -> InvoiceForm:
         advance = _ADVANCE_KEY.match(key)
         if advance and _flag(data, key) and len(form.advance_ids) < 100:
             form.advance_ids.append(int(advance.group(1)))
+    external = sorted({int(m.group(1)) for k in data if (m := _EXTERNAL_KEY.match(k))})
+    for index in external[:MAX_EXTERNAL_ADVANCES]:
+        row = ExternalRow(
+            index=index,
+            number=_get(data, f"ext-{index}-number"),
+            ksef=_get(data, f"ext-{index}-ksef"),
+            amount=_get(data, f"ext-{index}-amount"),
+        )
+        if not row.blank:
+            form.external_rows.append(row)
     indices: set[int] = set()
     for key in data:
         match = _LINE_KEY.match(key)
@@ -483,8 +512,15 @@ def to_draft(
         if order_number:
             fa["WarunkiTransakcji"] = {"Zamowienia": [{"NrZamowienia": order_number}]}
     if kind == "ROZ":
-        if not form.advance_ids:
-            form.error("advances", "Zaznacz faktury zaliczkowe, które ta faktura rozlicza.")
+        external = external_advances(form)
+        if not form.advance_ids and not form.external_rows:
+            form.error(
+                "advances",
+                "Zaznacz faktury zaliczkowe, które ta faktura rozlicza, albo wpisz zaliczkę wystawioną "
+                "poza Fakturnikiem.",
+            )
+        elif len(form.advance_ids) + len(external) > 100:
+            form.error("advances", "Najwyżej 100 faktur zaliczkowych.")
         order_number = _text(form, "order_number")
         if order_number:
             fa["WarunkiTransakcji"] = {"Zamowienia": [{"NrZamowienia": order_number}]}
@@ -689,3 +725,36 @@ def order_line_as_line(row: Mapping[str, Any]) -> dict[str, Any]:
     if row.get("StanPrzedZ") in (1, "1"):
         line["StanPrzed"] = 1
     return line
+
+
+def document_lines(draft: Mapping[str, Any], limit: int = 1000) -> list[dict[str, Any]]:
+    """The lines an invoice page shows: ``FaWiersz``, or an advance invoice's order lines with their value."""
+    fa = draft.get("Fa") or {}
+    lines = fa.get("FaWiersz") or []
+    if not lines:
+        rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
+        lines = [{**order_line_as_line(r), "P_11": r.get("P_11NettoZ")} for r in rows if isinstance(r, dict)]
+    return [line for line in lines if isinstance(line, dict)][:limit]
+
+
+def external_advances(form: InvoiceForm) -> list[ExternalAdvance]:
+    """The ROZ's advances invoiced outside Fakturnik that are typed correctly; the problems of the
+    others at their fields (``ext-<index>-number|ksef|amount``)."""
+    from fakturnik.app.advances import external_advance
+    from fakturnik.base.ksef_numbers import is_valid_ksef_number
+
+    out: list[ExternalAdvance] = []
+    for row in form.external_rows:
+        prefix = f"ext-{row.index}-"
+        if len(row.number) > 256:
+            form.error(prefix + "number", "Za długi numer (najwyżej 256 znaków).")
+        elif not row.number and not row.ksef:
+            form.error(prefix + "number", "Podaj numer faktury zaliczkowej.")
+        if row.ksef and not is_valid_ksef_number(row.ksef):
+            form.error(prefix + "ksef", "Niepoprawny numer KSeF (np. 5265877635-20260202-0123456789AB-CD).")
+        amount = _decimal(form, prefix + "amount", row.amount, required=True, positive=True)
+        if amount is not None and amount != amount.quantize(Decimal("0.01")):
+            form.error(prefix + "amount", "Kwota w złotych i groszach (najwyżej dwa miejsca po przecinku).")
+        if amount is not None and not any(key.startswith(prefix) for key in form.errors):
+            out.append(external_advance(row.number, amount, row.ksef or None))
+    return out

@@ -181,6 +181,13 @@ def _advance_preview(
     )
     draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     order_gross = result.gross
+    typed = {
+        f"ext-{r.index}-{f}"
+        for r in form.external_rows
+        for f in ("number", "ksef", "amount")
+        if getattr(r, f)
+    }
+    result.errors.update({k: v for k, v in probe.errors.items() if k in typed})  # not yet typed: no error
     if draft is None:
         for name in ("advance_amount", "advances"):
             if name in probe.errors and (name != "advance_amount" or form.advance_amount):

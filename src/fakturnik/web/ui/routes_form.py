@@ -24,8 +24,10 @@ from fakturnik.web.ui.invoice_form import (
     MAX_LINES,
     NEW_KINDS,
     PAYMENT_METHODS,
+    ExternalRow,
     FormLine,
     InvoiceForm,
+    external_advances,
     form_field,
     form_from_draft,
     order_line_as_line,
@@ -173,7 +175,11 @@ def _completer(ui: Ui, form: InvoiceForm, source_id: int | None) -> Completer | 
 
     def complete(draft: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = ui.svc.advances.complete(
-            ui.company_id, draft, advance_ids=form.advance_ids, corrects_id=source_id
+            ui.company_id,
+            draft,
+            advance_ids=form.advance_ids,
+            external_advances=external_advances(form),
+            corrects_id=source_id,
         )
         return result
 
@@ -273,6 +279,8 @@ def _settlement_form(ui: Ui, advance_id: int) -> Response:
     """ "Rozlicz zaliczkę" on an advance invoice: a ROZ for its buyer, with the order's lines (as last
     corrected) and every advance of that buyer and order not yet settled ticked."""
     advance = ui.svc.advances.get(ui.company_id, advance_id)
+    if advance.settled_by is not None:  # settled already: its page says by which invoice
+        return RedirectResponse(f"/faktury/{advance_id}", status_code=303)
     form = form_from_draft(ui.svc.invoices.duplicate_draft(ui.company_id, advance_id))
     rows = [order_line_as_line(row) for row in advance.order_lines]
     form.lines = form_from_draft({"Fa": {"FaWiersz": rows}}).lines
@@ -314,7 +322,11 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     try:
         if form.kind in ADVANCE_KINDS:
             draft = ui.svc.advances.complete(
-                ui.company_id, draft, advance_ids=form.advance_ids, corrects_id=source_id
+                ui.company_id,
+                draft,
+                advance_ids=form.advance_ids,
+                external_advances=external_advances(form),
+                corrects_id=source_id,
             )
         if source_id is not None and form.kind in CORRECTION_KINDS:
             result = ui.svc.invoices.correct(ui.company_id, source_id, draft, idempotency_key=key)
@@ -421,6 +433,7 @@ async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_acto
         "oob": True,
         "kind": form.kind,
         "line_indices": [line.index for line in form.lines],
+        "external_indices": [row.index for row in form.external_rows] if form.kind == "ROZ" else [],
     }
     return render(request, "_totals.html", context)
 
@@ -454,10 +467,27 @@ def _line_context(ui: Ui, line: FormLine) -> dict[str, Any]:
 def add_line(request: Request, ui: Annotated[Ui, Depends(get_ui)], next_line: int = 0) -> Response:
     index = max(0, min(next_line, 10**6))
     response = render(request, "_line.html", _line_context(ui, FormLine(index=index)))
-    tail = f'<input type="hidden" id="next-line" name="next_line" value="{index + 1}" hx-swap-oob="true">'
+    return _with_counter(response, "next-line", "next_line", index + 1)
+
+
+def _with_counter(response: Response, element_id: str, name: str, value: int) -> Response:
+    """A row fragment with the form's hidden next-index counter updated out of band."""
+    tail = f'<input type="hidden" id="{element_id}" name="{name}" value="{value}" hx-swap-oob="true">'
     response.body = bytes(response.body) + tail.encode()
     response.headers["content-length"] = str(len(response.body))
     return response
+
+
+@router.get("/faktury/zaliczka-spoza/nowa", include_in_schema=False)
+def add_external_advance(
+    request: Request, ui: Annotated[Ui, Depends(get_ui)], next_external: int = 1
+) -> Response:
+    """One more row for an advance invoiced outside Fakturnik in the ROZ form."""
+    index = max(0, min(next_external, 999))
+    response = render(
+        request, "_external_advance.html", {"i": index, "row": ExternalRow(index=index), "errors": {}}
+    )
+    return _with_counter(response, "next-external", "next_external", index + 1)
 
 
 @router.get("/faktury/pozycja/usun", include_in_schema=False)

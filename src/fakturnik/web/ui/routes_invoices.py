@@ -17,7 +17,7 @@ from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date
+from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date, parse_amount
 from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
 from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
@@ -89,6 +89,8 @@ def invoice_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
         ],
         can_write=ui.can(Action.INVOICES_WRITE),
         can_send=ui.can(Action.SYNC_RUN),
+        can_pay=ui.can(Action.PAYMENTS_WRITE),
+        bulk_done=_bulk_message(request),
         today=date.today(),
     )
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "invoice-table":
@@ -106,13 +108,52 @@ async def bulk_action(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
     form = await request.form(max_fields=700)
     action = form.get("action")
     ids = _selected(form)
+    back = form.get("back")
+    back = back if isinstance(back, str) and _BACK.match(back) else "/faktury?"
     if action == "csv":
         return _csv(ui, ids)
     if action == "zip":
         return _zip(ui, ids)
     if action == "send" and ids:
-        ui.svc.invoices.send_now(ui.company_id, ids)
+        count = ui.svc.invoices.send_now(ui.company_id, ids)
+        return RedirectResponse(f"{_amp(back)}zrobiono=wyslane&n={count}", status_code=303)
+    if action == "paid" and ids:
+        return RedirectResponse(f"{_amp(back)}zrobiono=zaplacone&n={_mark_paid(ui, ids)}", status_code=303)
     return RedirectResponse("/faktury", status_code=303)
+
+
+_BACK = re.compile(r"^/faktury\?[A-Za-z0-9_=&%+.:~\-]{0,600}$")
+
+
+def _amp(link: str) -> str:
+    return link if link.endswith("?") else link + "&"
+
+
+_BULK_DONE = {
+    "wyslane": "Wysyłka do KSeF przyspieszona dla faktur czekających w kolejce: {n}.",
+    "zaplacone": "Oznaczono jako zapłacone: {n}.",
+}
+
+
+def _bulk_message(request: Request) -> str:
+    """What the last bulk action did (``?zrobiono=…&n=…`` after its redirect); only our own texts."""
+    template = _BULK_DONE.get(request.query_params.get("zrobiono", "")[:20], "")
+    count = request.query_params.get("n", "")
+    return template.format(n=int(count[:6]) if count.isdigit() else 0) if template else ""
+
+
+def _mark_paid(ui: Ui, ids: list[int]) -> int:
+    """Mark the ticked invoices paid in full today; those already paid stay as they were."""
+    done = 0
+    for invoice_id in ids:
+        if ui.svc.invoices.get(ui.company_id, invoice_id).payment.state == "paid":
+            continue
+        try:
+            ui.svc.invoices.record_payment(ui.company_id, invoice_id)
+        except InputError:  # no gross amount to pay (cannot happen for issued ones, but never a 500)
+            continue
+        done += 1
+    return done
 
 
 def _rows(ui: Ui, ids: list[int]) -> list[Any]:
@@ -210,6 +251,8 @@ def _invoice_page(
     mail_error: str = "",
     mail_to: str = "",
     recurring_error: str = "",
+    payment_error: dict[str, str] | None = None,
+    payment_form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
@@ -218,11 +261,14 @@ def _invoice_page(
         "invoices",
         **_status_context(ui, invoice),
         settled_advances=advances,
+        advance=ui.svc.advances.get(ui.company_id, invoice_id) if invoice.kind == "ZAL" else None,
         can_pay=ui.can(Action.PAYMENTS_WRITE),
         xml_lines=lines,
         mail_to=mail_to or buyer_email,
         mail_error=mail_error,
         recurring_error=recurring_error,
+        payment_error=payment_error or {},
+        payment_form=payment_form or {"amount": "", "paid_at": date.today().isoformat()},
         mailed=ui.request.query_params.get("wyslano", "")[:320],
     )
     return render(ui.request, "invoice.html", context, status_code=status)
@@ -270,17 +316,9 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
         draft = ui.svc.invoices.draft_of(ui.company_id, invoice_id)
     except NotFoundError:
         return [], "", []
-    fa = draft.get("Fa") or {}
-    lines = fa.get("FaWiersz") or []
-    if not lines:
-        from fakturnik.web.ui.invoice_form import order_line_as_line
+    from fakturnik.web.ui.invoice_form import document_lines
 
-        rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
-        lines = [
-            {**order_line_as_line(row), "P_11": row.get("P_11NettoZ")}
-            for row in rows
-            if isinstance(row, dict)
-        ]
+    fa = draft.get("Fa") or {}
     contacts = (draft.get("Podmiot2") or {}).get("DaneKontaktowe") or []
     email = next((c.get("Email", "") for c in contacts if isinstance(c, dict) and c.get("Email")), "")
     refs = [r for r in fa.get("FakturaZaliczkowa") or [] if isinstance(r, dict)]
@@ -297,7 +335,13 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
                     id=found.id if found else None,
                 )
             )
-    return [line for line in lines if isinstance(line, dict)][:1000], str(email), advances
+    return document_lines(draft), str(email), advances
+
+
+@router.get("/faktury/{invoice_id}/stan-wiersza", include_in_schema=False)
+def invoice_row_status(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    """A list row's status cell, polled by the list while KSeF has not decided."""
+    return render(ui.request, "_status_cell.html", {"row": ui.svc.invoices.get(ui.company_id, invoice_id)})
 
 
 @router.get("/faktury/{invoice_id}/status", include_in_schema=False)
@@ -340,12 +384,39 @@ def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response
 
 @router.post("/faktury/{invoice_id}/zaplacona", include_in_schema=False)
 def mark_paid(
-    ui: Annotated[Ui, Depends(get_ui)], invoice_id: int, undo: Annotated[str, Form(max_length=5)] = ""
+    ui: Annotated[Ui, Depends(get_ui)],
+    invoice_id: int,
+    undo: Annotated[str, Form(max_length=5)] = "",
+    amount: Annotated[str, Form(max_length=32)] = "",
+    paid_at: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """Paid in full today, or a part (``amount``) and/or on another day (``paid_at``); ``undo`` clears it."""
+    from fakturnik.app.invoices import today_pl
+
     if undo:
         ui.svc.invoices.clear_payment(ui.company_id, invoice_id)
-    else:
-        ui.svc.invoices.record_payment(ui.company_id, invoice_id)
+        return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
+    errors: dict[str, str] = {}
+    value = parse_amount(amount) if amount.strip() else None
+    if amount.strip() and (value is None or value <= 0):
+        errors["amount"] = "Podaj kwotę wpłaty większą od zera, np. 1 234,56."
+    day: date | None = None
+    if paid_at:
+        try:
+            day = date.fromisoformat(paid_at)
+        except ValueError:
+            errors["paid_at"] = "Niepoprawna data; wpisz ją jako DD.MM.RRRR."
+        else:
+            if day > today_pl():
+                errors["paid_at"] = "Data wpłaty nie może być z przyszłości."
+    if not errors:
+        try:
+            ui.svc.invoices.record_payment(ui.company_id, invoice_id, value, day)
+        except InputError as exc:
+            errors["amount"] = (exc.problems[0].message if exc.problems else str(exc)).capitalize() + "."
+    if errors:
+        form = {"amount": amount, "paid_at": paid_at}
+        return _invoice_page(ui, invoice_id, payment_error=errors, payment_form=form, status=422)
     return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
 
 

@@ -1,4 +1,4 @@
-"""Received invoices, contractors (with the white-list lookup), products, company settings and users."""
+"""Contractors (with the white-list lookup), products, company settings and users."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role
-from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS, parse_amount
@@ -42,62 +41,6 @@ def _nip_error(nip: str) -> str:
     if not pl_nip.is_valid(nip):
         return "Niepoprawny NIP (10 cyfr z poprawną cyfrą kontrolną)."
     return ""
-
-
-# --- received invoices --------------------------------------------------------------------------------
-
-
-@router.get("/otrzymane", include_in_schema=False)
-def received_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    p = request.query_params
-    seller = _nip_of(p.get("seller", "")[:20])
-    booked_param = p.get("booked", "")
-    flt = InvoiceFilter(
-        seller_nip=seller if _NIP.match(seller) else None,
-        booked={"yes": True, "no": False}.get(booked_param),
-        q=p.get("q", "")[:100] or None,
-    )
-    page = ui.svc.received.list(ui.company_id, flt, limit=100)
-    context = ui.context(
-        "received",
-        page=page,
-        seller=seller,
-        booked=booked_param,
-        q=p.get("q", "")[:100],
-        can_write=ui.can(Action.RECEIVED_WRITE),
-        can_sync=ui.can(Action.SYNC_RUN),
-        synced=p.get("pobrano"),
-    )
-    return render(request, "received.html", context)
-
-
-@router.post("/otrzymane/synchronizuj", include_in_schema=False)
-def received_sync(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    result = ui.svc.ksef.sync(ui.company_id)
-    return RedirectResponse(f"/otrzymane?pobrano={int(result.new)}", status_code=303)
-
-
-@router.post("/otrzymane/{invoice_id}/zaksiegowana", include_in_schema=False)
-async def received_booked(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
-    data = await _form(request)
-    ui.svc.received.mark_booked(ui.company_id, invoice_id, booked=data.get("undo") != "1")
-    return RedirectResponse("/otrzymane", status_code=303)
-
-
-@router.post("/otrzymane/{invoice_id}/zaplacona", include_in_schema=False)
-def received_paid(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
-    ui.svc.received.record_payment(ui.company_id, invoice_id)
-    return RedirectResponse("/otrzymane", status_code=303)
-
-
-@router.get("/otrzymane/{invoice_id}/xml", include_in_schema=False)
-def received_xml(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
-    data = ui.svc.received.xml(ui.company_id, invoice_id)
-    return Response(
-        data,
-        media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="otrzymana-{invoice_id}.xml"'},
-    )
 
 
 # --- contractors ------------------------------------------------------------------------------------------

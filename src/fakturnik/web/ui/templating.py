@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ __all__ = ["ASSET_VERSION", "STATIC_DIR", "TEMPLATE_DIR", "env", "render"]
 HERE = Path(__file__).parent
 TEMPLATE_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
-ASSET_VERSION = "1"
+ASSET_VERSION = hashlib.sha256((STATIC_DIR / "app.css").read_bytes()).hexdigest()[:10]
+"""Changes with the stylesheet, so a browser never keeps an old one after an upgrade."""
 
 
 class _Lenient(Undefined):
