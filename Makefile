@@ -11,6 +11,7 @@ PIP_VERSION ?= 26.3
 SETUPTOOLS_VERSION ?= 84.2.1
 LOCK ?= requirements.lock
 FUZZ_EXAMPLES ?= 20000
+FUZZ_SECONDS ?=
 PIPQ := -q --disable-pip-version-check
 
 .PHONY: demo test test-fast lint bench venv postgres clean lock install-locked audit fuzz
@@ -75,10 +76,14 @@ audit: $(VENV)/.installed
 		echo "$$out" | tail -3; exit 3; \
 	fi; echo "$$out"; exit $$rc
 
-## Long fuzzing runs (the suite runs each fuzzer briefly): FUZZ_EXAMPLES per target, FUZZ_TARGET to pick one.
+## Long fuzzing runs (the suite runs each fuzzer briefly): FUZZ_EXAMPLES per target, or FUZZ_SECONDS per
+## target (a time-based run: e.g. make fuzz FUZZ_SECONDS=600); FUZZ_TARGET (json_form, json_text,
+## fa3_xml_mutations, simulator_json) to pick one. Ends with a summary table per target.
 fuzz: $(VENV)/.installed
-	FAKTURNIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:xdist -p no:cacheprovider \
-		tests/hardening/test_fuzz.py $(if $(FUZZ_TARGET),-k $(FUZZ_TARGET)) -q --durations=0 $(PYTEST_ARGS)
+	$(if $(FUZZ_SECONDS),FAKTURNIK_FUZZ_SECONDS=$(FUZZ_SECONDS),FAKTURNIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)) \
+		$(PY) -m pytest -p no:xdist -p no:cacheprovider tests/hardening/test_fuzz.py \
+		$(if $(FUZZ_TARGET),-k $(FUZZ_TARGET)) -q --durations=0 \
+		--timeout=$(if $(FUZZ_SECONDS),$(shell expr $(FUZZ_SECONDS) + 600),0) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

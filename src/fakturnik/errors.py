@@ -112,6 +112,36 @@ class KsefSessionUnavailableError(KsefApiError):
     CODE = 21184
 
 
+COLLECTIVE_UNPUBLISHED_CODES = frozenset({71004, 71005})
+"""Collective-identifier error codes of API 2.8.1 whose meaning the Ministry's documentation available
+here (newest 19.05.2026) does not give; mapped generically until it does."""
+
+
+class KsefCollectiveIdentifierError(KsefApiError):
+    """KSeF refused an operation on a collective identifier with 71004 or 71005 (API 2.8.1).
+
+    The meaning of the two codes is not published in the documentation available; the message says only
+    what is known, in Polish: ``KSeF odrzucił operację na identyfikatorze zbiorczym (kod 71004)``,
+    followed by KSeF's own description. ``code`` is the code.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        details: Sequence[KsefExceptionDetail] = (),
+        *,
+        reason_code: str | None = None,
+    ) -> None:
+        self.code = next(
+            (d.code for d in details if d.code in COLLECTIVE_UNPUBLISHED_CODES),
+            min(COLLECTIVE_UNPUBLISHED_CODES),
+        )
+        polish = f"KSeF odrzucił operację na identyfikatorze zbiorczym (kod {self.code})"
+        super().__init__(status_code, f"{polish}: {message}", details, reason_code=reason_code)
+        self.polish = polish
+
+
 class KsefServerError(KsefApiError):
     """HTTP 5xx. ``outcome_unknown`` is True when a non-idempotent request may have been acted on."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.fields import fill_template
 from fakturnik.engine.issuing import issue
-from fakturnik.engine.sync import sync_company
+from fakturnik.engine.sync import FIRST_WINDOW, claim_sync, sync_company
 from fakturnik.engine.worker import Worker
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
@@ -63,3 +64,23 @@ def test_worker_runs_the_scheduled_sync_for_every_company(simulator: SimulatorSe
     worker.run(once=True, idle_sleep=0.1, max_seconds=60)
     assert worker.maybe_sync(force=True) == 2
     assert worker.maybe_sync(force=True) == 0
+
+
+def test_first_sync_reaches_back_the_whole_100_day_range(simulator: SimulatorServer, tmp_path: Path) -> None:
+    """API 2.7.1 widened export ranges to 100 days: the first sync starts 99 days back, and KSeF takes it."""
+    ctx = engine(tmp_path, simulator)
+    add_company(
+        ctx,
+        nip=BUYER,
+        name="Nabywca",
+        base_url=simulator.base_url,
+        ksef_token=Secret(ksef_token(simulator, BUYER)),
+    )
+    assert timedelta(days=99) == FIRST_WINDOW
+    with ctx.db.transaction() as s:
+        buyer_id = repo.company_by_nip(s, BUYER).id
+    before = datetime.now(UTC)
+    start = claim_sync(ctx, buyer_id, "Subject2", timedelta(0))
+    assert start is not None
+    assert before - FIRST_WINDOW - timedelta(seconds=5) <= start <= datetime.now(UTC) - FIRST_WINDOW
+    assert sync_company(ctx, BUYER, export_timeout=60).exports >= 1  # the simulator accepts the 99-day window

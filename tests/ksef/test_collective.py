@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from fakturnik.base.ksef_numbers import (
@@ -13,7 +15,7 @@ from fakturnik.base.ksef_numbers import (
     make_collective_identifier,
     make_ksef_number,
 )
-from fakturnik.errors import KsefApiError
+from fakturnik.errors import KsefApiError, KsefCollectiveIdentifierError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.collective import (
     CollectiveIdentifierError,
@@ -22,6 +24,7 @@ from fakturnik.ksef.collective import (
     identifiers_created,
     invoices_of,
 )
+from fakturnik.ksef.problems import error_for
 from fakturnik.ksef.sessions import Poller, send_all
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip
 
@@ -139,3 +142,47 @@ def test_shortening_a_test_certificate(simulator: Any) -> None:
             "0123456789ABCDEF", m.TestDataUpdateCertificateRequest(validTo=datetime.now(UTC))
         )
     assert "25008" in str(err.value)
+
+
+@pytest.mark.parametrize("code", [71004, 71005])
+def test_unpublished_codes_71004_71005_are_mapped_generically(simulator: Any, code: int) -> None:
+    """API 2.8.1 lists 71004/71005 without a meaning (docs here up to 19.05.2026): a generic Polish error,
+    produced by the simulator only when the fault is switched on, and only for the calls asked for."""
+    admin = simulator.root_url + "/admin/faults"
+    assert httpx.get(admin, timeout=10).json()["collectiveError"] is None  # off unless asked
+    seller, buyer = random_nip(), random_nip()
+    numbers = _issued(simulator, seller, buyer, 1)
+    client = client_for(simulator, seller)
+    faults = httpx.post(admin, json={"collectiveError": code}, timeout=10).json()
+    assert (faults["collectiveError"], faults["collectiveErrorCount"]) == (code, 1)
+    try:
+        with pytest.raises(KsefCollectiveIdentifierError) as err:
+            create_collective_identifier(client, [PayableInvoice(numbers[0], Decimal("10.00"))])
+        assert err.value.code == code and err.value.status_code == 400 and code in err.value.codes
+        assert err.value.polish == f"KSeF odrzucił operację na identyfikatorze zbiorczym (kod {code})"
+        assert str(err.value).startswith("HTTP 400: " + err.value.polish)
+        assert isinstance(err.value, KsefApiError)
+        assert httpx.get(admin, timeout=10).json()["collectiveError"] is None  # used up: off again
+        made = create_collective_identifier(client, [PayableInvoice(numbers[0], Decimal("10.00"))])
+        assert is_valid_collective_identifier(made.number)
+    finally:
+        httpx.post(admin, json={"collectiveError": 0}, timeout=10)
+
+
+def test_error_for_maps_71004_in_either_error_form() -> None:
+    legacy = {"exception": {"exceptionDetailList": [{"exceptionCode": 71005, "exceptionDescription": "X"}]}}
+    problem = {"errors": [{"code": 71004, "description": "Y", "details": []}], "status": 400, "title": "Bad"}
+    for ctype, body, code in (
+        ("application/json", legacy, 71005),
+        ("application/problem+json", problem, 71004),
+    ):
+        exc = error_for(400, ctype, json.dumps(body).encode())
+        assert isinstance(exc, KsefCollectiveIdentifierError) and exc.code == code, (ctype, exc)
+    plain = error_for(
+        400,
+        "application/json",
+        json.dumps(
+            {"exception": {"exceptionDetailList": [{"exceptionCode": 71001, "exceptionDescription": "Z"}]}}
+        ).encode(),
+    )
+    assert not isinstance(plain, KsefCollectiveIdentifierError)

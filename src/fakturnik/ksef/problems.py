@@ -15,7 +15,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from fakturnik.errors import (
+    COLLECTIVE_UNPUBLISHED_CODES,
     KsefApiError,
+    KsefCollectiveIdentifierError,
     KsefExceptionDetail,
     KsefRateLimitError,
     KsefServerError,
@@ -159,6 +161,8 @@ def error_for(
         return KsefServerError(status, message, parsed.details, outcome_unknown=outcome_unknown)
     if any(d.code == KsefSessionUnavailableError.CODE for d in parsed.details):
         return KsefSessionUnavailableError(status, message, parsed.details, reason_code=parsed.reason_code)
+    if any(d.code in COLLECTIVE_UNPUBLISHED_CODES for d in parsed.details):
+        return KsefCollectiveIdentifierError(status, message, parsed.details, reason_code=parsed.reason_code)
     return KsefApiError(status, message, parsed.details, reason_code=parsed.reason_code)
 
 

@@ -35,6 +35,10 @@ class Faults:
     session_unavailable: int = 0  # pause this many open online sessions at their next send (21184)
     session_unavailable_after: int = 0  # ... once the session has taken this many invoices (mid-session)
     paused_sessions: set[str] = field(default_factory=set)  # online sessions answering 21184
+    collective_error: int = (
+        0  # 71004 / 71005 (API 2.8.1, meaning unpublished): answer collective calls with it
+    )
+    collective_error_count: int = 0  # ... that many of them (then off again)
 
     def outage_active(self, now: datetime) -> bool:
         if self.outage_until is None or now >= self.outage_until:
@@ -56,6 +60,8 @@ class Faults:
             "sessionUnavailable": self.session_unavailable,
             "sessionUnavailableAfter": self.session_unavailable_after,
             "pausedSessions": sorted(self.paused_sessions),
+            "collectiveError": self.collective_error or None,
+            "collectiveErrorCount": self.collective_error_count,
         }
 
 

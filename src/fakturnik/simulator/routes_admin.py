@@ -6,7 +6,8 @@
 
       {"outageSeconds": 30, "outageStartsIn": 0, "refuseConnections": false,
        "errorRate": 0.1, "latency": 0.2, "stuckProcessing": true, "authDelay": 3,
-       "sessionUnavailable": 1, "sessionUnavailableAfter": 2}
+       "sessionUnavailable": 1, "sessionUnavailableAfter": 2,
+       "collectiveError": 71004, "collectiveErrorCount": 1}
 
   ``outageSeconds`` opens an outage window (starting ``outageStartsIn`` seconds from now): every
   ``/v2`` call answers 503 with a KSeF-like body, or — with ``refuseConnections`` — the TCP listener
@@ -18,6 +19,9 @@
   ``sessionUnavailableAfter``: once the session has taken that many invoices): that send and
   every later one in the session answer 400 with error 21184 ("Sesja tymczasowo niedostępna", API
   2.8), the invoice not taken; closing still works and new sessions are not affected.
+  ``collectiveError`` (71004 or 71005, API 2.8.1) answers the next ``collectiveErrorCount`` (default 1)
+  collective-identifier calls with HTTP 400 and that code, nothing done; the Ministry has not published
+  what the codes mean (in the docs available here), so the simulator never produces them on its own.
 - ``POST /admin/faults/reset`` — no faults.
 """
 
@@ -27,7 +31,7 @@ import asyncio
 import random
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -62,6 +66,8 @@ class FaultsRequest(BaseModel):
     authDelay: float | None = Field(default=None, ge=0, le=600)
     sessionUnavailable: int | None = Field(default=None, ge=0, le=1000)
     sessionUnavailableAfter: int | None = Field(default=None, ge=0, le=10000)
+    collectiveError: Literal[0, 71004, 71005] | None = None
+    collectiveErrorCount: int | None = Field(default=None, ge=0, le=1000)
 
 
 @router.get("/faults")
@@ -83,6 +89,8 @@ def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
         auth_delay=body.authDelay,
         session_unavailable=body.sessionUnavailable,
         session_unavailable_after=body.sessionUnavailableAfter,
+        collective_error=body.collectiveError,
+        collective_error_count=body.collectiveErrorCount,
     )
     return sim.faults.as_json()
 
@@ -113,6 +121,8 @@ def apply_faults(
     auth_delay: float | None = None,
     session_unavailable: int | None = None,
     session_unavailable_after: int | None = None,
+    collective_error: int | None = None,
+    collective_error_count: int | None = None,
 ) -> None:
     """Change the simulator's faults (shared by the admin API and the CLI flags)."""
     f = sim.faults
@@ -130,6 +140,11 @@ def apply_faults(
         f.session_unavailable = session_unavailable
     if session_unavailable_after is not None:
         f.session_unavailable_after = session_unavailable_after
+    if collective_error is not None:
+        f.collective_error = collective_error
+        f.collective_error_count = 1 if collective_error_count is None and collective_error else 0
+    if collective_error_count is not None:
+        f.collective_error_count = collective_error_count
     if outage_seconds is not None:
         start = sim.now() + timedelta(seconds=outage_starts_in)
         f.outage_from = start

@@ -36,6 +36,29 @@ MAX_PER_INVOICE = 132  # identifiers one invoice may belong to, per context
 MAX_RANGE = timedelta(days=100)
 
 
+def injected_error(request: Request) -> None:
+    """The ``collectiveError`` fault (routes_admin): 71004 / 71005 (API 2.8.1) on demand, nothing done.
+
+    The Ministry's documentation available here does not say what the two codes mean, so nothing else
+    produces them; the description says so.
+    """
+    faults = sim_of(request).faults
+    if faults.collective_error and faults.collective_error_count > 0:
+        faults.collective_error_count -= 1
+        code = faults.collective_error
+        if faults.collective_error_count == 0:
+            faults.collective_error = 0
+        raise ApiError(
+            code,
+            description="Operacja na identyfikatorze zbiorczym odrzucona.",
+            details=f"Kod {code} (API 2.8.1) wywołany przez symulator na żądanie; jego znaczenie nie jest "
+            "opisane w dostępnej dokumentacji.",
+        )
+
+
+INJECTED = [Depends(injected_error)]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -98,7 +121,7 @@ def _visible(sim: Simulator, caller: Caller, doc: dict[str, Any]) -> bool:
     return any(_sees_invoice(sim, caller, i["ksefNumber"]) for i in doc["invoices"])
 
 
-@router.post("/collective-identifiers", status_code=201)
+@router.post("/collective-identifiers", status_code=201, dependencies=INJECTED)
 def generate(
     body: GenerateIn,
     request: Request,
@@ -161,7 +184,7 @@ def _sorted(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(docs, key=lambda d: (d["dateCreated"], d["number"]), reverse=True)
 
 
-@router.post("/collective-identifiers/query")
+@router.post("/collective-identifiers/query", dependencies=INJECTED)
 def query(
     body: QueryIn,
     request: Request,
@@ -205,7 +228,7 @@ def query(
     )
 
 
-@router.get("/collective-identifiers/ksef/{ksefNumber}")
+@router.get("/collective-identifiers/ksef/{ksefNumber}", dependencies=INJECTED)
 def by_ksef_number(
     ksefNumber: str,
     request: Request,
@@ -253,7 +276,7 @@ def _visible_doc(sim: Simulator, caller: Caller, number: str) -> dict[str, Any]:
     return doc
 
 
-@router.get("/collective-identifiers/{collectiveIdentifierNumber}/invoices")
+@router.get("/collective-identifiers/{collectiveIdentifierNumber}/invoices", dependencies=INJECTED)
 def invoices_of(
     collectiveIdentifierNumber: str,
     request: Request,
@@ -266,7 +289,7 @@ def invoices_of(
     return page("invoices", _invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
 
 
-@router.post("/collective-identifiers/invoices")
+@router.post("/collective-identifiers/invoices", dependencies=INJECTED)
 def invoices_of_many(
     body: InvoicesQueryIn,
     request: Request,
