@@ -21,6 +21,7 @@ FIXTURE_MODULES = (
     "base/__init__.py",
     "fa3/__init__.py",
     "ksef/__init__.py",
+    "ksef/backoff.py",
     "ksef/client.py",
     "ksef/crypto.py",
     "ksef/credentials.py",
@@ -131,7 +132,9 @@ def _fixture(tmp_path: Path, wrong: tuple[str, str] | None) -> Path:
         "import fixturepkg.ksef.client\nimport fixturepkg.ksef.environments\n"
     )
     (root / "engine" / "companies.py").write_text("import fixturepkg.ksef.credentials\n")
-    (root / "engine" / "issuing.py").write_text("import fixturepkg.ksef.crypto\nimport fixturepkg.store\n")
+    (root / "engine" / "issuing.py").write_text(
+        "import fixturepkg.ksef.crypto\nimport fixturepkg.ksef.backoff\nimport fixturepkg.store\n"
+    )
     (root / "cli" / "__init__.py").write_text(
         "import typer\nimport fixturepkg.app\nimport fixturepkg.simulator\n"
     )

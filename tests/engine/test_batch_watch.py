@@ -108,6 +108,9 @@ def test_numbers_are_recorded_page_by_page_while_the_batch_is_still_processing(
     assert route_count(simulator, "GET", LISTING_ROUTE) >= 2
     with ctx.db.transaction() as s:
         assert all(repo.upo_for(s, i.id) is None for i in repo.list_invoices(s))  # UPOs come later
+        pages = repo.session_upos(s, ref)  # ... but the session UPO is stored at once
+        assert [p.page for p in pages] == [1] and ref.encode() in pages[0].xml
+        assert all(n.encode() in pages[0].xml for n in {r[3] for r in rows} if n)
     Worker(ctx, worker_id="later").run(once=True, idle_sleep=0.05, max_seconds=30)
     with ctx.db.transaction() as s:
         assert all(repo.upo_for(s, i.id) is not None for i in repo.list_invoices(s))
@@ -167,3 +170,33 @@ def test_66_queued_with_6_urgent_the_6_go_online_and_the_60_in_one_batch(
     assert route_count(simulator, "POST", SEND_ROUTE, 202) == 6
     assert route_count(simulator, "POST", "/sessions/online", 201) == 1
     assert route_count(simulator, "POST", "/sessions/batch", 201) == 1
+
+
+def test_a_session_upo_that_is_missing_is_fetched_later_online_sessions_too(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    from fakturnik.store.models import SessionUpo
+
+    ctx = engine(tmp_path, simulator, settings=fast_settings(planner=PlannerSettings(batch_min_invoices=5)))
+    _issue(ctx, 6)
+    _issue(ctx, 2, urgent=True)
+    Worker(ctx, worker_id="first").run(once=True, idle_sleep=0.05, max_seconds=60)
+    with ctx.db.transaction() as s:
+        refs = {e.session_kind: e.session_ref for e in s.scalars(select(OutboxEntry))}
+        assert len(repo.session_upos(s, refs["batch"])) == 1  # at once
+        for row in s.scalars(select(SessionUpo)):
+            s.delete(row)  # as if KSeF had not answered the download
+    later = Worker(ctx, worker_id="later")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the closed online session's UPO comes once KSeF finishes it
+        later.upos.fetch_missing_sessions()
+        with ctx.db.transaction() as s:
+            if all(repo.session_upos(s, ref) for ref in refs.values()):
+                break
+        time.sleep(0.2)
+    with ctx.db.transaction() as s:
+        for ref in refs.values():
+            (page,) = repo.session_upos(s, ref)
+            assert ref.encode() in page.xml
+    assert later.upos.fetch_missing_sessions() == 0  # nothing is asked about twice
+    later.shutdown()

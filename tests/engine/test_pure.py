@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from fakturnik.engine.business_days import add_business_days, is_business_day, offline_deadline
 from fakturnik.engine.outcomes import (
     SendFate,
@@ -100,3 +102,29 @@ def test_urgent_invoices_go_online_by_themselves_and_the_rest_in_a_batch() -> No
     assert chosen.online == [1] and chosen.batch == [0, 2, 3, 4, 5]
     few = [Queued(False, now), Queued(True, now)]
     assert plan(few, now, settings).online == [1, 0] and plan(few, now, settings).batch == []
+
+
+def test_a_listing_by_hash_prefers_a_decided_entry_when_a_file_went_in_twice() -> None:
+    from fakturnik.engine.gateway import InvoiceOutcome
+    from fakturnik.engine.reconcile import by_hash
+
+    def outcome(ref: str, file_hash: str, code: int) -> InvoiceOutcome:
+        return InvoiceOutcome(reference_number=ref, invoice_hash=file_hash, status_code=code, description="")
+
+    first, again, other = outcome("R1", "h", 200), outcome("R2", "h", 150), outcome("R3", "x", 450)
+    assert by_hash([first, again, other]) == {"h": first, "x": other}
+    assert by_hash([again, first])["h"] is first
+    assert by_hash([outcome("R4", "h", 405), outcome("R5", "h", 200)])["h"].reference_number == "R5"
+
+
+def test_one_retry_delay_for_the_transport_and_the_engine() -> None:
+    from fakturnik.ksef.backoff import delay
+    from fakturnik.ksef.environments import custom
+    from fakturnik.ksef.transport import Transport
+
+    a, b = random.Random(7), random.Random(7)
+    engine_wait = backoff(4, base=0.5, cap=5, rng=a).total_seconds()
+    assert engine_wait == pytest.approx(delay(4, base=0.5, cap=5, rng=b), abs=1e-6)
+    transport = Transport(custom("http://127.0.0.1:9"), backoff_base=0.5, backoff_cap=2.0)
+    assert all(1.0 <= transport._backoff(n) <= 2.0 for n in range(2, 8))  # half to all of the cap
+    transport.close()

@@ -1,5 +1,7 @@
 """The batch watch: a closed batch session is watched by the worker that sent it.
 
+At the final status the session UPO is stored at once; the per-invoice UPOs follow in the background.
+
 Its entries are ``sent`` and kept from coming due while the watch lasts (postponed one lease at a
 time). Each look is one status call; while KSeF is still processing, the session's invoice listing
 is read page by page and the verdicts on it are recorded at once, so KSeF numbers arrive while the
@@ -19,9 +21,9 @@ from datetime import datetime
 from fakturnik.engine.gateway import LISTING_PAGE, InvoiceOutcome, KsefGateway
 from fakturnik.engine.gateways import Gateways
 from fakturnik.engine.jobs import now
-from fakturnik.engine.outcomes import PENDING_CODES
+from fakturnik.engine.outcomes import PENDING_CODES, SESSION_FINAL_PENDING
 from fakturnik.engine.reachability import Reachability
-from fakturnik.engine.reconcile import SESSION_FINAL_PENDING, Reconciler, by_hash
+from fakturnik.engine.reconcile import Reconciler, by_hash
 from fakturnik.engine.transitions import Outbox
 from fakturnik.store.health import raise_if_unusable
 
@@ -143,6 +145,7 @@ class BatchWatch:
         if final:
             del self.inflight[flight.ref]
             self.outbox.session_status(flight.ref, "closed")
+            self.reconciler.upos.session_upo(gateway, flight.ref, status.upo_pages)  # at once
         else:
             self._postpone(flight)
         return len(jobs)

@@ -14,8 +14,10 @@ from fakturnik.errors import (
     KsefServerError,
     KsefTransportError,
 )
+from fakturnik.ksef.backoff import delay
 
 PENDING_CODES = frozenset({100, 150})
+SESSION_FINAL_PENDING = frozenset({100, 150, 170})  # a session status that is not final yet
 RESEND_CODES = frozenset({405, 550})  # cancelled by a session error / by the system: send again
 # the context may not issue for the invoice's seller (a grant is missing): wait, not a rejection
 SELLER_NOT_ENTITLED = 410
@@ -148,7 +150,7 @@ def is_outage_error(exc: Exception) -> bool:
 def backoff(
     attempt: int, *, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None
 ) -> timedelta:
-    """Exponential backoff with "equal jitter": between half and all of ``base·2^attempt`` (≤ cap)."""
-    ceiling = min(cap, base * (2 ** max(0, attempt)))
-    r = rng or random
-    return timedelta(seconds=ceiling * r.uniform(0.5, 1.0))
+    """Exponential backoff with "equal jitter": between half and all of ``base·2^attempt`` (≤ cap).
+
+    The same delay the client's transport sleeps between repeats (``ksef.backoff.delay``)."""
+    return timedelta(seconds=delay(attempt, base=base, cap=cap, rng=rng))

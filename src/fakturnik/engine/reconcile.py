@@ -18,6 +18,7 @@ from fakturnik.engine.gateway import InvoiceOutcome, KsefGateway
 from fakturnik.engine.jobs import Decision, Job, now
 from fakturnik.engine.outcomes import (
     PENDING_CODES,
+    SESSION_FINAL_PENDING,
     InvoiceVerdict,
     Verdict,
     judge_invoice_status,
@@ -25,10 +26,10 @@ from fakturnik.engine.outcomes import (
 )
 from fakturnik.engine.reachability import Reachability
 from fakturnik.engine.transitions import Outbox
+from fakturnik.engine.upos import UpoFetcher
 
 log = logging.getLogger("fakturnik.engine")
 
-SESSION_FINAL_PENDING = frozenset({100, 150, 170})  # a session status that is not final yet
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
 Watch = Callable[[int, str, datetime], None]  # company id, batch session ref, entries postponed until
@@ -45,8 +46,9 @@ def by_hash(items: Iterable[InvoiceOutcome]) -> dict[str, InvoiceOutcome]:
 
 
 class Reconciler:
-    def __init__(self, outbox: Outbox, reachability: Reachability, watch: Watch) -> None:
+    def __init__(self, outbox: Outbox, reachability: Reachability, watch: Watch, upos: UpoFetcher) -> None:
         self.outbox = outbox
+        self.upos = upos
         self.settings = outbox.settings
         self.reachability = reachability
         self.watch = watch
@@ -207,6 +209,7 @@ class Reconciler:
         self.reachability.answered(gateway.env.api_url)
         if is_batch:
             self.outbox.session_status(session_ref, "closed")
+            self.upos.session_upo(gateway, session_ref, status.upo_pages)
         # a batch's missing invoice is sent again; an online one acknowledged (202) but not listed
         # yet is asked about again
         self.outbox.record(self.settle(gateway, group, listed, missing=note))

@@ -1,4 +1,8 @@
-"""UPO fetching: per-invoice UPOs after the KSeF numbers, from KSeF's pre-signed links where known.
+"""UPO fetching: the session UPO at once, per-invoice UPOs after the KSeF numbers.
+
+The session UPO (one document, in pages for a big session, covering every invoice the session
+registered) is stored as soon as the session's final status offers it (:meth:`UpoFetcher.session_upo`,
+called by the batch watch); per-invoice UPOs come from KSeF's pre-signed links where known.
 
 Accepted invoices are queued here (``upo_later``, the default) and fetched when nothing else is due,
 so they never hold up the numbers; UPOs that could not be fetched are found again in the store
@@ -15,13 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.exc import IntegrityError
 
 from fakturnik.engine.context import EngineContext
+from fakturnik.engine.gateway import KsefGateway
 from fakturnik.engine.gateways import Gateways
 from fakturnik.engine.jobs import UpoTask
+from fakturnik.engine.outcomes import SESSION_FINAL_PENDING
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo
 
 log = logging.getLogger("fakturnik.engine")
 
+SESSIONS_PER_ROUND = 10  # sessions without a session UPO asked about per retry round
 LIST_FOR_LINKS = 5  # this many missing in one session: one listing gives every pre-signed link
 STORE_CHUNK = 500
 
@@ -88,6 +95,47 @@ class UpoFetcher:
                     except IntegrityError:  # another worker stored it a moment ago
                         continue
         return len(results)
+
+    def session_upo(self, gateway: KsefGateway, session_ref: str, pages: Sequence[tuple[str, str]]) -> int:
+        """Store every page of the session's UPO (all or none); returns how many pages were stored."""
+        if not self.settings.upo_fetch or not pages:
+            return 0
+        got: list[tuple[int, str, bytes]] = []
+        for number, (page_ref, url) in enumerate(pages, start=1):
+            try:
+                got.append((number, page_ref, gateway.session_upo(session_ref, page_ref, url)))
+            except Exception as exc:  # tried again by fetch_missing
+                log.info("session UPO of %s not fetched yet (%s)", session_ref, type(exc).__name__)
+                return 0
+        try:
+            with self.ctx.db.transaction() as s:
+                row = repo.session_by_ref(s, session_ref)
+                if row is None:
+                    return 0
+                for number, page_ref, xml in got:
+                    repo.save_session_upo(s, row, number, page_ref, xml, sha256_b64(xml))
+        except IntegrityError:  # another worker stored it a moment ago
+            return 0
+        return len(got)
+
+    def fetch_missing_sessions(self, limit: int = SESSIONS_PER_ROUND) -> int:
+        """Session UPOs still missing (a failed try, an online session closed since): one status call
+        per session, the pages stored once its status is final."""
+        if not self.settings.upo_fetch:
+            return 0
+        with self.ctx.db.transaction() as s:
+            todo = repo.sessions_without_upo(s, limit)
+        stored = 0
+        for company_id, session_ref in todo:
+            gateway = self.gateways.for_company_id(company_id)
+            try:
+                status = gateway.session_status(session_ref)
+            except Exception as exc:
+                log.info("session %s: status not read (%s)", session_ref, type(exc).__name__)
+                continue
+            if status.code not in SESSION_FINAL_PENDING:
+                stored += self.session_upo(gateway, session_ref, status.upo_pages)
+        return stored
 
     def fetch_missing(self, limit: int = 50) -> int:
         """UPOs of accepted invoices that do not have one yet (after a failed first try, a restart)."""

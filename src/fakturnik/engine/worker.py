@@ -82,7 +82,7 @@ class Worker:
         self.outbox = Outbox(ctx, self.id, on_accepted=self.upos.accepted)
         self.reachability = Reachability(ctx)
         self.pool = OnlinePool(self.outbox, self.settings.online_idle_close)
-        self.reconciler = Reconciler(self.outbox, self.reachability, self._watch)
+        self.reconciler = Reconciler(self.outbox, self.reachability, self._watch, self.upos)
         self.batches = BatchWatch(self.outbox, self.gateways, self.reachability, self.reconciler)
         self.sender = Sender(self.outbox, self.reachability, self.pool, self.batches)
         self._sync_checked = 0.0
@@ -121,6 +121,7 @@ class Worker:
                     if time.monotonic() - self._upos_checked > UPO_RETRY_EVERY:
                         self._upos_checked = time.monotonic()
                         self.fetch_missing_upos()
+                        self.upos.fetch_missing_sessions()
                 except Exception as exc:  # a bug or a database hiccup must not stop the worker
                     raise_if_unusable(exc)
                     log.error("worker tick failed: %s", type(exc).__name__)
@@ -134,6 +135,7 @@ class Worker:
                 if touched == 0:
                     if once and self.pending() == 0:
                         self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
+                        self.upos.fetch_missing_sessions()
                         break
                     self.stop_event.wait(idle_sleep)
         except Exception as exc:

@@ -18,7 +18,6 @@ Rules (issue 4 / digest §2, §8):
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 from fakturnik import __version__
 from fakturnik.base.lazy import lazy_import
 from fakturnik.errors import KsefApiError, KsefAuthError, KsefRateLimitError, KsefTransportError
+from fakturnik.ksef import backoff
 from fakturnik.ksef.environments import KsefEnvironment
 from fakturnik.ksef.problems import error_for, parse_retry_after, parse_system_warnings
 from fakturnik.ksef.rate_limits import OTHER, endpoint_counter, endpoint_group
@@ -355,8 +355,7 @@ class Transport:
         return asked if asked <= self.max_retry_after else None
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
-        return float(ceiling * random.uniform(0.5, 1.0))
+        return backoff.delay(attempt, base=self.backoff_base, cap=self.backoff_cap)
 
     def _rate_limited(self, label: str, response: httpx.Response, slot: Slot) -> float | None:
         """Seconds to wait before retrying a 429, or None when the wait is too long to sit out."""

@@ -316,6 +316,24 @@ class Upo(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# --- e10engine: the session UPO (migration 0006_e10) -------------------------------------------------
+class SessionUpo(Base):
+    """One page of a KSeF session's UPO, stored as soon as the session's final status offers it."""
+
+    __tablename__ = "session_upos"
+    __table_args__ = (UniqueConstraint("session_id", "page", name="uq_session_upos_page"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("ksef_sessions.id"))
+    page: Mapped[int] = mapped_column(Integer)  # 1, 2, … (a big session's UPO comes in pages)
+    reference_number: Mapped[str] = mapped_column(String(64))  # the page's upoReferenceNumber
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(44))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- end e10engine ---------------------------------------------------------------------------------
+
+
 class SyncCheckpoint(Base):
     """Incoming sync position per company and subject type (PermanentStorage high-water mark)."""
 

@@ -25,6 +25,7 @@ from fakturnik.store.models import (
     NumberingSeries,
     Outage,
     OutboxEntry,
+    SessionUpo,
     SyncCheckpoint,
     Upo,
 )
@@ -751,6 +752,49 @@ def batch_closed(s: Session, reference_number: str, *, now: datetime) -> None:
     batch = s.scalar(select(Batch).where(Batch.session_id == row.id))
     if batch is not None:
         batch.uploaded = batch.closed = True
+
+
+def save_session_upo(
+    s: Session, session: KsefSession, page: int, reference_number: str, xml: bytes, sha256: str
+) -> SessionUpo:
+    """Store (or replace) one page of the session's UPO."""
+    row = s.scalar(select(SessionUpo).where(SessionUpo.session_id == session.id, SessionUpo.page == page))
+    if row is None:
+        row = SessionUpo(
+            session_id=session.id, page=page, reference_number=reference_number, xml=xml, sha256=sha256
+        )
+        s.add(row)
+    else:
+        row.reference_number, row.xml, row.sha256 = reference_number, xml, sha256
+    s.flush()
+    return row
+
+
+def session_upos(s: Session, reference_number: str) -> Sequence[SessionUpo]:
+    """The stored pages of a session's UPO, in page order (empty: not stored yet)."""
+    return s.scalars(
+        select(SessionUpo)
+        .join(KsefSession, KsefSession.id == SessionUpo.session_id)
+        .where(KsefSession.reference_number == reference_number)
+        .order_by(SessionUpo.page)
+    ).all()
+
+
+def sessions_without_upo(s: Session, limit: int) -> list[tuple[int, str]]:
+    """Closed sessions with at least one accepted invoice and no session UPO yet: (company id, ref)."""
+    accepted = (
+        select(OutboxEntry.id)
+        .where(OutboxEntry.session_ref == KsefSession.reference_number, OutboxEntry.state == states.ACCEPTED)
+        .exists()
+    )
+    stored = select(SessionUpo.id).where(SessionUpo.session_id == KsefSession.id).exists()
+    rows = s.execute(
+        select(KsefSession.company_id, KsefSession.reference_number)
+        .where(KsefSession.status == "closed", accepted, ~stored)
+        .order_by(KsefSession.id)
+        .limit(limit)
+    ).all()
+    return [(int(c), str(r)) for c, r in rows]
 
 
 # --- sync, outages, audit ---------------------------------------------------------------------------
