@@ -37,12 +37,17 @@ def _checked(body: str) -> str:
     return f"{body}-{crc8(body.encode('ascii')):02X}"
 
 
-def make_ksef_number(seller_nip: str, accepted: date, technical: str | None = None) -> str:
-    """A 35-char KSeF number ``NIP-YYYYMMDD-XXXXXXXXXXXX-CC`` with its CRC-8."""
-    tech = technical if technical is not None else secrets.token_hex(6).upper()
+def _technical(given: str | None) -> str:
+    """The 12-hex-digit technical part: the given one (checked), else a random one."""
+    tech = given if given is not None else secrets.token_hex(6).upper()
     if not re.fullmatch(r"[0-9A-F]{12}", tech):
         raise ValueError("technical part must be 12 uppercase hex characters")
-    return _checked(f"{seller_nip}-{accepted:%Y%m%d}-{tech}")
+    return tech
+
+
+def make_ksef_number(seller_nip: str, accepted: date, technical: str | None = None) -> str:
+    """A 35-char KSeF number ``NIP-YYYYMMDD-XXXXXXXXXXXX-CC`` with its CRC-8."""
+    return _checked(f"{seller_nip}-{accepted:%Y%m%d}-{_technical(technical)}")
 
 
 def is_valid_ksef_number(value: str) -> bool:
@@ -61,10 +66,7 @@ COLLECTIVE_IDENTIFIER_RE = re.compile(r"^(\d{10})-IZ(\d{4})(0[1-9]|1[0-2])-([0-9
 
 def make_collective_identifier(seller_nip: str, created: date, technical: str | None = None) -> str:
     """A collective identifier ``NIP-IZRRRRMM-XXXXXXXXXXXX-CC`` (API 2.7.0), CRC-8 as in KSeF numbers."""
-    tech = technical if technical is not None else secrets.token_hex(6).upper()
-    if not re.fullmatch(r"[0-9A-F]{12}", tech):
-        raise ValueError("technical part must be 12 uppercase hex characters")
-    return _checked(f"{seller_nip}-IZ{created:%Y%m}-{tech}")
+    return _checked(f"{seller_nip}-IZ{created:%Y%m}-{_technical(technical)}")
 
 
 def is_valid_collective_identifier(value: str) -> bool:

@@ -251,72 +251,19 @@ Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see d
 """
 
 from datetime import date
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
-NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
-"""The FA(3) target namespace."""
-
-XmlField = tuple[str, str, bool, "type[Fa3Model] | None"]
-"""(element name, kind, repeated, child class)."""
-
-
-def _int_from_text(value: Any) -> Any:
-    """Accept ``"1"`` where a numeric code or marker (``Literal[1, 2]``) is expected."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return value
-
-
-IntText = BeforeValidator(_int_from_text)
-"""Marks numeric enumerations (markers such as ``P_16``, codes such as ``FormaPlatnosci``)."""
-
-MAX_DECIMAL_DIGITS = 40  # far above any FA(3) type (at most 22 digits); keeps all arithmetic exact
-MAX_INTEGER_DIGITS = 23
-MAX_FRACTION_DIGITS = 20
-
-
-def _bounded_decimal(value: Decimal) -> Decimal:
-    """Refuse a number no FA(3) field can hold before any arithmetic sees it (no NaN, no 1E+999999)."""
-    if not value.is_finite():
-        raise PydanticCustomError("decimal_bounds", "Niedozwolona liczba")
-    _sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    too_long = len(digits) > MAX_DECIMAL_DIGITS or value.adjusted() >= MAX_INTEGER_DIGITS
-    if too_long or -exponent > MAX_FRACTION_DIGITS:
-        raise PydanticCustomError("decimal_bounds", "Liczba ma za dużo cyfr")
-    return value
-
-
-Dec = Annotated[Decimal, AfterValidator(_bounded_decimal)]
-"""A decimal field: a finite number with a bounded count of digits."""
-
-
-class RawXml(BaseModel):
-    """An element the model does not know, kept verbatim (``xml``) after the element named ``after``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    after: str | None = None
-    xml: str
-
-
-class Fa3Model(BaseModel):
-    """Base of every FA(3) element class."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=False, defer_build=True)
-
-    XML_FIELDS: ClassVar[tuple[XmlField, ...]] = ()
-    XML_ATTRS: ClassVar[tuple[str, ...]] = ()
-    XML_TEXT: ClassVar[str | None] = None
-
-    # Immutable defaults: pydantic copies a mutable default (or calls a factory) for every instance,
-    # and an invoice has dozens of them; these are almost always empty.
-    xml_extra: tuple[RawXml, ...] = ()
-    xml_attrs: dict[str, str] | None = None
+from fakturnik.fa3.model_base import MAX_DECIMAL_DIGITS as MAX_DECIMAL_DIGITS
+from fakturnik.fa3.model_base import MAX_FRACTION_DIGITS as MAX_FRACTION_DIGITS
+from fakturnik.fa3.model_base import MAX_INTEGER_DIGITS as MAX_INTEGER_DIGITS
+from fakturnik.fa3.model_base import NS as NS
+from fakturnik.fa3.model_base import Dec as Dec
+from fakturnik.fa3.model_base import Fa3Model as Fa3Model
+from fakturnik.fa3.model_base import IntText as IntText
+from fakturnik.fa3.model_base import RawXml as RawXml
+from fakturnik.fa3.model_base import XmlField as XmlField
 '''
 
 

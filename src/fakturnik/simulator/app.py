@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +39,18 @@ from fakturnik.simulator.errors import (
 API_PREFIX = "/v2"
 
 
+def _answer(
+    error: type[Exception], respond: Callable[[Request, Any], Response]
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The exception handler that answers ``error`` with ``respond``."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, error)
+        return respond(request, exc)
+
+    return handler
+
+
 def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = None) -> FastAPI:
     simulator = sim or Simulator(config)
 
@@ -52,21 +65,13 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
     app = FastAPI(title="Fakturnik KSeF 2.0 simulator", version="2.6.0", lifespan=lifespan)
     app.state.sim = simulator
 
-    async def on_api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return api_error_response(request, exc)
-
-    async def on_unauthorized(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, UnauthorizedError)
-        return unauthorized_response(request, exc)
-
-    async def on_forbidden(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ForbiddenError)
-        return forbidden_response(request, exc)
-
-    async def on_rate_limited(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RateLimitedError)
-        return rate_limited_response(request, exc)
+    for error, respond in (
+        (ApiError, api_error_response),
+        (UnauthorizedError, unauthorized_response),
+        (ForbiddenError, forbidden_response),
+        (RateLimitedError, rate_limited_response),
+    ):
+        app.add_exception_handler(error, _answer(error, respond))
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -76,10 +81,6 @@ def create_app(config: SimulatorConfig | None = None, sim: Simulator | None = No
             details.append(f"{loc}: {err.get('msg', '')}")
         return api_error_response(request, ApiError(21405, details))
 
-    app.add_exception_handler(ApiError, on_api_error)
-    app.add_exception_handler(UnauthorizedError, on_unauthorized)
-    app.add_exception_handler(ForbiddenError, on_forbidden)
-    app.add_exception_handler(RateLimitedError, on_rate_limited)
     app.add_exception_handler(RequestValidationError, on_validation)
 
     async def on_bad_value(request: Request, exc: Exception) -> Response:

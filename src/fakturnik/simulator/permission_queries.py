@@ -7,7 +7,7 @@ paged by ``pageOffset`` (page index) and ``pageSize``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator.core import Simulator
@@ -24,18 +24,7 @@ from fakturnik.simulator.grants import (
 )
 from fakturnik.simulator.security import Caller
 
-PERSON_SCOPES = frozenset(
-    {
-        "CredentialsManage",
-        "CredentialsRead",
-        "InvoiceWrite",
-        "InvoiceRead",
-        "Introspection",
-        "SubunitManage",
-        "EnforcementOperations",
-        "CollectiveIdentifierManage",
-    }
-)
+PERSON_SCOPES: frozenset[str] = frozenset(get_args(m.PersonPermission))
 _CONTEXT_TYPES = ("Nip", "InternalId")
 _SUBJECT_TYPES = ("Nip", "Pesel", "Fingerprint")
 

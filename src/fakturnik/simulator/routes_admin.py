@@ -126,20 +126,18 @@ def apply_faults(
 ) -> None:
     """Change the simulator's faults (shared by the admin API and the CLI flags)."""
     f = sim.faults
-    if refuse_connections is not None:
-        f.refuse_connections = refuse_connections
-    if error_rate is not None:
-        f.error_rate = error_rate
-    if latency is not None:
-        f.latency = latency
-    if stuck_processing is not None:
-        f.stuck_processing = stuck_processing
-    if auth_delay is not None:
-        f.auth_delay = auth_delay
-    if session_unavailable is not None:
-        f.session_unavailable = session_unavailable
-    if session_unavailable_after is not None:
-        f.session_unavailable_after = session_unavailable_after
+    given = {
+        "refuse_connections": refuse_connections,
+        "error_rate": error_rate,
+        "latency": latency,
+        "stuck_processing": stuck_processing,
+        "auth_delay": auth_delay,
+        "session_unavailable": session_unavailable,
+        "session_unavailable_after": session_unavailable_after,
+    }
+    for name, value in given.items():
+        if value is not None:  # None: leave that fault as it is
+            setattr(f, name, value)
     if collective_error is not None:
         f.collective_error = collective_error
         f.collective_error_count = 1 if collective_error_count is None and collective_error else 0

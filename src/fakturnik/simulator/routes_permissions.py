@@ -37,74 +37,48 @@ def _grant(sim: Simulator, caller: Caller, build: Callable[[], list[dict[str, An
     return JSONResponse({"referenceNumber": ref}, status_code=202)
 
 
-@router.post("/permissions/persons/grants")
-def grant_persons(
-    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=[*NIP_CONTEXTS, "NipVatUe"]))],
-    body: m.PersonGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.person_grants(sim, caller, body))
+GrantRule = Callable[[Simulator, Caller, Any], list[dict[str, Any]]]
 
 
-@router.post("/permissions/entities/grants")
-def grant_entities(
-    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=NIP_CONTEXTS))],
-    body: m.EntityGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.entity_grants(sim, caller, body))
+def _grant_route(
+    name: str, body_model: type[Any], rule: GrantRule, needs: Any
+) -> Callable[..., JSONResponse]:
+    """The route of one kind of grant: the caller's rights checked by ``needs``, the body parsed as
+    ``body_model``, the documents made by ``rule`` and submitted as one operation (202)."""
+
+    def route(caller: Caller, body: Any, request: Request) -> JSONResponse:
+        sim = sim_of(request)
+        return _grant(sim, caller, lambda: rule(sim, caller, body))
+
+    route.__name__ = route.__qualname__ = name  # the operation's name in the OpenAPI document
+    route.__annotations__ = {
+        "caller": Annotated[Caller, Depends(needs)],
+        "body": body_model,
+        "request": Request,
+        "return": JSONResponse,
+    }
+    return route
 
 
-@router.post("/permissions/authorizations/grants")
-def grant_authorizations(
-    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
-    body: m.AuthorizationGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.authorization_grant(sim, caller, body))
-
-
-@router.post("/permissions/indirect/grants")
-def grant_indirect(
-    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
-    body: m.IndirectGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.indirect_grants(sim, caller, body))
-
-
-@router.post("/permissions/subunits/grants")
-def grant_subunits(
-    caller: Annotated[Caller, Depends(require("other", ["SubunitManage"], context_types=["Nip"]))],
-    body: m.SubunitGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.subunit_grant(sim, caller, body))
-
-
-@router.post("/permissions/eu-entities/administration/grants")
-def grant_eu_administration(
-    caller: Annotated[Caller, Depends(require("other", MANAGE, context_types=["Nip"]))],
-    body: m.EuAdminGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.eu_admin_grants(sim, caller, body))
-
-
-@router.post("/permissions/eu-entities/grants")
-def grant_eu_entities(
-    caller: Annotated[Caller, Depends(require("other", ["VatUeManage"], context_types=["NipVatUe"]))],
-    body: m.EuRepGrantRequest,
-    request: Request,
-) -> JSONResponse:
-    sim = sim_of(request)
-    return _grant(sim, caller, lambda: rules.eu_rep_grants(sim, caller, body))
+# (path, function name, body, rule, the caller's rights) of every grant request
+GRANT_ROUTES: tuple[tuple[str, str, type[Any], GrantRule, Any], ...] = (
+    ("/permissions/persons/grants", "grant_persons", m.PersonGrantRequest, rules.person_grants,
+     require("other", MANAGE, context_types=[*NIP_CONTEXTS, "NipVatUe"])),
+    ("/permissions/entities/grants", "grant_entities", m.EntityGrantRequest, rules.entity_grants,
+     require("other", MANAGE, context_types=NIP_CONTEXTS)),
+    ("/permissions/authorizations/grants", "grant_authorizations", m.AuthorizationGrantRequest,
+     rules.authorization_grant, require("other", MANAGE, context_types=["Nip"])),
+    ("/permissions/indirect/grants", "grant_indirect", m.IndirectGrantRequest, rules.indirect_grants,
+     require("other", MANAGE, context_types=["Nip"])),
+    ("/permissions/subunits/grants", "grant_subunits", m.SubunitGrantRequest, rules.subunit_grant,
+     require("other", ["SubunitManage"], context_types=["Nip"])),
+    ("/permissions/eu-entities/administration/grants", "grant_eu_administration", m.EuAdminGrantRequest,
+     rules.eu_admin_grants, require("other", MANAGE, context_types=["Nip"])),
+    ("/permissions/eu-entities/grants", "grant_eu_entities", m.EuRepGrantRequest, rules.eu_rep_grants,
+     require("other", ["VatUeManage"], context_types=["NipVatUe"])),
+)  # fmt: skip
+for _path, _name, _model, _rule, _needs in GRANT_ROUTES:
+    router.post(_path)(_grant_route(_name, _model, _rule, _needs))
 
 
 def _revoke(sim: Simulator, caller: Caller, permission_id: str, kinds: frozenset[str]) -> JSONResponse:

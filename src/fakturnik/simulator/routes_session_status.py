@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -232,32 +233,31 @@ def _invoice_page(
     return paging.page("invoices", invoices, size, token, lambda i: render_invoice(sim, base, i))
 
 
-@router.get("/sessions/{referenceNumber}/invoices")
-def session_invoices(
-    referenceNumber: str,
-    request: Request,
-    caller: Annotated[Caller, Depends(require("sessionInvoiceList", READ))],
-    pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
-    x_continuation_token: Continuation = None,
-) -> dict[str, Any]:
-    result: dict[str, Any] = _invoice_page(
-        request, caller, referenceNumber, pageSize, x_continuation_token, failed=False
-    )
-    return result
+def _invoice_list_route(name: str, failed: bool) -> Callable[..., dict[str, Any]]:
+    """``GET /sessions/{ref}/invoices`` (every invoice) or ``…/invoices/failed`` (the refused ones)."""
+
+    def route(
+        referenceNumber: str,
+        request: Request,
+        caller: Annotated[Caller, Depends(require("sessionInvoiceList", READ))],
+        pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
+        x_continuation_token: Continuation = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = _invoice_page(
+            request, caller, referenceNumber, pageSize, x_continuation_token, failed=failed
+        )
+        return result
+
+    route.__name__ = route.__qualname__ = name  # the operation's name in the OpenAPI document
+    return route
 
 
-@router.get("/sessions/{referenceNumber}/invoices/failed")
-def session_failed_invoices(
-    referenceNumber: str,
-    request: Request,
-    caller: Annotated[Caller, Depends(require("sessionInvoiceList", READ))],
-    pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
-    x_continuation_token: Continuation = None,
-) -> dict[str, Any]:
-    result: dict[str, Any] = _invoice_page(
-        request, caller, referenceNumber, pageSize, x_continuation_token, failed=True
-    )
-    return result
+session_invoices = router.get("/sessions/{referenceNumber}/invoices")(
+    _invoice_list_route("session_invoices", failed=False)
+)
+session_failed_invoices = router.get("/sessions/{referenceNumber}/invoices/failed")(
+    _invoice_list_route("session_failed_invoices", failed=True)
+)
 
 
 def _session_invoice(sim: Simulator, ref: str, inv_ref: str) -> dict[str, Any]:
