@@ -25,7 +25,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 from xml.sax.saxutils import escape
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.summary import Summary, summary_of_tree
@@ -168,6 +168,11 @@ def prepare(
     except FakturnikError as exc:
         item.error = exc
     return item
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a model (a Core INSERT skips the ORM's bookkeeping per row)."""
+    return cast(Table, model.__table__)
 
 
 def read_and_validate(xml: bytes, env: str) -> tuple[ValidationReport, Summary | None]:
@@ -348,7 +353,7 @@ def store_chunk(
         by_number = {
             (kind, number): invoice_id
             for invoice_id, kind, number in conn.execute(
-                insert(Invoice.__table__).returning(Invoice.id, Invoice.kind, Invoice.number), values
+                insert(_table(Invoice)).returning(Invoice.id, Invoice.kind, Invoice.number), values
             )
         }
         ids = [by_number[(row["kind"], row["number"])] for row in values]
@@ -383,9 +388,9 @@ def store_chunk(
                     "at": now,
                 }
             )
-        conn.execute(insert(InvoiceStatusChange.__table__), history)  # Core executemany
-        conn.execute(insert(OutboxEntry.__table__), outbox)
-        conn.execute(insert(AuditEntry.__table__), audit)
+        conn.execute(insert(_table(InvoiceStatusChange)), history)  # Core executemany
+        conn.execute(insert(_table(OutboxEntry)), outbox)
+        conn.execute(insert(_table(AuditEntry)), audit)
     by_key = {i.idempotency_key: i.invoice for i in items if i.invoice is not None and i.idempotency_key}
     for item in items:
         if item.replayed and item.invoice is None and item.idempotency_key is not None:
