@@ -25,7 +25,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 from xml.sax.saxutils import escape
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.summary import Summary, summary_of_tree
@@ -168,6 +168,11 @@ def prepare(
     except FakturnikError as exc:
         item.error = exc
     return item
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a model (a Core INSERT skips the ORM's bookkeeping per row)."""
+    return cast(Table, model.__table__)
 
 
 def read_and_validate(xml: bytes, env: str) -> tuple[ValidationReport, Summary | None]:
@@ -335,7 +340,7 @@ def store_chunk(
                 "offline_kind": offline_kind,
                 "offline_deadline": deadline,
                 "idempotency_key": item.idempotency_key,
-                "request_hash": item.request_hash,
+                "request_hash": item.request_hash or None,
                 "corrects_id": item.corrects_id,
                 "created_at": now,
                 "updated_at": now,
@@ -344,14 +349,16 @@ def store_chunk(
     if values:
         conn = s.connection()  # Core on the session's connection: no ORM bookkeeping per row
         # multi-row INSERTs ... RETURNING for the chunk (the unit of work would cost more than the SQL);
-        # the rows come back in any order, each known by its (kind, number), unique in the chunk
-        by_number = {
-            (kind, number): invoice_id
-            for invoice_id, kind, number in conn.execute(
-                insert(Invoice.__table__).returning(Invoice.id, Invoice.kind, Invoice.number), values
-            )
-        }
-        ids = [by_number[(row["kind"], row["number"])] for row in values]
+        # the rows come back in any order, each known by its (seller, kind, number): the store's unique
+        # key of an issued invoice in a company (uq_invoices_number), so one row per key
+        returned = conn.execute(
+            insert(_table(Invoice)).returning(Invoice.id, Invoice.seller_nip, Invoice.kind, Invoice.number),
+            values,
+        ).all()
+        by_number = {(seller, kind, number): invoice_id for invoice_id, seller, kind, number in returned}
+        if len(by_number) != len(values):  # pragma: no cover - the unique key forbids it
+            raise ConflictError("dwie faktury o tym samym numerze w jednej porcji")
+        ids = [by_number[(row["seller_nip"], row["kind"], row["number"])] for row in values]
         history, outbox, audit = [], [], []
         for item, row, invoice_id in zip(live, values, ids, strict=True):
             # a plain value with the row's attributes for the read model (an ORM instance costs more)
@@ -383,9 +390,9 @@ def store_chunk(
                     "at": now,
                 }
             )
-        conn.execute(insert(InvoiceStatusChange.__table__), history)  # Core executemany
-        conn.execute(insert(OutboxEntry.__table__), outbox)
-        conn.execute(insert(AuditEntry.__table__), audit)
+        conn.execute(insert(_table(InvoiceStatusChange)), history)  # Core executemany
+        conn.execute(insert(_table(OutboxEntry)), outbox)
+        conn.execute(insert(_table(AuditEntry)), audit)
     by_key = {i.idempotency_key: i.invoice for i in items if i.invoice is not None and i.idempotency_key}
     for item in items:
         if item.replayed and item.invoice is None and item.idempotency_key is not None:
