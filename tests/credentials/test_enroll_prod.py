@@ -3,6 +3,10 @@ own KSeF certificate, list with expiry, send with the new one (real HTTP, real c
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from fakturnik.app import Fakturnik
 from fakturnik.engine.connect import offline_credential
 from fakturnik.store.models import Company
@@ -17,7 +21,10 @@ def _company(fk: Fakturnik, cid: int) -> Company:
     return company
 
 
-def test_enroll_with_the_companys_certificate_then_send_with_the_new_one(fk_prod: Fakturnik) -> None:
+def test_enroll_with_the_companys_certificate_then_send_with_the_new_one(
+    fk_prod: Fakturnik, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     cid = fk_prod.companies.by_nip(NIP_A).id
     first = portal_certificate(fk_prod, cid)
     listed = fk_prod.certificates.list(cid)
@@ -44,14 +51,15 @@ def test_enroll_with_the_companys_certificate_then_send_with_the_new_one(fk_prod
 
     refreshed = fk_prod.certificates.refresh(cid)
     assert all(c.checked_at is not None and c.ksef_status == "Active" for c in refreshed)
+    audit = repr(fk_prod.audit.list(cid))
+    assert "certificate.enroll" in audit and "PRIVATE" not in audit and "BEGIN" not in audit
     with fk_prod.running_worker():
         send_one(fk_prod, cid, "enroll-1")
+    assert "PRIVATE KEY" not in caplog.text and "accessToken" not in caplog.text
 
 
 def test_a_token_company_cannot_enroll_without_a_signed_file(fk_prod: Fakturnik) -> None:
     cid = fk_prod.companies.by_nip(NIP_A).id
-    import pytest
-
     from fakturnik.errors import InputError
 
     with pytest.raises(InputError, match="token KSeF"):

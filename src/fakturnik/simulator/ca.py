@@ -78,8 +78,10 @@ def certificate_trust(sim: Simulator, cert: x509.Certificate, *, verify_chain: b
     """Is this signing certificate acceptable for XAdES auth on the simulator's profile?
 
     KSeF certificates (issued by the simulator's CA) are checked against their record: revoked or
-    blocked ones fail, and Offline ones cannot authenticate. Other certificates are accepted only on
-    the ``test`` profile and only without ``verifyCertificateChain`` (digest §1, §14.2).
+    blocked ones fail, and Offline ones cannot authenticate. A certificate issued by one of the
+    configured ``trusted_signers`` (the stand-in for the qualified trust list) is accepted on every
+    profile. Other certificates are accepted only on the ``test`` profile and only without
+    ``verifyCertificateChain`` (digest §1, §14.2).
     """
     if issued_by_simulator(sim, cert):
         record = sim.state.get("certificate", serial_hex(cert.serial_number))
@@ -92,9 +94,24 @@ def certificate_trust(sim: Simulator, cert: x509.Certificate, *, verify_chain: b
         if record["type"] != "Authentication":
             return Trust("Niepoprawny certyfikat", record)
         return Trust(None, record)
+    if _issued_by_trusted_signer(sim, cert):  # a qualified signature or seal (the trust list)
+        return Trust(None)
     if sim.config.profile == "test" and not verify_chain:
         return Trust(None)
     return Trust("Niezaufany łańcuch certyfikatów")
+
+
+def _issued_by_trusted_signer(sim: Simulator, cert: x509.Certificate) -> bool:
+    for pem in sim.config.trusted_signers:
+        root = x509.load_pem_x509_certificate(pem)
+        if cert.issuer != root.subject:
+            continue
+        try:
+            cert.verify_directly_issued_by(root)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return True
+    return False
 
 
 def mark_used(sim: Simulator, record: dict[str, Any]) -> None:

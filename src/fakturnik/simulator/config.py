@@ -26,3 +26,6 @@ class SimulatorConfig:
     # the /admin API (stats, faults, minting sessions): on for in-process test servers; the CLI's
     # ``simulator serve`` turns it on only with --admin
     admin_api: bool = True
+    # PEM CA certificates standing in for the national trust list of qualified signatures and seals:
+    # a certificate issued directly by one of them authenticates on every profile (demo/prod too)
+    trusted_signers: tuple[bytes, ...] = ()

@@ -1,0 +1,147 @@
+"""Token → KSeF certificate on the simulator's **production** profile, where only KSeF certificates and
+qualified signatures or seals open a session: the owner's file is signed by a separate signer (xmlsec1)
+with a company seal issued at test time by a "qualified" CA that the simulator trusts (its stand-in for
+the national trust list). One action migrates; the company sends with its certificate; the token is
+revoked in KSeF and sending goes on. A self-made seal is refused there, and nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+
+from fakturnik.app import Fakturnik
+from fakturnik.engine.settings import EngineSettings
+from fakturnik.errors import KsefError
+from fakturnik.ksef.auth import AuthManager
+from fakturnik.ksef.client import KsefClient
+from fakturnik.ksef.context import ContextIdentifier
+from fakturnik.ksef.credentials import CertificateCredential
+from fakturnik.ksef.environments import local
+from fakturnik.ksef.transport import Transport
+from fakturnik.simulator.config import SimulatorConfig
+from fakturnik.simulator.server import SimulatorServer
+from tests.credentials.kit import NIP_A, send_one
+from tests.credentials.signer import XMLSEC1, sign_with_xmlsec1
+from tests.engine.helpers import ksef_token
+from tests.ksef.identities import ORGANIZATION_IDENTIFIER, new_key, seal_credential
+
+pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
+
+
+def _qualified_ca() -> tuple[x509.Certificate, object]:
+    key = new_key("rsa")
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Testowe Centrum Kwalifikowane"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Testowe CA pieczęci kwalifikowanych"),
+        ]
+    )
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def _qualified_seal(ca: x509.Certificate, ca_key: object, nip: str) -> CertificateCredential:
+    key = new_key("rsa")
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Firma A sp. z o.o."),
+            x509.NameAttribute(ORGANIZATION_IDENTIFIER, f"VATPL-{nip}"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Firma A sp. z o.o."),
+        ]
+    )
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(False, True, False, False, False, False, False, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    return CertificateCredential(cert, key)
+
+
+@pytest.fixture
+def prod(tmp_path: Path) -> Iterator[tuple[Fakturnik, SimulatorServer, CertificateCredential]]:
+    ca, ca_key = _qualified_ca()
+    config = SimulatorConfig(
+        profile="prod",
+        rate_limits_enabled=False,
+        trusted_signers=(ca.public_bytes(serialization.Encoding.PEM),),
+    )
+    server = SimulatorServer(config).start()
+    try:
+        with Fakturnik.open(tmp_path / "data", settings=EngineSettings.fast()) as fk:
+            fk.companies.add(
+                NIP_A,
+                "Firma A",
+                environment="local",
+                base_url=server.base_url,
+                ksef_token=ksef_token(server, NIP_A),
+            )
+            yield fk, server, _qualified_seal(ca, ca_key, NIP_A)
+    finally:
+        server.stop()
+
+
+def _token_login(fk: Fakturnik, server: SimulatorServer) -> AuthManager:
+    token = fk.ctx.vault.get(f"company/{NIP_A}/ksef_token").reveal_text()
+    return AuthManager.with_ksef_token(Transport(local(server.base_url)), ContextIdentifier.nip(NIP_A), token)
+
+
+def test_a_token_company_migrates_on_the_production_profile(
+    prod: tuple[Fakturnik, SimulatorServer, CertificateCredential], tmp_path: Path
+) -> None:
+    fk, server, seal = prod
+    cid = fk.companies.by_nip(NIP_A).id
+    assert fk.credentials.token_deadline().company_ids == (cid,)
+
+    # a self-made seal does not open a session on production: the company stays on its token
+    self_made = sign_with_xmlsec1(
+        fk.credentials.migration_request(cid), seal_credential(NIP_A, kind="rsa"), tmp_path / "x"
+    )
+    refused = fk.credentials.migrate_to_certificate(cid, self_made)
+    assert not refused.ok and "zostaje przy tokenie" in refused.message
+    assert fk.companies.credential(cid).kind == "ksef_token"  # type: ignore[union-attr]
+
+    signed = sign_with_xmlsec1(fk.credentials.migration_request(cid), seal, tmp_path / "signer")
+    (result,) = fk.credentials.migrate_all({NIP_A: signed})  # one action
+    assert result.ok and result.changed, result.message
+    assert fk.companies.credential(cid).kind == "certificate"  # type: ignore[union-attr]
+    assert fk.credentials.token_deadline().company_ids == ()
+    with fk.running_worker():
+        send_one(fk, cid, "prod-migr-1")
+        manager = _token_login(fk, server)
+        client = KsefClient(manager.api)
+        for t in list(client.iter_tokens()):
+            client.revoke_token(t.referenceNumber)
+        client.close()
+        with pytest.raises(KsefError):
+            _token_login(fk, server).login()
+        send_one(fk, cid, "prod-migr-2")
+    health = fk.doctor.check(cid)
+    assert health.ok and health.warnings == 0, health.lines
