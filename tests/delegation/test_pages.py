@@ -18,7 +18,7 @@ import pytest
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store.models import OutboxEntry
 from tests.app.kit import draft
-from tests.delegation.kit import ksef_certificate, random_nip
+from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
 from tests.web.api.harness import api_server
 from tests.web.ui.conftest import CHROMIUM, axe_violations, shot
 
@@ -57,6 +57,7 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
     client_nip, office_nip = random_nip(), random_nip()
     client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
     office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
+    own_cert = ksef_certificate(prod_sim, "Pesel", random_pesel(), "Ewa Biuro")
     with api_server(tmp_path, worker=True, webhooks=False) as server:
         fk = server.runtime.fk
         owner = fk.accounts.register_user("wlasciciel@biuro.pl", PASSWORD, name="Ewa Biuro")
@@ -102,6 +103,18 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
         page.wait_for_selector("#form-person .field-error")
         assert "PESEL 44051401358 ma błędną sumę kontrolną" in page.inner_text("#form-person")
         assert page.locator("#granted-table tbody tr").count() == 2
+        # a co-worker's own certificate: garbage is refused in Polish, a real one is listed (never its key)
+        page.fill("#f-coworker-cert", "to nie jest certyfikat")
+        page.fill("#f-coworker-key", "ani klucz")
+        page.click("#form-coworker button[type=submit]")
+        page.wait_for_selector("#form-coworker .field-error")
+        assert "Brak certyfikatów współpracowników" in page.inner_text("#coworkers-table")
+        page.fill("#f-coworker-cert", own_cert.cert_pem.decode())
+        page.fill("#f-coworker-key", own_cert.key_pem.decode())
+        page.click("#form-coworker button[type=submit]")
+        page.wait_for_selector("#permission-result")
+        assert "Ewa Biuro" in page.inner_text("#coworkers-table")
+        assert "PRIVATE KEY" not in page.content()
         assert not axe_violations(page)
         shot(page, "permissions")
 
