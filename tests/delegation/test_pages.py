@@ -23,6 +23,10 @@ from tests.web.api.harness import api_server
 from tests.web.ui.conftest import CHROMIUM, axe_violations, shot
 
 PASSWORD = "Bardzo-Tajne-Haslo-123"
+# elements sticking out of a phone's width (outside the tables' own scrolling regions), for the message
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.lines-wrap'))
+  .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
 
 
 @pytest.fixture
@@ -153,5 +157,16 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
             page.click("form[action='/biuro/synchronizuj'] button[type=submit]")
             page.wait_for_selector("#office-result")
             assert "Pobrano faktury 1 klientów" in page.inner_text("#office-result")
+
+            # on a phone neither page scrolls sideways (wide tables scroll in their own region)
+            page.set_viewport_size({"width": 375, "height": 800})
+            for url, company in (("/biuro", office), ("/uprawnienia", client)):
+                _switch(page, company)
+                page.goto(url)
+                wide = page.evaluate(WIDE_ELEMENTS)
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+                    url,
+                    wide,
+                )
         context.close()
         assert not dialogs
