@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from fakturnik.app import Actor, Fakturnik
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.simulator.server import SimulatorServer
@@ -19,12 +21,25 @@ from fakturnik.store import states
 from fakturnik.store.models import OutboxEntry, VaultSecret
 from tests.app.kit import draft
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+from tests.store.pg import fresh_pg_database
 
 
 @contextmanager
-def installation(path: Path) -> Iterator[Fakturnik]:
-    with Fakturnik.open(path, settings=EngineSettings.fast(), use_keyring=False) as fk:
+def installation(path: Path, database_url: str | None = None) -> Iterator[Fakturnik]:
+    with Fakturnik.open(
+        path, database_url=database_url, settings=EngineSettings.fast(), use_keyring=False
+    ) as fk:
         yield fk
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def office_db(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The office's installation on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        with fresh_pg_database() as url:
+            yield url
 
 
 def _wait_queued_with_reason(fk: Fakturnik, company_id: int, invoice_id: int, timeout: float = 30.0) -> str:
@@ -48,13 +63,16 @@ def _issue(fk: Fakturnik, company_id: int, seller: str, n: int) -> int:
 
 
 def test_client_grants_the_office_then_revokes_and_grants_again(
-    prod_sim: SimulatorServer, tmp_path: Path
+    prod_sim: SimulatorServer, tmp_path: Path, office_db: str | None
 ) -> None:
     client_nip, office_nip = random_nip(), random_nip()
     client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
     office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
     url = prod_sim.base_url
-    with installation(tmp_path / "klient") as client_fk, installation(tmp_path / "biuro") as office_fk:
+    with (
+        installation(tmp_path / "klient") as client_fk,
+        installation(tmp_path / "biuro", office_db) as office_fk,
+    ):
         own = client_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
         client_fk.companies.set_certificate(own.id, client_cert.cert_pem, client_cert.key_pem)
 

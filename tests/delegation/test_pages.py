@@ -18,11 +18,15 @@ import pytest
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store.models import OutboxEntry
 from tests.app.kit import draft
-from tests.delegation.kit import ksef_certificate, random_nip
+from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
 from tests.web.api.harness import api_server
 from tests.web.ui.conftest import CHROMIUM, axe_violations, shot
 
 PASSWORD = "Bardzo-Tajne-Haslo-123"
+# elements sticking out of a phone's width (outside the tables' own scrolling regions), for the message
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.lines-wrap'))
+  .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
 
 
 @pytest.fixture
@@ -57,6 +61,7 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
     client_nip, office_nip = random_nip(), random_nip()
     client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
     office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
+    own_cert = ksef_certificate(prod_sim, "Pesel", random_pesel(), "Ewa Biuro")
     with api_server(tmp_path, worker=True, webhooks=False) as server:
         fk = server.runtime.fk
         owner = fk.accounts.register_user("wlasciciel@biuro.pl", PASSWORD, name="Ewa Biuro")
@@ -102,6 +107,18 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
         page.wait_for_selector("#form-person .field-error")
         assert "PESEL 44051401358 ma błędną sumę kontrolną" in page.inner_text("#form-person")
         assert page.locator("#granted-table tbody tr").count() == 2
+        # a co-worker's own certificate: garbage is refused in Polish, a real one is listed (never its key)
+        page.fill("#f-coworker-cert", "to nie jest certyfikat")
+        page.fill("#f-coworker-key", "ani klucz")
+        page.click("#form-coworker button[type=submit]")
+        page.wait_for_selector("#form-coworker .field-error")
+        assert "Brak certyfikatów współpracowników" in page.inner_text("#coworkers-table")
+        page.fill("#f-coworker-cert", own_cert.cert_pem.decode())
+        page.fill("#f-coworker-key", own_cert.key_pem.decode())
+        page.click("#form-coworker button[type=submit]")
+        page.wait_for_selector("#permission-result")
+        assert "Ewa Biuro" in page.inner_text("#coworkers-table")
+        assert "PRIVATE KEY" not in page.content()
         assert not axe_violations(page)
         shot(page, "permissions")
 
@@ -140,5 +157,16 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
             page.click("form[action='/biuro/synchronizuj'] button[type=submit]")
             page.wait_for_selector("#office-result")
             assert "Pobrano faktury 1 klientów" in page.inner_text("#office-result")
+
+            # on a phone neither page scrolls sideways (wide tables scroll in their own region)
+            page.set_viewport_size({"width": 375, "height": 800})
+            for url, company in (("/biuro", office), ("/uprawnienia", client)):
+                _switch(page, company)
+                page.goto(url)
+                wide = page.evaluate(WIDE_ELEMENTS)
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+                    url,
+                    wide,
+                )
         context.close()
         assert not dialogs

@@ -104,12 +104,22 @@ class CoworkersService(Service):
     def certificates(self, company_id: int) -> tuple[CoworkerCertificateView, ...]:
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_VIEW)
+            names = list(
+                s.scalars(
+                    select(Credential.secret_name)
+                    .where(Credential.company_id == company.id, Credential.kind == PERSON_CERTIFICATE)
+                    .order_by(Credential.id.desc())
+                )
+            )
+        # the vault is read outside the transaction (on SQLite a second one would wait for this one)
+        pems = {name: self.ctx.vault.get(name + ".cert").reveal() for name in names}
+        with self._tx() as s:
             rows = s.scalars(
                 select(Credential)
-                .where(Credential.company_id == company.id, Credential.kind == PERSON_CERTIFICATE)
+                .where(Credential.company_id == company_id, Credential.kind == PERSON_CERTIFICATE)
                 .order_by(Credential.id.desc())
             ).all()
-            return tuple(_view(s, r, self.ctx.vault.get(r.secret_name + ".cert").reveal()) for r in rows)
+            return tuple(_view(s, r, pems[r.secret_name]) for r in rows if r.secret_name in pems)
 
     def remove_certificate(self, company_id: int, credential_id: int) -> None:
         with self._tx() as s:

@@ -38,7 +38,7 @@ from fakturnik.app.permission_rules import (
     permission_label,
 )
 from fakturnik.app.service import Service
-from fakturnik.errors import ConflictError, InputError, KsefApiError, KsefError
+from fakturnik.errors import ConflictError, InputError, KsefApiError, KsefAuthError, KsefError
 from fakturnik.store.models import Company, Credential
 
 if TYPE_CHECKING:
@@ -580,6 +580,17 @@ class PermissionsService(Service):
         manager = auth_manager(self.ctx, company, transport, credential)
         try:
             yield KsefClient(manager.api)
+        except KsefAuthError as exc:  # the owner's credential itself is refused: a state to fix, not a fault
+            raise ConflictError(
+                f"KSeF nie przyjął danych uwierzytelniających firmy {company.nip}: {exc}"
+            ) from None
+        except KsefApiError as exc:
+            if exc.status_code != 403:
+                raise
+            raise ConflictError(
+                f"dane uwierzytelniające firmy {company.nip} nie mają w KSeF uprawnień do zarządzania "
+                f"uprawnieniami (CredentialsManage / CredentialsRead): {exc}"
+            ) from None
         finally:
             with suppress(KsefError):
                 manager.logout()

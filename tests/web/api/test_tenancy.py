@@ -44,6 +44,34 @@ def _bodies(nip: str) -> dict[str, Any]:
         "createApiKey": {"name": "intruz", "scopes": ["company:admin"]},
         "createWebhook": {"url": "http://127.0.0.1:9/x", "events": ["invoice.accepted"]},
         "updateWebhook": {"active": False},
+        # permissions and offices (docs/permissions.md)
+        "grantPersonPermissions": {
+            "identifier": "44051401359",
+            "permissions": ["InvoiceWrite"],
+            "first_name": "Jan",
+            "last_name": "Intruz",
+        },
+        "grantEntityPermissions": {"nip": "7740001454", "can_delegate": True},
+        "grantAuthorization": {"nip": "7740001454", "kind": "self_billing"},
+        "grantIndirectPermissions": {"identifier": "44051401359", "first_name": "Jan", "last_name": "Intruz"},
+        "grantSubunitAdministrator": {
+            "identifier": "44051401359",
+            "subunit": "7740001454",
+            "first_name": "Jan",
+            "last_name": "Intruz",
+        },
+        "grantEuEntityPermissions": {
+            "fingerprint": "A" * 64,
+            "permissions": ["InvoiceRead"],
+            "name": "Intruz GmbH",
+        },
+        "useOfficeCredential": {"office_company_id": 1},
+        "officeSyncAll": {},
+        "addCoworkerCertificate": {
+            "user_id": 1,
+            "certificate_pem": "-----",
+            "private_key_pem_base64": "QUJD",
+        },
     }
 
 
@@ -96,6 +124,8 @@ def world(local_server: ApiServer) -> dict[str, Any]:
         "user_id": a.user_id,
         "nip": "5213003700",
         "kind": "VAT",
+        "reference": "20261207-EG-0000000000-0000000000-00",
+        "permission_id": "00000000-0000-0000-0000-000000000000",
     }
     return {"a": a, "b": b, "ids": ids, "viewer": viewer, "api_a": api}
 

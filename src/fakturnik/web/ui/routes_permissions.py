@@ -63,6 +63,7 @@ def _permissions_page(
     cid = ui.company_id
     granted, granted_error = _safe(ui, lambda: ui.svc.permissions.granted(cid))
     received, received_error = _safe(ui, lambda: ui.svc.permissions.received(cid))
+    coworkers, _ = _safe(ui, lambda: ui.svc.coworkers.certificates(cid))
     context = ui.context(
         "permissions",
         granted=granted or (),
@@ -78,6 +79,8 @@ def _permissions_page(
         person_rights=[(p, permission_label(p)) for p in GRANTABLE["person"]],
         entity_rights=[(p, permission_label(p)) for p in GRANTABLE["entity"]],
         authorization_choices=AUTHORIZATION_CHOICES,
+        coworkers=coworkers or (),
+        me_id=ui.actor.user_id,
     )
     return render(ui.request, "permissions/index.html", context, status_code=status)
 
@@ -177,6 +180,30 @@ async def revoke(request: Request, ui: Annotated[Ui, Depends(get_ui)], permissio
             ui.company_id, permission_id[:64], authorization=form.get("authorization") == "1"
         ),
     )
+
+
+@router.post("/uprawnienia/moj-certyfikat", include_in_schema=False)
+async def my_certificate(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """A co-worker stores their own KSeF certificate for this company (PEM pasted into the form)."""
+    data = await request.form(max_fields=10, max_files=0)
+    fields = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    form = {"certificate_pem": fields.get("certificate_pem", "")[:64_000]}
+    if ui.actor.user_id is None:
+        return _permissions_page(ui, note="Tylko zalogowany użytkownik.", note_ok=False, status=403)
+    try:
+        ui.svc.coworkers.add_certificate(
+            ui.company_id,
+            ui.actor.user_id,
+            form["certificate_pem"].encode(),
+            fields.get("private_key_pem", "")[:64_000].encode(),
+            fields.get("password") or None,
+        )
+    except InputError as exc:
+        return _permissions_page(ui, form_name="coworker", form=form, errors=_errors(exc), status=422)
+    except FakturnikError as exc:
+        return _permissions_page(ui, note=str(exc), note_ok=False, status=409)
+    text = "Twój certyfikat KSeF jest zapisany w sejfie (klucz nigdy nie jest pokazywany)."
+    return RedirectResponse(f"/uprawnienia?wynik={quote(text)}", status_code=303)
 
 
 # --- the office console ----------------------------------------------------------------------------
