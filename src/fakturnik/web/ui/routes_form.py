@@ -134,6 +134,7 @@ def _form_page(
     source_id: int | None = None,
     status_code: int = 200,
     draft_id: int | None = None,
+    checked: bool = False,
 ) -> Response:
     if not form.lines:
         form.lines.append(FormLine(index=0))
@@ -164,6 +165,7 @@ def _form_page(
         series_hint=_series_hint(ui, form.kind),
         can_issue=ui.can(Action.INVOICES_WRITE),
         form_key=secrets.token_urlsafe(16),
+        checked=checked,
     )
     return render(ui.request, "invoice_form.html", context, status_code=status_code)
 
@@ -293,6 +295,19 @@ def _settlement_form(ui: Ui, advance_id: int) -> Response:
     return _form_page(ui, form, title="Faktura rozliczeniowa")
 
 
+def _check(draft: dict[str, Any]) -> None:
+    """Build the invoice as issuing would (the same FA(3) builder); problems as InvoiceValidationError."""
+    from pydantic import ValidationError
+
+    from fakturnik.fa3.builder import build_invoice
+    from fakturnik.fa3.jsonform import problems_from_validation_error
+
+    try:
+        build_invoice(draft)
+    except ValidationError as exc:
+        raise InvoiceValidationError(problems_from_validation_error(exc)) from None
+
+
 async def _posted(request: Request) -> dict[str, str]:
     data = await request.form(max_fields=MAX_LINES * 9 + 200, max_files=0)
     return {k: v for k, v in data.items() if isinstance(v, str)}
@@ -327,6 +342,11 @@ async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
                 advance_ids=form.advance_ids,
                 external_advances=external_advances(form),
                 corrects_id=source_id,
+            )
+        if data.get("action") == "check":  # Enter in a field: check everything, issue nothing
+            _check(draft)
+            return _form_page(
+                ui, form, title=title, source_id=source_id, draft_id=_draft_id(data), checked=True
             )
         if source_id is not None and form.kind in CORRECTION_KINDS:
             result = ui.svc.invoices.correct(ui.company_id, source_id, draft, idempotency_key=key)
@@ -466,7 +486,8 @@ def _line_context(ui: Ui, line: FormLine) -> dict[str, Any]:
 @router.get("/faktury/pozycja/nowa", include_in_schema=False)
 def add_line(request: Request, ui: Annotated[Ui, Depends(get_ui)], next_line: int = 0) -> Response:
     index = max(0, min(next_line, 10**6))
-    response = render(request, "_line.html", _line_context(ui, FormLine(index=index)))
+    context = {**_line_context(ui, FormLine(index=index)), "focus": True}  # the keyboard goes on typing there
+    response = render(request, "_line.html", context)
     return _with_counter(response, "next-line", "next_line", index + 1)
 
 
@@ -484,9 +505,8 @@ def add_external_advance(
 ) -> Response:
     """One more row for an advance invoiced outside Fakturnik in the ROZ form."""
     index = max(0, min(next_external, 999))
-    response = render(
-        request, "_external_advance.html", {"i": index, "row": ExternalRow(index=index), "errors": {}}
-    )
+    context = {"i": index, "row": ExternalRow(index=index), "errors": {}, "focus": True}
+    response = render(request, "_external_advance.html", context)
     return _with_counter(response, "next-external", "next_external", index + 1)
 
 

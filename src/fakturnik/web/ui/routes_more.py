@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.formatting import RATE_LABELS, parse_amount
+from fakturnik.web.ui.formatting import RATE_LABELS, format_amount, parse_amount
 from fakturnik.web.ui.invoice_form import GTU_CODES, InvoiceForm
 from fakturnik.web.ui.routing import UiRoute, ui_csrf
 from fakturnik.web.ui.templating import render
@@ -64,7 +64,25 @@ def _contractors_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dic
 
 @router.get("/kontrahenci", include_in_schema=False)
 def contractors(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    return _contractors_page(ui)
+    editing = _editing(ui)
+    if editing is None:
+        return _contractors_page(ui)
+    c = ui.svc.contractors.get(ui.company_id, editing)
+    form = {"id": str(c.id), "nip": c.nip, "name": c.name, "address_line1": c.address_line1,
+            "address_line2": c.address_line2, "email": c.email}  # fmt: skip
+    return _contractors_page(ui, form=form)
+
+
+def _editing(ui: Ui) -> int | None:
+    """The row opened for editing (``?edytuj=<id>``), if any."""
+    value = ui.request.query_params.get("edytuj", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@router.post("/kontrahenci/{contractor_id}/usun", include_in_schema=False)
+def contractor_delete(ui: Annotated[Ui, Depends(get_ui)], contractor_id: int) -> Response:
+    ui.svc.contractors.delete(ui.company_id, contractor_id)
+    return RedirectResponse("/kontrahenci?usunieto=1", status_code=303)
 
 
 _CONTRACTOR_LIMITS = {"name": 512, "address_line1": 512, "address_line2": 512, "email": 255, "note": 1000}
@@ -85,15 +103,19 @@ async def contractor_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     if data.get("email") and not _EMAIL.match(data["email"]):
         errors["email"] = "Niepoprawny adres e-mail."
     if not errors:
+        values = {
+            "nip": nip,
+            "name": data["name"],
+            "address_line1": data.get("address_line1", ""),
+            "address_line2": data.get("address_line2", ""),
+            "email": data.get("email", ""),
+        }
+        editing = data.get("id", "")
         try:
-            ui.svc.contractors.create(
-                ui.company_id,
-                nip=nip,
-                name=data["name"],
-                address_line1=data.get("address_line1", ""),
-                address_line2=data.get("address_line2", ""),
-                email=data.get("email", ""),
-            )
+            if editing.isdigit() and len(editing) < 12:
+                ui.svc.contractors.update(ui.company_id, int(editing), **values)
+            else:
+                ui.svc.contractors.create(ui.company_id, **values)
         except ConflictError:
             errors["nip"] = "Kontrahent o tym NIP już jest na liście."
         except InputError as exc:
@@ -178,7 +200,19 @@ def _products_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dict[s
 
 @router.get("/produkty", include_in_schema=False)
 def products(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    return _products_page(ui)
+    editing = _editing(ui)
+    if editing is None:
+        return _products_page(ui)
+    p = ui.svc.products.get(ui.company_id, editing)
+    form = {"id": str(p.id), "name": p.name, "unit": p.unit, "price": format_amount(p.price),
+            "price_kind": p.price_kind, "vat_rate": str(p.vat_rate), "gtu": p.gtu or ""}  # fmt: skip
+    return _products_page(ui, form=form)
+
+
+@router.post("/produkty/{product_id}/usun", include_in_schema=False)
+def product_delete(ui: Annotated[Ui, Depends(get_ui)], product_id: int) -> Response:
+    ui.svc.products.delete(ui.company_id, product_id)
+    return RedirectResponse("/produkty?usunieto=1", status_code=303)
 
 
 @router.post("/produkty", include_in_schema=False)
@@ -204,16 +238,20 @@ async def product_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
     if kind not in ("net", "gross"):
         errors["price_kind"] = "Wybierz cenę netto albo brutto."
     if not errors and price is not None:
+        values = {
+            "name": data["name"],
+            "unit": data.get("unit") or "szt.",
+            "price": price,
+            "price_kind": kind,
+            "vat_rate": data["vat_rate"],
+            "gtu": data.get("gtu") or None,
+        }
+        editing = data.get("id", "")
         try:
-            ui.svc.products.create(
-                ui.company_id,
-                name=data["name"],
-                unit=data.get("unit") or "szt.",
-                price=price,
-                price_kind=kind,
-                vat_rate=data["vat_rate"],
-                gtu=data.get("gtu") or None,
-            )
+            if editing.isdigit() and len(editing) < 12:
+                ui.svc.products.update(ui.company_id, int(editing), **values)
+            else:
+                ui.svc.products.create(ui.company_id, **values)
         except (ConflictError, InputError) as exc:
             errors["name"] = str(exc)
     if errors:
