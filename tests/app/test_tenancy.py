@@ -78,6 +78,7 @@ def _every_call(svc: object, o: dict[str, int]) -> list[tuple[str, object]]:
         ("received.upo", lambda: s.received.upo(a, i)),  # type: ignore[attr-defined]
         ("received.draft_of", lambda: s.received.draft_of(a, i)),  # type: ignore[attr-defined]
         ("received.mark_booked", lambda: s.received.mark_booked(a, i)),  # type: ignore[attr-defined]
+        ("received.warnings", lambda: s.received.warnings(a, i)),  # type: ignore[attr-defined]
         ("received.record_payment", lambda: s.received.record_payment(a, i)),  # type: ignore[attr-defined]
         ("received.clear_payment", lambda: s.received.clear_payment(a, i)),  # type: ignore[attr-defined]
         ("received.company_of", lambda: s.received.company_of(i)),  # type: ignore[attr-defined]

@@ -130,8 +130,12 @@ def prepare(
     idempotency_key: str | None = None,
     seller: dict[str, Any] | None = None,
     today: date | None = None,
+    strictness: str = "all",
 ) -> Prepared:
-    """Build (a draft) and validate (always) one document; errors are kept on the result, not raised."""
+    """Build (a draft) and validate (always) one document; errors are kept on the result, not raised.
+
+    ``strictness`` (the company's setting): ``"all"`` refuses every error; ``"ksef"`` only what KSeF
+    rejects, the VAT-act and amounts problems becoming warnings (``fa3.authority``)."""
     from fakturnik.fa3.jsonform import xml_from_draft
     from fakturnik.fa3.validation import validate_xml
 
@@ -152,6 +156,8 @@ def prepare(
 
                 xml = fill_template(xml, number=AUTO)  # an empty number is "take the next one"
         report = validate_xml(xml, env)  # type: ignore[arg-type]
+        if strictness == "ksef":
+            report = report.ksef_only()
         if not report.ok:
             raise InvoiceValidationError(report.problems)
         summary = summary_of(xml)
