@@ -57,6 +57,9 @@ class Action(StrEnum):
     SERIES_READ = "series.read"
     SERIES_WRITE = "series.write"
     AUDIT_READ = "audit.read"
+    COLLECTIVE_CREATE = (
+        "collective.create"  # collective identifiers through KSeF (one transfer, many invoices)
+    )
 
 
 A = Action
@@ -79,9 +82,11 @@ ROLE_ACTIONS: Final[dict[Role, frozenset[Action]]] = {
         A.PRODUCTS_WRITE,
         A.SERIES_WRITE,
         A.AUDIT_READ,
+        A.COLLECTIVE_CREATE,
     },
     # sales: issues invoices, records payments, keeps contractors; reads the rest
-    Role.ISSUER: _READ | {A.INVOICES_WRITE, A.PAYMENTS_WRITE, A.SYNC_RUN, A.CONTRACTORS_WRITE},
+    Role.ISSUER: _READ
+    | {A.INVOICES_WRITE, A.PAYMENTS_WRITE, A.SYNC_RUN, A.CONTRACTORS_WRITE, A.COLLECTIVE_CREATE},
     # reads only
     Role.VIEWER: _READ,
 }
@@ -94,6 +99,7 @@ SCOPE_ACTIONS: Final[dict[str, frozenset[Action]]] = {
             A.COMPANY_VIEW,
             A.INVOICES_WRITE,
             A.PAYMENTS_WRITE,
+            A.COLLECTIVE_CREATE,
             A.CONTRACTORS_READ,
             A.CONTRACTORS_WRITE,
             A.PRODUCTS_READ,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fakturnik.app.advances import AdvancesService
     from fakturnik.app.api_keys import ApiKeysService
     from fakturnik.app.audit import AuditService
+    from fakturnik.app.collective import CollectiveService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
     from fakturnik.app.drafts import DraftsService
@@ -152,6 +153,13 @@ class Services:
         from fakturnik.app.advances import AdvancesService
 
         return AdvancesService(self.app, self.actor)
+
+    @cached_property
+    def collective(self) -> CollectiveService:
+        """Collective identifiers and payment lists (app/collective.py)."""
+        from fakturnik.app.collective import CollectiveService
+
+        return CollectiveService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:
