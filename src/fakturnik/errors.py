@@ -122,7 +122,7 @@ class KsefCollectiveIdentifierError(KsefApiError):
 
     The meaning of the two codes is not published in the documentation available; the message says only
     what is known, in Polish: ``KSeF odrzucił operację na identyfikatorze zbiorczym (kod 71004)``,
-    followed by KSeF's own description. ``code`` is the code.
+    followed by KSeF's own description. ``ksef_code`` is the code.
     """
 
     def __init__(
@@ -133,11 +133,9 @@ class KsefCollectiveIdentifierError(KsefApiError):
         *,
         reason_code: str | None = None,
     ) -> None:
-        self.code = next(
-            (d.code for d in details if d.code in COLLECTIVE_UNPUBLISHED_CODES),
-            min(COLLECTIVE_UNPUBLISHED_CODES),
-        )
-        polish = f"KSeF odrzucił operację na identyfikatorze zbiorczym (kod {self.code})"
+        found = [d.code for d in details if d.code in COLLECTIVE_UNPUBLISHED_CODES]
+        self.ksef_code: int = found[0] if found else min(COLLECTIVE_UNPUBLISHED_CODES)
+        polish = f"KSeF odrzucił operację na identyfikatorze zbiorczym (kod {self.ksef_code})"
         super().__init__(status_code, f"{polish}: {message}", details, reason_code=reason_code)
         self.polish = polish
 

@@ -78,6 +78,7 @@ def _every_call(svc: object, o: dict[str, int]) -> list[tuple[str, object]]:
         ("received.upo", lambda: s.received.upo(a, i)),  # type: ignore[attr-defined]
         ("received.draft_of", lambda: s.received.draft_of(a, i)),  # type: ignore[attr-defined]
         ("received.mark_booked", lambda: s.received.mark_booked(a, i)),  # type: ignore[attr-defined]
+        ("received.warnings", lambda: s.received.warnings(a, i)),  # type: ignore[attr-defined]
         ("received.record_payment", lambda: s.received.record_payment(a, i)),  # type: ignore[attr-defined]
         ("received.clear_payment", lambda: s.received.clear_payment(a, i)),  # type: ignore[attr-defined]
         ("received.company_of", lambda: s.received.company_of(i)),  # type: ignore[attr-defined]
@@ -104,6 +105,12 @@ def _every_call(svc: object, o: dict[str, int]) -> list[tuple[str, object]]:
         ("received.upo_pdf", lambda: s.received.upo_pdf(a, i)),  # type: ignore[attr-defined]
         ("companies.set_certificate", lambda: s.companies.set_certificate(a, b"x", b"y")),  # type: ignore[attr-defined]
         ("companies.set_pkcs12", lambda: s.companies.set_pkcs12(a, b"x", "p")),  # type: ignore[attr-defined]
+        ("collective.dues", lambda: s.collective.dues(a)),  # type: ignore[attr-defined]
+        ("collective.create", lambda: s.collective.create(a, "9166568761")),  # type: ignore[attr-defined]
+        ("collective.created", lambda: s.collective.created(a)),  # type: ignore[attr-defined]
+        ("collective.get", lambda: s.collective.get(a, "x")),  # type: ignore[attr-defined]
+        ("collective.received", lambda: s.collective.received(a)),  # type: ignore[attr-defined]
+        ("collective.payment_list", lambda: s.collective.payment_list(a, invoice_ids=[i])),  # type: ignore[attr-defined]
     ]
 
 
@@ -151,6 +158,7 @@ def test_every_public_service_method_is_in_the_tenancy_enumeration() -> None:
     from fakturnik.app.accounts import AccountsService
     from fakturnik.app.api_keys import ApiKeysService
     from fakturnik.app.audit import AuditService
+    from fakturnik.app.collective import CollectiveService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
     from fakturnik.app.invoices import InvoicesService
@@ -170,6 +178,7 @@ def test_every_public_service_method_is_in_the_tenancy_enumeration() -> None:
         "products": ProductsService,
         "series": SeriesService,
         "audit": AuditService,
+        "collective": CollectiveService,
     }
     covered = {
         name

@@ -158,7 +158,7 @@ def test_unpublished_codes_71004_71005_are_mapped_generically(simulator: Any, co
     try:
         with pytest.raises(KsefCollectiveIdentifierError) as err:
             create_collective_identifier(client, [PayableInvoice(numbers[0], Decimal("10.00"))])
-        assert err.value.code == code and err.value.status_code == 400 and code in err.value.codes
+        assert err.value.ksef_code == code and err.value.status_code == 400 and code in err.value.codes
         assert err.value.polish == f"KSeF odrzucił operację na identyfikatorze zbiorczym (kod {code})"
         assert str(err.value).startswith("HTTP 400: " + err.value.polish)
         assert isinstance(err.value, KsefApiError)
@@ -177,7 +177,7 @@ def test_error_for_maps_71004_in_either_error_form() -> None:
         ("application/problem+json", problem, 71004),
     ):
         exc = error_for(400, ctype, json.dumps(body).encode())
-        assert isinstance(exc, KsefCollectiveIdentifierError) and exc.code == code, (ctype, exc)
+        assert isinstance(exc, KsefCollectiveIdentifierError) and exc.ksef_code == code, (ctype, exc)
     plain = error_for(
         400,
         "application/json",

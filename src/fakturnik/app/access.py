@@ -61,6 +61,9 @@ class Action(StrEnum):
     PERMISSIONS_READ = "permissions.read"  # who may do what in the company in KSeF, what it was granted
     PERMISSIONS_MANAGE = "permissions.manage"  # grant and revoke in KSeF; the credential's office
     OFFICE_CONSOLE = "office.console"  # an office's table of its clients, bulk sync
+    COLLECTIVE_CREATE = (
+        "collective.create"  # collective identifiers through KSeF (one transfer, many invoices)
+    )
 
 
 A = Action
@@ -85,9 +88,11 @@ ROLE_ACTIONS: Final[dict[Role, frozenset[Action]]] = {
         A.AUDIT_READ,
         A.PERMISSIONS_READ,
         A.OFFICE_CONSOLE,
+        A.COLLECTIVE_CREATE,
     },
     # sales: issues invoices, records payments, keeps contractors; reads the rest
-    Role.ISSUER: _READ | {A.INVOICES_WRITE, A.PAYMENTS_WRITE, A.SYNC_RUN, A.CONTRACTORS_WRITE},
+    Role.ISSUER: _READ
+    | {A.INVOICES_WRITE, A.PAYMENTS_WRITE, A.SYNC_RUN, A.CONTRACTORS_WRITE, A.COLLECTIVE_CREATE},
     # reads only
     Role.VIEWER: _READ,
 }
@@ -100,6 +105,7 @@ SCOPE_ACTIONS: Final[dict[str, frozenset[Action]]] = {
             A.COMPANY_VIEW,
             A.INVOICES_WRITE,
             A.PAYMENTS_WRITE,
+            A.COLLECTIVE_CREATE,
             A.CONTRACTORS_READ,
             A.CONTRACTORS_WRITE,
             A.PRODUCTS_READ,

@@ -21,6 +21,8 @@ from fakturnik.store import repo
 from fakturnik.store.models import Company, CompanyProfile, Membership
 from fakturnik.vault import Secret
 
+STRICTNESS = ("all", "ksef")  # fa3.authority.Strictness
+
 ENVIRONMENTS = ("local", "test", "demo", "prod")
 
 
@@ -69,6 +71,7 @@ def company_view(s: Session, company: Company, role: str | None = None) -> Compa
         address=profile.address if profile else "",
         email=profile.email if profile else "",
         bank_account=profile.bank_account if profile else "",
+        strictness=company.issue_strictness or "all",
     )
 
 
@@ -226,7 +229,12 @@ class CompaniesService(Service):
         address: str | None = None,
         email: str | None = None,
         bank_account: str | None = None,
+        strictness: str | None = None,
     ) -> CompanyView:
+        """Change the company's data; ``strictness`` is what issuing refuses: ``"all"`` (default) every
+        validation error, ``"ksef"`` only what KSeF rejects (VAT-act and amounts problems then warn)."""
+        if strictness is not None and strictness not in STRICTNESS:
+            raise InputError("ścisłość wystawiania musi być 'all' albo 'ksef'", "strictness")
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             profile = _profile(s, company.id)
@@ -239,6 +247,8 @@ class CompaniesService(Service):
                 profile.email = changed["email"] = email.strip()[:320]
             if bank_account is not None:
                 profile.bank_account = changed["bank_account"] = bank_account.replace(" ", "")[:64]
+            if strictness is not None:
+                company.issue_strictness = changed["strictness"] = strictness
             self._audit(s, "company.update", company_id=company.id, detail=changed)
             s.flush()
             return company_view(s, company, self._role(s, company.id))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fakturnik.app.api_keys import ApiKeysService
     from fakturnik.app.audit import AuditService
     from fakturnik.app.certificates import CertificatesService
+    from fakturnik.app.collective import CollectiveService
     from fakturnik.app.companies import CompaniesService
     from fakturnik.app.contractors import ContractorsService
     from fakturnik.app.coworkers import CoworkersService
@@ -200,6 +201,13 @@ class Services:
         from fakturnik.app.coworkers import CoworkersService
 
         return CoworkersService(self.app, self.actor)
+
+    @cached_property
+    def collective(self) -> CollectiveService:
+        """Collective identifiers and payment lists (app/collective.py)."""
+        from fakturnik.app.collective import CollectiveService
+
+        return CollectiveService(self.app, self.actor)
 
     @cached_property
     def audit(self) -> AuditService:

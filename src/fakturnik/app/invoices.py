@@ -165,6 +165,7 @@ class InvoicesService(Service):
             company = self._company(s, company_id, Action.INVOICES_WRITE)
             env, nip, context_type = validation_env(company.environment), company.nip, company.context_type
             seller = seller_of(s, company)
+            strictness = company.issue_strictness or "all"
         today = today_pl()
         prepared = [
             issuing.prepare(
@@ -176,6 +177,7 @@ class InvoicesService(Service):
                 idempotency_key=key,
                 seller=seller,
                 today=today,
+                strictness=strictness,
             )
             for i, (src, key) in enumerate(zip(sources, keys, strict=True))
         ]

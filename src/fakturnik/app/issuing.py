@@ -133,8 +133,12 @@ def prepare(
     idempotency_key: str | None = None,
     seller: dict[str, Any] | None = None,
     today: date | None = None,
+    strictness: str = "all",
 ) -> Prepared:
-    """Build (a draft) and validate (always) one document; errors are kept on the result, not raised."""
+    """Build (a draft) and validate (always) one document; errors are kept on the result, not raised.
+
+    ``strictness`` (the company's setting): ``"all"`` refuses every error; ``"ksef"`` only what KSeF
+    rejects, the VAT-act and amounts problems becoming warnings (``fa3.authority``)."""
     from fakturnik.fa3.jsonform import xml_from_draft
 
     item = Prepared(index=index, idempotency_key=idempotency_key)
@@ -154,7 +158,7 @@ def prepare(
                 from fakturnik.engine.fields import fill_template
 
                 xml = fill_template(xml, number=AUTO)  # an empty number is "take the next one"
-        report, summary = read_and_validate(xml, env)
+        report, summary = read_and_validate(xml, env, strictness)
         if not report.ok or summary is None:
             raise InvoiceValidationError(report.problems)
         if not isinstance(source, dict):
@@ -175,9 +179,12 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def read_and_validate(xml: bytes, env: str) -> tuple[ValidationReport, Summary | None]:
-    """The validation report of ``xml`` (as ``validate_xml`` gives it) and, when it parses, its summary
-    read from the same tree: one parse per document (the bulk path's hottest loop)."""
+def read_and_validate(
+    xml: bytes, env: str, strictness: str = "all"
+) -> tuple[ValidationReport, Summary | None]:
+    """The validation report of ``xml`` (as ``validate_xml`` gives it; with ``strictness="ksef"`` only
+    what KSeF rejects counts as an error) and, when it passes, its summary read from the same tree: one
+    parse per document (the bulk path's hottest loop)."""
     from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, parse_xml
     from fakturnik.fa3.validation import byte_problem, validate_tree, validate_xml
 
@@ -188,6 +195,8 @@ def read_and_validate(xml: bytes, env: str) -> tuple[ValidationReport, Summary |
     except FakturnikError:  # unreadable: the full check says why, in its words
         return validate_xml(xml, env), None  # type: ignore[arg-type]
     report = validate_tree(root, env, data=xml)  # type: ignore[arg-type]
+    if strictness == "ksef":
+        report = report.ksef_only()
     if not report.ok:
         return report, None
     return report, summary_of_tree(root)

@@ -39,6 +39,7 @@ class CompanyView:
     address: str = ""
     email: str = ""
     bank_account: str = ""
+    strictness: str = "all"  # issuing: "all" refuses every error, "ksef" only what KSeF rejects
 
 
 @dataclass(frozen=True)

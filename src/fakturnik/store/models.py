@@ -85,6 +85,9 @@ class Company(Base):
     context_type: Mapped[str] = mapped_column(String(16), default="Nip")
     context_value: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- issuing strictness (migration 0006_k12): "all" refuses every validation error (default),
+    # "ksef" only what KSeF rejects (VAT-act and amounts problems become warnings); fa3.authority
+    issue_strictness: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
 
 
 class Credential(Base):

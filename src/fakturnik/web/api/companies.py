@@ -44,6 +44,11 @@ class CompanyUpdate(Body):
     address: str | None = Field(None, max_length=512)
     email: str | None = Field(None, max_length=320)
     bank_account: str | None = Field(None, max_length=64)
+    strictness: Literal["all", "ksef"] | None = Field(
+        None,
+        description="Co odmawia wystawienia: 'all' (domyślnie) każdy błąd walidacji; 'ksef' tylko to, co "
+        "odrzuci KSeF (braki wymagane ustawą o VAT i niezgodne kwoty są wtedy ostrzeżeniami).",
+    )
 
 
 class KsefConfig(Body):

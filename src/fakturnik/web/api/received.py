@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
+from fakturnik.app.received import ReceivedWarnings
 from fakturnik.app.views import InvoicePage, InvoiceView
 from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
 from fakturnik.web.api.deps import Svc
@@ -63,6 +64,18 @@ def list_received(
 )
 def get_received(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
     return svc.received.get(company_id, invoice_id)
+
+
+@router.get(
+    "/companies/{company_id}/received/{invoice_id}/warnings",
+    summary="Ostrzeżenia faktury otrzymanej, według tego, kto się sprzeciwia",
+    description="Faktura otrzymana nigdy nie jest odrzucana za to, co KSeF przyjął: jest zapisana, a tu są "
+    "jej ostrzeżenia w grupach: sprawdzenia KSeF, ustawa o VAT, kwoty.",
+    operation_id="getReceivedWarnings",
+    responses=ERRORS,
+)
+def received_warnings(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> ReceivedWarnings:
+    return svc.received.warnings(company_id, invoice_id)
 
 
 @router.get(

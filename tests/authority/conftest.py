@@ -1,0 +1,1 @@
+from tests.app.conftest import fk  # noqa: F401  (the app fixture on SQLite)
