@@ -194,6 +194,13 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def _deflate(raw: bytes) -> bytes:
+    """zlib with run-length matching only: the scanlines are runs and zero rows, so it is as small as
+    the default strategy's output within a fifth and three times faster."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    return packer.compress(raw) + packer.flush()
+
+
 def qr_png(link: str, *, scale: int = 4) -> bytes:
     """The code as a PNG image (8-bit grey), ``scale`` pixels per module, quiet zone 4 modules."""
     if not 1 <= scale <= 40:
@@ -202,19 +209,23 @@ def qr_png(link: str, *, scale: int = 4) -> bytes:
     n = matrix.size
     width = height = (n + 2 * QUIET_ZONE) * scale
     margin = b"\xff" * (QUIET_ZONE * scale)
-    blank = b"\x00" + b"\xff" * width  # a light scanline after its filter byte (0: none)
-    lines = [blank] * (QUIET_ZONE * scale)
+    # each module row is one scanline without a filter (type 0) and ``scale - 1`` copies of it as
+    # "Up" scanlines (type 2: the difference to the line above, all zeros), cheap to compress
+    same = [b"\x02" + bytes(width)] * (scale - 1)
+    quiet = [b"\x00" + b"\xff" * width, *same] * QUIET_ZONE
+    lines = [*quiet]
     dark, light = b"\x00" * scale, b"\xff" * scale
     for i in range(0, n * n, n):
         row = matrix.modules[i : i + n].replace(b"\x00", dark).replace(b"\xff", light)
-        lines.extend([b"\x00" + margin + row + margin] * scale)
-    lines.extend([blank] * (QUIET_ZONE * scale))
+        lines.append(b"\x00" + margin + row + margin)
+        lines.extend(same)
+    lines.extend(quiet)
     raw = b"".join(lines)
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(raw, 6))
+        + _png_chunk(b"IDAT", _deflate(raw))
         + _png_chunk(b"IEND", b"")
     )
 
