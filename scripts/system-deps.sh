@@ -4,8 +4,10 @@
 #   chromium         the browser the web app's Playwright tests drive (headless, executable_path)
 #   poppler-utils    pdftotext / pdftoppm read the rendered invoice PDFs back
 #   zbar-tools       zbarimg decodes the QR codes on the rendered pages
-#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core   WeasyPrint's text layout and the PDF font
-# `scripts/system-deps.sh runtime` installs only what the running app needs (WeasyPrint's), for `make demo`.
+#   fonts-dejavu-core   the PDF's font (ReportLab embeds a subset of DejaVu Sans)
+#   libqrencode4        the fast QR encoder (visual.qrencode, through ctypes); without it zxing-cpp draws
+#                       the codes, about half as fast
+# `scripts/system-deps.sh runtime` installs only what the running app needs (font, QR encoder), for `make demo`.
 set -u
 missing=()
 if [ "${1:-test}" != runtime ]; then
@@ -14,7 +16,7 @@ if [ "${1:-test}" != runtime ]; then
     command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
     command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 fi
-ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -q 'libqrencode.so.4' || missing+=(libqrencode4)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

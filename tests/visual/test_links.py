@@ -44,11 +44,16 @@ def test_kod1_is_seller_date_and_unpadded_base64url_sha256() -> None:
     assert parsed.matches(XML) and not parsed.matches(XML + b" ")
 
 
-def test_kod1_reproduces_the_ministry_example() -> None:
+@pytest.mark.parametrize(
+    "base",
+    ["https://ksef-test.mf.gov.pl/client-app", "https://qr-test.ksef.mf.gov.pl"],
+    ids=["2025-07-edition", "current-edition"],
+)
+def test_kod1_reproduces_the_ministry_example(base: str) -> None:
     # kody-qr.md (CIRFMF/ksef-docs): date 01-02-2026, seller 1111111111, the hash below, and the link
-    # it gives on the test environment's base of that document's version.
+    # it gives on the test environment; the first edition's base was the client app, the current one
+    # is the QR host.
     digest = "UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE"
-    base = "https://ksef-test.mf.gov.pl/client-app"
     expected = f"{base}/invoice/1111111111/01-02-2026/{digest}"
     assert invoice_link_for_hash(base, "1111111111", date(2026, 2, 1), digest) == expected
     parsed = parse_link(expected)
@@ -58,17 +63,23 @@ def test_kod1_reproduces_the_ministry_example() -> None:
     )  # fmt: skip
 
 
-def test_kod2_example_signed_part_is_what_the_ministry_signs() -> None:
+@pytest.mark.parametrize(
+    "host",
+    ["ksef-test.mf.gov.pl/client-app", "qr-test.ksef.mf.gov.pl"],
+    ids=["2025-07-edition", "current-edition"],
+)
+def test_kod2_example_signed_part_is_what_the_ministry_signs(host: str) -> None:
     # kody-qr.md: the signed string is the link without https:// and without /{signature}.
-    signed = (
-        "ksef-test.mf.gov.pl/client-app/certificate/Nip/1111111111/1111111111/01F20A5D352AE590/"
-        "UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE"
+    path = (
+        "certificate/Nip/1111111111/1111111111/01F20A5D352AE590/UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE"
     )
-    parsed = parse_link("https://" + signed + "/KFoN1Z91HvySb2uqP2ZDFKubKftzWtWsQOjqTdLFXA3Z")
+    signed = f"{host}/{path}"
+    parsed = parse_link("https://" + signed + "/" + "A" * 342)
     assert isinstance(parsed, CertificateLink)
     assert parsed.signed == signed.encode()
-    assert (parsed.context_type, parsed.context_value, parsed.serial) == (
+    assert (parsed.context_type, parsed.context_value, parsed.seller_nip, parsed.serial) == (
         "Nip",
+        "1111111111",
         "1111111111",
         "01F20A5D352AE590",
     )
