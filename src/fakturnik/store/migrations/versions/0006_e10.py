@@ -13,7 +13,7 @@ from alembic import op
 from fakturnik.store.models import UtcDateTime
 
 revision = "0006_e10"
-down_revision = "0005_web"
+down_revision = "0006_k12"
 branch_labels = None
 depends_on = None
 
