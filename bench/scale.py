@@ -68,6 +68,20 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def _master_key(value: str) -> Iterator[None]:
+    """The vault's key for this run only (the workers get it too), the caller's environment kept."""
+    before = os.environ.get("FAKTURNIK_MASTER_KEY")
+    os.environ["FAKTURNIK_MASTER_KEY"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["FAKTURNIK_MASTER_KEY"]
+        else:
+            os.environ["FAKTURNIK_MASTER_KEY"] = before
+
+
 def _token(server: Any, nip: str) -> str:
     from fakturnik.simulator.mint import mint_session
 
@@ -110,8 +124,8 @@ def run_scale(
 
     nip = make_nip(4343)
     xml = write_invoice(make_sample_invoice(nip, "AUTO", 3, issue_date=date.today()))
-    os.environ["FAKTURNIK_MASTER_KEY"] = MASTER_KEY
     with (
+        _master_key(MASTER_KEY),
         tempfile.TemporaryDirectory() as tmp,
         fresh_database(admin_url) as url,
         SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=True)) as server,

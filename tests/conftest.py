@@ -61,3 +61,15 @@ def simulator_factory() -> Iterator[object]:
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _throttle_books_of_the_machine() -> Iterator[None]:
+    """Books a test installed for the process (an engine on PostgreSQL shares the KSeF throttle's
+    books through its store) are taken back after it: the next test starts with the machine's file."""
+    from fakturnik.ksef.throttle_ledger import current_ledger_factory, set_ledger_factory
+
+    before = current_ledger_factory()
+    yield
+    if current_ledger_factory() is not before:
+        set_ledger_factory(before)

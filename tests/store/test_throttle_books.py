@@ -302,5 +302,17 @@ def test_three_machines_together_stay_under_the_limit(
     assert stats.get("429", 0) == 0, stats
     server.sim.rate_limiter.reset_counters()
     time.sleep(1.1)
-    alone = _run_children(server, clean, tmp_path, shared=False, count=2)
+    # three calls each (nine at once): over 3/s even when a busy machine staggers the children
+    alone = _run_children(server, clean, tmp_path, shared=False, count=3)
     assert "429" in alone, alone
+
+
+def test_the_application_core_on_postgres_shares_its_books_while_open(clean: str, tmp_path: Path) -> None:
+    """``Fakturnik.open`` on PostgreSQL: every transport of the process (also the ones the app makes
+    itself, e.g. for KSeF's availability) counts in the store; closing it gives the host file back."""
+    from fakturnik.app.core import Fakturnik
+    from fakturnik.ksef.throttle_ledger import current_ledger_factory
+
+    with Fakturnik.open(tmp_path, database_url=clean):
+        assert isinstance(ledger_for("http://127.0.0.1:4/v2"), PostgresLedger)
+    assert current_ledger_factory() is None

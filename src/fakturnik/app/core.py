@@ -228,6 +228,9 @@ class Fakturnik(Services):
     ) -> None:
         super().__init__(self, Actor.system())
         self.ctx = ctx
+        from fakturnik.engine.connect import share_throttle_books
+
+        share_throttle_books(ctx)  # PostgreSQL store: KSeF's limits counted with every other machine
         self.simulator = simulator
         self.white_list_url = white_list_url
         self._workers: list[tuple[Worker, threading.Thread]] = []
@@ -352,6 +355,9 @@ class Fakturnik(Services):
         self.stop_workers()
         if self.simulator is not None:
             self.simulator.stop()
+        from fakturnik.engine.connect import unshare_throttle_books
+
+        unshare_throttle_books(self.ctx)
         self.ctx.close()
         if self._temporary is not None:
             import shutil

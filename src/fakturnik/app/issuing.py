@@ -183,8 +183,8 @@ def read_and_validate(
     xml: bytes, env: str, strictness: str = "all"
 ) -> tuple[ValidationReport, Summary | None]:
     """The validation report of ``xml`` (as ``validate_xml`` gives it; with ``strictness="ksef"`` only
-    what KSeF rejects counts as an error) and, when it passes, its summary read from the same tree: one
-    parse per document (the bulk path's hottest loop)."""
+    what KSeF rejects counts as an error) and, when it parses as an invoice, its summary read from the
+    same tree: one parse per document (the bulk path's hottest loop)."""
     from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, parse_xml
     from fakturnik.fa3.validation import byte_problem, validate_tree, validate_xml
 
@@ -195,11 +195,12 @@ def read_and_validate(
     except FakturnikError:  # unreadable: the full check says why, in its words
         return validate_xml(xml, env), None  # type: ignore[arg-type]
     report = validate_tree(root, env, data=xml)  # type: ignore[arg-type]
-    if strictness == "ksef":
+    if strictness == "ksef":  # the company's setting: VAT-act and amounts problems become warnings
         report = report.ksef_only()
-    if not report.ok:
+    try:  # also for a document with problems
+        return report, summary_of_tree(root)
+    except FakturnikError:
         return report, None
-    return report, summary_of_tree(root)
 
 
 def _with_number(xml: bytes, number: str) -> bytes:

@@ -33,7 +33,7 @@ from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.ksef.transport import Transport
 from fakturnik.store import repo
 from fakturnik.store.models import Company, Credential
-from fakturnik.store.throttle_books import STALE_AFTER, share_books_through
+from fakturnik.store.throttle_books import STALE_AFTER, share_books_through, stop_sharing_books
 
 __all__ = [
     "LOGINS",
@@ -45,6 +45,8 @@ __all__ = [
     "login_credential",
     "offline_credential",
     "own_credential",
+    "share_throttle_books",
+    "unshare_throttle_books",
 ]
 
 
@@ -188,14 +190,26 @@ def drop_logins(context_keys: Iterable[str]) -> int:
     return len(managers)
 
 
+def share_throttle_books(ctx: EngineContext) -> None:
+    """When the store is PostgreSQL, every throttle of this process keeps its books in it from now on
+    (also the transports the application core makes itself); idempotent."""
+    if ctx.settings.throttle and ctx.db.dialect == "postgresql":
+        share_books_through(ctx.db.url, stale_after=max(STALE_AFTER, 4 * ctx.settings.http_timeout))
+
+
+def unshare_throttle_books(ctx: EngineContext) -> None:
+    """Undo :func:`share_throttle_books` when the store closes (nothing if other books are in use)."""
+    if ctx.db.dialect == "postgresql":
+        stop_sharing_books(ctx.db.url)
+
+
 def gateway_throttle(ctx: EngineContext, api_url: str) -> Throttle:
     """The process's throttle of one KSeF deployment, its books where every worker of the store sees
     them: in the store when it is PostgreSQL (:mod:`fakturnik.store.throttle_books`; workers on several
     machines behind one IP then share KSeF's limits), else in this machine's file."""
     if not ctx.settings.throttle:
         return Throttle.unlimited()
-    if ctx.db.dialect == "postgresql":
-        share_books_through(ctx.db.url, stale_after=max(STALE_AFTER, 4 * ctx.settings.http_timeout))
+    share_throttle_books(ctx)
     throttle = throttle_for(api_url)
     if ctx.settings.throttle_share < 1.0:
         throttle.share = min(throttle.share, ctx.settings.throttle_share)

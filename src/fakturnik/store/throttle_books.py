@@ -279,8 +279,10 @@ def share_books_through(url: str, *, stale_after: float = STALE_AFTER, host: str
         log.info("throttle books shared through the store's PostgreSQL")
 
 
-def stop_sharing_books() -> None:
-    """Back to this machine's books (the host file); for tests and for a process changing stores."""
+def stop_sharing_books(url: str | None = None) -> None:
+    """Back to this machine's books (the host file) — only if the books in use are ``url``'s, when given
+    (a store that closes; tests)."""
     with _install_lock:
-        if isinstance(current_ledger_factory(), _Factory):
+        current = current_ledger_factory()
+        if isinstance(current, _Factory) and (url is None or current.url == url):
             set_ledger_factory(None)
