@@ -63,6 +63,7 @@ MAX_SIGNED_REQUEST = 1_000_000  # a signed AuthTokenRequest is a few kB
 MAX_MARGIN_DAYS = 365
 QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"  # eIDAS qualified certificate statements
 CHECK_INTERVAL = timedelta(hours=12)  # how often the background job asks KSeF about a company
+RETRY_AFTER = timedelta(minutes=30)  # a failed check (KSeF down, a revoked certificate) is retried then
 ROUND_LIMIT = 50  # companies asked about in one background pass (a KSeF login each)
 
 __all__ = [
@@ -508,11 +509,11 @@ class CertificatesService(Service):
                     company = s.get(Company, cid)
                     nip = company.nip if company is not None else ""
                 results.append(CertificateResult(cid, nip, False, f"Nie odnowiono: {exc}"))
-            if not results[-1].ok:  # asked, and it failed: the others' turn first next time
+            if not results[-1].ok:  # asked and failed: again in RETRY_AFTER, the others' turn first
                 with self._tx() as s:
                     for row in self._rows(s, cid):
                         if row.active:
-                            row.checked_at = now
+                            row.checked_at = now - CHECK_INTERVAL + RETRY_AFTER
         return results
 
     # -- revoke -------------------------------------------------------------------------------------
