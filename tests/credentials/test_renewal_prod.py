@@ -117,7 +117,7 @@ def test_one_companys_trouble_does_not_stop_the_round(fk_prod: Fakturnik) -> Non
     results = {r.nip: r for r in fk_prod.certificates.renew_due(force_check=True)}
     assert not results[NIP_A].ok and not results[NIP_A].changed and results[NIP_A].message
     assert results[nip_b].ok and not results[nip_b].changed, results[nip_b].message  # renewed already
-    assert fk_prod.companies.credential(a).serial == serial_a  # type: ignore[union-attr]
+    assert int(fk_prod.companies.credential(a).serial, 16) == int(serial_a, 16)  # type: ignore[union-attr,arg-type]
     assert fk_prod.companies.credential(b).serial != serial_b  # type: ignore[union-attr]
     doctor = {x.check: x for x in fk_prod.doctor.check(a).lines}
     assert doctor["login"].status == "error" and "credentials request" in doctor["login"].message

@@ -528,6 +528,8 @@ class CertificatesService(Service):
         nothing is revoked.
         """
         serial = (serial or "").strip().upper()
+        if 0 < len(serial) < 16 and all(c in "0123456789ABCDEF" for c in serial):
+            serial = serial.zfill(16)  # as some tools print it, without the leading zeros
         if reason not in ("Unspecified", "Superseded", "KeyCompromise"):
             raise InputError("powód: Unspecified, Superseded albo KeyCompromise", "reason")
         with self._tx() as s:

@@ -337,7 +337,7 @@ class CompaniesService(Service):
         self.ctx.vault.put(name + ".key", nip, Secret(key_pem))
         info = {
             "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "016X"),  # KSeF: 16 hex digits
+            "serial": format(cert.serial_number, "X"),
             "not_after": not_after.isoformat(),
             "fingerprint": credential.fingerprint,
         }
