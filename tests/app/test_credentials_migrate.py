@@ -69,7 +69,7 @@ def test_token_company_migrates_sends_and_keeps_sending_after_the_token_is_revok
         s.expunge(company)
     offline = offline_credential(fk_sim.ctx, company)
     assert offline is not None
-    offline_serial = format(offline.certificate.serial_number, "X")
+    offline_serial = format(offline.certificate.serial_number, "016X")
     assert [c.serial for c in listed if c.kind == "offline_certificate"] == [offline_serial]
     assert "PRIVATE" not in repr(offline)
 

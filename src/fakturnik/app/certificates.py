@@ -63,6 +63,8 @@ MAX_SIGNED_REQUEST = 1_000_000  # a signed AuthTokenRequest is a few kB
 MAX_MARGIN_DAYS = 365
 QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"  # eIDAS qualified certificate statements
 CHECK_INTERVAL = timedelta(hours=12)  # how often the background job asks KSeF about a company
+RETRY_AFTER = timedelta(minutes=30)  # a failed check (KSeF down, a revoked certificate) is retried then
+ROUND_LIMIT = 50  # companies asked about in one background pass (a KSeF login each)
 
 __all__ = [
     "DEFAULT_MARGIN_DAYS",
@@ -473,11 +475,13 @@ class CertificatesService(Service):
         return self._adopt(company, enrolled, "renew", "Odnowiono certyfikaty KSeF")
 
     def renew_due(
-        self, *, now: datetime | None = None, force_check: bool = False
+        self, *, now: datetime | None = None, force_check: bool = False, limit: int | None = ROUND_LIMIT
     ) -> builtins.list[CertificateResult]:
         """The background job's one pass: every company (the actor may administer) on its own KSeF
-        certificate with ``auto_renew``, asked about at most every :data:`CHECK_INTERVAL`."""
+        certificate with ``auto_renew``, asked about at most every :data:`CHECK_INTERVAL` — the longest
+        unchecked first, at most ``limit`` per pass (each costs a KSeF login), the rest next time."""
         now = now or datetime.now(UTC)
+        epoch = datetime.min.replace(tzinfo=UTC)
         with self._tx() as s:
             ids = [
                 cid
@@ -487,13 +491,15 @@ class CertificatesService(Service):
                     .distinct()
                 )
             ]
-            todo = []
+            due: builtins.list[tuple[datetime, int]] = []
             for cid in sorted(ids):
                 if not _policy(s, cid).auto_renew or not self._may(s, cid, Action.COMPANY_ADMIN):
                     continue
                 checked = [r.checked_at for r in self._rows(s, cid) if r.active and r.checked_at]
-                if force_check or not checked or min(checked) <= now - CHECK_INTERVAL:
-                    todo.append(cid)
+                last = min(checked) if checked else epoch
+                if force_check or last <= now - CHECK_INTERVAL:
+                    due.append((last, cid))
+        todo = [cid for _, cid in sorted(due)][: limit if limit is not None else None]
         results = []
         for cid in todo:  # one company's trouble never stops the round
             try:
@@ -503,6 +509,11 @@ class CertificatesService(Service):
                     company = s.get(Company, cid)
                     nip = company.nip if company is not None else ""
                 results.append(CertificateResult(cid, nip, False, f"Nie odnowiono: {exc}"))
+            if not results[-1].ok:  # asked and failed: again in RETRY_AFTER, the others' turn first
+                with self._tx() as s:
+                    for row in self._rows(s, cid):
+                        if row.active:
+                            row.checked_at = now - CHECK_INTERVAL + RETRY_AFTER
         return results
 
     # -- revoke -------------------------------------------------------------------------------------
@@ -517,6 +528,8 @@ class CertificatesService(Service):
         nothing is revoked.
         """
         serial = (serial or "").strip().upper()
+        if 0 < len(serial) < 16 and all(c in "0123456789ABCDEF" for c in serial):
+            serial = serial.zfill(16)  # as some tools print it, without the leading zeros
         if reason not in ("Unspecified", "Superseded", "KeyCompromise"):
             raise InputError("powód: Unspecified, Superseded albo KeyCompromise", "reason")
         with self._tx() as s:

@@ -123,7 +123,7 @@ def _view(cred: Credential, pem: bytes) -> CertificateView:
     cert = x509.load_pem_x509_certificate(pem)
     return CertificateView(
         kind=cred.kind,
-        serial=format(cert.serial_number, "X"),
+        serial=format(cert.serial_number, "016X"),
         subject=cert.subject.rfc4514_string(),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
@@ -370,7 +370,7 @@ class CredentialsService(Service):
         cert = credential.certificate
         info = {
             "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "X"),
+            "serial": format(cert.serial_number, "016X"),
             "not_after": cert.not_valid_after_utc.isoformat(),
             "fingerprint": credential.fingerprint,
         }
