@@ -32,6 +32,7 @@ def _resource_modules() -> list[ModuleType]:
         "catalog",
         "keys",
         "webhooks",
+        "collective",
     ):
         try:
             modules.append(importlib.import_module(f"fakturnik.web.api.{name}"))
