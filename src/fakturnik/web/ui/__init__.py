@@ -17,3 +17,7 @@ def install_ui(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (routes_auth, routes_form, routes_invoices, routes_more, routes_wizard):
         app.include_router(module.router)
+    import importlib
+
+    for name in ("routes_collective", "routes_strictness"):  # collective identifiers; issuing strictness
+        app.include_router(importlib.import_module(f"fakturnik.web.ui.{name}").router)
