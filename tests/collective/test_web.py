@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from fakturnik.engine.fields import fill_template
 from tests.collective.kit import BUYER_ACCOUNT, SELLER_ACCOUNT, issue_registered
+from tests.engine.helpers import sample_invoice
 from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import PASSWORD, make_tenant
 from tests.web.ui.conftest import axe_violations, browser, sign_in  # noqa: F401  (the browser fixture)
@@ -60,8 +62,12 @@ def test_identifier_made_in_the_browser_and_the_buyers_payment_list(browser: Any
     page.wait_for_selector("#strictness-saved")
     assert fk.companies.get(seller.company_id).strictness == "ksef"
     page.context.close()
+    to_buyer = fill_template(sample_invoice("FV/W/1", seller_nip=SELLER), buyer_nip=BUYER)
+    off = fk.invoices.issue(seller.company_id, xml=to_buyer.replace(b"<P_13_1>", b"<P_13_1>1", 1)).invoice
+    with fk.running_worker():
+        assert fk.invoices.wait(seller.company_id, off.id, timeout=60).status == "accepted"
 
-    assert fk.ksef.sync(buyer.company_id).new == 2
+    assert fk.ksef.sync(buyer.company_id).new == 3
     page = _page(browser, server)
     sign_in(page, buyer.email, PASSWORD)
     page.goto("/platnosci-zbiorcze")
@@ -73,4 +79,11 @@ def test_identifier_made_in_the_browser_and_the_buyers_payment_list(browser: Any
     text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
     assert made[0].number in text and SELLER_ACCOUNT in text and "369,00" in text
     assert download.value.suggested_filename.startswith("przelewy-")
+
+    page.goto("/otrzymane")
+    page.locator("tr", has_text="FV/W/1").locator("a:has-text('Ostrzeżenia')").click()
+    page.wait_for_selector("#received-warnings")
+    assert "Kwoty się nie zgadzają" in page.inner_text("#received-warnings")
+    assert page.locator("[data-authority=amounts]").count() == 1
+    assert axe_violations(page) == []
     page.context.close()

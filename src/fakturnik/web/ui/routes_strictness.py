@@ -1,14 +1,17 @@
-"""Ustawienia → Wystawianie: the company's strictness (what refuses an invoice at issue time).
+"""Who objects to an invoice (``fa3.authority``) in the web app.
 
-KSeF's own checks always refuse; the VAT-act and amounts problems refuse by this setting (default) or
-only warn. A thin face of ``CompaniesService.update(strictness=…)``.
+- Ustawienia → Wystawianie: the company's strictness (what refuses an invoice at issue time). KSeF's own
+  checks always refuse; the VAT-act and amounts problems refuse by this setting (default) or only warn.
+  A thin face of ``CompaniesService.update(strictness=…)``.
+- ``/otrzymane/{id}/ostrzezenia``: a received invoice's warnings grouped by authority (it is never
+  refused for anything KSeF accepted); ``_received_warnings.html`` is the include other pages may use.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
@@ -47,3 +50,13 @@ async def strictness_set(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     except FakturnikError as exc:
         return _page(ui, error=str(exc), status=422)
     return RedirectResponse(PAGE + "?zapisano=1", status_code=303)
+
+
+@router.get("/otrzymane/{invoice_id}/ostrzezenia", include_in_schema=False)
+def received_warnings(
+    invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ui: Annotated[Ui, Depends(get_ui)]
+) -> Response:
+    warnings = ui.svc.received.warnings(ui.company_id, invoice_id)
+    invoice = ui.svc.received.get(ui.company_id, invoice_id)
+    context = ui.context("received", warnings=warnings, invoice=invoice)
+    return render(ui.request, "received_warnings.html", context)
