@@ -305,7 +305,9 @@ class CollectiveService(Service):
         from fakturnik.ksef.collective import identifiers_created, invoices_of
 
         now = datetime.now(UTC)
-        start = max(since or now - RECEIVED_WINDOW, now - RECEIVED_WINDOW)
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        start = min(max(since or now - RECEIVED_WINDOW, now - RECEIVED_WINDOW), now)
         with self._tx() as s:
             company = self._company(s, company_id, Action.RECEIVED_READ)
         try:

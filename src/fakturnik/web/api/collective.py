@@ -17,7 +17,7 @@ from fakturnik.web.api.deps import Svc
 router = APIRouter(tags=["identyfikatory zbiorcze"])
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 _KSEF: dict[int | str, dict[str, Any]] = {
-    502: {"description": "KSeF odmówił albo nie odpowiada (treść po polsku w `detail`)."}
+    502: {**WRITE_ERRORS[409], "description": "KSeF nie odpowiada albo odmówił (treść po polsku w `detail`)."}
 }
 
 
