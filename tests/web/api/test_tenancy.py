@@ -44,6 +44,8 @@ def _bodies(nip: str) -> dict[str, Any]:
         "createApiKey": {"name": "intruz", "scopes": ["company:admin"]},
         "createWebhook": {"url": "http://127.0.0.1:9/x", "events": ["invoice.accepted"]},
         "updateWebhook": {"active": False},
+        "createCollectiveIdentifier": {"buyer_id": "7740001454"},
+        "exportPaymentList": {"invoice_ids": [1], "format": "csv"},
     }
 
 
@@ -96,6 +98,7 @@ def world(local_server: ApiServer) -> dict[str, Any]:
         "user_id": a.user_id,
         "nip": "5213003700",
         "kind": "VAT",
+        "number": "5265877635-IZ202612-65ED02180000-E7",  # a collective identifier
     }
     return {"a": a, "b": b, "ids": ids, "viewer": viewer, "api_a": api}
 
