@@ -82,7 +82,7 @@ audit: $(VENV)/.installed
 fuzz: $(VENV)/.installed
 	$(if $(FUZZ_SECONDS),FAKTURNIK_FUZZ_SECONDS=$(FUZZ_SECONDS),FAKTURNIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)) \
 		$(PY) -m pytest -p no:xdist -p no:cacheprovider tests/hardening/test_fuzz.py \
-		$(if $(FUZZ_TARGET),-k $(FUZZ_TARGET)) -q --durations=0 \
+		$(if $(FUZZ_TARGET),-k '$(FUZZ_TARGET)') -q --durations=0 \
 		--timeout=$(if $(FUZZ_SECONDS),$(shell expr $(FUZZ_SECONDS) + 600),0) $(PYTEST_ARGS)
 
 clean:

@@ -90,6 +90,9 @@ def test_who_may_create_and_what_is_refused_before_ksef(fk: Fakturnik) -> None:
     assert fk.acting_as(viewer).collective.created(a) == []  # reading is allowed
     with pytest.raises(InputError, match="nie ma niezapłaconych"):
         fk.collective.create(a, NIP_B)
+    erp = fk.api_keys.authenticate(fk.api_keys.create(a, "ERP", ["invoices:write"]).token)
+    with pytest.raises(InputError, match="nie ma niezapłaconych"):  # the write scope may create
+        fk.acting_as(erp).collective.create(a, NIP_B)
     with pytest.raises(InputError):
         fk.collective.payment_list(a)
     with pytest.raises(InputError):

@@ -10,6 +10,7 @@ from fakturnik.engine.fields import fill_template
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.sync import FIRST_WINDOW, claim_sync, sync_company
 from fakturnik.engine.worker import Worker
+from fakturnik.ksef.exports import MAX_WINDOW
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
 from fakturnik.vault import Secret
@@ -76,7 +77,7 @@ def test_first_sync_reaches_back_the_whole_100_day_range(simulator: SimulatorSer
         base_url=simulator.base_url,
         ksef_token=Secret(ksef_token(simulator, BUYER)),
     )
-    assert timedelta(days=99) == FIRST_WINDOW
+    assert timedelta(days=99) == FIRST_WINDOW == MAX_WINDOW  # what one export may span
     with ctx.db.transaction() as s:
         buyer_id = repo.company_by_nip(s, BUYER).id
     before = datetime.now(UTC)

@@ -265,6 +265,9 @@ JSON_ROUTES = [
     "/permissions/query/persons/grants",
     "/testdata/subject",
     "/testdata/rate-limits",
+    "/collective-identifiers",
+    "/collective-identifiers/query",
+    "/collective-identifiers/invoices",
 ]
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
 from fakturnik.app.service import Service
@@ -139,6 +140,35 @@ def _view(row: CollectiveIdentifierRow) -> CollectiveView:
     )
 
 
+def _owed(s: Session, company_id: int, buyer_id: str | None) -> list[BuyerDues]:
+    query = select(Invoice).where(
+        Invoice.company_id == company_id,
+        Invoice.direction == "issued",
+        Invoice.status == states.ACCEPTED,
+        Invoice.ksef_number.is_not(None),
+        Invoice.gross > 0,
+    )
+    if buyer_id is not None:
+        query = query.where(Invoice.buyer_id == buyer_id.strip())
+    rows = [inv for inv in s.scalars(query.order_by(Invoice.issue_date, Invoice.id)) if _to_pay(inv) > 0]
+    by_buyer: dict[str, list[Invoice]] = {}
+    for inv in rows:
+        by_buyer.setdefault(inv.buyer_id, []).append(inv)
+    out = []
+    for buyer, invoices in sorted(by_buyer.items(), key=lambda kv: (kv[1][0].buyer_name, kv[0])):
+        currencies = {inv.currency or "PLN" for inv in invoices}
+        out.append(
+            BuyerDues(
+                buyer,
+                invoices[-1].buyer_name,
+                tuple(_payable(inv) for inv in invoices),
+                sum((_to_pay(inv) for inv in invoices), Decimal("0")),
+                currencies.pop() if len(currencies) == 1 else None,
+            )
+        )
+    return out
+
+
 def _refusal(exc: KsefApiError) -> ConflictError:
     """KSeF's refusal in Polish (71004/71005 carry a generic text, errors.KsefCollectiveIdentifierError)."""
     polish = getattr(exc, "polish", None)
@@ -178,34 +208,7 @@ class CollectiveService(Service):
         """Unpaid issued invoices registered in KSeF, per buyer (one buyer with ``buyer_id``)."""
         with self._tx() as s:
             self._company(s, company_id, Action.INVOICES_READ)
-            query = select(Invoice).where(
-                Invoice.company_id == company_id,
-                Invoice.direction == "issued",
-                Invoice.status == states.ACCEPTED,
-                Invoice.ksef_number.is_not(None),
-                Invoice.gross > 0,
-            )
-            if buyer_id is not None:
-                query = query.where(Invoice.buyer_id == buyer_id.strip())
-            rows = [
-                inv for inv in s.scalars(query.order_by(Invoice.issue_date, Invoice.id)) if _to_pay(inv) > 0
-            ]
-            by_buyer: dict[str, list[Invoice]] = {}
-            for inv in rows:
-                by_buyer.setdefault(inv.buyer_id, []).append(inv)
-            out = []
-            for buyer, invoices in sorted(by_buyer.items(), key=lambda kv: (kv[1][0].buyer_name, kv[0])):
-                currencies = {inv.currency or "PLN" for inv in invoices}
-                out.append(
-                    BuyerDues(
-                        buyer,
-                        invoices[-1].buyer_name,
-                        tuple(_payable(inv) for inv in invoices),
-                        sum((_to_pay(inv) for inv in invoices), Decimal("0")),
-                        currencies.pop() if len(currencies) == 1 else None,
-                    )
-                )
-            return out
+            return _owed(s, company_id, buyer_id)
 
     def create(
         self, company_id: int, buyer_id: str, invoice_ids: Sequence[int] | None = None
@@ -223,7 +226,7 @@ class CollectiveService(Service):
             raise InputError("podaj identyfikator nabywcy (NIP)", "buyer_id")
         with self._tx() as s:
             company = self._company(s, company_id, Action.COLLECTIVE_CREATE)
-        owed = self.dues(company_id, buyer_id)
+            owed = _owed(s, company_id, buyer_id)
         invoices = list(owed[0].invoices) if owed else []
         if invoice_ids is not None:
             wanted = set(invoice_ids)
@@ -305,7 +308,9 @@ class CollectiveService(Service):
         from fakturnik.ksef.collective import identifiers_created, invoices_of
 
         now = datetime.now(UTC)
-        start = max(since or now - RECEIVED_WINDOW, now - RECEIVED_WINDOW)
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        start = min(max(since or now - RECEIVED_WINDOW, now - RECEIVED_WINDOW), now)
         with self._tx() as s:
             company = self._company(s, company_id, Action.RECEIVED_READ)
         try:

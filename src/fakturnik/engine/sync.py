@@ -19,7 +19,6 @@ from fakturnik.engine import fields
 from fakturnik.engine.connect import default_gateway
 from fakturnik.engine.context import EngineContext
 from fakturnik.ksef.crypto import sha256_b64
-from fakturnik.ksef.exports import MAX_WINDOW
 from fakturnik.store import repo, states
 from fakturnik.store.models import Company
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakturnik.engine.sync")
 
-FIRST_WINDOW = MAX_WINDOW  # the first sync reaches back the whole 100-day range (API 2.7.1)
+FIRST_WINDOW = timedelta(days=99)  # the whole 100-day range (API 2.7.1) = ksef.exports.MAX_WINDOW
 
 
 @dataclass

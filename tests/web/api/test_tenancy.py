@@ -72,6 +72,8 @@ def _bodies(nip: str) -> dict[str, Any]:
             "certificate_pem": "-----",
             "private_key_pem_base64": "QUJD",
         },
+        "createCollectiveIdentifier": {"buyer_id": "7740001454"},
+        "exportPaymentList": {"invoice_ids": [1], "format": "csv"},
     }
 
 
@@ -126,6 +128,7 @@ def world(local_server: ApiServer) -> dict[str, Any]:
         "kind": "VAT",
         "reference": "20261207-EG-0000000000-0000000000-00",
         "permission_id": "00000000-0000-0000-0000-000000000000",
+        "number": "5265877635-IZ202612-65ED02180000-E7",  # a collective identifier
     }
     return {"a": a, "b": b, "ids": ids, "viewer": viewer, "api_a": api}
 

@@ -35,6 +35,7 @@ def _resource_modules() -> list[ModuleType]:
         "webhooks",
         "permissions",
         "offices",
+        "collective",
     ):
         try:
             modules.append(importlib.import_module(f"fakturnik.web.api.{name}"))

@@ -35,3 +35,7 @@ def install_ui(app: FastAPI) -> None:
         routes_permissions,
     ):
         app.include_router(module.router)
+    import importlib
+
+    for name in ("routes_collective", "routes_strictness"):  # collective identifiers; issuing strictness
+        app.include_router(importlib.import_module(f"fakturnik.web.ui.{name}").router)

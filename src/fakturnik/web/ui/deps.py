@@ -43,6 +43,7 @@ _MENU: tuple[tuple[str, str, str, Action], ...] = (
     ("invoices", "Faktury", "/faktury", Action.INVOICES_READ),
     ("new", "Nowa faktura", "/faktury/nowa", Action.INVOICES_WRITE),
     ("received", "Otrzymane", "/otrzymane", Action.RECEIVED_READ),
+    ("collective", "Płatności zbiorcze", "/platnosci-zbiorcze", Action.INVOICES_READ),
     ("contractors", "Kontrahenci", "/kontrahenci", Action.CONTRACTORS_READ),
     ("products", "Produkty", "/produkty", Action.PRODUCTS_READ),
     ("permissions", "Uprawnienia KSeF", "/uprawnienia", Action.PERMISSIONS_READ),
