@@ -65,6 +65,9 @@ def _fonts() -> tuple[dict[str, str], dict[str, frozenset[int]]]:
         raise VisualError(
             "Do tworzenia PDF potrzebny jest pakiet reportlab: pip install 'fakturnik[visual]'."
         ) from exc
+    from fakturnik.visual import tounicode
+
+    tounicode.install()
     base = fonts_dir()
     names = {}
     covered: dict[str, frozenset[int]] = {}
@@ -90,12 +93,31 @@ def clean(text: str, font: str = "R") -> str:
 
 
 def _display(line: str) -> str:
-    """A wrapped line in display order: right-to-left runs reversed by the Unicode bidi algorithm."""
+    """A wrapped line in display order: Arabic letters joined into their contextual shapes
+    (arabic-reshaper, when installed; ReportLab itself does no shaping), then right-to-left runs
+    reversed by the Unicode bidi algorithm. The text layer maps the shapes back to the letters
+    (``visual.tounicode``)."""
     if _RTL.search(line) is None:
         return line
     from bidi import get_display
 
+    if _ARABIC.search(line) is not None:
+        line = _shape_arabic(line)
     return str(get_display(line, base_dir="L"))
+
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+
+
+def _shape_arabic(line: str) -> str:
+    try:
+        import arabic_reshaper
+    except ImportError:  # pragma: no cover - an optional part of the visual extra
+        return line
+    shaped = str(arabic_reshaper.reshape(line))
+    covered = _fonts()[1]["R"]
+    # a shape the font lacks would draw nothing: keep the whole line unjoined then
+    return shaped if all(ord(ch) in covered for ch in shaped if ch not in line) else line
 
 
 @dataclass(frozen=True)
