@@ -106,8 +106,10 @@ def _symbols() -> tuple[str, frozenset[int]] | None:
 
 def _runs(text: str, font: str, covered: frozenset[int]) -> list[tuple[str, str]]:
     """``text`` as runs of (font name, text): the symbol font where the main font lacks a glyph."""
-    symbols = _symbols()
-    if symbols is None or all(ord(ch) in covered for ch in text):
+    if all(ord(ch) in covered for ch in text):
+        return [(font, text)]
+    symbols = _symbols()  # loaded only when a character needs it
+    if symbols is None:
         return [(font, text)]
     runs: list[tuple[str, str]] = []
     for ch in text:
