@@ -95,7 +95,8 @@ def _symbols() -> tuple[str, frozenset[int]] | None:
     from reportlab.pdfbase.ttfonts import TTFont
 
     folder = os.environ.get("FAKTURNIK_FONT_DIR", "")
-    for path in [*(str(p) for p in Path(folder).glob("Symbola*.ttf") if folder), *_SYMBOL_FONTS]:
+    own = sorted(str(p) for p in Path(folder).glob("Symbola*.ttf")) if folder else []
+    for path in [*own, *_SYMBOL_FONTS]:
         if Path(path).is_file():
             name = "Fakturnik-Symbola"
             if name not in pdfmetrics.getRegisteredFontNames():
