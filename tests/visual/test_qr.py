@@ -272,3 +272,28 @@ def test_encoder_can_be_forced_to_zxing_cpp() -> None:
     code = "from fakturnik.visual.qr import encoder, qr_matrix; print(encoder(), qr_matrix('https://x.example/a').size)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split()[0] == "zxing-cpp"
+
+
+@pytest.mark.parametrize("link", LINKS[:8])
+def test_svg_and_png_draw_exactly_the_matrix(link: str) -> None:
+    """For symbols of several versions: the SVG path rebuilt into modules and every PNG pixel (Pillow
+    decodes it) equal the matrix, with its quiet zone light."""
+    import io
+
+    from PIL import Image
+
+    matrix = qr_matrix(link)
+    n = matrix.size
+    assert _svg_modules(qr_svg(link), n) == matrix.modules
+    scale = 3
+    image = Image.open(io.BytesIO(qr_png(link, scale=scale)))
+    side = (n + 2 * QUIET_ZONE) * scale
+    assert image.size == (side, side) and image.mode == "L"
+    pixels = image.tobytes()
+    for y in range(side):
+        r = y // scale - QUIET_ZONE
+        row = bytes(
+            matrix.modules[r * n + c] if 0 <= r < n and 0 <= c < n else 255
+            for c in (x // scale - QUIET_ZONE for x in range(side))
+        )
+        assert pixels[y * side : (y + 1) * side] == row, y
