@@ -5,9 +5,10 @@
 #   poppler-utils    pdftotext / pdftoppm read the rendered invoice PDFs back
 #   zbar-tools       zbarimg decodes the QR codes on the rendered pages
 #   fonts-dejavu-core   the PDF's font (ReportLab embeds a subset of DejaVu Sans)
+#   fonts-symbola       the PDF's fallback for symbols and emoji DejaVu lacks (monochrome; optional)
 #   libqrencode4        the fast QR encoder (visual.qrencode, through ctypes); without it zxing-cpp draws
 #                       the codes, about half as fast
-# `scripts/system-deps.sh runtime` installs only what the running app needs (font, QR encoder), for `make demo`.
+# `scripts/system-deps.sh runtime` installs only what the running app needs (fonts, QR encoder), for `make demo`.
 set -u
 missing=()
 if [ "${1:-test}" != runtime ]; then
@@ -18,6 +19,7 @@ if [ "${1:-test}" != runtime ]; then
 fi
 ldconfig -p 2>/dev/null | grep -q 'libqrencode.so.4' || missing+=(libqrencode4)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ] || missing+=(fonts-symbola)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "scripts/system-deps.sh: installing ${missing[*]}" >&2

@@ -237,3 +237,63 @@ def test_the_mask_is_the_one_with_the_lowest_penalty(encoder: str) -> None:
             data = link.encode()
             choice = qrmask.choose(*first, lambda k: qrencode.encode_mask(data, k)[1])  # type: ignore[index]  # noqa: B023
             assert list(choice.scores) == scores
+
+
+def test_without_libqrencode_zxing_cpp_draws_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without the system library still makes valid level-M codes (the visual extra's
+    zxing-cpp), and says which encoder it uses."""
+    import ctypes
+
+    from fakturnik.visual import qrencode
+
+    def no_library(*args: object, **kwargs: object) -> None:
+        raise OSError("libqrencode.so.4: cannot open shared object file")
+
+    qrencode._library.cache_clear()
+    qr_matrix.cache_clear()
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    try:
+        assert not qrencode.available() and qr_mod.encoder() == "zxing-cpp"
+        link = KOD1.replace("invoice", "invoice/fallback")
+        matrix = qr_matrix(link)
+        assert _read(matrix.modules, matrix.size) == (link, "M")
+    finally:
+        monkeypatch.undo()
+        qrencode._library.cache_clear()
+        qr_matrix.cache_clear()
+    assert qrencode.available() == (qr_mod.encoder() == "libqrencode")
+
+
+def test_encoder_can_be_forced_to_zxing_cpp() -> None:
+    import os
+    import sys
+
+    env = {**os.environ, "FAKTURNIK_QR_ENCODER": "zxing-cpp"}
+    code = "from fakturnik.visual.qr import encoder, qr_matrix; print(encoder(), qr_matrix('https://x.example/a').size)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "zxing-cpp"
+
+
+@pytest.mark.parametrize("link", LINKS[:8])
+def test_svg_and_png_draw_exactly_the_matrix(link: str) -> None:
+    """For symbols of several versions: the SVG path rebuilt into modules and every PNG pixel (Pillow
+    decodes it) equal the matrix, with its quiet zone light."""
+    import io
+
+    from PIL import Image
+
+    matrix = qr_matrix(link)
+    n = matrix.size
+    assert _svg_modules(qr_svg(link), n) == matrix.modules
+    scale = 3
+    image = Image.open(io.BytesIO(qr_png(link, scale=scale)))
+    side = (n + 2 * QUIET_ZONE) * scale
+    assert image.size == (side, side) and image.mode == "L"
+    pixels = image.tobytes()
+    for y in range(side):
+        r = y // scale - QUIET_ZONE
+        row = bytes(
+            matrix.modules[r * n + c] if 0 <= r < n and 0 <= c < n else 255
+            for c in (x // scale - QUIET_ZONE for x in range(side))
+        )
+        assert pixels[y * side : (y + 1) * side] == row, y

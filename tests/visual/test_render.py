@@ -165,6 +165,43 @@ def test_hostile_text_and_a_thousand_lines_render_to_pdf(tmp_path: Path) -> None
     assert "Usługa programistyczna (1000)" in text or "(1000)" in text
 
 
+def test_text_layer_map_is_utf16_and_gives_arabic_letters() -> None:
+    from fakturnik.visual.tounicode import to_unicode_cmap
+
+    cmap = to_unicode_cmap("F", [0x41, 0x1F600, 0xFE91, 0xFEFB])
+    assert "<00> <41> " not in cmap and "<00> <0041>" in cmap
+    assert "<01> <D83DDE00>" in cmap  # U+1F600 as a UTF-16 surrogate pair, not five hex digits
+    assert "<02> <0628>" in cmap  # the initial form of beh is the letter beh
+    assert "<03> <06270644>" in cmap  # lam-alef: its letters in visual order (alef, lam)
+    assert to_unicode_cmap("F", list(range(250))).count("beginbfchar") == 3  # ≤ 100 per block
+
+
+@needs_poppler
+def test_emoji_and_arabic_copy_back_from_the_pdf(tmp_path: Path) -> None:
+    """What a reader copies from the page is what the invoice says: an emoji DejaVu draws comes back
+    as itself, one only the symbol font (Symbola) has too, Arabic is drawn joined (presentation
+    forms) and copies back as its letters in reading order; a character no font has is drawn and
+    copied as U+FFFD."""
+    from datetime import date
+
+    from fakturnik.fa3.samples import make_sample_invoice
+    from fakturnik.fa3.writer import write_invoice
+    from fakturnik.visual.pdf import _display, _symbols
+
+    pytest.importorskip("arabic_reshaper")
+    arabic = "عربى مرحبا لا سلام"
+    shown = _display(arabic)
+    assert any(0xFE70 <= ord(ch) <= 0xFEFF for ch in shown)  # joined shapes are drawn
+    xml = write_invoice(make_sample_invoice("5265877635", "FV/1", 1, issue_date=date(2026, 12, 7)))
+    name = f"Arabic: {arabic} end. Emoji 😀 ☺ 🚀 ❤ \U0001fa7b end."
+    pdf = invoice_pdf(xml.replace(b"<P_7>", ("<P_7>" + name).encode(), 1), qr_base=QR)
+    text = pdf_text(pdf, tmp_path)
+    assert "😀" in text and "☺" in text and "\ufffd" in text  # U+1FA7B: in no font we use
+    assert arabic in re.sub("[\u202a-\u202e]", "", text)  # pdftotext marks the run with embeddings
+    if _symbols() is not None:
+        assert "🚀" in text and "❤" in text
+
+
 def test_not_an_invoice_is_a_clear_error() -> None:
     with pytest.raises(VisualError, match="Faktura"):
         invoice_html(b"<?xml version='1.0'?><Inny/>")

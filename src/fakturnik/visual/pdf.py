@@ -65,6 +65,9 @@ def _fonts() -> tuple[dict[str, str], dict[str, frozenset[int]]]:
         raise VisualError(
             "Do tworzenia PDF potrzebny jest pakiet reportlab: pip install 'fakturnik[visual]'."
         ) from exc
+    from fakturnik.visual import tounicode
+
+    tounicode.install()
     base = fonts_dir()
     names = {}
     covered: dict[str, frozenset[int]] = {}
@@ -77,25 +80,89 @@ def _fonts() -> tuple[dict[str, str], dict[str, frozenset[int]]]:
     return names, covered
 
 
+_SYMBOL_FONTS = (
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",  # Debian's fonts-symbola
+    "/usr/share/fonts/truetype/symbola/Symbola.ttf",
+    "/usr/share/fonts/gdouros-symbola/Symbola.ttf",  # Fedora
+)
+
+
+@cache
+def _symbols() -> tuple[str, frozenset[int]] | None:
+    """The fallback font for symbols and emoji DejaVu lacks (Symbola, monochrome), if installed;
+    registered on first need (it is 3 MB: about 60 ms once per process)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = os.environ.get("FAKTURNIK_FONT_DIR", "")
+    own = sorted(str(p) for p in Path(folder).glob("Symbola*.ttf")) if folder else []
+    for path in [*own, *_SYMBOL_FONTS]:
+        if Path(path).is_file():
+            name = "Fakturnik-Symbola"
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, path))
+            return name, frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+    return None
+
+
+def _runs(text: str, font: str, covered: frozenset[int]) -> list[tuple[str, str]]:
+    """``text`` as runs of (font name, text): the symbol font where the main font lacks a glyph."""
+    if all(ord(ch) in covered for ch in text):
+        return [(font, text)]
+    symbols = _symbols()  # loaded only when a character needs it
+    if symbols is None:
+        return [(font, text)]
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        name = font if ord(ch) in covered or ord(ch) not in symbols[1] else symbols[0]
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + ch)
+        else:
+            runs.append((name, ch))
+    return runs
+
+
 def clean(text: str, font: str = "R") -> str:
-    """Control and bidi-override characters out (as spaces), glyphs the font lacks as U+FFFD."""
+    """Control and bidi-override characters out (as spaces); glyphs neither the font nor the symbol
+    font has as U+FFFD."""
     if not text.isascii():
         text = _CONTROL.sub(" ", text)
         covered = _fonts()[1][font]
         if any(ord(ch) not in covered for ch in text):
-            text = "".join(ch if ord(ch) in covered else "\ufffd" for ch in text)
+            symbols = _symbols()
+            extra = symbols[1] if symbols else frozenset()
+            text = "".join(ch if ord(ch) in covered or ord(ch) in extra else "\ufffd" for ch in text)
     elif not text.isprintable():
         text = _CONTROL.sub(" ", text)
     return text
 
 
 def _display(line: str) -> str:
-    """A wrapped line in display order: right-to-left runs reversed by the Unicode bidi algorithm."""
+    """A wrapped line in display order: Arabic letters joined into their contextual shapes
+    (arabic-reshaper, when installed; ReportLab itself does no shaping), then right-to-left runs
+    reversed by the Unicode bidi algorithm. The text layer maps the shapes back to the letters
+    (``visual.tounicode``)."""
     if _RTL.search(line) is None:
         return line
     from bidi import get_display
 
+    if _ARABIC.search(line) is not None:
+        line = _shape_arabic(line)
     return str(get_display(line, base_dir="L"))
+
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+
+
+def _shape_arabic(line: str) -> str:
+    try:
+        import arabic_reshaper
+    except ImportError:  # pragma: no cover - an optional part of the visual extra
+        return line
+    shaped = str(arabic_reshaper.reshape(line))
+    covered = _fonts()[1]["R"]
+    # a shape the font lacks would draw nothing: keep the whole line unjoined then
+    return shaped if all(ord(ch) in covered for ch in shaped if ch not in line) else line
 
 
 @dataclass(frozen=True)
@@ -129,7 +196,7 @@ class Flow:
     def __init__(self, *, title: str, system_info: str, margins_mm: tuple[float, float, float, float]):
         from reportlab.pdfgen import canvas
 
-        self.names, _ = _fonts()
+        self.names, self.covered = _fonts()
         self.buffer = io.BytesIO()
         self.c = canvas.Canvas(
             self.buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, initialFontName=self.names["R"]
@@ -157,7 +224,11 @@ class Flow:
         if found is None:
             from reportlab.pdfbase.pdfmetrics import stringWidth
 
-            found = stringWidth(text, self.font(style), style.size)
+            if text.isascii():
+                found = stringWidth(text, self.font(style), style.size)
+            else:
+                runs = _runs(text, self.font(style), self.covered[style.font])
+                found = sum(stringWidth(part, name, style.size) for name, part in runs)
             if len(self._width_cache) < 20000:
                 self._width_cache[key] = found
         return found
@@ -217,9 +288,13 @@ class Flow:
         c.setFont(self.font(style), style.size)
         c.setFillColorRGB(*style.color)
         base = y - style.size
+        font = self.font(style)
         for line in lines:
             shown = _display(line)
-            if align == "R":
+            runs = [(font, shown)] if shown.isascii() else _runs(shown, font, self.covered[style.font])
+            if len(runs) > 1:
+                self._draw_runs(runs, x, base, style, width, align)
+            elif align == "R":
                 c.drawRightString(x + width, base, shown)
             elif align == "C":
                 c.drawCentredString(x + width / 2, base, shown)
@@ -227,6 +302,20 @@ class Flow:
                 c.drawString(x, base, shown)
             base -= style.line
         return len(lines) * style.line
+
+    def _draw_runs(self, runs: list[tuple[str, str]], x: float, base: float, style: Style, width: float,
+                   align: str) -> None:  # fmt: skip
+        """A line that mixes the main font with the symbol font, one run after the other."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        widths = [stringWidth(part, name, style.size) for name, part in runs]
+        total = sum(widths)
+        at = x + width - total if align == "R" else x + (width - total) / 2 if align == "C" else x
+        for (name, part), w in zip(runs, widths, strict=True):
+            self.c.setFont(name, style.size)
+            self.c.drawString(at, base, part)
+            at += w
+        self.c.setFont(self.font(style), style.size)
 
     # --- pages -------------------------------------------------------------------------------
     def _margin_texts(self) -> None:
