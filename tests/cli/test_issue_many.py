@@ -98,3 +98,26 @@ def test_one_file_reads_as_before(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.startswith("Faktura FV/1/1 w kolejce do KSeF (id 1)")
     assert "Wystawiono" not in result.output
+
+
+def test_auto_number_renumbers_and_keep_number_refuses_a_document_without_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    numbered = tmp_path / "own.xml"
+    numbered.write_bytes(sample_invoice("WŁASNY/7"))
+    draft = tmp_path / "own.json"
+    draft.write_text(_draft("WŁASNY/8"))
+    result = runner.invoke(
+        app, ["invoices", "issue", str(numbered), str(draft), "--company", NIP, "--auto-number"]
+    )
+    assert result.exit_code == 0, result.output
+    assert _stored(tmp_path) == ["FV/2026/000001", "FV/2026/000002"]
+    auto = tmp_path / "auto.xml"
+    auto.write_bytes(sample_invoice("AUTO"))
+    kept = runner.invoke(
+        app, ["invoices", "issue", str(auto), str(numbered), "--company", NIP, "--keep-number"]
+    )
+    assert kept.exit_code == 1
+    assert f"{auto}: Błąd faktury: --keep-number: faktura nie ma własnego numeru" in kept.output
+    assert "Wystawiono 1 z 2 faktur." in kept.output
+    assert "WŁASNY/7" in _stored(tmp_path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from fakturnik.fa3.amounts import TaxMethod
 from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS, build_invoice
@@ -122,17 +122,23 @@ def make_sample_draft(
     }
 
 
+class SampleOptions(TypedDict, total=False):
+    """The keyword options of :func:`make_sample_draft` (and so of :func:`make_sample_invoice`)."""
+
+    buyer_nip: str | None
+    issue_date: date
+    currency: str
+    exchange_rate: Decimal
+    gross: bool
+
+
 def make_sample_invoice(
     seller_nip: str,
     number: str,
     lines: int = 10,
     *,
-    buyer_nip: str | None = None,
-    issue_date: date = date(2026, 2, 2),
-    currency: str = "PLN",
-    exchange_rate: Decimal = Decimal("4.2512"),
-    gross: bool = False,
     method: TaxMethod | None = None,
+    **options: Unpack[SampleOptions],
 ) -> Faktura:
     """A typical valid FA(3) VAT invoice: ``lines`` lines at 23/8/5/zw, all amounts computed.
 
@@ -143,16 +149,7 @@ def make_sample_invoice(
     valid NIP derived from the seller's. ``currency`` other than PLN adds ``KursWaluty`` on lines and
     P_14_xW totals; ``gross=True`` enters gross unit prices (P_9B/P_11A).
     """
-    draft = make_sample_draft(
-        seller_nip,
-        number,
-        lines,
-        buyer_nip=buyer_nip,
-        issue_date=issue_date,
-        currency=currency,
-        exchange_rate=exchange_rate,
-        gross=gross,
-    )
+    draft = make_sample_draft(seller_nip, number, lines, **options)
     return build_invoice(draft, method=method)
 
 

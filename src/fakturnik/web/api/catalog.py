@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
@@ -67,9 +68,7 @@ def list_contractors(
     responses=WRITE_ERRORS,
 )
 def create_contractor(company_id: CompanyId, body: ContractorBody, svc: Svc) -> ContractorView:
-    data = body.model_dump()
-    data["bank_accounts"] = tuple(data["bank_accounts"])
-    return svc.contractors.create(company_id, **data)
+    return svc.contractors.create(company_id, **_bank_accounts_as_tuple(body.model_dump()))
 
 
 @router.get(
@@ -97,44 +96,10 @@ def create_from_white_list(company_id: CompanyId, nip: Nip, svc: Svc) -> Contrac
     return svc.contractors.create_from_white_list(company_id, nip)
 
 
-@router.get(
-    "/companies/{company_id}/contractors/{contractor_id}",
-    tags=["kontrahenci"],
-    operation_id="getContractor",
-    summary="Kontrahent",
-    responses=ERRORS,
-)
-def get_contractor(company_id: CompanyId, contractor_id: ObjectId, svc: Svc) -> ContractorView:
-    return svc.contractors.get(company_id, contractor_id)
-
-
-@router.patch(
-    "/companies/{company_id}/contractors/{contractor_id}",
-    tags=["kontrahenci"],
-    operation_id="updateContractor",
-    summary="Zmień kontrahenta",
-    responses=WRITE_ERRORS,
-)
-def update_contractor(
-    company_id: CompanyId, contractor_id: ObjectId, body: ContractorPatch, svc: Svc
-) -> ContractorView:
-    data = body.model_dump(exclude_none=True)
+def _bank_accounts_as_tuple(data: dict[str, Any]) -> dict[str, Any]:
     if "bank_accounts" in data:
         data["bank_accounts"] = tuple(data["bank_accounts"])
-    return svc.contractors.update(company_id, contractor_id, **data)
-
-
-@router.delete(
-    "/companies/{company_id}/contractors/{contractor_id}",
-    status_code=204,
-    tags=["kontrahenci"],
-    operation_id="deleteContractor",
-    summary="Usuń kontrahenta",
-    responses=WRITE_ERRORS,
-)
-def delete_contractor(company_id: CompanyId, contractor_id: ObjectId, svc: Svc) -> Response:
-    svc.contractors.delete(company_id, contractor_id)
-    return Response(status_code=204)
+    return data
 
 
 VatRate = Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
@@ -187,39 +152,72 @@ def create_product(company_id: CompanyId, body: ProductBody, svc: Svc) -> Produc
     return svc.products.create(company_id, **body.model_dump())
 
 
-@router.get(
-    "/companies/{company_id}/products/{product_id}",
-    tags=["produkty"],
-    operation_id="getProduct",
-    summary="Produkt",
-    responses=ERRORS,
+def _item_routes(
+    plural: str,
+    singular: str,
+    tag: str,
+    noun: tuple[str, str, str],
+    service: str,
+    view: type[Any],
+    patch: type[Body],
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: data,
+) -> None:
+    """GET, PATCH and DELETE of one object of a company's master data (``service`` of the app core)
+    at ``/companies/{company_id}/{plural}/{<singular>_id}``; ``noun``: (shown, to change, to delete)
+    in the summaries."""
+    path = f"/companies/{{company_id}}/{plural}/{{{singular}_id}}"
+    item_id = Annotated[int, Path(alias=f"{singular}_id", ge=1, le=MAX_ID)]
+    name = singular.capitalize()
+
+    def get_item(company_id: CompanyId, object_id: Any, svc: Svc) -> Any:
+        return getattr(svc, service).get(company_id, object_id)
+
+    def update_item(company_id: CompanyId, object_id: Any, body: Any, svc: Svc) -> Any:
+        return getattr(svc, service).update(
+            company_id, object_id, **prepare(body.model_dump(exclude_none=True))
+        )
+
+    def delete_item(company_id: CompanyId, object_id: Any, svc: Svc) -> Response:
+        getattr(svc, service).delete(company_id, object_id)
+        return Response(status_code=204)
+
+    for func, extra in ((get_item, {"return": view}), (update_item, {"body": patch, "return": view})):
+        func.__annotations__ = {**func.__annotations__, "object_id": item_id, **extra}
+    delete_item.__annotations__ = {**delete_item.__annotations__, "object_id": item_id}
+    shown, changed, deleted = noun
+    router.get(path, tags=[tag], operation_id=f"get{name}", summary=shown, responses=ERRORS)(get_item)
+    router.patch(path, tags=[tag], operation_id=f"update{name}", summary=changed, responses=WRITE_ERRORS)(
+        update_item
+    )
+    router.delete(
+        path,
+        status_code=204,
+        tags=[tag],
+        operation_id=f"delete{name}",
+        summary=deleted,
+        responses=WRITE_ERRORS,
+    )(delete_item)
+
+
+_item_routes(
+    "contractors",
+    "contractor",
+    "kontrahenci",
+    ("Kontrahent", "Zmień kontrahenta", "Usuń kontrahenta"),
+    "contractors",
+    ContractorView,
+    ContractorPatch,
+    _bank_accounts_as_tuple,
 )
-def get_product(company_id: CompanyId, product_id: ObjectId, svc: Svc) -> ProductView:
-    return svc.products.get(company_id, product_id)
-
-
-@router.patch(
-    "/companies/{company_id}/products/{product_id}",
-    tags=["produkty"],
-    operation_id="updateProduct",
-    summary="Zmień produkt",
-    responses=WRITE_ERRORS,
+_item_routes(
+    "products",
+    "product",
+    "produkty",
+    ("Produkt", "Zmień produkt", "Usuń produkt"),
+    "products",
+    ProductView,
+    ProductPatch,
 )
-def update_product(company_id: CompanyId, product_id: ObjectId, body: ProductPatch, svc: Svc) -> ProductView:
-    return svc.products.update(company_id, product_id, **body.model_dump(exclude_none=True))
-
-
-@router.delete(
-    "/companies/{company_id}/products/{product_id}",
-    status_code=204,
-    tags=["produkty"],
-    operation_id="deleteProduct",
-    summary="Usuń produkt",
-    responses=WRITE_ERRORS,
-)
-def delete_product(company_id: CompanyId, product_id: ObjectId, svc: Svc) -> Response:
-    svc.products.delete(company_id, product_id)
-    return Response(status_code=204)
 
 
 class SeriesBody(Body):
