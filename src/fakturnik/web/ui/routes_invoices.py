@@ -330,7 +330,7 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
             found = known.get(key)
             advances.append(
                 _AdvanceRef(
-                    number=found.number if found else key,
+                    number=found.number if found else str(ref.get("NrFaZaliczkowej") or "spoza Fakturnika"),
                     ksef_number=str(ref.get("NrKSeFFaZaliczkowej") or ""),
                     id=found.id if found else None,
                 )
