@@ -29,12 +29,20 @@ LIST_STATUSES = ("queued", "sending", "sent", "uncertain", "accepted", "rejected
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CURSOR = re.compile(r"^[A-Za-z0-9_=\-.:]{1,200}$")
 PAGE_SIZE = 50
+_KIND_CHOICES = {  # the list's "Rodzaj" filter: its label and the FA(3) kinds it means
+    "VAT": ("faktury VAT", ("VAT",)),
+    "KOR": ("korekty", ("KOR", "KOR_ZAL", "KOR_ROZ")),
+    "ZAL": ("zaliczkowe i rozliczeniowe", ("ZAL", "ROZ", "KOR_ZAL", "KOR_ROZ")),
+    "UPR": ("uproszczone", ("UPR",)),
+}
+_KIND_FILTERS = {key: kinds for key, (_, kinds) in _KIND_CHOICES.items()}
 
 
 @dataclass
 class ListQuery:
     month: str = ""
     status: str = ""
+    kind: str = ""
     buyer: str = ""
     paid: str = ""
     q: str = ""
@@ -44,6 +52,7 @@ class ListQuery:
         buyer = re.sub(r"\D", "", self.buyer)
         return InvoiceFilter(
             status=(self.status,) if self.status in LIST_STATUSES else (),
+            kind=_KIND_FILTERS.get(self.kind, ()),
             month=self.month if _MONTH.match(self.month) else None,
             buyer_nip=buyer if len(buyer) == 10 else None,
             paid=self.paid if self.paid in ("paid", "unpaid", "overdue", "partly_paid") else None,  # type: ignore[arg-type]
@@ -63,6 +72,7 @@ def _query(request: Request) -> ListQuery:
     return ListQuery(
         month=p.get("month", "")[:7],
         status=p.get("status", "")[:20],
+        kind=p.get("kind", "")[:20],
         buyer=p.get("buyer", "")[:40],
         paid=p.get("paid", "")[:20],
         q=p.get("q", "")[:100],
@@ -81,6 +91,7 @@ def invoice_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
         page=page,
         query=query,
         statuses=[("", "wszystkie")] + [(s, STATUS_LABELS.get(s, (s, ""))[0]) for s in LIST_STATUSES],
+        kind_options=[("", "wszystkie"), *((k, label) for k, (label, _) in _KIND_CHOICES.items())],
         paid_options=[
             ("", "wszystkie"),
             ("paid", "zapłacone"),
