@@ -349,6 +349,12 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
     return document_lines(draft), str(email), advances
 
 
+@router.get("/stan-ksef", include_in_schema=False)
+def ksef_state(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """The outage banner of every page (KSeF down: since when, the deadline for sending), polled by it."""
+    return render(ui.request, "_outage.html", ui.context())
+
+
 @router.get("/faktury/{invoice_id}/stan-wiersza", include_in_schema=False)
 def invoice_row_status(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
     """A list row's status cell, polled by the list while KSeF has not decided."""
