@@ -128,6 +128,11 @@ async def bulk_action(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
     if action == "send" and ids:
         count = ui.svc.invoices.send_now(ui.company_id, ids)
         return RedirectResponse(f"{_amp(back)}zrobiono=wyslane&n={count}", status_code=303)
+    if action == "email" and ids:
+        sent, no_address, failed = _mail_each(ui, ids)
+        return RedirectResponse(
+            f"{_amp(back)}zrobiono=wyslano-email&n={sent}&bez={no_address}&bledy={failed}", status_code=303
+        )
     if action == "paid" and ids:
         return RedirectResponse(f"{_amp(back)}zrobiono=zaplacone&n={_mark_paid(ui, ids)}", status_code=303)
     return RedirectResponse("/faktury", status_code=303)
@@ -143,14 +148,47 @@ def _amp(link: str) -> str:
 _BULK_DONE = {
     "wyslane": "Wysyłka do KSeF przyspieszona dla faktur czekających w kolejce: {n}.",
     "zaplacone": "Oznaczono jako zapłacone: {n}.",
+    "wyslano-email": "Wysłano e-mailem do nabywców: {n}.",
 }
+
+
+def _mail_each(ui: Ui, ids: list[int]) -> tuple[int, int, int]:
+    """E-mail each ticked invoice (at most 100) to its buyer's address on it: (sent, no address, failed)."""
+    from fakturnik.app.mail import MailError, MailService
+
+    mail = MailService(ui.fk, ui.actor)
+    sent = no_address = failed = 0
+    for invoice_id in ids[:100]:
+        address = _lines_of(ui, invoice_id)[1]
+        if not address:
+            no_address += 1
+            continue
+        try:
+            mail.send_invoice(ui.company_id, invoice_id, address)
+        except (MailError, InputError, NotFoundError):
+            failed += 1
+        else:
+            sent += 1
+    return sent, no_address, failed
 
 
 def _bulk_message(request: Request) -> str:
     """What the last bulk action did (``?zrobiono=…&n=…`` after its redirect); only our own texts."""
-    template = _BULK_DONE.get(request.query_params.get("zrobiono", "")[:20], "")
-    count = request.query_params.get("n", "")
-    return template.format(n=int(count[:6]) if count.isdigit() else 0) if template else ""
+    p = request.query_params
+    template = _BULK_DONE.get(p.get("zrobiono", "")[:20], "")
+    if not template:
+        return ""
+
+    def number(name: str) -> int:
+        value = p.get(name, "")
+        return int(value[:6]) if value.isdigit() else 0
+
+    text = template.format(n=number("n"))
+    if number("bez"):
+        text += f" Bez adresu e-mail nabywcy na fakturze: {number('bez')}."
+    if number("bledy"):
+        text += f" Nie wysłano (serwer poczty odmówił albo brak ustawień poczty): {number('bledy')}."
+    return text
 
 
 def _mark_paid(ui: Ui, ids: list[int]) -> int:
