@@ -100,9 +100,23 @@ def received_page(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_
         "received",
         invoice=invoice,
         xml_lines=_lines(ui, invoice_id),
+        warnings=_warnings(ui, invoice_id),
         can_write=ui.can(Action.RECEIVED_WRITE),
     )
     return render(request, "received_invoice.html", context)
+
+
+def _warnings(ui: Ui, invoice_id: int) -> Any:
+    """What validation noted on the received invoice, by authority, where the app reports it."""
+    from fakturnik.errors import FakturnikError
+
+    warnings = getattr(ui.svc.received, "warnings", None)
+    if warnings is None:
+        return None
+    try:
+        return warnings(ui.company_id, invoice_id)
+    except FakturnikError:
+        return None
 
 
 def _lines(ui: Ui, invoice_id: int) -> list[dict[str, Any]]:
