@@ -135,6 +135,17 @@ def test_advance_settlement_and_their_corrections(page: Any, demo_login: Any) ->
     _accepted(page)
     assert "KOR_ROZ" in page.inner_text("h1")
 
+    # the list's kind filter: the order's invoices together, the corrections together, no VAT ones here
+    page.goto("/faktury?kind=ZAL")
+    table = page.inner_text("table")
+    assert all(kind in table for kind in ("ZAL", "KOR_ZAL", "ROZ", "KOR_ROZ"))
+    assert page.inner_text("#total-count") == "4"
+    page.goto("/faktury?kind=KOR")
+    assert page.inner_text("#total-count") == "2"
+    page.goto("/faktury?kind=VAT")
+    assert "Brak faktur spełniających kryteria" in page.inner_text("table")
+    assert page.input_value("#f-kind") == "VAT"
+
 
 def test_a_settlement_of_advances_invoiced_outside_fakturnik(page: Any, demo_login: Any) -> None:
     from datetime import date

@@ -35,7 +35,9 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
     controller.stop()
 
 
-def test_invoice_mailed_to_the_buyer(page: Any, demo_login: Any, smtp: tuple[_Inbox, int]) -> None:
+def test_invoice_mailed_to_the_buyer(
+    page: Any, demo_login: Any, app_server: Any, smtp: tuple[_Inbox, int]
+) -> None:
     inbox, port = smtp
     sign_in(page, demo_login.email, demo_login.password)
     page.goto("/ustawienia")
@@ -78,3 +80,25 @@ def test_invoice_mailed_to_the_buyer(page: Any, demo_login: Any, smtp: tuple[_In
     page.wait_for_selector("#err-to:not(:empty)")
     assert "Podaj poprawny adres" in page.inner_text("#err-to")
     assert len(inbox.messages) == 1
+
+    # the month's invoices ticked on the list and e-mailed in one go; one has no buyer address
+    from datetime import date
+
+    from fakturnik.fa3.jsonform import invoice_to_json
+    from fakturnik.fa3.samples import make_sample_invoice
+
+    fk = app_server.runtime.fk
+    draft = invoice_to_json(make_sample_invoice("5265877635", "FV/BEZ/1", 1, issue_date=date.today()))
+    draft["Podmiot2"].pop("DaneKontaktowe", None)
+    silent = fk.invoices.issue(demo_login.company_id, draft).invoice
+    mailed = int(re.search(r"/faktury/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    page.goto("/faktury")
+    page.check(f"input[name=ids][value='{mailed}']")
+    page.check(f"input[name=ids][value='{silent.id}']")
+    page.click("#bulk-email")
+    page.wait_for_selector("#bulk-result")
+    result = page.inner_text("#bulk-result")
+    assert (
+        "Wysłano e-mailem do nabywców: 1." in result and "Bez adresu e-mail nabywcy na fakturze: 1." in result
+    )
+    assert len(inbox.messages) == 2 and inbox.messages[1]["To"] == "faktury@klient.example"

@@ -1,6 +1,7 @@
 """Payments and the live list: a part paid on the invoice page (bad amounts refused at the field), the
 rest marked paid in bulk from the filtered list, and a list row whose KSeF status changes while the
-person looks at it (an invoice issued offline during an outage, accepted after it)."""
+person looks at it (an invoice issued offline during an outage, accepted after it), and the outage
+banner that comes and goes on an open page."""
 
 from __future__ import annotations
 
@@ -60,8 +61,12 @@ def test_a_part_paid_then_the_rest_in_bulk(page: Any, demo_login: Any, app_serve
 def test_the_list_follows_ksef_without_reloading(page: Any, demo_login: Any, app_server: Any) -> None:
     fk = app_server.runtime.fk
     sign_in(page, demo_login.email, demo_login.password)
+    page.goto("/faktury")
+    assert page.locator("#outage-banner").count() == 0
     fk.ksef.start_outage(demo_login.company_id, mode="offline24")
     try:
+        page.wait_for_selector("#outage-banner", timeout=30_000)  # the banner comes without reloading
+        assert "KSeF nie odpowiada od" in page.inner_text("#outage-banner")
         invoice = _issue(app_server, demo_login.company_id, "FV/L/1")
         fk.invoices.wait(demo_login.company_id, invoice.id, timeout=30, until=("offline",))
         page.goto("/faktury")
@@ -74,3 +79,4 @@ def test_the_list_follows_ksef_without_reloading(page: Any, demo_login: Any, app
         f"document.querySelector('{cell}').textContent.includes('Przyjęta')", timeout=90_000
     )
     assert page.locator(f"{cell}[hx-trigger]").count() == 0  # decided: no more asking
+    page.wait_for_selector("#outage-banner", state="detached", timeout=30_000)  # and goes the same way

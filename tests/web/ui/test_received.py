@@ -100,7 +100,7 @@ def test_received_pdf_is_the_companys_own(page: Any, demo_login: Any, app_server
 
 
 def test_inbox_filters_totals_and_bulk_booking(
-    page: Any, demo_login: Any, app_server: Any, received: Any
+    page: Any, demo_login: Any, app_server: Any, received: Any, tmp_path: Path
 ) -> None:
     from fakturnik.fa3.jsonform import invoice_to_json
     from fakturnik.fa3.samples import make_sample_invoice
@@ -129,3 +129,13 @@ def test_inbox_filters_totals_and_bulk_booking(
     page.wait_for_selector("#bulk-result")
     assert "Oznaczono jako zaksięgowane: 1." in page.inner_text("#bulk-result")
     assert "booked=no" in page.url and "FS/8/2026" not in page.inner_text("table")
+
+    # every received invoice's PDF in one ZIP (nothing ticked: all that are listed)
+    import io
+    import zipfile
+
+    page.goto("/otrzymane")
+    name, data = download(page, "#bulk-zip", tmp_path)
+    names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    assert name == "faktury-otrzymane.zip"
+    assert names == [f"{SELLER_NIP}-FS_7_2026.pdf", f"{SELLER_NIP}-FS_8_2026.pdf"], names

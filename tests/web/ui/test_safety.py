@@ -197,16 +197,3 @@ def test_login_page_is_accessible_and_works_on_a_phone(browser: Any, app_server:
     assert axe_violations(pg) == []
     shot(pg, "login-phone")
     context.close()
-
-
-def test_the_form_on_a_phone(browser: Any, app_server: Any, demo_login: Any) -> None:
-    context = browser.new_context(
-        base_url=app_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True
-    )
-    pg = context.new_page()
-    sign_in(pg, demo_login.email, demo_login.password)
-    pg.goto("/faktury/nowa")
-    scroll_width = pg.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= 400  # nothing wider than the phone
-    shot(pg, "invoice-form-phone")
-    context.close()

@@ -29,12 +29,20 @@ LIST_STATUSES = ("queued", "sending", "sent", "uncertain", "accepted", "rejected
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CURSOR = re.compile(r"^[A-Za-z0-9_=\-.:]{1,200}$")
 PAGE_SIZE = 50
+_KIND_CHOICES = {  # the list's "Rodzaj" filter: its label and the FA(3) kinds it means
+    "VAT": ("faktury VAT", ("VAT",)),
+    "KOR": ("korekty", ("KOR", "KOR_ZAL", "KOR_ROZ")),
+    "ZAL": ("zaliczkowe i rozliczeniowe", ("ZAL", "ROZ", "KOR_ZAL", "KOR_ROZ")),
+    "UPR": ("uproszczone", ("UPR",)),
+}
+_KIND_FILTERS = {key: kinds for key, (_, kinds) in _KIND_CHOICES.items()}
 
 
 @dataclass
 class ListQuery:
     month: str = ""
     status: str = ""
+    kind: str = ""
     buyer: str = ""
     paid: str = ""
     q: str = ""
@@ -44,6 +52,7 @@ class ListQuery:
         buyer = re.sub(r"\D", "", self.buyer)
         return InvoiceFilter(
             status=(self.status,) if self.status in LIST_STATUSES else (),
+            kind=_KIND_FILTERS.get(self.kind, ()),
             month=self.month if _MONTH.match(self.month) else None,
             buyer_nip=buyer if len(buyer) == 10 else None,
             paid=self.paid if self.paid in ("paid", "unpaid", "overdue", "partly_paid") else None,  # type: ignore[arg-type]
@@ -63,6 +72,7 @@ def _query(request: Request) -> ListQuery:
     return ListQuery(
         month=p.get("month", "")[:7],
         status=p.get("status", "")[:20],
+        kind=p.get("kind", "")[:20],
         buyer=p.get("buyer", "")[:40],
         paid=p.get("paid", "")[:20],
         q=p.get("q", "")[:100],
@@ -81,6 +91,7 @@ def invoice_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
         page=page,
         query=query,
         statuses=[("", "wszystkie")] + [(s, STATUS_LABELS.get(s, (s, ""))[0]) for s in LIST_STATUSES],
+        kind_options=[("", "wszystkie"), *((k, label) for k, (label, _) in _KIND_CHOICES.items())],
         paid_options=[
             ("", "wszystkie"),
             ("paid", "zapłacone"),
@@ -117,6 +128,11 @@ async def bulk_action(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
     if action == "send" and ids:
         count = ui.svc.invoices.send_now(ui.company_id, ids)
         return RedirectResponse(f"{_amp(back)}zrobiono=wyslane&n={count}", status_code=303)
+    if action == "email" and ids:
+        sent, no_address, failed = _mail_each(ui, ids)
+        return RedirectResponse(
+            f"{_amp(back)}zrobiono=wyslano-email&n={sent}&bez={no_address}&bledy={failed}", status_code=303
+        )
     if action == "paid" and ids:
         return RedirectResponse(f"{_amp(back)}zrobiono=zaplacone&n={_mark_paid(ui, ids)}", status_code=303)
     return RedirectResponse("/faktury", status_code=303)
@@ -132,14 +148,47 @@ def _amp(link: str) -> str:
 _BULK_DONE = {
     "wyslane": "Wysyłka do KSeF przyspieszona dla faktur czekających w kolejce: {n}.",
     "zaplacone": "Oznaczono jako zapłacone: {n}.",
+    "wyslano-email": "Wysłano e-mailem do nabywców: {n}.",
 }
+
+
+def _mail_each(ui: Ui, ids: list[int]) -> tuple[int, int, int]:
+    """E-mail each ticked invoice (at most 100) to its buyer's address on it: (sent, no address, failed)."""
+    from fakturnik.app.mail import MailError, MailService
+
+    mail = MailService(ui.fk, ui.actor)
+    sent = no_address = failed = 0
+    for invoice_id in ids[:100]:
+        address = _lines_of(ui, invoice_id)[1]
+        if not address:
+            no_address += 1
+            continue
+        try:
+            mail.send_invoice(ui.company_id, invoice_id, address)
+        except (MailError, InputError, NotFoundError):
+            failed += 1
+        else:
+            sent += 1
+    return sent, no_address, failed
 
 
 def _bulk_message(request: Request) -> str:
     """What the last bulk action did (``?zrobiono=…&n=…`` after its redirect); only our own texts."""
-    template = _BULK_DONE.get(request.query_params.get("zrobiono", "")[:20], "")
-    count = request.query_params.get("n", "")
-    return template.format(n=int(count[:6]) if count.isdigit() else 0) if template else ""
+    p = request.query_params
+    template = _BULK_DONE.get(p.get("zrobiono", "")[:20], "")
+    if not template:
+        return ""
+
+    def number(name: str) -> int:
+        value = p.get(name, "")
+        return int(value[:6]) if value.isdigit() else 0
+
+    text = template.format(n=number("n"))
+    if number("bez"):
+        text += f" Bez adresu e-mail nabywcy na fakturze: {number('bez')}."
+    if number("bledy"):
+        text += f" Nie wysłano (serwer poczty odmówił albo brak ustawień poczty): {number('bledy')}."
+    return text
 
 
 def _mark_paid(ui: Ui, ids: list[int]) -> int:
@@ -330,12 +379,18 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
             found = known.get(key)
             advances.append(
                 _AdvanceRef(
-                    number=found.number if found else key,
+                    number=found.number if found else str(ref.get("NrFaZaliczkowej") or "spoza Fakturnika"),
                     ksef_number=str(ref.get("NrKSeFFaZaliczkowej") or ""),
                     id=found.id if found else None,
                 )
             )
     return document_lines(draft), str(email), advances
+
+
+@router.get("/stan-ksef", include_in_schema=False)
+def ksef_state(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+    """The outage banner of every page (KSeF down: since when, the deadline for sending), polled by it."""
+    return render(ui.request, "_outage.html", ui.context())
 
 
 @router.get("/faktury/{invoice_id}/stan-wiersza", include_in_schema=False)

@@ -76,6 +76,8 @@ async def received_bulk(request: Request, ui: Annotated[Ui, Depends(get_ui)]) ->
     ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12][:500]
     back = form.get("back")
     back = back if isinstance(back, str) and _BACK.match(back) else "/otrzymane"
+    if form.get("action") == "zip":
+        return _zip(ui, ids)
     done = 0
     if form.get("action") == "booked":
         for invoice_id in ids:
@@ -98,9 +100,23 @@ def received_page(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_
         "received",
         invoice=invoice,
         xml_lines=_lines(ui, invoice_id),
+        warnings=_warnings(ui, invoice_id),
         can_write=ui.can(Action.RECEIVED_WRITE),
     )
     return render(request, "received_invoice.html", context)
+
+
+def _warnings(ui: Ui, invoice_id: int) -> Any:
+    """What validation noted on the received invoice, by authority, where the app reports it."""
+    from fakturnik.errors import FakturnikError
+
+    warnings = getattr(ui.svc.received, "warnings", None)
+    if warnings is None:
+        return None
+    try:
+        return warnings(ui.company_id, invoice_id)
+    except FakturnikError:
+        return None
 
 
 def _lines(ui: Ui, invoice_id: int) -> list[dict[str, Any]]:
@@ -130,6 +146,35 @@ async def received_paid(request: Request, ui: Annotated[Ui, Depends(get_ui)], in
     else:
         ui.svc.received.record_payment(ui.company_id, invoice_id)
     return RedirectResponse(_back(request, invoice_id), status_code=303)
+
+
+def _zip(ui: Ui, ids: list[int]) -> Response:
+    """The ticked received invoices (all of them, up to 500, when none is ticked) as PDFs in one ZIP."""
+    import io
+    import zipfile
+
+    from fakturnik.errors import FakturnikError
+    from fakturnik.web.ui.documents import pdf_available
+
+    rows = [ui.svc.received.get(ui.company_id, i) for i in ids] or list(
+        ui.svc.received.list(ui.company_id, limit=500).items
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for row in rows:
+            try:
+                pdf = bytes(ui.svc.received.pdf(ui.company_id, row.id)) if pdf_available() else None
+            except FakturnikError:  # a seller's file the renderer does not read: its XML instead
+                pdf = None
+            if pdf is not None:
+                archive.writestr(_file_name(row, "pdf"), pdf)
+            else:
+                archive.writestr(_file_name(row, "xml"), ui.svc.received.xml(ui.company_id, row.id))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="faktury-otrzymane.zip"'},
+    )
 
 
 def _file_name(invoice: Any, suffix: str) -> str:
