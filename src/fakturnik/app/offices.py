@@ -370,7 +370,7 @@ def _waiting(s: Session, ids: list[int]) -> dict[int, str]:
         select(OutboxEntry.company_id, OutboxEntry.last_error)
         .where(
             OutboxEntry.company_id.in_(ids),
-            OutboxEntry.state == states.QUEUED,
+            OutboxEntry.state.in_((states.QUEUED, states.SENDING)),  # the note stays while it is tried again
             OutboxEntry.last_error.is_not(None),
         )
         .order_by(OutboxEntry.id.desc())
