@@ -91,6 +91,8 @@ def test_office_by_rest(prod_sim: SimulatorServer, tmp_path: Path) -> None:
             assert time.monotonic() < deadline, http.get(f"/companies/{client}/invoices/{invoice_id}").json()
             time.sleep(0.2)
 
+        issuer = http.get(f"/companies/{client}/invoices/{invoice_id}/issuer").json()["issued_by"]
+        assert "wlasciciel@biuro.pl" in issuer
         console = http.get(f"/companies/{office}/office/clients").json()
         (row,) = console["clients"]
         assert row["nip"] == client_nip and row["credential_kind"] == "office"

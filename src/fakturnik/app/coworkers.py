@@ -24,7 +24,7 @@ from fakturnik.app.access import Action, membership_role
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
 from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
-from fakturnik.store.models import AuditEntry, Credential, User
+from fakturnik.store.models import AuditEntry, Credential, Invoice, User
 from fakturnik.vault import Secret
 
 __all__ = ["CoworkerCertificateView", "CoworkersService"]
@@ -137,6 +137,9 @@ class CoworkersService(Service):
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""
         with self._tx() as s:
             company = self._company(s, company_id, Action.INVOICES_READ)
+            invoice = s.get(Invoice, invoice_id)
+            if invoice is None or invoice.company_id != company.id:
+                raise NotFoundError("nie ma takiej faktury")
             return s.scalar(
                 select(AuditEntry.actor)
                 .where(

@@ -22,13 +22,21 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fakturnik.app.access import Action, authorize
+from fakturnik.app.access import Action, allowed_actions
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import CERTIFICATE, OFFICE
 from fakturnik.engine.refusals import is_waiting_for_permission
-from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError, PermissionDeniedError
+from fakturnik.errors import ConflictError, FakturnikError, InputError
 from fakturnik.store import repo, states
-from fakturnik.store.models import Company, CompanyProfile, Credential, Invoice, OutboxEntry, SyncCheckpoint
+from fakturnik.store.models import (
+    Company,
+    CompanyProfile,
+    Credential,
+    Invoice,
+    Membership,
+    OutboxEntry,
+    SyncCheckpoint,
+)
 
 __all__ = ["ClientRow", "ConsoleFilter", "OfficeConsole", "OfficesService", "SyncAllResult"]
 
@@ -196,18 +204,12 @@ class OfficesService(Service):
             syncs = _last_syncs(s, ids)
             received_new = _received_new(s, ids)
             waiting = _waiting(s, ids)
+            companies = (
+                {c.id: c for c in s.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
+            )
             for cid in ids:
-                company = s.get(Company, cid)
-                assert company is not None
-                cred = repo.active_credential(s, cid)
-                kind = cred.kind if cred is not None else None
-                expires = (
-                    office_expires
-                    if kind == OFFICE
-                    else _expiry(s.get(CompanyProfile, cid))
-                    if kind == CERTIFICATE
-                    else None
-                )
+                company = companies[cid]
+                # a client is on the office's credential, and that choice wins over its own (repo precedence)
                 held = rights.get(company.nip, [])
                 c = counts.get(cid, {})
                 rows.append(
@@ -215,8 +217,8 @@ class OfficesService(Service):
                         company_id=cid,
                         nip=company.nip,
                         name=company.name,
-                        credential_kind=kind,
-                        credential_expires=expires,
+                        credential_kind=OFFICE,
+                        credential_expires=office_expires,
                         rights=tuple(sorted({p for p, _ in held})),
                         can_delegate=any(d for _, d in held),
                         last_sync=syncs.get(cid),
@@ -259,26 +261,38 @@ class OfficesService(Service):
     # --- internals -----------------------------------------------------------------------------------
 
     def _clients(self, s: Session, office_id: int) -> list[int]:
-        """The office's clients the actor may see, by NIP."""
-        rows = s.execute(
-            select(Company.id)
-            .join(Credential, Credential.company_id == Company.id)
-            .where(
-                Credential.kind == OFFICE,
-                Credential.active.is_(True),
-                Credential.office_company_id == office_id,
+        """The office's clients the actor may see, by NIP (one query, plus one for a user's memberships)."""
+        ids = list(
+            dict.fromkeys(
+                s.scalars(
+                    select(Company.id)
+                    .join(Credential, Credential.company_id == Company.id)
+                    .where(
+                        Credential.kind == OFFICE,
+                        Credential.active.is_(True),
+                        Credential.office_company_id == office_id,
+                    )
+                    .order_by(Company.nip)
+                )
             )
-            .order_by(Company.nip)
-        ).all()
-        out = []
-        for (cid,) in rows:
-            try:
-                authorize(s, self.actor, cid, Action.COMPANY_VIEW)
-            except (NotFoundError, PermissionDeniedError):
-                continue
-            if cid not in out:
-                out.append(cid)
-        return out
+        )
+        if self.actor.is_system:
+            return ids
+        # the roles' table decides (access.allowed_actions), read once for all clients
+        if self.actor.kind == "user" and self.actor.user_id is not None:
+            roles = dict(
+                s.execute(
+                    select(Membership.company_id, Membership.role).where(
+                        Membership.user_id == self.actor.user_id
+                    )
+                ).all()
+            )
+            return [
+                c for c in ids if c in roles and Action.COMPANY_VIEW in allowed_actions(self.actor, roles[c])
+            ]
+        if self.actor.kind == "api_key" and Action.COMPANY_VIEW in allowed_actions(self.actor, None):
+            return [c for c in ids if c == self.actor.company_id]
+        return []
 
 
 def _expiry(profile: CompanyProfile | None) -> datetime | None:
@@ -356,7 +370,7 @@ def _waiting(s: Session, ids: list[int]) -> dict[int, str]:
         select(OutboxEntry.company_id, OutboxEntry.last_error)
         .where(
             OutboxEntry.company_id.in_(ids),
-            OutboxEntry.state == states.QUEUED,
+            OutboxEntry.state.in_((states.QUEUED, states.SENDING)),  # the note stays while it is tried again
             OutboxEntry.last_error.is_not(None),
         )
         .order_by(OutboxEntry.id.desc())

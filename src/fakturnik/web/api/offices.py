@@ -211,3 +211,21 @@ def add_coworker_certificate(
         company_id, body.user_id, body.certificate_pem.encode(), key, body.password
     )
     return CoworkerCertificateOut.of(view)
+
+
+class IssuerOut(BaseModel):
+    issued_by: str | None = Field(description="Kto wystawił fakturę (użytkownik, klucz API, system).")
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/issuer",
+    summary="Kto wystawił fakturę (dziennik zmian)",
+    operation_id="invoiceIssuer",
+    responses=ERRORS,
+)
+def issuer(
+    company_id: CompanyId,
+    invoice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    svc: Svc,
+) -> IssuerOut:
+    return IssuerOut(issued_by=svc.coworkers.issued_by(company_id, invoice_id))

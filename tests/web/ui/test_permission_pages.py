@@ -1,4 +1,4 @@
-"""The permission page and the office console in headless Chromium (Playwright), on the prod profile.
+"""The permission page and the office console (docs/permissions.md) in headless Chromium, on the prod profile.
 
 An owner of both companies (the office and its client, one installation) grants the office the
 client's invoice rights on the client's "Uprawnienia KSeF" page, sees a bad PESEL refused in Polish,
@@ -20,7 +20,7 @@ from fakturnik.store.models import OutboxEntry
 from tests.app.kit import draft
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
 from tests.web.api.harness import api_server
-from tests.web.ui.conftest import CHROMIUM, axe_violations, shot
+from tests.web.ui.conftest import axe_violations, shot
 
 PASSWORD = "Bardzo-Tajne-Haslo-123"
 # elements sticking out of a phone's width (outside the tables' own scrolling regions), for the message
@@ -30,14 +30,12 @@ WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
 
 
 @pytest.fixture
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=pl-PL"])
-        yield b
-        b.close()
+def prod_sim() -> Iterator[SimulatorServer]:
+    """The simulator on its production profile: only KSeF certificates authenticate."""
+    from fakturnik.simulator.config import SimulatorConfig
+
+    with SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=False)) as server:
+        yield server
 
 
 def _switch(page: Any, company_id: int) -> None:
@@ -57,7 +55,7 @@ def _wait_note(fk: Any, invoice_id: int, timeout: float = 30.0) -> None:
     raise AssertionError(f"no explanation: {note!r}")
 
 
-def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path: Path, chromium: Any) -> None:
+def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path: Path, browser: Any) -> None:
     client_nip, office_nip = random_nip(), random_nip()
     client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
     office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
@@ -71,7 +69,7 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
             fk.companies.set_certificate(cid, cert.cert_pem, cert.key_pem)
             fk.accounts.add_member(cid, owner.id, "owner")
 
-        context = chromium.new_context(
+        context = browser.new_context(
             base_url=server.url, locale="pl-PL", viewport={"width": 1280, "height": 900}, bypass_csp=True
         )
         page = context.new_page()
