@@ -45,6 +45,8 @@ class InFlight:
     next_poll: float = 0.0
     next_list: float = 0.0
     failures: int = 0  # consecutive looks that failed after KSeF answered (a bug, a database hiccup)
+    expected: int | None = None  # entries sent in the batch (None: not known, found by a poll)
+    decided: int = 0  # entries whose verdict was recorded so far
 
 
 class BatchWatch:
@@ -64,9 +66,11 @@ class BatchWatch:
     def __bool__(self) -> bool:
         return bool(self.inflight)
 
-    def watch(self, company_id: int, ref: str, postponed_until: datetime) -> None:
+    def watch(
+        self, company_id: int, ref: str, postponed_until: datetime, expected: int | None = None
+    ) -> None:
         if ref not in self.inflight:
-            self.inflight[ref] = InFlight(company_id, ref, postponed_until)
+            self.inflight[ref] = InFlight(company_id, ref, postponed_until, expected=expected)
 
     def look(self) -> int:
         """Look at the batches in flight that are due; returns how many entries were decided."""
@@ -147,6 +151,10 @@ class BatchWatch:
             self.outbox.session_status(flight.ref, "closed")
             self.reconciler.upos.session_upo(gateway, flight.ref, status.upo_pages)  # at once
         else:
+            flight.decided += len(decisions)
+            if flight.expected is not None and flight.decided >= flight.expected:
+                # every number is in: only the final status (and the session UPO) is left to wait for
+                flight.next_poll = moment + self.settings.poll_interval.total_seconds()
             self._postpone(flight)
         return len(jobs)
 

@@ -158,4 +158,4 @@ class Sender:
         # sent; this worker watches the session, the entries come due only if it stops
         watched_until = now() + self.settings.lease
         self.outbox.batch_sent(kept, session_ref, watched_until)
-        self.watch.watch(company_id, session_ref, watched_until)
+        self.watch.watch(company_id, session_ref, watched_until, expected=len(kept))
