@@ -320,7 +320,7 @@ class CertificatesService(Service):
     def refresh(self, company_id: int) -> builtins.list[KsefCertificateView]:
         """Ask KSeF (with the company's certificate session) for the status and end of each certificate."""
         with self._tx() as s:
-            company = self._company(s, company_id, Action.COMPANY_VIEW)
+            company = self._company(s, company_id, Action.SYNC_RUN)  # asks KSeF and records its answer
             s.expunge(company)
         with self._session(company, None) as (_manager, client):
             self._record_ksef_state(company, client)

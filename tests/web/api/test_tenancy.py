@@ -19,7 +19,8 @@ from tests.web.api.helpers import PASSWORD, Tenant, draft, make_tenant, sign_in
 
 SECRET_NAME = "Tajny Kontrahent Firmy A"
 A_NIP, B_NIP = "5265877635", "7740001454"
-SKIP = {"health", "signIn", "signOut", "me", "listCompanies", "createCompany"}  # not about a company
+# not about one company (healthOfAll answers for the caller's own companies: checked below)
+SKIP = {"health", "signIn", "signOut", "me", "listCompanies", "createCompany", "healthOfAll"}
 
 
 def _bodies(nip: str) -> dict[str, Any]:
@@ -74,6 +75,12 @@ def _bodies(nip: str) -> dict[str, Any]:
         },
         "createCollectiveIdentifier": {"buyer_id": "7740001454"},
         "exportPaymentList": {"invoice_ids": [1], "format": "csv"},
+        # KSeF certificates (docs/credentials.md)
+        "enrollKsefCertificates": {"types": ["Authentication"]},
+        "renewKsefCertificates": {"force": False},
+        "revokeKsefCertificate": {"reason": "Superseded"},
+        "setRenewalPolicy": {"margin_days": 30, "auto_renew": True},
+        "uploadKsefCertificate": {"certificate_pem": "-----", "private_key_pem": "-----"},
     }
 
 
@@ -129,6 +136,7 @@ def world(local_server: ApiServer) -> dict[str, Any]:
         "reference": "20261207-EG-0000000000-0000000000-00",
         "permission_id": "00000000-0000-0000-0000-000000000000",
         "number": "5265877635-IZ202612-65ED02180000-E7",  # a collective identifier
+        "serial": "0123456789ABCDEF",  # a KSeF certificate (16 uppercase hex digits)
     }
     return {"a": a, "b": b, "ids": ids, "viewer": viewer, "api_a": api}
 
@@ -171,6 +179,8 @@ def test_company_b_never_reaches_company_a(world: dict[str, Any], local_server: 
     assert not failures, "\n".join(failures)
     companies = b.api().get("/companies").json()
     assert [c["nip"] for c in companies] == [B_NIP]
+    health = b.api().get("/doctor")
+    assert [c["nip"] for c in health.json()] == [B_NIP] and not _a_data_in(health.text, a)
     _a_unchanged(world)
 
 

@@ -15,7 +15,7 @@ from tests.collective.kit import BUYER_ACCOUNT, SELLER_ACCOUNT, issue_registered
 from tests.engine.helpers import sample_invoice
 from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import PASSWORD, make_tenant
-from tests.web.ui.conftest import axe_violations, browser, sign_in  # noqa: F401  (the browser fixture)
+from tests.web.ui.conftest import axe_violations, sign_in
 
 SELLER, BUYER = "5265877635", "7740001454"
 
@@ -26,7 +26,7 @@ def server(tmp_path: Path) -> Iterator[ApiServer]:
         yield s
 
 
-def _page(browser: Any, server: ApiServer) -> Any:  # noqa: F811
+def _page(browser: Any, server: ApiServer) -> Any:
     context = browser.new_context(
         base_url=server.url, locale="pl-PL", viewport={"width": 1280, "height": 900}, bypass_csp=True
     )
@@ -35,7 +35,7 @@ def _page(browser: Any, server: ApiServer) -> Any:  # noqa: F811
     return page
 
 
-def test_identifier_made_in_the_browser_and_the_buyers_payment_list(browser: Any, server: ApiServer) -> None:  # noqa: F811
+def test_identifier_made_in_the_browser_and_the_buyers_payment_list(browser: Any, server: ApiServer) -> None:
     seller = make_tenant(server, "sprzedawca@firma.pl", SELLER)
     buyer = make_tenant(server, "nabywca@firma.pl", BUYER)
     fk = server.runtime.fk

@@ -8,9 +8,7 @@ from typing import Any
 
 from fakturnik.ksef.xades import read_auth_request, sign_auth_request
 from tests.ksef.identities import seal_credential
-from tests.web.ui.conftest import app_server, axe_violations, browser, demo_login, page, sign_in
-
-__all__ = ["app_server", "browser", "demo_login", "page"]  # the browser fixtures of tests/web/ui
+from tests.web.ui.conftest import axe_violations, sign_in
 
 
 def test_certificates_page_and_doctor_in_the_browser(page: Any, demo_login: Any, tmp_path: Path) -> None:
