@@ -22,6 +22,8 @@ def _buyer(page: Any) -> None:
 def _order_lines(page: Any) -> None:
     page.fill("#f-line-0-name", "Zabudowa kuchenna")
     page.fill("#f-line-0-price", "10 000")
+    # the form's own requests (kind, buyer lookup) answered first: htmx marks them while in flight
+    page.wait_for_function("!document.querySelector('.htmx-request')")
     page.click("text=+ Dodaj pozycję")
     page.wait_for_selector("#f-line-1-name")
     page.fill("#f-line-1-name", "Montaż")
