@@ -11,37 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from pathlib import Path
 
-from fakturnik.errors import KsefApiError
-from fakturnik.ksef.environments import local
-from fakturnik.ksef.rate_limits import PUBLISHED_LIMITS, RateLimit
-from fakturnik.ksef.throttle import Throttle
-from fakturnik.ksef.throttle_ledger import ledger_for
-from fakturnik.ksef.transport import Transport
 from fakturnik.store import throttle_books
-from tests.ksef.clientkit import StaticTokens
+from tests.ksef import throttle_child
 
 
 def main(url: str, token: str, context_key: str, count: int, per_second: int, host: str) -> None:
     throttle_books.share_books_through(os.environ["BOOKS_URL"], host=host)
-    limits = {group: RateLimit(per_second, 1000, 10000) for group in PUBLISHED_LIMITS}
-    throttle = Throttle(limits, ledger=ledger_for(url))
-    transport = Transport(
-        local(url), tokens=StaticTokens(token, context_key=context_key), throttle=throttle, max_retries=0
-    )
-    start = Path(os.environ["START_AT"])
-    while not start.exists():
-        time.sleep(0.01)
-    codes = []
-    for _ in range(count):
-        try:
-            codes.append(transport.request("GET", "/limits/context").status_code)
-        except KsefApiError as exc:
-            codes.append(exc.status_code)
-    transport.close()
-    print(" ".join(map(str, codes)))
+    throttle_child.main(url, token, context_key, count, per_second)  # the same calls, other books
 
 
 if __name__ == "__main__":
