@@ -101,6 +101,13 @@ def load_session(sim: Simulator, ref: str, context_type: str, context_value: str
     return doc
 
 
+def require_open(session: dict[str, Any], session_type: str | None = None) -> dict[str, Any]:
+    """The session if it is still open (status 100) and, when named, of ``session_type``; else 21180."""
+    if session["status"]["code"] != 100 or session_type not in (None, session["sessionType"]):
+        raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+    return session
+
+
 def visible_to(session: dict[str, Any], subject_type: str, subject_value: str, perms: frozenset[str]) -> bool:
     """InvoiceWrite sees its own sessions; Introspection / EnforcementOperations see all in the context."""
     if perms & {"Introspection", "EnforcementOperations"}:
