@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, TypedDict, Unpack
 
 from pydantic import BaseModel
 
@@ -48,6 +48,17 @@ from fakturnik.ksef.sessions import (
 )
 
 Compression = Literal["Zip", "TarGz"]
+
+
+class PackOptions(TypedDict, total=False):
+    """How :meth:`BatchSender.prepare` packs invoices (its keyword arguments, defaults there)."""
+
+    compression: Compression
+    form_code: m.FormCode
+    offline_mode: bool
+    part_size: int
+
+
 Stage = Literal["prepared", "opening", "opened", "closing", "closed", "done"]
 
 PART_SIZE_LIMIT = 100_000_000  # 10^8 B of plain archive per part (§6)
@@ -385,23 +396,9 @@ class BatchSender:
 
     # the run
 
-    def send(
-        self,
-        invoices: Iterable[tuple[str, bytes]],
-        *,
-        compression: Compression = "Zip",
-        form_code: m.FormCode = FA3,
-        offline_mode: bool = False,
-        part_size: int = PART_SIZE_LIMIT,
-    ) -> BatchResult:
-        """Prepare and run in one go (the usual call)."""
-        self.prepare(
-            invoices,
-            compression=compression,
-            form_code=form_code,
-            offline_mode=offline_mode,
-            part_size=part_size,
-        )
+    def send(self, invoices: Iterable[tuple[str, bytes]], **options: Unpack[PackOptions]) -> BatchResult:
+        """Prepare (with the options of :meth:`prepare`) and run in one go (the usual call)."""
+        self.prepare(invoices, **options)
         return self.resume()
 
     def resume(self) -> BatchResult:
