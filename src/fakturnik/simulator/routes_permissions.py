@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +13,7 @@ from fakturnik.simulator import grant_rules as rules
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator import permission_queries as q
 from fakturnik.simulator.core import Simulator, sim_of
-from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.errors import ApiError, gone
 from fakturnik.simulator.grants import GrantRefused, attachment_allowed, operation_status, submit_operation
 from fakturnik.simulator.security import Caller, require
 
@@ -132,21 +131,9 @@ def permission_operation(
     if op is None or op["contextKey"] != caller.context_key:
         raise ApiError(21405, f"Operacja {referenceNumber} nie istnieje.")
     if datetime.fromisoformat(op["created"]) < sim.now() - OPERATION_RETENTION:
-        return _gone(request)
+        return gone(request, sim.now())
     status = operation_status(sim, referenceNumber)
     return {"status": status}
-
-
-def _gone(request: Request) -> JSONResponse:
-    body = {
-        "title": "Gone",
-        "status": 410,
-        "instance": request.url.path,
-        "detail": "Operacja wygasła i nie jest już dostępna.",
-        "timestamp": datetime.now(UTC).isoformat(),
-        "traceId": uuid.uuid4().hex,
-    }
-    return JSONResponse(body, status_code=410, media_type="application/problem+json")
 
 
 @router.get("/permissions/attachments/status")
