@@ -133,9 +133,7 @@ def close_batch(
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
-        session = require_open(
-            load_session(sim, referenceNumber, caller.context_type, caller.context_value), "Batch"
-        )
+        session = require_open(load_session(sim, referenceNumber, caller), "Batch")
         now = sim.now()
         missing = [p["ordinalNumber"] for p in session["batch"]["parts"] if not p["uploaded"]]
         if missing and now > upload_deadline(session):

@@ -155,10 +155,7 @@ def start_export(
     now = sim.now()
     with sim.state.lock:
         running = sum(
-            1
-            for e in sim.state.all("export")
-            if e["status"]["code"] == 100
-            and (e["contextType"], e["contextValue"]) == (caller.context_type, caller.context_value)
+            1 for e in sim.state.all("export") if e["status"]["code"] == 100 and caller.made_here(e)
         )
         if running >= exports.MAX_RUNNING:
             raise ApiError(21182, f"Trwa już {running} eksportów w tym kontekście.")
@@ -192,10 +189,7 @@ def export_status_view(
     sim = sim_of(request)
     processing.processor(sim)
     export = sim.state.get("export", referenceNumber)
-    if export is None or (export["contextType"], export["contextValue"]) != (
-        caller.context_type,
-        caller.context_value,
-    ):
+    if export is None or not caller.made_here(export):
         raise ApiError(21175, f"Eksport {referenceNumber} nie istnieje.")
     if sim.now() > parse_iso(export["dateCreated"]) + exports.STATUS_RETENTION:
         return gone(request, sim.now())

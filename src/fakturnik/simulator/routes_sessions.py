@@ -87,9 +87,7 @@ def send_invoice(
         raise ApiError(21405, "hashOfCorrectedInvoice: wymagany skrót SHA-256 w Base64 (44 znaki).")
     if body.invoiceSize < 1 or body.encryptedInvoiceSize < 1:
         raise ApiError(21405, "invoiceSize, encryptedInvoiceSize: wartość musi być dodatnia.")
-    session = processing.expire_if_due(
-        sim, load_session(sim, referenceNumber, caller.context_type, caller.context_value)
-    )
+    session = processing.expire_if_due(sim, load_session(sim, referenceNumber, caller))
     require_open(session, "Online")
     try:
         content = base64.b64decode(body.encryptedInvoiceContent, validate=True)
@@ -175,8 +173,6 @@ def close_online_session(
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
-        session = require_open(
-            load_session(sim, referenceNumber, caller.context_type, caller.context_value), "Online"
-        )
+        session = require_open(load_session(sim, referenceNumber, caller), "Online")
         processing.close_online(sim, session)
     return Response(status_code=204)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.invoice_checks import STATUS_DESCRIPTIONS
+from fakturnik.simulator.security import Caller
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 ONLINE_TTL = timedelta(hours=12)
@@ -93,10 +94,10 @@ def invoice_key(session_ref: str, ordinal: int) -> str:
     return f"{session_ref}/{ordinal:05d}"
 
 
-def load_session(sim: Simulator, ref: str, context_type: str, context_value: str) -> dict[str, Any]:
+def load_session(sim: Simulator, ref: str, caller: Caller) -> dict[str, Any]:
     """The session if it exists in the caller's context, else 21173."""
     doc = sim.state.get("session", ref)
-    if doc is None or (doc["contextType"], doc["contextValue"]) != (context_type, context_value):
+    if doc is None or not caller.made_here(doc):
         raise ApiError(21173, f"Sesja {ref} nie istnieje w tym kontekście.")
     return doc
 
