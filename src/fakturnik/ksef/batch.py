@@ -36,7 +36,6 @@ from fakturnik.errors import KsefApiError, KsefProcessingError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.duplicates import check_duplicate
 from fakturnik.ksef.sessions import (
     FA3,
     InvoiceOutcome,
@@ -206,6 +205,36 @@ class OutcomeState(BaseModel):
     details: list[str] = []
     extensions: dict[str, str] = {}
     sameFile: bool | None = None  # of a 440: the original is this very file (SHA-256 compared)
+
+    @classmethod
+    def of(cls, file_name: str, outcome: InvoiceOutcome) -> OutcomeState:
+        """What the state file keeps of one file's outcome."""
+        return cls(
+            fileName=file_name,
+            invoiceHash=outcome.invoice_hash,
+            statusCode=outcome.status_code,
+            description=outcome.description,
+            ksefNumber=outcome.ksef_number,
+            invoiceNumber=outcome.invoice_number,
+            referenceNumber=outcome.reference_number,
+            details=list(outcome.details),
+            extensions=dict(outcome.extensions),
+            sameFile=outcome.same_file,
+        )
+
+    def outcome(self) -> InvoiceOutcome:
+        return InvoiceOutcome(
+            reference_number=self.referenceNumber or "",
+            invoice_hash=self.invoiceHash,
+            status_code=self.statusCode,
+            description=self.description,
+            ksef_number=self.ksefNumber,
+            invoice_number=self.invoiceNumber,
+            details=list(self.details),
+            extensions=dict(self.extensions),
+            same_file=self.sameFile,
+            file_name=self.fileName,
+        )
 
 
 class BatchState(BaseModel):
@@ -503,29 +532,14 @@ class BatchSender:
         state.sessionStatusDescription = final.status.description
         by_hash = {e.sha256: e for e in state.invoices}
         by_name = {e.fileName: e for e in state.invoices}
-        outcomes: dict[str, OutcomeState] = {}
+        outcomes: dict[str, InvoiceOutcome] = {}
         for item in self.client.iter_session_invoices(ref):
             entry = by_name.get(item.invoiceFileName or "") or by_hash.get(item.invoiceHash)
-            if entry is None:
-                continue
-            outcomes[entry.fileName] = OutcomeState(
-                fileName=entry.fileName,
-                invoiceHash=item.invoiceHash,
-                statusCode=item.status.code,
-                description=item.status.description,
-                ksefNumber=item.ksefNumber,
-                invoiceNumber=item.invoiceNumber,
-                referenceNumber=item.referenceNumber,
-                details=list(item.status.details or []),
-                extensions=dict(item.status.extensions or {}),
-            )
-        for o in outcomes.values():  # a reused number is a rejection unless the original is this file
-            if o.statusCode == 440 and o.sameFile is None:
-                check = check_duplicate(self.client, o.invoiceHash, o.extensions)
-                o.sameFile = bool(check and check.same_file)
-                if check is not None and not check.same_file:
-                    o.description = check.rejection(o.invoiceNumber)
-        state.outcomes = list(outcomes.values())
+            if entry is not None:
+                outcomes[entry.fileName] = InvoiceOutcome.of(item)
+        for outcome in outcomes.values():  # a reused number is a rejection unless the original is this file
+            outcome.confirm_duplicate(self.client)
+        state.outcomes = [OutcomeState.of(name, outcome) for name, outcome in outcomes.items()]
         self.progress("process", len(outcomes), len(state.invoices))
         for p in state.parts:
             (self.workdir / p.file).unlink(missing_ok=True)
@@ -533,20 +547,7 @@ class BatchSender:
 
     @staticmethod
     def _result(state: BatchState) -> BatchResult:
-        outcomes = {
-            o.fileName: InvoiceOutcome(
-                reference_number=o.referenceNumber or "",
-                invoice_hash=o.invoiceHash,
-                status_code=o.statusCode,
-                description=o.description,
-                ksef_number=o.ksefNumber,
-                invoice_number=o.invoiceNumber,
-                details=list(o.details),
-                extensions=dict(o.extensions),
-                same_file=o.sameFile,
-            )
-            for o in state.outcomes
-        }
+        outcomes = {o.fileName: o.outcome() for o in state.outcomes}
         missing = [
             e.fileName
             for e in state.invoices
