@@ -25,12 +25,13 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Literal, TypedDict, Unpack
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel, to_snake
 
 from fakturnik.errors import KsefApiError, KsefProcessingError
 from fakturnik.ksef import crypto
@@ -208,33 +209,13 @@ class OutcomeState(BaseModel):
 
     @classmethod
     def of(cls, file_name: str, outcome: InvoiceOutcome) -> OutcomeState:
-        """What the state file keeps of one file's outcome."""
-        return cls(
-            fileName=file_name,
-            invoiceHash=outcome.invoice_hash,
-            statusCode=outcome.status_code,
-            description=outcome.description,
-            ksefNumber=outcome.ksef_number,
-            invoiceNumber=outcome.invoice_number,
-            referenceNumber=outcome.reference_number,
-            details=list(outcome.details),
-            extensions=dict(outcome.extensions),
-            sameFile=outcome.same_file,
-        )
+        """What the state file keeps of one file's outcome: the same fields, named in camelCase."""
+        kept = asdict(outcome) | {"file_name": file_name}
+        return cls(**{to_camel(k): v for k, v in kept.items() if to_camel(k) in cls.model_fields})
 
     def outcome(self) -> InvoiceOutcome:
-        return InvoiceOutcome(
-            reference_number=self.referenceNumber or "",
-            invoice_hash=self.invoiceHash,
-            status_code=self.statusCode,
-            description=self.description,
-            ksef_number=self.ksefNumber,
-            invoice_number=self.invoiceNumber,
-            details=list(self.details),
-            extensions=dict(self.extensions),
-            same_file=self.sameFile,
-            file_name=self.fileName,
-        )
+        fields = {to_snake(k): v for k, v in self.model_dump().items()}
+        return InvoiceOutcome(**fields | {"reference_number": self.referenceNumber or ""})
 
 
 class BatchState(BaseModel):
