@@ -29,23 +29,13 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from fakturnik.simulator.core import Simulator
+from fakturnik.simulator.permission_models import PersonPermission
 from fakturnik.simulator.security import Caller
 
-OWNER_PERMISSIONS = frozenset(
-    {
-        "InvoiceWrite",
-        "InvoiceRead",
-        "CredentialsManage",
-        "CredentialsRead",
-        "Introspection",
-        "SubunitManage",
-        "EnforcementOperations",
-        "CollectiveIdentifierManage",
-    }
-)
+OWNER_PERMISSIONS = frozenset(get_args(PersonPermission))  # the owner holds every person permission
 EU_ADMIN_PERMISSIONS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")
 DIRECT_KINDS = frozenset({"person", "testdata", "subunit", "euAdmin", "euRep"})
 ISSUING_AUTHORIZATIONS = frozenset({"SelfInvoicing", "RRInvoicing", "TaxRepresentative", "PefInvoicing"})
