@@ -42,11 +42,12 @@ from fakturnik.errors import ConflictError, InputError, KsefApiError, KsefAuthEr
 from fakturnik.store.models import Company, Credential
 
 if TYPE_CHECKING:
-    from fakturnik.ksef.client import KsefClient
+    from fakturnik.ksef.client import KsefClient, Page
 
 __all__ = ["GrantView", "OperationView", "PermissionsService", "ReceivedView"]
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=BaseModel)  # a permission query's request body
 
 # final statuses of a permission operation (digest §3.5), in Polish
 OPERATION_TEXT_PL = {
@@ -164,21 +165,15 @@ class PermissionsService(Service):
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
             persons = _all_pages(
-                lambda page: client.query_person_permissions(
-                    m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"), page
-                ),
-                "permissions",
+                client.query_person_permissions,
+                m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"),
             )
             given = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"),
                 "authorizationGrants",
             )
-            subunits = _all_pages(
-                lambda page: client.query_subunit_permissions(m.SubunitPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            subunits = _all_pages(client.query_subunit_permissions, m.SubunitPermissionsQueryRequest())
         out: list[GrantView] = []
         for p in persons:
             subject_type, subject = _ident(p.authorizedIdentifier)
@@ -227,20 +222,13 @@ class PermissionsService(Service):
 
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
-            entities = _all_pages(
-                lambda page: client.query_entity_permissions(m.EntityPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            entities = _all_pages(client.query_entity_permissions, m.EntityPermissionsQueryRequest())
             authorizations = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"),
                 "authorizationGrants",
             )
-            personal = _all_pages(
-                lambda page: client.query_personal_permissions(m.PersonalPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            personal = _all_pages(client.query_personal_permissions, m.PersonalPermissionsQueryRequest())
         return ReceivedView(
             entities=tuple(
                 GrantView(
@@ -719,13 +707,19 @@ def _authorization_view(a: Any, *, received: bool) -> GrantView:
     )
 
 
-def _all_pages(fetch: Callable[[Any], BaseModel], field: str, size: int = 100, limit: int = 50) -> list[Any]:
+def _all_pages(
+    query: Callable[[Q, Page], BaseModel],
+    request: Q,
+    field: str = "permissions",
+    size: int = 100,
+    limit: int = 50,
+) -> list[Any]:
     """Every item of a paged permission query (at most ``limit`` pages)."""
     from fakturnik.ksef.client import Page
 
     out: list[Any] = []
     for offset in range(limit):
-        answer = fetch(Page(page_offset=offset, page_size=size))
+        answer = query(request, Page(page_offset=offset, page_size=size))
         out.extend(getattr(answer, field))
         if not getattr(answer, "hasMore", False):
             break
