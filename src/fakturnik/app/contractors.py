@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.filters import like_anywhere, like_prefix
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.app.views import BankAccountView, ContractorView, WhiteListEntry
@@ -150,7 +151,7 @@ class ContractorsService(Service):
             self._company(s, company_id, Action.CONTRACTORS_READ)
             query = select(Contractor).where(Contractor.company_id == company_id)
             if q and q.strip():
-                pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                pattern = like_anywhere(q.strip())
                 query = query.where(
                     or_(
                         Contractor.name.ilike(pattern, escape="\\"),
@@ -167,7 +168,7 @@ class ContractorsService(Service):
         prefix = (prefix or "").strip()
         if not prefix:
             return []
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_prefix(prefix)
         with self._tx() as s:
             self._company(s, company_id, Action.CONTRACTORS_READ)
             rows = s.scalars(

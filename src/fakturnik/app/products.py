@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.filters import like_anywhere, like_prefix
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.app.views import ProductView
@@ -143,7 +144,7 @@ class ProductsService(Service):
             if not include_inactive:
                 query = query.where(Product.active.is_(True))
             if q and q.strip():
-                pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                pattern = like_anywhere(q.strip())
                 query = query.where(Product.name.ilike(pattern, escape="\\"))
             return [
                 _view(p) for p in s.scalars(query.order_by(func.lower(Product.name), Product.id).limit(1000))
@@ -154,7 +155,7 @@ class ProductsService(Service):
         prefix = (prefix or "").strip()
         if not prefix:
             return []
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_prefix(prefix)
         with self._tx() as s:
             self._company(s, company_id, Action.PRODUCTS_READ)
             rows = s.scalars(
