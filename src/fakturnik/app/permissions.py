@@ -285,9 +285,7 @@ class PermissionsService(Service):
         """Give a person (PESEL, NIP or certificate fingerprint) rights in my company."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         rights = check_permissions("person", permissions)
         request = m.PersonPermissionsGrantRequest(
             subjectIdentifier=m.PersonPermissionsSubjectIdentifier(type=subject.type, value=subject.value),
@@ -398,9 +396,7 @@ class PermissionsService(Service):
         """
         from fakturnik.ksef import models as m
 
-        company = self._load(office_company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(office_company_id, identifier)
         rights = check_permissions("indirect", permissions)
         target = (
             m.IndirectPermissionsTargetIdentifier(type="Nip", value=parse_nip(client_nip, "client_nip"))
@@ -438,9 +434,7 @@ class PermissionsService(Service):
         """An administrator of a subunit (``InternalId`` NIP-nnnnn, or a member NIP of a VAT group)."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         unit = str(subunit or "").strip()
         if len(unit) == 16 and unit[10] == "-" and unit[:10] == company.nip and unit[11:].isdigit():
             unit_type = "InternalId"
@@ -535,6 +529,14 @@ class PermissionsService(Service):
         return result
 
     # --- internals -------------------------------------------------------------------------------------
+
+    def _granting_to(self, company_id: int, identifier: str) -> tuple[Company, SubjectId]:
+        """The company (the actor may manage its permissions) and the person a grant is for (PESEL, NIP
+        or certificate fingerprint; never the company itself)."""
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(identifier)
+        check_not_self(subject, company.nip)
+        return company, subject
 
     def _load(self, company_id: int, action: Action) -> Company:
         with self._tx() as s:
