@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, membership_role
+from fakturnik.app.credentials import key_password
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
-from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
+from fakturnik.errors import InputError, KsefAuthError, PermissionDeniedError
 from fakturnik.store.models import AuditEntry, Credential, Invoice, User
 from fakturnik.vault import Secret
 
@@ -66,7 +67,7 @@ class CoworkersService(Service):
             nip = company.nip
         key = private_key_pem.reveal() if isinstance(private_key_pem, Secret) else private_key_pem
         try:
-            credential = load_pem(certificate_pem, key, _password(password))
+            credential = load_pem(certificate_pem, key, key_password(password))
         except KsefAuthError as exc:
             raise InputError(str(exc), "certificate") from None
         key_der = credential.private_key.private_bytes(
@@ -123,27 +124,30 @@ class CoworkersService(Service):
 
     def remove_certificate(self, company_id: int, credential_id: int) -> None:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.COMPANY_VIEW)
-            row = s.get(Credential, credential_id)
-            if row is None or row.company_id != company.id or row.kind != PERSON_CERTIFICATE:
-                raise NotFoundError("nie ma takiego certyfikatu współpracownika")
-            self._may_manage(s, company.id, row.owner_user_id)
+            missing = "nie ma takiego certyfikatu współpracownika"
+            row = self._owned(
+                s,
+                company_id,
+                Action.COMPANY_VIEW,
+                Credential,
+                credential_id,
+                missing,
+                kind=PERSON_CERTIFICATE,
+            )
+            self._may_manage(s, company_id, row.owner_user_id)
             row.active = False
             self._audit(
-                s, "credential.person_certificate_removed", company_id=company.id, detail={"id": row.id}
+                s, "credential.person_certificate_removed", company_id=company_id, detail={"id": row.id}
             )
 
     def issued_by(self, company_id: int, invoice_id: int) -> str | None:
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_READ)
-            invoice = s.get(Invoice, invoice_id)
-            if invoice is None or invoice.company_id != company.id:
-                raise NotFoundError("nie ma takiej faktury")
+            self._owned(s, company_id, Action.INVOICES_READ, Invoice, invoice_id, "nie ma takiej faktury")
             return s.scalar(
                 select(AuditEntry.actor)
                 .where(
-                    AuditEntry.company_id == company.id,
+                    AuditEntry.company_id == company_id,
                     AuditEntry.invoice_id == invoice_id,
                     AuditEntry.action == "invoice.issue",
                 )
@@ -180,12 +184,3 @@ def _view(s: Any, row: Credential, pem: bytes) -> CoworkerCertificateView:
         not_after=cert.not_valid_after_utc,
         active=row.active,
     )
-
-
-def _password(password: bytes | str | Secret | None) -> bytes | None:
-    if password is None:
-        return None
-    if isinstance(password, Secret):
-        return password.reveal() or None
-    value = password.encode() if isinstance(password, str) else password
-    return value or None

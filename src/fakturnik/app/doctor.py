@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
-
-from fakturnik.app.access import Action
+from fakturnik.app.access import Action, company_ids
 from fakturnik.app.service import Service
 from fakturnik.errors import FakturnikError, KsefError
 from fakturnik.store import repo
-from fakturnik.store.models import Company, Membership
+from fakturnik.store.models import Company
 
 Status = Literal["ok", "warn", "error", "skip"]
 CLOCK_WARN = timedelta(seconds=5)
@@ -233,18 +231,7 @@ class DoctorService(Service):
     def check_all(self) -> list[CompanyHealth]:
         """Every company the actor may see."""
         with self._tx() as s:
-            if self.actor.is_system:
-                ids = list(s.scalars(select(Company.id).order_by(Company.id)))
-            elif self.actor.kind == "api_key":
-                ids = [self.actor.company_id] if self.actor.company_id is not None else []
-            else:
-                ids = list(
-                    s.scalars(
-                        select(Membership.company_id)
-                        .where(Membership.user_id == self.actor.user_id)
-                        .order_by(Membership.company_id)
-                    )
-                )
+            ids = company_ids(s, self.actor)
         return [self.check(cid) for cid in ids]
 
     def check(self, company_id: int) -> CompanyHealth:

@@ -42,11 +42,12 @@ from fakturnik.errors import ConflictError, InputError, KsefApiError, KsefAuthEr
 from fakturnik.store.models import Company, Credential
 
 if TYPE_CHECKING:
-    from fakturnik.ksef.client import KsefClient
+    from fakturnik.ksef.client import KsefClient, Page
 
 __all__ = ["GrantView", "OperationView", "PermissionsService", "ReceivedView"]
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=BaseModel)  # a permission query's request body
 
 # final statuses of a permission operation (digest §3.5), in Polish
 OPERATION_TEXT_PL = {
@@ -164,21 +165,15 @@ class PermissionsService(Service):
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
             persons = _all_pages(
-                lambda page: client.query_person_permissions(
-                    m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"), page
-                ),
-                "permissions",
+                client.query_person_permissions,
+                m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"),
             )
             given = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"),
                 "authorizationGrants",
             )
-            subunits = _all_pages(
-                lambda page: client.query_subunit_permissions(m.SubunitPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            subunits = _all_pages(client.query_subunit_permissions, m.SubunitPermissionsQueryRequest())
         out: list[GrantView] = []
         for p in persons:
             subject_type, subject = _ident(p.authorizedIdentifier)
@@ -227,20 +222,13 @@ class PermissionsService(Service):
 
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
-            entities = _all_pages(
-                lambda page: client.query_entity_permissions(m.EntityPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            entities = _all_pages(client.query_entity_permissions, m.EntityPermissionsQueryRequest())
             authorizations = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"),
                 "authorizationGrants",
             )
-            personal = _all_pages(
-                lambda page: client.query_personal_permissions(m.PersonalPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            personal = _all_pages(client.query_personal_permissions, m.PersonalPermissionsQueryRequest())
         return ReceivedView(
             entities=tuple(
                 GrantView(
@@ -297,9 +285,7 @@ class PermissionsService(Service):
         """Give a person (PESEL, NIP or certificate fingerprint) rights in my company."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         rights = check_permissions("person", permissions)
         request = m.PersonPermissionsGrantRequest(
             subjectIdentifier=m.PersonPermissionsSubjectIdentifier(type=subject.type, value=subject.value),
@@ -410,9 +396,7 @@ class PermissionsService(Service):
         """
         from fakturnik.ksef import models as m
 
-        company = self._load(office_company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(office_company_id, identifier)
         rights = check_permissions("indirect", permissions)
         target = (
             m.IndirectPermissionsTargetIdentifier(type="Nip", value=parse_nip(client_nip, "client_nip"))
@@ -450,9 +434,7 @@ class PermissionsService(Service):
         """An administrator of a subunit (``InternalId`` NIP-nnnnn, or a member NIP of a VAT group)."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         unit = str(subunit or "").strip()
         if len(unit) == 16 and unit[10] == "-" and unit[:10] == company.nip and unit[11:].isdigit():
             unit_type = "InternalId"
@@ -547,6 +529,14 @@ class PermissionsService(Service):
         return result
 
     # --- internals -------------------------------------------------------------------------------------
+
+    def _granting_to(self, company_id: int, identifier: str) -> tuple[Company, SubjectId]:
+        """The company (the actor may manage its permissions) and the person a grant is for (PESEL, NIP
+        or certificate fingerprint; never the company itself)."""
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(identifier)
+        check_not_self(subject, company.nip)
+        return company, subject
 
     def _load(self, company_id: int, action: Action) -> Company:
         with self._tx() as s:
@@ -719,13 +709,19 @@ def _authorization_view(a: Any, *, received: bool) -> GrantView:
     )
 
 
-def _all_pages(fetch: Callable[[Any], BaseModel], field: str, size: int = 100, limit: int = 50) -> list[Any]:
+def _all_pages(
+    query: Callable[[Q, Page], BaseModel],
+    request: Q,
+    field: str = "permissions",
+    size: int = 100,
+    limit: int = 50,
+) -> list[Any]:
     """Every item of a paged permission query (at most ``limit`` pages)."""
     from fakturnik.ksef.client import Page
 
     out: list[Any] = []
     for offset in range(limit):
-        answer = fetch(Page(page_offset=offset, page_size=size))
+        answer = query(request, Page(page_offset=offset, page_size=size))
         out.extend(getattr(answer, field))
         if not getattr(answer, "hasMore", False):
             break

@@ -309,18 +309,24 @@ class Batch(Base):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Upo(Base):
-    __tablename__ = "upos"
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
-    ksef_number: Mapped[str] = mapped_column(String(36))
+class UpoDocument:
+    """What is kept of a UPO (an invoice's, or a page of a session's): the XML exactly as KSeF gave it,
+    its SHA-256 and when it was fetched."""
+
     xml: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(44))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Upo(UpoDocument, Base):
+    __tablename__ = "upos"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    ksef_number: Mapped[str] = mapped_column(String(36))
+
+
 # --- e10engine: the session UPO (migration 0006_e10) -------------------------------------------------
-class SessionUpo(Base):
+class SessionUpo(UpoDocument, Base):
     """One page of a KSeF session's UPO, stored as soon as the session's final status offers it."""
 
     __tablename__ = "session_upos"
@@ -329,9 +335,6 @@ class SessionUpo(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("ksef_sessions.id"))
     page: Mapped[int] = mapped_column(Integer)  # 1, 2, … (a big session's UPO comes in pages)
     reference_number: Mapped[str] = mapped_column(String(64))  # the page's upoReferenceNumber
-    xml: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(44))
-    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- end e10engine ---------------------------------------------------------------------------------
