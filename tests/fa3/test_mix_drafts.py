@@ -43,3 +43,19 @@ def test_the_mix_adds_up_and_interleaves_by_share() -> None:
     for k, share in enumerate(shares):
         assert order.count(k) == pytest.approx(share * 1000, abs=1)
     assert order[:50].count(0) in (10, 11, 12)  # interleaved, not in blocks
+
+
+def test_the_issues_case_takes_the_direct_writer_with_strings_and_with_numbers() -> None:
+    """The 10-line invoice with payment terms and a bank account, amounts as JSON strings or numbers."""
+    from bench.bench_fa3 import _as_json, _lines, _with_numbers
+
+    for convert in (_as_json, _with_numbers):
+        draft = convert(_lines(10)(3))
+        platnosc = draft["Fa"]["Platnosc"]
+        assert platnosc["TerminPlatnosci"] and platnosc["RachunekBankowy"]
+        direct = _direct(copy.deepcopy(draft))
+        assert direct is not None
+        assert direct == draft_to_xml(draft) == write_invoice(build_invoice(draft))
+        assert validate_xml(direct, "prod").ok
+    numbers = _with_numbers(_lines(10)(3))["Fa"]["FaWiersz"][0]
+    assert type(numbers["P_9A"]) is float and type(numbers["P_8B"]) is int

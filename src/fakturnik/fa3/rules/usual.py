@@ -104,9 +104,8 @@ Line = list[str | None]
 
 def _first_text(el: etree._Element, clark: str) -> str | None:
     """Stripped text of the first child with this Clark name ('' for an empty one), None if absent."""
-    for child in el:
-        if child.tag == clark:
-            return text_value(child).strip()
+    for child in el.iterchildren(clark):  # filtered in C
+        return text_value(child).strip()
     return None
 
 
@@ -300,11 +299,7 @@ def _distinct_numbers(lines: list[Line]) -> bool:
 def _exemption_ok(lines: list[Line], notes: etree._Element, correction: bool) -> bool:
     """rules.content: exempt lines have their basis; outside a correction, a basis has exempt lines."""
     exempt = any(line[_P_12].strip() == "zw" for line in lines)  # type: ignore[union-attr]
-    exemption = None
-    for child in notes:
-        if child.tag == _ZWOLNIENIE:
-            exemption = child
-            break
+    exemption = next(notes.iterchildren(_ZWOLNIENIE), None)
     basis = exemption is not None and _first_text(exemption, _P_19) == "1"
     return exempt == basis or (correction and basis)
 
