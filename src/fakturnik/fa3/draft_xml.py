@@ -171,6 +171,14 @@ def _decimal(value: Any) -> Decimal:
     raise _Fallback
 
 
+def _decimal_written(value: Decimal) -> str:
+    """The writer's text of a Decimal the model keeps as it is (else ``_Fallback`` via _decimal_out)."""
+    if _within(value):
+        text = str(value)
+        return format(value, "f") if "E" in text else text
+    return _decimal_out(value)
+
+
 def _decimal_out(value: Any) -> str:
     """XML text of a decimal field's value (the writer's), for a value :func:`_decimal` accepts."""
     if type(value) is str:
@@ -196,7 +204,6 @@ def _date_out(value: Any) -> str:
 # --- amounts ----------------------------------------------------------------------------------------
 
 _RATES = frozenset(typing.get_args(typing.get_args(FaWiersz.model_fields["P_12"].annotation)[0]))
-_LINE_COMPUTED = ("P_11", "P_11A", "P_11Vat", "P_12_XII")
 _NET_AND_TAX = (*_NET_FIELDS, *_VAT_FIELDS)
 
 
@@ -234,7 +241,15 @@ def _fill_amounts(fa: Any) -> bool:
     sums: dict[str, Decimal] = {}
     amounts: list[LineAmount] = []
     for line in lines:  # each the copy _draft_dict made: values checked once are kept as Decimals
-        if type(line) is not dict or any(line.get(n) is not None for n in _LINE_COMPUTED):
+        if type(line) is not dict:
+            return False
+        get = line.get
+        if (
+            get("P_11") is not None
+            or get("P_11A") is not None
+            or get("P_11Vat") is not None
+            or get("P_12_XII") is not None
+        ):
             return False
         rate = line.get("P_12")
         price = line.get(priced)
@@ -369,7 +384,7 @@ def _specialise(cls: type[Fa3Model], keys: frozenset[str]) -> _Emitter:
         "_Fallback": _Fallback,
         "_escape": _escape,
         "_decimal_out": _decimal_out,
-        "_within": _within,
+        "_decimal_written": _decimal_written,
         "_date_out": _date_out,
         "_attrs": _attrs,
         "Decimal": Decimal,
@@ -449,11 +464,14 @@ def _scalar(cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, A
     if kind == "i":
         return [f"if type({var}) is not int: raise _Fallback"], f"str({var})"
     if kind == "d":
+        # str() of a Decimal of at most 22 characters without an exponent that ends in a digit is a
+        # finite number within the model's bounds (at most 22 digits, none of them past the 20th
+        # decimal place) and the writer's text of it: the usual value takes no other look
         return (
             [
-                f"if type({var}) is Decimal and _within({var}):",
+                f"if type({var}) is Decimal:",
                 f"    t = str({var})",
-                f"    if 'E' in t: t = format({var}, 'f')",
+                f"    if len(t) > 22 or 'E' in t or not t[-1].isdigit(): t = _decimal_written({var})",
                 "else:",
                 f"    t = _decimal_out({var})",
             ],
