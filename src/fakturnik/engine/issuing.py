@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -17,7 +16,6 @@ from fakturnik.engine.context import EngineContext
 from fakturnik.errors import (
     DuplicateNumberError,
     EngineError,
-    FakturnikError,
     InvoiceValidationError,
     Problem,
 )
@@ -104,35 +102,6 @@ def _number_clash(exc: IntegrityError) -> bool:
     return "uq_invoices_number" in text or "invoices.number" in text
 
 
-def issue_many(
-    ctx: EngineContext,
-    documents: Iterable[tuple[str, bytes]],
-    *,
-    company_nip: str,
-    urgent: bool = False,
-    auto_number: bool | None = None,
-    actor: str = "engine",
-    chunk: int = 200,
-    strictness: Strictness = "all",
-) -> Iterator[tuple[str, Issued | FakturnikError]]:
-    """Issue many invoices, one transaction per ``chunk``: yields ``(name, Issued or the refusal)``.
-
-    Each document is issued as :func:`issue` would (validated with its final number, refused with
-    every problem) inside a savepoint of its chunk's transaction, so a refused one leaves nothing
-    behind (no number consumed) while the others of the chunk are stored. Results of a chunk are
-    yielded only once it is committed: what is yielded as issued is durable.
-    """
-    order = _Order(company_nip, urgent, auto_number, actor, check=True, strictness=strictness)
-    batch: list[tuple[str, bytes]] = []
-    for document in documents:
-        batch.append(document)
-        if len(batch) >= chunk:
-            yield from _issue_chunk(ctx, batch, order)
-            batch = []
-    if batch:
-        yield from _issue_chunk(ctx, batch, order)
-
-
 @dataclass(frozen=True)
 class _Order:
     """What to do with each document: for which company, how urgent, numbered how, by whom, checked."""
@@ -143,27 +112,6 @@ class _Order:
     actor: str
     check: bool
     strictness: Strictness = "all"
-
-
-def _issue_chunk(
-    ctx: EngineContext, batch: list[tuple[str, bytes]], order: _Order
-) -> list[tuple[str, Issued | FakturnikError]]:
-    results: list[tuple[str, Issued | FakturnikError]] = []
-    with ctx.db.transaction() as s:
-        for name, xml in batch:
-            number = ""
-            try:
-                document = read_document(xml)
-                number = document.summary.number
-                with s.begin_nested():
-                    results.append((name, _issue(s, document, order)))
-            except FakturnikError as exc:
-                results.append((name, exc))
-            except IntegrityError as exc:
-                if not _number_clash(exc):
-                    raise
-                results.append((name, DuplicateNumberError(number)))
-    return results
 
 
 def _issue(s: Session, document: Document, order: _Order) -> Issued:

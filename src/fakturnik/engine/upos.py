@@ -80,7 +80,9 @@ class UpoFetcher:
         if not tasks:
             return 0
         with ThreadPoolExecutor(max_workers=min(self.threads, len(tasks))) as pool:
-            results = [r for r in pool.map(one, tasks) if r is not None]
+            # stored in invoice order: workers storing the same UPOs lock their rows in one order
+            # (in different orders two PostgreSQL transactions deadlock on the unique invoice_id)
+            results = sorted((r for r in pool.map(one, tasks) if r is not None), key=lambda r: r[0])
         for start in range(0, len(results), STORE_CHUNK):
             with self.ctx.db.transaction() as s:
                 part = results[start : start + STORE_CHUNK]
