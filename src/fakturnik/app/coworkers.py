@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, membership_role
+from fakturnik.app.issuers import issuer_label
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
 from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
-from fakturnik.store.models import AuditEntry, Credential, Invoice, User
+from fakturnik.store.models import Credential, Invoice, User
 from fakturnik.vault import Secret
 
 __all__ = ["CoworkerCertificateView", "CoworkersService"]
@@ -140,16 +141,7 @@ class CoworkersService(Service):
             invoice = s.get(Invoice, invoice_id)
             if invoice is None or invoice.company_id != company.id:
                 raise NotFoundError("nie ma takiej faktury")
-            return s.scalar(
-                select(AuditEntry.actor)
-                .where(
-                    AuditEntry.company_id == company.id,
-                    AuditEntry.invoice_id == invoice_id,
-                    AuditEntry.action == "invoice.issue",
-                )
-                .order_by(AuditEntry.id)
-                .limit(1)
-            )
+            return issuer_label(s, company.id, invoice_id)
 
     def _may_manage(self, s: Any, company_id: int, user_id: int | None) -> None:
         """A co-worker manages their own certificate; the owner (``company.admin``) anyone's."""
