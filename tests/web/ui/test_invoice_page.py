@@ -52,3 +52,27 @@ def test_who_issued_and_the_session_upo_on_the_invoice_page(
     assert name.startswith("UPO-sesji-") and name.endswith(".xml")
     assert ksef_number.encode() in xml and page.inner_text("#session-ref").encode() in xml
     assert axe_violations(page) == []
+
+
+def test_the_list_shows_net_vat_gross_and_unpaid_of_what_matches(
+    page: Any, demo_login: Any, app_server: Any
+) -> None:
+    from fakturnik.app import InvoiceFilter
+    from fakturnik.web.ui.formatting import format_money
+
+    fk, company = app_server.runtime.fk, demo_login.company_id
+    sign_in(page, demo_login.email, demo_login.password)
+    for query, flt in (("", InvoiceFilter()), ("?paid=unpaid", InvoiceFilter(paid="unpaid"))):
+        page.goto("/faktury" + query)
+        want = fk.invoices.list(company, flt, with_totals=True)
+        assert want.total_count and want.total_count > 0
+        for cell, value in (
+            ("#total-count", str(want.total_count)),
+            ("#total-net", format_money(want.total_net)),
+            ("#total-vat", format_money(want.total_vat)),
+            ("#total-gross", format_money(want.total_gross)),
+            ("#total-unpaid", format_money(want.total_unpaid)),
+        ):
+            assert page.inner_text(cell) == value, (query, cell)
+    page.goto("/faktury?paid=paid")
+    assert page.inner_text("#total-unpaid") == format_money(0)
