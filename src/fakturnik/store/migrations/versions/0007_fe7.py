@@ -7,21 +7,10 @@ from alembic import op
 revision = "0007_fe7"
 down_revision = "0006_e10"
 
-_COVER = [
-    "company_id",
-    "direction",
-    "id",
-    "number",
-    "ksef_number",
-    "buyer_name",
-    "buyer_id",
-    "seller_name",
-    "seller_nip",
-    "status",
-    "issue_date",
-    "currency",
-    "gross",
-]
+# ix_invoices_cover as 0003_app made it: the list's keys, then what it shows and searches
+_KEYS = ["company_id", "direction", "id"]
+_SHOWN = ["number", "ksef_number", "buyer_name", "buyer_id", "seller_name", "seller_nip", "status"]
+_COVER = [*_KEYS, *_SHOWN, "issue_date", "currency", "gross"]
 _ADDED = ["net", "vat", "paid_amount", "due_date", "kind"]
 
 
