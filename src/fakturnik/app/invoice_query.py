@@ -177,7 +177,7 @@ def list_page(
     )
 
 
-def totals_query(where: list[Any]) -> Select[Any]:
+def totals_query(where: list[Any]) -> Select[int, Decimal | None, Decimal | None, Decimal | None, Any]:
     """Count of everything matching and, for PLN invoices, gross, net, VAT and unpaid: one aggregate
     over the covering index ix_invoices_cover (no row with its XML is read)."""
     pln = Invoice.currency == "PLN"
