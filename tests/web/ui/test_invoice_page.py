@@ -45,6 +45,8 @@ def test_who_issued_and_the_session_upo_on_the_invoice_page(
         assert time.monotonic() < deadline, "the session UPO was not stored in time"
         upos.fetch_missing_sessions()
         time.sleep(0.3)
+    # the status card, still asking every 10 s, shows the link without a reload
+    page.wait_for_selector("#session-upo-status-link", timeout=20_000)
     page.reload()
     link = page.locator("#session-upo-link")
     assert link.count() == 1 and link.inner_text() == "UPO sesji"
