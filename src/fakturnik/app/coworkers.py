@@ -22,10 +22,11 @@ from sqlalchemy import select
 
 from fakturnik.app.access import Action, membership_role
 from fakturnik.app.credentials import key_password
+from fakturnik.app.issuers import issuer_label
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
 from fakturnik.errors import InputError, KsefAuthError, PermissionDeniedError
-from fakturnik.store.models import AuditEntry, Credential, Invoice, User
+from fakturnik.store.models import Credential, Invoice, User
 from fakturnik.vault import Secret
 
 __all__ = ["CoworkerCertificateView", "CoworkersService"]
@@ -144,16 +145,7 @@ class CoworkersService(Service):
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""
         with self._tx() as s:
             self._owned(s, company_id, Action.INVOICES_READ, Invoice, invoice_id, "nie ma takiej faktury")
-            return s.scalar(
-                select(AuditEntry.actor)
-                .where(
-                    AuditEntry.company_id == company_id,
-                    AuditEntry.invoice_id == invoice_id,
-                    AuditEntry.action == "invoice.issue",
-                )
-                .order_by(AuditEntry.id)
-                .limit(1)
-            )
+            return issuer_label(s, company_id, invoice_id)
 
     def _may_manage(self, s: Any, company_id: int, user_id: int | None) -> None:
         """A co-worker manages their own certificate; the owner (``company.admin``) anyone's."""

@@ -27,6 +27,7 @@ from fakturnik.app.views import (
     IssueResult,
     PreviewView,
     RateTotal,
+    SessionUpoView,
     StatusChange,
 )
 from fakturnik.errors import (
@@ -328,6 +329,21 @@ class InvoicesService(Service):
             if upo is None:
                 raise NotFoundError("UPO tej faktury nie jest jeszcze dostępne")
             return bytes(upo.xml)
+
+    def session_upo(self, company_id: int, invoice_id: int) -> SessionUpoView:
+        """The UPO of the KSeF session the invoice went in: reference number, dates, pages, and which
+        page lists this invoice. :class:`NotFoundError` until KSeF issued it (after the session closed)."""
+        from fakturnik.app import session_upos
+
+        with self._tx() as s:
+            return session_upos.view(s, self._invoice(s, company_id, invoice_id, self._read))
+
+    def session_upo_xml(self, company_id: int, invoice_id: int, page: int | None = None) -> bytes:
+        """One page of the session UPO as KSeF issued it: ``page``, or the page listing this invoice."""
+        from fakturnik.app import session_upos
+
+        with self._tx() as s:
+            return session_upos.page_xml(s, self._invoice(s, company_id, invoice_id, self._read), page)
 
     def html(self, company_id: int, invoice_id: int) -> str:
         """The invoice as a standalone HTML page, with the QR codes its state requires.

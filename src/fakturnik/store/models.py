@@ -182,6 +182,12 @@ class Invoice(Base):
             "issue_date",
             "currency",
             "gross",
+            # fe7 (0007_fe7): the list's net/VAT/unpaid totals and its kind/paid/overdue filters
+            "net",
+            "vat",
+            "paid_amount",
+            "due_date",
+            "kind",
         ),
         UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
     )
@@ -369,6 +375,8 @@ class AuditEntry(Base):
     """Append-only: updates and deletes are refused by database triggers."""
 
     __tablename__ = "audit_log"
+    # fe7 (0007_fe7): an invoice's entries (who issued it) without scanning the whole log
+    __table_args__ = (Index("ix_audit_log_invoice", "invoice_id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(128))

@@ -232,8 +232,7 @@ def parse_form(data: Mapping[str, Any]) -> InvoiceForm:
         advance = _ADVANCE_KEY.match(key)
         if advance and _flag(data, key) and len(form.advance_ids) < 100:
             form.advance_ids.append(int(advance.group(1)))
-    external = sorted({int(m.group(1)) for k in data if (m := _EXTERNAL_KEY.match(k))})
-    for index in external[:MAX_EXTERNAL_ADVANCES]:
+    for index in external_indices(data):
         row = ExternalRow(
             index=index,
             number=_get(data, f"ext-{index}-number"),
@@ -735,6 +734,11 @@ def document_lines(draft: Mapping[str, Any], limit: int = 1000) -> list[dict[str
         rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
         lines = [{**order_line_as_line(r), "P_11": r.get("P_11NettoZ")} for r in rows if isinstance(r, dict)]
     return [line for line in lines if isinstance(line, dict)][:limit]
+
+
+def external_indices(data: Mapping[str, Any]) -> list[int]:
+    """The indices of the ROZ's rows of advances invoiced elsewhere in the posted form, blank ones too."""
+    return sorted({int(m.group(1)) for k in data if (m := _EXTERNAL_KEY.match(k))})[:MAX_EXTERNAL_ADVANCES]
 
 
 def external_advances(form: InvoiceForm) -> list[ExternalAdvance]:

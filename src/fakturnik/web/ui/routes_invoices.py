@@ -426,6 +426,17 @@ def invoice_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response
     )
 
 
+@router.get("/faktury/{invoice_id}/upo-sesji", include_in_schema=False)
+def invoice_session_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    """The session UPO's page that confirms this invoice (KSeF's receipt for the whole session)."""
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    return _download(
+        ui.svc.invoices.session_upo_xml(ui.company_id, invoice_id),
+        "application/xml",
+        f"UPO-sesji-{invoice.session_reference or invoice.number}.xml",
+    )
+
+
 @router.get("/faktury/{invoice_id}/pdf", include_in_schema=False)
 def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
     from fakturnik.web.ui.documents import pdf_or_none
