@@ -33,6 +33,7 @@ from fakturnik.app.permission_rules import (
     check_permissions,
     check_person_name,
     description_of,
+    parse_eu_vat,
     parse_nip,
     parse_subject,
     permission_label,
@@ -149,6 +150,10 @@ def _name_of(p: Any) -> str:
     return str(getattr(entity, "fullName", "") or "") if entity is not None else ""
 
 
+EU_ADMIN_RIGHTS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")
+"""What KSeF gives an EU entity's administrator in the new EU VAT context (digest §3.5)."""
+
+
 class PermissionsService(Service):
     """Grants, revokes and queries in KSeF for a company (action ``permissions.manage`` / ``.read``)."""
 
@@ -177,6 +182,10 @@ class PermissionsService(Service):
             )
             subunits = _all_pages(
                 lambda page: client.query_subunit_permissions(m.SubunitPermissionsQueryRequest(), page),
+                "permissions",
+            )
+            eu_entities = _all_pages(
+                lambda page: client.query_eu_entity_permissions(m.EuEntityPermissionsQueryRequest(), page),
                 "permissions",
             )
         out: list[GrantView] = []
@@ -217,6 +226,21 @@ class PermissionsService(Service):
                     subject_name=str(getattr(u, "subunitName", "") or ""),
                     author=_key(getattr(u, "authorIdentifier", None)),
                     started_at=getattr(u, "startDate", None),
+                )
+            )
+        for e in eu_entities:  # EU entities' administrators (and, in an EU VAT context, representatives)
+            out.append(
+                GrantView(
+                    id=str(e.id),
+                    kind="eu_entity",
+                    subject_type="Fingerprint",
+                    subject=e.authorizedFingerprintIdentifier,
+                    permission=str(e.permissionScope),
+                    context=f"NipVatUe:{company.nip}-{e.vatUeIdentifier}",
+                    description=e.description,
+                    subject_name=e.euEntityName,
+                    author=_key(e.authorIdentifier),
+                    started_at=e.startDate,
                 )
             )
         return tuple(out)
@@ -455,6 +479,12 @@ class PermissionsService(Service):
         check_not_self(subject, company.nip)
         unit = str(subunit or "").strip()
         if len(unit) == 16 and unit[10] == "-" and unit[:10] == company.nip and unit[11:].isdigit():
+            from fakturnik.base.ksef_numbers import is_valid_internal_id
+
+            if not is_valid_internal_id(unit):
+                raise InputError(
+                    f"identyfikator wewnętrzny {unit} ma błędną cyfrę kontrolną (ostatnią)", "subunit"
+                )
             unit_type = "InternalId"
         else:
             unit, unit_type = parse_nip(unit, "subunit"), "Nip"
@@ -508,6 +538,57 @@ class PermissionsService(Service):
         )
         return self._submit(
             company, "eu_entity", subject, rights, lambda c: c.grant_eu_entity_permissions(request)
+        )
+
+    def grant_eu_admin(
+        self,
+        company_id: int,
+        fingerprint: str,
+        vat_ue: str,
+        *,
+        name: str,
+        address: str = "",
+        description: str | None = None,
+    ) -> OperationView:
+        """The administrator of my EU entity: the entity of another member state with EU VAT number
+        ``vat_ue``, identified by its certificate's fingerprint, gets the EU VAT context
+        ``{my NIP}-{vat_ue}`` (KSeF creates it) with VatUeManage, InvoiceWrite, InvoiceRead and
+        Introspection. It then logs in there with that certificate (subject = the fingerprint) and
+        names its representatives (:meth:`grant_eu_entity`, in that context)."""
+        from fakturnik.ksef import models as m
+
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(fingerprint, "fingerprint")
+        if subject.type != "Fingerprint":
+            raise InputError("podmiot unijny wskazuje się odciskiem certyfikatu (64 znaki)", "fingerprint")
+        eu = parse_eu_vat(vat_ue)
+        full = check_entity_name(name, "")
+        place = (address or "").strip() or "—"
+        if len(place) > 512:
+            raise InputError("adres podmiotu unijnego może mieć najwyżej 512 znaków", "address")
+        context = f"{company.nip}-{eu}"
+        request = m.EuEntityAdministrationPermissionsGrantRequest(
+            subjectIdentifier=m.EuEntityAdministrationPermissionsSubjectIdentifier(
+                type="Fingerprint", value=subject.value
+            ),
+            contextIdentifier=m.EuEntityAdministrationPermissionsContextIdentifier(
+                type="NipVatUe", value=context
+            ),
+            description=description_of(description, f"Administrator podmiotu unijnego {eu}"),
+            euEntityName=full,
+            subjectDetails=m.EuEntityPermissionSubjectDetails(
+                subjectDetailsType="EntityByFingerprint",
+                entityByFp=m.EntityByFingerprintDetails(fullName=full, address=place),
+            ),
+            euEntityDetails=m.EuEntityDetails(fullName=full, address=place),
+        )
+        return self._submit(
+            company,
+            "eu_admin",
+            subject,
+            list(EU_ADMIN_RIGHTS),
+            lambda c: c.grant_eu_entity_administration_permissions(request),
+            target=f"NipVatUe:{context}",
         )
 
     # --- revoking --------------------------------------------------------------------------------------

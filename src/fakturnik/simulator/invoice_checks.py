@@ -361,8 +361,9 @@ def judge(
     if not _entitled(ctx, facts.seller_nip):
         return fail(
             410,
-            f"Kontekst {ctx.context_type} {ctx.context_value} nie jest uprawniony do wystawiania faktur "
-            f"w imieniu podmiotu o NIP {facts.seller_nip}.",
+            # KSeF's own words (seen on the test environment)
+            f"Kontekst {ctx.context_value} nie jest uprawniony do wystawienia faktury w imieniu "
+            f"sprzedawcy (NIP: {facts.seller_nip})",
             number=number,
         )
     semantic = _semantics(ctx, facts)
