@@ -228,21 +228,7 @@ class PermissionsService(Service):
                     started_at=getattr(u, "startDate", None),
                 )
             )
-        for e in eu_entities:  # EU entities' administrators (and, in an EU VAT context, representatives)
-            out.append(
-                GrantView(
-                    id=str(e.id),
-                    kind="eu_entity",
-                    subject_type="Fingerprint",
-                    subject=e.authorizedFingerprintIdentifier,
-                    permission=str(e.permissionScope),
-                    context=f"NipVatUe:{company.nip}-{e.vatUeIdentifier}",
-                    description=e.description,
-                    subject_name=e.euEntityName,
-                    author=_key(e.authorIdentifier),
-                    started_at=e.startDate,
-                )
-            )
+        out.extend(_eu_view(e, company.nip) for e in eu_entities)
         return tuple(out)
 
     def received(self, company_id: int) -> ReceivedView:
@@ -780,6 +766,22 @@ def _person_details(subject: SubjectId, first_name: str | None, last_name: str |
         )
     return m.PersonPermissionSubjectDetails(
         subjectDetailsType="PersonByIdentifier", personById=m.PersonDetails(firstName=first, lastName=last)
+    )
+
+
+def _eu_view(e: Any, nip: str) -> GrantView:
+    """An EU entity's administrator (or, in an EU VAT context, representative) in its context."""
+    return GrantView(
+        str(e.id),
+        "eu_entity",
+        "Fingerprint",
+        e.authorizedFingerprintIdentifier,
+        str(e.permissionScope),
+        f"NipVatUe:{nip}-{e.vatUeIdentifier}",
+        description=e.description,
+        subject_name=e.euEntityName,
+        author=_key(e.authorIdentifier),
+        started_at=e.startDate,
     )
 
 
