@@ -23,7 +23,7 @@ from fakturnik.engine.issuing import issue
 from fakturnik.engine.on_behalf import SELF_BILLING, TAX_REPRESENTATIVE, issued_for
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import ConflictError, DuplicateNumberError, EngineError, InputError
-from fakturnik.store.models import NumberingSeries
+from fakturnik.store.models import AuditEntry, NumberingSeries
 from tests.app.kit import NIP_A, NIP_B, draft
 from tests.store.pg import fresh_pg_database
 
@@ -88,7 +88,10 @@ def test_the_buyer_issues_in_the_sellers_name_from_a_series_kept_for_that_seller
     assert fk_db.invoices.issue(a, draft()).invoice.number == f"FV/{YEAR}/000002"
     with fk_db.ctx.db.transaction() as s:
         keys = {k for (k,) in s.query(NumberingSeries.seller_nip)}
+        audit = {e.invoice_id: e.detail for e in s.query(AuditEntry).filter_by(action="invoice.issue")}
     assert keys == {NIP_A, f"{SELLER}/{NIP_A}", f"5261040828/{NIP_A}"}
+    assert audit[first.id]["on_behalf"] == "self_billing" and audit[first.id]["seller"] == SELLER
+    assert "on_behalf" not in audit[own.id]
 
 
 def test_a_number_agreed_with_the_seller_is_checked_per_seller_as_ksef_does(fk_db: Fakturnik) -> None:
@@ -145,6 +148,9 @@ def test_the_engine_path_takes_self_billed_xml_too(fk: Fakturnik) -> None:
     xml = json_to_xml(json.dumps(with_defaults(self_billed(number="AUTO"), company, None)).encode())
     done = issue(ctx, company_nip=NIP_B, xml=xml)
     assert done.number == f"SF/{NIP_B}/FV/{YEAR}/000001"
+    with ctx.db.transaction() as s:
+        entry = s.query(AuditEntry).filter_by(action="invoice.issue", invoice_id=done.invoice_id).one()
+        assert entry.detail["on_behalf"] == "self_billing"
     with pytest.raises(DuplicateNumberError):
         issue(
             ctx, company_nip=NIP_B, xml=xml.replace(b"<P_2>AUTO</P_2>", f"<P_2>{done.number}</P_2>".encode())

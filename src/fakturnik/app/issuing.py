@@ -424,7 +424,12 @@ def store_chunk(
                     "action": "invoice.issue",
                     "company_id": company.id,
                     "invoice_id": invoice_id,
-                    "detail": {"number": row["number"], "sha256": row["sha256"], "offline": offline_kind},
+                    "detail": {
+                        "number": row["number"],
+                        "sha256": row["sha256"],
+                        "offline": offline_kind,
+                        **(item.on_behalf.audit if item.on_behalf is not None else {}),
+                    },
                     "at": now,
                 }
             )

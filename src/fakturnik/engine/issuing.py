@@ -241,7 +241,12 @@ def _issue(s: Session, document: Document, order: _Order) -> Issued:
         "invoice.issue",
         company_id=company.id,
         invoice_id=invoice.id,
-        detail={"number": number, "sha256": digest, "offline": offline_kind},
+        detail={
+            "number": number,
+            "sha256": digest,
+            "offline": offline_kind,
+            **(behalf.audit if behalf is not None else {}),
+        },
     )
     return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
 

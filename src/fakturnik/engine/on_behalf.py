@@ -64,6 +64,11 @@ class OnBehalf:
         """The key of the series this company keeps for the seller (``numbering_series.seller_nip``)."""
         return f"{self.seller_nip}/{self.issuer_nip}"
 
+    @property
+    def audit(self) -> dict[str, str]:
+        """What the ``invoice.issue`` audit entry adds: in whose name, in which role."""
+        return {"on_behalf": self.role, "seller": self.seller_nip}
+
     def pattern(self, default_pattern: str) -> str:
         """The numbering pattern: the kind's default (``FV/{year}/{seq:06d}``) after the role's prefix
         and the company's NIP."""
