@@ -102,3 +102,41 @@ def test_the_company_grants_a_subunit_administrator_who_then_manages_the_unit(
         with pytest.raises(KsefAuthError) as refused:
             _login(prod_sim, admin, context)
         assert refused.value.status_code == 415
+
+
+def test_subunit_administrator_and_self_billing_authorization_by_rest(
+    prod_sim: SimulatorServer, tmp_path: Path
+) -> None:
+    from tests.delegation.test_rest import _company
+    from tests.web.api.harness import api_server
+    from tests.web.api.helpers import sign_in
+
+    nip, buyer_nip, pesel = random_nip(), random_nip(), random_pesel()
+    own = ksef_certificate(prod_sim, "Nip", nip, "Sieć Sklepów S.A.")
+    unit = make_internal_id(nip, "0007")
+    with api_server(tmp_path, worker=False, webhooks=False) as server:
+        server.runtime.fk.accounts.register_user(
+            "wlasciciel@siec.pl", "hasło-bardzo-tajne", name="Właściciel"
+        )
+        http, _csrf, _user = sign_in(server, "wlasciciel@siec.pl", "hasło-bardzo-tajne")
+        cid = _company(http, nip, "Sieć Sklepów S.A.", prod_sim.base_url, own)
+        body = {"identifier": pesel, "subunit": unit[:-1] + str((int(unit[-1]) + 1) % 10)}
+        body |= {"subunit_name": UNIT_NAME, "first_name": "Ewa", "last_name": "Kowalska"}
+        r = http.post(f"/companies/{cid}/permissions/subunits", json=body)
+        assert r.status_code == 422 and "cyfrę kontrolną" in r.text, r.text
+        r = http.post(f"/companies/{cid}/permissions/subunits", json=body | {"subunit": unit})
+        assert r.status_code == 200 and r.json()["ok"], r.text
+        r = http.post(
+            f"/companies/{cid}/permissions/authorizations",
+            json={"nip": buyer_nip, "kind": "self_billing", "name": "Mleczarnia Nabywca S.A."},
+        )
+        assert r.status_code == 200 and r.json()["ok"], r.text
+        listed = {g["kind"]: g for g in http.get(f"/companies/{cid}/permissions").json()}
+        assert listed["subunit"]["context"] == f"InternalId:{unit}" and listed["subunit"]["subject"] == pesel
+        assert listed["authorization"]["permission"] == "SelfInvoicing"
+        assert listed["authorization"]["subject"] == buyer_nip
+        for g in (listed["subunit"], listed["authorization"]):
+            flag = "true" if g["kind"] == "authorization" else "false"
+            r = http.delete(f"/companies/{cid}/permissions/{g['id']}", params={"authorization": flag})
+            assert r.status_code == 200 and r.json()["ok"], r.text
+        assert http.get(f"/companies/{cid}/permissions").json() == []
