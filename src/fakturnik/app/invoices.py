@@ -233,7 +233,7 @@ class InvoicesService(Service):
             )
             env, nip, name = validation_env(company.environment), company.nip, company.name
         data = issuing._load_json(draft) if isinstance(draft, bytes | str) else draft
-        data, _ = issuing.draft_with_auto_number(data)
+        data, _ = issuing.draft_with_auto_number(issuing.with_defaults(data, None, None))
         if complete:
             data = _with_placeholders(data, nip, name)
         try:

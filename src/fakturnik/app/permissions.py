@@ -33,6 +33,7 @@ from fakturnik.app.permission_rules import (
     check_permissions,
     check_person_name,
     description_of,
+    parse_eu_vat,
     parse_nip,
     parse_subject,
     permission_label,
@@ -150,6 +151,10 @@ def _name_of(p: Any) -> str:
     return str(getattr(entity, "fullName", "") or "") if entity is not None else ""
 
 
+EU_ADMIN_RIGHTS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")
+"""What KSeF gives an EU entity's administrator in the new EU VAT context (digest §3.5)."""
+
+
 class PermissionsService(Service):
     """Grants, revokes and queries in KSeF for a company (action ``permissions.manage`` / ``.read``)."""
 
@@ -174,6 +179,7 @@ class PermissionsService(Service):
                 "authorizationGrants",
             )
             subunits = _all_pages(client.query_subunit_permissions, m.SubunitPermissionsQueryRequest())
+            eu_entities = _all_pages(client.query_eu_entity_permissions, m.EuEntityPermissionsQueryRequest())
         out: list[GrantView] = []
         for p in persons:
             subject_type, subject = _ident(p.authorizedIdentifier)
@@ -214,6 +220,7 @@ class PermissionsService(Service):
                     started_at=getattr(u, "startDate", None),
                 )
             )
+        out.extend(_eu_view(e, company.nip) for e in eu_entities)
         return tuple(out)
 
     def received(self, company_id: int) -> ReceivedView:
@@ -437,6 +444,12 @@ class PermissionsService(Service):
         company, subject = self._granting_to(company_id, identifier)
         unit = str(subunit or "").strip()
         if len(unit) == 16 and unit[10] == "-" and unit[:10] == company.nip and unit[11:].isdigit():
+            from fakturnik.base.ksef_numbers import is_valid_internal_id
+
+            if not is_valid_internal_id(unit):
+                raise InputError(
+                    f"identyfikator wewnętrzny {unit} ma błędną cyfrę kontrolną (ostatnią)", "subunit"
+                )
             unit_type = "InternalId"
         else:
             unit, unit_type = parse_nip(unit, "subunit"), "Nip"
@@ -490,6 +503,57 @@ class PermissionsService(Service):
         )
         return self._submit(
             company, "eu_entity", subject, rights, lambda c: c.grant_eu_entity_permissions(request)
+        )
+
+    def grant_eu_admin(
+        self,
+        company_id: int,
+        fingerprint: str,
+        vat_ue: str,
+        *,
+        name: str,
+        address: str = "",
+        description: str | None = None,
+    ) -> OperationView:
+        """The administrator of my EU entity: the entity of another member state with EU VAT number
+        ``vat_ue``, identified by its certificate's fingerprint, gets the EU VAT context
+        ``{my NIP}-{vat_ue}`` (KSeF creates it) with VatUeManage, InvoiceWrite, InvoiceRead and
+        Introspection. It then logs in there with that certificate (subject = the fingerprint) and
+        names its representatives (:meth:`grant_eu_entity`, in that context)."""
+        from fakturnik.ksef import models as m
+
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(fingerprint, "fingerprint")
+        if subject.type != "Fingerprint":
+            raise InputError("podmiot unijny wskazuje się odciskiem certyfikatu (64 znaki)", "fingerprint")
+        eu = parse_eu_vat(vat_ue)
+        full = check_entity_name(name, "")
+        place = (address or "").strip() or "—"
+        if len(place) > 512:
+            raise InputError("adres podmiotu unijnego może mieć najwyżej 512 znaków", "address")
+        context = f"{company.nip}-{eu}"
+        request = m.EuEntityAdministrationPermissionsGrantRequest(
+            subjectIdentifier=m.EuEntityAdministrationPermissionsSubjectIdentifier(
+                type="Fingerprint", value=subject.value
+            ),
+            contextIdentifier=m.EuEntityAdministrationPermissionsContextIdentifier(
+                type="NipVatUe", value=context
+            ),
+            description=description_of(description, f"Administrator podmiotu unijnego {eu}"),
+            euEntityName=full,
+            subjectDetails=m.EuEntityPermissionSubjectDetails(
+                subjectDetailsType="EntityByFingerprint",
+                entityByFp=m.EntityByFingerprintDetails(fullName=full, address=place),
+            ),
+            euEntityDetails=m.EuEntityDetails(fullName=full, address=place),
+        )
+        return self._submit(
+            company,
+            "eu_admin",
+            subject,
+            list(EU_ADMIN_RIGHTS),
+            lambda c: c.grant_eu_entity_administration_permissions(request),
+            target=f"NipVatUe:{context}",
         )
 
     # --- revoking --------------------------------------------------------------------------------------
@@ -689,6 +753,22 @@ def _person_details(subject: SubjectId, first_name: str | None, last_name: str |
         )
     return m.PersonPermissionSubjectDetails(
         subjectDetailsType="PersonByIdentifier", personById=m.PersonDetails(firstName=first, lastName=last)
+    )
+
+
+def _eu_view(e: Any, nip: str) -> GrantView:
+    """An EU entity's administrator (or, in an EU VAT context, representative) in its context."""
+    return GrantView(
+        str(e.id),
+        "eu_entity",
+        "Fingerprint",
+        e.authorizedFingerprintIdentifier,
+        str(e.permissionScope),
+        f"NipVatUe:{nip}-{e.vatUeIdentifier}",
+        description=e.description,
+        subject_name=e.euEntityName,
+        author=_key(e.authorIdentifier),
+        started_at=e.startDate,
     )
 
 

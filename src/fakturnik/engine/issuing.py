@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fakturnik.engine import fields
+from fakturnik.engine import fields, on_behalf
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
@@ -117,15 +117,28 @@ class _Order:
 def _issue(s: Session, document: Document, order: _Order) -> Issued:
     found = document.summary
     company = repo.company_by_nip(s, order.company_nip)
+    behalf = None  # an invoice of another seller: only self-billing or as its tax representative
     if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
-        raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
+        behalf = on_behalf.issued_for(document.root, found.seller_nip, company.nip)
+        if behalf is None:
+            raise EngineError(on_behalf.foreign_seller_refusal(found.seller_nip, company.nip))
     numbering = (
         order.auto_number if order.auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
     )
     number = found.number
     if numbering:
         year = (found.issue_date or warsaw_today()).year
-        number = repo.next_number(s, company.nip, found.kind, year)
+        if behalf is None:
+            number = repo.next_number(s, company.nip, found.kind, year)
+        else:  # the series the company keeps for that seller
+            number = repo.allocate_numbers(
+                s,
+                seller_nip=behalf.series_key,
+                kind=found.kind,
+                year=year,
+                month=1,
+                pattern=behalf.pattern(repo.default_pattern(found.kind)),
+            )[0]
         document = document.renumbered(number)
     xml = document.data
     warnings: tuple[Problem, ...] = ()
@@ -176,7 +189,12 @@ def _issue(s: Session, document: Document, order: _Order) -> Issued:
         "invoice.issue",
         company_id=company.id,
         invoice_id=invoice.id,
-        detail={"number": number, "sha256": digest, "offline": offline_kind},
+        detail={
+            "number": number,
+            "sha256": digest,
+            "offline": offline_kind,
+            **(behalf.audit if behalf is not None else {}),
+        },
     )
     return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
 

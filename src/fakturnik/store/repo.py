@@ -188,6 +188,7 @@ def allocate_numbers(
     month: int,
     count: int = 1,
     company_id: int | None = None,
+    pattern: str | None = None,
 ) -> list[str]:
     """Hand out ``count`` consecutive numbers of the series inside the caller's transaction.
 
@@ -195,13 +196,17 @@ def allocate_numbers(
     the database write lock (SQLite, ``BEGIN IMMEDIATE``); a rollback returns the numbers unused, a
     commit consumes them together with the invoices that carry them. The company's configured
     pattern and reset period (``numbering_configs``) apply; without one, the default yearly pattern.
+    An explicit ``pattern`` (a series a company keeps for another seller, engine/on_behalf.py; then
+    ``seller_nip`` is that series' key) is used instead, reset yearly.
     """
     if count <= 0:
         return []
-    if company_id is None:
-        company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
-    config = numbering_config(s, company_id, kind) if company_id is not None else None
-    pattern = config.pattern if config is not None else default_pattern(kind)
+    config = None
+    if pattern is None:
+        if company_id is None:
+            company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
+        config = numbering_config(s, company_id, kind) if company_id is not None else None
+        pattern = config.pattern if config is not None else default_pattern(kind)
     key_year, key_month = series_key(config.reset if config is not None else "yearly", year, month)
     where = and_(
         NumberingSeries.seller_nip == seller_nip,
