@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
 from fakturnik.store.models import KsefSession, OutboxEntry
 from tests.app.kit import draft
-from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+from tests.delegation.kit import KsefCertificate, ksef_certificate, random_nip, random_pesel
 from tests.delegation.test_office_end_to_end import installation
 from tests.store.pg import fresh_pg_database
 
@@ -62,34 +63,63 @@ def _wait_note(fk: Fakturnik, invoice_id: int, start: str, timeout: float = 30.0
     raise AssertionError(f"no note yet; last: {note!r} ({state})")
 
 
+NAMES = {"ala": ("Alicja", "Kowalska"), "ola": ("Aleksandra", "Nowak")}
+
+
+@dataclass
+class Team:
+    """A company with its own KSeF seal; two co-workers, each with a PESEL grant and her own certificate."""
+
+    fk: Fakturnik
+    company_id: int
+    nip: str
+    pesels: dict[str, str]
+    people: dict[str, Fakturnik]  # the services acting as each co-worker
+    user_ids: dict[str, int]
+
+    def issue(self, as_whom: Fakturnik, key: str) -> int:
+        return as_whom.invoices.issue(self.company_id, draft(seller=self.nip), idempotency_key=key).invoice.id
+
+    def add_certificate(self, prod_sim: SimulatorServer, who: str) -> KsefCertificate:
+        first, last = NAMES[who]
+        cert = ksef_certificate(prod_sim, "Pesel", self.pesels[who], f"{first} {last}")
+        self.people[who].coworkers.add_certificate(
+            self.company_id, self.user_ids[who], cert.cert_pem, cert.key_pem
+        )
+        return cert
+
+    def grant(self, who: str) -> None:
+        first, last = NAMES[who]
+        granted = self.fk.permissions.grant_person(
+            self.company_id, self.pesels[who], ["InvoiceWrite"], first_name=first, last_name=last
+        )
+        assert granted.ok, granted.message
+
+
+def team(fk: Fakturnik, prod_sim: SimulatorServer) -> Team:
+    nip = random_nip()
+    company_cert = ksef_certificate(prod_sim, "Nip", nip, "Firma Testowa Sp. z o.o.")
+    company = fk.companies.add(nip, "Firma Testowa Sp. z o.o.", "local", prod_sim.base_url)
+    fk.companies.set_certificate(company.id, company_cert.cert_pem, company_cert.key_pem)
+    crew = Team(fk, company.id, nip, {w: random_pesel() for w in NAMES}, {}, {})
+    for who, (first, last) in NAMES.items():
+        user = fk.accounts.register_user(f"{who}@firma.pl", "hasło-bardzo-tajne", f"{first} {last}")
+        fk.accounts.add_member(company.id, user.id, "issuer")
+        crew.people[who] = fk.acting_as(Actor.user(user.id, f"{who}@firma.pl"))
+        crew.user_ids[who] = user.id
+        crew.add_certificate(prod_sim, who)
+        crew.grant(who)
+    return crew
+
+
 def test_each_coworker_sends_with_her_own_certificate(
     prod_sim: SimulatorServer, tmp_path: Path, database_url: str | None
 ) -> None:
-    nip = random_nip()
-    pesels = {"ala": random_pesel(), "ola": random_pesel()}
-    names = {"ala": ("Alicja", "Kowalska"), "ola": ("Aleksandra", "Nowak")}
-    company_cert = ksef_certificate(prod_sim, "Nip", nip, "Firma Testowa Sp. z o.o.")
-    url = prod_sim.base_url
     with installation(tmp_path / "firma", database_url) as fk:
-        company = fk.companies.add(nip, "Firma Testowa Sp. z o.o.", "local", url)
-        fk.companies.set_certificate(company.id, company_cert.cert_pem, company_cert.key_pem)
-        people: dict[str, Fakturnik] = {}
-        for who, pesel in pesels.items():
-            first, last = names[who]
-            user = fk.accounts.register_user(f"{who}@firma.pl", "hasło-bardzo-tajne", f"{first} {last}")
-            fk.accounts.add_member(company.id, user.id, "issuer")
-            people[who] = fk.acting_as(Actor.user(user.id, f"{who}@firma.pl"))
-            cert = ksef_certificate(prod_sim, "Pesel", pesel, f"{first} {last}")
-            people[who].coworkers.add_certificate(company.id, user.id, cert.cert_pem, cert.key_pem)
-            granted = fk.permissions.grant_person(
-                company.id, pesel, ["InvoiceWrite"], first_name=first, last_name=last
-            )
-            assert granted.ok, granted.message
+        crew = team(fk, prod_sim)
+        cid, nip, pesels, people, issue = crew.company_id, crew.nip, crew.pesels, crew.people, crew.issue
         # the company still logs in with its own seal; each co-worker's invoices name her certificate
-        assert fk.companies.credential(company.id).kind == "certificate"  # type: ignore[union-attr]
-
-        def issue(as_whom: Fakturnik, key: str) -> int:
-            return as_whom.invoices.issue(company.id, draft(seller=nip), idempotency_key=key).invoice.id
+        assert fk.companies.credential(cid).kind == "certificate"  # type: ignore[union-attr]
 
         with fk.running_worker():
             own = issue(fk, "own-1")
@@ -97,7 +127,7 @@ def test_each_coworker_sends_with_her_own_certificate(
             assert _entry(fk, own).credential_id is None
             assert len({_entry(fk, i).credential_id for ids in mine.values() for i in ids}) == 2
             for invoice_id in [own, *mine["ala"], *mine["ola"]]:
-                done = fk.invoices.wait(company.id, invoice_id, timeout=60)
+                done = fk.invoices.wait(cid, invoice_id, timeout=60)
                 assert done.status == states.ACCEPTED, done
             # KSeF's session data: the owner's invoice under the company's seal, each co-worker's
             # under her own PESEL — never in a session opened by someone else's login
@@ -114,25 +144,21 @@ def test_each_coworker_sends_with_her_own_certificate(
             # company's go out meanwhile
             grant = next(
                 g
-                for g in fk.permissions.granted(company.id)
+                for g in fk.permissions.granted(cid)
                 if g.kind == "person" and g.subject == pesels["ola"] and g.permission == "InvoiceWrite"
             )
-            assert fk.permissions.revoke(company.id, grant.id).ok
+            assert fk.permissions.revoke(cid, grant.id).ok
             waiting = issue(people["ola"], "ola-3")
             note = _wait_note(fk, waiting, "Czeka na uprawnienie w KSeF")
             assert "Aleksandra Nowak" in note and "InvoiceWrite" in note, note
             others = [issue(people["ala"], "ala-3"), issue(fk, "own-2")]
             for invoice_id in others:
-                assert fk.invoices.wait(company.id, invoice_id, timeout=60).status == states.ACCEPTED
+                assert fk.invoices.wait(cid, invoice_id, timeout=60).status == states.ACCEPTED
             assert _subject_of(prod_sim, fk, others[0]) == (nip, "Pesel", pesels["ala"])
-            assert fk.invoices.get(company.id, waiting).status in (states.QUEUED, states.SENDING)
+            assert fk.invoices.get(cid, waiting).status in (states.QUEUED, states.SENDING)
 
             # granted again: hers goes out, under her own PESEL
-            first, last = names["ola"]
-            again = fk.permissions.grant_person(
-                company.id, pesels["ola"], ["InvoiceWrite"], first_name=first, last_name=last
-            )
-            assert again.ok, again.message
-            fk.invoices.send_now(company.id, [waiting])
-            assert fk.invoices.wait(company.id, waiting, timeout=60).status == states.ACCEPTED
+            crew.grant("ola")
+            fk.invoices.send_now(cid, [waiting])
+            assert fk.invoices.wait(cid, waiting, timeout=60).status == states.ACCEPTED
             assert _subject_of(prod_sim, fk, waiting) == (nip, "Pesel", pesels["ola"])

@@ -175,36 +175,37 @@ def permission_note(
     """The engine's call: the Polish explanation when ``exc`` is a refusal for lack of permission.
 
     It also drops this process's cached logins in the company's context: KSeF fixed the rights in
-    the access token, so only a new login sees a grant made since (here or anywhere else).
+    the access token, so only a new login sees a grant made since (here or anywhere else). For an
+    entry sent with a co-worker's own certificate (``credential_id``) also :func:`credential_note`.
     """
     if not is_permission_refusal(exc):
-        return None
+        return credential_note(s, credential_id, exc) if credential_id is not None else None
     company = s.get(Company, company_id)
     if company is not None:
         drop_logins([f"{company.context_type}:{company.context_value}"])
     return explain_missing(login_party(s, company_id, credential_id), permission)
 
 
-def note_for(
-    ctx: EngineContext, company_id: int, exc: BaseException, credential_id: int | None = None
-) -> str | None:
-    """:func:`permission_note` outside a transaction (reads the store only for a refusal).
-
-    For an entry sent with a co-worker's own certificate (``credential_id``) also the notes of
-    :mod:`fakturnik.engine.issuers`: the certificate is gone from the company, or KSeF refused it.
-    """
-    if is_permission_refusal(exc):
-        with ctx.db.transaction() as s:
-            return permission_note(s, company_id, exc, credential_id=credential_id)
-    if credential_id is None:
-        return None
+def credential_note(s: Session, credential_id: int, exc: BaseException) -> str | None:
+    """A co-worker's certificate is gone from the company, or KSeF refused the certificate itself
+    (revoked, blocked, untrusted: auth status 450 / 460): the sentence naming her; else None."""
     if isinstance(exc, EngineError) and str(exc).startswith(CERTIFICATE_WAITING_PREFIX):
         return str(exc)
     if isinstance(exc, KsefAuthError) and exc.status_code in CREDENTIAL_REFUSED:
         reason = str(exc).partition("nie powiodło się: ")[2] or str(exc)
-        with ctx.db.transaction() as s:
-            return refused_note(s, credential_id, reason[:300])
+        return refused_note(s, credential_id, reason[:300])
     return None
+
+
+def note_for(
+    ctx: EngineContext, company_id: int, exc: BaseException, credential_id: int | None = None
+) -> str | None:
+    """:func:`permission_note` outside a transaction (reads the store only for a refusal, or for an
+    entry sent with a co-worker's own certificate)."""
+    if credential_id is None and not is_permission_refusal(exc):
+        return None
+    with ctx.db.transaction() as s:
+        return permission_note(s, company_id, exc, credential_id=credential_id)
 
 
 def seller_refusal_note(

@@ -1,9 +1,4 @@
-"""c16: per-issuer login — the credential that must send an outbox entry, and that opened a session
-
-Revision ID: 0007_c16
-Revises: 0006_e10
-Create Date: 2026-12-07 14:20:00
-"""
+"""Per-issuer login: the credential that must send an outbox entry, and the one that opened a session."""
 
 from __future__ import annotations
 
@@ -12,10 +7,8 @@ from alembic import op
 
 revision = "0007_c16"
 down_revision = "0006_e10"
-branch_labels = None
-depends_on = None
 
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # columns.ID once that module is merged
 _TABLES = ("outbox", "ksef_sessions")
 
 
