@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fakturnik.app import Actor, Fakturnik
+from fakturnik.app import Actor, Fakturnik, Services
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
 from fakturnik.store.models import KsefSession, OutboxEntry
@@ -74,10 +74,10 @@ class Team:
     company_id: int
     nip: str
     pesels: dict[str, str]
-    people: dict[str, Fakturnik]  # the services acting as each co-worker
+    people: dict[str, Services]  # the services acting as each co-worker
     user_ids: dict[str, int]
 
-    def issue(self, as_whom: Fakturnik, key: str) -> int:
+    def issue(self, as_whom: Fakturnik | Services, key: str) -> int:
         return as_whom.invoices.issue(self.company_id, draft(seller=self.nip), idempotency_key=key).invoice.id
 
     def add_certificate(self, prod_sim: SimulatorServer, who: str) -> KsefCertificate:

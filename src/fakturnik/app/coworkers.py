@@ -5,8 +5,10 @@ PESEL or NIP) is stored as a credential of kind ``person_certificate`` owned by 
 (``owner_user_id``), the key straight into the vault under the company and the user
 (``company/{nip}/person_certificate/{user_id}``). KSeF lets it in with the rights granted to the
 person's identifier: directly by the company, or indirectly by an accounting office the company
-granted delegable rights. The company logs in with a co-worker's certificate only when it has no
-credential of its own (engine login precedence, store/repo.py ``active_credential``).
+granted delegable rights. What a co-worker issues while she has her certificate here is sent with
+it (``engine.issuers``: the outbox names the credential; sessions are per person); the company's
+own login uses a co-worker's certificate only when it has no credential of its own (engine login
+precedence, store/repo.py ``active_credential``).
 
 Who issued an invoice is in the audit log (the actor of ``invoice.issue``) and
 :meth:`CoworkersService.issued_by` reads it for an invoice.
