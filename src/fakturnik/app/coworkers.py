@@ -134,6 +134,12 @@ class CoworkersService(Service):
             self._audit(
                 s, "credential.person_certificate_removed", company_id=company.id, detail={"id": row.id}
             )
+            context = f"{company.context_type}:{company.context_value}"
+        # her logins of this process end now: her queued invoices wait (engine.issuers), not go out
+        # with a token obtained before; the company's other logins simply log in again
+        from fakturnik.engine.connect import drop_logins
+
+        drop_logins([context])
 
     def issued_by(self, company_id: int, invoice_id: int) -> str | None:
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""
