@@ -23,7 +23,7 @@ from fakturnik.engine.outcomes import SendFate, classify_send_error
 from fakturnik.engine.planner import Queued, plan
 from fakturnik.engine.reachability import Reachability
 from fakturnik.engine.transitions import Outbox
-from fakturnik.errors import KsefProcessingError
+from fakturnik.errors import FakturnikError, KsefProcessingError
 
 log = logging.getLogger("fakturnik.engine")
 
@@ -86,7 +86,8 @@ class Sender:
             except Exception as exc:
                 self.reachability.failed(gateway, exc)
                 note = refusals.note_for(self.outbox.ctx, company_id, exc, credential_id)
-                note = note or f"sesja: {type(exc).__name__}"
+                # a Fakturnik error carries KSeF's status text (never a secret), e.g. auth 460
+                note = note or f"sesja: {exc if isinstance(exc, FakturnikError) else type(exc).__name__}"
                 self.outbox.defer(jobs[index:], self.settings.backoff(job.attempts), note)
                 return
             if not self.outbox.mark_sending([job], online.ref, "online"):
