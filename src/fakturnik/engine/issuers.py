@@ -81,8 +81,8 @@ def missing_note(s: Session, credential_id: int) -> str:
     return (
         f"{CERTIFICATE_WAITING_PREFIX}{who} nie ma już w firmie {nip} aktywnego certyfikatu KSeF, a "
         "faktury wystawione przez tę osobę wysyła jej własny certyfikat. Ta osoba (albo właściciel "
-        "firmy) musi dodać jej certyfikat KSeF ponownie; faktura czeka w kolejce, faktury innych "
-        "osób są wysyłane."
+        "firmy) musi ponownie dodać certyfikat KSeF tej osoby; faktura czeka w kolejce, faktury "
+        "innych osób są wysyłane."
     )
 
 
@@ -92,6 +92,6 @@ def refused_note(s: Session, credential_id: int, reason: str) -> str:
     who = person_label(s, row) or "współpracownika"
     return (
         f"{CERTIFICATE_WAITING_PREFIX}KSeF odrzucił certyfikat osoby {who} ({reason}). Ta osoba musi "
-        "dodać w Fakturniku nowy, ważny certyfikat KSeF; do tego czasu faktury, które wystawiła, "
-        "czekają w kolejce, a faktury innych osób są wysyłane."
+        "dodać w Fakturniku nowy, ważny certyfikat KSeF; do tego czasu faktury wystawione przez tę "
+        "osobę czekają w kolejce, a faktury innych osób są wysyłane."
     )
