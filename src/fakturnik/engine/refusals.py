@@ -97,6 +97,8 @@ def is_permission_refusal(exc: BaseException) -> bool:
 
 # a wait for someone to act (a grant; a co-worker's new certificate), never the invoice's failure
 WAITING_PREFIXES = (WAITING_PREFIX, CERTIFICATE_WAITING_PREFIX)
+# a login waiting for someone to act is tried again as after this many attempts (≈ the backoff's cap)
+WAITING_RETRY_ATTEMPT = 8
 # auth statuses of a refused credential itself (450 bad token, 460 certificate revoked / untrusted)
 CREDENTIAL_REFUSED = (450, 460)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from fakturnik.engine import refusals
 from fakturnik.engine.batch_watch import BatchWatch
@@ -40,6 +41,14 @@ class Sender:
 
     def __repr__(self) -> str:
         return f"Sender({self.outbox.worker_id!r})"
+
+    def _retry_after(self, attempts: int, note: str) -> timedelta:
+        """When to open a session again: a login waiting for someone to act (a grant, a co-worker's
+        new certificate) is tried at about the backoff's cap, so it never spends the context's
+        authentication limits, which the company's other logins share."""
+        if refusals.is_waiting_for_permission(note):
+            return self.settings.backoff(max(attempts, refusals.WAITING_RETRY_ATTEMPT))
+        return self.settings.backoff(attempts)
 
     def send(self, company_id: int, gateway: KsefGateway, jobs: Sequence[Job]) -> None:
         """Queued entries of one login (company + credential, ``gateway`` is its): technical
@@ -88,7 +97,7 @@ class Sender:
                 note = refusals.note_for(self.outbox.ctx, company_id, exc, credential_id)
                 # a Fakturnik error carries KSeF's status text (never a secret), e.g. auth 460
                 note = note or f"sesja: {exc if isinstance(exc, FakturnikError) else type(exc).__name__}"
-                self.outbox.defer(jobs[index:], self.settings.backoff(job.attempts), note)
+                self.outbox.defer(jobs[index:], self._retry_after(job.attempts, note), note)
                 return
             if not self.outbox.mark_sending([job], online.ref, "online"):
                 continue
@@ -141,7 +150,7 @@ class Sender:
         except Exception as exc:
             self.reachability.failed(gateway, exc)
             note = refusals.note_for(self.outbox.ctx, company_id, exc, credential_id) or f"paczka: {exc}"
-            self.outbox.defer(jobs, self.settings.backoff(jobs[0].attempts), note)
+            self.outbox.defer(jobs, self._retry_after(jobs[0].attempts, note), note)
             return
         kept = self.outbox.mark_sending(jobs, session_ref, "batch")
         self.outbox.session_opened(
