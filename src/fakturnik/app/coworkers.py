@@ -5,8 +5,10 @@ PESEL or NIP) is stored as a credential of kind ``person_certificate`` owned by 
 (``owner_user_id``), the key straight into the vault under the company and the user
 (``company/{nip}/person_certificate/{user_id}``). KSeF lets it in with the rights granted to the
 person's identifier: directly by the company, or indirectly by an accounting office the company
-granted delegable rights. The company logs in with a co-worker's certificate only when it has no
-credential of its own (engine login precedence, store/repo.py ``active_credential``).
+granted delegable rights. What a co-worker issues while she has her certificate here is sent with
+it (``engine.issuers``: the outbox names the credential; sessions are per person); the company's
+own login uses a co-worker's certificate only when it has no credential of its own (engine login
+precedence, store/repo.py ``active_credential``).
 
 Who issued an invoice is in the audit log (the actor of ``invoice.issue``) and
 :meth:`CoworkersService.issued_by` reads it for an invoice.
@@ -140,6 +142,12 @@ class CoworkersService(Service):
             self._audit(
                 s, "credential.person_certificate_removed", company_id=company_id, detail={"id": row.id}
             )
+            context = f"{company.context_type}:{company.context_value}"
+        # her logins of this process end now: her queued invoices wait (engine.issuers), not go out
+        # with a token obtained before; the company's other logins simply log in again
+        from fakturnik.engine.connect import drop_logins
+
+        drop_logins([context])
 
     def issued_by(self, company_id: int, invoice_id: int) -> str | None:
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""

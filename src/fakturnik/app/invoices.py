@@ -200,7 +200,14 @@ class InvoicesService(Service):
             try:
                 with self._tx() as s:
                     company = self._company(s, company_id, Action.INVOICES_WRITE)
-                    issuing.store_chunk(s, company, chunk, actor=self.actor.label, today=today)
+                    issuing.store_chunk(
+                        s,
+                        company,
+                        chunk,
+                        actor=self.actor.label,
+                        today=today,
+                        issuer_user_id=self.actor.user_id,
+                    )
                     for item in chunk:
                         if item.invoice is not None:
                             item.row = row_view(item.invoice, today)

@@ -243,14 +243,18 @@ def store_chunk(
     *,
     actor: str,
     today: date,
+    issuer_user_id: int | None = None,
 ) -> None:
     """Write the prepared, error-free ``items`` of one company in the caller's transaction.
 
     Idempotency keys seen before are answered with the invoice they made (``replayed``) or a
     conflict; numbers come from the series, one counter update per (kind, period); every invoice
-    gets its status history, its outbox entry and an audit entry.
+    gets its status history, its outbox entry and an audit entry. The outbox entry names the
+    credential that must send it: the issuing user's own KSeF certificate in this company, if they
+    act with one (``engine.issuers.issuer_credential_id``), else the company's (NULL).
     """
     from fakturnik.engine.business_days import offline_deadline
+    from fakturnik.engine.issuers import issuer_credential_id
     from fakturnik.errors import IdempotencyConflictError
     from fakturnik.ksef.crypto import sha256_b64
 
@@ -342,6 +346,7 @@ def store_chunk(
 
         outage_end = warsaw_today(outage.ended_at)
     status = states.OFFLINE if offline_kind else states.QUEUED
+    sending_credential = issuer_credential_id(s, company.id, issuer_user_id) if live else None
     now = datetime.now(UTC)
     values: list[dict[str, Any]] = []
     for item in live:
@@ -416,6 +421,7 @@ def store_chunk(
                     "next_attempt_at": now,
                     "created_at": now,
                     "updated_at": now,
+                    "credential_id": sending_credential,
                 }
             )
             audit.append(

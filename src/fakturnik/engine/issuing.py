@@ -13,6 +13,7 @@ from fakturnik.engine import fields, on_behalf
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
+from fakturnik.engine.issuers import issuer_credential_id
 from fakturnik.errors import (
     DuplicateNumberError,
     EngineError,
@@ -68,6 +69,7 @@ def issue(
     actor: str = "engine",
     check: bool = True,
     strictness: Strictness = "all",
+    issuer_user_id: int | None = None,
 ) -> Issued:
     """Store the invoice and queue it for KSeF.
 
@@ -84,9 +86,12 @@ def issue(
     ``strictness`` (the company's setting): ``"all"`` (default) refuses every error; ``"ksef"`` refuses
     only what KSeF would reject, and returns the rest (VAT-act content, amounts) as warnings.
 
+    ``issuer_user_id``: the user who issues it; with her own KSeF certificate in the company the
+    invoice is sent with it (:func:`fakturnik.engine.issuers.issuer_credential_id`).
+
     A number already in the company's series raises :class:`DuplicateNumberError` (Polish).
     """
-    order = _Order(company_nip, urgent, auto_number, actor, check, strictness)
+    order = _Order(company_nip, urgent, auto_number, actor, check, strictness, issuer_user_id)
     document = read_document(xml)  # the one parse of these bytes
     try:
         with ctx.db.transaction() as s:
@@ -112,6 +117,7 @@ class _Order:
     actor: str
     check: bool
     strictness: Strictness = "all"
+    issuer_user_id: int | None = None  # the issuing user (her own certificate sends it, if she has one)
 
 
 def _issue(s: Session, document: Document, order: _Order) -> Issued:
@@ -182,7 +188,13 @@ def _issue(s: Session, document: Document, order: _Order) -> Issued:
         offline_kind=offline_kind,
         offline_deadline=deadline,
     )
-    repo.enqueue(s, invoice, urgent=order.urgent, offline_mode=offline_kind is not None)
+    repo.enqueue(
+        s,
+        invoice,
+        urgent=order.urgent,
+        offline_mode=offline_kind is not None,
+        credential_id=issuer_credential_id(s, company.id, order.issuer_user_id),
+    )
     repo.audit(
         s,
         order.actor,

@@ -285,6 +285,10 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # -- per-issuer login (c16; migration 0007_c16): the credential that must send this invoice —
+    # the issuing co-worker's own KSeF certificate (engine/issuers.py decides at issue time);
+    # NULL = the company's login credential. Claims and sessions are per (company, credential).
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
 
 
 class KsefSession(Base):
@@ -299,6 +303,8 @@ class KsefSession(Base):
     valid_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     invoice_count: Mapped[int] = mapped_column(Integer, default=0)
+    # c16 (0007_c16): the login that opened it (NULL = the company's); only it may read the session
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
 
 
 class Batch(Base):
