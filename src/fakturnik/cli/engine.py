@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -58,6 +60,16 @@ def _front_door(data_dir: Path | None, database_url: str | None) -> Fakturnik:
     return Fakturnik.open(
         data_dir, database_url=database_url, settings=from_env(EngineSettings()), use_keyring=True
     )
+
+
+@contextmanager
+def door(data_dir: Path | None, database_url: str | None) -> Iterator[Fakturnik]:
+    """The front door for one command; a Fakturnik error in it ends the command (:func:`_fail`)."""
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            yield fk
+    except FakturnikError as exc:
+        _fail(exc)
 
 
 @companies_app.command("add")

@@ -9,12 +9,13 @@ answers 409 with the operation; one still running after the wait answers 202.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Response
 from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
+from fakturnik.app.grant_kinds import GRANT_KINDS, grant
 from fakturnik.app.permissions import GrantView, OperationView
 from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
 from fakturnik.web.api.deps import Svc
@@ -204,117 +205,33 @@ def operation(
     return OperationOut.of(svc.permissions.operation(company_id, reference))
 
 
-@router.post(
-    "/companies/{company_id}/permissions/persons",
-    summary="Nadaj uprawnienia osobie (PESEL, NIP, odcisk certyfikatu)",
-    operation_id="grantPersonPermissions",
-    responses=WRITE_ERRORS,
+# The grants, one route each: (kind in ``GRANT_KINDS``, path under …/permissions/, operation id, body);
+# a body's fields are the grant's keyword fields.
+_GRANT_ROUTES: tuple[tuple[str, str, str, type[Body]], ...] = (
+    ("person", "persons", "grantPersonPermissions", PersonGrantBody),
+    ("entity", "entities", "grantEntityPermissions", EntityGrantBody),
+    ("authorization", "authorizations", "grantAuthorization", AuthorizationGrantBody),
+    ("indirect", "indirect", "grantIndirectPermissions", IndirectGrantBody),
+    ("subunit", "subunits", "grantSubunitAdministrator", SubunitGrantBody),
+    ("eu_entity", "eu-entities", "grantEuEntityPermissions", EuEntityGrantBody),
 )
-def grant_person(company_id: CompanyId, body: PersonGrantBody, svc: Svc, response: Response) -> OperationOut:
-    result = svc.permissions.grant_person(
-        company_id,
-        body.identifier,
-        body.permissions,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
 
 
-@router.post(
-    "/companies/{company_id}/permissions/entities",
-    summary="Nadaj uprawnienia podmiotowi (np. biuru rachunkowemu)",
-    operation_id="grantEntityPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_entity(company_id: CompanyId, body: EntityGrantBody, svc: Svc, response: Response) -> OperationOut:
-    result = svc.permissions.grant_entity(
-        company_id,
-        body.nip,
-        body.permissions,
-        can_delegate=body.can_delegate,
-        name=body.name,
-        description=body.description,
-    )
-    return _answer(result, response)
+def _grant_route(kind: str, path: str, operation_id: str, body_model: type[Body]) -> None:
+    def make_grant(company_id: CompanyId, body: Any, svc: Svc, response: Response) -> OperationOut:
+        return _answer(grant(svc.permissions, kind, company_id, body.model_dump()), response)
+
+    make_grant.__annotations__ = {**make_grant.__annotations__, "body": body_model}
+    router.post(
+        f"/companies/{{company_id}}/permissions/{path}",
+        summary=GRANT_KINDS[kind].title,
+        operation_id=operation_id,
+        responses=WRITE_ERRORS,
+    )(make_grant)
 
 
-@router.post(
-    "/companies/{company_id}/permissions/authorizations",
-    summary="Nadaj upoważnienie (samofakturowanie, przedstawiciel podatkowy, VAT RR, PEF)",
-    operation_id="grantAuthorization",
-    responses=WRITE_ERRORS,
-)
-def grant_authorization(
-    company_id: CompanyId, body: AuthorizationGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_authorization(
-        company_id, body.nip, body.kind, name=body.name, description=body.description
-    )
-    return _answer(result, response)
-
-
-@router.post(
-    "/companies/{company_id}/permissions/indirect",
-    summary="Biuro: przekaż uprawnienia klientów pracownikowi (uprawnienie pośrednie)",
-    operation_id="grantIndirectPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_indirect(
-    company_id: CompanyId, body: IndirectGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_indirect(
-        company_id,
-        body.identifier,
-        body.permissions,
-        client_nip=body.client_nip,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
-
-
-@router.post(
-    "/companies/{company_id}/permissions/subunits",
-    summary="Nadaj administratora jednostki podrzędnej",
-    operation_id="grantSubunitAdministrator",
-    responses=WRITE_ERRORS,
-)
-def grant_subunit(
-    company_id: CompanyId, body: SubunitGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_subunit_admin(
-        company_id,
-        body.identifier,
-        body.subunit,
-        subunit_name=body.subunit_name,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
-
-
-@router.post(
-    "/companies/{company_id}/permissions/eu-entities",
-    summary="Nadaj uprawnienia podmiotowi unijnemu (odcisk certyfikatu)",
-    operation_id="grantEuEntityPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_eu_entity(
-    company_id: CompanyId, body: EuEntityGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_eu_entity(
-        company_id,
-        body.fingerprint,
-        body.permissions,
-        name=body.name,
-        address=body.address,
-        description=body.description,
-    )
-    return _answer(result, response)
+for _route in _GRANT_ROUTES:
+    _grant_route(*_route)
 
 
 @router.delete(
