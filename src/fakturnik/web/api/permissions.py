@@ -16,12 +16,13 @@ from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
 from fakturnik.app.grant_kinds import GRANT_KINDS, grant
-from fakturnik.app.permissions import GrantView, OperationView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.app.permissions import OperationView
+from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["uprawnienia"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 PermissionId = Annotated[
     str, Path(description="Id uprawnienia z listy uprawnień.", min_length=1, max_length=64)
@@ -37,7 +38,7 @@ Rights = Annotated[
 ]
 
 
-class GrantOut(BaseModel):
+class GrantOut(Out):
     id: str
     kind: str = Field(description="person | entity | indirect | authorization | subunit | eu_entity")
     subject_type: str
@@ -53,27 +54,8 @@ class GrantOut(BaseModel):
     author: str
     started_at: datetime | None
 
-    @classmethod
-    def of(cls, g: GrantView) -> GrantOut:
-        return cls(
-            id=g.id,
-            kind=g.kind,
-            subject_type=g.subject_type,
-            subject=g.subject,
-            subject_name=g.subject_name,
-            permission=g.permission,
-            permission_label=g.permission_label,
-            context=g.context,
-            target=g.target,
-            can_delegate=g.can_delegate,
-            state=g.state,
-            description=g.description,
-            author=g.author,
-            started_at=g.started_at,
-        )
 
-
-class OperationOut(BaseModel):
+class OperationOut(Out):
     reference: str = Field(description="Numer referencyjny operacji w KSeF.")
     code: int = Field(description="100 w toku, 200 zakończona powodzeniem, inne: odmowa KSeF.")
     description: str
@@ -81,18 +63,6 @@ class OperationOut(BaseModel):
     done: bool
     ok: bool
     message: str = Field(description="Wynik po polsku.")
-
-    @classmethod
-    def of(cls, o: OperationView) -> OperationOut:
-        return cls(
-            reference=o.reference,
-            code=o.code,
-            description=o.description,
-            details=list(o.details),
-            done=o.done,
-            ok=o.ok,
-            message=o.message,
-        )
 
 
 class ReceivedOut(BaseModel):
@@ -167,23 +137,15 @@ def _answer(result: OperationView, response: Response) -> OperationOut:
     return OperationOut.of(result)
 
 
-@router.get(
-    "/companies/{company_id}/permissions",
-    summary="Kto co może w KSeF w mojej firmie (osoby, podmioty, upoważnienia, jednostki)",
-    operation_id="listPermissions",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions", "listPermissions")
 def granted(company_id: CompanyId, svc: Svc) -> list[GrantOut]:
+    """Kto co może w KSeF w mojej firmie (osoby, podmioty, upoważnienia, jednostki)"""
     return [GrantOut.of(g) for g in svc.permissions.granted(company_id)]
 
 
-@router.get(
-    "/companies/{company_id}/permissions/received",
-    summary="Co nadali mi inni (biuro: co nadał każdy klient)",
-    operation_id="receivedPermissions",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions/received", "receivedPermissions")
 def received(company_id: CompanyId, svc: Svc) -> ReceivedOut:
+    """Co nadali mi inni (biuro: co nadał każdy klient)"""
     view = svc.permissions.received(company_id)
     return ReceivedOut(
         entities=[GrantOut.of(g) for g in view.entities],
@@ -193,15 +155,11 @@ def received(company_id: CompanyId, svc: Svc) -> ReceivedOut:
     )
 
 
-@router.get(
-    "/companies/{company_id}/permissions/operations/{reference}",
-    summary="Stan operacji nadania lub odebrania uprawnień",
-    operation_id="permissionOperation",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions/operations/{reference}", "permissionOperation")
 def operation(
     company_id: CompanyId, reference: Annotated[str, Path(min_length=10, max_length=40)], svc: Svc
 ) -> OperationOut:
+    """Stan operacji nadania lub odebrania uprawnień"""
     return OperationOut.of(svc.permissions.operation(company_id, reference))
 
 
@@ -222,24 +180,15 @@ def _grant_route(kind: str, path: str, operation_id: str, body_model: type[Body]
         return _answer(grant(svc.permissions, kind, company_id, body.model_dump()), response)
 
     make_grant.__annotations__ = {**make_grant.__annotations__, "body": body_model}
-    router.post(
-        f"/companies/{{company_id}}/permissions/{path}",
-        summary=GRANT_KINDS[kind].title,
-        operation_id=operation_id,
-        responses=WRITE_ERRORS,
-    )(make_grant)
+    path = f"/companies/{{company_id}}/permissions/{path}"
+    route("POST", path, operation_id, summary=GRANT_KINDS[kind].title)(make_grant)
 
 
 for _route in _GRANT_ROUTES:
     _grant_route(*_route)
 
 
-@router.delete(
-    "/companies/{company_id}/permissions/{permission_id}",
-    summary="Odbierz uprawnienie",
-    operation_id="revokePermission",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/permissions/{permission_id}", "revokePermission")
 def revoke(
     company_id: CompanyId,
     permission_id: PermissionId,
@@ -247,4 +196,5 @@ def revoke(
     response: Response,
     authorization: bool = False,
 ) -> OperationOut:
+    """Odbierz uprawnienie"""
     return _answer(svc.permissions.revoke(company_id, permission_id, authorization=authorization), response)
