@@ -46,12 +46,14 @@ class CreateBody(Body):
     "/companies/{company_id}/collective-identifiers",
     "createCollectiveIdentifier",
     problems=_KSEF,
-    description="Jeden przelew za wiele faktur: KSeF nadaje identyfikator (NIP-IZRRRRMM-…), zapisany tu "
-    "z kwotą do zapłaty (to, co z każdej faktury pozostało niezapłacone).",
     status_code=201,
 )
 def create(company_id: CompanyId, body: CreateBody, svc: Svc) -> CollectiveView:
-    """Utwórz identyfikator zbiorczy w KSeF dla niezapłaconych faktur nabywcy"""
+    """Utwórz identyfikator zbiorczy w KSeF dla niezapłaconych faktur nabywcy
+
+    Jeden przelew za wiele faktur: KSeF nadaje identyfikator (NIP-IZRRRRMM-…), zapisany tu z kwotą do zapłaty
+    (to, co z każdej faktury pozostało niezapłacone).
+    """
     return svc.collective.create(company_id, body.buyer_id, body.invoice_ids)
 
 
@@ -66,14 +68,16 @@ def created(company_id: CompanyId, svc: Svc) -> list[CollectiveView]:
     "/companies/{company_id}/collective-identifiers/received",
     "listReceivedCollectiveIdentifiers",
     problems=_KSEF,
-    description="Z KSeF (ostatnie 100 dni, albo od `since`), z fakturami dopasowanymi do faktur otrzymanych.",
 )
 def received(
     company_id: CompanyId,
     svc: Svc,
     since: Annotated[datetime | None, Query(description="Utworzone od (najwyżej 100 dni wstecz).")] = None,
 ) -> list[ReceivedIdentifierView]:
-    """Identyfikatory zbiorcze utworzone przez sprzedawców dla faktur otrzymanych"""
+    """Identyfikatory zbiorcze utworzone przez sprzedawców dla faktur otrzymanych
+
+    Z KSeF (ostatnie 100 dni, albo od `since`), z fakturami dopasowanymi do faktur otrzymanych.
+    """
     return svc.collective.received(company_id, since=since)
 
 

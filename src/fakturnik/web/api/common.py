@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, Self, TypeVar
@@ -55,12 +56,12 @@ Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 class Routes:
     """The REST operations of one router: ``@route("GET", path, operation_id)`` over a function whose
-    docstring is the operation's summary.
+    docstring is the operation's summary (a paragraph after it, the description).
 
     The problems an operation documents follow from its method: a read answers ``ERRORS``, a write
     ``WRITE_ERRORS`` (409 too); ``problems`` adds the operation's own (e.g. 502 when KSeF does not
-    answer), ``responses`` replaces them. Other keywords (``description``, ``status_code``, …) go to
-    FastAPI as they are.
+    answer), ``responses`` replaces them. Other keywords (``status_code``, ``response_class``, …) go
+    to FastAPI as they are.
     """
 
     def __init__(self, router: APIRouter) -> None:
@@ -79,8 +80,10 @@ class Routes:
         options.setdefault("responses", {**base, **(problems or {})})
 
         def declare(endpoint: Endpoint) -> Endpoint:
-            options.setdefault("summary", " ".join((endpoint.__doc__ or "").split()) or None)
-            endpoint.__doc__ = None  # FastAPI would show it again as the description
+            summary, _, description = inspect.cleandoc(endpoint.__doc__ or "").partition("\n\n")
+            options.setdefault("summary", " ".join(summary.split()) or None)
+            options.setdefault("description", " ".join(description.split()) or None)
+            endpoint.__doc__ = None  # else FastAPI would take the whole docstring as the description
             self.router.api_route(path, methods=[method], operation_id=operation_id, **options)(endpoint)
             return endpoint
 

@@ -149,15 +149,12 @@ def get_credential(company_id: CompanyId, svc: Svc) -> CredentialInfo | None:
     return svc.companies.credential(company_id)
 
 
-@route(
-    "PUT",
-    "/companies/{company_id}/credentials",
-    "setCredential",
-    description="Sekret trafia zaszyfrowany do sejfu i nigdy nie jest zwracany; "
-    "odpowiedź opisuje tylko, co zapisano.",
-)
+@route("PUT", "/companies/{company_id}/credentials", "setCredential")
 def set_credential(company_id: CompanyId, body: Credential, svc: Svc) -> CredentialInfo:
-    """Wgraj token KSeF albo certyfikat (PEM / PKCS#12) do sejfu"""
+    """Wgraj token KSeF albo certyfikat (PEM / PKCS#12) do sejfu
+
+    Sekret trafia zaszyfrowany do sejfu i nigdy nie jest zwracany; odpowiedź opisuje tylko, co zapisano.
+    """
     if isinstance(body, TokenCredential):
         return svc.companies.set_ksef_token(company_id, body.token)
     if isinstance(body, CertificateCredential):

@@ -44,7 +44,7 @@ class MigrateBody(Body):
     )
 
 
-class MigrationOut(BaseModel):
+class MigrationOut(Out):
     company_id: int
     nip: str
     changed: bool = Field(description="false: firma już była na certyfikacie.")
@@ -61,13 +61,7 @@ class TokenDeadlineOut(BaseModel):
 def _migration(result: MigrationResult) -> MigrationOut:
     if not result.ok:
         raise ApiProblem(409, "credential_migration_failed", result.message)
-    return MigrationOut(
-        company_id=result.company_id,
-        nip=result.nip,
-        changed=result.changed,
-        message=result.message,
-        certificates=[CertificateOut.of(c) for c in result.certificates],
-    )
+    return MigrationOut.of(result)
 
 
 @route(
@@ -134,7 +128,7 @@ class KsefCertificateOut(Out):
         return super().of(view, days_left=view.days_left(), **computed)
 
 
-class CertificateResultOut(BaseModel):
+class CertificateResultOut(Out):
     company_id: int
     nip: str
     changed: bool
@@ -193,12 +187,8 @@ def _b64(value: str | None, field: str) -> bytes | None:
 def _result(result: CertificateResult, code: str) -> CertificateResultOut:
     if not result.ok:
         raise ApiProblem(409, code, result.message)
-    return CertificateResultOut(
-        company_id=result.company_id,
-        nip=result.nip,
-        changed=result.changed,
-        message=result.message,
-        certificates=[KsefCertificateOut.of(c) for c in result.certificates],
+    return CertificateResultOut.of(
+        result, certificates=[KsefCertificateOut.of(c) for c in result.certificates]
     )
 
 

@@ -45,7 +45,7 @@ class ClientOut(Out):
     needs_attention: bool
 
 
-class ConsoleOut(BaseModel):
+class ConsoleOut(Out):
     office_id: int
     office_nip: str
     office_name: str
@@ -113,15 +113,7 @@ def console(
         ConsoleFilter(q=q, attention=attention, kind=kind, has_queued=has_queued, has_rejected=has_rejected),
         with_rights=rights,
     )
-    return ConsoleOut(
-        office_id=view.office_id,
-        office_nip=view.office_nip,
-        office_name=view.office_name,
-        office_credential_expires=view.office_credential_expires,
-        rights_known=view.rights_known,
-        rights_error=view.rights_error,
-        clients=[ClientOut.of(r) for r in view.clients],
-    )
+    return ConsoleOut.of(view)
 
 
 @route("POST", "/companies/{company_id}/office/sync", "officeSyncAll")

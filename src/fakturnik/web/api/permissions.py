@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path, Response
 from fastapi.routing import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from fakturnik.app.grant_kinds import GRANT_KINDS, grant
 from fakturnik.app.permissions import OperationView
@@ -65,7 +65,7 @@ class OperationOut(Out):
     message: str = Field(description="Wynik po polsku.")
 
 
-class ReceivedOut(BaseModel):
+class ReceivedOut(Out):
     entities: list[GrantOut] = Field(
         description="Uprawnienia, które inne firmy nadały tej firmie (np. biuru)."
     )
@@ -147,12 +147,8 @@ def granted(company_id: CompanyId, svc: Svc) -> list[GrantOut]:
 def received(company_id: CompanyId, svc: Svc) -> ReceivedOut:
     """Co nadali mi inni (biuro: co nadał każdy klient)"""
     view = svc.permissions.received(company_id)
-    return ReceivedOut(
-        entities=[GrantOut.of(g) for g in view.entities],
-        authorizations=[GrantOut.of(g) for g in view.authorizations],
-        personal=[GrantOut.of(g) for g in view.personal],
-        by_client={nip: sorted({g.permission for g in gs}) for nip, gs in view.by_client().items()},
-    )
+    by_client = {nip: sorted({g.permission for g in gs}) for nip, gs in view.by_client().items()}
+    return ReceivedOut.of(view, by_client=by_client)
 
 
 @route("GET", "/companies/{company_id}/permissions/operations/{reference}", "permissionOperation")

@@ -58,15 +58,13 @@ def get_received(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Invo
     return svc.received.get(company_id, invoice_id)
 
 
-@route(
-    "GET",
-    "/companies/{company_id}/received/{invoice_id}/warnings",
-    "getReceivedWarnings",
-    description="Faktura otrzymana nigdy nie jest odrzucana za to, co KSeF przyjął: jest zapisana, a tu są "
-    "jej ostrzeżenia w grupach: sprawdzenia KSeF, ustawa o VAT, kwoty.",
-)
+@route("GET", "/companies/{company_id}/received/{invoice_id}/warnings", "getReceivedWarnings")
 def received_warnings(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> ReceivedWarnings:
-    """Ostrzeżenia faktury otrzymanej, według tego, kto się sprzeciwia"""
+    """Ostrzeżenia faktury otrzymanej, według tego, kto się sprzeciwia
+
+    Faktura otrzymana nigdy nie jest odrzucana za to, co KSeF przyjął: jest zapisana, a tu są jej ostrzeżenia
+    w grupach: sprawdzenia KSeF, ustawa o VAT, kwoty.
+    """
     return svc.received.warnings(company_id, invoice_id)
 
 

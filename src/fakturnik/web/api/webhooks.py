@@ -52,20 +52,16 @@ def list_webhooks(company_id: CompanyId, request: Request, svc: Svc) -> list[Sub
     return _service(request, svc).list(company_id)
 
 
-@route(
-    "POST",
-    "/companies/{company_id}/webhooks",
-    "createWebhook",
-    status_code=201,
-    description="Każde zdarzenie to POST JSON z nagłówkiem `Fakturnik-Signature: t=<unix>,v1=<hex>`, "
-    "gdzie v1 = "
-    "HMAC-SHA256(sekret, `<t>.` + treść). Dostarczanie co najmniej raz, ponowienia z rosnącym odstępem; "
-    "subskrypcja, której adres stale nie odpowiada 2xx, zostaje wstrzymana.",
-)
+@route("POST", "/companies/{company_id}/webhooks", "createWebhook", status_code=201)
 def create_webhook(
     company_id: CompanyId, body: SubscriptionCreate, request: Request, svc: Svc
 ) -> SubscriptionCreatedOut:
-    """Subskrybuj zdarzenia (sekret podpisu pokazywany raz)"""
+    """Subskrybuj zdarzenia (sekret podpisu pokazywany raz)
+
+    Każde zdarzenie to POST JSON z nagłówkiem `Fakturnik-Signature: t=<unix>,v1=<hex>`, gdzie v1 =
+    HMAC-SHA256(sekret, `<t>.` + treść). Dostarczanie co najmniej raz, ponowienia z rosnącym odstępem;
+    subskrypcja, której adres stale nie odpowiada 2xx, zostaje wstrzymana.
+    """
     created = _service(request, svc).create(
         company_id, url=body.url, events=list(body.events), description=body.description
     )
