@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -60,6 +62,16 @@ def _front_door(data_dir: Path | None, database_url: str | None) -> Fakturnik:
     )
 
 
+@contextmanager
+def door(data_dir: Path | None, database_url: str | None) -> Iterator[Fakturnik]:
+    """The front door for one command; a Fakturnik error in it ends the command (:func:`_fail`)."""
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            yield fk
+    except FakturnikError as exc:
+        _fail(exc)
+
+
 @companies_app.command("add")
 def companies_add(
     nip: Annotated[str, typer.Argument(help="NIP firmy (kontekst KSeF).")],
@@ -88,16 +100,13 @@ def companies_add(
     )
     if (cert_file is None) != (key_file is None):
         _fail(ValueError("podaj razem --cert-file i --key-file"))
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
-            if cert_file is not None and key_file is not None:
-                password = os.environ.get(key_password_env, "") if key_password_env else ""
-                fk.companies.set_certificate(
-                    company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
-                )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
+        if cert_file is not None and key_file is not None:
+            password = os.environ.get(key_password_env, "") if key_password_env else ""
+            fk.companies.set_certificate(
+                company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
+            )
     how = (
         "certyfikat w sejfie"
         if cert_file
@@ -147,13 +156,10 @@ def invoices_issue(
     from fakturnik.cli.issue_many import documents_from, issue_documents
 
     documents = documents_from(files or [], sys.stdin)
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            failed = issue_documents(
-                fk, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        failed = issue_documents(
+            fk, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
+        )
     if failed:
         raise typer.Exit(1)
 

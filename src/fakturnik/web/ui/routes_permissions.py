@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
+from fakturnik.app.grant_kinds import GRANT_KINDS, grant
 from fakturnik.app.offices import ConsoleFilter
 from fakturnik.app.permission_rules import AUTHORIZATION_LABELS_PL, GRANTABLE, permission_label
 from fakturnik.errors import FakturnikError, InputError
@@ -104,69 +105,34 @@ def _after(ui: Ui, form_name: str, form: dict[str, str], call: Any) -> Response:
     return RedirectResponse(f"/uprawnienia?ok={ok}&wynik={quote(text)}", status_code=303)
 
 
-@router.post("/uprawnienia/podmiot", include_in_schema=False)
-async def grant_entity(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "entity",
-        form,
-        lambda: ui.svc.permissions.grant_entity(
-            ui.company_id,
-            form.get("nip", ""),
-            rights,
-            can_delegate=form.get("can_delegate") == "1",
-            name=form.get("name") or None,
-        ),
-    )
+# The grant forms of the page: (path under /uprawnienia/, kind in ``GRANT_KINDS`` = the form's name,
+# the rights granted when none is ticked). Form fields carry the grant's keyword names.
+_GRANT_FORMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("podmiot", "entity", ()),
+    ("osoba", "person", ()),
+    ("upowaznienie", "authorization", ()),
+    ("posrednie", "indirect", ("InvoiceWrite",)),
+)
 
 
-@router.post("/uprawnienia/osoba", include_in_schema=False)
-async def grant_person(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "person",
-        form,
-        lambda: ui.svc.permissions.grant_person(
-            ui.company_id,
-            form.get("identifier", ""),
-            rights,
-            first_name=form.get("first_name"),
-            last_name=form.get("last_name"),
-        ),
-    )
+def _grant_form(path: str, kind: str, default_rights: tuple[str, ...]) -> None:
+    async def make_grant(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+        form, rights = await _form(request)
+        fields: dict[str, Any] = {}
+        for name in GRANT_KINDS[kind].fields:
+            if name == "permissions":
+                fields[name] = rights or list(default_rights)
+            elif name == "can_delegate":
+                fields[name] = form.get(name) == "1"
+            else:
+                fields[name] = form.get(name, "")
+        return _after(ui, kind, form, lambda: grant(ui.svc.permissions, kind, ui.company_id, fields))
+
+    router.post(f"/uprawnienia/{path}", include_in_schema=False, name=f"grant_{kind}")(make_grant)
 
 
-@router.post("/uprawnienia/upowaznienie", include_in_schema=False)
-async def grant_authorization(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, _ = await _form(request)
-    return _after(
-        ui,
-        "authorization",
-        form,
-        lambda: ui.svc.permissions.grant_authorization(
-            ui.company_id, form.get("nip", ""), form.get("kind", ""), name=form.get("name") or None
-        ),
-    )
-
-
-@router.post("/uprawnienia/posrednie", include_in_schema=False)
-async def grant_indirect(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "indirect",
-        form,
-        lambda: ui.svc.permissions.grant_indirect(
-            ui.company_id,
-            form.get("identifier", ""),
-            rights or ["InvoiceWrite"],
-            client_nip=form.get("client_nip") or None,
-            first_name=form.get("first_name"),
-            last_name=form.get("last_name"),
-        ),
-    )
+for _form_row in _GRANT_FORMS:
+    _grant_form(*_form_row)
 
 
 @router.post("/uprawnienia/{permission_id}/odbierz", include_in_schema=False)
