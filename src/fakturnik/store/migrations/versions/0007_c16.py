@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_c16"
-down_revision = "0006_e10"
+down_revision = "0007_fe7"
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # columns.ID once that module is merged
 _TABLES = ("outbox", "ksef_sessions")
