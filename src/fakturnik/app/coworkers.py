@@ -27,7 +27,7 @@ from fakturnik.app.credentials import key_password
 from fakturnik.app.issuers import issuer_label
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
-from fakturnik.errors import InputError, KsefAuthError, PermissionDeniedError
+from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
 from fakturnik.store.models import Credential, Invoice, User
 from fakturnik.vault import Secret
 
@@ -127,16 +127,11 @@ class CoworkersService(Service):
 
     def remove_certificate(self, company_id: int, credential_id: int) -> None:
         with self._tx() as s:
+            company = self._company(s, company_id, Action.COMPANY_VIEW)
             missing = "nie ma takiego certyfikatu współpracownika"
-            row = self._owned(
-                s,
-                company_id,
-                Action.COMPANY_VIEW,
-                Credential,
-                credential_id,
-                missing,
-                kind=PERSON_CERTIFICATE,
-            )
+            row = s.get(Credential, credential_id) if type(credential_id) is int else None
+            if row is None or row.company_id != company.id or row.kind != PERSON_CERTIFICATE:
+                raise NotFoundError(missing)
             self._may_manage(s, company_id, row.owner_user_id)
             row.active = False
             self._audit(
