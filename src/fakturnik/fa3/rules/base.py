@@ -95,7 +95,11 @@ def decimal(value: str | None) -> Decimal | None:
         result = Decimal(value)
     except InvalidOperation:
         return None
-    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS or result.as_tuple().exponent < -20:  # type: ignore[operator]
+    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS:
+        return None
+    # a text of at most 21 characters without an exponent has at most 20 decimal places: no look needed
+    long = len(value) > 21 or "e" in value or "E" in value
+    if long and result.as_tuple().exponent < -20:  # type: ignore[operator]
         return None
     return result
 
