@@ -71,6 +71,12 @@ def test_invoice_upo_and_session_upo_pages(filled: tuple[Path, list[int], list[s
     assert out.exit_code == 0, out.output
     assert len(list(folder.glob("*.xml"))) == 2 and out.output.count("(ta faktura)") == 1
 
+    readable = tmp_path / "sesja.pdf"
+    out = runner.invoke(app, [*base, str(ids[2]), "--session", "--pdf", "-o", str(readable)])
+    assert out.exit_code == 0 and readable.read_bytes().startswith(b"%PDF-")
+    out = runner.invoke(app, [*base, str(ids[2]), "--pdf", "-o", str(readable)])
+    assert out.exit_code == 0 and readable.read_bytes().startswith(b"%PDF-")
+
     # what is not there: a clear message and the documented exit code, no traceback
     out = runner.invoke(app, [*base, str(ids[0]), "--session", "--page", "3", "-o", str(page)])
     assert out.exit_code != 0 and "nie ma strony 3" in out.output and "Traceback" not in out.output

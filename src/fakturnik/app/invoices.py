@@ -352,6 +352,12 @@ class InvoicesService(Service):
         with self._tx() as s:
             return session_upos.page_xml(s, self._invoice(s, company_id, invoice_id, self._read), page)
 
+    def session_upo_pdf(self, company_id: int, invoice_id: int, page: int | None = None) -> bytes:
+        """That page of the session UPO as a readable PDF (needs the ``visual`` extra)."""
+        from fakturnik.visual import upo_pdf
+
+        return upo_pdf(self.session_upo_xml(company_id, invoice_id, page))
+
     def html(self, company_id: int, invoice_id: int) -> str:
         """The invoice as a standalone HTML page, with the QR codes its state requires.
 

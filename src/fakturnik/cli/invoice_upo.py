@@ -31,6 +31,9 @@ def invoices_upo(
     all_pages: Annotated[
         bool, typer.Option("--all-pages", help="Wszystkie strony UPO sesji do katalogu -o (z --session).")
     ] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Czytelny PDF zamiast XML (rozszerzenie visual).")
+    ] = False,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
@@ -42,20 +45,23 @@ def invoices_upo(
         with _front_door(data_dir, database_url) as fk:
             company_id = fk.companies.by_nip(company).id
             if not session:
-                output.write_bytes(fk.invoices.upo(company_id, invoice_id))
+                upo = fk.invoices.upo_pdf if pdf else fk.invoices.upo
+                output.write_bytes(upo(company_id, invoice_id))
                 typer.echo(f"Zapisano {output}")
                 return
             view = fk.invoices.session_upo(company_id, invoice_id)
             total = len(view.pages)
+            one_page = fk.invoices.session_upo_pdf if pdf else fk.invoices.session_upo_xml
+            suffix = ".pdf" if pdf else ".xml"
             if all_pages:
                 output.mkdir(parents=True, exist_ok=True)
                 for p in view.pages:
-                    target = output / f"{p.reference_number}.xml"
-                    target.write_bytes(fk.invoices.session_upo_xml(company_id, invoice_id, p.page))
+                    target = output / f"{p.reference_number}{suffix}"
+                    target.write_bytes(one_page(company_id, invoice_id, p.page))
                     mark = " (ta faktura)" if p.lists_invoice else ""
                     typer.echo(f"Zapisano {target}: strona {p.page} z {total}{mark}")
                 return
-            output.write_bytes(fk.invoices.session_upo_xml(company_id, invoice_id, page))
+            output.write_bytes(one_page(company_id, invoice_id, page))
             shown = page or view.invoice_page or 1
     except FakturnikError as exc:
         _fail(exc)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.web.ui.conftest import axe_violations, download, sign_in
+from tests.web.ui.conftest import axe_violations, download, pdf_text, sign_in
 
 INVOICE_URL = re.compile(r".*/faktury/(\d+)$")
 
@@ -53,6 +53,13 @@ def test_who_issued_and_the_session_upo_on_the_invoice_page(
     name, xml = download(page, "#session-upo-link", tmp_path)
     assert name.startswith("UPO-sesji-") and name.endswith(".xml")
     assert ksef_number.encode() in xml and page.inner_text("#session-ref").encode() in xml
+    # both UPOs also as a readable PDF
+    name, pdf = download(page, "#session-upo-pdf-link", tmp_path)
+    assert name.endswith(".pdf") and ksef_number in pdf_text(pdf)
+    assert page.inner_text("#session-ref") in pdf_text(pdf)
+    if page.locator("#upo-pdf-link").count():  # the invoice's own UPO, fetched in the background
+        _, own = download(page, "#upo-pdf-link", tmp_path)
+        assert ksef_number in pdf_text(own)
     assert axe_violations(page) == []
 
 
