@@ -5,7 +5,8 @@ company's context and her own KSeF certificate (issued by the simulator's CA, as
 would). What the owner issues goes out with the company's seal; what each co-worker issues goes out
 in a session opened by her own certificate — KSeF's session data show her PESEL. When one co-worker
 loses her grant, only her invoices wait, with a Polish note naming her; the others go on; granted
-again, hers go out. SQLite and PostgreSQL.
+again, hers go out. SQLite and PostgreSQL. And an accounting office's client on the office's
+credential: the office's invoices under the office's seal, its employee's under her own PESEL.
 """
 
 from __future__ import annotations
@@ -162,3 +163,43 @@ def test_each_coworker_sends_with_her_own_certificate(
             fk.invoices.send_now(cid, [waiting])
             assert fk.invoices.wait(cid, waiting, timeout=60).status == states.ACCEPTED
             assert _subject_of(prod_sim, fk, waiting) == (nip, "Pesel", pesels["ola"])
+
+
+def test_an_office_client_sends_with_the_office_seal_and_the_employee_with_her_own(
+    prod_sim: SimulatorServer, tmp_path: Path
+) -> None:
+    """A client on the office's credential: what the office issues goes under the office's seal, what
+    the office's employee issues with her own certificate (an indirect grant) goes under her PESEL."""
+    client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
+    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
+    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
+    anna_cert = ksef_certificate(prod_sim, "Pesel", pesel, "Anna Nowak")
+    url = prod_sim.base_url
+    with installation(tmp_path / "klient") as client_fk, installation(tmp_path / "biuro") as office_fk:
+        own = client_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
+        client_fk.companies.set_certificate(own.id, client_cert.cert_pem, client_cert.key_pem)
+        office = office_fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", url)
+        office_fk.companies.set_certificate(office.id, office_cert.cert_pem, office_cert.key_pem)
+        client = office_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
+        office_fk.offices.use_office(client.id, office.id)
+        anna = office_fk.accounts.register_user("anna@biuro.pl", "hasło-bardzo-tajne", "Anna Nowak")
+        office_fk.accounts.add_member(client.id, anna.id, "issuer")
+        as_anna = office_fk.acting_as(Actor.user(anna.id, "anna@biuro.pl"))
+        as_anna.coworkers.add_certificate(client.id, anna.id, anna_cert.cert_pem, anna_cert.key_pem)
+        assert office_fk.companies.credential(client.id).kind == "office"  # type: ignore[union-attr]
+        assert client_fk.permissions.grant_office(own.id, office_nip).ok
+        assert office_fk.permissions.grant_indirect(
+            office.id, pesel, ["InvoiceWrite"], client_nip=client_nip, first_name="Anna", last_name="Nowak"
+        ).ok
+
+        with office_fk.running_worker():
+            by_office = office_fk.invoices.issue(
+                client.id, draft(seller=client_nip), idempotency_key="biuro-1"
+            ).invoice.id
+            by_anna = as_anna.invoices.issue(
+                client.id, draft(seller=client_nip), idempotency_key="anna-1"
+            ).invoice.id
+            for invoice_id in (by_office, by_anna):
+                assert office_fk.invoices.wait(client.id, invoice_id, timeout=60).status == states.ACCEPTED
+            assert _subject_of(prod_sim, office_fk, by_office) == (client_nip, "Nip", office_nip)
+            assert _subject_of(prod_sim, office_fk, by_anna) == (client_nip, "Pesel", pesel)

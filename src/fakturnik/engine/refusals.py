@@ -39,6 +39,7 @@ __all__ = [
     "PERMISSION_LABELS_PL",
     "WAITING_PREFIX",
     "LoginParty",
+    "credential_note",
     "explain_missing",
     "explain_refusal",
     "explain_seller_refusal",
