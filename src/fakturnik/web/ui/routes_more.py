@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role
+from fakturnik.app.views import ContractorView, ProductView
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, UiDep
 from fakturnik.web.ui.formatting import RATE_LABELS, format_amount, parse_amount
@@ -62,21 +64,24 @@ def _contractors_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dic
     return render(ui.request, "contractors.html", context, status_code=status)
 
 
+def _list_or_edit(
+    ui: Ui, service: Any, page: Callable[..., Response], form_of: Callable[[Any], dict[str, str]]
+) -> Response:
+    """A master-data page: the list, with the row opened for editing (``?edytuj=<id>``) in its form."""
+    value = ui.request.query_params.get("edytuj", "")
+    if not (value.isdigit() and len(value) < 12):
+        return page(ui)
+    return page(ui, form=form_of(service.get(ui.company_id, int(value))))
+
+
+def _contractor_form(c: ContractorView) -> dict[str, str]:
+    return {"id": str(c.id), "nip": c.nip, "name": c.name, "address_line1": c.address_line1,
+            "address_line2": c.address_line2, "email": c.email}  # fmt: skip
+
+
 @router.get("/kontrahenci")
 def contractors(ui: UiDep) -> Response:
-    editing = _editing(ui)
-    if editing is None:
-        return _contractors_page(ui)
-    c = ui.svc.contractors.get(ui.company_id, editing)
-    form = {"id": str(c.id), "nip": c.nip, "name": c.name, "address_line1": c.address_line1,
-            "address_line2": c.address_line2, "email": c.email}  # fmt: skip
-    return _contractors_page(ui, form=form)
-
-
-def _editing(ui: Ui) -> int | None:
-    """The row opened for editing (``?edytuj=<id>``), if any."""
-    value = ui.request.query_params.get("edytuj", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return _list_or_edit(ui, ui.svc.contractors, _contractors_page, _contractor_form)
 
 
 @router.post("/kontrahenci/{contractor_id}/usun")
@@ -196,15 +201,14 @@ def _products_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dict[s
     return render(ui.request, "products.html", context, status_code=status)
 
 
+def _product_form(p: ProductView) -> dict[str, str]:
+    return {"id": str(p.id), "name": p.name, "unit": p.unit, "price": format_amount(p.price),
+            "price_kind": p.price_kind, "vat_rate": str(p.vat_rate), "gtu": p.gtu or ""}  # fmt: skip
+
+
 @router.get("/produkty")
 def products(ui: UiDep) -> Response:
-    editing = _editing(ui)
-    if editing is None:
-        return _products_page(ui)
-    p = ui.svc.products.get(ui.company_id, editing)
-    form = {"id": str(p.id), "name": p.name, "unit": p.unit, "price": format_amount(p.price),
-            "price_kind": p.price_kind, "vat_rate": str(p.vat_rate), "gtu": p.gtu or ""}  # fmt: skip
-    return _products_page(ui, form=form)
+    return _list_or_edit(ui, ui.svc.products, _products_page, _product_form)
 
 
 @router.post("/produkty/{product_id}/usun")
