@@ -262,13 +262,8 @@ def sync(
     database_url: DbUrl = None,
 ) -> None:
     """Pobierz faktury otrzymane (przyrostowo, eksport KSeF i HWM)."""
-    from fakturnik.engine.sync import sync_company
-
-    ctx = _context(data_dir, database_url)
-    try:
-        result = sync_company(ctx, company)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        result = fk.ksef.sync(fk.companies.by_nip(company).id)
     typer.echo(f"Nowe faktury: {result.new}, już znane: {result.known}")
 
 
@@ -292,19 +287,11 @@ def outage_start(
     database_url: DbUrl = None,
 ) -> None:
     """Ogłoś niedostępność/awarię: nowe faktury są wystawiane offline."""
-    from fakturnik.engine.availability import start_outage
-    from fakturnik.store import repo
-
     if mode not in ("offline", "failure", "offline24"):
         _fail(ValueError("tryb: offline, failure albo offline24"))
-    ctx = _context(data_dir, database_url)
-    try:
-        with ctx.db.transaction() as s:
-            api = repo.company_by_nip(s, company).base_url or ""
-            start_outage(s, api, mode=mode)
-    except FakturnikError as exc:
-        _fail(exc)
-    typer.echo(f"Tryb offline ({mode}) dla {api}")
+    with door(data_dir, database_url) as fk:
+        view = fk.ksef.start_outage(fk.companies.by_nip(company).id, mode)
+    typer.echo(f"Tryb offline ({mode}) dla {view.api_url}")
 
 
 @outage_app.command("end")
@@ -314,14 +301,8 @@ def outage_end(
     database_url: DbUrl = None,
 ) -> None:
     """Zakończ niedostępność: terminy wysyłki faktur offline zostają wyliczone."""
-    from fakturnik.engine.availability import end_outage
-    from fakturnik.store import repo
-
-    ctx = _context(data_dir, database_url)
-    try:
-        with ctx.db.transaction() as s:
-            api = repo.company_by_nip(s, company).base_url or ""
-            ended = end_outage(s, api)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        company_id = fk.companies.by_nip(company).id
+        ended = fk.ksef.availability(company_id).outage
+        fk.ksef.end_outage(company_id)
     typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")

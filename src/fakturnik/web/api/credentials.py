@@ -23,6 +23,7 @@ router = APIRouter(tags=["firmy"])
 route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 MAX_SIGNED = 1_000_000  # a signed AuthTokenRequest is a few kB
+SignedRequest = Annotated[str | None, Field(max_length=MAX_SIGNED)]
 
 
 class CertificateOut(Out):
@@ -36,9 +37,8 @@ class CertificateOut(Out):
 
 
 class MigrateBody(Body):
-    signed_request_base64: str | None = Field(
+    signed_request_base64: SignedRequest = Field(
         None,
-        max_length=MAX_SIGNED,
         description="AuthTokenRequest z POST …/credentials/migration-request, podpisany (XAdES), w Base64. "
         "Bez niego Fakturnik prosi KSeF o certyfikaty sesją tokenu (KSeF na to nie pozwala: 409).",
     )
@@ -76,15 +76,19 @@ def migration_request(company_id: CompanyId, svc: Svc) -> Response:
     return Response(svc.credentials.migration_request(company_id), media_type="application/xml")
 
 
+def _b64(value: str | None, field: str) -> bytes | None:
+    if not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("to nie jest poprawny Base64", field) from None
+
+
 @route("POST", "/companies/{company_id}/credentials/migrate", "migrateCredentials")
 def migrate(company_id: CompanyId, svc: Svc, body: MigrateBody | None = None) -> MigrationOut:
     """Przejdź z tokenu KSeF na certyfikaty KSeF (uwierzytelniający i offline)"""
-    signed: bytes | None = None
-    if body is not None and body.signed_request_base64:
-        try:
-            signed = base64.b64decode(body.signed_request_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise InputError("to nie jest poprawny Base64", "signed_request_base64") from None
+    signed = _b64(body.signed_request_base64 if body is not None else None, "signed_request_base64")
     return _migration(svc.credentials.migrate_to_certificate(company_id, signed))
 
 
@@ -144,9 +148,8 @@ class EnrollBody(Body):
     types: list[Literal["Authentication", "Offline"]] = Field(
         default_factory=_both_types, min_length=1, max_length=2
     )
-    signed_request_base64: str | None = Field(
+    signed_request_base64: SignedRequest = Field(
         None,
-        max_length=MAX_SIGNED,
         description="Pierwsze logowanie: AuthTokenRequest z POST …/credentials/migration-request, podpisany "
         "(XAdES), w Base64. Bez niego wniosek składa sesja bieżącego certyfikatu KSeF firmy.",
     )
@@ -173,15 +176,6 @@ class PolicyOut(BaseModel):
 
 
 Serial = Annotated[str, Path(description="Numer seryjny certyfikatu KSeF.", pattern="^[0-9A-Fa-f]{16}$")]
-
-
-def _b64(value: str | None, field: str) -> bytes | None:
-    if not value:
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise InputError("to nie jest poprawny Base64", field) from None
 
 
 def _result(result: CertificateResult, code: str) -> CertificateResultOut:
