@@ -78,6 +78,55 @@ def test_sample_drafts_build_the_same_both_ways() -> None:
     assert len(direct) >= 15, direct
 
 
+def _as_gross(draft: dict[str, Any]) -> dict[str, Any]:
+    d = copy.deepcopy(draft)
+    for line in d["Fa"].get("FaWiersz", []):
+        if "P_9A" in line:
+            line["P_9B"] = line.pop("P_9A")
+    return d
+
+
+def _as_correction(draft: dict[str, Any]) -> dict[str, Any]:
+    d = copy.deepcopy(draft)
+    fa = d["Fa"]
+    fa.update(RodzajFaktury="KOR", PrzyczynaKorekty="Korekta", TypKorekty=2)
+    fa["DaneFaKorygowanej"] = [
+        {"DataWystFaKorygowanej": "2026-01-10", "NrFaKorygowanej": "FV/1", "NrKSeFN": 1}
+    ]
+    lines = fa.get("FaWiersz", [])
+    fa["FaWiersz"] = [x for line in lines for x in ({**line, "StanPrzed": 1}, line)]
+    return d
+
+
+def _in_euro(draft: dict[str, Any]) -> dict[str, Any]:
+    d = copy.deepcopy(draft)
+    d["Fa"]["KodWaluty"] = "EUR"
+    for line in d["Fa"].get("FaWiersz", []):
+        line["KursWaluty"] = "4.2512"
+    return d
+
+
+def _as_numbers(draft: dict[str, Any]) -> dict[str, Any]:
+    """The draft as JSON with numbers written as numbers: amounts are floats, quantities ints or floats."""
+    d = copy.deepcopy(draft)
+    for line in d["Fa"].get("FaWiersz", []):
+        for name in ("P_8B", "P_9A", "P_9B", "P_10", "KursWaluty"):
+            if isinstance(line.get(name), str):
+                number = float(line[name])
+                line[name] = int(number) if number.is_integer() and name == "P_8B" else number
+    return d
+
+
+@pytest.mark.parametrize("variant", [_as_gross, _as_correction, _in_euro, _as_numbers])
+def test_sample_drafts_as_gross_corrections_and_in_euro_build_the_same_both_ways(
+    variant: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Every sample again with gross unit prices, as a correction (each line before and after), and in
+    EUR with a rate of exchange on each line: the shapes the direct path took on besides the usual."""
+    direct = [name for name, draft in _SAMPLES if assert_same(variant(draft))]
+    assert len(direct) >= 15, direct
+
+
 def test_sample_drafts_in_python_types_build_the_same_both_ways() -> None:
     """The same drafts with Decimal and date objects (what a library caller passes) instead of texts."""
 
@@ -112,6 +161,27 @@ def _line(d: dict[str, Any], i: int = 0) -> dict[str, Any]:
     return line
 
 
+def _gross(d: dict[str, Any]) -> None:
+    for line in d["Fa"]["FaWiersz"]:
+        line["P_9B"] = line.pop("P_9A")
+
+
+def _foreign(d: dict[str, Any]) -> None:
+    d["Fa"]["KodWaluty"] = "EUR"
+    for i, line in enumerate(d["Fa"]["FaWiersz"]):
+        line["KursWaluty"] = f"4.{2512 + i}"
+
+
+def _advance(d: dict[str, Any], p15: Any) -> None:
+    fa = d["Fa"]
+    fa.pop("FaWiersz")
+    fa.update(P_13_1="100.00", P_14_1="23.00", P_15=p15, RodzajFaktury="ZAL")
+    fa["Zamowienie"] = {
+        "WartoscZamowienia": "1230.00",
+        "ZamowienieWiersz": [{"NrWierszaZam": 1, "P_7Z": "x", "P_12Z": "23"}],
+    }
+
+
 CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     # (what, change, the direct path still writes it)
     ("as made", lambda d: None, True),
@@ -137,7 +207,16 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ("decimal NaN", lambda d: _line(d).update(P_9A="NaN"), False),
     ("decimal Infinity", lambda d: _line(d).update(P_9A=Decimal("Infinity")), False),
     ("decimal not a number", lambda d: _line(d).update(P_9A="abc"), False),
-    ("decimal as float", lambda d: _line(d).update(P_8B=2.5), False),
+    ("decimal as float", lambda d: _line(d).update(P_8B=2.5), True),
+    ("price as float", lambda d: _line(d).update(P_9A=123.45), True),
+    ("float with zero fraction", lambda d: _line(d).update(P_9A=100.0), True),
+    ("float with exponent", lambda d: _line(d).update(P_8B=1e-7), True),
+    ("float negative zero", lambda d: _line(d).update(P_10=-0.0), True),
+    ("float too small", lambda d: _line(d).update(P_8B=5e-324), False),
+    ("float too large", lambda d: _line(d).update(P_9A=1e30), False),
+    ("float NaN", lambda d: _line(d).update(P_9A=float("nan")), False),
+    ("float infinity", lambda d: _line(d).update(P_9A=float("inf")), False),
+    ("float for a code", lambda d: d["Fa"]["Platnosc"].update(FormaPlatnosci=6.0), False),
     ("decimal as bool", lambda d: _line(d).update(P_8B=True), False),
     ("decimal field None", lambda d: _line(d).update(P_8B=None), True),
     ("date compact", lambda d: d["Fa"].update(P_1="20260202"), False),
@@ -186,12 +265,62 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ("non-character", lambda d: _line(d).update(P_7="A\ufffeB"), False),
     ("value supplied", lambda d: _line(d).update(P_11="1.00"), False),
     ("gross price", lambda d: (_line(d).pop("P_9A"), _line(d).update(P_9B="12.30")), False),
-    ("state before", lambda d: _line(d).update(StanPrzed=1), False),
+    ("state before", lambda d: _line(d).update(StanPrzed=1), True),
+    ("state before as text", lambda d: _line(d).update(StanPrzed="1"), False),
+    ("state before 2", lambda d: _line(d).update(StanPrzed=2), False),
+    ("state before None", lambda d: _line(d).update(StanPrzed=None), True),
     ("OSS rate", lambda d: (_line(d).pop("P_12"), _line(d).update(P_12_XII="19")), False),
     ("P_15 supplied", lambda d: d["Fa"].update(P_15="1.00"), False),
     ("summary supplied", lambda d: d["Fa"].update(P_13_1="1.00"), False),
     ("summary None", lambda d: d["Fa"].update(P_13_1=None), True),
-    ("foreign currency", lambda d: d["Fa"].update(KodWaluty="EUR"), False),
+    ("foreign currency", lambda d: d["Fa"].update(KodWaluty="EUR"), True),
+    ("foreign currency with rates of exchange", lambda d: _foreign(d), True),
+    (
+        "rate of exchange of the invoice",
+        lambda d: d["Fa"].update(KodWaluty="USD", KursWalutyZ="3.9871"),
+        True,
+    ),
+    (
+        "rate of exchange of the invoice and lines",
+        lambda d: (_foreign(d), d["Fa"].update(KursWalutyZ="4.1")),
+        True,
+    ),
+    ("rate of exchange on a PLN line", lambda d: _line(d).update(KursWaluty="4.2512"), True),
+    ("rate of exchange with exponent", lambda d: (_foreign(d), _line(d).update(KursWaluty="4E+0")), False),
+    (
+        "rate of exchange as Decimal",
+        lambda d: (_foreign(d), _line(d).update(KursWaluty=Decimal("4.25"))),
+        True,
+    ),
+    ("currency the XSD refuses", lambda d: d["Fa"].update(KodWaluty="ZZZ"), True),
+    ("currency as int", lambda d: d["Fa"].update(KodWaluty=978), False),
+    ("gross prices", lambda d: _gross(d), True),
+    ("gross prices in EUR", lambda d: (_gross(d), _foreign(d)), True),
+    ("gross prices with discount", lambda d: (_gross(d), _line(d).update(P_10="1.25")), True),
+    ("gross prices, state before", lambda d: (_gross(d), _line(d).update(StanPrzed=1)), True),
+    ("gross price and net price", lambda d: (_gross(d), _line(d).update(P_9A="1.00")), False),
+    ("gross and net lines", lambda d: (_gross(d), _line(d, 1).update(P_9A=_line(d, 1).pop("P_9B"))), False),
+    ("gross value supplied", lambda d: (_gross(d), _line(d).update(P_11A="1.00")), False),
+    ("per-line tax supplied", lambda d: _line(d).update(P_11Vat="1.00"), False),
+    ("advance: summary, no lines", lambda d: _advance(d, "123.00"), True),
+    ("advance: summary not adding up", lambda d: _advance(d, "123.01"), False),
+    ("advance: summary as Decimal", lambda d: _advance(d, Decimal("123.00")), True),
+    ("advance: summary as float", lambda d: _advance(d, 123.0), True),
+    ("advance: only P_15", lambda d: (d["Fa"].pop("FaWiersz"), d["Fa"].update(P_15="5.00")), True),
+    ("advance: no P_15", lambda d: (_advance(d, "123.00"), d["Fa"].pop("P_15")), False),
+    ("advance: lines None", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=None)), False),
+    ("advance: lines empty", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=[])), True),
+    (
+        "nothing kept, as dumped",
+        lambda d: (_line(d).update(xml_extra=[]), d["Fa"].update(xml_attrs=None)),
+        True,
+    ),
+    (
+        "nothing kept, as tuple and dict",
+        lambda d: (_line(d).update(xml_extra=()), d["Fa"].update(xml_attrs={})),
+        True,
+    ),
+    ("kept XML None", lambda d: _line(d).update(xml_extra=None), False),
     ("settlement", lambda d: d["Fa"].update(RodzajFaktury="ROZ"), False),
     ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), False),
     ("line not a dict", lambda d: d["Fa"].update(FaWiersz=["x"]), False),
@@ -272,6 +401,33 @@ def test_any_one_value_anywhere_builds_the_same_both_ways(data: st.DataObject) -
         parent = parent[key]
     parent[path[-1]] = value
     assert_same(draft)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["P_8B", "P_9A", "P_10"]), st.floats())
+def test_any_float_builds_the_same_both_ways(name: str, value: float) -> None:
+    """A JSON number where a decimal goes: the direct path keeps what pydantic keeps, or leaves it."""
+    draft = make_sample_draft(SELLER, "FV/FLOAT/1", lines=2)
+    _line(draft)[name] = value
+    assert_same(draft)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_float_becomes_the_decimal_pydantic_makes(value: float) -> None:
+    from pydantic import TypeAdapter
+
+    from fakturnik.fa3.model import Dec
+
+    try:
+        kept = TypeAdapter(Dec).validate_python(value)
+    except ValueError:
+        kept = None
+    try:
+        mine = draft_xml._decimal(value)
+    except draft_xml._Fallback:
+        return  # left to the model path
+    assert kept is not None and str(mine) == str(kept)
 
 
 @pytest.mark.parametrize("part", ["Naglowek", "Podmiot2", "Fa"])

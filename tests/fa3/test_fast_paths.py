@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceError
@@ -91,3 +93,36 @@ def test_byte_checks_still_find_dtd_and_size() -> None:
     problem = byte_problem(big)
     assert problem is not None and problem.code == "XML_TOO_LARGE"
     assert byte_problem(xml) is None
+
+
+def _bounded_decimal(value: str) -> Decimal | None:
+    """rules.base.decimal as it was written before its shortcut: every bound looked at."""
+    from decimal import InvalidOperation
+
+    if len(value) > 64:
+        return None
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        return None
+    if not result.is_finite() or result.adjusted() >= 23 or result.as_tuple().exponent < -20:  # type: ignore[operator]
+        return None
+    return result
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789.-+eE_ ", max_size=30) | st.decimals(allow_nan=False).map(str))
+def test_the_rules_decimal_reading_keeps_every_bound(value: str) -> None:
+    from fakturnik.fa3.rules.base import decimal
+
+    assert repr(decimal(value)) == repr(_bounded_decimal(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0.12345678901234567890", "0.1234567890123456789", "1.000000000000000000001", "1E-21", "1e-20", "-.1"],
+)
+def test_the_rules_decimal_reading_at_the_decimal_places_bound(value: str) -> None:
+    from fakturnik.fa3.rules.base import decimal
+
+    assert repr(decimal(value)) == repr(_bounded_decimal(value))

@@ -98,8 +98,10 @@ class Worker:
     def __repr__(self) -> str:
         return f"Worker({self.id!r})"
 
-    def _watch(self, company_id: int, ref: str, postponed_until: datetime) -> None:
-        self.batches.watch(company_id, ref, postponed_until)
+    def _watch(
+        self, company_id: int, ref: str, postponed_until: datetime, credential_id: int | None = None
+    ) -> None:
+        self.batches.watch(company_id, ref, postponed_until, credential_id=credential_id)
 
     @property
     def rejected(self) -> int:
@@ -194,7 +196,7 @@ class Worker:
             self.pool.close_idle()
             return watched
         try:
-            gateway = self.gateways.for_company(company)
+            gateway = self.gateways.for_company(company, jobs[0].credential_id)  # the jobs' login (c16)
         except Exception as exc:
             log.warning("company %s: cannot prepare KSeF access: %s", company.nip, type(exc).__name__)
             self.outbox.defer(jobs, self.settings.backoff(3), str(exc))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal, NamedTuple
 
 __all__ = [
@@ -115,10 +115,14 @@ SUMMARY_FIELDS_ORDER: tuple[str, ...] = (
 """The summary fields of ``Fa`` in schema order (P_15 last)."""
 
 
+_ROUNDING = Context(prec=_ROUNDING_PRECISION, rounding=ROUND_HALF_UP)
+"""The context of the rounding alone (one object: no context manager per call); the arithmetic before it
+runs in the caller's context."""
+
+
 def round_grosze(value: Decimal) -> Decimal:
     """Round to grosze (0.01) half-up, as Polish invoices do."""
-    with localcontext(prec=_ROUNDING_PRECISION):  # products of bounded inputs always fit
-        return value.quantize(GROSZ, rounding=ROUND_HALF_UP)
+    return value.quantize(GROSZ, rounding=ROUND_HALF_UP, context=_ROUNDING)  # products of bounded inputs fit
 
 
 def summary_fields_for(

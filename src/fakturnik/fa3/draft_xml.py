@@ -25,11 +25,14 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from math import isfinite
 from typing import Any
 
 from fakturnik.fa3 import shortcuts
-from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod
+from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, LineAmount, TaxMethod, compute_totals
 from fakturnik.fa3.builder import (
+    _NET_FIELDS,
+    _VAT_FIELDS,
     _draft_dict,
     _net_summary,
     _priced_value,
@@ -58,7 +61,6 @@ __all__ = ["draft_to_xml"]
 _SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
 _ZERO_GROSZE = Decimal("0.00")
 _SUMMARY_NOT_P15 = frozenset(SUMMARY_FIELDS_ORDER[:-1])
-_LINE_NOT_PLAIN = frozenset({"P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed"})
 _MISSING = object()
 
 
@@ -80,24 +82,27 @@ def draft_to_xml(draft: dict[str, Any] | Faktura, *, method: TaxMethod | None = 
 
 
 def _may_be_plain(draft: dict[str, Any]) -> bool:
-    """A look at the draft as given, before anything is copied: False for what is plainly not the
-    usual draft (foreign currency, a settlement, totals supplied, no lines, a first line with a gross
-    price, a rate of exchange or a state before), so that for those this path costs next to nothing."""
+    """A look at the draft as given, before anything is copied: False for what is plainly not a draft
+    this path writes (a settlement, no lines without a supplied P_15, supplied totals beside lines, a
+    first line with a value, an OSS rate or no unit price), so that for those it costs next to nothing."""
     fa = draft.get("Fa")
-    if type(fa) is not dict or "P_15" in fa or fa.get("KodWaluty", "PLN") != "PLN":
+    if type(fa) is not dict:
         return False
     kind = fa.get("RodzajFaktury", "VAT")
     if type(kind) is not str or kind in _SETTLEMENT_KINDS:
         return False
     lines = fa.get("FaWiersz")
-    if type(lines) is not list or not lines:
+    if lines is None or lines == []:
+        return "P_15" in fa  # an advance: the summary is given, only its sum is checked
+    if type(lines) is not list or "P_15" in fa:
         return False
     first = lines[0]
     return (
         type(first) is dict
-        and first.get("P_9A") is not None
-        and first.get("KursWaluty") is None
-        and first.get("StanPrzed") is None
+        and (first.get("P_9A") is not None or first.get("P_9B") is not None)
+        and first.get("P_11") is None
+        and first.get("P_11A") is None
+        and first.get("P_12_XII") is None
     )
 
 
@@ -107,7 +112,7 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
         return None
     data = _draft_dict(draft)
     try:
-        if not _fill_plain_net_amounts(data["Fa"]):
+        if not _fill_amounts(data["Fa"]):
             return None
         out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
         _emit(Faktura, out, data)
@@ -159,7 +164,19 @@ def _decimal(value: Any) -> Decimal:
         if not -(10**20) < value < 10**20:
             raise _Fallback
         return Decimal(value)
+    if kind is float:  # a JSON number: pydantic keeps Decimal(repr(value)) (tests/fa3/test_draft_xml.py)
+        if not isfinite(value):
+            raise _Fallback
+        return _decimal(Decimal(repr(value)))
     raise _Fallback
+
+
+def _decimal_written(value: Decimal) -> str:
+    """The writer's text of a Decimal the model keeps as it is (else ``_Fallback`` via _decimal_out)."""
+    if _within(value):
+        text = str(value)
+        return format(value, "f") if "E" in text else text
+    return _decimal_out(value)
 
 
 def _decimal_out(value: Any) -> str:
@@ -187,52 +204,105 @@ def _date_out(value: Any) -> str:
 # --- amounts ----------------------------------------------------------------------------------------
 
 _RATES = frozenset(typing.get_args(typing.get_args(FaWiersz.model_fields["P_12"].annotation)[0]))
+_NET_AND_TAX = (*_NET_FIELDS, *_VAT_FIELDS)
 
 
-def _fill_plain_net_amounts(fa: Any) -> bool:
-    """``builder._complete_plain_net`` on the draft's (copied) dicts: each ``P_11``, the summary, ``P_15``.
+def _fill_amounts(fa: Any) -> bool:
+    """What :func:`~fakturnik.fa3.builder.build_invoice` computes, on the draft's (copied) dicts.
 
-    Only for the usual draft (see there); False for any other, which the model path then builds.
+    For a draft with lines that each give a unit price — all net (``P_9A``) or all gross (``P_9B``) —
+    and a ``P_12`` rate, but no value, per-line tax or OSS rate, and no summary field: each line's
+    value (``P_11`` / ``P_11A``), the summary (``P_14_xW`` for a foreign currency with a rate of
+    exchange) and ``P_15``, with the builder's own functions in its order; ``StanPrzed`` lines count
+    with a minus. For a draft without lines (an advance): the supplied summary must add up to the
+    supplied ``P_15``, as the builder checks. False for any other draft, which the model path builds.
     """
     if type(fa) is not dict:
         return False
-    lines = fa.get("FaWiersz")
     kind = fa.get("RodzajFaktury")
+    currency = fa.get("KodWaluty")
+    lines = fa.get("FaWiersz")
+    if type(kind) is not str or kind in _SETTLEMENT_KINDS or type(currency) is not str:
+        return False
+    if lines is None or lines == []:
+        return _summary_adds_up(fa)
     if (
         "P_15" in fa
         or type(lines) is not list
-        or not lines
-        or fa.get("KodWaluty") != "PLN"
-        or type(kind) is not str
-        or kind in _SETTLEMENT_KINDS
-        or any(fa[name] is not None for name in _SUMMARY_NOT_P15.intersection(fa))
+        or any(fa[n] is not None for n in _SUMMARY_NOT_P15.intersection(fa))
     ):
         return False
+    foreign = currency != "PLN"
+    priced = "P_9B" if type(lines[0]) is dict and lines[0].get("P_9B") is not None else "P_9A"
+    gross = priced == "P_9B"
+    other_price = "P_9A" if gross else "P_9B"
+    value_field = "P_11A" if gross else "P_11"
+    plain = not (gross or foreign)  # the builder's per-rate net sums (_plain_net_totals), else compute_totals
     sums: dict[str, Decimal] = {}
+    amounts: list[LineAmount] = []
     for line in lines:  # each the copy _draft_dict made: values checked once are kept as Decimals
         if type(line) is not dict:
             return False
-        if not _LINE_NOT_PLAIN.isdisjoint(line) and any(
-            line[n] is not None for n in _LINE_NOT_PLAIN & line.keys()
+        get = line.get
+        if (
+            get("P_11") is not None
+            or get("P_11A") is not None
+            or get("P_11Vat") is not None
+            or get("P_12_XII") is not None
         ):
             return False
         rate = line.get("P_12")
-        price = line.get("P_9A")
-        if type(rate) is not str or rate not in _RATES or price is None:
+        price = line.get(priced)
+        if type(rate) is not str or rate not in _RATES or price is None or line.get(other_price) is not None:
             return False
-        price = line["P_9A"] = _decimal(price)
+        price = line[priced] = _decimal(price)
         quantity = line.get("P_8B")
         if quantity is not None:
             quantity = line["P_8B"] = _decimal(quantity)
         discount = line.get("P_10")
         if discount is not None:
             discount = line["P_10"] = _decimal(discount)
-        value = line["P_11"] = _priced_value(quantity, price, discount)
-        sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
-    grouped, p_15 = _net_summary(sums)
-    fa.update(grouped)
-    fa["P_15"] = p_15
+        value = line[value_field] = _priced_value(quantity, price, discount)
+        before = line.get("StanPrzed")
+        if before is not None:
+            if before != 1 or type(before) is not int:
+                return False  # the model's to convert or refuse
+            value = -1 * value
+        kurs = line.get("KursWaluty")
+        if kurs is not None:
+            kurs = line["KursWaluty"] = _decimal(kurs)
+            plain = False
+        if plain:
+            sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+        else:
+            amounts.append(LineAmount(rate, value, None, False, None, kurs, gross))
+    if plain:
+        grouped, p_15 = _net_summary(sums)
+        fa.update(grouped)
+        fa["P_15"] = p_15
+        return True
+    exchange_rate = fa.get("KursWalutyZ")
+    if exchange_rate is not None:
+        exchange_rate = fa["KursWalutyZ"] = _decimal(exchange_rate)
+    totals = compute_totals(
+        amounts, method="gross" if gross else "net", exchange_rate=exchange_rate if foreign else None
+    )
+    for name, amount in totals.fields.items():
+        if foreign or not name.endswith("W"):
+            fa[name] = amount
+    fa["P_15"] = totals.p_15
     return True
+
+
+def _summary_adds_up(fa: dict[str, Any]) -> bool:
+    """The builder's check of an invoice without lines: the supplied P_13_x and P_14_x add up to P_15."""
+    if "FaWiersz" in fa and fa["FaWiersz"] is None:
+        return False  # the model's to refuse
+    p_15 = fa.get("P_15")
+    if p_15 is None:
+        return False
+    present = [_decimal(v) for n in _NET_AND_TAX if (v := fa.get(n)) is not None]
+    return not present or sum(present, Decimal(0)) == _decimal(p_15)
 
 
 # --- generated emitters -----------------------------------------------------------------------------
@@ -294,27 +364,34 @@ def _emit(cls: type[Fa3Model], out: list[str], d: dict[str, Any]) -> None:
     (table.get(tuple(d)) or new(d))(out, d)
 
 
+_KEPT_EMPTY: dict[str, tuple[object, ...]] = {"xml_extra": ([], ()), "xml_attrs": (None, {})}
+"""Unknown XML the parser keeps (``Fa3Model.xml_extra`` / ``xml_attrs``), as a dumped model gives them
+when there is none: written as nothing; any other value takes the model path."""
+
+
 def _refuse(out: list[str], d: dict[str, Any]) -> None:
     raise _Fallback
 
 
 def _specialise(cls: type[Fa3Model], keys: frozenset[str]) -> _Emitter:
     """An emitter for dicts with exactly these keys: straight-line code, only the present fields read."""
-    allowed = {name for name, *_ in cls.XML_FIELDS} | set(cls.XML_ATTRS)
+    allowed = {name for name, *_ in cls.XML_FIELDS} | set(cls.XML_ATTRS) | set(_KEPT_EMPTY)
     if cls.XML_TEXT is not None:
         allowed.add(cls.XML_TEXT)
     if not keys <= allowed:
-        return _refuse  # a key the model does not know (or xml_extra / xml_attrs): the model path
+        return _refuse  # a key the model does not know: the model path
     ns: dict[str, Any] = {
         "_Fallback": _Fallback,
         "_escape": _escape,
         "_decimal_out": _decimal_out,
-        "_within": _within,
+        "_decimal_written": _decimal_written,
         "_date_out": _date_out,
         "_attrs": _attrs,
         "Decimal": Decimal,
     }
     code = ["def emit(out, d):", "    append = out.append"]
+    for name in sorted(keys & _KEPT_EMPTY.keys()):  # what a model_dump() holds: nothing kept, or refuse
+        code.append(f"    if d[{name!r}] not in {_KEPT_EMPTY[name]!r}: raise _Fallback")
     fields: list[tuple[str, str, bool, type[Fa3Model] | None]] = list(cls.XML_FIELDS)
     if cls.XML_TEXT is not None:
         fields.insert(0, (cls.XML_TEXT, "text", False, None))
@@ -387,11 +464,14 @@ def _scalar(cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, A
     if kind == "i":
         return [f"if type({var}) is not int: raise _Fallback"], f"str({var})"
     if kind == "d":
+        # str() of a Decimal of at most 22 characters without an exponent that ends in a digit is a
+        # finite number within the model's bounds (at most 22 digits, none of them past the 20th
+        # decimal place) and the writer's text of it: the usual value takes no other look
         return (
             [
-                f"if type({var}) is Decimal and _within({var}):",
+                f"if type({var}) is Decimal:",
                 f"    t = str({var})",
-                f"    if 'E' in t: t = format({var}, 'f')",
+                f"    if len(t) > 22 or 'E' in t or not t[-1].isdigit(): t = _decimal_written({var})",
                 "else:",
                 f"    t = _decimal_out({var})",
             ],

@@ -12,6 +12,7 @@ from lxml import etree
 
 from fakturnik.base.xmlsafe import text_value
 from fakturnik.errors import Problem
+from fakturnik.fa3 import shortcuts
 
 FA3_NS = "http://crd.gov.pl/wzor/2025/06/25/13775/"
 _P = f"{{{FA3_NS}}}"
@@ -95,7 +96,11 @@ def decimal(value: str | None) -> Decimal | None:
         result = Decimal(value)
     except InvalidOperation:
         return None
-    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS or result.as_tuple().exponent < -20:  # type: ignore[operator]
+    if not result.is_finite() or result.adjusted() >= _MAX_INTEGER_DIGITS:
+        return None
+    # a text of at most 21 characters without an exponent has at most 20 decimal places: no look needed
+    long = len(value) > 21 or "e" in value or "E" in value or not shortcuts.ENABLED
+    if long and result.as_tuple().exponent < -20:  # type: ignore[operator]
         return None
     return result
 

@@ -191,21 +191,38 @@ def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal])
 
     The lines must be plain ones (no ``P_12_XII``, no ``StanPrzed``): the caller makes sure of that.
     """
+    return lines_agree([(raw, rate, False) for raw, rate in pairs], supplied, gross=False)
+
+
+def lines_agree(lines: list[tuple[str, str, bool]], supplied: dict[str, Decimal], *, gross: bool) -> bool:
+    """True when lines given as (value text, ``P_12`` text, counted with a minus), read as net entry
+    (the value is ``P_11``) or gross entry (``P_11A``), give exactly ``supplied``.
+
+    The "net" / "gross" reading of :func:`check_totals` (``_line_amounts`` + ``compute_totals`` by that
+    method: the same Decimal operations in the same order) without its per-line objects. The lines
+    must have no ``P_12_XII``; "counted with a minus" is ``StanPrzed`` = 1 (the caller reads both).
+    """
     sums: dict[str, Decimal] = {}
-    for raw, raw_rate in pairs:
+    for raw, raw_rate, minus in lines:
         rate = raw_rate.strip()
         if rate not in _RATE_GROUPS:
             return False
         value = decimal(raw.strip())  # bounded: no 1E+999999 reaches the arithmetic
         if value is None:
             return False
+        if minus:
+            value = _MINUS * value
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     computed: dict[str, Decimal] = {}
     for rate, total in sums.items():
         net, vat, percent = _RATE_GROUPS[rate]
-        computed[net] = computed.get(net, _ZERO_GROSZE) + total
+        tax = _ZERO_GROSZE
+        if percent is not None:
+            tax = round_grosze(
+                total * percent / (_HUNDRED + percent) if gross else total * percent / _HUNDRED
+            )
+        computed[net] = computed.get(net, _ZERO_GROSZE) + (total - tax if gross else total)
         if vat is not None:
-            tax = _ZERO_GROSZE if percent is None else round_grosze(total * percent / _HUNDRED)
             computed[vat] = computed.get(vat, _ZERO_GROSZE) + tax
     if supplied == computed:
         return True

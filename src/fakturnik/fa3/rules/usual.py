@@ -1,14 +1,16 @@
 """A fast accept for the usual invoice: one walk that proves the indexed rules would find nothing.
 
-Most invoices are ordinary VAT invoices in PLN whose lines each give a name, unit, quantity, net unit
-price, value and rate. For such an invoice, :func:`usual_invoice_passes` reads everything the rules
-of ``dates``, ``kinds``, ``content`` and ``totals`` look at in one walk over the tree and checks it in
+Most invoices are ordinary ones: a VAT invoice, a correction (KOR) of one, or an advance (ZAL), in PLN
+or a foreign currency, whose lines each give a name, unit, quantity, unit price (net or gross),
+value and rate. For such an invoice, :func:`usual_invoice_passes` reads everything the rules of
+``dates``, ``kinds``, ``content`` and ``totals`` look at in one walk over the tree and checks it in
 one place; it answers True only when every one of those rules would report nothing at all (no error,
-no warning). Anything else — another kind, a correction, foreign currency, a period, an odd line, a
-supplied total that differs, a subunit flag — answers False, and :func:`fakturnik.fa3.rules.run_rules`
-runs the general rules, which then say what is wrong. So this never reports a problem and never hides
-one: tests/fa3/test_usual_invoice_gate.py runs both on the sample corpus, the negative corpus and
-generated invoices and checks that "passes" always means "the rules find nothing".
+no warning). Anything else — another kind, a period, an odd line, a supplied total that differs, a
+foreign-currency tax without its PLN amount, a subunit flag — answers False, and
+:func:`fakturnik.fa3.rules.run_rules` runs the general rules, which then say what is wrong. So this
+never reports a problem and never hides one: tests/fa3/test_usual_invoice_gate.py runs both on the
+sample corpus, the negative corpus, generated invoices of every kind and one-change mutations of
+each usual shape, and checks that "passes" always means "the rules find nothing".
 
 It must only be asked about a document the FA(3) XSD accepted (one ``Naglowek``, ``Podmiot2`` and
 ``Fa``; at most one of each line field): the walk relies on that structure.
@@ -23,16 +25,17 @@ from lxml import etree
 
 from fakturnik.base.xmlsafe import text_value
 from fakturnik.fa3.rules.base import RuleContext, decimal, parse_date, parse_datetime, tag
-from fakturnik.fa3.rules.totals import net_totals_agree
+from fakturnik.fa3.rules.totals import lines_agree
 
 __all__ = ["usual_invoice_passes"]
 
 _FA = tag("Fa")
-_FA_WIERSZ = tag("FaWiersz")
 _ROZLICZENIE = tag("Rozliczenie")
+_ZAMOWIENIE = tag("Zamowienie")
 _NAGLOWEK = tag("Naglowek")
 _PODMIOT2 = tag("Podmiot2")
 _DATA_WYTWORZENIA = tag("DataWytworzeniaFa")
+_DATA_KORYGOWANEJ = tag("DataWystFaKorygowanej")
 _ZWOLNIENIE = tag("Zwolnienie")
 _P_19 = tag("P_19")
 _DANE = tag("DaneIdentyfikacyjne")
@@ -49,8 +52,12 @@ _NET_TAX = {
     )
 }  # fmt: skip
 """Clark name -> field of the per-rate totals the totals rule compares (not the P_14_xW ones)."""
+_TAX_IN_PLN = {tag(f"P_14_{group}W"): f"P_14_{group}" for group in "1234"}
+"""Clark name of a P_14_xW -> the tax field it states in PLN (rules.totals.check_foreign_currency_tax)."""
 
-_SUPPLIED, _UNUSUAL, _NOTES = "supplied", "unusual", "notes"
+_SUPPLIED, _UNUSUAL, _NOTES, _IN_PLN, _CORRECTION, _REFERENCE = (
+    "supplied", "unusual", "notes", "in_pln", "correction", "reference",
+)  # fmt: skip
 _FA_SCALARS = {
     "KodWaluty": "currency",
     "P_1": "issued",
@@ -60,50 +67,53 @@ _FA_SCALARS = {
 }
 
 # Fa children any of the indexed rules reads besides the ones collected below: their presence means
-# "not the usual invoice" (a period, a correction's data, P_14_xW for foreign currency; and Rozliczenie,
-# a settlement, which the XSD places after the lines and _fa_ok looks for on its own).
-_UNUSUAL_FA = frozenset(
-    tag(name)
-    for name in (
-        "OkresFa", "DaneFaKorygowanej", "PrzyczynaKorekty", "TypKorekty", "P_15ZK",
-        "P_14_1W", "P_14_2W", "P_14_3W", "P_14_4W",
-    )
-)  # fmt: skip
+# "not the usual invoice" (a period; and Rozliczenie, a settlement, which the XSD places after the
+# lines and _fa_ok looks for on its own).
+_UNUSUAL_FA = frozenset({tag("OkresFa")})
+# What only a correction may carry (rules.kinds): the usual KOR has them, any other kind must not.
+_CORRECTION_ONLY = frozenset(tag(name) for name in ("PrzyczynaKorekty", "TypKorekty", "P_15ZK"))
 _FA_ROLE: dict[str, str] = {
     **{tag(name): role for name, role in _FA_SCALARS.items()},
     **dict.fromkeys(_NET_TAX, _SUPPLIED),
+    **dict.fromkeys(_TAX_IN_PLN, _IN_PLN),
     **dict.fromkeys(_UNUSUAL_FA, _UNUSUAL),
+    **dict.fromkeys(_CORRECTION_ONLY, _CORRECTION),
+    tag("DaneFaKorygowanej"): _REFERENCE,
     tag("Adnotacje"): _NOTES,
 }
 """What :func:`_fa_ok` does with each ``Fa`` child it reads (by Clark name)."""
 
-# Every line must have these (content: name, unit, quantity, net price) ...
-_LINE_PRESENT = tuple(tag(name) for name in ("P_7", "P_8A", "P_8B", "P_9A"))
-# ... and these, which are read (kinds: line number; totals: value and rate, in schema order) ...
+_KINDS = frozenset({"VAT", "KOR", "ZAL"})
+
+# The line fields read, in one pass over Fa's descendants: NrWierszaFa (first in every FaWiersz)
+# starts a line, the others fill its slots.
 _NR_WIERSZA = tag("NrWierszaFa")
-_LINE_READ = (tag("P_11"), tag("P_12"))
-# ... and none of these (OSS rate, state before a correction).
-_LINE_UNUSUAL = tuple(tag(name) for name in ("P_12_XII", "StanPrzed"))
-LINE_COLUMNS = tuple(
-    name[len(tag("")) :] for name in (_NR_WIERSZA, *_LINE_PRESENT, *_LINE_READ, *_LINE_UNUSUAL)
-)
-"""Line fields read by column: the XSD must declare each only in FaWiersz, at most once."""
+_SLOTS = ("P_7", "P_8A", "P_8B", "P_9A", "P_9B", "P_11", "P_11A", "P_12", "P_12_XII", "StanPrzed")
+_SLOT = {tag(name): i for i, name in enumerate(_SLOTS, start=1)}
+_P_7, _P_8A, _P_8B, _P_9A, _P_9B, _P_11, _P_11A, _P_12, _P_12_XII, _STAN_PRZED = range(1, len(_SLOTS) + 1)
+_LINE_TAGS = (_NR_WIERSZA, *_SLOT)
+_READ = frozenset(tag(name) for name in ("P_11", "P_11A", "P_12", "P_12_XII", "StanPrzed"))
+LINE_COLUMNS = ("NrWierszaFa", *_SLOTS)
+"""Line fields read by tag: the XSD must declare each only in FaWiersz, at most once (NrWierszaFa first
+and exactly once)."""
 _SLACK = timedelta(days=1)  # as rules.dates
 _EARLY = timedelta(days=30)
+
+Line = list[str | None]
+"""One line's texts: NrWierszaFa, then the fields of ``_SLOTS`` (None where absent)."""
 
 
 def _first_text(el: etree._Element, clark: str) -> str | None:
     """Stripped text of the first child with this Clark name ('' for an empty one), None if absent."""
-    for child in el:
-        if child.tag == clark:
-            return text_value(child).strip()
+    for child in el.iterchildren(clark):  # filtered in C
+        return text_value(child).strip()
     return None
 
 
 def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
-    """True when ``root`` is a usual VAT invoice in PLN on which the indexed rules find nothing."""
+    """True when ``root`` is a usual invoice (VAT, KOR, ZAL) on which the indexed rules find nothing."""
     header = buyer = fa = None
-    for child in root.iterchildren(_FA, _PODMIOT2, _NAGLOWEK):  # filtered in C: no proxy for the others
+    for child in root:  # a handful of children: cheaper than a tag filter
         t = child.tag
         if t == _FA:
             fa = child
@@ -113,13 +123,13 @@ def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
             header = child
     if fa is None or header is None or buyer is None:
         return False
-    return _buyer_ok(buyer) and _fa_ok(fa, header, ctx)
+    return _fa_ok(fa, header, buyer, ctx)
 
 
 def _buyer_ok(buyer: etree._Element) -> bool:
     """rules.content: the buyer's name and address are there, and no JST/GV flag asks for Podmiot3."""
     name = address = False
-    for child in buyer.iterchildren(_DANE, _ADRES, _JST, _GV):
+    for child in buyer:  # a handful of children: cheaper than a tag filter
         t = child.tag
         if t == _DANE:
             if name:  # a second DaneIdentyfikacyjne: not for the fast path
@@ -134,103 +144,187 @@ def _buyer_ok(buyer: etree._Element) -> bool:
     return name and address
 
 
-def _fa_ok(fa: etree._Element, header: etree._Element, ctx: RuleContext) -> bool:
+def _fa_ok(fa: etree._Element, header: etree._Element, buyer: etree._Element, ctx: RuleContext) -> bool:
     found: dict[str, str] = {}
     supplied: dict[str, Decimal] = {}
+    in_pln: set[str] = set()
+    references: list[etree._Element] = []
+    correction_only = False
     notes: etree._Element | None = None
+    lines_follow = False
     for child in fa:  # every child read here comes before the first line (the XSD's order) ...
         t = child.tag
-        if t == _FA_WIERSZ:
-            break
         role = _FA_ROLE.get(t)  # type: ignore[arg-type]
         if role is None:
+            if t == _FA_WIERSZ:
+                lines_follow = True
+                break
             continue
         if role == _SUPPLIED:
             value = decimal(text_value(child).strip())
             if value is None:
                 return False
-            supplied[_NET_TAX[child.tag]] = value  # type: ignore[index]
-        elif role == _UNUSUAL:
-            return False
+            supplied[_NET_TAX[t]] = value  # type: ignore[index]
+        elif role == _IN_PLN:
+            in_pln.add(_TAX_IN_PLN[t])  # type: ignore[index]
+        elif role == _REFERENCE:
+            references.append(child)
+        elif role == _CORRECTION:
+            correction_only = True
         elif role == _NOTES:
             notes = child
+        elif role == _UNUSUAL:
+            return False
         else:
             found[role] = text_value(child).strip()
-    if found.get("kind") != "VAT" or found.get("currency") != "PLN" or notes is None:
+    kind = found.get("kind")
+    currency = found.get("currency")
+    if kind not in _KINDS or currency is None or notes is None:
         return False
+    correction = kind == "KOR"
+    if correction != bool(references) or (correction_only and not correction):
+        return False  # rules.kinds: a correction names what it corrects; only a correction may
     if next(fa.iterchildren(_ROZLICZENIE), None) is not None:  # ... but this one, after the lines
         return False
-    lines = _plain_lines(fa)
+    if currency != "PLN" and not _tax_in_pln_ok(supplied, in_pln):
+        return False
+    issued = _dates_ok(found.get("issued"), _first_text(header, _DATA_WYTWORZENIA), ctx)
+    if issued is None:
+        return False
+    if kind == "ZAL":  # an advance: no lines, the order, the summary adds up
+        return (
+            not lines_follow
+            and next(fa.iterchildren(_ZAMOWIENIE), None) is not None
+            and _buyer_ok(buyer)
+            and _p15_ok(supplied, found.get("p15"))
+        )
+    if not lines_follow:
+        return False
+    lines = _lines(fa, correction)
     if lines is None:
         return False
-    return (
-        _dates_ok(found.get("issued"), found.get("sold"), _first_text(header, _DATA_WYTWORZENIA), ctx)
-        and _lines_ok(lines, notes)
-        and _totals_ok(lines, supplied, found.get("p15"))
+    if not _totals_ok(lines, supplied, found.get("p15")) or not _exemption_ok(lines, notes, correction):
+        return False
+    if correction:  # rules.kinds and rules.content leave a correction's lines and buyer alone
+        return _corrected_dates_ok(references, issued)
+    return _sold_ok(issued, found.get("sold")) and _distinct_numbers(lines) and _buyer_ok(buyer)
+
+
+_FA_WIERSZ = tag("FaWiersz")
+
+
+def _tax_in_pln_ok(supplied: dict[str, Decimal], in_pln: set[str]) -> bool:
+    """rules.totals.check_foreign_currency_tax: every non-zero P_14_1..4 has its P_14_xW."""
+    return all(
+        value == 0 or name in in_pln
+        for name, value in supplied.items()
+        if name in ("P_14_1", "P_14_2", "P_14_3", "P_14_4")
     )
 
 
-def _dates_ok(
-    issued_text: str | None, sold_text: str | None, created_text: str | None, ctx: RuleContext
-) -> bool:
-    """rules.dates for a VAT invoice without a period or corrected invoices."""
+def _dates_ok(issued_text: str | None, created_text: str | None, ctx: RuleContext) -> date | None:
+    """rules.dates: the issue and creation dates not in the future; the issue date, or None."""
     issued = parse_date(issued_text)
     created = parse_datetime(created_text)
     if issued is None or created is None or issued > ctx.today + _SLACK:
-        return False
+        return None
     if created.tzinfo is None:
         created = created.replace(tzinfo=ctx.now.tzinfo)
     if created > ctx.now + _SLACK:
-        return False
+        return None
+    return issued
+
+
+def _sold_ok(issued: date, sold_text: str | None) -> bool:
+    """rules.dates for a VAT invoice: not issued more than 30 days before the sale."""
     if sold_text is None:
         return True
-    sold: date | None = parse_date(sold_text)
+    sold = parse_date(sold_text)
     return sold is not None and not issued < sold - _EARLY
 
 
-def _plain_lines(fa: etree._Element) -> list[tuple[str, str, str]] | None:
-    """(NrWierszaFa, P_11, P_12) texts of every line, or None unless there are lines and each has
-    ``P_7``, ``P_8A``, ``P_8B``, ``P_9A``, ``P_11`` and ``P_12`` and none has ``P_12_XII`` or ``StanPrzed``.
+def _corrected_dates_ok(references: list[etree._Element], issued: date) -> bool:
+    """rules.dates for a correction: no corrected invoice issued after it."""
+    for ref in references:
+        text = _first_text(ref, _DATA_KORYGOWANEJ)
+        corrected = parse_date(text)
+        if text is None or corrected is None or corrected > issued:
+            return False
+    return True
 
-    Read by column, without visiting each line's children: in FA(3) these names are declared only
-    inside ``FaWiersz``, at most once per line (``NrWierszaFa`` exactly once), and the schema admits no
-    foreign elements; so in a schema-valid document "as many as line numbers" means "one in every
-    line", and document order is line order (tests/fa3/test_usual_invoice_gate.py checks these
-    facts of the XSD).
+
+def _lines(fa: etree._Element, correction: bool) -> list[Line] | None:
+    """The texts of every line, or None unless there are lines and each has ``P_7``, ``P_8A``, ``P_8B``,
+    a unit price (``P_9A``/``P_9B``), a value and a ``P_12`` rate but no ``P_12_XII`` (and no
+    ``StanPrzed`` outside a correction).
+
+    Read in one pass over ``Fa``'s descendants with these names: in FA(3) they are declared only inside
+    ``FaWiersz``, at most once per line, ``NrWierszaFa`` first and exactly once, and the schema admits no
+    foreign elements; so in a schema-valid document each ``NrWierszaFa`` starts the next line and the
+    fields after it, up to the next one, are that line's (tests/fa3/test_usual_invoice_gate.py checks
+    these facts of the XSD).
     """
-    numbers = [text_value(el) for el in fa.iter(_NR_WIERSZA)]
-    count = len(numbers)
-    if not count or next(fa.iter(*_LINE_UNUSUAL), None) is not None:
+    lines: list[Line] = []
+    line: Line = []
+    slot, read = _SLOT, _READ
+    for el in fa.iter(*_LINE_TAGS):
+        t = el.tag
+        if t == _NR_WIERSZA:
+            line = [text_value(el), None, None, None, None, None, None, None, None, None, None]
+            lines.append(line)
+        else:  # the text of what is read, "" for what only has to be there
+            line[slot[t]] = text_value(el) if t in read else ""  # type: ignore[index]
+    if not lines:
         return None
-    needed = 0
-    for _ in fa.iter(*_LINE_PRESENT):
-        needed += 1
-    if needed != len(_LINE_PRESENT) * count:
-        return None
-    values = [text_value(el) for el in fa.iter(*_LINE_READ)]  # per line: P_11, then P_12
-    if len(values) != 2 * count:
-        return None
-    return list(zip(numbers, values[0::2], values[1::2], strict=True))
+    for line in lines:
+        if (
+            line[_P_7] is None
+            or line[_P_8A] is None
+            or line[_P_8B] is None
+            or (line[_P_9A] is None and line[_P_9B] is None)
+            or line[_P_12] is None
+            or line[_P_12_XII] is not None
+        ):
+            return None
+        before = line[_STAN_PRZED]
+        if before is not None and (not correction or before.strip() != "1"):
+            return None
+    return lines
 
 
-def _lines_ok(lines: list[tuple[str, str, str]], notes: etree._Element) -> bool:
-    """rules.kinds (line numbers differ) and rules.content (exempt lines exactly when a basis is given)."""
-    if len({number.strip() for number, _, _ in lines}) != len(lines):
-        return False
-    exempt = any(rate.strip() == "zw" for _, _, rate in lines)
-    exemption = None
-    for child in notes:
-        if child.tag == _ZWOLNIENIE:
-            exemption = child
-            break
+def _distinct_numbers(lines: list[Line]) -> bool:
+    """rules.kinds: no line number repeats."""
+    return len({line[0].strip() for line in lines}) == len(lines)  # type: ignore[union-attr]
+
+
+def _exemption_ok(lines: list[Line], notes: etree._Element, correction: bool) -> bool:
+    """rules.content: exempt lines have their basis; outside a correction, a basis has exempt lines."""
+    exempt = any(line[_P_12].strip() == "zw" for line in lines)  # type: ignore[union-attr]
+    exemption = next(notes.iterchildren(_ZWOLNIENIE), None)
     basis = exemption is not None and _first_text(exemption, _P_19) == "1"
-    return exempt == basis
+    return exempt == basis or (correction and basis)
 
 
-def _totals_ok(lines: list[tuple[str, str, str]], supplied: dict[str, Decimal], p15_text: str | None) -> bool:
-    """rules.totals: P_15 is the sum of the per-rate totals, and those are what the net lines give."""
+def _p15_ok(supplied: dict[str, Decimal], p15_text: str | None) -> bool:
+    """rules.totals: P_15 is the sum of the per-rate totals, when those are given."""
     if any(name.startswith("P_13") for name in supplied):
         p15 = decimal(p15_text)
         if p15 is None or p15 != sum(supplied.values(), Decimal(0)):
             return False
-    return net_totals_agree([(value, rate) for _, value, rate in lines], supplied)
+    return True
+
+
+def _totals_ok(lines: list[Line], supplied: dict[str, Decimal], p15_text: str | None) -> bool:
+    """rules.totals: P_15 adds up, and the per-rate totals are what the lines give — read as net
+    entry when every line has ``P_11``, as gross entry when every line has ``P_11A`` and none ``P_11``
+    (the first reading of rules.totals that can agree); ``StanPrzed`` lines count with a minus."""
+    if not _p15_ok(supplied, p15_text):
+        return False
+    if all(line[_P_11] is not None for line in lines):
+        slot, gross = _P_11, False
+    elif all(line[_P_11A] is not None and line[_P_11] is None for line in lines):
+        slot, gross = _P_11A, True
+    else:
+        return False
+    values = [(line[slot], line[_P_12], line[_STAN_PRZED] is not None) for line in lines]
+    return lines_agree(values, supplied, gross=gross)  # type: ignore[arg-type]
