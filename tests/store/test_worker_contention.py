@@ -71,8 +71,9 @@ def _hold_sqlite(path: Path, seconds: float) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def _hold_pg_table(url: str, table: str, seconds: float) -> Iterator[None]:
-    """Another connection locks the whole table for ``seconds`` (in a thread; yields once it holds it)."""
+def _hold_pg_table(url: str, table: str, seconds: float, after: str) -> Iterator[None]:
+    """Another connection locks the whole table (in a thread; yields once it holds it) until the query
+    ``after`` answers true, then ``seconds`` more (30 s at most in all)."""
     admin = create_engine(url)
     held = threading.Event()
 
@@ -80,6 +81,11 @@ def _hold_pg_table(url: str, table: str, seconds: float) -> Iterator[None]:
         with admin.begin() as conn:
             conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
             held.set()
+            deadline = time.monotonic() + 30
+            with admin.connect() as other:
+                while time.monotonic() < deadline and not other.execute(text(after)).scalar():
+                    other.rollback()
+                    time.sleep(0.1)
             time.sleep(seconds)
 
     thread = threading.Thread(target=hold)
@@ -116,7 +122,9 @@ def test_a_store_held_by_another_process_is_waited_out_not_an_exit(
             holder.wait(30)
         else:
             assert url is not None
-            with _hold_pg_table(url, "upos", HOLD):  # the UPOs are stored after the numbers
+            # the UPOs are stored after the numbers: held until every invoice has its number, and on
+            every_accepted = "SELECT count(*) = 3 FROM invoices WHERE status = 'accepted'"
+            with _hold_pg_table(url, "upos", HOLD, after=every_accepted):
                 summary = Worker(ctx, worker_id="w").run(once=True, idle_sleep=0.1, max_seconds=60)
         elapsed = time.monotonic() - started
         statuses = _delivered(ctx)

@@ -272,6 +272,11 @@ class DoctorService(Service):
         else:
             login_line, rights, refused = self._login(company, kind)
             lines.append(login_line)
+            if rights is not None and rights is not UNKNOWN_RIGHTS:  # kept for the office console
+                from fakturnik.app.offices import remember_rights
+
+                with self._tx() as s:
+                    remember_rights(s, company.id, rights, source="login")
         lines.append(self._expiry(company, kind, refused))
         lines.append(self._offline(company))
         lines.append(

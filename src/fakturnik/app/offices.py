@@ -8,9 +8,14 @@ follow the office's renewals and nothing is ever copied. KSeF lets it in when th
 office's NIP the rights (``PermissionsService.grant_office``); when it did not, the client's
 invoices wait in the queue and the console says in Polish who must grant what.
 
-:meth:`OfficesService.console` is the office's table of its clients: credential kind and expiry,
-the rights each client granted the office, last sync, invoices queued / rejected / offline with the
-nearest deadline, new received invoices, and why invoices wait. :meth:`sync_all` downloads received
+:meth:`OfficesService.console` is the office's table of its clients — every client company the
+office's people can act for: those on the office's credential, and the companies the office's users
+are members of, on their own certificate or token. For each: how it logs in (the office's
+certificate, its own certificate with its expiry, a token with the days left until tokens end), the
+rights held in KSeF as KSeF answered the last time they were checked (the grants a client gave the
+office, asked in one query for all of them; for a client on its own credential, what its login
+held at the last health check), last sync, invoices queued / rejected / offline with the nearest
+deadline, new received invoices, and why invoices wait. :meth:`sync_all` downloads received
 invoices for many clients at once.
 """
 
@@ -24,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action, allowed_actions
 from fakturnik.app.service import Service
-from fakturnik.engine.companies import CERTIFICATE, OFFICE
+from fakturnik.engine.companies import CERTIFICATE, KSEF_TOKEN, OFFICE
 from fakturnik.engine.refusals import is_waiting_for_permission
 from fakturnik.errors import ConflictError, FakturnikError, InputError
 from fakturnik.store import repo, states
@@ -67,6 +72,10 @@ class ClientRow:
     next_deadline: date | None  # the nearest offline deadline
     received_new: int
     waiting_reason: str | None  # why invoices wait (a missing grant, in Polish), if they do
+    via_office: bool = True  # on the office's credential; False: a member company on its own
+    token_days_left: int | None = None  # a KSeF token: days until tokens stop working (31.12.2026)
+    rights_checked_at: datetime | None = None  # when KSeF last answered about ``rights`` (None: never)
+    rights_source: str | None = None  # "office": granted to the office; "login": what its login held
 
     @property
     def credential_label(self) -> str:
@@ -74,7 +83,12 @@ class ClientRow:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.rejected or self.waiting_reason or (self.credential_kind is None))
+        return bool(
+            self.rejected
+            or self.waiting_reason
+            or self.credential_kind is None
+            or self.credential_kind == KSEF_TOKEN  # must move to a certificate before tokens end
+        )
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,7 @@ class ConsoleFilter:
     q: str | None = None  # NIP or name fragment
     attention: bool | None = None  # True: only clients needing attention
     kind: str | None = None  # credential kind
+    via_office: bool | None = None  # True: on the office's credential; False: on their own
     has_queued: bool | None = None
     has_rejected: bool | None = None
 
@@ -181,23 +196,46 @@ class OfficesService(Service):
     def console(
         self, office_company_id: int, filters: ConsoleFilter | None = None, *, with_rights: bool = True
     ) -> OfficeConsole:
-        """Every client of the office in one table (one KSeF query for the rights of all of them)."""
+        """Every client of the office in one table (one KSeF query for the rights of all of them).
+
+        ``with_rights``: ask KSeF now what the clients granted the office (the answer is kept, with
+        its time, for the next look); False: show what KSeF answered last time.
+        """
+        from fakturnik.app.ksef_credentials import days_left
+
         filters = filters or ConsoleFilter()
         with self._tx() as s:
             office = self._company(s, office_company_id, Action.OFFICE_CONSOLE)
             office_nip, office_name = office.nip, office.name
             office_expires = _expiry(s.get(CompanyProfile, office.id))
             ids = self._clients(s, office.id)
-        rights: dict[str, list[tuple[str, bool]]] = {}
+            logins = repo.active_credentials(s, ids)
+            on_office = [c for c in ids if _via(logins.get(c), office.id)]
         rights_error = None
-        if with_rights and ids:
+        if with_rights and on_office:
             try:
                 received = self.app.acting_as(self.actor).permissions.received(office_company_id)
-                for nip, grants in received.by_client().items():
-                    rights[nip] = [(g.permission, g.can_delegate) for g in grants]
+                granted = {
+                    nip: [(g.permission, g.can_delegate) for g in grants]
+                    for nip, grants in received.by_client().items()
+                }
             except FakturnikError as exc:
                 rights_error = str(exc)
+            else:
+                with self._tx() as s:
+                    now = datetime.now(UTC)
+                    for company in s.scalars(select(Company).where(Company.id.in_(on_office))):
+                        given = granted.get(company.nip, [])
+                        remember_rights(
+                            s,
+                            company.id,
+                            [p for p, _ in given],
+                            can_delegate=any(d for _, d in given),
+                            source="office",
+                            at=now,
+                        )
         rows = []
+        token_days = days_left()
         with self._tx() as s:
             counts = _counts(s, ids)
             deadlines = _deadlines(s, ids)
@@ -207,20 +245,33 @@ class OfficesService(Service):
             companies = (
                 {c.id: c for c in s.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
             )
-            for cid in ids:
+            profiles = (
+                {
+                    p.company_id: p
+                    for p in s.scalars(select(CompanyProfile).where(CompanyProfile.company_id.in_(ids)))
+                }
+                if ids
+                else {}
+            )
+            for cid in sorted(ids, key=lambda c: companies[c].nip):
                 company = companies[cid]
-                # a client is on the office's credential, and that choice wins over its own (repo precedence)
-                held = rights.get(company.nip, [])
+                login = logins.get(cid)
+                kind = login.kind if login is not None else None
+                via_office = _via(login, office_company_id)
+                profile = profiles.get(cid)
+                held = _remembered_rights(profile)
                 c = counts.get(cid, {})
                 rows.append(
                     ClientRow(
                         company_id=cid,
                         nip=company.nip,
                         name=company.name,
-                        credential_kind=OFFICE,
-                        credential_expires=office_expires,
-                        rights=tuple(sorted({p for p, _ in held})),
-                        can_delegate=any(d for _, d in held),
+                        credential_kind=kind,
+                        credential_expires=office_expires
+                        if via_office
+                        else (_expiry(profile) if kind == CERTIFICATE else None),
+                        rights=held.permissions,
+                        can_delegate=held.can_delegate,
                         last_sync=syncs.get(cid),
                         queued=c.get(states.QUEUED, 0),
                         rejected=c.get(states.REJECTED, 0),
@@ -228,6 +279,10 @@ class OfficesService(Service):
                         next_deadline=deadlines.get(cid),
                         received_new=received_new.get(cid, 0),
                         waiting_reason=waiting.get(cid),
+                        via_office=via_office,
+                        token_days_left=token_days if kind == KSEF_TOKEN else None,
+                        rights_checked_at=held.checked_at,
+                        rights_source=held.source,
                     )
                 )
         return OfficeConsole(
@@ -261,21 +316,22 @@ class OfficesService(Service):
     # --- internals -----------------------------------------------------------------------------------
 
     def _clients(self, s: Session, office_id: int) -> list[int]:
-        """The office's clients the actor may see, by NIP (one query, plus one for a user's memberships)."""
-        ids = list(
-            dict.fromkeys(
-                s.scalars(
-                    select(Company.id)
-                    .join(Credential, Credential.company_id == Company.id)
-                    .where(
-                        Credential.kind == OFFICE,
-                        Credential.active.is_(True),
-                        Credential.office_company_id == office_id,
-                    )
-                    .order_by(Company.nip)
-                )
+        """The office's clients the actor may see: the companies on the office's credential and the
+        companies the office's users are members of (the office itself not), each once."""
+        on_credential = s.scalars(
+            select(Credential.company_id).where(
+                Credential.kind == OFFICE,
+                Credential.active.is_(True),
+                Credential.office_company_id == office_id,
             )
         )
+        office_people = select(Membership.user_id).where(Membership.company_id == office_id)
+        of_members = s.scalars(
+            select(Membership.company_id).where(
+                Membership.user_id.in_(office_people), Membership.company_id != office_id
+            )
+        )
+        ids = list(dict.fromkeys([*on_credential, *of_members]))
         if self.actor.is_system:
             return ids
         # the roles' table decides (access.allowed_actions), read once for all clients
@@ -293,6 +349,62 @@ class OfficesService(Service):
         if self.actor.kind == "api_key" and Action.COMPANY_VIEW in allowed_actions(self.actor, None):
             return [c for c in ids if c == self.actor.company_id]
         return []
+
+
+def _via(login: Credential | None, office_id: int) -> bool:
+    """The client logs in with this office's certificate."""
+    return login is not None and login.kind == OFFICE and login.office_company_id == office_id
+
+
+@dataclass(frozen=True)
+class _Rights:
+    permissions: tuple[str, ...] = ()
+    can_delegate: bool = False
+    checked_at: datetime | None = None
+    source: str | None = None
+
+
+RIGHTS_KEY = "rights"  # in CompanyProfile.credential_info: KSeF's last answer about the rights
+
+
+def remember_rights(
+    s: Session,
+    company_id: int,
+    permissions: list[str] | tuple[str, ...],
+    *,
+    can_delegate: bool = False,
+    source: str,
+    at: datetime | None = None,
+) -> None:
+    """Keep what KSeF answered about a company's rights (``source``: ``office`` — what the client
+    granted its office; ``login`` — what the company's own login held), with the time of the answer.
+    A new credential clears it (its info replaces the whole record), so the rights are asked again."""
+    profile = s.get(CompanyProfile, company_id)
+    if profile is None:
+        profile = CompanyProfile(
+            company_id=company_id, address="", email="", bank_account="", credential_info={}
+        )
+        s.add(profile)
+    info = dict(profile.credential_info or {})
+    info[RIGHTS_KEY] = {
+        "permissions": sorted(set(permissions)),
+        "can_delegate": can_delegate,
+        "checked_at": (at or datetime.now(UTC)).isoformat(),
+        "source": source,
+    }
+    profile.credential_info = info  # a new dict: the JSON column sees the change
+
+
+def _remembered_rights(profile: CompanyProfile | None) -> _Rights:
+    kept = (profile.credential_info or {}).get(RIGHTS_KEY) if profile is not None else None
+    if not isinstance(kept, dict) or not kept.get("checked_at"):
+        return _Rights()
+    return _Rights(
+        permissions=tuple(str(p) for p in kept.get("permissions") or ()),
+        can_delegate=bool(kept.get("can_delegate")),
+        checked_at=datetime.fromisoformat(str(kept["checked_at"])),
+        source=str(kept.get("source") or "") or None,
+    )
 
 
 def _expiry(profile: CompanyProfile | None) -> datetime | None:
@@ -389,6 +501,8 @@ def _matches(row: ClientRow, f: ConsoleFilter) -> bool:
     if f.attention is not None and row.needs_attention != f.attention:
         return False
     if f.kind and row.credential_kind != f.kind:
+        return False
+    if f.via_office is not None and row.via_office != f.via_office:
         return False
     if f.has_queued is not None and bool(row.queued) != f.has_queued:
         return False

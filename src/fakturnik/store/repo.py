@@ -124,6 +124,27 @@ def active_credential(s: Session, company_id: int, kind: str | None = None) -> C
     return min(rows, key=lambda c: _LOGIN_PRECEDENCE.get(c.kind, 1), default=None)
 
 
+def active_credentials(s: Session, company_ids: Sequence[int]) -> dict[int, Credential]:
+    """:func:`active_credential` (the login credential) of many companies in one query (w14)."""
+    if not company_ids:
+        return {}
+    rows = s.scalars(
+        select(Credential)
+        .where(
+            Credential.company_id.in_(list(company_ids)),
+            Credential.active.is_(True),
+            Credential.kind != "offline_certificate",
+        )
+        .order_by(Credential.id.desc())
+    ).all()
+    chosen: dict[int, Credential] = {}
+    for row in rows:  # newest first; a lower precedence wins, as in active_credential
+        best = chosen.get(row.company_id)
+        if best is None or _LOGIN_PRECEDENCE.get(row.kind, 1) < _LOGIN_PRECEDENCE.get(best.kind, 1):
+            chosen[row.company_id] = row
+    return chosen
+
+
 def person_credential(s: Session, company_id: int, user_id: int) -> Credential | None:
     """The user's own active KSeF certificate in this company (``person_certificate``), newest first."""
     return s.scalar(

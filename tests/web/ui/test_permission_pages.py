@@ -2,8 +2,9 @@
 
 An owner of both companies (the office and its client, one installation) grants the office the
 client's invoice rights on the client's "Uprawnienia KSeF" page, sees a bad PESEL refused in Polish,
-puts the client on the office's certificate from the office console, and after revoking the right
-reads in the console which client must grant what.
+sees the client in the office console on its own certificate (the owner belongs to both), puts it on
+the office's certificate there, after revoking the right reads in the console which client must grant
+what, and sees a client still on a KSeF token listed with the days tokens have left.
 """
 
 from __future__ import annotations
@@ -124,12 +125,17 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
         _switch(page, office)
         page.click("nav >> text=Biuro")
         page.wait_for_url("**/biuro")
+        # the owner belongs to the client: it is listed already, on its own certificate, rights unchecked
+        row = page.locator(f"#clients-table tr[data-nip='{client_nip}']")
+        assert "własny certyfikat KSeF" in row.inner_text()
+        assert "jeszcze nie sprawdzono" in row.locator(".rights-cell").inner_text()
         page.select_option("#f-client", str(client))
         page.click("form[action='/biuro/klient'] button")
         page.wait_for_selector("#office-result")
         row = page.locator(f"#clients-table tr[data-nip='{client_nip}']")
         assert "certyfikat biura" in row.inner_text()
         assert "przeglądanie faktur (InvoiceRead), wystawianie faktur (InvoiceWrite)" in row.inner_text()
+        assert "nadane biuru, sprawdzono" in row.locator(".rights-cell").inner_text()
 
         with fk.running_worker():
             first = fk.invoices.issue(client, draft(seller=client_nip), idempotency_key="ui-1").invoice.id
@@ -155,6 +161,17 @@ def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path:
             page.click("form[action='/biuro/synchronizuj'] button[type=submit]")
             page.wait_for_selector("#office-result")
             assert "Pobrano faktury 1 klientów" in page.inner_text("#office-result")
+
+            # a client of the owner still on a KSeF token: listed with the days tokens have left
+            token_nip = random_nip()
+            on_token = fk.companies.add(token_nip, "Klient Z Tokenem Sp. j.", "local", prod_sim.base_url).id
+            fk.companies.set_ksef_token(on_token, "token-klienta-nigdy-nie-uzyty")
+            fk.accounts.add_member(on_token, owner.id, "owner")
+            page.goto("/biuro")
+            token_row = page.locator(f"#clients-table tr[data-nip='{token_nip}']")
+            assert "token KSeF" in token_row.inner_text()
+            assert "tokeny działają jeszcze" in token_row.locator(".login-cell").inner_text()
+            assert "attention" in (token_row.get_attribute("class") or "")
 
             # on a phone neither page scrolls sideways (wide tables scroll in their own region)
             page.set_viewport_size({"width": 375, "height": 800})

@@ -33,8 +33,17 @@ class ClientOut(Out):
     credential_kind: str | None = Field(description="office | certificate | ksef_token | person_certificate")
     credential_label: str
     credential_expires: datetime | None
-    rights: list[str] = Field(description="Co klient nadał biuru w KSeF.")
+    rights: list[str] = Field(
+        description="Uprawnienia w KSeF według ostatniej odpowiedzi KSeF: co klient nadał biuru "
+        "(rights_source = office) albo co miało logowanie klienta (login)."
+    )
     can_delegate: bool
+    rights_checked_at: datetime | None = Field(
+        description="Kiedy KSeF ostatnio o nie zapytano (brak: nigdy)."
+    )
+    rights_source: str | None = Field(description="office | login")
+    via_office: bool = Field(description="true: klient loguje się certyfikatem biura; false: własnym.")
+    token_days_left: int | None = Field(description="Token KSeF: dni do końca ważności tokenów (31.12.2026).")
     last_sync: datetime | None
     queued: int
     rejected: int
@@ -105,12 +114,24 @@ def console(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     has_queued: bool | None = None,
     has_rejected: bool | None = None,
-    rights: Annotated[bool, Query(description="false: bez pytania KSeF o uprawnienia.")] = True,
+    via_office: Annotated[
+        bool | None, Query(description="true: tylko na certyfikacie biura; false: tylko na własnym.")
+    ] = None,
+    rights: Annotated[
+        bool, Query(description="false: bez pytania KSeF o uprawnienia (ostatnia zapamiętana odpowiedź).")
+    ] = True,
 ) -> ConsoleOut:
     """Konsola biura: wszyscy klienci w jednej tabeli"""
     view = svc.offices.console(
         company_id,
-        ConsoleFilter(q=q, attention=attention, kind=kind, has_queued=has_queued, has_rejected=has_rejected),
+        ConsoleFilter(
+            q=q,
+            attention=attention,
+            kind=kind,
+            has_queued=has_queued,
+            has_rejected=has_rejected,
+            via_office=via_office,
+        ),
         with_rights=rights,
     )
     return ConsoleOut.of(view)

@@ -180,8 +180,8 @@ def _office_page(ui: Ui, *, note: str = "", note_ok: bool = True, status: int = 
     attention = p.get("uwaga") == "1"
     flt = ConsoleFilter(q=p.get("q", "")[:100] or None, attention=True if attention else None)
     view = ui.svc.offices.console(ui.company_id, flt)
-    client_ids = {c.company_id for c in view.clients}
-    candidates = [c for c in ui.companies if c.company_id != ui.company_id and c.company_id not in client_ids]
+    on_office = {c.company_id for c in view.clients if c.via_office}
+    candidates = [c for c in ui.companies if c.company_id != ui.company_id and c.company_id not in on_office]
     context = ui.context(
         "office",
         view=view,
@@ -192,6 +192,7 @@ def _office_page(ui: Ui, *, note: str = "", note_ok: bool = True, status: int = 
         note_ok=note_ok if note else p.get("ok", "1") == "1",
         can_admin=ui.can(Action.COMPANY_ADMIN),
         labels={p: permission_label(p) for p in GRANTABLE["person"]},
+        on_office=len(on_office),
     )
     return render(ui.request, "permissions/office.html", context, status_code=status)
 
