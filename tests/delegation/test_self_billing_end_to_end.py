@@ -118,8 +118,10 @@ def test_seller_grants_self_billing_revokes_and_grants_again(
             second = buyer_fk.invoices.issue(buyer.id, self_billed(seller_nip, "2")).invoice
             note = _wait_for_attempts(buyer_fk, second.id, MAX_ATTEMPTS + 1)
             assert note.startswith(f"Czeka na uprawnienie w KSeF: kontekst {buyer_nip} nie może")
-            assert f"sprzedawca {seller_nip} musi nadać firmie {buyer_nip} uprawnienie" in note
-            assert "samofakturowania" in note
+            assert (
+                f"sprzedawca {seller_nip} musi nadać firmie {buyer_nip} upoważnienie "
+                "„samofakturowanie” (SelfInvoicing)"
+            ) in note
             view = buyer_fk.invoices.get(buyer.id, second.id)
             assert view.status in (states.QUEUED, states.SENDING) and view.ksef_number is None
             statuses = [

@@ -195,3 +195,19 @@ def test_self_billing_by_rest(tmp_path: Path) -> None:
         r = api.post(f"/companies/{tenant.company_id}/invoices", json=draft(seller=SELLER))
         assert r.status_code == 422, r.text
         assert "samofakturowanie" in r.text and "Podmiot1/DaneIdentyfikacyjne/NIP" in r.text
+
+
+def test_the_410_explanation_names_the_one_authorization_missing() -> None:
+    from fakturnik.engine.refusals import LoginParty, explain_seller_refusal
+
+    party = LoginParty("certificate", NIP_A)
+    self_billing = explain_seller_refusal(party, SELLER, "self_billing")
+    assert self_billing.startswith("Czeka na uprawnienie w KSeF: ")
+    assert (
+        f"sprzedawca {SELLER} musi nadać firmie {NIP_A} upoważnienie „samofakturowanie” (SelfInvoicing)"
+        in (self_billing)
+    )
+    representative = explain_seller_refusal(party, SELLER, "tax_representative")
+    assert "„przedstawiciel podatkowy” (TaxRepresentative)" in representative
+    unknown = explain_seller_refusal(party, SELLER)
+    assert "samofakturowania lub przedstawicielstwa podatkowego" in unknown

@@ -350,7 +350,7 @@ class CompaniesService(Service):
         self.ctx.vault.put(name + ".key", nip, Secret(key_pem))
         info = {
             "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "X"),
+            "serial": format(cert.serial_number, "016X"),  # KSeF writes serials as 16 hex digits
             "not_after": not_after.isoformat(),
             "fingerprint": credential.fingerprint,
         }

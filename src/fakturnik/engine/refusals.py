@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.engine.companies import OFFICE, PERSON_CERTIFICATE
 from fakturnik.engine.connect import drop_logins
 from fakturnik.engine.context import EngineContext
@@ -31,7 +32,8 @@ from fakturnik.engine.issuers import (
     refused_note,
     sending_credential,
 )
-from fakturnik.errors import EngineError, KsefApiError, KsefAuthError
+from fakturnik.engine.on_behalf import issued_for
+from fakturnik.errors import EngineError, FakturnikError, KsefApiError, KsefAuthError
 from fakturnik.store import repo
 from fakturnik.store.models import Company, Credential
 
@@ -135,11 +137,27 @@ def explain_refusal(exc: BaseException, party: LoginParty, permission: str = "In
     return explain_missing(party, permission) if is_permission_refusal(exc) else None
 
 
-def explain_seller_refusal(party: LoginParty, seller_nip: str | None = None) -> str:
-    """Per-invoice status 410: the context may not issue for the invoice's seller."""
+_AUTHORIZATION_FOR_ROLE = {
+    "self_billing": "„samofakturowanie” (SelfInvoicing)",
+    "tax_representative": "„przedstawiciel podatkowy” (TaxRepresentative)",
+}
+
+
+def explain_seller_refusal(party: LoginParty, seller_nip: str | None = None, role: str | None = None) -> str:
+    """Per-invoice status 410: the context may not issue for the invoice's seller.
+
+    ``role``: how the invoice says the company issues it for that seller (engine/on_behalf.py:
+    ``self_billing``, ``tax_representative``), which names the one authorization missing."""
     seller = seller_nip or "sprzedawcy z faktury"
     if seller_nip and seller_nip == party.client_nip:
         return explain_missing(party)
+    authorization = _AUTHORIZATION_FOR_ROLE.get(role or "")
+    if authorization:
+        return (
+            f"{WAITING_PREFIX}kontekst {party.client_nip} nie może wystawić tej faktury w imieniu {seller}: "
+            f"sprzedawca {seller} musi nadać firmie {party.client_nip} upoważnienie {authorization}. "
+            "Faktura czeka w kolejce i zostanie wysłana po jego nadaniu."
+        )
     return (
         f"{WAITING_PREFIX}kontekst {party.client_nip} nie może wystawiać faktur w imieniu {seller}: "
         f"sprzedawca {seller} musi nadać firmie {party.client_nip} uprawnienie do samofakturowania "
@@ -212,7 +230,20 @@ def note_for(
 
 
 def seller_refusal_note(
-    s: Session, company_id: int, seller_nip: str | None, credential_id: int | None = None
+    s: Session,
+    company_id: int,
+    seller_nip: str | None,
+    credential_id: int | None = None,
+    xml: bytes | None = None,
 ) -> str:
-    """The engine's call for a session-invoice status 410."""
-    return explain_seller_refusal(login_party(s, company_id, credential_id), seller_nip)
+    """The engine's call for a session-invoice status 410 (``xml``: the invoice, read for the role
+    in which the company issues it for the seller)."""
+    party = login_party(s, company_id, credential_id)
+    role = None
+    if xml and seller_nip and seller_nip != party.client_nip:
+        try:
+            behalf = issued_for(parse_xml(bytes(xml)), seller_nip, party.client_nip)
+        except FakturnikError:
+            behalf = None
+        role = behalf.role if behalf is not None else None
+    return explain_seller_refusal(party, seller_nip, role)

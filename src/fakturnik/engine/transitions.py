@@ -321,7 +321,7 @@ class Outbox:
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
         elif verdict.verdict is Verdict.RESEND and verdict.code == SELLER_NOT_ENTITLED:
             note = refusals.seller_refusal_note(
-                s, invoice.company_id, invoice.seller_nip, decision.job.credential_id
+                s, invoice.company_id, invoice.seller_nip, decision.job.credential_id, invoice.xml
             )
             self._requeue(s, entry, invoice, note)
         elif verdict.verdict is Verdict.RESEND:
