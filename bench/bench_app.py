@@ -10,6 +10,10 @@ list with 100,000 invoices in the store.
   ``invoices.list`` — the access check, the query and the read models, what the REST API's GET does
   minus HTTP. p95 of the runs.
 
+The same bulk issuing into PostgreSQL (a throwaway database on ``$FAKTURNIK_TEST_PG_URL`` or the server
+of ``scripts/postgres.sh``), when there is one: what the scale run's setup and ``POST /invoices/bulk`` on
+a PostgreSQL store do.
+
 Environment: ``FAKTURNIK_BENCH_APP_INVOICES`` (default 100000) for a smaller store.
 """
 
@@ -96,47 +100,73 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
+def _bulk_rows(fk: Any, store: str) -> tuple[int, list[dict[str, Any]]]:
+    """A company, then 7 calls of ``issue_many`` with 1,000 drafts: its id and the two rate rows."""
+    today = date.today()
+    a: int = fk.companies.add(
+        NIP, "Firma A Sp. z o.o.", environment="test", address="ul. Prosta 1, 00-001 Warszawa"
+    ).id
+    fk.invoices.issue_many(a, [_draft(i, today) for i in range(100)])  # warm-up: schemas, caches
+    rates, cpu_rates = [], []
+    for r in range(7):
+        drafts = [_draft(r * 1000 + i, today) for i in range(1000)]
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fk.invoices.issue_many(a, drafts)
+        cpu_rates.append(1000 / (time.process_time() - cpu))
+        rates.append(1000 / (time.perf_counter() - start))
+        assert result.ok_count == 1000, result.items[0]
+    what = (
+        "issue_many, 1,000 drafts per call (3 lines, payment terms, bank account), build + XSD + rules "
+        "+ number + outbox + audit, chunks of 500 per transaction"
+    )
+    rows = [
+        {
+            "name": f"app: bulk issuing into the outbox ({store}), per CPU-second",
+            "value": round(statistics.median(cpu_rates)),
+            "unit": "invoices/s",
+            "notes": f"{what}; 1,000 / the process's CPU time, median of 7 calls "
+            f"(min {min(cpu_rates):.0f}, max {max(cpu_rates):.0f}): what one core does whatever the "
+            "machine's load"
+            + ("; the database server's own CPU not counted" if store == "PostgreSQL" else ""),
+        },
+        {
+            "name": f"app: bulk issuing into the outbox ({store})",
+            "value": round(statistics.median(rates)),
+            "unit": "invoices/s",
+            "notes": f"{what}; wall clock (fsync and the machine's load included), median of 7 calls "
+            f"(min {min(rates):.0f}, max {max(rates):.0f})",
+        },
+    ]
+    return a, rows
+
+
+def _postgres_rows() -> list[dict[str, Any]]:
+    """Bulk issuing into a throwaway PostgreSQL database (``$FAKTURNIK_TEST_PG_URL`` or the server of
+    ``scripts/postgres.sh``); nothing when there is none."""
+    from bench.bench_scale import admin_url
+    from bench.scale import fresh_database
+    from fakturnik.app import Fakturnik
+
+    try:
+        admin = admin_url()
+    except (RuntimeError, OSError):
+        return []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(admin) as url,
+        Fakturnik.open(tmp, database_url=url) as fk,
+    ):
+        return _bulk_rows(fk, "PostgreSQL")[1]
+
+
 def run() -> list[dict[str, Any]]:
     from fakturnik.app import Fakturnik, InvoiceFilter
 
     rows: list[dict[str, Any]] = []
     today = date.today()
     with tempfile.TemporaryDirectory() as tmp, Fakturnik.open(tmp) as fk:
-        a = fk.companies.add(
-            NIP, "Firma A Sp. z o.o.", environment="test", address="ul. Prosta 1, 00-001 Warszawa"
-        ).id
-        fk.invoices.issue_many(a, [_draft(i, today) for i in range(100)])  # warm-up: schemas, caches
-        rates, cpu_rates = [], []
-        for r in range(7):
-            drafts = [_draft(r * 1000 + i, today) for i in range(1000)]
-            start, cpu = time.perf_counter(), time.process_time()
-            result = fk.invoices.issue_many(a, drafts)
-            cpu_rates.append(1000 / (time.process_time() - cpu))
-            rates.append(1000 / (time.perf_counter() - start))
-            assert result.ok_count == 1000, result.items[0]
-        what = (
-            "issue_many, 1,000 drafts per call (3 lines, payment terms, bank account), build + XSD + rules "
-            "+ number + outbox + audit, chunks of 500 per transaction"
-        )
-        rows.append(
-            {
-                "name": "app: bulk issuing into the outbox (SQLite), per CPU-second",
-                "value": round(statistics.median(cpu_rates)),
-                "unit": "invoices/s",
-                "notes": f"{what}; 1,000 / the process's CPU time, median of 7 calls "
-                f"(min {min(cpu_rates):.0f}, max {max(cpu_rates):.0f}): what one core does whatever the "
-                "machine's load",
-            }
-        )
-        rows.append(
-            {
-                "name": "app: bulk issuing into the outbox (SQLite)",
-                "value": round(statistics.median(rates)),
-                "unit": "invoices/s",
-                "notes": f"{what}; wall clock (fsync and the machine's load included), median of 7 calls "
-                f"(min {min(rates):.0f}, max {max(rates):.0f})",
-            }
-        )
+        a, bulk = _bulk_rows(fk, "SQLite")
+        rows += bulk
         _fill(fk, a, STORE)
         first = fk.invoices.list(a, limit=50)
         deep = first
@@ -175,6 +205,7 @@ def run() -> list[dict[str, Any]]:
                     f"(median {statistics.median(samples):.2f} ms)",
                 }
             )
+    rows += _postgres_rows()
     return rows
 
 

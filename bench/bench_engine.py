@@ -8,7 +8,9 @@ links. Counted from the simulator's ``GET /admin/stats``: requests and 429 answe
 The first numbers are taken when every invoice has its KSeF number in the store; the per-invoice UPOs
 are fetched after that (pre-signed links), and the last numbers include them.
 
-Environment: ``FAKTURNIK_BENCH_ENGINE_INVOICES`` (default 10000) for a smaller run.
+Environment: ``FAKTURNIK_BENCH_ENGINE_INVOICES`` (default 10000) for a smaller run;
+``FAKTURNIK_BENCH_ENGINE_LOGINS=2``: every other invoice is issued by a co-worker who sends with her
+own KSeF certificate (two logins, two sets of sessions in one company; the rows say "2 logins").
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _SHARED = Path(os.environ.get("FAKTURNIK_SHARED_DIR", Path(__file__).resolve().p
 os.environ.setdefault("FAKTURNIK_SCHEMA_DIR", str(_SHARED / "ksef" / "faktury" / "schemy"))
 
 INVOICES = int(os.environ.get("FAKTURNIK_BENCH_ENGINE_INVOICES", "10000"))
+LOGINS = int(os.environ.get("FAKTURNIK_BENCH_ENGINE_LOGINS", "1"))
 
 
 def _token(server: Any, nip: str) -> str:
@@ -86,9 +89,10 @@ def run() -> list[dict[str, Any]]:
             base_url=server.base_url,
             ksef_token=Secret(_token(server, nip)),
         )
+        coworker = _coworker(ctx, server, nip) if LOGINS > 1 else None
         started = time.perf_counter()
-        for _ in range(INVOICES):
-            issue(ctx, company_nip=nip, xml=xml)
+        for n in range(INVOICES):
+            issue(ctx, company_nip=nip, xml=xml, issuer_user_id=coworker if n % 2 else None)
         issue_seconds = time.perf_counter() - started
         httpx.post(server.root_url + "/admin/stats/reset", timeout=30).raise_for_status()
         worker = Worker(ctx, worker_id="bench")
@@ -129,7 +133,9 @@ def run() -> list[dict[str, Any]]:
         ctx.close()
     too_many = int(stats["byStatus"].get("429", 0))
     note = f"{INVOICES} invoices, production limit profile, one worker, SQLite"
-    return [
+    if LOGINS > 1:
+        note += "; half of them sent with a co-worker's own certificate"
+    rows = [
         {
             "name": "engine: issue into the outbox",
             "value": round(INVOICES / issue_seconds, 1),
@@ -176,6 +182,27 @@ def run() -> list[dict[str, Any]]:
             "notes": f"{stats['total']} requests in all, pre-signed UPO links and part uploads included",
         },
     ]
+    if LOGINS > 1:
+        rows = [{**row, "name": row["name"] + " (2 logins)"} for row in rows]
+    return rows
+
+
+def _coworker(ctx: Any, server: Any, nip: str) -> int:
+    """A co-worker with her own KSeF certificate (the simulator's CA plays the Ministry); her user id."""
+    from tests.delegation.kit import ksef_certificate
+
+    from fakturnik.engine.companies import PERSON_CERTIFICATE, set_certificate
+    from fakturnik.store.models import Credential, User
+    from fakturnik.vault import Secret
+
+    cert = ksef_certificate(server, "Nip", nip, "Benchmark S.A.")
+    set_certificate(ctx, nip, cert.cert_pem, Secret(cert.key_pem), kind=PERSON_CERTIFICATE)
+    with ctx.db.transaction() as s:
+        user = User(email="anna@benchmark.pl", name="Anna Nowak", password_hash="-")
+        s.add(user)
+        s.flush()
+        s.query(Credential).filter_by(kind=PERSON_CERTIFICATE).one().owner_user_id = user.id
+        return int(user.id)
 
 
 if __name__ == "__main__":

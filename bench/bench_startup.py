@@ -4,13 +4,20 @@ Each row starts a fresh interpreter N times and keeps the fastest run (wall cloc
 the CPU time of that run is in the notes, as it is steadier on a busy machine). The library row
 imports what a library user needs: ``from fakturnik import KsefClient, validate`` (where the package
 exports them; otherwise the same two names from their modules), measured beside the other Python
-KSeF clients in the same run: ``import ksef_client`` (ksef-client) and ``import ksef2`` (ksef2 1.1,
-which needs Python 3.12 or newer: without it the row says so).
+KSeF clients in the same run: ``import ksef_client`` (ksef-client) and ``import ksef2`` (ksef2 1.1).
+
+ksef2 needs Python 3.12 or newer. When the benchmark's own interpreter is older, it looks for a newer one
+(``FAKTURNIK_BENCH_PYTHON``, ``python3.13``/``python3.12`` on PATH, or pyenv's versions), makes a venv for
+it once under ``var/bench-startup-<version>`` holding ksef2 1.1 and Fakturnik's core install (the project
+itself, no extras), and measures both imports with that interpreter, so that ksef2 is compared with
+Fakturnik on the same Python. Without any such interpreter the row says so.
 """
 
 from __future__ import annotations
 
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -52,6 +59,41 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def _newer_python() -> Path | None:
+    """An interpreter of Python 3.12 or newer on this machine, or None."""
+    named = os.environ.get("FAKTURNIK_BENCH_PYTHON")
+    candidates = [Path(named)] if named else []
+    candidates += [Path(p) for p in (shutil.which("python3.13"), shutil.which("python3.12")) if p]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if pyenv.is_dir():
+        candidates += sorted(pyenv.glob("3.1[2-9]*/bin/python"), reverse=True)
+    for python in candidates:
+        probe = [str(python), "-c", "import sys; print(sys.version_info >= (3, 12))"]
+        answer = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if answer.returncode == 0 and answer.stdout.strip() == "True":
+            return python
+    return None
+
+
+def _venv_with_ksef2(python: Path) -> Path:
+    """The venv (made once, then reused) holding ksef2 1.1 and Fakturnik's core on ``python``."""
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    root = Path(__file__).resolve().parent.parent
+    venv = root / "var" / f"bench-startup-{version}"
+    interpreter = venv / "bin" / "python"
+    if not (venv / ".ready").exists():
+        subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
+        pip = [str(interpreter), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "ksef2==1.1.*", "-e", str(root)], check=True, capture_output=True)
+        (venv / ".ready").touch()
+    return interpreter
+
+
 def _row(name: str, cmd: list[str], notes: str) -> dict[str, Any]:
     wall, cpu = _best(cmd)
     return {"name": name, "value": round(wall, 1), "unit": "ms", "notes": f"{notes}; CPU {cpu:.0f} ms"}
@@ -80,8 +122,26 @@ def run() -> list[dict[str, Any]]:
         rows.append(
             _row("import: ksef2", [python, "-c", "import ksef2"], f"ksef2 {_version('ksef2')}, same run")
         )
-    else:
+        return rows
+    newer = _newer_python()
+    if newer is None:
         rows[-1]["notes"] += (
-            f"; ksef2 1.1 not measured: it needs Python >= 3.12, this is {sys.version.split()[0]}"
+            f"; ksef2 1.1 not measured: it needs Python >= 3.12, none on this machine "
+            f"(this is {sys.version.split()[0]}; FAKTURNIK_BENCH_PYTHON names one)"
         )
+        return rows
+    other = str(_venv_with_ksef2(newer))
+    version = subprocess.run(
+        [
+            other,
+            "-c",
+            "import sys, importlib.metadata as m; print(sys.version.split()[0], m.version('ksef2'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    on = f"Python {version[0]} (ksef2 needs >= 3.12), venv var/bench-startup-*, same run"
+    rows.append(_row("import: KsefClient + validate (Fakturnik, Python 3.12+)", [other, "-c", library], on))
+    rows.append(_row(f"import: ksef2 {version[1]} (Python 3.12+)", [other, "-c", "import ksef2"], on))
     return rows

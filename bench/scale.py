@@ -2,11 +2,15 @@
 
 Used by ``bench/bench_scale.py`` (10,000 invoices) and ``tests/store/test_scale_workers.py`` (a few
 hundred). The simulator runs in this process (a thread) with the production limit profile on; the
-invoices are issued into a fresh PostgreSQL database (``engine.issuing.issue_many``), then N
-``fakturnik worker --once`` processes drain the outbox. Each poses as a machine of its own
+invoices are issued into a fresh PostgreSQL database through the application's bulk path
+(``Fakturnik.invoices.issue_many``, 1,000 per call, as ``POST /invoices/bulk`` and ``fakturnik invoices
+issue`` do), then N ``fakturnik worker --once`` processes, started at the same instant on one data
+directory, drain the outbox. Each poses as a machine of its own
 (``FAKTURNIK_THROTTLE_HOST``) behind the one address 127.0.0.1, so nothing but the books in the store
 keeps them together inside KSeF's limits. Checked afterwards: every invoice accepted with one KSeF
-number, the simulator registered each exactly once and nothing else, and its 429 count.
+number, the simulator registered each exactly once and nothing else, its 429 count, each worker's
+exit code and standard error (kept apart), and that no worker opened this machine's file of throttle
+books (with PostgreSQL as the store, the books are in the store alone).
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ class ScaleResult:
     with_upo: int
     hosts_in_books: int
     worker_codes: list[int]
-    worker_log: str
+    worker_log: str  # the end of each worker's standard error, under its number
+    host_books_opened: bool  # a worker opened the machine's SQLite books (it must not, on PostgreSQL)
 
 
 @contextmanager
@@ -110,9 +115,9 @@ def run_scale(
 ) -> ScaleResult:
     from sqlalchemy import func, select
 
+    from fakturnik.app import Fakturnik
+    from fakturnik.app.issuing import MAX_BULK
     from fakturnik.engine.companies import add_company
-    from fakturnik.engine.context import open_context
-    from fakturnik.engine.issuing import issue_many
     from fakturnik.fa3.samples import make_nip, make_sample_invoice
     from fakturnik.fa3.writer import write_invoice
     from fakturnik.simulator.config import SimulatorConfig
@@ -131,16 +136,16 @@ def run_scale(
         SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=True)) as server,
     ):
         data_dir = Path(tmp)
-        ctx = open_context(data_dir, url, None, use_keyring=False)
-        add_company(
+        fk = Fakturnik.open(data_dir, database_url=url, use_keyring=False, download_schemas=False)
+        ctx = fk.ctx
+        company_id = add_company(
             ctx, nip=nip, name="Skala S.A.", base_url=server.base_url, ksef_token=Secret(_token(server, nip))
         )
         started = time.perf_counter()
-        refused = [
-            r
-            for _, r in issue_many(ctx, ((str(i), xml) for i in range(invoices)), company_nip=nip, chunk=500)
-            if isinstance(r, Exception)
-        ]
+        refused: list[str] = []
+        for first in range(0, invoices, MAX_BULK):
+            part = fk.invoices.issue_many(company_id, [xml] * min(MAX_BULK, invoices - first))
+            refused += [r.error or "" for r in part.items if not r.ok]
         issue_seconds = time.perf_counter() - started
         if refused:
             raise RuntimeError(f"{len(refused)} invoices refused: {refused[0]}")
@@ -153,26 +158,17 @@ def run_scale(
             "FAKTURNIK_ENGINE_SYNC_INTERVAL_S": "0",
             "FAKTURNIK_THROTTLE_DIR": str(data_dir / "no-host-books"),
         }
-        log_path = data_dir / "workers.log"
+        books = Path(env["FAKTURNIK_THROTTLE_DIR"])
+        logs = [data_dir / f"worker-{n}.log" for n in range(workers)]
         procs: list[subprocess.Popen[bytes]] = []
+        command = [sys.executable, "-m", "fakturnik.cli.main", "worker", "--once"]
+        command += ["--max-seconds", str(max_seconds), "--data-dir", str(data_dir), "--database-url", url]
         started = time.perf_counter()
-        with log_path.open("ab") as log:
-            for n in range(workers):
+        for n, log_path in enumerate(logs):
+            with log_path.open("ab") as log:
                 procs.append(
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "fakturnik.cli.main",
-                            "worker",
-                            "--once",
-                            "--max-seconds",
-                            str(max_seconds),
-                            "--data-dir",
-                            str(data_dir),
-                            "--database-url",
-                            url,
-                        ],
+                        command,
                         env={**env, "FAKTURNIK_THROTTLE_HOST": f"scale-machine-{n}"},
                         stdout=log,
                         stderr=subprocess.STDOUT,
@@ -206,7 +202,7 @@ def run_scale(
             rows = s.execute(select(Invoice.id, Invoice.status, Invoice.ksef_number, Invoice.sha256)).all()
             with_upo = sum(1 for r in rows if repo.upo_for(s, r.id) is not None)
             hosts = s.scalar(select(func.count(func.distinct(ThrottleSlot.host)))) or 0
-        ctx.close()
+        fk.close()
         return ScaleResult(
             invoices=invoices,
             workers=workers,
@@ -223,5 +219,10 @@ def run_scale(
             with_upo=with_upo,
             hosts_in_books=int(hosts),
             worker_codes=[p.returncode for p in procs],
-            worker_log=log_path.read_text(encoding="utf-8", errors="replace")[-4000:],
+            worker_log="\n".join(
+                f"--- worker {n} (exit {p.returncode}):\n"
+                + path.read_text(encoding="utf-8", errors="replace")[-4000:]
+                for n, (path, p) in enumerate(zip(logs, procs, strict=True))
+            ),
+            host_books_opened=books.exists(),
         )

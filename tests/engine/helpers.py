@@ -106,3 +106,27 @@ def random_nip() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def coworker_with_seal(ctx: EngineContext, nip: str = NIP) -> int:
+    """A co-worker of the company with her own certificate (here the company's seal: on the test
+    profile it logs in with the owner's rights, through XAdES rather than the token); her user id."""
+    from cryptography.hazmat.primitives import serialization
+
+    from fakturnik.engine.companies import PERSON_CERTIFICATE, set_certificate
+    from fakturnik.store.models import Credential, User
+    from tests.ksef.identities import seal_credential
+
+    seal = seal_credential(nip)
+    key_pem = seal.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cert_pem = seal.certificate.public_bytes(serialization.Encoding.PEM)
+    set_certificate(ctx, nip, cert_pem, Secret(key_pem), kind=PERSON_CERTIFICATE)
+    with ctx.db.transaction() as s:
+        user = User(email="anna@firma.pl", name="Anna Nowak", password_hash="-")
+        s.add(user)
+        s.flush()
+        (row,) = s.query(Credential).filter_by(kind=PERSON_CERTIFICATE).all()
+        row.owner_user_id = user.id
+        return user.id

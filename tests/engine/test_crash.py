@@ -2,7 +2,9 @@
 
 KSeF's faults: random 5xx, latency, an outage, online sessions paused mid-use (error 21184).
 Every invoice must end with exactly one KSeF number, in KSeF (the simulator's state) and in the
-store: zero lost, zero duplicates. SQLite with one worker; PostgreSQL with three at once.
+store: zero lost, zero duplicates. SQLite with one worker; PostgreSQL with three at once. The company
+sends with two logins: its KSeF token, and a co-worker's own certificate for every other invoice
+(she issued it); each invoice is in a session its own login opened, in KSeF and in the store.
 The invoice count is ``FAKTURNIK_CRASH_INVOICES`` (default below, sized for a few minutes).
 """
 
@@ -26,8 +28,8 @@ from fakturnik.engine.issuing import issue
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
-from fakturnik.store.models import Invoice, KsefSession
-from tests.engine.helpers import NIP, engine, faults, ksef_token, sample_invoice
+from fakturnik.store.models import Invoice, KsefSession, OutboxEntry
+from tests.engine.helpers import NIP, coworker_with_seal, engine, faults, ksef_token, sample_invoice
 from tests.store.pg import fresh_pg_database
 
 INVOICES = int(os.environ.get("FAKTURNIK_CRASH_INVOICES", "1000"))
@@ -77,9 +79,14 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
     with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as server:
         token = ksef_token(server)
         ctx = engine(tmp_path, server, url=url, token=token)
+        anna = coworker_with_seal(ctx)
+
+        def one(n: int) -> None:  # every other invoice issued by the co-worker
+            issue(ctx, company_nip=NIP, xml=sample_invoice(), issuer_user_id=anna if n % 2 else None)
+
         first = INVOICES * 2 // 3
-        for _ in range(first):
-            issue(ctx, company_nip=NIP, xml=sample_invoice())
+        for n in range(first):
+            one(n)
         log = tmp_path / "workers.log"
         procs = [_spawn(tmp_path, url, log) for _ in range(workers)]
         faults(server, errorRate=0.15, latency=0.02)
@@ -100,10 +107,10 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
                     faults(server, sessionUnavailable=2, sessionUnavailableAfter=1)
                 # keep issuing while the workers die and KSeF fails (some during the outage)
                 for _ in range(min((INVOICES - first) // KILLS + 1, INVOICES - issued)):
-                    issue(ctx, company_nip=NIP, xml=sample_invoice())
+                    one(issued)
                     issued += 1
             while issued < INVOICES:
-                issue(ctx, company_nip=NIP, xml=sample_invoice())
+                one(issued)
                 issued += 1
             faults(server, errorRate=0.0, latency=0.0)
             deadline = time.monotonic() + 300
@@ -118,6 +125,15 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
             rows = s.execute(select(Invoice.id, Invoice.status, Invoice.ksef_number, Invoice.sha256)).all()
             counts = repo.outbox_counts(s)
             sessions = Counter(kind for (kind,) in s.execute(select(KsefSession.kind)))
+            logins = {
+                sha: (credential, opened_by)
+                for sha, credential, opened_by in s.execute(
+                    select(Invoice.sha256, OutboxEntry.credential_id, KsefSession.credential_id)
+                    .join(OutboxEntry, OutboxEntry.invoice_id == Invoice.id)
+                    .join(KsefSession, KsefSession.reference_number == OutboxEntry.session_ref)
+                )
+            }
+        methods = {d["referenceNumber"]: d["authMethod"] for d in server.sim.state.all("session")}
         paused = len(server.sim.faults.paused_sessions)
         ctx.close()
     print(
@@ -136,6 +152,14 @@ def _chaos(tmp_path: Path, url: str | None, workers: int, monkeypatch: pytest.Mo
     assert len(remote) == INVOICES  # nothing else was registered
     for r in rows:  # the store holds exactly KSeF's number for each invoice
         assert remote_numbers.get(r.sha256) == r.ksef_number
+    # two logins, never mixed: each invoice went in a session opened by its own login (the store's
+    # record of the session, and KSeF's: the token's sessions vs the certificate's XAdES ones)
+    assert len(logins) == INVOICES
+    assert {credential is None for credential, _ in logins.values()} == {True, False}
+    assert all(credential == opened_by for credential, opened_by in logins.values())
+    for d in remote:
+        expected = "Token" if logins[d["invoiceHash"]][0] is None else "XadesSignature"
+        assert methods[d["sessionRef"]] == expected, d
 
 
 @pytest.mark.slow

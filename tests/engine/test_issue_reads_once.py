@@ -10,7 +10,7 @@ from lxml import etree
 
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
-from fakturnik.engine.issuing import issue, issue_many
+from fakturnik.engine.issuing import issue
 from fakturnik.errors import InvoiceValidationError
 from fakturnik.fa3.schemas import load_schema
 from tests.engine.helpers import NIP, fast_settings, sample_invoice
@@ -47,18 +47,12 @@ def test_an_auto_numbered_invoice_is_parsed_once(ctx: EngineContext, parses: lis
     assert parses == [len(xml)]
 
 
-def test_a_numbered_invoice_and_a_bulk_chunk_parse_each_document_once(
-    ctx: EngineContext, parses: list[int]
-) -> None:
+def test_a_numbered_invoice_is_parsed_once(ctx: EngineContext, parses: list[int]) -> None:
+    """(Many at once go through the application's bulk path, app.issuing.store_chunk.)"""
     numbered = sample_invoice(number="RĘCZNY/1")
-    documents = [(f"f{i}", sample_invoice()) for i in range(3)]
     parses.clear()
     issue(ctx, company_nip=NIP, xml=numbered)
     assert len(parses) == 1
-    parses.clear()
-    results = list(issue_many(ctx, documents, company_nip=NIP))
-    assert [type(r).__name__ for _, r in results] == ["Issued"] * 3
-    assert len(parses) == 3
 
 
 def test_an_invalid_invoice_is_refused_after_one_parse(ctx: EngineContext, parses: list[int]) -> None:

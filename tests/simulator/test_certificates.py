@@ -222,10 +222,21 @@ def test_token_session_cannot_enroll_or_revoke(client: httpx.Client) -> None:
 
 
 def test_testdata_shortens_a_certificate_until_it_expires(client: httpx.Client) -> None:
-    """PUT /testdata/certificates/{serialNumber} (API 2.7.0): validTo only earlier, then Expired."""
+    """PUT /testdata/certificates/{serialNumber} (API 2.7.0): validTo only earlier, then Expired,
+    and an expired KSeF certificate no longer logs in (460 "Nieważny certyfikat")."""
     access = xh.xades_login(client, xh.person(NIP), NIP)["tokens"]["accessToken"]["token"]
-    serial = enroll(client, access, xh.new_key("ec"))["certificateSerialNumber"]
+    key = xh.new_key("ec")
+    item = enroll(client, access, key)
+    serial = item["certificateSerialNumber"]
+    ksef_cert = xh.Identity(item["x509"], key)
     auth = xh.bearer(access)
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert (
+        client.put(f"/testdata/certificates/{serial}", json={"validTo": soon}, headers=auth).status_code
+        == 200
+    )
+    # shortened, but not yet expired: it still logs in (a renewal inside the margin works)
+    assert xh.xades_login(client, ksef_cert, NIP)["status"]["status"]["code"] == 200
     later = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
     r = client.put(f"/testdata/certificates/{serial}", json={"validTo": later}, headers=auth)
     assert _code(r) == 21405
@@ -236,6 +247,12 @@ def test_testdata_shortens_a_certificate_until_it_expires(client: httpx.Client) 
     )
     q = client.post("/certificates/query", json={"status": "Expired"}, headers=auth).json()
     assert [c["certificateSerialNumber"] for c in q["certificates"]] == [serial]
+    expired = xh.xades_login(client, ksef_cert, NIP)
+    assert expired["status"]["status"] == {
+        "code": 460,
+        "description": "Uwierzytelnianie zakończone niepowodzeniem z powodu błędu certyfikatu",
+        "details": ["Nieważny certyfikat"],
+    }
     other = xh.xades_login(client, xh.person("7010016442"), "7010016442")["tokens"]["accessToken"]["token"]
     r = client.put(f"/testdata/certificates/{serial}", json={"validTo": past}, headers=xh.bearer(other))
     assert _code(r) == 25008

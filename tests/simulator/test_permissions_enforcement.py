@@ -27,13 +27,14 @@ def client(simulator: SimulatorServer) -> Iterator[KsefClient]:
         yield c
 
 
-def _send(client: KsefClient, access: str, seller_nip: str, number: str) -> Any:
+def _send(client: KsefClient, access: str, seller_nip: str, number: str, buyer_nip: str | None = None) -> Any:
     """Open an online session, send one invoice of ``seller_nip`` and return its final status."""
     pem = client.security.get_public_key_certificate_pem(m.PublicKeyCertificateUsage.SYMMETRICKEYENCRYPTION)
     session = OnlineSessionWorkflow(client.sessions).open_session(
         form_code=FORM_CODE, public_certificate=pem, access_token=access
     )
-    sent = session.send_invoice(write_invoice(make_sample_invoice(seller_nip, number)), access_token=access)
+    invoice = make_sample_invoice(seller_nip, number, **({"buyer_nip": buyer_nip} if buyer_nip else {}))
+    sent = session.send_invoice(write_invoice(invoice), access_token=access)
     deadline = time.monotonic() + 20
     while True:
         status = client.sessions.get_session_invoice_status(
@@ -89,7 +90,7 @@ def test_employee_without_a_delegable_chain_cannot_open_a_session(simulator: Sim
 def test_self_invoicing_buyer_sends_for_the_seller(simulator: SimulatorServer, client: KsefClient) -> None:
     seller, buyer = kit.nip(), kit.nip()
     buyer_access = kit.token(simulator, buyer)
-    refused = _send(client, buyer_access, seller, "SF/1")
+    refused = _send(client, buyer_access, seller, "SF/1", buyer)
     assert refused.status.code == 410, refused.status
     with kit.client(simulator, kit.token(simulator, seller)) as s:
         body = {
@@ -99,9 +100,11 @@ def test_self_invoicing_buyer_sends_for_the_seller(simulator: SimulatorServer, c
             "subjectDetails": {"fullName": "Nabywca Sp. z o.o."},
         }
         kit.grant(s, "authorizations/grants", body)
-    accepted = _send(client, buyer_access, seller, "SF/2")
+    accepted = _send(client, buyer_access, seller, "SF/2", buyer)
     assert accepted.status.code == 200, accepted.status
     assert accepted.ksef_number.startswith(seller + "-")
+    # the authorization is for invoices on which the context is the buyer
+    assert _send(client, buyer_access, seller, "SF/3").status.code == 410
 
 
 def test_revoked_grant_is_gone_after_token_refresh(simulator: SimulatorServer) -> None:

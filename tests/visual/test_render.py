@@ -53,9 +53,9 @@ def test_polish_formatting() -> None:
     assert amount(Decimal("1234567.5")) == "1\u00a0234\u00a0567,50"
     assert amount(Decimal("-0.5")) == "-0,50"
     assert polish_date("2026-12-07") == "07.12.2026"
-    assert amount_in_words(Decimal("1234.56")) == "tysiąc dwieście trzydzieści cztery zł 56/100"
-    assert amount_in_words(Decimal("2000000")) == "dwa miliony zł 00/100"
-    assert amount_in_words(Decimal("15")) == "piętnaście zł 00/100"
+    assert amount_in_words(Decimal("1234.56")) == "tysiąc dwieście trzydzieści cztery złote 56/100"
+    assert amount_in_words(Decimal("2000000")) == "dwa miliony złotych 00/100"
+    assert amount_in_words(Decimal("15")) == "piętnaście złotych 00/100"
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)

@@ -168,6 +168,23 @@ def membership_role(s: Session, user_id: int, company_id: int) -> str | None:
     )
 
 
+def company_ids(s: Session, actor: Actor) -> list[int]:
+    """The companies the actor acts for, by id (system: all; a key: its company; a user: memberships)."""
+    from fakturnik.store.models import Company, Membership
+
+    if actor.is_system:
+        return list(s.scalars(select(Company.id).order_by(Company.id)))
+    if actor.kind == "api_key":
+        return [actor.company_id] if actor.company_id is not None else []
+    return list(
+        s.scalars(
+            select(Membership.company_id)
+            .where(Membership.user_id == actor.user_id)
+            .order_by(Membership.company_id)
+        )
+    )
+
+
 def authorize(s: Session, actor: Actor, company_id: int, action: Action) -> None:
     """Raise unless ``actor`` may do ``action`` in company ``company_id`` (which must exist).
 

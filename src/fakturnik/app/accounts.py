@@ -350,12 +350,7 @@ class AccountsService(Service):
     def set_role(self, company_id: int, user_id: int, role: str) -> MembershipView:
         role = _role(role)
         with self._tx() as s:
-            company = self._company(s, company_id, Action.MEMBERS_MANAGE)
-            membership = s.scalar(
-                select(Membership).where(Membership.user_id == user_id, Membership.company_id == company.id)
-            )
-            if membership is None:
-                raise NotFoundError("ten użytkownik nie należy do firmy")
+            company, membership = self._member(s, company_id, user_id)
             if membership.role == Role.OWNER and role != Role.OWNER:
                 self._keep_an_owner(s, company.id)
             membership.role = role
@@ -363,6 +358,16 @@ class AccountsService(Service):
             assert user is not None
             self._audit(s, "member.role", company_id=company.id, detail={"user_id": user_id, "role": role})
             return MembershipView(company.id, company.nip, company.name, user.id, user.email, role)
+
+    def _member(self, s: Session, company_id: int, user_id: int) -> tuple[Company, Membership]:
+        """The company (after the members-manage check) and the user's membership in it."""
+        company = self._company(s, company_id, Action.MEMBERS_MANAGE)
+        membership = s.scalar(
+            select(Membership).where(Membership.user_id == user_id, Membership.company_id == company.id)
+        )
+        if membership is None:
+            raise NotFoundError("ten użytkownik nie należy do firmy")
+        return company, membership
 
     def _keep_an_owner(self, s: Session, company_id: int) -> None:
         owners = s.scalar(
@@ -375,12 +380,7 @@ class AccountsService(Service):
 
     def remove_member(self, company_id: int, user_id: int) -> None:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.MEMBERS_MANAGE)
-            membership = s.scalar(
-                select(Membership).where(Membership.user_id == user_id, Membership.company_id == company.id)
-            )
-            if membership is None:
-                raise NotFoundError("ten użytkownik nie należy do firmy")
+            company, membership = self._member(s, company_id, user_id)
             if membership.role == Role.OWNER:
                 self._keep_an_owner(s, company.id)
             s.delete(membership)
@@ -420,12 +420,12 @@ class AccountsService(Service):
 
     def revoke_invitation(self, company_id: int, invitation_id: int) -> None:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.MEMBERS_MANAGE)
-            inv = s.get(Invitation, invitation_id)
-            if inv is None or inv.company_id != company.id or inv.accepted_at is not None:
-                raise NotFoundError("nie ma takiego zaproszenia")
+            missing = "nie ma takiego zaproszenia"
+            inv = self._owned(
+                s, company_id, Action.MEMBERS_MANAGE, Invitation, invitation_id, missing, accepted_at=None
+            )
             s.delete(inv)
-            self._audit(s, "member.invite_revoked", company_id=company.id, detail={"email": inv.email})
+            self._audit(s, "member.invite_revoked", company_id=company_id, detail={"email": inv.email})
 
     def invitation(self, token: str) -> InvitationView:
         """An open invitation by its token (the page the link leads to)."""

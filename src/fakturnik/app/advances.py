@@ -34,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
-from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, Problem
+from fakturnik.errors import InputError, InvoiceValidationError, Problem
 from fakturnik.store.models import Invoice
 
 __all__ = [
@@ -541,6 +542,9 @@ def _parse(xml: bytes) -> dict[str, Any]:
     return invoice_to_json(parse_invoice(xml))
 
 
+_MISSING = {"ZAL": "nie ma takiej faktury zaliczkowej", "ROZ": "nie ma takiej faktury rozliczeniowej"}
+
+
 class AdvancesService(Service):
     """``fk.advances``: the company's advance invoices, and complete drafts of the four kinds."""
 
@@ -574,12 +578,16 @@ class AdvancesService(Service):
             views = [v for v in views if v.settled_by is None]
         return tuple(views)
 
+    def _issued(self, s: Session, company_id: int, invoice_id: int, kind: str) -> Invoice:
+        """An issued invoice of ``kind`` (ZAL or ROZ) of the company, after the read check."""
+        missing = _MISSING[kind]
+        return self._owned(
+            s, company_id, Action.INVOICES_READ, Invoice, invoice_id, missing, direction="issued", kind=kind
+        )
+
     def get(self, company_id: int, invoice_id: int) -> AdvanceView:
         with self._tx() as s:
-            self._company(s, company_id, Action.INVOICES_READ)
-            inv = s.get(Invoice, invoice_id) if type(invoice_id) is int else None
-            if inv is None or inv.company_id != company_id or inv.direction != "issued" or inv.kind != "ZAL":
-                raise NotFoundError("nie ma takiej faktury zaliczkowej")
+            inv = self._issued(s, company_id, invoice_id, "ZAL")
             return _advance_view(s, inv, _settled_by(s, company_id))
 
     def complete(
@@ -678,10 +686,7 @@ class AdvancesService(Service):
     ) -> tuple[Decimal, builtins.list[dict[str, Any]]]:
         """What was left to pay on a ROZ (its P_15 with its corrections) and its FakturaZaliczkowa."""
         with self._tx() as s:
-            self._company(s, company_id, Action.INVOICES_READ)
-            inv = s.get(Invoice, invoice_id) if type(invoice_id) is int else None
-            if inv is None or inv.company_id != company_id or inv.direction != "issued" or inv.kind != "ROZ":
-                raise NotFoundError("nie ma takiej faktury rozliczeniowej")
+            inv = self._issued(s, company_id, invoice_id, "ROZ")
             fa = _parse(bytes(inv.xml))["Fa"]
             left = _dec(fa.get("P_15")) or ZERO
             for correction in _corrections(s, inv):
@@ -752,15 +757,10 @@ def _advance_view(s: Session, inv: Invoice, settled: Mapping[str, tuple[str, int
     by = settled.get(inv.ksef_number or "") or settled.get(inv.number)
     net = sum((v for n, v in summary.items() if n.startswith("P_13")), ZERO)
     vat = sum((v for n, v in summary.items() if n.startswith("P_14") and not n.endswith("W")), ZERO)
-    return AdvanceView(
-        id=inv.id,
-        number=inv.number,
-        ksef_number=inv.ksef_number,
-        issue_date=inv.issue_date,
-        status=inv.status,
+    return project(
+        AdvanceView,
+        inv,
         buyer_nip=inv.buyer_id,
-        buyer_name=inv.buyer_name,
-        currency=inv.currency,
         amount=amount,
         net=net,
         vat=vat,

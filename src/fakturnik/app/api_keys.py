@@ -9,9 +9,10 @@ from sqlalchemy import select
 from fakturnik.app import credentials as cr
 from fakturnik.app.access import SCOPES, Action
 from fakturnik.app.actor import Actor
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.app.views import ApiKeyCreated, ApiKeyView
-from fakturnik.errors import AuthenticationError, InputError, NotFoundError
+from fakturnik.errors import AuthenticationError, InputError
 from fakturnik.store.models import ApiKey
 
 PREFIX = "fk"
@@ -19,16 +20,7 @@ USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
 
 def _view(k: ApiKey) -> ApiKeyView:
-    return ApiKeyView(
-        id=k.id,
-        company_id=k.company_id,
-        name=k.name,
-        prefix=k.prefix,
-        scopes=tuple(k.scopes.split()),
-        created_at=k.created_at,
-        last_used_at=k.last_used_at,
-        revoked_at=k.revoked_at,
-    )
+    return project(ApiKeyView, k, scopes=tuple(k.scopes.split()))
 
 
 class ApiKeysService(Service):
@@ -69,13 +61,12 @@ class ApiKeysService(Service):
 
     def revoke(self, company_id: int, key_id: int) -> ApiKeyView:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.API_KEYS_MANAGE)
-            key = s.get(ApiKey, key_id)
-            if key is None or key.company_id != company.id:
-                raise NotFoundError("nie ma takiego klucza API")
+            key = self._owned(
+                s, company_id, Action.API_KEYS_MANAGE, ApiKey, key_id, "nie ma takiego klucza API"
+            )
             if key.revoked_at is None:
                 key.revoked_at = datetime.now(UTC)
-                self._audit(s, "api_key.revoke", company_id=company.id, detail={"key_id": key.id})
+                self._audit(s, "api_key.revoke", company_id=company_id, detail={"key_id": key.id})
             return _view(key)
 
     def authenticate(self, token: str) -> Actor:

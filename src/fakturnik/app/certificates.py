@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 
 from fakturnik.app.access import Action
+from fakturnik.app.credentials import key_password
 from fakturnik.app.service import Service
 from fakturnik.errors import FakturnikError, InputError, KsefError, NotFoundError
 from fakturnik.store import repo
@@ -210,15 +211,6 @@ def _pem_pair(credential: CertificateCredential) -> tuple[bytes, Secret]:
     return cert_pem, Secret(key_pem)
 
 
-def _password_bytes(password: bytes | str | Secret | None) -> bytes | None:
-    if password is None:
-        return None
-    if isinstance(password, Secret):
-        return password.reveal() or None
-    value = password.encode() if isinstance(password, str) else password
-    return value or None
-
-
 def check_certificate(cert: Any, wanted: CertificateType, now: datetime | None = None) -> None:
     """The right KSeF type for its use and within its validity, or a precise Polish :class:`InputError`."""
     now = now or datetime.now(UTC)
@@ -369,7 +361,7 @@ class CertificatesService(Service):
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             s.expunge(company)
-        secret = _password_bytes(password)
+        secret = key_password(password)
         try:
             if pkcs12 is not None:
                 credential = load_pkcs12(pkcs12, secret)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.errors import ConflictError, InputError, KsefApiError, NotFoundError
 from fakturnik.store import states
@@ -112,31 +113,15 @@ def _to_pay(inv: Invoice) -> Decimal:
 
 def _payable(inv: Invoice) -> PayableInvoiceView:
     assert inv.ksef_number is not None and inv.gross is not None
-    return PayableInvoiceView(
-        inv.id,
-        inv.number,
-        inv.ksef_number,
-        inv.issue_date,
-        inv.due_date,
-        inv.gross,
-        inv.paid_amount or Decimal("0"),
-        _to_pay(inv),
-        inv.currency or "PLN",
+    paid, currency = inv.paid_amount or Decimal("0"), inv.currency or "PLN"
+    return project(
+        PayableInvoiceView, inv, invoice_id=inv.id, paid=paid, to_pay=_to_pay(inv), currency=currency
     )
 
 
 def _view(row: CollectiveIdentifierRow) -> CollectiveView:
-    return CollectiveView(
-        row.id,
-        row.number,
-        row.buyer_id,
-        row.buyer_name,
-        tuple(row.ksef_numbers),
-        tuple(row.invoice_ids),
-        row.amount,
-        row.currency,
-        row.created_at,
-        row.created_by,
+    return project(
+        CollectiveView, row, ksef_numbers=tuple(row.ksef_numbers), invoice_ids=tuple(row.invoice_ids)
     )
 
 

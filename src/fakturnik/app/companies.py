@@ -7,19 +7,23 @@ serial, expiry), which is all that is ever returned.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action, Role
+from fakturnik.app.credentials import key_password
 from fakturnik.app.service import Service
 from fakturnik.app.views import CompanyView, CredentialInfo
 from fakturnik.errors import ConflictError, FakturnikError, InputError, PermissionDeniedError
 from fakturnik.store import repo
 from fakturnik.store.models import Company, CompanyProfile, Membership
 from fakturnik.vault import Secret
+
+if TYPE_CHECKING:
+    from fakturnik.simulator.server import SimulatorServer
 
 STRICTNESS = ("all", "ksef")  # fa3.authority.Strictness
 
@@ -85,6 +89,26 @@ def _profile(s: Session, company_id: int) -> CompanyProfile:
     return profile
 
 
+def simulator_token(server: SimulatorServer, nip: str, description: str = "Fakturnik") -> str:
+    """A KSeF token (invoices: write and read) from a simulator, created as the company's owner would."""
+    import httpx
+
+    from fakturnik.simulator.mint import mint_session
+
+    owner = mint_session(
+        server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
+    )
+    r = httpx.post(
+        server.base_url + "/tokens",
+        json={"permissions": ["InvoiceWrite", "InvoiceRead"], "description": description},
+        headers={"Authorization": f"Bearer {owner['accessToken']}"},
+        timeout=10,
+    )
+    r.raise_for_status()
+    token: str = r.json()["token"]
+    return token
+
+
 class CompaniesService(Service):
     def add(
         self,
@@ -145,7 +169,7 @@ class CompaniesService(Service):
             and self.app.simulator is not None
             and env.api_url == self.app.simulator.base_url
         ):
-            ksef_token = self._simulator_token(nip)
+            ksef_token = simulator_token(self.app.simulator, nip)
         if ksef_token is not None:
             self.set_ksef_token(company_id, ksef_token)
         return self.get(company_id)
@@ -158,27 +182,6 @@ class CompaniesService(Service):
                 return self.app.simulator.base_url
             raise InputError("środowisko local wymaga adresu symulatora (base_url)", "base_url")
         return None
-
-    def _simulator_token(self, nip: str) -> str:
-        """A KSeF token from the embedded simulator, created as the company's owner would."""
-        import httpx
-
-        from fakturnik.simulator.mint import mint_session
-
-        server = self.app.simulator
-        assert server is not None
-        owner = mint_session(
-            server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
-        )
-        r = httpx.post(
-            server.base_url + "/tokens",
-            json={"permissions": ["InvoiceWrite", "InvoiceRead"], "description": "Fakturnik"},
-            headers={"Authorization": f"Bearer {owner['accessToken']}"},
-            timeout=10,
-        )
-        r.raise_for_status()
-        token: str = r.json()["token"]
-        return token
 
     def get(self, company_id: int) -> CompanyView:
         with self._tx() as s:
@@ -304,7 +307,7 @@ class CompaniesService(Service):
 
         self._may_admin(company_id)  # the right first: a stranger learns nothing from a parse error
         key = private_key_pem.reveal() if isinstance(private_key_pem, Secret) else private_key_pem
-        credential = _loaded(lambda: load_pem(certificate_pem, key, _password(password)))
+        credential = _loaded(lambda: load_pem(certificate_pem, key, key_password(password)))
         return self._store_certificate(company_id, credential)
 
     def set_pkcs12(
@@ -314,7 +317,7 @@ class CompaniesService(Service):
         from fakturnik.ksef.credentials import load_pkcs12
 
         self._may_admin(company_id)
-        credential = _loaded(lambda: load_pkcs12(data, _password(password)))
+        credential = _loaded(lambda: load_pkcs12(data, key_password(password)))
         return self._store_certificate(company_id, credential)
 
     def _may_admin(self, company_id: int) -> None:
@@ -379,15 +382,6 @@ class CompaniesService(Service):
                 cred.kind if cred else None,
                 cred.created_at if cred else None,
             )
-
-
-def _password(password: bytes | str | Secret | None) -> bytes | None:
-    if password is None:
-        return None
-    if isinstance(password, Secret):
-        return password.reveal() or None
-    value = password.encode() if isinstance(password, str) else password
-    return value or None
 
 
 def _loaded(load: Any) -> Any:

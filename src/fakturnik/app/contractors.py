@@ -11,9 +11,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.filters import like_anywhere, like_prefix
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.app.views import BankAccountView, ContractorView, WhiteListEntry
-from fakturnik.errors import InputError, NotFoundError, PermissionDeniedError
+from fakturnik.errors import InputError, PermissionDeniedError
 from fakturnik.store.models import Contractor, WhiteListCache
 
 FIELDS = ("nip", "name", "address_line1", "address_line2", "country", "email", "note")
@@ -29,22 +31,10 @@ LIMITS = {
 
 
 def _view(c: Contractor) -> ContractorView:
-    return ContractorView(
-        id=c.id,
-        company_id=c.company_id,
-        nip=c.nip,
-        name=c.name,
-        address_line1=c.address_line1,
-        address_line2=c.address_line2,
-        country=c.country,
-        email=c.email,
-        bank_accounts=tuple(
-            BankAccountView(str(a.get("number", "")), a.get("on_white_list")) for a in (c.bank_accounts or [])
-        ),
-        note=c.note,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
+    accounts = (
+        BankAccountView(str(a.get("number", "")), a.get("on_white_list")) for a in c.bank_accounts or []
     )
+    return project(ContractorView, c, bank_accounts=tuple(accounts))
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +113,7 @@ class ContractorsService(Service):
             return _view(c)
 
     def _get(self, s: Session, company_id: int, contractor_id: int, action: Action) -> Contractor:
-        self._company(s, company_id, action)
-        c = s.get(Contractor, contractor_id) if type(contractor_id) is int else None
-        if c is None or c.company_id != company_id:
-            raise NotFoundError("nie ma takiego kontrahenta")
-        return c
+        return self._owned(s, company_id, action, Contractor, contractor_id, "nie ma takiego kontrahenta")
 
     def get(self, company_id: int, contractor_id: int) -> ContractorView:
         with self._tx() as s:
@@ -165,7 +151,7 @@ class ContractorsService(Service):
             self._company(s, company_id, Action.CONTRACTORS_READ)
             query = select(Contractor).where(Contractor.company_id == company_id)
             if q and q.strip():
-                pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                pattern = like_anywhere(q.strip())
                 query = query.where(
                     or_(
                         Contractor.name.ilike(pattern, escape="\\"),
@@ -182,7 +168,7 @@ class ContractorsService(Service):
         prefix = (prefix or "").strip()
         if not prefix:
             return []
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_prefix(prefix)
         with self._tx() as s:
             self._company(s, company_id, Action.CONTRACTORS_READ)
             rows = s.scalars(
@@ -211,25 +197,7 @@ class ContractorsService(Service):
 
     def lookup_nip(self, company_id: int, nip: str, on: date | None = None) -> WhiteListEntry:
         """The VAT white list's data for ``nip`` on ``on`` (default today), cached for that day."""
-        from fakturnik.app.whitelist import entry_from_json
-        from fakturnik.engine.availability import warsaw_today
-
-        nip = (nip or "").replace("-", "").replace(" ", "").strip()
-        from stdnum.pl import nip as stdnip
-
-        if not (len(nip) == 10 and nip.isdigit() and stdnip.is_valid(nip)):
-            raise InputError("niepoprawny NIP (10 cyfr z poprawną cyfrą kontrolną)", "nip")
-        day = on or warsaw_today()
-        with self._tx() as s:
-            self._company(s, company_id, Action.CONTRACTORS_READ)
-            cached = s.get(WhiteListCache, (nip, day))
-            data = dict(cached.data) if cached is not None else None
-        if data is None:
-            data = self.app.white_list().search_nip(nip, day)
-            with self._tx() as s:
-                if s.get(WhiteListCache, (nip, day)) is None:
-                    s.add(WhiteListCache(nip=nip, day=day, data=data))
-        return entry_from_json(data, nip, day)
+        return self._white_list(nip, on, company_id)
 
     def white_list_lookup(self, nip: str, on: date | None = None) -> WhiteListEntry:
         """The white list's data for a NIP without a company (the setup wizard's first step).
@@ -237,18 +205,25 @@ class ContractorsService(Service):
         For any signed-in user, API key or the system actor; answers are cached for the day like
         :meth:`lookup_nip`.
         """
+        if self.actor.kind == "user" and self.actor.user_id is None:
+            raise PermissionDeniedError("operacja tylko dla zalogowanego użytkownika")
+        return self._white_list(nip, on, None)
+
+    def _white_list(self, nip: str, on: date | None, company_id: int | None) -> WhiteListEntry:
+        """The white list's answer, cached for the day; with ``company_id`` only if the actor may read
+        that company's contractors."""
         from stdnum.pl import nip as stdnip
 
         from fakturnik.app.whitelist import entry_from_json
         from fakturnik.engine.availability import warsaw_today
 
-        if self.actor.kind == "user" and self.actor.user_id is None:
-            raise PermissionDeniedError("operacja tylko dla zalogowanego użytkownika")
         nip = (nip or "").replace("-", "").replace(" ", "").strip()
         if not (len(nip) == 10 and nip.isdigit() and stdnip.is_valid(nip)):
             raise InputError("niepoprawny NIP (10 cyfr z poprawną cyfrą kontrolną)", "nip")
         day = on or warsaw_today()
         with self._tx() as s:
+            if company_id is not None:
+                self._company(s, company_id, Action.CONTRACTORS_READ)
             cached = s.get(WhiteListCache, (nip, day))
             data = dict(cached.data) if cached is not None else None
         if data is None:

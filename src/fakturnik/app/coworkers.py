@@ -5,8 +5,10 @@ PESEL or NIP) is stored as a credential of kind ``person_certificate`` owned by 
 (``owner_user_id``), the key straight into the vault under the company and the user
 (``company/{nip}/person_certificate/{user_id}``). KSeF lets it in with the rights granted to the
 person's identifier: directly by the company, or indirectly by an accounting office the company
-granted delegable rights. The company logs in with a co-worker's certificate only when it has no
-credential of its own (engine login precedence, store/repo.py ``active_credential``).
+granted delegable rights. What a co-worker issues while she has her certificate here is sent with
+it (``engine.issuers``: the outbox names the credential; sessions are per person); the company's
+own login uses a co-worker's certificate only when it has no credential of its own (engine login
+precedence, store/repo.py ``active_credential``).
 
 Who issued an invoice is in the audit log (the actor of ``invoice.issue``) and
 :meth:`CoworkersService.issued_by` reads it for an invoice.
@@ -21,10 +23,12 @@ from typing import Any
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, membership_role
+from fakturnik.app.credentials import key_password
+from fakturnik.app.issuers import issuer_label
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
 from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
-from fakturnik.store.models import AuditEntry, Credential, Invoice, User
+from fakturnik.store.models import Credential, Invoice, User
 from fakturnik.vault import Secret
 
 __all__ = ["CoworkerCertificateView", "CoworkersService"]
@@ -66,7 +70,7 @@ class CoworkersService(Service):
             nip = company.nip
         key = private_key_pem.reveal() if isinstance(private_key_pem, Secret) else private_key_pem
         try:
-            credential = load_pem(certificate_pem, key, _password(password))
+            credential = load_pem(certificate_pem, key, key_password(password))
         except KsefAuthError as exc:
             raise InputError(str(exc), "certificate") from None
         key_der = credential.private_key.private_bytes(
@@ -124,32 +128,27 @@ class CoworkersService(Service):
     def remove_certificate(self, company_id: int, credential_id: int) -> None:
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_VIEW)
-            row = s.get(Credential, credential_id)
+            missing = "nie ma takiego certyfikatu współpracownika"
+            row = s.get(Credential, credential_id) if type(credential_id) is int else None
             if row is None or row.company_id != company.id or row.kind != PERSON_CERTIFICATE:
-                raise NotFoundError("nie ma takiego certyfikatu współpracownika")
-            self._may_manage(s, company.id, row.owner_user_id)
+                raise NotFoundError(missing)
+            self._may_manage(s, company_id, row.owner_user_id)
             row.active = False
             self._audit(
-                s, "credential.person_certificate_removed", company_id=company.id, detail={"id": row.id}
+                s, "credential.person_certificate_removed", company_id=company_id, detail={"id": row.id}
             )
+            context = f"{company.context_type}:{company.context_value}"
+        # her logins of this process end now: her queued invoices wait (engine.issuers), not go out
+        # with a token obtained before; the company's other logins simply log in again
+        from fakturnik.engine.connect import drop_logins
+
+        drop_logins([context])
 
     def issued_by(self, company_id: int, invoice_id: int) -> str | None:
         """Who issued the invoice (the actor of its ``invoice.issue`` audit entry)."""
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_READ)
-            invoice = s.get(Invoice, invoice_id)
-            if invoice is None or invoice.company_id != company.id:
-                raise NotFoundError("nie ma takiej faktury")
-            return s.scalar(
-                select(AuditEntry.actor)
-                .where(
-                    AuditEntry.company_id == company.id,
-                    AuditEntry.invoice_id == invoice_id,
-                    AuditEntry.action == "invoice.issue",
-                )
-                .order_by(AuditEntry.id)
-                .limit(1)
-            )
+            self._owned(s, company_id, Action.INVOICES_READ, Invoice, invoice_id, "nie ma takiej faktury")
+            return issuer_label(s, company_id, invoice_id)
 
     def _may_manage(self, s: Any, company_id: int, user_id: int | None) -> None:
         """A co-worker manages their own certificate; the owner (``company.admin``) anyone's."""
@@ -180,12 +179,3 @@ def _view(s: Any, row: Credential, pem: bytes) -> CoworkerCertificateView:
         not_after=cert.not_valid_after_utc,
         active=row.active,
     )
-
-
-def _password(password: bytes | str | Secret | None) -> bytes | None:
-    if password is None:
-        return None
-    if isinstance(password, Secret):
-        return password.reveal() or None
-    value = password.encode() if isinstance(password, str) else password
-    return value or None

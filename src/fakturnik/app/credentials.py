@@ -8,6 +8,8 @@ import secrets
 from functools import lru_cache
 from typing import Any
 
+from fakturnik.vault.secret import Secret
+
 
 @lru_cache(maxsize=1)
 def _hasher() -> Any:
@@ -44,6 +46,16 @@ def burn_time(password: str) -> None:
     if not _DUMMY:
         _DUMMY.append(hash_password("fakturnik-dummy-password"))
     verify_password(_DUMMY[0], password)
+
+
+def key_password(password: bytes | str | Secret | None) -> bytes | None:
+    """The password of a private key or PKCS#12 file as bytes (``None``: none given, or empty)."""
+    if password is None:
+        return None
+    if isinstance(password, Secret):
+        return password.reveal() or None
+    value = password.encode() if isinstance(password, str) else password
+    return value or None
 
 
 def new_token(prefix: str, nbytes: int = 32) -> str:

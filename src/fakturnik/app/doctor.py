@@ -18,17 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
-
-from fakturnik.app.access import Action
+from fakturnik.app.access import Action, company_ids
 from fakturnik.app.service import Service
-from fakturnik.errors import FakturnikError, KsefError
+from fakturnik.errors import FakturnikError, KsefAuthError, KsefError
 from fakturnik.store import repo
-from fakturnik.store.models import Company, Membership
+from fakturnik.store.models import Company
 
 Status = Literal["ok", "warn", "error", "skip"]
 CLOCK_WARN = timedelta(seconds=5)
 CLOCK_ERROR = timedelta(seconds=60)
+CERTIFICATE_ERROR = 460  # auth status: KSeF refused the certificate (expired, revoked, untrusted …)
 NEEDED_RIGHTS = ("InvoiceWrite", "InvoiceRead")
 ENV_LABELS = {"local": "symulator", "test": "testowe", "demo": "przedprodukcyjne", "prod": "produkcyjne"}
 
@@ -102,8 +101,13 @@ def expiry_line(
     auto_renew: bool = True,
     token_days_left: int | None = None,
     now: datetime | None = None,
+    certificate_refused: bool = False,
 ) -> CheckLine:
-    """How long the login credential lasts and what to do about it."""
+    """How long the login credential lasts and what to do about it.
+
+    ``certificate_refused``: the login just now ended with KSeF's certificate error (auth status
+    460), e.g. a certificate KSeF shortened into the past (its new end date can only be read with a
+    working login, so the stored ``valid_to`` may still be the old one)."""
     title = "Ważność danych logowania"
     now = now or datetime.now(UTC)
     if kind is None:
@@ -147,6 +151,15 @@ def expiry_line(
             "(fakturnik credentials request, potem credentials enroll --signed).",
         )
     days = (valid_to - now).days
+    if certificate_refused and valid_to > now:
+        return CheckLine(
+            "expiry",
+            title,
+            "error",
+            f"KSeF nie przyjmuje certyfikatu (nieważny: wygasł albo KSeF skrócił jego ważność), choć "
+            f"zapisana data ważności to {_date(valid_to)}: wykonaj pierwsze logowanie podpisanym plikiem "
+            "(fakturnik credentials request, potem credentials enroll --signed).",
+        )
     if valid_to <= now:
         return CheckLine(
             "expiry",
@@ -233,18 +246,7 @@ class DoctorService(Service):
     def check_all(self) -> list[CompanyHealth]:
         """Every company the actor may see."""
         with self._tx() as s:
-            if self.actor.is_system:
-                ids = list(s.scalars(select(Company.id).order_by(Company.id)))
-            elif self.actor.kind == "api_key":
-                ids = [self.actor.company_id] if self.actor.company_id is not None else []
-            else:
-                ids = list(
-                    s.scalars(
-                        select(Membership.company_id)
-                        .where(Membership.user_id == self.actor.user_id)
-                        .order_by(Membership.company_id)
-                    )
-                )
+            ids = company_ids(s, self.actor)
         return [self.check(cid) for cid in ids]
 
     def check(self, company_id: int) -> CompanyHealth:
@@ -264,12 +266,13 @@ class DoctorService(Service):
         env_line, offset = self._environment(env)
         lines.append(env_line)
         rights: list[str] | None = None
+        refused = False
         if env_line.status == "error":
             lines.append(CheckLine("login", "Logowanie", "skip", "Nie sprawdzono: KSeF nie odpowiada."))
         else:
-            login_line, rights = self._login(company, kind)
+            login_line, rights, refused = self._login(company, kind)
             lines.append(login_line)
-        lines.append(self._expiry(company, kind))
+        lines.append(self._expiry(company, kind, refused))
         lines.append(self._offline(company))
         lines.append(
             rights_line(rights)
@@ -321,14 +324,15 @@ class DoctorService(Service):
             clock_skew(r) if r.headers.get("date") else None,
         )
 
-    def _login(self, company: Company, kind: str | None) -> tuple[CheckLine, list[str] | None]:
+    def _login(self, company: Company, kind: str | None) -> tuple[CheckLine, list[str] | None, bool]:
+        """The login line, the session's rights, and whether KSeF refused the certificate (460)."""
         from fakturnik.engine.connect import auth_manager
         from fakturnik.ksef.environments import resolve
         from fakturnik.ksef.transport import Transport
 
         title = "Logowanie"
         if kind is None:
-            return CheckLine("login", title, "error", "Brak danych logowania do KSeF."), None
+            return CheckLine("login", title, "error", "Brak danych logowania do KSeF."), None, False
         what = {"ksef_token": "tokenem KSeF", "certificate": "certyfikatem KSeF"}.get(kind, kind)
         transport = Transport(
             resolve(company.base_url or company.environment), timeout=self.timeout, max_retries=1
@@ -349,14 +353,17 @@ class DoctorService(Service):
                     "pierwsze logowanie podpisanym plikiem (fakturnik credentials request).",
                 ),
                 None,
+                isinstance(exc, KsefAuthError) and exc.status_code == CERTIFICATE_ERROR,
             )
         finally:
             transport.close()
-        return CheckLine("login", title, "ok", f"Logowanie {what} udane."), (
-            rights if rights is not None else UNKNOWN_RIGHTS
+        return (
+            CheckLine("login", title, "ok", f"Logowanie {what} udane."),
+            rights if rights is not None else UNKNOWN_RIGHTS,
+            False,
         )
 
-    def _expiry(self, company: Company, kind: str | None) -> CheckLine:
+    def _expiry(self, company: Company, kind: str | None, refused: bool = False) -> CheckLine:
         from fakturnik.app.ksef_credentials import days_left
 
         if kind != "certificate":
@@ -377,6 +384,7 @@ class DoctorService(Service):
             ksef_status=cert.ksef_status,
             margin_days=policy.margin_days,
             auto_renew=policy.auto_renew,
+            certificate_refused=refused,
         )
 
     def _offline(self, company: Company) -> CheckLine:

@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from fakturnik.app.access import Action
 from fakturnik.app.service import Service
-from fakturnik.errors import InputError, NotFoundError
+from fakturnik.errors import InputError
 from fakturnik.store.web_models import InvoiceDraft
 
 __all__ = ["MAX_DRAFT_BYTES", "DraftView", "DraftsService"]
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
+_MISSING = "nie ma takiego szkicu"
 
 
 @dataclass(frozen=True)
@@ -53,20 +54,17 @@ class DraftsService(Service):
         title = str(plain.get("buyer_name") or plain.get("buyer_nip") or "")[:512]
         kind = str(plain.get("kind") or "VAT")[:16]
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_WRITE)
-            row = None
             if draft_id is not None:
-                row = s.get(InvoiceDraft, draft_id)
-                if row is None or row.company_id != company.id:
-                    raise NotFoundError("nie ma takiego szkicu")
+                row = self._owned(s, company_id, Action.INVOICES_WRITE, InvoiceDraft, draft_id, _MISSING)
                 row.data, row.title, row.kind = dict(plain), title, kind
             else:
+                company = self._company(s, company_id, Action.INVOICES_WRITE)
                 row = InvoiceDraft(
                     company_id=company.id, data=plain, title=title, kind=kind, created_by=self.actor.label
                 )
                 s.add(row)
             s.flush()
-            self._audit(s, "draft.save", company_id=company.id, detail={"draft_id": row.id})
+            self._audit(s, "draft.save", company_id=company_id, detail={"draft_id": row.id})
             return _view(row)
 
     def list(self, company_id: int, limit: int = 50) -> list[DraftView]:
@@ -82,17 +80,9 @@ class DraftsService(Service):
 
     def get(self, company_id: int, draft_id: int) -> DraftView:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_READ)
-            row = s.get(InvoiceDraft, draft_id)
-            if row is None or row.company_id != company.id:
-                raise NotFoundError("nie ma takiego szkicu")
-            return _view(row)
+            return _view(self._owned(s, company_id, Action.INVOICES_READ, InvoiceDraft, draft_id, _MISSING))
 
     def delete(self, company_id: int, draft_id: int) -> None:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_WRITE)
-            row = s.get(InvoiceDraft, draft_id)
-            if row is None or row.company_id != company.id:
-                raise NotFoundError("nie ma takiego szkicu")
-            s.delete(row)
-            self._audit(s, "draft.delete", company_id=company.id, detail={"draft_id": draft_id})
+            s.delete(self._owned(s, company_id, Action.INVOICES_WRITE, InvoiceDraft, draft_id, _MISSING))
+            self._audit(s, "draft.delete", company_id=company_id, detail={"draft_id": draft_id})

@@ -29,5 +29,15 @@ class InvoiceFilter:
     q: str | None = None  # free text: number, KSeF number, party name or NIP (case-insensitive)
 
 
+def like_prefix(text: str) -> str:
+    """A LIKE pattern (escape character ``\\``) matching what starts with ``text`` taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def like_anywhere(text: str) -> str:
+    """A LIKE pattern (escape character ``\\``) matching what contains ``text`` taken literally."""
+    return "%" + like_prefix(text)
+
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

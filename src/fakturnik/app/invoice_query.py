@@ -8,15 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
-from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
+from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter, like_anywhere
 from fakturnik.app.invoice_views import row_view
 from fakturnik.app.views import InvoicePage
 from fakturnik.errors import InputError
 from fakturnik.store.models import Invoice
 
+CENT = Decimal("0.01")
 LIST_COLUMNS = (
     Invoice.id,
     Invoice.company_id,
@@ -68,11 +69,6 @@ def _month(value: str) -> tuple[date, date]:
         raise InputError("miesiąc w formacie RRRR-MM", "month") from None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def conditions(
     company_id: int, direction: str, f: InvoiceFilter, today: date, *, sqlite: bool = False
 ) -> list[Any]:
@@ -117,7 +113,7 @@ def conditions(
     if f.q and f.q.strip():
         if len(f.q) > 200:
             raise InputError("tekst wyszukiwania może mieć najwyżej 200 znaków", "q")
-        pattern = _like(f.q.strip())
+        pattern = like_anywhere(f.q.strip())
         # the match runs on the covering index (ix_invoices_cover), the page then reads 50 rows
         party = (
             (Invoice.buyer_name, Invoice.buyer_id)
@@ -166,23 +162,45 @@ def list_page(
     rows = list(s.scalars(q))
     more = len(rows) > limit
     rows = rows[:limit]
-    total_count: int | None = None
-    total_gross: Decimal | None = None
+    totals: dict[str, Any] = {}
     if with_totals:
-        count, gross = s.execute(
-            select(
-                func.count(Invoice.id),
-                func.sum(Invoice.gross).filter(Invoice.currency == "PLN"),
-            ).where(*where)
-        ).one()
-        total_count = int(count)
-        total_gross = Decimal(gross).quantize(Decimal("0.01")) if gross is not None else Decimal("0.00")
+        totals = _totals(s, where)
     return InvoicePage(
         items=tuple(row_view(inv, today) for inv in rows),
         next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-        total_count=total_count,
-        total_gross=total_gross,
+        **totals,
     )
+
+
+def totals_query(where: list[Any]) -> Select[int, Decimal | None, Decimal | None, Decimal | None, Any]:
+    """Count of everything matching and, for PLN invoices, gross, net, VAT and unpaid: one aggregate
+    over the covering index ix_invoices_cover (no row with its XML is read)."""
+    pln = Invoice.currency == "PLN"
+    # what is still to be paid: gross minus payments, never below zero (a correction's negative gross,
+    # an invoice paid in full count 0), as app.invoice_views.payment_of decides "paid"
+    unpaid = case((Invoice.gross > Invoice.paid_amount, Invoice.gross - Invoice.paid_amount), else_=0)
+    return select(
+        func.count(Invoice.id),
+        func.sum(Invoice.gross).filter(pln),
+        func.sum(Invoice.net).filter(pln),
+        func.sum(Invoice.vat).filter(pln),
+        func.sum(unpaid).filter(pln),
+    ).where(*where)
+
+
+def _totals(s: Session, where: list[Any]) -> dict[str, Any]:
+    count, gross, net, vat, due = s.execute(totals_query(where)).one()
+    return {
+        "total_count": int(count),
+        "total_gross": _money(gross),
+        "total_net": _money(net),
+        "total_vat": _money(vat),
+        "total_unpaid": _money(due),
+    }
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(CENT) if value is not None else Decimal("0.00")
 
 
 __all__ = ["DEFAULT_LIMIT", "list_page"]

@@ -76,12 +76,15 @@ def ksef_error_of(inv: Invoice) -> KsefErrorView | None:
 
 
 def detail_view(s: Session, inv: Invoice, today: date, warnings: tuple[Problem, ...] = ()) -> InvoiceView:
+    from fakturnik.app import session_upos
+    from fakturnik.app.issuers import issuer_of
     from fakturnik.app.summary import summary_of
     from fakturnik.errors import FakturnikError
 
     history = tuple(StatusChange(h.status, h.at, h.detail) for h in repo.history(s, inv.id))
     upo = bool(s.scalar(select(exists().where(Upo.invoice_id == inv.id))))
     fields = _row_fields(inv, today)
+    session_ref, session_upo = session_upos.availability(s, inv)
     try:  # the parties' addresses live in the document only
         summary = summary_of(inv.xml)
         fields["seller"] = Party(inv.seller_nip, inv.seller_name, summary.seller_address)
@@ -99,4 +102,7 @@ def detail_view(s: Session, inv: Invoice, today: date, warnings: tuple[Problem, 
         corrects_id=inv.corrects_id,
         history=history,
         warnings=warnings,
+        issued_by=issuer_of(s, inv.company_id, inv.id) if inv.direction == "issued" else None,
+        session_reference=session_ref,
+        session_upo_available=session_upo,
     )

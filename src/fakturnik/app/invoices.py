@@ -27,6 +27,7 @@ from fakturnik.app.views import (
     IssueResult,
     PreviewView,
     RateTotal,
+    SessionUpoView,
     StatusChange,
 )
 from fakturnik.errors import (
@@ -199,7 +200,14 @@ class InvoicesService(Service):
             try:
                 with self._tx() as s:
                     company = self._company(s, company_id, Action.INVOICES_WRITE)
-                    issuing.store_chunk(s, company, chunk, actor=self.actor.label, today=today)
+                    issuing.store_chunk(
+                        s,
+                        company,
+                        chunk,
+                        actor=self.actor.label,
+                        today=today,
+                        issuer_user_id=self.actor.user_id,
+                    )
                     for item in chunk:
                         if item.invoice is not None:
                             item.row = row_view(item.invoice, today)
@@ -232,7 +240,7 @@ class InvoicesService(Service):
             )
             env, nip, name = validation_env(company.environment), company.nip, company.name
         data = issuing._load_json(draft) if isinstance(draft, bytes | str) else draft
-        data, _ = issuing.draft_with_auto_number(data)
+        data, _ = issuing.draft_with_auto_number(issuing.with_defaults(data, None, None))
         if complete:
             data = _with_placeholders(data, nip, name)
         try:
@@ -328,6 +336,27 @@ class InvoicesService(Service):
             if upo is None:
                 raise NotFoundError("UPO tej faktury nie jest jeszcze dostępne")
             return bytes(upo.xml)
+
+    def session_upo(self, company_id: int, invoice_id: int) -> SessionUpoView:
+        """The UPO of the KSeF session the invoice went in: reference number, dates, pages, and which
+        page lists this invoice. :class:`NotFoundError` until KSeF issued it (after the session closed)."""
+        from fakturnik.app import session_upos
+
+        with self._tx() as s:
+            return session_upos.view(s, self._invoice(s, company_id, invoice_id, self._read))
+
+    def session_upo_xml(self, company_id: int, invoice_id: int, page: int | None = None) -> bytes:
+        """One page of the session UPO as KSeF issued it: ``page``, or the page listing this invoice."""
+        from fakturnik.app import session_upos
+
+        with self._tx() as s:
+            return session_upos.page_xml(s, self._invoice(s, company_id, invoice_id, self._read), page)
+
+    def session_upo_pdf(self, company_id: int, invoice_id: int, page: int | None = None) -> bytes:
+        """That page of the session UPO as a readable PDF (needs the ``visual`` extra)."""
+        from fakturnik.visual import upo_pdf
+
+        return upo_pdf(self.session_upo_xml(company_id, invoice_id, page))
 
     def html(self, company_id: int, invoice_id: int) -> str:
         """The invoice as a standalone HTML page, with the QR codes its state requires.

@@ -35,6 +35,7 @@ from fakturnik.store import repo, states
 from fakturnik.store.models import AuditEntry, Company, Invoice, InvoiceStatusChange, OutboxEntry
 
 if TYPE_CHECKING:
+    from fakturnik.engine.on_behalf import OnBehalf
     from fakturnik.fa3.validation import ValidationReport
 
 AUTO = "AUTO"
@@ -56,6 +57,7 @@ class Prepared:
     error: FakturnikError | None = None
     corrects_id: int | None = None
     urgent: bool = False
+    on_behalf: OnBehalf | None = None  # issued for another seller (self-billing, tax representative)
     # filled when stored
     invoice: Invoice | None = None
     row: InvoiceRow | None = None
@@ -102,14 +104,31 @@ def _looks_like_xml(data: bytes | str) -> bool:
 
 
 def with_defaults(draft: dict[str, Any], seller: dict[str, Any] | None, today: date | None) -> dict[str, Any]:
-    """What the front door fills in a draft: the seller (the company itself) and the issue date (today)."""
+    """What the front door fills in a draft: the seller (the company itself) and the issue date (today).
+
+    ``Fa/Adnotacje`` may name only what differs from an ordinary invoice (e.g. ``{"P_17": 1}``); the
+    rest comes from ``fa3.builder.DEFAULT_ANNOTATIONS``. A self-billing draft (``P_17`` = 1, the
+    seller in ``Podmiot1``) without ``Podmiot2`` gets the company as the buyer.
+    """
     out = draft
+    fa = out.get("Fa")
+    if isinstance(fa, dict) and isinstance(fa.get("Adnotacje"), dict):
+        from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS
+
+        fa = {**fa, "Adnotacje": {**DEFAULT_ANNOTATIONS, **fa["Adnotacje"]}}
+        out = {**out, "Fa": fa}
     if seller is not None and "Podmiot1" not in out:
         out = {**out, "Podmiot1": seller}
-    fa = out.get("Fa")
+    elif seller is not None and "Podmiot2" not in out and _self_billing(fa):
+        out = {**out, "Podmiot2": seller}  # the company issues as the buyer
     if today is not None and isinstance(fa, dict) and not fa.get("P_1"):
         out = {**out, "Fa": {**fa, "P_1": today.isoformat()}}
     return out
+
+
+def _self_billing(fa: object) -> bool:
+    notes = fa.get("Adnotacje") if isinstance(fa, dict) else None
+    return isinstance(notes, dict) and notes.get("P_17") in (1, "1")
 
 
 def draft_with_auto_number(draft: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -164,10 +183,15 @@ def prepare(
         if not isinstance(source, dict):
             item.auto_number = summary.number in ("", AUTO)
         if summary.seller_nip and summary.seller_nip != company_nip and context_type == "Nip":
-            raise InputError(
-                f"faktura sprzedawcy {summary.seller_nip} nie należy do firmy {company_nip}",
-                "Podmiot1/DaneIdentyfikacyjne/NIP",
-            )
+            from fakturnik.base.xmlsafe import parse_xml
+            from fakturnik.engine.on_behalf import foreign_seller_refusal, issued_for
+
+            item.on_behalf = issued_for(parse_xml(xml), summary.seller_nip, company_nip)
+            if item.on_behalf is None:
+                raise InputError(
+                    foreign_seller_refusal(summary.seller_nip, company_nip),
+                    "Podmiot1/DaneIdentyfikacyjne/NIP",
+                )
         item.xml, item.summary, item.warnings = xml, summary, tuple(report.warnings)
     except FakturnikError as exc:
         item.error = exc
@@ -219,14 +243,18 @@ def store_chunk(
     *,
     actor: str,
     today: date,
+    issuer_user_id: int | None = None,
 ) -> None:
     """Write the prepared, error-free ``items`` of one company in the caller's transaction.
 
     Idempotency keys seen before are answered with the invoice they made (``replayed``) or a
     conflict; numbers come from the series, one counter update per (kind, period); every invoice
-    gets its status history, its outbox entry and an audit entry.
+    gets its status history, its outbox entry and an audit entry. The outbox entry names the
+    credential that must send it: the issuing user's own KSeF certificate in this company, if they
+    act with one (``engine.issuers.issuer_credential_id``), else the company's (NULL).
     """
     from fakturnik.engine.business_days import offline_deadline
+    from fakturnik.engine.issuers import issuer_credential_id
     from fakturnik.errors import IdempotencyConflictError
     from fakturnik.ksef.crypto import sha256_b64
 
@@ -265,43 +293,47 @@ def store_chunk(
         live = [i for i in live if i.error is None and i.invoice is None and not i.replayed]
     kept = [i for i in live if not i.auto_number and i.summary is not None]
     if kept:
+        # a number is taken per (seller, kind), as KSeF counts duplicates: a self-billed invoice of
+        # another seller may carry a number the company's own series has too
         taken = {
-            (kind, number)
-            for kind, number in s.execute(
-                select(Invoice.kind, Invoice.number).where(
+            (seller, kind, number)
+            for seller, kind, number in s.execute(
+                select(Invoice.seller_nip, Invoice.kind, Invoice.number).where(
                     Invoice.company_id == company.id,
                     Invoice.direction == "issued",
                     Invoice.number.in_([i.summary.number for i in kept if i.summary is not None]),
                 )
             )
         }
-        chunk_numbers: set[tuple[str, str]] = set()
+        chunk_numbers: set[tuple[str, str, str]] = set()
         for item in kept:
             assert item.summary is not None
-            key2 = (item.summary.kind, item.summary.number)
+            key2 = (item.summary.seller_nip or company.nip, item.summary.kind, item.summary.number)
             if key2 in taken or key2 in chunk_numbers:
                 item.error = ConflictError(f"faktura o numerze {item.summary.number} już istnieje")
             chunk_numbers.add(key2)
         live = [i for i in live if i.error is None]
-    # numbers: one allocation per (kind, year, month)
-    wanting: dict[tuple[str, int, int], list[Prepared]] = defaultdict(list)
+    # numbers: one allocation per (series, kind, year, month); the company's own series, or the one
+    # it keeps for another seller (engine/on_behalf.py)
+    wanting: dict[tuple[OnBehalf | None, str, int, int], list[Prepared]] = defaultdict(list)
     for item in live:
         if item.auto_number:
             assert item.summary is not None
             day = item.summary.issue_date or today
-            wanting[(item.summary.kind, day.year, day.month)].append(item)
+            wanting[(item.on_behalf, item.summary.kind, day.year, day.month)].append(item)
     numbers: dict[int, str] = {}
-    for (kind, year, month), group in wanting.items():
+    for (behalf, kind, year, month), group in wanting.items():
         for item, number in zip(
             group,
             repo.allocate_numbers(
                 s,
-                seller_nip=company.nip,
+                seller_nip=company.nip if behalf is None else behalf.series_key,
                 kind=kind,
                 year=year,
                 month=month,
                 count=len(group),
                 company_id=company.id,
+                pattern=None if behalf is None else behalf.pattern(repo.default_pattern(kind)),
             ),
             strict=True,
         ):
@@ -314,6 +346,7 @@ def store_chunk(
 
         outage_end = warsaw_today(outage.ended_at)
     status = states.OFFLINE if offline_kind else states.QUEUED
+    sending_credential = issuer_credential_id(s, company.id, issuer_user_id) if live else None
     now = datetime.now(UTC)
     values: list[dict[str, Any]] = []
     for item in live:
@@ -388,6 +421,7 @@ def store_chunk(
                     "next_attempt_at": now,
                     "created_at": now,
                     "updated_at": now,
+                    "credential_id": sending_credential,
                 }
             )
             audit.append(
@@ -396,7 +430,12 @@ def store_chunk(
                     "action": "invoice.issue",
                     "company_id": company.id,
                     "invoice_id": invoice_id,
-                    "detail": {"number": row["number"], "sha256": row["sha256"], "offline": offline_kind},
+                    "detail": {
+                        "number": row["number"],
+                        "sha256": row["sha256"],
+                        "offline": offline_kind,
+                        **(item.on_behalf.audit if item.on_behalf is not None else {}),
+                    },
                     "at": now,
                 }
             )

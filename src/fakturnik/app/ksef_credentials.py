@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from fakturnik.app.access import Action
+from fakturnik.app.access import Action, company_ids
 from fakturnik.app.service import Service
 from fakturnik.errors import InputError, KsefError
 from fakturnik.ksef.enrollment import EnrolledCertificate, enroll_certificate
 from fakturnik.store import repo
-from fakturnik.store.models import Company, CompanyProfile, Credential, Membership
+from fakturnik.store.models import Company, CompanyProfile, Credential
 from fakturnik.vault import Secret
 
 if TYPE_CHECKING:
@@ -168,18 +168,8 @@ class CredentialsService(Service):
         with self._tx() as s:
             if company_id is not None:
                 ids = [self._company(s, company_id, Action.COMPANY_VIEW).id]
-            elif self.actor.is_system:
-                ids = list(s.scalars(select(Company.id).order_by(Company.id)))
-            elif self.actor.kind == "api_key":
-                ids = [self.actor.company_id] if self.actor.company_id is not None else []
             else:
-                ids = list(
-                    s.scalars(
-                        select(Membership.company_id)
-                        .where(Membership.user_id == self.actor.user_id)
-                        .order_by(Membership.company_id)
-                    )
-                )
+                ids = company_ids(s, self.actor)
             on_token = []
             for cid in ids:
                 cred = repo.active_credential(s, cid)

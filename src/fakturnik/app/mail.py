@@ -16,6 +16,7 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from fakturnik.app.access import Action
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.errors import FakturnikError, InputError, NotFoundError, Problem
 from fakturnik.store.web_models import CompanyMailSettings
@@ -57,15 +58,7 @@ def _secret_name(company_id: int) -> str:
 
 
 def _view(row: CompanyMailSettings) -> MailSettingsView:
-    return MailSettingsView(
-        row.company_id,
-        row.host,
-        row.port,
-        row.security,
-        row.username,
-        row.password_secret is not None,
-        row.sender,
-    )
+    return project(MailSettingsView, row, has_password=row.password_secret is not None)
 
 
 class MailService(Service):

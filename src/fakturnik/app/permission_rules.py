@@ -23,6 +23,7 @@ __all__ = [
     "SubjectId",
     "check_not_self",
     "check_permissions",
+    "parse_eu_vat",
     "parse_nip",
     "parse_subject",
     "permission_label",
@@ -170,4 +171,25 @@ def check_entity_name(name: str | None, fallback: str) -> str:
     text = (name or "").strip() or fallback
     if not 5 <= len(text) <= 90:
         raise InputError("pełna nazwa podmiotu musi mieć od 5 do 90 znaków", "name")
+    return text
+
+
+def parse_eu_vat(value: str, field: str = "vat_ue") -> str:
+    """The EU VAT number of an entity of another member state (``DE123456789``), checked with the
+    per-country pattern of the KSeF contract; spaces and dashes are ignored."""
+    from pydantic import ValidationError
+
+    from fakturnik.ksef import models as m
+
+    text = re.sub(r"[\s-]", "", str(value or "")).upper()
+    if text.startswith("PL"):
+        raise InputError("podmiot unijny ma numer VAT UE innego państwa niż Polska (np. DE123456789)", field)
+    try:
+        m.EuEntityPermissionsQueryRequest(vatUeIdentifier=text)
+    except ValidationError:
+        raise InputError(
+            f"nieprawidłowy numer VAT UE {text!r}: kod kraju i numer według wzoru tego kraju, "
+            "np. DE123456789",
+            field,
+        ) from None
     return text

@@ -33,6 +33,7 @@ from fakturnik.app.permission_rules import (
     check_permissions,
     check_person_name,
     description_of,
+    parse_eu_vat,
     parse_nip,
     parse_subject,
     permission_label,
@@ -42,11 +43,12 @@ from fakturnik.errors import ConflictError, InputError, KsefApiError, KsefAuthEr
 from fakturnik.store.models import Company, Credential
 
 if TYPE_CHECKING:
-    from fakturnik.ksef.client import KsefClient
+    from fakturnik.ksef.client import KsefClient, Page
 
 __all__ = ["GrantView", "OperationView", "PermissionsService", "ReceivedView"]
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=BaseModel)  # a permission query's request body
 
 # final statuses of a permission operation (digest §3.5), in Polish
 OPERATION_TEXT_PL = {
@@ -149,6 +151,10 @@ def _name_of(p: Any) -> str:
     return str(getattr(entity, "fullName", "") or "") if entity is not None else ""
 
 
+EU_ADMIN_RIGHTS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")
+"""What KSeF gives an EU entity's administrator in the new EU VAT context (digest §3.5)."""
+
+
 class PermissionsService(Service):
     """Grants, revokes and queries in KSeF for a company (action ``permissions.manage`` / ``.read``)."""
 
@@ -164,21 +170,16 @@ class PermissionsService(Service):
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
             persons = _all_pages(
-                lambda page: client.query_person_permissions(
-                    m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"), page
-                ),
-                "permissions",
+                client.query_person_permissions,
+                m.PersonPermissionsQueryRequest(queryType="PermissionsInCurrentContext"),
             )
             given = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Granted"),
                 "authorizationGrants",
             )
-            subunits = _all_pages(
-                lambda page: client.query_subunit_permissions(m.SubunitPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            subunits = _all_pages(client.query_subunit_permissions, m.SubunitPermissionsQueryRequest())
+            eu_entities = _all_pages(client.query_eu_entity_permissions, m.EuEntityPermissionsQueryRequest())
         out: list[GrantView] = []
         for p in persons:
             subject_type, subject = _ident(p.authorizedIdentifier)
@@ -219,6 +220,7 @@ class PermissionsService(Service):
                     started_at=getattr(u, "startDate", None),
                 )
             )
+        out.extend(_eu_view(e, company.nip) for e in eu_entities)
         return tuple(out)
 
     def received(self, company_id: int) -> ReceivedView:
@@ -227,20 +229,13 @@ class PermissionsService(Service):
 
         company = self._load(company_id, Action.PERMISSIONS_READ)
         with self._client(company) as client:
-            entities = _all_pages(
-                lambda page: client.query_entity_permissions(m.EntityPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            entities = _all_pages(client.query_entity_permissions, m.EntityPermissionsQueryRequest())
             authorizations = _all_pages(
-                lambda page: client.query_authorization_permissions(
-                    m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"), page
-                ),
+                client.query_authorization_permissions,
+                m.EntityAuthorizationPermissionsQueryRequest(queryType="Received"),
                 "authorizationGrants",
             )
-            personal = _all_pages(
-                lambda page: client.query_personal_permissions(m.PersonalPermissionsQueryRequest(), page),
-                "permissions",
-            )
+            personal = _all_pages(client.query_personal_permissions, m.PersonalPermissionsQueryRequest())
         return ReceivedView(
             entities=tuple(
                 GrantView(
@@ -297,9 +292,7 @@ class PermissionsService(Service):
         """Give a person (PESEL, NIP or certificate fingerprint) rights in my company."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         rights = check_permissions("person", permissions)
         request = m.PersonPermissionsGrantRequest(
             subjectIdentifier=m.PersonPermissionsSubjectIdentifier(type=subject.type, value=subject.value),
@@ -410,9 +403,7 @@ class PermissionsService(Service):
         """
         from fakturnik.ksef import models as m
 
-        company = self._load(office_company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(office_company_id, identifier)
         rights = check_permissions("indirect", permissions)
         target = (
             m.IndirectPermissionsTargetIdentifier(type="Nip", value=parse_nip(client_nip, "client_nip"))
@@ -450,11 +441,15 @@ class PermissionsService(Service):
         """An administrator of a subunit (``InternalId`` NIP-nnnnn, or a member NIP of a VAT group)."""
         from fakturnik.ksef import models as m
 
-        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
-        subject = parse_subject(identifier)
-        check_not_self(subject, company.nip)
+        company, subject = self._granting_to(company_id, identifier)
         unit = str(subunit or "").strip()
         if len(unit) == 16 and unit[10] == "-" and unit[:10] == company.nip and unit[11:].isdigit():
+            from fakturnik.base.ksef_numbers import is_valid_internal_id
+
+            if not is_valid_internal_id(unit):
+                raise InputError(
+                    f"identyfikator wewnętrzny {unit} ma błędną cyfrę kontrolną (ostatnią)", "subunit"
+                )
             unit_type = "InternalId"
         else:
             unit, unit_type = parse_nip(unit, "subunit"), "Nip"
@@ -510,6 +505,57 @@ class PermissionsService(Service):
             company, "eu_entity", subject, rights, lambda c: c.grant_eu_entity_permissions(request)
         )
 
+    def grant_eu_admin(
+        self,
+        company_id: int,
+        fingerprint: str,
+        vat_ue: str,
+        *,
+        name: str,
+        address: str = "",
+        description: str | None = None,
+    ) -> OperationView:
+        """The administrator of my EU entity: the entity of another member state with EU VAT number
+        ``vat_ue``, identified by its certificate's fingerprint, gets the EU VAT context
+        ``{my NIP}-{vat_ue}`` (KSeF creates it) with VatUeManage, InvoiceWrite, InvoiceRead and
+        Introspection. It then logs in there with that certificate (subject = the fingerprint) and
+        names its representatives (:meth:`grant_eu_entity`, in that context)."""
+        from fakturnik.ksef import models as m
+
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(fingerprint, "fingerprint")
+        if subject.type != "Fingerprint":
+            raise InputError("podmiot unijny wskazuje się odciskiem certyfikatu (64 znaki)", "fingerprint")
+        eu = parse_eu_vat(vat_ue)
+        full = check_entity_name(name, "")
+        place = (address or "").strip() or "—"
+        if len(place) > 512:
+            raise InputError("adres podmiotu unijnego może mieć najwyżej 512 znaków", "address")
+        context = f"{company.nip}-{eu}"
+        request = m.EuEntityAdministrationPermissionsGrantRequest(
+            subjectIdentifier=m.EuEntityAdministrationPermissionsSubjectIdentifier(
+                type="Fingerprint", value=subject.value
+            ),
+            contextIdentifier=m.EuEntityAdministrationPermissionsContextIdentifier(
+                type="NipVatUe", value=context
+            ),
+            description=description_of(description, f"Administrator podmiotu unijnego {eu}"),
+            euEntityName=full,
+            subjectDetails=m.EuEntityPermissionSubjectDetails(
+                subjectDetailsType="EntityByFingerprint",
+                entityByFp=m.EntityByFingerprintDetails(fullName=full, address=place),
+            ),
+            euEntityDetails=m.EuEntityDetails(fullName=full, address=place),
+        )
+        return self._submit(
+            company,
+            "eu_admin",
+            subject,
+            list(EU_ADMIN_RIGHTS),
+            lambda c: c.grant_eu_entity_administration_permissions(request),
+            target=f"NipVatUe:{context}",
+        )
+
     # --- revoking --------------------------------------------------------------------------------------
 
     def revoke(self, company_id: int, permission_id: str, *, authorization: bool = False) -> OperationView:
@@ -547,6 +593,14 @@ class PermissionsService(Service):
         return result
 
     # --- internals -------------------------------------------------------------------------------------
+
+    def _granting_to(self, company_id: int, identifier: str) -> tuple[Company, SubjectId]:
+        """The company (the actor may manage its permissions) and the person a grant is for (PESEL, NIP
+        or certificate fingerprint; never the company itself)."""
+        company = self._load(company_id, Action.PERMISSIONS_MANAGE)
+        subject = parse_subject(identifier)
+        check_not_self(subject, company.nip)
+        return company, subject
 
     def _load(self, company_id: int, action: Action) -> Company:
         with self._tx() as s:
@@ -702,6 +756,22 @@ def _person_details(subject: SubjectId, first_name: str | None, last_name: str |
     )
 
 
+def _eu_view(e: Any, nip: str) -> GrantView:
+    """An EU entity's administrator (or, in an EU VAT context, representative) in its context."""
+    return GrantView(
+        str(e.id),
+        "eu_entity",
+        "Fingerprint",
+        e.authorizedFingerprintIdentifier,
+        str(e.permissionScope),
+        f"NipVatUe:{nip}-{e.vatUeIdentifier}",
+        description=e.description,
+        subject_name=e.euEntityName,
+        author=_key(e.authorIdentifier),
+        started_at=e.startDate,
+    )
+
+
 def _authorization_view(a: Any, *, received: bool) -> GrantView:
     subject_type, subject = _ident(a.authorizedEntityIdentifier)
     entity = getattr(a, "subjectEntityDetails", None)
@@ -719,13 +789,19 @@ def _authorization_view(a: Any, *, received: bool) -> GrantView:
     )
 
 
-def _all_pages(fetch: Callable[[Any], BaseModel], field: str, size: int = 100, limit: int = 50) -> list[Any]:
+def _all_pages(
+    query: Callable[[Q, Page], BaseModel],
+    request: Q,
+    field: str = "permissions",
+    size: int = 100,
+    limit: int = 50,
+) -> list[Any]:
     """Every item of a paged permission query (at most ``limit`` pages)."""
     from fakturnik.ksef.client import Page
 
     out: list[Any] = []
     for offset in range(limit):
-        answer = fetch(Page(page_offset=offset, page_size=size))
+        answer = query(request, Page(page_offset=offset, page_size=size))
         out.extend(getattr(answer, field))
         if not getattr(answer, "hasMore", False):
             break

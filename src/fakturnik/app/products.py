@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
+from fakturnik.app.filters import like_anywhere, like_prefix
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.app.views import ProductView
-from fakturnik.errors import InputError, NotFoundError
+from fakturnik.errors import InputError
 from fakturnik.store.models import Product
 
 VAT_RATES = ("23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II")
@@ -20,24 +22,10 @@ GTU = tuple(f"GTU_{i:02d}" for i in range(1, 14))
 
 
 def _view(p: Product) -> ProductView:
-    return ProductView(
-        id=p.id,
-        company_id=p.company_id,
-        name=p.name,
-        unit=p.unit,
-        price=p.price.normalize()
-        if p.price == p.price.to_integral()
-        else p.price.quantize(Decimal("0.01"))
-        if p.price == p.price.quantize(Decimal("0.01"))
-        else p.price.normalize(),
-        price_kind="gross" if p.price_kind == "gross" else "net",
-        vat_rate=p.vat_rate,
-        gtu=p.gtu,
-        pkwiu=p.pkwiu,
-        cn=p.cn,
-        active=p.active,
-        created_at=p.created_at,
-    )
+    price = p.price.normalize()
+    if p.price != p.price.to_integral() and p.price == p.price.quantize(Decimal("0.01")):
+        price = p.price.quantize(Decimal("0.01"))  # 12.50, not 12.5
+    return project(ProductView, p, price=price, price_kind="gross" if p.price_kind == "gross" else "net")
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +111,7 @@ class ProductsService(Service):
             return _view(p)
 
     def _get(self, s: Session, company_id: int, product_id: int, action: Action) -> Product:
-        self._company(s, company_id, action)
-        p = s.get(Product, product_id) if type(product_id) is int else None
-        if p is None or p.company_id != company_id:
-            raise NotFoundError("nie ma takiego produktu")
-        return p
+        return self._owned(s, company_id, action, Product, product_id, "nie ma takiego produktu")
 
     def get(self, company_id: int, product_id: int) -> ProductView:
         with self._tx() as s:
@@ -160,7 +144,7 @@ class ProductsService(Service):
             if not include_inactive:
                 query = query.where(Product.active.is_(True))
             if q and q.strip():
-                pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                pattern = like_anywhere(q.strip())
                 query = query.where(Product.name.ilike(pattern, escape="\\"))
             return [
                 _view(p) for p in s.scalars(query.order_by(func.lower(Product.name), Product.id).limit(1000))
@@ -171,7 +155,7 @@ class ProductsService(Service):
         prefix = (prefix or "").strip()
         if not prefix:
             return []
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_prefix(prefix)
         with self._tx() as s:
             self._company(s, company_id, Action.PRODUCTS_READ)
             rows = s.scalars(

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, require_system
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
-from fakturnik.errors import FakturnikError, InputError, NotFoundError, Problem
+from fakturnik.errors import FakturnikError, InputError, Problem
 from fakturnik.store.web_models import RecurringInvoice
 
 __all__ = ["RecurringService", "RecurringView", "next_run_after"]
@@ -43,16 +44,7 @@ class RecurringView:
 
 
 def _view(row: RecurringInvoice) -> RecurringView:
-    return RecurringView(
-        row.id,
-        row.company_id,
-        row.title,
-        row.day_of_month,
-        row.email_to,
-        row.next_run,
-        row.active,
-        row.last_invoice_id,
-    )
+    return project(RecurringView, row)
 
 
 def next_run_after(day_of_month: int, after: date) -> date:
@@ -149,12 +141,16 @@ class RecurringService(Service):
 
     def stop(self, company_id: int, recurring_id: int) -> None:
         with self._tx() as s:
-            company = self._company(s, company_id, Action.INVOICES_WRITE)
-            row = s.get(RecurringInvoice, recurring_id)
-            if row is None or row.company_id != company.id:
-                raise NotFoundError("nie ma takiej faktury cyklicznej")
+            row = self._owned(
+                s,
+                company_id,
+                Action.INVOICES_WRITE,
+                RecurringInvoice,
+                recurring_id,
+                "nie ma takiej faktury cyklicznej",
+            )
             row.active = False
-            self._audit(s, "recurring.stop", company_id=company.id, detail={"id": recurring_id})
+            self._audit(s, "recurring.stop", company_id=company_id, detail={"id": recurring_id})
 
     def run_due(self, today: date | None = None, *, company_id: int | None = None) -> builtins.list[int]:
         """Issue every template due by ``today`` (the system actor: all companies; a user: one company).

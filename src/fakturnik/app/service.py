@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -12,12 +12,15 @@ from fakturnik.app.access import Action, authorize
 from fakturnik.app.actor import Actor
 from fakturnik.errors import NotFoundError
 from fakturnik.store import repo
-from fakturnik.store.models import Company
+from fakturnik.store.models import Base, Company
 
 if TYPE_CHECKING:
     from fakturnik.app.whitelist import WhiteListClient
     from fakturnik.engine.context import EngineContext
     from fakturnik.simulator.server import SimulatorServer
+
+
+Row = TypeVar("Row", bound=Base)
 
 
 class App(Protocol):
@@ -56,6 +59,25 @@ class Service:
         if company is None:
             raise NotFoundError("nie ma takiej firmy")
         return company
+
+    def _owned(
+        self,
+        s: Session,
+        company_id: int,
+        action: Action,
+        model: type[Row],
+        row_id: object,
+        missing: str,
+        **match: object,
+    ) -> Row:
+        """Row ``row_id`` of ``model``, after the access check, if it belongs to the company and has the
+        attribute values of ``match``; else :class:`NotFoundError` with ``missing`` (Polish)."""
+        self._company(s, company_id, action)
+        row = s.get(model, row_id) if type(row_id) is int else None
+        wanted = {"company_id": company_id, **match}
+        if row is None or any(getattr(row, name) != value for name, value in wanted.items()):
+            raise NotFoundError(missing)
+        return row
 
     def _audit(
         self,

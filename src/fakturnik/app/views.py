@@ -105,6 +105,46 @@ class InvoiceRow:
 
 
 @dataclass(frozen=True)
+class IssuerView:
+    """Who issued an invoice (the actor of its ``invoice.issue`` audit entry), for people to read."""
+
+    kind: Literal["user", "api_key", "system"]
+    label: str  # Polish: "Anna Nowak <anna@firma.pl>", "klucz API „ERP”", "system (cli)"
+    user_id: int | None = None
+    email: str = ""
+    name: str = ""
+    api_key_id: int | None = None
+    api_key_name: str = ""
+
+
+@dataclass(frozen=True)
+class SessionUpoPageView:
+    """One page of a session UPO (KSeF pages the UPO of a big session)."""
+
+    page: int  # 1, 2, …
+    reference_number: str  # the page's UPO reference number
+    sha256: str  # of the page's XML, base64
+    size: int  # bytes
+    fetched_at: datetime
+    lists_invoice: bool  # this page confirms the invoice asked about
+
+
+@dataclass(frozen=True)
+class SessionUpoView:
+    """The UPO of the KSeF session an invoice went in: KSeF's receipt for every invoice of the session."""
+
+    invoice_id: int
+    ksef_number: str
+    session_reference: str
+    session_kind: str  # online | batch
+    opened_at: datetime
+    closed_at: datetime | None
+    invoice_count: int  # invoices Fakturnik sent in the session
+    pages: tuple[SessionUpoPageView, ...]
+    invoice_page: int | None  # the page that lists this invoice (None: none of the stored pages)
+
+
+@dataclass(frozen=True)
 class InvoiceView(InvoiceRow):
     """An invoice with everything a detail page or an API answer needs."""
 
@@ -117,6 +157,9 @@ class InvoiceView(InvoiceRow):
     corrects_id: int | None = None  # the invoice this one corrects (KOR)
     history: tuple[StatusChange, ...] = ()
     warnings: tuple[Problem, ...] = ()  # validation notes at issue time (not refusals)
+    issued_by: IssuerView | None = None  # None: not known (received invoices, older data)
+    session_reference: str | None = None  # the KSeF session the invoice was last sent in
+    session_upo_available: bool = False  # that session's UPO is stored and the invoice has its number
 
 
 @dataclass(frozen=True)
@@ -125,6 +168,9 @@ class InvoicePage:
     next_cursor: str | None  # pass as ``cursor`` for the next page; None: last page
     total_count: int | None = None  # only when asked (``with_totals=True``)
     total_gross: Decimal | None = None  # sum of gross of everything matching (PLN invoices)
+    total_net: Decimal | None = None  # the same for net (PLN invoices; only with ``with_totals``)
+    total_vat: Decimal | None = None  # and VAT
+    total_unpaid: Decimal | None = None  # gross minus what was paid (PLN invoices)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from fakturnik.app.access import Action
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
-from fakturnik.errors import InputError, NotFoundError
+from fakturnik.errors import InputError
 from fakturnik.store.webhook_models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 EVENTS: Final = (
@@ -137,18 +138,7 @@ class DeliveryView:
 
 
 def _view(sub: WebhookSubscription, pending: int = 0) -> SubscriptionView:
-    return SubscriptionView(
-        id=sub.id,
-        company_id=sub.company_id,
-        url=sub.url,
-        events=tuple(sub.events),
-        description=sub.description,
-        state=sub.state,
-        paused_reason=sub.paused_reason,
-        consecutive_failures=sub.consecutive_failures,
-        created_at=sub.created_at,
-        pending=pending,
-    )
+    return project(SubscriptionView, sub, events=tuple(sub.events), pending=pending)
 
 
 def _events(events: list[str] | tuple[str, ...]) -> list[str]:
@@ -204,11 +194,9 @@ class WebhooksService(Service):
         from sqlalchemy.orm import Session
 
         assert isinstance(s, Session)
-        self._company(s, company_id, action)
-        sub = s.get(WebhookSubscription, subscription_id)
-        if sub is None or sub.company_id != company_id:
-            raise NotFoundError("nie ma takiej subskrypcji")
-        return sub
+        return self._owned(
+            s, company_id, action, WebhookSubscription, subscription_id, "nie ma takiej subskrypcji"
+        )
 
     def list(self, company_id: int) -> builtins.list[SubscriptionView]:
         with self._tx() as s:
@@ -313,21 +301,13 @@ class WebhooksService(Service):
             for a in s.scalars(
                 select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.id)
             ):
-                log.setdefault(a.delivery_id, []).append(
-                    AttemptView(at=a.at, status_code=a.status_code, error=a.error, duration_ms=a.duration_ms)
-                )
+                log.setdefault(a.delivery_id, []).append(project(AttemptView, a))
             return [
-                DeliveryView(
-                    id=d.id,
-                    event_id=d.event_id,
+                project(
+                    DeliveryView,
+                    d,
                     event_type=kind,
-                    state=d.state,
-                    attempts=d.attempts,
                     next_attempt_at=d.next_attempt_at if d.state == "pending" else None,
-                    last_status=d.last_status,
-                    last_error=d.last_error,
-                    delivered_at=d.delivered_at,
-                    created_at=d.created_at,
                     log=tuple(log.get(d.id, ())),
                 )
                 for d, kind in rows

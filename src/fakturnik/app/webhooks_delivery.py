@@ -37,6 +37,7 @@ import httpx
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from fakturnik.app.invoice_query import LIST_COLUMNS
 from fakturnik.app.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -96,25 +97,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# what an event says of its invoice: the list columns only (never the XML: scans must stay light)
-_INVOICE_COLUMNS = (
-    Invoice.id,
-    Invoice.company_id,
-    Invoice.direction,
-    Invoice.kind,
-    Invoice.number,
-    Invoice.ksef_number,
-    Invoice.status,
-    Invoice.issue_date,
-    Invoice.seller_nip,
-    Invoice.buyer_id,
-    Invoice.gross,
-    Invoice.currency,
-    Invoice.offline_mode,
-    Invoice.offline_deadline,
-    Invoice.error_code,
-    Invoice.error_message,
-)
+# what an event says of its invoice: the list's columns and the offline/error facts (never the XML:
+# scans must stay light)
+_INVOICE_COLUMNS = (*LIST_COLUMNS, Invoice.offline_mode, Invoice.error_code, Invoice.error_message)
 
 
 def _invoice_data(inv: Any) -> dict[str, Any]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door
-from fakturnik.errors import FakturnikError
+from fakturnik.cli.engine import DataDir, DbUrl, _fail, door
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
@@ -45,16 +42,6 @@ def _company_id(fk: Fakturnik, nip: str) -> int:
 Company = Annotated[str, typer.Option("--company", help="NIP firmy.")]
 
 
-@contextmanager
-def _door(data_dir: Path | None, database_url: str | None) -> Iterator[Fakturnik]:
-    """The front door for one command; a refusal ends the command with its Polish message."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            yield fk
-    except FakturnikError as exc:
-        _fail(exc)
-
-
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Adres e-mail (login).")],
@@ -65,7 +52,7 @@ def users_add(
 ) -> None:
     """Załóż konto użytkownika (hasło: co najmniej 10 znaków, przechowywane jako skrót argon2id)."""
     password = _password(password_env)
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         user = fk.accounts.register_user(email, password, name)
     typer.echo(f"Założono konto {user.email} (id {user.id})")
 
@@ -79,7 +66,7 @@ def users_passwd(
 ) -> None:
     """Ustaw nowe hasło (kończy wszystkie sesje użytkownika)."""
     password = _password(password_env)
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         fk.accounts.set_password(fk.accounts.user_by_email(email).id, password)
     typer.echo(f"Zmieniono hasło {email.strip().lower()}")
 
@@ -93,7 +80,7 @@ def members_add(
     database_url: DbUrl = None,
 ) -> None:
     """Nadaj użytkownikowi rolę w firmie."""
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         user = fk.accounts.user_by_email(email)
         fk.accounts.add_member(_company_id(fk, company), user.id, role)
     typer.echo(f"{email.strip().lower()}: rola {role} w firmie {company}")
@@ -106,7 +93,7 @@ def members_list(
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż użytkowników firmy i ich role."""
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         for m in fk.accounts.members(_company_id(fk, company)):
             typer.echo(f"{m.email}\t{m.role}")
 
@@ -127,7 +114,7 @@ def keys_create(
 ) -> None:
     """Utwórz klucz API; jest pokazany tylko raz (przechowywany jest jego skrót)."""
     scopes = scope or ["invoices:write", "invoices:read"]
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         created = fk.api_keys.create(_company_id(fk, company), name, scopes)
     if out is not None:
         out.touch(mode=0o600, exist_ok=True)
@@ -145,7 +132,7 @@ def keys_list(
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż klucze API firmy (bez samych kluczy)."""
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         for k in fk.api_keys.list(_company_id(fk, company)):
             used = f"{k.last_used_at:%d.%m.%Y %H:%M}" if k.last_used_at else "nieużywany"
             state = "odwołany" if k.revoked_at else "aktywny"
@@ -160,6 +147,6 @@ def keys_revoke(
     database_url: DbUrl = None,
 ) -> None:
     """Odwołaj klucz API (od razu przestaje działać)."""
-    with _door(data_dir, database_url) as fk:
+    with door(data_dir, database_url) as fk:
         fk.api_keys.revoke(_company_id(fk, company), key_id)
     typer.echo(f"Klucz {key_id} odwołany")

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door
-from fakturnik.errors import FakturnikError
+from fakturnik.cli.engine import DataDir, DbUrl, _fail, door
 
 if TYPE_CHECKING:
     from fakturnik.app.certificates import CertificateResult
@@ -50,17 +49,14 @@ def request(
     if all_companies == (company is not None):
         _fail(ValueError("podaj --company NIP albo --all (z --out-dir)"))
     files: dict[Path, bytes] = {}
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            if company is not None:
-                files[out] = fk.credentials.migration_request(fk.companies.by_nip(company).id)
-            else:
-                target = out_dir or Path()
-                for cid in fk.credentials.token_deadline().company_ids:
-                    nip = fk.companies.get(cid).nip
-                    files[target / f"{nip}.xml"] = fk.credentials.migration_request(cid)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        if company is not None:
+            files[out] = fk.credentials.migration_request(fk.companies.by_nip(company).id)
+        else:
+            target = out_dir or Path()
+            for cid in fk.credentials.token_deadline().company_ids:
+                nip = fk.companies.get(cid).nip
+                files[target / f"{nip}.xml"] = fk.credentials.migration_request(cid)
     if not files:
         typer.echo("Żadna firma nie loguje się tokenem KSeF: nie ma czego podpisywać.")
     for path, xml in files.items():
@@ -104,18 +100,15 @@ def migrate(
     signed_xml = signed.read_bytes() if signed is not None else None
     by_nip = {p.stem: p.read_bytes() for p in sorted(signed_dir.glob("*.xml"))} if signed_dir else {}
     out = console()
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            if company is not None:
-                results = [fk.credentials.migrate_to_certificate(fk.companies.by_nip(company).id, signed_xml)]
-            else:
-                with out.status("Certyfikaty KSeF…"):
-                    results = fk.credentials.migrate_all(by_nip)
-                if not results:
-                    out.print("Żadna firma nie loguje się już tokenem KSeF.")
-            left = fk.credentials.token_deadline()
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        if company is not None:
+            results = [fk.credentials.migrate_to_certificate(fk.companies.by_nip(company).id, signed_xml)]
+        else:
+            with out.status("Certyfikaty KSeF…"):
+                results = fk.credentials.migrate_all(by_nip)
+            if not results:
+                out.print("Żadna firma nie loguje się już tokenem KSeF.")
+        left = fk.credentials.token_deadline()
     for result in results:
         out.print(
             _line(result) if not result.skipped else f"[yellow]–[/yellow] {result.nip}: {result.message}"
@@ -143,13 +136,10 @@ def list_certificates(
     from fakturnik.cli.views import console
 
     table = Table("Rodzaj", "Numer seryjny", "Ważny od", "Ważny do", "Dni", "Stan", "W użyciu")
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            cid = fk.companies.by_nip(company).id
-            certs = fk.certificates.refresh(cid) if refresh else fk.certificates.list(cid)
-            policy = fk.certificates.policy(cid)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        cid = fk.companies.by_nip(company).id
+        certs = fk.certificates.refresh(cid) if refresh else fk.certificates.list(cid)
+        policy = fk.certificates.policy(cid)
     for c in certs:
         table.add_row(
             c.label,
@@ -199,14 +189,11 @@ def enroll(
     otwarta podpisanym plikiem (--signed). Nowy certyfikat zaczyna działać po udanym logowaniu próbnym.
     """
     signed_xml = signed.read_bytes() if signed is not None else None
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            cid = fk.companies.by_nip(company).id
-            result = fk.certificates.enroll(
-                cid, types or ("Authentication", "Offline"), signed_request=signed_xml
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        cid = fk.companies.by_nip(company).id
+        result = fk.certificates.enroll(
+            cid, types or ("Authentication", "Offline"), signed_request=signed_xml
+        )
     _result(result)
 
 
@@ -225,14 +212,11 @@ def renew(
     if due == (company is not None):
         _fail(ValueError("podaj --company NIP albo --due"))
     failed = 0
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            if company is not None:
-                results = [fk.certificates.renew(fk.companies.by_nip(company).id, force=force)]
-            else:
-                results = fk.certificates.renew_due(force_check=True)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        if company is not None:
+            results = [fk.certificates.renew(fk.companies.by_nip(company).id, force=force)]
+        else:
+            results = fk.certificates.renew_due(force_check=True)
     from fakturnik.cli.views import console
 
     if not results:
@@ -256,11 +240,8 @@ def revoke(
     database_url: DbUrl = None,
 ) -> None:
     """Unieważnij certyfikat KSeF; firma najpierw przechodzi na działający certyfikat."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.certificates.revoke(fk.companies.by_nip(company).id, serial, reason=reason)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        result = fk.certificates.revoke(fk.companies.by_nip(company).id, serial, reason=reason)
     _result(result)
 
 
@@ -275,12 +256,7 @@ def policy(
     """Ustaw margines odnawiania certyfikatów KSeF firmy (domyślnie 30 dni, automatycznie)."""
     from fakturnik.cli.views import console
 
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            p = fk.certificates.set_policy(
-                fk.companies.by_nip(company).id, margin_days=margin, auto_renew=auto
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        p = fk.certificates.set_policy(fk.companies.by_nip(company).id, margin_days=margin, auto_renew=auto)
     how = "automatycznie" if p.auto_renew else "ręcznie"
     console().print(f"Odnawianie {p.margin_days} dni przed końcem ważności, {how}.")

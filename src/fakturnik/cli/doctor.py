@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door
-from fakturnik.errors import FakturnikError
+from fakturnik.cli.engine import DataDir, DbUrl, door
 
 if TYPE_CHECKING:
     from fakturnik.app.doctor import CompanyHealth
@@ -47,14 +46,11 @@ def doctor(
     """Sprawdź każdą firmę: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy."""
     from fakturnik.cli.views import console
 
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            if company is not None:
-                results = [fk.doctor.check(fk.companies.by_nip(company).id)]
-            else:
-                results = fk.doctor.check_all()
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        if company is not None:
+            results = [fk.doctor.check(fk.companies.by_nip(company).id)]
+        else:
+            results = fk.doctor.check_all()
     if not results:
         console().print("Brak firm: dodaj firmę (fakturnik companies add NIP).")
         raise typer.Exit(1)

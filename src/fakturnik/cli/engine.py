@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -60,6 +62,16 @@ def _front_door(data_dir: Path | None, database_url: str | None) -> Fakturnik:
     )
 
 
+@contextmanager
+def door(data_dir: Path | None, database_url: str | None) -> Iterator[Fakturnik]:
+    """The front door for one command; a Fakturnik error in it ends the command (:func:`_fail`)."""
+    try:
+        with _front_door(data_dir, database_url) as fk:
+            yield fk
+    except FakturnikError as exc:
+        _fail(exc)
+
+
 @companies_app.command("add")
 def companies_add(
     nip: Annotated[str, typer.Argument(help="NIP firmy (kontekst KSeF).")],
@@ -88,16 +100,13 @@ def companies_add(
     )
     if (cert_file is None) != (key_file is None):
         _fail(ValueError("podaj razem --cert-file i --key-file"))
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
-            if cert_file is not None and key_file is not None:
-                password = os.environ.get(key_password_env, "") if key_password_env else ""
-                fk.companies.set_certificate(
-                    company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
-                )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        company = fk.companies.add(nip, name, environment=env, address=address, ksef_token=raw or None)
+        if cert_file is not None and key_file is not None:
+            password = os.environ.get(key_password_env, "") if key_password_env else ""
+            fk.companies.set_certificate(
+                company.id, cert_file.read_bytes(), key_file.read_bytes(), password or None
+            )
     how = (
         "certyfikat w sejfie"
         if cert_file
@@ -147,13 +156,10 @@ def invoices_issue(
     from fakturnik.cli.issue_many import documents_from, issue_documents
 
     documents = documents_from(files or [], sys.stdin)
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            failed = issue_documents(
-                fk, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        failed = issue_documents(
+            fk, documents, company=company, urgent=urgent, auto_number=auto_number, chunk=chunk
+        )
     if failed:
         raise typer.Exit(1)
 
@@ -256,13 +262,8 @@ def sync(
     database_url: DbUrl = None,
 ) -> None:
     """Pobierz faktury otrzymane (przyrostowo, eksport KSeF i HWM)."""
-    from fakturnik.engine.sync import sync_company
-
-    ctx = _context(data_dir, database_url)
-    try:
-        result = sync_company(ctx, company)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        result = fk.ksef.sync(fk.companies.by_nip(company).id)
     typer.echo(f"Nowe faktury: {result.new}, już znane: {result.known}")
 
 
@@ -286,19 +287,11 @@ def outage_start(
     database_url: DbUrl = None,
 ) -> None:
     """Ogłoś niedostępność/awarię: nowe faktury są wystawiane offline."""
-    from fakturnik.engine.availability import start_outage
-    from fakturnik.store import repo
-
     if mode not in ("offline", "failure", "offline24"):
         _fail(ValueError("tryb: offline, failure albo offline24"))
-    ctx = _context(data_dir, database_url)
-    try:
-        with ctx.db.transaction() as s:
-            api = repo.company_by_nip(s, company).base_url or ""
-            start_outage(s, api, mode=mode)
-    except FakturnikError as exc:
-        _fail(exc)
-    typer.echo(f"Tryb offline ({mode}) dla {api}")
+    with door(data_dir, database_url) as fk:
+        view = fk.ksef.start_outage(fk.companies.by_nip(company).id, mode)
+    typer.echo(f"Tryb offline ({mode}) dla {view.api_url}")
 
 
 @outage_app.command("end")
@@ -308,14 +301,8 @@ def outage_end(
     database_url: DbUrl = None,
 ) -> None:
     """Zakończ niedostępność: terminy wysyłki faktur offline zostają wyliczone."""
-    from fakturnik.engine.availability import end_outage
-    from fakturnik.store import repo
-
-    ctx = _context(data_dir, database_url)
-    try:
-        with ctx.db.transaction() as s:
-            api = repo.company_by_nip(s, company).base_url or ""
-            ended = end_outage(s, api)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        company_id = fk.companies.by_nip(company).id
+        ended = fk.ksef.availability(company_id).outage
+        fk.ksef.end_outage(company_id)
     typer.echo("Niedostępność zakończona" if ended else "Brak trwającej niedostępności")

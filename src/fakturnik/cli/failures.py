@@ -111,6 +111,16 @@ def _os_error(exc: OSError) -> Failure | None:
     return None
 
 
+# A PostgreSQL deadlock's detail says "… blocked by process …": the words below, not "locked" anywhere
+_CONCURRENT_WRITE = (
+    "deadlock detected",
+    "could not serialize access",
+    "lock timeout",
+    "could not obtain lock",
+)
+_LOCKED = ("database is locked", "table is locked", "schema is locked", "database is busy", "sqlite_busy")
+
+
 def _database_error(exc: BaseException) -> Failure | None:
     """SQLAlchemy and sqlite3 errors, recognised without importing either."""
     module = type(exc).__module__
@@ -120,7 +130,13 @@ def _database_error(exc: BaseException) -> Failure | None:
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "IntegrityError" in names:
         return _one("Baza danych odrzuciła zapis: taki rekord już istnieje (np. numer faktury).", FAILED)
-    if "locked" in text or "busy" in text:
+    if any(needle in text for needle in _CONCURRENT_WRITE):  # PostgreSQL rolled the transaction back
+        return _one(
+            "Baza danych przerwała zapis, bo inny proces Fakturnika zmieniał te same dane w tej samej "
+            "chwili; nic nie zostało zapisane w połowie, spróbuj ponownie.",
+            DATABASE,
+        )
+    if any(needle in text for needle in _LOCKED):
         return _one(
             "Baza danych jest zablokowana przez inny proces Fakturnika; spróbuj ponownie za chwilę.", DATABASE
         )

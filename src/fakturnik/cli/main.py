@@ -68,7 +68,8 @@ COMMANDS: dict[str, Entry] = {
         "doctor",
         "Kontrola: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy.",
     ),
-    "invoices": Entry("fakturnik.cli.engine", "invoices_app", "Faktury wystawione i otrzymane."),
+    # cli.invoice_upo adds ``invoices upo`` to cli.engine's ``invoices`` commands
+    "invoices": Entry("fakturnik.cli.invoice_upo", "invoices_app", "Faktury wystawione i otrzymane."),
     "permissions": Entry(
         "fakturnik.cli.permissions",
         "permissions_app",

@@ -5,12 +5,13 @@ All through ``fakturnik.app`` (``fk.permissions``, ``fk.offices``) as the local 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import inspect
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door
-from fakturnik.errors import FakturnikError
+from fakturnik.app.grant_kinds import grant
+from fakturnik.cli.engine import DataDir, DbUrl, door
 
 if TYPE_CHECKING:
     from fakturnik.app.permissions import GrantView, OperationView
@@ -60,22 +61,16 @@ def _table(grants: tuple[GrantView, ...], title: str) -> None:
 @permissions_app.command("list")
 def list_granted(company: Company, data_dir: DataDir = None, database_url: DbUrl = None) -> None:
     """Kto co może w KSeF w mojej firmie: osoby, podmioty (biuro), upoważnienia, jednostki."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            grants = fk.permissions.granted(fk.companies.by_nip(company).id)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        grants = fk.permissions.granted(fk.companies.by_nip(company).id)
     _table(grants, f"Uprawnienia w firmie {company}")
 
 
 @permissions_app.command("received")
 def received(company: Company, data_dir: DataDir = None, database_url: DbUrl = None) -> None:
     """Co nadali mi inni; biuro widzi, co nadał mu każdy klient."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            view = fk.permissions.received(fk.companies.by_nip(company).id)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        view = fk.permissions.received(fk.companies.by_nip(company).id)
     _table(view.entities, "Nadane przez klientów / inne firmy")
     if view.authorizations:
         _table(view.authorizations, "Upoważnienia")
@@ -83,128 +78,131 @@ def received(company: Company, data_dir: DataDir = None, database_url: DbUrl = N
         typer.echo(f"Klient {nip}: " + ", ".join(sorted({g.permission for g in grants})))
 
 
-@permissions_app.command("grant-person")
-def grant_person(
-    identifier: Annotated[str, typer.Argument(help="PESEL albo NIP osoby.")],
-    company: Company,
-    first_name: FirstName,
-    last_name: LastName,
-    permission: Rights = None,
-    description: Annotated[str | None, typer.Option("--description")] = None,
-    data_dir: DataDir = None,
-    database_url: DbUrl = None,
+class _Param(NamedTuple):
+    """A parameter of a grant command: the grant's keyword (or ``company``), its Typer type, default."""
+
+    name: str
+    annotation: Any
+    default: Any = inspect.Parameter.empty
+
+
+def _argument(name: str, help: str) -> _Param:
+    return _Param(name, Annotated[str, typer.Argument(help=help)])
+
+
+def _option(
+    name: str, flag: str, help: str | None = None, kind: Any = str | None, default: Any = None
+) -> _Param:
+    return _Param(name, Annotated[kind, typer.Option(flag, help=help)], default)
+
+
+_COMPANY = _Param("company", Company)
+_NAMES = (_Param("first_name", FirstName), _Param("last_name", LastName))
+_RIGHTS = _Param("permissions", Rights, None)
+
+# The grant commands: (command, kind in ``GRANT_KINDS``, help, rights when no --permission is given,
+# the parameters in the order --help lists them); --data-dir and --database-url follow.
+_GRANT_COMMANDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Param, ...]], ...] = (
+    (
+        "grant-person",
+        "person",
+        "Nadaj uprawnienia osobie w mojej firmie (np. InvoiceWrite, InvoiceRead, CredentialsManage).",
+        ("InvoiceWrite",),
+        (
+            _argument("identifier", "PESEL albo NIP osoby."),
+            _COMPANY,
+            *_NAMES,
+            _RIGHTS,
+            _option("description", "--description"),
+        ),
+    ),
+    (
+        "grant-entity",
+        "entity",
+        "Nadaj uprawnienia do faktur innej firmie (InvoiceWrite, InvoiceRead).",
+        ("InvoiceWrite", "InvoiceRead"),
+        (
+            _argument("nip", "NIP podmiotu."),
+            _COMPANY,
+            _RIGHTS,
+            _option("can_delegate", "--delegate", "Z prawem dalszego przekazywania.", bool, False),
+            _option("name", "--name", "Pełna nazwa podmiotu."),
+        ),
+    ),
+    (
+        "grant-office",
+        "office",
+        "Nadaj biuru rachunkowemu wystawianie i odbiór faktur, z prawem przekazania pracownikom.",
+        ("InvoiceWrite", "InvoiceRead"),
+        (
+            _argument("office_nip", "NIP biura rachunkowego."),
+            _COMPANY,
+            _RIGHTS,
+            _option("name", "--name", "Pełna nazwa biura."),
+        ),
+    ),
+    (
+        "grant-authorization",
+        "authorization",
+        "Nadaj upoważnienie: samofakturowanie, przedstawiciel podatkowy, faktury VAT RR, PEF.",
+        (),
+        (
+            _argument("nip", "NIP upoważnianego."),
+            _option(
+                "kind", "--kind", "self_billing | tax_representative | rr | pef", str, inspect.Parameter.empty
+            ),
+            _COMPANY,
+            _option("name", "--name"),
+        ),
+    ),
+    (
+        "grant-indirect",
+        "indirect",
+        "Biuro: przekaż pracownikowi uprawnienia klienta (uprawnienie pośrednie).",
+        ("InvoiceWrite",),
+        (
+            _argument("identifier", "PESEL albo NIP pracownika biura."),
+            _option("company", "--company", "NIP biura.", str, inspect.Parameter.empty),
+            *_NAMES,
+            _option("client_nip", "--client", "NIP klienta (brak: wszyscy klienci)."),
+            _RIGHTS,
+        ),
+    ),
+)
+
+
+def _grant_command(
+    command: str, kind: str, help: str, default_rights: tuple[str, ...], params: tuple[_Param, ...]
 ) -> None:
-    """Nadaj uprawnienia osobie w mojej firmie (np. InvoiceWrite, InvoiceRead, CredentialsManage)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.grant_person(
-                fk.companies.by_nip(company).id,
-                identifier,
-                permission or ["InvoiceWrite"],
-                first_name=first_name,
-                last_name=last_name,
-                description=description,
+    """Make ``permissions <command>``: its parameters are the grant's fields, then ``--company``."""
+
+    def make_grant(**values: Any) -> None:
+        company, data_dir, database_url = (
+            values.pop("company"),
+            values.pop("data_dir"),
+            values.pop("database_url"),
+        )
+        if "permissions" in values:
+            values["permissions"] = values["permissions"] or list(default_rights)
+        with door(data_dir, database_url) as fk:
+            result = grant(fk.permissions, kind, fk.companies.by_nip(company).id, values)
+        _done(result)
+
+    make_grant.__doc__ = help
+    every = (*params, _Param("data_dir", DataDir, None), _Param("database_url", DbUrl, None))
+    make_grant.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                p.name, inspect.Parameter.KEYWORD_ONLY, annotation=p.annotation, default=p.default
             )
-    except FakturnikError as exc:
-        _fail(exc)
-    _done(result)
+            for p in every
+        ]
+    )
+    permissions_app.command(command)(make_grant)
 
 
-@permissions_app.command("grant-entity")
-def grant_entity(
-    nip: Annotated[str, typer.Argument(help="NIP podmiotu.")],
-    company: Company,
-    permission: Rights = None,
-    can_delegate: Annotated[
-        bool, typer.Option("--delegate", help="Z prawem dalszego przekazywania.")
-    ] = False,
-    name: Annotated[str | None, typer.Option("--name", help="Pełna nazwa podmiotu.")] = None,
-    data_dir: DataDir = None,
-    database_url: DbUrl = None,
-) -> None:
-    """Nadaj uprawnienia do faktur innej firmie (InvoiceWrite, InvoiceRead)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.grant_entity(
-                fk.companies.by_nip(company).id,
-                nip,
-                permission or ["InvoiceWrite", "InvoiceRead"],
-                can_delegate=can_delegate,
-                name=name,
-            )
-    except FakturnikError as exc:
-        _fail(exc)
-    _done(result)
-
-
-@permissions_app.command("grant-office")
-def grant_office(
-    office_nip: Annotated[str, typer.Argument(help="NIP biura rachunkowego.")],
-    company: Company,
-    permission: Rights = None,
-    name: Annotated[str | None, typer.Option("--name", help="Pełna nazwa biura.")] = None,
-    data_dir: DataDir = None,
-    database_url: DbUrl = None,
-) -> None:
-    """Nadaj biuru rachunkowemu wystawianie i odbiór faktur, z prawem przekazania pracownikom."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.grant_office(
-                fk.companies.by_nip(company).id,
-                office_nip,
-                permission or ["InvoiceWrite", "InvoiceRead"],
-                name=name,
-            )
-    except FakturnikError as exc:
-        _fail(exc)
-    _done(result)
-
-
-@permissions_app.command("grant-authorization")
-def grant_authorization(
-    nip: Annotated[str, typer.Argument(help="NIP upoważnianego.")],
-    kind: Annotated[str, typer.Option("--kind", help="self_billing | tax_representative | rr | pef")],
-    company: Company,
-    name: Annotated[str | None, typer.Option("--name")] = None,
-    data_dir: DataDir = None,
-    database_url: DbUrl = None,
-) -> None:
-    """Nadaj upoważnienie: samofakturowanie, przedstawiciel podatkowy, faktury VAT RR, PEF."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.grant_authorization(fk.companies.by_nip(company).id, nip, kind, name=name)
-    except FakturnikError as exc:
-        _fail(exc)
-    _done(result)
-
-
-@permissions_app.command("grant-indirect")
-def grant_indirect(
-    identifier: Annotated[str, typer.Argument(help="PESEL albo NIP pracownika biura.")],
-    company: Annotated[str, typer.Option("--company", help="NIP biura.")],
-    first_name: FirstName,
-    last_name: LastName,
-    client: Annotated[
-        str | None, typer.Option("--client", help="NIP klienta (brak: wszyscy klienci).")
-    ] = None,
-    permission: Rights = None,
-    data_dir: DataDir = None,
-    database_url: DbUrl = None,
-) -> None:
-    """Biuro: przekaż pracownikowi uprawnienia klienta (uprawnienie pośrednie)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.grant_indirect(
-                fk.companies.by_nip(company).id,
-                identifier,
-                permission or ["InvoiceWrite"],
-                client_nip=client,
-                first_name=first_name,
-                last_name=last_name,
-            )
-    except FakturnikError as exc:
-        _fail(exc)
-    _done(result)
+for _row in _GRANT_COMMANDS:
+    _grant_command(*_row)
 
 
 @permissions_app.command("revoke")
@@ -216,13 +214,10 @@ def revoke(
     database_url: DbUrl = None,
 ) -> None:
     """Odbierz uprawnienie (stan operacji śledzony do końca)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            result = fk.permissions.revoke(
-                fk.companies.by_nip(company).id, permission_id, authorization=authorization
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        result = fk.permissions.revoke(
+            fk.companies.by_nip(company).id, permission_id, authorization=authorization
+        )
     _done(result)
 
 
@@ -234,11 +229,8 @@ def use(
     database_url: DbUrl = None,
 ) -> None:
     """Klient loguje się do KSeF certyfikatem biura (w kontekście klienta; nic nie jest kopiowane)."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            fk.offices.use_office(fk.companies.by_nip(client).id, fk.companies.by_nip(office_nip).id)
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        fk.offices.use_office(fk.companies.by_nip(client).id, fk.companies.by_nip(office_nip).id)
     typer.echo(f"Klient {client} loguje się certyfikatem biura {office_nip}.")
 
 
@@ -256,13 +248,10 @@ def clients(
     from fakturnik.app.offices import ConsoleFilter
     from fakturnik.cli.views import console
 
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            view = fk.offices.console(
-                fk.companies.by_nip(company).id, ConsoleFilter(q=q, attention=True if attention else None)
-            )
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        view = fk.offices.console(
+            fk.companies.by_nip(company).id, ConsoleFilter(q=q, attention=True if attention else None)
+        )
     table = Table(
         "NIP", "Nazwa", "Logowanie", "Ważne do", "Uprawnienia", "Synchr.", "Kolejka", "Odrzucone", "Offline",
         "Otrzymane", title=f"Klienci biura {view.office_nip}",
@@ -296,13 +285,9 @@ def sync(
     database_url: DbUrl = None,
 ) -> None:
     """Pobierz faktury otrzymane wszystkich klientów biura."""
-    try:
-        with _front_door(data_dir, database_url) as fk:
-            office = fk.companies.by_nip(company).id
-            result = fk.offices.sync_all(office)
-            nips = {c.id: c.nip for c in fk.companies.list()}
-    except FakturnikError as exc:
-        _fail(exc)
+    with door(data_dir, database_url) as fk:
+        result = fk.offices.sync_all(fk.companies.by_nip(company).id)
+        nips = {c.id: c.nip for c in fk.companies.list()}
     for cid, new in result.synced:
         typer.echo(f"✓ {nips.get(cid, cid)}: nowych faktur {new}")
     for cid, reason in result.failed:

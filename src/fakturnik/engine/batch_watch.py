@@ -40,6 +40,7 @@ class InFlight:
     company_id: int
     ref: str
     postponed_until: datetime  # its entries are not due before this (another worker takes over then)
+    credential_id: int | None = None  # the login that opened it (None: the company's); only it reads it
     started: float = field(default_factory=time.monotonic)
     token: str | None = None  # the first listing page not yet wholly decided (None: the first page)
     next_poll: float = 0.0
@@ -67,10 +68,16 @@ class BatchWatch:
         return bool(self.inflight)
 
     def watch(
-        self, company_id: int, ref: str, postponed_until: datetime, expected: int | None = None
+        self,
+        company_id: int,
+        ref: str,
+        postponed_until: datetime,
+        expected: int | None = None,
+        *,
+        credential_id: int | None = None,
     ) -> None:
         if ref not in self.inflight:
-            self.inflight[ref] = InFlight(company_id, ref, postponed_until, expected=expected)
+            self.inflight[ref] = InFlight(company_id, ref, postponed_until, credential_id, expected=expected)
 
     def look(self) -> int:
         """Look at the batches in flight that are due; returns how many entries were decided."""
@@ -78,7 +85,7 @@ class BatchWatch:
         for flight in list(self.inflight.values()):
             if time.monotonic() < flight.next_poll:
                 continue
-            gateway = self.gateways.get(flight.company_id)
+            gateway = self.gateways.get(flight.company_id, flight.credential_id)
             if gateway is None:  # its entries come due by themselves
                 del self.inflight[flight.ref]
                 continue

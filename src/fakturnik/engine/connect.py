@@ -12,6 +12,12 @@ the company's own context. A new kind (the 2027 ``ksef_token_rev2``) is one more
 Every :class:`AuthManager` made here is remembered (weakly) by its context, so that after Fakturnik
 revokes a right, :func:`drop_logins` makes the affected contexts log in afresh: KSeF fixes a
 subject's rights in the access token when it is issued.
+
+Gateways are per *login*: a company and the credential its entries are sent with
+(:func:`default_gateway` ``credential_id``; None = the company's login credential, else a co-worker's
+own certificate named by the outbox, :mod:`fakturnik.engine.issuers`). Each has its own
+:class:`AuthManager`; the throttle stays the deployment's, keyed by context (KSeF's limits are per
+context and IP, not per person).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import dataclass
 from fakturnik.engine.companies import CERTIFICATE, KSEF_TOKEN, OFFICE, PERSON_CERTIFICATE
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.gateway import KsefGateway
+from fakturnik.engine.issuers import missing_note, sending_credential
 from fakturnik.errors import EngineError
 from fakturnik.ksef.auth import Authenticator, AuthManager, AuthOperation, CertificateAuthenticator
 from fakturnik.ksef.context import ContextIdentifier
@@ -135,10 +142,20 @@ _live: weakref.WeakSet[AuthManager] = weakref.WeakSet()
 _live_lock = threading.Lock()
 
 
-def login_credential(ctx: EngineContext, company_id: int) -> LoginCredential | None:
+def login_credential(
+    ctx: EngineContext, company_id: int, credential_id: int | None = None
+) -> LoginCredential | None:
+    """The company's login credential, or (``credential_id``) the one the outbox names for an entry
+    as it is now (a renewed certificate of the same person follows); an issuer's credential that is
+    gone raises :class:`EngineError` with the Polish note naming the person."""
     with ctx.db.transaction() as s:
-        row = repo.active_credential(s, company_id)
-        return LoginCredential.of(row) if row is not None else None
+        if credential_id is None:
+            row = repo.active_credential(s, company_id)
+            return LoginCredential.of(row) if row is not None else None
+        row = sending_credential(s, credential_id)
+        if row is None or row.company_id != company_id:
+            raise EngineError(missing_note(s, credential_id))
+        return LoginCredential.of(row)
 
 
 # the company's own credentials (what its owner manages permissions with), newest first
@@ -230,16 +247,22 @@ class _Following:
         return authenticator.start(transport, context)
 
 
-def default_gateway(ctx: EngineContext, company: Company) -> KsefGateway:
-    """A gateway for the company's environment, logged in with its credential from the vault."""
+def default_gateway(ctx: EngineContext, company: Company, credential_id: int | None = None) -> KsefGateway:
+    """A gateway for the company's environment, logged in with its credential from the vault
+    (``credential_id``: with the credential the outbox names, an issuer's own certificate)."""
     env = resolve(company.base_url or company.environment)
     throttle = gateway_throttle(ctx, env.api_url)
     gateway = KsefGateway(env, None, timeout=ctx.settings.http_timeout, throttle=throttle)
-    manager = auth_manager(ctx, company, gateway.transport)
-    # later full logins take the credential active then (renewals, token → certificate): d16cred
+
+    def current() -> LoginCredential | None:
+        return login_credential(ctx, company.id, credential_id)
+
+    manager = auth_manager(ctx, company, gateway.transport, current())
+    # later full logins take the credential active then (renewals, token → certificate: d16cred;
+    # the issuer's renewed certificate: c16)
     if manager.authenticator is not None:
         manager.authenticator = _Following(
-            lambda: auth_manager(ctx, company, gateway.transport).authenticator
+            lambda: auth_manager(ctx, company, gateway.transport, current()).authenticator
         )
     gateway.set_tokens(manager)
     return gateway

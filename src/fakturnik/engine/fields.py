@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from fakturnik.base.xmlsafe import parse_xml, text_value
+from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.errors import InvoiceParseError
+from fakturnik.fa3.document import Summary, read_document
 
 AUTO_NUMBER = "AUTO"  # a P_2 with this value is replaced by the next number of the series
-
-
-@dataclass(frozen=True)
-class InvoiceFields:
-    number: str
-    kind: str
-    issue_date: date | None
-    seller_nip: str
-    seller_name: str
-    buyer_id: str
-    buyer_name: str
-    gross: Decimal | None
-    currency: str
 
 
 def _first(root: etree._Element, path: str) -> etree._Element | None:
@@ -34,43 +20,13 @@ def _first(root: etree._Element, path: str) -> etree._Element | None:
     return None
 
 
-def _text(root: etree._Element, path: str) -> str:
-    el = _first(root, path)
-    return text_value(el).strip() if el is not None else ""
-
-
 def _ln(*names: str) -> str:
     return "/".join(f"*[local-name()='{n}']" for n in names)
 
 
-def read_fields(xml: bytes) -> InvoiceFields:
-    root = parse_xml(xml)
-    if etree.QName(root).localname != "Faktura":
-        raise InvoiceParseError("to nie jest faktura FA (brak elementu Faktura)")
-    p1 = _text(root, _ln("Fa", "P_1"))
-    try:
-        issue = date.fromisoformat(p1) if p1 else None
-    except ValueError:
-        issue = None
-    gross_text = _text(root, _ln("Fa", "P_15"))
-    try:
-        gross = Decimal(gross_text) if gross_text else None
-    except InvalidOperation:
-        gross = None
-    buyer = _text(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NIP")) or _text(
-        root, _ln("Podmiot2", "DaneIdentyfikacyjne", "NrVatUE")
-    )
-    return InvoiceFields(
-        number=_text(root, _ln("Fa", "P_2")),
-        kind=_text(root, _ln("Fa", "RodzajFaktury")) or "VAT",
-        issue_date=issue,
-        seller_nip=_text(root, _ln("Podmiot1", "DaneIdentyfikacyjne", "NIP")),
-        seller_name=_text(root, _ln("Podmiot1", "DaneIdentyfikacyjne", "Nazwa")),
-        buyer_id=buyer,
-        buyer_name=_text(root, _ln("Podmiot2", "DaneIdentyfikacyjne", "Nazwa")),
-        gross=gross,
-        currency=_text(root, _ln("Fa", "KodWaluty")) or "PLN",
-    )
+def read_fields(xml: bytes) -> Summary:
+    """The fields lists need: the summary of :func:`fakturnik.fa3.document.read_document` (one reading)."""
+    return read_document(xml).summary
 
 
 def _set(root: etree._Element, path: str, value: str) -> None:

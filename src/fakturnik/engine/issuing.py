@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -10,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fakturnik.engine import fields
+from fakturnik.engine import fields, on_behalf
 from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
+from fakturnik.engine.issuers import issuer_credential_id
 from fakturnik.errors import (
     DuplicateNumberError,
     EngineError,
-    FakturnikError,
     InvoiceValidationError,
     Problem,
 )
@@ -70,6 +69,7 @@ def issue(
     actor: str = "engine",
     check: bool = True,
     strictness: Strictness = "all",
+    issuer_user_id: int | None = None,
 ) -> Issued:
     """Store the invoice and queue it for KSeF.
 
@@ -86,9 +86,12 @@ def issue(
     ``strictness`` (the company's setting): ``"all"`` (default) refuses every error; ``"ksef"`` refuses
     only what KSeF would reject, and returns the rest (VAT-act content, amounts) as warnings.
 
+    ``issuer_user_id``: the user who issues it; with her own KSeF certificate in the company the
+    invoice is sent with it (:func:`fakturnik.engine.issuers.issuer_credential_id`).
+
     A number already in the company's series raises :class:`DuplicateNumberError` (Polish).
     """
-    order = _Order(company_nip, urgent, auto_number, actor, check, strictness)
+    order = _Order(company_nip, urgent, auto_number, actor, check, strictness, issuer_user_id)
     document = read_document(xml)  # the one parse of these bytes
     try:
         with ctx.db.transaction() as s:
@@ -104,35 +107,6 @@ def _number_clash(exc: IntegrityError) -> bool:
     return "uq_invoices_number" in text or "invoices.number" in text
 
 
-def issue_many(
-    ctx: EngineContext,
-    documents: Iterable[tuple[str, bytes]],
-    *,
-    company_nip: str,
-    urgent: bool = False,
-    auto_number: bool | None = None,
-    actor: str = "engine",
-    chunk: int = 200,
-    strictness: Strictness = "all",
-) -> Iterator[tuple[str, Issued | FakturnikError]]:
-    """Issue many invoices, one transaction per ``chunk``: yields ``(name, Issued or the refusal)``.
-
-    Each document is issued as :func:`issue` would (validated with its final number, refused with
-    every problem) inside a savepoint of its chunk's transaction, so a refused one leaves nothing
-    behind (no number consumed) while the others of the chunk are stored. Results of a chunk are
-    yielded only once it is committed: what is yielded as issued is durable.
-    """
-    order = _Order(company_nip, urgent, auto_number, actor, check=True, strictness=strictness)
-    batch: list[tuple[str, bytes]] = []
-    for document in documents:
-        batch.append(document)
-        if len(batch) >= chunk:
-            yield from _issue_chunk(ctx, batch, order)
-            batch = []
-    if batch:
-        yield from _issue_chunk(ctx, batch, order)
-
-
 @dataclass(frozen=True)
 class _Order:
     """What to do with each document: for which company, how urgent, numbered how, by whom, checked."""
@@ -143,41 +117,34 @@ class _Order:
     actor: str
     check: bool
     strictness: Strictness = "all"
-
-
-def _issue_chunk(
-    ctx: EngineContext, batch: list[tuple[str, bytes]], order: _Order
-) -> list[tuple[str, Issued | FakturnikError]]:
-    results: list[tuple[str, Issued | FakturnikError]] = []
-    with ctx.db.transaction() as s:
-        for name, xml in batch:
-            number = ""
-            try:
-                document = read_document(xml)
-                number = document.summary.number
-                with s.begin_nested():
-                    results.append((name, _issue(s, document, order)))
-            except FakturnikError as exc:
-                results.append((name, exc))
-            except IntegrityError as exc:
-                if not _number_clash(exc):
-                    raise
-                results.append((name, DuplicateNumberError(number)))
-    return results
+    issuer_user_id: int | None = None  # the issuing user (her own certificate sends it, if she has one)
 
 
 def _issue(s: Session, document: Document, order: _Order) -> Issued:
     found = document.summary
     company = repo.company_by_nip(s, order.company_nip)
+    behalf = None  # an invoice of another seller: only self-billing or as its tax representative
     if found.seller_nip and found.seller_nip != company.nip and company.context_type == "Nip":
-        raise EngineError(f"faktura sprzedawcy {found.seller_nip} nie należy do firmy {company.nip}")
+        behalf = on_behalf.issued_for(document.root, found.seller_nip, company.nip)
+        if behalf is None:
+            raise EngineError(on_behalf.foreign_seller_refusal(found.seller_nip, company.nip))
     numbering = (
         order.auto_number if order.auto_number is not None else found.number in ("", fields.AUTO_NUMBER)
     )
     number = found.number
     if numbering:
         year = (found.issue_date or warsaw_today()).year
-        number = repo.next_number(s, company.nip, found.kind, year)
+        if behalf is None:
+            number = repo.next_number(s, company.nip, found.kind, year)
+        else:  # the series the company keeps for that seller
+            number = repo.allocate_numbers(
+                s,
+                seller_nip=behalf.series_key,
+                kind=found.kind,
+                year=year,
+                month=1,
+                pattern=behalf.pattern(repo.default_pattern(found.kind)),
+            )[0]
         document = document.renumbered(number)
     xml = document.data
     warnings: tuple[Problem, ...] = ()
@@ -221,14 +188,25 @@ def _issue(s: Session, document: Document, order: _Order) -> Issued:
         offline_kind=offline_kind,
         offline_deadline=deadline,
     )
-    repo.enqueue(s, invoice, urgent=order.urgent, offline_mode=offline_kind is not None)
+    repo.enqueue(
+        s,
+        invoice,
+        urgent=order.urgent,
+        offline_mode=offline_kind is not None,
+        credential_id=issuer_credential_id(s, company.id, order.issuer_user_id),
+    )
     repo.audit(
         s,
         order.actor,
         "invoice.issue",
         company_id=company.id,
         invoice_id=invoice.id,
-        detail={"number": number, "sha256": digest, "offline": offline_kind},
+        detail={
+            "number": number,
+            "sha256": digest,
+            "offline": offline_kind,
+            **(behalf.audit if behalf is not None else {}),
+        },
     )
     return Issued(invoice.id, number, digest, invoice.status, offline_kind, deadline, warnings)
 

@@ -31,6 +31,7 @@ class Job:
     invoice_ref: str | None
     send_started_at: datetime | None
     created_at: datetime
+    credential_id: int | None = None  # the login that must send it (the issuer's own); None: the company's
 
     @classmethod
     def of(cls, e: OutboxEntry) -> Job:
@@ -48,6 +49,7 @@ class Job:
             e.invoice_ref,
             e.send_started_at,
             e.created_at,
+            e.credential_id,
         )
 
 
@@ -70,3 +72,4 @@ class UpoTask:
     session_ref: str
     ksef_number: str
     url: str | None = None
+    credential_id: int | None = None  # the login that opened the session (only it may read it)

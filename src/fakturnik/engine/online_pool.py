@@ -1,4 +1,7 @@
-"""The online-session pool: one open KSeF online session per (company, offline mode), reused.
+"""The online-session pool: one open KSeF online session per (company, credential, offline mode), reused.
+
+The credential is the login the entries are sent with (None: the company's; else the issuing
+co-worker's own certificate), so an invoice never goes into a session another person's login opened.
 
 A session is rolled over before KSeF's 10,000 invoices or its 12-hour close, and closed when it has
 been idle for ``online_idle_close``. Every session opened is recorded (``ksef_sessions``) before an
@@ -21,7 +24,7 @@ log = logging.getLogger("fakturnik.engine")
 ONLINE_SESSION_MAX = 9_000  # roll over before KSeF's 10 000 invoices per session
 SESSION_RENEW_BEFORE = timedelta(minutes=15)  # open a new online session before KSeF's 12 h close
 
-Key = tuple[int, bool]  # company id, offline mode
+Key = tuple[int, int | None, bool]  # company id, credential id (None: the company's), offline mode
 
 
 @dataclass
@@ -41,18 +44,24 @@ class OnlinePool:
     def __repr__(self) -> str:
         return f"OnlinePool({len(self._open)} open)"
 
-    def session(self, company_id: int, gateway: KsefGateway, offline: bool) -> Online:
-        """The open session for this company and mode, or a new one (recorded before it is used)."""
-        key = (company_id, offline)
+    def session(
+        self, company_id: int, gateway: KsefGateway, offline: bool, credential_id: int | None = None
+    ) -> Online:
+        """The open session for this login and mode, or a new one (recorded before it is used).
+
+        ``gateway`` is the login's own (``Gateways.for_company(company, credential_id)``)."""
+        key = (company_id, credential_id, offline)
         current = self._open.get(key)
         valid_until = current.session.valid_until if current is not None else None
         fresh = valid_until is None or valid_until - SESSION_RENEW_BEFORE > now()
         if current is not None and current.count < ONLINE_SESSION_MAX and fresh:
             return current
         if current is not None:
-            self.close((company_id, offline))
+            self.close(key)
         session = gateway.open_online()
-        self.outbox.session_opened(company_id, session.ref, "online", valid_until=session.valid_until)
+        self.outbox.session_opened(
+            company_id, session.ref, "online", valid_until=session.valid_until, credential_id=credential_id
+        )
         current = self._open[key] = Online(session, session.ref, 0, time.monotonic())
         return current
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from enum import Enum
 
 from fakturnik.errors import (
+    EngineError,
     KsefApiError,
     KsefAuthError,
     KsefRateLimitError,
@@ -137,6 +138,8 @@ def classify_send_error(exc: Exception) -> SendFailure:
         return SendFailure(SendFate.RETRY, message, code=str(exc.status_code))
     if isinstance(exc, KsefAuthError):
         return SendFailure(SendFate.RETRY, f"{name}: {exc}", code="auth")
+    if isinstance(exc, EngineError):  # our side could not log in (no credential): nothing was sent
+        return SendFailure(SendFate.RETRY, str(exc), code="login")
     return SendFailure(SendFate.UNCERTAIN, name)
 
 

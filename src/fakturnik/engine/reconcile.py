@@ -5,6 +5,10 @@ request the entry may have made is surely over, the session's listing is matched
 nothing is sent again unless KSeF does not have it. ``poll`` asks for the verdicts of ``sent``
 entries. Both match a listing against entries in one place (:meth:`Reconciler.settle`), and a 440 is
 accepted only for the very same file (:meth:`Reconciler.judge`).
+
+The gateway given is the login of the claimed entries (one company, one sending credential): the
+login that opened their sessions, and KSeF shows a session with InvoiceWrite only to the subject
+that opened it — a co-worker's invoice is looked up with her own certificate.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ log = logging.getLogger("fakturnik.engine")
 
 LIST_INSTEAD_OF_STATUS = 5  # this many waiting in one session: one listing beats per-invoice status calls
 
-Watch = Callable[[int, str, datetime], None]  # company id, batch session ref, entries postponed until
+# company id, batch session ref, entries postponed until, the credential that opened the session
+Watch = Callable[[int, str, datetime, int | None], None]
 
 
 def by_hash(items: Iterable[InvoiceOutcome]) -> dict[str, InvoiceOutcome]:
@@ -198,7 +203,9 @@ class Reconciler:
             if is_batch:
                 status = gateway.session_status(session_ref)
                 if status.code in SESSION_FINAL_PENDING:  # still processing: watch it from here
-                    self.watch(group[0].company_id, session_ref, now() + self.settings.lease)
+                    self.watch(
+                        group[0].company_id, session_ref, now() + self.settings.lease, group[0].credential_id
+                    )
                     self.outbox.defer(group, self.settings.lease)
                     return
                 note = f"brak w paczce ({status.code} {status.description})"

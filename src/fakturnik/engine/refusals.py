@@ -25,14 +25,21 @@ from sqlalchemy.orm import Session
 from fakturnik.engine.companies import OFFICE, PERSON_CERTIFICATE
 from fakturnik.engine.connect import drop_logins
 from fakturnik.engine.context import EngineContext
-from fakturnik.errors import KsefApiError, KsefAuthError
+from fakturnik.engine.issuers import (
+    CERTIFICATE_WAITING_PREFIX,
+    person_label,
+    refused_note,
+    sending_credential,
+)
+from fakturnik.errors import EngineError, KsefApiError, KsefAuthError
 from fakturnik.store import repo
-from fakturnik.store.models import Company, User
+from fakturnik.store.models import Company, Credential
 
 __all__ = [
     "PERMISSION_LABELS_PL",
     "WAITING_PREFIX",
     "LoginParty",
+    "credential_note",
     "explain_missing",
     "explain_refusal",
     "explain_seller_refusal",
@@ -89,8 +96,16 @@ def is_permission_refusal(exc: BaseException) -> bool:
     return isinstance(exc, KsefApiError) and exc.status_code == 403 and exc.reason_code == MISSING_PERMISSIONS
 
 
+# a wait for someone to act (a grant; a co-worker's new certificate), never the invoice's failure
+WAITING_PREFIXES = (WAITING_PREFIX, CERTIFICATE_WAITING_PREFIX)
+# a login waiting for someone to act is tried again as after this many attempts (≈ the backoff's cap)
+WAITING_RETRY_ATTEMPT = 8
+# auth statuses of a refused credential itself (450 bad token, 460 certificate revoked / untrusted)
+CREDENTIAL_REFUSED = (450, 460)
+
+
 def is_waiting_for_permission(note: str | None) -> bool:
-    return bool(note) and str(note).startswith(WAITING_PREFIX)
+    return bool(note) and str(note).startswith(WAITING_PREFIXES)
 
 
 def explain_missing(party: LoginParty, permission: str = "InvoiceWrite") -> str:
@@ -133,47 +148,71 @@ def explain_seller_refusal(party: LoginParty, seller_nip: str | None = None) -> 
     )
 
 
-def login_party(s: Session, company_id: int) -> LoginParty:
-    """The company's login credential as a :class:`LoginParty` (inside the caller's transaction)."""
+def login_party(s: Session, company_id: int, credential_id: int | None = None) -> LoginParty:
+    """Who logs in as a :class:`LoginParty` (inside the caller's transaction): the credential an
+    entry is sent with (``credential_id``, the issuer's own), else the company's login credential."""
     company = s.get(Company, company_id)
     nip = company.nip if company is not None else "?"
-    cred = repo.active_credential(s, company_id)
+    cred: Credential | None
+    if credential_id is not None:
+        cred = sending_credential(s, credential_id) or s.get(Credential, credential_id)
+    else:
+        cred = repo.active_credential(s, company_id)
     if cred is None:
         return LoginParty("", nip)
-    office_nip = person = None
+    office_nip = None
     if cred.kind == OFFICE and cred.office_company_id is not None:
         office = s.get(Company, cred.office_company_id)
         office_nip = office.nip if office is not None else None
-    if cred.kind == PERSON_CERTIFICATE and cred.owner_user_id is not None:
-        user = s.get(User, cred.owner_user_id)
-        person = (user.name or user.email) if user is not None else None
-    return LoginParty(cred.kind, nip, office_nip, person)
+    return LoginParty(cred.kind, nip, office_nip, person_label(s, cred))
 
 
 def permission_note(
-    s: Session, company_id: int, exc: BaseException, permission: str = "InvoiceWrite"
+    s: Session,
+    company_id: int,
+    exc: BaseException,
+    permission: str = "InvoiceWrite",
+    *,
+    credential_id: int | None = None,
 ) -> str | None:
     """The engine's call: the Polish explanation when ``exc`` is a refusal for lack of permission.
 
     It also drops this process's cached logins in the company's context: KSeF fixed the rights in
-    the access token, so only a new login sees a grant made since (here or anywhere else).
+    the access token, so only a new login sees a grant made since (here or anywhere else). For an
+    entry sent with a co-worker's own certificate (``credential_id``) also :func:`credential_note`.
     """
     if not is_permission_refusal(exc):
-        return None
+        return credential_note(s, credential_id, exc) if credential_id is not None else None
     company = s.get(Company, company_id)
     if company is not None:
         drop_logins([f"{company.context_type}:{company.context_value}"])
-    return explain_missing(login_party(s, company_id), permission)
+    return explain_missing(login_party(s, company_id, credential_id), permission)
 
 
-def note_for(ctx: EngineContext, company_id: int, exc: BaseException) -> str | None:
-    """:func:`permission_note` outside a transaction (reads the store only for a refusal)."""
-    if not is_permission_refusal(exc):
+def credential_note(s: Session, credential_id: int, exc: BaseException) -> str | None:
+    """A co-worker's certificate is gone from the company, or KSeF refused the certificate itself
+    (revoked, blocked, untrusted: auth status 450 / 460): the sentence naming her; else None."""
+    if isinstance(exc, EngineError) and str(exc).startswith(CERTIFICATE_WAITING_PREFIX):
+        return str(exc)
+    if isinstance(exc, KsefAuthError) and exc.status_code in CREDENTIAL_REFUSED:
+        reason = str(exc).partition("nie powiodło się: ")[2] or str(exc)
+        return refused_note(s, credential_id, reason[:300])
+    return None
+
+
+def note_for(
+    ctx: EngineContext, company_id: int, exc: BaseException, credential_id: int | None = None
+) -> str | None:
+    """:func:`permission_note` outside a transaction (reads the store only for a refusal, or for an
+    entry sent with a co-worker's own certificate)."""
+    if credential_id is None and not is_permission_refusal(exc):
         return None
     with ctx.db.transaction() as s:
-        return permission_note(s, company_id, exc)
+        return permission_note(s, company_id, exc, credential_id=credential_id)
 
 
-def seller_refusal_note(s: Session, company_id: int, seller_nip: str | None) -> str:
+def seller_refusal_note(
+    s: Session, company_id: int, seller_nip: str | None, credential_id: int | None = None
+) -> str:
     """The engine's call for a session-invoice status 410."""
-    return explain_seller_refusal(login_party(s, company_id), seller_nip)
+    return explain_seller_refusal(login_party(s, company_id, credential_id), seller_nip)

@@ -56,7 +56,8 @@ class Outbox:
         self._renewed_at = time.monotonic()
 
     def claim(self) -> tuple[list[Job], Company | None]:
-        """Up to ``claim_limit`` due entries of one company, and that company (detached)."""
+        """Up to ``claim_limit`` due entries of one login — one company, one sending credential
+        (``Job.credential_id``, the same for all) — and that company (detached)."""
         with self.ctx.db.transaction() as s:
             claimed = repo.claim(
                 s,
@@ -168,7 +169,10 @@ class Outbox:
             elif failure.fate is SendFate.REJECTED:
                 self._reject(s, entry, invoice, failure.code or "400", failure.message)
             else:
-                note = refusals.permission_note(s, job.company_id, exc) or failure.message
+                note = (
+                    refusals.permission_note(s, job.company_id, exc, credential_id=job.credential_id)
+                    or failure.message
+                )
                 self._requeue(s, entry, invoice, note)
                 if failure.fate is SendFate.NEW_SESSION:
                     entry.next_attempt_at = now()
@@ -199,8 +203,10 @@ class Outbox:
         valid_until: datetime | None = None,
         invoice_count: int = 0,
         archive: tuple[str, int, int] | None = None,
+        credential_id: int | None = None,
     ) -> None:
-        """Record a session this worker opened (``archive``: a batch's hash, size and part count)."""
+        """Record a session this worker opened (``archive``: a batch's hash, size and part count;
+        ``credential_id``: the login that opened it, None = the company's)."""
         with self.ctx.db.transaction() as s:
             row = repo.add_session(
                 s,
@@ -210,6 +216,7 @@ class Outbox:
                 opened_by=self.worker_id,
                 valid_until=valid_until,
                 invoice_count=invoice_count,
+                credential_id=credential_id,
             )
             if archive is not None:
                 digest, size, parts = archive
@@ -300,13 +307,22 @@ class Outbox:
             )
             if entry.session_ref:
                 url = remote.upo_url if remote is not None and not verdict.duplicate else None
-                task = UpoTask(invoice.company_id, invoice.id, entry.session_ref, verdict.ksef_number, url)
+                task = UpoTask(
+                    invoice.company_id,
+                    invoice.id,
+                    entry.session_ref,
+                    verdict.ksef_number,
+                    url,
+                    entry.credential_id,
+                )
         elif verdict.verdict is Verdict.PENDING:
             entry.state = states.SENT
             entry.next_attempt_at = now() + self.settings.poll_interval
             repo.set_invoice_status(s, invoice, states.SENT, verdict.message)
         elif verdict.verdict is Verdict.RESEND and verdict.code == SELLER_NOT_ENTITLED:
-            note = refusals.seller_refusal_note(s, invoice.company_id, invoice.seller_nip)
+            note = refusals.seller_refusal_note(
+                s, invoice.company_id, invoice.seller_nip, decision.job.credential_id
+            )
             self._requeue(s, entry, invoice, note)
         elif verdict.verdict is Verdict.RESEND:
             self._requeue(s, entry, invoice, f"{verdict.code}: {verdict.message}")

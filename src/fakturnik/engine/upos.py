@@ -7,6 +7,8 @@ called by the batch watch); per-invoice UPOs come from KSeF's pre-signed links w
 Accepted invoices are queued here (``upo_later``, the default) and fetched when nothing else is due,
 so they never hold up the numbers; UPOs that could not be fetched are found again in the store
 (:meth:`UpoFetcher.fetch_missing`) and fetched through one listing of their session for the links.
+Every UPO is fetched with the login that opened its session (a co-worker's own certificate for
+what she sent: KSeF shows a session with InvoiceWrite only to its subject).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class UpoFetcher:
         """Download UPOs (pre-signed links are not rate-limited) in parallel; store them in chunks."""
 
         def one(task: UpoTask) -> tuple[int, str, bytes] | None:
-            gateway = self.gateways.get(task.company_id)
+            gateway = self.gateways.get(task.company_id, task.credential_id)
             if gateway is None:
                 return None
             try:
@@ -80,7 +82,9 @@ class UpoFetcher:
         if not tasks:
             return 0
         with ThreadPoolExecutor(max_workers=min(self.threads, len(tasks))) as pool:
-            results = [r for r in pool.map(one, tasks) if r is not None]
+            # stored in invoice order: workers storing the same UPOs lock their rows in one order
+            # (in different orders two PostgreSQL transactions deadlock on the unique invoice_id)
+            results = sorted((r for r in pool.map(one, tasks) if r is not None), key=lambda r: r[0])
         for start in range(0, len(results), STORE_CHUNK):
             with self.ctx.db.transaction() as s:
                 part = results[start : start + STORE_CHUNK]
@@ -126,9 +130,9 @@ class UpoFetcher:
         with self.ctx.db.transaction() as s:
             todo = repo.sessions_without_upo(s, limit)
         stored = 0
-        for company_id, session_ref in todo:
-            gateway = self.gateways.for_company_id(company_id)
+        for company_id, session_ref, credential_id in todo:
             try:
+                gateway = self.gateways.for_company_id(company_id, credential_id)
                 status = gateway.session_status(session_ref)
             except Exception as exc:
                 log.info("session %s: status not read (%s)", session_ref, type(exc).__name__)
@@ -143,16 +147,20 @@ class UpoFetcher:
             return 0
         with self.ctx.db.transaction() as s:
             todo = [
-                (e.company_id, e.session_ref, e.invoice_id, number)
+                (e.company_id, e.credential_id, e.session_ref, e.invoice_id, number)
                 for e, number in repo.accepted_without_upo(s, limit)
             ]
-        by_session: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
-        for company_id, session_ref, invoice_id, number in todo:
+        by_session: dict[tuple[int, int | None, str], list[tuple[int, str]]] = defaultdict(list)
+        for company_id, credential_id, session_ref, invoice_id, number in todo:
             assert session_ref is not None
-            by_session[(company_id, session_ref)].append((invoice_id, number))
+            by_session[(company_id, credential_id, session_ref)].append((invoice_id, number))
         done = 0
-        for (company_id, session_ref), group in by_session.items():
-            gateway = self.gateways.for_company_id(company_id)
+        for (company_id, credential_id, session_ref), group in by_session.items():
+            try:
+                gateway = self.gateways.for_company_id(company_id, credential_id)
+            except Exception as exc:  # the login cannot be prepared now (e.g. a certificate removed)
+                log.info("session %s: no login for UPOs (%s)", session_ref, type(exc).__name__)
+                continue
             links: dict[str, str] = {}
             if len(group) >= LIST_FOR_LINKS:
                 try:
@@ -165,7 +173,7 @@ class UpoFetcher:
                     log.info("session %s not listed for UPO links (%s)", session_ref, type(exc).__name__)
             self.fetch(
                 [
-                    UpoTask(company_id, invoice_id, session_ref, number, links.get(number))
+                    UpoTask(company_id, invoice_id, session_ref, number, links.get(number), credential_id)
                     for invoice_id, number in group
                 ]
             )

@@ -41,14 +41,20 @@ from fakturnik.engine.reconcile import Reconciler
 from fakturnik.engine.sending import Sender
 from fakturnik.engine.transitions import Outbox
 from fakturnik.engine.upos import UpoFetcher
+from fakturnik.ksef.backoff import delay
 from fakturnik.store import repo, states
-from fakturnik.store.health import raise_if_unusable
+from fakturnik.store.health import contention, raise_if_unusable
 
 __all__ = ["Job", "RunSummary", "Worker"]
 
 log = logging.getLogger("fakturnik.engine")
 
 UPO_RETRY_EVERY = 60.0  # seconds between retries of UPOs that could not be fetched at acceptance
+RETRY_CAP = 10.0  # seconds: the longest wait between tries of a failing step of the loop
+END_TRIES = 8  # tries of the closing count of undecided entries (the run's summary)
+
+# what one step of the loop left (Worker.step)
+BUSY, IDLE, DRAINED = "busy", "idle", "drained"
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,10 @@ class Worker:
     def __repr__(self) -> str:
         return f"Worker({self.id!r})"
 
-    def _watch(self, company_id: int, ref: str, postponed_until: datetime) -> None:
-        self.batches.watch(company_id, ref, postponed_until)
+    def _watch(
+        self, company_id: int, ref: str, postponed_until: datetime, credential_id: int | None = None
+    ) -> None:
+        self.batches.watch(company_id, ref, postponed_until, credential_id=credential_id)
 
     @property
     def rejected(self) -> int:
@@ -107,48 +115,78 @@ class Worker:
     ) -> RunSummary:
         """Work until stopped; ``once``: until nothing is due (drained) and then return.
 
-        Returns what the run left behind (rejected in this run, not yet decided). A database that
-        cannot be used any more (corrupted, full disk, read-only, no schema) stops the worker with
-        :class:`~fakturnik.errors.DatabaseUnusableError` naming the reason, instead of idling on it.
+        Returns what the run left behind (rejected in this run, not yet decided). Every step of the
+        loop is retried after a failure (:meth:`_trouble`: logged, then the backoff of
+        :func:`fakturnik.ksef.backoff.delay`): another process holding the database or the throttle's
+        books, a deadlock between workers, a dropped connection or a bug in one step never end a run,
+        ``--once`` included. A database that cannot be used any more (corrupted, full disk, read-only,
+        no schema) stops the worker with :class:`~fakturnik.errors.DatabaseUnusableError` naming the
+        reason, instead of idling on it.
         """
         started = time.monotonic()
         self.outbox.rejected = 0
+        failures = 0
         try:
             while not self.stop_event.is_set():
-                try:
-                    touched = self.tick()
-                    self.maybe_sync()
-                    if time.monotonic() - self._upos_checked > UPO_RETRY_EVERY:
-                        self._upos_checked = time.monotonic()
-                        self.fetch_missing_upos()
-                        self.upos.fetch_missing_sessions()
-                except Exception as exc:  # a bug or a database hiccup must not stop the worker
-                    raise_if_unusable(exc)
-                    log.error("worker tick failed: %s", type(exc).__name__)
-                    log.debug("worker tick failed", exc_info=True)
-                    self.stop_event.wait(min(5.0, idle_sleep * 4))
-                    continue
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     break
-                if touched == 0 and self.upos.queue and not self.batches:  # numbers first
-                    touched = self.upos.fetch_queued()
-                if touched == 0:
-                    if once and self.pending() == 0:
-                        self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
-                        self.upos.fetch_missing_sessions()
-                        break
+                try:
+                    step = self.step(once=once)
+                except Exception as exc:  # a bug or a database hiccup must not stop the worker
+                    self.stop_event.wait(self._trouble(exc, failures, idle_sleep))
+                    failures += 1
+                    continue
+                failures = 0
+                if step == DRAINED:
+                    break
+                if step == IDLE:
                     self.stop_event.wait(idle_sleep)
-        except Exception as exc:
-            raise_if_unusable(exc)
-            raise
         finally:
             self.shutdown()
-        try:
-            left = self.pending()
-        except Exception as exc:
-            raise_if_unusable(exc)
-            raise
-        return RunSummary(rejected=self.rejected, pending=left)
+        return RunSummary(rejected=self.rejected, pending=self._pending_at_end(idle_sleep))
+
+    def step(self, *, once: bool = False) -> str:
+        """One turn of the loop: :data:`BUSY` (something moved: go on), :data:`IDLE` (nothing due: wait),
+        :data:`DRAINED` (``once`` and every entry decided: the run is over)."""
+        touched = self.tick()
+        self.maybe_sync()
+        if time.monotonic() - self._upos_checked > UPO_RETRY_EVERY:
+            self._upos_checked = time.monotonic()
+            self.fetch_missing_upos()
+            self.upos.fetch_missing_sessions()
+        if touched == 0 and self.upos.queue and not self.batches:  # numbers first
+            touched = self.upos.fetch_queued()
+        if touched:
+            return BUSY
+        if once and self.pending() == 0:
+            self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
+            self.upos.fetch_missing_sessions()
+            return DRAINED
+        return IDLE
+
+    def _trouble(self, exc: Exception, failures: int, idle_sleep: float) -> float:
+        """Log a failed step and say how long to wait before the next (unusable database: raise)."""
+        raise_if_unusable(exc)
+        wait = delay(failures, base=max(idle_sleep, 0.05), cap=RETRY_CAP)
+        busy = contention(exc)
+        if busy is not None:
+            log.warning("worker step: %s (%s); again in %.1f s", busy, type(exc).__name__, wait)
+        else:
+            log.error("worker step failed: %s; again in %.1f s", type(exc).__name__, wait)
+        log.debug("worker step failed", exc_info=True)
+        return wait
+
+    def _pending_at_end(self, idle_sleep: float) -> int:
+        """:meth:`pending` for the summary, asked again while the database is held by another process."""
+        for failures in range(END_TRIES):
+            try:
+                return self.pending()
+            except Exception as exc:
+                if failures == END_TRIES - 1:
+                    raise_if_unusable(exc)
+                    raise
+                time.sleep(self._trouble(exc, failures, idle_sleep))
+        raise AssertionError("unreachable")
 
     def tick(self) -> int:
         """Look at the batches in flight, then claim one company's due entries and move each on once."""
@@ -158,7 +196,7 @@ class Worker:
             self.pool.close_idle()
             return watched
         try:
-            gateway = self.gateways.for_company(company)
+            gateway = self.gateways.for_company(company, jobs[0].credential_id)  # the jobs' login (c16)
         except Exception as exc:
             log.warning("company %s: cannot prepare KSeF access: %s", company.nip, type(exc).__name__)
             self.outbox.defer(jobs, self.settings.backoff(3), str(exc))

@@ -11,6 +11,7 @@ CLI ``fakturnik fa3 build`` and the REST API accept. A *draft* may leave line va
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,8 @@ _MESSAGES = {
 }
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: Sequence[int | str]) -> str:
+    """A validator location as the paths of problems write it: ``Fa/FaWiersz[2]/P_12`` (indexes 1-based)."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int) and parts:
@@ -67,7 +69,7 @@ def problems_from_validation_error(exc: ValidationError) -> list[Problem]:
         template = _MESSAGES.get(err["type"])
         ctx = err.get("ctx") or {}
         message = template.format(**ctx) if template else f"Niepoprawna wartość ({err['msg']})."
-        problems.append(Problem(path=_path(tuple(err["loc"])), message=message, code=f"json.{err['type']}"))
+        problems.append(Problem(path=field_path(err["loc"]), message=message, code=f"json.{err['type']}"))
     return problems
 
 

@@ -25,18 +25,18 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, TypedDict, Unpack
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel, to_snake
 
 from fakturnik.errors import KsefApiError, KsefProcessingError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.duplicates import check_duplicate
 from fakturnik.ksef.sessions import (
     FA3,
     InvoiceOutcome,
@@ -48,6 +48,17 @@ from fakturnik.ksef.sessions import (
 )
 
 Compression = Literal["Zip", "TarGz"]
+
+
+class PackOptions(TypedDict, total=False):
+    """How :meth:`BatchSender.prepare` packs invoices (its keyword arguments, defaults there)."""
+
+    compression: Compression
+    form_code: m.FormCode
+    offline_mode: bool
+    part_size: int
+
+
 Stage = Literal["prepared", "opening", "opened", "closing", "closed", "done"]
 
 PART_SIZE_LIMIT = 100_000_000  # 10^8 B of plain archive per part (§6)
@@ -195,6 +206,16 @@ class OutcomeState(BaseModel):
     details: list[str] = []
     extensions: dict[str, str] = {}
     sameFile: bool | None = None  # of a 440: the original is this very file (SHA-256 compared)
+
+    @classmethod
+    def of(cls, file_name: str, outcome: InvoiceOutcome) -> OutcomeState:
+        """What the state file keeps of one file's outcome: the same fields, named in camelCase."""
+        kept = asdict(outcome) | {"file_name": file_name}
+        return cls(**{to_camel(k): v for k, v in kept.items() if to_camel(k) in cls.model_fields})
+
+    def outcome(self) -> InvoiceOutcome:
+        fields = {to_snake(k): v for k, v in self.model_dump().items()}
+        return InvoiceOutcome(**fields | {"reference_number": self.referenceNumber or ""})
 
 
 class BatchState(BaseModel):
@@ -385,23 +406,9 @@ class BatchSender:
 
     # the run
 
-    def send(
-        self,
-        invoices: Iterable[tuple[str, bytes]],
-        *,
-        compression: Compression = "Zip",
-        form_code: m.FormCode = FA3,
-        offline_mode: bool = False,
-        part_size: int = PART_SIZE_LIMIT,
-    ) -> BatchResult:
-        """Prepare and run in one go (the usual call)."""
-        self.prepare(
-            invoices,
-            compression=compression,
-            form_code=form_code,
-            offline_mode=offline_mode,
-            part_size=part_size,
-        )
+    def send(self, invoices: Iterable[tuple[str, bytes]], **options: Unpack[PackOptions]) -> BatchResult:
+        """Prepare (with the options of :meth:`prepare`) and run in one go (the usual call)."""
+        self.prepare(invoices, **options)
         return self.resume()
 
     def resume(self) -> BatchResult:
@@ -506,29 +513,14 @@ class BatchSender:
         state.sessionStatusDescription = final.status.description
         by_hash = {e.sha256: e for e in state.invoices}
         by_name = {e.fileName: e for e in state.invoices}
-        outcomes: dict[str, OutcomeState] = {}
+        outcomes: dict[str, InvoiceOutcome] = {}
         for item in self.client.iter_session_invoices(ref):
             entry = by_name.get(item.invoiceFileName or "") or by_hash.get(item.invoiceHash)
-            if entry is None:
-                continue
-            outcomes[entry.fileName] = OutcomeState(
-                fileName=entry.fileName,
-                invoiceHash=item.invoiceHash,
-                statusCode=item.status.code,
-                description=item.status.description,
-                ksefNumber=item.ksefNumber,
-                invoiceNumber=item.invoiceNumber,
-                referenceNumber=item.referenceNumber,
-                details=list(item.status.details or []),
-                extensions=dict(item.status.extensions or {}),
-            )
-        for o in outcomes.values():  # a reused number is a rejection unless the original is this file
-            if o.statusCode == 440 and o.sameFile is None:
-                check = check_duplicate(self.client, o.invoiceHash, o.extensions)
-                o.sameFile = bool(check and check.same_file)
-                if check is not None and not check.same_file:
-                    o.description = check.rejection(o.invoiceNumber)
-        state.outcomes = list(outcomes.values())
+            if entry is not None:
+                outcomes[entry.fileName] = InvoiceOutcome.of(item)
+        for outcome in outcomes.values():  # a reused number is a rejection unless the original is this file
+            outcome.confirm_duplicate(self.client)
+        state.outcomes = [OutcomeState.of(name, outcome) for name, outcome in outcomes.items()]
         self.progress("process", len(outcomes), len(state.invoices))
         for p in state.parts:
             (self.workdir / p.file).unlink(missing_ok=True)
@@ -536,20 +528,7 @@ class BatchSender:
 
     @staticmethod
     def _result(state: BatchState) -> BatchResult:
-        outcomes = {
-            o.fileName: InvoiceOutcome(
-                reference_number=o.referenceNumber or "",
-                invoice_hash=o.invoiceHash,
-                status_code=o.statusCode,
-                description=o.description,
-                ksef_number=o.ksefNumber,
-                invoice_number=o.invoiceNumber,
-                details=list(o.details),
-                extensions=dict(o.extensions),
-                same_file=o.sameFile,
-            )
-            for o in state.outcomes
-        }
+        outcomes = {o.fileName: o.outcome() for o in state.outcomes}
         missing = [
             e.fileName
             for e in state.invoices

@@ -174,7 +174,11 @@ class HostLedger:
         self._db = sqlite3.connect(
             str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL once, by whoever finds the file without it (switching needs the file to itself; a file
+        # already in WAL stays so, and every later open just uses it)
+        (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() != "wal":
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
 
     @contextmanager

@@ -163,8 +163,18 @@ def certificate_link(
     return f"{unsigned}/{_b64url(_sign(private_key, _signed_part(unsigned)))}"
 
 
+class _HashLink:
+    """What both codes carry: the SHA-256 of the invoice file (Base64URL)."""
+
+    hash: str
+
+    def matches(self, xml: bytes) -> bool:
+        """The link names this very file."""
+        return file_hash(xml) == self.hash
+
+
 @dataclass(frozen=True)
-class InvoiceLink:
+class InvoiceLink(_HashLink):
     """A parsed KOD I."""
 
     base: str
@@ -172,12 +182,9 @@ class InvoiceLink:
     issue_date: date
     hash: str
 
-    def matches(self, xml: bytes) -> bool:
-        return file_hash(xml) == self.hash
-
 
 @dataclass(frozen=True)
-class CertificateLink:
+class CertificateLink(_HashLink):
     """A parsed KOD II; ``signed`` is the exact byte string the signature covers."""
 
     base: str
@@ -188,9 +195,6 @@ class CertificateLink:
     hash: str
     signature: str
     signed: bytes
-
-    def matches(self, xml: bytes) -> bool:
-        return file_hash(xml) == self.hash
 
 
 def parse_link(link: str) -> InvoiceLink | CertificateLink:

@@ -78,7 +78,9 @@ def certificate_trust(sim: Simulator, cert: x509.Certificate, *, verify_chain: b
     """Is this signing certificate acceptable for XAdES auth on the simulator's profile?
 
     KSeF certificates (issued by the simulator's CA) are checked against their record: revoked or
-    blocked ones fail, and Offline ones cannot authenticate. A certificate issued by one of the
+    blocked ones fail, so does one whose ``validTo`` has passed — also when only the record says so,
+    after ``PUT /testdata/certificates/{serial}`` shortened it ("Nieważny certyfikat", as KSeF's
+    auth status 460 lists it) — and Offline ones cannot authenticate. A certificate issued by one of the
     configured ``trusted_signers`` (the stand-in for the qualified trust list) is accepted on every
     profile. Other certificates are accepted only on the ``test`` profile and only without
     ``verifyCertificateChain`` (digest §1, §14.2).
@@ -91,6 +93,8 @@ def certificate_trust(sim: Simulator, cert: x509.Certificate, *, verify_chain: b
             return Trust("Certyfikat odwołany", record)
         if record["status"] == "Blocked":
             return Trust("Certyfikat zawieszony", record)
+        if effective_status(record, sim.now()) == "Expired":
+            return Trust("Nieważny certyfikat", record)
         if record["type"] != "Authentication":
             return Trust("Niepoprawny certyfikat", record)
         return Trust(None, record)

@@ -117,7 +117,7 @@ def check_context(
         accepted_on=date.fromisoformat(warsaw_date(invoicing_date)),
         online=online,
         technical_correction=correction,
-        may_issue_for=(lambda nip: bool(helper(sim, caller, nip))) if helper else None,
+        may_issue_for=(lambda nip, invoice: bool(helper(sim, caller, nip, invoice))) if helper else None,
         attachments_allowed=_attachments_allowed(sim),
         max_plain=max_plain,
         max_with_attachment=max_with_attachment,

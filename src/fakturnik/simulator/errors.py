@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,8 +67,8 @@ DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+def _now_iso(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ApiError(Exception):
@@ -115,22 +116,34 @@ class RateLimitedError(Exception):
         super().__init__(detail)
 
 
+def problem(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    at: datetime | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem-details answer as KSeF writes them: what and where, then when (``at``, default now)
+    and a trace id; ``extra`` members go between."""
+    body: dict[str, Any] = {"title": title, "status": status, "detail": detail, "instance": request.url.path}
+    body |= extra
+    body["timestamp"] = _now_iso(at)
+    body["traceId"] = uuid.uuid4().hex
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
 def _wants_problem(request: Request) -> bool:
     return request.headers.get("x-error-format", "").lower() == "problem-details"
 
 
 def api_error_response(request: Request, exc: ApiError) -> Response:
     if _wants_problem(request):
-        body: dict[str, Any] = {
-            "title": "Bad Request" if exc.status == 400 else "Error",
-            "status": exc.status,
-            "instance": request.url.path,
-            "detail": exc.description,
-            "errors": [{"code": exc.code, "description": exc.description, "details": exc.details}],
-            "timestamp": _now_iso(),
-            "traceId": uuid.uuid4().hex,
-        }
-        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON)
+        title = "Bad Request" if exc.status == 400 else "Error"
+        errors = [{"code": exc.code, "description": exc.description, "details": exc.details}]
+        return problem(request, exc.status, title, exc.description, errors=errors)
     body = {
         "exception": {
             "exceptionDetailList": [
@@ -147,43 +160,23 @@ def api_error_response(request: Request, exc: ApiError) -> Response:
 
 
 def unauthorized_response(request: Request, exc: UnauthorizedError) -> Response:
-    body = {
-        "title": "Unauthorized",
-        "status": 401,
-        "detail": exc.detail,
-        "instance": request.url.path,
-        "timestamp": _now_iso(),
-        "traceId": uuid.uuid4().hex,
-    }
-    return JSONResponse(body, status_code=401, media_type=PROBLEM_JSON)
+    return problem(request, 401, "Unauthorized", exc.detail)
 
 
 def forbidden_response(request: Request, exc: ForbiddenError) -> Response:
-    body: dict[str, Any] = {
-        "title": "Forbidden",
-        "status": 403,
-        "detail": exc.detail,
-        "instance": request.url.path,
-        "reasonCode": exc.reason_code,
-        "timestamp": _now_iso(),
-        "traceId": uuid.uuid4().hex,
-    }
-    if exc.security is not None:
-        body["security"] = exc.security
-    return JSONResponse(body, status_code=403, media_type=PROBLEM_JSON)
+    security: dict[str, Any] = {} if exc.security is None else {"security": exc.security}
+    return problem(request, 403, "Forbidden", exc.detail, reasonCode=exc.reason_code, **security)
 
 
 def rate_limited_response(request: Request, exc: RateLimitedError) -> Response:
     headers = {"Retry-After": str(exc.retry_after)}
     if _wants_problem(request):
-        body: dict[str, Any] = {
-            "title": "Too Many Requests",
-            "status": 429,
-            "detail": exc.detail,
-            "instance": request.url.path,
-            "timestamp": _now_iso(),
-            "traceId": uuid.uuid4().hex,
-        }
-        return JSONResponse(body, status_code=429, media_type=PROBLEM_JSON, headers=headers)
+        return problem(request, 429, "Too Many Requests", exc.detail, headers=headers)
     body = {"status": {"code": 429, "description": "Too Many Requests", "details": [exc.detail]}}
     return JSONResponse(body, status_code=429, headers=headers)
+
+
+def gone(request: Request, at: datetime | None = None) -> JSONResponse:
+    """410 for an operation whose status is no longer kept (``GoneProblemDetails``); ``at``: the
+    simulator's clock when the route reads it."""
+    return problem(request, 410, "Gone", "Operacja wygasła i nie jest już dostępna.", at=at)

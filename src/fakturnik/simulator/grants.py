@@ -29,26 +29,17 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from fakturnik.simulator.core import Simulator
+from fakturnik.simulator.permission_models import PersonPermission
 from fakturnik.simulator.security import Caller
 
-OWNER_PERMISSIONS = frozenset(
-    {
-        "InvoiceWrite",
-        "InvoiceRead",
-        "CredentialsManage",
-        "CredentialsRead",
-        "Introspection",
-        "SubunitManage",
-        "EnforcementOperations",
-        "CollectiveIdentifierManage",
-    }
-)
+OWNER_PERMISSIONS = frozenset(get_args(PersonPermission))  # the owner holds every person permission
 EU_ADMIN_PERMISSIONS = ("VatUeManage", "InvoiceWrite", "InvoiceRead", "Introspection")
 DIRECT_KINDS = frozenset({"person", "testdata", "subunit", "euAdmin", "euRep"})
 ISSUING_AUTHORIZATIONS = frozenset({"SelfInvoicing", "RRInvoicing", "TaxRepresentative", "PefInvoicing"})
+TAX_REPRESENTATIVE_ROLE = 3  # PodmiotUpowazniony/RolaPU of a tax representative
 
 DEFAULT_SESSION_LIMITS: dict[str, dict[str, int]] = {
     "onlineSession": {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 10000},
@@ -419,12 +410,21 @@ def _indirect_applies(grant: dict[str, Any], context: Ident, grants: list[dict[s
     )
 
 
-def may_issue_for(sim: Simulator, caller: Caller, seller_nip: str) -> bool:
+def may_issue_for(
+    sim: Simulator, caller: Caller, seller_nip: str, invoice: dict[str, Any] | None = None
+) -> bool:
     """May the caller's context send an invoice whose seller (Podmiot1) has ``seller_nip``?
 
     True when the caller holds InvoiceWrite (or PefInvoiceWrite) and the context is the seller
     (Nip, an InternalId or NipVatUe under that NIP), a member of the seller's VAT group / JST, or
     holds a SelfInvoicing / RRInvoicing / TaxRepresentative / PefInvoicing authorization from it.
+
+    ``invoice`` (the invoice's facts, ``Facts.as_json()``): an authorization counts only for an
+    invoice whose data show the relation it is for — KSeF verifies "the relation between the
+    subject and the data on the invoices" (ksef-docs, uprawnienia podmiotowe): SelfInvoicing when
+    the context is the invoice's buyer (Podmiot2 NIP), TaxRepresentative when it is the invoice's
+    PodmiotUpowazniony with RolaPU 3. Authorizations are read when the invoice is processed, so a
+    grant or revoke applies to the next invoice, even within an open session.
     """
     if not ({"InvoiceWrite", "PefInvoiceWrite"} & caller.permissions):
         return False
@@ -438,8 +438,20 @@ def may_issue_for(sim: Simulator, caller: Caller, seller_nip: str) -> bool:
         and g["scope"] in ISSUING_AUTHORIZATIONS
         and g["context"]["value"] == seller_nip
         and ident(g["authorized"]) == me
+        and (invoice is None or _shows_relation(g["scope"], caller.context_value, invoice))
         for g in all_grants(sim)
     )
+
+
+def _shows_relation(scope: str, nip: str, invoice: dict[str, Any]) -> bool:
+    """Does the invoice name ``nip`` in the role the authorization ``scope`` is for?"""
+    if scope == "SelfInvoicing":
+        buyer = (invoice.get("buyer") or {}).get("identifier") or {}
+        return buyer.get("type") == "Nip" and buyer.get("value") == nip
+    if scope == "TaxRepresentative":
+        authorized = invoice.get("authorized") or {}
+        return authorized.get("nip") == nip and authorized.get("role") == TAX_REPRESENTATIVE_ROLE
+    return True  # RR invoices and Peppol: the form itself is the relation
 
 
 # -- test-data switches read by other modules -----------------------------------------------------

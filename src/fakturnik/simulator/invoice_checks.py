@@ -120,7 +120,8 @@ class Context:
     accepted_on: date  # calendar day (Warsaw) the invoice was accepted for processing
     online: bool = True
     technical_correction: bool = False
-    may_issue_for: Callable[[str], bool] | None = None  # extra entitlement beyond "context NIP = seller"
+    # extra entitlement beyond "context NIP = seller": (seller NIP, the invoice's facts as JSON)
+    may_issue_for: Callable[[str, dict[str, Any]], bool] | None = None
     attachments_allowed: Callable[[str], bool] | None = None
     max_plain: int = MAX_PLAIN  # the context's limits (``/limits/context``)
     max_with_attachment: int = MAX_PLAIN_WITH_ATTACHMENT
@@ -358,11 +359,12 @@ def judge(
         allowed = ctx.attachments_allowed(facts.seller_nip) if ctx.attachments_allowed else False
         if not allowed:
             return fail(415, "Podmiot nie zgłosił wysyłania faktur z załącznikami.", number=number)
-    if not _entitled(ctx, facts.seller_nip):
+    if not _entitled(ctx, facts):
         return fail(
             410,
-            f"Kontekst {ctx.context_type} {ctx.context_value} nie jest uprawniony do wystawiania faktur "
-            f"w imieniu podmiotu o NIP {facts.seller_nip}.",
+            # KSeF's own words (seen on the test environment)
+            f"Kontekst {ctx.context_value} nie jest uprawniony do wystawienia faktury w imieniu "
+            f"sprzedawcy (NIP: {facts.seller_nip})",
             number=number,
         )
     semantic = _semantics(ctx, facts)
@@ -371,10 +373,11 @@ def judge(
     return Verdict(200, facts=facts, invoice_number=number)
 
 
-def _entitled(ctx: Context, seller_nip: str) -> bool:
+def _entitled(ctx: Context, facts: Facts) -> bool:
+    seller_nip = facts.seller_nip
     if ctx.context_type in ("Nip", "InternalId", "NipVatUe") and ctx.context_value[:10] == seller_nip:
         return True
-    return bool(ctx.may_issue_for and ctx.may_issue_for(seller_nip))
+    return bool(ctx.may_issue_for and ctx.may_issue_for(seller_nip, facts.as_json()))
 
 
 def _semantics(ctx: Context, facts: Facts) -> list[str]:

@@ -112,6 +112,18 @@ def _caller_context(caller: Caller) -> Ident:
 # -- personal -------------------------------------------------------------------------------------
 
 
+def _terms(g: dict[str, Any], state: str) -> dict[str, Any]:
+    """What a person or entity permission grants, in its listing: scope, description, state, since,
+    and whether it may be passed on."""
+    return {
+        "permissionScope": g["scope"],
+        "description": g["description"],
+        "permissionState": state,
+        "startDate": g["startDate"],
+        "canDelegate": bool(g["canDelegate"]),
+    }
+
+
 def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[str, Any]]:
     """The caller's own rights in the current context (never the implicit Owner role)."""
     ids = subject_identities(sim, caller.subject_type, caller.subject_value)
@@ -146,11 +158,7 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
             "contextIdentifier": _ident_json(context) if context and context[0] in _CONTEXT_TYPES else None,
             "authorizedIdentifier": _ident_json(who) if who and who[0] in _SUBJECT_TYPES else None,
             "targetIdentifier": _target(g),
-            "permissionScope": g["scope"],
-            "description": g["description"],
-            "permissionState": state,
-            "startDate": g["startDate"],
-            "canDelegate": bool(g["canDelegate"]),
+            **_terms(g, state),
         }
         out.append(_clean(item) | _details(g))
     return out
@@ -187,11 +195,7 @@ def persons(sim: Simulator, caller: Caller, req: m.PersonsQuery) -> list[dict[st
             "contextIdentifier": _ident_json(ctx) if ctx and ctx[0] in _CONTEXT_TYPES else None,
             "targetIdentifier": _target(g),
             "authorIdentifier": _author(g),
-            "permissionScope": g["scope"],
-            "description": g["description"],
-            "permissionState": state,
-            "startDate": g["startDate"],
-            "canDelegate": bool(g["canDelegate"]),
+            **_terms(g, state),
         }
         out.append(_clean(item) | _details(g))
     return out

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_reference_number
-from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256, sha256_b64, unb64
+from fakturnik.ksef.crypto import rsa_oaep_decrypt, sha256_b64, unb64
 from fakturnik.simulator.auth_ops import (
     AUTH_RETENTION,
     METHOD_KSEF_CERT,
@@ -40,7 +40,7 @@ from fakturnik.simulator.auth_ops import (
     subject_of,
 )
 from fakturnik.simulator.core import sim_of
-from fakturnik.simulator.errors import ApiError, UnauthorizedError
+from fakturnik.simulator.errors import ApiError, UnauthorizedError, gone
 from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import (
     ACCESS_TTL,
@@ -336,20 +336,8 @@ def auth_status(
     sim = sim_of(request)
     _, doc = _operation_of(request, reference_number)
     if sim.now() - parse_dt(doc["startDate"]) > AUTH_RETENTION:
-        return gone(request)
+        return gone(request, sim.now())
     return JSONResponse(status_body(doc, sim.now()))
-
-
-def gone(request: Request) -> Response:
-    body = {
-        "title": "Gone",
-        "status": 410,
-        "instance": request.url.path,
-        "detail": "Operacja wygasła i nie jest już dostępna.",
-        "timestamp": iso(sim_of(request).now()),
-        "traceId": binascii.hexlify(sha256(request.url.path.encode())[:16]).decode(),
-    }
-    return JSONResponse(body, status_code=410, media_type="application/problem+json")
 
 
 @router.post("/auth/token/redeem", dependencies=[Depends(public)])

@@ -28,6 +28,7 @@ from fakturnik.simulator.session_store import (
     iso,
     load_session,
     parse_iso,
+    require_open,
     session_status,
 )
 
@@ -132,9 +133,7 @@ def close_batch(
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
-        session = load_session(sim, referenceNumber, caller.context_type, caller.context_value)
-        if session["sessionType"] != "Batch" or session["status"]["code"] != 100:
-            raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+        session = require_open(load_session(sim, referenceNumber, caller), "Batch")
         now = sim.now()
         missing = [p["ordinalNumber"] for p in session["batch"]["parts"] if not p["uploaded"]]
         if missing and now > upload_deadline(session):

@@ -57,6 +57,10 @@ def injected_error(request: Request) -> None:
 
 
 INJECTED = [Depends(injected_error)]
+Reader = Annotated[Caller, Depends(require("other", PERMISSIONS))]
+"""A caller of the listings (rate-limit group ``other``)."""
+Maker = Annotated[Caller, Depends(require("collectiveIdentifier", PERMISSIONS))]
+"""A caller of ``POST /collective-identifiers`` and ``/invoices`` (group ``collectiveIdentifier``)."""
 
 
 class _Body(BaseModel):
@@ -125,7 +129,7 @@ def _visible(sim: Simulator, caller: Caller, doc: dict[str, Any]) -> bool:
 def generate(
     body: GenerateIn,
     request: Request,
-    caller: Annotated[Caller, Depends(require("collectiveIdentifier", PERMISSIONS))],
+    caller: Maker,
 ) -> dict[str, Any]:
     sim = sim_of(request)
     numbers = [i.ksefNumber for i in body.invoices]
@@ -180,15 +184,21 @@ def _item(doc: dict[str, Any], caller: Caller, *, count: bool) -> dict[str, Any]
     return out
 
 
-def _sorted(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(docs, key=lambda d: (d["dateCreated"], d["number"]), reverse=True)
+def _listing(
+    found: list[dict[str, Any]], caller: Caller, page_size: int, continuation: str | None, *, count: bool
+) -> dict[str, Any]:
+    """A page of identifiers, newest first."""
+    found = sorted(found, key=lambda d: (d["dateCreated"], d["number"]), reverse=True)
+    return page(
+        "collectiveIdentifiers", found, page_size, continuation, lambda d: _item(d, caller, count=count)
+    )
 
 
 @router.post("/collective-identifiers/query", dependencies=INJECTED)
 def query(
     body: QueryIn,
     request: Request,
-    caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
+    caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
@@ -219,20 +229,14 @@ def query(
         ):
             continue
         found.append(doc)
-    return page(
-        "collectiveIdentifiers",
-        _sorted(found),
-        pageSize,
-        continuation,
-        lambda d: _item(d, caller, count=True),
-    )
+    return _listing(found, caller, pageSize, continuation, count=True)
 
 
 @router.get("/collective-identifiers/ksef/{ksefNumber}", dependencies=INJECTED)
 def by_ksef_number(
     ksefNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
+    caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
@@ -243,13 +247,7 @@ def by_ksef_number(
         if any(i["ksefNumber"] == ksefNumber for i in d["invoices"])
         and (_created_here(d, caller) or _sees_invoice(sim, caller, ksefNumber))
     ]
-    return page(
-        "collectiveIdentifiers",
-        _sorted(found),
-        pageSize,
-        continuation,
-        lambda d: _item(d, caller, count=False),
-    )
+    return _listing(found, caller, pageSize, continuation, count=False)
 
 
 def _invoice_rows(
@@ -280,7 +278,7 @@ def _visible_doc(sim: Simulator, caller: Caller, number: str) -> dict[str, Any]:
 def invoices_of(
     collectiveIdentifierNumber: str,
     request: Request,
-    caller: Annotated[Caller, Depends(require("other", PERMISSIONS))],
+    caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
@@ -293,7 +291,7 @@ def invoices_of(
 def invoices_of_many(
     body: InvoicesQueryIn,
     request: Request,
-    caller: Annotated[Caller, Depends(require("collectiveIdentifier", PERMISSIONS))],
+    caller: Maker,
     pageSize: Annotated[int, Query(ge=10, le=500)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:

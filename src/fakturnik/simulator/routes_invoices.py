@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import KSEF_NUMBER_RE, KSEF_NUMBER_V1_RE, make_reference_number
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import exports, metadata, processing
 from fakturnik.simulator.core import sim_of
-from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.errors import ApiError, gone
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_api import EncryptionIn, unwrap_key
 from fakturnik.simulator.session_store import iso, parse_iso
@@ -156,10 +155,7 @@ def start_export(
     now = sim.now()
     with sim.state.lock:
         running = sum(
-            1
-            for e in sim.state.all("export")
-            if e["status"]["code"] == 100
-            and (e["contextType"], e["contextValue"]) == (caller.context_type, caller.context_value)
+            1 for e in sim.state.all("export") if e["status"]["code"] == 100 and caller.made_here(e)
         )
         if running >= exports.MAX_RUNNING:
             raise ApiError(21182, f"Trwa już {running} eksportów w tym kontekście.")
@@ -193,24 +189,8 @@ def export_status_view(
     sim = sim_of(request)
     processing.processor(sim)
     export = sim.state.get("export", referenceNumber)
-    if export is None or (export["contextType"], export["contextValue"]) != (
-        caller.context_type,
-        caller.context_value,
-    ):
+    if export is None or not caller.made_here(export):
         raise ApiError(21175, f"Eksport {referenceNumber} nie istnieje.")
     if sim.now() > parse_iso(export["dateCreated"]) + exports.STATUS_RETENTION:
-        return gone(request)
+        return gone(request, sim.now())
     return exports.render_status(sim, sim.public_base(request), export)
-
-
-def gone(request: Request) -> JSONResponse:
-    """410 for an operation whose status is no longer kept (``GoneProblemDetails``)."""
-    body = {
-        "title": "Gone",
-        "status": 410,
-        "instance": request.url.path,
-        "detail": "Operacja wygasła i nie jest już dostępna.",
-        "timestamp": iso(sim_of(request).now()),
-        "traceId": uuid.uuid4().hex,
-    }
-    return JSONResponse(body, status_code=410, media_type="application/problem+json")

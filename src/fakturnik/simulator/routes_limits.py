@@ -160,16 +160,23 @@ def _created(value: datetime | None, sim: Simulator) -> str:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
+def _create(
+    sim: Simulator, kind: str, key: str, body: m.SubjectCreate | m.PersonCreate, taken: str, **fixed: Any
+) -> Response:
+    """Store a test subject or person under ``key`` (created now unless the body says when); 30001
+    with ``taken`` when there is one already."""
+    if sim.state.get(kind, key) is not None:
+        raise ApiError(30001, taken)
+    doc = body.model_dump(mode="json") | {"createdDate": _created(body.createdDate, sim)} | fixed
+    sim.state.put(kind, key, doc)
+    return _ok()
+
+
 @router.post("/testdata/subject", dependencies=[Depends(public)])
 def create_subject(body: m.SubjectCreate, request: Request) -> Response:
-    sim = sim_of(request)
-    if sim.state.get("subject", body.subjectNip) is not None:
-        raise ApiError(30001, f"Podmiot {body.subjectNip} już istnieje.")
-    doc = body.model_dump(mode="json")
-    doc["createdDate"] = _created(body.createdDate, sim)
-    doc["subunits"] = doc.get("subunits") or []
-    sim.state.put("subject", body.subjectNip, doc)
-    return _ok()
+    subunits = [u.model_dump(mode="json") for u in body.subunits or []]
+    taken = f"Podmiot {body.subjectNip} już istnieje."
+    return _create(sim_of(request), "subject", body.subjectNip, body, taken, subunits=subunits)
 
 
 @router.post("/testdata/subject/remove", dependencies=[Depends(public)])
@@ -180,13 +187,7 @@ def remove_subject(body: m.SubjectRemove, request: Request) -> Response:
 
 @router.post("/testdata/person", dependencies=[Depends(public)])
 def create_person(body: m.PersonCreate, request: Request) -> Response:
-    sim = sim_of(request)
-    if sim.state.get("person", body.nip) is not None:
-        raise ApiError(30001, f"Osoba o NIP {body.nip} już istnieje.")
-    doc = body.model_dump(mode="json")
-    doc["createdDate"] = _created(body.createdDate, sim)
-    sim.state.put("person", body.nip, doc)
-    return _ok()
+    return _create(sim_of(request), "person", body.nip, body, f"Osoba o NIP {body.nip} już istnieje.")
 
 
 @router.post("/testdata/person/remove", dependencies=[Depends(public)])

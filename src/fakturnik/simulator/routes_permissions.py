@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
+import inspect
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +14,7 @@ from fakturnik.simulator import grant_rules as rules
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator import permission_queries as q
 from fakturnik.simulator.core import Simulator, sim_of
-from fakturnik.simulator.errors import ApiError
+from fakturnik.simulator.errors import ApiError, gone
 from fakturnik.simulator.grants import GrantRefused, attachment_allowed, operation_status, submit_operation
 from fakturnik.simulator.security import Caller, require
 
@@ -132,21 +132,9 @@ def permission_operation(
     if op is None or op["contextKey"] != caller.context_key:
         raise ApiError(21405, f"Operacja {referenceNumber} nie istnieje.")
     if datetime.fromisoformat(op["created"]) < sim.now() - OPERATION_RETENTION:
-        return _gone(request)
+        return gone(request, sim.now())
     status = operation_status(sim, referenceNumber)
     return {"status": status}
-
-
-def _gone(request: Request) -> JSONResponse:
-    body = {
-        "title": "Gone",
-        "status": 410,
-        "instance": request.url.path,
-        "detail": "Operacja wygasła i nie jest już dostępna.",
-        "timestamp": datetime.now(UTC).isoformat(),
-        "traceId": uuid.uuid4().hex,
-    }
-    return JSONResponse(body, status_code=410, media_type="application/problem+json")
 
 
 @router.get("/permissions/attachments/status")
@@ -165,94 +153,62 @@ def attachments_status(
 # -- queries --------------------------------------------------------------------------------------
 
 
-@router.post("/permissions/query/personal/grants")
-def query_personal(
-    caller: Annotated[Caller, Depends(require("other"))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-    body: m.PersonalQuery | None = None,
-) -> dict[str, Any]:
-    items = q.personal(sim_of(request), caller, body or m.PersonalQuery())
-    return q.page("permissions", items, pageOffset, pageSize)
+QueryRule = Callable[[Simulator, Caller, Any], list[dict[str, Any]]]
 
 
-@router.post("/permissions/query/persons/grants")
-def query_persons(
-    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
-    body: m.PersonsQuery,
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-) -> dict[str, Any]:
-    return q.page("permissions", q.persons(sim_of(request), caller, body), pageOffset, pageSize)
+def _query_route(
+    name: str, key: str, query: QueryRule, needs: Any, filters: type[Any] | None, required: bool
+) -> Callable[..., dict[str, Any]]:
+    """The route of one permission listing: the caller's rights checked by ``needs``, the body parsed
+    as ``filters`` (none, optional or ``required``), one page of what ``query`` finds, under ``key``."""
+
+    def route(
+        caller: Caller, request: Request, pageOffset: int, pageSize: int, body: Any = None
+    ) -> dict[str, Any]:
+        if body is None and filters is not None:
+            body = filters()
+        return q.page(key, query(sim_of(request), caller, body), pageOffset, pageSize)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("caller", keyword, annotation=Annotated[Caller, Depends(needs)]),
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("pageOffset", keyword, annotation=PageOffset, default=0),
+        inspect.Parameter("pageSize", keyword, annotation=PageSize, default=10),
+    ]
+    if filters is not None:
+        optional: Any = filters
+        param = (
+            inspect.Parameter("body", keyword, annotation=filters)
+            if required
+            else inspect.Parameter("body", keyword, annotation=optional | None, default=None)
+        )
+        params.append(param)
+    route.__name__ = route.__qualname__ = name  # the operation's name in the OpenAPI document
+    route.__signature__ = inspect.Signature(params, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
+    return route
 
 
-@router.post("/permissions/query/subunits/grants")
-def query_subunits(
-    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-    body: m.SubunitsQuery | None = None,
-) -> dict[str, Any]:
-    items = q.subunits(sim_of(request), caller, body or m.SubunitsQuery())
-    return q.page("permissions", items, pageOffset, pageSize)
-
-
-@router.post("/permissions/query/entities/grants")
-def query_entities(
-    caller: Annotated[Caller, Depends(require("other", READ))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-    body: m.EntitiesQuery | None = None,
-) -> dict[str, Any]:
-    items = q.entities(sim_of(request), caller, body or m.EntitiesQuery())
-    return q.page("permissions", items, pageOffset, pageSize)
-
-
-@router.get("/permissions/query/entities/roles")
-def query_entity_roles(
-    caller: Annotated[Caller, Depends(require("other", READ))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-) -> dict[str, Any]:
-    return q.page("roles", q.entity_roles(sim_of(request), caller), pageOffset, pageSize)
-
-
-@router.post("/permissions/query/subordinate-entities/roles")
-def query_subordinate_roles(
-    caller: Annotated[Caller, Depends(require("other", [*READ, "SubunitManage"]))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-    body: m.SubordinatesQuery | None = None,
-) -> dict[str, Any]:
-    items = q.subordinate_roles(sim_of(request), caller, body or m.SubordinatesQuery())
-    return q.page("roles", items, pageOffset, pageSize)
-
-
-@router.post("/permissions/query/authorizations/grants")
-def query_authorizations(
-    caller: Annotated[Caller, Depends(require("other", [*READ, "PefInvoiceWrite"]))],
-    body: m.AuthorizationsQuery,
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-) -> dict[str, Any]:
-    items = q.authorizations(sim_of(request), caller, body)
-    return q.page("authorizationGrants", items, pageOffset, pageSize)
-
-
-@router.post("/permissions/query/eu-entities/grants")
-def query_eu_entities(
-    caller: Annotated[Caller, Depends(require("other", [*READ, "VatUeManage"]))],
-    request: Request,
-    pageOffset: PageOffset = 0,
-    pageSize: PageSize = 10,
-    body: m.EuEntitiesQuery | None = None,
-) -> dict[str, Any]:
-    items = q.eu_entities(sim_of(request), caller, body or m.EuEntitiesQuery())
-    return q.page("permissions", items, pageOffset, pageSize)
+# (method, path, function name, key of the list, query, the caller's rights, filters, filters required)
+QUERY_ROUTES: tuple[tuple[str, str, str, str, QueryRule, Any, type[Any] | None, bool], ...] = (
+    ("post", "/permissions/query/personal/grants", "query_personal", "permissions", q.personal,
+     require("other"), m.PersonalQuery, False),
+    ("post", "/permissions/query/persons/grants", "query_persons", "permissions", q.persons,
+     require("other", [*READ, "SubunitManage"]), m.PersonsQuery, True),
+    ("post", "/permissions/query/subunits/grants", "query_subunits", "permissions", q.subunits,
+     require("other", [*READ, "SubunitManage"]), m.SubunitsQuery, False),
+    ("post", "/permissions/query/entities/grants", "query_entities", "permissions", q.entities,
+     require("other", READ), m.EntitiesQuery, False),
+    ("get", "/permissions/query/entities/roles", "query_entity_roles", "roles",
+     lambda sim, caller, _: q.entity_roles(sim, caller), require("other", READ), None, False),
+    ("post", "/permissions/query/subordinate-entities/roles", "query_subordinate_roles", "roles",
+     q.subordinate_roles, require("other", [*READ, "SubunitManage"]), m.SubordinatesQuery, False),
+    ("post", "/permissions/query/authorizations/grants", "query_authorizations", "authorizationGrants",
+     q.authorizations, require("other", [*READ, "PefInvoiceWrite"]), m.AuthorizationsQuery, True),
+    ("post", "/permissions/query/eu-entities/grants", "query_eu_entities", "permissions", q.eu_entities,
+     require("other", [*READ, "VatUeManage"]), m.EuEntitiesQuery, False),
+)  # fmt: skip
+for _method, _path, _name, _key, _query, _needs, _filters, _required in QUERY_ROUTES:
+    router.api_route(_path, methods=[_method.upper()])(
+        _query_route(_name, _key, _query, _needs, _filters, _required)
+    )

@@ -29,7 +29,7 @@ router = APIRouter()
 
 
 def _visible_session(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]:
-    session = load_session(sim, ref, caller.context_type, caller.context_value)
+    session = load_session(sim, ref, caller)
     if not visible_to(session, caller.subject_type, caller.subject_value, caller.permissions):
         raise ApiError(21173, f"Sesja {ref} nie istnieje w tym kontekście.")
     return processing.expire_if_due(sim, session)
@@ -150,7 +150,7 @@ def list_sessions(
     sim = sim_of(request)
     found = []
     for doc in sim.state.all("session"):
-        if (doc["contextType"], doc["contextValue"]) != (caller.context_type, caller.context_value):
+        if not caller.made_here(doc):
             continue
         if doc["sessionType"] != sessionType or (
             referenceNumber and doc["referenceNumber"] != referenceNumber

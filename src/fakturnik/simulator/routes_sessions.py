@@ -39,6 +39,7 @@ from fakturnik.simulator.session_store import (
     invoice_status,
     iso,
     load_session,
+    require_open,
 )
 
 
@@ -86,11 +87,8 @@ def send_invoice(
         raise ApiError(21405, "hashOfCorrectedInvoice: wymagany skrót SHA-256 w Base64 (44 znaki).")
     if body.invoiceSize < 1 or body.encryptedInvoiceSize < 1:
         raise ApiError(21405, "invoiceSize, encryptedInvoiceSize: wartość musi być dodatnia.")
-    session = processing.expire_if_due(
-        sim, load_session(sim, referenceNumber, caller.context_type, caller.context_value)
-    )
-    if session["sessionType"] != "Online" or session["status"]["code"] != 100:
-        raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+    session = processing.expire_if_due(sim, load_session(sim, referenceNumber, caller))
+    require_open(session, "Online")
     try:
         content = base64.b64decode(body.encryptedInvoiceContent, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -105,9 +103,7 @@ def send_invoice(
         raise ApiError(21403, "Skrót zaszyfrowanej faktury nie zgadza się z przesłaną treścią.")
     now = sim.now()
     with sim.state.lock:
-        session = sim.state.get("session", referenceNumber) or session
-        if session["status"]["code"] != 100:
-            raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+        session = require_open(sim.state.get("session", referenceNumber) or session)
         _refuse_if_paused(sim, referenceNumber, int(session["invoiceCount"]))
         limit = max_invoices(sim, session)
         if session["invoiceCount"] >= limit:
@@ -177,8 +173,6 @@ def close_online_session(
 ) -> Response:
     sim = sim_of(request)
     with sim.state.lock:
-        session = load_session(sim, referenceNumber, caller.context_type, caller.context_value)
-        if session["sessionType"] != "Online" or session["status"]["code"] != 100:
-            raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+        session = require_open(load_session(sim, referenceNumber, caller), "Online")
         processing.close_online(sim, session)
     return Response(status_code=204)

@@ -43,6 +43,13 @@ class Caller:
     allowed_ips: dict[str, list[str]] = field(default_factory=dict)
     jti: str = ""
 
+    def made_here(self, doc: dict[str, Any] | None) -> bool:
+        """``doc`` (a session, an export) exists and was made in this caller's context."""
+        return doc is not None and (doc["contextType"], doc["contextValue"]) == (
+            self.context_type,
+            self.context_value,
+        )
+
     @property
     def context_key(self) -> str:
         return f"{self.context_type}:{self.context_value}"

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.invoice_checks import STATUS_DESCRIPTIONS
+from fakturnik.simulator.security import Caller
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 ONLINE_TTL = timedelta(hours=12)
@@ -93,12 +94,19 @@ def invoice_key(session_ref: str, ordinal: int) -> str:
     return f"{session_ref}/{ordinal:05d}"
 
 
-def load_session(sim: Simulator, ref: str, context_type: str, context_value: str) -> dict[str, Any]:
+def load_session(sim: Simulator, ref: str, caller: Caller) -> dict[str, Any]:
     """The session if it exists in the caller's context, else 21173."""
     doc = sim.state.get("session", ref)
-    if doc is None or (doc["contextType"], doc["contextValue"]) != (context_type, context_value):
+    if doc is None or not caller.made_here(doc):
         raise ApiError(21173, f"Sesja {ref} nie istnieje w tym kontekście.")
     return doc
+
+
+def require_open(session: dict[str, Any], session_type: str | None = None) -> dict[str, Any]:
+    """The session if it is still open (status 100) and, when named, of ``session_type``; else 21180."""
+    if session["status"]["code"] != 100 or session_type not in (None, session["sessionType"]):
+        raise ApiError(21180, f"Sesja ma status {session['status']['code']}.")
+    return session
 
 
 def visible_to(session: dict[str, Any], subject_type: str, subject_value: str, perms: frozenset[str]) -> bool:

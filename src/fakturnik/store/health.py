@@ -2,6 +2,9 @@
 
 A locked database or a dropped connection passes; a corrupted file, a full disk, a read-only file or
 a missing schema does not, and a worker must stop and say why instead of idling on it.
+:func:`contention` names the passing trouble of several processes writing at once (SQLite locked or
+busy, a PostgreSQL deadlock, serialization failure or lock timeout): the transaction was rolled back
+whole and is simply tried again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,28 @@ def unusable_reason(exc: BaseException) -> str | None:
     for needles, reason in _REASONS:
         if any(n in text for n in needles):
             return reason
+    return None
+
+
+# SQLSTATEs of PostgreSQL's concurrency failures: the transaction was rolled back, trying again is right
+_CONTENTION_CODES = {
+    "40P01": "zakleszczenie z innym procesem",  # deadlock_detected
+    "40001": "konflikt z równoległym zapisem",  # serialization_failure
+    "55P03": "rekord zablokowany przez inny proces",  # lock_not_available (lock_timeout, NOWAIT)
+}
+_SQLITE_CONTENTION = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def contention(exc: BaseException) -> str | None:
+    """A Polish phrase when ``exc`` is another process writing at the same moment (retry), else None."""
+    if not isinstance(exc, DatabaseError):
+        return None
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in _CONTENTION_CODES:
+        return _CONTENTION_CODES[str(code)]
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    if isinstance(exc, OperationalError) and any(n in text for n in _SQLITE_CONTENTION):
+        return "baza danych zajęta przez inny proces"
     return None
 
 

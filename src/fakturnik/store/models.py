@@ -182,6 +182,12 @@ class Invoice(Base):
             "issue_date",
             "currency",
             "gross",
+            # fe7 (0007_fe7): the list's net/VAT/unpaid totals and its kind/paid/overdue filters
+            "net",
+            "vat",
+            "paid_amount",
+            "due_date",
+            "kind",
         ),
         UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
     )
@@ -279,6 +285,10 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # -- per-issuer login (c16; migration 0007_c16): the credential that must send this invoice —
+    # the issuing co-worker's own KSeF certificate (engine/issuers.py decides at issue time);
+    # NULL = the company's login credential. Claims and sessions are per (company, credential).
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
 
 
 class KsefSession(Base):
@@ -293,6 +303,8 @@ class KsefSession(Base):
     valid_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     invoice_count: Mapped[int] = mapped_column(Integer, default=0)
+    # c16 (0007_c16): the login that opened it (NULL = the company's); only it may read the session
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
 
 
 class Batch(Base):
@@ -309,18 +321,24 @@ class Batch(Base):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Upo(Base):
-    __tablename__ = "upos"
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
-    ksef_number: Mapped[str] = mapped_column(String(36))
+class UpoDocument:
+    """What is kept of a UPO (an invoice's, or a page of a session's): the XML exactly as KSeF gave it,
+    its SHA-256 and when it was fetched."""
+
     xml: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(44))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Upo(UpoDocument, Base):
+    __tablename__ = "upos"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    ksef_number: Mapped[str] = mapped_column(String(36))
+
+
 # --- e10engine: the session UPO (migration 0006_e10) -------------------------------------------------
-class SessionUpo(Base):
+class SessionUpo(UpoDocument, Base):
     """One page of a KSeF session's UPO, stored as soon as the session's final status offers it."""
 
     __tablename__ = "session_upos"
@@ -329,9 +347,6 @@ class SessionUpo(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("ksef_sessions.id"))
     page: Mapped[int] = mapped_column(Integer)  # 1, 2, … (a big session's UPO comes in pages)
     reference_number: Mapped[str] = mapped_column(String(64))  # the page's upoReferenceNumber
-    xml: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(44))
-    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- end e10engine ---------------------------------------------------------------------------------
@@ -366,6 +381,8 @@ class AuditEntry(Base):
     """Append-only: updates and deletes are refused by database triggers."""
 
     __tablename__ = "audit_log"
+    # fe7 (0007_fe7): an invoice's entries (who issued it) without scanning the whole log
+    __table_args__ = (Index("ix_audit_log_invoice", "invoice_id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(128))

@@ -124,6 +124,21 @@ def active_credential(s: Session, company_id: int, kind: str | None = None) -> C
     return min(rows, key=lambda c: _LOGIN_PRECEDENCE.get(c.kind, 1), default=None)
 
 
+def person_credential(s: Session, company_id: int, user_id: int) -> Credential | None:
+    """The user's own active KSeF certificate in this company (``person_certificate``), newest first."""
+    return s.scalar(
+        select(Credential)
+        .where(
+            Credential.company_id == company_id,
+            Credential.kind == "person_certificate",
+            Credential.owner_user_id == user_id,
+            Credential.active.is_(True),
+        )
+        .order_by(Credential.id.desc())
+        .limit(1)
+    )
+
+
 # --- numbering -------------------------------------------------------------------------------------
 
 
@@ -188,6 +203,7 @@ def allocate_numbers(
     month: int,
     count: int = 1,
     company_id: int | None = None,
+    pattern: str | None = None,
 ) -> list[str]:
     """Hand out ``count`` consecutive numbers of the series inside the caller's transaction.
 
@@ -195,13 +211,17 @@ def allocate_numbers(
     the database write lock (SQLite, ``BEGIN IMMEDIATE``); a rollback returns the numbers unused, a
     commit consumes them together with the invoices that carry them. The company's configured
     pattern and reset period (``numbering_configs``) apply; without one, the default yearly pattern.
+    An explicit ``pattern`` (a series a company keeps for another seller, engine/on_behalf.py; then
+    ``seller_nip`` is that series' key) is used instead, reset yearly.
     """
     if count <= 0:
         return []
-    if company_id is None:
-        company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
-    config = numbering_config(s, company_id, kind) if company_id is not None else None
-    pattern = config.pattern if config is not None else default_pattern(kind)
+    config = None
+    if pattern is None:
+        if company_id is None:
+            company_id = s.scalar(select(Company.id).where(Company.nip == seller_nip))
+        config = numbering_config(s, company_id, kind) if company_id is not None else None
+        pattern = config.pattern if config is not None else default_pattern(kind)
     key_year, key_month = series_key(config.reset if config is not None else "yearly", year, month)
     where = and_(
         NumberingSeries.seller_nip == seller_nip,
@@ -375,7 +395,15 @@ def upo_for(s: Session, invoice_id: int) -> Upo | None:
 # --- outbox ----------------------------------------------------------------------------------------
 
 
-def enqueue(s: Session, invoice: Invoice, *, urgent: bool = False, offline_mode: bool = False) -> OutboxEntry:
+def enqueue(
+    s: Session,
+    invoice: Invoice,
+    *,
+    urgent: bool = False,
+    offline_mode: bool = False,
+    credential_id: int | None = None,
+) -> OutboxEntry:
+    """``credential_id``: the login that must send it (the issuer's own), None = the company's."""
     entry = OutboxEntry(
         invoice_id=invoice.id,
         company_id=invoice.company_id,
@@ -384,6 +412,7 @@ def enqueue(s: Session, invoice: Invoice, *, urgent: bool = False, offline_mode:
         offline_mode=offline_mode,
         invoice_hash=invoice.sha256,
         next_attempt_at=datetime.now(UTC),
+        credential_id=credential_id,
     )
     s.add(entry)
     s.flush()
@@ -399,28 +428,41 @@ def _due(now: datetime) -> Any:
 
 
 def claim(
-    s: Session, worker: str, *, now: datetime, lease: timedelta, limit: int, company_id: int | None = None
+    s: Session,
+    worker: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    company_id: int | None = None,
+    credential_id: int | None = None,
 ) -> list[OutboxEntry]:
-    """Claim up to ``limit`` due entries of ONE company (the one with the most urgent/oldest entry).
+    """Claim up to ``limit`` due entries of ONE login: one company and one sending credential (the
+    one of the most urgent/oldest entry; ``credential_id`` None = the company's login credential).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint sets at once.
     SQLite: the transaction is ``BEGIN IMMEDIATE``, so claims are serialized.
     """
     if company_id is None:
-        first = s.scalar(
-            select(OutboxEntry.company_id)
+        first = s.execute(
+            select(OutboxEntry.company_id, OutboxEntry.credential_id)
             .where(_due(now))
             .order_by(OutboxEntry.urgent.desc(), OutboxEntry.next_attempt_at, OutboxEntry.id)
             .limit(1)
             .with_for_update(skip_locked=True)
-        )
+        ).first()
         if first is None:
             return []
-        company_id = first
+        company_id, credential_id = first
+    same_login = (
+        OutboxEntry.credential_id.is_(None)
+        if credential_id is None
+        else OutboxEntry.credential_id == credential_id
+    )
     entries = list(
         s.scalars(
             select(OutboxEntry)
-            .where(_due(now), OutboxEntry.company_id == company_id)
+            .where(_due(now), OutboxEntry.company_id == company_id, same_login)
             .order_by(OutboxEntry.urgent.desc(), OutboxEntry.next_attempt_at, OutboxEntry.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -701,6 +743,7 @@ def add_session(
     opened_by: str,
     valid_until: datetime | None = None,
     invoice_count: int = 0,
+    credential_id: int | None = None,
 ) -> KsefSession:
     row = KsefSession(
         company_id=company_id,
@@ -709,6 +752,7 @@ def add_session(
         opened_by=opened_by,
         valid_until=valid_until,
         invoice_count=invoice_count,
+        credential_id=credential_id,
     )
     s.add(row)
     s.flush()
@@ -780,8 +824,9 @@ def session_upos(s: Session, reference_number: str) -> Sequence[SessionUpo]:
     ).all()
 
 
-def sessions_without_upo(s: Session, limit: int) -> list[tuple[int, str]]:
-    """Closed sessions with at least one accepted invoice and no session UPO yet: (company id, ref)."""
+def sessions_without_upo(s: Session, limit: int) -> list[tuple[int, str, int | None]]:
+    """Closed sessions with at least one accepted invoice and no session UPO yet: (company id, ref,
+    the credential that opened it)."""
     accepted = (
         select(OutboxEntry.id)
         .where(OutboxEntry.session_ref == KsefSession.reference_number, OutboxEntry.state == states.ACCEPTED)
@@ -789,12 +834,12 @@ def sessions_without_upo(s: Session, limit: int) -> list[tuple[int, str]]:
     )
     stored = select(SessionUpo.id).where(SessionUpo.session_id == KsefSession.id).exists()
     rows = s.execute(
-        select(KsefSession.company_id, KsefSession.reference_number)
+        select(KsefSession.company_id, KsefSession.reference_number, KsefSession.credential_id)
         .where(KsefSession.status == "closed", accepted, ~stored)
         .order_by(KsefSession.id)
         .limit(limit)
     ).all()
-    return [(int(c), str(r)) for c, r in rows]
+    return [(int(c), str(r), cred) for c, r, cred in rows]
 
 
 # --- sync, outages, audit ---------------------------------------------------------------------------

@@ -114,6 +114,34 @@ def _get(el: etree._Element | None, path: str) -> str:
     return _text(_find(el, path))
 
 
+# (tag, label) of what a party's contact, a party and an invoice line show when present
+_CONTACT_LABELS = (("Email", "E-mail"), ("Telefon", "Tel."))
+_PARTY_LABELS = (
+    ("NrEORI", "EORI"),
+    ("NrKlienta", "Numer klienta"),
+    ("IDNabywcy", "ID nabywcy"),
+    ("Udzial", "Udział"),
+    ("StatusInfoPodatnika", "Status podatnika"),
+)
+_LINE_LABELS = (
+    ("Indeks", "indeks"),
+    ("GTIN", "GTIN"),
+    ("PKWiU", "PKWiU"),
+    ("CN", "CN"),
+    ("PKOB", "PKOB"),
+    ("GTU", ""),
+    ("Procedura", "procedura"),
+    ("P_6A", "data dostawy"),
+    ("KwotaAkcyzy", "akcyza"),
+    ("KursWaluty", "kurs"),
+)
+
+
+def _present(el: etree._Element | None, labels: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """(label, text) of each ``(tag, label)`` whose element in ``el`` has text, in the order given."""
+    return [(label, value) for tag, label in labels if (value := _get(el, tag))]
+
+
 def _amount(text: str) -> Decimal | None:
     if not text or len(text) > 40:
         return None
@@ -251,23 +279,10 @@ def _party(el: etree._Element | None, heading: str) -> Party:
     if el is None:
         return Party(heading)
     data = _find(el, "DaneIdentyfikacyjne")
-    contact: list[tuple[str, str]] = []
-    for c in _all(el, "DaneKontaktowe"):
-        for tag, label in (("Email", "E-mail"), ("Telefon", "Tel.")):
-            value = _get(c, tag)
-            if value:
-                contact.append((label, value))
-    extra: list[tuple[str, str]] = []
-    for tag, label in (
-        ("NrEORI", "EORI"),
-        ("NrKlienta", "Numer klienta"),
-        ("IDNabywcy", "ID nabywcy"),
-        ("Udzial", "Udział"),
-        ("StatusInfoPodatnika", "Status podatnika"),
-    ):
-        value = _get(el, tag)
-        if value:
-            extra.append((label, value + ("%" if tag == "Udzial" else "")))
+    contact = [pair for c in _all(el, "DaneKontaktowe") for pair in _present(c, _CONTACT_LABELS)]
+    extra = [
+        (label, value + ("%" if label == "Udział" else "")) for label, value in _present(el, _PARTY_LABELS)
+    ]
     prefix = _get(el, "PrefiksPodatnika")
     ids = _ids(data)
     if prefix and ids and ids[0][0] == "NIP":
@@ -291,22 +306,7 @@ def _role(el: etree._Element) -> str:
 
 
 def _line(el: etree._Element) -> Line:
-    notes = []
-    for tag, label in (
-        ("Indeks", "indeks"),
-        ("GTIN", "GTIN"),
-        ("PKWiU", "PKWiU"),
-        ("CN", "CN"),
-        ("PKOB", "PKOB"),
-        ("GTU", ""),
-        ("Procedura", "procedura"),
-        ("P_6A", "data dostawy"),
-        ("KwotaAkcyzy", "akcyza"),
-        ("KursWaluty", "kurs"),
-    ):
-        value = _get(el, tag)
-        if value:
-            notes.append(f"{label} {value}".strip())
+    notes = [f"{label} {value}".strip() for label, value in _present(el, _LINE_LABELS)]
     rate = _get(el, "P_12")
     oss = _get(el, "P_12_XII")
     if oss:

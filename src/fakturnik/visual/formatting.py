@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["amount", "amount_in_words", "polish_date", "quantity"]
+__all__ = ["CURRENCY_NAMES", "amount", "amount_in_words", "number_in_words", "polish_date", "quantity"]
 
 NBSP = "\u00a0"
 
@@ -67,8 +67,30 @@ _HUNDREDS = (
 _SCALES = (("", "", ""), ("tysiąc", "tysiące", "tysięcy"), ("milion", "miliony", "milionów"),
            ("miliard", "miliardy", "miliardów"))  # fmt: skip
 
+Forms = tuple[str, str, str]  # after 1; after 2–4 (not 12–14); after 0, 5–21, 25 …
+# currency → (its name's three forms, grammatical gender: m, f, n); others are written as the code
+CURRENCY_NAMES: dict[str, tuple[Forms, str]] = {
+    "PLN": (("złoty", "złote", "złotych"), "m"),
+    "EUR": (("euro", "euro", "euro"), "n"),
+    "USD": (("dolar amerykański", "dolary amerykańskie", "dolarów amerykańskich"), "m"),
+    "GBP": (("funt szterling", "funty szterlingi", "funtów szterlingów"), "m"),
+    "CHF": (("frank szwajcarski", "franki szwajcarskie", "franków szwajcarskich"), "m"),
+    "CZK": (("korona czeska", "korony czeskie", "koron czeskich"), "f"),
+    "SEK": (("korona szwedzka", "korony szwedzkie", "koron szwedzkich"), "f"),
+    "NOK": (("korona norweska", "korony norweskie", "koron norweskich"), "f"),
+    "DKK": (("korona duńska", "korony duńskie", "koron duńskich"), "f"),
+    "HUF": (("forint", "forinty", "forintów"), "m"),
+    "UAH": (("hrywna", "hrywny", "hrywien"), "f"),
+    "JPY": (("jen", "jeny", "jenów"), "m"),
+    "CNY": (("juan", "juany", "juanów"), "m"),
+    "CAD": (("dolar kanadyjski", "dolary kanadyjskie", "dolarów kanadyjskich"), "m"),
+    "AUD": (("dolar australijski", "dolary australijskie", "dolarów australijskich"), "m"),
+    "RON": (("lej rumuński", "leje rumuńskie", "lei rumuńskich"), "m"),
+}
+_ONE = {"m": "jeden", "f": "jedna", "n": "jedno"}  # the number 1 alone, before a noun of that gender
 
-def _plural(n: int, forms: tuple[str, str, str]) -> str:
+
+def _plural(n: int, forms: Forms) -> str:
     if n == 1:
         return forms[0]
     if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
@@ -76,34 +98,53 @@ def _plural(n: int, forms: tuple[str, str, str]) -> str:
     return forms[2]
 
 
-def _triple(n: int) -> list[str]:
+def _triple(n: int, *, feminine: bool = False) -> list[str]:
     words = [_HUNDREDS[n // 100]]
     rest = n % 100
     if 10 <= rest < 20:
         words.append(_TEENS[rest - 10])
     else:
-        words += [_TENS[rest // 10], _UNITS[rest % 10]]
+        unit = "dwie" if feminine and rest % 10 == 2 else _UNITS[rest % 10]
+        words += [_TENS[rest // 10], unit]
     return [w for w in words if w]
 
 
-def amount_in_words(value: Decimal, currency: str = "PLN") -> str:
-    """``Decimal('1234.56')`` → ``tysiąc dwieście trzydzieści cztery zł 56/100``."""
-    value = abs(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-    whole = int(value)
-    cents = int((value - whole) * 100)
-    if whole >= 10**12:
-        return f"{amount(value)} {currency}"
+def number_in_words(n: int, gender: str = "m") -> str:
+    """A whole number 0 … 999 999 999 999 in Polish words, before a noun of ``gender`` (m, f, n):
+    ``1234`` → ``tysiąc dwieście trzydzieści cztery``, ``2`` feminine → ``dwie``."""
+    if not 0 <= n < 10**12:
+        raise ValueError("number_in_words: 0 … 999 999 999 999")
+    if n == 0:
+        return "zero"
+    if n == 1:
+        return _ONE.get(gender, "jeden")
     parts: list[str] = []
     scale = 0
-    n = whole
     while n:
         chunk = n % 1000
         if chunk:
-            words = _triple(chunk)
-            if scale:
-                words = ([] if chunk == 1 else words) + [_plural(chunk, _SCALES[scale])]
+            if scale:  # tysiąc, milion, miliard are masculine nouns: "dwa tysiące", never "dwie"
+                words = ([] if chunk == 1 else _triple(chunk)) + [_plural(chunk, _SCALES[scale])]
+            else:
+                words = _triple(chunk, feminine=gender == "f")
             parts = words + parts
         n //= 1000
         scale += 1
-    unit = "zł" if currency == "PLN" else currency
-    return f"{' '.join(parts) or 'zero'} {unit} {cents:02d}/100"
+    return " ".join(parts)
+
+
+def amount_in_words(value: Decimal, currency: str = "PLN") -> str:
+    """An amount as Polish invoices write it in words: the whole units with the currency's name in the
+    right form, the hundredths as a fraction. ``Decimal('1234.56')`` → ``tysiąc dwieście trzydzieści
+    cztery złote 56/100``; ``EUR`` → ``… euro 56/100``; a negative amount (a correction) → ``minus …``;
+    a currency without a Polish name here keeps its code."""
+    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "minus " if q < 0 else ""
+    q = abs(q)
+    whole = int(q)
+    cents = int((q - whole) * 100)
+    code = (currency or "PLN").upper()
+    if whole >= 10**12:
+        return f"{sign}{amount(q)} {code}"
+    forms, gender = CURRENCY_NAMES.get(code, ((code, code, code), "m"))
+    return f"{sign}{number_in_words(whole, gender)} {_plural(whole, forms)} {cents:02d}/100"

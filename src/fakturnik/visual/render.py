@@ -103,6 +103,16 @@ def invoice_codes(
     return Codes(kod1, OFFLINE_LABEL, kod2)
 
 
+def _read_with_codes(
+    xml: bytes, qr_base: str | None, ksef_number: str | None, offline: OfflineSigner | None
+) -> tuple[InvoiceDocument, Codes | None]:
+    """The invoice's document and, when ``qr_base`` is given, its verification codes."""
+    document = read_invoice(xml)
+    if not qr_base:
+        return document, None
+    return document, invoice_codes(xml, document, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
+
+
 def invoice_html(
     xml: bytes,
     *,
@@ -112,12 +122,7 @@ def invoice_html(
     for_pdf: bool = False,
 ) -> str:
     """The invoice as a standalone HTML page (QR codes included when ``qr_base`` is given)."""
-    document = read_invoice(xml)
-    codes = (
-        invoice_codes(xml, document, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
-        if qr_base
-        else None
-    )
+    document, codes = _read_with_codes(xml, qr_base, ksef_number, offline)
     return (
         _env()
         .get_template("invoice.html")
@@ -141,12 +146,7 @@ def invoice_pdf(
     """The invoice as PDF: A4, page numbers, QR codes with their labels (ReportLab, the ``visual`` extra)."""
     from fakturnik.visual.invoice_pdf import render_invoice_pdf
 
-    document = read_invoice(xml)
-    codes = (
-        invoice_codes(xml, document, qr_base=qr_base, ksef_number=ksef_number, offline=offline)
-        if qr_base
-        else None
-    )
+    document, codes = _read_with_codes(xml, qr_base, ksef_number, offline)
     return render_invoice_pdf(
         document, codes=codes, ksef_number=ksef_number, certificate_label=CERTIFICATE_LABEL
     )

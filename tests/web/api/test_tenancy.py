@@ -216,3 +216,52 @@ def _a_unchanged(world: dict[str, Any]) -> None:
     members = world["a"].browser().get(f"/companies/{cid}/members").json()
     assert sorted(m["role"] for m in members) == ["owner", "viewer"]
     assert not any(c["name"] == "Przejęty" for c in api.get(f"/companies/{cid}/contractors").json())
+
+
+def test_the_session_upo_answers_only_in_its_company(local_server: ApiServer) -> None:
+    """The walk above reaches the session-UPO routes while KSeF has issued nothing; here A's invoice
+    has its session UPO stored: A reads it, B (user and key, A's company or B's own in the path) never."""
+    import time
+
+    from fakturnik.engine.worker import Worker
+
+    ops = {op_id for _, _, op_id, _ in _operations(local_server)}
+    assert {"getInvoiceSessionUpo", "getInvoiceSessionUpoPages"} <= ops
+    a = make_tenant(local_server, "wlasciciel@firma-a.pl", A_NIP)
+    b = make_tenant(local_server, "wlasciciel@firma-b.pl", B_NIP)
+    api = a.api()
+    sent = api.post(f"/companies/{a.company_id}/invoices", json=draft(A_NIP, number="A/SEKRET/1"))
+    assert sent.status_code == 201
+    url = f"/companies/{a.company_id}/invoices/{sent.json()['id']}/session-upo"
+    early = api.get(url)
+    assert early.status_code == 404 and early.headers["content-type"] == "application/problem+json"
+    assert "UPO sesji" in early.json()["detail"]
+
+    ctx = local_server.runtime.ctx
+    Worker(ctx, worker_id="api-test").run(once=True, idle_sleep=0.05, max_seconds=60)
+    upos = Worker(ctx, worker_id="api-test-upo").upos
+    deadline = time.monotonic() + 30
+    while not api.get(f"/companies/{a.company_id}/invoices/{sent.json()['id']}").json()[
+        "session_upo_available"
+    ]:
+        assert time.monotonic() < deadline, "the session UPO was not stored in time"
+        upos.fetch_missing_sessions()
+        time.sleep(0.2)
+    invoice = api.get(f"/companies/{a.company_id}/invoices/{sent.json()['id']}").json()
+    assert invoice["issued_by"]["kind"] == "api_key" and invoice["session_reference"]
+    got = api.get(url)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("application/xml")
+    assert invoice["ksef_number"].encode() in got.content and b"A/SEKRET/1" in got.content
+    assert api.get(url, params={"page": 1}).content == got.content
+    assert api.get(url, params={"page": 2}).status_code == 404
+    assert api.get(url, params={"page": 0}).status_code == 422
+    pages = api.get(url + "/pages").json()
+    assert pages["session_reference"] == invoice["session_reference"] and pages["invoice_page"] == 1
+    assert [p["page"] for p in pages["pages"]] == [1] and pages["pages"][0]["lists_invoice"]
+
+    mixed = url.replace(f"/companies/{a.company_id}/", f"/companies/{b.company_id}/")
+    for client in (b.api(), b.browser()):
+        for path in (url, url + "/pages", mixed, mixed + "/pages"):
+            r = client.get(path)
+            assert r.status_code in (403, 404), (path, r.status_code)
+            assert b"A/SEKRET/1" not in r.content and invoice["ksef_number"] not in r.text

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.views import ContractorView, ProductView, SeriesView, WhiteListEntry
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, Body, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter()
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Nip = Annotated[str, Path(description="NIP (10 cyfr).", pattern=r"^[0-9]{10}$", examples=["5265877635"])]
@@ -42,13 +43,7 @@ class ContractorPatch(Body):
     note: str | None = Field(None, max_length=2000)
 
 
-@router.get(
-    "/companies/{company_id}/contractors",
-    tags=["kontrahenci"],
-    operation_id="listContractors",
-    summary="Kontrahenci",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/contractors", "listContractors", tags=["kontrahenci"])
 def list_contractors(
     company_id: CompanyId,
     svc: Svc,
@@ -56,43 +51,41 @@ def list_contractors(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ContractorView]:
+    """Kontrahenci"""
     return list(svc.contractors.list(company_id, q=q, limit=limit, offset=offset))
 
 
-@router.post(
-    "/companies/{company_id}/contractors",
-    status_code=201,
-    tags=["kontrahenci"],
-    operation_id="createContractor",
-    summary="Dodaj kontrahenta",
-    responses=WRITE_ERRORS,
+@route(
+    "POST", "/companies/{company_id}/contractors", "createContractor", status_code=201, tags=["kontrahenci"]
 )
 def create_contractor(company_id: CompanyId, body: ContractorBody, svc: Svc) -> ContractorView:
+    """Dodaj kontrahenta"""
     return svc.contractors.create(company_id, **_bank_accounts_as_tuple(body.model_dump()))
 
 
-@router.get(
+@route(
+    "GET",
     "/companies/{company_id}/contractors/lookup/{nip}",
+    "lookupNip",
+    problems={502: ERRORS[400] | {"description": "API białej listy nie odpowiedziało."}},
     tags=["kontrahenci"],
-    operation_id="lookupNip",
-    summary="Biała lista VAT: nazwa, adres, rachunki dla NIP (wynik z pamięci na dany dzień)",
-    responses={**ERRORS, 502: ERRORS[400] | {"description": "API białej listy nie odpowiedziało."}},
 )
 def lookup_nip(
     company_id: CompanyId, nip: Nip, svc: Svc, on: Annotated[date | None, Query(alias="date")] = None
 ) -> WhiteListEntry:
+    """Biała lista VAT: nazwa, adres, rachunki dla NIP (wynik z pamięci na dany dzień)"""
     return svc.contractors.lookup_nip(company_id, nip, on=on)
 
 
-@router.post(
+@route(
+    "POST",
     "/companies/{company_id}/contractors/from-white-list/{nip}",
+    "createContractorFromWhiteList",
     status_code=201,
     tags=["kontrahenci"],
-    operation_id="createContractorFromWhiteList",
-    summary="Dodaj kontrahenta z danych białej listy VAT",
-    responses=WRITE_ERRORS,
 )
 def create_from_white_list(company_id: CompanyId, nip: Nip, svc: Svc) -> ContractorView:
+    """Dodaj kontrahenta z danych białej listy VAT"""
     return svc.contractors.create_from_white_list(company_id, nip)
 
 
@@ -127,28 +120,17 @@ class ProductPatch(Body):
     cn: str | None = Field(None, max_length=32)
 
 
-@router.get(
-    "/companies/{company_id}/products",
-    tags=["produkty"],
-    operation_id="listProducts",
-    summary="Produkty i usługi",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/products", "listProducts", tags=["produkty"])
 def list_products(
     company_id: CompanyId, svc: Svc, q: Annotated[str | None, Query(max_length=200)] = None
 ) -> list[ProductView]:
+    """Produkty i usługi"""
     return list(svc.products.list(company_id, q=q))
 
 
-@router.post(
-    "/companies/{company_id}/products",
-    status_code=201,
-    tags=["produkty"],
-    operation_id="createProduct",
-    summary="Dodaj produkt",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/products", "createProduct", status_code=201, tags=["produkty"])
 def create_product(company_id: CompanyId, body: ProductBody, svc: Svc) -> ProductView:
+    """Dodaj produkt"""
     return svc.products.create(company_id, **body.model_dump())
 
 
@@ -185,18 +167,9 @@ def _item_routes(
         func.__annotations__ = {**func.__annotations__, "object_id": item_id, **extra}
     delete_item.__annotations__ = {**delete_item.__annotations__, "object_id": item_id}
     shown, changed, deleted = noun
-    router.get(path, tags=[tag], operation_id=f"get{name}", summary=shown, responses=ERRORS)(get_item)
-    router.patch(path, tags=[tag], operation_id=f"update{name}", summary=changed, responses=WRITE_ERRORS)(
-        update_item
-    )
-    router.delete(
-        path,
-        status_code=204,
-        tags=[tag],
-        operation_id=f"delete{name}",
-        summary=deleted,
-        responses=WRITE_ERRORS,
-    )(delete_item)
+    route("GET", path, f"get{name}", summary=shown, tags=[tag])(get_item)
+    route("PATCH", path, f"update{name}", summary=changed, tags=[tag])(update_item)
+    route("DELETE", path, f"delete{name}", summary=deleted, tags=[tag], status_code=204)(delete_item)
 
 
 _item_routes(
@@ -231,28 +204,18 @@ class SeriesBody(Body):
     reset: Literal["yearly", "monthly", "never"] = "yearly"
 
 
-@router.get(
-    "/companies/{company_id}/series",
-    tags=["serie numeracji"],
-    operation_id="listSeries",
-    summary="Serie numeracji",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/series", "listSeries", tags=["serie numeracji"])
 def list_series(company_id: CompanyId, svc: Svc) -> list[SeriesView]:
+    """Serie numeracji"""
     return list(svc.series.list(company_id))
 
 
-@router.put(
-    "/companies/{company_id}/series/{kind}",
-    tags=["serie numeracji"],
-    operation_id="setSeries",
-    summary="Ustaw serię numeracji dla rodzaju faktury",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/series/{kind}", "setSeries", tags=["serie numeracji"])
 def set_series(
     company_id: CompanyId,
     kind: Annotated[Literal["VAT", "KOR", "ZAL", "ROZ", "UPR", "KOR_ZAL", "KOR_ROZ"], Path()],
     body: SeriesBody,
     svc: Svc,
 ) -> SeriesView:
+    """Ustaw serię numeracji dla rodzaju faktury"""
     return svc.series.set(company_id, kind, pattern=body.pattern, reset=body.reset)

@@ -11,27 +11,24 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.collective import BuyerDues, CollectiveView, ReceivedIdentifierView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import MAX_ID, WRITE_ERRORS, Body, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["identyfikatory zbiorcze"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 _KSEF: dict[int | str, dict[str, Any]] = {
     502: {**WRITE_ERRORS[409], "description": "KSeF nie odpowiada albo odmówił (treść po polsku w `detail`)."}
 }
 
 
-@router.get(
-    "/companies/{company_id}/collective/dues",
-    summary="Niezapłacone faktury z numerem KSeF, według nabywców",
-    operation_id="listCollectiveDues",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/collective/dues", "listCollectiveDues")
 def dues(
     company_id: CompanyId,
     svc: Svc,
     buyer: Annotated[str | None, Query(max_length=64, description="NIP nabywcy (tylko ten nabywca).")] = None,
 ) -> list[BuyerDues]:
+    """Niezapłacone faktury z numerem KSeF, według nabywców"""
     return svc.collective.dues(company_id, buyer)
 
 
@@ -44,53 +41,51 @@ class CreateBody(Body):
     )
 
 
-@router.post(
+@route(
+    "POST",
     "/companies/{company_id}/collective-identifiers",
-    summary="Utwórz identyfikator zbiorczy w KSeF dla niezapłaconych faktur nabywcy",
-    description="Jeden przelew za wiele faktur: KSeF nadaje identyfikator (NIP-IZRRRRMM-…), zapisany tu "
-    "z kwotą do zapłaty (to, co z każdej faktury pozostało niezapłacone).",
-    operation_id="createCollectiveIdentifier",
+    "createCollectiveIdentifier",
+    problems=_KSEF,
     status_code=201,
-    responses={**WRITE_ERRORS, **_KSEF},
 )
 def create(company_id: CompanyId, body: CreateBody, svc: Svc) -> CollectiveView:
+    """Utwórz identyfikator zbiorczy w KSeF dla niezapłaconych faktur nabywcy
+
+    Jeden przelew za wiele faktur: KSeF nadaje identyfikator (NIP-IZRRRRMM-…), zapisany tu z kwotą do zapłaty
+    (to, co z każdej faktury pozostało niezapłacone).
+    """
     return svc.collective.create(company_id, body.buyer_id, body.invoice_ids)
 
 
-@router.get(
-    "/companies/{company_id}/collective-identifiers",
-    summary="Identyfikatory zbiorcze utworzone przez firmę",
-    operation_id="listCollectiveIdentifiers",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/collective-identifiers", "listCollectiveIdentifiers")
 def created(company_id: CompanyId, svc: Svc) -> list[CollectiveView]:
+    """Identyfikatory zbiorcze utworzone przez firmę"""
     return svc.collective.created(company_id)
 
 
-@router.get(
+@route(
+    "GET",
     "/companies/{company_id}/collective-identifiers/received",
-    summary="Identyfikatory zbiorcze utworzone przez sprzedawców dla faktur otrzymanych",
-    description="Z KSeF (ostatnie 100 dni, albo od `since`), z fakturami dopasowanymi do faktur otrzymanych.",
-    operation_id="listReceivedCollectiveIdentifiers",
-    responses={**ERRORS, **_KSEF},
+    "listReceivedCollectiveIdentifiers",
+    problems=_KSEF,
 )
 def received(
     company_id: CompanyId,
     svc: Svc,
     since: Annotated[datetime | None, Query(description="Utworzone od (najwyżej 100 dni wstecz).")] = None,
 ) -> list[ReceivedIdentifierView]:
+    """Identyfikatory zbiorcze utworzone przez sprzedawców dla faktur otrzymanych
+
+    Z KSeF (ostatnie 100 dni, albo od `since`), z fakturami dopasowanymi do faktur otrzymanych.
+    """
     return svc.collective.received(company_id, since=since)
 
 
-@router.get(
-    "/companies/{company_id}/collective-identifiers/{number}",
-    summary="Identyfikator zbiorczy utworzony przez firmę",
-    operation_id="getCollectiveIdentifier",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/collective-identifiers/{number}", "getCollectiveIdentifier")
 def get(
     company_id: CompanyId, number: Annotated[str, Path(min_length=1, max_length=40)], svc: Svc
 ) -> CollectiveView:
+    """Identyfikator zbiorczy utworzony przez firmę"""
     return svc.collective.get(company_id, number)
 
 
@@ -113,13 +108,11 @@ class PaymentListBody(Body):
     )
 
 
-@router.post(
+@route(
+    "POST",
     "/companies/{company_id}/payment-list",
-    summary="Lista przelewów za faktury otrzymane (CSV albo Elixir-O)",
-    operation_id="exportPaymentList",
-    response_class=Response,
-    responses={
-        **WRITE_ERRORS,
+    "exportPaymentList",
+    problems={
         **_KSEF,
         200: {
             "content": {
@@ -129,8 +122,10 @@ class PaymentListBody(Body):
             "description": "Plik listy przelewów.",
         },
     },
+    response_class=Response,
 )
 def payment_list(company_id: CompanyId, body: PaymentListBody, svc: Svc) -> Response:
+    """Lista przelewów za faktury otrzymane (CSV albo Elixir-O)"""
     out = svc.collective.payment_list(
         company_id,
         identifiers=body.identifiers,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any, Self, TypeVar
 
-from fastapi import Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from fakturnik.web.api.problems import PROBLEM_JSON, ProblemDetails
@@ -16,6 +19,22 @@ class Body(BaseModel):
     """Request bodies: unknown fields are an error (a typo must not vanish silently)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """Answers read from the app's views: ``XOut.of(view)`` takes each field from the view's attribute
+    (or property) of that name, nested answers too; ``computed`` gives the fields a view computes by a
+    method call."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, view: Any, **computed: Any) -> Self:
+        if computed:
+            view = SimpleNamespace(
+                **{name: getattr(view, name, None) for name in cls.model_fields} | computed
+            )
+        return cls.model_validate(view)
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -31,6 +50,45 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: _problem("Niepoprawne pola; `errors` podaje ścieżkę każdego problemu."),
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 409: _problem("Konflikt ze stanem obiektu.")}
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+class Routes:
+    """The REST operations of one router: ``@route("GET", path, operation_id)`` over a function whose
+    docstring is the operation's summary (a paragraph after it, the description).
+
+    The problems an operation documents follow from its method: a read answers ``ERRORS``, a write
+    ``WRITE_ERRORS`` (409 too); ``problems`` adds the operation's own (e.g. 502 when KSeF does not
+    answer), ``responses`` replaces them. Other keywords (``status_code``, ``response_class``, …) go
+    to FastAPI as they are.
+    """
+
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        operation_id: str,
+        *,
+        problems: dict[int | str, dict[str, Any]] | None = None,
+        **options: Any,
+    ) -> Callable[[Endpoint], Endpoint]:
+        base = ERRORS if method == "GET" else WRITE_ERRORS
+        options.setdefault("responses", {**base, **(problems or {})})
+
+        def declare(endpoint: Endpoint) -> Endpoint:
+            summary, _, description = inspect.cleandoc(endpoint.__doc__ or "").partition("\n\n")
+            options.setdefault("summary", " ".join(summary.split()) or None)
+            options.setdefault("description", " ".join(description.split()) or None)
+            endpoint.__doc__ = None  # else FastAPI would take the whole docstring as the description
+            self.router.api_route(path, methods=[method], operation_id=operation_id, **options)(endpoint)
+            return endpoint
+
+        return declare
+
 
 DRAFT_EXAMPLE: dict[str, Any] = {
     "Podmiot1": {

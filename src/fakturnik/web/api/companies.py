@@ -21,10 +21,11 @@ from fakturnik.app.views import (
     UserView,
 )
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import ERRORS, MAX_ID, Body, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["firmy"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 
 
@@ -98,26 +99,21 @@ class Me(Body):
     companies: list[MembershipView]
 
 
-@router.get("/me", summary="Zalogowany użytkownik i jego firmy", operation_id="me", responses=ERRORS)
+@route("GET", "/me", "me")
 def me(svc: Svc) -> Me:
+    """Zalogowany użytkownik i jego firmy"""
     return Me(user=svc.accounts.me(), companies=list(svc.accounts.companies_of()))
 
 
-@router.get(
-    "/companies", summary="Firmy, w których działa wywołujący", operation_id="listCompanies", responses=ERRORS
-)
+@route("GET", "/companies", "listCompanies")
 def list_companies(svc: Svc) -> list[CompanyView]:
+    """Firmy, w których działa wywołujący"""
     return list(svc.companies.list())
 
 
-@router.post(
-    "/companies",
-    status_code=201,
-    summary="Dodaj firmę (wywołujący zostaje właścicielem)",
-    operation_id="createCompany",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies", "createCompany", status_code=201)
 def create_company(body: CompanyCreate, svc: Svc) -> CompanyView:
+    """Dodaj firmę (wywołujący zostaje właścicielem)"""
     return svc.companies.add(
         nip=body.nip,
         name=body.name,
@@ -128,52 +124,37 @@ def create_company(body: CompanyCreate, svc: Svc) -> CompanyView:
     )
 
 
-@router.get("/companies/{company_id}", summary="Firma", operation_id="getCompany", responses=ERRORS)
+@route("GET", "/companies/{company_id}", "getCompany")
 def get_company(company_id: CompanyId, svc: Svc) -> CompanyView:
+    """Firma"""
     return svc.companies.get(company_id)
 
 
-@router.patch(
-    "/companies/{company_id}",
-    summary="Zmień dane firmy",
-    operation_id="updateCompany",
-    responses=WRITE_ERRORS,
-)
+@route("PATCH", "/companies/{company_id}", "updateCompany")
 def update_company(company_id: CompanyId, body: CompanyUpdate, svc: Svc) -> CompanyView:
+    """Zmień dane firmy"""
     return svc.companies.update(company_id, **body.model_dump(exclude_none=True))
 
 
-@router.put(
-    "/companies/{company_id}/ksef",
-    summary="Środowisko KSeF firmy",
-    operation_id="configureKsef",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/ksef", "configureKsef")
 def configure_ksef(company_id: CompanyId, body: KsefConfig, svc: Svc) -> CompanyView:
+    """Środowisko KSeF firmy"""
     svc.companies.configure_ksef(company_id, body.environment, base_url=body.base_url)
     return svc.companies.get(company_id)
 
 
-@router.get(
-    "/companies/{company_id}/credentials",
-    summary="Dane uwierzytelniające KSeF (tylko rodzaj, podmiot, numer seryjny, ważność)",
-    operation_id="getCredential",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/credentials", "getCredential")
 def get_credential(company_id: CompanyId, svc: Svc) -> CredentialInfo | None:
+    """Dane uwierzytelniające KSeF (tylko rodzaj, podmiot, numer seryjny, ważność)"""
     return svc.companies.credential(company_id)
 
 
-@router.put(
-    "/companies/{company_id}/credentials",
-    summary="Wgraj token KSeF albo certyfikat (PEM / PKCS#12) do sejfu",
-    description=(
-        "Sekret trafia zaszyfrowany do sejfu i nigdy nie jest zwracany; odpowiedź opisuje tylko, co zapisano."
-    ),
-    operation_id="setCredential",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/credentials", "setCredential")
 def set_credential(company_id: CompanyId, body: Credential, svc: Svc) -> CredentialInfo:
+    """Wgraj token KSeF albo certyfikat (PEM / PKCS#12) do sejfu
+
+    Sekret trafia zaszyfrowany do sejfu i nigdy nie jest zwracany; odpowiedź opisuje tylko, co zapisano.
+    """
     if isinstance(body, TokenCredential):
         return svc.companies.set_ksef_token(company_id, body.token)
     if isinstance(body, CertificateCredential):
@@ -187,92 +168,66 @@ def set_credential(company_id: CompanyId, body: Credential, svc: Svc) -> Credent
     return svc.companies.set_pkcs12(company_id, data, body.password)
 
 
-@router.get(
-    "/companies/{company_id}/availability",
-    summary="Dostępność KSeF i tryb offline",
-    operation_id="getAvailability",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/availability", "getAvailability")
 def availability(company_id: CompanyId, svc: Svc) -> AvailabilityView:
+    """Dostępność KSeF i tryb offline"""
     return svc.ksef.availability(company_id)
 
 
-@router.post(
+@route(
+    "POST",
     "/companies/{company_id}/sync",
-    summary="Pobierz teraz faktury otrzymane z KSeF",
-    operation_id="syncReceived",
-    responses={**WRITE_ERRORS, 502: ERRORS[400] | {"description": "KSeF nie odpowiedział."}},
+    "syncReceived",
+    problems={502: ERRORS[400] | {"description": "KSeF nie odpowiedział."}},
 )
 def sync(company_id: CompanyId, svc: Svc) -> SyncResult:
+    """Pobierz teraz faktury otrzymane z KSeF"""
     return svc.ksef.sync(company_id)
 
 
-@router.get(
-    "/companies/{company_id}/audit", summary="Dziennik zmian", operation_id="listAudit", responses=ERRORS
-)
+@route("GET", "/companies/{company_id}/audit", "listAudit")
 def audit(
     company_id: CompanyId,
     svc: Svc,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[AuditView]:
+    """Dziennik zmian"""
     return list(svc.audit.list(company_id, limit=limit, before_id=before_id))
 
 
-@router.get(
-    "/companies/{company_id}/members",
-    summary="Użytkownicy firmy i ich role",
-    operation_id="listMembers",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/members", "listMembers")
 def members(company_id: CompanyId, svc: Svc) -> list[MembershipView]:
+    """Użytkownicy firmy i ich role"""
     return list(svc.accounts.members(company_id))
 
 
-@router.put(
-    "/companies/{company_id}/members/{user_id}",
-    summary="Zmień rolę użytkownika",
-    operation_id="setMemberRole",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/members/{user_id}", "setMemberRole")
 def set_role(
     company_id: CompanyId, user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: RoleBody, svc: Svc
 ) -> list[MembershipView]:
+    """Zmień rolę użytkownika"""
     svc.accounts.set_role(company_id, user_id, body.role)
     return list(svc.accounts.members(company_id))
 
 
-@router.delete(
-    "/companies/{company_id}/members/{user_id}",
-    status_code=204,
-    summary="Odbierz użytkownikowi dostęp do firmy",
-    operation_id="removeMember",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/members/{user_id}", "removeMember", status_code=204)
 def remove_member(
     company_id: CompanyId, user_id: Annotated[int, Path(ge=1, le=MAX_ID)], svc: Svc
 ) -> Response:
+    """Odbierz użytkownikowi dostęp do firmy"""
     svc.accounts.remove_member(company_id, user_id)
     return Response(status_code=204)
 
 
-@router.post(
-    "/companies/{company_id}/invitations",
-    status_code=201,
-    summary="Zaproś użytkownika do firmy",
-    operation_id="invite",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/invitations", "invite", status_code=201)
 def invite(company_id: CompanyId, body: InviteBody, svc: Svc) -> InvitationOut:
+    """Zaproś użytkownika do firmy"""
     created = svc.accounts.invite(company_id, body.email, body.role)
     return InvitationOut(invitation=created.invitation, token=created.token)
 
 
-@router.get(
-    "/companies/{company_id}/invitations",
-    summary="Zaproszenia",
-    operation_id="listInvitations",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invitations", "listInvitations")
 def invitations(company_id: CompanyId, svc: Svc) -> list[InvitationView]:
+    """Zaproszenia"""
     return list(svc.accounts.invitations(company_id))

@@ -6,25 +6,27 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Path, Response
 from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
-from fakturnik.app.certificates import CertificateResult, KsefCertificateView
-from fakturnik.app.ksef_credentials import CertificateView, MigrationResult
+from fakturnik.app.certificates import CertificateResult
+from fakturnik.app.ksef_credentials import MigrationResult
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["firmy"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 MAX_SIGNED = 1_000_000  # a signed AuthTokenRequest is a few kB
+SignedRequest = Annotated[str | None, Field(max_length=MAX_SIGNED)]
 
 
-class CertificateOut(BaseModel):
+class CertificateOut(Out):
     kind: str = Field(description="`certificate` (uwierzytelnianie) albo `offline_certificate` (KOD II).")
     serial: str
     subject: str
@@ -33,29 +35,16 @@ class CertificateOut(BaseModel):
     fingerprint: str = Field(description="SHA-256 certyfikatu (hex).")
     active: bool
 
-    @classmethod
-    def of(cls, c: CertificateView) -> CertificateOut:
-        return cls(
-            kind=c.kind,
-            serial=c.serial,
-            subject=c.subject,
-            not_before=c.not_before,
-            not_after=c.not_after,
-            fingerprint=c.fingerprint,
-            active=c.active,
-        )
-
 
 class MigrateBody(Body):
-    signed_request_base64: str | None = Field(
+    signed_request_base64: SignedRequest = Field(
         None,
-        max_length=MAX_SIGNED,
         description="AuthTokenRequest z POST …/credentials/migration-request, podpisany (XAdES), w Base64. "
         "Bez niego Fakturnik prosi KSeF o certyfikaty sesją tokenu (KSeF na to nie pozwala: 409).",
     )
 
 
-class MigrationOut(BaseModel):
+class MigrationOut(Out):
     company_id: int
     nip: str
     changed: bool = Field(description="false: firma już była na certyfikacie.")
@@ -72,59 +61,46 @@ class TokenDeadlineOut(BaseModel):
 def _migration(result: MigrationResult) -> MigrationOut:
     if not result.ok:
         raise ApiProblem(409, "credential_migration_failed", result.message)
-    return MigrationOut(
-        company_id=result.company_id,
-        nip=result.nip,
-        changed=result.changed,
-        message=result.message,
-        certificates=[CertificateOut.of(c) for c in result.certificates],
-    )
+    return MigrationOut.of(result)
 
 
-@router.post(
+@route(
+    "POST",
     "/companies/{company_id}/credentials/migration-request",
-    summary="Plik AuthTokenRequest do podpisania (przejście z tokenu na certyfikat)",
-    operation_id="credentialMigrationRequest",
-    responses={**WRITE_ERRORS, 200: {"content": {"application/xml": {}}, "description": "Niepodpisany XML."}},
+    "credentialMigrationRequest",
+    problems={200: {"content": {"application/xml": {}}, "description": "Niepodpisany XML."}},
     response_class=Response,
 )
 def migration_request(company_id: CompanyId, svc: Svc) -> Response:
+    """Plik AuthTokenRequest do podpisania (przejście z tokenu na certyfikat)"""
     return Response(svc.credentials.migration_request(company_id), media_type="application/xml")
 
 
-@router.post(
-    "/companies/{company_id}/credentials/migrate",
-    summary="Przejdź z tokenu KSeF na certyfikaty KSeF (uwierzytelniający i offline)",
-    operation_id="migrateCredentials",
-    responses=WRITE_ERRORS,
-)
+def _b64(value: str | None, field: str) -> bytes | None:
+    if not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("to nie jest poprawny Base64", field) from None
+
+
+@route("POST", "/companies/{company_id}/credentials/migrate", "migrateCredentials")
 def migrate(company_id: CompanyId, svc: Svc, body: MigrateBody | None = None) -> MigrationOut:
-    signed: bytes | None = None
-    if body is not None and body.signed_request_base64:
-        try:
-            signed = base64.b64decode(body.signed_request_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise InputError("to nie jest poprawny Base64", "signed_request_base64") from None
+    """Przejdź z tokenu KSeF na certyfikaty KSeF (uwierzytelniający i offline)"""
+    signed = _b64(body.signed_request_base64 if body is not None else None, "signed_request_base64")
     return _migration(svc.credentials.migrate_to_certificate(company_id, signed))
 
 
-@router.get(
-    "/companies/{company_id}/credentials/certificates",
-    summary="Certyfikaty KSeF firmy (bez kluczy)",
-    operation_id="listCertificates",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/credentials/certificates", "listCertificates")
 def certificates(company_id: CompanyId, svc: Svc) -> list[CertificateOut]:
+    """Certyfikaty KSeF firmy (bez kluczy)"""
     return [CertificateOut.of(c) for c in svc.credentials.certificates(company_id)]
 
 
-@router.get(
-    "/companies/{company_id}/credentials/token-deadline",
-    summary="Dni do końca tokenów KSeF (31.12.2026), jeśli firma loguje się tokenem",
-    operation_id="tokenDeadline",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/credentials/token-deadline", "tokenDeadline")
 def token_deadline(company_id: CompanyId, svc: Svc) -> TokenDeadlineOut:
+    """Dni do końca tokenów KSeF (31.12.2026), jeśli firma loguje się tokenem"""
     view = svc.credentials.token_deadline(company_id)
     return TokenDeadlineOut(
         deadline=view.deadline, days_left=view.days_left, companies_on_token=list(view.company_ids)
@@ -134,7 +110,7 @@ def token_deadline(company_id: CompanyId, svc: Svc) -> TokenDeadlineOut:
 # -- KSeF certificates from inside Fakturnik: enroll, renew, revoke, the renewal policy -------------------
 
 
-class KsefCertificateOut(BaseModel):
+class KsefCertificateOut(Out):
     id: int
     certificate_type: Literal["Authentication", "Offline"] | str
     serial: str
@@ -152,25 +128,11 @@ class KsefCertificateOut(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, c: KsefCertificateView) -> KsefCertificateOut:
-        return cls(
-            id=c.id,
-            certificate_type=c.certificate_type,
-            serial=c.serial,
-            subject=c.subject,
-            valid_from=c.valid_from,
-            valid_to=c.valid_to,
-            days_left=c.days_left(),
-            fingerprint=c.fingerprint,
-            active=c.active,
-            status=c.status,
-            checked_at=c.checked_at,
-            replaces_id=c.replaces_id,
-            revoked_at=c.revoked_at,
-        )
+    def of(cls, view: Any, **computed: Any) -> Self:
+        return super().of(view, days_left=view.days_left(), **computed)
 
 
-class CertificateResultOut(BaseModel):
+class CertificateResultOut(Out):
     company_id: int
     nip: str
     changed: bool
@@ -186,9 +148,8 @@ class EnrollBody(Body):
     types: list[Literal["Authentication", "Offline"]] = Field(
         default_factory=_both_types, min_length=1, max_length=2
     )
-    signed_request_base64: str | None = Field(
+    signed_request_base64: SignedRequest = Field(
         None,
-        max_length=MAX_SIGNED,
         description="Pierwsze logowanie: AuthTokenRequest z POST …/credentials/migration-request, podpisany "
         "(XAdES), w Base64. Bez niego wniosek składa sesja bieżącego certyfikatu KSeF firmy.",
     )
@@ -217,56 +178,31 @@ class PolicyOut(BaseModel):
 Serial = Annotated[str, Path(description="Numer seryjny certyfikatu KSeF.", pattern="^[0-9A-Fa-f]{16}$")]
 
 
-def _b64(value: str | None, field: str) -> bytes | None:
-    if not value:
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise InputError("to nie jest poprawny Base64", field) from None
-
-
 def _result(result: CertificateResult, code: str) -> CertificateResultOut:
     if not result.ok:
         raise ApiProblem(409, code, result.message)
-    return CertificateResultOut(
-        company_id=result.company_id,
-        nip=result.nip,
-        changed=result.changed,
-        message=result.message,
-        certificates=[KsefCertificateOut.of(c) for c in result.certificates],
+    return CertificateResultOut.of(
+        result, certificates=[KsefCertificateOut.of(c) for c in result.certificates]
     )
 
 
-@router.get(
-    "/companies/{company_id}/credentials/ksef-certificates",
-    summary="Certyfikaty KSeF firmy z ważnością i stanem w KSeF (bez kluczy)",
-    operation_id="listKsefCertificates",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/credentials/ksef-certificates", "listKsefCertificates")
 def ksef_certificates(company_id: CompanyId, svc: Svc) -> list[KsefCertificateOut]:
+    """Certyfikaty KSeF firmy z ważnością i stanem w KSeF (bez kluczy)"""
     return [KsefCertificateOut.of(c) for c in svc.certificates.list(company_id)]
 
 
-@router.post(
-    "/companies/{company_id}/credentials/ksef-certificates/refresh",
-    summary="Zapytaj KSeF o stan i ważność certyfikatów firmy",
-    operation_id="refreshKsefCertificates",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/credentials/ksef-certificates/refresh", "refreshKsefCertificates")
 def refresh_certificates(company_id: CompanyId, svc: Svc) -> list[KsefCertificateOut]:
+    """Zapytaj KSeF o stan i ważność certyfikatów firmy"""
     return [KsefCertificateOut.of(c) for c in svc.certificates.refresh(company_id)]
 
 
-@router.post(
-    "/companies/{company_id}/credentials/ksef-certificates/enroll",
-    summary="Wystaw certyfikaty KSeF (uwierzytelniający, offline); klucz powstaje w Fakturniku",
-    operation_id="enrollKsefCertificates",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/credentials/ksef-certificates/enroll", "enrollKsefCertificates")
 def enroll_certificates(
     company_id: CompanyId, svc: Svc, body: EnrollBody | None = None
 ) -> CertificateResultOut:
+    """Wystaw certyfikaty KSeF (uwierzytelniający, offline); klucz powstaje w Fakturniku"""
     body = body or EnrollBody()
     signed = _b64(body.signed_request_base64, "signed_request_base64")
     return _result(
@@ -274,50 +210,36 @@ def enroll_certificates(
     )
 
 
-@router.post(
-    "/companies/{company_id}/credentials/ksef-certificates/renew",
-    summary="Odnów certyfikaty KSeF kończące się w marginesie (stary zostaje, aż nowy się zaloguje)",
-    operation_id="renewKsefCertificates",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/credentials/ksef-certificates/renew", "renewKsefCertificates")
 def renew_certificates(
     company_id: CompanyId, svc: Svc, body: RenewBody | None = None
 ) -> CertificateResultOut:
+    """Odnów certyfikaty KSeF kończące się w marginesie (stary zostaje, aż nowy się zaloguje)"""
     force = body.force if body is not None else False
     return _result(svc.certificates.renew(company_id, force=force), "certificate_renew_failed")
 
 
-@router.post(
-    "/companies/{company_id}/credentials/ksef-certificates/{serial}/revoke",
-    summary="Unieważnij certyfikat KSeF (firma najpierw przechodzi na działający)",
-    operation_id="revokeKsefCertificate",
-    responses=WRITE_ERRORS,
+@route(
+    "POST", "/companies/{company_id}/credentials/ksef-certificates/{serial}/revoke", "revokeKsefCertificate"
 )
 def revoke_certificate(
     company_id: CompanyId, serial: Serial, svc: Svc, body: RevokeBody | None = None
 ) -> CertificateResultOut:
+    """Unieważnij certyfikat KSeF (firma najpierw przechodzi na działający)"""
     reason = body.reason if body is not None else "Superseded"
     return _result(svc.certificates.revoke(company_id, serial, reason=reason), "certificate_revoke_failed")
 
 
-@router.get(
-    "/companies/{company_id}/credentials/renewal-policy",
-    summary="Margines automatycznego odnawiania certyfikatów KSeF",
-    operation_id="getRenewalPolicy",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/credentials/renewal-policy", "getRenewalPolicy")
 def get_policy(company_id: CompanyId, svc: Svc) -> PolicyOut:
+    """Margines automatycznego odnawiania certyfikatów KSeF"""
     p = svc.certificates.policy(company_id)
     return PolicyOut(margin_days=p.margin_days, auto_renew=p.auto_renew)
 
 
-@router.put(
-    "/companies/{company_id}/credentials/renewal-policy",
-    summary="Ustaw margines automatycznego odnawiania certyfikatów KSeF",
-    operation_id="setRenewalPolicy",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/credentials/renewal-policy", "setRenewalPolicy")
 def set_policy(company_id: CompanyId, body: PolicyBody, svc: Svc) -> PolicyOut:
+    """Ustaw margines automatycznego odnawiania certyfikatów KSeF"""
     p = svc.certificates.set_policy(company_id, margin_days=body.margin_days, auto_renew=body.auto_renew)
     return PolicyOut(margin_days=p.margin_days, auto_renew=p.auto_renew)
 
@@ -330,13 +252,9 @@ class UploadBody(Body):
     offline: bool = Field(False, description="true: certyfikat Offline (KOD II), nie do logowania.")
 
 
-@router.post(
-    "/companies/{company_id}/credentials/ksef-certificates/upload",
-    summary="Wgraj posiadany certyfikat KSeF (sprawdzony: typ, hasło, ważność, logowanie próbne)",
-    operation_id="uploadKsefCertificate",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/credentials/ksef-certificates/upload", "uploadKsefCertificate")
 def upload_certificate(company_id: CompanyId, body: UploadBody, svc: Svc) -> CertificateResultOut:
+    """Wgraj posiadany certyfikat KSeF (sprawdzony: typ, hasło, ważność, logowanie próbne)"""
     from fakturnik.vault import Secret
 
     key = Secret(body.private_key_pem.encode()) if body.private_key_pem else None

@@ -6,24 +6,24 @@ from typing import Annotated, Literal
 
 from fastapi import Path
 from fastapi.routing import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from fakturnik.app.doctor import CompanyHealth
-from fakturnik.web.api.common import ERRORS, MAX_ID
+from fakturnik.web.api.common import MAX_ID, Out, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["firmy"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 
 
-class CheckLineOut(BaseModel):
+class CheckLineOut(Out):
     check: str = Field(description="environment | login | expiry | offline | rights | clock | schemas")
     title: str
     status: Literal["ok", "warn", "error", "skip"]
     message: str = Field(description="Co jest w porządku albo co zrobić (po polsku).")
 
 
-class HealthOut(BaseModel):
+class HealthOut(Out):
     company_id: int
     nip: str
     name: str
@@ -32,37 +32,14 @@ class HealthOut(BaseModel):
     warnings: int
     lines: list[CheckLineOut]
 
-    @classmethod
-    def of(cls, h: CompanyHealth) -> HealthOut:
-        return cls(
-            company_id=h.company_id,
-            nip=h.nip,
-            name=h.name,
-            environment=h.environment,
-            ok=h.ok,
-            warnings=h.warnings,
-            lines=[
-                CheckLineOut(check=x.check, title=x.title, status=x.status, message=x.message)
-                for x in h.lines
-            ],
-        )
 
-
-@router.get(
-    "/companies/{company_id}/doctor",
-    summary="Kontrola firmy: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy",
-    operation_id="companyHealth",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/doctor", "companyHealth")
 def company_health(company_id: CompanyId, svc: Svc) -> HealthOut:
+    """Kontrola firmy: KSeF odpowiada, logowanie, ważność, uprawnienia, zegar, schematy"""
     return HealthOut.of(svc.doctor.check(company_id))
 
 
-@router.get(
-    "/doctor",
-    summary="Kontrola wszystkich firm, do których masz dostęp",
-    operation_id="healthOfAll",
-    responses=ERRORS,
-)
+@route("GET", "/doctor", "healthOfAll")
 def health_of_all(svc: Svc) -> list[HealthOut]:
+    """Kontrola wszystkich firm, do których masz dostęp"""
     return [HealthOut.of(h) for h in svc.doctor.check_all()]

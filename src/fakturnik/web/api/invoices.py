@@ -1,5 +1,5 @@
 """Issued invoices: create (JSON draft or FA(3) XML, Idempotency-Key), bulk, list, get, XML, UPO,
-correction, payments."""
+the session UPO, correction, payments."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
-from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, StatusChange
+from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, SessionUpoView, StatusChange
 from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
@@ -245,6 +245,67 @@ def invoice_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Respo
 )
 def invoice_upo(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
     return Response(svc.invoices.upo(company_id, invoice_id), media_type="application/xml")
+
+
+_SESSION_UPO_EXAMPLE = """<?xml version="1.0" encoding="utf-8"?>
+<Potwierdzenie xmlns="http://upo.schematy.mf.gov.pl/KSeF/v4-3">
+  <NazwaPodmiotuPrzyjmujacego>Ministerstwo Finansów</NazwaPodmiotuPrzyjmujacego>
+  <NumerReferencyjnySesji>20261207-SO-0A1B2C3D4E-5F6A7B8C9D-0E</NumerReferencyjnySesji>
+  <OpisPotwierdzenia><Strona>1</Strona><LiczbaStron>1</LiczbaStron>
+    <ZakresDokumentowOd>1</ZakresDokumentowOd><ZakresDokumentowDo>1</ZakresDokumentowDo>
+    <CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow></OpisPotwierdzenia>
+  <Dokument>
+    <NipSprzedawcy>5265877635</NipSprzedawcy>
+    <NumerKSeFDokumentu>5265877635-20261207-0100A1B2C3D4-5E</NumerKSeFDokumentu>
+    <NumerFaktury>FV/2026/12/0001</NumerFaktury>
+    <DataWystawieniaFaktury>2026-12-07</DataWystawieniaFaktury>
+    <TrybWysylki>Online</TrybWysylki>
+  </Dokument>
+</Potwierdzenie>"""
+_SESSION_UPO_XML: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/xml": {"schema": {"type": "string"}, "example": _SESSION_UPO_EXAMPLE}},
+        "description": "Strona UPO sesji (XML, jak wydał ją KSeF), która potwierdza tę fakturę.",
+    }
+}
+SessionUpoPage = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=100_000,
+        description="Numer strony UPO sesji (UPO dużej sesji wsadowej ma strony); "
+        "domyślnie strona z tą fakturą.",
+    ),
+]
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/session-upo",
+    summary="UPO sesji KSeF, w której wysłano fakturę (XML)",
+    description="Zbiorcze UPO sesji interaktywnej albo wsadowej, w której KSeF przyjął fakturę: strona, "
+    "na której jest ta faktura (albo `page`). 404 (problem details), dopóki KSeF go nie wydał: UPO "
+    "sesji powstaje po jej zamknięciu, a faktura musi mieć numer KSeF.",
+    operation_id="getInvoiceSessionUpo",
+    response_class=Response,
+    responses={**ERRORS, **_SESSION_UPO_XML},
+)
+def invoice_session_upo(
+    company_id: CompanyId, invoice_id: InvoiceId, svc: Svc, page: SessionUpoPage = None
+) -> Response:
+    xml = svc.invoices.session_upo_xml(company_id, invoice_id, page)
+    return Response(xml, media_type="application/xml")
+
+
+@router.get(
+    "/companies/{company_id}/invoices/{invoice_id}/session-upo/pages",
+    summary="UPO sesji KSeF faktury: numer sesji, daty, strony",
+    description="Sesja, w której wysłano fakturę, i strony jej UPO (numer referencyjny, skrót, "
+    "rozmiar, czy strona potwierdza tę fakturę). 404, dopóki KSeF nie wydał UPO sesji.",
+    operation_id="getInvoiceSessionUpoPages",
+    responses=ERRORS,
+)
+def invoice_session_upo_pages(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> SessionUpoView:
+    return svc.invoices.session_upo(company_id, invoice_id)
 
 
 @router.get(

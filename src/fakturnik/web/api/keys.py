@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
 from fakturnik.app.views import ApiKeyView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import MAX_ID, Body, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["klucze API"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 Scope = Literal["invoices:write", "invoices:read", "received:read", "company:admin"]
 
@@ -26,35 +27,21 @@ class KeyCreated(Body):
     token: str = Field(description="Cały klucz — pokazywany tylko raz; zapisany jest tylko jego skrót.")
 
 
-@router.get(
-    "/companies/{company_id}/api-keys",
-    operation_id="listApiKeys",
-    summary="Klucze API firmy",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/api-keys", "listApiKeys")
 def list_keys(company_id: CompanyId, svc: Svc) -> list[ApiKeyView]:
+    """Klucze API firmy"""
     return list(svc.api_keys.list(company_id))
 
 
-@router.post(
-    "/companies/{company_id}/api-keys",
-    status_code=201,
-    operation_id="createApiKey",
-    summary="Utwórz klucz API (pokazywany raz)",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/api-keys", "createApiKey", status_code=201)
 def create_key(company_id: CompanyId, body: KeyCreate, svc: Svc) -> KeyCreated:
+    """Utwórz klucz API (pokazywany raz)"""
     created = svc.api_keys.create(company_id, body.name, tuple(dict.fromkeys(body.scopes)))
     return KeyCreated(key=created.key, token=created.token)
 
 
-@router.delete(
-    "/companies/{company_id}/api-keys/{key_id}",
-    status_code=204,
-    operation_id="revokeApiKey",
-    summary="Unieważnij klucz API",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/api-keys/{key_id}", "revokeApiKey", status_code=204)
 def revoke_key(company_id: CompanyId, key_id: Annotated[int, Path(ge=1, le=MAX_ID)], svc: Svc) -> Response:
+    """Unieważnij klucz API"""
     svc.api_keys.revoke(company_id, key_id)
     return Response(status_code=204)

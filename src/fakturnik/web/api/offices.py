@@ -11,13 +11,13 @@ from fastapi import Path, Query, Response
 from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
-from fakturnik.app.coworkers import CoworkerCertificateView
-from fakturnik.app.offices import ClientRow, ConsoleFilter
+from fakturnik.app.offices import ConsoleFilter
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["biura rachunkowe"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 MAX_PEM = 64_000
 
@@ -26,7 +26,7 @@ class OfficeBody(Body):
     office_company_id: int = Field(ge=1, le=MAX_ID, description="Id firmy biura (z GET /companies).")
 
 
-class ClientOut(BaseModel):
+class ClientOut(Out):
     company_id: int
     nip: str
     name: str
@@ -44,29 +44,8 @@ class ClientOut(BaseModel):
     waiting_reason: str | None = Field(description="Dlaczego faktury czekają (brak uprawnienia), po polsku.")
     needs_attention: bool
 
-    @classmethod
-    def of(cls, r: ClientRow) -> ClientOut:
-        return cls(
-            company_id=r.company_id,
-            nip=r.nip,
-            name=r.name,
-            credential_kind=r.credential_kind,
-            credential_label=r.credential_label,
-            credential_expires=r.credential_expires,
-            rights=list(r.rights),
-            can_delegate=r.can_delegate,
-            last_sync=r.last_sync,
-            queued=r.queued,
-            rejected=r.rejected,
-            offline=r.offline,
-            next_deadline=r.next_deadline,
-            received_new=r.received_new,
-            waiting_reason=r.waiting_reason,
-            needs_attention=r.needs_attention,
-        )
 
-
-class ConsoleOut(BaseModel):
+class ConsoleOut(Out):
     office_id: int
     office_nip: str
     office_name: str
@@ -92,7 +71,7 @@ class CoworkerCertificateBody(Body):
     password: str | None = Field(None, max_length=256)
 
 
-class CoworkerCertificateOut(BaseModel):
+class CoworkerCertificateOut(Out):
     credential_id: int
     user_id: int
     email: str
@@ -102,50 +81,22 @@ class CoworkerCertificateOut(BaseModel):
     not_after: datetime
     active: bool
 
-    @classmethod
-    def of(cls, c: CoworkerCertificateView) -> CoworkerCertificateOut:
-        return cls(
-            credential_id=c.credential_id,
-            user_id=c.user_id,
-            email=c.email,
-            name=c.name,
-            subject=c.subject,
-            fingerprint=c.fingerprint,
-            not_after=c.not_after,
-            active=c.active,
-        )
 
-
-@router.put(
-    "/companies/{company_id}/office",
-    summary="Klient loguje się certyfikatem biura rachunkowego (nic nie jest kopiowane)",
-    operation_id="useOfficeCredential",
-    responses=WRITE_ERRORS,
-    status_code=204,
-)
+@route("PUT", "/companies/{company_id}/office", "useOfficeCredential", status_code=204)
 def use_office(company_id: CompanyId, body: OfficeBody, svc: Svc) -> Response:
+    """Klient loguje się certyfikatem biura rachunkowego (nic nie jest kopiowane)"""
     svc.offices.use_office(company_id, body.office_company_id)
     return Response(status_code=204)
 
 
-@router.delete(
-    "/companies/{company_id}/office",
-    summary="Klient wraca do własnych danych uwierzytelniających",
-    operation_id="stopUsingOfficeCredential",
-    responses=WRITE_ERRORS,
-    status_code=204,
-)
+@route("DELETE", "/companies/{company_id}/office", "stopUsingOfficeCredential", status_code=204)
 def stop_using_office(company_id: CompanyId, svc: Svc) -> Response:
+    """Klient wraca do własnych danych uwierzytelniających"""
     svc.offices.stop_using_office(company_id)
     return Response(status_code=204)
 
 
-@router.get(
-    "/companies/{company_id}/office/clients",
-    summary="Konsola biura: wszyscy klienci w jednej tabeli",
-    operation_id="officeConsole",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/office/clients", "officeConsole")
 def console(
     company_id: CompanyId,
     svc: Svc,
@@ -156,53 +107,33 @@ def console(
     has_rejected: bool | None = None,
     rights: Annotated[bool, Query(description="false: bez pytania KSeF o uprawnienia.")] = True,
 ) -> ConsoleOut:
+    """Konsola biura: wszyscy klienci w jednej tabeli"""
     view = svc.offices.console(
         company_id,
         ConsoleFilter(q=q, attention=attention, kind=kind, has_queued=has_queued, has_rejected=has_rejected),
         with_rights=rights,
     )
-    return ConsoleOut(
-        office_id=view.office_id,
-        office_nip=view.office_nip,
-        office_name=view.office_name,
-        office_credential_expires=view.office_credential_expires,
-        rights_known=view.rights_known,
-        rights_error=view.rights_error,
-        clients=[ClientOut.of(r) for r in view.clients],
-    )
+    return ConsoleOut.of(view)
 
 
-@router.post(
-    "/companies/{company_id}/office/sync",
-    summary="Pobierz faktury otrzymane wszystkich (albo wybranych) klientów biura",
-    operation_id="officeSyncAll",
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/office/sync", "officeSyncAll")
 def sync_all(company_id: CompanyId, svc: Svc, body: SyncBody | None = None) -> SyncOut:
+    """Pobierz faktury otrzymane wszystkich (albo wybranych) klientów biura"""
     result = svc.offices.sync_all(company_id, body.client_ids if body is not None else None)
     return SyncOut(synced=dict(result.synced), failed=dict(result.failed))
 
 
-@router.get(
-    "/companies/{company_id}/coworkers/certificates",
-    summary="Certyfikaty KSeF współpracowników firmy (bez kluczy)",
-    operation_id="listCoworkerCertificates",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/coworkers/certificates", "listCoworkerCertificates")
 def coworker_certificates(company_id: CompanyId, svc: Svc) -> list[CoworkerCertificateOut]:
+    """Certyfikaty KSeF współpracowników firmy (bez kluczy)"""
     return [CoworkerCertificateOut.of(c) for c in svc.coworkers.certificates(company_id)]
 
 
-@router.post(
-    "/companies/{company_id}/coworkers/certificates",
-    summary="Dodaj własny certyfikat KSeF współpracownika",
-    operation_id="addCoworkerCertificate",
-    responses=WRITE_ERRORS,
-    status_code=201,
-)
+@route("POST", "/companies/{company_id}/coworkers/certificates", "addCoworkerCertificate", status_code=201)
 def add_coworker_certificate(
     company_id: CompanyId, body: CoworkerCertificateBody, svc: Svc
 ) -> CoworkerCertificateOut:
+    """Dodaj własny certyfikat KSeF współpracownika"""
     try:
         key = base64.b64decode(body.private_key_pem_base64, validate=True)
     except (binascii.Error, ValueError):
@@ -217,15 +148,11 @@ class IssuerOut(BaseModel):
     issued_by: str | None = Field(description="Kto wystawił fakturę (użytkownik, klucz API, system).")
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/issuer",
-    summary="Kto wystawił fakturę (dziennik zmian)",
-    operation_id="invoiceIssuer",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/issuer", "invoiceIssuer")
 def issuer(
     company_id: CompanyId,
     invoice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     svc: Svc,
 ) -> IssuerOut:
+    """Kto wystawił fakturę (dziennik zmian)"""
     return IssuerOut(issued_by=svc.coworkers.issued_by(company_id, invoice_id))

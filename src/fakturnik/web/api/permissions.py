@@ -9,18 +9,20 @@ answers 409 with the operation; one still running after the wait answers 202.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Response
 from fastapi.routing import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from fakturnik.app.permissions import GrantView, OperationView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.app.grant_kinds import GRANT_KINDS, grant
+from fakturnik.app.permissions import OperationView
+from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["uprawnienia"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 PermissionId = Annotated[
     str, Path(description="Id uprawnienia z listy uprawnień.", min_length=1, max_length=64)
@@ -36,7 +38,7 @@ Rights = Annotated[
 ]
 
 
-class GrantOut(BaseModel):
+class GrantOut(Out):
     id: str
     kind: str = Field(description="person | entity | indirect | authorization | subunit | eu_entity")
     subject_type: str
@@ -52,27 +54,8 @@ class GrantOut(BaseModel):
     author: str
     started_at: datetime | None
 
-    @classmethod
-    def of(cls, g: GrantView) -> GrantOut:
-        return cls(
-            id=g.id,
-            kind=g.kind,
-            subject_type=g.subject_type,
-            subject=g.subject,
-            subject_name=g.subject_name,
-            permission=g.permission,
-            permission_label=g.permission_label,
-            context=g.context,
-            target=g.target,
-            can_delegate=g.can_delegate,
-            state=g.state,
-            description=g.description,
-            author=g.author,
-            started_at=g.started_at,
-        )
 
-
-class OperationOut(BaseModel):
+class OperationOut(Out):
     reference: str = Field(description="Numer referencyjny operacji w KSeF.")
     code: int = Field(description="100 w toku, 200 zakończona powodzeniem, inne: odmowa KSeF.")
     description: str
@@ -81,20 +64,8 @@ class OperationOut(BaseModel):
     ok: bool
     message: str = Field(description="Wynik po polsku.")
 
-    @classmethod
-    def of(cls, o: OperationView) -> OperationOut:
-        return cls(
-            reference=o.reference,
-            code=o.code,
-            description=o.description,
-            details=list(o.details),
-            done=o.done,
-            ok=o.ok,
-            message=o.message,
-        )
 
-
-class ReceivedOut(BaseModel):
+class ReceivedOut(Out):
     entities: list[GrantOut] = Field(
         description="Uprawnienia, które inne firmy nadały tej firmie (np. biuru)."
     )
@@ -166,163 +137,54 @@ def _answer(result: OperationView, response: Response) -> OperationOut:
     return OperationOut.of(result)
 
 
-@router.get(
-    "/companies/{company_id}/permissions",
-    summary="Kto co może w KSeF w mojej firmie (osoby, podmioty, upoważnienia, jednostki)",
-    operation_id="listPermissions",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions", "listPermissions")
 def granted(company_id: CompanyId, svc: Svc) -> list[GrantOut]:
+    """Kto co może w KSeF w mojej firmie (osoby, podmioty, upoważnienia, jednostki)"""
     return [GrantOut.of(g) for g in svc.permissions.granted(company_id)]
 
 
-@router.get(
-    "/companies/{company_id}/permissions/received",
-    summary="Co nadali mi inni (biuro: co nadał każdy klient)",
-    operation_id="receivedPermissions",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions/received", "receivedPermissions")
 def received(company_id: CompanyId, svc: Svc) -> ReceivedOut:
+    """Co nadali mi inni (biuro: co nadał każdy klient)"""
     view = svc.permissions.received(company_id)
-    return ReceivedOut(
-        entities=[GrantOut.of(g) for g in view.entities],
-        authorizations=[GrantOut.of(g) for g in view.authorizations],
-        personal=[GrantOut.of(g) for g in view.personal],
-        by_client={nip: sorted({g.permission for g in gs}) for nip, gs in view.by_client().items()},
-    )
+    by_client = {nip: sorted({g.permission for g in gs}) for nip, gs in view.by_client().items()}
+    return ReceivedOut.of(view, by_client=by_client)
 
 
-@router.get(
-    "/companies/{company_id}/permissions/operations/{reference}",
-    summary="Stan operacji nadania lub odebrania uprawnień",
-    operation_id="permissionOperation",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/permissions/operations/{reference}", "permissionOperation")
 def operation(
     company_id: CompanyId, reference: Annotated[str, Path(min_length=10, max_length=40)], svc: Svc
 ) -> OperationOut:
+    """Stan operacji nadania lub odebrania uprawnień"""
     return OperationOut.of(svc.permissions.operation(company_id, reference))
 
 
-@router.post(
-    "/companies/{company_id}/permissions/persons",
-    summary="Nadaj uprawnienia osobie (PESEL, NIP, odcisk certyfikatu)",
-    operation_id="grantPersonPermissions",
-    responses=WRITE_ERRORS,
+# The grants, one route each: (kind in ``GRANT_KINDS``, path under …/permissions/, operation id, body);
+# a body's fields are the grant's keyword fields.
+_GRANT_ROUTES: tuple[tuple[str, str, str, type[Body]], ...] = (
+    ("person", "persons", "grantPersonPermissions", PersonGrantBody),
+    ("entity", "entities", "grantEntityPermissions", EntityGrantBody),
+    ("authorization", "authorizations", "grantAuthorization", AuthorizationGrantBody),
+    ("indirect", "indirect", "grantIndirectPermissions", IndirectGrantBody),
+    ("subunit", "subunits", "grantSubunitAdministrator", SubunitGrantBody),
+    ("eu_entity", "eu-entities", "grantEuEntityPermissions", EuEntityGrantBody),
 )
-def grant_person(company_id: CompanyId, body: PersonGrantBody, svc: Svc, response: Response) -> OperationOut:
-    result = svc.permissions.grant_person(
-        company_id,
-        body.identifier,
-        body.permissions,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
 
 
-@router.post(
-    "/companies/{company_id}/permissions/entities",
-    summary="Nadaj uprawnienia podmiotowi (np. biuru rachunkowemu)",
-    operation_id="grantEntityPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_entity(company_id: CompanyId, body: EntityGrantBody, svc: Svc, response: Response) -> OperationOut:
-    result = svc.permissions.grant_entity(
-        company_id,
-        body.nip,
-        body.permissions,
-        can_delegate=body.can_delegate,
-        name=body.name,
-        description=body.description,
-    )
-    return _answer(result, response)
+def _grant_route(kind: str, path: str, operation_id: str, body_model: type[Body]) -> None:
+    def make_grant(company_id: CompanyId, body: Any, svc: Svc, response: Response) -> OperationOut:
+        return _answer(grant(svc.permissions, kind, company_id, body.model_dump()), response)
+
+    make_grant.__annotations__ = {**make_grant.__annotations__, "body": body_model}
+    path = f"/companies/{{company_id}}/permissions/{path}"
+    route("POST", path, operation_id, summary=GRANT_KINDS[kind].title)(make_grant)
 
 
-@router.post(
-    "/companies/{company_id}/permissions/authorizations",
-    summary="Nadaj upoważnienie (samofakturowanie, przedstawiciel podatkowy, VAT RR, PEF)",
-    operation_id="grantAuthorization",
-    responses=WRITE_ERRORS,
-)
-def grant_authorization(
-    company_id: CompanyId, body: AuthorizationGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_authorization(
-        company_id, body.nip, body.kind, name=body.name, description=body.description
-    )
-    return _answer(result, response)
+for _route in _GRANT_ROUTES:
+    _grant_route(*_route)
 
 
-@router.post(
-    "/companies/{company_id}/permissions/indirect",
-    summary="Biuro: przekaż uprawnienia klientów pracownikowi (uprawnienie pośrednie)",
-    operation_id="grantIndirectPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_indirect(
-    company_id: CompanyId, body: IndirectGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_indirect(
-        company_id,
-        body.identifier,
-        body.permissions,
-        client_nip=body.client_nip,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
-
-
-@router.post(
-    "/companies/{company_id}/permissions/subunits",
-    summary="Nadaj administratora jednostki podrzędnej",
-    operation_id="grantSubunitAdministrator",
-    responses=WRITE_ERRORS,
-)
-def grant_subunit(
-    company_id: CompanyId, body: SubunitGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_subunit_admin(
-        company_id,
-        body.identifier,
-        body.subunit,
-        subunit_name=body.subunit_name,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        description=body.description,
-    )
-    return _answer(result, response)
-
-
-@router.post(
-    "/companies/{company_id}/permissions/eu-entities",
-    summary="Nadaj uprawnienia podmiotowi unijnemu (odcisk certyfikatu)",
-    operation_id="grantEuEntityPermissions",
-    responses=WRITE_ERRORS,
-)
-def grant_eu_entity(
-    company_id: CompanyId, body: EuEntityGrantBody, svc: Svc, response: Response
-) -> OperationOut:
-    result = svc.permissions.grant_eu_entity(
-        company_id,
-        body.fingerprint,
-        body.permissions,
-        name=body.name,
-        address=body.address,
-        description=body.description,
-    )
-    return _answer(result, response)
-
-
-@router.delete(
-    "/companies/{company_id}/permissions/{permission_id}",
-    summary="Odbierz uprawnienie",
-    operation_id="revokePermission",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/permissions/{permission_id}", "revokePermission")
 def revoke(
     company_id: CompanyId,
     permission_id: PermissionId,
@@ -330,4 +192,5 @@ def revoke(
     response: Response,
     authorization: bool = False,
 ) -> OperationOut:
+    """Odbierz uprawnienie"""
     return _answer(svc.permissions.revoke(company_id, permission_id, authorization=authorization), response)

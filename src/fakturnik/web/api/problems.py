@@ -34,6 +34,7 @@ from fakturnik.errors import (
     StoreError,
     VaultError,
 )
+from fakturnik.fa3.jsonform import field_path
 
 log = logging.getLogger("fakturnik.web")
 
@@ -150,17 +151,6 @@ def items_from_problems(problems: Iterable[Problem]) -> list[ProblemItem]:
     return [ProblemItem(path=p.path, message=p.message, code=p.code, severity=p.severity) for p in problems]
 
 
-def request_path(loc: Sequence[int | str]) -> str:
-    """A request field's location as the validator writes paths: ``lines[2]/quantity`` (1-based)."""
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int) and parts:
-            parts[-1] = f"{parts[-1]}[{item + 1}]"
-        else:
-            parts.append(str(item))
-    return "/".join(parts)
-
-
 _FIELD_MESSAGES = {
     "missing": "Pole jest wymagane.",
     "extra_forbidden": "Nieznane pole.",
@@ -215,7 +205,7 @@ def items_from_validation(errors: Sequence[Any]) -> list[ProblemItem]:
             message = "Niepoprawna wartość."
         if err.get("type") == "value_error" and ctx.get("error") is not None:
             message = str(ctx["error"]).removeprefix("Value error, ")
-        items.append(ProblemItem(path=prefix + request_path(loc), message=message, code=f"{err['type']}"))
+        items.append(ProblemItem(path=prefix + field_path(loc), message=message, code=f"{err['type']}"))
     return items
 
 

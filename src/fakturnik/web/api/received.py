@@ -12,21 +12,16 @@ from pydantic import Field
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.received import ReceivedWarnings
 from fakturnik.app.views import InvoicePage, InvoiceView
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
+from fakturnik.web.api.common import MAX_ID, Body, Routes, fast_json
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["faktury otrzymane"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=MAX_ID)]
 
 
-@router.get(
-    "/companies/{company_id}/received",
-    summary="Lista faktur otrzymanych",
-    operation_id="listReceived",
-    response_model=InvoicePage,
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/received", "listReceived", response_model=InvoicePage)
 def list_received(
     company_id: CompanyId,
     svc: Svc,
@@ -42,6 +37,7 @@ def list_received(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
+    """Lista faktur otrzymanych"""
     flt = InvoiceFilter(
         issue_from=issue_from,
         issue_to=issue_to,
@@ -56,39 +52,31 @@ def list_received(
     return fast_json(InvoicePage, svc.received.list(company_id, flt, cursor=cursor, limit=limit))
 
 
-@router.get(
-    "/companies/{company_id}/received/{invoice_id}",
-    summary="Faktura otrzymana",
-    operation_id="getReceived",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/received/{invoice_id}", "getReceived")
 def get_received(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    """Faktura otrzymana"""
     return svc.received.get(company_id, invoice_id)
 
 
-@router.get(
-    "/companies/{company_id}/received/{invoice_id}/warnings",
-    summary="Ostrzeżenia faktury otrzymanej, według tego, kto się sprzeciwia",
-    description="Faktura otrzymana nigdy nie jest odrzucana za to, co KSeF przyjął: jest zapisana, a tu są "
-    "jej ostrzeżenia w grupach: sprawdzenia KSeF, ustawa o VAT, kwoty.",
-    operation_id="getReceivedWarnings",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/received/{invoice_id}/warnings", "getReceivedWarnings")
 def received_warnings(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> ReceivedWarnings:
+    """Ostrzeżenia faktury otrzymanej, według tego, kto się sprzeciwia
+
+    Faktura otrzymana nigdy nie jest odrzucana za to, co KSeF przyjął: jest zapisana, a tu są jej ostrzeżenia
+    w grupach: sprawdzenia KSeF, ustawa o VAT, kwoty.
+    """
     return svc.received.warnings(company_id, invoice_id)
 
 
-@router.get(
+@route(
+    "GET",
     "/companies/{company_id}/received/{invoice_id}/xml",
-    summary="XML FA(3) faktury otrzymanej",
-    operation_id="getReceivedXml",
+    "getReceivedXml",
+    problems={200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"}},
     response_class=Response,
-    responses={
-        **ERRORS,
-        200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"},
-    },
 )
 def received_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
+    """XML FA(3) faktury otrzymanej"""
     return Response(svc.received.xml(company_id, invoice_id), media_type="application/xml")
 
 
@@ -96,13 +84,9 @@ class BookedBody(Body):
     booked: bool = True
 
 
-@router.put(
-    "/companies/{company_id}/received/{invoice_id}/booked",
-    summary="Oznacz jako zaksięgowaną (albo cofnij)",
-    operation_id="markReceivedBooked",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/received/{invoice_id}/booked", "markReceivedBooked")
 def mark_booked(company_id: CompanyId, invoice_id: InvoiceId, body: BookedBody, svc: Svc) -> InvoiceView:
+    """Oznacz jako zaksięgowaną (albo cofnij)"""
     return svc.received.mark_booked(company_id, invoice_id, booked=body.booked)
 
 
@@ -111,13 +95,9 @@ class ReceivedPayment(Body):
     paid_at: date | None = None
 
 
-@router.put(
-    "/companies/{company_id}/received/{invoice_id}/payment",
-    summary="Zapisz zapłatę faktury otrzymanej",
-    operation_id="recordReceivedPayment",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/received/{invoice_id}/payment", "recordReceivedPayment")
 def received_payment(
     company_id: CompanyId, invoice_id: InvoiceId, body: ReceivedPayment, svc: Svc
 ) -> InvoiceView:
+    """Zapisz zapłatę faktury otrzymanej"""
     return svc.received.record_payment(company_id, invoice_id, body.amount, body.paid_at)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from fakturnik.app.views import UserView
 from fakturnik.errors import AuthenticationError
-from fakturnik.web.api.common import ERRORS, Body
+from fakturnik.web.api.common import ERRORS, Body, Routes
 from fakturnik.web.api.deps import fakturnik
 from fakturnik.web.api.problems import ApiProblem
 from fakturnik.web.security import (
@@ -23,6 +23,7 @@ from fakturnik.web.security import (
 )
 
 router = APIRouter(tags=["sesja"])
+route = Routes(router)
 
 
 class Login(Body):
@@ -36,13 +37,14 @@ class SessionOut(Body):
     csrf_token: str = Field(description="Wysyłaj w nagłówku X-CSRF-Token przy POST/PUT/PATCH/DELETE.")
 
 
-@router.post(
+@route(
+    "POST",
     "/session",
-    summary="Zaloguj (ciasteczko sesji + token CSRF)",
-    operation_id="signIn",
+    "signIn",
     responses={**ERRORS, 429: ERRORS[401] | {"description": "Zbyt wiele nieudanych prób (Retry-After)."}},
 )
 def sign_in_route(body: Login, request: Request, response: Response) -> SessionOut:
+    """Zaloguj (ciasteczko sesji + token CSRF)"""
     check_same_origin(request)
     check_login_allowed(request, body.email)
     fk = fakturnik(request)
@@ -57,8 +59,9 @@ def sign_in_route(body: Login, request: Request, response: Response) -> SessionO
     return SessionOut(user=user, csrf_token=csrf_token(request))
 
 
-@router.delete("/session", status_code=204, summary="Wyloguj", operation_id="signOut", responses=ERRORS)
+@route("DELETE", "/session", "signOut", responses=ERRORS, status_code=204)
 def sign_out_route(request: Request) -> Response:
+    """Wyloguj"""
     response = Response(status_code=204)
     sign_out(request, response)
     return response

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
 from fakturnik.app.webhooks import DeliveryView, SubscriptionView, WebhooksService
-from fakturnik.web.api.common import ERRORS, MAX_ID, WRITE_ERRORS, Body
+from fakturnik.web.api.common import MAX_ID, Body, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["webhooki"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 SubId = Annotated[int, Path(description="Id subskrypcji.", ge=1, le=MAX_ID)]
 Event = Literal[
@@ -45,58 +46,41 @@ class SubscriptionCreatedOut(Body):
     secret: str = Field(description="Sekret podpisu HMAC-SHA256 (pokazywany raz).")
 
 
-@router.get(
-    "/companies/{company_id}/webhooks",
-    operation_id="listWebhooks",
-    summary="Subskrypcje webhooków",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/webhooks", "listWebhooks")
 def list_webhooks(company_id: CompanyId, request: Request, svc: Svc) -> list[SubscriptionView]:
+    """Subskrypcje webhooków"""
     return _service(request, svc).list(company_id)
 
 
-@router.post(
-    "/companies/{company_id}/webhooks",
-    status_code=201,
-    operation_id="createWebhook",
-    summary="Subskrybuj zdarzenia (sekret podpisu pokazywany raz)",
-    description=(
-        "Każde zdarzenie to POST JSON z nagłówkiem `Fakturnik-Signature: t=<unix>,v1=<hex>`, gdzie v1 = "
-        "HMAC-SHA256(sekret, `<t>.` + treść). Dostarczanie co najmniej raz, ponowienia z rosnącym odstępem; "
-        "subskrypcja, której adres stale nie odpowiada 2xx, zostaje wstrzymana."
-    ),
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/webhooks", "createWebhook", status_code=201)
 def create_webhook(
     company_id: CompanyId, body: SubscriptionCreate, request: Request, svc: Svc
 ) -> SubscriptionCreatedOut:
+    """Subskrybuj zdarzenia (sekret podpisu pokazywany raz)
+
+    Każde zdarzenie to POST JSON z nagłówkiem `Fakturnik-Signature: t=<unix>,v1=<hex>`, gdzie v1 =
+    HMAC-SHA256(sekret, `<t>.` + treść). Dostarczanie co najmniej raz, ponowienia z rosnącym odstępem;
+    subskrypcja, której adres stale nie odpowiada 2xx, zostaje wstrzymana.
+    """
     created = _service(request, svc).create(
         company_id, url=body.url, events=list(body.events), description=body.description
     )
     return SubscriptionCreatedOut(subscription=created.subscription, secret=created.secret)
 
 
-@router.get(
-    "/companies/{company_id}/webhooks/{subscription_id}",
-    operation_id="getWebhook",
-    summary="Subskrypcja",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/webhooks/{subscription_id}", "getWebhook")
 def get_webhook(
     company_id: CompanyId, subscription_id: SubId, request: Request, svc: Svc
 ) -> SubscriptionView:
+    """Subskrypcja"""
     return _service(request, svc).get(company_id, subscription_id)
 
 
-@router.patch(
-    "/companies/{company_id}/webhooks/{subscription_id}",
-    operation_id="updateWebhook",
-    summary="Zmień, wstrzymaj albo wznów subskrypcję",
-    responses=WRITE_ERRORS,
-)
+@route("PATCH", "/companies/{company_id}/webhooks/{subscription_id}", "updateWebhook")
 def update_webhook(
     company_id: CompanyId, subscription_id: SubId, body: SubscriptionPatch, request: Request, svc: Svc
 ) -> SubscriptionView:
+    """Zmień, wstrzymaj albo wznów subskrypcję"""
     return _service(request, svc).update(
         company_id,
         subscription_id,
@@ -107,24 +91,14 @@ def update_webhook(
     )
 
 
-@router.delete(
-    "/companies/{company_id}/webhooks/{subscription_id}",
-    status_code=204,
-    operation_id="deleteWebhook",
-    summary="Usuń subskrypcję",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/webhooks/{subscription_id}", "deleteWebhook", status_code=204)
 def delete_webhook(company_id: CompanyId, subscription_id: SubId, request: Request, svc: Svc) -> Response:
+    """Usuń subskrypcję"""
     _service(request, svc).delete(company_id, subscription_id)
     return Response(status_code=204)
 
 
-@router.get(
-    "/companies/{company_id}/webhooks/{subscription_id}/deliveries",
-    operation_id="listWebhookDeliveries",
-    summary="Ostatnie dostarczenia z kodem odpowiedzi każdej próby",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/webhooks/{subscription_id}/deliveries", "listWebhookDeliveries")
 def deliveries(
     company_id: CompanyId,
     subscription_id: SubId,
@@ -133,4 +107,5 @@ def deliveries(
     state: Literal["pending", "delivered", "failed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DeliveryView]:
+    """Ostatnie dostarczenia z kodem odpowiedzi każdej próby"""
     return _service(request, svc).deliveries(company_id, subscription_id, limit=limit, state=state)

@@ -10,10 +10,10 @@ not found by the services, so the cookie grants nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role, allowed_actions
 from fakturnik.app.actor import Actor
@@ -193,3 +193,7 @@ def get_ui(request: Request) -> Ui:
 
 def login_url(next_url: str) -> str:
     return "/logowanie?next=" + quote(next_url, safe="/")
+
+
+UiDep = Annotated[Ui, Depends(get_ui)]
+"""What every page handler takes: the signed-in user's view of the chosen company."""

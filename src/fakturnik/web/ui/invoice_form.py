@@ -111,6 +111,7 @@ _TEXT_LIMITS = {
     "advance_amount": 32,
 }
 _LINE_TEXT_LIMITS = {"name": 512, "unit": 256}
+_PARTY_KEYS = ("DaneIdentyfikacyjne", "Adres", "AdresKoresp", "DaneKontaktowe")  # Podmiot1 ∩ Podmiot2
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _KSEF_NUMBER = re.compile(r"^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$")
@@ -177,6 +178,7 @@ class InvoiceForm:
     bank_account: str = ""
     bank_name: str = ""
     paid: bool = False
+    self_billing: bool = False  # samofakturowanie: the party typed is the seller, the company the buyer
     notes: str = ""
     correction_reason: str = ""
     correction_type: str = ""
@@ -228,12 +230,12 @@ def parse_form(data: Mapping[str, Any]) -> InvoiceForm:
     form.split_payment = _flag(data, "split_payment")
     form.reverse_charge = _flag(data, "reverse_charge")
     form.paid = _flag(data, "paid")
+    form.self_billing = _flag(data, "self_billing")
     for key in data:
         advance = _ADVANCE_KEY.match(key)
         if advance and _flag(data, key) and len(form.advance_ids) < 100:
             form.advance_ids.append(int(advance.group(1)))
-    external = sorted({int(m.group(1)) for k in data if (m := _EXTERNAL_KEY.match(k))})
-    for index in external[:MAX_EXTERNAL_ADVANCES]:
+    for index in external_indices(data):
         row = ExternalRow(
             index=index,
             number=_get(data, f"ext-{index}-number"),
@@ -539,12 +541,16 @@ def to_draft(
         }
     if email:
         buyer["DaneKontaktowe"] = [{"Email": email}]
-    draft: dict[str, Any] = {
-        "Naglowek": {"SystemInfo": "Fakturnik"},
-        "Podmiot1": dict(seller),
-        "Podmiot2": buyer,
-        "Fa": fa,
-    }
+    parties: dict[str, Any] = {"Podmiot1": dict(seller), "Podmiot2": buyer}
+    if form.self_billing:  # art. 106d: the company issues as the buyer, in the name of the party typed
+        if not address1:
+            form.error("buyer_address1", "Podaj adres sprzedawcy.")
+        if not nip and "buyer_nip" not in form.errors:
+            form.error("buyer_nip", "Podaj NIP sprzedawcy.")
+        company = {k: v for k, v in seller.items() if k in _PARTY_KEYS}
+        parties = {"Podmiot1": buyer, "Podmiot2": company}
+        fa["Adnotacje"]["P_17"] = 1
+    draft: dict[str, Any] = {"Naglowek": {"SystemInfo": "Fakturnik"}, **parties, "Fa": fa}
     if notes:
         draft["Stopka"] = {"Informacje": [{"StopkaFaktury": notes}]}
     if form.errors:
@@ -631,7 +637,8 @@ def form_from_draft(draft: Mapping[str, Any]) -> InvoiceForm:
     """The form filled from an FA(3) JSON draft (duplicate, correction, a saved draft): the reverse of
     :func:`to_draft` for everything the form has a field for."""
     fa: Mapping[str, Any] = draft.get("Fa") or {}
-    buyer: Mapping[str, Any] = draft.get("Podmiot2") or {}
+    self_billing = (fa.get("Adnotacje") or {}).get("P_17") in (1, "1")
+    buyer: Mapping[str, Any] = draft.get("Podmiot1" if self_billing else "Podmiot2") or {}
     ids: Mapping[str, Any] = buyer.get("DaneIdentyfikacyjne") or {}
     address: Mapping[str, Any] = buyer.get("Adres") or {}
     contacts = buyer.get("DaneKontaktowe") or []
@@ -660,6 +667,7 @@ def form_from_draft(draft: Mapping[str, Any]) -> InvoiceForm:
         bank_account=_s(accounts[0].get("NrRB")) if accounts and isinstance(accounts[0], Mapping) else "",
         bank_name=_s(accounts[0].get("NazwaBanku")) if accounts and isinstance(accounts[0], Mapping) else "",
         paid=payment.get("Zaplacono") in (1, "1"),
+        self_billing=self_billing,
         notes=_s(notes[0].get("StopkaFaktury")) if notes and isinstance(notes[0], Mapping) else "",
         correction_reason=_s(fa.get("PrzyczynaKorekty")),
         correction_type=_s(fa.get("TypKorekty")),
@@ -735,6 +743,11 @@ def document_lines(draft: Mapping[str, Any], limit: int = 1000) -> list[dict[str
         rows = (fa.get("Zamowienie") or {}).get("ZamowienieWiersz") or []
         lines = [{**order_line_as_line(r), "P_11": r.get("P_11NettoZ")} for r in rows if isinstance(r, dict)]
     return [line for line in lines if isinstance(line, dict)][:limit]
+
+
+def external_indices(data: Mapping[str, Any]) -> list[int]:
+    """The indices of the ROZ's rows of advances invoiced elsewhere in the posted form, blank ones too."""
+    return sorted({int(m.group(1)) for k in data if (m := _EXTERNAL_KEY.match(k))})[:MAX_EXTERNAL_ADVANCES]
 
 
 def external_advances(form: InvoiceForm) -> list[ExternalAdvance]:

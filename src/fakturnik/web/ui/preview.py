@@ -22,7 +22,7 @@ from fakturnik.errors import InputError, InvoiceValidationError
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.jsonform import problems_from_validation_error
 from fakturnik.web.ui.formatting import rate_label
-from fakturnik.web.ui.invoice_form import InvoiceForm, form_field, to_draft
+from fakturnik.web.ui.invoice_form import InvoiceForm, external_advances, form_field, to_draft
 
 __all__ = ["Preview", "RateRow", "preview"]
 
@@ -114,6 +114,8 @@ def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer
     draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     line_errors = {k: v for k, v in probe.errors.items() if k.startswith("line-")}
     result.errors.update(line_errors)
+    if form.kind == "ROZ":  # the rows of advances invoiced elsewhere, each checked as a line is
+        result.errors.update(_external_row_errors(form))
     bad = {int(k.split("-")[1]) for k in line_errors}
     good = [line for line in form.lines if line.index not in bad]
     if not good:
@@ -146,6 +148,14 @@ def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer
     if form.kind in ADVANCE_KINDS and complete is not None and not bad:
         _advance_preview(form, result, complete, present, today)
     return result
+
+
+def _external_row_errors(form: InvoiceForm) -> dict[str, str]:
+    """The problems of the ROZ's rows of advances invoiced outside Fakturnik: every field of a row
+    that has anything typed (a blank row is no row), whether or not the lines read yet."""
+    rows = dataclasses.replace(form, errors={})
+    external_advances(rows)
+    return {k: v for k, v in rows.errors.items() if k.startswith("ext-")}
 
 
 def _fill_rows(result: Preview, attrs: Mapping[str, Any], present: set[Any]) -> None:
@@ -181,13 +191,6 @@ def _advance_preview(
     )
     draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)
     order_gross = result.gross
-    typed = {
-        f"ext-{r.index}-{f}"
-        for r in form.external_rows
-        for f in ("number", "ksef", "amount")
-        if getattr(r, f)
-    }
-    result.errors.update({k: v for k, v in probe.errors.items() if k in typed})  # not yet typed: no error
     if draft is None:
         for name in ("advance_amount", "advances"):
             if name in probe.errors and (name != "advance_amount" or form.advance_amount):

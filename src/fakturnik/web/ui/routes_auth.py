@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.errors import AuthenticationError, FakturnikError, InputError
 from fakturnik.web import security
-from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, fakturnik_of, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import COMPANY_COOKIE, UiDep, fakturnik_of
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 
 def _safe_next(value: str) -> str:
@@ -40,14 +40,14 @@ def _login_page(
     return render(request, "login.html", context, status_code=status)
 
 
-@router.get("/logowanie", include_in_schema=False)
+@router.get("/logowanie")
 def login_form(request: Request, next: str = "/faktury") -> Response:
     if security.current_actor(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return _login_page(request, next_url=_safe_next(next))
 
 
-@router.post("/logowanie", include_in_schema=False)
+@router.post("/logowanie")
 def login(
     request: Request,
     email: Annotated[str, Form(max_length=320)] = "",
@@ -79,7 +79,7 @@ def login(
     return response
 
 
-@router.post("/wyloguj", include_in_schema=False)
+@router.post("/wyloguj")
 def logout(request: Request) -> Response:
     response = RedirectResponse("/logowanie", status_code=303)
     security.sign_out(request, response)
@@ -87,30 +87,37 @@ def logout(request: Request) -> Response:
     return response
 
 
-@router.post("/firma/przelacz", include_in_schema=False)
-def switch_company(ui: Annotated[Ui, Depends(get_ui)], company_id: Annotated[int, Form()]) -> Response:
+@router.post("/firma/przelacz")
+def switch_company(ui: UiDep, company_id: Annotated[int, Form()]) -> Response:
     response = RedirectResponse("/faktury", status_code=303)
     if any(m.company_id == company_id for m in ui.companies):
         response.set_cookie(COMPANY_COOKIE, str(company_id), httponly=True, samesite="lax", path="/")
     return response
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/")
 def home(request: Request) -> Response:
     if security.current_actor(request) is None:
         return RedirectResponse("/logowanie", status_code=303)
     return RedirectResponse("/faktury", status_code=303)
 
 
-@router.get("/zaproszenie/{token}", include_in_schema=False)
-def invitation_form(request: Request, token: str) -> Response:
-    fk = fakturnik_of(request)
+def _invitation(request: Request, token: str) -> Any:
+    """The invitation behind the link; None when it expired or never was."""
     try:
-        invitation = fk.accounts.invitation(token[:200])
+        return fakturnik_of(request).accounts.invitation(token[:200])
     except FakturnikError:
-        return _invitation_page(
-            request, token, None, error="Zaproszenie wygasło albo jest nieprawidłowe.", status=404
-        )
+        return None
+
+
+_NO_INVITATION = "Zaproszenie wygasło albo jest nieprawidłowe."
+
+
+@router.get("/zaproszenie/{token}")
+def invitation_form(request: Request, token: str) -> Response:
+    invitation = _invitation(request, token)
+    if invitation is None:
+        return _invitation_page(request, token, None, error=_NO_INVITATION, status=404)
     return _invitation_page(request, token, invitation)
 
 
@@ -136,7 +143,7 @@ def _invitation_page(
     return render(request, "invitation.html", context, status_code=status)
 
 
-@router.post("/zaproszenie/{token}", include_in_schema=False)
+@router.post("/zaproszenie/{token}")
 def invitation_accept(
     request: Request,
     token: str,
@@ -144,13 +151,9 @@ def invitation_accept(
     password: Annotated[str, Form(max_length=1024)] = "",
     password2: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    fk = fakturnik_of(request)
-    try:
-        invitation = fk.accounts.invitation(token[:200])
-    except FakturnikError:
-        return _invitation_page(
-            request, token, None, error="Zaproszenie wygasło albo jest nieprawidłowe.", status=404
-        )
+    invitation = _invitation(request, token)
+    if invitation is None:
+        return _invitation_page(request, token, None, error=_NO_INVITATION, status=404)
     errors: dict[str, str] = {}
     if len(password) < 10:
         errors["password"] = "Hasło musi mieć co najmniej 10 znaków."  # noqa: S105 - a message
@@ -159,7 +162,9 @@ def invitation_accept(
     if errors:
         return _invitation_page(request, token, invitation, errors=errors, name=name, status=422)
     try:
-        actor = fk.accounts.accept_invitation(token[:200], password=password, name=name.strip())
+        actor = fakturnik_of(request).accounts.accept_invitation(
+            token[:200], password=password, name=name.strip()
+        )
     except InputError as exc:
         return _invitation_page(
             request, token, invitation, errors={"password": str(exc)}, name=name, status=422

@@ -6,18 +6,18 @@ the buyer sees the identifiers its sellers made and downloads a payment list (CS
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.errors import FakturnikError
-from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import Ui, UiDep
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 PAGE = "/platnosci-zbiorcze"
 
 
@@ -43,13 +43,13 @@ def _page(ui: Ui, *, error: str = "", status: int = 200) -> Response:
     return render(ui.request, "collective.html", context, status_code=status)
 
 
-@router.get(PAGE, include_in_schema=False)
-def collective_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get(PAGE)
+def collective_page(ui: UiDep) -> Response:
     return _page(ui)
 
 
-@router.post(PAGE, include_in_schema=False)
-async def collective_create(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post(PAGE)
+async def collective_create(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=20, max_files=0)
     buyer = str(data.get("buyer_id", "")).strip()[:64]
     try:
@@ -59,8 +59,8 @@ async def collective_create(request: Request, ui: Annotated[Ui, Depends(get_ui)]
     return RedirectResponse(f"{PAGE}?utworzono={made.number}", status_code=303)
 
 
-@router.post(PAGE + "/przelewy", include_in_schema=False)
-async def collective_payments(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post(PAGE + "/przelewy")
+async def collective_payments(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=200, max_files=0)
     identifiers = [str(v)[:40] for v in data.getlist("identifiers") if isinstance(v, str)]
     fmt = "elixir" if data.get("format") == "elixir" else "csv"

@@ -4,18 +4,18 @@ page of the current company: thin faces of ``fk.certificates`` and ``fk.doctor``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.errors import FakturnikError, InputError
-from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import Ui, UiDep
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 STATUS_PILLS = {"ok": "pill-green", "warn": "pill-amber", "error": "pill-red", "skip": "pill-grey"}
 STATUS_WORDS = {"ok": "OK", "warn": "uwaga", "error": "do naprawy", "skip": "pominięto"}
@@ -52,8 +52,8 @@ def _page(
     return render(ui.request, "certificates.html", context, status_code=status)
 
 
-@router.get("/ustawienia/certyfikaty", include_in_schema=False)
-def certificates_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/ustawienia/certyfikaty")
+def certificates_page(ui: UiDep) -> Response:
     return _page(ui)
 
 
@@ -77,8 +77,8 @@ def _result(ui: Ui, call: Any) -> Response:
     return _page(ui, _Outcome(result.ok, result.message), status=200 if result.ok else 409)
 
 
-@router.post("/ustawienia/certyfikaty/wystaw", include_in_schema=False)
-async def enroll(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikaty/wystaw")
+async def enroll(request: Request, ui: UiDep) -> Response:
     form, signed = await _signed_file(request)
     types = [t for t in ("Authentication", "Offline") if form.get(t.lower()) == "1"] or [
         "Authentication",
@@ -87,13 +87,13 @@ async def enroll(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
     return _result(ui, lambda: ui.svc.certificates.enroll(ui.company_id, types, signed_request=signed))
 
 
-@router.post("/ustawienia/certyfikaty/odnow", include_in_schema=False)
-def renew(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikaty/odnow")
+def renew(ui: UiDep) -> Response:
     return _result(ui, lambda: ui.svc.certificates.renew(ui.company_id, force=True))
 
 
-@router.post("/ustawienia/certyfikaty/odswiez", include_in_schema=False)
-def refresh(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikaty/odswiez")
+def refresh(ui: UiDep) -> Response:
     try:
         ui.svc.certificates.refresh(ui.company_id)
     except FakturnikError as exc:
@@ -101,16 +101,16 @@ def refresh(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     return _page(ui, _Outcome(True, "Stan certyfikatów pobrany z KSeF."))
 
 
-@router.post("/ustawienia/certyfikaty/uniewaznij", include_in_schema=False)
-async def revoke(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikaty/uniewaznij")
+async def revoke(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     serial = str(data.get("serial", ""))[:32]
     reason = str(data.get("reason", "Superseded"))[:32]
     return _result(ui, lambda: ui.svc.certificates.revoke(ui.company_id, serial, reason=reason))
 
 
-@router.post("/ustawienia/certyfikaty/zasady", include_in_schema=False)
-async def policy(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikaty/zasady")
+async def policy(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     text = str(data.get("margin_days", "")).strip()
     if not text.isdigit() or not 1 <= int(text) <= 365:
@@ -124,8 +124,8 @@ async def policy(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
     return RedirectResponse("/ustawienia/certyfikaty?zapisano=1", status_code=303)
 
 
-@router.get("/diagnostyka", include_in_schema=False)
-def doctor_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/diagnostyka")
+def doctor_page(ui: UiDep) -> Response:
     health = ui.svc.doctor.check(ui.company_id)
     context = ui.context(
         "settings",

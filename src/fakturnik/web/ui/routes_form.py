@@ -28,6 +28,7 @@ from fakturnik.web.ui.invoice_form import (
     FormLine,
     InvoiceForm,
     external_advances,
+    external_indices,
     form_field,
     form_from_draft,
     order_line_as_line,
@@ -453,7 +454,8 @@ async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_acto
         "oob": True,
         "kind": form.kind,
         "line_indices": [line.index for line in form.lines],
-        "external_indices": [row.index for row in form.external_rows] if form.kind == "ROZ" else [],
+        # every posted row, blank ones too: a row emptied again loses its old problems
+        "external_indices": external_indices(data) if form.kind == "ROZ" else [],
     }
     return render(request, "_totals.html", context)
 
@@ -506,13 +508,17 @@ def add_external_advance(
     """One more row for an advance invoiced outside Fakturnik in the ROZ form."""
     index = max(0, min(next_external, 999))
     context = {"i": index, "row": ExternalRow(index=index), "errors": {}, "focus": True}
-    response = render(request, "_external_advance.html", context)
-    return _with_counter(response, "next-external", "next_external", index + 1)
+    response = _with_counter(
+        render(request, "_external_advance.html", context), "next-external", "next_external", index + 1
+    )
+    response.headers["HX-Trigger-After-Settle"] = "rowsChanged"  # the live totals and problems again
+    return response
 
 
 @router.get("/faktury/pozycja/usun", include_in_schema=False)
 def delete_line() -> Response:
-    return Response("", media_type="text/html")
+    # the row is gone: the live totals and problems are asked for again once it is
+    return Response("", media_type="text/html", headers={"HX-Trigger-After-Settle": "rowsChanged"})
 
 
 @router.get("/faktury/pozycja/produkt", include_in_schema=False)

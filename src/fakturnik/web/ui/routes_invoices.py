@@ -426,6 +426,29 @@ def invoice_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response
     )
 
 
+@router.get("/faktury/{invoice_id}/upo-pdf", include_in_schema=False)
+def invoice_upo_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+    """The invoice's UPO as a readable PDF."""
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    pdf = ui.svc.invoices.upo_pdf(ui.company_id, invoice_id)
+    return _download(pdf, "application/pdf", f"UPO-{invoice.number}.pdf")
+
+
+@router.get("/faktury/{invoice_id}/upo-sesji", include_in_schema=False)
+def invoice_session_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int, pdf: int = 0) -> Response:
+    """The session UPO's page that confirms this invoice (KSeF's receipt for the whole session), as KSeF
+    issued it (XML) or, with ``?pdf=1``, as a readable PDF."""
+    invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
+    name = f"UPO-sesji-{invoice.session_reference or invoice.number}"
+    if pdf:
+        return _download(
+            ui.svc.invoices.session_upo_pdf(ui.company_id, invoice_id), "application/pdf", name + ".pdf"
+        )
+    return _download(
+        ui.svc.invoices.session_upo_xml(ui.company_id, invoice_id), "application/xml", name + ".xml"
+    )
+
+
 @router.get("/faktury/{invoice_id}/pdf", include_in_schema=False)
 def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
     from fakturnik.web.ui.documents import pdf_or_none

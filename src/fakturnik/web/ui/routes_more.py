@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import ROLE_LABELS_PL, Action, Role
+from fakturnik.app.views import ContractorView, ProductView
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
-from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.deps import Ui, UiDep
 from fakturnik.web.ui.formatting import RATE_LABELS, format_amount, parse_amount
 from fakturnik.web.ui.invoice_form import GTU_CODES, InvoiceForm
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 _NIP = re.compile(r"^\d{10}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -62,25 +64,28 @@ def _contractors_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dic
     return render(ui.request, "contractors.html", context, status_code=status)
 
 
-@router.get("/kontrahenci", include_in_schema=False)
-def contractors(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    editing = _editing(ui)
-    if editing is None:
-        return _contractors_page(ui)
-    c = ui.svc.contractors.get(ui.company_id, editing)
-    form = {"id": str(c.id), "nip": c.nip, "name": c.name, "address_line1": c.address_line1,
-            "address_line2": c.address_line2, "email": c.email}  # fmt: skip
-    return _contractors_page(ui, form=form)
-
-
-def _editing(ui: Ui) -> int | None:
-    """The row opened for editing (``?edytuj=<id>``), if any."""
+def _list_or_edit(
+    ui: Ui, service: Any, page: Callable[..., Response], form_of: Callable[[Any], dict[str, str]]
+) -> Response:
+    """A master-data page: the list, with the row opened for editing (``?edytuj=<id>``) in its form."""
     value = ui.request.query_params.get("edytuj", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    if not (value.isdigit() and len(value) < 12):
+        return page(ui)
+    return page(ui, form=form_of(service.get(ui.company_id, int(value))))
 
 
-@router.post("/kontrahenci/{contractor_id}/usun", include_in_schema=False)
-def contractor_delete(ui: Annotated[Ui, Depends(get_ui)], contractor_id: int) -> Response:
+def _contractor_form(c: ContractorView) -> dict[str, str]:
+    return {"id": str(c.id), "nip": c.nip, "name": c.name, "address_line1": c.address_line1,
+            "address_line2": c.address_line2, "email": c.email}  # fmt: skip
+
+
+@router.get("/kontrahenci")
+def contractors(ui: UiDep) -> Response:
+    return _list_or_edit(ui, ui.svc.contractors, _contractors_page, _contractor_form)
+
+
+@router.post("/kontrahenci/{contractor_id}/usun")
+def contractor_delete(ui: UiDep, contractor_id: int) -> Response:
     ui.svc.contractors.delete(ui.company_id, contractor_id)
     return RedirectResponse("/kontrahenci?usunieto=1", status_code=303)
 
@@ -88,8 +93,8 @@ def contractor_delete(ui: Annotated[Ui, Depends(get_ui)], contractor_id: int) ->
 _CONTRACTOR_LIMITS = {"name": 512, "address_line1": 512, "address_line2": 512, "email": 255, "note": 1000}
 
 
-@router.post("/kontrahenci", include_in_schema=False)
-async def contractor_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/kontrahenci")
+async def contractor_add(request: Request, ui: UiDep) -> Response:
     data = await _form(request)
     errors: dict[str, str] = {}
     nip = _nip_of(data.get("nip", ""))
@@ -126,17 +131,15 @@ async def contractor_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     return RedirectResponse("/kontrahenci", status_code=303)
 
 
-@router.get("/kontrahenci/podpowiedzi", include_in_schema=False)
-def contractor_suggestions(
-    request: Request, ui: Annotated[Ui, Depends(get_ui)], buyer_name: str = ""
-) -> Response:
+@router.get("/kontrahenci/podpowiedzi")
+def contractor_suggestions(request: Request, ui: UiDep, buyer_name: str = "") -> Response:
     prefix = buyer_name.strip()[:100]
     items = ui.svc.contractors.search(ui.company_id, prefix, limit=8) if len(prefix) >= 2 else []
     return render(request, "_suggest.html", {"items": items})
 
 
-@router.get("/kontrahenci/wybierz", include_in_schema=False)
-def contractor_choose(request: Request, ui: Annotated[Ui, Depends(get_ui)], id: int) -> Response:
+@router.get("/kontrahenci/wybierz")
+def contractor_choose(request: Request, ui: UiDep, id: int) -> Response:
     c = ui.svc.contractors.get(ui.company_id, id)
     form = InvoiceForm(
         buyer_nip=c.nip,
@@ -148,8 +151,8 @@ def contractor_choose(request: Request, ui: Annotated[Ui, Depends(get_ui)], id: 
     return render(request, "_buyer.html", {"form": form, "errors": {}})
 
 
-@router.get("/kontrahenci/nip", include_in_schema=False)
-def contractor_by_nip(request: Request, ui: Annotated[Ui, Depends(get_ui)], buyer_nip: str = "") -> Response:
+@router.get("/kontrahenci/nip")
+def contractor_by_nip(request: Request, ui: UiDep, buyer_nip: str = "") -> Response:
     """Fill the buyer from the contractors, else from the VAT white list (the app's lookup)."""
     nip = _nip_of(buyer_nip[:20])
     form = InvoiceForm(buyer_nip=nip)
@@ -198,25 +201,24 @@ def _products_page(ui: Ui, *, form: dict[str, str] | None = None, errors: dict[s
     return render(ui.request, "products.html", context, status_code=status)
 
 
-@router.get("/produkty", include_in_schema=False)
-def products(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    editing = _editing(ui)
-    if editing is None:
-        return _products_page(ui)
-    p = ui.svc.products.get(ui.company_id, editing)
-    form = {"id": str(p.id), "name": p.name, "unit": p.unit, "price": format_amount(p.price),
+def _product_form(p: ProductView) -> dict[str, str]:
+    return {"id": str(p.id), "name": p.name, "unit": p.unit, "price": format_amount(p.price),
             "price_kind": p.price_kind, "vat_rate": str(p.vat_rate), "gtu": p.gtu or ""}  # fmt: skip
-    return _products_page(ui, form=form)
 
 
-@router.post("/produkty/{product_id}/usun", include_in_schema=False)
-def product_delete(ui: Annotated[Ui, Depends(get_ui)], product_id: int) -> Response:
+@router.get("/produkty")
+def products(ui: UiDep) -> Response:
+    return _list_or_edit(ui, ui.svc.products, _products_page, _product_form)
+
+
+@router.post("/produkty/{product_id}/usun")
+def product_delete(ui: UiDep, product_id: int) -> Response:
     ui.svc.products.delete(ui.company_id, product_id)
     return RedirectResponse("/produkty?usunieto=1", status_code=303)
 
 
-@router.post("/produkty", include_in_schema=False)
-async def product_add(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/produkty")
+async def product_add(request: Request, ui: UiDep) -> Response:
     data = await _form(request)
     errors: dict[str, str] = {}
     if not data.get("name"):
@@ -310,13 +312,13 @@ def _settings_page(ui: Ui, *, errors: dict[str, str] | None = None, form: dict[s
     return render(ui.request, "settings.html", context, status_code=status)
 
 
-@router.get("/ustawienia", include_in_schema=False)
-def settings(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/ustawienia")
+def settings(ui: UiDep) -> Response:
     return _settings_page(ui)
 
 
-@router.post("/ustawienia/certyfikat/wniosek", include_in_schema=False)
-def certificate_request(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikat/wniosek")
+def certificate_request(ui: UiDep) -> Response:
     """The unsigned AuthTokenRequest to sign elsewhere (KSeF issues certificates after a signed login)."""
     xml = ui.svc.credentials.migration_request(ui.company_id)
     name = f"fakturnik-{ui.company.nip}-do-podpisu.xml"
@@ -325,8 +327,8 @@ def certificate_request(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
     )
 
 
-@router.post("/ustawienia/certyfikat", include_in_schema=False)
-async def certificate_migrate(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/certyfikat")
+async def certificate_migrate(request: Request, ui: UiDep) -> Response:
     """Token → KSeF certificates (the signed file, if uploaded, opens the session that enrolls them)."""
     from starlette.datastructures import UploadFile
 
@@ -348,8 +350,8 @@ class _Failed:
     ok: bool = False
 
 
-@router.post("/ustawienia/zaproszenie", include_in_schema=False)
-async def invite(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/zaproszenie")
+async def invite(request: Request, ui: UiDep) -> Response:
     data = await _form(request)
     errors: dict[str, str] = {}
     email = data.get("email", "")
@@ -367,8 +369,8 @@ async def invite(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respon
     return _settings_page(ui, invited={"email": email, "link": link})
 
 
-@router.post("/ustawienia/poczta", include_in_schema=False)
-async def mail_settings(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/poczta")
+async def mail_settings(request: Request, ui: UiDep) -> Response:
     from fakturnik.app.mail import MailService
 
     data = await _form(request)
@@ -393,8 +395,8 @@ async def mail_settings(request: Request, ui: Annotated[Ui, Depends(get_ui)]) ->
     return RedirectResponse("/ustawienia?poczta=1", status_code=303)
 
 
-@router.post("/ustawienia/serie", include_in_schema=False)
-async def series_set(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/ustawienia/serie")
+async def series_set(request: Request, ui: UiDep) -> Response:
     data = await _form(request)
     kind, pattern, reset = data.get("kind", ""), data.get("pattern", "")[:128], data.get("reset", "yearly")
     try:

@@ -4,21 +4,22 @@ office's table of its clients with bulk sync."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
+from fakturnik.app.grant_kinds import GRANT_KINDS, grant
 from fakturnik.app.offices import ConsoleFilter
 from fakturnik.app.permission_rules import AUTHORIZATION_LABELS_PL, GRANTABLE, permission_label
 from fakturnik.errors import FakturnikError, InputError
-from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import Ui, UiDep
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 AUTHORIZATION_CHOICES = (
     ("self_billing", AUTHORIZATION_LABELS_PL["SelfInvoicing"]),
@@ -85,8 +86,8 @@ def _permissions_page(
     return render(ui.request, "permissions/index.html", context, status_code=status)
 
 
-@router.get("/uprawnienia", include_in_schema=False)
-def permissions_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/uprawnienia")
+def permissions_page(ui: UiDep) -> Response:
     if not ui.can(Action.PERMISSIONS_READ):
         ui.svc.permissions.granted(ui.company_id)  # the service refuses with the role's reason
     return _permissions_page(ui)
@@ -104,73 +105,38 @@ def _after(ui: Ui, form_name: str, form: dict[str, str], call: Any) -> Response:
     return RedirectResponse(f"/uprawnienia?ok={ok}&wynik={quote(text)}", status_code=303)
 
 
-@router.post("/uprawnienia/podmiot", include_in_schema=False)
-async def grant_entity(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "entity",
-        form,
-        lambda: ui.svc.permissions.grant_entity(
-            ui.company_id,
-            form.get("nip", ""),
-            rights,
-            can_delegate=form.get("can_delegate") == "1",
-            name=form.get("name") or None,
-        ),
-    )
+# The grant forms of the page: (path under /uprawnienia/, kind in ``GRANT_KINDS`` = the form's name,
+# the rights granted when none is ticked). Form fields carry the grant's keyword names.
+_GRANT_FORMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("podmiot", "entity", ()),
+    ("osoba", "person", ()),
+    ("upowaznienie", "authorization", ()),
+    ("posrednie", "indirect", ("InvoiceWrite",)),
+)
 
 
-@router.post("/uprawnienia/osoba", include_in_schema=False)
-async def grant_person(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "person",
-        form,
-        lambda: ui.svc.permissions.grant_person(
-            ui.company_id,
-            form.get("identifier", ""),
-            rights,
-            first_name=form.get("first_name"),
-            last_name=form.get("last_name"),
-        ),
-    )
+def _grant_form(path: str, kind: str, default_rights: tuple[str, ...]) -> None:
+    async def make_grant(request: Request, ui: UiDep) -> Response:
+        form, rights = await _form(request)
+        fields: dict[str, Any] = {}
+        for name in GRANT_KINDS[kind].fields:
+            if name == "permissions":
+                fields[name] = rights or list(default_rights)
+            elif name == "can_delegate":
+                fields[name] = form.get(name) == "1"
+            else:
+                fields[name] = form.get(name, "")
+        return _after(ui, kind, form, lambda: grant(ui.svc.permissions, kind, ui.company_id, fields))
+
+    router.post(f"/uprawnienia/{path}", name=f"grant_{kind}")(make_grant)
 
 
-@router.post("/uprawnienia/upowaznienie", include_in_schema=False)
-async def grant_authorization(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, _ = await _form(request)
-    return _after(
-        ui,
-        "authorization",
-        form,
-        lambda: ui.svc.permissions.grant_authorization(
-            ui.company_id, form.get("nip", ""), form.get("kind", ""), name=form.get("name") or None
-        ),
-    )
+for _form_row in _GRANT_FORMS:
+    _grant_form(*_form_row)
 
 
-@router.post("/uprawnienia/posrednie", include_in_schema=False)
-async def grant_indirect(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
-    form, rights = await _form(request)
-    return _after(
-        ui,
-        "indirect",
-        form,
-        lambda: ui.svc.permissions.grant_indirect(
-            ui.company_id,
-            form.get("identifier", ""),
-            rights or ["InvoiceWrite"],
-            client_nip=form.get("client_nip") or None,
-            first_name=form.get("first_name"),
-            last_name=form.get("last_name"),
-        ),
-    )
-
-
-@router.post("/uprawnienia/{permission_id}/odbierz", include_in_schema=False)
-async def revoke(request: Request, ui: Annotated[Ui, Depends(get_ui)], permission_id: str) -> Response:
+@router.post("/uprawnienia/{permission_id}/odbierz")
+async def revoke(request: Request, ui: UiDep, permission_id: str) -> Response:
     form, _ = await _form(request)
     return _after(
         ui,
@@ -182,8 +148,8 @@ async def revoke(request: Request, ui: Annotated[Ui, Depends(get_ui)], permissio
     )
 
 
-@router.post("/uprawnienia/moj-certyfikat", include_in_schema=False)
-async def my_certificate(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/uprawnienia/moj-certyfikat")
+async def my_certificate(request: Request, ui: UiDep) -> Response:
     """A co-worker stores their own KSeF certificate for this company (PEM pasted into the form)."""
     data = await request.form(max_fields=10, max_files=0)
     fields = {k: str(v) for k, v in data.items() if isinstance(v, str)}
@@ -230,13 +196,13 @@ def _office_page(ui: Ui, *, note: str = "", note_ok: bool = True, status: int = 
     return render(ui.request, "permissions/office.html", context, status_code=status)
 
 
-@router.get("/biuro", include_in_schema=False)
-def office_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/biuro")
+def office_page(ui: UiDep) -> Response:
     return _office_page(ui)
 
 
-@router.post("/biuro/synchronizuj", include_in_schema=False)
-async def office_sync(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/biuro/synchronizuj")
+async def office_sync(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=1100, max_files=0)
     chosen = [int(v) for v in data.getlist("client") if isinstance(v, str) and v.isdigit()][:1000]
     result = ui.svc.offices.sync_all(ui.company_id, chosen or None)
@@ -247,8 +213,8 @@ async def office_sync(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> R
     return RedirectResponse(f"/biuro?ok={int(not result.failed)}&wynik={quote(text)}", status_code=303)
 
 
-@router.post("/biuro/klient", include_in_schema=False)
-async def office_add_client(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/biuro/klient")
+async def office_add_client(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     raw = data.get("client_id")
     if not isinstance(raw, str) or not raw.isdigit():

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import NotFoundError
-from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import Ui, UiDep
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 _NIP = re.compile(r"^\d{10}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -31,8 +31,8 @@ def _back(request: Request, invoice_id: int) -> str:
     return f"/otrzymane/{invoice_id}" if request.query_params.get("z") == "strona" else "/otrzymane"
 
 
-@router.get("/otrzymane", include_in_schema=False)
-def received_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/otrzymane")
+def received_list(request: Request, ui: UiDep) -> Response:
     p = request.query_params
     seller = _nip_of(p.get("seller", "")[:20])
     booked_param = p.get("booked", "")
@@ -63,14 +63,14 @@ def received_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Respo
     return render(request, "received.html", context)
 
 
-@router.post("/otrzymane/synchronizuj", include_in_schema=False)
-def received_sync(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/otrzymane/synchronizuj")
+def received_sync(ui: UiDep) -> Response:
     result = ui.svc.ksef.sync(ui.company_id)
     return RedirectResponse(f"/otrzymane?pobrano={int(result.new)}", status_code=303)
 
 
-@router.post("/otrzymane/akcje", include_in_schema=False)
-async def received_bulk(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/otrzymane/akcje")
+async def received_bulk(request: Request, ui: UiDep) -> Response:
     """Mark the ticked received invoices booked (the accountant's morning round)."""
     form = await request.form(max_fields=600, max_files=0)
     ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12][:500]
@@ -93,8 +93,8 @@ async def received_bulk(request: Request, ui: Annotated[Ui, Depends(get_ui)]) ->
     )
 
 
-@router.get("/otrzymane/{invoice_id}", include_in_schema=False)
-def received_page(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/otrzymane/{invoice_id}")
+def received_page(request: Request, ui: UiDep, invoice_id: int) -> Response:
     invoice = ui.svc.received.get(ui.company_id, invoice_id)
     context = ui.context(
         "received",
@@ -131,15 +131,15 @@ def _lines(ui: Ui, invoice_id: int) -> list[dict[str, Any]]:
     return document_lines(draft)
 
 
-@router.post("/otrzymane/{invoice_id}/zaksiegowana", include_in_schema=False)
-async def received_booked(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.post("/otrzymane/{invoice_id}/zaksiegowana")
+async def received_booked(request: Request, ui: UiDep, invoice_id: int) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     ui.svc.received.mark_booked(ui.company_id, invoice_id, booked=data.get("undo") != "1")
     return RedirectResponse(_back(request, invoice_id), status_code=303)
 
 
-@router.post("/otrzymane/{invoice_id}/zaplacona", include_in_schema=False)
-async def received_paid(request: Request, ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.post("/otrzymane/{invoice_id}/zaplacona")
+async def received_paid(request: Request, ui: UiDep, invoice_id: int) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     if data.get("undo") == "1":
         ui.svc.received.clear_payment(ui.company_id, invoice_id)
@@ -182,8 +182,8 @@ def _file_name(invoice: Any, suffix: str) -> str:
     return f"{base[:150]}.{suffix}"
 
 
-@router.get("/otrzymane/{invoice_id}/xml", include_in_schema=False)
-def received_xml(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/otrzymane/{invoice_id}/xml")
+def received_xml(ui: UiDep, invoice_id: int) -> Response:
     invoice = ui.svc.received.get(ui.company_id, invoice_id)
     data = ui.svc.received.xml(ui.company_id, invoice_id)
     return Response(
@@ -193,8 +193,8 @@ def received_xml(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Respons
     )
 
 
-@router.get("/otrzymane/{invoice_id}/pdf", include_in_schema=False)
-def received_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/otrzymane/{invoice_id}/pdf")
+def received_pdf(ui: UiDep, invoice_id: int) -> Response:
     """The received invoice drawn as PDF (with KOD I of its KSeF number) through ``ReceivedService.pdf``."""
     from fakturnik.web.ui.documents import pdf_available
 

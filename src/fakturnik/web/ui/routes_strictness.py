@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.errors import FakturnikError
 from fakturnik.fa3.authority import AUTHORITY_LABELS
-from fakturnik.web.ui.deps import Ui, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import Ui, UiDep
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 PAGE = "/ustawienia/wystawianie"
 
 
@@ -37,13 +37,13 @@ def _page(ui: Ui, *, error: str = "", status: int = 200) -> Response:
     return render(ui.request, "strictness.html", context, status_code=status)
 
 
-@router.get(PAGE, include_in_schema=False)
-def strictness_page(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get(PAGE)
+def strictness_page(ui: UiDep) -> Response:
     return _page(ui)
 
 
-@router.post(PAGE, include_in_schema=False)
-async def strictness_set(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post(PAGE)
+async def strictness_set(request: Request, ui: UiDep) -> Response:
     data = await request.form(max_fields=10, max_files=0)
     try:
         ui.svc.companies.update(ui.company_id, strictness=str(data.get("strictness", "")))
@@ -52,10 +52,8 @@ async def strictness_set(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     return RedirectResponse(PAGE + "?zapisano=1", status_code=303)
 
 
-@router.get("/otrzymane/{invoice_id}/ostrzezenia", include_in_schema=False)
-def received_warnings(
-    invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ui: Annotated[Ui, Depends(get_ui)]
-) -> Response:
+@router.get("/otrzymane/{invoice_id}/ostrzezenia")
+def received_warnings(invoice_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ui: UiDep) -> Response:
     warnings = ui.svc.received.warnings(ui.company_id, invoice_id)
     invoice = ui.svc.received.get(ui.company_id, invoice_id)
     context = ui.context("received", warnings=warnings, invoice=invoice)

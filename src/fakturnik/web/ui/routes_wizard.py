@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
 from fakturnik.web import security
-from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, fakturnik_of, get_ui
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, UiDep, fakturnik_of
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 ENVIRONMENTS = (
     ("test", "Testowe KSeF (faktury bez skutków prawnych)"),
@@ -52,12 +52,12 @@ def _register_page(
     return render(request, "register.html", context, status_code=status)
 
 
-@router.get("/rejestracja", include_in_schema=False)
+@router.get("/rejestracja")
 def register_form(request: Request) -> Response:
     return _register_page(request)
 
 
-@router.post("/rejestracja", include_in_schema=False)
+@router.post("/rejestracja")
 async def register(request: Request) -> Response:
     data = await _form(request)
     form = {"email": _text(data, "email", 320), "name": _text(data, "name", 200)}
@@ -101,13 +101,13 @@ def _wizard(ui: Ui, step: int, *, form: dict[str, str] | None = None, errors: di
     return render(ui.request, "wizard.html", context, status_code=status)
 
 
-@router.get("/kreator", include_in_schema=False)
-def wizard_start(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/kreator")
+def wizard_start(ui: UiDep) -> Response:
     return _wizard(ui, 1)
 
 
-@router.post("/kreator/nip", include_in_schema=False)
-async def wizard_nip(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/kreator/nip")
+async def wizard_nip(request: Request, ui: UiDep) -> Response:
     from stdnum.pl import nip as pl_nip
 
     from fakturnik.app.whitelist import entry_from_json
@@ -132,8 +132,8 @@ async def wizard_nip(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Re
     return _wizard(ui, 2, form=form, note=note)
 
 
-@router.post("/kreator/firma", include_in_schema=False)
-async def wizard_company(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/kreator/firma")
+async def wizard_company(request: Request, ui: UiDep) -> Response:
     data = await _form(request)
     form = {k: _text(data, k) for k in ("nip", "name", "address", "environment", "email", "bank_account")}
     errors: dict[str, str] = {}
@@ -167,15 +167,13 @@ async def wizard_company(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -
     return response
 
 
-@router.get("/kreator/{company_id}/dostep", include_in_schema=False)
-def wizard_credentials_form(ui: Annotated[Ui, Depends(get_ui)], company_id: int) -> Response:
+@router.get("/kreator/{company_id}/dostep")
+def wizard_credentials_form(ui: UiDep, company_id: int) -> Response:
     return _wizard(ui, 3, target=ui.svc.companies.get(company_id))
 
 
-@router.post("/kreator/{company_id}/dostep", include_in_schema=False)
-async def wizard_credentials(
-    request: Request, ui: Annotated[Ui, Depends(get_ui)], company_id: int
-) -> Response:
+@router.post("/kreator/{company_id}/dostep")
+async def wizard_credentials(request: Request, ui: UiDep, company_id: int) -> Response:
     data = await _form(request)
     target = ui.svc.companies.get(company_id)
     errors: dict[str, str] = {}
@@ -199,8 +197,8 @@ async def wizard_credentials(
     return RedirectResponse(f"/kreator/{company_id}/polaczenie", status_code=303)
 
 
-@router.get("/kreator/{company_id}/polaczenie", include_in_schema=False)
-def wizard_check(ui: Annotated[Ui, Depends(get_ui)], company_id: int) -> Response:
+@router.get("/kreator/{company_id}/polaczenie")
+def wizard_check(ui: UiDep, company_id: int) -> Response:
     target = ui.svc.companies.get(company_id)
     result = ui.svc.ksef.check_connection(company_id)  # logs in to KSeF with the stored credential now
     steps = [(step.label, bool(step.ok), step.message) for step in result.steps]

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
@@ -14,7 +14,7 @@ from fakturnik.errors import AuthenticationError, NotFoundError, PermissionDenie
 from fakturnik.web.ui.deps import LoginRequired, login_url
 from fakturnik.web.ui.templating import render
 
-__all__ = ["UiRoute", "error_page"]
+__all__ = ["UiRoute", "error_page", "ui_router"]
 
 
 def error_page(request: Request, status: int, title: str, text: str) -> Response:
@@ -67,3 +67,9 @@ async def ui_csrf(request: Request) -> None:
         with contextlib.suppress(Exception):  # too big: the check below reads it again and refuses
             await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
     await security.csrf_protect(request)
+
+
+def ui_router() -> APIRouter:
+    """A router of web pages: Polish error pages, the CSRF check on every unsafe request, and never in the
+    REST API's OpenAPI document."""
+    return APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)], include_in_schema=False)

@@ -1,9 +1,4 @@
-"""technical correction of a rejected offline invoice: the replaced file's hash and bytes
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-24 10:15:00
-"""
+"""Technical correction of a rejected offline invoice: the replaced file's hash and bytes."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

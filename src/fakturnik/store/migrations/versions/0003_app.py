@@ -1,28 +1,21 @@
-"""app: accounts (users, sessions, memberships, invitations, API keys), contractors, products,
-numbering configs, white-list cache; invoice columns for lists, payments, idempotency, corrections
-
-Revision ID: 0003_app
-Revises: 0002
-Create Date: 2026-12-07 06:16:32.937265
-"""
+"""App: accounts, contractors, products, numbering; invoice columns for lists, payments, corrections."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import company_keys, id_key, index, primary_key, reference, unique
 from fakturnik.store.models import UtcDateTime
 
 revision = "0003_app"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "users",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *id_key("users"),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
         sa.Column("password_hash", sa.String(length=256), nullable=False),
@@ -31,8 +24,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("last_login_at", UtcDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        unique("users", "email"),
     )
     op.create_table(
         "white_list_cache",
@@ -40,12 +32,11 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("fetched_at", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("nip", "day", name=op.f("pk_white_list_cache")),
+        primary_key("white_list_cache", "nip", "day"),
     )
     op.create_table(
         "api_keys",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *company_keys("api_keys"),
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -54,31 +45,21 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("last_used_at", UtcDateTime(), nullable=True),
         sa.Column("revoked_at", UtcDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_api_keys_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_api_keys_token_hash")),
+        unique("api_keys", "token_hash"),
     )
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_api_keys_company_id"), ["company_id"], unique=False)
-
+    index("api_keys", "company_id")
     op.create_table(
         "company_profiles",
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *reference("company_profiles", "company_id", "companies"),
         sa.Column("address", sa.String(length=512), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("bank_account", sa.String(length=64), nullable=False),
         sa.Column("credential_info", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_company_profiles_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("company_id", name=op.f("pk_company_profiles")),
+        primary_key("company_profiles", "company_id"),
     )
     op.create_table(
         "contractors",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *company_keys("contractors"),
         sa.Column("nip", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=512), nullable=False),
         sa.Column("address_line1", sa.String(length=512), nullable=False),
@@ -89,19 +70,12 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_contractors_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_contractors")),
     )
-    with op.batch_alter_table("contractors", schema=None) as batch_op:
-        batch_op.create_index("ix_contractors_company_name", ["company_id", "name"], unique=False)
-        batch_op.create_index("ix_contractors_company_nip", ["company_id", "nip"], unique=False)
-
+    op.create_index("ix_contractors_company_name", "contractors", ["company_id", "name"])
+    op.create_index("ix_contractors_company_nip", "contractors", ["company_id", "nip"])
     op.create_table(
         "invitations",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *company_keys("invitations"),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -109,50 +83,31 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("expires_at", UtcDateTime(), nullable=False),
         sa.Column("accepted_at", UtcDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_invitations_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+        unique("invitations", "token_hash"),
     )
-    with op.batch_alter_table("invitations", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_invitations_company_id"), ["company_id"], unique=False)
-
+    index("invitations", "company_id")
     op.create_table(
         "memberships",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *id_key("memberships"),
+        *reference("memberships", "user_id", "users"),
+        *reference("memberships", "company_id", "companies"),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_memberships_company_id_companies")
-        ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
         sa.UniqueConstraint("user_id", "company_id", name="uq_memberships_key"),
     )
-    with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_memberships_company_id"), ["company_id"], unique=False)
-
+    index("memberships", "company_id")
     op.create_table(
         "numbering_configs",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *company_keys("numbering_configs"),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("pattern", sa.String(length=128), nullable=False),
         sa.Column("reset", sa.String(length=8), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_numbering_configs_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_numbering_configs")),
         sa.UniqueConstraint("company_id", "kind", name="uq_numbering_configs_key"),
     )
     op.create_table(
         "products",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *company_keys("products"),
         sa.Column("name", sa.String(length=512), nullable=False),
         sa.Column("unit", sa.String(length=32), nullable=False),
         sa.Column("price", sa.Numeric(precision=22, scale=8), nullable=False),
@@ -164,29 +119,19 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_products_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
     )
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.create_index("ix_products_company_name", ["company_id", "name"], unique=False)
-
+    op.create_index("ix_products_company_name", "products", ["company_id", "name"])
     op.create_table(
         "user_sessions",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *id_key("user_sessions"),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        *reference("user_sessions", "user_id", "users"),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("expires_at", UtcDateTime(), nullable=False),
         sa.Column("last_seen_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
+        unique("user_sessions", "token_hash"),
     )
-    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False)
-
+    index("user_sessions", "user_id")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sale_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("net", sa.Numeric(precision=18, scale=2), nullable=True))
@@ -277,32 +222,13 @@ def downgrade() -> None:
         batch_op.drop_column("net")
         batch_op.drop_column("sale_date")
 
-    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_user_sessions_user_id"))
-
     op.drop_table("user_sessions")
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_index("ix_products_company_name")
-
     op.drop_table("products")
     op.drop_table("numbering_configs")
-    with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_memberships_company_id"))
-
     op.drop_table("memberships")
-    with op.batch_alter_table("invitations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_invitations_company_id"))
-
     op.drop_table("invitations")
-    with op.batch_alter_table("contractors", schema=None) as batch_op:
-        batch_op.drop_index("ix_contractors_company_nip")
-        batch_op.drop_index("ix_contractors_company_name")
-
     op.drop_table("contractors")
     op.drop_table("company_profiles")
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_api_keys_company_id"))
-
     op.drop_table("api_keys")
     op.drop_table("white_list_cache")
     op.drop_table("users")

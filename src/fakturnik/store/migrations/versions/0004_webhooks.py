@@ -1,30 +1,21 @@
-"""webhooks: subscriptions, the events outbox, deliveries with retry state, attempts log, scan positions
-
-Revision ID: 0004_webhooks
-Revises: 0003_app
-Create Date: 2026-12-07 06:30:00
-"""
+"""Webhooks: subscriptions, the events outbox, deliveries with retry state, attempts, scan positions."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import ID, company_keys, id_key, index, primary_key, reference, unique
 from fakturnik.store.models import UtcDateTime
 
 revision = "0004_webhooks"
 down_revision = "0003_app"
-branch_labels = None
-depends_on = None
-
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
     op.create_table(
         "webhook_subscriptions",
-        sa.Column("id", _ID, nullable=False),
-        sa.Column("company_id", _ID, nullable=False),
+        *company_keys("webhook_subscriptions"),
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("description", sa.String(length=256), nullable=False),
@@ -33,34 +24,25 @@ def upgrade() -> None:
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_webhook_subscriptions_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
     )
-    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_webhook_subscriptions_company_id"), ["company_id"], unique=False)
+    index("webhook_subscriptions", "company_id")
     op.create_table(
         "webhook_events",
-        sa.Column("id", _ID, nullable=False),
+        *id_key("webhook_events"),
         sa.Column("uid", sa.String(length=36), nullable=False),
-        sa.Column("company_id", _ID, nullable=False),
+        *reference("webhook_events", "company_id", "companies"),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("event_key", sa.String(length=128), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_webhook_events_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_events")),
         sa.UniqueConstraint("company_id", "event_key", name="uq_webhook_events_key"),
-        sa.UniqueConstraint("uid", name=op.f("uq_webhook_events_uid")),
+        unique("webhook_events", "uid"),
     )
     op.create_table(
         "webhook_deliveries",
-        sa.Column("id", _ID, nullable=False),
-        sa.Column("event_id", _ID, nullable=False),
-        sa.Column("subscription_id", _ID, nullable=False),
+        *id_key("webhook_deliveries"),
+        *reference("webhook_deliveries", "event_id", "webhook_events"),
+        sa.Column("subscription_id", ID, nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
@@ -71,25 +53,18 @@ def upgrade() -> None:
         sa.Column("delivered_at", UtcDateTime(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"], ["webhook_events.id"], name=op.f("fk_webhook_deliveries_event_id_webhook_events")
-        ),
-        sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["webhook_subscriptions.id"],
             name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint("event_id", "subscription_id", name="uq_webhook_deliveries_pair"),
     )
-    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.create_index("ix_webhook_deliveries_due", ["state", "next_attempt_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_webhook_deliveries_subscription_id"), ["subscription_id"], unique=False
-        )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
+    index("webhook_deliveries", "subscription_id")
     op.create_table(
         "webhook_attempts",
-        sa.Column("id", _ID, nullable=False),
-        sa.Column("delivery_id", _ID, nullable=False),
+        *id_key("webhook_attempts"),
+        sa.Column("delivery_id", ID, nullable=False),
         sa.Column("at", UtcDateTime(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
@@ -99,29 +74,20 @@ def upgrade() -> None:
             ["webhook_deliveries.id"],
             name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
     )
-    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False)
+    index("webhook_attempts", "delivery_id")
     op.create_table(
         "webhook_scan",
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("last_id", _ID, nullable=False),
+        sa.Column("last_id", ID, nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("source", name=op.f("pk_webhook_scan")),
+        primary_key("webhook_scan", "source"),
     )
 
 
 def downgrade() -> None:
     op.drop_table("webhook_scan")
-    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
     op.drop_table("webhook_attempts")
-    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_subscription_id"))
-        batch_op.drop_index("ix_webhook_deliveries_due")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_events")
-    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webhook_subscriptions_company_id"))
     op.drop_table("webhook_subscriptions")

@@ -1,23 +1,15 @@
-"""KSeF certificate metadata on credentials (serial, type, validity, status, renewal chain); renewal policy
-
-Revision ID: 0006_d16cred
-Revises: 0005_web
-Create Date: 2026-12-07 11:40:00
-"""
+"""KSeF certificate metadata on credentials (serial, type, validity, status, renewal chain); policy."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import ID, primary_key, reference
 from fakturnik.store.models import UtcDateTime
 
 revision = "0006_d16cred"
 down_revision = "0006_r14"
-branch_labels = None
-depends_on = None
-
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -28,21 +20,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("valid_to", UtcDateTime(), nullable=True))
         batch.add_column(sa.Column("ksef_status", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("checked_at", UtcDateTime(), nullable=True))
-        batch.add_column(sa.Column("replaces_id", _ID, nullable=True))
+        batch.add_column(sa.Column("replaces_id", ID, nullable=True))
         batch.add_column(sa.Column("revoked_at", UtcDateTime(), nullable=True))
         batch.create_foreign_key(
             batch.f("fk_credentials_replaces_id_credentials"), "credentials", ["replaces_id"], ["id"]
         )
     op.create_table(
         "certificate_policies",
-        sa.Column("company_id", _ID, nullable=False),
+        *reference("certificate_policies", "company_id", "companies"),
         sa.Column("renewal_margin_days", sa.Integer(), nullable=False),
         sa.Column("auto_renew", sa.Boolean(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_certificate_policies_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("company_id", name=op.f("pk_certificate_policies")),
+        primary_key("certificate_policies", "company_id"),
     )
 
 

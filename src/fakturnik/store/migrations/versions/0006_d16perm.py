@@ -1,27 +1,20 @@
-"""offices and co-workers: a credential may name the accounting office company or its owner user
-
-Revision ID: 0006_d16perm
-Revises: 0005_web
-Create Date: 2026-12-07 11:40:00
-"""
+"""Offices and co-workers: a credential may name the accounting office company or its owner user."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import ID
+
 revision = "0006_d16perm"
 down_revision = "0006_d16cred"
-branch_labels = None
-depends_on = None
-
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("office_company_id", _ID, nullable=True))
-        batch_op.add_column(sa.Column("owner_user_id", _ID, nullable=True))
+        batch_op.add_column(sa.Column("office_company_id", ID, nullable=True))
+        batch_op.add_column(sa.Column("owner_user_id", ID, nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_credentials_office_company_id_companies"),
             "companies",

@@ -1,23 +1,15 @@
-"""companies.issue_strictness (what issuing refuses); collective_identifiers (made through KSeF)
-
-Revision ID: 0006_k12
-Revises: 0005_web
-Create Date: 2026-12-07 12:30:00
-"""
+"""companies.issue_strictness (what issuing refuses); collective_identifiers (made through KSeF)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import company_keys, unique
 from fakturnik.store.models import UtcDateTime
-
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision = "0006_k12"
 down_revision = "0006_d16perm"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -27,8 +19,7 @@ def upgrade() -> None:
         )
     op.create_table(
         "collective_identifiers",
-        sa.Column("id", _ID, nullable=False),
-        sa.Column("company_id", _ID, nullable=False),
+        *company_keys("collective_identifiers"),
         sa.Column("number", sa.String(length=40), nullable=False),
         sa.Column("buyer_id", sa.String(length=64), nullable=False),
         sa.Column("buyer_name", sa.String(length=512), nullable=False),
@@ -38,11 +29,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=True),
         sa.Column("created_by", sa.String(length=256), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_collective_identifiers_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_collective_identifiers")),
-        sa.UniqueConstraint("number", name=op.f("uq_collective_identifiers_number")),
+        unique("collective_identifiers", "number"),
     )
     op.create_index(
         "ix_collective_identifiers_company", "collective_identifiers", ["company_id", "created_at"]
@@ -50,7 +37,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_collective_identifiers_company", table_name="collective_identifiers")
     op.drop_table("collective_identifiers")
     with op.batch_alter_table("companies") as batch:
         batch.drop_column("issue_strictness")
