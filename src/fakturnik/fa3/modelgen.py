@@ -107,6 +107,14 @@ class Generator:
             return self.simple(inner, enums) if inner is not None else ("s", enums)
         return self.named_simple(base, enums)
 
+    def declared_simple(self, node: etree._Element) -> SimpleKind:
+        """The simple type of an element or attribute: named (``type=``), inline, or text."""
+        named = node.get("type")
+        if named:
+            return self.named_simple(named)
+        inner = node.find(f"{XS}simpleType")
+        return self.simple(inner) if inner is not None else ("s", None)
+
     def named_simple(self, qname: str, enums: list[str] | None = None) -> SimpleKind:
         prefix, _, name = qname.rpartition(":")
         if prefix == "xsd":
@@ -184,15 +192,7 @@ class Generator:
             *ctype.findall(f"{XS}complexContent/{XS}extension/{XS}attribute"),
         ]
         for attribute in own_attributes:
-            atype = attribute.get("type")
-            inner = attribute.find(f"{XS}simpleType")
-            kind, enum = (
-                self.named_simple(atype)
-                if atype
-                else self.simple(inner)
-                if inner is not None
-                else ("s", None)
-            )
+            kind, enum = self.declared_simple(attribute)
             spec.attrs.append(
                 AttrSpec(
                     str(attribute.get("name")),
@@ -208,15 +208,7 @@ class Generator:
             if sub is not None:
                 spec.fields.append(FieldSpec(child_name, optional, repeated, "c", child=sub))
                 continue
-            ctype_name = child.get("type")
-            inner = child.find(f"{XS}simpleType")
-            kind, enum = (
-                self.named_simple(ctype_name)
-                if ctype_name
-                else self.simple(inner)
-                if inner is not None
-                else ("s", None)
-            )
+            kind, enum = self.declared_simple(child)
             spec.fields.append(FieldSpec(child_name, optional, repeated, kind, enum=enum))
         self.order.append(key)
         return name
