@@ -5,7 +5,9 @@ The measure is CPU time per core: ``time.process_time`` of this single-threaded 
 time other processes take on the machine is not counted as ours (their effect on shared caches
 still is). Every row is the median of 5 runs of 2,000 iterations; the invoices are 2,000 distinct
 drafts (``fakturnik.fa3.samples.make_sample_draft``: 10 lines, four VAT rates, net prices, PLN).
-The wall-clock rate of the same runs and the machine's load average are in the notes.
+The wall-clock rate of the same runs and the machine's load average are in the notes. A time and the
+floor it is compared with are measured in alternating runs (``measure_alternating``), so that a change
+of the shared machine's load falls on both.
 
 The stages measured alone run with warmer caches than inside the pipeline, so they do not add up
 to the pipeline's time: the pipeline row is the one issue 2's target (3,000/s) applies to.
@@ -46,6 +48,25 @@ def measure(
     return statistics.median(cpu), statistics.median(wall)
 
 
+def measure_alternating(
+    funcs: list[Callable[[int], object]], iterations: int = ITERATIONS, runs: int = RUNS
+) -> list[tuple[float, float]]:
+    """:func:`measure` of several functions whose times are compared, their runs taken in turn (a, b, a,
+    b, ...), so that a change of the machine's load during the measurement falls on all of them alike."""
+    for func in funcs:
+        func(0)
+    cpu: list[list[float]] = [[] for _ in funcs]
+    wall: list[list[float]] = [[] for _ in funcs]
+    for _ in range(runs):
+        for k, func in enumerate(funcs):
+            c0, w0 = time.process_time(), time.perf_counter()
+            for i in range(iterations):
+                func(i)
+            cpu[k].append((time.process_time() - c0) / iterations)
+            wall[k].append((time.perf_counter() - w0) / iterations)
+    return [(statistics.median(c), statistics.median(w)) for c, w in zip(cpu, wall, strict=True)]
+
+
 def _row(name: str, seconds: tuple[float, float], notes: str = "", how: str = MEASURE) -> dict[str, Any]:
     cpu, wall = seconds
     rate, wall_rate = 1 / max(cpu, 1e-12), 1 / max(wall, 1e-12)
@@ -84,10 +105,9 @@ def run(pipeline_only: bool = False) -> list[dict[str, Any]]:
     def lxml_only(i: int) -> None:
         schema.validate(etree.fromstring(xmls[i], plain))
 
-    full = measure(pipeline)
     if pipeline_only:
-        return [_row("pipeline", full)]
-    baseline = measure(lxml_only)
+        return [_row("pipeline", measure(pipeline))]
+    full, baseline = measure_alternating([pipeline, lxml_only])
     parse = measure(lambda i: _parse(xmls[i]))
 
     def rules_after_parse(schema_valid: bool) -> tuple[float, float]:
@@ -263,8 +283,7 @@ def mix_rows() -> list[dict[str, Any]]:
         def floor(i: int, xmls: list[bytes] = xmls) -> None:
             schema.validate(etree.fromstring(xmls[i % n], plain))  # noqa: B023
 
-        full = measure(pipeline, MIX_ITERATIONS)
-        base = measure(floor, MIX_ITERATIONS)
+        full, base = measure_alternating([pipeline, floor], MIX_ITERATIONS)
         direct = measure(lambda i, d=drafts: draft_to_xml(d[i % n]), MIX_ITERATIONS)  # noqa: B023
         model = measure(
             lambda i, d=drafts: write_invoice(build_invoice(d[i % n])),  # noqa: B023
@@ -292,8 +311,7 @@ def mix_rows() -> list[dict[str, Any]]:
     def mixed_floor(i: int) -> None:
         schema.validate(etree.fromstring(sequence[i % MIX_LENGTH][1], plain))
 
-    full = measure(mixed, MIX_LENGTH)
-    base = measure(mixed_floor, MIX_LENGTH)
+    full, base = measure_alternating([mixed, mixed_floor], MIX_LENGTH)
     rate, ratio = 1 / full[0], full[0] / base[0]
     verdicts = (
         f"target ≥ {TARGET:,.0f}/s: {'meets' if rate >= TARGET else 'below'}; "

@@ -26,6 +26,56 @@ from fakturnik.fa3.model_base import IntText as IntText
 from fakturnik.fa3.model_base import RawXml as RawXml
 from fakturnik.fa3.model_base import XmlField as XmlField
 
+PrefiksPodatnikaValues = Literal[
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "EL",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "XI",
+]
+P_12Values = Literal[
+    "23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"
+]
+GTUValues = Literal[
+    "GTU_01",
+    "GTU_02",
+    "GTU_03",
+    "GTU_04",
+    "GTU_05",
+    "GTU_06",
+    "GTU_07",
+    "GTU_08",
+    "GTU_09",
+    "GTU_10",
+    "GTU_11",
+    "GTU_12",
+    "GTU_13",
+]
+FormaPlatnosciValues = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText]
+
 
 class KodFormularza(Fa3Model):
     """FA(3) element ``Faktura/Naglowek/KodFormularza``."""
@@ -85,39 +135,7 @@ _DaneKontaktowe = DaneKontaktowe
 class Podmiot1(Fa3Model):
     """FA(3) element ``Faktura/Podmiot1``."""
 
-    PrefiksPodatnika: (
-        Literal[
-            "AT",
-            "BE",
-            "BG",
-            "CY",
-            "CZ",
-            "DK",
-            "EE",
-            "FI",
-            "FR",
-            "DE",
-            "EL",
-            "HR",
-            "HU",
-            "IE",
-            "IT",
-            "LV",
-            "LT",
-            "LU",
-            "MT",
-            "NL",
-            "PL",
-            "PT",
-            "RO",
-            "SK",
-            "SI",
-            "ES",
-            "SE",
-            "XI",
-        ]
-        | None
-    ) = None
+    PrefiksPodatnika: PrefiksPodatnikaValues | None = None
     NrEORI: str | None = None
     DaneIdentyfikacyjne: _TPodmiot1
     Adres: _TAdres
@@ -133,39 +151,7 @@ class TPodmiot2(Fa3Model):
     """FA(3) type ``TPodmiot2``."""
 
     NIP: str | None = None
-    KodUE: (
-        Literal[
-            "AT",
-            "BE",
-            "BG",
-            "CY",
-            "CZ",
-            "DK",
-            "EE",
-            "FI",
-            "FR",
-            "DE",
-            "EL",
-            "HR",
-            "HU",
-            "IE",
-            "IT",
-            "LV",
-            "LT",
-            "LU",
-            "MT",
-            "NL",
-            "PL",
-            "PT",
-            "RO",
-            "SK",
-            "SI",
-            "ES",
-            "SE",
-            "XI",
-        ]
-        | None
-    ) = None
+    KodUE: PrefiksPodatnikaValues | None = None
     NrVatUE: str | None = None
     KodKraju: str | None = None
     NrID: str | None = None
@@ -208,39 +194,7 @@ class TPodmiot3(Fa3Model):
 
     NIP: str | None = None
     IDWew: str | None = None
-    KodUE: (
-        Literal[
-            "AT",
-            "BE",
-            "BG",
-            "CY",
-            "CZ",
-            "DK",
-            "EE",
-            "FI",
-            "FR",
-            "DE",
-            "EL",
-            "HR",
-            "HU",
-            "IE",
-            "IT",
-            "LV",
-            "LT",
-            "LU",
-            "MT",
-            "NL",
-            "PL",
-            "PT",
-            "RO",
-            "SK",
-            "SI",
-            "ES",
-            "SE",
-            "XI",
-        ]
-        | None
-    ) = None
+    KodUE: PrefiksPodatnikaValues | None = None
     NrVatUE: str | None = None
     KodKraju: str | None = None
     NrID: str | None = None
@@ -410,39 +364,7 @@ _DaneFaKorygowanej = DaneFaKorygowanej
 class Podmiot1K(Fa3Model):
     """FA(3) element ``Faktura/Fa/Podmiot1K``."""
 
-    PrefiksPodatnika: (
-        Literal[
-            "AT",
-            "BE",
-            "BG",
-            "CY",
-            "CZ",
-            "DK",
-            "EE",
-            "FI",
-            "FR",
-            "DE",
-            "EL",
-            "HR",
-            "HU",
-            "IE",
-            "IT",
-            "LV",
-            "LT",
-            "LU",
-            "MT",
-            "NL",
-            "PL",
-            "PT",
-            "RO",
-            "SK",
-            "SI",
-            "ES",
-            "SE",
-            "XI",
-        ]
-        | None
-    ) = None
+    PrefiksPodatnika: PrefiksPodatnikaValues | None = None
     DaneIdentyfikacyjne: _TPodmiot1
     Adres: _TAdres
 
@@ -514,31 +436,11 @@ class FaWiersz(Fa3Model):
     P_11: Dec | None = None
     P_11A: Dec | None = None
     P_11Vat: Dec | None = None
-    P_12: (
-        Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
-        | None
-    ) = None
+    P_12: P_12Values | None = None
     P_12_XII: Dec | None = None
     P_12_Zal_15: Annotated[Literal[1], IntText] | None = None
     KwotaAkcyzy: Dec | None = None
-    GTU: (
-        Literal[
-            "GTU_01",
-            "GTU_02",
-            "GTU_03",
-            "GTU_04",
-            "GTU_05",
-            "GTU_06",
-            "GTU_07",
-            "GTU_08",
-            "GTU_09",
-            "GTU_10",
-            "GTU_11",
-            "GTU_12",
-            "GTU_13",
-        ]
-        | None
-    ) = None
+    GTU: GTUValues | None = None
     Procedura: (
         Literal["WSTO_EE", "IED", "TT_D", "I_42", "I_63", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None
     ) = None
@@ -588,7 +490,7 @@ class ZaplataCzesciowa(Fa3Model):
 
     KwotaZaplatyCzesciowej: Dec
     DataZaplatyCzesciowej: date
-    FormaPlatnosci: Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText] | None = None
+    FormaPlatnosci: FormaPlatnosciValues | None = None
     PlatnoscInna: Annotated[Literal[1], IntText] | None = None
     OpisPlatnosci: str | None = None
 
@@ -648,7 +550,7 @@ class Platnosc(Fa3Model):
     ZnacznikZaplatyCzesciowej: Annotated[Literal[1, 2], IntText] | None = None
     ZaplataCzesciowa: list[_ZaplataCzesciowa] = Field(default_factory=list)
     TerminPlatnosci: list[_TerminPlatnosci] = Field(default_factory=list)
-    FormaPlatnosci: Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText] | None = None
+    FormaPlatnosci: FormaPlatnosciValues | None = None
     PlatnoscInna: Annotated[Literal[1], IntText] | None = None
     OpisPlatnosci: str | None = None
     RachunekBankowy: list[_TRachunekBankowy] = Field(default_factory=list)
@@ -748,30 +650,10 @@ class ZamowienieWiersz(Fa3Model):
     P_9AZ: Dec | None = None
     P_11NettoZ: Dec | None = None
     P_11VatZ: Dec | None = None
-    P_12Z: (
-        Literal["23", "22", "8", "7", "5", "4", "3", "0 KR", "0 WDT", "0 EX", "zw", "oo", "np I", "np II"]
-        | None
-    ) = None
+    P_12Z: P_12Values | None = None
     P_12Z_XII: Dec | None = None
     P_12Z_Zal_15: Annotated[Literal[1], IntText] | None = None
-    GTUZ: (
-        Literal[
-            "GTU_01",
-            "GTU_02",
-            "GTU_03",
-            "GTU_04",
-            "GTU_05",
-            "GTU_06",
-            "GTU_07",
-            "GTU_08",
-            "GTU_09",
-            "GTU_10",
-            "GTU_11",
-            "GTU_12",
-            "GTU_13",
-        ]
-        | None
-    ) = None
+    GTUZ: GTUValues | None = None
     ProceduraZ: Literal["WSTO_EE", "IED", "TT_D", "B_SPV", "B_SPV_DOSTAWA", "B_MPV_PROWIZJA"] | None = None
     KwotaAkcyzyZ: Dec | None = None
     StanPrzedZ: Annotated[Literal[1], IntText] | None = None

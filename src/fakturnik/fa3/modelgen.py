@@ -107,6 +107,14 @@ class Generator:
             return self.simple(inner, enums) if inner is not None else ("s", enums)
         return self.named_simple(base, enums)
 
+    def declared_simple(self, node: etree._Element) -> SimpleKind:
+        """The simple type of an element or attribute: named (``type=``), inline, or text."""
+        named = node.get("type")
+        if named:
+            return self.named_simple(named)
+        inner = node.find(f"{XS}simpleType")
+        return self.simple(inner) if inner is not None else ("s", None)
+
     def named_simple(self, qname: str, enums: list[str] | None = None) -> SimpleKind:
         prefix, _, name = qname.rpartition(":")
         if prefix == "xsd":
@@ -184,15 +192,7 @@ class Generator:
             *ctype.findall(f"{XS}complexContent/{XS}extension/{XS}attribute"),
         ]
         for attribute in own_attributes:
-            atype = attribute.get("type")
-            inner = attribute.find(f"{XS}simpleType")
-            kind, enum = (
-                self.named_simple(atype)
-                if atype
-                else self.simple(inner)
-                if inner is not None
-                else ("s", None)
-            )
+            kind, enum = self.declared_simple(attribute)
             spec.attrs.append(
                 AttrSpec(
                     str(attribute.get("name")),
@@ -208,15 +208,7 @@ class Generator:
             if sub is not None:
                 spec.fields.append(FieldSpec(child_name, optional, repeated, "c", child=sub))
                 continue
-            ctype_name = child.get("type")
-            inner = child.find(f"{XS}simpleType")
-            kind, enum = (
-                self.named_simple(ctype_name)
-                if ctype_name
-                else self.simple(inner)
-                if inner is not None
-                else ("s", None)
-            )
+            kind, enum = self.declared_simple(child)
             spec.fields.append(FieldSpec(child_name, optional, repeated, kind, enum=enum))
         self.order.append(key)
         return name
@@ -267,15 +259,44 @@ from fakturnik.fa3.model_base import XmlField as XmlField
 '''
 
 
+MIN_SHARED_LITERAL = 5
+"""An enumeration of at least this many values used by more than one field is declared once, as an alias
+named after the first field that uses it (``KodUEValues``), so that the long lists are not repeated."""
+
+
+def _shared_literals(gen: Generator) -> dict[str, str]:
+    """Literal type text -> alias name, for the long enumerations more than one field uses."""
+    uses: dict[str, list[str]] = {}
+    for key in gen.order:
+        spec = gen.classes[key]
+        for name, kind, enum in [
+            *((a.name, a.kind, a.enum) for a in spec.attrs),
+            *((f.name, f.kind, f.enum) for f in spec.fields if f.kind != "c"),
+        ]:
+            if enum is not None and MIN_SHARED_LITERAL <= len(enum) <= MAX_LITERAL:
+                uses.setdefault(_py_type(kind, enum), []).append(name)
+    aliases = {text: f"{names[0]}Values" for text, names in uses.items() if len(names) > 1}
+    taken = {gen.classes[key].name for key in gen.order}
+    assert not taken & set(aliases.values()), "an alias would shadow a class"
+    return aliases
+
+
 def render(gen: Generator) -> str:
     """The source of model.py (unformatted; run ruff format on it)."""
+    aliases = _shared_literals(gen)
     out = [HEADER]
+    out += [*(f"{alias} = {text}" for text, alias in aliases.items())]
+
+    def typed(kind: str, enum: list[str] | None) -> str:
+        text = _py_type(kind, enum)
+        return aliases.get(text, text)
+
     layout: list[str] = []
     for key in gen.order:
         spec = gen.classes[key]
         out += ["", "", f"class {spec.name}(Fa3Model):", f'    """{spec.doc}"""', ""]
         for a in spec.attrs:
-            t = _py_type(a.kind, a.enum)
+            t = typed(a.kind, a.enum)
             default = (
                 repr(a.fixed) if a.fixed is not None else _default(a.kind, a.enum) if a.required else "None"
             )
@@ -288,7 +309,7 @@ def render(gen: Generator) -> str:
             default = _default(*spec.text)
             out.append(f"    value: {_py_type(*spec.text)}" + (f" = {default}" if default else ""))
         for f in spec.fields:
-            t = f"_{f.child}" if f.kind == "c" else _py_type(f.kind, f.enum)
+            t = f"_{f.child}" if f.kind == "c" else typed(f.kind, f.enum)
             if f.repeated:
                 out.append(f"    {f.name}: list[{t}] = Field(default_factory=list)")
             elif f.optional:

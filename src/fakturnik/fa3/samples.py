@@ -153,24 +153,21 @@ def make_sample_invoice(
     return build_invoice(draft, method=method)
 
 
-def make_sample_correction(
-    original: Faktura,
-    number: str,
-    *,
-    ksef_number: str | None = None,
-    issue_date: date | None = None,
-    reason: str = "Zwrot części towaru",
-) -> Faktura:
+class CorrectionOptions(TypedDict, total=False):
+    """The keyword options of :func:`make_sample_correction_draft` (and :func:`make_sample_correction`)."""
+
+    ksef_number: str | None
+    issue_date: date | None
+    reason: str
+
+
+def make_sample_correction(original: Faktura, number: str, **options: Unpack[CorrectionOptions]) -> Faktura:
     """A valid correction (KOR) of ``original``: its first line's quantity reduced by one.
 
     The correction names the corrected invoice (number, issue date and, when given, its KSeF number)
     and shows the first line before (``StanPrzed=1``) and after; the summary is the difference.
     """
-    return build_invoice(
-        make_sample_correction_draft(
-            original, number, ksef_number=ksef_number, issue_date=issue_date, reason=reason
-        )
-    )
+    return build_invoice(make_sample_correction_draft(original, number, **options))
 
 
 def make_sample_correction_draft(
