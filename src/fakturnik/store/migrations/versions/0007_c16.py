@@ -5,17 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from fakturnik.store.migrations.columns import ID
+
 revision = "0007_c16"
 down_revision = "0007_fe7"
 
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # columns.ID once that module is merged
 _TABLES = ("outbox", "ksef_sessions")
 
 
 def upgrade() -> None:
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("credential_id", _ID, nullable=True))
+            batch_op.add_column(sa.Column("credential_id", ID, nullable=True))
             batch_op.create_foreign_key(
                 batch_op.f(f"fk_{table}_credential_id_credentials"), "credentials", ["credential_id"], ["id"]
             )
