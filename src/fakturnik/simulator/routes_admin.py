@@ -36,6 +36,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_snake
 
 from fakturnik.simulator.core import Faults, Simulator, sim_of
 
@@ -78,20 +79,7 @@ def get_faults(request: Request) -> dict[str, object]:
 @router.post("/faults")
 def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
     sim = sim_of(request)
-    apply_faults(
-        sim,
-        outage_seconds=body.outageSeconds,
-        outage_starts_in=body.outageStartsIn,
-        refuse_connections=body.refuseConnections,
-        error_rate=body.errorRate,
-        latency=body.latency,
-        stuck_processing=body.stuckProcessing,
-        auth_delay=body.authDelay,
-        session_unavailable=body.sessionUnavailable,
-        session_unavailable_after=body.sessionUnavailableAfter,
-        collective_error=body.collectiveError,
-        collective_error_count=body.collectiveErrorCount,
-    )
+    apply_faults(sim, **{to_snake(name): value for name, value in body.model_dump().items()})
     return sim.faults.as_json()
 
 

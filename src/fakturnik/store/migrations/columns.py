@@ -15,6 +15,12 @@ from alembic import op
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 """A row id: BIGINT, and INTEGER on SQLite so that the primary key is its rowid."""
 
+# ix_invoices_cover as 0003_app made it (0007_fe7 widens it, and makes it again on downgrade): the
+# list's keys, then what a row of the list shows and searches
+_COVER_KEYS = ["company_id", "direction", "id"]
+_COVER_SHOWN = ["number", "ksef_number", "buyer_name", "buyer_id", "seller_name", "seller_nip", "status"]
+INVOICES_COVER_0003 = [*_COVER_KEYS, *_COVER_SHOWN, "issue_date", "currency", "gross"]
+
 
 def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
     """The primary key of ``table`` over ``columns`` (``id`` when none are named)."""

@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from fakturnik.store.migrations.columns import company_keys, id_key, index, primary_key, reference, unique
+from fakturnik.store.migrations.columns import (
+    INVOICES_COVER_0003,
+    company_keys,
+    id_key,
+    index,
+    primary_key,
+    reference,
+    unique,
+)
 from fakturnik.store.models import UtcDateTime
 
 revision = "0003_app"
@@ -162,25 +170,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("offline_mode = 1 AND ksef_number IS NULL"),
             postgresql_where=sa.text("offline_mode AND ksef_number IS NULL"),
         )
-        batch_op.create_index(
-            "ix_invoices_cover",
-            [
-                "company_id",
-                "direction",
-                "id",
-                "number",
-                "ksef_number",
-                "buyer_name",
-                "buyer_id",
-                "seller_name",
-                "seller_nip",
-                "status",
-                "issue_date",
-                "currency",
-                "gross",
-            ],
-            unique=False,
-        )
+        batch_op.create_index("ix_invoices_cover", INVOICES_COVER_0003, unique=False)
         batch_op.create_unique_constraint("uq_invoices_idempotency_key", ["company_id", "idempotency_key"])
         batch_op.create_foreign_key(
             batch_op.f("fk_invoices_corrects_id_invoices"), "invoices", ["corrects_id"], ["id"]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from alembic import op
 
+from fakturnik.store.migrations.columns import INVOICES_COVER_0003
+
 revision = "0007_fe7"
 down_revision = "0006_e10"
 
-# ix_invoices_cover as 0003_app made it: the list's keys, then what it shows and searches
-_KEYS = ["company_id", "direction", "id"]
-_SHOWN = ["number", "ksef_number", "buyer_name", "buyer_id", "seller_name", "seller_nip", "status"]
-_COVER = [*_KEYS, *_SHOWN, "issue_date", "currency", "gross"]
 _ADDED = ["net", "vat", "paid_amount", "due_date", "kind"]
 
 
@@ -18,11 +16,11 @@ def upgrade() -> None:
     # the list's totals (count, gross, net, VAT, unpaid) and filters read this index only, never the
     # rows with their XML
     op.drop_index("ix_invoices_cover", table_name="invoices")
-    op.create_index("ix_invoices_cover", "invoices", [*_COVER, *_ADDED], unique=False)
+    op.create_index("ix_invoices_cover", "invoices", [*INVOICES_COVER_0003, *_ADDED], unique=False)
     op.create_index("ix_audit_log_invoice", "audit_log", ["invoice_id"], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_audit_log_invoice", table_name="audit_log")
     op.drop_index("ix_invoices_cover", table_name="invoices")
-    op.create_index("ix_invoices_cover", "invoices", _COVER, unique=False)
+    op.create_index("ix_invoices_cover", "invoices", INVOICES_COVER_0003, unique=False)
