@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from fakturnik.app.access import Action
 from fakturnik.app.credentials import key_password
+from fakturnik.app.projection import project
 from fakturnik.app.service import Service
 from fakturnik.errors import FakturnikError, InputError, KsefError, NotFoundError
 from fakturnik.store import repo
@@ -911,19 +912,15 @@ class CertificatesService(Service):
         from fakturnik.ksef.crypto import certificate_fingerprint
 
         cert = x509.load_pem_x509_certificate(self.ctx.vault.get(row.secret_name + ".cert").reveal())
-        return KsefCertificateView(
-            id=row.id,
+        return project(
+            KsefCertificateView,
+            row,
             certificate_type=row.certificate_type or TYPE_OF_KIND.get(row.kind) or row.kind,
             serial=row.serial or format(cert.serial_number, "016X"),
             subject=cert.subject.rfc4514_string(),
             valid_from=row.valid_from or cert.not_valid_before_utc,
             valid_to=row.valid_to or cert.not_valid_after_utc,
             fingerprint=certificate_fingerprint(cert),
-            active=row.active,
-            ksef_status=row.ksef_status,
-            checked_at=row.checked_at,
-            replaces_id=row.replaces_id,
-            revoked_at=row.revoked_at,
             added_at=row.created_at,
         )
 

@@ -89,7 +89,10 @@ class InvoicesService(Service):
         (``replayed=True``); with another body, :class:`IdempotencyConflictError`.
         """
         source = self._source(draft, xml)
-        result = self._issue_items(company_id, [source], [idempotency_key], urgent=urgent)
+        return self._one(self._issue_items(company_id, [source], [idempotency_key], urgent=urgent))
+
+    def _one(self, result: Sequence[Any]) -> IssueResult:
+        """The one issued invoice of ``_issue_items`` as its detail view, or its error raised."""
         item = result[0]
         if item.error is not None:
             raise item.error
@@ -281,19 +284,21 @@ class InvoicesService(Service):
     # --- reading ----------------------------------------------------------------------------------
 
     def _invoice(self, s: Session, company_id: int, invoice_id: int, action: Action) -> Invoice:
-        self._company(s, company_id, action)
-        inv = s.get(Invoice, invoice_id) if type(invoice_id) is int else None
-        if inv is None or inv.company_id != company_id or inv.direction != self.direction:
-            raise NotFoundError("nie ma takiej faktury")
-        return inv
+        missing = "nie ma takiej faktury"
+        return self._owned(s, company_id, action, Invoice, invoice_id, missing, direction=self.direction)
 
     @property
     def _read(self) -> Action:
         return Action.INVOICES_READ if self.direction == "issued" else Action.RECEIVED_READ
 
+    def _before_reading(self, s: Session, company_id: int) -> None:
+        """What ``get`` and ``list`` do first, after the access check (issued invoices: nothing)."""
+
     def get(self, company_id: int, invoice_id: int) -> InvoiceView:
         with self._tx() as s:
-            return detail_view(s, self._invoice(s, company_id, invoice_id, self._read), today_pl())
+            inv = self._invoice(s, company_id, invoice_id, self._read)
+            self._before_reading(s, company_id)
+            return detail_view(s, inv, today_pl())
 
     def list(
         self,
@@ -307,6 +312,7 @@ class InvoicesService(Service):
         """Newest first; ``next_cursor`` continues. ``with_totals``: count and gross sum of all that match."""
         with self._tx() as s:
             self._company(s, company_id, self._read)
+            self._before_reading(s, company_id)
             return list_page(
                 s,
                 company_id,
@@ -472,15 +478,7 @@ class InvoicesService(Service):
                     f"korekta musi podawać numer KSeF korygowanej faktury ({ksef_number})",
                     "Fa/DaneFaKorygowanej/NrKSeFFaKorygowanej",
                 )
-        result = self._issue_items(company_id, [source], [idempotency_key], corrects_id=invoice_id)
-        item = result[0]
-        if item.error is not None:
-            raise item.error
-        assert item.invoice is not None
-        with self._tx() as s:
-            inv = s.get(Invoice, item.invoice.id)
-            assert inv is not None
-            return IssueResult(detail_view(s, inv, today_pl(), item.warnings), replayed=item.replayed)
+        return self._one(self._issue_items(company_id, [source], [idempotency_key], corrects_id=invoice_id))
 
     # --- payments, sending ------------------------------------------------------------------------
 

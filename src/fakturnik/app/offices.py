@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -429,48 +430,42 @@ def _counts(s: Session, ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-def _deadlines(s: Session, ids: list[int]) -> dict[int, date]:
+def _per_company(s: Session, ids: list[int], company: Any, aggregate: Any, *where: Any) -> dict[int, Any]:
+    """``aggregate`` over each client's rows that match ``where`` (``company``: the rows' company column);
+    a client without such rows is left out."""
     if not ids:
         return {}
-    rows = s.execute(
-        select(Invoice.company_id, func.min(Invoice.offline_deadline))
-        .where(
-            Invoice.company_id.in_(ids),
-            Invoice.direction == "issued",
-            Invoice.offline_deadline.is_not(None),
-            Invoice.status.in_((states.OFFLINE, states.QUEUED)),
-        )
-        .group_by(Invoice.company_id)
-    ).all()
-    return {int(c): d for c, d in rows if d is not None}
+    rows = s.execute(select(company, aggregate).where(company.in_(ids), *where).group_by(company)).all()
+    return {int(c): value for c, value in rows if value is not None}
+
+
+def _deadlines(s: Session, ids: list[int]) -> dict[int, date]:
+    return _per_company(
+        s,
+        ids,
+        Invoice.company_id,
+        func.min(Invoice.offline_deadline),
+        Invoice.direction == "issued",
+        Invoice.offline_deadline.is_not(None),
+        Invoice.status.in_((states.OFFLINE, states.QUEUED)),
+    )
 
 
 def _last_syncs(s: Session, ids: list[int]) -> dict[int, datetime]:
-    if not ids:
-        return {}
-    rows = s.execute(
-        select(SyncCheckpoint.company_id, func.max(SyncCheckpoint.last_run_at))
-        .where(SyncCheckpoint.company_id.in_(ids))
-        .group_by(SyncCheckpoint.company_id)
-    ).all()
-    return {int(c): t for c, t in rows if t is not None}
+    return _per_company(s, ids, SyncCheckpoint.company_id, func.max(SyncCheckpoint.last_run_at))
 
 
 def _received_new(s: Session, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
     since = datetime.now(UTC) - timedelta(days=NEW_RECEIVED_DAYS)
-    rows = s.execute(
-        select(Invoice.company_id, func.count())
-        .where(
-            Invoice.company_id.in_(ids),
-            Invoice.direction == "received",
-            Invoice.booked_at.is_(None),
-            Invoice.created_at >= since,
-        )
-        .group_by(Invoice.company_id)
-    ).all()
-    return {int(c): int(n) for c, n in rows}
+    return _per_company(
+        s,
+        ids,
+        Invoice.company_id,
+        func.count(),
+        Invoice.direction == "received",
+        Invoice.booked_at.is_(None),
+        Invoice.created_at >= since,
+    )
 
 
 def _waiting(s: Session, ids: list[int]) -> dict[int, str]:

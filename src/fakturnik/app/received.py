@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action
-from fakturnik.app.filters import DEFAULT_LIMIT, InvoiceFilter
 from fakturnik.app.invoice_views import detail_view
 from fakturnik.app.invoices import InvoicesService, today_pl
-from fakturnik.app.views import InvoicePage, InvoiceView
+from fakturnik.app.views import InvoiceView
 from fakturnik.errors import FakturnikError, PermissionDeniedError
 from fakturnik.store.models import Invoice
 
@@ -80,7 +79,7 @@ class ReceivedService(InvoicesService):
 
     direction = "received"
 
-    def _complete(self, s: Session, company_id: int, limit: int = 1000) -> None:
+    def _before_reading(self, s: Session, company_id: int, limit: int = 1000) -> None:
         """Fill the list columns (sale date, net, VAT, due date) of invoices the sync stored without them.
 
         The engine's sync keeps what KSeF's metadata gives; the rest is read from the XML once, here
@@ -108,26 +107,6 @@ class ReceivedService(InvoicesService):
             inv.buyer_name = inv.buyer_name or summary.buyer_name
             inv.seller_name = inv.seller_name or summary.seller_name
             inv.request_hash = SUMMARY_DONE
-
-    def list(
-        self,
-        company_id: int,
-        filter: InvoiceFilter | None = None,
-        *,
-        cursor: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        with_totals: bool = False,
-    ) -> InvoicePage:
-        with self._tx() as s:
-            self._company(s, company_id, Action.RECEIVED_READ)
-            self._complete(s, company_id)
-        return super().list(company_id, filter, cursor=cursor, limit=limit, with_totals=with_totals)
-
-    def get(self, company_id: int, invoice_id: int) -> InvoiceView:
-        with self._tx() as s:
-            self._company(s, company_id, Action.RECEIVED_READ)
-            self._complete(s, company_id)
-        return super().get(company_id, invoice_id)
 
     def warnings(self, company_id: int, invoice_id: int) -> ReceivedWarnings:
         """The received invoice's warnings by authority (checked as for the company's environment)."""
