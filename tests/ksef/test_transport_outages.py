@@ -20,7 +20,7 @@ from tests.ksef.identities import person_credential, random_nip
 
 
 def _faults(server: SimulatorServer, **body: Any) -> None:
-    httpx.post(server.root_url + "/admin/faults", json=body).raise_for_status()
+    httpx.post(server.root_url + "/admin/faults", json=body, timeout=30.0).raise_for_status()
 
 
 def _statuses(server: SimulatorServer) -> dict[str, int]:
@@ -50,7 +50,7 @@ def test_non_idempotent_call_during_outage_reports_unknown_outcome(simulator: Si
     with pytest.raises(KsefServerError) as info:
         manager.api.request("POST", "/tokens", json={"permissions": ["InvoiceRead"], "description": "outage"})
     assert info.value.status_code == 503 and info.value.outcome_unknown
-    httpx.post(simulator.root_url + "/admin/faults/reset").raise_for_status()
+    httpx.post(simulator.root_url + "/admin/faults/reset", timeout=30.0).raise_for_status()
     transport.close()
 
 
