@@ -74,6 +74,12 @@ GRANT_KINDS: dict[str, GrantKind] = {
             ("fingerprint", "permissions", "name", "address", "description"),
             "Nadaj uprawnienia podmiotowi unijnemu (odcisk certyfikatu)",
         ),
+        GrantKind(
+            "eu_admin",
+            "grant_eu_admin",
+            ("fingerprint", "vat_ue", "name", "address", "description"),
+            "Nadaj administratora podmiotu unijnego (odcisk certyfikatu; KSeF tworzy kontekst NIP-VAT UE)",
+        ),
     )
 }
 

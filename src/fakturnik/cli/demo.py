@@ -8,7 +8,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.panel import Panel
 
@@ -26,21 +25,11 @@ DEMO_NIP = "5265877635"
 
 def _demo_token(server: object, nip: str) -> Secret:
     """A KSeF token for the demo company, created in the simulator as its owner would."""
-    from fakturnik.simulator.mint import mint_session
+    from fakturnik.app.companies import simulator_token
     from fakturnik.simulator.server import SimulatorServer
 
     assert isinstance(server, SimulatorServer)
-    owner = mint_session(
-        server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
-    )
-    r = httpx.post(
-        server.base_url + "/tokens",
-        json={"permissions": ["InvoiceWrite", "InvoiceRead"], "description": "Fakturnik demo"},
-        headers={"Authorization": f"Bearer {owner['accessToken']}"},
-        timeout=10,
-    )
-    r.raise_for_status()
-    return Secret(r.json()["token"], "demo-token")
+    return Secret(simulator_token(server, nip, "Fakturnik demo"), "demo-token")
 
 
 def sample_xml(nip: str, lines: int = 3) -> bytes:

@@ -96,6 +96,7 @@ def _option(
     return _Param(name, Annotated[kind, typer.Option(flag, help=help)], default)
 
 
+_REQUIRED = inspect.Parameter.empty
 _COMPANY = _Param("company", Company)
 _NAMES = (_Param("first_name", FirstName), _Param("last_name", LastName))
 _RIGHTS = _Param("permissions", Rights, None)
@@ -148,9 +149,7 @@ _GRANT_COMMANDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Param, ...]]
         (),
         (
             _argument("nip", "NIP upoważnianego."),
-            _option(
-                "kind", "--kind", "self_billing | tax_representative | rr | pef", str, inspect.Parameter.empty
-            ),
+            _option("kind", "--kind", "self_billing | tax_representative | rr | pef", str, _REQUIRED),
             _COMPANY,
             _option("name", "--name"),
         ),
@@ -162,10 +161,41 @@ _GRANT_COMMANDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Param, ...]]
         ("InvoiceWrite",),
         (
             _argument("identifier", "PESEL albo NIP pracownika biura."),
-            _option("company", "--company", "NIP biura.", str, inspect.Parameter.empty),
+            _option("company", "--company", "NIP biura.", str, _REQUIRED),
             *_NAMES,
             _option("client_nip", "--client", "NIP klienta (brak: wszyscy klienci)."),
             _RIGHTS,
+        ),
+    ),
+    (
+        "grant-subunit",
+        "subunit",
+        "Nadaj administratora jednostki podrzędnej (InternalId NIP-nnnnn albo NIP członka grupy VAT).",
+        (),
+        (
+            _argument("identifier", "PESEL albo NIP administratora."),
+            _COMPANY,
+            _option(
+                "subunit", "--subunit", "InternalId (NIP-nnnnn) albo NIP członka grupy VAT.", str, _REQUIRED
+            ),
+            _option("subunit_name", "--subunit-name", "Nazwa jednostki (wymagana dla InternalId)."),
+            *_NAMES,
+            _option("description", "--description"),
+        ),
+    ),
+    (
+        "grant-eu-admin",
+        "eu_admin",
+        "Nadaj administratora podmiotu unijnego: KSeF tworzy kontekst NIP-VAT UE, w którym loguje się on "
+        "swoim certyfikatem.",
+        (),
+        (
+            _argument("fingerprint", "Odcisk SHA-256 certyfikatu podmiotu unijnego (64 znaki hex)."),
+            _COMPANY,
+            _option("vat_ue", "--vat-ue", "Numer VAT UE podmiotu (np. DE123456789).", str, _REQUIRED),
+            _option("name", "--name", "Pełna nazwa podmiotu unijnego.", str, _REQUIRED),
+            _option("address", "--address", "Adres podmiotu unijnego.", str, ""),
+            _option("description", "--description"),
         ),
     ),
 )

@@ -66,6 +66,11 @@ def _bodies(nip: str) -> dict[str, Any]:
             "permissions": ["InvoiceRead"],
             "name": "Intruz GmbH",
         },
+        "grantEuEntityAdministration": {
+            "fingerprint": "A" * 64,
+            "vat_ue": "DE123456789",
+            "name": "Intruz GmbH",
+        },
         "useOfficeCredential": {"office_company_id": 1},
         "officeSyncAll": {},
         "addCoworkerCertificate": {

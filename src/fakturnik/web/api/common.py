@@ -51,6 +51,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 409: _problem("Konflikt ze stanem obiektu.")}
 
+XML_ANSWER: dict[str, Any] = {
+    "problems": {200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"}},
+    "response_class": Response,
+}
+"""``@route(…, **XML_ANSWER)``: the operation answers an XML document (FA(3), UPO), see :func:`xml`."""
+
+
+def xml(document: bytes) -> Response:
+    return Response(document, media_type="application/xml")
+
+
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 

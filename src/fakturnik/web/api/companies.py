@@ -114,14 +114,7 @@ def list_companies(svc: Svc) -> list[CompanyView]:
 @route("POST", "/companies", "createCompany", status_code=201)
 def create_company(body: CompanyCreate, svc: Svc) -> CompanyView:
     """Dodaj firmę (wywołujący zostaje właścicielem)"""
-    return svc.companies.add(
-        nip=body.nip,
-        name=body.name,
-        environment=body.environment,
-        address=body.address,
-        email=body.email,
-        bank_account=body.bank_account,
-    )
+    return svc.companies.add(**body.model_dump())
 
 
 @route("GET", "/companies/{company_id}", "getCompany")

@@ -13,11 +13,12 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, SessionUpoView, StatusChange
-from fakturnik.web.api.common import DRAFT_EXAMPLE, ERRORS, MAX_ID, WRITE_ERRORS, Body, fast_json
+from fakturnik.web.api.common import DRAFT_EXAMPLE, MAX_ID, XML_ANSWER, Body, Routes, fast_json, xml
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["faktury"])
+route = Routes(router)
 CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[
     int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1, le=MAX_ID)
@@ -48,6 +49,13 @@ _INVOICE_BODY: dict[str, Any] = {
         },
     }
 }
+_INVOICE_POST: dict[str, Any] = {
+    "problems": {200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
+    "status_code": 201,
+    "openapi_extra": _INVOICE_BODY,
+}
+"""``@route("POST", …, **_INVOICE_POST)``: an invoice document in (JSON draft or FA(3) XML), 201 with the
+invoice out, 200 when an Idempotency-Key repeats a request."""
 
 
 async def _invoice_input(request: Request) -> tuple[bytes | None, bytes | None]:
@@ -80,14 +88,7 @@ def _answer(response: Response, result: Any) -> InvoiceView:
     return invoice
 
 
-@router.post(
-    "/companies/{company_id}/invoices",
-    status_code=201,
-    summary="Wystaw fakturę (szkic JSON albo XML FA(3)) — zapis i kolejka do KSeF w jednej transakcji",
-    operation_id="issueInvoice",
-    openapi_extra=_INVOICE_BODY,
-    responses={**WRITE_ERRORS, 200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
-)
+@route("POST", "/companies/{company_id}/invoices", "issueInvoice", **_INVOICE_POST)
 async def issue_invoice(
     company_id: CompanyId,
     request: Request,
@@ -96,6 +97,7 @@ async def issue_invoice(
     idempotency_key: IdempotencyKey = None,
     urgent: Annotated[bool, Query(description="Wyślij od razu w sesji interaktywnej.")] = False,
 ) -> InvoiceView:
+    """Wystaw fakturę (szkic JSON albo XML FA(3)) — zapis i kolejka do KSeF w jednej transakcji"""
     draft, xml = await _invoice_input(request)
     result = await _run(
         svc.invoices.issue, company_id, draft, xml=xml, idempotency_key=idempotency_key, urgent=urgent
@@ -128,17 +130,12 @@ class BulkOut(Body):
     items: list[BulkItemResult]
 
 
-@router.post(
-    "/companies/{company_id}/invoices/bulk",
-    summary="Wystaw wiele faktur (do 1000): wynik dla każdej pozycji",
-    description=(
-        "Pozycje są zapisywane w porcjach, każda porcja jedną transakcją; błędna pozycja nie blokuje innych."
-    ),
-    operation_id="issueInvoicesBulk",
-    response_model=BulkOut,
-    responses=WRITE_ERRORS,
-)
+@route("POST", "/companies/{company_id}/invoices/bulk", "issueInvoicesBulk", response_model=BulkOut)
 def issue_bulk(company_id: CompanyId, body: BulkRequest, svc: Svc) -> Response:
+    """Wystaw wiele faktur (do 1000): wynik dla każdej pozycji
+
+    Pozycje są zapisywane w porcjach, każda porcja jedną transakcją; błędna pozycja nie blokuje innych.
+    """
     keys = body.idempotency_keys
     if keys is not None and len(keys) != len(body.items):
         raise ApiProblem(422, "invalid_request", "idempotency_keys musi mieć tyle pozycji co items.")
@@ -152,13 +149,7 @@ def issue_bulk(company_id: CompanyId, body: BulkRequest, svc: Svc) -> Response:
 Status = Literal["queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline"]
 
 
-@router.get(
-    "/companies/{company_id}/invoices",
-    summary="Lista faktur wystawionych z filtrami i stronicowaniem (kursor)",
-    operation_id="listInvoices",
-    response_model=InvoicePage,
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices", "listInvoices", response_model=InvoicePage)
 def list_invoices(
     company_id: CompanyId,
     svc: Svc,
@@ -182,6 +173,7 @@ def list_invoices(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     with_totals: bool = False,
 ) -> Response:
+    """Lista faktur wystawionych z filtrami i stronicowaniem (kursor)"""
     flt = InvoiceFilter(
         status=tuple(status or ()),
         kind=tuple(kind or ()),
@@ -200,51 +192,28 @@ def list_invoices(
     return fast_json(InvoicePage, page)
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}",
-    summary="Faktura: status i historia, numer KSeF, UPO, termin offline, błąd KSeF",
-    operation_id="getInvoice",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}", "getInvoice")
 def get_invoice(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    """Faktura: status i historia, numer KSeF, UPO, termin offline, błąd KSeF"""
     return svc.invoices.get(company_id, invoice_id)
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/history",
-    summary="Historia statusów faktury",
-    operation_id="getInvoiceHistory",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/history", "getInvoiceHistory")
 def invoice_history(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> list[StatusChange]:
+    """Historia statusów faktury"""
     return list(svc.invoices.history(company_id, invoice_id))
 
 
-_XML: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"}
-}
-
-
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/xml",
-    summary="XML FA(3) faktury",
-    operation_id="getInvoiceXml",
-    response_class=Response,
-    responses={**ERRORS, **_XML},
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/xml", "getInvoiceXml", **XML_ANSWER)
 def invoice_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
-    return Response(svc.invoices.xml(company_id, invoice_id), media_type="application/xml")
+    """XML FA(3) faktury"""
+    return xml(svc.invoices.xml(company_id, invoice_id))
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/upo",
-    summary="UPO (urzędowe poświadczenie odbioru) faktury",
-    operation_id="getInvoiceUpo",
-    response_class=Response,
-    responses={**ERRORS, **_XML},
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/upo", "getInvoiceUpo", **XML_ANSWER)
 def invoice_upo(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
-    return Response(svc.invoices.upo(company_id, invoice_id), media_type="application/xml")
+    """UPO (urzędowe poświadczenie odbioru) faktury"""
+    return xml(svc.invoices.upo(company_id, invoice_id))
 
 
 _SESSION_UPO_EXAMPLE = """<?xml version="1.0" encoding="utf-8"?>
@@ -279,55 +248,44 @@ SessionUpoPage = Annotated[
 ]
 
 
-@router.get(
+@route(
+    "GET",
     "/companies/{company_id}/invoices/{invoice_id}/session-upo",
-    summary="UPO sesji KSeF, w której wysłano fakturę (XML)",
-    description="Zbiorcze UPO sesji interaktywnej albo wsadowej, w której KSeF przyjął fakturę: strona, "
-    "na której jest ta faktura (albo `page`). 404 (problem details), dopóki KSeF go nie wydał: UPO "
-    "sesji powstaje po jej zamknięciu, a faktura musi mieć numer KSeF.",
-    operation_id="getInvoiceSessionUpo",
+    "getInvoiceSessionUpo",
+    problems=_SESSION_UPO_XML,
     response_class=Response,
-    responses={**ERRORS, **_SESSION_UPO_XML},
 )
 def invoice_session_upo(
     company_id: CompanyId, invoice_id: InvoiceId, svc: Svc, page: SessionUpoPage = None
 ) -> Response:
-    xml = svc.invoices.session_upo_xml(company_id, invoice_id, page)
-    return Response(xml, media_type="application/xml")
+    """UPO sesji KSeF, w której wysłano fakturę (XML)
+
+    Zbiorcze UPO sesji interaktywnej albo wsadowej, w której KSeF przyjął fakturę: strona, na której jest ta
+    faktura (albo `page`). 404 (problem details), dopóki KSeF go nie wydał: UPO sesji powstaje po jej
+    zamknięciu, a faktura musi mieć numer KSeF.
+    """
+    return xml(svc.invoices.session_upo_xml(company_id, invoice_id, page))
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/session-upo/pages",
-    summary="UPO sesji KSeF faktury: numer sesji, daty, strony",
-    description="Sesja, w której wysłano fakturę, i strony jej UPO (numer referencyjny, skrót, "
-    "rozmiar, czy strona potwierdza tę fakturę). 404, dopóki KSeF nie wydał UPO sesji.",
-    operation_id="getInvoiceSessionUpoPages",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/session-upo/pages", "getInvoiceSessionUpoPages")
 def invoice_session_upo_pages(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> SessionUpoView:
+    """UPO sesji KSeF faktury: numer sesji, daty, strony
+
+    Sesja, w której wysłano fakturę, i strony jej UPO (numer referencyjny, skrót, rozmiar, czy strona
+    potwierdza tę fakturę). 404, dopóki KSeF nie wydał UPO sesji.
+    """
     return svc.invoices.session_upo(company_id, invoice_id)
 
 
-@router.get(
-    "/companies/{company_id}/invoices/{invoice_id}/correction-draft",
-    summary="Szkic faktury korygującej (pozycje przed i po)",
-    operation_id="getCorrectionDraft",
-    responses=ERRORS,
-)
+@route("GET", "/companies/{company_id}/invoices/{invoice_id}/correction-draft", "getCorrectionDraft")
 def correction_draft(
     company_id: CompanyId, invoice_id: InvoiceId, svc: Svc, reason: Annotated[str, Query(max_length=256)] = ""
 ) -> dict[str, Any]:
+    """Szkic faktury korygującej (pozycje przed i po)"""
     return svc.invoices.correction_draft(company_id, invoice_id, reason=reason)
 
 
-@router.post(
-    "/companies/{company_id}/invoices/{invoice_id}/corrections",
-    status_code=201,
-    summary="Wystaw fakturę korygującą do tej faktury (szkic z correction-draft albo XML)",
-    operation_id="correctInvoice",
-    openapi_extra=_INVOICE_BODY,
-    responses={**WRITE_ERRORS, 200: {"description": "Powtórzone żądanie z tym samym Idempotency-Key."}},
-)
+@route("POST", "/companies/{company_id}/invoices/{invoice_id}/corrections", "correctInvoice", **_INVOICE_POST)
 async def correct_invoice(
     company_id: CompanyId,
     invoice_id: InvoiceId,
@@ -336,6 +294,7 @@ async def correct_invoice(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ) -> InvoiceView:
+    """Wystaw fakturę korygującą do tej faktury (szkic z correction-draft albo XML)"""
     draft, xml = await _invoice_input(request)
     result = await _run(
         svc.invoices.correct, company_id, invoice_id, draft, xml=xml, idempotency_key=idempotency_key
@@ -350,22 +309,14 @@ class PaymentBody(Body):
     paid_at: date | None = Field(None, description="Data zapłaty (domyślnie dziś).")
 
 
-@router.put(
-    "/companies/{company_id}/invoices/{invoice_id}/payment",
-    summary="Zapisz zapłatę (całość albo część)",
-    operation_id="recordPayment",
-    responses=WRITE_ERRORS,
-)
+@route("PUT", "/companies/{company_id}/invoices/{invoice_id}/payment", "recordPayment")
 def record_payment(company_id: CompanyId, invoice_id: InvoiceId, body: PaymentBody, svc: Svc) -> InvoiceView:
+    """Zapisz zapłatę (całość albo część)"""
     return svc.invoices.record_payment(company_id, invoice_id, body.amount, body.paid_at)
 
 
-@router.delete(
-    "/companies/{company_id}/invoices/{invoice_id}/payment",
-    summary="Usuń zapis zapłaty",
-    operation_id="clearPayment",
-    responses=WRITE_ERRORS,
-)
+@route("DELETE", "/companies/{company_id}/invoices/{invoice_id}/payment", "clearPayment")
 def clear_payment(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> InvoiceView:
+    """Usuń zapis zapłaty"""
     svc.invoices.clear_payment(company_id, invoice_id)
     return svc.invoices.get(company_id, invoice_id)

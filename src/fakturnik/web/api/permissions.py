@@ -129,6 +129,16 @@ class EuEntityGrantBody(Body):
     description: Description = None
 
 
+class EuAdminGrantBody(Body):
+    fingerprint: str = Field(min_length=64, max_length=64)
+    vat_ue: str = Field(
+        min_length=4, max_length=20, description="Numer VAT UE podmiotu innego państwa (np. DE123456789)."
+    )
+    name: str = Field(min_length=5, max_length=90)
+    address: str = Field("", max_length=512)
+    description: Description = None
+
+
 def _answer(result: OperationView, response: Response) -> OperationOut:
     if result.done and not result.ok:
         raise ApiProblem(409, "permission_operation_failed", result.message)
@@ -168,6 +178,7 @@ _GRANT_ROUTES: tuple[tuple[str, str, str, type[Body]], ...] = (
     ("indirect", "indirect", "grantIndirectPermissions", IndirectGrantBody),
     ("subunit", "subunits", "grantSubunitAdministrator", SubunitGrantBody),
     ("eu_entity", "eu-entities", "grantEuEntityPermissions", EuEntityGrantBody),
+    ("eu_admin", "eu-entities/administration", "grantEuEntityAdministration", EuAdminGrantBody),
 )
 
 

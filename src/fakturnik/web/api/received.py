@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.received import ReceivedWarnings
 from fakturnik.app.views import InvoicePage, InvoiceView
-from fakturnik.web.api.common import MAX_ID, Body, Routes, fast_json
+from fakturnik.web.api.common import MAX_ID, XML_ANSWER, Body, Routes, fast_json, xml
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["faktury otrzymane"])
@@ -21,34 +21,30 @@ CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=MAX_ID)]
 
 
+class ReceivedQuery(BaseModel):
+    """The list's filters (query parameters): the fields of the app's ``InvoiceFilter`` it offers."""
+
+    issue_from: date | None = None
+    issue_to: date | None = None
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    seller_nip: str | None = Field(None, max_length=32)
+    number: str | None = Field(None, max_length=256)
+    ksef_number: str | None = Field(None, max_length=64)
+    paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None
+    booked: bool | None = None
+    q: str | None = Field(None, max_length=200)
+
+
 @route("GET", "/companies/{company_id}/received", "listReceived", response_model=InvoicePage)
 def list_received(
     company_id: CompanyId,
     svc: Svc,
-    issue_from: date | None = None,
-    issue_to: date | None = None,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    seller_nip: Annotated[str | None, Query(max_length=32)] = None,
-    number: Annotated[str | None, Query(max_length=256)] = None,
-    ksef_number: Annotated[str | None, Query(max_length=64)] = None,
-    paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None,
-    booked: bool | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    query: Annotated[ReceivedQuery, Query()],
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
     """Lista faktur otrzymanych"""
-    flt = InvoiceFilter(
-        issue_from=issue_from,
-        issue_to=issue_to,
-        month=month,
-        seller_nip=seller_nip,
-        number=number,
-        ksef_number=ksef_number,
-        paid=paid,
-        booked=booked,
-        q=q,
-    )
+    flt = InvoiceFilter(**query.model_dump())
     return fast_json(InvoicePage, svc.received.list(company_id, flt, cursor=cursor, limit=limit))
 
 
@@ -68,16 +64,10 @@ def received_warnings(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) ->
     return svc.received.warnings(company_id, invoice_id)
 
 
-@route(
-    "GET",
-    "/companies/{company_id}/received/{invoice_id}/xml",
-    "getReceivedXml",
-    problems={200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "XML"}},
-    response_class=Response,
-)
+@route("GET", "/companies/{company_id}/received/{invoice_id}/xml", "getReceivedXml", **XML_ANSWER)
 def received_xml(company_id: CompanyId, invoice_id: InvoiceId, svc: Svc) -> Response:
     """XML FA(3) faktury otrzymanej"""
-    return Response(svc.received.xml(company_id, invoice_id), media_type="application/xml")
+    return xml(svc.received.xml(company_id, invoice_id))
 
 
 class BookedBody(Body):

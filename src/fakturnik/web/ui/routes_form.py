@@ -7,14 +7,14 @@ import secrets
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.actor import Actor
 from fakturnik.app.advances import ADVANCE_KINDS
 from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
-from fakturnik.web.ui.deps import Ui, get_actor, get_ui
+from fakturnik.web.ui.deps import Ui, UiDep, get_actor, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS
 from fakturnik.web.ui.invoice_form import (
     CORRECTION_KINDS,
@@ -36,10 +36,10 @@ from fakturnik.web.ui.invoice_form import (
     to_draft,
 )
 from fakturnik.web.ui.preview import Completer, preview
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 CURRENCIES = ("PLN", "EUR", "USD", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "UAH", "JPY")
 
@@ -219,9 +219,9 @@ def _require_write(ui: Ui) -> None:
         raise PermissionDeniedError("Twoja rola nie pozwala wystawiać faktur")
 
 
-@router.get("/faktury/nowa", include_in_schema=False)
+@router.get("/faktury/nowa")
 def new_invoice(
-    ui: Annotated[Ui, Depends(get_ui)],
+    ui: UiDep,
     z: int | None = None,
     korekta: int | None = None,
     kind: str = "VAT",
@@ -314,8 +314,8 @@ async def _posted(request: Request) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-@router.post("/faktury/nowa", include_in_schema=False)
-async def submit_invoice(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/faktury/nowa")
+async def submit_invoice(request: Request, ui: UiDep) -> Response:
     _require_write(ui)
     try:
         data = await _posted(request)
@@ -383,23 +383,23 @@ def _save_draft(ui: Ui, data: dict[str, str]) -> Response:
     return RedirectResponse(f"/faktury/szkice?zapisano={saved.id}", status_code=303)
 
 
-@router.get("/faktury/szkice", include_in_schema=False)
-def draft_list(ui: Annotated[Ui, Depends(get_ui)], zapisano: int | None = None) -> Response:
+@router.get("/faktury/szkice")
+def draft_list(ui: UiDep, zapisano: int | None = None) -> Response:
     drafts = _drafts(ui).list(ui.company_id)
     context = ui.context("invoices", drafts=drafts, saved=zapisano, can_write=ui.can(Action.INVOICES_WRITE))
     return render(ui.request, "drafts.html", context)
 
 
-@router.get("/faktury/szkice/{draft_id}", include_in_schema=False)
-def draft_open(ui: Annotated[Ui, Depends(get_ui)], draft_id: int) -> Response:
+@router.get("/faktury/szkice/{draft_id}")
+def draft_open(ui: UiDep, draft_id: int) -> Response:
     _require_write(ui)
     draft = _drafts(ui).get(ui.company_id, draft_id)
     form = parse_form(draft.data)
     return _form_page(ui, form, title="Szkic faktury", draft_id=draft.id)
 
 
-@router.post("/faktury/szkice/{draft_id}/usun", include_in_schema=False)
-def draft_delete(ui: Annotated[Ui, Depends(get_ui)], draft_id: int) -> Response:
+@router.post("/faktury/szkice/{draft_id}/usun")
+def draft_delete(ui: UiDep, draft_id: int) -> Response:
     _drafts(ui).delete(ui.company_id, draft_id)
     return RedirectResponse("/faktury/szkice", status_code=303)
 
@@ -410,26 +410,26 @@ def _recurring(ui: Ui) -> Any:
     return RecurringService(ui.fk, ui.actor)
 
 
-@router.get("/faktury/cykliczne", include_in_schema=False)
-def recurring_list(ui: Annotated[Ui, Depends(get_ui)], wystawiono: int | None = None) -> Response:
+@router.get("/faktury/cykliczne")
+def recurring_list(ui: UiDep, wystawiono: int | None = None) -> Response:
     items = _recurring(ui).list(ui.company_id)
     context = ui.context("invoices", items=items, issued=wystawiono, can_write=ui.can(Action.INVOICES_WRITE))
     return render(ui.request, "recurring.html", context)
 
 
-@router.post("/faktury/cykliczne/teraz", include_in_schema=False)
-def recurring_run(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/faktury/cykliczne/teraz")
+def recurring_run(ui: UiDep) -> Response:
     issued = _recurring(ui).run_due(company_id=ui.company_id)
     return RedirectResponse(f"/faktury/cykliczne?wystawiono={len(issued)}", status_code=303)
 
 
-@router.post("/faktury/cykliczne/{recurring_id}/stop", include_in_schema=False)
-def recurring_stop(ui: Annotated[Ui, Depends(get_ui)], recurring_id: int) -> Response:
+@router.post("/faktury/cykliczne/{recurring_id}/stop")
+def recurring_stop(ui: UiDep, recurring_id: int) -> Response:
     _recurring(ui).stop(ui.company_id, recurring_id)
     return RedirectResponse("/faktury/cykliczne", status_code=303)
 
 
-@router.post("/faktury/podglad", include_in_schema=False)
+@router.post("/faktury/podglad")
 async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_actor)]) -> Response:
     """The totals fragment (and, out of band, each line's value and problems) for the typed form.
 
@@ -460,14 +460,14 @@ async def live_totals(request: Request, actor: Annotated[Actor, Depends(get_acto
     return render(request, "_totals.html", context)
 
 
-@router.get("/faktury/rodzaj", include_in_schema=False)
-def kind_fragment(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/faktury/rodzaj")
+def kind_fragment(request: Request, ui: UiDep) -> Response:
     form = parse_form(dict(request.query_params))
     return render(request, "_kind_extra.html", {"form": form, "errors": {}, **_advances_context(ui, form)})
 
 
-@router.get("/faktury/zaliczki", include_in_schema=False)
-def advances_fragment(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/faktury/zaliczki")
+def advances_fragment(request: Request, ui: UiDep) -> Response:
     """The list of advance invoices of the ROZ form, for the buyer and order typed."""
     form = parse_form(dict(request.query_params))
     form.kind = "ROZ"
@@ -485,8 +485,8 @@ def _line_context(ui: Ui, line: FormLine) -> dict[str, Any]:
     }
 
 
-@router.get("/faktury/pozycja/nowa", include_in_schema=False)
-def add_line(request: Request, ui: Annotated[Ui, Depends(get_ui)], next_line: int = 0) -> Response:
+@router.get("/faktury/pozycja/nowa")
+def add_line(request: Request, ui: UiDep, next_line: int = 0) -> Response:
     index = max(0, min(next_line, 10**6))
     context = {**_line_context(ui, FormLine(index=index)), "focus": True}  # the keyboard goes on typing there
     response = render(request, "_line.html", context)
@@ -501,10 +501,8 @@ def _with_counter(response: Response, element_id: str, name: str, value: int) ->
     return response
 
 
-@router.get("/faktury/zaliczka-spoza/nowa", include_in_schema=False)
-def add_external_advance(
-    request: Request, ui: Annotated[Ui, Depends(get_ui)], next_external: int = 1
-) -> Response:
+@router.get("/faktury/zaliczka-spoza/nowa")
+def add_external_advance(request: Request, ui: UiDep, next_external: int = 1) -> Response:
     """One more row for an advance invoiced outside Fakturnik in the ROZ form."""
     index = max(0, min(next_external, 999))
     context = {"i": index, "row": ExternalRow(index=index), "errors": {}, "focus": True}
@@ -515,14 +513,14 @@ def add_external_advance(
     return response
 
 
-@router.get("/faktury/pozycja/usun", include_in_schema=False)
+@router.get("/faktury/pozycja/usun")
 def delete_line() -> Response:
     # the row is gone: the live totals and problems are asked for again once it is
     return Response("", media_type="text/html", headers={"HX-Trigger-After-Settle": "rowsChanged"})
 
 
-@router.get("/faktury/pozycja/produkt", include_in_schema=False)
-def line_from_product(request: Request, ui: Annotated[Ui, Depends(get_ui)], i: int = 0) -> Response:
+@router.get("/faktury/pozycja/produkt")
+def line_from_product(request: Request, ui: UiDep, i: int = 0) -> Response:
     """The unit, price, rate and GTU of the product of that name into the line (out of band), or
     nothing (204) when no product has exactly that name: what the person typed is never overwritten."""
     name = request.query_params.get(f"line-{i}-name", "").strip()[:512]
@@ -551,10 +549,10 @@ def line_from_product(request: Request, ui: Annotated[Ui, Depends(get_ui)], i: i
     return render(request, "_product_fill.html", context)
 
 
-@router.get("/kursy/nbp", include_in_schema=False)
+@router.get("/kursy/nbp")
 def nbp_rate(
     request: Request,
-    ui: Annotated[Ui, Depends(get_ui)],
+    ui: UiDep,
     currency: str = "PLN",
     issue_date: str = "",
     sale_date: str = "",

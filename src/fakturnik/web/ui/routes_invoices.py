@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
 from fakturnik.errors import FakturnikError, InputError, NotFoundError
-from fakturnik.web.ui.deps import Ui, get_ui
+from fakturnik.web.ui.deps import Ui, UiDep
 from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date, parse_amount
 from fakturnik.web.ui.ksef_hints import hint_for, ksef_field
-from fakturnik.web.ui.routing import UiRoute, ui_csrf
+from fakturnik.web.ui.routing import ui_router
 from fakturnik.web.ui.templating import render
 
-router = APIRouter(route_class=UiRoute, dependencies=[Depends(ui_csrf)])
+router = ui_router()
 
 FINAL_STATUSES = frozenset({"accepted", "rejected"})
 LIST_STATUSES = ("queued", "sending", "sent", "uncertain", "accepted", "rejected", "offline")
@@ -80,8 +80,8 @@ def _query(request: Request) -> ListQuery:
     )
 
 
-@router.get("/faktury", include_in_schema=False)
-def invoice_list(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/faktury")
+def invoice_list(request: Request, ui: UiDep) -> Response:
     query = _query(request)
     page = ui.svc.invoices.list(
         ui.company_id, query.to_filter(), cursor=query.cursor or None, limit=PAGE_SIZE, with_totals=True
@@ -114,8 +114,8 @@ def _selected(form: Any) -> list[int]:
     return ids[:500]
 
 
-@router.post("/faktury/akcje", include_in_schema=False)
-async def bulk_action(request: Request, ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.post("/faktury/akcje")
+async def bulk_action(request: Request, ui: UiDep) -> Response:
     form = await request.form(max_fields=700)
     action = form.get("action")
     ids = _selected(form)
@@ -323,14 +323,14 @@ def _invoice_page(
     return render(ui.request, "invoice.html", context, status_code=status)
 
 
-@router.get("/faktury/{invoice_id}", include_in_schema=False)
-def invoice_page(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}")
+def invoice_page(ui: UiDep, invoice_id: int) -> Response:
     return _invoice_page(ui, invoice_id)
 
 
-@router.post("/faktury/{invoice_id}/email", include_in_schema=False)
+@router.post("/faktury/{invoice_id}/email")
 def invoice_email(
-    ui: Annotated[Ui, Depends(get_ui)],
+    ui: UiDep,
     invoice_id: int,
     to: Annotated[str, Form(max_length=320)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -387,20 +387,20 @@ def _lines_of(ui: Ui, invoice_id: int) -> tuple[list[dict[str, Any]], str, list[
     return document_lines(draft), str(email), advances
 
 
-@router.get("/stan-ksef", include_in_schema=False)
-def ksef_state(ui: Annotated[Ui, Depends(get_ui)]) -> Response:
+@router.get("/stan-ksef")
+def ksef_state(ui: UiDep) -> Response:
     """The outage banner of every page (KSeF down: since when, the deadline for sending), polled by it."""
     return render(ui.request, "_outage.html", ui.context())
 
 
-@router.get("/faktury/{invoice_id}/stan-wiersza", include_in_schema=False)
-def invoice_row_status(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/stan-wiersza")
+def invoice_row_status(ui: UiDep, invoice_id: int) -> Response:
     """A list row's status cell, polled by the list while KSeF has not decided."""
     return render(ui.request, "_status_cell.html", {"row": ui.svc.invoices.get(ui.company_id, invoice_id)})
 
 
-@router.get("/faktury/{invoice_id}/status", include_in_schema=False)
-def invoice_status(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/status")
+def invoice_status(ui: UiDep, invoice_id: int) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
     return render(ui.request, "_status.html", _status_context(ui, invoice))
 
@@ -410,32 +410,32 @@ def _download(data: bytes, media: str, filename: str) -> Response:
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 
-@router.get("/faktury/{invoice_id}/xml", include_in_schema=False)
-def invoice_xml(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/xml")
+def invoice_xml(ui: UiDep, invoice_id: int) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
     return _download(
         ui.svc.invoices.xml(ui.company_id, invoice_id), "application/xml", f"{invoice.number}.xml"
     )
 
 
-@router.get("/faktury/{invoice_id}/upo", include_in_schema=False)
-def invoice_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/upo")
+def invoice_upo(ui: UiDep, invoice_id: int) -> Response:
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
     return _download(
         ui.svc.invoices.upo(ui.company_id, invoice_id), "application/xml", f"UPO-{invoice.number}.xml"
     )
 
 
-@router.get("/faktury/{invoice_id}/upo-pdf", include_in_schema=False)
-def invoice_upo_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/upo-pdf")
+def invoice_upo_pdf(ui: UiDep, invoice_id: int) -> Response:
     """The invoice's UPO as a readable PDF."""
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
     pdf = ui.svc.invoices.upo_pdf(ui.company_id, invoice_id)
     return _download(pdf, "application/pdf", f"UPO-{invoice.number}.pdf")
 
 
-@router.get("/faktury/{invoice_id}/upo-sesji", include_in_schema=False)
-def invoice_session_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int, pdf: int = 0) -> Response:
+@router.get("/faktury/{invoice_id}/upo-sesji")
+def invoice_session_upo(ui: UiDep, invoice_id: int, pdf: int = 0) -> Response:
     """The session UPO's page that confirms this invoice (KSeF's receipt for the whole session), as KSeF
     issued it (XML) or, with ``?pdf=1``, as a readable PDF."""
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
@@ -449,8 +449,8 @@ def invoice_session_upo(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int, pdf
     )
 
 
-@router.get("/faktury/{invoice_id}/pdf", include_in_schema=False)
-def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.get("/faktury/{invoice_id}/pdf")
+def invoice_pdf(ui: UiDep, invoice_id: int) -> Response:
     from fakturnik.web.ui.documents import pdf_or_none
 
     invoice = ui.svc.invoices.get(ui.company_id, invoice_id)
@@ -460,9 +460,9 @@ def invoice_pdf(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response
     return _download(pdf, "application/pdf", f"{invoice.number}.pdf")
 
 
-@router.post("/faktury/{invoice_id}/zaplacona", include_in_schema=False)
+@router.post("/faktury/{invoice_id}/zaplacona")
 def mark_paid(
-    ui: Annotated[Ui, Depends(get_ui)],
+    ui: UiDep,
     invoice_id: int,
     undo: Annotated[str, Form(max_length=5)] = "",
     amount: Annotated[str, Form(max_length=32)] = "",
@@ -498,8 +498,8 @@ def mark_paid(
     return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
 
 
-@router.post("/faktury/{invoice_id}/wyslij-teraz", include_in_schema=False)
-def send_now(ui: Annotated[Ui, Depends(get_ui)], invoice_id: int) -> Response:
+@router.post("/faktury/{invoice_id}/wyslij-teraz")
+def send_now(ui: UiDep, invoice_id: int) -> Response:
     ui.svc.invoices.send_now(ui.company_id, [invoice_id])
     return RedirectResponse(f"/faktury/{invoice_id}", status_code=303)
 
@@ -510,9 +510,9 @@ def _recurring(ui: Ui) -> Any:
     return RecurringService(ui.fk, ui.actor)
 
 
-@router.post("/faktury/{invoice_id}/cykliczna", include_in_schema=False)
+@router.post("/faktury/{invoice_id}/cykliczna")
 def make_recurring(
-    ui: Annotated[Ui, Depends(get_ui)],
+    ui: UiDep,
     invoice_id: int,
     day: Annotated[str, Form(max_length=5)] = "",
     email_to: Annotated[str, Form(max_length=320)] = "",
