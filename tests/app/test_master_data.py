@@ -69,7 +69,11 @@ def test_credentials_are_summarised_never_returned(fk: Fakturnik) -> None:
     with pytest.raises(InputError):
         fk.companies.set_certificate(a, pem, key_pem, "złe hasło")
     info = fk.companies.set_certificate(a, pem, key_pem, "haslo-klucza")
-    assert info.kind == "certificate" and info.serial == "1234ABCD" and "CN=Firma A" in (info.subject or "")
+    assert (
+        info.kind == "certificate"
+        and info.serial == "000000001234ABCD"
+        and "CN=Firma A" in (info.subject or "")
+    )
     assert info.not_after is not None and info.not_after > datetime.now(UTC)
     got = fk.companies.get(a).credential
     assert got is not None and got.fingerprint == info.fingerprint
@@ -78,7 +82,7 @@ def test_credentials_are_summarised_never_returned(fk: Fakturnik) -> None:
     p12 = pkcs12.serialize_key_and_certificates(
         b"k", key, cert, None, serialization.BestAvailableEncryption(b"p12-haslo")
     )
-    assert fk.companies.set_pkcs12(a, p12, "p12-haslo").serial == "1234ABCD"
+    assert fk.companies.set_pkcs12(a, p12, "p12-haslo").serial == "000000001234ABCD"
     with pytest.raises(InputError):
         fk.companies.set_pkcs12(a, p12, "złe")
     old_pem, old_key, _ = _certificate(days=-1)
