@@ -29,7 +29,7 @@ from fakturnik.simulator.server import SimulatorServer
 from tests.credentials.kit import NIP_A, send_one
 from tests.credentials.signer import XMLSEC1, sign_with_xmlsec1
 from tests.engine.helpers import ksef_token
-from tests.ksef.identities import ORGANIZATION_IDENTIFIER, new_key, seal_credential
+from tests.ksef.identities import ORGANIZATION_IDENTIFIER, new_key, seal_credential, self_signed
 
 pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
 
@@ -43,19 +43,7 @@ def _qualified_ca() -> tuple[x509.Certificate, object]:
             x509.NameAttribute(NameOID.COMMON_NAME, "Testowe CA pieczęci kwalifikowanych"),
         ]
     )
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
+    return self_signed(name, key, ca=True), key
 
 
 def _qualified_seal(ca: x509.Certificate, ca_key: object, nip: str) -> CertificateCredential:

@@ -30,7 +30,7 @@ from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.delegation.kit import ksef_certificate, random_nip
-from tests.ksef.identities import ORGANIZATION_IDENTIFIER
+from tests.ksef.identities import ORGANIZATION_IDENTIFIER, self_signed
 
 VAT_UE = "DE123456789"
 EU_NAME = "Müller Handels GmbH"
@@ -45,19 +45,7 @@ def _root() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
             x509.NameAttribute(NameOID.COMMON_NAME, "Test QTSP DE"),
         ]
     )
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
+    return self_signed(name, key, ca=True), key
 
 
 def _eu_seal(root: x509.Certificate, root_key: ec.EllipticCurvePrivateKey) -> CertificateCredential:

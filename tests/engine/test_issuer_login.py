@@ -7,11 +7,8 @@ that certificate opened — in the store and in KSeF's session data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from fakturnik.engine.companies import PERSON_CERTIFICATE
 from fakturnik.engine.issuers import issuer_credential_id, missing_note, sending_credential
@@ -22,20 +19,7 @@ from fakturnik.store import repo, states
 from fakturnik.store.db import Database
 from fakturnik.store.models import Company, Credential, KsefSession, OutboxEntry, User
 from tests.engine.helpers import NIP, coworker_with_seal, engine, sample_invoice
-from tests.store.pg import fresh_pg_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(data_dir=tmp_path)
-        yield database
-        database.dispose()
-    else:
-        with fresh_pg_database() as url:
-            database = Database(url)
-            yield database
-            database.dispose()
+from tests.store.pg import store_db  # noqa: F401 (store_db: the fixture `db`)
 
 
 def _queue(db: Database, credentials: list[int | None]) -> tuple[int, list[int]]:

@@ -36,9 +36,10 @@ def new_key(kind: str = "rsa") -> PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def self_signed(name: x509.Name, key: PrivateKey, days: int = 30) -> x509.Certificate:
+def self_signed(name: x509.Name, key: PrivateKey, days: int = 30, *, ca: bool = False) -> x509.Certificate:
+    """A self-signed certificate; with ``ca`` one that may sign certificates (a test trust service)."""
     now = datetime.now(UTC) - timedelta(minutes=5)
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -46,8 +47,10 @@ def self_signed(name: x509.Name, key: PrivateKey, days: int = 30) -> x509.Certif
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + timedelta(days=days))
-        .sign(key, hashes.SHA256())
     )
+    if ca:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    return builder.sign(key, hashes.SHA256())
 
 
 def person_credential(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fakturnik.store.db import Database
-from tests.store.pg import fresh_pg_database
+from tests.store.pg import fresh_pg_database, store_db  # noqa: F401 (store_db: the fixture `db`)
 
 
 @pytest.fixture
@@ -22,16 +22,3 @@ def pg_db() -> Iterator[Database]:
         db = Database(url)
         yield db
         db.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(data_dir=tmp_path)
-        yield database
-        database.dispose()
-    else:
-        with fresh_pg_database() as url:
-            database = Database(url)
-            yield database
-            database.dispose()

@@ -6,10 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from fakturnik.store.db import Database
 
 PG_URL = os.environ.get("FAKTURNIK_TEST_PG_URL")
 SKIP_REASON = "FAKTURNIK_TEST_PG_URL is not set (source scripts/postgres.sh to start a local PostgreSQL)"
@@ -31,3 +34,17 @@ def fresh_pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(name="db", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated store on SQLite in ``tmp_path``, and once more on a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        database = Database(data_dir=tmp_path)
+        yield database
+        database.dispose()
+    else:
+        with fresh_pg_database() as url:
+            database = Database(url)
+            yield database
+            database.dispose()
