@@ -41,15 +41,14 @@ from typing import Any
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import (
-    RATE_PERCENT,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
     TaxMethod,
     Totals,
     compute_totals,
     line_value,
+    rate_summary,
     round_grosze,
-    summary_fields_for,
 )
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
@@ -210,24 +209,9 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
         if line.StanPrzed == 1:
             value = -1 * value
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
-    grouped, p_15 = _net_summary(sums)
+    grouped, p_15 = rate_summary(sums)
     ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
     return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
-
-
-def _net_summary(sums: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
-    """Per-rate net sums -> (summary field -> amount, P_15): tax per rate, then per group (net method)."""
-    grouped: dict[str, Decimal] = {}
-    p_15 = _ZERO_GROSZE
-    for rate_key, total in sums.items():
-        percent = RATE_PERCENT.get(rate_key)
-        vat = _ZERO_GROSZE if percent is None else round_grosze(total * percent / 100)
-        fields = summary_fields_for(rate_key)
-        grouped[fields.net] = grouped.get(fields.net, _ZERO_GROSZE) + total
-        if fields.vat is not None:
-            grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
-        p_15 += total + vat
-    return grouped, p_15
 
 
 _LINE_FIELDS_NOT_PLAIN = ("P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed")
@@ -263,7 +247,7 @@ def _complete_plain_net(fa: Fa) -> bool:
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     for line, value in zip(lines, values, strict=True):
         _set(line, "P_11", value)
-    grouped, p_15 = _net_summary(sums)
+    grouped, p_15 = rate_summary(sums)
     for name in SUMMARY_FIELDS_ORDER:
         if name in grouped:
             _set(fa, name, grouped[name])

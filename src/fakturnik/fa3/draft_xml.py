@@ -14,7 +14,10 @@ on generated drafts and on drafts made non-canonical one value at a time.
 
 The emitters are generated from the model's ``XML_FIELDS`` and field declarations, as
 :mod:`fakturnik.fa3.writer` generates its own, once per element class and set of keys a draft's dict
-has (straight-line code that reads only the fields present; at most :data:`MAX_SHAPES` per class).
+has (straight-line code that reads only the fields present and writes an element's scalars as one
+text; at most :data:`MAX_SHAPES` per class). Texts are written as they are and looked at once per
+document: when one needs escaping the document is written again by escaping emitters, and only a
+text with a control or separator character takes the byte check for characters XML forbids.
 """
 
 from __future__ import annotations
@@ -29,12 +32,11 @@ from math import isfinite
 from typing import Any
 
 from fakturnik.fa3 import shortcuts
-from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, LineAmount, TaxMethod, compute_totals
+from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod, rate_summary, round_grosze
 from fakturnik.fa3.builder import (
     _NET_FIELDS,
     _VAT_FIELDS,
     _draft_dict,
-    _net_summary,
     _priced_value,
     build_invoice,
 )
@@ -61,7 +63,7 @@ __all__ = ["draft_to_xml"]
 _SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
 _ZERO_GROSZE = Decimal("0.00")
 _SUMMARY_NOT_P15 = frozenset(SUMMARY_FIELDS_ORDER[:-1])
-_MISSING = object()
+_SUMMARY_RANK = {name: rank for rank, name in enumerate(SUMMARY_FIELDS_ORDER)}
 
 
 class _Fallback(Exception):
@@ -114,8 +116,17 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
     try:
         if not _fill_amounts(data["Fa"]):
             return None
+        texts: list[str] = []
         out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
-        _emit(Faktura, out, data)
+        table, new = _tables(Faktura, False)
+        (table.get(tuple(data)) or new(data))(out.append, texts.append, data)
+        # every text of the draft, looked at once: the rest (tags, numbers, dates, codes) needs no escaping
+        # and holds no character XML forbids
+        written = "".join(texts)
+        if "&" in written or "<" in written or ">" in written or "\r" in written:
+            out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
+            table, new = _tables(Faktura, True)
+            (table.get(tuple(data)) or new(data))(out.append, texts.append, data)
     except (_Fallback, InvalidOperation):
         return None
     out.append("</Faktura>")
@@ -123,7 +134,7 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
         xml = "".join(out).encode("utf-8")
     except UnicodeEncodeError:
         return None  # a lone surrogate: the model path says where
-    if _may_hold_forbidden(xml):
+    if not written.isprintable() and _may_hold_forbidden(xml):
         return None  # possibly a character XML forbids: the model path's exact check says which
     return xml
 
@@ -229,7 +240,9 @@ def _fill_amounts(fa: Any) -> bool:
     if (
         "P_15" in fa
         or type(lines) is not list
-        or any(fa[n] is not None for n in _SUMMARY_NOT_P15.intersection(fa))
+        or not (
+            _SUMMARY_NOT_P15.isdisjoint(fa) or all(fa[n] is None for n in _SUMMARY_NOT_P15.intersection(fa))
+        )
     ):
         return False
     foreign = currency != "PLN"
@@ -237,60 +250,55 @@ def _fill_amounts(fa: Any) -> bool:
     gross = priced == "P_9B"
     other_price = "P_9A" if gross else "P_9B"
     value_field = "P_11A" if gross else "P_11"
-    plain = not (gross or foreign)  # the builder's per-rate net sums (_plain_net_totals), else compute_totals
-    sums: dict[str, Decimal] = {}
-    amounts: list[LineAmount] = []
+    exchange_rate = None
+    if foreign and (exchange_rate := fa.get("KursWalutyZ")) is not None:
+        exchange_rate = fa["KursWalutyZ"] = _decimal(exchange_rate)
+    sums: dict[str, Decimal] = {}  # value per rate, as compute_totals sums them
+    pln_sums: dict[str, Decimal] | None = {} if foreign else None  # and in PLN, for P_14_xW
     for line in lines:  # each the copy _draft_dict made: values checked once are kept as Decimals
         if type(line) is not dict:
             return False
         get = line.get
+        rate = get("P_12")
+        price = get(priced)
         if (
-            get("P_11") is not None
+            type(rate) is not str
+            or rate not in _RATES
+            or price is None
+            or get(other_price) is not None
+            or get("P_11") is not None
             or get("P_11A") is not None
             or get("P_11Vat") is not None
             or get("P_12_XII") is not None
         ):
             return False
-        rate = line.get("P_12")
-        price = line.get(priced)
-        if type(rate) is not str or rate not in _RATES or price is None or line.get(other_price) is not None:
-            return False
         price = line[priced] = _decimal(price)
-        quantity = line.get("P_8B")
+        quantity = get("P_8B")
         if quantity is not None:
             quantity = line["P_8B"] = _decimal(quantity)
-        discount = line.get("P_10")
+        discount = get("P_10")
         if discount is not None:
             discount = line["P_10"] = _decimal(discount)
         value = line[value_field] = _priced_value(quantity, price, discount)
-        before = line.get("StanPrzed")
+        before = get("StanPrzed")
         if before is not None:
             if before != 1 or type(before) is not int:
                 return False  # the model's to convert or refuse
             value = -1 * value
-        kurs = line.get("KursWaluty")
+        sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
+        kurs = get("KursWaluty")
         if kurs is not None:
             kurs = line["KursWaluty"] = _decimal(kurs)
-            plain = False
-        if plain:
-            sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
-        else:
-            amounts.append(LineAmount(rate, value, None, False, None, kurs, gross))
-    if plain:
-        grouped, p_15 = _net_summary(sums)
+        elif pln_sums is not None:
+            kurs = exchange_rate
+        if pln_sums is not None and kurs is not None:
+            pln_sums[rate] = pln_sums.get(rate, _ZERO_GROSZE) + round_grosze(value * kurs)
+    grouped, p_15 = rate_summary(sums, gross=gross, pln_sums=pln_sums)
+    if len(sums) > 1:  # in schema order, as the model path sets them: fewer key tuples, fewer emitters
+        fa.update((name, grouped[name]) for name in sorted(grouped, key=_SUMMARY_RANK.__getitem__))
+    else:
         fa.update(grouped)
-        fa["P_15"] = p_15
-        return True
-    exchange_rate = fa.get("KursWalutyZ")
-    if exchange_rate is not None:
-        exchange_rate = fa["KursWalutyZ"] = _decimal(exchange_rate)
-    totals = compute_totals(
-        amounts, method="gross" if gross else "net", exchange_rate=exchange_rate if foreign else None
-    )
-    for name, amount in totals.fields.items():
-        if foreign or not name.endswith("W"):
-            fa[name] = amount
-    fa["P_15"] = totals.p_15
+    fa["P_15"] = p_15
     return True
 
 
@@ -307,7 +315,8 @@ def _summary_adds_up(fa: dict[str, Any]) -> bool:
 
 # --- generated emitters -----------------------------------------------------------------------------
 
-_Emitter = Callable[[list[str], dict[str, Any]], None]
+_Append = Callable[[str], None]
+_Emitter = Callable[[_Append, _Append, dict[str, Any]], None]
 MAX_SHAPES = 256
 """Emitters kept per element class, one per tuple of keys seen (drafts from one source share a few);
 a dict of a further shape takes the model path."""
@@ -341,27 +350,31 @@ def _default_text(cls: type[Fa3Model], name: str, kind: str) -> str | None:
     return _escape(str(default))
 
 
+_Table = tuple[dict[tuple[str, ...], _Emitter], Callable[[dict[str, Any]], _Emitter]]
+
+
+def _shapes(cls: type[Fa3Model], escaping: bool = False) -> _Table:
+    """:func:`_tables` (its cache takes ``escaping`` by position)."""
+    return _tables(cls, escaping)
+
+
 @cache
-def _shapes(
-    cls: type[Fa3Model],
-) -> tuple[dict[tuple[str, ...], _Emitter], Callable[[dict[str, Any]], _Emitter]]:
-    """(emitters by key tuple, the function that makes and keeps a new one) of an element class."""
+def _tables(cls: type[Fa3Model], escaping: bool) -> _Table:
+    """(emitters by key tuple, the function that makes and keeps a new one) of an element class.
+
+    The emitters of the usual table (``escaping`` False) write texts as they are and hand each to
+    ``text``; :func:`_direct` looks at them all at once and, when one holds a character XML escapes,
+    writes the document again with the escaping table's emitters."""
     table: dict[tuple[str, ...], _Emitter] = {}
 
     def new(d: dict[str, Any]) -> _Emitter:
         if len(table) >= MAX_SHAPES:
             raise _Fallback
         keys = tuple(d)
-        emitter = table[keys] = _specialise(cls, frozenset(keys))
+        emitter = table[keys] = _specialise(cls, frozenset(keys), escaping)
         return emitter
 
     return table, new
-
-
-def _emit(cls: type[Fa3Model], out: list[str], d: dict[str, Any]) -> None:
-    """Append the content of ``cls``'s element written from the draft dict ``d``."""
-    table, new = _shapes(cls)
-    (table.get(tuple(d)) or new(d))(out, d)
 
 
 _KEPT_EMPTY: dict[str, tuple[object, ...]] = {"xml_extra": ([], ()), "xml_attrs": (None, {})}
@@ -369,116 +382,213 @@ _KEPT_EMPTY: dict[str, tuple[object, ...]] = {"xml_extra": ([], ()), "xml_attrs"
 when there is none: written as nothing; any other value takes the model path."""
 
 
-def _refuse(out: list[str], d: dict[str, Any]) -> None:
+def _refuse(append: _Append, text: _Append, d: dict[str, Any]) -> None:
     raise _Fallback
 
 
-def _specialise(cls: type[Fa3Model], keys: frozenset[str]) -> _Emitter:
-    """An emitter for dicts with exactly these keys: straight-line code, only the present fields read."""
+class _Source:
+    """The lines of a generated function, with the constant and value texts to write next held back so
+    that they are appended as one f-string (at the next child, loop or branch, and at the end)."""
+
+    def __init__(self, header: str) -> None:
+        self.lines = [header]
+        self.parts: list[str] = []
+
+    def line(self, code: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + code)
+
+    def constant(self, text: str) -> None:
+        assert text.isprintable(), text  # tags and the model's defaults: no character to look at
+        self.parts.append(text.replace("{", "{{").replace("}", "}}"))
+
+    def value(self, expr: str) -> None:
+        self.parts.append("{" + expr + "}")
+
+    def flush(self, indent: int = 1) -> None:
+        if self.parts:
+            self.line(f"append(f{''.join(self.parts)!r})", indent)
+            self.parts = []
+
+
+def _specialise(cls: type[Fa3Model], keys: frozenset[str], escaping: bool) -> _Emitter:
+    """An emitter for dicts with exactly these keys: straight-line code, only the present fields read.
+
+    It writes the element's attributes (a class with ``XML_ATTRS``: the parent wrote ``<Name``), the
+    closing ``>`` of such a start tag, and the content. When no present value is None it takes one
+    pass that writes the element's scalars as one text; otherwise a second function with a test per
+    field (``_general``)."""
     allowed = {name for name, *_ in cls.XML_FIELDS} | set(cls.XML_ATTRS) | set(_KEPT_EMPTY)
     if cls.XML_TEXT is not None:
         allowed.add(cls.XML_TEXT)
     if not keys <= allowed:
         return _refuse  # a key the model does not know: the model path
-    ns: dict[str, Any] = {
-        "_Fallback": _Fallback,
-        "_escape": _escape,
-        "_decimal_out": _decimal_out,
-        "_decimal_written": _decimal_written,
-        "_date_out": _date_out,
-        "_attrs": _attrs,
-        "Decimal": Decimal,
-    }
-    code = ["def emit(out, d):", "    append = out.append"]
-    for name in sorted(keys & _KEPT_EMPTY.keys()):  # what a model_dump() holds: nothing kept, or refuse
-        code.append(f"    if d[{name!r}] not in {_KEPT_EMPTY[name]!r}: raise _Fallback")
     fields: list[tuple[str, str, bool, type[Fa3Model] | None]] = list(cls.XML_FIELDS)
     if cls.XML_TEXT is not None:
         fields.insert(0, (cls.XML_TEXT, "text", False, None))
-    for name, kind, rep, sub in fields:
-        if name not in keys:
-            code += _absent(cls, name, kind)
-            continue
-        nullable, _ = _field_shape(cls, name)
-        body = _present(cls, name, kind, rep, sub, ns)
-        code.append(f"    x = d[{name!r}]")
-        if nullable:
-            code += ["    if x is not None:", *("    " + line for line in body)]
-        else:
-            code += body
-    exec(compile("\n".join(code), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
+    if any(name not in keys and cls.model_fields[name].is_required() for name, *_ in fields):
+        return _refuse  # the model refuses it with its message
+    ns: dict[str, Any] = {
+        "_Fallback": _Fallback,
+        "_escape": _escape,
+        "_escape_attr": _escape_attr,
+        "_decimal_out": _decimal_out,
+        "_decimal_written": _decimal_written,
+        "_date_out": _date_out,
+        "Decimal": Decimal,
+    }
+    names = {name: f"v{k}" for k, name in enumerate([*cls.XML_ATTRS, *(f[0] for f in fields)])}
+    nullable = [names[f[0]] for f in fields if f[0] in keys and _field_shape(cls, f[0])[0]]
+    fast = _Source("def emit(append, text, d):")
+    for name in sorted(keys & _KEPT_EMPTY.keys()):  # what a model_dump() holds: nothing kept, or refuse
+        fast.line(f"if d[{name!r}] not in {_KEPT_EMPTY[name]!r}: raise _Fallback")
+    for name, var in names.items():
+        if name in keys:
+            fast.line(f"{var} = d[{name!r}]")
+    if nullable:
+        fast.line(f"if {' or '.join(f'{v} is None' for v in nullable)}:")
+        fast.line("return _general(append, text, d)", 2)
+        general = _Source("def _general(append, text, d):")
+        for name, var in names.items():
+            if name in keys:
+                general.line(f"{var} = d[{name!r}]")
+        _body(general, cls, keys, fields, names, ns, escaping, tolerate_none=True)
+        exec(compile("\n".join(general.lines), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
+    _body(fast, cls, keys, fields, names, ns, escaping, tolerate_none=False)
+    exec(compile("\n".join(fast.lines), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
     emitter: _Emitter = ns["emit"]
     return emitter
 
 
-def _absent(cls: type[Fa3Model], name: str, kind: str) -> list[str]:
-    """A field the draft leaves out: refuse what the model refuses, else write its default (if any)."""
-    if cls.model_fields[name].is_required():
-        return ["    raise _Fallback"]
-    default = _default_text(cls, name, "s" if kind == "text" else kind)
-    if default is None:
-        return []
-    return [f"    append({default if kind == 'text' else f'<{name}>{default}</{name}>'!r})"]
+def _body(
+    src: _Source,
+    cls: type[Fa3Model],
+    keys: frozenset[str],
+    fields: list[tuple[str, str, bool, type[Fa3Model] | None]],
+    names: dict[str, str],
+    ns: dict[str, Any],
+    escaping: bool,
+    *,
+    tolerate_none: bool,
+) -> None:
+    """The statements writing attributes and fields (the values read into ``names``' variables)."""
+    texts: list[str] = []  # the variables of the element's texts (handed to ``text``)
+    for name, default, literal in _attr_shapes(cls):
+        var = names[name]
+        if name in keys:
+            ns[f"_lit_{name}"] = literal
+            check = "" if literal is None else f" or {var} not in _lit_{name}"
+            src.line(f"if type({var}) is not str{check}: raise _Fallback")  # None included: not optional
+            texts.append(var)  # escaped as always, but looked at for characters XML forbids
+            src.constant(f' {name}="')
+            src.value(f"_escape_attr({var})")
+            src.constant('"')
+        elif type(default) is str and (literal is None or default in literal):
+            src.constant(f' {name}="{_escape_attr(default)}"')
+        else:
+            src.line("raise _Fallback")
+    if cls.XML_ATTRS:
+        src.constant(">")
+    for name, kind, rep, sub in fields:
+        if name not in keys:
+            default = _default_text(cls, name, "s" if kind == "text" else kind)
+            if default is not None:
+                src.constant(default if kind == "text" else f"<{name}>{default}</{name}>")
+            continue
+        var = names[name]
+        indent = 1
+        if tolerate_none and _field_shape(cls, name)[0]:
+            src.flush()
+            src.line(f"if {var} is not None:")
+            indent = 2
+        if kind == "c":
+            assert sub is not None
+            ns[f"_tab_{name}"], ns[f"_new_{name}"] = _tables(sub, escaping)
+            call = f"(_tab_{name}.get(tuple({{v}})) or _new_{name}({{v}}))(append, text, {{v}})"
+            open_tag = f"<{name}" if sub.XML_ATTRS else f"<{name}>"
+            if rep:
+                src.line(f"if type({var}) is not list: raise _Fallback", indent)
+                src.flush(indent)
+                src.line(f"for y in {var}:", indent)
+                src.line("if type(y) is not dict: raise _Fallback", indent + 1)
+                src.line(f"append({open_tag!r})", indent + 1)
+                src.line(call.format(v="y"), indent + 1)
+                src.line(f"append({f'</{name}>'!r})", indent + 1)
+            else:
+                src.line(f"if type({var}) is not dict: raise _Fallback", indent)
+                src.constant(open_tag)
+                src.flush(indent)
+                src.line(call.format(v=var), indent)
+                src.constant(f"</{name}>")
+        elif rep:
+            src.line(f"if type({var}) is not list: raise _Fallback", indent)
+            src.flush(indent)
+            src.line(f"for y in {var}:", indent)
+            checks, expr, as_is = _scalar(cls, name, kind, "y", ns, escaping)
+            for check in checks:
+                src.line(check, indent + 1)
+            if as_is:
+                src.line("text(y)", indent + 1)
+            src.constant("" if kind == "text" else f"<{name}>")
+            src.value(expr)
+            src.constant("" if kind == "text" else f"</{name}>")
+            src.flush(indent + 1)
+        else:
+            checks, expr, as_is = _scalar(cls, name, kind, var, ns, escaping)
+            for check in checks:
+                src.line(check, indent)
+            if as_is:
+                if indent == 1:
+                    texts.append(var)
+                else:
+                    src.line(f"text({var})", indent)
+            src.constant("" if kind == "text" else f"<{name}>")
+            src.value(expr)
+            src.constant("" if kind == "text" else f"</{name}>")
+        if indent > 1:
+            src.flush(indent)
+    if texts:  # one call for the element's texts: a text of them all
+        src.line(f"text({texts[0]})" if len(texts) == 1 else f"text(f'{''.join(f'{{{v}}}' for v in texts)}')")
+    src.flush()
+    if len(src.lines) == 1:
+        src.line("pass")
 
 
-def _present(
-    cls: type[Fa3Model], name: str, kind: str, rep: bool, sub: type[Fa3Model] | None, ns: dict[str, Any]
-) -> list[str]:
-    """Lines writing the value ``x`` (not None) of a field; any value the model would not keep as it is
-    raises ``_Fallback``."""
-    if kind == "c":
-        assert sub is not None
-        ns[f"_tab_{name}"], ns[f"_new_{name}"] = _shapes(sub)
-        ns[f"_cls_{name}"] = sub
-        open_tag = f"'<{name}' + _attrs(_cls_{name}, {{v}}) + '>'" if sub.XML_ATTRS else repr(f"<{name}>")
-        body = [
-            "if type({v}) is not dict: raise _Fallback",
-            f"append({open_tag})",
-            f"(_tab_{name}.get(tuple({{v}})) or _new_{name}({{v}}))(out, {{v}})",
-            f"append({f'</{name}>'!r})",
-        ]
-    else:
-        checks, expr = _scalar(cls, name, kind, "{v}", ns)
-        write = f"append({expr})" if kind == "text" else f"append(f'<{name}>{{{{{expr}}}}}</{name}>')"
-        body = [*checks, write]
-    if rep:
-        return ["    if type(x) is not list: raise _Fallback", "    for y in x:"] + [
-            "        " + line.format(v="y") for line in body
-        ]
-    return ["    " + line.format(v="x") for line in body]
-
-
-def _scalar(cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, Any]) -> tuple[list[str], str]:
-    """(checking lines, expression of the XML text) for one scalar value (``{v}`` in both)."""
+def _scalar(
+    cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, Any], escaping: bool
+) -> tuple[list[str], str, bool]:
+    """(checking lines, expression of the XML text, the text is the value as it is) for one scalar
+    value ``var``: any value the model would not keep as it is raises ``_Fallback``."""
     _, literal = _field_shape(cls, name)
     if literal is not None:
         ns[f"_lit_{name}"] = literal
         wanted = "int" if kind == "i" else "str"
-        plain = all(_escape(str(v)) == str(v) for v in literal)
-        return (
-            [f"if type({var}) is not {wanted} or {var} not in _lit_{name}: raise _Fallback"],
-            f"str({var})" if kind == "i" else var if plain else f"_escape({var})",
-        )
+        check = f"if type({var}) is not {wanted} or {var} not in _lit_{name}: raise _Fallback"
+        if kind == "i" or all(_escape(str(v)) == str(v) for v in literal):
+            return [check], var, False
+        return [check], (f"_escape({var})" if escaping else var), not escaping
     if kind in ("s", "T", "text"):
-        return [f"if type({var}) is not str: raise _Fallback"], f"_escape({var})"
+        check = f"if type({var}) is not str: raise _Fallback"
+        return [check], (f"_escape({var})" if escaping else var), not escaping
     if kind == "i":
-        return [f"if type({var}) is not int: raise _Fallback"], f"str({var})"
+        return [f"if type({var}) is not int: raise _Fallback"], var, False
     if kind == "d":
         # str() of a Decimal of at most 22 characters without an exponent that ends in a digit is a
         # finite number within the model's bounds (at most 22 digits, none of them past the 20th
         # decimal place) and the writer's text of it: the usual value takes no other look
+        t = f"t{var}"
         return (
             [
                 f"if type({var}) is Decimal:",
-                f"    t = str({var})",
-                f"    if len(t) > 22 or 'E' in t or not t[-1].isdigit(): t = _decimal_written({var})",
+                f"    {t} = str({var})",
+                f"    if len({t}) > 22 or 'E' in {t} or not {t}[-1].isdigit(): {t} = _decimal_written({var})",
                 "else:",
-                f"    t = _decimal_out({var})",
+                f"    {t} = _decimal_out({var})",
             ],
-            "t",
+            t,
+            False,
         )
     if kind == "D":
-        return [], f"_date_out({var})"
+        return [], f"_date_out({var})", False
     raise AssertionError(f"unknown kind {kind!r} of {cls.__name__}.{name}")
 
 
@@ -486,16 +596,3 @@ def _scalar(cls: type[Fa3Model], name: str, kind: str, var: str, ns: dict[str, A
 def _attr_shapes(cls: type[Fa3Model]) -> tuple[tuple[str, Any, frozenset[Any] | None], ...]:
     """(name, default, the Literal's values or None) of each attribute of an element class."""
     return tuple((name, cls.model_fields[name].default, _field_shape(cls, name)[1]) for name in cls.XML_ATTRS)
-
-
-def _attrs(cls: type[Fa3Model], d: dict[str, Any]) -> str:
-    """The start tag's attributes (the writer's ``_open_attrs`` for a model without kept unknown ones)."""
-    parts: list[str] = []
-    for name, default, literal in _attr_shapes(cls):
-        value = d.get(name, _MISSING)
-        if value is _MISSING:
-            value = default
-        if type(value) is not str or (literal is not None and value not in literal):
-            raise _Fallback  # None included: these attributes are not optional
-        parts.append(f' {name}="{_escape_attr(value)}"')
-    return "".join(parts)
