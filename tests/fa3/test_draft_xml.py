@@ -342,8 +342,11 @@ def test_the_direct_path_writes_valid_invoices_and_keeps_a_bounded_cache() -> No
     xml = draft_to_xml(draft)
     assert_xsd_valid(xml)
     assert draft_xml._direct(draft) == xml
-    table, _ = draft_xml._shapes(type(build_invoice(draft).Fa.FaWiersz[0]))
-    assert 0 < len(table) <= draft_xml.MAX_SHAPES
+    for table in (
+        draft_xml._shapes(type(build_invoice(draft).Fa))[0],
+        draft_xml._line_tables(False, False)[0],
+    ):
+        assert 0 < len(table) <= draft_xml.MAX_SHAPES
 
 
 def test_a_model_or_a_tax_method_takes_the_model_path() -> None:
@@ -355,7 +358,7 @@ def test_a_model_or_a_tax_method_takes_the_model_path() -> None:
 
 def test_past_the_shape_limit_drafts_still_build_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """A dict of a shape not seen before, once the class's table is full, takes the model path."""
-    table, _ = draft_xml._shapes(draft_xml.FaWiersz)
+    table, _ = draft_xml._line_tables(False, False)  # lines: written by the line writers
     monkeypatch.setattr(draft_xml, "MAX_SHAPES", len(table))
     draft = make_sample_draft(SELLER, "FV/DIRECT/4", lines=2)
     draft["Fa"]["FaWiersz"][0]["GTU"] = "GTU_12"

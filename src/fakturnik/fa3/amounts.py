@@ -28,6 +28,7 @@ __all__ = [
     "OSS_FIELDS",
     "RATE_FIELDS",
     "RATE_PERCENT",
+    "ROUNDING",
     "SUMMARY_FIELDS_ORDER",
     "VAT_RATES",
     "LineAmount",
@@ -116,12 +117,12 @@ SUMMARY_FIELDS_ORDER: tuple[str, ...] = (
 """The summary fields of ``Fa`` in schema order (P_15 last)."""
 
 
-_ROUNDING = Context(prec=_ROUNDING_PRECISION, rounding=ROUND_HALF_UP)
+ROUNDING = Context(prec=_ROUNDING_PRECISION, rounding=ROUND_HALF_UP)
 """The context of the rounding alone (one object: no context manager per call); the arithmetic before it
-runs in the caller's context."""
+runs in the caller's context. ``round_grosze(x)`` is ``ROUNDING.quantize(x, GROSZ)``."""
 
 
-_quantize = _ROUNDING.quantize  # half-up from the context itself: no rounding argument to pass per call
+_quantize = ROUNDING.quantize  # half-up from the context itself: no rounding argument to pass per call
 
 
 def round_grosze(value: Decimal) -> Decimal:

@@ -41,6 +41,8 @@ from typing import Any
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import (
+    GROSZ,
+    ROUNDING,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
     TaxMethod,
@@ -48,7 +50,6 @@ from fakturnik.fa3.amounts import (
     compute_totals,
     line_value,
     rate_summary,
-    round_grosze,
 )
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
@@ -68,6 +69,7 @@ _SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
 _ZERO_GROSZE = Decimal("0.00")
 _VAT_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_14") and not f.endswith("W"))
 _NET_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_13"))
+_round_grosze = ROUNDING.quantize  # round_grosze(x) is _round_grosze(x, GROSZ): one call less per line
 
 
 _MIXED_GROSS = (
@@ -148,7 +150,7 @@ def _priced_value(quantity: Decimal | None, price: Decimal, discount: Decimal | 
     if discount is not None:
         price = price - discount
     # "- 0.00" as line_value does: it also turns a negative zero (e.g. -1 x 0.00) into 0.00
-    return round_grosze((price if quantity is None else quantity * price) - _ZERO_GROSZE)
+    return _round_grosze((price if quantity is None else quantity * price) - _ZERO_GROSZE, GROSZ)
 
 
 def _acceptable_values(line: FaWiersz, price: Decimal) -> tuple[Decimal, ...]:
@@ -354,12 +356,13 @@ def _now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
+def _draft_dict(draft: Faktura | dict[str, Any], *, number_lines: bool = True) -> dict[str, Any]:
     """The draft as a dict, with the defaults a draft may leave out filled in.
 
     Defaults: ``Naglowek`` (form code, variant 3, ``DataWytworzeniaFa`` = now in UTC), ``Podmiot2``
     ``JST``/``GV`` = 2, ``Fa/KodWaluty`` = PLN, ``Fa/Adnotacje`` = :data:`DEFAULT_ANNOTATIONS`,
-    ``Fa/RodzajFaktury`` = VAT, ``FaWiersz/NrWierszaFa`` = 1, 2, 3 ...
+    ``Fa/RodzajFaktury`` = VAT, ``FaWiersz/NrWierszaFa`` = 1, 2, 3 ... (without ``number_lines`` the
+    lines are left as they are: :mod:`fakturnik.fa3.draft_xml` numbers them as it writes them).
     """
     if isinstance(draft, Faktura):
         return draft.model_dump(exclude_none=True)
@@ -383,7 +386,7 @@ def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
         fa.setdefault("Adnotacje", DEFAULT_ANNOTATIONS)
         fa.setdefault("RodzajFaktury", "VAT")
         lines = fa.get("FaWiersz")
-        if isinstance(lines, list):
+        if number_lines and isinstance(lines, list):
             fa["FaWiersz"] = [
                 {"NrWierszaFa": i, **line} if isinstance(line, dict) else line
                 for i, line in enumerate(lines, 1)

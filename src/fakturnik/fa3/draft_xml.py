@@ -44,6 +44,7 @@ from fakturnik.fa3.model import (
     MAX_DECIMAL_DIGITS,
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,
+    Fa,
     Fa3Model,
     Faktura,
     FaWiersz,
@@ -112,24 +113,20 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
     """The usual draft's bytes without the model, or None when the model path must decide."""
     if not _may_be_plain(draft):
         return None
-    data = _draft_dict(draft)
+    texts: list[str] = []
     try:
-        if not _fill_amounts(data["Fa"]):
+        out = _document(draft, texts.append, escaping=False)
+        if out is None:
             return None
-        texts: list[str] = []
-        out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
-        table, new = _tables(Faktura, False)
-        (table.get(tuple(data)) or new(data))(out.append, texts.append, data)
         # every text of the draft, looked at once: the rest (tags, numbers, dates, codes) needs no escaping
         # and holds no character XML forbids
         written = "".join(texts)
         if "&" in written or "<" in written or ">" in written or "\r" in written:
-            out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
-            table, new = _tables(Faktura, True)
-            (table.get(tuple(data)) or new(data))(out.append, texts.append, data)
+            out = _document(draft, texts.append, escaping=True)
+            if out is None:
+                return None
     except (_Fallback, InvalidOperation):
         return None
-    out.append("</Faktura>")
     try:
         xml = "".join(out).encode("utf-8")
     except UnicodeEncodeError:
@@ -137,6 +134,18 @@ def _direct(draft: dict[str, Any]) -> bytes | None:
     if not written.isprintable() and _may_hold_forbidden(xml):
         return None  # possibly a character XML forbids: the model path's exact check says which
     return xml
+
+
+def _document(draft: dict[str, Any], text: _Append, *, escaping: bool) -> list[str] | None:
+    """The document's pieces (texts as they are, each handed to ``text``, or escaped), or None."""
+    data = _draft_dict(draft, number_lines=False)  # the lines are read, not changed: no copies
+    if not _fill_amounts(data["Fa"], text, escaping):
+        return None
+    out = [_XML_DECLARATION, _ROOT_OPEN, ">"]
+    table, new = _tables(Faktura, escaping)
+    (table.get(tuple(data)) or new(data))(out.append, text, data)
+    out.append("</Faktura>")
+    return out
 
 
 # --- values as the model keeps them ---------------------------------------------------------------
@@ -163,7 +172,8 @@ def _decimal(value: Any) -> Decimal:
     kind = type(value)
     if kind is str:
         number = Decimal(value)
-        # the writer's text of a Decimal is str() unless that has an exponent (then format "f")
+        # the writer's text of a Decimal is str() unless that has an exponent (then format "f");
+        # the line writers inline this test (_TEXT_REFUSED)
         if str(number) != value or "E" in value or not number.is_finite() or len(value) > 22:
             raise _Fallback
         return number
@@ -188,6 +198,21 @@ def _decimal_written(value: Decimal) -> str:
         text = str(value)
         return format(value, "f") if "E" in text else text
     return _decimal_out(value)
+
+
+_TEXT_REFUSED = "str({n}) != {v} or 'E' in {v} or not {n}.is_finite() or len({v}) > 22"
+""":func:`_decimal`'s test of a text ``{v}`` and its Decimal ``{n}``, as the line writers inline it."""
+
+
+def _number_text(value: Decimal) -> str:
+    """The writer's text of a Decimal :func:`_decimal` gave (or the builder computed)."""
+    text = str(value)
+    # str() of a Decimal of at most 22 characters without an exponent that ends in a digit is a finite
+    # number within the model's bounds (at most 22 digits, none of them past the 20th decimal place)
+    # and the writer's text of it: the usual value takes no other look
+    if len(text) > 22 or "E" in text or not text[-1].isdigit():
+        return _decimal_written(value)
+    return text
 
 
 def _decimal_out(value: Any) -> str:
@@ -218,15 +243,17 @@ _RATES = frozenset(typing.get_args(typing.get_args(FaWiersz.model_fields["P_12"]
 _NET_AND_TAX = (*_NET_FIELDS, *_VAT_FIELDS)
 
 
-def _fill_amounts(fa: Any) -> bool:
-    """What :func:`~fakturnik.fa3.builder.build_invoice` computes, on the draft's (copied) dicts.
+def _fill_amounts(fa: Any, text: _Append, escaping: bool) -> bool:
+    """What :func:`~fakturnik.fa3.builder.build_invoice` computes, on the draft's (copied) ``Fa`` dict.
 
     For a draft with lines that each give a unit price — all net (``P_9A``) or all gross (``P_9B``) —
     and a ``P_12`` rate, but no value, per-line tax or OSS rate, and no summary field: each line's
     value (``P_11`` / ``P_11A``), the summary (``P_14_xW`` for a foreign currency with a rate of
     exchange) and ``P_15``, with the builder's own functions in its order; ``StanPrzed`` lines count
-    with a minus. For a draft without lines (an advance): the supplied summary must add up to the
-    supplied ``P_15``, as the builder checks. False for any other draft, which the model path builds.
+    with a minus. The lines are written here, by the line writers (:func:`_specialise_line`), which
+    compute their values: ``FaWiersz`` becomes their XML (:class:`_Written`). For a draft without lines
+    (an advance): the supplied summary must add up to the supplied ``P_15``, as the builder checks.
+    False for any other draft, which the model path builds.
     """
     if type(fa) is not dict:
         return False
@@ -236,6 +263,8 @@ def _fill_amounts(fa: Any) -> bool:
     if type(kind) is not str or kind in _SETTLEMENT_KINDS or type(currency) is not str:
         return False
     if lines is None or lines == []:
+        if lines == []:
+            fa["FaWiersz"] = _Written("")
         return _summary_adds_up(fa)
     if (
         "P_15" in fa
@@ -246,53 +275,26 @@ def _fill_amounts(fa: Any) -> bool:
     ):
         return False
     foreign = currency != "PLN"
-    priced = "P_9B" if type(lines[0]) is dict and lines[0].get("P_9B") is not None else "P_9A"
-    gross = priced == "P_9B"
-    other_price = "P_9A" if gross else "P_9B"
-    value_field = "P_11A" if gross else "P_11"
+    gross = type(lines[0]) is dict and lines[0].get("P_9B") is not None
     exchange_rate = None
     if foreign and (exchange_rate := fa.get("KursWalutyZ")) is not None:
         exchange_rate = fa["KursWalutyZ"] = _decimal(exchange_rate)
     sums: dict[str, Decimal] = {}  # value per rate, as compute_totals sums them
     pln_sums: dict[str, Decimal] | None = {} if foreign else None  # and in PLN, for P_14_xW
-    for line in lines:  # each the copy _draft_dict made: values checked once are kept as Decimals
+    table, new = _line_tables(gross, escaping)
+    written: list[str] = []
+    append = written.append
+    for number, line in enumerate(lines, 1):
         if type(line) is not dict:
             return False
-        get = line.get
-        rate = get("P_12")
-        price = get(priced)
-        if (
-            type(rate) is not str
-            or rate not in _RATES
-            or price is None
-            or get(other_price) is not None
-            or get("P_11") is not None
-            or get("P_11A") is not None
-            or get("P_11Vat") is not None
-            or get("P_12_XII") is not None
-        ):
-            return False
-        price = line[priced] = _decimal(price)
-        quantity = get("P_8B")
-        if quantity is not None:
-            quantity = line["P_8B"] = _decimal(quantity)
-        discount = get("P_10")
-        if discount is not None:
-            discount = line["P_10"] = _decimal(discount)
-        value = line[value_field] = _priced_value(quantity, price, discount)
-        before = get("StanPrzed")
-        if before is not None:
-            if before != 1 or type(before) is not int:
-                return False  # the model's to convert or refuse
-            value = -1 * value
+        rate, value, kurs = (table.get(tuple(line)) or new(line))(append, text, line, number)
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
-        kurs = get("KursWaluty")
-        if kurs is not None:
-            kurs = line["KursWaluty"] = _decimal(kurs)
-        elif pln_sums is not None:
-            kurs = exchange_rate
-        if pln_sums is not None and kurs is not None:
-            pln_sums[rate] = pln_sums.get(rate, _ZERO_GROSZE) + round_grosze(value * kurs)
+        if pln_sums is not None:
+            if kurs is None:
+                kurs = exchange_rate
+            if kurs is not None:
+                pln_sums[rate] = pln_sums.get(rate, _ZERO_GROSZE) + round_grosze(value * kurs)
+    fa["FaWiersz"] = _Written("".join(written))
     grouped, p_15 = rate_summary(sums, gross=gross, pln_sums=pln_sums)
     if len(sums) > 1:  # in schema order, as the model path sets them: fewer key tuples, fewer emitters
         fa.update((name, grouped[name]) for name in sorted(grouped, key=_SUMMARY_RANK.__getitem__))
@@ -377,13 +379,42 @@ def _tables(cls: type[Fa3Model], escaping: bool) -> _Table:
     return table, new
 
 
+_LineWriter = Callable[[_Append, _Append, dict[str, Any], int], tuple[str, Decimal, Decimal | None]]
+
+
+@cache
+def _line_tables(
+    gross: bool, escaping: bool
+) -> tuple[dict[tuple[str, ...], _LineWriter], Callable[[dict[str, Any]], _LineWriter]]:
+    """:func:`_tables` of the line writers (:func:`_specialise_line`), by price entry."""
+    table: dict[tuple[str, ...], _LineWriter] = {}
+
+    def new(d: dict[str, Any]) -> _LineWriter:
+        if len(table) >= MAX_SHAPES:
+            raise _Fallback
+        keys = tuple(d)
+        writer = table[keys] = _specialise_line(frozenset(keys), gross, escaping)
+        return writer
+
+    return table, new
+
+
 _KEPT_EMPTY: dict[str, tuple[object, ...]] = {"xml_extra": ([], ()), "xml_attrs": (None, {})}
 """Unknown XML the parser keeps (``Fa3Model.xml_extra`` / ``xml_attrs``), as a dumped model gives them
 when there is none: written as nothing; any other value takes the model path."""
 
 
-def _refuse(append: _Append, text: _Append, d: dict[str, Any]) -> None:
+def _refuse(*args: Any) -> Any:
     raise _Fallback
+
+
+class _Written:
+    """The lines' XML, written by :func:`_fill_amounts` with their amounts (``Fa/FaWiersz``'s value)."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: str) -> None:
+        self.xml = xml
 
 
 class _Source:
@@ -417,6 +448,22 @@ def _specialise(cls: type[Fa3Model], keys: frozenset[str], escaping: bool) -> _E
     closing ``>`` of such a start tag, and the content. When no present value is None it takes one
     pass that writes the element's scalars as one text; otherwise a second function with a test per
     field (``_general``)."""
+    emitter: _Emitter = _generate(cls, keys, escaping, None)
+    return emitter
+
+
+def _specialise_line(keys: frozenset[str], gross: bool, escaping: bool) -> _LineWriter:
+    """A line writer for ``FaWiersz`` dicts with exactly these keys: ``(append, text, line, number)``
+    computes the line's value from its unit price (``P_9B`` when ``gross``, else ``P_9A``), quantity and
+    discount with the builder's function, writes the whole ``<FaWiersz>`` element with it (``number``
+    as ``NrWierszaFa`` unless the line gives one) and returns (rate, the value with the line's sign,
+    its rate of exchange or None). A line the model path must build (a value, per-line tax, OSS rate
+    or the other price given, no rate) raises ``_Fallback``."""
+    writer: _LineWriter = _generate(FaWiersz, keys, escaping, "P_9B" if gross else "P_9A")
+    return writer
+
+
+def _generate(cls: type[Fa3Model], keys: frozenset[str], escaping: bool, priced: str | None) -> Any:
     allowed = {name for name, *_ in cls.XML_FIELDS} | set(cls.XML_ATTRS) | set(_KEPT_EMPTY)
     if cls.XML_TEXT is not None:
         allowed.add(cls.XML_TEXT)
@@ -425,38 +472,115 @@ def _specialise(cls: type[Fa3Model], keys: frozenset[str], escaping: bool) -> _E
     fields: list[tuple[str, str, bool, type[Fa3Model] | None]] = list(cls.XML_FIELDS)
     if cls.XML_TEXT is not None:
         fields.insert(0, (cls.XML_TEXT, "text", False, None))
-    if any(name not in keys and cls.model_fields[name].is_required() for name, *_ in fields):
+    written = set(keys)
+    if priced is not None:  # a line: its number and value are written too
+        written |= {"NrWierszaFa", _LINE_VALUE[priced]}
+    if any(name not in written and cls.model_fields[name].is_required() for name, *_ in fields):
         return _refuse  # the model refuses it with its message
     ns: dict[str, Any] = {
         "_Fallback": _Fallback,
         "_escape": _escape,
         "_escape_attr": _escape_attr,
+        "_decimal": _decimal,
         "_decimal_out": _decimal_out,
         "_decimal_written": _decimal_written,
+        "_number_text": _number_text,
         "_date_out": _date_out,
+        "_priced_value": _priced_value,
+        "_RATES": _RATES,
+        "_Written": _Written,
         "Decimal": Decimal,
     }
+    args = "append, text, d" if priced is None else "append, text, d, nr"
     names = {name: f"v{k}" for k, name in enumerate([*cls.XML_ATTRS, *(f[0] for f in fields)])}
     nullable = [names[f[0]] for f in fields if f[0] in keys and _field_shape(cls, f[0])[0]]
-    fast = _Source("def emit(append, text, d):")
-    for name in sorted(keys & _KEPT_EMPTY.keys()):  # what a model_dump() holds: nothing kept, or refuse
-        fast.line(f"if d[{name!r}] not in {_KEPT_EMPTY[name]!r}: raise _Fallback")
-    for name, var in names.items():
-        if name in keys:
-            fast.line(f"{var} = d[{name!r}]")
+    sources = [_Source(f"def emit({args}):")]
     if nullable:
-        fast.line(f"if {' or '.join(f'{v} is None' for v in nullable)}:")
-        fast.line("return _general(append, text, d)", 2)
-        general = _Source("def _general(append, text, d):")
+        sources.append(_Source(f"def _general({args}):"))
+    for src in sources:
+        for name in sorted(keys & _KEPT_EMPTY.keys()):  # what a model_dump() holds: nothing kept, or refuse
+            src.line(f"if d[{name!r}] not in {_KEPT_EMPTY[name]!r}: raise _Fallback")
         for name, var in names.items():
             if name in keys:
-                general.line(f"{var} = d[{name!r}]")
-        _body(general, cls, keys, fields, names, ns, escaping, tolerate_none=True)
-        exec(compile("\n".join(general.lines), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
-    _body(fast, cls, keys, fields, names, ns, escaping, tolerate_none=False)
-    exec(compile("\n".join(fast.lines), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
-    emitter: _Emitter = ns["emit"]
-    return emitter
+                src.line(f"{var} = d[{name!r}]")
+    if nullable:
+        sources[0].line(f"if {' or '.join(f'{v} is None' for v in nullable)}:")
+        sources[0].line(f"return _general({args})", 2)
+    for src in reversed(sources):
+        tolerate_none = src is not sources[0]
+        given: dict[str, str] = {}
+        if priced is not None:
+            given = _line_amounts(src, keys, names, priced, tolerate_none=tolerate_none)
+            src.constant("<FaWiersz>")
+        _body(src, cls, keys, fields, names, ns, escaping, tolerate_none=tolerate_none, given=given)
+        if priced is not None:
+            src.constant("</FaWiersz>")
+        src.flush()
+        if priced is not None:
+            src.line(f"return {names['P_12']}, signed, kurs")
+        elif len(src.lines) == 1:
+            src.line("pass")
+        exec(compile("\n".join(src.lines), f"<fa3 draft writer for {cls.__name__}>", "exec"), ns)  # noqa: S102
+    return ns["emit"]
+
+
+_LINE_VALUE = {"P_9A": "P_11", "P_9B": "P_11A"}
+_OTHER_PRICE = {"P_9A": "P_9B", "P_9B": "P_9A"}
+
+
+def _line_amounts(
+    src: _Source, keys: frozenset[str], names: dict[str, str], priced: str, *, tolerate_none: bool
+) -> dict[str, str]:
+    """Statements computing a line's value (as :func:`_fill_amounts` documents), the line's sign
+    (``signed``) and rate of exchange (``kurs``); returns the text expressions of the fields written
+    from them (field -> expression)."""
+    for name in ("P_11", "P_11A", "P_11Vat", "P_12_XII", _OTHER_PRICE[priced]):
+        if name in keys:  # given: the model path checks it
+            src.line(f"if {names[name]} is not None: raise _Fallback")
+    if "P_12" not in keys or priced not in keys:
+        src.line("raise _Fallback")
+        return {}
+    rate = names["P_12"]
+    src.line(f"if type({rate}) is not str or {rate} not in _RATES: raise _Fallback")
+    given = {_LINE_VALUE[priced]: "tvalue"}
+    if "NrWierszaFa" not in keys:
+        given["NrWierszaFa"] = "nr"
+
+    def number(name: str, target: str, may_be_none: bool) -> None:
+        var = names[name]
+        src.line(f"if type({var}) is str:")  # the usual text, tested as _decimal tests it
+        src.line(f"{target} = Decimal({var})", 2)
+        src.line(f"if {_TEXT_REFUSED.format(n=target, v=var)}: raise _Fallback", 2)
+        src.line(f"t{var} = {var}", 2)
+        if may_be_none:
+            src.line(f"elif {var} is None: {target} = t{var} = None")
+        src.line("else:")
+        src.line(f"{target} = _decimal({var})", 2)
+        src.line(f"t{var} = _number_text({target})", 2)
+        given[name] = f"t{var}"
+
+    number(priced, "price", False)  # None included: _decimal refuses it
+    for name, target in (("P_8B", "quantity"), ("P_10", "discount"), ("KursWaluty", "kurs")):
+        if name in keys:
+            number(name, target, tolerate_none)
+        else:
+            src.line(f"{target} = None")
+    src.line("value = _priced_value(quantity, price, discount)")
+    src.line("tvalue = str(value)")  # _number_text, inline
+    src.line(
+        "if len(tvalue) > 22 or 'E' in tvalue or not tvalue[-1].isdigit(): tvalue = _decimal_written(value)"
+    )
+    if "StanPrzed" in keys:
+        before = names["StanPrzed"]
+        if tolerate_none:
+            src.line(f"if {before} is None: signed = value")
+            src.line(f"elif {before} != 1 or type({before}) is not int: raise _Fallback")
+        else:
+            src.line(f"if {before} != 1 or type({before}) is not int: raise _Fallback")
+        src.line("else: signed = -1 * value" if tolerate_none else "signed = -1 * value")
+    else:
+        src.line("signed = value")
+    return given
 
 
 def _body(
@@ -469,8 +593,11 @@ def _body(
     escaping: bool,
     *,
     tolerate_none: bool,
+    given: dict[str, str],
 ) -> None:
-    """The statements writing attributes and fields (the values read into ``names``' variables)."""
+    """The statements writing attributes and fields (the values read into ``names``' variables; the
+    text of a field in ``given`` is the expression there, already checked). The last text is left to
+    the caller's flush."""
     texts: list[str] = []  # the variables of the element's texts (handed to ``text``)
     for name, default, literal in _attr_shapes(cls):
         var = names[name]
@@ -489,6 +616,19 @@ def _body(
     if cls.XML_ATTRS:
         src.constant(">")
     for name, kind, rep, sub in fields:
+        if name in given:
+            if name in keys and tolerate_none and _field_shape(cls, name)[0]:
+                src.flush()
+                src.line(f"if {names[name]} is not None:")
+                src.constant(f"<{name}>")
+                src.value(given[name])
+                src.constant(f"</{name}>")
+                src.flush(2)
+            else:
+                src.constant(f"<{name}>")
+                src.value(given[name])
+                src.constant(f"</{name}>")
+            continue
         if name not in keys:
             default = _default_text(cls, name, "s" if kind == "text" else kind)
             if default is not None:
@@ -505,7 +645,11 @@ def _body(
             ns[f"_tab_{name}"], ns[f"_new_{name}"] = _tables(sub, escaping)
             call = f"(_tab_{name}.get(tuple({{v}})) or _new_{name}({{v}}))(append, text, {{v}})"
             open_tag = f"<{name}" if sub.XML_ATTRS else f"<{name}>"
-            if rep:
+            if rep and (cls, name) == (Fa, "FaWiersz"):  # written by _fill_amounts, with their amounts
+                src.flush(indent)
+                src.line(f"if type({var}) is not _Written: raise _Fallback", indent)
+                src.line(f"append({var}.xml)", indent)
+            elif rep:
                 src.line(f"if type({var}) is not list: raise _Fallback", indent)
                 src.flush(indent)
                 src.line(f"for y in {var}:", indent)
@@ -548,9 +692,6 @@ def _body(
             src.flush(indent)
     if texts:  # one call for the element's texts: a text of them all
         src.line(f"text({texts[0]})" if len(texts) == 1 else f"text(f'{''.join(f'{{{v}}}' for v in texts)}')")
-    src.flush()
-    if len(src.lines) == 1:
-        src.line("pass")
 
 
 def _scalar(
