@@ -154,3 +154,41 @@ def test_rate_summary_is_compute_totals(
     fields = want.fields if foreign else {k: v for k, v in want.fields.items() if not k.endswith("W")}
     assert {k: str(v) for k, v in grouped.items()} == {k: str(v) for k, v in fields.items()}
     assert str(p_15) == str(want.p_15)
+
+
+# --- constants: the default annotations, dates seen before -----------------------------------------
+
+
+def test_the_default_annotations_are_written_from_their_text_while_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fakturnik.fa3.builder import DEFAULT_ANNOTATIONS
+
+    draft = make_sample_draft(SELLER, "FV/ADN/1", lines=2)
+    assert "Adnotacje" not in draft["Fa"]  # the default applies
+    assert assert_same(draft)
+    explicit = copy.deepcopy(draft)
+    explicit["Fa"]["Adnotacje"] = copy.deepcopy(DEFAULT_ANNOTATIONS)  # equal, not the same object
+    assert assert_same(explicit)
+    assert draft_xml._direct(explicit) == draft_xml._direct(draft)
+    # the module's default changed after the writer was made: written from the changed one
+    monkeypatch.setitem(DEFAULT_ANNOTATIONS, "P_23", 1)
+    monkeypatch.setitem(DEFAULT_ANNOTATIONS, "Zwolnienie", {"P_19": 1, "P_19A": "art. 43 ust. 1 pkt 2"})
+    xml = draft_xml._direct(copy.deepcopy(draft))
+    assert xml is not None and b"<P_23>1</P_23>" in xml and b"<P_19A>art. 43" in xml
+    assert assert_same(draft)
+
+
+def test_a_date_is_checked_once_and_only_a_canonical_text_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(draft_xml, "_MAX_DATES", 3)
+    draft_xml._DATES.clear()
+    for day in ("2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-02"):
+        draft = make_sample_draft(SELLER, "FV/DATE/1", lines=1)
+        draft["Fa"]["P_6"] = day
+        assert assert_same(draft)
+        assert day in draft_xml._DATES and len(draft_xml._DATES) <= 3
+    for text in ("20260202", "2026-02-30", "2026-2-02", "2026-02-02T00:00:00", "2026-W06-1"):
+        draft = make_sample_draft(SELLER, "FV/DATE/2", lines=1)
+        draft["Fa"]["P_6"] = text
+        assert not assert_same(draft)
+        assert text not in draft_xml._DATES

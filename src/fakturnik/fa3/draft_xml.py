@@ -22,6 +22,7 @@ text with a control or separator character takes the byte check for characters X
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod, rate_summary,
 from fakturnik.fa3.builder import (
     _NET_FIELDS,
     _VAT_FIELDS,
+    DEFAULT_ANNOTATIONS,
     _draft_dict,
     _priced_value,
     build_invoice,
@@ -223,11 +225,23 @@ def _decimal_out(value: Any) -> str:
     return _decimal_text(_decimal(value))
 
 
+_DATES: set[str] = set()
+"""Date texts :func:`_date_out` found canonical (an invoice's dates repeat across invoices: the day of
+issue, of sale, the due dates); forgotten when it holds :data:`_MAX_DATES`."""
+_MAX_DATES = 4096
+
+
 def _date_out(value: Any) -> str:
+    """The text of a date field's value (the writer's), for a date or a canonical ``YYYY-MM-DD`` text."""
     kind = type(value)
     if kind is str:
+        if value in _DATES:
+            return value  # type: ignore[no-any-return]
         try:
             if date.fromisoformat(value).isoformat() == value:
+                if len(_DATES) >= _MAX_DATES:
+                    _DATES.clear()
+                _DATES.add(value)
                 return value  # type: ignore[no-any-return]
         except ValueError:
             pass
@@ -486,6 +500,7 @@ def _generate(cls: type[Fa3Model], keys: frozenset[str], escaping: bool, priced:
         "_decimal_written": _decimal_written,
         "_number_text": _number_text,
         "_date_out": _date_out,
+        "_DATES": _DATES,
         "_priced_value": _priced_value,
         "_RATES": _RATES,
         "_Written": _Written,
@@ -658,11 +673,20 @@ def _body(
                 src.line(call.format(v="y"), indent + 1)
                 src.line(f"append({f'</{name}>'!r})", indent + 1)
             else:
+                written = _constant_child(cls, name, sub, escaping, ns)
+                if written is not None:  # the draft's default object, unchanged: its text, written once
+                    src.flush(indent)
+                    src.line(f"if {var} is _default_{name} and {var} == _copy_{name}:", indent)
+                    src.line(f"append({f'{open_tag}{written}</{name}>'!r})", indent + 1)
+                    src.line("else:", indent)
+                    indent += 1
                 src.line(f"if type({var}) is not dict: raise _Fallback", indent)
                 src.constant(open_tag)
                 src.flush(indent)
                 src.line(call.format(v=var), indent)
                 src.constant(f"</{name}>")
+                if written is not None:
+                    src.flush(indent)
         elif rep:
             src.line(f"if type({var}) is not list: raise _Fallback", indent)
             src.flush(indent)
@@ -692,6 +716,32 @@ def _body(
             src.flush(indent)
     if texts:  # one call for the element's texts: a text of them all
         src.line(f"text({texts[0]})" if len(texts) == 1 else f"text(f'{''.join(f'{{{v}}}' for v in texts)}')")
+
+
+_DEFAULT_CHILDREN: dict[tuple[type[Fa3Model], str], dict[str, Any]] = {(Fa, "Adnotacje"): DEFAULT_ANNOTATIONS}
+"""The objects :func:`~fakturnik.fa3.builder._draft_dict` puts where a draft leaves a child out."""
+
+
+def _constant_child(
+    cls: type[Fa3Model], name: str, sub: type[Fa3Model], escaping: bool, ns: dict[str, Any]
+) -> str | None:
+    """The content written for a child's default object (:data:`_DEFAULT_CHILDREN`) as it is now, with
+    the object and a copy to compare with in ``ns``; None for a child without one (or one whose content
+    holds a text or is not the direct writer's to write)."""
+    default = _DEFAULT_CHILDREN.get((cls, name))
+    if default is None:
+        return None
+    pieces: list[str] = []
+    texts: list[str] = []
+    table, new = _tables(sub, escaping)
+    try:
+        (table.get(tuple(default)) or new(default))(pieces.append, texts.append, default)
+    except _Fallback:
+        return None
+    if texts:
+        return None
+    ns[f"_default_{name}"], ns[f"_copy_{name}"] = default, copy.deepcopy(default)
+    return "".join(pieces)
 
 
 def _scalar(
@@ -729,7 +779,7 @@ def _scalar(
             False,
         )
     if kind == "D":
-        return [], f"_date_out({var})", False
+        return [], f"({var} if type({var}) is str and {var} in _DATES else _date_out({var}))", False
     raise AssertionError(f"unknown kind {kind!r} of {cls.__name__}.{name}")
 
 
