@@ -55,6 +55,7 @@ from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
 __all__ = [
     "DEFAULT_ANNOTATIONS",
+    "DEFAULT_FORM_CODE",
     "TOTALS_CODE",
     "build_invoice",
     "check_totals",
@@ -346,6 +347,10 @@ DEFAULT_ANNOTATIONS: dict[str, Any] = {
 exemption, new means of transport, simplified procedure or margin): a draft without Adnotacje gets these."""
 
 
+DEFAULT_FORM_CODE: dict[str, Any] = {"value": "FA"}
+"""``Naglowek/KodFormularza`` of a draft without one (its attributes the model's defaults)."""
+
+
 def _set(model: Fa3Model, name: str, value: Decimal) -> None:
     """Assign a computed Decimal to a Decimal field without pydantic's (slow) __setattr__."""
     model.__dict__[name] = value
@@ -370,7 +375,7 @@ def _draft_dict(draft: Faktura | dict[str, Any], *, number_lines: bool = True) -
     header = data.get("Naglowek")
     if header is None or isinstance(header, dict):  # anything else is left for the model to refuse
         header = dict(header or {})
-        header.setdefault("KodFormularza", {"value": "FA"})
+        header.setdefault("KodFormularza", DEFAULT_FORM_CODE)
         if "DataWytworzeniaFa" not in header:
             header["DataWytworzeniaFa"] = _now_utc()
         data["Naglowek"] = header

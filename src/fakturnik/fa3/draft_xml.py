@@ -38,6 +38,7 @@ from fakturnik.fa3.builder import (
     _NET_FIELDS,
     _VAT_FIELDS,
     DEFAULT_ANNOTATIONS,
+    DEFAULT_FORM_CODE,
     _draft_dict,
     _priced_value,
     build_invoice,
@@ -50,6 +51,7 @@ from fakturnik.fa3.model import (
     Fa3Model,
     Faktura,
     FaWiersz,
+    TNaglowek,
 )
 from fakturnik.fa3.writer import (
     _ROOT_OPEN,
@@ -557,7 +559,7 @@ def _line_amounts(
         return {}
     rate = names["P_12"]
     src.line(f"if type({rate}) is not str or {rate} not in _RATES: raise _Fallback")
-    given = {_LINE_VALUE[priced]: "tvalue"}
+    given = {_LINE_VALUE[priced]: "tvalue", "P_12": rate}  # _RATES: the values of P_12's Literal
     if "NrWierszaFa" not in keys:
         given["NrWierszaFa"] = "nr"
 
@@ -718,7 +720,10 @@ def _body(
         src.line(f"text({texts[0]})" if len(texts) == 1 else f"text(f'{''.join(f'{{{v}}}' for v in texts)}')")
 
 
-_DEFAULT_CHILDREN: dict[tuple[type[Fa3Model], str], dict[str, Any]] = {(Fa, "Adnotacje"): DEFAULT_ANNOTATIONS}
+_DEFAULT_CHILDREN: dict[tuple[type[Fa3Model], str], dict[str, Any]] = {
+    (Fa, "Adnotacje"): DEFAULT_ANNOTATIONS,
+    (TNaglowek, "KodFormularza"): DEFAULT_FORM_CODE,
+}
 """The objects :func:`~fakturnik.fa3.builder._draft_dict` puts where a draft leaves a child out."""
 
 
