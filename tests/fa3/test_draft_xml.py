@@ -307,7 +307,18 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ("advance: summary as Decimal", lambda d: _advance(d, Decimal("123.00")), True),
     ("advance: summary as float", lambda d: _advance(d, 123.0), True),
     ("advance: only P_15", lambda d: (d["Fa"].pop("FaWiersz"), d["Fa"].update(P_15="5.00")), True),
-    ("advance: no P_15", lambda d: (_advance(d, "123.00"), d["Fa"].pop("P_15")), False),
+    ("advance: no P_15", lambda d: (_advance(d, "123.00"), d["Fa"].pop("P_15")), True),
+    (
+        "advance: no P_15, nothing else",
+        lambda d: (d["Fa"].pop("FaWiersz"), d["Fa"].update(RodzajFaktury="ZAL")),
+        True,
+    ),
+    ("advance: P_15 None", lambda d: (_advance(d, "123.00"), d["Fa"].update(P_15=None)), False),
+    (
+        "advance: no P_15, a summary field None",
+        lambda d: (_advance(d, "1"), d["Fa"].pop("P_15"), d["Fa"].update(P_14_1=None)),
+        True,
+    ),
     ("advance: lines None", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=None)), False),
     ("advance: lines empty", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=[])), True),
     (
@@ -322,7 +333,7 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ),
     ("kept XML None", lambda d: _line(d).update(xml_extra=None), False),
     ("settlement", lambda d: d["Fa"].update(RodzajFaktury="ROZ"), False),
-    ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), False),
+    ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), True),  # P_15 = 0, as the builder fills it
     ("line not a dict", lambda d: d["Fa"].update(FaWiersz=["x"]), False),
     ("lines not a list", lambda d: d["Fa"].update(FaWiersz="x"), False),
 ]

@@ -90,8 +90,8 @@ def draft_to_xml(draft: dict[str, Any] | Faktura, *, method: TaxMethod | None = 
 
 def _may_be_plain(draft: dict[str, Any]) -> bool:
     """A look at the draft as given, before anything is copied: False for what is plainly not a draft
-    this path writes (a settlement, no lines without a supplied P_15, supplied totals beside lines, a
-    first line with a value, an OSS rate or no unit price), so that for those it costs next to nothing."""
+    this path writes (a settlement, supplied totals beside lines, a first line with a value, an OSS
+    rate or no unit price), so that for those it costs next to nothing."""
     fa = draft.get("Fa")
     if type(fa) is not dict:
         return False
@@ -100,7 +100,7 @@ def _may_be_plain(draft: dict[str, Any]) -> bool:
         return False
     lines = fa.get("FaWiersz")
     if lines is None or lines == []:
-        return "P_15" in fa  # an advance: the summary is given, only its sum is checked
+        return True  # an advance: the summary is given, only its sum is checked (or is P_15)
     if type(lines) is not list or "P_15" in fa:
         return False
     first = lines[0]
@@ -321,13 +321,17 @@ def _fill_amounts(fa: Any, text: _Append, escaping: bool) -> bool:
 
 
 def _summary_adds_up(fa: dict[str, Any]) -> bool:
-    """The builder's check of an invoice without lines: the supplied P_13_x and P_14_x add up to P_15."""
+    """The builder's check of an invoice without lines: the supplied P_13_x and P_14_x add up to P_15;
+    a P_15 left out is their sum, as the builder fills it."""
     if "FaWiersz" in fa and fa["FaWiersz"] is None:
         return False  # the model's to refuse
-    p_15 = fa.get("P_15")
-    if p_15 is None:
-        return False
     present = [_decimal(v) for n in _NET_AND_TAX if (v := fa.get(n)) is not None]
+    if "P_15" not in fa:
+        fa["P_15"] = sum(present, Decimal(0))
+        return True
+    p_15 = fa["P_15"]
+    if p_15 is None:
+        return False  # the model's to refuse
     return not present or sum(present, Decimal(0)) == _decimal(p_15)
 
 
