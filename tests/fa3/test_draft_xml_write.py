@@ -33,6 +33,7 @@ from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.writer import write_invoice
 from tests.fa3.test_draft_xml import assert_same
+from tests.fa3.test_properties import drafts
 
 SELLER = "5260250274"
 SHAPES = mix_shapes()
@@ -192,3 +193,79 @@ def test_a_date_is_checked_once_and_only_a_canonical_text_kept(monkeypatch: pyte
         draft["Fa"]["P_6"] = text
         assert not assert_same(draft)
         assert text not in draft_xml._DATES
+
+
+# --- amounts the draft gives: checked as the builder checks them, written as given ------------------
+
+
+def _with_amounts(draft: dict[str, Any], pick: Callable[[str], bool] = lambda name: True) -> dict[str, Any]:
+    """The draft with the line values and summary fields the model computes for it (those ``pick``
+    chooses), as the JSON form writes them."""
+    from fakturnik.fa3.jsonform import invoice_to_json
+
+    built = invoice_to_json(build_invoice(copy.deepcopy(draft)))
+    given = copy.deepcopy(draft)
+    fa = given["Fa"]
+    for name, value in built["Fa"].items():
+        if (name.startswith(("P_13", "P_14")) or name == "P_15") and pick(name):
+            fa[name] = value
+    for line, done in zip(fa.get("FaWiersz", []), built["Fa"].get("FaWiersz", []), strict=True):
+        for name in ("P_11", "P_11A"):
+            if name in done and pick(name):
+                line[name] = done[name]
+    return given
+
+
+@pytest.mark.parametrize(("name", "share", "make"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_a_draft_with_its_amounts_given_is_written_as_the_model_writes_it(
+    name: str, share: float, make: Callable[[int], dict[str, Any]]
+) -> None:
+    for i in range(5):
+        assert assert_same(_with_amounts(make(i))), name
+        assert assert_same(_with_amounts(make(i), lambda n: n in ("P_11", "P_11A"))), name
+        assert assert_same(_with_amounts(make(i), lambda n: n == "P_15")), name
+
+
+def test_given_amounts_keep_their_text_and_a_wrong_one_takes_the_model_path() -> None:
+    draft = _with_amounts(make_sample_draft(SELLER, "FV/GIVEN/1", lines=3))
+    fa = draft["Fa"]
+    fa["FaWiersz"][0]["P_11"] += "0"  # 1474.250: the same amount, another text
+    fa["P_15"] = Decimal(fa["P_15"])
+    fa["P_13_2"] = "0.00"  # no line at that rate: 0 is accepted
+    fa["P_14_1W"] = "1.00"  # a PLN invoice: not checked
+    xml = draft_xml._direct(copy.deepcopy(draft))
+    assert xml is not None and b"0</P_11>" in xml and b"<P_13_2>0.00</P_13_2>" in xml
+    assert assert_same(draft)
+    for change in (
+        lambda d: d["Fa"]["FaWiersz"][1].update(P_11="1.00"),
+        lambda d: d["Fa"].update(P_13_1="1.00"),
+        lambda d: d["Fa"].update(P_15="1.00"),
+        lambda d: d["Fa"].update(P_13_2="0.01"),
+        lambda d: d["Fa"].update(P_15=None),
+        lambda d: d["Fa"].update(P_14_1="x"),
+    ):
+        wrong = copy.deepcopy(draft)
+        change(wrong)
+        assert assert_same(wrong) is False  # the model path's error, with its message
+
+
+def test_a_line_value_after_a_discount_taken_once_is_accepted_as_the_builder_accepts_it() -> None:
+    draft = make_sample_draft(SELLER, "FV/GIVEN/2", lines=2)
+    line = draft["Fa"]["FaWiersz"][0]
+    line.update(P_8B="3", P_9A="10.00", P_10="1.00")
+    for value, direct in (("27.00", True), ("29.00", True), ("28.00", False)):  # per unit, once, neither
+        line["P_11"] = value
+        assert assert_same(draft) is direct, value
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drafts(), st.sets(st.sampled_from(["P_11", "P_11A", "P_13_1", "P_14_1", "P_13_2", "P_15", "P_14_1W"])))
+def test_generated_drafts_with_some_amounts_given_build_the_same_both_ways(
+    case: tuple[dict[str, Any], str | None], names: set[str]
+) -> None:
+    draft = case[0]
+    try:
+        given = _with_amounts(draft, names.__contains__)
+    except Exception:
+        return  # the builder refuses the draft itself
+    assert_same(given)

@@ -3,12 +3,13 @@
 :func:`draft_to_xml` is what the engine (``issuing.json_to_xml``) uses when it needs the XML of a JSON
 draft and not the model. For the usual draft — every value already in the form the
 model would keep and write back unchanged (exact ``str``/``int``/``Decimal``/``date`` types, canonical
-decimal and date texts, known keys, lawful enumeration values), PLN, net unit prices and rates on
-every line, nothing computed supplied — it computes the line values and the summary with the
-builder's own functions and writes the XML straight from the draft's dicts, without building the
-pydantic model, in about two thirds of the time. Anything else (or any doubt: a value the model would
-convert, a key it would refuse, a total to check rather than fill) goes through
-``write_invoice(build_invoice(draft))``, which also gives every error its usual message. The bytes
+decimal and date texts, known keys, lawful enumeration values), net or gross unit prices and a rate
+on every line, any currency — it computes the line values and the summary with the builder's own
+functions (amounts the draft gives are checked as the builder checks them and written as given) and
+writes the XML straight from the draft's dicts, without building the pydantic model, in about a
+third of the time. Anything else (or any doubt: a value the model would convert, a key it would
+refuse, a given amount that disagrees) goes through ``write_invoice(build_invoice(draft))``, which
+also gives every error its usual message. The bytes
 are the same either way: tests/fa3/test_draft_xml.py compares the two paths on the sample corpus,
 on generated drafts and on drafts made non-canonical one value at a time.
 
@@ -33,7 +34,7 @@ from math import isfinite
 from typing import Any
 
 from fakturnik.fa3 import shortcuts
-from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod, rate_summary, round_grosze
+from fakturnik.fa3.amounts import SUMMARY_FIELDS_ORDER, TaxMethod, line_value, rate_summary, round_grosze
 from fakturnik.fa3.builder import (
     _NET_FIELDS,
     _VAT_FIELDS,
@@ -90,8 +91,8 @@ def draft_to_xml(draft: dict[str, Any] | Faktura, *, method: TaxMethod | None = 
 
 def _may_be_plain(draft: dict[str, Any]) -> bool:
     """A look at the draft as given, before anything is copied: False for what is plainly not a draft
-    this path writes (a settlement, supplied totals beside lines, a first line with a value, an OSS
-    rate or no unit price), so that for those it costs next to nothing."""
+    this path writes (a settlement, a first line with an OSS rate or no unit price), so that for those
+    it costs next to nothing."""
     fa = draft.get("Fa")
     if type(fa) is not dict:
         return False
@@ -101,14 +102,12 @@ def _may_be_plain(draft: dict[str, Any]) -> bool:
     lines = fa.get("FaWiersz")
     if lines is None or lines == []:
         return True  # an advance: the summary is given, only its sum is checked (or is P_15)
-    if type(lines) is not list or "P_15" in fa:
+    if type(lines) is not list:
         return False
     first = lines[0]
     return (
         type(first) is dict
         and (first.get("P_9A") is not None or first.get("P_9B") is not None)
-        and first.get("P_11") is None
-        and first.get("P_11A") is None
         and first.get("P_12_XII") is None
     )
 
@@ -263,13 +262,15 @@ def _fill_amounts(fa: Any, text: _Append, escaping: bool) -> bool:
     """What :func:`~fakturnik.fa3.builder.build_invoice` computes, on the draft's (copied) ``Fa`` dict.
 
     For a draft with lines that each give a unit price — all net (``P_9A``) or all gross (``P_9B``) —
-    and a ``P_12`` rate, but no value, per-line tax or OSS rate, and no summary field: each line's
-    value (``P_11`` / ``P_11A``), the summary (``P_14_xW`` for a foreign currency with a rate of
-    exchange) and ``P_15``, with the builder's own functions in its order; ``StanPrzed`` lines count
-    with a minus. The lines are written here, by the line writers (:func:`_specialise_line`), which
-    compute their values: ``FaWiersz`` becomes their XML (:class:`_Written`). For a draft without lines
-    (an advance): the supplied summary must add up to the supplied ``P_15``, as the builder checks.
-    False for any other draft, which the model path builds.
+    and a ``P_12`` rate, but no per-line tax or OSS rate: each line's value (``P_11`` / ``P_11A``), the
+    summary (``P_14_xW`` for a foreign currency with a rate of exchange) and ``P_15``, with the
+    builder's own functions in its order; ``StanPrzed`` lines count with a minus; a value or summary
+    field the draft gives is checked as the builder checks it (False when it disagrees: the model path
+    names both values) and kept. The lines are written here, by the line writers
+    (:func:`_specialise_line`), which compute their values: ``FaWiersz`` becomes their XML
+    (:class:`_Written`). For a draft without lines (an advance): the supplied summary must add up to
+    the supplied ``P_15`` (or gives it), as the builder checks. False for any other draft, which the
+    model path builds.
     """
     if type(fa) is not dict:
         return False
@@ -282,13 +283,7 @@ def _fill_amounts(fa: Any, text: _Append, escaping: bool) -> bool:
         if lines == []:
             fa["FaWiersz"] = _Written("")
         return _summary_adds_up(fa)
-    if (
-        "P_15" in fa
-        or type(lines) is not list
-        or not (
-            _SUMMARY_NOT_P15.isdisjoint(fa) or all(fa[n] is None for n in _SUMMARY_NOT_P15.intersection(fa))
-        )
-    ):
+    if type(lines) is not list:
         return False
     foreign = currency != "PLN"
     gross = type(lines[0]) is dict and lines[0].get("P_9B") is not None
@@ -312,12 +307,34 @@ def _fill_amounts(fa: Any, text: _Append, escaping: bool) -> bool:
                 pln_sums[rate] = pln_sums.get(rate, _ZERO_GROSZE) + round_grosze(value * kurs)
     fa["FaWiersz"] = _Written("".join(written))
     grouped, p_15 = rate_summary(sums, gross=gross, pln_sums=pln_sums)
+    if not _SUMMARY_NOT_P15.isdisjoint(fa) or "P_15" in fa:  # supplied: checked as the builder checks them
+        if not _summary_agrees(fa, grouped, p_15):
+            return False  # the model path names both values
+        grouped = {name: amount for name, amount in grouped.items() if fa.get(name) is None}
     if len(sums) > 1:  # in schema order, as the model path sets them: fewer key tuples, fewer emitters
         fa.update((name, grouped[name]) for name in sorted(grouped, key=_SUMMARY_RANK.__getitem__))
     else:
         fa.update(grouped)
-    fa["P_15"] = p_15
+    if "P_15" not in fa:
+        fa["P_15"] = p_15
     return True
+
+
+def _summary_agrees(fa: dict[str, Any], computed: dict[str, Decimal], p_15: Decimal) -> bool:
+    """The builder's check of supplied summary fields (``_summary_problems``): each equals what the
+    lines give, or is 0 (or a P_14_xW) where they give nothing; a supplied P_15 equals theirs."""
+    for name in _SUMMARY_NOT_P15.intersection(fa):
+        value = fa[name]
+        if value is None:
+            continue
+        number = _decimal(value)
+        amount = computed.get(name)
+        if amount is None:
+            if number != 0 and not name.endswith("W"):
+                return False
+        elif number != amount:
+            return False
+    return "P_15" not in fa or (fa["P_15"] is not None and _decimal(fa["P_15"]) == p_15)
 
 
 def _summary_adds_up(fa: dict[str, Any]) -> bool:
@@ -508,6 +525,7 @@ def _generate(cls: type[Fa3Model], keys: frozenset[str], escaping: bool, priced:
         "_date_out": _date_out,
         "_DATES": _DATES,
         "_priced_value": _priced_value,
+        "_line_value": line_value,
         "_RATES": _RATES,
         "_Written": _Written,
         "Decimal": Decimal,
@@ -529,7 +547,7 @@ def _generate(cls: type[Fa3Model], keys: frozenset[str], escaping: bool, priced:
         sources[0].line(f"return _general({args})", 2)
     for src in reversed(sources):
         tolerate_none = src is not sources[0]
-        given: dict[str, str] = {}
+        given: dict[str, tuple[str, bool]] = {}
         if priced is not None:
             given = _line_amounts(src, keys, names, priced, tolerate_none=tolerate_none)
             src.constant("<FaWiersz>")
@@ -551,21 +569,23 @@ _OTHER_PRICE = {"P_9A": "P_9B", "P_9B": "P_9A"}
 
 def _line_amounts(
     src: _Source, keys: frozenset[str], names: dict[str, str], priced: str, *, tolerate_none: bool
-) -> dict[str, str]:
-    """Statements computing a line's value (as :func:`_fill_amounts` documents), the line's sign
-    (``signed``) and rate of exchange (``kurs``); returns the text expressions of the fields written
-    from them (field -> expression)."""
+) -> dict[str, tuple[str, bool]]:
+    """Statements computing a line's value (as :func:`_fill_amounts` documents; a value the line gives
+    is checked as the builder checks it and is then the line's value), the line's sign (``signed``) and
+    rate of exchange (``kurs``); returns the fields written from them (field -> (text expression,
+    written also where the draft's value is None))."""
+    value_field = _LINE_VALUE[priced]
     for name in ("P_11", "P_11A", "P_11Vat", "P_12_XII", _OTHER_PRICE[priced]):
-        if name in keys:  # given: the model path checks it
+        if name in keys and name != value_field:  # given: the model path checks it
             src.line(f"if {names[name]} is not None: raise _Fallback")
     if "P_12" not in keys or priced not in keys:
         src.line("raise _Fallback")
         return {}
     rate = names["P_12"]
     src.line(f"if type({rate}) is not str or {rate} not in _RATES: raise _Fallback")
-    given = {_LINE_VALUE[priced]: "tvalue", "P_12": rate}  # _RATES: the values of P_12's Literal
+    given = {value_field: ("tvalue", True), "P_12": (rate, False)}  # _RATES: the values of P_12's Literal
     if "NrWierszaFa" not in keys:
-        given["NrWierszaFa"] = "nr"
+        given["NrWierszaFa"] = ("nr", True)
 
     def number(name: str, target: str, may_be_none: bool) -> None:
         var = names[name]
@@ -578,7 +598,7 @@ def _line_amounts(
         src.line("else:")
         src.line(f"{target} = _decimal({var})", 2)
         src.line(f"t{var} = _number_text({target})", 2)
-        given[name] = f"t{var}"
+        given[name] = (f"t{var}", False)
 
     number(priced, "price", False)  # None included: _decimal refuses it
     for name, target in (("P_8B", "quantity"), ("P_10", "discount"), ("KursWaluty", "kurs")):
@@ -587,10 +607,29 @@ def _line_amounts(
         else:
             src.line(f"{target} = None")
     src.line("value = _priced_value(quantity, price, discount)")
-    src.line("tvalue = str(value)")  # _number_text, inline
-    src.line(
-        "if len(tvalue) > 22 or 'E' in tvalue or not tvalue[-1].isdigit(): tvalue = _decimal_written(value)"
-    )
+    indent = 1
+    if value_field in keys:  # supplied: one of the values the builder accepts (_acceptable_values)
+        var = names[value_field]
+        if tolerate_none:
+            src.line(f"if {var} is not None:")
+            indent = 2
+        src.line(f"if type({var}) is str:", indent)
+        src.line(f"supplied = Decimal({var})", indent + 1)
+        src.line(f"if {_TEXT_REFUSED.format(n='supplied', v=var)}: raise _Fallback", indent + 1)
+        src.line(f"tvalue = {var}", indent + 1)
+        src.line("else:", indent)
+        src.line(f"supplied = _decimal({var})", indent + 1)
+        src.line("tvalue = _number_text(supplied)", indent + 1)
+        src.line("if supplied != value and (", indent)
+        src.line("discount is None or supplied != _line_value(quantity, price, discount)", indent + 1)
+        src.line("): raise _Fallback  # the model path names both values", indent)
+        src.line("value = supplied", indent)
+        if tolerate_none:
+            src.line("else:")
+    if value_field not in keys or tolerate_none:
+        src.line("tvalue = str(value)", indent)  # _number_text, inline
+        src.line("if len(tvalue) > 22 or 'E' in tvalue or not tvalue[-1].isdigit():", indent)
+        src.line("tvalue = _decimal_written(value)", indent + 1)
     if "StanPrzed" in keys:
         before = names["StanPrzed"]
         if tolerate_none:
@@ -614,7 +653,7 @@ def _body(
     escaping: bool,
     *,
     tolerate_none: bool,
-    given: dict[str, str],
+    given: dict[str, tuple[str, bool]],
 ) -> None:
     """The statements writing attributes and fields (the values read into ``names``' variables; the
     text of a field in ``given`` is the expression there, already checked). The last text is left to
@@ -638,16 +677,17 @@ def _body(
         src.constant(">")
     for name, kind, rep, sub in fields:
         if name in given:
-            if name in keys and tolerate_none and _field_shape(cls, name)[0]:
+            expr, always = given[name]
+            if name in keys and tolerate_none and not always and _field_shape(cls, name)[0]:
                 src.flush()
                 src.line(f"if {names[name]} is not None:")
                 src.constant(f"<{name}>")
-                src.value(given[name])
+                src.value(expr)
                 src.constant(f"</{name}>")
                 src.flush(2)
             else:
                 src.constant(f"<{name}>")
-                src.value(given[name])
+                src.value(expr)
                 src.constant(f"</{name}>")
             continue
         if name not in keys:
