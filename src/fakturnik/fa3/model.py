@@ -1,13 +1,7 @@
 """Typed model of the FA(3) e-invoice (schema ``1-0E``), generated from the structure of the XSD.
 
-Class fields are the FA(3) element names, declared in schema order; the XML writer and parser walk
-``XML_FIELDS`` (element name, kind, repeated, child class). Kinds: ``c`` child element, ``s`` text,
-``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
-branches are flattened into optional fields (set only the branch you use). Elements the model does
-not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
-known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
-parse -> write never drops anything.
-
+One class per element type, its fields the FA(3) element names in schema order; what the XML writer and
+parser read from it (``XML_FIELDS`` and its kinds, choices, unknown content) is told in ``model_base``.
 Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see docs/fa3-json.md).
 """
 
@@ -123,7 +117,7 @@ _TAdres = TAdres
 
 
 class DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot1/DaneKontaktowe``."""
+    """FA(3) element ``DaneKontaktowe`` of ``Podmiot1``, ``Podmiot2`` and ``Podmiot3``."""
 
     Email: str | None = None
     Telefon: str | None = None
@@ -162,14 +156,7 @@ class TPodmiot2(Fa3Model):
 _TPodmiot2 = TPodmiot2
 
 
-class Podmiot2DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot2/DaneKontaktowe``."""
-
-    Email: str | None = None
-    Telefon: str | None = None
-
-
-_Podmiot2DaneKontaktowe = Podmiot2DaneKontaktowe
+Podmiot2DaneKontaktowe = DaneKontaktowe
 
 
 class Podmiot2(Fa3Model):
@@ -179,7 +166,7 @@ class Podmiot2(Fa3Model):
     DaneIdentyfikacyjne: _TPodmiot2
     Adres: _TAdres | None = None
     AdresKoresp: _TAdres | None = None
-    DaneKontaktowe: list[_Podmiot2DaneKontaktowe] = Field(default_factory=list)
+    DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
     NrKlienta: str | None = None
     IDNabywcy: str | None = None
     JST: Annotated[Literal[1, 2], IntText]
@@ -205,14 +192,7 @@ class TPodmiot3(Fa3Model):
 _TPodmiot3 = TPodmiot3
 
 
-class Podmiot3DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot3/DaneKontaktowe``."""
-
-    Email: str | None = None
-    Telefon: str | None = None
-
-
-_Podmiot3DaneKontaktowe = Podmiot3DaneKontaktowe
+Podmiot3DaneKontaktowe = DaneKontaktowe
 
 
 class Podmiot3(Fa3Model):
@@ -223,7 +203,7 @@ class Podmiot3(Fa3Model):
     DaneIdentyfikacyjne: _TPodmiot3
     Adres: _TAdres | None = None
     AdresKoresp: _TAdres | None = None
-    DaneKontaktowe: list[_Podmiot3DaneKontaktowe] = Field(default_factory=list)
+    DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
     Rola: Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], IntText] | None = None
     RolaInna: Annotated[Literal[1], IntText] | None = None
     OpisRoli: str | None = None
@@ -929,13 +909,12 @@ TPodmiot2.XML_FIELDS = (
     ("BrakID", "i", False, None),
     ("Nazwa", "s", False, None),
 )
-Podmiot2DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
 Podmiot2.XML_FIELDS = (
     ("NrEORI", "s", False, None),
     ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
     ("Adres", "c", False, TAdres),
     ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, Podmiot2DaneKontaktowe),
+    ("DaneKontaktowe", "c", True, DaneKontaktowe),
     ("NrKlienta", "s", False, None),
     ("IDNabywcy", "s", False, None),
     ("JST", "i", False, None),
@@ -951,14 +930,13 @@ TPodmiot3.XML_FIELDS = (
     ("BrakID", "i", False, None),
     ("Nazwa", "s", False, None),
 )
-Podmiot3DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
 Podmiot3.XML_FIELDS = (
     ("IDNabywcy", "s", False, None),
     ("NrEORI", "s", False, None),
     ("DaneIdentyfikacyjne", "c", False, TPodmiot3),
     ("Adres", "c", False, TAdres),
     ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, Podmiot3DaneKontaktowe),
+    ("DaneKontaktowe", "c", True, DaneKontaktowe),
     ("Rola", "i", False, None),
     ("RolaInna", "i", False, None),
     ("OpisRoli", "s", False, None),
