@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from fakturnik.ksef.model_base import dump
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator.core import Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
@@ -71,7 +72,7 @@ def get_rate_limits(request: Request, caller: Annotated[Caller, Depends(require(
 def set_context_limits(
     body: m.SetSessionLimits, request: Request, caller: Annotated[Caller, Depends(require("other"))]
 ) -> Response:
-    sim_of(request).state.put("limits", f"context:{caller.context_key}", body.model_dump())
+    sim_of(request).state.put("limits", f"context:{caller.context_key}", dump(body))
     return _ok()
 
 
