@@ -43,7 +43,7 @@ _INTEGER_TYPES = frozenset(
         "unsignedInt",
     }
 )
-_PY_TYPES = {"s": "str", "d": "Dec", "i": "int", "D": "date", "T": "str"}
+_PY_TYPES = {"s": "str", "d": "Dec", "i": "int", "D": "date", "T": "DateTimeText"}
 
 SimpleKind = tuple[str, list[str] | None]  # (kind, enumeration values)
 
@@ -248,6 +248,7 @@ from fakturnik.fa3.model_base import MAX_DECIMAL_DIGITS as MAX_DECIMAL_DIGITS
 from fakturnik.fa3.model_base import MAX_FRACTION_DIGITS as MAX_FRACTION_DIGITS
 from fakturnik.fa3.model_base import MAX_INTEGER_DIGITS as MAX_INTEGER_DIGITS
 from fakturnik.fa3.model_base import NS as NS
+from fakturnik.fa3.model_base import DateTimeText as DateTimeText
 from fakturnik.fa3.model_base import Dec as Dec
 from fakturnik.fa3.model_base import Fa3Model as Fa3Model
 from fakturnik.fa3.model_base import IntText as IntText
@@ -312,10 +313,6 @@ def render(gen: Generator) -> str:
         text = _py_type(kind, enum)
         return aliases.get(text, text)
 
-    def class_of(child: str | None) -> str | None:
-        return same.get(child, child) if child else None
-
-    layout: list[str] = []
     for key in gen.order:
         spec = gen.classes[key]
         if spec.name in same:
@@ -327,6 +324,12 @@ def render(gen: Generator) -> str:
             parents = [f"``{path.split('/')[-2]}``" for path in [spec.path, *also[spec.name]]]
             doc = f"FA(3) element ``{element}`` of {', '.join(parents[:-1])} and {parents[-1]}."
         out += ["", "", f"class {spec.name}(Fa3Model):", f'    """{doc}"""', ""]
+        if spec.attrs:
+            out.append(f"    XML_ATTRS = ({', '.join(repr(a.name) for a in spec.attrs)},)")
+        if spec.text is not None:
+            out.append('    XML_TEXT = "value"')
+        if spec.attrs or spec.text is not None:
+            out.append("")
         for a in spec.attrs:
             t = typed(a.kind, a.enum)
             default = (
@@ -341,7 +344,7 @@ def render(gen: Generator) -> str:
             default = _default(*spec.text)
             out.append(f"    value: {_py_type(*spec.text)}" + (f" = {default}" if default else ""))
         for f in spec.fields:
-            t = f"_{class_of(f.child)}" if f.child else typed(f.kind, f.enum)
+            t = f"_{same.get(f.child, f.child)}" if f.child else typed(f.kind, f.enum)
             if f.repeated:
                 out.append(f"    {f.name}: list[{t}] = Field(default_factory=list)")
             elif f.optional:
@@ -352,13 +355,6 @@ def render(gen: Generator) -> str:
         if not (spec.fields or spec.attrs or spec.text):
             out.append("    pass")
         out += ["", "", f"_{spec.name} = {spec.name}"]
-        items = ", ".join(f"({f.name!r}, {f.kind!r}, {f.repeated}, {class_of(f.child)})" for f in spec.fields)
-        layout.append(f"{spec.name}.XML_FIELDS = ({items}{',' if len(spec.fields) == 1 else ''})")
-        if spec.attrs:
-            layout.append(f"{spec.name}.XML_ATTRS = ({', '.join(repr(a.name) for a in spec.attrs)},)")
-        if spec.text is not None:
-            layout.append(f'{spec.name}.XML_TEXT = "value"')
-    out += ["", "", "# --- XML layout (element order, kinds, child classes) " + "-" * 45, "", *layout]
     out += ["", "Invoice = Faktura", '"""The root of an FA(3) document."""', ""]
     return "\n".join(out)
 
