@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,7 @@ from fakturnik.fa3.document import Document, read_document
 from fakturnik.fa3.rules import Env
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
-from fakturnik.store.models import Invoice, OutboxEntry
+from fakturnik.store.models import Invoice
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ def correct_rejected_offline(
         repo.set_invoice_status(
             s, invoice, states.OFFLINE, f"korekta techniczna pliku odrzuconego ({rejected})"
         )
-        entry = s.scalar(select(OutboxEntry).where(OutboxEntry.invoice_id == invoice.id))
+        entry = repo.outbox_for(s, invoice.id)
         assert entry is not None  # every issued invoice has its outbox entry
         entry.state = states.QUEUED
         entry.invoice_hash = digest

@@ -891,6 +891,29 @@ def last_outage(s: Session, api_base: str) -> Outage | None:
     return s.scalar(select(Outage).where(Outage.api_base == api_base).order_by(Outage.id.desc()).limit(1))
 
 
+def add_outage(s: Session, api_base: str, *, mode: str, failures: int, started_at: datetime) -> Outage:
+    outage = Outage(api_base=api_base, mode=mode, failures=failures, started_at=started_at)
+    s.add(outage)
+    s.flush()
+    return outage
+
+
+def offline_awaiting_number(s: Session, api_base: str, *, since: datetime | None) -> Sequence[Invoice]:
+    """Issued offline invoices of the companies on ``api_base`` still without a KSeF number (and not
+    rejected); ``since``: only those issued from then on."""
+    companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
+    query = select(Invoice).where(
+        Invoice.direction == "issued",
+        Invoice.company_id.in_(companies),
+        Invoice.offline_mode.is_(True),
+        Invoice.ksef_number.is_(None),
+        Invoice.status != states.REJECTED,
+    )
+    if since is not None:
+        query = query.where(Invoice.created_at >= since)
+    return s.scalars(query).all()
+
+
 def audit(
     s: Session,
     actor: str,
