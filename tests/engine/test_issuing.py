@@ -175,3 +175,20 @@ def test_a_bad_buyer_nip_checksum_is_an_error_only_for_production(
     else:
         issued = issue(context, company_nip=NIP, xml=xml)
         assert [w.code for w in issued.warnings] == ["NIP_CHECKSUM"]  # noted, not refused
+
+
+def test_a_company_is_registered_in_its_own_context_and_audited_with_the_actor(ctx: EngineContext) -> None:
+    from sqlalchemy import select
+
+    from fakturnik.store.models import AuditEntry
+
+    add_company(ctx, nip="9166568761", name="Beta", base_url="http://127.0.0.1:9/v2", actor="demo")
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, "9166568761")
+        assert (company.context_type, company.context_value) == ("Nip", "9166568761")
+        actors = s.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.action == "company.add", AuditEntry.company_id == company.id
+            )
+        ).all()
+        assert actors == ["demo"]
