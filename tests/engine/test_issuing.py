@@ -45,6 +45,10 @@ def test_auto_numbers_are_written_into_the_xml_and_hashed(ctx: EngineContext) ->
         entry = repo.outbox_for(s, inv.id)
         assert entry is not None and entry.state == states.QUEUED and entry.invoice_hash == inv.sha256
         assert inv.seller_nip == NIP and inv.gross is not None and inv.issue_date == date.today()
+        # what the lists show, filter and sum: the file's summary (net, VAT, dates too)
+        described = repo.summary_columns(fields.read_fields(inv.xml))
+        assert {column: getattr(inv, column) for column in described} == described
+        assert inv.net is not None and inv.vat is not None
     assert _count(ctx) == (3, 3)
 
 
