@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +29,9 @@ from fakturnik.store.models import (
     SyncCheckpoint,
     Upo,
 )
+
+if TYPE_CHECKING:
+    from fakturnik.fa3.document import Summary
 
 
 class LeaseLostError(StoreError):
@@ -297,6 +300,30 @@ def next_number(
 # --- invoices --------------------------------------------------------------------------------------
 
 
+def summary_columns(summary: Summary) -> dict[str, Any]:
+    """The columns an invoice row takes from its FA(3) document (what the lists show, filter and sum);
+    its number and seller NIP are the caller's (a number may be allocated, a seller defaulted)."""
+    return {
+        "kind": summary.kind,
+        "issue_date": summary.issue_date,
+        "sale_date": summary.sale_date,
+        "due_date": summary.due_date,
+        "seller_name": summary.seller_name,
+        "buyer_id": summary.buyer_id,
+        "buyer_name": summary.buyer_name,
+        "net": summary.net,
+        "vat": summary.vat,
+        "gross": summary.gross,
+        "currency": summary.currency,
+    }
+
+
+def describe(invoice: Invoice, summary: Summary) -> None:
+    """Set ``invoice``'s columns from the summary of its (new) FA(3) file (:func:`summary_columns`)."""
+    for column, value in summary_columns(summary).items():
+        setattr(invoice, column, value)
+
+
 def add_invoice(
     s: Session,
     *,
@@ -309,9 +336,13 @@ def add_invoice(
     status: str,
     kind: str = "VAT",
     issue_date: date | None = None,
+    sale_date: date | None = None,
+    due_date: date | None = None,
     seller_name: str = "",
     buyer_id: str = "",
     buyer_name: str = "",
+    net: Decimal | None = None,
+    vat: Decimal | None = None,
     gross: Decimal | None = None,
     currency: str = "PLN",
     ksef_number: str | None = None,
@@ -325,10 +356,14 @@ def add_invoice(
         kind=kind,
         number=number,
         issue_date=issue_date,
+        sale_date=sale_date,
+        due_date=due_date,
         seller_nip=seller_nip,
         seller_name=seller_name,
         buyer_id=buyer_id,
         buyer_name=buyer_name,
+        net=net,
+        vat=vat,
         gross=gross,
         currency=currency,
         xml=xml,
@@ -889,6 +924,29 @@ def open_outage(s: Session, api_base: str) -> Outage | None:
 
 def last_outage(s: Session, api_base: str) -> Outage | None:
     return s.scalar(select(Outage).where(Outage.api_base == api_base).order_by(Outage.id.desc()).limit(1))
+
+
+def add_outage(s: Session, api_base: str, *, mode: str, failures: int, started_at: datetime) -> Outage:
+    outage = Outage(api_base=api_base, mode=mode, failures=failures, started_at=started_at)
+    s.add(outage)
+    s.flush()
+    return outage
+
+
+def offline_awaiting_number(s: Session, api_base: str, *, since: datetime | None) -> Sequence[Invoice]:
+    """Issued offline invoices of the companies on ``api_base`` still without a KSeF number (and not
+    rejected); ``since``: only those issued from then on."""
+    companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
+    query = select(Invoice).where(
+        Invoice.direction == "issued",
+        Invoice.company_id.in_(companies),
+        Invoice.offline_mode.is_(True),
+        Invoice.ksef_number.is_(None),
+        Invoice.status != states.REJECTED,
+    )
+    if since is not None:
+        query = query.where(Invoice.created_at >= since)
+    return s.scalars(query).all()
 
 
 def audit(
