@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 
 from fakturnik.app.grant_kinds import grant
-from fakturnik.cli.engine import DataDir, DbUrl, door
+from fakturnik.cli.engine import door
+from fakturnik.cli.options import Company, DataDir, DbUrl, OfficeCompany
 
 if TYPE_CHECKING:
     from fakturnik.app.permissions import GrantView, OperationView
@@ -25,7 +26,6 @@ office_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Company = Annotated[str, typer.Option("--company", help="NIP firmy.")]
 Rights = Annotated[
     list[str] | None,
     typer.Option("--permission", "-p", help="Uprawnienie KSeF (np. InvoiceWrite); można powtórzyć."),
@@ -266,7 +266,7 @@ def use(
 
 @office_app.command("clients")
 def clients(
-    company: Annotated[str, typer.Option("--company", help="NIP biura.")],
+    company: OfficeCompany,
     q: Annotated[str | None, typer.Option("--q", help="NIP albo fragment nazwy.")] = None,
     attention: Annotated[bool, typer.Option("--attention", help="Tylko wymagający uwagi.")] = False,
     data_dir: DataDir = None,
@@ -310,7 +310,7 @@ def clients(
 
 @office_app.command("sync")
 def sync(
-    company: Annotated[str, typer.Option("--company", help="NIP biura.")],
+    company: OfficeCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:

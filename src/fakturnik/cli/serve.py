@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from fakturnik.cli.options import DataDir, DbUrl
+
 # What `serve` is about, for readers of this module (the command's one-line help is in cli/main.py's table,
 # each option's help names its environment variable)
 _ABOUT = """Serwer Fakturnika: REST API (/api/v1, dokumentacja /api/v1/docs) i aplikacja w przeglądarce.
@@ -27,16 +29,8 @@ def serve(
     port: Annotated[
         int | None, typer.Option(envvar="FAKTURNIK_SERVE_PORT", help="Port TCP (domyślnie 8000).")
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (SQLite, klucz)."),
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy, np. postgresql+psycopg://…"
-        ),
-    ] = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
     env: Annotated[
         str | None,
         typer.Option(
