@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action, Role
+from fakturnik.app.certificate_info import credential_info
 from fakturnik.app.credentials import key_password
 from fakturnik.app.service import Service
 from fakturnik.app.views import CompanyView, CredentialInfo
@@ -348,12 +349,7 @@ class CompaniesService(Service):
         name = secret_name(nip, CERTIFICATE)
         self.ctx.vault.put(name + ".cert", nip, cert_pem)
         self.ctx.vault.put(name + ".key", nip, Secret(key_pem))
-        info = {
-            "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "016X"),  # KSeF writes serials as 16 hex digits
-            "not_after": not_after.isoformat(),
-            "fingerprint": credential.fingerprint,
-        }
+        info = credential_info(credential)
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             cred = repo.add_credential(s, company, CERTIFICATE, name, actor=self.actor.label)
