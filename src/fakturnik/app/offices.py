@@ -146,19 +146,7 @@ class OfficesService(Service):
                     f"biuro {office.nip} nie ma certyfikatu KSeF: "
                     "dodaj go biuru, zanim klienci z niego skorzystają"
                 )
-            for old in s.scalars(
-                select(Credential).where(Credential.company_id == client.id, Credential.kind == OFFICE)
-            ):
-                old.active = False
-            s.add(
-                Credential(
-                    company_id=client.id,
-                    kind=OFFICE,
-                    secret_name="",
-                    active=True,
-                    office_company_id=office.id,
-                )
-            )
+            repo.replace_credential(s, client.id, OFFICE, "", office_company_id=office.id)
             self._audit(s, "credential.office_set", company_id=client.id, detail={"office": office.nip})
 
     def stop_using_office(self, client_company_id: int) -> bool:

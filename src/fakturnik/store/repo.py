@@ -83,16 +83,39 @@ def list_companies(s: Session) -> Sequence[Company]:
     return s.scalars(select(Company).order_by(Company.nip)).all()
 
 
+def replace_credential(
+    s: Session,
+    company_id: int,
+    kind: str,
+    secret_name: str,
+    *,
+    owner_user_id: int | None = None,
+    office_company_id: int | None = None,
+) -> Credential:
+    """The company's new active credential of ``kind``; the older ones of that kind (of that owner, for a
+    co-worker's certificate) stop being active. No audit entry: the caller writes its own."""
+    older = select(Credential).where(Credential.company_id == company_id, Credential.kind == kind)
+    if owner_user_id is not None:
+        older = older.where(Credential.owner_user_id == owner_user_id)
+    for old in s.scalars(older):
+        old.active = False
+    cred = Credential(
+        company_id=company_id,
+        kind=kind,
+        secret_name=secret_name,
+        active=True,
+        owner_user_id=owner_user_id,
+        office_company_id=office_company_id,
+    )
+    s.add(cred)
+    s.flush()
+    return cred
+
+
 def add_credential(
     s: Session, company: Company, kind: str, secret_name: str, *, actor: str = "cli"
 ) -> Credential:
-    for old in s.scalars(
-        select(Credential).where(Credential.company_id == company.id, Credential.kind == kind)
-    ):
-        old.active = False
-    cred = Credential(company_id=company.id, kind=kind, secret_name=secret_name, active=True)
-    s.add(cred)
-    s.flush()
+    cred = replace_credential(s, company.id, kind, secret_name)
     audit(s, actor, "credential.add", company_id=company.id, detail={"kind": kind, "secret": secret_name})
     return cred
 
