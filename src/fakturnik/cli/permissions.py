@@ -161,7 +161,7 @@ _GRANT_COMMANDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Param, ...]]
         ("InvoiceWrite",),
         (
             _argument("identifier", "PESEL albo NIP pracownika biura."),
-            _option("company", "--company", "NIP biura.", str, _REQUIRED),
+            _Param("company", OfficeCompany),
             *_NAMES,
             _option("client_nip", "--client", "NIP klienta (brak: wszyscy klienci)."),
             _RIGHTS,
