@@ -80,16 +80,6 @@ def company_view(s: Session, company: Company, role: str | None = None) -> Compa
     )
 
 
-def _profile(s: Session, company_id: int) -> CompanyProfile:
-    profile = s.get(CompanyProfile, company_id)
-    if profile is None:
-        profile = CompanyProfile(
-            company_id=company_id, address="", email="", bank_account="", credential_info={}
-        )
-        s.add(profile)
-    return profile
-
-
 def simulator_token(server: SimulatorServer, nip: str, description: str = "Fakturnik") -> str:
     """A KSeF token (invoices: write and read) from a simulator, created as the company's owner would."""
     import httpx
@@ -241,7 +231,7 @@ class CompaniesService(Service):
             raise InputError("ścisłość wystawiania musi być 'all' albo 'ksef'", "strictness")
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
-            profile = _profile(s, company.id)
+            profile = repo.company_profile(s, company.id)
             changed: dict[str, str] = {}
             if name is not None:
                 company.name = changed["name"] = name.strip()[:512]
@@ -292,7 +282,7 @@ class CompaniesService(Service):
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             cred = repo.add_credential(s, company, KSEF_TOKEN, name, actor=self.actor.label)
-            _profile(s, company.id).credential_info = {}
+            repo.company_profile(s, company.id).credential_info = {}
             self._audit(s, "credential.set", company_id=company.id, detail={"kind": KSEF_TOKEN})
             return CredentialInfo(kind=KSEF_TOKEN, added_at=cred.created_at)
 
@@ -353,7 +343,7 @@ class CompaniesService(Service):
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             cred = repo.add_credential(s, company, CERTIFICATE, name, actor=self.actor.label)
-            _profile(s, company.id).credential_info = info
+            repo.company_profile(s, company.id).credential_info = info
             self._audit(
                 s,
                 "credential.set",

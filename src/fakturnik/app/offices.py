@@ -368,12 +368,7 @@ def remember_rights(
     """Keep what KSeF answered about a company's rights (``source``: ``office`` — what the client
     granted its office; ``login`` — what the company's own login held), with the time of the answer.
     A new credential clears it (its info replaces the whole record), so the rights are asked again."""
-    profile = s.get(CompanyProfile, company_id)
-    if profile is None:
-        profile = CompanyProfile(
-            company_id=company_id, address="", email="", bank_account="", credential_info={}
-        )
-        s.add(profile)
+    profile = repo.company_profile(s, company_id)
     info = dict(profile.credential_info or {})
     info[RIGHTS_KEY] = {
         "permissions": sorted(set(permissions)),

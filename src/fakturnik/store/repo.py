@@ -17,10 +17,12 @@ from fakturnik.store.models import (
     AuditEntry,
     Batch,
     Company,
+    CompanyProfile,
     Credential,
     Invoice,
     InvoiceStatusChange,
     KsefSession,
+    Membership,
     NumberingConfig,
     NumberingSeries,
     Outage,
@@ -181,6 +183,30 @@ def person_credential(s: Session, company_id: int, user_id: int) -> Credential |
         .order_by(Credential.id.desc())
         .limit(1)
     )
+
+
+def company_profile(s: Session, company_id: int) -> CompanyProfile:
+    """The company's profile (address, e-mail, bank account, login summary); an empty one if it has none."""
+    profile = s.get(CompanyProfile, company_id)
+    if profile is None:
+        profile = CompanyProfile(
+            company_id=company_id, address="", email="", bank_account="", credential_info={}
+        )
+        s.add(profile)
+    return profile
+
+
+def set_membership(s: Session, user_id: int, company_id: int, role: str) -> Membership:
+    """The user's role in the company: a new membership, or the role of the one the user has."""
+    membership = s.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.company_id == company_id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user_id, company_id=company_id, role=role)
+        s.add(membership)
+    else:
+        membership.role = role
+    return membership
 
 
 # --- numbering -------------------------------------------------------------------------------------
