@@ -8,13 +8,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fakturnik.web.dates import format_date, format_datetime
+
 if TYPE_CHECKING:
     from fakturnik.app.offices import ClientRow, OfficeConsole
 
 
 def _login(r: ClientRow) -> str:
-    from fakturnik.web.ui.formatting import format_date
-
     text = r.credential_label
     if r.credential_expires:
         text += f"\ndo {format_date(r.credential_expires)}"
@@ -25,8 +25,6 @@ def _login(r: ClientRow) -> str:
 
 def _rights(r: ClientRow) -> str:
     """What KSeF last said the client may do (granted to the office, or what its own login held)."""
-    from fakturnik.web.ui.formatting import format_datetime
-
     if r.rights_checked_at is None:
         return "?\njeszcze nie sprawdzono" + ("" if r.via_office else " (diagnostyka klienta)")
     text = ", ".join(r.rights) or "brak"
@@ -37,8 +35,6 @@ def _rights(r: ClientRow) -> str:
 
 
 def office_table(view: OfficeConsole) -> Table:
-    from fakturnik.web.ui.formatting import format_date, format_datetime
-
     on_office = sum(1 for r in view.clients if r.via_office)
     expires = (
         f" (ważnym do {format_date(view.office_credential_expires)})"
