@@ -188,14 +188,24 @@ def invoices_list(
         typer.Option(help="queued | sending | sent | uncertain | accepted | rejected | offline | received"),
     ] = None,
     company: MaybeCompany = None,
+    issued_by: Annotated[
+        str | None,
+        typer.Option(
+            "--issued-by",
+            help="company: wystawione przez firmę | buyer: wystawione w jej imieniu przez nabywcę "
+            "(samofakturowanie, pobrane z KSeF).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż faktury z numerami KSeF i statusami."""
     from fakturnik.cli.views import print_invoices
 
+    if issued_by not in (None, "company", "buyer"):
+        _fail(ValueError("--issued-by: company albo buyer"))
     ctx = _context(data_dir, database_url)
-    print_invoices(ctx, status=status, company_nip=company)
+    print_invoices(ctx, status=status, company_nip=company, issued_by=issued_by)
 
 
 def worker(
@@ -255,6 +265,8 @@ def sync(
     with door(data_dir, database_url) as fk:
         result = fk.ksef.sync(fk.companies.by_nip(company).id)
     typer.echo(f"Nowe faktury: {result.new}, już znane: {result.known}")
+    if result.self_billed:
+        typer.echo(f"W tym wystawione w imieniu firmy przez nabywców (samofaktury): {result.self_billed}")
 
 
 def demo(

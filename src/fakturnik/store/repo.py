@@ -398,6 +398,7 @@ def add_invoice(
     offline_mode: bool = False,
     offline_kind: str | None = None,
     offline_deadline: date | None = None,
+    history_note: str | None = None,
 ) -> Invoice:
     invoice = Invoice(
         company_id=company.id,
@@ -425,7 +426,7 @@ def add_invoice(
     )
     s.add(invoice)
     s.flush()
-    s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=direction))
+    s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=history_note or direction))
     return invoice
 
 
@@ -961,6 +962,25 @@ def checkpoint(s: Session, company_id: int, subject_type: str, default_from: dat
         s.add(cp)
         s.flush()
     return cp
+
+
+def known_invoices(
+    s: Session, company_id: int, direction: str, ksef_numbers: Sequence[str], hashes: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Of these KSeF numbers and SHA-256 hashes (Base64), those the company's invoices of ``direction``
+    already carry: (KSeF numbers found, hashes found). 900 values a statement."""
+    numbers: set[str] = set()
+    found: set[str] = set()
+    mine = (Invoice.company_id == company_id, Invoice.direction == direction)
+    for start in range(0, len(ksef_numbers), 900):
+        part = list(ksef_numbers[start : start + 900])
+        numbers.update(
+            str(n) for n in s.scalars(select(Invoice.ksef_number).where(*mine, Invoice.ksef_number.in_(part)))
+        )
+    for start in range(0, len(hashes), 900):
+        part = list(hashes[start : start + 900])
+        found.update(s.scalars(select(Invoice.sha256).where(*mine, Invoice.sha256.in_(part))))
+    return numbers, found
 
 
 def open_outage(s: Session, api_base: str) -> Outage | None:

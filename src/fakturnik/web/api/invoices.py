@@ -172,6 +172,13 @@ def list_invoices(
     number: Annotated[str | None, Query(max_length=256)] = None,
     ksef_number: Annotated[str | None, Query(max_length=64)] = None,
     paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None,
+    issued_by: Annotated[
+        Literal["company", "buyer"] | None,
+        Query(
+            description="company: wystawione przez firmę; buyer: wystawione w jej imieniu przez nabywcę "
+            "(samofakturowanie), pobrane z KSeF."
+        ),
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Szukaj: numer, numer KSeF, nazwa, NIP.")
     ] = None,
@@ -181,7 +188,11 @@ def list_invoices(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     with_totals: bool = False,
 ) -> Response:
-    """Lista faktur wystawionych z filtrami i stronicowaniem (kursor)"""
+    """Lista faktur wystawionych z filtrami i stronicowaniem (kursor)
+
+    Sprzedaż firmy, także faktury wystawione w jej imieniu przez nabywcę (samofakturowanie):
+    `issued_by_buyer` = true, `issued_by=buyer` wybiera tylko je.
+    """
     flt = InvoiceFilter(
         status=tuple(status or ()),
         kind=tuple(kind or ()),
@@ -194,6 +205,7 @@ def list_invoices(
         number=number,
         ksef_number=ksef_number,
         paid=paid,
+        issued_by=issued_by,
         q=q,
     )
     page = svc.invoices.list(company_id, flt, cursor=cursor, limit=limit, with_totals=with_totals)
