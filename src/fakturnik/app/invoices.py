@@ -40,6 +40,7 @@ from fakturnik.store import repo, states
 from fakturnik.store.models import Company, Invoice, OutboxEntry
 
 CHUNK = 500  # invoices per transaction in bulk issuing
+STAGE = 100  # documents built, then validated stage by stage together (fa3.validation.check_many)
 RETRIES = 3  # a chunk that collided with a concurrent writer (same idempotency key) is tried again
 
 # (label, net field, VAT field) per rate group, in the order of the FA(3) summary
@@ -171,20 +172,19 @@ class InvoicesService(Service):
             seller = seller_of(s, company)
             strictness = company.issue_strictness or "all"
         today = today_pl()
-        prepared = [
-            issuing.prepare(
-                i,
-                src,
+        prepared: list[issuing.Prepared] = []
+        for start in range(0, len(sources), STAGE):
+            prepared += issuing.prepare_many(
+                sources[start : start + STAGE],
+                keys[start : start + STAGE],
                 env=env,
                 company_nip=nip,
                 context_type=context_type,
-                idempotency_key=key,
                 seller=seller,
                 today=today,
                 strictness=strictness,
+                first=start,
             )
-            for i, (src, key) in enumerate(zip(sources, keys, strict=True))
-        ]
         for item in prepared:
             item.urgent = urgent
             item.corrects_id = corrects_id

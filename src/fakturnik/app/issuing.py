@@ -35,6 +35,8 @@ from fakturnik.store import repo, states
 from fakturnik.store.models import AuditEntry, Company, Invoice, InvoiceStatusChange, OutboxEntry
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from fakturnik.engine.on_behalf import OnBehalf
     from fakturnik.fa3.validation import ValidationReport
 
@@ -158,29 +160,89 @@ def prepare(
 
     ``strictness`` (the company's setting): ``"all"`` refuses every error; ``"ksef"`` only what KSeF
     rejects, the VAT-act and amounts problems becoming warnings (``fa3.authority``)."""
+    return prepare_many(
+        [source],
+        [idempotency_key],
+        env=env,
+        company_nip=company_nip,
+        context_type=context_type,
+        seller=seller,
+        today=today,
+        strictness=strictness,
+        first=index,
+    )[0]
+
+
+def prepare_many(
+    sources: Sequence[Source],
+    keys: Sequence[str | None],
+    *,
+    env: str,
+    company_nip: str,
+    context_type: str = "Nip",
+    seller: dict[str, Any] | None = None,
+    today: date | None = None,
+    strictness: str = "all",
+    first: int = 0,
+) -> list[Prepared]:
+    """:func:`prepare` of each source (indexes from ``first``), the documents validated together, stage by
+    stage (``fa3.validation.check_many``): what each gets is what it would get alone."""
+    built = [
+        _build(first + i, source, key, seller, today)
+        for i, (source, key) in enumerate(zip(sources, keys, strict=True))
+    ]
+    checked = read_and_validate_many([xml for _, xml, _ in built if xml is not None], env, strictness)
+    reads = iter(checked)
+    for item, xml, from_draft in built:
+        if xml is not None:
+            report, summary = next(reads)
+            _accept(item, xml, report, summary, from_draft, company_nip, context_type)
+    return [item for item, _, _ in built]
+
+
+def _build(
+    index: int, source: Source, key: str | None, seller: dict[str, Any] | None, today: date | None
+) -> tuple[Prepared, bytes | None, bool]:
+    """The item, its FA(3) bytes (``None``, with the item's error, when the source is refused) and
+    whether they were built from a draft (else: XML as given)."""
     from fakturnik.fa3.jsonform import xml_from_draft
 
-    item = Prepared(index=index, idempotency_key=idempotency_key)
+    item = Prepared(index=index, idempotency_key=key)
     try:
-        if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
+        if key is not None and not (0 < len(key) <= 255):
             raise InputError("klucz idempotencji musi mieć od 1 do 255 znaków", "idempotency_key")
-        if idempotency_key is not None:  # only a key's replay compares bodies
+        if key is not None:  # only a key's replay compares bodies
             item.request_hash = request_hash(source)
         if isinstance(source, bytes | str) and not _looks_like_xml(source):
             source = _load_json(source)
         if isinstance(source, dict):
             draft, item.auto_number = draft_with_auto_number(with_defaults(source, seller, today))
-            xml = xml_from_draft(draft)
-        else:
-            xml = source.encode() if isinstance(source, str) else bytes(source)
-            if b"<P_2/>" in xml or b"<P_2></P_2>" in xml:
-                from fakturnik.engine.fields import fill_template
+            return item, xml_from_draft(draft), True
+        xml = source.encode() if isinstance(source, str) else bytes(source)
+        if b"<P_2/>" in xml or b"<P_2></P_2>" in xml:
+            from fakturnik.engine.fields import fill_template
 
-                xml = fill_template(xml, number=AUTO)  # an empty number is "take the next one"
-        report, summary = read_and_validate(xml, env, strictness)
+            xml = fill_template(xml, number=AUTO)  # an empty number is "take the next one"
+        return item, xml, False
+    except FakturnikError as exc:
+        item.error = exc
+        return item, None, False
+
+
+def _accept(
+    item: Prepared,
+    xml: bytes,
+    report: ValidationReport,
+    summary: Summary | None,
+    from_draft: bool,
+    company_nip: str,
+    context_type: str,
+) -> None:
+    """Record a validated document on its item, or why it cannot be issued."""
+    try:
         if not report.ok or summary is None:
             raise InvoiceValidationError(report.problems)
-        if not isinstance(source, dict):
+        if not from_draft:  # an XML document: the number it carries decides
             item.auto_number = summary.number in ("", AUTO)
         if summary.seller_nip and summary.seller_nip != company_nip and context_type == "Nip":
             from fakturnik.base.xmlsafe import parse_xml
@@ -195,7 +257,6 @@ def prepare(
         item.xml, item.summary, item.warnings = xml, summary, tuple(report.warnings)
     except FakturnikError as exc:
         item.error = exc
-    return item
 
 
 def _table(model: type[Any]) -> Table:
@@ -209,22 +270,31 @@ def read_and_validate(
     """The validation report of ``xml`` (as ``validate_xml`` gives it; with ``strictness="ksef"`` only
     what KSeF rejects counts as an error) and, when it parses as an invoice, its summary read from the
     same tree: one parse per document (the bulk path's hottest loop)."""
-    from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES, parse_xml
-    from fakturnik.fa3.validation import byte_problem, validate_tree, validate_xml
+    return read_and_validate_many([xml], env, strictness)[0]
 
-    if len(xml) > MAX_INVOICE_BYTES or byte_problem(xml) is not None:
-        return validate_xml(xml, env), None  # type: ignore[arg-type]
+
+def read_and_validate_many(
+    xmls: Sequence[bytes], env: str, strictness: str = "all"
+) -> list[tuple[ValidationReport, Summary | None]]:
+    """:func:`read_and_validate` of each document, checked stage by stage (``fa3.validation.check_many``)."""
+    from fakturnik.base.xmlsafe import MAX_INVOICE_BYTES
+    from fakturnik.fa3.validation import check_many
+
+    results: list[tuple[ValidationReport, Summary | None]] = []
+    for xml, (report, root) in zip(xmls, check_many(xmls, env), strict=True):  # type: ignore[arg-type]
+        if strictness == "ksef":  # the company's setting: VAT-act and amounts problems become warnings
+            report = report.ksef_only()
+        # a summary also for a document with problems; none above 1 MB (as before: not issued here)
+        big = len(xml) > MAX_INVOICE_BYTES
+        results.append((report, None if root is None or big else _summary(root)))
+    return results
+
+
+def _summary(root: etree._Element) -> Summary | None:
     try:
-        root = parse_xml(xml)
-    except FakturnikError:  # unreadable: the full check says why, in its words
-        return validate_xml(xml, env), None  # type: ignore[arg-type]
-    report = validate_tree(root, env, data=xml)  # type: ignore[arg-type]
-    if strictness == "ksef":  # the company's setting: VAT-act and amounts problems become warnings
-        report = report.ksef_only()
-    try:  # also for a document with problems
-        return report, summary_of_tree(root)
+        return summary_of_tree(root)
     except FakturnikError:
-        return report, None
+        return None
 
 
 def _with_number(xml: bytes, number: str) -> bytes:
