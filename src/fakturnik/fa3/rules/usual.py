@@ -356,6 +356,8 @@ def _corrected_dates_ok(references: list[etree._Element], issued: date) -> bool:
 
 def _distinct_numbers(lines: list[Line]) -> bool:
     """rules.kinds: no line number repeats."""
+    if len(lines) == 1:
+        return True
     return len({line[0].strip() for line in lines}) == len(lines)  # type: ignore[union-attr]
 
 
@@ -377,7 +379,7 @@ def _exemption_ok(lines: list[Line], notes: etree._Element, correction: bool, pl
 
 def _p15_ok(supplied: dict[str, Decimal], p15_text: str | None) -> bool:
     """rules.totals: P_15 is the sum of the per-rate totals, when those are given."""
-    if any(name.startswith("P_13") for name in supplied):
+    if "P_13_1" in supplied or any(name.startswith("P_13") for name in supplied):
         p15 = decimal(p15_text)
         if p15 is None or p15 != sum(supplied.values(), Decimal(0)):
             return False
@@ -390,10 +392,18 @@ def _totals_ok(lines: list[Line], supplied: dict[str, Decimal], p15_text: str | 
     (the first reading of rules.totals that can agree); ``StanPrzed`` lines count with a minus."""
     if not _p15_ok(supplied, p15_text):
         return False
-    if all(line[_P_11] is not None for line in lines):
-        slot, gross = _P_11, False
-    elif all(line[_P_11A] is not None and line[_P_11] is None for line in lines):
-        slot, gross = _P_11A, True
+    net = gross = True
+    for line in lines:
+        if line[_P_11] is not None:
+            gross = False
+        else:
+            net = False
+            if line[_P_11A] is None:
+                return False
+    if net:
+        slot = _P_11
+    elif gross:
+        slot = _P_11A
     else:
         return False
     values = [(line[slot], line[_P_12], line[_STAN_PRZED] is not None) for line in lines]
