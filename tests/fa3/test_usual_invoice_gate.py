@@ -413,3 +413,57 @@ def test_the_amount_facets_the_gate_relies_on() -> None:
         assert declared and all(el.get("type") == "tns:TKwotowy" for el in declared), name
     for text in ("-9999999999999999.99", "0", "0.5", " 12.30\n", "-0.01"):
         assert usual._amount(text) == decimal(text.strip())
+
+
+def _children_declared(parent: etree._Element) -> list[etree._Element]:
+    """The xs:element declarations of a parent's children (the parent: an xs:element or a named type)."""
+    xs = "http://www.w3.org/2001/XMLSchema"
+
+    def owner(el: etree._Element) -> etree._Element:
+        return next(
+            a
+            for a in el.iterancestors(f"{{{xs}}}element", f"{{{xs}}}complexType")
+            if a.tag == f"{{{xs}}}element" or a.get("name")
+        )
+
+    return [el for el in parent.iter(f"{{{xs}}}element") if el is not parent and owner(el) is parent]
+
+
+def test_the_places_the_plain_reading_relies_on() -> None:
+    """usual.PLACES: the first (or last) children of these parents are required, single, in this order,
+    in a plain sequence of the XSD; and the other places the plain reading takes for granted."""
+    xs = "http://www.w3.org/2001/XMLSchema"
+    fa3 = etree.fromstring(default_store().read("FA/schemat_FA(3)_v1-0E.xsd"))
+    types = {t.get("name"): t for t in fa3.iter(f"{{{xs}}}complexType")}
+
+    def declared(name: str, parent: str | None = None) -> etree._Element:
+        (el,) = [
+            e
+            for e in fa3.iter(f"{{{xs}}}element")
+            if e.get("name") == name
+            and (parent is None or next(e.iterancestors(f"{{{xs}}}element")).get("name") == parent)
+        ]
+        typed = el.get("type")
+        return types[typed.split(":")[1]] if typed and typed.startswith("tns:") else el
+
+    parents = {"Faktura": None, "Naglowek": "Faktura", "Adnotacje": "Fa", "Podmiot2": "Faktura"}
+    for name, places in usual.PLACES.items():
+        children = _children_declared(declared(name, parents[name]))
+        if places[0] == "-":
+            children, places = children[::-1], places[:0:-1]
+        for child, want in zip(children, places, strict=False):
+            assert child.get("name") == want, (name, want)
+            assert child.get("minOccurs", "1") == "1" and child.get("maxOccurs", "1") == "1", want
+            assert child.getparent().tag == f"{{{xs}}}sequence", want
+            assert child.getparent().get("minOccurs", "1") == "1", want
+    buyer = [c.get("name") for c in _children_declared(declared("Podmiot2", "Faktura"))]
+    assert buyer[:3] == ["NrEORI", "DaneIdentyfikacyjne", "Adres"]
+    dane = [c.get("name") for c in types["TPodmiot2"].iter(f"{{{xs}}}element")]
+    assert dane[-1] == "Nazwa"
+    zwolnienie = _children_declared(declared("Zwolnienie", "Adnotacje"))
+    choice = zwolnienie[0].getparent().getparent()
+    assert choice.tag == f"{{{xs}}}choice"
+    openings = [
+        branch.get("name") or branch[0].get("name") for branch in choice if isinstance(branch.tag, str)
+    ]
+    assert [o for o in openings if o] == ["P_19", "P_19N"]

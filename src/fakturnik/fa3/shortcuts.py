@@ -7,6 +7,10 @@ so that the general code is exercised on everything and a shortcut can never hid
 - :func:`fakturnik.fa3.draft_xml.draft_to_xml` writing the usual draft straight from its dicts;
 - :func:`fakturnik.fa3.builder.build_invoice` completing a plain net-price invoice in one pass;
 - :func:`fakturnik.fa3.rules.run_rules` accepting a schema-valid usual invoice in one walk;
+- :func:`fakturnik.fa3.rules.run_rules` letting that walk read element texts and fixed places directly
+  when the bytes hold no comment or processing instruction;
+- :func:`fakturnik.fa3.rules.identifiers.check_identifiers_in` looking only for the identifier elements
+  whose names are in the bytes;
 - :func:`fakturnik.fa3.rules.base.decimal` leaving out the look at the decimal places of a short text;
 - :func:`fakturnik.fa3.writer.write_invoice` screening its bytes before the exact character check.
 

@@ -40,7 +40,7 @@ def run_rules(
     the rules would find nothing).
     """
     check_document(root, data, ctx)
-    check_identifiers_in(root, ctx)
+    check_identifiers_in(root, ctx, data)
     if shortcuts.ENABLED and schema_valid and usual_invoice_passes(root, ctx, holds_no_markup(data)):
         return ctx.problems
     invoice = Invoice.of(root)

@@ -8,6 +8,7 @@ from lxml import etree
 
 from fakturnik.base.ksef_numbers import is_valid_internal_id, is_valid_ksef_number
 from fakturnik.base.xmlsafe import text_value
+from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.rules.base import Invoice, RuleContext, element_path, tag, text
 
 _NIP = tag("NIP")
@@ -39,9 +40,30 @@ def check_identifiers(inv: Invoice, ctx: RuleContext) -> None:
     check_identifiers_in(inv.root, ctx)
 
 
-def check_identifiers_in(root: etree._Element, ctx: RuleContext) -> None:
-    """Checksums of every NIP, IDWew, EU VAT number and KSeF number anywhere in the document."""
-    for el in root.iter(_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS):
+_ALL_TAGS = (_NIP, _IDWEW, _NR_VAT_UE, *_KSEF_NUMBERS)
+_NEEDLES = ((b"NIP", (_NIP,)), (b"IDWew", (_IDWEW,)), (b"NrVatUE", (_NR_VAT_UE,)), (b"NrKSeF", _KSEF_NUMBERS))
+
+
+def _tags_in(data: bytes | None) -> tuple[str, ...]:
+    """The identifier tags the document can hold: with its bytes known, only those whose name is in them
+    (an element's name cannot be escaped, so a name absent from the bytes is absent from the tree)."""
+    if data is None or not shortcuts.ENABLED:
+        return _ALL_TAGS
+    found: tuple[str, ...] = ()
+    for needle, tags in _NEEDLES:
+        if needle in data:
+            found += tags
+    return found
+
+
+def check_identifiers_in(root: etree._Element, ctx: RuleContext, data: bytes | None = None) -> None:
+    """Checksums of every NIP, IDWew, EU VAT number and KSeF number anywhere in the document.
+
+    ``data``: the document's bytes, when known; only the tags named in them are looked for."""
+    tags = _tags_in(data)
+    if not tags:
+        return
+    for el in root.iter(*tags):
         value = text_value(el).strip()
         if not value:
             continue

@@ -115,24 +115,52 @@ def usual_invoice_passes(root: etree._Element, ctx: RuleContext, plain: bool = F
     """True when ``root`` is a usual invoice (VAT, KOR, ZAL) on which the indexed rules find nothing.
 
     ``plain``: the caller knows the tree holds no comment and no processing instruction (its bytes have
-    neither), so an element's ``text`` is its whole value (:func:`~fakturnik.base.xmlsafe.text_value`).
+    neither), so an element's ``text`` is its whole value (:func:`~fakturnik.base.xmlsafe.text_value`) and
+    its children are elements only: then the parts the XSD puts at fixed places are read there
+    (``Naglowek``, ``Podmiot1`` and ``Podmiot2`` open ``Faktura``; see :data:`PLACES`).
     """
-    header = buyer = fa = None
-    for child in root:  # a handful of children: cheaper than a tag filter
-        t = child.tag
-        if t == _FA:
-            fa = child
-        elif t == _PODMIOT2:
-            buyer = child
-        elif t == _NAGLOWEK:
-            header = child
+    header: etree._Element | None
+    buyer: etree._Element | None
+    fa: etree._Element | None
+    if plain:
+        header, buyer, fa = root[0], root[2], root[3]
+        if fa.tag != _FA:  # Podmiot3 / PodmiotUpowazniony come between
+            fa = next(root.iterchildren(_FA), None)
+    else:
+        header = buyer = fa = None
+        for child in root:  # a handful of children: cheaper than a tag filter
+            t = child.tag
+            if t == _FA:
+                fa = child
+            elif t == _PODMIOT2:
+                buyer = child
+            elif t == _NAGLOWEK:
+                header = child
     if fa is None or header is None or buyer is None:
         return False
     return _fa_ok(fa, header, buyer, ctx, plain)
 
 
-def _buyer_ok(buyer: etree._Element) -> bool:
+PLACES = {
+    "Faktura": ("Naglowek", "Podmiot1", "Podmiot2"),
+    "Naglowek": ("KodFormularza", "WariantFormularza", "DataWytworzeniaFa"),
+    "Adnotacje": ("P_16", "P_17", "P_18", "P_18A", "Zwolnienie"),
+    "Podmiot2": ("-", "JST", "GV"),
+}
+"""What the plain reading relies on: each parent's first children, required and in this order (with "-"
+first: its last children); tests/fa3/test_usual_invoice_gate.py checks them against the XSD. Also: in
+``Podmiot2`` ``DaneIdentyfikacyjne`` is the first child or the second after ``NrEORI``, ``Adres`` right
+after it if present; in ``DaneIdentyfikacyjne`` ``Nazwa`` is last if present; ``Zwolnienie`` opens with
+``P_19`` or ``P_19N``."""
+
+
+def _buyer_ok(buyer: etree._Element, plain: bool = False) -> bool:
     """rules.content: the buyer's name and address are there, and no JST/GV flag asks for Podmiot3."""
+    if plain:
+        if (buyer[-2].text or "").strip() == "1" or (buyer[-1].text or "").strip() == "1":
+            return False  # JST, GV
+        first = 0 if buyer[0].tag == _DANE else 1  # after NrEORI
+        return buyer[first][-1].tag == _NAZWA and buyer[first + 1].tag == _ADRES
     name = address = False
     for child in buyer:  # a handful of children: cheaper than a tag filter
         t = child.tag
@@ -201,7 +229,8 @@ def _fa_ok(
         return False  # rules.kinds: a correction names what it corrects; only a correction may
     if currency != "PLN" and not _tax_in_pln_ok(supplied, in_pln):
         return False
-    issued = _dates_ok(found.get("issued"), _first_text(header, _DATA_WYTWORZENIA), ctx)
+    created = (header[2].text or "").strip() if plain else _first_text(header, _DATA_WYTWORZENIA)
+    issued = _dates_ok(found.get("issued"), created, ctx)
     if issued is None:
         return False
     # ... and the lines, then what the XSD places after them, in the same pass over Fa's children
@@ -223,14 +252,16 @@ def _fa_ok(
         elif t == _ZAMOWIENIE:
             order = True
     if kind == "ZAL":  # an advance: no lines, the order, the summary adds up
-        return not lines and order and _buyer_ok(buyer) and _p15_ok(supplied, found.get("p15"))
+        return not lines and order and _buyer_ok(buyer, plain) and _p15_ok(supplied, found.get("p15"))
     if not lines:
         return False
-    if not _totals_ok(lines, supplied, found.get("p15")) or not _exemption_ok(lines, notes, correction):
+    if not _totals_ok(lines, supplied, found.get("p15")) or not _exemption_ok(
+        lines, notes, correction, plain
+    ):
         return False
     if correction:  # rules.kinds and rules.content leave a correction's lines and buyer alone
         return _corrected_dates_ok(references, issued)
-    return _sold_ok(issued, found.get("sold")) and _distinct_numbers(lines) and _buyer_ok(buyer)
+    return _sold_ok(issued, found.get("sold")) and _distinct_numbers(lines) and _buyer_ok(buyer, plain)
 
 
 def _amount(value: str | None) -> Decimal | None:
@@ -325,20 +356,30 @@ def _corrected_dates_ok(references: list[etree._Element], issued: date) -> bool:
 
 def _distinct_numbers(lines: list[Line]) -> bool:
     """rules.kinds: no line number repeats."""
+    if len(lines) == 1:
+        return True
     return len({line[0].strip() for line in lines}) == len(lines)  # type: ignore[union-attr]
 
 
-def _exemption_ok(lines: list[Line], notes: etree._Element, correction: bool) -> bool:
+def _exemption_ok(lines: list[Line], notes: etree._Element, correction: bool, plain: bool = False) -> bool:
     """rules.content: exempt lines have their basis; outside a correction, a basis has exempt lines."""
-    exempt = any(line[_P_12].strip() == "zw" for line in lines)  # type: ignore[union-attr]
-    exemption = next(notes.iterchildren(_ZWOLNIENIE), None)
-    basis = exemption is not None and _first_text(exemption, _P_19) == "1"
+    exempt = False
+    for line in lines:
+        if line[_P_12].strip() == "zw":  # type: ignore[union-attr]
+            exempt = True
+            break
+    if plain:  # Zwolnienie: the fifth child, opening with P_19 or P_19N
+        opening = notes[4][0]
+        basis = opening.tag == _P_19 and (opening.text or "").strip() == "1"
+    else:
+        exemption = next(notes.iterchildren(_ZWOLNIENIE), None)
+        basis = exemption is not None and _first_text(exemption, _P_19) == "1"
     return exempt == basis or (correction and basis)
 
 
 def _p15_ok(supplied: dict[str, Decimal], p15_text: str | None) -> bool:
     """rules.totals: P_15 is the sum of the per-rate totals, when those are given."""
-    if any(name.startswith("P_13") for name in supplied):
+    if "P_13_1" in supplied or any(name.startswith("P_13") for name in supplied):
         p15 = decimal(p15_text)
         if p15 is None or p15 != sum(supplied.values(), Decimal(0)):
             return False
@@ -351,10 +392,18 @@ def _totals_ok(lines: list[Line], supplied: dict[str, Decimal], p15_text: str | 
     (the first reading of rules.totals that can agree); ``StanPrzed`` lines count with a minus."""
     if not _p15_ok(supplied, p15_text):
         return False
-    if all(line[_P_11] is not None for line in lines):
-        slot, gross = _P_11, False
-    elif all(line[_P_11A] is not None and line[_P_11] is None for line in lines):
-        slot, gross = _P_11A, True
+    net = gross = True
+    for line in lines:
+        if line[_P_11] is not None:
+            gross = False
+        else:
+            net = False
+            if line[_P_11A] is None:
+                return False
+    if net:
+        slot = _P_11
+    elif gross:
+        slot = _P_11A
     else:
         return False
     values = [(line[slot], line[_P_12], line[_STAN_PRZED] is not None) for line in lines]
