@@ -16,6 +16,7 @@ from fakturnik.app.invoice_views import row_view
 from fakturnik.app.views import InvoicePage
 from fakturnik.errors import InputError
 from fakturnik.store.models import Invoice
+from fakturnik.store.states import BY_BUYER
 
 CENT = Decimal("0.01")
 LIST_COLUMNS = (
@@ -42,6 +43,7 @@ LIST_COLUMNS = (
     Invoice.offline_deadline,
     Invoice.created_at,
     Invoice.booked_at,
+    Invoice.origin,
 )
 
 
@@ -113,6 +115,12 @@ def conditions(
         where.append(Invoice.ksef_number == f.ksef_number.strip())
     if f.booked is not None:
         where.append(Invoice.booked_at.is_not(None) if f.booked else Invoice.booked_at.is_(None))
+    if f.issued_by == "buyer":
+        where.append(Invoice.origin == BY_BUYER)
+    elif f.issued_by == "company":
+        where.append(Invoice.origin.is_(None))
+    elif f.issued_by is not None:
+        raise InputError("wystawił: company (firma) albo buyer (nabywca, samofakturowanie)", "issued_by")
     if f.paid:
         paid = and_(Invoice.gross.is_not(None), Invoice.paid_amount >= Invoice.gross)
         if f.paid == "paid":

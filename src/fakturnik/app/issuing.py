@@ -396,7 +396,10 @@ def store_chunk(
         for item, row, invoice_id in zip(live, values, ids, strict=True):
             # a plain value with the row's attributes for the read model (an ORM instance costs more)
             item.invoice = cast(
-                Invoice, SimpleNamespace(id=invoice_id, ksef_number=None, booked_at=None, paid_at=None, **row)
+                Invoice,
+                SimpleNamespace(
+                    id=invoice_id, ksef_number=None, booked_at=None, paid_at=None, origin=None, **row
+                ),
             )
             history.append({"invoice_id": invoice_id, "status": status, "detail": "issued", "at": now})
             outbox.append(
