@@ -2,12 +2,14 @@
 
 Each method is tagged with :func:`operation` (HTTP method, path template, rate-limit group of digest §8),
 so a test can prove that every operation of the contract has its method and the throttle sees the right
-group. Methods only translate between models and HTTP: waiting, encryption and paging live in
+group; the tag is also what the method sends (``self._call(KsefClient.method, *path segments, ...)``), so the
+two cannot differ. Methods only translate between models and HTTP: waiting, encryption and paging live in
 ``sessions``, ``batch`` and ``exports``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -89,6 +91,18 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def _fill(template: str, segments: Sequence[str]) -> str:
+    """``/sessions/{referenceNumber}`` with its placeholders replaced by ``segments``, in order, quoted."""
+    values = iter(segments)
+    path = _PLACEHOLDER.sub(lambda _: _seg(next(values)), template)
+    if next(values, None) is not None:
+        raise TypeError(f"more path segments than {template} takes")
+    return path
+
+
 @dataclass(frozen=True)
 class XmlDocument:
     """An XML body KSeF returned (invoice, UPO) with its ``x-ms-meta-hash`` when given."""
@@ -142,11 +156,9 @@ class KsefClient:
 
     def _call(
         self,
-        method: str,
-        path: str,
-        group: Group,
-        *,
-        auth: TokenKind = "access",
+        tagged: Callable[..., Any],
+        *segments: str,
+        auth: TokenKind | None = None,
         bearer: str | None = None,
         body: BaseModel | None = None,
         params: Mapping[str, Any] | None = None,
@@ -154,12 +166,16 @@ class KsefClient:
         idempotent: bool | None = None,
         content: bytes | None = None,
     ) -> httpx.Response:
+        """Send the operation of ``tagged`` (a method tagged with :func:`operation`: its HTTP method, path and
+        rate-limit group): ``segments`` fill the path's ``{...}`` in order, each quoted; a public operation
+        sends no bearer unless ``auth`` says otherwise."""
+        op: Operation = getattr(tagged, OPERATION_ATTR)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         return self.transport.request(
-            method,
-            path,
-            group=group,
-            token=auth,
+            op.method,
+            _fill(op.path, segments),
+            group=op.group,
+            token=auth or ("none" if op.public else "access"),
             bearer=bearer,
             idempotent=idempotent,
             params=clean or None,
@@ -186,7 +202,7 @@ class KsefClient:
 
     @operation("POST", "/auth/challenge", public=True)
     def auth_challenge(self) -> m.AuthenticationChallengeResponse:
-        r = self._call("POST", "/auth/challenge", "other", auth="none", idempotent=True)
+        r = self._call(KsefClient.auth_challenge, auth="none", idempotent=True)
         return self._parse(m.AuthenticationChallengeResponse, r)
 
     @operation("POST", "/auth/xades-signature", public=True)
@@ -197,9 +213,7 @@ class KsefClient:
             None if verify_certificate_chain is None else {"verifyCertificateChain": verify_certificate_chain}
         )
         r = self._call(
-            "POST",
-            "/auth/xades-signature",
-            "other",
+            KsefClient.auth_xades_signature,
             auth="none",
             content=signed_xml,
             params=params,
@@ -209,7 +223,7 @@ class KsefClient:
 
     @operation("POST", "/auth/ksef-token", public=True)
     def auth_ksef_token(self, request: m.InitTokenAuthenticationRequest) -> m.AuthenticationInitResponse:
-        r = self._call("POST", "/auth/ksef-token", "other", auth="none", body=request)
+        r = self._call(KsefClient.auth_ksef_token, auth="none", body=request)
         return self._parse(m.AuthenticationInitResponse, r)
 
     @operation("GET", "/auth/{referenceNumber}")
@@ -217,18 +231,18 @@ class KsefClient:
         self, reference_number: str, authentication_token: str
     ) -> m.AuthenticationOperationStatusResponse:
         r = self._call(
-            "GET", f"/auth/{_seg(reference_number)}", "other", auth="operation", bearer=authentication_token
+            KsefClient.auth_status, reference_number, auth="operation", bearer=authentication_token
         )
         return self._parse(m.AuthenticationOperationStatusResponse, r)
 
     @operation("POST", "/auth/token/redeem")
     def auth_token_redeem(self, authentication_token: str) -> m.AuthenticationTokensResponse:
-        r = self._call("POST", "/auth/token/redeem", "other", auth="operation", bearer=authentication_token)
+        r = self._call(KsefClient.auth_token_redeem, auth="operation", bearer=authentication_token)
         return self._parse(m.AuthenticationTokensResponse, r)
 
     @operation("POST", "/auth/token/refresh")
     def auth_token_refresh(self, refresh_token: str | None = None) -> m.AuthenticationTokenRefreshResponse:
-        r = self._call("POST", "/auth/token/refresh", "other", auth="refresh", bearer=refresh_token)
+        r = self._call(KsefClient.auth_token_refresh, auth="refresh", bearer=refresh_token)
         return self._parse(m.AuthenticationTokenRefreshResponse, r)
 
     @operation("GET", "/auth/sessions")
@@ -236,9 +250,7 @@ class KsefClient:
         self, *, page_size: int | None = None, continuation_token: str | None = None
     ) -> m.AuthenticationListResponse:
         r = self._call(
-            "GET",
-            "/auth/sessions",
-            "other",
+            KsefClient.auth_sessions,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
         )
@@ -255,17 +267,17 @@ class KsefClient:
 
     @operation("DELETE", "/auth/sessions/current")
     def auth_session_revoke_current(self, refresh_token: str | None = None) -> None:
-        self._call("DELETE", "/auth/sessions/current", "other", auth="refresh", bearer=refresh_token)
+        self._call(KsefClient.auth_session_revoke_current, auth="refresh", bearer=refresh_token)
 
     @operation("DELETE", "/auth/sessions/{referenceNumber}")
     def auth_session_revoke(self, reference_number: str) -> None:
-        self._call("DELETE", f"/auth/sessions/{_seg(reference_number)}", "other")
+        self._call(KsefClient.auth_session_revoke, reference_number)
 
     # --- public keys (§3.8) ---------------------------------------------------------------------------
 
     @operation("GET", "/security/public-key-certificates", public=True)
     def public_key_certificates(self) -> list[m.PublicKeyCertificate]:
-        r = self._call("GET", "/security/public-key-certificates", "other", auth="none")
+        r = self._call(KsefClient.public_key_certificates, auth="none")
         return _public_keys_adapter().validate_json(r.content)
 
     # --- online and batch sessions (§3.2) -------------------------------------------------------------
@@ -275,30 +287,28 @@ class KsefClient:
         self, request: m.OpenOnlineSessionRequest, *, features: Sequence[str] = ()
     ) -> m.OpenOnlineSessionResponse:
         """``features``: ``X-KSeF-Feature`` values (2.8.0), e.g. ``subject-identifier-validation`` on TEST."""
-        r = self._call("POST", "/sessions/online", "onlineSession", body=request, headers=_features(features))
+        r = self._call(KsefClient.open_online_session, body=request, headers=_features(features))
         return self._parse(m.OpenOnlineSessionResponse, r)
 
     @operation("POST", "/sessions/online/{referenceNumber}/invoices", "invoiceSend")
     def send_invoice(self, reference_number: str, request: m.SendInvoiceRequest) -> m.SendInvoiceResponse:
-        r = self._call(
-            "POST", f"/sessions/online/{_seg(reference_number)}/invoices", "invoiceSend", body=request
-        )
+        r = self._call(KsefClient.send_invoice, reference_number, body=request)
         return self._parse(m.SendInvoiceResponse, r)
 
     @operation("POST", "/sessions/online/{referenceNumber}/close", "onlineSessionClose")
     def close_online_session(self, reference_number: str) -> None:
-        self._call("POST", f"/sessions/online/{_seg(reference_number)}/close", "onlineSessionClose")
+        self._call(KsefClient.close_online_session, reference_number)
 
     @operation("POST", "/sessions/batch", "batchSession")
     def open_batch_session(
         self, request: m.OpenBatchSessionRequest, *, features: Sequence[str] = ()
     ) -> m.OpenBatchSessionResponse:
-        r = self._call("POST", "/sessions/batch", "batchSession", body=request, headers=_features(features))
+        r = self._call(KsefClient.open_batch_session, body=request, headers=_features(features))
         return self._parse(m.OpenBatchSessionResponse, r)
 
     @operation("POST", "/sessions/batch/{referenceNumber}/close", "batchSessionClose")
     def close_batch_session(self, reference_number: str) -> None:
-        self._call("POST", f"/sessions/batch/{_seg(reference_number)}/close", "batchSessionClose")
+        self._call(KsefClient.close_batch_session, reference_number)
 
     def upload_batch_part(self, upload: m.PartUploadRequest, encrypted_part: bytes) -> None:
         """Send one encrypted part to its pre-signed URL (no bearer, not throttled; PUT is repeatable)."""
@@ -341,7 +351,7 @@ class KsefClient:
             "pageSize": page_size,
         }
         r = self._call(
-            "GET", "/sessions", "sessionList", params=params, headers=self._continuation(continuation_token)
+            KsefClient.list_sessions, params=params, headers=self._continuation(continuation_token)
         )
         return self._parse(m.SessionsQueryResponse, r)
 
@@ -359,7 +369,7 @@ class KsefClient:
 
     @operation("GET", "/sessions/{referenceNumber}", "sessionMisc")
     def session_status(self, reference_number: str) -> m.SessionStatusResponse:
-        r = self._call("GET", f"/sessions/{_seg(reference_number)}", "sessionMisc")
+        r = self._call(KsefClient.session_status, reference_number)
         return self._parse(m.SessionStatusResponse, r)
 
     @operation("GET", "/sessions/{referenceNumber}/invoices", "sessionInvoiceList")
@@ -367,9 +377,8 @@ class KsefClient:
         self, reference_number: str, *, page_size: int | None = None, continuation_token: str | None = None
     ) -> m.SessionInvoicesResponse:
         r = self._call(
-            "GET",
-            f"/sessions/{_seg(reference_number)}/invoices",
-            "sessionInvoiceList",
+            KsefClient.session_invoices,
+            reference_number,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
         )
@@ -380,9 +389,8 @@ class KsefClient:
         self, reference_number: str, *, page_size: int | None = None, continuation_token: str | None = None
     ) -> m.SessionInvoicesResponse:
         r = self._call(
-            "GET",
-            f"/sessions/{_seg(reference_number)}/invoices/failed",
-            "sessionInvoiceList",
+            KsefClient.session_failed_invoices,
+            reference_number,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
         )
@@ -405,23 +413,22 @@ class KsefClient:
     def session_invoice_status(
         self, reference_number: str, invoice_reference_number: str
     ) -> m.SessionInvoiceStatusResponse:
-        path = f"/sessions/{_seg(reference_number)}/invoices/{_seg(invoice_reference_number)}"
-        return self._parse(m.SessionInvoiceStatusResponse, self._call("GET", path, "invoiceStatus"))
+        return self._parse(
+            m.SessionInvoiceStatusResponse,
+            self._call(KsefClient.session_invoice_status, reference_number, invoice_reference_number),
+        )
 
     @operation("GET", "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", "sessionMisc")
     def invoice_upo(self, reference_number: str, invoice_reference_number: str) -> XmlDocument:
-        path = f"/sessions/{_seg(reference_number)}/invoices/{_seg(invoice_reference_number)}/upo"
-        return self._xml(self._call("GET", path, "sessionMisc"))
+        return self._xml(self._call(KsefClient.invoice_upo, reference_number, invoice_reference_number))
 
     @operation("GET", "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", "sessionMisc")
     def invoice_upo_by_ksef_number(self, reference_number: str, ksef_number: str) -> XmlDocument:
-        path = f"/sessions/{_seg(reference_number)}/invoices/ksef/{_seg(ksef_number)}/upo"
-        return self._xml(self._call("GET", path, "sessionMisc"))
+        return self._xml(self._call(KsefClient.invoice_upo_by_ksef_number, reference_number, ksef_number))
 
     @operation("GET", "/sessions/{referenceNumber}/upo/{upoReferenceNumber}", "sessionMisc")
     def session_upo(self, reference_number: str, upo_reference_number: str) -> XmlDocument:
-        path = f"/sessions/{_seg(reference_number)}/upo/{_seg(upo_reference_number)}"
-        return self._xml(self._call("GET", path, "sessionMisc"))
+        return self._xml(self._call(KsefClient.session_upo, reference_number, upo_reference_number))
 
     def download_url(self, url: str) -> XmlDocument:
         """GET a pre-signed link (UPO, export part): no bearer, not throttled."""
@@ -431,7 +438,7 @@ class KsefClient:
 
     @operation("GET", "/invoices/ksef/{ksefNumber}", "invoiceDownload")
     def download_invoice(self, ksef_number: str) -> XmlDocument:
-        return self._xml(self._call("GET", f"/invoices/ksef/{_seg(ksef_number)}", "invoiceDownload"))
+        return self._xml(self._call(KsefClient.download_invoice, ksef_number))
 
     @operation("POST", "/invoices/query/metadata", "invoiceMetadata")
     def query_invoice_metadata(
@@ -443,105 +450,96 @@ class KsefClient:
         page_size: int | None = None,
     ) -> m.QueryInvoicesMetadataResponse:
         params = {"sortOrder": sort_order, "pageOffset": page_offset, "pageSize": page_size}
-        r = self._call(
-            "POST",
-            "/invoices/query/metadata",
-            "invoiceMetadata",
-            body=filters,
-            params=params,
-            idempotent=True,
-        )
+        r = self._call(KsefClient.query_invoice_metadata, body=filters, params=params, idempotent=True)
         return self._parse(m.QueryInvoicesMetadataResponse, r)
 
     @operation("POST", "/invoices/exports", "invoiceExport")
     def start_export(self, request: m.InvoiceExportRequest) -> m.ExportInvoicesResponse:
-        r = self._call("POST", "/invoices/exports", "invoiceExport", body=request)
+        r = self._call(KsefClient.start_export, body=request)
         return self._parse(m.ExportInvoicesResponse, r)
 
     @operation("GET", "/invoices/exports/{referenceNumber}", "invoiceExportStatus")
     def export_status(self, reference_number: str) -> m.InvoiceExportStatusResponse:
-        r = self._call("GET", f"/invoices/exports/{_seg(reference_number)}", "invoiceExportStatus")
+        r = self._call(KsefClient.export_status, reference_number)
         return self._parse(m.InvoiceExportStatusResponse, r)
 
     # --- permissions (§3.5) ---------------------------------------------------------------------------
 
-    def _grant(self, path: str, body: BaseModel) -> m.PermissionsOperationResponse:
-        return self._parse(m.PermissionsOperationResponse, self._call("POST", path, "other", body=body))
+    def _grant(self, tagged: Callable[..., Any], body: BaseModel) -> m.PermissionsOperationResponse:
+        return self._parse(m.PermissionsOperationResponse, self._call(tagged, body=body))
 
     @operation("POST", "/permissions/persons/grants")
     def grant_person_permissions(
         self, request: m.PersonPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/persons/grants", request)
+        return self._grant(KsefClient.grant_person_permissions, request)
 
     @operation("POST", "/permissions/entities/grants")
     def grant_entity_permissions(
         self, request: m.EntityPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/entities/grants", request)
+        return self._grant(KsefClient.grant_entity_permissions, request)
 
     @operation("POST", "/permissions/authorizations/grants")
     def grant_authorization_permissions(
         self, request: m.EntityAuthorizationPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/authorizations/grants", request)
+        return self._grant(KsefClient.grant_authorization_permissions, request)
 
     @operation("POST", "/permissions/indirect/grants")
     def grant_indirect_permissions(
         self, request: m.IndirectPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/indirect/grants", request)
+        return self._grant(KsefClient.grant_indirect_permissions, request)
 
     @operation("POST", "/permissions/subunits/grants")
     def grant_subunit_permissions(
         self, request: m.SubunitPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/subunits/grants", request)
+        return self._grant(KsefClient.grant_subunit_permissions, request)
 
     @operation("POST", "/permissions/eu-entities/administration/grants")
     def grant_eu_entity_administration_permissions(
         self, request: m.EuEntityAdministrationPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/eu-entities/administration/grants", request)
+        return self._grant(KsefClient.grant_eu_entity_administration_permissions, request)
 
     @operation("POST", "/permissions/eu-entities/grants")
     def grant_eu_entity_permissions(
         self, request: m.EuEntityPermissionsGrantRequest
     ) -> m.PermissionsOperationResponse:
-        return self._grant("/permissions/eu-entities/grants", request)
+        return self._grant(KsefClient.grant_eu_entity_permissions, request)
 
     @operation("DELETE", "/permissions/common/grants/{permissionId}")
     def revoke_common_permission(self, permission_id: str) -> m.PermissionsOperationResponse:
-        r = self._call("DELETE", f"/permissions/common/grants/{_seg(permission_id)}", "other")
+        r = self._call(KsefClient.revoke_common_permission, permission_id)
         return self._parse(m.PermissionsOperationResponse, r)
 
     @operation("DELETE", "/permissions/authorizations/grants/{permissionId}")
     def revoke_authorization_permission(self, permission_id: str) -> m.PermissionsOperationResponse:
-        r = self._call("DELETE", f"/permissions/authorizations/grants/{_seg(permission_id)}", "other")
+        r = self._call(KsefClient.revoke_authorization_permission, permission_id)
         return self._parse(m.PermissionsOperationResponse, r)
 
     @operation("GET", "/permissions/operations/{referenceNumber}")
     def permission_operation_status(self, reference_number: str) -> m.PermissionsOperationStatusResponse:
-        r = self._call("GET", f"/permissions/operations/{_seg(reference_number)}", "other")
+        r = self._call(KsefClient.permission_operation_status, reference_number)
         return self._parse(m.PermissionsOperationStatusResponse, r)
 
     @operation("GET", "/permissions/attachments/status")
     def attachment_permission_status(self) -> m.CheckAttachmentPermissionStatusResponse:
-        r = self._call("GET", "/permissions/attachments/status", "other")
+        r = self._call(KsefClient.attachment_permission_status)
         return self._parse(m.CheckAttachmentPermissionStatusResponse, r)
 
-    def _query(self, path: str, body: BaseModel, model: type[M], page: Page | None) -> M:
+    def _query(self, tagged: Callable[..., Any], body: BaseModel, model: type[M], page: Page | None) -> M:
         params = (page or Page()).params()
-        return self._parse(
-            model, self._call("POST", path, "other", body=body, params=params, idempotent=True)
-        )
+        return self._parse(model, self._call(tagged, body=body, params=params, idempotent=True))
 
     @operation("POST", "/permissions/query/personal/grants")
     def query_personal_permissions(
         self, request: m.PersonalPermissionsQueryRequest, page: Page | None = None
     ) -> m.QueryPersonalPermissionsResponse:
         return self._query(
-            "/permissions/query/personal/grants", request, m.QueryPersonalPermissionsResponse, page
+            KsefClient.query_personal_permissions, request, m.QueryPersonalPermissionsResponse, page
         )
 
     @operation("POST", "/permissions/query/persons/grants")
@@ -549,7 +547,7 @@ class KsefClient:
         self, request: m.PersonPermissionsQueryRequest, page: Page | None = None
     ) -> m.QueryPersonPermissionsResponse:
         return self._query(
-            "/permissions/query/persons/grants", request, m.QueryPersonPermissionsResponse, page
+            KsefClient.query_person_permissions, request, m.QueryPersonPermissionsResponse, page
         )
 
     @operation("POST", "/permissions/query/subunits/grants")
@@ -557,7 +555,7 @@ class KsefClient:
         self, request: m.SubunitPermissionsQueryRequest, page: Page | None = None
     ) -> m.QuerySubunitPermissionsResponse:
         return self._query(
-            "/permissions/query/subunits/grants", request, m.QuerySubunitPermissionsResponse, page
+            KsefClient.query_subunit_permissions, request, m.QuerySubunitPermissionsResponse, page
         )
 
     @operation("POST", "/permissions/query/entities/grants")
@@ -565,12 +563,12 @@ class KsefClient:
         self, request: m.EntityPermissionsQueryRequest, page: Page | None = None
     ) -> m.QueryEntityPermissionsResponse:
         return self._query(
-            "/permissions/query/entities/grants", request, m.QueryEntityPermissionsResponse, page
+            KsefClient.query_entity_permissions, request, m.QueryEntityPermissionsResponse, page
         )
 
     @operation("GET", "/permissions/query/entities/roles")
     def query_entity_roles(self, page: Page | None = None) -> m.QueryEntityRolesResponse:
-        r = self._call("GET", "/permissions/query/entities/roles", "other", params=(page or Page()).params())
+        r = self._call(KsefClient.query_entity_roles, params=(page or Page()).params())
         return self._parse(m.QueryEntityRolesResponse, r)
 
     @operation("POST", "/permissions/query/subordinate-entities/roles")
@@ -578,10 +576,7 @@ class KsefClient:
         self, request: m.SubordinateEntityRolesQueryRequest, page: Page | None = None
     ) -> m.QuerySubordinateEntityRolesResponse:
         return self._query(
-            "/permissions/query/subordinate-entities/roles",
-            request,
-            m.QuerySubordinateEntityRolesResponse,
-            page,
+            KsefClient.query_subordinate_entity_roles, request, m.QuerySubordinateEntityRolesResponse, page
         )
 
     @operation("POST", "/permissions/query/authorizations/grants")
@@ -589,7 +584,7 @@ class KsefClient:
         self, request: m.EntityAuthorizationPermissionsQueryRequest, page: Page | None = None
     ) -> m.QueryEntityAuthorizationPermissionsResponse:
         return self._query(
-            "/permissions/query/authorizations/grants",
+            KsefClient.query_authorization_permissions,
             request,
             m.QueryEntityAuthorizationPermissionsResponse,
             page,
@@ -600,14 +595,14 @@ class KsefClient:
         self, request: m.EuEntityPermissionsQueryRequest, page: Page | None = None
     ) -> m.QueryEuEntityPermissionsResponse:
         return self._query(
-            "/permissions/query/eu-entities/grants", request, m.QueryEuEntityPermissionsResponse, page
+            KsefClient.query_eu_entity_permissions, request, m.QueryEuEntityPermissionsResponse, page
         )
 
     # --- KSeF tokens (§3.6) ---------------------------------------------------------------------------
 
     @operation("POST", "/tokens")
     def create_token(self, request: m.GenerateTokenRequest) -> m.GenerateTokenResponse:
-        return self._parse(m.GenerateTokenResponse, self._call("POST", "/tokens", "other", body=request))
+        return self._parse(m.GenerateTokenResponse, self._call(KsefClient.create_token, body=request))
 
     @operation("GET", "/tokens")
     def list_tokens(
@@ -627,9 +622,7 @@ class KsefClient:
             "authorIdentifierType": author_identifier_type,
             "pageSize": page_size,
         }
-        r = self._call(
-            "GET", "/tokens", "other", params=params, headers=self._continuation(continuation_token)
-        )
+        r = self._call(KsefClient.list_tokens, params=params, headers=self._continuation(continuation_token))
         return self._parse(m.QueryTokensResponse, r)
 
     def iter_tokens(self, **filters: Any) -> Iterator[m.QueryTokensResponseItem]:
@@ -643,38 +636,36 @@ class KsefClient:
 
     @operation("GET", "/tokens/{referenceNumber}")
     def token_status(self, reference_number: str) -> m.TokenStatusResponse:
-        return self._parse(
-            m.TokenStatusResponse, self._call("GET", f"/tokens/{_seg(reference_number)}", "other")
-        )
+        return self._parse(m.TokenStatusResponse, self._call(KsefClient.token_status, reference_number))
 
     @operation("DELETE", "/tokens/{referenceNumber}")
     def revoke_token(self, reference_number: str) -> None:
-        self._call("DELETE", f"/tokens/{_seg(reference_number)}", "other")
+        self._call(KsefClient.revoke_token, reference_number)
 
     # --- KSeF certificates (§3.7) ---------------------------------------------------------------------
 
     @operation("GET", "/certificates/limits")
     def certificate_limits(self) -> m.CertificateLimitsResponse:
-        return self._parse(m.CertificateLimitsResponse, self._call("GET", "/certificates/limits", "other"))
+        return self._parse(m.CertificateLimitsResponse, self._call(KsefClient.certificate_limits))
 
     @operation("GET", "/certificates/enrollments/data")
     def certificate_enrollment_data(self) -> m.CertificateEnrollmentDataResponse:
-        r = self._call("GET", "/certificates/enrollments/data", "other")
+        r = self._call(KsefClient.certificate_enrollment_data)
         return self._parse(m.CertificateEnrollmentDataResponse, r)
 
     @operation("POST", "/certificates/enrollments")
     def enroll_certificate(self, request: m.EnrollCertificateRequest) -> m.EnrollCertificateResponse:
-        r = self._call("POST", "/certificates/enrollments", "other", body=request)
+        r = self._call(KsefClient.enroll_certificate, body=request)
         return self._parse(m.EnrollCertificateResponse, r)
 
     @operation("GET", "/certificates/enrollments/{referenceNumber}")
     def certificate_enrollment_status(self, reference_number: str) -> m.CertificateEnrollmentStatusResponse:
-        r = self._call("GET", f"/certificates/enrollments/{_seg(reference_number)}", "other")
+        r = self._call(KsefClient.certificate_enrollment_status, reference_number)
         return self._parse(m.CertificateEnrollmentStatusResponse, r)
 
     @operation("POST", "/certificates/retrieve")
     def retrieve_certificates(self, request: m.RetrieveCertificatesRequest) -> m.RetrieveCertificatesResponse:
-        r = self._call("POST", "/certificates/retrieve", "other", body=request, idempotent=True)
+        r = self._call(KsefClient.retrieve_certificates, body=request, idempotent=True)
         return self._parse(m.RetrieveCertificatesResponse, r)
 
     @operation("POST", "/certificates/{certificateSerialNumber}/revoke")
@@ -682,9 +673,8 @@ class KsefClient:
         self, certificate_serial_number: str, request: m.RevokeCertificateRequest | None = None
     ) -> None:
         self._call(
-            "POST",
-            f"/certificates/{_seg(certificate_serial_number)}/revoke",
-            "other",
+            KsefClient.revoke_certificate,
+            certificate_serial_number,
             body=request or m.RevokeCertificateRequest(),
         )
 
@@ -693,7 +683,10 @@ class KsefClient:
         self, request: m.QueryCertificatesRequest | None = None, page: Page | None = None
     ) -> m.QueryCertificatesResponse:
         return self._query(
-            "/certificates/query", request or m.QueryCertificatesRequest(), m.QueryCertificatesResponse, page
+            KsefClient.query_certificates,
+            request or m.QueryCertificatesRequest(),
+            m.QueryCertificatesResponse,
+            page,
         )
 
     # --- collective identifiers (API 2.7.0; digest §15) ----------------------------------------------
@@ -703,7 +696,7 @@ class KsefClient:
         self, request: m.GenerateCollectiveIdentifierRequest
     ) -> m.GenerateCollectiveIdentifierResponse:
         """One identifier for up to 500 KSeF numbers of one seller (the buyer pays them with one transfer)."""
-        r = self._call("POST", "/collective-identifiers", "collectiveIdentifier", body=request)
+        r = self._call(KsefClient.generate_collective_identifier, body=request)
         return self._parse(m.GenerateCollectiveIdentifierResponse, r)
 
     @operation("POST", "/collective-identifiers/query")
@@ -715,9 +708,7 @@ class KsefClient:
         continuation_token: str | None = None,
     ) -> m.CollectiveIdentifiersQueryResponse:
         r = self._call(
-            "POST",
-            "/collective-identifiers/query",
-            "other",
+            KsefClient.query_collective_identifiers,
             body=request,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
@@ -730,9 +721,8 @@ class KsefClient:
         self, ksef_number: str, *, page_size: int | None = None, continuation_token: str | None = None
     ) -> m.CollectiveIdentifiersByKsefNumberQueryResponse:
         r = self._call(
-            "GET",
-            f"/collective-identifiers/ksef/{_seg(ksef_number)}",
-            "other",
+            KsefClient.collective_identifiers_of_invoice,
+            ksef_number,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
         )
@@ -743,9 +733,8 @@ class KsefClient:
         self, identifier: str, *, page_size: int | None = None, continuation_token: str | None = None
     ) -> m.CollectiveIdentifierInvoicesQueryResponse:
         r = self._call(
-            "GET",
-            f"/collective-identifiers/{_seg(identifier)}/invoices",
-            "other",
+            KsefClient.collective_identifier_invoices,
+            identifier,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
         )
@@ -761,9 +750,7 @@ class KsefClient:
     ) -> m.CollectiveIdentifierInvoicesQueryResponse:
         """API 2.7.1 (from the changelog): the invoices of up to 10 identifiers, page size up to 500."""
         r = self._call(
-            "POST",
-            "/collective-identifiers/invoices",
-            "collectiveIdentifier",
+            KsefClient.collective_identifiers_invoices,
             body=request,
             params={"pageSize": page_size},
             headers=self._continuation(continuation_token),
@@ -775,101 +762,99 @@ class KsefClient:
 
     @operation("GET", "/limits/context")
     def context_limits(self) -> m.EffectiveContextLimits:
-        return self._parse(m.EffectiveContextLimits, self._call("GET", "/limits/context", "other"))
+        return self._parse(m.EffectiveContextLimits, self._call(KsefClient.context_limits))
 
     @operation("GET", "/limits/subject")
     def subject_limits(self) -> m.EffectiveSubjectLimits:
-        return self._parse(m.EffectiveSubjectLimits, self._call("GET", "/limits/subject", "other"))
+        return self._parse(m.EffectiveSubjectLimits, self._call(KsefClient.subject_limits))
 
     @operation("GET", "/rate-limits")
     def rate_limits(self) -> m.EffectiveApiRateLimits:
-        return self._parse(m.EffectiveApiRateLimits, self._call("GET", "/rate-limits", "other"))
+        return self._parse(m.EffectiveApiRateLimits, self._call(KsefClient.rate_limits))
 
     # --- Peppol (§3.8) --------------------------------------------------------------------------------
 
     @operation("GET", "/peppol/query", public=True)
     def query_peppol_providers(self, page: Page | None = None) -> m.QueryPeppolProvidersResponse:
-        r = self._call("GET", "/peppol/query", "other", auth="none", params=(page or Page()).params())
+        r = self._call(KsefClient.query_peppol_providers, auth="none", params=(page or Page()).params())
         return self._parse(m.QueryPeppolProvidersResponse, r)
 
     # --- test data (§3.8; TEST environment and the simulator only) ------------------------------------
 
-    def _testdata(
-        self, method: str, path: str, body: BaseModel | None = None, *, public: bool = False
-    ) -> None:
-        self._call(method, path, "other", body=body, auth="none" if public else "access")
+    def _testdata(self, tagged: Callable[..., Any], *segments: str, body: BaseModel | None = None) -> None:
+        self._call(tagged, *segments, body=body)
 
     @operation("PUT", "/testdata/certificates/{serialNumber}")
     def testdata_update_certificate(
         self, serial_number: str, request: m.TestDataUpdateCertificateRequest
     ) -> None:
         """Shorten a KSeF certificate's validity (``validTo`` no later than now's); test environments only."""
-        self._testdata("PUT", f"/testdata/certificates/{_seg(serial_number)}", request)
+        self._testdata(KsefClient.testdata_update_certificate, serial_number, body=request)
 
     @operation("POST", "/testdata/subject", public=True)
     def testdata_create_subject(self, request: m.SubjectCreateRequest) -> None:
-        self._testdata("POST", "/testdata/subject", request, public=True)
+        self._testdata(KsefClient.testdata_create_subject, body=request)
 
     @operation("POST", "/testdata/subject/remove", public=True)
     def testdata_remove_subject(self, request: m.SubjectRemoveRequest) -> None:
-        self._testdata("POST", "/testdata/subject/remove", request, public=True)
+        self._testdata(KsefClient.testdata_remove_subject, body=request)
 
     @operation("POST", "/testdata/person", public=True)
     def testdata_create_person(self, request: m.PersonCreateRequest) -> None:
-        self._testdata("POST", "/testdata/person", request, public=True)
+        self._testdata(KsefClient.testdata_create_person, body=request)
 
     @operation("POST", "/testdata/person/remove", public=True)
     def testdata_remove_person(self, request: m.PersonRemoveRequest) -> None:
-        self._testdata("POST", "/testdata/person/remove", request, public=True)
+        self._testdata(KsefClient.testdata_remove_person, body=request)
 
     @operation("POST", "/testdata/permissions", public=True)
     def testdata_grant_permissions(self, request: m.TestDataPermissionsGrantRequest) -> None:
-        self._testdata("POST", "/testdata/permissions", request, public=True)
+        self._testdata(KsefClient.testdata_grant_permissions, body=request)
 
     @operation("POST", "/testdata/permissions/revoke", public=True)
     def testdata_revoke_permissions(self, request: m.TestDataPermissionsRevokeRequest) -> None:
-        self._testdata("POST", "/testdata/permissions/revoke", request, public=True)
+        self._testdata(KsefClient.testdata_revoke_permissions, body=request)
 
     @operation("POST", "/testdata/attachment", public=True)
     def testdata_allow_attachments(self, request: m.AttachmentPermissionGrantRequest) -> None:
-        self._testdata("POST", "/testdata/attachment", request, public=True)
+        self._testdata(KsefClient.testdata_allow_attachments, body=request)
 
     @operation("POST", "/testdata/attachment/revoke", public=True)
     def testdata_revoke_attachments(self, request: m.AttachmentPermissionRevokeRequest) -> None:
-        self._testdata("POST", "/testdata/attachment/revoke", request, public=True)
+        self._testdata(KsefClient.testdata_revoke_attachments, body=request)
 
     @operation("POST", "/testdata/context/block", public=True)
     def testdata_block_context(self, request: m.BlockContextAuthenticationRequest) -> None:
-        self._testdata("POST", "/testdata/context/block", request, public=True)
+        self._testdata(KsefClient.testdata_block_context, body=request)
 
     @operation("POST", "/testdata/context/unblock", public=True)
     def testdata_unblock_context(self, request: m.UnblockContextAuthenticationRequest) -> None:
-        self._testdata("POST", "/testdata/context/unblock", request, public=True)
+        self._testdata(KsefClient.testdata_unblock_context, body=request)
 
     @operation("POST", "/testdata/limits/context/session")
     def testdata_set_session_limits(self, request: m.SetSessionLimitsRequest) -> None:
-        self._testdata("POST", "/testdata/limits/context/session", request)
+        self._testdata(KsefClient.testdata_set_session_limits, body=request)
 
     @operation("DELETE", "/testdata/limits/context/session")
     def testdata_reset_session_limits(self) -> None:
-        self._testdata("DELETE", "/testdata/limits/context/session")
+        self._testdata(KsefClient.testdata_reset_session_limits)
 
     @operation("POST", "/testdata/limits/subject/certificate")
     def testdata_set_subject_limits(self, request: m.SetSubjectLimitsRequest) -> None:
-        self._testdata("POST", "/testdata/limits/subject/certificate", request)
+        self._testdata(KsefClient.testdata_set_subject_limits, body=request)
 
     @operation("DELETE", "/testdata/limits/subject/certificate")
     def testdata_reset_subject_limits(self) -> None:
-        self._testdata("DELETE", "/testdata/limits/subject/certificate")
+        self._testdata(KsefClient.testdata_reset_subject_limits)
 
     @operation("POST", "/testdata/rate-limits")
     def testdata_set_rate_limits(self, request: m.SetRateLimitsRequest) -> None:
-        self._testdata("POST", "/testdata/rate-limits", request)
+        self._testdata(KsefClient.testdata_set_rate_limits, body=request)
 
     @operation("DELETE", "/testdata/rate-limits")
     def testdata_reset_rate_limits(self) -> None:
-        self._testdata("DELETE", "/testdata/rate-limits")
+        self._testdata(KsefClient.testdata_reset_rate_limits)
 
     @operation("POST", "/testdata/rate-limits/production")
     def testdata_production_rate_limits(self) -> None:
-        self._testdata("POST", "/testdata/rate-limits/production")
+        self._testdata(KsefClient.testdata_production_rate_limits)
