@@ -20,8 +20,14 @@ Two subject types, each with its own checkpoint and pace (:data:`PLAN`):
   is the SHA-256 of the file, which the store keeps from the moment of issuing) is skipped too, so an
   invoice the company issued is never stored twice.
 
-Both together stay inside KSeF's export budget (≈ 20 exports an hour per context and IP, ≈ 4 an hour
-per subject type): 5 an hour at the default interval.
+* ``Subject3`` — the company is named on the invoice as a **third party** (``Podmiot3``: a JST or VAT
+  group unit, a recipient, the payer, a factor …): nightly (every 96th ``sync_interval``, at most
+  every 12 hours), stored as received with ``origin = "third_party"`` so that it is never mistaken
+  for the company's purchase; an invoice already received (as its buyer) or issued by the company
+  is not stored again.
+
+Together they stay inside KSeF's export budget (≈ 20 exports an hour per context and IP, ≈ 4 an hour
+per subject type): about 5 an hour at the default interval.
 """
 
 from __future__ import annotations
@@ -64,13 +70,19 @@ class SubjectPlan:
     floor: timedelta = timedelta(0)
     filters: dict[str, Any] = field(default_factory=dict)
     sales: bool = False  # the company is the seller: store as issued (origin "buyer")
+    origin: str | None = None  # invoices.origin of what is stored
 
 
 PLAN: dict[SubjectType, SubjectPlan] = {
     "Subject2": SubjectPlan(every=1),
     "Subject1": SubjectPlan(
-        every=4, floor=timedelta(minutes=15), filters={"isSelfInvoicing": True}, sales=True
+        every=4,
+        floor=timedelta(minutes=15),
+        filters={"isSelfInvoicing": True},
+        sales=True,
+        origin=states.BY_BUYER,
     ),
+    "Subject3": SubjectPlan(every=96, floor=timedelta(hours=12), origin=states.AS_THIRD_PARTY),
 }
 _RECEIVED = PLAN["Subject2"]
 _BY_NAME: dict[str, SubjectPlan] = {str(subject): plan for subject, plan in PLAN.items()}
@@ -111,9 +123,9 @@ def _add(
     xml: bytes,
     sha: str,
     row: InvoiceMetadata | None,
-    *,
-    sales: bool,
+    plan: SubjectPlan,
 ) -> None:
+    sales = plan.sales
     found = _fields(xml)
     invoice = repo.add_invoice(
         s,
@@ -134,10 +146,10 @@ def _add(
         status=states.ACCEPTED if sales else states.RECEIVED,
         history_note=SELF_BILLED_NOTE if sales else None,
     )
+    invoice.origin = plan.origin
     if not sales:
         return
     # a sale: the list columns now (received invoices get them from the application on reading)
-    invoice.origin = states.BY_BUYER
     invoice.acquired_at = row.acquisitionDate if row else None
     if found is not None:
         invoice.sale_date, invoice.due_date = found.sale_date, found.due_date
@@ -157,7 +169,8 @@ def _add(
 def _store_package(
     ctx: EngineContext, company_id: int, subject_type: str, package: ExportPackage, checkpoint: datetime
 ) -> _Counts:
-    sales = plan_of(subject_type).sales
+    plan = plan_of(subject_type)
+    sales = plan.sales
     meta = {row.ksefNumber: row for row in package.metadata}
     items = sorted((number, xml, sha256_b64(xml)) for number, xml in package.invoices.items())
     counts = _Counts()
@@ -182,7 +195,7 @@ def _store_package(
                 continue
             try:
                 with s.begin_nested():
-                    _add(s, company, number, xml, sha, row, sales=sales)
+                    _add(s, company, number, xml, sha, row, plan)
                 counts.new += 1
             except IntegrityError:
                 if sales:  # the company has an invoice of this number already: keep ours, say so
