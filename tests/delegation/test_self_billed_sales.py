@@ -153,3 +153,14 @@ def test_seller_and_buyer_in_one_database(prod_sim: SimulatorServer, tmp_path: P
         (own,) = fk.invoices.list(buyer_id).items
         assert own.id == issued.id and not own.issued_by_buyer
         assert fk.received.list(buyer_id).items == () and fk.received.list(seller_id).items == ()
+
+        # the buyer corrects its self-billed invoice: the seller's copy of the correction is linked
+        kor = fk.invoices.correction_draft(buyer_id, issued.id, "Zwrot części dostawy")
+        with fk.running_worker():
+            fixed = fk.invoices.correct(buyer_id, issued.id, kor).invoice
+            fixed_done = fk.invoices.wait(buyer_id, fixed.id, timeout=60)
+            assert fixed_done.status == states.ACCEPTED, fixed_done
+        assert sync_company(fk.ctx, seller_nip, subject_types=("Subject1",)).self_billed == 1
+        (correction,) = [r for r in fk.invoices.list(seller_id).items if r.kind == "KOR"]
+        assert correction.issued_by_buyer and correction.ksef_number == fixed_done.ksef_number
+        assert fk.invoices.get(seller_id, correction.id).corrects_id == sale.id

@@ -154,6 +154,11 @@ def _add(
     if found is not None:
         invoice.sale_date, invoice.due_date = found.sale_date, found.due_date
         invoice.net, invoice.vat = found.net, found.vat
+        for corrected in found.corrected_ksef_numbers:  # a correction: linked to the sale it corrects
+            original = repo.invoice_by_ksef_number(s, corrected, company_id=company.id, direction="issued")
+            if original is not None:
+                invoice.corrects_id = original.id
+                break
     elif row is not None:
         invoice.net, invoice.vat = Decimal(str(row.netAmount)), Decimal(str(row.vatAmount))
     repo.audit(
