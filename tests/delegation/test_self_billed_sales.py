@@ -67,6 +67,29 @@ def _ordinary_sale(seller_nip: str, buyer_nip: str) -> dict[str, object]:
     return body
 
 
+def _metadata_as_seller(fk: Fakturnik, nip: str, self_billed_number: str, own_number: str) -> None:
+    from fakturnik.engine.connect import default_gateway
+    from fakturnik.ksef.exports import hwm_filters
+
+    with fk.ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, nip)
+        s.expunge(company)
+    gateway = default_gateway(fk.ctx, company)
+    try:
+        since = datetime.now(UTC) - timedelta(days=1)
+
+        def listed(**extra: object) -> dict[str, bool]:
+            query = hwm_filters("Subject1", since, extra=extra)
+            rows = gateway.client.query_invoice_metadata(query, page_size=100).invoices
+            return {row.ksefNumber: row.isSelfInvoicing for row in rows}
+
+        assert listed() == {self_billed_number: True, own_number: False}
+        assert listed(isSelfInvoicing=True) == {self_billed_number: True}
+        assert listed(isSelfInvoicing=False) == {own_number: False}
+    finally:
+        gateway.close()
+
+
 def test_the_seller_sees_the_sale_its_buyer_self_billed_once_each_side(
     prod_sim: SimulatorServer, tmp_path: Path, seller_db: str | None
 ) -> None:
@@ -115,6 +138,10 @@ def test_the_seller_sees_the_sale_its_buyer_self_billed_once_each_side(
             actions = [a.action for a in s.query(AuditEntry).filter_by(invoice_id=imported.id)]
             assert actions == ["invoice.imported"]
         assert seller_fk.invoices.pdf(seller_id, imported.id).startswith(b"%PDF")
+
+        # KSeF's own answer (the simulator, by the API spec): as the seller, Subject1 lists both sales,
+        # isSelfInvoicing marks the buyer's and filters on it
+        _metadata_as_seller(seller_fk, seller_nip, done.ksef_number, own_done.ksef_number or "")
 
         # the buyer's sync: the seller's ordinary invoice is received; its own self-billed one stays
         # one issued invoice (not received a second time)
