@@ -6,36 +6,22 @@ from pathlib import Path
 import pytest
 
 from fakturnik.app import Fakturnik
-from fakturnik.engine.settings import EngineSettings
-from tests.app.kit import NIP_A, NIP_B
-from tests.store.pg import fresh_pg_database
+from tests.app.kit import NIP_A, two_companies
+from tests.store.pg import STORES, store_url
 
 
 @pytest.fixture
 def fk(tmp_path: Path) -> Iterator[Fakturnik]:
     """An installation on SQLite with two companies on the Ministry's test environment (no worker)."""
-    with Fakturnik.open(tmp_path, settings=EngineSettings.fast()) as app:
-        app.companies.add(NIP_A, "Firma A", environment="test")
-        app.companies.add(NIP_B, "Firma B", environment="test")
+    with two_companies(tmp_path) as app:
         yield app
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 def fk_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fakturnik]:
     """The same on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        with Fakturnik.open(tmp_path, settings=EngineSettings.fast()) as app:
-            app.companies.add(NIP_A, "Firma A", environment="test")
-            app.companies.add(NIP_B, "Firma B", environment="test")
-            yield app
-    else:
-        with (
-            fresh_pg_database() as url,
-            Fakturnik.open(tmp_path, database_url=url, settings=EngineSettings.fast()) as app,
-        ):
-            app.companies.add(NIP_A, "Firma A", environment="test")
-            app.companies.add(NIP_B, "Firma B", environment="test")
-            yield app
+    with store_url(request.param) as url, two_companies(tmp_path, url) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,15 +1,29 @@
-"""Helpers of the app tests: drafts, actors, a user with a role."""
+"""Helpers of the app tests: an installation with two companies, drafts, actors, a user with a role."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fakturnik.app import Actor, Fakturnik
+from fakturnik.engine.settings import EngineSettings
 
 NIP_A = "5265877635"
 NIP_B = "7740001454"
 BUYER = "1111111111"
+
+
+@contextmanager
+def two_companies(path: Path, database_url: str | None = None) -> Iterator[Fakturnik]:
+    """An installation (SQLite in ``path`` or ``database_url``) with companies A and B on the
+    Ministry's test environment, no worker."""
+    with Fakturnik.open(path, database_url=database_url, settings=EngineSettings.fast()) as app:
+        app.companies.add(NIP_A, "Firma A", environment="test")
+        app.companies.add(NIP_B, "Firma B", environment="test")
+        yield app
 
 
 def draft(

@@ -7,6 +7,7 @@ import pytest
 
 from fakturnik.app import Fakturnik
 from tests.app.kit import NIP_A
+from tests.store.pg import STORES, store_url
 
 
 @pytest.fixture
@@ -18,22 +19,15 @@ def fk_prod(tmp_path: Path) -> Iterator[Fakturnik]:
         yield app
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 def fk_prod_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fakturnik]:
     """:func:`fk_prod` on SQLite and on PostgreSQL."""
-    from tests.store.pg import fresh_pg_database
-
-    if request.param == "sqlite":
-        with Fakturnik.open(tmp_path, simulator=True, simulator_profile="prod") as app:
-            app.companies.add(NIP_A, "Firma A", environment="local")
-            yield app
-    else:
-        with (
-            fresh_pg_database() as url,
-            Fakturnik.open(tmp_path, database_url=url, simulator=True, simulator_profile="prod") as app,
-        ):
-            app.companies.add(NIP_A, "Firma A", environment="local")
-            yield app
+    with (
+        store_url(request.param) as url,
+        Fakturnik.open(tmp_path, database_url=url, simulator=True, simulator_profile="prod") as app,
+    ):
+        app.companies.add(NIP_A, "Firma A", environment="local")
+        yield app
 
 
 @pytest.fixture

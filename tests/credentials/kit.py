@@ -1,20 +1,34 @@
 """Helpers of the credential tests: a KSeF session minted on the simulator, a company's first KSeF
-certificate (as if enrolled earlier at the Ministry's portal), sending one invoice."""
+certificate (as if enrolled earlier at the Ministry's portal), sending one invoice, a login with the
+company's stored KSeF token and revoking its tokens in KSeF, the company's store row."""
 
 from __future__ import annotations
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from fakturnik.app import Fakturnik
+from fakturnik.errors import KsefError
+from fakturnik.ksef.auth import AuthManager
 from fakturnik.ksef.client import KsefClient
+from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.enrollment import enroll_certificate
 from fakturnik.ksef.environments import local
 from fakturnik.ksef.sessions import Poller
 from fakturnik.ksef.transport import TokenKind, Transport
 from fakturnik.simulator.mint import mint_session
+from fakturnik.store.models import Company
 from tests.app.kit import NIP_A, draft
 
-__all__ = ["NIP_A", "owner_client", "portal_certificate", "send_one"]
+__all__ = [
+    "NIP_A",
+    "company_row",
+    "owner_client",
+    "portal_certificate",
+    "revoke_tokens",
+    "send_one",
+    "token_login",
+]
 
 
 class _Bearer:
@@ -64,3 +78,28 @@ def send_one(fk: Fakturnik, company_id: int, key: str, nip: str = NIP_A) -> str:
     assert done.status == "accepted", done
     assert done.ksef_number
     return done.ksef_number
+
+
+def token_login(fk: Fakturnik, base_url: str, nip: str = NIP_A) -> AuthManager:
+    """A login (not yet made) with the KSeF token the installation keeps for the company."""
+    token = fk.ctx.vault.get(f"company/{nip}/ksef_token").reveal_text()
+    return AuthManager.with_ksef_token(Transport(local(base_url)), ContextIdentifier.nip(nip), token)
+
+
+def revoke_tokens(fk: Fakturnik, base_url: str, nip: str = NIP_A) -> None:
+    """The owner revokes every KSeF token of the company in KSeF; its stored token no longer logs in."""
+    client = KsefClient(token_login(fk, base_url, nip).api)
+    for t in list(client.iter_tokens()):
+        client.revoke_token(t.referenceNumber)
+    client.close()
+    with pytest.raises(KsefError):
+        token_login(fk, base_url, nip).login()
+
+
+def company_row(fk: Fakturnik, company_id: int) -> Company:
+    """The company's store row, detached (what engine functions take)."""
+    with fk.ctx.db.transaction() as s:
+        company = s.get(Company, company_id)
+        assert company is not None
+        s.expunge(company)
+    return company

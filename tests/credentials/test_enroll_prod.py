@@ -9,16 +9,7 @@ import pytest
 
 from fakturnik.app import Fakturnik
 from fakturnik.engine.connect import offline_credential
-from fakturnik.store.models import Company
-from tests.credentials.kit import NIP_A, portal_certificate, send_one
-
-
-def _company(fk: Fakturnik, cid: int) -> Company:
-    with fk.ctx.db.transaction() as s:
-        company = s.get(Company, cid)
-        assert company is not None
-        s.expunge(company)
-    return company
+from tests.credentials.kit import NIP_A, company_row, portal_certificate, send_one
 
 
 def test_enroll_with_the_companys_certificate_then_send_with_the_new_one(
@@ -44,7 +35,7 @@ def test_enroll_with_the_companys_certificate_then_send_with_the_new_one(
 
     cred = fk_prod.companies.credential(cid)
     assert cred is not None and cred.kind == "certificate" and cred.serial == new_auth.serial
-    offline = offline_credential(fk_prod.ctx, _company(fk_prod, cid))
+    offline = offline_credential(fk_prod.ctx, company_row(fk_prod, cid))
     assert (
         offline is not None and format(offline.certificate.serial_number, "016X") == by_type["Offline"].serial
     )

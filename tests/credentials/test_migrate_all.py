@@ -13,27 +13,13 @@ from typer.testing import CliRunner
 
 from fakturnik.app import Actor, Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.errors import KsefError
-from fakturnik.ksef.auth import AuthManager
-from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.context import ContextIdentifier
-from fakturnik.ksef.environments import local
-from fakturnik.ksef.transport import Transport
 from fakturnik.vault import ENV_MASTER_KEY
-from tests.credentials.kit import NIP_A, send_one
+from tests.credentials.kit import NIP_A, revoke_tokens, send_one
 from tests.credentials.signer import XMLSEC1, sign_with_xmlsec1
 from tests.ksef.identities import seal_credential
 
 pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
 NIP_B = "7740001454"
-
-
-def _token_login(fk: Fakturnik, nip: str) -> AuthManager:
-    assert fk.simulator is not None
-    token = fk.ctx.vault.get(f"company/{nip}/ksef_token").reveal_text()
-    return AuthManager.with_ksef_token(
-        Transport(local(fk.simulator.base_url)), ContextIdentifier.nip(nip), token
-    )
 
 
 def test_migrate_all_covers_what_the_caller_administers(fk_test: Fakturnik, tmp_path: Path) -> None:
@@ -61,13 +47,8 @@ def test_migrate_all_covers_what_the_caller_administers(fk_test: Fakturnik, tmp_
 
     with fk.running_worker():
         send_one(fk, a, "all-1")
-        manager = _token_login(fk, NIP_A)  # the owner revokes A's token in KSeF
-        client = KsefClient(manager.api)
-        for t in list(client.iter_tokens()):
-            client.revoke_token(t.referenceNumber)
-        client.close()
-        with pytest.raises(KsefError):
-            _token_login(fk, NIP_A).login()
+        assert fk.simulator is not None
+        revoke_tokens(fk, fk.simulator.base_url)  # the owner revokes A's token in KSeF
         send_one(fk, a, "all-2")  # sending goes on with the certificate
         send_one(fk, b, "all-3", NIP_B)  # B, untouched, still sends with its token
 

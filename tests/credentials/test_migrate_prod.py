@@ -7,98 +7,59 @@ revoked in KSeF and sending goes on. A self-made seal is refused there, and noth
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from fakturnik.app import Fakturnik
 from fakturnik.engine.settings import EngineSettings
-from fakturnik.errors import KsefError
-from fakturnik.ksef.auth import AuthManager
-from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import CertificateCredential
-from fakturnik.ksef.environments import local
-from fakturnik.ksef.transport import Transport
-from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
-from tests.credentials.kit import NIP_A, send_one
+from tests.credentials.kit import NIP_A, revoke_tokens, send_one
 from tests.credentials.signer import XMLSEC1, sign_with_xmlsec1
+from tests.delegation.world import prod_simulator, qualified_seal, trust_service
 from tests.engine.helpers import ksef_token
-from tests.ksef.identities import ORGANIZATION_IDENTIFIER, new_key, seal_credential, self_signed
+from tests.ksef.identities import ORGANIZATION_IDENTIFIER, new_key, seal_credential
 
 pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
 
 
-def _qualified_ca() -> tuple[x509.Certificate, object]:
-    key = new_key("rsa")
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Testowe Centrum Kwalifikowane"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Testowe CA pieczęci kwalifikowanych"),
-        ]
+@pytest.fixture
+def prod(tmp_path: Path) -> Iterator[tuple[Fakturnik, SimulatorServer, CertificateCredential]]:
+    ca_key = new_key("rsa")
+    ca = trust_service(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Testowe Centrum Kwalifikowane"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "Testowe CA pieczęci kwalifikowanych"),
+            ]
+        ),
+        ca_key,
     )
-    return self_signed(name, key, ca=True), key
-
-
-def _qualified_seal(ca: x509.Certificate, ca_key: object, nip: str) -> CertificateCredential:
-    key = new_key("rsa")
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Firma A sp. z o.o."),
-            x509.NameAttribute(ORGANIZATION_IDENTIFIER, f"VATPL-{nip}"),
+            x509.NameAttribute(ORGANIZATION_IDENTIFIER, f"VATPL-{NIP_A}"),
             x509.NameAttribute(NameOID.COMMON_NAME, "Firma A sp. z o.o."),
         ]
     )
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(False, True, False, False, False, False, False, False, False), critical=True
+    seal = qualified_seal(ca, ca_key, subject, new_key("rsa"), signing=False)
+    with (
+        prod_simulator(ca) as server,
+        Fakturnik.open(tmp_path / "data", settings=EngineSettings.fast()) as fk,
+    ):
+        fk.companies.add(
+            NIP_A,
+            "Firma A",
+            environment="local",
+            base_url=server.base_url,
+            ksef_token=ksef_token(server, NIP_A),
         )
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    return CertificateCredential(cert, key)
-
-
-@pytest.fixture
-def prod(tmp_path: Path) -> Iterator[tuple[Fakturnik, SimulatorServer, CertificateCredential]]:
-    ca, ca_key = _qualified_ca()
-    config = SimulatorConfig(
-        profile="prod",
-        rate_limits_enabled=False,
-        trusted_signers=(ca.public_bytes(serialization.Encoding.PEM),),
-    )
-    server = SimulatorServer(config).start()
-    try:
-        with Fakturnik.open(tmp_path / "data", settings=EngineSettings.fast()) as fk:
-            fk.companies.add(
-                NIP_A,
-                "Firma A",
-                environment="local",
-                base_url=server.base_url,
-                ksef_token=ksef_token(server, NIP_A),
-            )
-            yield fk, server, _qualified_seal(ca, ca_key, NIP_A)
-    finally:
-        server.stop()
-
-
-def _token_login(fk: Fakturnik, server: SimulatorServer) -> AuthManager:
-    token = fk.ctx.vault.get(f"company/{NIP_A}/ksef_token").reveal_text()
-    return AuthManager.with_ksef_token(Transport(local(server.base_url)), ContextIdentifier.nip(NIP_A), token)
+        yield fk, server, seal
 
 
 def test_a_token_company_migrates_on_the_production_profile(
@@ -123,13 +84,7 @@ def test_a_token_company_migrates_on_the_production_profile(
     assert fk.credentials.token_deadline().company_ids == ()
     with fk.running_worker():
         send_one(fk, cid, "prod-migr-1")
-        manager = _token_login(fk, server)
-        client = KsefClient(manager.api)
-        for t in list(client.iter_tokens()):
-            client.revoke_token(t.referenceNumber)
-        client.close()
-        with pytest.raises(KsefError):
-            _token_login(fk, server).login()
+        revoke_tokens(fk, server.base_url)
         send_one(fk, cid, "prod-migr-2")
     health = fk.doctor.check(cid)
     assert health.ok and health.warnings == 0, health.lines

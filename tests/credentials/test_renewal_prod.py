@@ -11,8 +11,7 @@ from fakturnik.app.certificates import CertificateState, RenewalPolicy, renewal_
 from fakturnik.engine.connect import default_gateway
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import AuthManager
-from fakturnik.store.models import Company
-from tests.credentials.kit import NIP_A, owner_client, portal_certificate, send_one
+from tests.credentials.kit import NIP_A, company_row, owner_client, portal_certificate, send_one
 
 
 def test_the_renewal_decision() -> None:
@@ -41,14 +40,6 @@ def test_the_renewal_decision() -> None:
     assert renewal_plan([CertificateState("Authentication", True, None)], now, policy) == ()
 
 
-def _company(fk: Fakturnik, cid: int) -> Company:
-    with fk.ctx.db.transaction() as s:
-        company = s.get(Company, cid)
-        assert company is not None
-        s.expunge(company)
-    return company
-
-
 def test_ksef_shortens_a_certificate_and_fakturnik_renews_it_and_goes_on_sending(
     fk_prod_db: Fakturnik,
 ) -> None:
@@ -58,7 +49,7 @@ def test_ksef_shortens_a_certificate_and_fakturnik_renews_it_and_goes_on_sending
     assert fk_prod.certificates.enroll(cid, ["Offline"]).ok
     fk_prod.certificates.set_policy(cid, margin_days=30)
     # an engine already running with the old certificate (its session open)
-    gateway = default_gateway(fk_prod.ctx, _company(fk_prod, cid))
+    gateway = default_gateway(fk_prod.ctx, company_row(fk_prod, cid))
     manager = gateway.transport.tokens
     assert isinstance(manager, AuthManager)
     manager.login()  # with the old certificate

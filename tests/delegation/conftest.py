@@ -1,15 +1,9 @@
+"""The delegation tests' fixtures: the simulator on its prod profile and SQLite / PostgreSQL (world.py),
+and the app tests' installation with companies A and B (``fk``, ``fk_db``: self-billing issuing)."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from tests.app.conftest import fk, fk_db
+from tests.delegation.world import database_url, prod_sim
 
-import pytest
-
-from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.server import SimulatorServer
-
-
-@pytest.fixture
-def prod_sim() -> Iterator[SimulatorServer]:
-    """The simulator on its production profile: only KSeF certificates authenticate, checksums checked."""
-    with SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=False)) as server:
-        yield server
+__all__ = ["database_url", "fk", "fk_db", "prod_sim"]

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.vault import ENV_MASTER_KEY
-from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+from tests.delegation.kit import random_nip, random_pesel
+from tests.delegation.world import CLIENT_NAME, OFFICE_NAME, installation, sealed_company
 
 
 def test_grant_list_console_and_revoke_from_the_command_line(
@@ -23,15 +23,9 @@ def test_grant_list_console_and_revoke_from_the_command_line(
     data = tmp_path / "data"
     monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
     client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
-    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
-    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
-    with Fakturnik.open(data, settings=EngineSettings.fast(), use_keyring=False) as fk:
-        for nip, name, cert in (
-            (client_nip, "Klient Testowy Sp. z o.o.", client_cert),
-            (office_nip, "Biuro Rachunkowe Sp. z o.o.", office_cert),
-        ):
-            cid = fk.companies.add(nip, name, "local", prod_sim.base_url).id
-            fk.companies.set_certificate(cid, cert.cert_pem, cert.key_pem)
+    with installation(data) as fk:
+        sealed_company(fk, prod_sim, client_nip, CLIENT_NAME)
+        sealed_company(fk, prod_sim, office_nip, OFFICE_NAME)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:

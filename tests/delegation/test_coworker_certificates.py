@@ -14,8 +14,8 @@ from pathlib import Path
 from fakturnik.engine.connect import drop_logins
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
-from tests.delegation.test_coworker_login import _entry, _subject_of, _wait_note, team
-from tests.delegation.test_office_end_to_end import installation
+from tests.delegation.test_coworker_login import _subject_of, team
+from tests.delegation.world import installation, outbox_entry, wait_for_note
 
 
 def test_a_revoked_certificate_holds_only_her_invoices_until_she_adds_a_new_one(
@@ -34,7 +34,7 @@ def test_a_revoked_certificate_holds_only_her_invoices_until_she_adds_a_new_one(
             prod_sim.sim.state.put("certificate", serial, {**record, "status": "Revoked"})
             drop_logins([f"Nip:{nip}"])
             waiting = crew.issue(crew.people["ola"], "ola-2")
-            note = _wait_note(fk, waiting, "Czeka na certyfikat KSeF")
+            note = wait_for_note(fk, waiting, "Czeka na certyfikat KSeF")
             assert "KSeF odrzucił certyfikat osoby Aleksandra Nowak" in note, note
             assert "nowy, ważny certyfikat KSeF" in note
             other = crew.issue(crew.people["ala"], "ala-1")
@@ -60,13 +60,13 @@ def test_her_certificate_removed_keeps_her_queued_invoices_waiting(
         crew.people["ala"].coworkers.remove_certificate(cid, cert.credential_id)
         # what she issues now goes with the company's seal (she no longer has her own login here)
         later = crew.issue(crew.people["ala"], "ala-3")
-        assert _entry(fk, later).credential_id is None
+        assert outbox_entry(fk, later).credential_id is None
         with fk.running_worker():
             for invoice_id in (own, later):
                 assert fk.invoices.wait(cid, invoice_id, timeout=60).status == states.ACCEPTED
                 assert _subject_of(prod_sim, fk, invoice_id) == (nip, "Nip", nip)
             for invoice_id in queued:
-                note = _wait_note(fk, invoice_id, "Czeka na certyfikat KSeF")
+                note = wait_for_note(fk, invoice_id, "Czeka na certyfikat KSeF")
                 assert note.startswith(
                     f"Czeka na certyfikat KSeF: Alicja Kowalska nie ma już w firmie {nip} aktywnego "
                     "certyfikatu KSeF"

@@ -11,57 +11,31 @@ credential: the office's invoices under the office's seal, its employee's under 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from fakturnik.app import Actor, Fakturnik, Services
+from fakturnik.app import Fakturnik, Services
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
-from fakturnik.store.models import KsefSession, OutboxEntry
+from fakturnik.store.models import KsefSession
 from tests.app.kit import draft
 from tests.delegation.kit import KsefCertificate, ksef_certificate, random_nip, random_pesel
-from tests.delegation.test_office_end_to_end import installation
-from tests.store.pg import fresh_pg_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-    else:
-        with fresh_pg_database() as url:
-            yield url
-
-
-def _entry(fk: Fakturnik, invoice_id: int) -> OutboxEntry:
-    with fk.ctx.db.transaction() as s:
-        entry = s.query(OutboxEntry).filter_by(invoice_id=invoice_id).one()
-        s.expunge(entry)
-        return entry
+from tests.delegation.world import (
+    coworker,
+    installation,
+    office_and_client,
+    outbox_entry,
+    sealed_company,
+    wait_for_note,
+)
 
 
 def _subject_of(prod_sim: SimulatorServer, fk: Fakturnik, invoice_id: int) -> tuple[str, str, str]:
     """(context, subject type, subject) of the KSeF session the invoice was accepted in."""
-    ref = _entry(fk, invoice_id).session_ref
+    ref = outbox_entry(fk, invoice_id).session_ref
     doc = prod_sim.sim.state.get("session", ref or "")
     assert doc is not None, ref
     return doc["contextValue"], doc["subjectType"], doc["subjectValue"]
-
-
-def _wait_note(fk: Fakturnik, invoice_id: int, start: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    note = state = None
-    while time.monotonic() < deadline:
-        entry = _entry(fk, invoice_id)
-        note, state = entry.last_error, entry.state
-        if note and note.startswith(start) and state == states.QUEUED:
-            return note
-        time.sleep(0.1)
-    raise AssertionError(f"no note yet; last: {note!r} ({state})")
 
 
 NAMES = {"ala": ("Alicja", "Kowalska"), "ola": ("Aleksandra", "Nowak")}
@@ -98,16 +72,12 @@ class Team:
 
 
 def team(fk: Fakturnik, prod_sim: SimulatorServer) -> Team:
-    nip = random_nip()
-    company_cert = ksef_certificate(prod_sim, "Nip", nip, "Firma Testowa Sp. z o.o.")
-    company = fk.companies.add(nip, "Firma Testowa Sp. z o.o.", "local", prod_sim.base_url)
-    fk.companies.set_certificate(company.id, company_cert.cert_pem, company_cert.key_pem)
-    crew = Team(fk, company.id, nip, {w: random_pesel() for w in NAMES}, {}, {})
+    company = sealed_company(fk, prod_sim, random_nip(), "Firma Testowa Sp. z o.o.")
+    crew = Team(fk, company.id, company.nip, {w: random_pesel() for w in NAMES}, {}, {})
     for who, (first, last) in NAMES.items():
-        user = fk.accounts.register_user(f"{who}@firma.pl", "hasło-bardzo-tajne", f"{first} {last}")
-        fk.accounts.add_member(company.id, user.id, "issuer")
-        crew.people[who] = fk.acting_as(Actor.user(user.id, f"{who}@firma.pl"))
-        crew.user_ids[who] = user.id
+        member = coworker(fk, company.id, f"{who}@firma.pl", f"{first} {last}")
+        crew.people[who] = member.services
+        crew.user_ids[who] = member.user_id
         crew.add_certificate(prod_sim, who)
         crew.grant(who)
     return crew
@@ -125,8 +95,8 @@ def test_each_coworker_sends_with_her_own_certificate(
         with fk.running_worker():
             own = issue(fk, "own-1")
             mine = {who: [issue(people[who], f"{who}-{n}") for n in (1, 2)] for who in pesels}
-            assert _entry(fk, own).credential_id is None
-            assert len({_entry(fk, i).credential_id for ids in mine.values() for i in ids}) == 2
+            assert outbox_entry(fk, own).credential_id is None
+            assert len({outbox_entry(fk, i).credential_id for ids in mine.values() for i in ids}) == 2
             for invoice_id in [own, *mine["ala"], *mine["ola"]]:
                 done = fk.invoices.wait(cid, invoice_id, timeout=60)
                 assert done.status == states.ACCEPTED, done
@@ -137,9 +107,9 @@ def test_each_coworker_sends_with_her_own_certificate(
                 assert {_subject_of(prod_sim, fk, i) for i in ids} == {(nip, "Pesel", pesels[who])}
             with fk.ctx.db.transaction() as s:
                 opened = {(r.reference_number, r.credential_id) for r in s.query(KsefSession)}
-            assert {c for _, c in opened} == {None} | {_entry(fk, i).credential_id for i in mine["ala"]} | {
-                _entry(fk, i).credential_id for i in mine["ola"]
-            }
+            assert {c for _, c in opened} == {None} | {
+                outbox_entry(fk, i).credential_id for i in mine["ala"]
+            } | {outbox_entry(fk, i).credential_id for i in mine["ola"]}
 
             # Ola loses her grant: her next invoice waits with a note naming her; Ala's and the
             # company's go out meanwhile
@@ -150,7 +120,7 @@ def test_each_coworker_sends_with_her_own_certificate(
             )
             assert fk.permissions.revoke(cid, grant.id).ok
             waiting = issue(people["ola"], "ola-3")
-            note = _wait_note(fk, waiting, "Czeka na uprawnienie w KSeF")
+            note = wait_for_note(fk, waiting, "Czeka na uprawnienie w KSeF")
             assert "Aleksandra Nowak" in note and "InvoiceWrite" in note, note
             others = [issue(people["ala"], "ala-3"), issue(fk, "own-2")]
             for invoice_id in others:
@@ -170,22 +140,14 @@ def test_an_office_client_sends_with_the_office_seal_and_the_employee_with_her_o
 ) -> None:
     """A client on the office's credential: what the office issues goes under the office's seal, what
     the office's employee issues with her own certificate (an indirect grant) goes under her PESEL."""
-    client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
-    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
-    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
-    anna_cert = ksef_certificate(prod_sim, "Pesel", pesel, "Anna Nowak")
-    url = prod_sim.base_url
-    with installation(tmp_path / "klient") as client_fk, installation(tmp_path / "biuro") as office_fk:
-        own = client_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
-        client_fk.companies.set_certificate(own.id, client_cert.cert_pem, client_cert.key_pem)
-        office = office_fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", url)
-        office_fk.companies.set_certificate(office.id, office_cert.cert_pem, office_cert.key_pem)
-        client = office_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
-        office_fk.offices.use_office(client.id, office.id)
-        anna = office_fk.accounts.register_user("anna@biuro.pl", "hasło-bardzo-tajne", "Anna Nowak")
-        office_fk.accounts.add_member(client.id, anna.id, "issuer")
-        as_anna = office_fk.acting_as(Actor.user(anna.id, "anna@biuro.pl"))
-        as_anna.coworkers.add_certificate(client.id, anna.id, anna_cert.cert_pem, anna_cert.key_pem)
+    pesel = random_pesel()
+    with office_and_client(prod_sim, tmp_path) as world:
+        client_fk, office_fk, own, office = world.client_fk, world.office_fk, world.own, world.office
+        client = world.client
+        client_nip, office_nip = own.nip, office.nip
+        as_anna = coworker(
+            office_fk, client.id, "anna@biuro.pl", "Anna Nowak", server=prod_sim, pesel=pesel
+        ).services
         assert office_fk.companies.credential(client.id).kind == "office"  # type: ignore[union-attr]
         assert client_fk.permissions.grant_office(own.id, office_nip).ok
         assert office_fk.permissions.grant_indirect(

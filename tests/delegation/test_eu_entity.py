@@ -10,47 +10,43 @@ subject = the fingerprint) and holds VatUeManage there; revoked, its next login 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from fakturnik.app import Fakturnik
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import InputError, KsefAuthError
 from fakturnik.ksef.auth import AuthManager
 from fakturnik.ksef.context import ContextIdentifier
 from fakturnik.ksef.credentials import CertificateCredential
 from fakturnik.ksef.environments import local
 from fakturnik.ksef.transport import Transport
-from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
-from tests.delegation.kit import ksef_certificate, random_nip
-from tests.ksef.identities import ORGANIZATION_IDENTIFIER, self_signed
+from tests.delegation.kit import random_nip
+from tests.delegation.world import installation, prod_simulator, qualified_seal, sealed_company, trust_service
+from tests.ksef.identities import ORGANIZATION_IDENTIFIER
 
 VAT_UE = "DE123456789"
 EU_NAME = "Müller Handels GmbH"
 
 
-def _root() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A qualified trust service of another member state (the simulator's trust list holds it)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Test QTSP DE"),
-        ]
+@pytest.fixture
+def eu_sim() -> Iterator[tuple[SimulatorServer, CertificateCredential]]:
+    """The prod simulator trusting a qualified trust service of another member state, and a German
+    company's qualified seal it issued: no Polish identifier, so KSeF knows it by its fingerprint."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = trust_service(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "Test QTSP DE"),
+            ]
+        ),
+        root_key,
     )
-    return self_signed(name, key, ca=True), key
-
-
-def _eu_seal(root: x509.Certificate, root_key: ec.EllipticCurvePrivateKey) -> CertificateCredential:
-    """A German company's qualified seal: no Polish identifier, so KSeF knows it by its fingerprint."""
-    key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
@@ -59,33 +55,9 @@ def _eu_seal(root: x509.Certificate, root_key: ec.EllipticCurvePrivateKey) -> Ce
             x509.NameAttribute(NameOID.COMMON_NAME, EU_NAME),
         ]
     )
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-    return CertificateCredential(cert, key)
-
-
-@pytest.fixture
-def eu_sim() -> Iterator[tuple[SimulatorServer, CertificateCredential]]:
-    root, root_key = _root()
-    config = SimulatorConfig(
-        profile="prod",
-        rate_limits_enabled=False,
-        trusted_signers=(root.public_bytes(serialization.Encoding.PEM),),
-    )
-    with SimulatorServer(config) as server:
-        yield server, _eu_seal(root, root_key)
+    seal = qualified_seal(root, root_key, subject, ec.generate_private_key(ec.SECP256R1()), signing=True)
+    with prod_simulator(root) as server:
+        yield server, seal
 
 
 def _eu_login(server: SimulatorServer, seal: CertificateCredential, context: str) -> list[str]:
@@ -106,13 +78,10 @@ def test_the_company_grants_its_eu_entity_administration_and_revokes_it(
     eu_sim: tuple[SimulatorServer, CertificateCredential], tmp_path: Path
 ) -> None:
     server, seal = eu_sim
-    nip = random_nip()
-    own = ksef_certificate(server, "Nip", nip, "Polska Spółka Matka S.A.")
     fingerprint = seal.certificate.fingerprint(hashes.SHA256()).hex().upper()
-    context = f"{nip}-{VAT_UE}"
-    with Fakturnik.open(tmp_path, settings=EngineSettings.fast(), use_keyring=False) as fk:
-        company = fk.companies.add(nip, "Polska Spółka Matka S.A.", "local", server.base_url)
-        fk.companies.set_certificate(company.id, own.cert_pem, own.key_pem)
+    with installation(tmp_path) as fk:
+        company = sealed_company(fk, server, random_nip(), "Polska Spółka Matka S.A.")
+        context = f"{company.nip}-{VAT_UE}"
 
         # bad input: refused before anything is sent
         for kwargs, field in (

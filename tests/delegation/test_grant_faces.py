@@ -11,15 +11,14 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from typer.testing import CliRunner
 
-from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.ksef.credentials import CertificateCredential
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.vault import ENV_MASTER_KEY
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
 from tests.delegation.test_eu_entity import EU_NAME, VAT_UE, _eu_login, eu_sim  # noqa: F401 - the fixture
 from tests.delegation.test_rest import _company
+from tests.delegation.world import installation, sealed_company
 from tests.web.api.harness import api_server
 from tests.web.api.helpers import PASSWORD, sign_in
 
@@ -64,10 +63,8 @@ def test_eu_entity_administration_and_subunits_from_the_command_line(
     data = tmp_path / "data"
     monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
     nip = random_nip()
-    own = ksef_certificate(server, "Nip", nip, "Polska Spółka Matka S.A.")
-    with Fakturnik.open(data, settings=EngineSettings.fast(), use_keyring=False) as fk:
-        cid = fk.companies.add(nip, "Polska Spółka Matka S.A.", "local", server.base_url).id
-        fk.companies.set_certificate(cid, own.cert_pem, own.key_pem)
+    with installation(data) as fk:
+        sealed_company(fk, server, nip, "Polska Spółka Matka S.A.")
     fingerprint = seal.certificate.fingerprint(hashes.SHA256()).hex()
     runner = CliRunner()
 

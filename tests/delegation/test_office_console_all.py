@@ -9,8 +9,6 @@ unrelated company that is never shown. The same by REST, with the filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,27 +20,18 @@ from fakturnik.app.ksef_credentials import days_left
 from fakturnik.app.offices import ConsoleFilter
 from fakturnik.simulator.server import SimulatorServer
 from tests.delegation.kit import ksef_certificate, random_nip
-from tests.store.pg import fresh_pg_database
+from tests.store.pg import STORES, store_url
 from tests.web.api.harness import api_server
 from tests.web.api.helpers import PASSWORD, sign_in
 
 
-@contextmanager
-def _store(kind: str) -> Iterator[str | None]:
-    if kind == "sqlite":
-        yield None
-    else:
-        with fresh_pg_database() as url:
-            yield url
-
-
-@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("store", STORES)
 def test_every_client_with_how_it_logs_in_and_its_rights(
     store: str, prod_sim: SimulatorServer, tmp_path: Path
 ) -> None:
     office_nip, on_office, own_cert, on_token, stranger = (random_nip() for _ in range(5))
     url = prod_sim.base_url
-    with _store(store) as db_url, api_server(tmp_path, db_url, worker=False, webhooks=False) as server:
+    with store_url(store) as db_url, api_server(tmp_path, db_url, worker=False, webhooks=False) as server:
         fk = server.runtime.fk
         office = fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", url).id
         a = fk.companies.add(on_office, "Klient Na Biurze Sp. z o.o.", "local", url).id

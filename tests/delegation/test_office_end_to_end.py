@@ -8,54 +8,15 @@ next invoice queued with a Polish explanation of who must grant what; a new gran
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
-from fakturnik.app import Actor, Fakturnik
-from fakturnik.engine.settings import EngineSettings
+from fakturnik.app import Fakturnik
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
-from fakturnik.store.models import OutboxEntry, VaultSecret
+from fakturnik.store.models import VaultSecret
 from tests.app.kit import draft
-from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
-from tests.store.pg import fresh_pg_database
-
-
-@contextmanager
-def installation(path: Path, database_url: str | None = None) -> Iterator[Fakturnik]:
-    with Fakturnik.open(
-        path, database_url=database_url, settings=EngineSettings.fast(), use_keyring=False
-    ) as fk:
-        yield fk
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def office_db(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The office's installation on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield None
-    else:
-        with fresh_pg_database() as url:
-            yield url
-
-
-def _wait_queued_with_reason(fk: Fakturnik, company_id: int, invoice_id: int, timeout: float = 30.0) -> str:
-    """Until the engine has tried and noted why the invoice waits; returns that note."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with fk.ctx.db.transaction() as s:
-            entry = s.query(OutboxEntry).filter_by(invoice_id=invoice_id).one()
-            note, state = entry.last_error, entry.state
-        # the note stays while the engine tries again (the entry is briefly "sending" then)
-        if note and note.startswith("Czeka na uprawnienie") and state == states.QUEUED:
-            return note
-        time.sleep(0.1)
-    raise AssertionError(f"no explanation noted; last: {note!r} ({state})")
+from tests.delegation.kit import random_pesel
+from tests.delegation.world import coworker, office_and_client, wait_for_note
 
 
 def _issue(fk: Fakturnik, company_id: int, seller: str, n: int) -> int:
@@ -63,23 +24,12 @@ def _issue(fk: Fakturnik, company_id: int, seller: str, n: int) -> int:
 
 
 def test_client_grants_the_office_then_revokes_and_grants_again(
-    prod_sim: SimulatorServer, tmp_path: Path, office_db: str | None
+    prod_sim: SimulatorServer, tmp_path: Path, database_url: str | None
 ) -> None:
-    client_nip, office_nip = random_nip(), random_nip()
-    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
-    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
-    url = prod_sim.base_url
-    with (
-        installation(tmp_path / "klient") as client_fk,
-        installation(tmp_path / "biuro", office_db) as office_fk,
-    ):
-        own = client_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
-        client_fk.companies.set_certificate(own.id, client_cert.cert_pem, client_cert.key_pem)
-
-        office = office_fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", url)
-        office_fk.companies.set_certificate(office.id, office_cert.cert_pem, office_cert.key_pem)
-        client = office_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
-        office_fk.offices.use_office(client.id, office.id)
+    with office_and_client(prod_sim, tmp_path, database_url) as world:
+        client_fk, office_fk, own, office = world.client_fk, world.office_fk, world.own, world.office
+        client_nip, office_nip, office_cert = own.nip, office.nip, office.cert
+        client = world.client
         assert office_fk.companies.credential(client.id).kind == "office"  # type: ignore[union-attr]
 
         # 1. the client grants the office invoice rights through Fakturnik (followed to the end)
@@ -110,7 +60,7 @@ def test_client_grants_the_office_then_revokes_and_grants_again(
             revoked = client_fk.permissions.revoke(own.id, write.id)
             assert revoked.ok, revoked.message
             second = _issue(office_fk, client.id, client_nip, 2)
-            note = _wait_queued_with_reason(office_fk, client.id, second)
+            note = wait_for_note(office_fk, second)
             assert f"Klient {client_nip} musi nadać biuru {office_nip} uprawnienie" in note
             assert "InvoiceWrite" in note
             assert office_fk.invoices.get(client.id, second).status in (states.QUEUED, states.SENDING)
@@ -140,24 +90,17 @@ def test_client_grants_the_office_then_revokes_and_grants_again(
 def test_office_employee_with_an_indirect_grant_issues_for_the_client(
     prod_sim: SimulatorServer, tmp_path: Path
 ) -> None:
-    client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
-    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
-    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
-    employee_cert = ksef_certificate(prod_sim, "Pesel", pesel, "Anna Nowak")
-    url = prod_sim.base_url
-    with installation(tmp_path / "klient") as client_fk, installation(tmp_path / "biuro") as office_fk:
-        own = client_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
-        client_fk.companies.set_certificate(own.id, client_cert.cert_pem, client_cert.key_pem)
-        office = office_fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", url)
-        office_fk.companies.set_certificate(office.id, office_cert.cert_pem, office_cert.key_pem)
-        client = office_fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", url)
+    pesel = random_pesel()
+    with office_and_client(prod_sim, tmp_path, on_office=False) as world:
+        client_fk, office_fk, own, office = world.client_fk, world.office_fk, world.own, world.office
+        client_nip, office_nip = own.nip, office.nip
+        client = world.client
 
         # the office's employee: a user of the office's Fakturnik, a member of the client company,
         # logging in to KSeF with her own KSeF certificate
-        anna = office_fk.accounts.register_user("anna@biuro.pl", "hasło-bardzo-tajne", "Anna Nowak")
-        office_fk.accounts.add_member(client.id, anna.id, "issuer")
-        as_anna = office_fk.acting_as(Actor.user(anna.id, "anna@biuro.pl"))
-        as_anna.coworkers.add_certificate(client.id, anna.id, employee_cert.cert_pem, employee_cert.key_pem)
+        as_anna = coworker(
+            office_fk, client.id, "anna@biuro.pl", "Anna Nowak", server=prod_sim, pesel=pesel
+        ).services
         assert office_fk.companies.credential(client.id).kind == "person_certificate"  # type: ignore[union-attr]
 
         # the client grants the office delegable rights; the office passes InvoiceWrite on to Anna
@@ -195,7 +138,7 @@ def test_office_employee_with_an_indirect_grant_issues_for_the_client(
             second = as_anna.invoices.issue(
                 client.id, draft(seller=client_nip), idempotency_key="anna-2"
             ).invoice
-            note = _wait_queued_with_reason(office_fk, client.id, second.id)
+            note = wait_for_note(office_fk, second.id)
             assert f"Klient {client_nip} musi nadać osobie Anna Nowak uprawnienie" in note
             assert as_anna.invoices.get(client.id, second.id).status != states.REJECTED
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from fakturnik.app import Actor, Fakturnik
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import ConflictError, InputError, PermissionDeniedError
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store.models import AuditEntry
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+from tests.delegation.world import installation
 
 
 def _audit_count(fk: Fakturnik) -> int:
@@ -23,7 +23,7 @@ def test_persons_authorizations_refusals_and_roles(prod_sim: SimulatorServer, tm
     nip, partner, pesel = random_nip(), random_nip(), random_pesel()
     cert = ksef_certificate(prod_sim, "Nip", nip, "Firma Testowa Sp. z o.o.")
     partner_cert = ksef_certificate(prod_sim, "Nip", partner, "Partner Sp. z o.o.")
-    with Fakturnik.open(tmp_path, settings=EngineSettings.fast(), use_keyring=False) as fk:
+    with installation(tmp_path) as fk:
         company = fk.companies.add(nip, "Firma Testowa Sp. z o.o.", "local", prod_sim.base_url).id
         other = fk.companies.add(partner, "Partner Sp. z o.o.", "local", prod_sim.base_url).id
 

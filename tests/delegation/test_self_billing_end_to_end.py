@@ -10,42 +10,22 @@ many attempts it takes; granted again → it goes out.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from fakturnik.app import Fakturnik
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import states
-from fakturnik.store.models import OutboxEntry
 from tests.app.kit import draft
-from tests.delegation.kit import ksef_certificate, random_nip
-from tests.store.pg import fresh_pg_database
+from tests.delegation.kit import random_nip
+from tests.delegation.world import installation, outbox_entry, sealed_company
 
 SELLER_NAME = "Dostawca Mleka Sp. z o.o."
 BUYER_NAME = "Mleczarnia Nabywca S.A."
 MAX_ATTEMPTS = 2  # a wait for a grant must outlast this many sends
-
-
-@contextmanager
-def installation(path: Path, database_url: str | None = None) -> Iterator[Fakturnik]:
-    settings = replace(EngineSettings.fast(), max_attempts=MAX_ATTEMPTS, backoff_cap=0.5)
-    with Fakturnik.open(path, database_url=database_url, settings=settings, use_keyring=False) as fk:
-        yield fk
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def buyer_db(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-    else:
-        with fresh_pg_database() as url:
-            yield url
+SETTINGS = replace(EngineSettings.fast(), max_attempts=MAX_ATTEMPTS, backoff_cap=0.5)
 
 
 def self_billed(seller_nip: str, key: str) -> dict[str, Any]:
@@ -58,9 +38,8 @@ def self_billed(seller_nip: str, key: str) -> dict[str, Any]:
 
 
 def _outbox(fk: Fakturnik, invoice_id: int) -> tuple[str, str | None, int]:
-    with fk.ctx.db.transaction() as s:
-        entry = s.query(OutboxEntry).filter_by(invoice_id=invoice_id).one()
-        return entry.state, entry.last_error, entry.attempts
+    entry = outbox_entry(fk, invoice_id)
+    return entry.state, entry.last_error, entry.attempts
 
 
 def _wait_for_attempts(fk: Fakturnik, invoice_id: int, attempts: int, timeout: float = 60.0) -> str:
@@ -77,20 +56,15 @@ def _wait_for_attempts(fk: Fakturnik, invoice_id: int, attempts: int, timeout: f
 
 
 def test_seller_grants_self_billing_revokes_and_grants_again(
-    prod_sim: SimulatorServer, tmp_path: Path, buyer_db: str | None
+    prod_sim: SimulatorServer, tmp_path: Path, database_url: str | None
 ) -> None:
-    seller_nip, buyer_nip = random_nip(), random_nip()
-    seller_cert = ksef_certificate(prod_sim, "Nip", seller_nip, SELLER_NAME)
-    buyer_cert = ksef_certificate(prod_sim, "Nip", buyer_nip, BUYER_NAME)
-    url = prod_sim.base_url
     with (
-        installation(tmp_path / "sprzedawca") as seller_fk,
-        installation(tmp_path / "nabywca", buyer_db) as buyer_fk,
+        installation(tmp_path / "sprzedawca", settings=SETTINGS) as seller_fk,
+        installation(tmp_path / "nabywca", database_url, SETTINGS) as buyer_fk,
     ):
-        seller = seller_fk.companies.add(seller_nip, SELLER_NAME, "local", url)
-        seller_fk.companies.set_certificate(seller.id, seller_cert.cert_pem, seller_cert.key_pem)
-        buyer = buyer_fk.companies.add(buyer_nip, BUYER_NAME, "local", url)
-        buyer_fk.companies.set_certificate(buyer.id, buyer_cert.cert_pem, buyer_cert.key_pem)
+        seller = sealed_company(seller_fk, prod_sim, random_nip(), SELLER_NAME)
+        buyer = sealed_company(buyer_fk, prod_sim, random_nip(), BUYER_NAME)
+        seller_nip, buyer_nip = seller.nip, buyer.nip
 
         # 1. the seller authorises the buyer to self-bill, through Fakturnik (followed to the end)
         granted = seller_fk.permissions.grant_authorization(

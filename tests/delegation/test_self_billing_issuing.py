@@ -8,7 +8,6 @@ foreign seller refused with a precise Polish error before anything is stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,40 +20,12 @@ from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.on_behalf import SELF_BILLING, TAX_REPRESENTATIVE, issued_for
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import ConflictError, DuplicateNumberError, EngineError, InputError
 from fakturnik.store.models import AuditEntry, NumberingSeries
 from tests.app.kit import NIP_A, NIP_B, draft
-from tests.store.pg import fresh_pg_database
 
 SELLER = "5213017228"  # the supplier who authorised the company (NIP_A) to self-bill
 YEAR = date.today().year
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fk_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fakturnik]:
-    """An installation with companies A and B (the Ministry's test environment, no worker)."""
-    if request.param == "sqlite":
-        with Fakturnik.open(tmp_path, settings=EngineSettings.fast()) as app:
-            app.companies.add(NIP_A, "Firma A", environment="test")
-            app.companies.add(NIP_B, "Firma B", environment="test")
-            yield app
-    else:
-        with (
-            fresh_pg_database() as url,
-            Fakturnik.open(tmp_path, database_url=url, settings=EngineSettings.fast()) as app,
-        ):
-            app.companies.add(NIP_A, "Firma A", environment="test")
-            app.companies.add(NIP_B, "Firma B", environment="test")
-            yield app
-
-
-@pytest.fixture
-def fk(tmp_path: Path) -> Iterator[Fakturnik]:
-    with Fakturnik.open(tmp_path, settings=EngineSettings.fast()) as app:
-        app.companies.add(NIP_A, "Firma A", environment="test")
-        app.companies.add(NIP_B, "Firma B", environment="test")
-        yield app
 
 
 def self_billed(

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fakturnik.app import Fakturnik
 from fakturnik.base.ksef_numbers import make_internal_id
-from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import InputError, KsefAuthError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.auth import AuthManager
@@ -26,6 +24,7 @@ from fakturnik.ksef.environments import local
 from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.server import SimulatorServer
 from tests.delegation.kit import KsefCertificate, ksef_certificate, random_nip, random_pesel
+from tests.delegation.world import installation, sealed_company
 
 UNIT_NAME = "Oddział Kraków"
 
@@ -41,13 +40,11 @@ def test_the_company_grants_a_subunit_administrator_who_then_manages_the_unit(
     prod_sim: SimulatorServer, tmp_path: Path
 ) -> None:
     nip, pesel, clerk = random_nip(), random_pesel(), random_pesel()
-    own = ksef_certificate(prod_sim, "Nip", nip, "Sieć Sklepów S.A.")
     admin = ksef_certificate(prod_sim, "Pesel", pesel, "Ewa Kowalska")
     unit = make_internal_id(nip, "0042")
     context = ContextIdentifier("InternalId", unit)
-    with Fakturnik.open(tmp_path, settings=EngineSettings.fast(), use_keyring=False) as fk:
-        company = fk.companies.add(nip, "Sieć Sklepów S.A.", "local", prod_sim.base_url)
-        fk.companies.set_certificate(company.id, own.cert_pem, own.key_pem)
+    with installation(tmp_path) as fk:
+        company = sealed_company(fk, prod_sim, nip, "Sieć Sklepów S.A.")
 
         # bad input: refused before anything is sent
         bad = unit[:-1] + str((int(unit[-1]) + 1) % 10)

@@ -17,6 +17,8 @@ from fakturnik.store.db import Database
 PG_URL = os.environ.get("FAKTURNIK_TEST_PG_URL")
 SKIP_REASON = "FAKTURNIK_TEST_PG_URL is not set (source scripts/postgres.sh to start a local PostgreSQL)"
 needs_pg = pytest.mark.skipif(not PG_URL, reason=SKIP_REASON)
+# parameters of a test (or fixture) run on SQLite and once more on a throwaway PostgreSQL database
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @contextmanager
@@ -36,15 +38,20 @@ def fresh_pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(name="db", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated store on SQLite in ``tmp_path``, and once more on a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        database = Database(data_dir=tmp_path)
-        yield database
-        database.dispose()
+@contextmanager
+def store_url(kind: str) -> Iterator[str | None]:
+    """For one of :data:`STORES`: ``None`` (SQLite in the data directory) or a throwaway database's URL."""
+    if kind == "sqlite":
+        yield None
     else:
         with fresh_pg_database() as url:
-            database = Database(url)
-            yield database
-            database.dispose()
+            yield url
+
+
+@pytest.fixture(name="db", params=STORES)
+def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated store on SQLite in ``tmp_path``, and once more on a throwaway PostgreSQL database."""
+    with store_url(request.param) as url:
+        database = Database(url) if url else Database(data_dir=tmp_path)
+        yield database
+        database.dispose()

@@ -12,21 +12,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from fakturnik.cli.options import Company, DataDir, DbUrl, EnvCompany, IssuerCompany, MaybeCompany
 from fakturnik.errors import DatabaseUnusableError, FakturnikError
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (baza SQLite, klucz)."),
-]
-DbUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy (np. postgresql+psycopg://…)."
-    ),
-]
 
 companies_app = typer.Typer(help="Firmy (konteksty KSeF) i ich dane uwierzytelniające.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Faktury wystawione i otrzymane.", no_args_is_help=True)
@@ -135,7 +125,7 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
 
 @invoices_app.command("issue")
 def invoices_issue(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    company: IssuerCompany,
     files: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -168,7 +158,7 @@ def invoices_issue(
 def invoices_correct(
     invoice_id: Annotated[int, typer.Argument(help="Id odrzuconej faktury offline (z 'invoices list').")],
     file: Annotated[Path, typer.Argument(help="Poprawiony plik tej samej faktury: XML albo JSON (szkic).")],
-    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    company: IssuerCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
@@ -197,7 +187,7 @@ def invoices_list(
         str | None,
         typer.Option(help="queued | sending | sent | uncertain | accepted | rejected | offline | received"),
     ] = None,
-    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    company: MaybeCompany = None,
     issued_by: Annotated[
         str | None,
         typer.Option(
@@ -267,7 +257,7 @@ def worker(
 
 
 def sync(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
@@ -291,7 +281,7 @@ def demo(
 
 @outage_app.command("start")
 def outage_start(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    company: EnvCompany,
     mode: Annotated[
         str, typer.Option(help="offline (niedostępność) | failure (awaria) | offline24")
     ] = "offline",
@@ -308,7 +298,7 @@ def outage_start(
 
 @outage_app.command("end")
 def outage_end(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    company: EnvCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:

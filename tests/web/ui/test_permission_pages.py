@@ -20,6 +20,7 @@ from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store.models import OutboxEntry
 from tests.app.kit import draft
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
+from tests.delegation.world import CLIENT_NAME, OFFICE_NAME, prod_simulator, sealed_company
 from tests.web.api.harness import api_server
 from tests.web.ui.conftest import axe_violations, shot
 
@@ -33,9 +34,7 @@ WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
 @pytest.fixture
 def prod_sim() -> Iterator[SimulatorServer]:
     """The simulator on its production profile: only KSeF certificates authenticate."""
-    from fakturnik.simulator.config import SimulatorConfig
-
-    with SimulatorServer(SimulatorConfig(profile="prod", rate_limits_enabled=False)) as server:
+    with prod_simulator() as server:
         yield server
 
 
@@ -58,16 +57,13 @@ def _wait_note(fk: Any, invoice_id: int, timeout: float = 30.0) -> None:
 
 def test_permission_page_and_office_console(prod_sim: SimulatorServer, tmp_path: Path, browser: Any) -> None:
     client_nip, office_nip = random_nip(), random_nip()
-    client_cert = ksef_certificate(prod_sim, "Nip", client_nip, "Klient Testowy Sp. z o.o.")
-    office_cert = ksef_certificate(prod_sim, "Nip", office_nip, "Biuro Rachunkowe Sp. z o.o.")
     own_cert = ksef_certificate(prod_sim, "Pesel", random_pesel(), "Ewa Biuro")
     with api_server(tmp_path, worker=True, webhooks=False) as server:
         fk = server.runtime.fk
         owner = fk.accounts.register_user("wlasciciel@biuro.pl", PASSWORD, name="Ewa Biuro")
-        office = fk.companies.add(office_nip, "Biuro Rachunkowe Sp. z o.o.", "local", prod_sim.base_url).id
-        client = fk.companies.add(client_nip, "Klient Testowy Sp. z o.o.", "local", prod_sim.base_url).id
-        for cid, cert in ((office, office_cert), (client, client_cert)):
-            fk.companies.set_certificate(cid, cert.cert_pem, cert.key_pem)
+        office = sealed_company(fk, prod_sim, office_nip, OFFICE_NAME).id
+        client = sealed_company(fk, prod_sim, client_nip, CLIENT_NAME).id
+        for cid in (office, client):
             fk.accounts.add_member(cid, owner.id, "owner")
 
         context = browser.new_context(

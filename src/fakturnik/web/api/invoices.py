@@ -13,13 +13,21 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, SessionUpoView, StatusChange
-from fakturnik.web.api.common import DRAFT_EXAMPLE, MAX_ID, XML_ANSWER, Body, Routes, fast_json, xml
+from fakturnik.web.api.common import (
+    DRAFT_EXAMPLE,
+    MAX_ID,
+    XML_ANSWER,
+    Body,
+    CompanyId,
+    Routes,
+    fast_json,
+    xml,
+)
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["faktury"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[
     int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1, le=MAX_ID)
 ]
