@@ -116,6 +116,31 @@ def _fields(xml: bytes) -> Summary | None:
         return None
 
 
+def _columns(found: Summary | None, row: InvoiceMetadata | None, number: str) -> dict[str, Any]:
+    """The row's columns: from the document, else (an unreadable file, kept) from KSeF's metadata."""
+    if found is not None:
+        return {
+            **repo.summary_columns(found),
+            "number": found.number or (row.invoiceNumber if row else number),
+            "seller_nip": found.seller_nip or (row.seller.nip if row else ""),
+        }
+    if row is None:
+        return {"number": number, "seller_nip": ""}
+    return {
+        "number": row.invoiceNumber,
+        "kind": row.invoiceType,
+        "issue_date": row.issueDate,
+        "seller_nip": row.seller.nip,
+        "seller_name": row.seller.name or "",
+        "buyer_id": row.buyer.identifier.value or "",
+        "buyer_name": row.buyer.name or "",
+        "net": Decimal(str(row.netAmount)),
+        "vat": Decimal(str(row.vatAmount)),
+        "gross": Decimal(str(row.grossAmount)),
+        "currency": row.currency,
+    }
+
+
 def _add(
     s: Session,
     company: Company,
@@ -133,34 +158,20 @@ def _add(
         direction="issued" if sales else "received",
         xml=xml,
         sha256=sha,
-        number=(found.number if found else None) or (row.invoiceNumber if row else number),
-        kind=(found.kind if found else None) or (row.invoiceType if row else "VAT"),
-        issue_date=found.issue_date if found else (row.issueDate if row else None),
-        seller_nip=(found.seller_nip if found else None) or (row.seller.nip if row else ""),
-        seller_name=found.seller_name if found else ((row.seller.name or "") if row else ""),
-        buyer_id=found.buyer_id if found else ((row.buyer.identifier.value or "") if row else ""),
-        buyer_name=found.buyer_name if found else ((row.buyer.name or "") if row else ""),
-        gross=found.gross if found else (Decimal(str(row.grossAmount)) if row else None),
-        currency=(found.currency if found else None) or (row.currency if row else "PLN"),
         ksef_number=number,
         status=states.ACCEPTED if sales else states.RECEIVED,
         history_note=SELF_BILLED_NOTE if sales else None,
+        **_columns(found, row, number),
     )
     invoice.origin = plan.origin
+    invoice.acquired_at = row.acquisitionDate if row else None  # KSeF's acquisitionDate
     if not sales:
         return
-    # a sale: the list columns now (received invoices get them from the application on reading)
-    invoice.acquired_at = row.acquisitionDate if row else None
-    if found is not None:
-        invoice.sale_date, invoice.due_date = found.sale_date, found.due_date
-        invoice.net, invoice.vat = found.net, found.vat
-        for corrected in found.corrected_ksef_numbers:  # a correction: linked to the sale it corrects
-            original = repo.invoice_by_ksef_number(s, corrected, company_id=company.id, direction="issued")
-            if original is not None:
-                invoice.corrects_id = original.id
-                break
-    elif row is not None:
-        invoice.net, invoice.vat = Decimal(str(row.netAmount)), Decimal(str(row.vatAmount))
+    for corrected in found.corrected_ksef_numbers if found else ():  # linked to the sale it corrects
+        original = repo.invoice_by_ksef_number(s, corrected, company_id=company.id, direction="issued")
+        if original is not None:
+            invoice.corrects_id = original.id
+            break
     repo.audit(
         s,
         "sync",
