@@ -18,12 +18,13 @@ import pytest
 
 from fakturnik.app import Fakturnik
 from fakturnik.app.filters import InvoiceFilter
+from fakturnik.app.webhooks_delivery import _invoice_data
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.engine.sync import sync_company
 from fakturnik.errors import InputError
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
-from fakturnik.store.models import AuditEntry, OutboxEntry
+from fakturnik.store.models import AuditEntry, Invoice, OutboxEntry
 from tests.app.kit import draft
 from tests.delegation.kit import ksef_certificate, random_nip
 from tests.delegation.test_self_billing_end_to_end import BUYER_NAME, SELLER_NAME, self_billed
@@ -138,6 +139,9 @@ def test_the_seller_sees_the_sale_its_buyer_self_billed_once_each_side(
             actions = [a.action for a in s.query(AuditEntry).filter_by(invoice_id=imported.id)]
             assert actions == ["invoice.imported"]
         assert seller_fk.invoices.pdf(seller_id, imported.id).startswith(b"%PDF")
+        with seller_fk.ctx.db.transaction() as s:  # what a webhook of this sale says of it
+            row = s.get(Invoice, imported.id)
+            assert row is not None and _invoice_data(row)["origin"] == "buyer"
 
         # KSeF's own answer (the simulator, by the API spec): as the seller, Subject1 lists both sales,
         # isSelfInvoicing marks the buyer's and filters on it
