@@ -18,12 +18,13 @@ import pytest
 
 from fakturnik.app import Fakturnik
 from fakturnik.app.filters import InvoiceFilter
+from fakturnik.app.webhooks_delivery import _invoice_data
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.engine.sync import sync_company
 from fakturnik.errors import InputError
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
-from fakturnik.store.models import AuditEntry, OutboxEntry
+from fakturnik.store.models import AuditEntry, Invoice, OutboxEntry
 from tests.app.kit import draft
 from tests.delegation.kit import ksef_certificate, random_nip
 from tests.delegation.test_self_billing_end_to_end import BUYER_NAME, SELLER_NAME, self_billed
@@ -65,6 +66,29 @@ def _ordinary_sale(seller_nip: str, buyer_nip: str) -> dict[str, object]:
     body = draft(seller=seller_nip, buyer=buyer_nip, buyer_name=BUYER_NAME)
     body["Podmiot1"]["DaneIdentyfikacyjne"]["Nazwa"] = SELLER_NAME  # type: ignore[index]
     return body
+
+
+def _metadata_as_seller(fk: Fakturnik, nip: str, self_billed_number: str, own_number: str) -> None:
+    from fakturnik.engine.connect import default_gateway
+    from fakturnik.ksef.exports import hwm_filters
+
+    with fk.ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, nip)
+        s.expunge(company)
+    gateway = default_gateway(fk.ctx, company)
+    try:
+        since = datetime.now(UTC) - timedelta(days=1)
+
+        def listed(**extra: object) -> dict[str, bool]:
+            query = hwm_filters("Subject1", since, extra=extra)
+            rows = gateway.client.query_invoice_metadata(query, page_size=100).invoices
+            return {row.ksefNumber: row.isSelfInvoicing for row in rows}
+
+        assert listed() == {self_billed_number: True, own_number: False}
+        assert listed(isSelfInvoicing=True) == {self_billed_number: True}
+        assert listed(isSelfInvoicing=False) == {own_number: False}
+    finally:
+        gateway.close()
 
 
 def test_the_seller_sees_the_sale_its_buyer_self_billed_once_each_side(
@@ -115,6 +139,13 @@ def test_the_seller_sees_the_sale_its_buyer_self_billed_once_each_side(
             actions = [a.action for a in s.query(AuditEntry).filter_by(invoice_id=imported.id)]
             assert actions == ["invoice.imported"]
         assert seller_fk.invoices.pdf(seller_id, imported.id).startswith(b"%PDF")
+        with seller_fk.ctx.db.transaction() as s:  # what a webhook of this sale says of it
+            row = s.get(Invoice, imported.id)
+            assert row is not None and _invoice_data(row)["origin"] == "buyer"
+
+        # KSeF's own answer (the simulator, by the API spec): as the seller, Subject1 lists both sales,
+        # isSelfInvoicing marks the buyer's and filters on it
+        _metadata_as_seller(seller_fk, seller_nip, done.ksef_number, own_done.ksef_number or "")
 
         # the buyer's sync: the seller's ordinary invoice is received; its own self-billed one stays
         # one issued invoice (not received a second time)
@@ -153,3 +184,14 @@ def test_seller_and_buyer_in_one_database(prod_sim: SimulatorServer, tmp_path: P
         (own,) = fk.invoices.list(buyer_id).items
         assert own.id == issued.id and not own.issued_by_buyer
         assert fk.received.list(buyer_id).items == () and fk.received.list(seller_id).items == ()
+
+        # the buyer corrects its self-billed invoice: the seller's copy of the correction is linked
+        kor = fk.invoices.correction_draft(buyer_id, issued.id, "Zwrot części dostawy")
+        with fk.running_worker():
+            fixed = fk.invoices.correct(buyer_id, issued.id, kor).invoice
+            fixed_done = fk.invoices.wait(buyer_id, fixed.id, timeout=60)
+            assert fixed_done.status == states.ACCEPTED, fixed_done
+        assert sync_company(fk.ctx, seller_nip, subject_types=("Subject1",)).self_billed == 1
+        (correction,) = [r for r in fk.invoices.list(seller_id).items if r.kind == "KOR"]
+        assert correction.issued_by_buyer and correction.ksef_number == fixed_done.ksef_number
+        assert fk.invoices.get(seller_id, correction.id).corrects_id == sale.id

@@ -21,7 +21,7 @@ from fakturnik.app.views import (
 from fakturnik.errors import Problem
 from fakturnik.store import repo
 from fakturnik.store.models import Invoice, Upo
-from fakturnik.store.states import BY_BUYER
+from fakturnik.store.states import AS_THIRD_PARTY, BY_BUYER
 
 ZERO = Decimal("0")
 
@@ -61,6 +61,7 @@ def _row_fields(inv: Invoice, today: date) -> dict[str, object]:
         "created_at": inv.created_at,
         "booked_at": inv.booked_at,
         "issued_by_buyer": inv.origin == BY_BUYER,
+        "third_party": inv.origin == AS_THIRD_PARTY,
     }
 
 

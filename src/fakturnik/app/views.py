@@ -105,6 +105,9 @@ class InvoiceRow:
     # a sale the buyer self-billed in the company's name (samofakturowanie, art. 106d), downloaded
     # from KSeF: the buyer (``buyer``) issued it, not the company
     issued_by_buyer: bool = False
+    # received: the company is named on it as a third party (Podmiot3: a JST or VAT group unit, the
+    # payer, a recipient …), not as its buyer — not a purchase of the company
+    third_party: bool = False
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ def _invoice_data(inv: Any) -> dict[str, Any]:
         "offline_mode": inv.offline_mode,
         "offline_deadline": inv.offline_deadline.isoformat() if inv.offline_deadline else None,
         "error": {"code": inv.error_code, "message": inv.error_message} if inv.error_code else None,
+        # null: issued here or received as the buyer; "buyer": a sale self-billed by the buyer (the
+        # sync's, no send behind it); "third_party": received with the company as Podmiot3
+        "origin": inv.origin,
     }
 
 

@@ -75,11 +75,6 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=220)
 
 
-def print_invoices(
-    ctx: EngineContext,
-    *,
-    status: str | None = None,
-    company_nip: str | None = None,
-    issued_by: str | None = None,
-) -> None:
-    console().print(invoice_table(ctx, status=status, company_nip=company_nip, issued_by=issued_by))
+def print_invoices(ctx: EngineContext, **filters: str | None) -> None:
+    """:func:`invoice_table` with these filters (``status``, ``company_nip``, ``issued_by``), printed."""
+    console().print(invoice_table(ctx, **filters))  # type: ignore[arg-type]

@@ -20,8 +20,14 @@ Two subject types, each with its own checkpoint and pace (:data:`PLAN`):
   is the SHA-256 of the file, which the store keeps from the moment of issuing) is skipped too, so an
   invoice the company issued is never stored twice.
 
-Both together stay inside KSeF's export budget (≈ 20 exports an hour per context and IP, ≈ 4 an hour
-per subject type): 5 an hour at the default interval.
+* ``Subject3`` — the company is named on the invoice as a **third party** (``Podmiot3``: a JST or VAT
+  group unit, a recipient, the payer, a factor …): nightly (every 96th ``sync_interval``, at most
+  every 12 hours), stored as received with ``origin = "third_party"`` so that it is never mistaken
+  for the company's purchase; an invoice already received (as its buyer) or issued by the company
+  is not stored again.
+
+Together they stay inside KSeF's export budget (≈ 20 exports an hour per context and IP, ≈ 4 an hour
+per subject type): about 5 an hour at the default interval.
 """
 
 from __future__ import annotations
@@ -64,13 +70,19 @@ class SubjectPlan:
     floor: timedelta = timedelta(0)
     filters: dict[str, Any] = field(default_factory=dict)
     sales: bool = False  # the company is the seller: store as issued (origin "buyer")
+    origin: str | None = None  # invoices.origin of what is stored
 
 
 PLAN: dict[SubjectType, SubjectPlan] = {
     "Subject2": SubjectPlan(every=1),
     "Subject1": SubjectPlan(
-        every=4, floor=timedelta(minutes=15), filters={"isSelfInvoicing": True}, sales=True
+        every=4,
+        floor=timedelta(minutes=15),
+        filters={"isSelfInvoicing": True},
+        sales=True,
+        origin=states.BY_BUYER,
     ),
+    "Subject3": SubjectPlan(every=96, floor=timedelta(hours=12), origin=states.AS_THIRD_PARTY),
 }
 _RECEIVED = PLAN["Subject2"]
 _BY_NAME: dict[str, SubjectPlan] = {str(subject): plan for subject, plan in PLAN.items()}
@@ -104,6 +116,31 @@ def _fields(xml: bytes) -> Summary | None:
         return None
 
 
+def _columns(found: Summary | None, row: InvoiceMetadata | None, number: str) -> dict[str, Any]:
+    """The row's columns: from the document, else (an unreadable file, kept) from KSeF's metadata."""
+    if found is not None:
+        return {
+            **repo.summary_columns(found),
+            "number": found.number or (row.invoiceNumber if row else number),
+            "seller_nip": found.seller_nip or (row.seller.nip if row else ""),
+        }
+    if row is None:
+        return {"number": number, "seller_nip": ""}
+    return {
+        "number": row.invoiceNumber,
+        "kind": row.invoiceType,
+        "issue_date": row.issueDate,
+        "seller_nip": row.seller.nip,
+        "seller_name": row.seller.name or "",
+        "buyer_id": row.buyer.identifier.value or "",
+        "buyer_name": row.buyer.name or "",
+        "net": Decimal(str(row.netAmount)),
+        "vat": Decimal(str(row.vatAmount)),
+        "gross": Decimal(str(row.grossAmount)),
+        "currency": row.currency,
+    }
+
+
 def _add(
     s: Session,
     company: Company,
@@ -111,9 +148,9 @@ def _add(
     xml: bytes,
     sha: str,
     row: InvoiceMetadata | None,
-    *,
-    sales: bool,
+    plan: SubjectPlan,
 ) -> None:
+    sales = plan.sales
     found = _fields(xml)
     invoice = repo.add_invoice(
         s,
@@ -121,29 +158,20 @@ def _add(
         direction="issued" if sales else "received",
         xml=xml,
         sha256=sha,
-        number=(found.number if found else None) or (row.invoiceNumber if row else number),
-        kind=(found.kind if found else None) or (row.invoiceType if row else "VAT"),
-        issue_date=found.issue_date if found else (row.issueDate if row else None),
-        seller_nip=(found.seller_nip if found else None) or (row.seller.nip if row else ""),
-        seller_name=found.seller_name if found else ((row.seller.name or "") if row else ""),
-        buyer_id=found.buyer_id if found else ((row.buyer.identifier.value or "") if row else ""),
-        buyer_name=found.buyer_name if found else ((row.buyer.name or "") if row else ""),
-        gross=found.gross if found else (Decimal(str(row.grossAmount)) if row else None),
-        currency=(found.currency if found else None) or (row.currency if row else "PLN"),
         ksef_number=number,
         status=states.ACCEPTED if sales else states.RECEIVED,
         history_note=SELF_BILLED_NOTE if sales else None,
+        **_columns(found, row, number),
     )
+    invoice.origin = plan.origin
+    invoice.acquired_at = row.acquisitionDate if row else None  # KSeF's acquisitionDate
     if not sales:
         return
-    # a sale: the list columns now (received invoices get them from the application on reading)
-    invoice.origin = states.BY_BUYER
-    invoice.acquired_at = row.acquisitionDate if row else None
-    if found is not None:
-        invoice.sale_date, invoice.due_date = found.sale_date, found.due_date
-        invoice.net, invoice.vat = found.net, found.vat
-    elif row is not None:
-        invoice.net, invoice.vat = Decimal(str(row.netAmount)), Decimal(str(row.vatAmount))
+    for corrected in found.corrected_ksef_numbers if found else ():  # linked to the sale it corrects
+        original = repo.invoice_by_ksef_number(s, corrected, company_id=company.id, direction="issued")
+        if original is not None:
+            invoice.corrects_id = original.id
+            break
     repo.audit(
         s,
         "sync",
@@ -157,7 +185,8 @@ def _add(
 def _store_package(
     ctx: EngineContext, company_id: int, subject_type: str, package: ExportPackage, checkpoint: datetime
 ) -> _Counts:
-    sales = plan_of(subject_type).sales
+    plan = plan_of(subject_type)
+    sales = plan.sales
     meta = {row.ksefNumber: row for row in package.metadata}
     items = sorted((number, xml, sha256_b64(xml)) for number, xml in package.invoices.items())
     counts = _Counts()
@@ -182,7 +211,7 @@ def _store_package(
                 continue
             try:
                 with s.begin_nested():
-                    _add(s, company, number, xml, sha, row, sales=sales)
+                    _add(s, company, number, xml, sha, row, plan)
                 counts.new += 1
             except IntegrityError:
                 if sales:  # the company has an invoice of this number already: keep ours, say so

@@ -237,9 +237,10 @@ class Invoice(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-    # sb (0008_sb): who issued an invoice of the company that Fakturnik did not issue itself; None:
-    # issued here (or, received, by its seller); "buyer": a sale the buyer self-billed in the company's
-    # name (art. 106d), downloaded from KSeF (Subject1, isSelfInvoicing)
+    # sb (0008_sb): how the company is on an invoice Fakturnik did not issue (store.states): None:
+    # issued here, or received as its buyer; "buyer": a sale the buyer self-billed in the company's
+    # name (art. 106d), downloaded from KSeF (Subject1, isSelfInvoicing); "third_party": received,
+    # the company named as Podmiot3 (Subject3)
     origin: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -19,5 +19,7 @@ TERMINAL: Final = (ACCEPTED, REJECTED)
 OFFLINE: Final = "offline"  # issued in offline mode, waiting for KSeF to come back
 RECEIVED: Final = "received"  # an incoming invoice downloaded from KSeF
 
-# invoices.origin: who issued an invoice of the company that Fakturnik did not issue (None: itself).
+# invoices.origin: how the company is on an invoice Fakturnik did not issue (None: issued here, or
+# received as its buyer).
 BY_BUYER: Final = "buyer"  # a sale the buyer self-billed in the company's name, downloaded from KSeF
+AS_THIRD_PARTY: Final = "third_party"  # received: the company is a third party (Podmiot3), not the buyer

@@ -45,6 +45,8 @@ def self_billed(app_server: Any, demo_login: Any) -> Any:
         timeout=10,
     )
     assert r.status_code < 300, r.text
+    demo_user = fk.accounts.user_by_email(demo_login.email)
+    fk.accounts.add_member(buyer.id, demo_user.id, "owner")  # the demo user looks at the buyer's side too
     body = draft(seller=DEMO_NIP)
     del body["Podmiot2"]  # the buyer issuing it: the company itself
     body["Fa"]["Adnotacje"] = {"P_17": 1}
@@ -54,10 +56,17 @@ def self_billed(app_server: Any, demo_login: Any) -> Any:
     return done
 
 
+def _switch(page: Any, company_id: int) -> None:
+    page.select_option("#company-switch", str(company_id))
+    page.click("form[action='/firma/przelacz'] button")
+    page.wait_for_url("**/faktury**")
+
+
 def test_the_self_billed_sale_on_the_issued_list_and_its_page(
     page: Any, demo_login: Any, self_billed: Any
 ) -> None:
     sign_in(page, demo_login.email, demo_login.password)
+    _switch(page, demo_login.company_id)
     page.goto("/otrzymane")
     page.click("#sync-btn")
     page.wait_for_url("**/otrzymane?pobrano=*")
@@ -82,3 +91,9 @@ def test_the_self_billed_sale_on_the_issued_list_and_its_page(
     assert f"NIP {BUYER_NIP}" in note and "art. 106d" in note
     assert self_billed.ksef_number in page.inner_text("main")
     assert axe_violations(page) == []
+
+    # the buyer's side: its own issued invoice, marked as issued in the seller's name
+    _switch(page, self_billed.company_id)
+    row = page.locator("tr", has_text=self_billed.number)
+    assert row.locator(".on-behalf").inner_text().startswith("w imieniu sprzedawcy")
+    assert row.locator(".self-billed").count() == 0
