@@ -30,6 +30,13 @@ def local_server(tmp_path: Path) -> Iterator[ApiServer]:
         yield s
 
 
+@pytest.fixture
+def hooks_server(tmp_path: Path) -> Iterator[ApiServer]:
+    """SQLite, the embedded simulator, the worker and webhook delivery (to loopback receivers too)."""
+    with api_server(tmp_path, env="local", webhooks_allow_private_targets=True) as s:
+        yield s
+
+
 @pytest.fixture(params=STORES)
 def any_db_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiServer]:
     """The embedded simulator, no background work, on SQLite and on PostgreSQL."""
