@@ -188,6 +188,9 @@ def run() -> list[dict[str, Any]]:
                 a, InvoiceFilter(q="nie-ma-takiego"), limit=50
             ),
             "first page + count and sum": lambda: fk.invoices.list(a, limit=50, with_totals=True),
+            "month + count and sum": lambda: fk.invoices.list(
+                a, InvoiceFilter(month=month), limit=50, with_totals=True
+            ),
         }
         for label, call in shapes.items():
             call()

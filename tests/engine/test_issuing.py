@@ -45,6 +45,10 @@ def test_auto_numbers_are_written_into_the_xml_and_hashed(ctx: EngineContext) ->
         entry = repo.outbox_for(s, inv.id)
         assert entry is not None and entry.state == states.QUEUED and entry.invoice_hash == inv.sha256
         assert inv.seller_nip == NIP and inv.gross is not None and inv.issue_date == date.today()
+        # what the lists show, filter and sum: the file's summary (net, VAT, dates too)
+        described = repo.summary_columns(fields.read_fields(inv.xml))
+        assert {column: getattr(inv, column) for column in described} == described
+        assert inv.net is not None and inv.vat is not None
     assert _count(ctx) == (3, 3)
 
 
@@ -175,3 +179,20 @@ def test_a_bad_buyer_nip_checksum_is_an_error_only_for_production(
     else:
         issued = issue(context, company_nip=NIP, xml=xml)
         assert [w.code for w in issued.warnings] == ["NIP_CHECKSUM"]  # noted, not refused
+
+
+def test_a_company_is_registered_in_its_own_context_and_audited_with_the_actor(ctx: EngineContext) -> None:
+    from sqlalchemy import select
+
+    from fakturnik.store.models import AuditEntry
+
+    add_company(ctx, nip="9166568761", name="Beta", base_url="http://127.0.0.1:9/v2", actor="demo")
+    with ctx.db.transaction() as s:
+        company = repo.company_by_nip(s, "9166568761")
+        assert (company.context_type, company.context_value) == ("Nip", "9166568761")
+        actors = s.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.action == "company.add", AuditEntry.company_id == company.id
+            )
+        ).all()
+        assert actors == ["demo"]

@@ -13,6 +13,7 @@ from fakturnik.engine.context import EngineContext
 from fakturnik.engine.issuing import correct_rejected_offline, issue
 from fakturnik.engine.worker import Worker
 from fakturnik.errors import EngineError, InvoiceValidationError
+from fakturnik.fa3.document import read_document
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store import repo, states
@@ -66,6 +67,10 @@ def test_a_rejected_offline_invoice_is_corrected_and_linked_to_its_first_file(
         assert invoice is not None
         assert invoice.status == states.ACCEPTED and invoice.ksef_number
         assert (invoice.corrected_hash, invoice.corrected_xml, invoice.xml) == (sha256_b64(bad), bad, good)
+        # the list's columns are the new file's (the rejected one had no P_15: no gross)
+        described = repo.summary_columns(read_document(good).summary)
+        assert {column: getattr(invoice, column) for column in described} == described
+        assert invoice.gross is not None and invoice.net is not None
         assert repo.upo_for(s, invoice_id) is not None
         actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.invoice_id == invoice_id))]
         assert "invoice.technical_correction" in actions

@@ -307,7 +307,18 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ("advance: summary as Decimal", lambda d: _advance(d, Decimal("123.00")), True),
     ("advance: summary as float", lambda d: _advance(d, 123.0), True),
     ("advance: only P_15", lambda d: (d["Fa"].pop("FaWiersz"), d["Fa"].update(P_15="5.00")), True),
-    ("advance: no P_15", lambda d: (_advance(d, "123.00"), d["Fa"].pop("P_15")), False),
+    ("advance: no P_15", lambda d: (_advance(d, "123.00"), d["Fa"].pop("P_15")), True),
+    (
+        "advance: no P_15, nothing else",
+        lambda d: (d["Fa"].pop("FaWiersz"), d["Fa"].update(RodzajFaktury="ZAL")),
+        True,
+    ),
+    ("advance: P_15 None", lambda d: (_advance(d, "123.00"), d["Fa"].update(P_15=None)), False),
+    (
+        "advance: no P_15, a summary field None",
+        lambda d: (_advance(d, "1"), d["Fa"].pop("P_15"), d["Fa"].update(P_14_1=None)),
+        True,
+    ),
     ("advance: lines None", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=None)), False),
     ("advance: lines empty", lambda d: (_advance(d, "123.00"), d["Fa"].update(FaWiersz=[])), True),
     (
@@ -322,7 +333,7 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], bool]] = [
     ),
     ("kept XML None", lambda d: _line(d).update(xml_extra=None), False),
     ("settlement", lambda d: d["Fa"].update(RodzajFaktury="ROZ"), False),
-    ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), False),
+    ("no lines", lambda d: d["Fa"].update(FaWiersz=[]), True),  # P_15 = 0, as the builder fills it
     ("line not a dict", lambda d: d["Fa"].update(FaWiersz=["x"]), False),
     ("lines not a list", lambda d: d["Fa"].update(FaWiersz="x"), False),
 ]
@@ -342,8 +353,11 @@ def test_the_direct_path_writes_valid_invoices_and_keeps_a_bounded_cache() -> No
     xml = draft_to_xml(draft)
     assert_xsd_valid(xml)
     assert draft_xml._direct(draft) == xml
-    table, _ = draft_xml._shapes(type(build_invoice(draft).Fa.FaWiersz[0]))
-    assert 0 < len(table) <= draft_xml.MAX_SHAPES
+    for table in (
+        draft_xml._shapes(type(build_invoice(draft).Fa))[0],
+        draft_xml._line_tables(False, False)[0],
+    ):
+        assert 0 < len(table) <= draft_xml.MAX_SHAPES
 
 
 def test_a_model_or_a_tax_method_takes_the_model_path() -> None:
@@ -355,7 +369,7 @@ def test_a_model_or_a_tax_method_takes_the_model_path() -> None:
 
 def test_past_the_shape_limit_drafts_still_build_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """A dict of a shape not seen before, once the class's table is full, takes the model path."""
-    table, _ = draft_xml._shapes(draft_xml.FaWiersz)
+    table, _ = draft_xml._line_tables(False, False)  # lines: written by the line writers
     monkeypatch.setattr(draft_xml, "MAX_SHAPES", len(table))
     draft = make_sample_draft(SELLER, "FV/DIRECT/4", lines=2)
     draft["Fa"]["FaWiersz"][0]["GTU"] = "GTU_12"

@@ -22,6 +22,7 @@ from fakturnik.errors import InvoiceValidationError, XmlSecurityError
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.rules import _INDEXED_RULES, RuleContext, usual
 from fakturnik.fa3.rules.base import Invoice, tag
+from fakturnik.fa3.rules.document import holds_no_markup
 from fakturnik.fa3.rules.usual import LINE_COLUMNS, usual_invoice_passes
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.fa3.schemas import FILES, default_store, load_schema
@@ -51,6 +52,8 @@ def _gate_agrees(xml: bytes, now: datetime = NOW, env: str = "prod") -> bool:
     if not load_schema("FA (3)").validate(root):
         return False  # the gate is only asked about schema-valid documents
     passes = usual_invoice_passes(root, RuleContext(env=env, now=now))  # type: ignore[arg-type]
+    if holds_no_markup(xml):  # each element's text is its value: the gate may read it so, alike
+        assert usual_invoice_passes(root, RuleContext(env=env, now=now), True) == passes  # type: ignore[arg-type]
     if passes:
         assert _general(root, RuleContext(env=env, now=now)) == []  # type: ignore[arg-type]
     return passes
@@ -389,3 +392,24 @@ def test_generated_lines_in_every_shape(
     _gate_agrees(
         etree.tostring(base, xml_declaration=True, encoding="UTF-8"), now=SHAPE_NOW + timedelta(days=days)
     )
+
+
+def test_the_amount_facets_the_gate_relies_on() -> None:
+    """The gate reads the per-rate totals and the line values with Decimal() alone (usual._amount), not
+    with rules.base.decimal's bounds: every such field is a TKwotowy, whose pattern admits no exponent, at
+    most 16 integer digits and 2 decimal places, so the bounds always hold for a schema-valid value."""
+    from fakturnik.fa3.rules.base import decimal
+
+    xs = "http://www.w3.org/2001/XMLSchema"
+    fa3 = etree.fromstring(default_store().read("FA/schemat_FA(3)_v1-0E.xsd"))
+    (kwotowy,) = [el for el in fa3.iter(f"{{{xs}}}simpleType") if el.get("name") == "TKwotowy"]
+    restriction = kwotowy.find(f"{{{xs}}}restriction")
+    assert restriction is not None and restriction.get("base") == "xsd:decimal"
+    patterns = [p.get("value") for p in restriction.iter(f"{{{xs}}}pattern")]
+    assert patterns == [r"-?([1-9]\d{0,15}|0)(\.\d{1,2})?"]
+    read = {name[len(tag("")) :] for name in usual._NET_TAX} | {"P_11", "P_11A"}
+    for name in read:
+        declared = [el for el in fa3.iter(f"{{{xs}}}element") if el.get("name") == name]
+        assert declared and all(el.get("type") == "tns:TKwotowy" for el in declared), name
+    for text in ("-9999999999999999.99", "0", "0.5", " 12.30\n", "-0.01"):
+        assert usual._amount(text) == decimal(text.strip())

@@ -7,6 +7,7 @@ import json
 import stat
 import tarfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,16 @@ from fakturnik.errors import KsefProcessingError
 from fakturnik.ksef import crypto
 from fakturnik.ksef import models as m
 from fakturnik.ksef.batch import (
+    STATE_FILE,
     BatchSender,
+    BatchState,
+    StateFile,
     part_count,
     read_state,
     write_archive,
 )
 from fakturnik.ksef.client import KsefClient
-from fakturnik.ksef.sessions import Poller, PublicKeys
+from fakturnik.ksef.sessions import InvoiceOutcome, Poller, PublicKeys
 from tests.ksef.clientkit import InvoiceFactory, client_for, random_nip
 
 FAST = Poller(timeout=120, initial=0.05, maximum=0.5)
@@ -199,6 +203,39 @@ def test_resume_of_a_finished_batch_only_reads_the_state(simulator: Any, tmp_pat
     again = BatchSender(client, tmp_path / "b", poller=FAST, public_keys=PublicKeys(client)).resume()
     assert again.ksef_numbers == first.ksef_numbers
     assert simulator.sim.stats.as_json()["total"] == before
+
+
+def test_state_file_keeps_each_outcome_in_camel_case_without_the_upo_link(tmp_path: Path) -> None:
+    """The state file's outcomes are ``InvoiceOutcome`` in camelCase; a file written before reads back."""
+    written = {  # one outcome as the state file has always spelled it
+        "fileName": "a.xml",
+        "invoiceHash": "h" * 44,
+        "statusCode": 200,
+        "description": "Sukces",
+        "ksefNumber": "5265877635-20260101-0100001D2F6B-4A",
+        "invoiceNumber": "FV/1",
+        "referenceNumber": "20260101-EE-0000000001-01",
+        "details": [],
+        "extensions": {},
+        "sameFile": None,
+    }
+    state = BatchState(
+        formCode=m.FormCode(systemCode="FA (3)", schemaVersion="1-0E", value="FA"),
+        compression="Zip",
+        archiveSize=1,
+        archiveHash="x" * 44,
+        encryption=m.EncryptionInfo(encryptedSymmetricKey="k", initializationVector="iv"),
+        parts=[],
+        invoices=[],
+        outcomes=[written],  # type: ignore[list-item]
+    )
+    outcome = state.outcomes[0]
+    assert isinstance(outcome, InvoiceOutcome) and outcome.file_name == "a.xml" and outcome.accepted
+    state.outcomes[0] = replace(outcome, upo_url="https://upo.example/signed?sig=1")
+    StateFile(tmp_path).save(state)
+    kept = json.loads((tmp_path / STATE_FILE).read_text())["outcomes"][0]
+    assert kept == written  # the same keys and values (no upoUrl: a pre-signed link is not kept)
+    assert read_state(tmp_path).outcomes == [outcome]
 
 
 def test_upload_window_over_opens_a_fresh_session_for_the_same_parts(simulator: Any, tmp_path: Path) -> None:

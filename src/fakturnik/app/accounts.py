@@ -25,6 +25,7 @@ from fakturnik.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from fakturnik.store import repo
 from fakturnik.store.models import Company, Invitation, Membership, User, UserSession
 
 SESSION_TTL = timedelta(days=14)
@@ -337,13 +338,7 @@ class AccountsService(Service):
             user = s.get(User, user_id)
             if user is None:
                 raise NotFoundError("nie ma takiego użytkownika")
-            membership = s.scalar(
-                select(Membership).where(Membership.user_id == user_id, Membership.company_id == company.id)
-            )
-            if membership is None:
-                s.add(Membership(user_id=user_id, company_id=company.id, role=role))
-            else:
-                membership.role = role
+            repo.set_membership(s, user_id, company.id, role)
             self._audit(s, "member.add", company_id=company.id, detail={"user_id": user_id, "role": role})
             return MembershipView(company.id, company.nip, company.name, user.id, user.email, role)
 
@@ -461,19 +456,9 @@ class AccountsService(Service):
                 )
                 s.add(user)
                 s.flush()
-            membership = s.scalar(
-                select(Membership).where(
-                    Membership.user_id == user.id, Membership.company_id == inv.company_id
-                )
-            )
-            if membership is None:
-                s.add(Membership(user_id=user.id, company_id=inv.company_id, role=inv.role))
-            else:
-                membership.role = inv.role
+            repo.set_membership(s, user.id, inv.company_id, inv.role)
             inv.accepted_at = _now()
             actor = Actor.user(user.id, user.email)
-            from fakturnik.store import repo
-
             repo.audit(s, actor.label, "member.joined", company_id=inv.company_id, detail={"role": inv.role})
             return actor
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 
 from fakturnik.app.access import Action
+from fakturnik.app.certificate_info import credential_info, ksef_serial
 from fakturnik.app.credentials import key_password
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
@@ -215,7 +216,7 @@ def _pem_pair(credential: CertificateCredential) -> tuple[bytes, Secret]:
 def check_certificate(cert: Any, wanted: CertificateType, now: datetime | None = None) -> None:
     """The right KSeF type for its use and within its validity, or a precise Polish :class:`InputError`."""
     now = now or datetime.now(UTC)
-    serial = format(cert.serial_number, "016X")
+    serial = ksef_serial(cert)
     kind = certificate_type_of(cert)
     if wanted == "Authentication" and kind == "Offline":
         raise InputError(
@@ -239,7 +240,7 @@ def check_certificate(cert: Any, wanted: CertificateType, now: datetime | None =
 
 
 def _refusal(exc: Exception, cert: Any) -> str:
-    serial = format(cert.serial_number, "016X")
+    serial = ksef_serial(cert)
     text = str(exc)
     if "odwołany" in text or "Revoked" in text:
         return f"Certyfikat {serial} jest unieważniony w KSeF: nie można nim logować. Nic nie zapisano."
@@ -376,7 +377,7 @@ class CertificatesService(Service):
             raise InputError(str(exc), field_name) from None
         wanted: CertificateType = "Offline" if offline else "Authentication"
         check_certificate(credential.certificate, wanted)
-        serial = format(credential.certificate.serial_number, "016X")
+        serial = ksef_serial(credential.certificate)
         with self._tx() as s:
             if s.scalar(
                 select(Credential.id).where(Credential.company_id == company.id, Credential.serial == serial)
@@ -395,9 +396,7 @@ class CertificatesService(Service):
                 raise InputError(_refusal(exc, credential.certificate), "certificate") from None
         from fakturnik.ksef.enrollment import EnrolledCertificate
 
-        enrolled = EnrolledCertificate(
-            format(credential.certificate.serial_number, "016X"), wanted, credential
-        )
+        enrolled = EnrolledCertificate(ksef_serial(credential.certificate), wanted, credential)
         return self._adopt(company, [enrolled], "upload", "Zapisano certyfikat KSeF", proven=True)
 
     # -- enroll -------------------------------------------------------------------------------------
@@ -800,15 +799,9 @@ class CertificatesService(Service):
 
     @staticmethod
     def _profile_info(s: Any, company_id: int, credential: CertificateCredential) -> None:
-        cert = credential.certificate
         profile = s.get(CompanyProfile, company_id)
         if profile is not None:
-            profile.credential_info = {
-                "subject": cert.subject.rfc4514_string(),
-                "serial": format(cert.serial_number, "016X"),
-                "not_after": cert.not_valid_after_utc.isoformat(),
-                "fingerprint": credential.fingerprint,
-            }
+            profile.credential_info = credential_info(credential)
 
     def _switch_to_other(self, company: Company, leaving_id: int) -> bool:
         """Switch the login to another valid Authentication certificate that logs in now; False: none."""
@@ -904,7 +897,7 @@ class CertificatesService(Service):
         from cryptography import x509
 
         cert = x509.load_pem_x509_certificate(self.ctx.vault.get(name + ".cert").reveal())
-        return format(cert.serial_number, "016X"), cert.not_valid_before_utc, cert.not_valid_after_utc
+        return ksef_serial(cert), cert.not_valid_before_utc, cert.not_valid_after_utc
 
     def _view(self, row: Credential) -> KsefCertificateView:
         from cryptography import x509
@@ -916,7 +909,7 @@ class CertificatesService(Service):
             KsefCertificateView,
             row,
             certificate_type=row.certificate_type or TYPE_OF_KIND.get(row.kind) or row.kind,
-            serial=row.serial or format(cert.serial_number, "016X"),
+            serial=row.serial or ksef_serial(cert),
             subject=cert.subject.rfc4514_string(),
             valid_from=row.valid_from or cert.not_valid_before_utc,
             valid_to=row.valid_to or cert.not_valid_after_utc,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturnik.app.access import Action, Role
+from fakturnik.app.certificate_info import credential_info
 from fakturnik.app.credentials import key_password
 from fakturnik.app.service import Service
 from fakturnik.app.views import CompanyView, CredentialInfo
@@ -77,16 +78,6 @@ def company_view(s: Session, company: Company, role: str | None = None) -> Compa
         bank_account=profile.bank_account if profile else "",
         strictness=company.issue_strictness or "all",
     )
-
-
-def _profile(s: Session, company_id: int) -> CompanyProfile:
-    profile = s.get(CompanyProfile, company_id)
-    if profile is None:
-        profile = CompanyProfile(
-            company_id=company_id, address="", email="", bank_account="", credential_info={}
-        )
-        s.add(profile)
-    return profile
 
 
 def simulator_token(server: SimulatorServer, nip: str, description: str = "Fakturnik") -> str:
@@ -240,7 +231,7 @@ class CompaniesService(Service):
             raise InputError("ścisłość wystawiania musi być 'all' albo 'ksef'", "strictness")
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
-            profile = _profile(s, company.id)
+            profile = repo.company_profile(s, company.id)
             changed: dict[str, str] = {}
             if name is not None:
                 company.name = changed["name"] = name.strip()[:512]
@@ -291,7 +282,7 @@ class CompaniesService(Service):
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             cred = repo.add_credential(s, company, KSEF_TOKEN, name, actor=self.actor.label)
-            _profile(s, company.id).credential_info = {}
+            repo.company_profile(s, company.id).credential_info = {}
             self._audit(s, "credential.set", company_id=company.id, detail={"kind": KSEF_TOKEN})
             return CredentialInfo(kind=KSEF_TOKEN, added_at=cred.created_at)
 
@@ -348,16 +339,11 @@ class CompaniesService(Service):
         name = secret_name(nip, CERTIFICATE)
         self.ctx.vault.put(name + ".cert", nip, cert_pem)
         self.ctx.vault.put(name + ".key", nip, Secret(key_pem))
-        info = {
-            "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "016X"),  # KSeF writes serials as 16 hex digits
-            "not_after": not_after.isoformat(),
-            "fingerprint": credential.fingerprint,
-        }
+        info = credential_info(credential)
         with self._tx() as s:
             company = self._company(s, company_id, Action.COMPANY_ADMIN)
             cred = repo.add_credential(s, company, CERTIFICATE, name, actor=self.actor.label)
-            _profile(s, company.id).credential_info = info
+            repo.company_profile(s, company.id).credential_info = info
             self._audit(
                 s,
                 "credential.set",

@@ -28,6 +28,7 @@ from fakturnik.app.issuers import issuer_label
 from fakturnik.app.service import Service
 from fakturnik.engine.companies import PERSON_CERTIFICATE, secret_name
 from fakturnik.errors import InputError, KsefAuthError, NotFoundError, PermissionDeniedError
+from fakturnik.store import repo
 from fakturnik.store.models import Credential, Invoice, User
 from fakturnik.vault import Secret
 
@@ -80,23 +81,7 @@ class CoworkersService(Service):
         self.ctx.vault.put(name + ".cert", nip, certificate_pem)
         self.ctx.vault.put(name + ".key", nip, Secret(key_der))
         with self._tx() as s:
-            for old in s.scalars(
-                select(Credential).where(
-                    Credential.company_id == company_id,
-                    Credential.kind == PERSON_CERTIFICATE,
-                    Credential.owner_user_id == user_id,
-                )
-            ):
-                old.active = False
-            row = Credential(
-                company_id=company_id,
-                kind=PERSON_CERTIFICATE,
-                secret_name=name,
-                active=True,
-                owner_user_id=user_id,
-            )
-            s.add(row)
-            s.flush()
+            row = repo.replace_credential(s, company_id, PERSON_CERTIFICATE, name, owner_user_id=user_id)
             self._audit(
                 s,
                 "credential.person_certificate_set",

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Literal
 
 Paid = Literal["paid", "unpaid", "overdue", "partly_paid"]
+IssuedBy = Literal["company", "buyer"]  # issued invoices: by the company itself / self-billed by its buyer
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class InvoiceFilter:
     ksef_number: str | None = None  # exact KSeF number
     paid: Paid | None = None
     booked: bool | None = None  # received invoices only
+    issued_by: IssuedBy | None = None  # issued invoices: "buyer" = self-billed in the company's name
     q: str | None = None  # free text: number, KSeF number, party name or NIP (case-insensitive)
 
 

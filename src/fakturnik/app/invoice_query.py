@@ -16,6 +16,7 @@ from fakturnik.app.invoice_views import row_view
 from fakturnik.app.views import InvoicePage
 from fakturnik.errors import InputError
 from fakturnik.store.models import Invoice
+from fakturnik.store.states import BY_BUYER
 
 CENT = Decimal("0.01")
 LIST_COLUMNS = (
@@ -42,6 +43,7 @@ LIST_COLUMNS = (
     Invoice.offline_deadline,
     Invoice.created_at,
     Invoice.booked_at,
+    Invoice.origin,
 )
 
 
@@ -69,21 +71,36 @@ def _month(value: str) -> tuple[date, date]:
         raise InputError("miesiąc w formacie RRRR-MM", "month") from None
 
 
+def issue_dates(f: InvoiceFilter) -> list[Any]:
+    """The filter's bounds on the issue date (its month, from, to)."""
+    dated: list[Any] = []
+    if f.month:
+        first, last = _month(f.month)
+        dated += [Invoice.issue_date >= first, Invoice.issue_date <= last]
+    if f.issue_from:
+        dated.append(Invoice.issue_date >= f.issue_from)
+    if f.issue_to:
+        dated.append(Invoice.issue_date <= f.issue_to)
+    return dated
+
+
 def conditions(
-    company_id: int, direction: str, f: InvoiceFilter, today: date, *, sqlite: bool = False
+    company_id: int,
+    direction: str,
+    f: InvoiceFilter,
+    today: date,
+    *,
+    sqlite: bool = False,
+    dates: bool = True,
 ) -> list[Any]:
+    """The filter as SQL conditions; ``dates=False`` leaves out the issue-date bounds (``issue_dates``)."""
     where: list[Any] = [Invoice.company_id == company_id, Invoice.direction == direction]
     if f.status:
         where.append(Invoice.status.in_(list(f.status)))
     if f.kind:
         where.append(Invoice.kind.in_(list(f.kind)))
-    if f.month:
-        first, last = _month(f.month)
-        where += [Invoice.issue_date >= first, Invoice.issue_date <= last]
-    if f.issue_from:
-        where.append(Invoice.issue_date >= f.issue_from)
-    if f.issue_to:
-        where.append(Invoice.issue_date <= f.issue_to)
+    if dates:
+        where += issue_dates(f)
     if f.sale_from:
         where.append(Invoice.sale_date >= f.sale_from)
     if f.sale_to:
@@ -98,6 +115,12 @@ def conditions(
         where.append(Invoice.ksef_number == f.ksef_number.strip())
     if f.booked is not None:
         where.append(Invoice.booked_at.is_not(None) if f.booked else Invoice.booked_at.is_(None))
+    if f.issued_by == "buyer":
+        where.append(Invoice.origin == BY_BUYER)
+    elif f.issued_by == "company":
+        where.append(Invoice.origin.is_(None))
+    elif f.issued_by is not None:
+        raise InputError("wystawił: company (firma) albo buyer (nabywca, samofakturowanie)", "issued_by")
     if f.paid:
         paid = and_(Invoice.gross.is_not(None), Invoice.paid_amount >= Invoice.gross)
         if f.paid == "paid":
@@ -142,7 +165,8 @@ def list_page(
 ) -> InvoicePage:
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit od 1 do {MAX_LIMIT}", "limit")
-    where = conditions(company_id, direction, f, today, sqlite=s.get_bind().dialect.name == "sqlite")
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    where = conditions(company_id, direction, f, today, sqlite=sqlite)
     page_where = list(where)
     if cursor:
         page_where.append(Invoice.id < decode_cursor(cursor))
@@ -164,7 +188,7 @@ def list_page(
     rows = rows[:limit]
     totals: dict[str, Any] = {}
     if with_totals:
-        totals = _totals(s, where)
+        totals = _totals(s, totals_query(company_id, direction, f, today, sqlite=sqlite))
     return InvoicePage(
         items=tuple(row_view(inv, today) for inv in rows),
         next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
@@ -172,9 +196,23 @@ def list_page(
     )
 
 
-def totals_query(where: list[Any]) -> Select[int, Decimal | None, Decimal | None, Decimal | None, Any]:
+def totals_query(
+    company_id: int, direction: str, f: InvoiceFilter, today: date, *, sqlite: bool = False
+) -> Select[int, Decimal | None, Decimal | None, Decimal | None, Any]:
     """Count of everything matching and, for PLN invoices, gross, net, VAT and unpaid: one aggregate
-    over the covering index ix_invoices_cover (no row with its XML is read)."""
+    over the covering index ix_invoices_cover (no row with its XML is read).
+
+    On SQLite a filter by issue date (a month, from, to) names its invoices by id: the ids of the
+    date range come from ix_invoices_issue_date (which holds them), the sums from the covering index
+    by id. Given the date bounds themselves, SQLite searches the date index and then reads each row
+    of the range for its amounts, walking the XML's overflow pages (twice the time for a month of
+    100,000 invoices). PostgreSQL searches the covering index by the bounds directly (the ids first
+    would take it twice the time)."""
+    where = conditions(company_id, direction, f, today, sqlite=sqlite, dates=not sqlite)
+    dated = issue_dates(f) if sqlite else []
+    if dated:
+        owned = (Invoice.company_id == company_id, Invoice.direction == direction)
+        where.append(Invoice.id.in_(select(Invoice.id).where(*owned, *dated)))
     pln = Invoice.currency == "PLN"
     # what is still to be paid: gross minus payments, never below zero (a correction's negative gross,
     # an invoice paid in full count 0), as app.invoice_views.payment_of decides "paid"
@@ -188,8 +226,10 @@ def totals_query(where: list[Any]) -> Select[int, Decimal | None, Decimal | None
     ).where(*where)
 
 
-def _totals(s: Session, where: list[Any]) -> dict[str, Any]:
-    count, gross, net, vat, due = s.execute(totals_query(where)).one()
+def _totals(
+    s: Session, query: Select[int, Decimal | None, Decimal | None, Decimal | None, Any]
+) -> dict[str, Any]:
+    count, gross, net, vat, due = s.execute(query).one()
     return {
         "total_count": int(count),
         "total_gross": _money(gross),

@@ -21,6 +21,7 @@ from fakturnik.app.views import (
 from fakturnik.errors import Problem
 from fakturnik.store import repo
 from fakturnik.store.models import Invoice, Upo
+from fakturnik.store.states import BY_BUYER
 
 ZERO = Decimal("0")
 
@@ -59,6 +60,7 @@ def _row_fields(inv: Invoice, today: date) -> dict[str, object]:
         "offline_deadline": inv.offline_deadline if inv.ksef_number is None else None,
         "created_at": inv.created_at,
         "booked_at": inv.booked_at,
+        "issued_by_buyer": inv.origin == BY_BUYER,
     }
 
 
@@ -102,7 +104,7 @@ def detail_view(s: Session, inv: Invoice, today: date, warnings: tuple[Problem, 
         corrects_id=inv.corrects_id,
         history=history,
         warnings=warnings,
-        issued_by=issuer_of(s, inv.company_id, inv.id) if inv.direction == "issued" else None,
+        issued_by=issuer_of(s, inv) if inv.direction == "issued" else None,
         session_reference=session_ref,
         session_upo_available=session_upo,
     )

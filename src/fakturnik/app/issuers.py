@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.app.views import IssuerView
-from fakturnik.store.models import ApiKey, AuditEntry, User
+from fakturnik.store.models import ApiKey, AuditEntry, Invoice, User
+from fakturnik.store.states import BY_BUYER
 
 ISSUE_ACTION = "invoice.issue"
 _USER = re.compile(r"user:(\d+)(?: <(.*)>)?$")
@@ -39,9 +40,14 @@ def issuer_label(s: Session, company_id: int, invoice_id: int) -> str | None:
     )
 
 
-def issuer_of(s: Session, company_id: int, invoice_id: int) -> IssuerView | None:
-    label = issuer_label(s, company_id, invoice_id)
-    return describe(s, company_id, label) if label is not None else None
+def issuer_of(s: Session, invoice: Invoice) -> IssuerView | None:
+    """Who issued the invoice: the buyer of a sale it self-billed in the company's name (downloaded
+    from KSeF), else the actor of its ``invoice.issue`` entry (None: no entry)."""
+    if invoice.origin == BY_BUYER:
+        who = invoice.buyer_name or f"NIP {invoice.buyer_id}"
+        return IssuerView("buyer", f"nabywca: {who} (samofakturowanie)", name=invoice.buyer_name)
+    label = issuer_label(s, invoice.company_id, invoice.id)
+    return describe(s, invoice.company_id, label) if label is not None else None
 
 
 def describe(s: Session, company_id: int, label: str) -> IssuerView:

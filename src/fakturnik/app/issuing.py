@@ -362,20 +362,10 @@ def store_chunk(
             {
                 "company_id": company.id,
                 "direction": "issued",
-                "kind": summary.kind,
                 "number": number,
-                "issue_date": summary.issue_date,
-                "sale_date": summary.sale_date,
-                "due_date": summary.due_date,
                 "seller_nip": summary.seller_nip or company.nip,
-                "seller_name": summary.seller_name,
-                "buyer_id": summary.buyer_id,
-                "buyer_name": summary.buyer_name,
-                "net": summary.net,
-                "vat": summary.vat,
-                "gross": summary.gross,
+                **repo.summary_columns(summary),
                 "paid_amount": Decimal("0"),
-                "currency": summary.currency,
                 "xml": xml,
                 "sha256": sha256_b64(xml),
                 "status": status,
@@ -406,7 +396,10 @@ def store_chunk(
         for item, row, invoice_id in zip(live, values, ids, strict=True):
             # a plain value with the row's attributes for the read model (an ORM instance costs more)
             item.invoice = cast(
-                Invoice, SimpleNamespace(id=invoice_id, ksef_number=None, booked_at=None, paid_at=None, **row)
+                Invoice,
+                SimpleNamespace(
+                    id=invoice_id, ksef_number=None, booked_at=None, paid_at=None, origin=None, **row
+                ),
             )
             history.append({"invoice_id": invoice_id, "status": status, "detail": "issued", "at": now})
             outbox.append(

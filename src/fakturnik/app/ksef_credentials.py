@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, company_ids
+from fakturnik.app.certificate_info import credential_info, ksef_serial
 from fakturnik.app.service import Service
 from fakturnik.errors import InputError, KsefError
 from fakturnik.ksef.enrollment import EnrolledCertificate, enroll_certificate
@@ -123,7 +124,7 @@ def _view(cred: Credential, pem: bytes) -> CertificateView:
     cert = x509.load_pem_x509_certificate(pem)
     return CertificateView(
         kind=cred.kind,
-        serial=format(cert.serial_number, "016X"),
+        serial=ksef_serial(cert),
         subject=cert.subject.rfc4514_string(),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
@@ -357,13 +358,7 @@ class CredentialsService(Service):
     ) -> None:
         from fakturnik.engine.companies import CERTIFICATE, KSEF_TOKEN, OFFLINE_CERTIFICATE
 
-        cert = credential.certificate
-        info = {
-            "subject": cert.subject.rfc4514_string(),
-            "serial": format(cert.serial_number, "016X"),
-            "not_after": cert.not_valid_after_utc.isoformat(),
-            "fingerprint": credential.fingerprint,
-        }
+        info = credential_info(credential)
         with self._tx() as s:
             row = self._company(s, company.id, Action.COMPANY_ADMIN)
             repo.add_credential(s, row, OFFLINE_CERTIFICATE, offline_name, actor=self.actor.label)

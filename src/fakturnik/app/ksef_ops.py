@@ -28,7 +28,7 @@ class KsefService(Service):
             nip = company.nip
             self._audit(s, "sync.run", company_id=company.id)
         result = sync_company(self.ctx, nip)
-        return SyncResult(new=result.new, known=result.known)
+        return SyncResult(new=result.new, known=result.known, self_billed=result.self_billed)
 
     def check_connection(self, company_id: int) -> ConnectionCheckView:
         """Log in to KSeF with the company's stored credential now and say in Polish what works.

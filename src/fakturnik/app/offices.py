@@ -146,19 +146,7 @@ class OfficesService(Service):
                     f"biuro {office.nip} nie ma certyfikatu KSeF: "
                     "dodaj go biuru, zanim klienci z niego skorzystają"
                 )
-            for old in s.scalars(
-                select(Credential).where(Credential.company_id == client.id, Credential.kind == OFFICE)
-            ):
-                old.active = False
-            s.add(
-                Credential(
-                    company_id=client.id,
-                    kind=OFFICE,
-                    secret_name="",
-                    active=True,
-                    office_company_id=office.id,
-                )
-            )
+            repo.replace_credential(s, client.id, OFFICE, "", office_company_id=office.id)
             self._audit(s, "credential.office_set", company_id=client.id, detail={"office": office.nip})
 
     def stop_using_office(self, client_company_id: int) -> bool:
@@ -380,12 +368,7 @@ def remember_rights(
     """Keep what KSeF answered about a company's rights (``source``: ``office`` — what the client
     granted its office; ``login`` — what the company's own login held), with the time of the answer.
     A new credential clears it (its info replaces the whole record), so the rights are asked again."""
-    profile = s.get(CompanyProfile, company_id)
-    if profile is None:
-        profile = CompanyProfile(
-            company_id=company_id, address="", email="", bank_account="", credential_info={}
-        )
-        s.add(profile)
+    profile = repo.company_profile(s, company_id)
     info = dict(profile.credential_info or {})
     info[RIGHTS_KEY] = {
         "permissions": sorted(set(permissions)),

@@ -102,13 +102,17 @@ class InvoiceRow:
     offline_deadline: date | None
     created_at: datetime
     booked_at: datetime | None = None  # received invoices: marked as booked
+    # a sale the buyer self-billed in the company's name (samofakturowanie, art. 106d), downloaded
+    # from KSeF: the buyer (``buyer``) issued it, not the company
+    issued_by_buyer: bool = False
 
 
 @dataclass(frozen=True)
 class IssuerView:
     """Who issued an invoice (the actor of its ``invoice.issue`` audit entry), for people to read."""
 
-    kind: Literal["user", "api_key", "system"]
+    # buyer: a sale the buyer self-billed in the company's name (``name``; its NIP is the invoice's buyer)
+    kind: Literal["user", "api_key", "system", "buyer"]
     label: str  # Polish: "Anna Nowak <anna@firma.pl>", "klucz API „ERP”", "system (cli)"
     user_id: int | None = None
     email: str = ""
@@ -393,6 +397,7 @@ class ConnectionCheckView:
 class SyncResult:
     new: int
     known: int
+    self_billed: int = 0  # of new: sales the company's buyers self-billed in its name
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, door
+from fakturnik.cli.engine import _fail, door
+from fakturnik.cli.options import Company, DataDir, DbUrl
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
@@ -37,9 +38,6 @@ def _password(env: str | None) -> str:
 
 def _company_id(fk: Fakturnik, nip: str) -> int:
     return fk.companies.by_nip(nip).id
-
-
-Company = Annotated[str, typer.Option("--company", help="NIP firmy.")]
 
 
 @users_app.command("add")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, door
+from fakturnik.cli.engine import _fail, door
+from fakturnik.cli.options import Company, DataDir, DbUrl, MaybeCompany
 
 if TYPE_CHECKING:
     from fakturnik.app.certificates import CertificateResult
@@ -22,8 +23,6 @@ credentials_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Company = Annotated[str | None, typer.Option("--company", help="NIP firmy.")]
-
 
 def _line(result: MigrationResult) -> str:
     mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
@@ -32,7 +31,7 @@ def _line(result: MigrationResult) -> str:
 
 @credentials_app.command("request")
 def request(
-    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    company: MaybeCompany = None,
     out: Annotated[Path, typer.Option("--out", help="Plik XML do podpisania.")] = Path("do-podpisu.xml"),
     all_companies: Annotated[
         bool, typer.Option("--all", help="Plik dla każdej firmy na tokenie KSeF (do --out-dir, NIP.xml).")
@@ -67,7 +66,7 @@ def request(
 
 @credentials_app.command("migrate")
 def migrate(
-    company: Company = None,
+    company: MaybeCompany = None,
     all_companies: Annotated[
         bool, typer.Option("--all", help="Każda firma na tokenie KSeF, którą możesz administrować.")
     ] = False,
@@ -123,7 +122,7 @@ def migrate(
 
 @credentials_app.command("list")
 def list_certificates(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Najpierw zapytaj KSeF o stan i ważność.")
     ] = False,
@@ -177,7 +176,7 @@ def _result(result: CertificateResult) -> None:
 
 @credentials_app.command("enroll")
 def enroll(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     types: Types = None,
     signed: Signed = None,
     data_dir: DataDir = None,
@@ -199,7 +198,7 @@ def enroll(
 
 @credentials_app.command("renew")
 def renew(
-    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    company: MaybeCompany = None,
     due: Annotated[
         bool,
         typer.Option("--due", help="Każda firma, której certyfikat kończy się w marginesie (np. z crona)."),
@@ -231,7 +230,7 @@ def renew(
 
 @credentials_app.command("revoke")
 def revoke(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     serial: Annotated[str, typer.Argument(help="Numer seryjny certyfikatu KSeF (z credentials list).")],
     reason: Annotated[
         str, typer.Option("--reason", help="Superseded | KeyCompromise | Unspecified.")
@@ -247,7 +246,7 @@ def revoke(
 
 @credentials_app.command("policy")
 def policy(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     margin: Annotated[int, typer.Option("--margin", help="Dni przed końcem ważności (1-365).")] = 30,
     auto: Annotated[bool, typer.Option("--auto/--manual", help="Odnawiaj automatycznie w tle.")] = True,
     data_dir: DataDir = None,

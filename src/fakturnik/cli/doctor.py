@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, door
+from fakturnik.cli.engine import door
+from fakturnik.cli.options import DataDir, DbUrl
 
 if TYPE_CHECKING:
     from fakturnik.app.doctor import CompanyHealth

@@ -12,21 +12,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from fakturnik.cli.options import Company, DataDir, DbUrl, EnvCompany, IssuerCompany, MaybeCompany
 from fakturnik.errors import DatabaseUnusableError, FakturnikError
 
 if TYPE_CHECKING:
     from fakturnik.app import Fakturnik
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (baza SQLite, klucz)."),
-]
-DbUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy (np. postgresql+psycopg://…)."
-    ),
-]
 
 companies_app = typer.Typer(help="Firmy (konteksty KSeF) i ich dane uwierzytelniające.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Faktury wystawione i otrzymane.", no_args_is_help=True)
@@ -135,7 +125,7 @@ def companies_list(data_dir: DataDir = None, database_url: DbUrl = None) -> None
 
 @invoices_app.command("issue")
 def invoices_issue(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    company: IssuerCompany,
     files: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -168,7 +158,7 @@ def invoices_issue(
 def invoices_correct(
     invoice_id: Annotated[int, typer.Argument(help="Id odrzuconej faktury offline (z 'invoices list').")],
     file: Annotated[Path, typer.Argument(help="Poprawiony plik tej samej faktury: XML albo JSON (szkic).")],
-    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    company: IssuerCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
@@ -197,15 +187,25 @@ def invoices_list(
         str | None,
         typer.Option(help="queued | sending | sent | uncertain | accepted | rejected | offline | received"),
     ] = None,
-    company: Annotated[str | None, typer.Option("--company", help="NIP firmy.")] = None,
+    company: MaybeCompany = None,
+    issued_by: Annotated[
+        str | None,
+        typer.Option(
+            "--issued-by",
+            help="company: wystawione przez firmę | buyer: wystawione w jej imieniu przez nabywcę "
+            "(samofakturowanie, pobrane z KSeF).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
     """Pokaż faktury z numerami KSeF i statusami."""
     from fakturnik.cli.views import print_invoices
 
+    if issued_by not in (None, "company", "buyer"):
+        _fail(ValueError("--issued-by: company albo buyer"))
     ctx = _context(data_dir, database_url)
-    print_invoices(ctx, status=status, company_nip=company)
+    print_invoices(ctx, status=status, company_nip=company, issued_by=issued_by)
 
 
 def worker(
@@ -257,7 +257,7 @@ def worker(
 
 
 def sync(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy.")],
+    company: Company,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
@@ -265,6 +265,8 @@ def sync(
     with door(data_dir, database_url) as fk:
         result = fk.ksef.sync(fk.companies.by_nip(company).id)
     typer.echo(f"Nowe faktury: {result.new}, już znane: {result.known}")
+    if result.self_billed:
+        typer.echo(f"W tym wystawione w imieniu firmy przez nabywców (samofaktury): {result.self_billed}")
 
 
 def demo(
@@ -279,7 +281,7 @@ def demo(
 
 @outage_app.command("start")
 def outage_start(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    company: EnvCompany,
     mode: Annotated[
         str, typer.Option(help="offline (niedostępność) | failure (awaria) | offline24")
     ] = "offline",
@@ -296,7 +298,7 @@ def outage_start(
 
 @outage_app.command("end")
 def outage_end(
-    company: Annotated[str, typer.Option("--company", help="NIP firmy (wskazuje środowisko KSeF).")],
+    company: EnvCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:

@@ -13,13 +13,14 @@ from typing import Annotated
 
 import typer
 
-from fakturnik.cli.engine import DataDir, DbUrl, _fail, _front_door, invoices_app
+from fakturnik.cli.engine import _fail, _front_door, invoices_app
+from fakturnik.cli.options import DataDir, DbUrl, IssuerCompany
 from fakturnik.errors import FakturnikError
 
 
 def invoices_upo(
     invoice_id: Annotated[int, typer.Argument(help="Id faktury (z 'invoices list').")],
-    company: Annotated[str, typer.Option("--company", help="NIP firmy wystawiającej.")],
+    company: IssuerCompany,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Plik (z --all-pages: katalog na strony UPO sesji).")
     ],

@@ -63,6 +63,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ENV_HELP = "Środowisko: test, demo, prod albo adres API (np. symulatora)."
+Permissions = Annotated[list[str], typer.Option("--permission", "-p", help="np. InvoiceRead, InvoiceWrite.")]
 SYNC_CHECKPOINT = ".fakturnik-sync.json"
 
 
@@ -424,9 +425,7 @@ def permissions_list(ctx: typer.Context) -> None:
 def permissions_grant(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(help="Komu: Nip:…, Pesel:… albo Fingerprint:…")],
-    permission: Annotated[
-        list[str], typer.Option("--permission", "-p", help="np. InvoiceRead, InvoiceWrite.")
-    ],
+    permission: Permissions,
     description: Annotated[str, typer.Option(help="Opis (5-256 znaków).")],
     first_name: Annotated[str, typer.Option(help="Imię osoby.")],
     last_name: Annotated[str, typer.Option(help="Nazwisko osoby.")],
@@ -486,9 +485,7 @@ def tokens_list(ctx: typer.Context) -> None:
 @tokens_app.command("create")
 def tokens_create(
     ctx: typer.Context,
-    permission: Annotated[
-        list[str], typer.Option("--permission", "-p", help="np. InvoiceRead, InvoiceWrite.")
-    ],
+    permission: Permissions,
     description: Annotated[str, typer.Option(help="Opis tokena (5-256 znaków).")],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Plik na token (0600); token nie jest drukowany.")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 
 from fakturnik.app.grant_kinds import grant
-from fakturnik.cli.engine import DataDir, DbUrl, door
+from fakturnik.cli.engine import door
+from fakturnik.cli.options import Company, DataDir, DbUrl, OfficeCompany
 
 if TYPE_CHECKING:
     from fakturnik.app.permissions import GrantView, OperationView
@@ -25,7 +26,6 @@ office_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Company = Annotated[str, typer.Option("--company", help="NIP firmy.")]
 Rights = Annotated[
     list[str] | None,
     typer.Option("--permission", "-p", help="Uprawnienie KSeF (np. InvoiceWrite); można powtórzyć."),
@@ -161,7 +161,7 @@ _GRANT_COMMANDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[_Param, ...]]
         ("InvoiceWrite",),
         (
             _argument("identifier", "PESEL albo NIP pracownika biura."),
-            _option("company", "--company", "NIP biura.", str, _REQUIRED),
+            _Param("company", OfficeCompany),
             *_NAMES,
             _option("client_nip", "--client", "NIP klienta (brak: wszyscy klienci)."),
             _RIGHTS,
@@ -266,51 +266,59 @@ def use(
 
 @office_app.command("clients")
 def clients(
-    company: Annotated[str, typer.Option("--company", help="NIP biura.")],
+    company: OfficeCompany,
     q: Annotated[str | None, typer.Option("--q", help="NIP albo fragment nazwy.")] = None,
     attention: Annotated[bool, typer.Option("--attention", help="Tylko wymagający uwagi.")] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="Tylko logowanie: office | certificate | ksef_token | person_certificate."
+        ),
+    ] = None,
+    via_office: Annotated[
+        bool | None,
+        typer.Option(
+            "--via-office/--own", help="Tylko na certyfikacie biura / tylko na własnym.", show_default=False
+        ),
+    ] = None,
+    queued: Annotated[bool, typer.Option("--queued", help="Tylko z fakturami w kolejce.")] = False,
+    rejected: Annotated[bool, typer.Option("--rejected", help="Tylko z fakturami odrzuconymi.")] = False,
+    rights: Annotated[
+        bool,
+        typer.Option(
+            "--rights/--no-rights", help="Zapytaj KSeF o uprawnienia (albo pokaż ostatnią odpowiedź)."
+        ),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON jak w REST (GET …/office/clients).")] = False,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:
-    """Konsola biura: wszyscy klienci w jednej tabeli."""
-    from rich.table import Table
-
+    """Konsola biura: wszyscy klienci w jednej tabeli (jak strona /biuro i REST)."""
     from fakturnik.app.offices import ConsoleFilter
+    from fakturnik.cli.office_views import print_office_console
     from fakturnik.cli.views import console
 
+    flt = ConsoleFilter(
+        q=q,
+        attention=True if attention else None,
+        kind=kind,
+        via_office=via_office,
+        has_queued=True if queued else None,
+        has_rejected=True if rejected else None,
+    )
     with door(data_dir, database_url) as fk:
-        view = fk.offices.console(
-            fk.companies.by_nip(company).id, ConsoleFilter(q=q, attention=True if attention else None)
-        )
-    table = Table(
-        "NIP", "Nazwa", "Logowanie", "Ważne do", "Uprawnienia", "Synchr.", "Kolejka", "Odrzucone", "Offline",
-        "Otrzymane", title=f"Klienci biura {view.office_nip}",
-    )  # fmt: skip
-    for r in view.clients:
-        table.add_row(
-            r.nip,
-            r.name,
-            r.credential_label,
-            f"{r.credential_expires:%d.%m.%Y}" if r.credential_expires else "",
-            ", ".join(r.rights) if view.rights_known else "?",
-            f"{r.last_sync:%d.%m.%Y %H:%M}" if r.last_sync else "nigdy",
-            str(r.queued),
-            str(r.rejected),
-            f"{r.offline}" + (f" (do {r.next_deadline:%d.%m.%Y})" if r.next_deadline else ""),
-            str(r.received_new),
-        )
-    out = console()
-    out.print(table)
-    for r in view.clients:
-        if r.waiting_reason:
-            out.print(f"[yellow]{r.nip}[/yellow]: {r.waiting_reason}")
-    if view.rights_error:
-        out.print(f"[red]Uprawnienia nieznane:[/red] {view.rights_error}")
+        view = fk.offices.console(fk.companies.by_nip(company).id, flt, with_rights=rights)
+    if as_json:
+        from fakturnik.web.api.offices import ConsoleOut
+
+        typer.echo(ConsoleOut.of(view).model_dump_json(indent=2))
+        return
+    print_office_console(console(), view)
 
 
 @office_app.command("sync")
 def sync(
-    company: Annotated[str, typer.Option("--company", help="NIP biura.")],
+    company: OfficeCompany,
     data_dir: DataDir = None,
     database_url: DbUrl = None,
 ) -> None:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from fakturnik.cli.options import DataDir, DbUrl
+from fakturnik.web.settings import env_var
+
 # What `serve` is about, for readers of this module (the command's one-line help is in cli/main.py's table,
 # each option's help names its environment variable)
 _ABOUT = """Serwer Fakturnika: REST API (/api/v1, dokumentacja /api/v1/docs) i aplikacja w przeglądarce.
@@ -22,80 +25,70 @@ np. max_body_bytes = 2097152, opcjonalnie w tabeli 'serve') < zmienne środowisk
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(envvar="FAKTURNIK_SERVE_HOST", help="Adres nasłuchu (domyślnie 127.0.0.1).")
+        str | None, typer.Option(envvar=env_var("host"), help="Adres nasłuchu (domyślnie 127.0.0.1).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(envvar="FAKTURNIK_SERVE_PORT", help="Port TCP (domyślnie 8000).")
+        int | None, typer.Option(envvar=env_var("port"), help="Port TCP (domyślnie 8000).")
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", envvar="FAKTURNIK_DATA_DIR", help="Katalog danych (SQLite, klucz)."),
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url", envvar="FAKTURNIK_DATABASE_URL", help="Adres bazy, np. postgresql+psycopg://…"
-        ),
-    ] = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
     env: Annotated[
         str | None,
         typer.Option(
-            "--env", envvar="FAKTURNIK_SERVE_ENV", help="'local': wbudowany symulator KSeF dla nowych firm."
+            "--env", envvar=env_var("env"), help="'local': wbudowany symulator KSeF dla nowych firm."
         ),
     ] = None,
     worker: Annotated[
         bool | None,
-        typer.Option(
-            "--worker/--no-worker", envvar="FAKTURNIK_SERVE_WORKER", help="Silnik wysyłki w tym procesie."
-        ),
+        typer.Option("--worker/--no-worker", envvar=env_var("worker"), help="Silnik wysyłki w tym procesie."),
     ] = None,
     webhooks: Annotated[
         bool | None,
         typer.Option(
             "--webhooks/--no-webhooks",
-            envvar="FAKTURNIK_SERVE_WEBHOOKS",
+            envvar=env_var("webhooks"),
             help="Dostarczanie webhooków w tym procesie.",
         ),
     ] = None,
     workers: Annotated[int, typer.Option(help="Liczba procesów serwera HTTP (PostgreSQL).")] = 1,
     max_body_bytes: Annotated[
         int | None,
-        typer.Option(envvar="FAKTURNIK_SERVE_MAX_BODY_BYTES", help="Największa treść żądania (bajty)."),
+        typer.Option(envvar=env_var("max_body_bytes"), help="Największa treść żądania (bajty)."),
     ] = None,
     max_bulk_body_bytes: Annotated[
         int | None,
         typer.Option(
-            envvar="FAKTURNIK_SERVE_MAX_BULK_BODY_BYTES", help="Największa treść żądania zbiorczego (bajty)."
+            envvar=env_var("max_bulk_body_bytes"), help="Największa treść żądania zbiorczego (bajty)."
         ),
     ] = None,
     secure_cookies: Annotated[
         bool | None,
         typer.Option(
             "--secure-cookies/--no-secure-cookies",
-            envvar="FAKTURNIK_SERVE_SECURE_COOKIES",
+            envvar=env_var("secure_cookies"),
             help="Ciasteczka tylko przez HTTPS.",
         ),
     ] = None,
     forwarded_allow_ips: Annotated[
         str | None,
         typer.Option(
-            envvar="FAKTURNIK_SERVE_FORWARDED_ALLOW_IPS",
+            envvar=env_var("forwarded_allow_ips"),
             help="Zaufane proxy dla X-Forwarded-For/-Proto (lista albo '*').",
         ),
     ] = None,
     whitelist_url: Annotated[
-        str | None, typer.Option(envvar="FAKTURNIK_SERVE_WHITELIST_URL", help="Adres API białej listy VAT.")
+        str | None, typer.Option(envvar=env_var("whitelist_url"), help="Adres API białej listy VAT.")
     ] = None,
     log_level: Annotated[
         str | None,
-        typer.Option(envvar="FAKTURNIK_SERVE_LOG_LEVEL", help="Poziom logów: debug, info, warning."),
+        typer.Option(envvar=env_var("log_level"), help="Poziom logów: debug, info, warning."),
     ] = None,
     fast: Annotated[bool | None, typer.Option(hidden=True, help="Krótkie czasy silnika (testy).")] = None,
     demo: Annotated[
         bool | None,
         typer.Option(
             "--demo/--no-demo",
-            envvar="FAKTURNIK_SERVE_DEMO",
+            envvar=env_var("demo"),
             help="Przykładowa firma i użytkownik na starcie (z --env local).",
         ),
     ] = None,
@@ -103,7 +96,7 @@ def serve(
         bool | None,
         typer.Option(
             "--webhooks-allow-private-targets/--no-webhooks-allow-private-targets",
-            envvar="FAKTURNIK_SERVE_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+            envvar=env_var("webhooks_allow_private_targets"),
             help="Webhooki także do sieci lokalnej/prywatnej i przez http:// (instalacje wewnętrzne).",
         ),
     ] = None,
@@ -111,7 +104,7 @@ def serve(
         Path | None,
         typer.Option(
             "--config",
-            envvar="FAKTURNIK_SERVE_CONFIG",
+            envvar=env_var("config"),
             help="Plik ustawień TOML (klucze jak opcje, z podkreśleniami; tabela 'serve' opcjonalna). "
             "Kolejność: plik < zmienne środowiskowe FAKTURNIK_SERVE_* < opcje.",
         ),

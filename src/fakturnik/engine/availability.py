@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fakturnik.engine.business_days import FAILURE, OFFLINE24, offline_deadline
-from fakturnik.store import repo, states
-from fakturnik.store.models import Company, Invoice, Outage
+from fakturnik.store import repo
+from fakturnik.store.models import Outage
 
 
 def warsaw_today(now: datetime | None = None) -> date:
@@ -22,9 +21,7 @@ def start_outage(s: Session, api_base: str, *, mode: str = OFFLINE24, failures: 
     """Open an outage for ``api_base`` unless one is open already (then only its mode may change)."""
     outage = repo.open_outage(s, api_base)
     if outage is None:
-        outage = Outage(api_base=api_base, mode=mode, failures=failures, started_at=datetime.now(UTC))
-        s.add(outage)
-        s.flush()
+        outage = repo.add_outage(s, api_base, mode=mode, failures=failures, started_at=datetime.now(UTC))
         repo.audit(s, "engine", "ksef.outage.start", detail={"api": api_base, "mode": mode})
     elif mode != outage.mode and mode == FAILURE:
         outage.mode = mode
@@ -39,17 +36,9 @@ def end_outage(s: Session, api_base: str, now: datetime | None = None) -> Outage
     moment = now or datetime.now(UTC)
     outage.ended_at = moment
     end_day = warsaw_today(moment)
-    companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
-    query = select(Invoice).where(
-        Invoice.direction == "issued",
-        Invoice.company_id.in_(companies),
-        Invoice.offline_mode.is_(True),
-        Invoice.ksef_number.is_(None),
-        Invoice.status != states.REJECTED,
-    )
-    if outage.mode != FAILURE:  # a failure also moves the deadlines of offline invoices issued before it
-        query = query.where(Invoice.created_at >= outage.started_at)
-    pending = s.scalars(query).all()
+    # a failure also moves the deadlines of offline invoices issued before it
+    since = None if outage.mode == FAILURE else outage.started_at
+    pending = repo.offline_awaiting_number(s, api_base, since=since)
     for invoice in pending:
         kind = FAILURE if outage.mode == FAILURE else invoice.offline_kind or OFFLINE24
         issue = invoice.issue_date or end_day

@@ -43,7 +43,8 @@ def add_company(
             environment=env.name,
             base_url=env.api_url,
             context_type=context_type,
-            context_value=context_value or nip,
+            context_value=context_value,
+            actor=actor,
         )
         company_id = company.id
     if ksef_token is not None:

@@ -40,6 +40,7 @@ from fakturnik.ksef.throttle import Throttle, throttle_for
 from fakturnik.ksef.transport import Transport
 from fakturnik.store import repo
 from fakturnik.store.models import Company, Credential
+from fakturnik.store.projection import project
 from fakturnik.store.throttle_books import STALE_AFTER, share_books_through, stop_sharing_books
 
 __all__ = [
@@ -70,9 +71,7 @@ class LoginCredential:
 
     @classmethod
     def of(cls, row: Credential) -> LoginCredential:
-        return cls(
-            row.id, row.company_id, row.kind, row.secret_name, row.office_company_id, row.owner_user_id
-        )
+        return project(cls, row)
 
 
 LoginFunction = Callable[[EngineContext, LoginCredential, ContextIdentifier, Transport], AuthManager]

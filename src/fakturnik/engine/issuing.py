@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,7 @@ from fakturnik.fa3.document import Document, read_document
 from fakturnik.fa3.rules import Env
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.store import repo, states
-from fakturnik.store.models import Invoice, OutboxEntry
+from fakturnik.store.models import Invoice
 
 
 @dataclass(frozen=True)
@@ -175,14 +174,8 @@ def _issue(s: Session, document: Document, order: _Order) -> Issued:
         xml=xml,
         sha256=digest,
         number=number,
-        kind=found.kind,
-        issue_date=found.issue_date,
         seller_nip=seller,
-        seller_name=found.seller_name,
-        buyer_id=found.buyer_id,
-        buyer_name=found.buyer_name,
-        gross=found.gross,
-        currency=found.currency,
+        **repo.summary_columns(found),
         status=states.OFFLINE if offline_kind else states.QUEUED,
         offline_mode=offline_kind is not None,
         offline_kind=offline_kind,
@@ -273,17 +266,12 @@ def correct_rejected_offline(
             invoice.corrected_xml = invoice.xml
         invoice.xml = xml
         invoice.sha256 = digest
-        invoice.issue_date = found.issue_date
-        invoice.seller_name = found.seller_name
-        invoice.buyer_id = found.buyer_id
-        invoice.buyer_name = found.buyer_name
-        invoice.gross = found.gross
-        invoice.currency = found.currency
+        repo.describe(invoice, found)
         invoice.error_code = invoice.error_message = None
         repo.set_invoice_status(
             s, invoice, states.OFFLINE, f"korekta techniczna pliku odrzuconego ({rejected})"
         )
-        entry = s.scalar(select(OutboxEntry).where(OutboxEntry.invoice_id == invoice.id))
+        entry = repo.outbox_for(s, invoice.id)
         assert entry is not None  # every issued invoice has its outbox entry
         entry.state = states.QUEUED
         entry.invoice_hash = digest

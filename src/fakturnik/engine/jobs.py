@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from fakturnik.engine.gateway import InvoiceOutcome
 from fakturnik.engine.outcomes import InvoiceVerdict
 from fakturnik.store.models import OutboxEntry
+from fakturnik.store.projection import project
 
 
 def now() -> datetime:
@@ -35,22 +36,7 @@ class Job:
 
     @classmethod
     def of(cls, e: OutboxEntry) -> Job:
-        return cls(
-            e.id,
-            e.invoice_id,
-            e.company_id,
-            e.state,
-            e.urgent,
-            e.offline_mode,
-            e.invoice_hash,
-            e.attempts,
-            e.session_ref,
-            e.session_kind,
-            e.invoice_ref,
-            e.send_started_at,
-            e.created_at,
-            e.credential_id,
-        )
+        return project(cls, e)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,10 +37,21 @@ class Online:
 
 
 class OnlinePool:
-    def __init__(self, outbox: Outbox, idle_close: timedelta) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        idle_close: timedelta,
+        on_closed: Callable[[int, str, int | None], None] | None = None,
+    ) -> None:
         self.outbox = outbox
         self.idle_close = idle_close
+        self.on_closed = on_closed  # (company id, session ref, credential id) once a session is closed
         self._open: dict[Key, Online] = {}
+
+    @property
+    def open_count(self) -> int:
+        """Online sessions open now."""
+        return len(self._open)
 
     def __repr__(self) -> str:
         return f"OnlinePool({len(self._open)} open)"
@@ -81,6 +93,8 @@ class OnlinePool:
                 "closing session %s failed (%s); KSeF closes it after 12 h", online.ref, type(exc).__name__
             )
         self.outbox.session_status(online.ref, "closed")
+        if self.on_closed is not None:
+            self.on_closed(key[0], online.ref, key[1])
 
     def close_idle(self) -> None:
         idle = self.idle_close.total_seconds()

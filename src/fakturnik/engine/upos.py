@@ -1,8 +1,13 @@
 """UPO fetching: the session UPO at once, per-invoice UPOs after the KSeF numbers.
 
 The session UPO (one document, in pages for a big session, covering every invoice the session
-registered) is stored as soon as the session's final status offers it (:meth:`UpoFetcher.session_upo`,
-called by the batch watch); per-invoice UPOs come from KSeF's pre-signed links where known.
+registered) is stored as soon as the session's final status offers it (:meth:`UpoFetcher.session_upo`):
+a batch's by the batch watch, an online session's right after the worker closes it
+(:meth:`UpoFetcher.session_closed`, then a few status calls spaced out while KSeF finishes the session,
+:meth:`UpoFetcher.fetch_closed_sessions`); per-invoice UPOs come from KSeF's pre-signed links where known.
+Only reads of KSeF and inserts of UPO rows happen here: nothing an outbox entry records depends on it,
+and a session whose UPO did not come within :data:`CLOSED_WATCH` (or a worker that stopped) is found
+again by the retry round (:meth:`UpoFetcher.fetch_missing_sessions`).
 
 Accepted invoices are queued here (``upo_later``, the default) and fetched when nothing else is due,
 so they never hold up the numbers; UPOs that could not be fetched are found again in the store
@@ -14,9 +19,11 @@ what she sent: KSeF shows a session with InvoiceWrite only to its subject).
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
@@ -31,8 +38,23 @@ from fakturnik.store import repo
 log = logging.getLogger("fakturnik.engine")
 
 SESSIONS_PER_ROUND = 10  # sessions without a session UPO asked about per retry round
+CLOSED_WATCH = 60.0  # seconds an online session just closed is asked about before the retry round takes over
+CLOSED_FIRST_LOOK = 0.2  # seconds after the close: KSeF finishes a closed online session quickly
+CLOSED_LOOK_CAP = 5.0  # the longest wait between two status calls of one closed session
 LIST_FOR_LINKS = 5  # this many missing in one session: one listing gives every pre-signed link
 STORE_CHUNK = 500
+
+
+@dataclass
+class ClosedSession:
+    """An online session the worker just closed, whose UPO is asked for until KSeF issues it."""
+
+    company_id: int
+    credential_id: int | None
+    ref: str
+    closed_at: float  # time.monotonic()
+    next_look: float
+    looks: int = 0
 
 
 class UpoFetcher:
@@ -42,9 +64,42 @@ class UpoFetcher:
         self.gateways = gateways
         self.threads = threads
         self.queue: deque[UpoTask] = deque()  # accepted, UPO not fetched yet (with its link)
+        self.closed: dict[str, ClosedSession] = {}  # online sessions just closed, UPO not stored yet
 
     def __repr__(self) -> str:
-        return f"UpoFetcher({len(self.queue)} queued)"
+        return f"UpoFetcher({len(self.queue)} queued, {len(self.closed)} closed sessions)"
+
+    def session_closed(self, company_id: int, ref: str, credential_id: int | None = None) -> None:
+        """The worker closed this online session: its UPO is fetched as soon as KSeF issues it."""
+        if not self.settings.upo_fetch:
+            return
+        moment = time.monotonic()
+        self.closed[ref] = ClosedSession(company_id, credential_id, ref, moment, moment + CLOSED_FIRST_LOOK)
+
+    def fetch_closed_sessions(self, *, moment: float | None = None) -> int:
+        """One status call for each closed online session whose next look is due; the UPO stored once
+        the status is final. Returns how many session UPO pages were stored."""
+        at = time.monotonic() if moment is None else moment
+        stored = 0
+        for ref, closed in list(self.closed.items()):
+            if closed.next_look > at:
+                continue
+            if at - closed.closed_at > CLOSED_WATCH:  # the retry round asks from now on
+                del self.closed[ref]
+                continue
+            try:
+                gateway = self.gateways.for_company_id(closed.company_id, closed.credential_id)
+                status = gateway.session_status(ref)
+            except Exception as exc:
+                log.info("session %s: status not read (%s)", ref, type(exc).__name__)
+                status = None
+            if status is not None and status.code not in SESSION_FINAL_PENDING:
+                del self.closed[ref]  # a failed download is tried again by the retry round
+                stored += self.session_upo(gateway, ref, status.upo_pages)
+                continue
+            closed.looks += 1
+            closed.next_look = at + min(CLOSED_FIRST_LOOK * 2**closed.looks, CLOSED_LOOK_CAP)
+        return stored
 
     def accepted(self, tasks: list[UpoTask]) -> None:
         """Invoices just accepted: their UPOs now, or queued for when nothing else is due."""

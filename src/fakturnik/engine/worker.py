@@ -87,7 +87,10 @@ class Worker:
         self.upos = UpoFetcher(ctx, self.gateways)
         self.outbox = Outbox(ctx, self.id, on_accepted=self.upos.accepted)
         self.reachability = Reachability(ctx)
-        self.pool = OnlinePool(self.outbox, self.settings.online_idle_close)
+        # an online session's UPO at once: asked for as soon as the pool closes the session
+        self.pool = OnlinePool(
+            self.outbox, self.settings.online_idle_close, on_closed=self.upos.session_closed
+        )
         self.reconciler = Reconciler(self.outbox, self.reachability, self._watch, self.upos)
         self.batches = BatchWatch(self.outbox, self.gateways, self.reachability, self.reconciler)
         self.sender = Sender(self.outbox, self.reachability, self.pool, self.batches)
@@ -150,6 +153,7 @@ class Worker:
         :data:`DRAINED` (``once`` and every entry decided: the run is over)."""
         touched = self.tick()
         self.maybe_sync()
+        self.upos.fetch_closed_sessions()  # closed online sessions: their UPOs once KSeF issues them
         if time.monotonic() - self._upos_checked > UPO_RETRY_EVERY:
             self._upos_checked = time.monotonic()
             self.fetch_missing_upos()
@@ -159,6 +163,11 @@ class Worker:
         if touched:
             return BUSY
         if once and self.pending() == 0:
+            if self.pool.open_count:  # every number is in: close the online sessions, then their UPOs
+                self.pool.close_all()
+                return BUSY
+            if self.upos.closed:  # KSeF is finishing a closed session (at most CLOSED_WATCH)
+                return IDLE
             self.fetch_missing_upos(limit=10_000)  # a last try for UPOs that failed
             self.upos.fetch_missing_sessions()
             return DRAINED

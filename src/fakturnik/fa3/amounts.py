@@ -28,6 +28,7 @@ __all__ = [
     "OSS_FIELDS",
     "RATE_FIELDS",
     "RATE_PERCENT",
+    "ROUNDING",
     "SUMMARY_FIELDS_ORDER",
     "VAT_RATES",
     "LineAmount",
@@ -37,6 +38,7 @@ __all__ = [
     "Totals",
     "compute_totals",
     "line_value",
+    "rate_summary",
     "round_grosze",
     "summary_fields_for",
 ]
@@ -115,14 +117,17 @@ SUMMARY_FIELDS_ORDER: tuple[str, ...] = (
 """The summary fields of ``Fa`` in schema order (P_15 last)."""
 
 
-_ROUNDING = Context(prec=_ROUNDING_PRECISION, rounding=ROUND_HALF_UP)
+ROUNDING = Context(prec=_ROUNDING_PRECISION, rounding=ROUND_HALF_UP)
 """The context of the rounding alone (one object: no context manager per call); the arithmetic before it
-runs in the caller's context."""
+runs in the caller's context. ``round_grosze(x)`` is ``ROUNDING.quantize(x, GROSZ)``."""
+
+
+_quantize = ROUNDING.quantize  # half-up from the context itself: no rounding argument to pass per call
 
 
 def round_grosze(value: Decimal) -> Decimal:
     """Round to grosze (0.01) half-up, as Polish invoices do."""
-    return value.quantize(GROSZ, rounding=ROUND_HALF_UP, context=_ROUNDING)  # products of bounded inputs fit
+    return _quantize(value, GROSZ)  # products of bounded inputs fit the context's precision
 
 
 def summary_fields_for(
@@ -293,3 +298,37 @@ def compute_totals(
         p_15 += rt.net + rt.vat
     ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
     return Totals(fields=ordered, p_15=p_15, per_line_vat=per_line_vat)
+
+
+def rate_summary(
+    sums: Mapping[str, Decimal], *, gross: bool = False, pln_sums: Mapping[str, Decimal] | None = None
+) -> tuple[dict[str, Decimal], Decimal]:
+    """:func:`compute_totals` by the net or gross method for lines that each name a ``P_12`` rate (no
+    OSS rate, no margin, no per-line tax), from what it sums: each rate's line values (``sums``: 0.00
+    plus each value, in the order of the rates' first lines) and, for a foreign currency, their values
+    in PLN (``pln_sums``: 0.00 plus each ``round_grosze(value x rate of exchange)``).
+
+    Returns (summary field -> amount, P_15): the same Decimal operations in the same order, without
+    the per-line and per-rate objects; the fields in the order of the rates' first lines.
+    """
+    grouped: dict[str, Decimal] = {}
+    p_15 = ZERO
+    for rate, total in sums.items():
+        percent = RATE_PERCENT.get(rate)
+        fields_ = RATE_FIELDS[rate]
+        if percent is None:
+            net, vat = total, ZERO
+        elif gross:
+            vat = _tax_from_gross(total, percent)
+            net = total - vat
+        else:
+            net, vat = total, round_grosze(total * percent / 100)
+        grouped[fields_.net] = grouped.get(fields_.net, ZERO) + net
+        if fields_.vat is not None:
+            grouped[fields_.vat] = grouped.get(fields_.vat, ZERO) + vat
+        if pln_sums is not None and percent is not None and fields_.vat_pln is not None and rate in pln_sums:
+            pln = pln_sums[rate]
+            vat_pln = _tax_from_gross(pln, percent) if gross else round_grosze(pln * percent / 100)
+            grouped[fields_.vat_pln] = grouped.get(fields_.vat_pln, ZERO) + vat_pln
+        p_15 += net + vat
+    return grouped, p_15

@@ -41,20 +41,21 @@ from typing import Any
 from fakturnik.errors import InvoiceValidationError, Problem
 from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.amounts import (
-    RATE_PERCENT,
+    GROSZ,
+    ROUNDING,
     SUMMARY_FIELDS_ORDER,
     LineAmount,
     TaxMethod,
     Totals,
     compute_totals,
     line_value,
-    round_grosze,
-    summary_fields_for,
+    rate_summary,
 )
 from fakturnik.fa3.model import Fa, Fa3Model, Faktura, FaWiersz
 
 __all__ = [
     "DEFAULT_ANNOTATIONS",
+    "DEFAULT_FORM_CODE",
     "TOTALS_CODE",
     "build_invoice",
     "check_totals",
@@ -69,6 +70,7 @@ _SETTLEMENT_KINDS = frozenset({"ROZ", "KOR_ROZ"})
 _ZERO_GROSZE = Decimal("0.00")
 _VAT_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_14") and not f.endswith("W"))
 _NET_FIELDS = tuple(f for f in SUMMARY_FIELDS_ORDER if f.startswith("P_13"))
+_round_grosze = ROUNDING.quantize  # round_grosze(x) is _round_grosze(x, GROSZ): one call less per line
 
 
 _MIXED_GROSS = (
@@ -149,7 +151,7 @@ def _priced_value(quantity: Decimal | None, price: Decimal, discount: Decimal | 
     if discount is not None:
         price = price - discount
     # "- 0.00" as line_value does: it also turns a negative zero (e.g. -1 x 0.00) into 0.00
-    return round_grosze((price if quantity is None else quantity * price) - _ZERO_GROSZE)
+    return _round_grosze((price if quantity is None else quantity * price) - _ZERO_GROSZE, GROSZ)
 
 
 def _acceptable_values(line: FaWiersz, price: Decimal) -> tuple[Decimal, ...]:
@@ -210,24 +212,9 @@ def _plain_net_totals(fa: Fa) -> Totals | None:
         if line.StanPrzed == 1:
             value = -1 * value
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
-    grouped, p_15 = _net_summary(sums)
+    grouped, p_15 = rate_summary(sums)
     ordered = {name: grouped[name] for name in SUMMARY_FIELDS_ORDER if name in grouped}
     return Totals(fields=ordered, p_15=p_15, per_line_vat=[])
-
-
-def _net_summary(sums: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
-    """Per-rate net sums -> (summary field -> amount, P_15): tax per rate, then per group (net method)."""
-    grouped: dict[str, Decimal] = {}
-    p_15 = _ZERO_GROSZE
-    for rate_key, total in sums.items():
-        percent = RATE_PERCENT.get(rate_key)
-        vat = _ZERO_GROSZE if percent is None else round_grosze(total * percent / 100)
-        fields = summary_fields_for(rate_key)
-        grouped[fields.net] = grouped.get(fields.net, _ZERO_GROSZE) + total
-        if fields.vat is not None:
-            grouped[fields.vat] = grouped.get(fields.vat, _ZERO_GROSZE) + vat
-        p_15 += total + vat
-    return grouped, p_15
 
 
 _LINE_FIELDS_NOT_PLAIN = ("P_11", "P_11A", "P_11Vat", "P_9B", "P_12_XII", "KursWaluty", "StanPrzed")
@@ -263,7 +250,7 @@ def _complete_plain_net(fa: Fa) -> bool:
         sums[rate] = sums.get(rate, _ZERO_GROSZE) + value
     for line, value in zip(lines, values, strict=True):
         _set(line, "P_11", value)
-    grouped, p_15 = _net_summary(sums)
+    grouped, p_15 = rate_summary(sums)
     for name in SUMMARY_FIELDS_ORDER:
         if name in grouped:
             _set(fa, name, grouped[name])
@@ -360,6 +347,10 @@ DEFAULT_ANNOTATIONS: dict[str, Any] = {
 exemption, new means of transport, simplified procedure or margin): a draft without Adnotacje gets these."""
 
 
+DEFAULT_FORM_CODE: dict[str, Any] = {"value": "FA"}
+"""``Naglowek/KodFormularza`` of a draft without one (its attributes the model's defaults)."""
+
+
 def _set(model: Fa3Model, name: str, value: Decimal) -> None:
     """Assign a computed Decimal to a Decimal field without pydantic's (slow) __setattr__."""
     model.__dict__[name] = value
@@ -370,12 +361,13 @@ def _now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
+def _draft_dict(draft: Faktura | dict[str, Any], *, number_lines: bool = True) -> dict[str, Any]:
     """The draft as a dict, with the defaults a draft may leave out filled in.
 
     Defaults: ``Naglowek`` (form code, variant 3, ``DataWytworzeniaFa`` = now in UTC), ``Podmiot2``
     ``JST``/``GV`` = 2, ``Fa/KodWaluty`` = PLN, ``Fa/Adnotacje`` = :data:`DEFAULT_ANNOTATIONS`,
-    ``Fa/RodzajFaktury`` = VAT, ``FaWiersz/NrWierszaFa`` = 1, 2, 3 ...
+    ``Fa/RodzajFaktury`` = VAT, ``FaWiersz/NrWierszaFa`` = 1, 2, 3 ... (without ``number_lines`` the
+    lines are left as they are: :mod:`fakturnik.fa3.draft_xml` numbers them as it writes them).
     """
     if isinstance(draft, Faktura):
         return draft.model_dump(exclude_none=True)
@@ -383,7 +375,7 @@ def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
     header = data.get("Naglowek")
     if header is None or isinstance(header, dict):  # anything else is left for the model to refuse
         header = dict(header or {})
-        header.setdefault("KodFormularza", {"value": "FA"})
+        header.setdefault("KodFormularza", DEFAULT_FORM_CODE)
         if "DataWytworzeniaFa" not in header:
             header["DataWytworzeniaFa"] = _now_utc()
         data["Naglowek"] = header
@@ -399,7 +391,7 @@ def _draft_dict(draft: Faktura | dict[str, Any]) -> dict[str, Any]:
         fa.setdefault("Adnotacje", DEFAULT_ANNOTATIONS)
         fa.setdefault("RodzajFaktury", "VAT")
         lines = fa.get("FaWiersz")
-        if isinstance(lines, list):
+        if number_lines and isinstance(lines, list):
             fa["FaWiersz"] = [
                 {"NrWierszaFa": i, **line} if isinstance(line, dict) else line
                 for i, line in enumerate(lines, 1)

@@ -1,13 +1,7 @@
 """Typed model of the FA(3) e-invoice (schema ``1-0E``), generated from the structure of the XSD.
 
-Class fields are the FA(3) element names, declared in schema order; the XML writer and parser walk
-``XML_FIELDS`` (element name, kind, repeated, child class). Kinds: ``c`` child element, ``s`` text,
-``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
-branches are flattened into optional fields (set only the branch you use). Elements the model does
-not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
-known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
-parse -> write never drops anything.
-
+One class per element type, its fields the FA(3) element names in schema order; what the XML writer and
+parser read from it (``XML_FIELDS`` and its kinds, choices, unknown content) is told in ``model_base``.
 Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see docs/fa3-json.md).
 """
 
@@ -20,6 +14,7 @@ from fakturnik.fa3.model_base import MAX_DECIMAL_DIGITS as MAX_DECIMAL_DIGITS
 from fakturnik.fa3.model_base import MAX_FRACTION_DIGITS as MAX_FRACTION_DIGITS
 from fakturnik.fa3.model_base import MAX_INTEGER_DIGITS as MAX_INTEGER_DIGITS
 from fakturnik.fa3.model_base import NS as NS
+from fakturnik.fa3.model_base import DateTimeText as DateTimeText
 from fakturnik.fa3.model_base import Dec as Dec
 from fakturnik.fa3.model_base import Fa3Model as Fa3Model
 from fakturnik.fa3.model_base import IntText as IntText
@@ -80,6 +75,12 @@ FormaPlatnosciValues = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], IntText]
 class KodFormularza(Fa3Model):
     """FA(3) element ``Faktura/Naglowek/KodFormularza``."""
 
+    XML_ATTRS = (
+        "kodSystemowy",
+        "wersjaSchemy",
+    )
+    XML_TEXT = "value"
+
     kodSystemowy: str = "FA (3)"
     wersjaSchemy: str = "1-0E"
     value: Literal["FA"] = "FA"
@@ -93,7 +94,7 @@ class TNaglowek(Fa3Model):
 
     KodFormularza: _KodFormularza
     WariantFormularza: Annotated[Literal[3], IntText] = 3
-    DataWytworzeniaFa: str
+    DataWytworzeniaFa: DateTimeText
     SystemInfo: str | None = None
 
 
@@ -123,7 +124,7 @@ _TAdres = TAdres
 
 
 class DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot1/DaneKontaktowe``."""
+    """FA(3) element ``DaneKontaktowe`` of ``Podmiot1``, ``Podmiot2`` and ``Podmiot3``."""
 
     Email: str | None = None
     Telefon: str | None = None
@@ -162,14 +163,7 @@ class TPodmiot2(Fa3Model):
 _TPodmiot2 = TPodmiot2
 
 
-class Podmiot2DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot2/DaneKontaktowe``."""
-
-    Email: str | None = None
-    Telefon: str | None = None
-
-
-_Podmiot2DaneKontaktowe = Podmiot2DaneKontaktowe
+Podmiot2DaneKontaktowe = DaneKontaktowe
 
 
 class Podmiot2(Fa3Model):
@@ -179,7 +173,7 @@ class Podmiot2(Fa3Model):
     DaneIdentyfikacyjne: _TPodmiot2
     Adres: _TAdres | None = None
     AdresKoresp: _TAdres | None = None
-    DaneKontaktowe: list[_Podmiot2DaneKontaktowe] = Field(default_factory=list)
+    DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
     NrKlienta: str | None = None
     IDNabywcy: str | None = None
     JST: Annotated[Literal[1, 2], IntText]
@@ -205,14 +199,7 @@ class TPodmiot3(Fa3Model):
 _TPodmiot3 = TPodmiot3
 
 
-class Podmiot3DaneKontaktowe(Fa3Model):
-    """FA(3) element ``Faktura/Podmiot3/DaneKontaktowe``."""
-
-    Email: str | None = None
-    Telefon: str | None = None
-
-
-_Podmiot3DaneKontaktowe = Podmiot3DaneKontaktowe
+Podmiot3DaneKontaktowe = DaneKontaktowe
 
 
 class Podmiot3(Fa3Model):
@@ -223,7 +210,7 @@ class Podmiot3(Fa3Model):
     DaneIdentyfikacyjne: _TPodmiot3
     Adres: _TAdres | None = None
     AdresKoresp: _TAdres | None = None
-    DaneKontaktowe: list[_Podmiot3DaneKontaktowe] = Field(default_factory=list)
+    DaneKontaktowe: list[_DaneKontaktowe] = Field(default_factory=list)
     Rola: Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], IntText] | None = None
     RolaInna: Annotated[Literal[1], IntText] | None = None
     OpisRoli: str | None = None
@@ -608,8 +595,8 @@ class Transport(Fa3Model):
     LadunekInny: Annotated[Literal[1], IntText] | None = None
     OpisInnegoLadunku: str | None = None
     JednostkaOpakowania: str | None = None
-    DataGodzRozpTransportu: str | None = None
-    DataGodzZakTransportu: str | None = None
+    DataGodzRozpTransportu: DateTimeText | None = None
+    DataGodzZakTransportu: DateTimeText | None = None
     WysylkaZ: _TAdres | None = None
     WysylkaPrzez: list[_TAdres] = Field(default_factory=list)
     WysylkaDo: _TAdres | None = None
@@ -796,6 +783,8 @@ _TMetaDane = TMetaDane
 class NKom(Fa3Model):
     """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TNaglowek/Kol/NKom``."""
 
+    XML_TEXT = "value"
+
     value: str
 
 
@@ -804,6 +793,8 @@ _NKom = NKom
 
 class Kol(Fa3Model):
     """FA(3) element ``Faktura/Zalacznik/BlokDanych/Tabela/TNaglowek/Kol``."""
+
+    XML_ATTRS = ("Typ",)
 
     Typ: Literal["date", "datetime", "dec", "int", "time", "txt"]
     NKom: _NKom
@@ -887,404 +878,6 @@ class Faktura(Fa3Model):
 
 
 _Faktura = Faktura
-
-
-# --- XML layout (element order, kinds, child classes) ---------------------------------------------
-
-KodFormularza.XML_FIELDS = ()
-KodFormularza.XML_ATTRS = (
-    "kodSystemowy",
-    "wersjaSchemy",
-)
-KodFormularza.XML_TEXT = "value"
-TNaglowek.XML_FIELDS = (
-    ("KodFormularza", "c", False, KodFormularza),
-    ("WariantFormularza", "i", False, None),
-    ("DataWytworzeniaFa", "T", False, None),
-    ("SystemInfo", "s", False, None),
-)
-TPodmiot1.XML_FIELDS = (("NIP", "s", False, None), ("Nazwa", "s", False, None))
-TAdres.XML_FIELDS = (
-    ("KodKraju", "s", False, None),
-    ("AdresL1", "s", False, None),
-    ("AdresL2", "s", False, None),
-    ("GLN", "s", False, None),
-)
-DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
-Podmiot1.XML_FIELDS = (
-    ("PrefiksPodatnika", "s", False, None),
-    ("NrEORI", "s", False, None),
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
-    ("Adres", "c", False, TAdres),
-    ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, DaneKontaktowe),
-    ("StatusInfoPodatnika", "i", False, None),
-)
-TPodmiot2.XML_FIELDS = (
-    ("NIP", "s", False, None),
-    ("KodUE", "s", False, None),
-    ("NrVatUE", "s", False, None),
-    ("KodKraju", "s", False, None),
-    ("NrID", "s", False, None),
-    ("BrakID", "i", False, None),
-    ("Nazwa", "s", False, None),
-)
-Podmiot2DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
-Podmiot2.XML_FIELDS = (
-    ("NrEORI", "s", False, None),
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
-    ("Adres", "c", False, TAdres),
-    ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, Podmiot2DaneKontaktowe),
-    ("NrKlienta", "s", False, None),
-    ("IDNabywcy", "s", False, None),
-    ("JST", "i", False, None),
-    ("GV", "i", False, None),
-)
-TPodmiot3.XML_FIELDS = (
-    ("NIP", "s", False, None),
-    ("IDWew", "s", False, None),
-    ("KodUE", "s", False, None),
-    ("NrVatUE", "s", False, None),
-    ("KodKraju", "s", False, None),
-    ("NrID", "s", False, None),
-    ("BrakID", "i", False, None),
-    ("Nazwa", "s", False, None),
-)
-Podmiot3DaneKontaktowe.XML_FIELDS = (("Email", "s", False, None), ("Telefon", "s", False, None))
-Podmiot3.XML_FIELDS = (
-    ("IDNabywcy", "s", False, None),
-    ("NrEORI", "s", False, None),
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot3),
-    ("Adres", "c", False, TAdres),
-    ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, Podmiot3DaneKontaktowe),
-    ("Rola", "i", False, None),
-    ("RolaInna", "i", False, None),
-    ("OpisRoli", "s", False, None),
-    ("Udzial", "d", False, None),
-    ("NrKlienta", "s", False, None),
-)
-PodmiotUpowaznionyDaneKontaktowe.XML_FIELDS = (("EmailPU", "s", False, None), ("TelefonPU", "s", False, None))
-PodmiotUpowazniony.XML_FIELDS = (
-    ("NrEORI", "s", False, None),
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
-    ("Adres", "c", False, TAdres),
-    ("AdresKoresp", "c", False, TAdres),
-    ("DaneKontaktowe", "c", True, PodmiotUpowaznionyDaneKontaktowe),
-    ("RolaPU", "i", False, None),
-)
-OkresFa.XML_FIELDS = (("P_6_Od", "D", False, None), ("P_6_Do", "D", False, None))
-Zwolnienie.XML_FIELDS = (
-    ("P_19", "i", False, None),
-    ("P_19A", "s", False, None),
-    ("P_19B", "s", False, None),
-    ("P_19C", "s", False, None),
-    ("P_19N", "i", False, None),
-)
-NowySrodekTransportu.XML_FIELDS = (
-    ("P_22A", "D", False, None),
-    ("P_NrWierszaNST", "i", False, None),
-    ("P_22BMK", "s", False, None),
-    ("P_22BMD", "s", False, None),
-    ("P_22BK", "s", False, None),
-    ("P_22BNR", "s", False, None),
-    ("P_22BRP", "s", False, None),
-    ("P_22B", "s", False, None),
-    ("P_22B1", "s", False, None),
-    ("P_22B2", "s", False, None),
-    ("P_22B3", "s", False, None),
-    ("P_22B4", "s", False, None),
-    ("P_22BT", "s", False, None),
-    ("P_22C", "s", False, None),
-    ("P_22C1", "s", False, None),
-    ("P_22D", "s", False, None),
-    ("P_22D1", "s", False, None),
-)
-NoweSrodkiTransportu.XML_FIELDS = (
-    ("P_22", "i", False, None),
-    ("P_42_5", "i", False, None),
-    ("NowySrodekTransportu", "c", True, NowySrodekTransportu),
-    ("P_22N", "i", False, None),
-)
-PMarzy.XML_FIELDS = (
-    ("P_PMarzy", "i", False, None),
-    ("P_PMarzy_2", "i", False, None),
-    ("P_PMarzy_3_1", "i", False, None),
-    ("P_PMarzy_3_2", "i", False, None),
-    ("P_PMarzy_3_3", "i", False, None),
-    ("P_PMarzyN", "i", False, None),
-)
-Adnotacje.XML_FIELDS = (
-    ("P_16", "i", False, None),
-    ("P_17", "i", False, None),
-    ("P_18", "i", False, None),
-    ("P_18A", "i", False, None),
-    ("Zwolnienie", "c", False, Zwolnienie),
-    ("NoweSrodkiTransportu", "c", False, NoweSrodkiTransportu),
-    ("P_23", "i", False, None),
-    ("PMarzy", "c", False, PMarzy),
-)
-DaneFaKorygowanej.XML_FIELDS = (
-    ("DataWystFaKorygowanej", "D", False, None),
-    ("NrFaKorygowanej", "s", False, None),
-    ("NrKSeF", "i", False, None),
-    ("NrKSeFFaKorygowanej", "s", False, None),
-    ("NrKSeFN", "i", False, None),
-)
-Podmiot1K.XML_FIELDS = (
-    ("PrefiksPodatnika", "s", False, None),
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot1),
-    ("Adres", "c", False, TAdres),
-)
-Podmiot2K.XML_FIELDS = (
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
-    ("Adres", "c", False, TAdres),
-    ("IDNabywcy", "s", False, None),
-)
-ZaliczkaCzesciowa.XML_FIELDS = (
-    ("P_6Z", "D", False, None),
-    ("P_15Z", "d", False, None),
-    ("KursWalutyZW", "d", False, None),
-)
-TKluczWartosc.XML_FIELDS = (
-    ("NrWiersza", "i", False, None),
-    ("Klucz", "s", False, None),
-    ("Wartosc", "s", False, None),
-)
-FakturaZaliczkowa.XML_FIELDS = (
-    ("NrKSeFZN", "i", False, None),
-    ("NrFaZaliczkowej", "s", False, None),
-    ("NrKSeFFaZaliczkowej", "s", False, None),
-)
-FaWiersz.XML_FIELDS = (
-    ("NrWierszaFa", "i", False, None),
-    ("UU_ID", "s", False, None),
-    ("P_6A", "D", False, None),
-    ("P_7", "s", False, None),
-    ("Indeks", "s", False, None),
-    ("GTIN", "s", False, None),
-    ("PKWiU", "s", False, None),
-    ("CN", "s", False, None),
-    ("PKOB", "s", False, None),
-    ("P_8A", "s", False, None),
-    ("P_8B", "d", False, None),
-    ("P_9A", "d", False, None),
-    ("P_9B", "d", False, None),
-    ("P_10", "d", False, None),
-    ("P_11", "d", False, None),
-    ("P_11A", "d", False, None),
-    ("P_11Vat", "d", False, None),
-    ("P_12", "s", False, None),
-    ("P_12_XII", "d", False, None),
-    ("P_12_Zal_15", "i", False, None),
-    ("KwotaAkcyzy", "d", False, None),
-    ("GTU", "s", False, None),
-    ("Procedura", "s", False, None),
-    ("KursWaluty", "d", False, None),
-    ("StanPrzed", "i", False, None),
-)
-Obciazenia.XML_FIELDS = (("Kwota", "d", False, None), ("Powod", "s", False, None))
-Odliczenia.XML_FIELDS = (("Kwota", "d", False, None), ("Powod", "s", False, None))
-Rozliczenie.XML_FIELDS = (
-    ("Obciazenia", "c", True, Obciazenia),
-    ("SumaObciazen", "d", False, None),
-    ("Odliczenia", "c", True, Odliczenia),
-    ("SumaOdliczen", "d", False, None),
-    ("DoZaplaty", "d", False, None),
-    ("DoRozliczenia", "d", False, None),
-)
-ZaplataCzesciowa.XML_FIELDS = (
-    ("KwotaZaplatyCzesciowej", "d", False, None),
-    ("DataZaplatyCzesciowej", "D", False, None),
-    ("FormaPlatnosci", "i", False, None),
-    ("PlatnoscInna", "i", False, None),
-    ("OpisPlatnosci", "s", False, None),
-)
-TerminOpis.XML_FIELDS = (
-    ("Ilosc", "i", False, None),
-    ("Jednostka", "s", False, None),
-    ("ZdarzeniePoczatkowe", "s", False, None),
-)
-TerminPlatnosci.XML_FIELDS = (("Termin", "D", False, None), ("TerminOpis", "c", False, TerminOpis))
-TRachunekBankowy.XML_FIELDS = (
-    ("NrRB", "s", False, None),
-    ("SWIFT", "s", False, None),
-    ("RachunekWlasnyBanku", "i", False, None),
-    ("NazwaBanku", "s", False, None),
-    ("OpisRachunku", "s", False, None),
-)
-Skonto.XML_FIELDS = (("WarunkiSkonta", "s", False, None), ("WysokoscSkonta", "s", False, None))
-Platnosc.XML_FIELDS = (
-    ("Zaplacono", "i", False, None),
-    ("DataZaplaty", "D", False, None),
-    ("ZnacznikZaplatyCzesciowej", "i", False, None),
-    ("ZaplataCzesciowa", "c", True, ZaplataCzesciowa),
-    ("TerminPlatnosci", "c", True, TerminPlatnosci),
-    ("FormaPlatnosci", "i", False, None),
-    ("PlatnoscInna", "i", False, None),
-    ("OpisPlatnosci", "s", False, None),
-    ("RachunekBankowy", "c", True, TRachunekBankowy),
-    ("RachunekBankowyFaktora", "c", True, TRachunekBankowy),
-    ("Skonto", "c", False, Skonto),
-    ("LinkDoPlatnosci", "s", False, None),
-    ("IPKSeF", "s", False, None),
-)
-Umowy.XML_FIELDS = (("DataUmowy", "D", False, None), ("NrUmowy", "s", False, None))
-Zamowienia.XML_FIELDS = (("DataZamowienia", "D", False, None), ("NrZamowienia", "s", False, None))
-Przewoznik.XML_FIELDS = (
-    ("DaneIdentyfikacyjne", "c", False, TPodmiot2),
-    ("AdresPrzewoznika", "c", False, TAdres),
-)
-Transport.XML_FIELDS = (
-    ("RodzajTransportu", "i", False, None),
-    ("TransportInny", "i", False, None),
-    ("OpisInnegoTransportu", "s", False, None),
-    ("Przewoznik", "c", False, Przewoznik),
-    ("NrZleceniaTransportu", "s", False, None),
-    ("OpisLadunku", "i", False, None),
-    ("LadunekInny", "i", False, None),
-    ("OpisInnegoLadunku", "s", False, None),
-    ("JednostkaOpakowania", "s", False, None),
-    ("DataGodzRozpTransportu", "T", False, None),
-    ("DataGodzZakTransportu", "T", False, None),
-    ("WysylkaZ", "c", False, TAdres),
-    ("WysylkaPrzez", "c", True, TAdres),
-    ("WysylkaDo", "c", False, TAdres),
-)
-WarunkiTransakcji.XML_FIELDS = (
-    ("Umowy", "c", True, Umowy),
-    ("Zamowienia", "c", True, Zamowienia),
-    ("NrPartiiTowaru", "s", True, None),
-    ("WarunkiDostawy", "s", False, None),
-    ("KursUmowny", "d", False, None),
-    ("WalutaUmowna", "s", False, None),
-    ("Transport", "c", True, Transport),
-    ("PodmiotPosredniczacy", "i", False, None),
-)
-ZamowienieWiersz.XML_FIELDS = (
-    ("NrWierszaZam", "i", False, None),
-    ("UU_IDZ", "s", False, None),
-    ("P_7Z", "s", False, None),
-    ("IndeksZ", "s", False, None),
-    ("GTINZ", "s", False, None),
-    ("PKWiUZ", "s", False, None),
-    ("CNZ", "s", False, None),
-    ("PKOBZ", "s", False, None),
-    ("P_8AZ", "s", False, None),
-    ("P_8BZ", "d", False, None),
-    ("P_9AZ", "d", False, None),
-    ("P_11NettoZ", "d", False, None),
-    ("P_11VatZ", "d", False, None),
-    ("P_12Z", "s", False, None),
-    ("P_12Z_XII", "d", False, None),
-    ("P_12Z_Zal_15", "i", False, None),
-    ("GTUZ", "s", False, None),
-    ("ProceduraZ", "s", False, None),
-    ("KwotaAkcyzyZ", "d", False, None),
-    ("StanPrzedZ", "i", False, None),
-)
-Zamowienie.XML_FIELDS = (
-    ("WartoscZamowienia", "d", False, None),
-    ("ZamowienieWiersz", "c", True, ZamowienieWiersz),
-)
-Fa.XML_FIELDS = (
-    ("KodWaluty", "s", False, None),
-    ("P_1", "D", False, None),
-    ("P_1M", "s", False, None),
-    ("P_2", "s", False, None),
-    ("WZ", "s", True, None),
-    ("P_6", "D", False, None),
-    ("OkresFa", "c", False, OkresFa),
-    ("P_13_1", "d", False, None),
-    ("P_14_1", "d", False, None),
-    ("P_14_1W", "d", False, None),
-    ("P_13_2", "d", False, None),
-    ("P_14_2", "d", False, None),
-    ("P_14_2W", "d", False, None),
-    ("P_13_3", "d", False, None),
-    ("P_14_3", "d", False, None),
-    ("P_14_3W", "d", False, None),
-    ("P_13_4", "d", False, None),
-    ("P_14_4", "d", False, None),
-    ("P_14_4W", "d", False, None),
-    ("P_13_5", "d", False, None),
-    ("P_14_5", "d", False, None),
-    ("P_13_6_1", "d", False, None),
-    ("P_13_6_2", "d", False, None),
-    ("P_13_6_3", "d", False, None),
-    ("P_13_7", "d", False, None),
-    ("P_13_8", "d", False, None),
-    ("P_13_9", "d", False, None),
-    ("P_13_10", "d", False, None),
-    ("P_13_11", "d", False, None),
-    ("P_15", "d", False, None),
-    ("KursWalutyZ", "d", False, None),
-    ("Adnotacje", "c", False, Adnotacje),
-    ("RodzajFaktury", "s", False, None),
-    ("PrzyczynaKorekty", "s", False, None),
-    ("TypKorekty", "i", False, None),
-    ("DaneFaKorygowanej", "c", True, DaneFaKorygowanej),
-    ("OkresFaKorygowanej", "s", False, None),
-    ("NrFaKorygowany", "s", False, None),
-    ("Podmiot1K", "c", False, Podmiot1K),
-    ("Podmiot2K", "c", True, Podmiot2K),
-    ("P_15ZK", "d", False, None),
-    ("KursWalutyZK", "d", False, None),
-    ("ZaliczkaCzesciowa", "c", True, ZaliczkaCzesciowa),
-    ("FP", "i", False, None),
-    ("TP", "i", False, None),
-    ("DodatkowyOpis", "c", True, TKluczWartosc),
-    ("FakturaZaliczkowa", "c", True, FakturaZaliczkowa),
-    ("ZwrotAkcyzy", "i", False, None),
-    ("FaWiersz", "c", True, FaWiersz),
-    ("Rozliczenie", "c", False, Rozliczenie),
-    ("Platnosc", "c", False, Platnosc),
-    ("WarunkiTransakcji", "c", False, WarunkiTransakcji),
-    ("Zamowienie", "c", False, Zamowienie),
-)
-Informacje.XML_FIELDS = (("StopkaFaktury", "s", False, None),)
-Rejestry.XML_FIELDS = (
-    ("PelnaNazwa", "s", False, None),
-    ("KRS", "s", False, None),
-    ("REGON", "s", False, None),
-    ("BDO", "s", False, None),
-)
-Stopka.XML_FIELDS = (("Informacje", "c", True, Informacje), ("Rejestry", "c", True, Rejestry))
-MetaDane.XML_FIELDS = (("ZKlucz", "s", False, None), ("ZWartosc", "s", False, None))
-Tekst.XML_FIELDS = (("Akapit", "s", True, None),)
-TMetaDane.XML_FIELDS = (("TKlucz", "s", False, None), ("TWartosc", "s", False, None))
-NKom.XML_FIELDS = ()
-NKom.XML_TEXT = "value"
-Kol.XML_FIELDS = (("NKom", "c", False, NKom),)
-Kol.XML_ATTRS = ("Typ",)
-TabelaTNaglowek.XML_FIELDS = (("Kol", "c", True, Kol),)
-Wiersz.XML_FIELDS = (("WKom", "s", True, None),)
-Suma.XML_FIELDS = (("SKom", "s", True, None),)
-Tabela.XML_FIELDS = (
-    ("TMetaDane", "c", True, TMetaDane),
-    ("Opis", "s", False, None),
-    ("TNaglowek", "c", False, TabelaTNaglowek),
-    ("Wiersz", "c", True, Wiersz),
-    ("Suma", "c", False, Suma),
-)
-BlokDanych.XML_FIELDS = (
-    ("ZNaglowek", "s", False, None),
-    ("MetaDane", "c", True, MetaDane),
-    ("Tekst", "c", False, Tekst),
-    ("Tabela", "c", True, Tabela),
-)
-Zalacznik.XML_FIELDS = (("BlokDanych", "c", True, BlokDanych),)
-Faktura.XML_FIELDS = (
-    ("Naglowek", "c", False, TNaglowek),
-    ("Podmiot1", "c", False, Podmiot1),
-    ("Podmiot2", "c", False, Podmiot2),
-    ("Podmiot3", "c", True, Podmiot3),
-    ("PodmiotUpowazniony", "c", False, PodmiotUpowazniony),
-    ("Fa", "c", False, Fa),
-    ("Stopka", "c", False, Stopka),
-    ("Zalacznik", "c", False, Zalacznik),
-)
 
 Invoice = Faktura
 """The root of an FA(3) document."""

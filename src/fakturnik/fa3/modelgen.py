@@ -15,7 +15,7 @@ repeated or inside a repeated group becomes a list; simple types map to ``str``,
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -43,7 +43,7 @@ _INTEGER_TYPES = frozenset(
         "unsignedInt",
     }
 )
-_PY_TYPES = {"s": "str", "d": "Dec", "i": "int", "D": "date", "T": "str"}
+_PY_TYPES = {"s": "str", "d": "Dec", "i": "int", "D": "date", "T": "DateTimeText"}
 
 SimpleKind = tuple[str, list[str] | None]  # (kind, enumeration values)
 
@@ -71,6 +71,9 @@ class AttrSpec:
 class ClassSpec:
     name: str
     doc: str
+    path: str = (
+        ""  # an anonymous type's element path, e.g. Faktura/Podmiot1/DaneKontaktowe ("" for a named type)
+    )
     fields: list[FieldSpec] = field(default_factory=list)
     attrs: list[AttrSpec] = field(default_factory=list)
     text: SimpleKind | None = None
@@ -157,7 +160,7 @@ class Generator:
         if type_name.startswith("tns:") and type_name[4:] in self.ctypes:
             key = type_name[4:]
             ctype = self.ctypes[key]
-            base_name, doc = key, f"FA(3) type ``{key}``."
+            base_name, doc, anonymous_path = key, f"FA(3) type ``{key}``.", ""
         else:
             found = element.find(f"{XS}complexType")
             if found is None:
@@ -169,7 +172,7 @@ class Generator:
                 alias = etree.Element("alias", type=extension.get("base") or "")
                 return self.class_for(alias, parent, path)
             key = self.fa.getroottree().getpath(ctype)
-            base_name = str(element.get("name"))
+            base_name, anonymous_path = str(element.get("name")), path
             if base_name in self.used:
                 base_name = parent + base_name
             doc = f"FA(3) element ``{path}``."
@@ -179,7 +182,7 @@ class Generator:
         while name in self.used:
             name += "_"
         self.used.add(name)
-        spec = ClassSpec(name, doc)
+        spec = ClassSpec(name, doc, anonymous_path)
         self.classes[key] = spec
         simple_content = ctype.find(f"{XS}simpleContent")
         if simple_content is not None:
@@ -231,14 +234,8 @@ def _default(kind: str, enum: list[str] | None) -> str | None:
 
 HEADER = '''"""Typed model of the FA(3) e-invoice (schema ``1-0E``), generated from the structure of the XSD.
 
-Class fields are the FA(3) element names, declared in schema order; the XML writer and parser walk
-``XML_FIELDS`` (element name, kind, repeated, child class). Kinds: ``c`` child element, ``s`` text,
-``d`` decimal, ``i`` integer, ``D`` date, ``T`` date-time kept as its exact text. ``xsd:choice``
-branches are flattened into optional fields (set only the branch you use). Elements the model does
-not know (a newer schema, foreign content) are kept in ``xml_extra`` as raw XML, anchored after the
-known element they followed, and unknown attributes in ``xml_attrs`` (Clark notation keys), so that
-parse -> write never drops anything.
-
+One class per element type, its fields the FA(3) element names in schema order; what the XML writer and
+parser read from it (``XML_FIELDS`` and its kinds, choices, unknown content) is told in ``model_base``.
 Do not edit by hand: regenerate with ``python -m fakturnik.fa3.modelgen`` (see docs/fa3-json.md).
 """
 
@@ -251,6 +248,7 @@ from fakturnik.fa3.model_base import MAX_DECIMAL_DIGITS as MAX_DECIMAL_DIGITS
 from fakturnik.fa3.model_base import MAX_FRACTION_DIGITS as MAX_FRACTION_DIGITS
 from fakturnik.fa3.model_base import MAX_INTEGER_DIGITS as MAX_INTEGER_DIGITS
 from fakturnik.fa3.model_base import NS as NS
+from fakturnik.fa3.model_base import DateTimeText as DateTimeText
 from fakturnik.fa3.model_base import Dec as Dec
 from fakturnik.fa3.model_base import Fa3Model as Fa3Model
 from fakturnik.fa3.model_base import IntText as IntText
@@ -281,9 +279,33 @@ def _shared_literals(gen: Generator) -> dict[str, str]:
     return aliases
 
 
+def _same_elements(gen: Generator) -> dict[str, str]:
+    """Class name -> the earlier class it repeats, for anonymous types of one element name with the same
+    content (``DaneKontaktowe`` of ``Podmiot1``, ``Podmiot2`` and ``Podmiot3``): one class serves them all,
+    the later names stay as aliases. Elements of other names are not merged, however alike their content."""
+    first: dict[str, str] = {}
+    same: dict[str, str] = {}
+    for key in gen.order:
+        spec = gen.classes[key]
+        if not spec.path:
+            continue
+        fields = [replace(f, child=same.get(f.child, f.child)) if f.child else f for f in spec.fields]
+        content = repr((spec.path.rpartition("/")[2], fields, spec.attrs, spec.text))
+        if content in first:
+            same[spec.name] = first[content]
+        else:
+            first[content] = spec.name
+    return same
+
+
 def render(gen: Generator) -> str:
     """The source of model.py (unformatted; run ruff format on it)."""
     aliases = _shared_literals(gen)
+    same = _same_elements(gen)
+    specs = {spec.name: spec for spec in gen.classes.values()}
+    also: dict[str, list[str]] = {}
+    for name, shared in same.items():
+        also.setdefault(shared, []).append(specs[name].path)
     out = [HEADER]
     out += [*(f"{alias} = {text}" for text, alias in aliases.items())]
 
@@ -291,10 +313,23 @@ def render(gen: Generator) -> str:
         text = _py_type(kind, enum)
         return aliases.get(text, text)
 
-    layout: list[str] = []
     for key in gen.order:
         spec = gen.classes[key]
-        out += ["", "", f"class {spec.name}(Fa3Model):", f'    """{spec.doc}"""', ""]
+        if spec.name in same:
+            out += ["", "", f"{spec.name} = {same[spec.name]}"]
+            continue
+        doc = spec.doc
+        if spec.name in also:  # the one class of an element under several parents
+            element = spec.path.rpartition("/")[2]
+            parents = [f"``{path.split('/')[-2]}``" for path in [spec.path, *also[spec.name]]]
+            doc = f"FA(3) element ``{element}`` of {', '.join(parents[:-1])} and {parents[-1]}."
+        out += ["", "", f"class {spec.name}(Fa3Model):", f'    """{doc}"""', ""]
+        if spec.attrs:
+            out.append(f"    XML_ATTRS = ({', '.join(repr(a.name) for a in spec.attrs)},)")
+        if spec.text is not None:
+            out.append('    XML_TEXT = "value"')
+        if spec.attrs or spec.text is not None:
+            out.append("")
         for a in spec.attrs:
             t = typed(a.kind, a.enum)
             default = (
@@ -309,7 +344,7 @@ def render(gen: Generator) -> str:
             default = _default(*spec.text)
             out.append(f"    value: {_py_type(*spec.text)}" + (f" = {default}" if default else ""))
         for f in spec.fields:
-            t = f"_{f.child}" if f.kind == "c" else typed(f.kind, f.enum)
+            t = f"_{same.get(f.child, f.child)}" if f.child else typed(f.kind, f.enum)
             if f.repeated:
                 out.append(f"    {f.name}: list[{t}] = Field(default_factory=list)")
             elif f.optional:
@@ -320,13 +355,6 @@ def render(gen: Generator) -> str:
         if not (spec.fields or spec.attrs or spec.text):
             out.append("    pass")
         out += ["", "", f"_{spec.name} = {spec.name}"]
-        items = ", ".join(f"({f.name!r}, {f.kind!r}, {f.repeated}, {f.child})" for f in spec.fields)
-        layout.append(f"{spec.name}.XML_FIELDS = ({items}{',' if len(spec.fields) == 1 else ''})")
-        if spec.attrs:
-            layout.append(f"{spec.name}.XML_ATTRS = ({', '.join(repr(a.name) for a in spec.attrs)},)")
-        if spec.text is not None:
-            layout.append(f'{spec.name}.XML_TEXT = "value"')
-    out += ["", "", "# --- XML layout (element order, kinds, child classes) " + "-" * 45, "", *layout]
     out += ["", "Invoice = Faktura", '"""The root of an FA(3) document."""', ""]
     return "\n".join(out)
 

@@ -361,6 +361,9 @@ def reset_cache() -> None:
 
 
 def _cached(kind: str, key: str, build: Callable[[SchemaStore], etree.XMLSchema]) -> etree.XMLSchema:
+    schema = _compiled.get((kind, key))  # compiled once: read without the lock (a dict read is atomic)
+    if schema is not None:
+        return schema
     with _compiled_lock:
         schema = _compiled.get((kind, key))
         if schema is None:

@@ -246,6 +246,12 @@ def validate_tree(
     root: etree._Element, env: Env = "prod", *, now: datetime | None = None, data: bytes | None = None
 ) -> ValidationReport:
     """XSD + rules on an already parsed ``Faktura`` element (no byte-level checks)."""
+    return _validate_root(root, _check_env(env), now, data)
+
+
+def _validate_root(
+    root: etree._Element, env: Env, now: datetime | None, data: bytes | None
+) -> ValidationReport:
     report = ValidationReport()
     if root.tag != FA3_ROOT:
         qname = etree.QName(root)
@@ -258,7 +264,7 @@ def validate_tree(
         return report
     schema = xsd_problems(root)
     report.add(schema)
-    ctx = RuleContext(env=_check_env(env))
+    ctx = RuleContext(env=env)
     if now is not None:
         ctx.now = now if now.tzinfo else now.astimezone()
     report.add(run_rules(root, ctx, data=data, schema_valid=not schema))
@@ -268,7 +274,8 @@ def validate_tree(
 def validate_xml(data: bytes, env: Env = "prod", *, now: datetime | None = None) -> ValidationReport:
     """Validate FA(3) XML bytes; every problem found is in the report (nothing is raised for bad input)."""
     _check_env(env)
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     early = byte_problem(data)
     if early is not None:
         return ValidationReport([early])
@@ -304,7 +311,7 @@ def _validate_checked(data: bytes, root: etree._Element, env: Env, now: datetime
                 )
             ]
         )
-    return validate_tree(root, env, now=now, data=data)
+    return _validate_root(root, env, now, data)
 
 
 def validate_invoice(invoice: Faktura, env: Env = "prod", *, now: datetime | None = None) -> ValidationReport:

@@ -124,14 +124,13 @@ class BearerToken(NoPickle):
         return f"BearerToken(token=<redacted>, valid_until={self.valid_until.isoformat()})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class AuthTokens:
+    """The access and refresh token of one login (``BearerToken``'s ``repr`` hides each)."""
+
     reference_number: str
     access: BearerToken
     refresh: BearerToken
-
-    def __repr__(self) -> str:
-        return f"AuthTokens(reference_number={self.reference_number!r}, access={self.access!r}, refresh=…)"
 
 
 @dataclass(frozen=True)
@@ -142,15 +141,12 @@ class Challenge:
     client_ip: str | None = None
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class AuthOperation:
     """``202`` of ``/auth/ksef-token`` or ``/auth/xades-signature``."""
 
     reference_number: str
     authentication_token: BearerToken
-
-    def __repr__(self) -> str:
-        return f"AuthOperation(reference_number={self.reference_number!r}, authentication_token=<redacted>)"
 
 
 @dataclass(frozen=True)
@@ -359,7 +355,7 @@ class Authenticator(Protocol):
     def start(self, transport: Transport, context: ContextIdentifier) -> AuthOperation: ...
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class KsefTokenAuthenticator:
     credential: KsefTokenCredential
     allowed_ips: AllowedIps | None = None
@@ -380,11 +376,8 @@ class KsefTokenAuthenticator:
             transport, context, self.credential, challenge, certificate, self.allowed_ips
         )
 
-    def __repr__(self) -> str:
-        return "KsefTokenAuthenticator(token=<redacted>)"
 
-
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class CertificateAuthenticator:
     credential: CertificateCredential
     subject_type: SubjectIdentifierType = "certificateSubject"
@@ -397,9 +390,6 @@ class CertificateAuthenticator:
             self.credential, context, challenge.challenge, self.subject_type, self.allowed_ips
         )
         return start_xades_auth(transport, signed, verify_certificate_chain=self.verify_certificate_chain)
-
-    def __repr__(self) -> str:
-        return f"CertificateAuthenticator({self.credential!r}, subject_type={self.subject_type!r})"
 
 
 # --- the manager ------------------------------------------------------------------------------------

@@ -25,13 +25,12 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Literal, TypedDict, Unpack
 
 from pydantic import BaseModel
-from pydantic.alias_generators import to_camel, to_snake
 
 from fakturnik.errors import KsefApiError, KsefProcessingError
 from fakturnik.ksef import crypto
@@ -195,29 +194,6 @@ class UploadTarget(BaseModel):
     headers: dict[str, str]
 
 
-class OutcomeState(BaseModel):
-    fileName: str
-    invoiceHash: str
-    statusCode: int
-    description: str
-    ksefNumber: str | None = None
-    invoiceNumber: str | None = None
-    referenceNumber: str | None = None
-    details: list[str] = []
-    extensions: dict[str, str] = {}
-    sameFile: bool | None = None  # of a 440: the original is this very file (SHA-256 compared)
-
-    @classmethod
-    def of(cls, file_name: str, outcome: InvoiceOutcome) -> OutcomeState:
-        """What the state file keeps of one file's outcome: the same fields, named in camelCase."""
-        kept = asdict(outcome) | {"file_name": file_name}
-        return cls(**{to_camel(k): v for k, v in kept.items() if to_camel(k) in cls.model_fields})
-
-    def outcome(self) -> InvoiceOutcome:
-        fields = {to_snake(k): v for k, v in self.model_dump().items()}
-        return InvoiceOutcome(**fields | {"reference_number": self.referenceNumber or ""})
-
-
 class BatchState(BaseModel):
     """The resumable record of one batch. Contains no secret: the AES key appears only RSA-wrapped."""
 
@@ -236,7 +212,7 @@ class BatchState(BaseModel):
     uploadTargets: list[UploadTarget] = []
     sessionStatusCode: int | None = None
     sessionStatusDescription: str | None = None
-    outcomes: list[OutcomeState] = []
+    outcomes: list[InvoiceOutcome] = []  # file_name: the file in the archive
     abandonedSessions: list[str] = []
 
     def open_request(self) -> m.OpenBatchSessionRequest:
@@ -295,7 +271,7 @@ class StateFile:
     def save(self, state: BatchState) -> None:
         with self._lock:
             tmp = self.path.with_suffix(".tmp")
-            data = state.model_dump_json(indent=1).encode("utf-8")
+            data = state.model_dump_json(indent=1, by_alias=True).encode("utf-8")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 os.write(fd, data)
@@ -520,7 +496,7 @@ class BatchSender:
                 outcomes[entry.fileName] = InvoiceOutcome.of(item)
         for outcome in outcomes.values():  # a reused number is a rejection unless the original is this file
             outcome.confirm_duplicate(self.client)
-        state.outcomes = [OutcomeState.of(name, outcome) for name, outcome in outcomes.items()]
+        state.outcomes = [replace(outcome, file_name=name) for name, outcome in outcomes.items()]
         self.progress("process", len(outcomes), len(state.invoices))
         for p in state.parts:
             (self.workdir / p.file).unlink(missing_ok=True)
@@ -528,7 +504,7 @@ class BatchSender:
 
     @staticmethod
     def _result(state: BatchState) -> BatchResult:
-        outcomes = {o.fileName: o.outcome() for o in state.outcomes}
+        outcomes = {o.file_name or "": o for o in state.outcomes}
         missing = [
             e.fileName
             for e in state.invoices

@@ -52,18 +52,15 @@ class SecretText(NoPickle):
         return hash(("SecretText", self._value))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class KsefTokenCredential:
-    """A KSeF token (generated in KSeF for a context; valid until 31 Dec 2026)."""
+    """A KSeF token (generated in KSeF for a context; valid until 31 Dec 2026; ``SecretText`` hides it)."""
 
     token: SecretText
 
     @classmethod
     def of(cls, token: str) -> KsefTokenCredential:
         return cls(SecretText(token.strip()))
-
-    def __repr__(self) -> str:
-        return "KsefTokenCredential(token=<redacted>)"
 
 
 @dataclass(frozen=True, repr=False)

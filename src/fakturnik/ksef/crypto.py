@@ -117,3 +117,14 @@ def public_key_id(cert: x509.Certificate) -> str:
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     """KSeF ``Fingerprint`` identifier: SHA-256 of the certificate DER as 64 uppercase hex."""
     return cert.fingerprint(hashes.SHA256()).hex().upper()
+
+
+def serial_hex(serial: int) -> str:
+    """A certificate serial number as KSeF writes it (``certificateSerialNumber``, the KOD II link):
+    upper-case hex, zero-padded to 16 digits."""
+    return f"{serial:016X}"
+
+
+def certificate_serial(cert: x509.Certificate) -> str:
+    """``cert``'s serial number as KSeF writes it (:func:`serial_hex`)."""
+    return serial_hex(cert.serial_number)

@@ -19,14 +19,13 @@ from fakturnik.ksef.sessions import Poller
 CertificateType = Literal["Authentication", "Offline"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class EnrolledCertificate:
+    """A certificate KSeF issued, with its key (``CertificateCredential``'s ``repr`` hides the key)."""
+
     serial_number: str
     certificate_type: CertificateType
     credential: CertificateCredential
-
-    def __repr__(self) -> str:
-        return f"EnrolledCertificate({self.serial_number!r}, {self.certificate_type}, private_key=<redacted>)"
 
 
 def enroll_certificate(

@@ -17,10 +17,10 @@ import posixpath
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from fakturnik.errors import KsefProcessingError
 from fakturnik.ksef import crypto
@@ -183,9 +183,15 @@ MAX_WINDOW = timedelta(days=99)  # a date range may span at most 100 days since 
 
 
 def hwm_filters(
-    subject_type: SubjectType, checkpoint: datetime, now: datetime | None = None
+    subject_type: SubjectType,
+    checkpoint: datetime,
+    now: datetime | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
 ) -> m.InvoiceQueryFilters:
-    """PermanentStorage window from ``checkpoint``, restricted to the HWM; capped at 99 days."""
+    """PermanentStorage window from ``checkpoint``, restricted to the HWM; capped at 99 days.
+
+    ``extra``: further ``InvoiceQueryFilters`` fields (e.g. ``{"isSelfInvoicing": True}``)."""
     at = now or datetime.now(UTC)
     to = checkpoint + MAX_WINDOW if at - checkpoint > MAX_WINDOW else None
     return m.InvoiceQueryFilters(
@@ -193,6 +199,7 @@ def hwm_filters(
         dateRange=m.InvoiceQueryDateRange(
             dateType="PermanentStorage", **{"from": checkpoint}, to=to, restrictToPermanentStorageHwmDate=True
         ),
+        **(extra or {}),
     )
 
 
@@ -291,6 +298,7 @@ class Exporter:
         *,
         max_exports: int = 4,
         on_package: Callable[[ExportPackage, datetime], None] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> SyncResult:
         """Incremental download since ``checkpoint`` by the HWM rules; returns the new checkpoint.
 
@@ -299,7 +307,7 @@ class Exporter:
         """
         result = SyncResult(checkpoint=checkpoint)
         for _ in range(max_exports):
-            filters = hwm_filters(subject_type, result.checkpoint)
+            filters = hwm_filters(subject_type, result.checkpoint, extra=extra)
             package = self.export(filters)
             result.exports.append(package.reference_number)
             for row in package.metadata:

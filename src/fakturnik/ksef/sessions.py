@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import ConfigDict, Field, with_config
+from pydantic.alias_generators import to_camel
 
 from fakturnik.errors import KsefApiError, KsefProcessingError, KsefTimeoutError
 from fakturnik.ksef import crypto
@@ -156,10 +159,12 @@ class SentInvoice:
     session_reference_number: str = ""
 
 
+@with_config(ConfigDict(alias_generator=to_camel, populate_by_name=True))
 @dataclass
 class InvoiceOutcome:
     """One invoice as a KSeF session reports it (the one projection of a session-invoice answer,
-    used by the client's senders and by the engine alike)."""
+    used by the client's senders and by the engine alike). A batch's state file keeps it with its
+    fields in camelCase (``BatchState.outcomes``), without the UPO link (pre-signed, short-lived)."""
 
     reference_number: str
     invoice_hash: str
@@ -171,7 +176,9 @@ class InvoiceOutcome:
     extensions: dict[str, str] = field(default_factory=dict)
     same_file: bool | None = None  # of a 440: the original's SHA-256 equals this file's (None: not checked)
     file_name: str | None = None  # in a batch: the file's name in the archive
-    upo_url: str | None = None  # KSeF's pre-signed link to the invoice's UPO (not rate-limited)
+    upo_url: Annotated[str | None, Field(exclude=True)] = (
+        None  # KSeF's pre-signed link to its UPO (not rate-limited)
+    )
 
     @property
     def accepted(self) -> bool:

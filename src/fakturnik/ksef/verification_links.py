@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from fakturnik.errors import VisualError
+from fakturnik.ksef.crypto import certificate_serial
 
 __all__ = [
     "CONTEXT_TYPES",
@@ -107,10 +108,6 @@ def certificate_type(cert: x509.Certificate) -> Literal["Offline", "Authenticati
     return "unknown"
 
 
-def _serial_hex(cert: x509.Certificate) -> str:
-    return format(cert.serial_number, "X").rjust(16, "0")
-
-
 def _signed_part(link: str) -> bytes:
     parts = urlsplit(link)
     return (parts.netloc + parts.path).encode("utf-8")
@@ -158,7 +155,7 @@ def certificate_link(
     nip = _nip(seller_nip, "NIP sprzedawcy")
     unsigned = (
         f"{_base(qr_base)}/certificate/{context_type}/{context_value}/{nip}/"
-        f"{_serial_hex(certificate)}/{file_hash(xml)}"
+        f"{certificate_serial(certificate)}/{file_hash(xml)}"
     )
     return f"{unsigned}/{_b64url(_sign(private_key, _signed_part(unsigned)))}"
 
@@ -247,7 +244,7 @@ def parse_link(link: str) -> InvoiceLink | CertificateLink:
 
 def verify_certificate_link(link: CertificateLink, certificate: x509.Certificate) -> None:
     """Check a KOD II signature (and serial) against a certificate; raises :class:`VisualError` if wrong."""
-    if _serial_hex(certificate).lstrip("0") != link.serial.lstrip("0"):
+    if certificate_serial(certificate).lstrip("0") != link.serial.lstrip("0"):
         raise VisualError("Numer seryjny w linku KOD II nie jest numerem tego certyfikatu.")
     signature = _unb64url(link.signature)
     key = certificate.public_key()

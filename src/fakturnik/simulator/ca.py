@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
-from fakturnik.ksef.crypto import b64
+from fakturnik.ksef.crypto import b64, certificate_serial, serial_hex
 from fakturnik.ksef.x500 import name_of
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
@@ -58,10 +58,6 @@ class Trust:
     record: dict[str, Any] | None = None
 
 
-def serial_hex(serial: int) -> str:
-    return f"{serial:016X}"
-
-
 def issued_by_simulator(sim: Simulator, cert: x509.Certificate) -> bool:
     """True when the simulator's CA really signed ``cert`` (not just a matching issuer name)."""
     ca_cert = sim.keys.ca.certificate
@@ -86,7 +82,7 @@ def certificate_trust(sim: Simulator, cert: x509.Certificate, *, verify_chain: b
     ``verifyCertificateChain`` (digest §1, §14.2).
     """
     if issued_by_simulator(sim, cert):
-        record = sim.state.get("certificate", serial_hex(cert.serial_number))
+        record = sim.state.get("certificate", certificate_serial(cert))
         if record is None:
             return Trust("Niepoprawny certyfikat")
         if record["status"] == "Revoked":
@@ -225,7 +221,7 @@ def certificate_record(
 
     dn = subject_dn(cert.subject)
     return {
-        "certificateSerialNumber": serial_hex(cert.serial_number),
+        "certificateSerialNumber": certificate_serial(cert),
         "name": name,
         "type": cert_type,
         "commonName": dn.get("commonName", ""),

@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.keys import SimulatorKeys
@@ -138,3 +139,7 @@ class Simulator:
 def sim_of(request: Request) -> Simulator:
     sim: Simulator = request.app.state.sim
     return sim
+
+
+Sim = Annotated[Simulator, Depends(sim_of)]
+"""A route's simulator (the app's ``state.sim``), as a parameter: ``sim: Sim``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from stdnum.pl import nip as stdnum_nip
@@ -23,6 +23,7 @@ from fakturnik.simulator.grants import (
     EU_ADMIN_PERMISSIONS,
     GrantRefused,
     Ident,
+    Identifier,
     all_grants,
     context_nip,
     ident,
@@ -97,6 +98,27 @@ def check_person_details(subject: Ident, details: m.PersonSubjectDetails | m.EuS
         raise GrantRefused(410, f"subjectDetails: typ {kind} niezgodny z identyfikatorem {subject[0]}.")
 
 
+def _subject(sim: Simulator, identifier: Identifier) -> Ident:
+    """The grant's ``subjectIdentifier`` as (type, value), checked (21405 when malformed)."""
+    subject = (identifier.type, identifier.value)
+    check_identifier(sim, *subject, "subjectIdentifier")
+    return subject
+
+
+def _person(
+    sim: Simulator, identifier: Identifier, details: m.PersonSubjectDetails | m.EuSubjectDetails
+) -> Ident:
+    """The person (or EU entity) a grant names, its identifier and its details checked."""
+    subject = _subject(sim, identifier)
+    check_person_details(subject, details)
+    return subject
+
+
+def _not_empty(permissions: Sequence[object]) -> None:
+    if not permissions:
+        raise GrantRefused(400, "permissions: lista uprawnień jest pusta.")
+
+
 def person_details_json(details: m.PersonSubjectDetails | m.EuSubjectDetails) -> dict[str, Any]:
     """``subjectPersonDetails`` / ``subjectEntityDetails`` as the query endpoints return them."""
     kind = details.subjectDetailsType
@@ -164,11 +186,8 @@ def _granted(
 
 
 def person_grants(sim: Simulator, caller: Caller, req: m.PersonGrantRequest) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
-    check_person_details(subject, req.subjectDetails)
-    if not req.permissions:
-        raise GrantRefused(400, "permissions: lista uprawnień jest pusta.")
+    subject = _person(sim, req.subjectIdentifier, req.subjectDetails)
+    _not_empty(req.permissions)
     if "EnforcementOperations" in req.permissions:
         nip = context_nip(caller.context_type, caller.context_value) or ""
         if not {"EnforcementAuthority", "CourtBailiff"} & {r["role"] for r in roles_of(sim, nip)}:
@@ -180,17 +199,16 @@ def person_grants(sim: Simulator, caller: Caller, req: m.PersonGrantRequest) -> 
 
 
 def entity_grants(sim: Simulator, caller: Caller, req: m.EntityGrantRequest) -> list[dict[str, Any]]:
-    check_identifier(sim, "Nip", req.subjectIdentifier.value, "subjectIdentifier")
-    if req.subjectIdentifier.value == context_nip(caller.context_type, caller.context_value):
+    subject = _subject(sim, req.subjectIdentifier)  # a NIP
+    if subject[1] == context_nip(caller.context_type, caller.context_value):
         raise GrantRefused(440, "Podmiot nie może nadać uprawnień samemu sobie.")
-    if not req.permissions:
-        raise GrantRefused(400, "permissions: lista uprawnień jest pusta.")
+    _not_empty(req.permissions)
     entity = {"entity": {"subjectDetailsType": "EntityByIdentifier", "fullName": req.subjectDetails.fullName}}
     return [
         new_grant(
             kind="entity",
             context=_context(caller),
-            authorized=("Nip", req.subjectIdentifier.value),
+            authorized=subject,
             author=_author(caller),
             scope=p.type,
             can_delegate=p.canDelegate,
@@ -205,8 +223,7 @@ def entity_grants(sim: Simulator, caller: Caller, req: m.EntityGrantRequest) -> 
 def authorization_grant(
     sim: Simulator, caller: Caller, req: m.AuthorizationGrantRequest
 ) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
+    subject = _subject(sim, req.subjectIdentifier)
     if (req.permission == "PefInvoicing") != (subject[0] == "PeppolId"):
         raise GrantRefused(450, "PefInvoicing nadaje się wyłącznie dostawcy Peppol (PeppolId) i tylko jemu.")
     if subject[0] == "PeppolId" and sim.state.get("peppol_provider", subject[1]) is None:
@@ -218,11 +235,8 @@ def authorization_grant(
 
 
 def indirect_grants(sim: Simulator, caller: Caller, req: m.IndirectGrantRequest) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
-    check_person_details(subject, req.subjectDetails)
-    if not req.permissions:
-        raise GrantRefused(400, "permissions: lista uprawnień jest pusta.")
+    subject = _person(sim, req.subjectIdentifier, req.subjectDetails)
+    _not_empty(req.permissions)
     target: dict[str, Any] = {"type": "AllPartners"}
     if req.targetIdentifier is not None and req.targetIdentifier.type != "AllPartners":
         t = req.targetIdentifier
@@ -256,9 +270,7 @@ def indirect_grants(sim: Simulator, caller: Caller, req: m.IndirectGrantRequest)
 
 
 def subunit_grant(sim: Simulator, caller: Caller, req: m.SubunitGrantRequest) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
-    check_person_details(subject, req.subjectDetails)
+    subject = _person(sim, req.subjectIdentifier, req.subjectDetails)
     unit = (req.contextIdentifier.type, req.contextIdentifier.value)
     if unit[0] == "InternalId":
         if not is_valid_internal_id(unit[1]):
@@ -296,9 +308,7 @@ def subunit_grant(sim: Simulator, caller: Caller, req: m.SubunitGrantRequest) ->
 
 
 def eu_admin_grants(sim: Simulator, caller: Caller, req: m.EuAdminGrantRequest) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
-    check_person_details(subject, req.subjectDetails)
+    subject = _person(sim, req.subjectIdentifier, req.subjectDetails)
     value = req.contextIdentifier.value
     nip, _, vat_ue = value.partition("-")
     if nip != caller.context_value:
@@ -325,11 +335,8 @@ def eu_admin_grants(sim: Simulator, caller: Caller, req: m.EuAdminGrantRequest) 
 
 
 def eu_rep_grants(sim: Simulator, caller: Caller, req: m.EuRepGrantRequest) -> list[dict[str, Any]]:
-    subject = (req.subjectIdentifier.type, req.subjectIdentifier.value)
-    check_identifier(sim, *subject, "subjectIdentifier")
-    check_person_details(subject, req.subjectDetails)
-    if not req.permissions:
-        raise GrantRefused(400, "permissions: lista uprawnień jest pusta.")
+    subject = _person(sim, req.subjectIdentifier, req.subjectDetails)
+    _not_empty(req.permissions)
     admin = next(
         (g for g in all_grants(sim) if g["kind"] == "euAdmin" and ident(g["context"]) == _context(caller)),
         None,

@@ -29,7 +29,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, Protocol, get_args
 
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.permission_models import PersonPermission
@@ -56,6 +56,15 @@ PERSON_SUBJECT_LIMITS: dict[str, dict[str, int]] = {
 }
 
 Ident = tuple[str, str]
+
+
+class Identifier(Protocol):
+    """An identifier of a request body (``{"type": ..., "value": ...}``)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def value(self) -> str: ...
 
 
 # -- identifiers ----------------------------------------------------------------------------------

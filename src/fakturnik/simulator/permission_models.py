@@ -1,7 +1,9 @@
 """Request bodies of the permission, limit and test-data endpoints, as open-api.json declares them.
 
 A body that breaks these models is answered with 21405 (see ``app.on_validation``). Unknown
-properties are ignored, as KSeF does.
+properties are ignored, as KSeF does. They are the simulator's own where it checks more than
+``ksef.models`` (closed enums, 32-bit bounds, optional groups of an older API); a body the contract's
+model checks fully is that model (``SetSessionLimits``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fakturnik.ksef import models as km
 
 NIP_PATTERN = r"^[1-9]((\d[1-9])|([1-9]\d))\d{7}$"
 PESEL_PATTERN = r"^\d{2}(?:0[1-9]|1[0-2]|2[1-9]|3[0-2]|4[1-9]|5[0-2]|6[1-9]|7[0-2]|8[1-9]|9[0-2])\d{7}$"
@@ -335,15 +339,10 @@ class ContextBlock(Body):
     contextIdentifier: AuthContextIdent | None = None
 
 
-class SessionLimitsOverride(Body):
-    maxInvoiceSizeInMB: Annotated[int, Field(ge=0, le=5)]
-    maxInvoiceWithAttachmentSizeInMB: Annotated[int, Field(ge=0, le=10)]
-    maxInvoices: Annotated[int, Field(ge=0, le=100000)]
+class SetSessionLimits(km.SetSessionLimitsRequest):
+    """The contract's body itself: it has no enum to keep closed and declares every bound."""
 
-
-class SetSessionLimits(Body):
-    onlineSession: SessionLimitsOverride
-    batchSession: SessionLimitsOverride
+    model_config = ConfigDict(extra="ignore", defer_build=False)
 
 
 class EnrollmentOverride(Body):

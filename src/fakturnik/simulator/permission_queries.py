@@ -14,6 +14,7 @@ from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.grants import (
     DIRECT_KINDS,
     Ident,
+    Identifier,
     all_grants,
     context_nip,
     ident,
@@ -41,6 +42,11 @@ def _ts(value: Any) -> float:
         return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return 0.0
+
+
+def _unwanted(found: Ident | None, wanted: Identifier | None) -> bool:
+    """A query's optional identifier filter: the query names one and ``found`` is another."""
+    return wanted is not None and found != (wanted.type, wanted.value)
 
 
 def _ident_json(i: Ident | None) -> dict[str, str] | None:
@@ -141,10 +147,7 @@ def personal(sim: Simulator, caller: Caller, req: m.PersonalQuery) -> list[dict[
         if not mine:
             continue
         context = ctx  # the granting context (for entity and indirect grants: not the current one)
-        if req.contextIdentifier is not None and context != (
-            req.contextIdentifier.type,
-            req.contextIdentifier.value,
-        ):
+        if _unwanted(context, req.contextIdentifier):
             continue
         if not _matches_target(g, req.targetIdentifier):
             continue
@@ -208,11 +211,9 @@ def _persons_filter(g: dict[str, Any], req: m.PersonsQuery) -> bool:
             return False
         if req.authorIdentifier.value and author.get("value") != req.authorIdentifier.value:
             return False
-    a = req.authorizedIdentifier
-    if a is not None and ident(g["authorized"]) != (a.type, a.value):
+    if _unwanted(ident(g["authorized"]), req.authorizedIdentifier):
         return False
-    c = req.contextIdentifier
-    if c is not None and ident(g["context"]) != (c.type, c.value):
+    if _unwanted(ident(g["context"]), req.contextIdentifier):
         return False
     if not _matches_target(g, req.targetIdentifier):
         return False
@@ -229,10 +230,7 @@ def subunits(sim: Simulator, caller: Caller, req: m.SubunitsQuery) -> list[dict[
         if g["kind"] != "subunit" or ident(g.get("grantorContext")) != here:
             continue
         unit = ident(g["context"])
-        if req.subunitIdentifier is not None and unit != (
-            req.subunitIdentifier.type,
-            req.subunitIdentifier.value,
-        ):
+        if _unwanted(unit, req.subunitIdentifier):
             continue
         item = {
             "id": g["id"],
@@ -258,10 +256,7 @@ def entities(sim: Simulator, caller: Caller, req: m.EntitiesQuery) -> list[dict[
         if g["kind"] != "entity" or g["authorized"]["value"] != nip:
             continue
         granter = ident(g["context"])
-        if req.contextIdentifier is not None and granter != (
-            req.contextIdentifier.type,
-            req.contextIdentifier.value,
-        ):
+        if _unwanted(granter, req.contextIdentifier):
             continue
         if not granter or granter[0] not in _CONTEXT_TYPES:
             continue
@@ -306,14 +301,12 @@ def authorizations(sim: Simulator, caller: Caller, req: m.AuthorizationsQuery) -
         if req.queryType == "Granted":
             if authorizing != here:
                 continue
-            a = req.authorizedIdentifier
-            if a is not None and authorized != (a.type, a.value):
+            if _unwanted(authorized, req.authorizedIdentifier):
                 continue
         else:
             if authorized != here:
                 continue
-            b = req.authorizingIdentifier
-            if b is not None and authorizing != (b.type, b.value):
+            if _unwanted(authorizing, req.authorizingIdentifier):
                 continue
         if req.permissionTypes and g["scope"] not in req.permissionTypes:
             continue

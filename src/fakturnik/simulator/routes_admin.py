@@ -38,20 +38,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_snake
 
-from fakturnik.simulator.core import Faults, Simulator, sim_of
+from fakturnik.simulator.core import Faults, Sim, Simulator, sim_of
 
 router = APIRouter(prefix="/admin")
 _random = random.Random()
 
 
 @router.get("/stats")
-def stats(request: Request) -> dict[str, object]:
-    return sim_of(request).stats.as_json()
+def stats(sim: Sim) -> dict[str, object]:
+    return sim.stats.as_json()
 
 
 @router.post("/stats/reset")
-def reset_stats(request: Request) -> dict[str, object]:
-    sim = sim_of(request)
+def reset_stats(sim: Sim) -> dict[str, object]:
     sim.stats.reset()
     return sim.stats.as_json()
 
@@ -72,20 +71,18 @@ class FaultsRequest(BaseModel):
 
 
 @router.get("/faults")
-def get_faults(request: Request) -> dict[str, object]:
-    return sim_of(request).faults.as_json()
+def get_faults(sim: Sim) -> dict[str, object]:
+    return sim.faults.as_json()
 
 
 @router.post("/faults")
-def set_faults(body: FaultsRequest, request: Request) -> dict[str, object]:
-    sim = sim_of(request)
+def set_faults(body: FaultsRequest, sim: Sim) -> dict[str, object]:
     apply_faults(sim, **{to_snake(name): value for name, value in body.model_dump().items()})
     return sim.faults.as_json()
 
 
 @router.post("/faults/reset")
-def reset_faults(request: Request) -> dict[str, object]:
-    sim = sim_of(request)
+def reset_faults(sim: Sim) -> dict[str, object]:
     clear_faults(sim)
     return sim.faults.as_json()
 

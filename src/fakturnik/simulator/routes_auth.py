@@ -39,7 +39,7 @@ from fakturnik.simulator.auth_ops import (
     subject_checks,
     subject_of,
 )
-from fakturnik.simulator.core import sim_of
+from fakturnik.simulator.core import Sim, sim_of
 from fakturnik.simulator.errors import ApiError, UnauthorizedError, gone
 from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import (
@@ -63,8 +63,8 @@ router = APIRouter()
 
 
 @router.get("/security/public-key-certificates", dependencies=[Depends(public)])
-def public_key_certificates(request: Request) -> list[dict[str, object]]:
-    return sim_of(request).keys.public_key_certificates()
+def public_key_certificates(sim: Sim) -> list[dict[str, object]]:
+    return sim.keys.public_key_certificates()
 
 
 # -- challenge -----------------------------------------------------------------------------------------
@@ -270,12 +270,11 @@ async def auth_xades_signature(
 
 @router.get("/auth/sessions")
 def auth_sessions(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     page_size: Annotated[int, Query(ge=10, le=100, alias="pageSize")] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     now = sim.now()
     items = [
         d
@@ -303,19 +302,18 @@ def auth_sessions(
 
 @router.delete("/auth/sessions/current", status_code=204)
 def revoke_current(
-    request: Request, caller: Annotated[Caller, Depends(require("other", kinds=("access", "refresh")))]
+    sim: Sim, caller: Annotated[Caller, Depends(require("other", kinds=("access", "refresh")))]
 ) -> Response:
-    revoke_operation(sim_of(request), caller.auth_ref)
+    revoke_operation(sim, caller.auth_ref)
     return Response(status_code=204)
 
 
 @router.delete("/auth/sessions/{referenceNumber}", status_code=204)
 def revoke_session(
     reference_number: Annotated[str, Path(alias="referenceNumber")],
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
 ) -> Response:
-    sim = sim_of(request)
     doc = sim.state.get("auth", reference_number)
     if doc is None or (doc.get("contextType"), doc.get("contextValue")) != (
         caller.context_type,

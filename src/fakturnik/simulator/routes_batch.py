@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from fakturnik.simulator import downloads, features, processing
-from fakturnik.simulator.core import sim_of
+from fakturnik.simulator.core import Sim, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_api import (
@@ -128,10 +128,9 @@ async def upload_part(referenceNumber: str, ordinal: int, request: Request) -> R
 @router.post("/sessions/batch/{referenceNumber}/close", status_code=204)
 def close_batch(
     referenceNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("batchSessionClose", BATCH_WRITE))],
 ) -> Response:
-    sim = sim_of(request)
     with sim.state.lock:
         session = require_open(load_session(sim, referenceNumber, caller), "Batch")
         now = sim.now()

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import unb64
 from fakturnik.simulator import ca
 from fakturnik.simulator.auth_ops import iso
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator
 from fakturnik.simulator.errors import ApiError, ForbiddenError
 from fakturnik.simulator.security import Caller, require
 
@@ -86,10 +86,7 @@ def _no_token(caller: Caller, code: int) -> None:
 
 
 @router.get("/certificates/limits")
-def certificate_limits(
-    request: Request, caller: Annotated[Caller, Depends(require("other"))]
-) -> dict[str, Any]:
-    sim = sim_of(request)
+def certificate_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
     max_enroll, max_certs = _limits(sim, caller)
     now = sim.now()
     active = sum(1 for c in _own_certificates(sim, caller) if ca.effective_status(c, now) == "Active")
@@ -103,10 +100,8 @@ def certificate_limits(
 
 
 @router.get("/certificates/enrollments/data")
-def get_enrollment_data(
-    request: Request, caller: Annotated[Caller, Depends(require("other"))]
-) -> dict[str, str]:
-    return enrollment_data(sim_of(request), caller)
+def get_enrollment_data(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, str]:
+    return enrollment_data(sim, caller)
 
 
 class EnrollCertificateRequest(BaseModel):
@@ -119,9 +114,8 @@ class EnrollCertificateRequest(BaseModel):
 
 @router.post("/certificates/enrollments", status_code=202)
 def enroll(
-    body: EnrollCertificateRequest, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    body: EnrollCertificateRequest, sim: Sim, caller: Annotated[Caller, Depends(require("other"))]
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     _no_token(caller, 25002)
     expected = enrollment_data(sim, caller)
     try:
@@ -190,11 +184,10 @@ def _key_taken(sim: Simulator, key_der: bytes, subject: dict[str, str]) -> bool:
 
 @router.get("/certificates/enrollments/{referenceNumber}")
 def enrollment_status(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     doc = sim.state.get("enrollment", reference_number)
     if doc is None or doc["subjectIdentifier"] != _subject(caller):
         raise ApiError(25005, f"Wniosek certyfikacyjny {reference_number} nie istnieje.")
@@ -211,11 +204,10 @@ class RetrieveCertificatesRequest(BaseModel):
 
 @router.post("/certificates/retrieve")
 def retrieve(
-    body: RetrieveCertificatesRequest, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    body: RetrieveCertificatesRequest, sim: Sim, caller: Annotated[Caller, Depends(require("other"))]
 ) -> dict[str, Any]:
     import re
 
-    sim = sim_of(request)
     out = []
     for serial in body.certificateSerialNumbers:
         if not re.fullmatch(SERIAL_PATTERN, serial):
@@ -241,12 +233,11 @@ class RevokeCertificateRequest(BaseModel):
 
 @router.post("/certificates/{certificateSerialNumber}/revoke", status_code=204)
 def revoke(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     certificate_serial_number: Annotated[str, Path(alias="certificateSerialNumber", pattern=SERIAL_PATTERN)],
     body: RevokeCertificateRequest | None = None,
 ) -> Response:
-    sim = sim_of(request)
     if caller.auth_method == "Token":
         raise ForbiddenError(
             "auth-method-not-allowed", "Operacja niedostępna dla uwierzytelnienia tokenem KSeF."
@@ -275,13 +266,12 @@ class QueryCertificatesRequest(BaseModel):
 
 @router.post("/certificates/query")
 def query(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     body: QueryCertificatesRequest | None = None,
     page_size: Annotated[int, Query(ge=10, le=50, alias="pageSize")] = 10,
     page_offset: Annotated[int, Query(ge=0, alias="pageOffset")] = 0,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     now = sim.now()
     f = body or QueryCertificatesRequest()
     rows = []

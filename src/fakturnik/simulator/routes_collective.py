@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_collective_identifier
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.metadata import appears_anywhere, parse_query_time
 from fakturnik.simulator.paging import Continuation, page
@@ -128,10 +128,9 @@ def _visible(sim: Simulator, caller: Caller, doc: dict[str, Any]) -> bool:
 @router.post("/collective-identifiers", status_code=201, dependencies=INJECTED)
 def generate(
     body: GenerateIn,
-    request: Request,
+    sim: Sim,
     caller: Maker,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     numbers = [i.ksefNumber for i in body.invoices]
     if len(set(numbers)) != len(numbers):
         raise ApiError(21405, "invoices: każdy numer KSeF może wystąpić tylko raz.")
@@ -197,12 +196,11 @@ def _listing(
 @router.post("/collective-identifiers/query", dependencies=INJECTED)
 def query(
     body: QueryIn,
-    request: Request,
+    sim: Sim,
     caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     try:
         start, end = parse_query_time(body.dateCreatedFrom), parse_query_time(body.dateCreatedTo)
     except ValueError as exc:
@@ -235,12 +233,11 @@ def query(
 @router.get("/collective-identifiers/ksef/{ksefNumber}", dependencies=INJECTED)
 def by_ksef_number(
     ksefNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     found = [
         d
         for d in sim.state.all(KIND)
@@ -277,12 +274,11 @@ def _visible_doc(sim: Simulator, caller: Caller, number: str) -> dict[str, Any]:
 @router.get("/collective-identifiers/{collectiveIdentifierNumber}/invoices", dependencies=INJECTED)
 def invoices_of(
     collectiveIdentifierNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Reader,
     pageSize: Annotated[int, Query(ge=10, le=200)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     doc = _visible_doc(sim, caller, collectiveIdentifierNumber)
     return page("invoices", _invoice_rows(sim, caller, doc, with_number=False), pageSize, continuation)
 
@@ -290,13 +286,12 @@ def invoices_of(
 @router.post("/collective-identifiers/invoices", dependencies=INJECTED)
 def invoices_of_many(
     body: InvoicesQueryIn,
-    request: Request,
+    sim: Sim,
     caller: Maker,
     pageSize: Annotated[int, Query(ge=10, le=500)] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
     """2.7.1 (changelog): the invoices of up to 10 identifiers, each item naming its identifier."""
-    sim = sim_of(request)
     rows: list[dict[str, Any]] = []
     for number in dict.fromkeys(body.collectiveIdentifierNumbers):
         rows += _invoice_rows(sim, caller, _visible_doc(sim, caller, number), with_number=True)
@@ -306,12 +301,11 @@ def invoices_of_many(
 @router.put("/testdata/certificates/{serialNumber}")
 def update_certificate(
     body: UpdateCertificateIn,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     serialNumber: Annotated[str, Path(min_length=16, max_length=16, pattern="^[0-9A-F]{16}$")],
 ) -> Response:
     """Shorten a KSeF certificate of the authenticated subject (``validTo`` not later than today's)."""
-    sim = sim_of(request)
     doc = sim.state.get("certificate", serialNumber)
     subject = {"type": caller.subject_type, "value": caller.subject_value}
     if doc is None or doc.get("subjectIdentifier") != subject:

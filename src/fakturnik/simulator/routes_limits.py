@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from fakturnik.ksef.model_base import dump
 from fakturnik.simulator import permission_models as m
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.grant_rules import check_identifier
 from fakturnik.simulator.grants import context_limits, delete_grants, new_grant, store_grants, subject_limits
@@ -45,23 +46,19 @@ def _ok() -> Response:
 
 
 @router.get("/limits/context")
-def get_context_limits(
-    request: Request, caller: Annotated[Caller, Depends(require("other"))]
-) -> dict[str, Any]:
-    return context_limits(sim_of(request), caller.context_key)
+def get_context_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
+    return context_limits(sim, caller.context_key)
 
 
 @router.get("/limits/subject")
-def get_subject_limits(
-    request: Request, caller: Annotated[Caller, Depends(require("other"))]
-) -> dict[str, Any]:
-    return subject_limits(sim_of(request), f"{caller.subject_type}:{caller.subject_value}")
+def get_subject_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
+    return subject_limits(sim, f"{caller.subject_type}:{caller.subject_value}")
 
 
 @router.get("/rate-limits")
-def get_rate_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
+def get_rate_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> dict[str, Any]:
     """The limits in force for the caller's context (its own table, else the default one)."""
-    limiter = sim_of(request).rate_limiter
+    limiter = sim.rate_limiter
     limits = limiter.context_limits.get(caller.context_key, limiter.limits)
     table = {group: limits.get(group, PRODUCTION_LIMITS[group]).as_json() for group in PRODUCTION_LIMITS}
     return table | {group: limit.as_json() for group, limit in REPORTED_ONLY.items()}
@@ -69,24 +66,23 @@ def get_rate_limits(request: Request, caller: Annotated[Caller, Depends(require(
 
 @router.post("/testdata/limits/context/session")
 def set_context_limits(
-    body: m.SetSessionLimits, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    body: m.SetSessionLimits, sim: Sim, caller: Annotated[Caller, Depends(require("other"))]
 ) -> Response:
-    sim_of(request).state.put("limits", f"context:{caller.context_key}", body.model_dump())
+    sim.state.put("limits", f"context:{caller.context_key}", dump(body))
     return _ok()
 
 
 @router.delete("/testdata/limits/context/session")
-def reset_context_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
-    sim_of(request).state.delete("limits", f"context:{caller.context_key}")
+def reset_context_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
+    sim.state.delete("limits", f"context:{caller.context_key}")
     return _ok()
 
 
 @router.post("/testdata/limits/subject/certificate")
 def set_subject_limits(
-    body: m.SetSubjectLimits, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    body: m.SetSubjectLimits, sim: Sim, caller: Annotated[Caller, Depends(require("other"))]
 ) -> Response:
     key = f"subject:{caller.subject_type}:{caller.subject_value}"
-    sim = sim_of(request)
     doc = sim.state.get("limits", key) or {}
     if body.enrollment is not None:
         doc["enrollment"] = body.enrollment.model_dump()
@@ -97,8 +93,8 @@ def set_subject_limits(
 
 
 @router.delete("/testdata/limits/subject/certificate")
-def reset_subject_limits(request: Request, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
-    sim_of(request).state.delete("limits", f"subject:{caller.subject_type}:{caller.subject_value}")
+def reset_subject_limits(sim: Sim, caller: Annotated[Caller, Depends(require("other"))]) -> Response:
+    sim.state.delete("limits", f"subject:{caller.subject_type}:{caller.subject_value}")
     return _ok()
 
 
@@ -124,7 +120,7 @@ def _switch_caller(request: Request) -> Caller:
 
 @router.post("/testdata/rate-limits")
 def set_rate_limits(
-    body: m.SetRateLimits, request: Request, caller: Annotated[Caller, Depends(_switch_caller)]
+    body: m.SetRateLimits, sim: Sim, caller: Annotated[Caller, Depends(_switch_caller)]
 ) -> Response:
     # 0 admits no call at all (handy to test a client's 429 handling); negative values count as 0.
     limits = {
@@ -135,19 +131,19 @@ def set_rate_limits(
         )
         for group, v in ((g, getattr(body.rateLimits, g)) for g in PRODUCTION_LIMITS)
     }
-    apply_rate_limits(sim_of(request), caller.context_key, limits)
+    apply_rate_limits(sim, caller.context_key, limits)
     return _ok()
 
 
 @router.delete("/testdata/rate-limits")
-def reset_rate_limits(request: Request, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
-    apply_rate_limits(sim_of(request), caller.context_key, None)
+def reset_rate_limits(sim: Sim, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
+    apply_rate_limits(sim, caller.context_key, None)
     return _ok()
 
 
 @router.post("/testdata/rate-limits/production")
-def production_rate_limits(request: Request, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
-    apply_rate_limits(sim_of(request), caller.context_key, PRODUCTION_LIMITS)
+def production_rate_limits(sim: Sim, caller: Annotated[Caller, Depends(_switch_caller)]) -> Response:
+    apply_rate_limits(sim, caller.context_key, PRODUCTION_LIMITS)
     return _ok()
 
 
@@ -173,26 +169,25 @@ def _create(
 
 
 @router.post("/testdata/subject", dependencies=[Depends(public)])
-def create_subject(body: m.SubjectCreate, request: Request) -> Response:
+def create_subject(body: m.SubjectCreate, sim: Sim) -> Response:
     subunits = [u.model_dump(mode="json") for u in body.subunits or []]
     taken = f"Podmiot {body.subjectNip} już istnieje."
-    return _create(sim_of(request), "subject", body.subjectNip, body, taken, subunits=subunits)
+    return _create(sim, "subject", body.subjectNip, body, taken, subunits=subunits)
 
 
 @router.post("/testdata/subject/remove", dependencies=[Depends(public)])
-def remove_subject(body: m.SubjectRemove, request: Request) -> Response:
-    sim_of(request).state.delete("subject", body.subjectNip)
+def remove_subject(body: m.SubjectRemove, sim: Sim) -> Response:
+    sim.state.delete("subject", body.subjectNip)
     return _ok()
 
 
 @router.post("/testdata/person", dependencies=[Depends(public)])
-def create_person(body: m.PersonCreate, request: Request) -> Response:
-    return _create(sim_of(request), "person", body.nip, body, f"Osoba o NIP {body.nip} już istnieje.")
+def create_person(body: m.PersonCreate, sim: Sim) -> Response:
+    return _create(sim, "person", body.nip, body, f"Osoba o NIP {body.nip} już istnieje.")
 
 
 @router.post("/testdata/person/remove", dependencies=[Depends(public)])
-def remove_person(body: m.PersonRemove, request: Request) -> Response:
-    sim = sim_of(request)
+def remove_person(body: m.PersonRemove, sim: Sim) -> Response:
     person = sim.state.get("person", body.nip)
     if person is not None:
         ids = {("Nip", person["nip"]), ("Pesel", person["pesel"])}
@@ -202,8 +197,7 @@ def remove_person(body: m.PersonRemove, request: Request) -> Response:
 
 
 @router.post("/testdata/permissions", dependencies=[Depends(public)])
-def grant_test_permissions(body: m.TestDataPermissionsGrant, request: Request) -> Response:
-    sim = sim_of(request)
+def grant_test_permissions(body: m.TestDataPermissionsGrant, sim: Sim) -> Response:
     who = (body.authorizedIdentifier.type, body.authorizedIdentifier.value)
     check_identifier(sim, *who, "authorizedIdentifier")
     context = ("Nip", body.contextIdentifier.value)
@@ -226,8 +220,7 @@ def grant_test_permissions(body: m.TestDataPermissionsGrant, request: Request) -
 
 
 @router.post("/testdata/permissions/revoke", dependencies=[Depends(public)])
-def revoke_test_permissions(body: m.TestDataPermissionsRevoke, request: Request) -> Response:
-    sim = sim_of(request)
+def revoke_test_permissions(body: m.TestDataPermissionsRevoke, sim: Sim) -> Response:
     context = {"type": "Nip", "value": body.contextIdentifier.value}
     who = body.authorizedIdentifier.model_dump()
     delete_grants(
@@ -238,14 +231,13 @@ def revoke_test_permissions(body: m.TestDataPermissionsRevoke, request: Request)
 
 
 @router.post("/testdata/attachment", dependencies=[Depends(public)])
-def allow_attachments(body: m.AttachmentGrant, request: Request) -> Response:
-    sim_of(request).state.put("attachment", body.nip, {"isAttachmentAllowed": True, "revokedDate": None})
+def allow_attachments(body: m.AttachmentGrant, sim: Sim) -> Response:
+    sim.state.put("attachment", body.nip, {"isAttachmentAllowed": True, "revokedDate": None})
     return _ok()
 
 
 @router.post("/testdata/attachment/revoke", dependencies=[Depends(public)])
-def revoke_attachments(body: m.AttachmentRevoke, request: Request) -> Response:
-    sim = sim_of(request)
+def revoke_attachments(body: m.AttachmentRevoke, sim: Sim) -> Response:
     end = datetime.combine(body.expectedEndDate, time(), UTC) if body.expectedEndDate else sim.now()
     sim.state.put(
         "attachment", body.nip, {"isAttachmentAllowed": end > sim.now(), "revokedDate": end.isoformat()}
@@ -268,16 +260,16 @@ def _other_by_ip(request: Request) -> None:
 
 
 @router.post("/testdata/context/block", dependencies=[Depends(_other_by_ip)])
-def block_context(body: m.ContextBlock, request: Request) -> Response:
+def block_context(body: m.ContextBlock, sim: Sim) -> Response:
     key, doc = _context_key(body)
-    sim_of(request).state.put("blocked_context", key, doc)
+    sim.state.put("blocked_context", key, doc)
     return _ok()
 
 
 @router.post("/testdata/context/unblock", dependencies=[Depends(_other_by_ip)])
-def unblock_context(body: m.ContextBlock, request: Request) -> Response:
+def unblock_context(body: m.ContextBlock, sim: Sim) -> Response:
     key, _ = _context_key(body)
-    sim_of(request).state.delete("blocked_context", key)
+    sim.state.delete("blocked_context", key)
     return _ok()
 
 
@@ -286,11 +278,11 @@ def unblock_context(body: m.ContextBlock, request: Request) -> Response:
 
 @router.get("/peppol/query", dependencies=[Depends(public)])
 def peppol_query(
-    request: Request,
+    sim: Sim,
     pageOffset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     pageSize: Annotated[int, Query(ge=10, le=100)] = 10,
 ) -> dict[str, Any]:
-    providers = sorted(sim_of(request).state.all("peppol_provider"), key=lambda p: p["id"])
+    providers = sorted(sim.state.all("peppol_provider"), key=lambda p: p["id"])
     providers.sort(key=lambda p: p["dateCreated"], reverse=True)
     start = pageOffset * pageSize
     return {

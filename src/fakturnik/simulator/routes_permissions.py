@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fakturnik.simulator import grant_rules as rules
 from fakturnik.simulator import permission_models as m
 from fakturnik.simulator import permission_queries as q
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator, sim_of
 from fakturnik.simulator.errors import ApiError, gone
 from fakturnik.simulator.grants import GrantRefused, attachment_allowed, operation_status, submit_operation
 from fakturnik.simulator.security import Caller, require
@@ -97,20 +97,20 @@ def revoke_common(
         Caller, Depends(require("other", ["CredentialsManage", "VatUeManage", "SubunitManage"]))
     ],
     permissionId: str,
-    request: Request,
+    sim: Sim,
 ) -> JSONResponse:
     _check_id(permissionId)
-    return _revoke(sim_of(request), caller, permissionId, rules.REVOCABLE_COMMON)
+    return _revoke(sim, caller, permissionId, rules.REVOCABLE_COMMON)
 
 
 @router.delete("/permissions/authorizations/grants/{permissionId}")
 def revoke_authorization(
     caller: Annotated[Caller, Depends(require("other", MANAGE))],
     permissionId: str,
-    request: Request,
+    sim: Sim,
 ) -> JSONResponse:
     _check_id(permissionId)
-    return _revoke(sim_of(request), caller, permissionId, frozenset({"authorization"}))
+    return _revoke(sim, caller, permissionId, frozenset({"authorization"}))
 
 
 def _check_id(value: str) -> None:
@@ -139,9 +139,8 @@ def permission_operation(
 
 @router.get("/permissions/attachments/status")
 def attachments_status(
-    request: Request, caller: Annotated[Caller, Depends(require("other", READ))]
+    sim: Sim, caller: Annotated[Caller, Depends(require("other", READ))]
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     nip = caller.context_value[:10]
     doc = sim.state.get("attachment", nip) or {}
     out: dict[str, Any] = {"isAttachmentAllowed": attachment_allowed(sim, nip)}

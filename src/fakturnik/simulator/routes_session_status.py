@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from fakturnik.ksef.crypto import sha256_b64
 from fakturnik.simulator import decisions, downloads, paging, processing
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.paging import Continuation
 from fakturnik.simulator.security import Caller, require
@@ -131,7 +131,7 @@ def _param_time(text: str) -> Any:
 
 @router.get("/sessions")
 def list_sessions(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("sessionList", LIST))],
     sessionType: Literal["Online", "Batch"],
     pageSize: Annotated[int, Query(ge=10, le=1000)] = 10,
@@ -147,7 +147,6 @@ def list_sessions(
     ] = None,
     x_continuation_token: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     found = []
     for doc in sim.state.all("session"):
         if not caller.made_here(doc):
@@ -272,10 +271,9 @@ def _session_invoice(sim: Simulator, ref: str, inv_ref: str) -> dict[str, Any]:
 def invoice_upo_by_ksef(
     referenceNumber: str,
     ksefNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("sessionMisc", READ))],
 ) -> Response:
-    sim = sim_of(request)
     session = _visible_session(sim, caller, referenceNumber)
     idx = sim.state.get("invidx", f"ksef:{ksefNumber}")
     inv = sim.state.get("invoice", idx["key"]) if idx else None
@@ -288,10 +286,9 @@ def invoice_upo_by_ksef(
 def invoice_upo_by_ref(
     referenceNumber: str,
     invoiceReferenceNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("sessionMisc", READ))],
 ) -> Response:
-    sim = sim_of(request)
     session = _visible_session(sim, caller, referenceNumber)
     try:
         inv: dict[str, Any] | None = _session_invoice(sim, referenceNumber, invoiceReferenceNumber)
@@ -317,9 +314,8 @@ def session_invoice(
 def session_upo(
     referenceNumber: str,
     upoReferenceNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("sessionMisc", READ))],
 ) -> Response:
-    sim = sim_of(request)
     session = _visible_session(sim, caller, referenceNumber)
     return _xml(session_upo_page(sim, session, upoReferenceNumber))

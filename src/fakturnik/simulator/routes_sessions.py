@@ -21,7 +21,7 @@ from fakturnik.simulator import (
     routes_batch,
     routes_session_status,
 )
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator, sim_of
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.security import Caller, require
 from fakturnik.simulator.session_api import (
@@ -76,10 +76,9 @@ def open_online(
 def send_invoice(
     referenceNumber: str,
     body: SendInvoiceIn,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("invoiceSend", WRITE))],
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     for name in ("invoiceHash", "encryptedInvoiceHash"):
         if not is_hash(getattr(body, name)):
             raise ApiError(21405, f"{name}: wymagany skrót SHA-256 w Base64 (44 znaki).")
@@ -168,10 +167,9 @@ def _check_technical_correction(sim: Simulator, original_hash: str) -> None:
 @router.post("/sessions/online/{referenceNumber}/close", status_code=204)
 def close_online_session(
     referenceNumber: str,
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("onlineSessionClose", WRITE))],
 ) -> Response:
-    sim = sim_of(request)
     with sim.state.lock:
         session = require_open(load_session(sim, referenceNumber, caller), "Online")
         processing.close_online(sim, session)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturnik.base.ksef_numbers import make_reference_number
 from fakturnik.ksef.crypto import sha256
-from fakturnik.simulator.core import Simulator, sim_of
+from fakturnik.simulator.core import Sim, Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.paging import Continuation, page
 from fakturnik.simulator.security import Caller, require
@@ -73,9 +73,8 @@ def _item(doc: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/tokens", status_code=202)
 def create_token(
-    body: GenerateTokenRequest, request: Request, caller: Annotated[Caller, Depends(require("other"))]
+    body: GenerateTokenRequest, sim: Sim, caller: Annotated[Caller, Depends(require("other"))]
 ) -> dict[str, str]:
-    sim = sim_of(request)
     if caller.context_type not in TOKEN_CONTEXTS:
         raise ApiError(
             26002, f"Bieżący typ kontekstu: {caller.context_type}; dozwolone: {', '.join(TOKEN_CONTEXTS)}."
@@ -119,7 +118,7 @@ def visible_tokens(sim: Simulator, caller: Caller) -> list[dict[str, Any]]:
 
 @router.get("/tokens")
 def list_tokens(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     status: Annotated[list[TokenStatus] | None, Query()] = None,
     description: Annotated[str | None, Query(min_length=3)] = None,
@@ -128,7 +127,6 @@ def list_tokens(
     page_size: Annotated[int, Query(ge=10, le=100, alias="pageSize")] = 10,
     continuation: Continuation = None,
 ) -> dict[str, Any]:
-    sim = sim_of(request)
     docs = visible_tokens(sim, caller)
     if status:
         docs = [d for d in docs if d["status"] in status]
@@ -151,20 +149,19 @@ def _visible(sim: Simulator, caller: Caller, ref: str) -> dict[str, Any]:
 
 @router.get("/tokens/{referenceNumber}")
 def get_token(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> dict[str, Any]:
-    return _item(_visible(sim_of(request), caller, reference_number))
+    return _item(_visible(sim, caller, reference_number))
 
 
 @router.delete("/tokens/{referenceNumber}", status_code=204)
 def revoke_token(
-    request: Request,
+    sim: Sim,
     caller: Annotated[Caller, Depends(require("other"))],
     reference_number: Annotated[str, Path(alias="referenceNumber", min_length=36, max_length=36)],
 ) -> Response:
-    sim = sim_of(request)
     with sim.state.lock:
         if "CredentialsManage" in caller.permissions:
             doc = sim.state.get("ksef_token", reference_number)

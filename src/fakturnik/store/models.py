@@ -190,6 +190,15 @@ class Invoice(Base):
             "kind",
         ),
         UniqueConstraint("company_id", "idempotency_key", name="uq_invoices_idempotency_key"),
+        # sb (0008_sb): the few invoices someone else issued in the company's name (the list's filter)
+        Index(
+            "ix_invoices_origin",
+            "company_id",
+            "direction",
+            "origin",
+            sqlite_where=text("origin IS NOT NULL"),
+            postgresql_where=text("origin IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
@@ -228,6 +237,10 @@ class Invoice(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # sb (0008_sb): who issued an invoice of the company that Fakturnik did not issue itself; None:
+    # issued here (or, received, by its seller); "buyer": a sale the buyer self-billed in the company's
+    # name (art. 106d), downloaded from KSeF (Subject1, isSelfInvoicing)
+    origin: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

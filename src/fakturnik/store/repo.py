@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -17,10 +17,12 @@ from fakturnik.store.models import (
     AuditEntry,
     Batch,
     Company,
+    CompanyProfile,
     Credential,
     Invoice,
     InvoiceStatusChange,
     KsefSession,
+    Membership,
     NumberingConfig,
     NumberingSeries,
     Outage,
@@ -29,6 +31,9 @@ from fakturnik.store.models import (
     SyncCheckpoint,
     Upo,
 )
+
+if TYPE_CHECKING:
+    from fakturnik.fa3.document import Summary
 
 
 class LeaseLostError(StoreError):
@@ -83,16 +88,39 @@ def list_companies(s: Session) -> Sequence[Company]:
     return s.scalars(select(Company).order_by(Company.nip)).all()
 
 
+def replace_credential(
+    s: Session,
+    company_id: int,
+    kind: str,
+    secret_name: str,
+    *,
+    owner_user_id: int | None = None,
+    office_company_id: int | None = None,
+) -> Credential:
+    """The company's new active credential of ``kind``; the older ones of that kind (of that owner, for a
+    co-worker's certificate) stop being active. No audit entry: the caller writes its own."""
+    older = select(Credential).where(Credential.company_id == company_id, Credential.kind == kind)
+    if owner_user_id is not None:
+        older = older.where(Credential.owner_user_id == owner_user_id)
+    for old in s.scalars(older):
+        old.active = False
+    cred = Credential(
+        company_id=company_id,
+        kind=kind,
+        secret_name=secret_name,
+        active=True,
+        owner_user_id=owner_user_id,
+        office_company_id=office_company_id,
+    )
+    s.add(cred)
+    s.flush()
+    return cred
+
+
 def add_credential(
     s: Session, company: Company, kind: str, secret_name: str, *, actor: str = "cli"
 ) -> Credential:
-    for old in s.scalars(
-        select(Credential).where(Credential.company_id == company.id, Credential.kind == kind)
-    ):
-        old.active = False
-    cred = Credential(company_id=company.id, kind=kind, secret_name=secret_name, active=True)
-    s.add(cred)
-    s.flush()
+    cred = replace_credential(s, company.id, kind, secret_name)
     audit(s, actor, "credential.add", company_id=company.id, detail={"kind": kind, "secret": secret_name})
     return cred
 
@@ -158,6 +186,30 @@ def person_credential(s: Session, company_id: int, user_id: int) -> Credential |
         .order_by(Credential.id.desc())
         .limit(1)
     )
+
+
+def company_profile(s: Session, company_id: int) -> CompanyProfile:
+    """The company's profile (address, e-mail, bank account, login summary); an empty one if it has none."""
+    profile = s.get(CompanyProfile, company_id)
+    if profile is None:
+        profile = CompanyProfile(
+            company_id=company_id, address="", email="", bank_account="", credential_info={}
+        )
+        s.add(profile)
+    return profile
+
+
+def set_membership(s: Session, user_id: int, company_id: int, role: str) -> Membership:
+    """The user's role in the company: a new membership, or the role of the one the user has."""
+    membership = s.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.company_id == company_id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user_id, company_id=company_id, role=role)
+        s.add(membership)
+    else:
+        membership.role = role
+    return membership
 
 
 # --- numbering -------------------------------------------------------------------------------------
@@ -297,6 +349,30 @@ def next_number(
 # --- invoices --------------------------------------------------------------------------------------
 
 
+def summary_columns(summary: Summary) -> dict[str, Any]:
+    """The columns an invoice row takes from its FA(3) document (what the lists show, filter and sum);
+    its number and seller NIP are the caller's (a number may be allocated, a seller defaulted)."""
+    return {
+        "kind": summary.kind,
+        "issue_date": summary.issue_date,
+        "sale_date": summary.sale_date,
+        "due_date": summary.due_date,
+        "seller_name": summary.seller_name,
+        "buyer_id": summary.buyer_id,
+        "buyer_name": summary.buyer_name,
+        "net": summary.net,
+        "vat": summary.vat,
+        "gross": summary.gross,
+        "currency": summary.currency,
+    }
+
+
+def describe(invoice: Invoice, summary: Summary) -> None:
+    """Set ``invoice``'s columns from the summary of its (new) FA(3) file (:func:`summary_columns`)."""
+    for column, value in summary_columns(summary).items():
+        setattr(invoice, column, value)
+
+
 def add_invoice(
     s: Session,
     *,
@@ -309,15 +385,20 @@ def add_invoice(
     status: str,
     kind: str = "VAT",
     issue_date: date | None = None,
+    sale_date: date | None = None,
+    due_date: date | None = None,
     seller_name: str = "",
     buyer_id: str = "",
     buyer_name: str = "",
+    net: Decimal | None = None,
+    vat: Decimal | None = None,
     gross: Decimal | None = None,
     currency: str = "PLN",
     ksef_number: str | None = None,
     offline_mode: bool = False,
     offline_kind: str | None = None,
     offline_deadline: date | None = None,
+    history_note: str | None = None,
 ) -> Invoice:
     invoice = Invoice(
         company_id=company.id,
@@ -325,10 +406,14 @@ def add_invoice(
         kind=kind,
         number=number,
         issue_date=issue_date,
+        sale_date=sale_date,
+        due_date=due_date,
         seller_nip=seller_nip,
         seller_name=seller_name,
         buyer_id=buyer_id,
         buyer_name=buyer_name,
+        net=net,
+        vat=vat,
         gross=gross,
         currency=currency,
         xml=xml,
@@ -341,7 +426,7 @@ def add_invoice(
     )
     s.add(invoice)
     s.flush()
-    s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=direction))
+    s.add(InvoiceStatusChange(invoice_id=invoice.id, status=status, detail=history_note or direction))
     return invoice
 
 
@@ -879,6 +964,25 @@ def checkpoint(s: Session, company_id: int, subject_type: str, default_from: dat
     return cp
 
 
+def known_invoices(
+    s: Session, company_id: int, direction: str, ksef_numbers: Sequence[str], hashes: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Of these KSeF numbers and SHA-256 hashes (Base64), those the company's invoices of ``direction``
+    already carry: (KSeF numbers found, hashes found). 900 values a statement."""
+    numbers: set[str] = set()
+    found: set[str] = set()
+    mine = (Invoice.company_id == company_id, Invoice.direction == direction)
+    for start in range(0, len(ksef_numbers), 900):
+        part = list(ksef_numbers[start : start + 900])
+        numbers.update(
+            str(n) for n in s.scalars(select(Invoice.ksef_number).where(*mine, Invoice.ksef_number.in_(part)))
+        )
+    for start in range(0, len(hashes), 900):
+        part = list(hashes[start : start + 900])
+        found.update(s.scalars(select(Invoice.sha256).where(*mine, Invoice.sha256.in_(part))))
+    return numbers, found
+
+
 def open_outage(s: Session, api_base: str) -> Outage | None:
     return s.scalar(
         select(Outage)
@@ -889,6 +993,29 @@ def open_outage(s: Session, api_base: str) -> Outage | None:
 
 def last_outage(s: Session, api_base: str) -> Outage | None:
     return s.scalar(select(Outage).where(Outage.api_base == api_base).order_by(Outage.id.desc()).limit(1))
+
+
+def add_outage(s: Session, api_base: str, *, mode: str, failures: int, started_at: datetime) -> Outage:
+    outage = Outage(api_base=api_base, mode=mode, failures=failures, started_at=started_at)
+    s.add(outage)
+    s.flush()
+    return outage
+
+
+def offline_awaiting_number(s: Session, api_base: str, *, since: datetime | None) -> Sequence[Invoice]:
+    """Issued offline invoices of the companies on ``api_base`` still without a KSeF number (and not
+    rejected); ``since``: only those issued from then on."""
+    companies = select(Company.id).where((Company.base_url == api_base) | (Company.environment == api_base))
+    query = select(Invoice).where(
+        Invoice.direction == "issued",
+        Invoice.company_id.in_(companies),
+        Invoice.offline_mode.is_(True),
+        Invoice.ksef_number.is_(None),
+        Invoice.status != states.REJECTED,
+    )
+    if since is not None:
+        query = query.where(Invoice.created_at >= since)
+    return s.scalars(query).all()
 
 
 def audit(

@@ -18,3 +18,6 @@ TERMINAL: Final = (ACCEPTED, REJECTED)
 # Invoice statuses add these to the outbox states.
 OFFLINE: Final = "offline"  # issued in offline mode, waiting for KSeF to come back
 RECEIVED: Final = "received"  # an incoming invoice downloaded from KSeF
+
+# invoices.origin: who issued an invoice of the company that Fakturnik did not issue (None: itself).
+BY_BUYER: Final = "buyer"  # a sale the buyer self-billed in the company's name, downloaded from KSeF

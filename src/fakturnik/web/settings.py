@@ -83,10 +83,16 @@ def _from_file(path: Path) -> dict[str, Any]:
     return dict(section)
 
 
+def env_var(name: str) -> str:
+    """The environment variable of the setting ``name``: ``FAKTURNIK_SERVE_<NAME>`` (the data directory
+    and database are the engine's own variables)."""
+    return ENGINE_ENV.get(name, ENV_PREFIX + name.upper())
+
+
 def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ServeSettings.model_fields:
-        var = ENGINE_ENV.get(name, ENV_PREFIX + name.upper())
+        var = env_var(name)
         if environ.get(var):
             values[name] = environ[var]
     return values

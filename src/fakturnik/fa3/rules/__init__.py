@@ -14,7 +14,7 @@ from fakturnik.fa3 import shortcuts
 from fakturnik.fa3.rules.base import Env, Invoice, RuleContext
 from fakturnik.fa3.rules.content import check_content
 from fakturnik.fa3.rules.dates import check_dates
-from fakturnik.fa3.rules.document import check_document
+from fakturnik.fa3.rules.document import check_document, holds_no_markup
 from fakturnik.fa3.rules.identifiers import check_identifiers, check_identifiers_in
 from fakturnik.fa3.rules.kinds import check_kind
 from fakturnik.fa3.rules.totals import check_foreign_currency_tax, check_totals
@@ -41,7 +41,7 @@ def run_rules(
     """
     check_document(root, data, ctx)
     check_identifiers_in(root, ctx)
-    if shortcuts.ENABLED and schema_valid and usual_invoice_passes(root, ctx):
+    if shortcuts.ENABLED and schema_valid and usual_invoice_passes(root, ctx, holds_no_markup(data)):
         return ctx.problems
     invoice = Invoice.of(root)
     for rule in _INDEXED_RULES:

@@ -57,6 +57,12 @@ def _has_pi_after_prolog(data: bytes) -> bool:
     return data.find(b"<?", 2) >= 0
 
 
+def holds_no_markup(data: bytes | None) -> bool:
+    """The document's bytes hold no comment and no processing instruction after the XML declaration, so
+    in its tree every element's ``text`` is its whole value (no comment or PI splits it)."""
+    return data is not None and b"<!--" not in data and not _has_pi_after_prolog(data)
+
+
 def check_document(root: etree._Element, data: bytes | None, ctx: RuleContext) -> None:
     # Processing instructions: only look at the tree when the bytes hold a "<?" after the prolog.
     if data is None or _has_pi_after_prolog(data):

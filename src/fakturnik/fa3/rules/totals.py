@@ -11,6 +11,7 @@ not the lines), ROZ/KOR_ROZ (the totals are what remains after the advances).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from fakturnik.base.xmlsafe import text_value
@@ -194,20 +195,29 @@ def net_totals_agree(pairs: list[tuple[str, str]], supplied: dict[str, Decimal])
     return lines_agree([(raw, rate, False) for raw, rate in pairs], supplied, gross=False)
 
 
-def lines_agree(lines: list[tuple[str, str, bool]], supplied: dict[str, Decimal], *, gross: bool) -> bool:
+def lines_agree(
+    lines: list[tuple[str, str, bool]],
+    supplied: dict[str, Decimal],
+    *,
+    gross: bool,
+    amount: Callable[[str], Decimal | None] = decimal,
+) -> bool:
     """True when lines given as (value text, ``P_12`` text, counted with a minus), read as net entry
     (the value is ``P_11``) or gross entry (``P_11A``), give exactly ``supplied``.
 
     The "net" / "gross" reading of :func:`check_totals` (``_line_amounts`` + ``compute_totals`` by that
     method: the same Decimal operations in the same order) without its per-line objects. The lines
     must have no ``P_12_XII``; "counted with a minus" is ``StanPrzed`` = 1 (the caller reads both).
+    ``amount`` reads a value as :func:`~fakturnik.fa3.rules.base.decimal` does (a caller that knows the
+    values are schema-valid amounts may pass a cheaper reading with the same results).
     """
     sums: dict[str, Decimal] = {}
+    groups = _RATE_GROUPS
     for raw, raw_rate, minus in lines:
         rate = raw_rate.strip()
-        if rate not in _RATE_GROUPS:
+        if rate not in groups:
             return False
-        value = decimal(raw.strip())  # bounded: no 1E+999999 reaches the arithmetic
+        value = amount(raw.strip())  # bounded: no 1E+999999 reaches the arithmetic
         if value is None:
             return False
         if minus:

@@ -19,7 +19,7 @@ It must only be asked about a document the FA(3) XSD accepted (one ``Naglowek``,
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -85,22 +85,23 @@ _FA_ROLE: dict[str, str] = {
 
 _KINDS = frozenset({"VAT", "KOR", "ZAL"})
 
-# The line fields read, in one pass over Fa's descendants: NrWierszaFa (first in every FaWiersz)
-# starts a line, the others fill its slots.
+# The line fields read from each FaWiersz child: the first six by their text, the others only for being
+# there. ``_SLOTS`` is their order in a line's list of texts (None where absent).
 _NR_WIERSZA = tag("NrWierszaFa")
-_SLOTS = ("P_7", "P_8A", "P_8B", "P_9A", "P_9B", "P_11", "P_11A", "P_12", "P_12_XII", "StanPrzed")
-_SLOT = {tag(name): i for i, name in enumerate(_SLOTS, start=1)}
-_P_7, _P_8A, _P_8B, _P_9A, _P_9B, _P_11, _P_11A, _P_12, _P_12_XII, _STAN_PRZED = range(1, len(_SLOTS) + 1)
-_LINE_TAGS = (_NR_WIERSZA, *_SLOT)
-_READ = frozenset(tag(name) for name in ("P_11", "P_11A", "P_12", "P_12_XII", "StanPrzed"))
-LINE_COLUMNS = ("NrWierszaFa", *_SLOTS)
+_SLOTS = (
+    "NrWierszaFa", "P_11", "P_11A", "P_12", "P_12_XII", "StanPrzed", "P_7", "P_8A", "P_8B", "P_9A", "P_9B",
+)  # fmt: skip
+_SLOT = {tag(name): i for i, name in enumerate(_SLOTS)}
+_NR, _P_11, _P_11A, _P_12, _P_12_XII, _STAN_PRZED, _P_7, _P_8A, _P_8B, _P_9A, _P_9B = range(len(_SLOTS))
+_READ = _P_7  # slots before this one are read by their text
+LINE_COLUMNS = _SLOTS
 """Line fields read by tag: the XSD must declare each only in FaWiersz, at most once (NrWierszaFa first
 and exactly once)."""
 _SLACK = timedelta(days=1)  # as rules.dates
 _EARLY = timedelta(days=30)
 
 Line = list[str | None]
-"""One line's texts: NrWierszaFa, then the fields of ``_SLOTS`` (None where absent)."""
+"""One line's texts in the order of ``_SLOTS`` (None where absent; "" for a field only looked for)."""
 
 
 def _first_text(el: etree._Element, clark: str) -> str | None:
@@ -110,8 +111,12 @@ def _first_text(el: etree._Element, clark: str) -> str | None:
     return None
 
 
-def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
-    """True when ``root`` is a usual invoice (VAT, KOR, ZAL) on which the indexed rules find nothing."""
+def usual_invoice_passes(root: etree._Element, ctx: RuleContext, plain: bool = False) -> bool:
+    """True when ``root`` is a usual invoice (VAT, KOR, ZAL) on which the indexed rules find nothing.
+
+    ``plain``: the caller knows the tree holds no comment and no processing instruction (its bytes have
+    neither), so an element's ``text`` is its whole value (:func:`~fakturnik.base.xmlsafe.text_value`).
+    """
     header = buyer = fa = None
     for child in root:  # a handful of children: cheaper than a tag filter
         t = child.tag
@@ -123,7 +128,7 @@ def usual_invoice_passes(root: etree._Element, ctx: RuleContext) -> bool:
             header = child
     if fa is None or header is None or buyer is None:
         return False
-    return _fa_ok(fa, header, buyer, ctx)
+    return _fa_ok(fa, header, buyer, ctx, plain)
 
 
 def _buyer_ok(buyer: etree._Element) -> bool:
@@ -144,27 +149,37 @@ def _buyer_ok(buyer: etree._Element) -> bool:
     return name and address
 
 
-def _fa_ok(fa: etree._Element, header: etree._Element, buyer: etree._Element, ctx: RuleContext) -> bool:
+def _fa_ok(
+    fa: etree._Element, header: etree._Element, buyer: etree._Element, ctx: RuleContext, plain: bool
+) -> bool:
     found: dict[str, str] = {}
     supplied: dict[str, Decimal] = {}
     in_pln: set[str] = set()
     references: list[etree._Element] = []
     correction_only = False
     notes: etree._Element | None = None
-    lines_follow = False
-    for child in fa:  # every child read here comes before the first line (the XSD's order) ...
+    children = iter(fa)
+    first_line: etree._Element | None = None
+    order = False
+    roles = _FA_ROLE
+    for child in children:  # every child read here comes before the first line (the XSD's order) ...
         t = child.tag
-        role = _FA_ROLE.get(t)  # type: ignore[arg-type]
+        role = roles.get(t)  # type: ignore[arg-type]
         if role is None:
             if t == _FA_WIERSZ:
-                lines_follow = True
+                first_line = child
                 break
-            continue
-        if role == _SUPPLIED:
-            value = decimal(text_value(child).strip())
-            if value is None:
+            if t == _ROZLICZENIE:  # (these come after the lines, if any)
                 return False
-            supplied[_NET_TAX[t]] = value  # type: ignore[index]
+            if t == _ZAMOWIENIE:
+                order = True
+            continue
+        value = child.text if plain or not len(child) else text_value(child)
+        if role == _SUPPLIED:
+            amount = _amount(value)
+            if amount is None:
+                return False
+            supplied[_NET_TAX[t]] = amount  # type: ignore[index]
         elif role == _IN_PLN:
             in_pln.add(_TAX_IN_PLN[t])  # type: ignore[index]
         elif role == _REFERENCE:
@@ -176,7 +191,7 @@ def _fa_ok(fa: etree._Element, header: etree._Element, buyer: etree._Element, ct
         elif role == _UNUSUAL:
             return False
         else:
-            found[role] = text_value(child).strip()
+            found[role] = (value or "").strip()
     kind = found.get("kind")
     currency = found.get("currency")
     if kind not in _KINDS or currency is None or notes is None:
@@ -184,30 +199,85 @@ def _fa_ok(fa: etree._Element, header: etree._Element, buyer: etree._Element, ct
     correction = kind == "KOR"
     if correction != bool(references) or (correction_only and not correction):
         return False  # rules.kinds: a correction names what it corrects; only a correction may
-    if next(fa.iterchildren(_ROZLICZENIE), None) is not None:  # ... but this one, after the lines
-        return False
     if currency != "PLN" and not _tax_in_pln_ok(supplied, in_pln):
         return False
     issued = _dates_ok(found.get("issued"), _first_text(header, _DATA_WYTWORZENIA), ctx)
     if issued is None:
         return False
+    # ... and the lines, then what the XSD places after them, in the same pass over Fa's children
+    lines: list[Line] = []
+    if first_line is not None:
+        line = _line(first_line, correction, plain)
+        if line is None:
+            return False
+        lines.append(line)
+    for child in children:
+        t = child.tag
+        if t == _FA_WIERSZ:
+            line = _line(child, correction, plain)
+            if line is None:
+                return False
+            lines.append(line)
+        elif t == _ROZLICZENIE:
+            return False
+        elif t == _ZAMOWIENIE:
+            order = True
     if kind == "ZAL":  # an advance: no lines, the order, the summary adds up
-        return (
-            not lines_follow
-            and next(fa.iterchildren(_ZAMOWIENIE), None) is not None
-            and _buyer_ok(buyer)
-            and _p15_ok(supplied, found.get("p15"))
-        )
-    if not lines_follow:
-        return False
-    lines = _lines(fa, correction)
-    if lines is None:
+        return not lines and order and _buyer_ok(buyer) and _p15_ok(supplied, found.get("p15"))
+    if not lines:
         return False
     if not _totals_ok(lines, supplied, found.get("p15")) or not _exemption_ok(lines, notes, correction):
         return False
     if correction:  # rules.kinds and rules.content leave a correction's lines and buyer alone
         return _corrected_dates_ok(references, issued)
     return _sold_ok(issued, found.get("sold")) and _distinct_numbers(lines) and _buyer_ok(buyer)
+
+
+def _amount(value: str | None) -> Decimal | None:
+    """``rules.base.decimal`` of a schema-valid amount (the FA(3) ``TKwotowy``: at most 16 integer digits
+    and 2 decimal places, no exponent; tests/fa3/test_usual_invoice_gate.py checks those facets), for
+    which that function's bounds always hold."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def _line(row: etree._Element, correction: bool, plain: bool) -> Line | None:
+    """The texts of one line, or None unless it has ``P_7``, ``P_8A``, ``P_8B``, a unit price
+    (``P_9A``/``P_9B``), a ``P_12`` rate but no ``P_12_XII`` (and no ``StanPrzed`` outside a correction).
+
+    Its fields are read among its children by tag: in FA(3) each of them is declared only inside
+    ``FaWiersz``, at most once per line (tests/fa3/test_usual_invoice_gate.py checks these facts of the
+    XSD).
+    """
+    line: Line = [None, None, None, None, None, None, None, None, None, None, None]
+    slot_of, read = _SLOT, _READ
+    for el in row:
+        slot = slot_of.get(el.tag)  # type: ignore[arg-type]
+        if slot is None:
+            continue
+        if slot < read:
+            value = el.text if plain or not len(el) else text_value(el)
+            line[slot] = value or ""
+        else:  # only has to be there
+            line[slot] = ""
+    if (
+        line[_P_7] is None
+        or line[_P_8A] is None
+        or line[_P_8B] is None
+        or (line[_P_9A] is None and line[_P_9B] is None)
+        or line[_P_12] is None
+        or line[_P_12_XII] is not None
+        or line[_NR] is None
+    ):
+        return None
+    before = line[_STAN_PRZED]
+    if before is not None and (not correction or before.strip() != "1"):
+        return None
+    return line
 
 
 _FA_WIERSZ = tag("FaWiersz")
@@ -253,45 +323,6 @@ def _corrected_dates_ok(references: list[etree._Element], issued: date) -> bool:
     return True
 
 
-def _lines(fa: etree._Element, correction: bool) -> list[Line] | None:
-    """The texts of every line, or None unless there are lines and each has ``P_7``, ``P_8A``, ``P_8B``,
-    a unit price (``P_9A``/``P_9B``), a value and a ``P_12`` rate but no ``P_12_XII`` (and no
-    ``StanPrzed`` outside a correction).
-
-    Read in one pass over ``Fa``'s descendants with these names: in FA(3) they are declared only inside
-    ``FaWiersz``, at most once per line, ``NrWierszaFa`` first and exactly once, and the schema admits no
-    foreign elements; so in a schema-valid document each ``NrWierszaFa`` starts the next line and the
-    fields after it, up to the next one, are that line's (tests/fa3/test_usual_invoice_gate.py checks
-    these facts of the XSD).
-    """
-    lines: list[Line] = []
-    line: Line = []
-    slot, read = _SLOT, _READ
-    for el in fa.iter(*_LINE_TAGS):
-        t = el.tag
-        if t == _NR_WIERSZA:
-            line = [text_value(el), None, None, None, None, None, None, None, None, None, None]
-            lines.append(line)
-        else:  # the text of what is read, "" for what only has to be there
-            line[slot[t]] = text_value(el) if t in read else ""  # type: ignore[index]
-    if not lines:
-        return None
-    for line in lines:
-        if (
-            line[_P_7] is None
-            or line[_P_8A] is None
-            or line[_P_8B] is None
-            or (line[_P_9A] is None and line[_P_9B] is None)
-            or line[_P_12] is None
-            or line[_P_12_XII] is not None
-        ):
-            return None
-        before = line[_STAN_PRZED]
-        if before is not None and (not correction or before.strip() != "1"):
-            return None
-    return lines
-
-
 def _distinct_numbers(lines: list[Line]) -> bool:
     """rules.kinds: no line number repeats."""
     return len({line[0].strip() for line in lines}) == len(lines)  # type: ignore[union-attr]
@@ -327,4 +358,4 @@ def _totals_ok(lines: list[Line], supplied: dict[str, Decimal], p15_text: str | 
     else:
         return False
     values = [(line[slot], line[_P_12], line[_STAN_PRZED] is not None) for line in lines]
-    return lines_agree(values, supplied, gross=gross)  # type: ignore[arg-type]
+    return lines_agree(values, supplied, gross=gross, amount=_amount)  # type: ignore[arg-type]

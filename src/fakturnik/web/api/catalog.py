@@ -11,12 +11,11 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.views import ContractorView, ProductView, SeriesView, WhiteListEntry
-from fakturnik.web.api.common import ERRORS, MAX_ID, Body, Routes
+from fakturnik.web.api.common import ERRORS, MAX_ID, Body, CompanyId, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter()
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Nip = Annotated[str, Path(description="NIP (10 cyfr).", pattern=r"^[0-9]{10}$", examples=["5265877635"])]
 

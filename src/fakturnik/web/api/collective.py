@@ -11,12 +11,11 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from fakturnik.app.collective import BuyerDues, CollectiveView, ReceivedIdentifierView
-from fakturnik.web.api.common import MAX_ID, WRITE_ERRORS, Body, Routes
+from fakturnik.web.api.common import MAX_ID, WRITE_ERRORS, Body, CompanyId, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["identyfikatory zbiorcze"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 _KSEF: dict[int | str, dict[str, Any]] = {
     502: {**WRITE_ERRORS[409], "description": "KSeF nie odpowiada albo odmówił (treść po polsku w `detail`)."}
 }

@@ -5,14 +5,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from fakturnik.web.api.problems import PROBLEM_JSON, ProblemDetails
 
 MAX_ID = 2**63 - 1  # ids are 64-bit integers in the store
+CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
+"""The ``{company_id}`` of every company route."""
 
 
 class Body(BaseModel):

@@ -21,12 +21,11 @@ from fakturnik.app.views import (
     UserView,
 )
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import ERRORS, MAX_ID, Body, Routes
+from fakturnik.web.api.common import ERRORS, MAX_ID, Body, CompanyId, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["firmy"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 
 
 class CompanyCreate(Body):

@@ -15,13 +15,12 @@ from pydantic import BaseModel, Field
 from fakturnik.app.certificates import CertificateResult
 from fakturnik.app.ksef_credentials import MigrationResult
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
+from fakturnik.web.api.common import Body, CompanyId, Out, Routes
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["firmy"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 MAX_SIGNED = 1_000_000  # a signed AuthTokenRequest is a few kB
 SignedRequest = Annotated[str | None, Field(max_length=MAX_SIGNED)]
 

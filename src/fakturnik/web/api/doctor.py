@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Path
 from fastapi.routing import APIRouter
 from pydantic import Field
 
-from fakturnik.web.api.common import MAX_ID, Out, Routes
+from fakturnik.web.api.common import CompanyId, Out, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["firmy"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 
 
 class CheckLineOut(Out):

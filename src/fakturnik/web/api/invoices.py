@@ -13,13 +13,21 @@ from pydantic import Field
 
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.views import BulkItemResult, InvoicePage, InvoiceView, SessionUpoView, StatusChange
-from fakturnik.web.api.common import DRAFT_EXAMPLE, MAX_ID, XML_ANSWER, Body, Routes, fast_json, xml
+from fakturnik.web.api.common import (
+    DRAFT_EXAMPLE,
+    MAX_ID,
+    XML_ANSWER,
+    Body,
+    CompanyId,
+    Routes,
+    fast_json,
+    xml,
+)
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["faktury"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[
     int, Path(description="Id faktury (z listy albo z odpowiedzi na wystawienie).", ge=1, le=MAX_ID)
 ]
@@ -164,6 +172,13 @@ def list_invoices(
     number: Annotated[str | None, Query(max_length=256)] = None,
     ksef_number: Annotated[str | None, Query(max_length=64)] = None,
     paid: Literal["paid", "unpaid", "overdue", "partly_paid"] | None = None,
+    issued_by: Annotated[
+        Literal["company", "buyer"] | None,
+        Query(
+            description="company: wystawione przez firmę; buyer: wystawione w jej imieniu przez nabywcę "
+            "(samofakturowanie), pobrane z KSeF."
+        ),
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Szukaj: numer, numer KSeF, nazwa, NIP.")
     ] = None,
@@ -173,7 +188,11 @@ def list_invoices(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     with_totals: bool = False,
 ) -> Response:
-    """Lista faktur wystawionych z filtrami i stronicowaniem (kursor)"""
+    """Lista faktur wystawionych z filtrami i stronicowaniem (kursor)
+
+    Sprzedaż firmy, także faktury wystawione w jej imieniu przez nabywcę (samofakturowanie):
+    `issued_by_buyer` = true, `issued_by=buyer` wybiera tylko je.
+    """
     flt = InvoiceFilter(
         status=tuple(status or ()),
         kind=tuple(kind or ()),
@@ -186,6 +205,7 @@ def list_invoices(
         number=number,
         ksef_number=ksef_number,
         paid=paid,
+        issued_by=issued_by,
         q=q,
     )
     page = svc.invoices.list(company_id, flt, cursor=cursor, limit=limit, with_totals=with_totals)

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
 from fakturnik.app.views import ApiKeyView
-from fakturnik.web.api.common import MAX_ID, Body, Routes
+from fakturnik.web.api.common import MAX_ID, Body, CompanyId, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["klucze API"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 Scope = Literal["invoices:write", "invoices:read", "received:read", "company:admin"]
 
 

@@ -13,12 +13,11 @@ from pydantic import BaseModel, Field
 
 from fakturnik.app.offices import ConsoleFilter
 from fakturnik.errors import InputError
-from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
+from fakturnik.web.api.common import MAX_ID, Body, CompanyId, Out, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["biura rachunkowe"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 MAX_PEM = 64_000
 
 

@@ -17,13 +17,12 @@ from pydantic import Field
 
 from fakturnik.app.grant_kinds import GRANT_KINDS, grant
 from fakturnik.app.permissions import OperationView
-from fakturnik.web.api.common import MAX_ID, Body, Out, Routes
+from fakturnik.web.api.common import Body, CompanyId, Out, Routes
 from fakturnik.web.api.deps import Svc
 from fakturnik.web.api.problems import ApiProblem
 
 router = APIRouter(tags=["uprawnienia"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy (z GET /companies).", ge=1, le=MAX_ID)]
 PermissionId = Annotated[
     str, Path(description="Id uprawnienia z listy uprawnień.", min_length=1, max_length=64)
 ]

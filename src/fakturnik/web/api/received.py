@@ -12,12 +12,11 @@ from pydantic import BaseModel, Field
 from fakturnik.app.filters import DEFAULT_LIMIT, MAX_LIMIT, InvoiceFilter
 from fakturnik.app.received import ReceivedWarnings
 from fakturnik.app.views import InvoicePage, InvoiceView
-from fakturnik.web.api.common import MAX_ID, XML_ANSWER, Body, Routes, fast_json, xml
+from fakturnik.web.api.common import MAX_ID, XML_ANSWER, Body, CompanyId, Routes, fast_json, xml
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["faktury otrzymane"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 InvoiceId = Annotated[int, Path(description="Id faktury otrzymanej.", ge=1, le=MAX_ID)]
 
 

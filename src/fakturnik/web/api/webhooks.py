@@ -8,12 +8,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
 from fakturnik.app.webhooks import DeliveryView, SubscriptionView, WebhooksService
-from fakturnik.web.api.common import MAX_ID, Body, Routes
+from fakturnik.web.api.common import MAX_ID, Body, CompanyId, Routes
 from fakturnik.web.api.deps import Svc
 
 router = APIRouter(tags=["webhooki"])
 route = Routes(router)
-CompanyId = Annotated[int, Path(description="Id firmy.", ge=1, le=MAX_ID)]
 SubId = Annotated[int, Path(description="Id subskrypcji.", ge=1, le=MAX_ID)]
 Event = Literal[
     "invoice.accepted", "invoice.rejected", "invoice.offline", "invoice.deadline_near", "received.new"

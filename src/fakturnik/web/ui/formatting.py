@@ -9,12 +9,12 @@ environment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
+
+from fakturnik.web.dates import format_date, format_datetime
 
 __all__ = [
     "RATE_LABELS",
@@ -30,7 +30,6 @@ __all__ = [
     "status_label",
 ]
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 _GROUP = "\u00a0"  # no-break space: "1 234,56" never breaks across lines
 _CURRENCY_SUFFIX = {"PLN": "zł"}
 
@@ -129,37 +128,6 @@ def parse_amount(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
-
-
-def format_date(value: Any) -> str:
-    """``2026-02-02`` (date, datetime or ISO text) → ``02.02.2026``."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WARSAW).date()
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return str(value)
-    if isinstance(value, date):
-        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-    return str(value)
-
-
-def format_datetime(value: Any) -> str:
-    """A moment → ``02.02.2026 10:42`` in Warsaw time (naive values are UTC, as the store keeps them)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return str(value)
-    if isinstance(value, datetime):
-        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WARSAW)
-        return f"{format_date(local.date())} {local.hour:02d}:{local.minute:02d}"
-    return format_date(value)
 
 
 def format_time(value: Any) -> str:

@@ -45,6 +45,7 @@ class ListQuery:
     kind: str = ""
     buyer: str = ""
     paid: str = ""
+    issued_by: str = ""  # company | buyer (self-billed in the company's name)
     q: str = ""
     cursor: str = ""
 
@@ -56,6 +57,7 @@ class ListQuery:
             month=self.month if _MONTH.match(self.month) else None,
             buyer_nip=buyer if len(buyer) == 10 else None,
             paid=self.paid if self.paid in ("paid", "unpaid", "overdue", "partly_paid") else None,  # type: ignore[arg-type]
+            issued_by=self.issued_by if self.issued_by in ("company", "buyer") else None,  # type: ignore[arg-type]
             q=(self.q.strip()[:100] or None) if not (len(buyer) == 10 and self.buyer) else None,
         )
 
@@ -75,6 +77,7 @@ def _query(request: Request) -> ListQuery:
         kind=p.get("kind", "")[:20],
         buyer=p.get("buyer", "")[:40],
         paid=p.get("paid", "")[:20],
+        issued_by=p.get("issued_by", "")[:20],
         q=p.get("q", "")[:100],
         cursor=cursor if _CURSOR.match(cursor) else "",
     )
@@ -98,6 +101,7 @@ def invoice_list(request: Request, ui: UiDep) -> Response:
             ("unpaid", "niezapłacone"),
             ("overdue", "po terminie"),
         ],
+        issued_by_options=[("", "wszyscy"), ("company", "firma"), ("buyer", "nabywca (samofakturowanie)")],
         can_write=ui.can(Action.INVOICES_WRITE),
         can_send=ui.can(Action.SYNC_RUN),
         can_pay=ui.can(Action.PAYMENTS_WRITE),
