@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,18 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES_DIR
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a CLI test's ``fakturnik`` keeps its data: ``tmp_path / "data"`` in ``$FAKTURNIK_DATA_DIR``,
+    with a vault key made for the test in ``$FAKTURNIK_MASTER_KEY`` (never the user's keyring)."""
+    from fakturnik.vault import ENV_MASTER_KEY
+
+    data = tmp_path / "data"
+    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
+    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+    return data
 
 
 @pytest.fixture

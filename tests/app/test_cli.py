@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,11 @@ from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.app.kit import NIP_A, draft
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))
+def runner(cli_home: Path) -> CliRunner:
     r = CliRunner()
     added = r.invoke(
         app, ["companies", "add", NIP_A, "--name", "Firma A", "--address", "ul. Prosta 1, Warszawa"]

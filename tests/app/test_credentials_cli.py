@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
 from fakturnik.ksef.xades import sign_auth_request
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.app.kit import NIP_A
 from tests.ksef.identities import seal_credential
 
 
-def test_migrate_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+def test_migrate_from_the_command_line(tmp_path: Path, cli_home: Path) -> None:
+    data = cli_home
     runner = CliRunner()
     with Fakturnik.open(data, simulator=True) as fk:
         fk.companies.add(NIP_A, "Firma A", environment="local")  # on a KSeF token from the simulator

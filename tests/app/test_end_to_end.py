@@ -14,6 +14,7 @@ from fakturnik.errors import FakturnikError
 from tests.app.conftest import company_id
 from tests.app.kit import NIP_A, NIP_B, draft
 from tests.store.pg import fresh_pg_database
+from tests.threads import run_threads
 
 
 def test_issue_to_accepted_with_ksef_number_and_upo_then_received_by_the_buyer(fk_sim: Fakturnik) -> None:
@@ -74,11 +75,7 @@ def _twenty_at_once(fk: Fakturnik, a: int) -> list[object]:
         except FakturnikError as exc:  # pragma: no cover - reported by the assertion
             results.append(exc)
 
-    threads = [threading.Thread(target=go) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([go] * 20)
     return results
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
@@ -19,6 +19,7 @@ from fakturnik.engine.settings import EngineSettings
 from fakturnik.errors import ConflictError, InputError, NotFoundError
 from tests.app.conftest import company_id
 from tests.app.kit import NIP_A, draft
+from tests.ksef.identities import self_signed_between
 
 
 def _certificate(days: int = 365) -> tuple[bytes, bytes, ec.EllipticCurvePrivateKey]:
@@ -27,15 +28,8 @@ def _certificate(days: int = 365) -> tuple[bytes, bytes, ec.EllipticCurvePrivate
         [x509.NameAttribute(NameOID.COMMON_NAME, "Firma A"), x509.NameAttribute(NameOID.COUNTRY_NAME, "PL")]
     )
     now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(0x1234ABCD)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=days))
-        .sign(key, hashes.SHA256())
+    cert = self_signed_between(
+        name, key, now - timedelta(days=1), now + timedelta(days=days), serial=0x1234ABCD
     )
     pem = cert.public_bytes(serialization.Encoding.PEM)
     key_pem = key.private_bytes(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from datetime import date
 from pathlib import Path
 
@@ -16,14 +15,11 @@ from fakturnik.engine.context import open_context
 from fakturnik.engine.settings import EngineSettings
 from fakturnik.fa3.samples import make_sample_draft
 from fakturnik.store import repo
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.engine.helpers import NIP, sample_invoice
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))
+def runner(cli_home: Path) -> CliRunner:
     cli = CliRunner()
     assert cli.invoke(app, ["companies", "add", NIP, "--env", "http://127.0.0.1:9"]).exit_code == 0
     return cli

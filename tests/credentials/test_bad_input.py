@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
 from fakturnik.app import Fakturnik
 from fakturnik.errors import InputError
@@ -15,7 +15,7 @@ from fakturnik.ksef.credentials import CertificateCredential, load_pem, save_pkc
 from fakturnik.ksef.enrollment import enroll_certificate
 from fakturnik.ksef.sessions import Poller
 from tests.credentials.kit import NIP_A, owner_client, portal_certificate
-from tests.ksef.identities import new_key
+from tests.ksef.identities import new_key, self_signed_between
 
 
 def _snapshot(fk: Fakturnik, cid: int) -> tuple[object, ...]:
@@ -86,16 +86,7 @@ def test_bad_certificates_are_refused_and_nothing_changes(fk_prod: Fakturnik) ->
     key = new_key("ec")
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Stary certyfikat")])
     now = datetime.now(UTC)
-    expired = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=400))
-        .not_valid_after(now - timedelta(days=35))
-        .sign(key, hashes.SHA256())
-    )
+    expired = self_signed_between(name, key, now - timedelta(days=400), now - timedelta(days=35))
     cert_pem, key_pem = _pem(CertificateCredential(expired, key))
     with pytest.raises(InputError, match="wygasł"):
         fk_prod.certificates.upload(cid, certificate_pem=cert_pem, private_key_pem=key_pem)

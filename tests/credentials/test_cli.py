@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.credentials.kit import NIP_A, portal_certificate
 
 
-def test_certificate_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+def test_certificate_commands(cli_home: Path) -> None:
+    data = cli_home
     runner = CliRunner()
     with Fakturnik.open(data, simulator=True, simulator_profile="prod") as fk:
         cid = fk.companies.add(NIP_A, "Firma A", environment="local").id

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.app.doctor import clock_line, expiry_line, rights_line
 from fakturnik.cli.main import app
 from fakturnik.simulator.server import free_port
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.credentials.kit import NIP_A, owner_client, portal_certificate
 
 NIP_B = "7740001454"
@@ -90,10 +87,8 @@ def test_doctor_when_ksef_does_not_answer(tmp_path: Path) -> None:
     assert "x" * 40 not in repr(health)
 
 
-def test_doctor_from_the_command_line_and_over_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+def test_doctor_from_the_command_line_and_over_rest(cli_home: Path) -> None:
+    data = cli_home
     runner = CliRunner()
     with Fakturnik.open(data, simulator=True, simulator_profile="prod") as fk:
         fk.companies.add(NIP_A, "Firma A", environment="local")

@@ -5,7 +5,6 @@ revoked in KSeF, and sending goes on."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from typer.testing import CliRunner
 
 from fakturnik.app import Actor, Fakturnik
 from fakturnik.cli.main import app
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.credentials.kit import NIP_A, revoke_tokens, send_one
 from tests.credentials.signer import XMLSEC1, sign_with_xmlsec1
 from tests.ksef.identities import seal_credential
@@ -53,12 +51,8 @@ def test_migrate_all_covers_what_the_caller_administers(fk_test: Fakturnik, tmp_
         send_one(fk, b, "all-3", NIP_B)  # B, untouched, still sends with its token
 
 
-def test_request_all_and_migrate_all_from_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+def test_request_all_and_migrate_all_from_the_command_line(tmp_path: Path, cli_home: Path) -> None:
+    data = cli_home
     runner = CliRunner()
     with Fakturnik.open(data, simulator=True) as fk:
         fk.companies.add(NIP_A, "Firma A", environment="local")

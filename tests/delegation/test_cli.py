@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
 from fakturnik.cli.main import app
 from fakturnik.simulator.server import SimulatorServer
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.delegation.kit import random_nip, random_pesel
 from tests.delegation.world import CLIENT_NAME, OFFICE_NAME, installation, sealed_company
 
 
 def test_grant_list_console_and_revoke_from_the_command_line(
-    prod_sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prod_sim: SimulatorServer, cli_home: Path
 ) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+    data = cli_home
     client_nip, office_nip, pesel = random_nip(), random_nip(), random_pesel()
     with installation(data) as fk:
         sealed_company(fk, prod_sim, client_nip, CLIENT_NAME)

@@ -4,17 +4,14 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives import hashes
 from typer.testing import CliRunner
 
 from fakturnik.cli.main import app
 from fakturnik.ksef.credentials import CertificateCredential
 from fakturnik.simulator.server import SimulatorServer
-from fakturnik.vault import ENV_MASTER_KEY
 from tests.delegation.kit import ksef_certificate, random_nip, random_pesel
 from tests.delegation.test_eu_entity import EU_NAME, VAT_UE, _eu_login, eu_sim  # noqa: F401 - the fixture
 from tests.delegation.test_rest import _company
@@ -55,13 +52,10 @@ def test_eu_entity_administration_by_rest(
 
 def test_eu_entity_administration_and_subunits_from_the_command_line(
     eu_sim: tuple[SimulatorServer, CertificateCredential],  # noqa: F811 - the imported fixture
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_home: Path,
 ) -> None:
     server, seal = eu_sim
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(data))
+    data = cli_home
     nip = random_nip()
     with installation(data) as fk:
         sealed_company(fk, server, nip, "Polska Spółka Matka S.A.")

@@ -20,10 +20,8 @@ from tests.engine.helpers import NIP, ksef_token, sample_invoice
 
 
 def test_companies_invoices_worker_and_sync_commands(
-    simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    simulator: SimulatorServer, tmp_path: Path, cli_home: Path
 ) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     token = ksef_token(simulator)
     added = runner.invoke(

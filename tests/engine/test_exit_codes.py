@@ -30,10 +30,8 @@ def test_run_summary_exit_codes() -> None:
 
 
 def test_worker_once_exits_non_zero_when_something_is_rejected_or_left(
-    simulator: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    simulator: SimulatorServer, tmp_path: Path, cli_home: Path
 ) -> None:
-    monkeypatch.setenv(ENV_MASTER_KEY, secrets.token_hex(32))
-    monkeypatch.setenv("FAKTURNIK_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     added = runner.invoke(
         app,

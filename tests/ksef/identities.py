@@ -36,18 +36,31 @@ def new_key(kind: str = "rsa") -> PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def self_signed(name: x509.Name, key: PrivateKey, days: int = 30, *, ca: bool = False) -> x509.Certificate:
-    """A self-signed certificate; with ``ca`` one that may sign certificates (a test trust service)."""
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    builder = (
+def _self_signed_builder(
+    name: x509.Name, key: PrivateKey, not_before: datetime, not_after: datetime, serial: int | None
+) -> x509.CertificateBuilder:
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=days))
+        .serial_number(x509.random_serial_number() if serial is None else serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
     )
+
+
+def self_signed_between(
+    name: x509.Name, key: PrivateKey, not_before: datetime, not_after: datetime, *, serial: int | None = None
+) -> x509.Certificate:
+    """A self-signed certificate valid from ``not_before`` to ``not_after`` (a random serial unless given)."""
+    return _self_signed_builder(name, key, not_before, not_after, serial).sign(key, hashes.SHA256())
+
+
+def self_signed(name: x509.Name, key: PrivateKey, days: int = 30, *, ca: bool = False) -> x509.Certificate:
+    """A self-signed certificate; with ``ca`` one that may sign certificates (a test trust service)."""
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    builder = _self_signed_builder(name, key, now, now + timedelta(days=days), None)
     if ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
     return builder.sign(key, hashes.SHA256())

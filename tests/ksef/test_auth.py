@@ -27,6 +27,7 @@ from fakturnik.ksef.transport import Transport
 from fakturnik.ksef.xades import AUTH_NS, read_auth_request, sign_auth_request
 from fakturnik.simulator.server import SimulatorServer
 from tests.ksef.identities import person_credential, random_nip, seal_credential
+from tests.threads import run_threads
 
 
 @pytest.fixture
@@ -165,11 +166,7 @@ def test_refresh_ahead_of_expiry_happens_once_under_the_lock(
         barrier.wait()
         seen.append(manager.bearer("access"))
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([worker] * 8)
     assert manager.refreshes == 1
     assert len(set(seen)) == 1 and seen[0] != tokens.access.token
     assert _count(simulator, "POST", "/v2/auth/token/refresh") == 1

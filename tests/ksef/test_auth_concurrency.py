@@ -3,7 +3,6 @@ renewed once per expiry (not once per thread), no call meets a 401 or a 429."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import httpx
@@ -15,6 +14,7 @@ from fakturnik.ksef.transport import Transport
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from tests.ksef.identities import person_credential, random_nip
+from tests.threads import run_threads
 
 
 def test_threads_share_one_session_and_renew_it_once_each_time(simulator_factory: Any) -> None:
@@ -38,11 +38,7 @@ def test_threads_share_one_session_and_renew_it_once_each_time(simulator_factory
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([worker] * 6)
     transport.close()
     assert not errors, errors
     stats = httpx.get(server.root_url + "/admin/stats").json()

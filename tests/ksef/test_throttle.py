@@ -29,6 +29,7 @@ from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import OPENAPI_PATH
 from tests.ksef.clientkit import StaticTokens
+from tests.threads import run_threads
 
 # --- the table is data and agrees with the contract -------------------------------------------------
 
@@ -133,11 +134,7 @@ def test_throttle_blocks_then_admits_across_threads() -> None:
             with throttle.slot("g", "ctx"), lock:
                 starts.append(time.monotonic())
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([worker] * 3)
     starts.sort()
     assert len(starts) == 6
     # any 4 consecutive starts span at least ~1 s (3 per second allowed)
@@ -189,11 +186,7 @@ def test_threads_sharing_a_context_never_meet_429() -> None:
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads([worker] * 4)
         transport.close()
         assert not errors, errors
         stats = httpx.get(server.root_url + "/admin/stats").json()
@@ -268,11 +261,7 @@ def test_more_threads_than_the_per_second_limit(simulator_factory: Any) -> None:
         barrier.wait()
         transport.request("GET", "/limits/context")
 
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([worker] * 32)
     stats = httpx.get(server.root_url + "/admin/stats").json()
     assert stats["byStatus"] == {"200": 32}, stats
     transport.close()

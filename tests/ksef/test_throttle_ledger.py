@@ -30,7 +30,7 @@ from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
-from tests.conftest import REPO
+from tests.processes import run_together
 
 TWO_PER_SECOND = RateLimit(2, 100, 1000)
 
@@ -155,41 +155,9 @@ def _run_children(server: SimulatorServer, tmp_path: Path, shared: bool, count: 
     token = mint_session(
         server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
     )["accessToken"]
-    start = tmp_path / f"start-{shared}"
-    env = {
-        **os.environ,
-        "START_AT": str(start),
-        ENV_DIR: str(tmp_path / "books"),
-        ENV_SHARED: "1" if shared else "0",
-    }
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.ksef.throttle_child",
-                server.root_url,
-                token,
-                f"Nip:{nip}",
-                str(count),
-                "3",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    time.sleep(1.5)  # let them import and get ready
-    start.write_text("go")
-    codes: list[str] = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err[-2000:]
-        codes += out.split()
-    return codes
+    command = ["tests.ksef.throttle_child", server.root_url, token, f"Nip:{nip}", str(count), "3"]
+    env = {ENV_DIR: str(tmp_path / "books"), ENV_SHARED: "1" if shared else "0"}
+    return run_together([command] * 3, tmp_path / f"start-{shared}", env, settle=1.5)
 
 
 def test_three_processes_together_stay_under_the_limit(simulator_factory: object, tmp_path: Path) -> None:

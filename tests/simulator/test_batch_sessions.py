@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
-import zlib
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,18 +28,7 @@ from tests.simulator.sessions_kit import (
     upo_schema,
 )
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as srv:
-        yield srv
-
-
-@pytest.fixture
-def ksef(server: SimulatorServer, request: pytest.FixtureRequest) -> Iterator[Ksef]:
-    client = Ksef(server, nip=nip(zlib.crc32(request.node.name.encode()) % 100_000 + 200_000))
-    yield client
-    client.close()
+NIP_OFFSET = 200_000  # NIPs of their own, apart from the other modules'
 
 
 def _files(ksef: Ksef, n: int, prefix: str = "B") -> dict[str, bytes]:

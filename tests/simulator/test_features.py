@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator
-
-import pytest
-
 from fakturnik.simulator import features
-from fakturnik.simulator.config import SimulatorConfig
-from fakturnik.simulator.server import SimulatorServer
-from tests.simulator.sessions_kit import FA3, Ksef, encryption_block, make_invoice, nip
+from tests.simulator.sessions_kit import FA3, Ksef, encryption_block, make_invoice
 
 BAD_BUYER = "1234567890"  # checksum digit should be 3
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as srv:
-        yield srv
-
-
-@pytest.fixture
-def ksef(server: SimulatorServer, request: pytest.FixtureRequest) -> Iterator[Ksef]:
-    client = Ksef(server, nip=nip(zlib.crc32(request.node.name.encode()) % 100_000))
-    yield client
-    client.close()
 
 
 def _code(ksef: Ksef, header: str | None) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-import zlib
-from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -28,19 +27,7 @@ from tests.simulator.sessions_kit import (
     upo_schema,
     wait_for,
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as srv:
-        yield srv
-
-
-@pytest.fixture
-def ksef(server: SimulatorServer, request: pytest.FixtureRequest) -> Iterator[Ksef]:
-    client = Ksef(server, nip=nip(zlib.crc32(request.node.name.encode()) % 100_000))
-    yield client
-    client.close()
+from tests.threads import run_threads
 
 
 def test_happy_path_gives_ksef_number_and_schema_valid_upos(ksef: Ksef) -> None:
@@ -203,11 +190,7 @@ def test_concurrent_sends_are_counted_exactly(ksef: Ksef) -> None:
         with lock:
             refs.append(inv_ref)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([partial(worker, i) for i in range(16)])
     ksef.close_online(ref)
     final = ksef.final(ref)
     assert (final["invoiceCount"], final["successfulInvoiceCount"]) == (16, 16)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.conftest import OPENAPI_PATH
@@ -29,12 +27,6 @@ pytestmark = pytest.mark.slow
 OWNER_NIP = "5265877635"
 EXAMPLES_PER_OPERATION = int(os.environ.get("FAKTURNIK_SCHEMATHESIS_EXAMPLES", "12"))
 TIME_BUDGET_S = 120.0  # past it (a loaded machine), the remaining operations get 2 examples each
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as s:
-        yield s
 
 
 def _token(server: SimulatorServer) -> str:

@@ -9,13 +9,11 @@ a body that validates against the spec's schema for that status.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
 from tests.simulator import spec_check
@@ -28,12 +26,6 @@ OWNER_NIP = "5265877635"
 def test_the_spec_has_83_operations() -> None:
     assert len(OPERATIONS) == 83
     assert len(set(OPERATIONS)) == 83
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as s:
-        yield s
 
 
 @pytest.fixture(scope="module")

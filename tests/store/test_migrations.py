@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from fakturnik.store.db import Database
 from fakturnik.store.migrate import downgrade
 from fakturnik.store.models import Base
+from tests.threads import run_threads
 
 
 def _diff(db: Database) -> list[object]:
@@ -35,8 +36,6 @@ def test_upgrade_is_idempotent_and_downgrade_removes_everything(db: Database) ->
 
 @pytest.mark.postgres
 def test_processes_starting_together_migrate_an_empty_postgres_once() -> None:
-    import threading
-
     from tests.store.pg import fresh_pg_database
 
     with fresh_pg_database() as url:
@@ -48,11 +47,7 @@ def test_processes_starting_together_migrate_an_empty_postgres_once() -> None:
             except BaseException as exc:
                 errors.append(exc)
 
-        threads = [threading.Thread(target=start) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads([start] * 3)
         assert not errors
         db = Database(url)
         assert _diff(db) == []

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from fakturnik.store import repo, states
 from fakturnik.store.db import Database
 from fakturnik.store.models import Company, Invoice
+from tests.threads import run_threads
 
 NIP = "5265877635"
 
@@ -65,11 +66,7 @@ def test_concurrent_numbering_never_hands_out_a_number_twice(db: Database) -> No
             with lock:
                 got.append(number)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([work] * 4)
     assert len(got) == 40 == len(set(got))
 
 

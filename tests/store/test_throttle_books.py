@@ -26,7 +26,7 @@ from fakturnik.simulator.ratelimit import Limit
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.store.db import Database
 from fakturnik.store.throttle_books import PostgresLedger, share_books_through, stop_sharing_books
-from tests.conftest import REPO
+from tests.processes import run_together
 from tests.store.pg import fresh_pg_database
 
 pytestmark = pytest.mark.postgres
@@ -254,37 +254,10 @@ def _run_children(server: SimulatorServer, books: str, tmp_path: Path, shared: b
     token = mint_session(
         server.sim, context_type="Nip", context_value=nip, subject_type="Nip", subject_value=nip
     )["accessToken"]
-    start = tmp_path / f"start-{shared}"
-    env = {**os.environ, "START_AT": str(start), "BOOKS_URL": books, ENV_SHARED: "1" if shared else "0"}
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.store.throttle_books_child",
-                server.root_url,
-                token,
-                f"Nip:{nip}",
-                str(count),
-                "3",
-                f"machine-{n}",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(3)
-    ]
-    time.sleep(2.0)  # let them import and get ready
-    start.write_text("go")
-    codes: list[str] = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err[-2000:]
-        codes += out.split()
-    return codes
+    command = ["tests.store.throttle_books_child", server.root_url, token, f"Nip:{nip}", str(count), "3"]
+    commands = [[*command, f"machine-{n}"] for n in range(3)]
+    env = {"BOOKS_URL": books, ENV_SHARED: "1" if shared else "0"}
+    return run_together(commands, tmp_path / f"start-{shared}", env, settle=2.0)
 
 
 def test_three_machines_together_stay_under_the_limit(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.store.pg import fresh_pg_database
+from tests.store.pg import STORES, store_url
 from tests.web.api.harness import ApiServer, api_server
 
 # A master key for the vault made at test time (never the user's keyring)
@@ -30,13 +30,18 @@ def local_server(tmp_path: Path) -> Iterator[ApiServer]:
         yield s
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
+def hooks_server(tmp_path: Path) -> Iterator[ApiServer]:
+    """SQLite, the embedded simulator, the worker and webhook delivery (to loopback receivers too)."""
+    with api_server(tmp_path, env="local", webhooks_allow_private_targets=True) as s:
+        yield s
+
+
+@pytest.fixture(params=STORES)
 def any_db_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiServer]:
     """The embedded simulator, no background work, on SQLite and on PostgreSQL."""
-    options = {"env": "local", "worker": False, "webhooks": False}
-    if request.param == "sqlite":
-        with api_server(tmp_path, **options) as s:
-            yield s
-    else:
-        with fresh_pg_database() as url, api_server(tmp_path, url, **options) as s:
-            yield s
+    with (
+        store_url(request.param) as url,
+        api_server(tmp_path, url, env="local", worker=False, webhooks=False) as s,
+    ):
+        yield s

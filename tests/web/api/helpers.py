@@ -1,11 +1,13 @@
 """Test helpers: tenants made the way people make them (user → REST sign-in → company → API key),
-invoice drafts, and a local webhook receiver."""
+invoice drafts, a local webhook receiver, waiting for what a server does in the background."""
 
 from __future__ import annotations
 
 import copy
 import json
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,6 +144,17 @@ class WebhookReceiver:
     def snapshot(self) -> list[tuple[dict[str, str], bytes]]:
         with self.lock:
             return list(self.received)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 60, every: float = 0.2) -> Any:
+    """Ask ``predicate`` every ``every`` seconds until it gives a true value; that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out")
 
 
 def copy_draft(d: dict[str, Any]) -> dict[str, Any]:

@@ -11,22 +11,20 @@ from pathlib import Path
 import pytest
 
 from fakturnik.app.webhooks import verify
-from tests.store.pg import fresh_pg_database
+from tests.store.pg import STORES, store_url
 from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import WebhookReceiver, draft, make_tenant
 
 N = int(os.environ.get("FAKTURNIK_ERP_INVOICES", "1000"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 def full_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiServer]:
-    options = {"env": "local", "webhooks_allow_private_targets": True}
-    if request.param == "sqlite":
-        with api_server(tmp_path, **options) as s:
-            yield s
-    else:
-        with fresh_pg_database() as url, api_server(tmp_path, url, **options) as s:
-            yield s
+    with (
+        store_url(request.param) as url,
+        api_server(tmp_path, url, env="local", webhooks_allow_private_targets=True) as s,
+    ):
+        yield s
 
 
 def test_erp_flow(full_server: ApiServer) -> None:

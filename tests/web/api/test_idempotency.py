@@ -9,6 +9,7 @@ import time
 
 import httpx
 
+from tests.threads import run_threads
 from tests.web.api.harness import ApiServer
 from tests.web.api.helpers import draft, make_tenant
 
@@ -75,11 +76,7 @@ def test_twenty_concurrent_posts_with_one_key_make_one_invoice(any_db_server: Ap
             with lock:
                 answers.append(r)
 
-    threads = [threading.Thread(target=post) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_threads([post] * 20, 60)
     assert len(answers) == 20
     ok = [r for r in answers if r.status_code in (200, 201)]
     # a request that finds the first one still running may be told to retry (409), never a second invoice

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from fakturnik.app.webhooks_delivery import DeliverySettings, scan_events
 from fakturnik.store.webhook_models import WebhookDelivery, WebhookEvent
-from tests.web.api.harness import ApiServer, api_server
-from tests.web.api.helpers import WebhookReceiver, draft, make_tenant
+from tests.web.api.harness import ApiServer
+from tests.web.api.helpers import WebhookReceiver, draft, make_tenant, wait_until
 
 
 def test_offline_and_deadline_events_once_each(local_server: ApiServer) -> None:
@@ -47,25 +42,9 @@ def test_offline_and_deadline_events_once_each(local_server: ApiServer) -> None:
         assert len(s.scalars(select(WebhookDelivery)).all()) == 2
 
 
-@pytest.fixture
-def working_server(tmp_path: Path) -> Iterator[ApiServer]:
-    with api_server(tmp_path, env="local", webhooks_allow_private_targets=True) as s:
-        yield s
-
-
-def _wait(predicate: Any, timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
-
-
-def test_received_new_after_sync(working_server: ApiServer) -> None:
-    seller = make_tenant(working_server, "sprzedawca@firma.pl", "5265877635")
-    buyer = make_tenant(working_server, "nabywca@firma.pl", "7740001454")
+def test_received_new_after_sync(hooks_server: ApiServer) -> None:
+    seller = make_tenant(hooks_server, "sprzedawca@firma.pl", "5265877635")
+    buyer = make_tenant(hooks_server, "nabywca@firma.pl", "7740001454")
     with WebhookReceiver() as receiver, seller.api() as sapi, buyer.api() as bapi:
         r = bapi.post(
             f"/companies/{buyer.company_id}/webhooks", json={"url": receiver.url, "events": ["received.new"]}
@@ -76,13 +55,15 @@ def test_received_new_after_sync(working_server: ApiServer) -> None:
             json=draft(seller.nip, buyer.nip),
             params={"urgent": "true"},
         ).json()
-        accepted = _wait(
+        accepted = wait_until(
             lambda: (
                 (i := sapi.get(f"/companies/{seller.company_id}/invoices/{issued['id']}").json())[
                     "ksef_number"
                 ]
                 and i
-            )
+            ),
+            90,
+            0.5,
         )
 
         def synced() -> bool:
@@ -90,7 +71,7 @@ def test_received_new_after_sync(working_server: ApiServer) -> None:
             assert result.status_code == 200, result.text
             return bool(receiver.events("received.new"))
 
-        _wait(synced)
+        wait_until(synced, 90, 0.5)
         event = receiver.events("received.new")[0]
         assert event["company"]["nip"] == buyer.nip
         assert event["data"]["invoice"]["ksef_number"] == accepted["ksef_number"]

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from fakturnik.app.webhooks import sign, verify
 from fakturnik.app.webhooks_delivery import DeliverySettings, _target_allowed, backoff
 from tests.web.api.harness import ApiServer, api_server
-from tests.web.api.helpers import Tenant, WebhookReceiver, draft, make_tenant
+from tests.web.api.helpers import Tenant, WebhookReceiver, draft, make_tenant, wait_until
 
 
 def test_signature() -> None:
@@ -41,22 +37,6 @@ def test_private_targets_refused_unless_allowed() -> None:
     assert _target_allowed("http://127.0.0.1:9/x", DeliverySettings(allow_private_targets=True)) is None
 
 
-@pytest.fixture
-def hooks_server(tmp_path: Path) -> Iterator[ApiServer]:
-    with api_server(tmp_path, env="local", webhooks_allow_private_targets=True) as s:
-        yield s
-
-
-def _wait(predicate: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 def _subscribe(t: Tenant, url: str, events: list[str]) -> tuple[int, bytes]:
     with t.api() as api:
         r = api.post(f"/companies/{t.company_id}/webhooks", json={"url": url, "events": events})
@@ -72,10 +52,10 @@ def test_retries_until_the_receiver_answers_and_logs_each_attempt(hooks_server: 
         api.post(
             f"/companies/{tenant.company_id}/invoices", json=draft(tenant.nip), params={"urgent": "true"}
         )
-        _wait(lambda: len(receiver.snapshot()) >= 3)
+        wait_until(lambda: len(receiver.snapshot()) >= 3)
         receiver.status = 200
         base = f"/companies/{tenant.company_id}/webhooks/{sub_id}/deliveries"
-        delivered = _wait(lambda: api.get(base, params={"state": "delivered"}).json())
+        delivered = wait_until(lambda: api.get(base, params={"state": "delivered"}).json())
         log = delivered[0]["log"]
         assert [a["status_code"] for a in log][:3] == [503, 503, 503] and log[-1]["status_code"] == 200
         assert delivered[0]["attempts"] == len(log)
@@ -97,18 +77,18 @@ def test_gone_receiver_is_paused_and_resumed(hooks_server: ApiServer) -> None:
         api.post(
             f"/companies/{tenant.company_id}/invoices", json=draft(tenant.nip), params={"urgent": "true"}
         )
-        paused = _wait(lambda: (s := api.get(sub_url).json())["state"] == "paused" and s)
+        paused = wait_until(lambda: (s := api.get(sub_url).json())["state"] == "paused" and s)
         assert "410" in paused["paused_reason"]
         count = len(receiver.snapshot())
         api.post(
             f"/companies/{tenant.company_id}/invoices", json=draft(tenant.nip), params={"urgent": "true"}
         )
-        _wait(lambda: api.get(sub_url).json()["pending"] >= 1)
+        wait_until(lambda: api.get(sub_url).json()["pending"] >= 1)
         time.sleep(1)
         assert len(receiver.snapshot()) == count  # nothing is sent to a paused subscription
         receiver.status = 200
         assert api.patch(sub_url, json={"active": True}).json()["state"] == "active"
-        _wait(lambda: len(receiver.events("invoice.accepted")) >= count + 2)
+        wait_until(lambda: len(receiver.events("invoice.accepted")) >= count + 2)
         assert api.get(sub_url).json()["pending"] == 0
 
 

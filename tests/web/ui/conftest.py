@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,22 +40,23 @@ WHITE_LIST = {
 }
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@contextmanager
+def web_server(data_dir: Path, *, demo: bool) -> Iterator[Any]:
+    """``fakturnik serve`` on 127.0.0.1 (a free port): SQLite in ``data_dir``, the embedded simulator, the
+    fake VAT white list; with ``demo`` the demo company and its owner are seeded."""
     from fakturnik.app.whitelist_fake import FakeWhiteList
     from tests.web.api.harness import api_server
 
     with (
         FakeWhiteList(WHITE_LIST) as white_list,
-        api_server(
-            tmp_path_factory.mktemp("web"),
-            env="local",
-            demo=True,
-            webhooks=False,
-            port=0,
-            whitelist_url=white_list.url,
-        ) as server,
+        api_server(data_dir, env="local", demo=demo, webhooks=False, whitelist_url=white_list.url) as server,
     ):
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with web_server(tmp_path_factory.mktemp("web"), demo=True) as server:
         yield server
 
 
@@ -88,6 +90,21 @@ def sign_in(page: Any, email: str, password: str) -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/faktury**")
+
+
+def signed_request(page: Any, selector: str, tmp_path: Path) -> Path:
+    """Download the login request behind ``selector`` and sign it, as the owner does outside Fakturnik,
+    with a company seal for the request's NIP; the signed file."""
+    from fakturnik.ksef.xades import read_auth_request, sign_auth_request
+    from tests.ksef.identities import seal_credential
+
+    with page.expect_download() as info:
+        page.click(selector)
+    unsigned = Path(info.value.path()).read_bytes()
+    nip = read_auth_request(unsigned).context.value
+    signed = tmp_path / "podpisany.xml"
+    signed.write_bytes(sign_auth_request(unsigned, seal_credential(nip)))
+    return signed
 
 
 def shot(page: Any, name: str) -> None:

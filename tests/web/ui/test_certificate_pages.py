@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fakturnik.ksef.xades import read_auth_request, sign_auth_request
-from tests.ksef.identities import seal_credential
-from tests.web.ui.conftest import axe_violations, sign_in
+from tests.web.ui.conftest import axe_violations, sign_in, signed_request
 
 
 def test_certificates_page_and_doctor_in_the_browser(page: Any, demo_login: Any, tmp_path: Path) -> None:
@@ -17,12 +15,7 @@ def test_certificates_page_and_doctor_in_the_browser(page: Any, demo_login: Any,
     page.click("#certificates-link")
     page.wait_for_url("**/ustawienia/certyfikaty")
     assert not axe_violations(page)
-    with page.expect_download() as info:
-        page.click("#cert-login-request")
-    unsigned = Path(info.value.path()).read_bytes()
-    nip = read_auth_request(unsigned).context.value
-    signed = tmp_path / "podpisany.xml"
-    signed.write_bytes(sign_auth_request(unsigned, seal_credential(nip)))
+    signed = signed_request(page, "#cert-login-request", tmp_path)
     page.set_input_files("#signed", str(signed))
     page.click("#cert-enroll")
     outcome = page.locator("#cert-outcome")

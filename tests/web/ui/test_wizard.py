@@ -9,25 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.ui.conftest import WHITE_LIST, axe_violations, download, pdf_text, shot
+from tests.web.ui.conftest import axe_violations, download, pdf_text, shot, web_server
 
 
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A ``fakturnik serve`` on a new, empty SQLite database: no demo company, no user."""
-    from fakturnik.app.whitelist_fake import FakeWhiteList
-    from tests.web.api.harness import api_server
-
-    with (
-        FakeWhiteList(WHITE_LIST) as white_list,
-        api_server(
-            tmp_path_factory.mktemp("empty"),
-            env="local",
-            demo=False,
-            webhooks=False,
-            whitelist_url=white_list.url,
-        ) as server,
-    ):
+    with web_server(tmp_path_factory.mktemp("empty"), demo=False) as server:
         yield server
 
 
