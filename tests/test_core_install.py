@@ -12,13 +12,13 @@ import os
 import subprocess
 import sys
 import venv
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
 from fakturnik.base.ksef_numbers import is_valid_ksef_number
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.mint import mint_session
 from fakturnik.simulator.server import SimulatorServer
@@ -88,7 +88,7 @@ def test_the_core_install_builds_validates_and_sends(tmp_path: Path) -> None:
 
     from fakturnik.fa3.samples import make_sample_draft
 
-    draft = make_sample_draft(NIP, "FV/CORE/1", lines=2, issue_date=date.today())
+    draft = make_sample_draft(NIP, "FV/CORE/1", lines=2, issue_date=warsaw_today())
     with SimulatorServer(SimulatorConfig(profile="test", rate_limits_enabled=False)) as server:
         token = _ksef_token(server)
         env = {**os.environ, "FAKTURNIK_SCHEMA_DIR": str(SCHEMA_DIR), "PYTHONPATH": ""}

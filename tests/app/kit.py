@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fakturnik.app import Actor, Fakturnik
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine.settings import EngineSettings
 
 NIP_A = "5265877635"
@@ -38,7 +38,7 @@ def draft(
     buyer_name: str = "Klient S.A.",
 ) -> dict[str, Any]:
     fa: dict[str, Any] = {
-        "P_1": issue_date or date.today().isoformat(),
+        "P_1": issue_date or warsaw_today().isoformat(),
         "FaWiersz": [
             {"P_7": f"Usługa {i + 1}", "P_8A": "szt.", "P_8B": "1", "P_9A": net, "P_12": "23"}
             for i in range(lines)

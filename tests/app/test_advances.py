@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from fakturnik.app.advances import (
     settlement_draft,
     summary_fields,
 )
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, InvoiceValidationError
 
 D = Decimal
@@ -230,7 +230,7 @@ def _order_draft(kind: str, *lines: dict[str, Any], buyer: str = "7740001454") -
     from tests.app.kit import draft as kit_draft
 
     out = kit_draft(buyer=buyer)
-    out["Fa"] = {"P_1": date.today().isoformat(), "RodzajFaktury": kind, "FaWiersz": list(lines)}
+    out["Fa"] = {"P_1": warsaw_today().isoformat(), "RodzajFaktury": kind, "FaWiersz": list(lines)}
     return out
 
 

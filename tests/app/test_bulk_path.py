@@ -4,11 +4,11 @@ own number, document, status history, outbox entry and audit entry (SQLite and P
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 
 from fakturnik.app import Fakturnik
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.store.models import AuditEntry, Invoice, InvoiceStatusChange, OutboxEntry
 from tests.app.conftest import company_id
 from tests.app.kit import NIP_A, draft
@@ -16,7 +16,7 @@ from tests.app.kit import NIP_A, draft
 
 def test_a_big_mixed_bulk_maps_every_result_to_its_own_rows(fk_db: Fakturnik) -> None:
     a = company_id(fk_db, NIP_A)
-    year = date.today().year
+    year = warsaw_today().year
     items: list[dict[str, object] | bytes] = []
     keys: list[str | None] = []
     for i in range(700):  # two chunks: auto numbers, own numbers, keys, a bad one, a repeated key

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from fakturnik.app import Fakturnik, InvoiceFilter
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import (
     ConflictError,
     IdempotencyConflictError,
@@ -25,7 +26,7 @@ def test_issue_from_a_draft_returns_a_typed_view_with_number_totals_and_parties(
     a = company_id(fk_db, NIP_A)
     result = fk_db.invoices.issue(a, draft(lines=2))
     inv = result.invoice
-    year = date.today().year
+    year = warsaw_today().year
     assert inv.number == f"FV/{year}/000001"
     assert inv.status == "queued"
     assert inv.totals.net == Decimal("200.00") and inv.totals.vat == Decimal("46.00")
@@ -90,7 +91,7 @@ def test_bulk_issue_reports_each_item_and_stores_only_the_good_ones(fk_db: Faktu
     assert result.items[1].problems and result.items[1].error_code == "invoice_invalid"
     assert result.items[4].error_code == "conflict"
     numbers = [i.invoice.number for i in result.items if i.invoice]
-    year = date.today().year
+    year = warsaw_today().year
     assert numbers == [f"FV/{year}/000001", f"FV/{year}/000002", "RĘCZNY/1"]
     assert fk_db.invoices.list(a, with_totals=True).total_count == 3
 
@@ -107,7 +108,7 @@ def test_bulk_limit_and_keys(fk: Fakturnik) -> None:
 
 def test_list_filters_and_cursor_paging(fk_db: Fakturnik) -> None:
     a = company_id(fk_db, NIP_A)
-    today = date.today()
+    today = warsaw_today()
     past = (today - timedelta(days=40)).isoformat()
     fk_db.invoices.issue_many(
         a,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 
 from fakturnik.app import Fakturnik, InvoiceFilter
+from fakturnik.base.warsaw import warsaw_today
 from tests.app.conftest import company_id
 from tests.app.kit import NIP_A, draft
 
@@ -36,8 +37,8 @@ def _expected(fk: Fakturnik, a: int, flt: InvoiceFilter) -> dict[str, Any]:
 
 def test_totals_of_what_matches(fk_db: Fakturnik) -> None:
     a = company_id(fk_db, NIP_A)
-    this_month = date.today().strftime("%Y-%m")
-    last_month = date.today().replace(day=1) - timedelta(days=1)
+    this_month = warsaw_today().strftime("%Y-%m")
+    last_month = warsaw_today().replace(day=1) - timedelta(days=1)
     issued = fk_db.invoices.issue_many(
         a,
         [
@@ -73,7 +74,7 @@ def test_totals_of_what_matches(fk_db: Fakturnik) -> None:
         InvoiceFilter(month=this_month, paid="unpaid"),
         InvoiceFilter(month=this_month, q="inny"),
         InvoiceFilter(issue_from=last_month, issue_to=last_month),
-        InvoiceFilter(issue_from=date.today(), status=("queued",)),
+        InvoiceFilter(issue_from=warsaw_today(), status=("queued",)),
         InvoiceFilter(month="2020-01"),
     ):
         got = fk_db.invoices.list(a, flt, limit=2, with_totals=True)  # totals are of all, not the page

@@ -3,11 +3,10 @@ invoices are never refused, and show their warnings grouped by authority."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from fakturnik.app import Fakturnik
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, InvoiceValidationError, PermissionDeniedError
 from fakturnik.fa3.authority import authority_of
 from fakturnik.ksef.crypto import sha256_b64
@@ -60,7 +59,7 @@ def test_only_a_company_admin_sets_strictness(fk: Fakturnik) -> None:
 
 def test_a_received_invoice_is_kept_and_shows_its_warnings_by_authority(fk: Fakturnik) -> None:
     b = fk.companies.by_nip(NIP_B).id
-    xml = sample_invoice("FV/OBCA/1", seller_nip="1234567890", issue_date=date.today()).replace(
+    xml = sample_invoice("FV/OBCA/1", seller_nip="1234567890", issue_date=warsaw_today()).replace(
         b"<P_13_1>", b"<P_13_1>1", 1
     )  # what KSeF took from a seller: a bad NIP checksum, totals that disagree
     with fk.ctx.db.transaction() as s:

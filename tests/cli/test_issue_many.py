@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.cli.main import app
 from fakturnik.engine.context import open_context
 from fakturnik.engine.settings import EngineSettings
@@ -26,7 +26,7 @@ def runner(cli_home: Path) -> CliRunner:
 
 
 def _draft(number: str = "AUTO") -> str:
-    return json.dumps(make_sample_draft(NIP, number, 2, issue_date=date.today()), default=str)
+    return json.dumps(make_sample_draft(NIP, number, 2, issue_date=warsaw_today()), default=str)
 
 
 def _stored(tmp_path: Path) -> list[str]:

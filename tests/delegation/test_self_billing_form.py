@@ -7,11 +7,11 @@ command line (the series kept for that seller, the seller check of engine/on_beh
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import httpx
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.web.ui.invoice_form import form_from_draft, parse_form, to_draft
 from tests.web.api.harness import api_server
@@ -27,7 +27,7 @@ SUPPLIER_NIP = "5213017228"
 def _posted(**extra: str) -> dict[str, str]:
     data = {
         "kind": "VAT",
-        "issue_date": date.today().isoformat(),
+        "issue_date": warsaw_today().isoformat(),
         "self_billing": "1",
         "buyer_nip": SUPPLIER_NIP,
         "buyer_name": "Gospodarstwo Rolne Jan Kowalski",
@@ -99,5 +99,5 @@ def test_issued_from_the_web_form_through_the_same_front_door(tmp_path: Path) ->
             assert r.status_code == 303, r.text
             invoice_id = int(r.headers["location"].rsplit("/", 1)[-1])
         view = fk.invoices.get(company.id, invoice_id)
-        assert view.number == f"SF/5265877635/FV/{date.today().year}/000001"
+        assert view.number == f"SF/5265877635/FV/{warsaw_today().year}/000001"
         assert view.seller.nip == SUPPLIER_NIP and view.buyer.nip == "5265877635"

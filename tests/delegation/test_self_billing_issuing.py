@@ -8,7 +8,6 @@ foreign seller refused with a precise Polish error before anything is stored.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fakturnik.app import Fakturnik
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.base.xmlsafe import parse_xml
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.issuing import issue
@@ -25,7 +25,7 @@ from fakturnik.store.models import AuditEntry, NumberingSeries
 from tests.app.kit import NIP_A, NIP_B, draft
 
 SELLER = "5213017228"  # the supplier who authorised the company (NIP_A) to self-bill
-YEAR = date.today().year
+YEAR = warsaw_today().year
 
 
 def self_billed(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
 from fakturnik.engine.fields import fill_template
@@ -29,7 +30,7 @@ def template() -> bytes:
 
 def sample_invoice(number: str = "AUTO", seller_nip: str = NIP, issue_date: date | None = None) -> bytes:
     return fill_template(
-        template(), number=number, seller_nip=seller_nip, issue_date=issue_date or date.today()
+        template(), number=number, seller_nip=seller_nip, issue_date=issue_date or warsaw_today()
     )
 
 

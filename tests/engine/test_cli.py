@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.cli.main import app
 from fakturnik.engine.fields import fill_template
 from fakturnik.fa3.samples import make_sample_draft
@@ -35,7 +35,9 @@ def test_companies_invoices_worker_and_sync_commands(
     xml_file = tmp_path / "fv.xml"
     xml_file.write_bytes(sample_invoice())
     json_file = tmp_path / "fv.json"
-    json_file.write_text(json.dumps(make_sample_draft(NIP, "AUTO", 2, issue_date=date.today()), default=str))
+    json_file.write_text(
+        json.dumps(make_sample_draft(NIP, "AUTO", 2, issue_date=warsaw_today()), default=str)
+    )
     for path in (xml_file, json_file):
         out = runner.invoke(app, ["invoices", "issue", str(path), "--company", NIP])
         assert out.exit_code == 0, out.output

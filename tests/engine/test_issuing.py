@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine import fields
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import EngineContext, open_context
@@ -44,7 +44,7 @@ def test_auto_numbers_are_written_into_the_xml_and_hashed(ctx: EngineContext) ->
         assert inv.sha256 == sha256_b64(inv.xml) == a.sha256
         entry = repo.outbox_for(s, inv.id)
         assert entry is not None and entry.state == states.QUEUED and entry.invoice_hash == inv.sha256
-        assert inv.seller_nip == NIP and inv.gross is not None and inv.issue_date == date.today()
+        assert inv.seller_nip == NIP and inv.gross is not None and inv.issue_date == warsaw_today()
         # what the lists show, filter and sum: the file's summary (net, VAT, dates too)
         described = repo.summary_columns(fields.read_fields(inv.xml))
         assert {column: getattr(inv, column) for column in described} == described
@@ -94,7 +94,7 @@ def test_foreign_seller_and_unknown_company_are_refused(ctx: EngineContext) -> N
 
 
 def test_json_draft_is_issued_through_the_fa3_writer(ctx: EngineContext) -> None:
-    draft = make_sample_draft(NIP, "AUTO", 2, issue_date=date.today())
+    draft = make_sample_draft(NIP, "AUTO", 2, issue_date=warsaw_today())
     xml = json_to_xml(json.dumps(draft, default=str).encode())
     issued = issue(ctx, company_nip=NIP, xml=xml)
     assert issued.number == "FV/2026/000001"

@@ -4,10 +4,9 @@ deadline and go out with offlineMode=true as soon as KSeF answers again."""
 from __future__ import annotations
 
 import time
-from datetime import date
 from pathlib import Path
 
-from fakturnik.engine.availability import warsaw_today
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine.business_days import add_business_days
 from fakturnik.engine.issuing import issue
 from fakturnik.engine.worker import Worker
@@ -42,7 +41,7 @@ def test_outage_offline_issuing_deadline_and_automatic_sending(
             outage = repo.open_outage(s, simulator.base_url)
             mode = outage.mode if outage else None
     assert outage is not None and mode == "offline24"
-    today = date.today()
+    today = warsaw_today()
     offline = [issue(ctx, company_nip=NIP, xml=sample_invoice(issue_date=today)) for _ in range(3)]
     for issued in offline:
         assert issued.status == states.OFFLINE and issued.offline_kind == "offline24"

@@ -15,6 +15,7 @@ from fakturnik.base.ksef_numbers import (
     make_collective_identifier,
     make_ksef_number,
 )
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import KsefApiError, KsefCollectiveIdentifierError
 from fakturnik.ksef import models as m
 from fakturnik.ksef.collective import (
@@ -98,7 +99,10 @@ def test_invoices_of_several_identifiers_in_one_call(simulator: Any) -> None:
 
 def test_the_list_is_checked_before_it_is_sent(simulator: Any) -> None:
     client = client_for(simulator, random_nip())
-    one, other = make_ksef_number("5265877635", date.today()), make_ksef_number("7010016442", date.today())
+    one, other = (
+        make_ksef_number("5265877635", warsaw_today()),
+        make_ksef_number("7010016442", warsaw_today()),
+    )
     for bad, words in [
         ([], "pusta"),
         ([PayableInvoice(one), PayableInvoice(other)], "tego samego sprzedawcę"),
@@ -107,11 +111,11 @@ def test_the_list_is_checked_before_it_is_sent(simulator: Any) -> None:
         (
             [
                 PayableInvoice(one, Decimal(1), "PLN"),
-                PayableInvoice(make_ksef_number("5265877635", date.today()), Decimal(1), "EUR"),
+                PayableInvoice(make_ksef_number("5265877635", warsaw_today()), Decimal(1), "EUR"),
             ],
             "jednej walucie",
         ),
-        ([PayableInvoice(make_ksef_number("5265877635", date.today())) for _ in range(501)], "500"),
+        ([PayableInvoice(make_ksef_number("5265877635", warsaw_today())) for _ in range(501)], "500"),
     ]:
         with pytest.raises(CollectiveIdentifierError, match=words):
             create_collective_identifier(client, bad)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.ksef.crypto import (
     SymmetricKey,
     aes_cbc_encrypt,
@@ -49,7 +50,7 @@ def make_invoice(
     ns = {"f": etree.QName(root).namespace}
     root.find("f:Podmiot1/f:DaneIdentyfikacyjne/f:NIP", ns).text = seller  # type: ignore[union-attr]
     root.find("f:Fa/f:P_2", ns).text = number  # type: ignore[union-attr]
-    root.find("f:Fa/f:P_1", ns).text = (issued or date.today()).isoformat()  # type: ignore[union-attr]
+    root.find("f:Fa/f:P_1", ns).text = (issued or warsaw_today()).isoformat()  # type: ignore[union-attr]
     if buyer is not None:
         root.find("f:Podmiot2/f:DaneIdentyfikacyjne/f:NIP", ns).text = buyer  # type: ignore[union-attr]
     if kind is not None:
@@ -294,7 +295,7 @@ PEF3 = {"systemCode": "PEF (3)", "schemaVersion": "2-1", "value": "PEF"}
 
 def make_pef_invoice(seller: str, buyer: str, number: str, issued: date | None = None) -> bytes:
     """A minimal UBL invoice valid against the PEF (3) schema (written here, not copied)."""
-    day = (issued or date.today()).isoformat()
+    day = (issued or warsaw_today()).isoformat()
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -23,6 +22,7 @@ import httpx
 import jsonschema_rs
 
 from fakturnik.base.ksef_numbers import make_collective_identifier, make_ksef_number, make_reference_number
+from fakturnik.base.warsaw import warsaw_today
 from tests.conftest import OPENAPI_PATH
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
@@ -164,7 +164,7 @@ def template_for(path: str) -> str | None:
 
 def path_value(name: str, seller_nip: str = "5265877635") -> str:
     """A well-formed value for a path parameter of the spec."""
-    today = date.today()
+    today = warsaw_today()
     values = {
         "referenceNumber": make_reference_number("SO", today),
         "invoiceReferenceNumber": make_reference_number("EE", today),

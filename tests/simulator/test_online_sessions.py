@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from fakturnik.base.ksef_numbers import is_valid_ksef_number
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.ksef.crypto import SymmetricKey, aes_cbc_encrypt, b64, rsa_oaep_encrypt, sha256_b64
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
@@ -255,7 +256,7 @@ def test_seller_not_entitled_is_410(ksef: Ksef) -> None:
 
 
 def test_issue_date_in_future_is_450(ksef: Ksef) -> None:
-    status = _verdict(ksef, make_invoice(ksef.nip, issued=date.today() + timedelta(days=3)))
+    status = _verdict(ksef, make_invoice(ksef.nip, issued=warsaw_today() + timedelta(days=3)))
     assert status["code"] == 450
 
 
@@ -292,7 +293,7 @@ def test_duplicate_is_440_with_original_ksef_number(ksef: Ksef) -> None:
 def test_offline_marking(ksef: Ksef) -> None:
     ref = ksef.online()
     late = ksef.decided(
-        ref, ksef.send_ok(ref, make_invoice(ksef.nip, "OFF/1", issued=date.today() - timedelta(1)))
+        ref, ksef.send_ok(ref, make_invoice(ksef.nip, "OFF/1", issued=warsaw_today() - timedelta(1)))
     )
     declared = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "OFF/2"), offlineMode=True))
     today = ksef.decided(ref, ksef.send_ok(ref, make_invoice(ksef.nip, "OFF/3")))
@@ -367,7 +368,7 @@ def test_invoices_from_the_fa3_sample_factory(ksef: Ksef) -> None:
     from fakturnik.fa3.samples import make_sample_invoice
     from fakturnik.fa3.writer import write_invoice
 
-    today = date.today()
+    today = warsaw_today()
     pln = write_invoice(make_sample_invoice(ksef.nip, "SF/1", lines=10, issue_date=today))
     eur = write_invoice(make_sample_invoice(ksef.nip, "SF/2", lines=3, issue_date=today, currency="EUR"))
     _, invoices = ksef.accept(pln, eur)
@@ -428,7 +429,7 @@ def test_pef_invoice_in_a_pef_session(ksef: Ksef) -> None:
     time.sleep(0.05)
     body = {
         "subjectType": "Subject1",
-        "dateRange": {"dateType": "Invoicing", "from": f"{date.today()}T00:00:00"},
+        "dateRange": {"dateType": "Invoicing", "from": f"{warsaw_today()}T00:00:00"},
         "formType": "PEF",
     }
     rows = ksef.http.post("/invoices/query/metadata", json=body).json()["invoices"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.simulator.grants import (
     attachment_allowed,
     is_context_blocked,
@@ -110,7 +111,7 @@ def test_attachment_consent_switches(simulator: SimulatorServer) -> None:
         assert c.post("/testdata/attachment", json={"nip": owner}).status_code == 200
         assert c.get("/permissions/attachments/status").json() == {"isAttachmentAllowed": True}
         assert attachment_allowed(simulator.sim, owner)
-        later = (date.today() + timedelta(days=3)).isoformat()
+        later = (warsaw_today() + timedelta(days=3)).isoformat()
         assert (
             c.post("/testdata/attachment/revoke", json={"nip": owner, "expectedEndDate": later}).status_code
             == 200

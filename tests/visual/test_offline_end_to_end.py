@@ -5,7 +5,7 @@ shows the KSeF number under KOD I and has no KOD II."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine.companies import OFFLINE_CERTIFICATE, set_certificate
 from fakturnik.engine.documents import invoice_pdf
 from fakturnik.engine.issuing import issue
@@ -75,7 +76,7 @@ def test_offline_invoice_codes_through_engine_and_simulator(
         with ctx.db.transaction() as s:
             outage = repo.open_outage(s, simulator.base_url)
     assert outage is not None
-    issued = issue(ctx, company_nip=NIP, xml=sample_invoice(issue_date=date.today()))
+    issued = issue(ctx, company_nip=NIP, xml=sample_invoice(issue_date=warsaw_today()))
     assert issued.status == states.OFFLINE
 
     with pytest.raises(EngineError, match="Offline"):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from fakturnik.app.access import Action
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, InvoiceValidationError, Problem
 from fakturnik.store.models import Invoice
 
@@ -161,7 +162,7 @@ def order_totals(draft: Mapping[str, Any]) -> OrderTotals:
     probe_fa.update(
         {
             "KodWaluty": fa_in.get("KodWaluty") or "PLN",
-            "P_1": fa_in.get("P_1") or date.today().isoformat(),
+            "P_1": fa_in.get("P_1") or warsaw_today().isoformat(),
             "P_2": "-",
             "RodzajFaktury": "KOR" if correction else "VAT",
             "FaWiersz": [

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from fakturnik.app.access import Action
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import ConflictError, InputError, KsefApiError, NotFoundError
 from fakturnik.store import states
 from fakturnik.store.collective_models import CollectiveIdentifierRow
@@ -438,7 +439,7 @@ class CollectiveService(Service):
                         )
                     )
             total = sum((t.amount for t in transfers), Decimal("0"))
-            stamp = f"{(execution_date or date.today()):%Y%m%d}"
+            stamp = f"{(execution_date or warsaw_today()):%Y%m%d}"
             try:
                 if format == "csv":
                     content = to_csv(transfers).encode("utf-8-sig")  # a spreadsheet in Polish reads the BOM
@@ -452,7 +453,7 @@ class CollectiveService(Service):
                             "Elixir-O wymaga rachunku firmy: uzupełnij go w danych firmy", "bank_account"
                         )
                     sender = Party(company.name, account, profile.address if profile else "")
-                    content = to_elixir(transfers, sender, execution_date or date.today())
+                    content = to_elixir(transfers, sender, execution_date or warsaw_today())
                     out = PaymentListFile(
                         f"przelewy-{stamp}.txt", "text/plain; charset=windows-1250", content, 0, total
                     )

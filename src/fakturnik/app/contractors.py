@@ -215,7 +215,7 @@ class ContractorsService(Service):
         from stdnum.pl import nip as stdnip
 
         from fakturnik.app.whitelist import entry_from_json
-        from fakturnik.engine.availability import warsaw_today
+        from fakturnik.base.warsaw import warsaw_today
 
         nip = (nip or "").replace("-", "").replace(" ", "").strip()
         if not (len(nip) == 10 and nip.isdigit() and stdnip.is_valid(nip)):

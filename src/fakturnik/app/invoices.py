@@ -62,7 +62,7 @@ RATE_FIELDS = (
 
 
 def today_pl() -> date:
-    from fakturnik.engine.availability import warsaw_today
+    from fakturnik.base.warsaw import warsaw_today
 
     return warsaw_today()
 

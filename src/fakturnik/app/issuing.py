@@ -412,7 +412,7 @@ def store_chunk(
     offline_kind = outage.mode if outage is not None else None
     outage_end = None
     if outage is not None and outage.ended_at is not None:
-        from fakturnik.engine.availability import warsaw_today
+        from fakturnik.base.warsaw import warsaw_today
 
         outage_end = warsaw_today(outage.ended_at)
     status = states.OFFLINE if offline_kind else states.QUEUED

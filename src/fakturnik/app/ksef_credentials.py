@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from fakturnik.app.access import Action, company_ids
 from fakturnik.app.certificate_info import credential_info, ksef_serial
 from fakturnik.app.service import Service
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, KsefError
 from fakturnik.ksef.enrollment import EnrolledCertificate, enroll_certificate
 from fakturnik.store import repo
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from fakturnik.ksef.transport import Transport
 
 TOKEN_END = date(2026, 12, 31)  # legacy KSeF tokens stop working on this day
-WARSAW = ZoneInfo("Europe/Warsaw")
 CERTIFICATE_KINDS = ("certificate", "offline_certificate")
 KIND_LABELS = {"certificate": "Uwierzytelnianie", "offline_certificate": "Offline (KOD II)"}
 
@@ -100,7 +99,7 @@ class TokenDeadlineView:
 
 def days_left(today: date | None = None) -> int:
     """Whole days from today (Warsaw) until tokens stop working (0 on the day, negative after)."""
-    today = today or datetime.now(WARSAW).date()
+    today = today or warsaw_today()
     return (TOKEN_END - today).days
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from fakturnik.app.access import Action, require_system
 from fakturnik.app.projection import project
 from fakturnik.app.service import Service
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import FakturnikError, InputError, Problem
 from fakturnik.store.web_models import RecurringInvoice
 
@@ -108,7 +109,7 @@ class RecurringService(Service):
         invoices = self.app.acting_as(self.actor).invoices
         draft = invoices.draft_of(company_id, invoice_id)
         invoice = invoices.get(company_id, invoice_id)
-        start = today or date.today()
+        start = today or warsaw_today()
         with self._tx() as s:
             company = self._company(s, company_id, Action.INVOICES_WRITE)
             row = RecurringInvoice(
@@ -155,7 +156,7 @@ class RecurringService(Service):
     def run_due(self, today: date | None = None, *, company_id: int | None = None) -> builtins.list[int]:
         """Issue every template due by ``today`` (the system actor: all companies; a user: one company).
         Returns the ids of the invoices issued."""
-        day = today or date.today()
+        day = today or warsaw_today()
         with self._tx() as s:
             query = select(RecurringInvoice).where(
                 RecurringInvoice.active.is_(True), RecurringInvoice.next_run <= day

@@ -46,6 +46,7 @@ from fakturnik.app.webhooks import (
     secret_name,
     sign,
 )
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.store import states
 from fakturnik.store.models import Company, Invoice, InvoiceStatusChange
 from fakturnik.store.webhook_models import (
@@ -229,7 +230,7 @@ def scan_events(
         top = s.scalar(select(InvoiceStatusChange.id).order_by(InvoiceStatusChange.id.desc()).limit(1))
         cursor_row.last_id = max(cursor_row.last_id, top or 0)
     if deadlines:
-        made += _scan_deadlines(s, subs, nips, today or date.today())
+        made += _scan_deadlines(s, subs, nips, today or warsaw_today())
     return made
 
 

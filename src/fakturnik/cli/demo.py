@@ -5,12 +5,12 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.cli.views import invoice_table
 from fakturnik.engine.companies import add_company
 from fakturnik.engine.context import open_context
@@ -36,7 +36,7 @@ def sample_xml(nip: str, lines: int = 3) -> bytes:
     from fakturnik.fa3.samples import make_sample_invoice
     from fakturnik.fa3.writer import write_invoice
 
-    return write_invoice(make_sample_invoice(nip, "AUTO", lines, issue_date=date.today()))
+    return write_invoice(make_sample_invoice(nip, "AUTO", lines, issue_date=warsaw_today()))
 
 
 def run_demo(*, invoices: int = 5, data_dir: Path | None = None, timeout: float = 120.0) -> int:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine.business_days import FAILURE, OFFLINE24, offline_deadline
 from fakturnik.store import repo
 from fakturnik.store.models import Outage
-
-
-def warsaw_today(now: datetime | None = None) -> date:
-    from zoneinfo import ZoneInfo
-
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo("Europe/Warsaw")).date()
 
 
 def start_outage(s: Session, api_base: str, *, mode: str = OFFLINE24, failures: int = 0) -> Outage:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.engine import fields, on_behalf
-from fakturnik.engine.availability import warsaw_today
 from fakturnik.engine.business_days import offline_deadline
 from fakturnik.engine.context import EngineContext
 from fakturnik.engine.issuers import issuer_credential_id

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from fakturnik.base.warsaw import warsaw
 from fakturnik.simulator.errors import ApiError
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+WARSAW = warsaw()
 ROW_CAP = 10_000
 MAX_SPAN = timedelta(days=100)  # 2.7.1 (changelog): 100 days, in UTC; 3 months before
 DATE_FIELD = {"Issue": "issueDate", "Invoicing": "invoicingDate", "PermanentStorage": "permanentStorageDate"}

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from fakturnik.base.warsaw import warsaw
 from fakturnik.simulator.core import Simulator
 from fakturnik.simulator.errors import ApiError
 from fakturnik.simulator.invoice_checks import STATUS_DESCRIPTIONS
 from fakturnik.simulator.security import Caller
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+WARSAW = warsaw()
 ONLINE_TTL = timedelta(hours=12)
 BATCH_TTL = timedelta(hours=12)
 PART_UPLOAD_WINDOW = timedelta(minutes=20)

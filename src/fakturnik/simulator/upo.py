@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from fakturnik.base.warsaw import warsaw
+
 UPO_NS = "http://upo.schematy.mf.gov.pl/KSeF/v4-3"
 PAGE_SIZE = 10_000
-WARSAW = ZoneInfo("Europe/Warsaw")
+WARSAW = warsaw()
 
 _CONTEXT_ELEMENT = {
     "Nip": "Nip",

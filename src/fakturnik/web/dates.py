@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from fakturnik.base.warsaw import warsaw
 
 __all__ = ["WARSAW", "format_date", "format_datetime"]
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+WARSAW = warsaw()
 
 
 def format_date(value: Any) -> str:

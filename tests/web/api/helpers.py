@@ -9,12 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.simulator.server import free_port
 from tests.web.api.harness import ApiServer
 
@@ -25,7 +25,7 @@ NIPS = ("5265877635", "7740001454", "1111111111", "5213003700")
 def draft(
     seller_nip: str, buyer_nip: str = "7740001454", *, lines: int = 1, number: str = "AUTO"
 ) -> dict[str, Any]:
-    today = date.today().isoformat()
+    today = warsaw_today().isoformat()
     return {
         "Podmiot1": {
             "DaneIdentyfikacyjne": {"NIP": seller_nip, "Nazwa": "Sprzedawca Sp. z o.o."},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakturnik.app.whitelist_fake import FakeWhiteList
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.api.harness import ApiServer, api_server
 from tests.web.api.helpers import Tenant, draft, make_tenant
 
@@ -159,7 +159,7 @@ def test_white_list_lookup_through_the_api(tmp_path: Path) -> None:
         tenant = make_tenant(server, "biala@firma.pl", "5265877635")
         with tenant.api() as api:
             base = f"/companies/{tenant.company_id}/contractors"
-            entry = api.get(base + "/lookup/9166568761", params={"date": date.today().isoformat()}).json()
+            entry = api.get(base + "/lookup/9166568761", params={"date": warsaw_today().isoformat()}).json()
             assert entry["name"] == "KLIENT SPÓŁKA AKCYJNA" and entry["account_numbers"] == [
                 "61109010140000071219812874"
             ]

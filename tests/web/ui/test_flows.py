@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import axe_violations, shot, sign_in
 
 INVOICE_URL = re.compile(r".*/faktury/\d+$")
@@ -50,7 +51,7 @@ def test_correction_from_an_accepted_invoice(page: Any, demo_login: Any) -> None
 def test_rejected_invoice_shows_ksef_reason_at_the_field(page: Any, demo_login: Any) -> None:
     sign_in(page, demo_login.email, demo_login.password)
     # one day ahead passes our own check (time zones) but not KSeF's: P_1 after the day it receives it
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (warsaw_today() + timedelta(days=1)).isoformat()  # KSeF counts days in Warsaw
     _issue_simple(page, issue_date=tomorrow)
     page.wait_for_selector("#ksef-rejection", timeout=60_000)
     assert "Odrzucona" in page.inner_text("#status-text")
@@ -89,7 +90,7 @@ def test_received_invoice_appears_in_the_inbox_after_sync(
 
     fk = app_server.runtime.fk
     seller = fk.companies.add(nip="5261040828", name="Dostawca Sp. z o.o.", environment="local")
-    draft = invoice_to_json(make_sample_invoice("5261040828", "FS/1/2026", 2, issue_date=date.today()))
+    draft = invoice_to_json(make_sample_invoice("5261040828", "FS/1/2026", 2, issue_date=warsaw_today()))
     draft["Podmiot2"]["DaneIdentyfikacyjne"]["NIP"] = "5265877635"
     issued = fk.invoices.issue(seller.id, draft).invoice
     fk.invoices.wait(seller.id, issued.id, timeout=60)
@@ -205,14 +206,14 @@ def test_recurring_invoice_issued_on_its_day_once(page: Any, demo_login: Any, ap
     page.click("#recurring-btn")
     assert "od 1 do 28" in page.inner_text("#err-day")
     page.goto(invoice_url)
-    day = min(date.today().day, 28)
+    day = min(warsaw_today().day, 28)
     page.fill("#f-day", str(day))
     page.click("#recurring-btn")
     page.wait_for_url("**/faktury/cykliczne")
     before = fk.invoices.list(demo_login.company_id, with_totals=True).total_count
     page.click("#run-now")
     page.wait_for_selector("#run-result")
-    due_today = date.today().day <= 28
+    due_today = warsaw_today().day <= 28
     assert page.inner_text("#run-result") == f"Wystawiono faktur: {1 if due_today else 0}."
     page.click("#run-now")  # the same day again: nothing twice
     page.wait_for_selector("#run-result")

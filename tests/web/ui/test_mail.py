@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import pdf_text, sign_in
 
 
@@ -82,13 +83,12 @@ def test_invoice_mailed_to_the_buyer(
     assert len(inbox.messages) == 1
 
     # the month's invoices ticked on the list and e-mailed in one go; one has no buyer address
-    from datetime import date
 
     from fakturnik.fa3.jsonform import invoice_to_json
     from fakturnik.fa3.samples import make_sample_invoice
 
     fk = app_server.runtime.fk
-    draft = invoice_to_json(make_sample_invoice("5265877635", "FV/BEZ/1", 1, issue_date=date.today()))
+    draft = invoice_to_json(make_sample_invoice("5265877635", "FV/BEZ/1", 1, issue_date=warsaw_today()))
     draft["Podmiot2"].pop("DaneKontaktowe", None)
     silent = fk.invoices.issue(demo_login.company_id, draft).invoice
     mailed = int(re.search(r"/faktury/(\d+)", page.url).group(1))  # type: ignore[union-attr]

@@ -5,9 +5,10 @@ banner that comes and goes on an open page."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import axe_violations, shot, sign_in
 
 
@@ -15,7 +16,7 @@ def _issue(app_server: Any, company_id: int, number: str) -> Any:
     from fakturnik.fa3.jsonform import invoice_to_json
     from fakturnik.fa3.samples import make_sample_invoice
 
-    draft = invoice_to_json(make_sample_invoice("5265877635", number, 1, issue_date=date.today()))
+    draft = invoice_to_json(make_sample_invoice("5265877635", number, 1, issue_date=warsaw_today()))
     return app_server.runtime.fk.invoices.issue(company_id, draft).invoice
 
 
@@ -37,10 +38,10 @@ def test_a_part_paid_then_the_rest_in_bulk(page: Any, demo_login: Any, app_serve
         assert message in page.inner_text("#err-pay-amount"), bad
         assert page.get_attribute("#f-pay-amount", "aria-invalid") == "true"
     page.fill("#f-pay-amount", "100,00")
-    page.fill("#f-pay-date", (date.today() + timedelta(days=2)).isoformat())
+    page.fill("#f-pay-date", (warsaw_today() + timedelta(days=2)).isoformat())
     page.click("#record-payment")
     assert "z przyszłości" in page.inner_text("#err-pay-date")
-    page.fill("#f-pay-date", (date.today() - timedelta(days=3)).isoformat())
+    page.fill("#f-pay-date", (warsaw_today() - timedelta(days=3)).isoformat())
     page.click("#record-payment")
     page.wait_for_selector("#payment-state .pill-amber")
     state = page.inner_text("#payment-state")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import axe_violations, shot, sign_in
 
 WIDTH = 375
@@ -27,13 +28,14 @@ PAGES = [
 @pytest.fixture(scope="module")
 def issued(app_server: Any, demo_login: Any) -> int:
     """An invoice of the demo company with a few long lines, accepted, so the lists have a row."""
-    from datetime import date
 
     from fakturnik.fa3.jsonform import invoice_to_json
     from fakturnik.fa3.samples import make_sample_invoice
 
     fk = app_server.runtime.fk
-    draft = invoice_to_json(make_sample_invoice("5265877635", "FV/2026/12/0001", 3, issue_date=date.today()))
+    draft = invoice_to_json(
+        make_sample_invoice("5265877635", "FV/2026/12/0001", 3, issue_date=warsaw_today())
+    )
     invoice = fk.invoices.issue(demo_login.company_id, draft).invoice
     return int(fk.invoices.wait(demo_login.company_id, invoice.id, timeout=60).id)
 

@@ -4,12 +4,12 @@ from the page; other companies and viewers get nothing they may not have."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import axe_violations, download, pdf_text, shot, sign_in
 
 SELLER_NIP = "5261040828"
@@ -23,7 +23,7 @@ def received(app_server: Any, demo_login: Any) -> Any:
 
     fk = app_server.runtime.fk
     seller = fk.companies.add(nip=SELLER_NIP, name="Dostawca Sp. z o.o.", environment="local")
-    draft = invoice_to_json(make_sample_invoice(SELLER_NIP, "FS/7/2026", 2, issue_date=date.today()))
+    draft = invoice_to_json(make_sample_invoice(SELLER_NIP, "FS/7/2026", 2, issue_date=warsaw_today()))
     draft["Podmiot2"]["DaneIdentyfikacyjne"]["NIP"] = "5265877635"
     issued = fk.invoices.issue(seller.id, draft).invoice
     return fk.invoices.wait(seller.id, issued.id, timeout=60)
@@ -108,7 +108,7 @@ def test_inbox_filters_totals_and_bulk_booking(
 
     fk = app_server.runtime.fk
     seller = next(c for c in fk.companies.list() if c.nip == SELLER_NIP)
-    draft = invoice_to_json(make_sample_invoice(SELLER_NIP, "FS/8/2026", 1, issue_date=date.today()))
+    draft = invoice_to_json(make_sample_invoice(SELLER_NIP, "FS/8/2026", 1, issue_date=warsaw_today()))
     draft["Podmiot2"]["DaneIdentyfikacyjne"]["NIP"] = "5265877635"
     second = fk.invoices.wait(seller.id, fk.invoices.issue(seller.id, draft).invoice.id, timeout=60)
     fk.ksef.sync(demo_login.company_id)
@@ -117,7 +117,7 @@ def test_inbox_filters_totals_and_bulk_booking(
     assert page.inner_text("#received-count") == "1"
     assert page.inner_text("#received-gross") == format_money(second.totals.gross)
     assert "FS/8/2026" in page.inner_text("table") and "FS/7/2026" not in page.inner_text("table")
-    page.goto(f"/otrzymane?month={date.today():%Y-%m}")
+    page.goto(f"/otrzymane?month={warsaw_today():%Y-%m}")
     assert page.inner_text("#received-count") == "2"
     page.goto("/otrzymane?month=2001-01")
     assert "spełniających kryteria" in page.inner_text("table")

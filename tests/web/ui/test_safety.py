@@ -4,11 +4,11 @@ the main pages have no serious or critical accessibility violations."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
 
+from fakturnik.base.warsaw import warsaw_today
 from tests.web.ui.conftest import axe_violations, shot, sign_in
 
 SCRIPT = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
@@ -111,7 +111,7 @@ def test_script_in_a_settled_advance_number_is_only_text(page: Any, demo_login: 
         "line-0-name": "Usługa",
         "line-0-price": "100",
         "line-0-rate": "23",
-        "issue_date": date.today().isoformat(),
+        "issue_date": warsaw_today().isoformat(),
         "payment_method": "6",
         "ext-0-number": SCRIPT,
         "ext-0-amount": "10",

@@ -10,6 +10,7 @@ from typing import Literal
 
 from lxml import etree
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.base.xmlsafe import text_value
 from fakturnik.errors import Problem
 from fakturnik.fa3 import shortcuts
@@ -137,7 +138,8 @@ class RuleContext:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """The Polish calendar day of ``now``: the day KSeF counts an issue date by."""
+        return warsaw_today(self.now)
 
     def error(self, path: str, message: str, code: str) -> None:
         self.problems.append(Problem(path, message, code, "error"))

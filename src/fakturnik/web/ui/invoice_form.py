@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from stdnum.pl import nip as pl_nip
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.fa3.amounts import VAT_RATES
 from fakturnik.web.ui.formatting import parse_amount
 
@@ -339,7 +340,7 @@ def to_draft(
     """The FA(3) JSON draft of ``form`` for ``seller`` (``Podmiot1`` as a dict), or None when the form
     has problems (they are in ``form.errors``, one per field). The number ``P_2`` is the typed one or
     ``"AUTO"`` (the series fills it in when the invoice is issued)."""
-    today = today or date.today()
+    today = today or warsaw_today()
     kind = form.kind if form.kind in INVOICE_KINDS else "VAT"
     if form.kind not in INVOICE_KINDS:
         form.error("kind", "Nieznany rodzaj faktury.")

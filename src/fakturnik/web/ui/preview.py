@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fakturnik.app.advances import ADVANCE_KINDS
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, InvoiceValidationError
 from fakturnik.fa3.builder import build_invoice
 from fakturnik.fa3.jsonform import problems_from_validation_error
@@ -108,7 +109,7 @@ def preview(form: InvoiceForm, *, today: date | None = None, complete: Completer
     For ZAL, ROZ, KOR_ZAL and KOR_ROZ, ``complete`` (the company's ``AdvancesService.complete``)
     turns the lines into the invoice's own summary (the advance, or what is left after the advances).
     """
-    today = today or date.today()
+    today = today or warsaw_today()
     probe = _probe(form, today, kind=form.kind if form.kind in ("VAT", "UPR") else "VAT")
     result = Preview(currency=(form.currency or "PLN").upper())
     draft = to_draft(probe, seller=_PLACEHOLDER_SELLER, today=today)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fakturnik.app.access import Action
 from fakturnik.app.actor import Actor
 from fakturnik.app.advances import ADVANCE_KINDS
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import InputError, InvoiceValidationError, NotFoundError, PermissionDeniedError
 from fakturnik.web.ui.deps import Ui, UiDep, get_actor, get_ui
 from fakturnik.web.ui.formatting import RATE_LABELS
@@ -207,7 +208,7 @@ def _advances_context(ui: Ui, form: InvoiceForm) -> dict[str, Any]:
 
 
 def _defaults(ui: Ui) -> InvoiceForm:
-    form = InvoiceForm(issue_date=date.today().isoformat())
+    form = InvoiceForm(issue_date=warsaw_today().isoformat())
     company = ui.company
     if company is not None and getattr(company, "bank_account", None):
         form.bank_account = company.bank_account
@@ -245,7 +246,7 @@ def new_invoice(
                 reason = "; ".join(error.details) or error.message
                 form.error(ksef_field(error) or "", f"KSeF odrzucił fakturę: {reason}")
             return _form_page(ui, form, title="Popraw odrzuconą fakturę")
-        form.issue_date, form.sale_date = date.today().isoformat(), ""
+        form.issue_date, form.sale_date = warsaw_today().isoformat(), ""
         return _form_page(ui, form, title="Nowa faktura (kopia)")
     form = _defaults(ui)
     form.kind = kind if kind in NEW_KINDS else "VAT"
@@ -272,7 +273,7 @@ def _correction_form(ui: Ui, invoice_id: int) -> Response:
         fa.pop("Zamowienie", None)
     form = form_from_draft(draft)
     form.kind = kind if kind in CORRECTION_KINDS else "KOR"
-    form.issue_date = date.today().isoformat()
+    form.issue_date = warsaw_today().isoformat()
     if kind == "KOR_ZAL":
         form.advance_amount = f"{advance.amount:f}"
     return _form_page(ui, form, title=_CORRECTION_TITLES[form.kind], source_id=invoice_id)
@@ -288,7 +289,7 @@ def _settlement_form(ui: Ui, advance_id: int) -> Response:
     rows = [order_line_as_line(row) for row in advance.order_lines]
     form.lines = form_from_draft({"Fa": {"FaWiersz": rows}}).lines
     form.kind, form.number, form.paid, form.advance_amount = "ROZ", "", False, ""
-    form.issue_date, form.sale_date = date.today().isoformat(), ""
+    form.issue_date, form.sale_date = warsaw_today().isoformat(), ""
     siblings = ui.svc.advances.list(
         ui.company_id, advance.buyer_nip or None, order_number=advance.order_number or None, open_only=True
     )

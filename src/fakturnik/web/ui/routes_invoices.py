@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from fakturnik.app.access import Action
 from fakturnik.app.filters import InvoiceFilter
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import FakturnikError, InputError, NotFoundError
 from fakturnik.web.ui.deps import Ui, UiDep
 from fakturnik.web.ui.formatting import STATUS_LABELS, format_amount, format_date, parse_amount
@@ -106,7 +107,7 @@ def invoice_list(request: Request, ui: UiDep) -> Response:
         can_send=ui.can(Action.SYNC_RUN),
         can_pay=ui.can(Action.PAYMENTS_WRITE),
         bulk_done=_bulk_message(request),
-        today=date.today(),
+        today=warsaw_today(),
     )
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "invoice-table":
         return render(request, "_invoice_table.html", context)
@@ -321,7 +322,7 @@ def _invoice_page(
         mail_error=mail_error,
         recurring_error=recurring_error,
         payment_error=payment_error or {},
-        payment_form=payment_form or {"amount": "", "paid_at": date.today().isoformat()},
+        payment_form=payment_form or {"amount": "", "paid_at": warsaw_today().isoformat()},
         mailed=ui.request.query_params.get("wyslano", "")[:320],
     )
     return render(ui.request, "invoice.html", context, status_code=status)

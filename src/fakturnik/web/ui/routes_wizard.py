@@ -4,13 +4,13 @@ connection test. Every step is a plain form (works without scripts); the service
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
+from fakturnik.base.warsaw import warsaw_today
 from fakturnik.errors import ConflictError, FakturnikError, InputError, NotFoundError
 from fakturnik.web import security
 from fakturnik.web.ui.deps import COMPANY_COOKIE, Ui, UiDep, fakturnik_of
@@ -120,7 +120,7 @@ async def wizard_nip(request: Request, ui: UiDep) -> Response:
     form = {"nip": nip, "name": "", "address": "", "environment": "test"}
     note = ""
     try:
-        today = date.today()
+        today = warsaw_today()
         entry = entry_from_json(ui.fk.white_list().search_nip(nip, today), nip, today)
     except NotFoundError:
         note = "Tego NIP nie ma na białej liście podatników VAT; wpisz dane firmy ręcznie."
