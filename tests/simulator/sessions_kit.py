@@ -80,6 +80,16 @@ def send_body(key: SymmetricKey, xml: bytes, **extra: Any) -> dict[str, Any]:
     }
 
 
+def edit_session(server: SimulatorServer, ref: str, **changes: Any) -> None:
+    """Set fields of a stored session the way the simulator changes it: read, change and write under the
+    state's lock (its processing thread updates the same document while invoices are decided)."""
+    with server.sim.state.lock:
+        doc = server.sim.state.get("session", ref)
+        assert doc is not None
+        doc.update(changes)
+        server.sim.state.put("session", ref, doc)
+
+
 def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:

@@ -20,6 +20,7 @@ from tests.simulator.sessions_kit import (
     FA3,
     OTHER_NIP,
     Ksef,
+    edit_session,
     encryption_block,
     error_code,
     make_invoice,
@@ -233,10 +234,7 @@ def test_close_checks_missing_part_and_size(ksef: Ksef) -> None:
 def test_upload_window_over_is_403_and_close_21208(ksef: Ksef, server: SimulatorServer) -> None:
     opened, encrypted = _open(ksef, pack(_files(ksef, 1)))
     ref = opened["referenceNumber"]
-    doc = server.sim.state.get("session", ref)
-    assert doc is not None
-    doc["dateCreated"] = iso(server.sim.now() - timedelta(minutes=21))
-    server.sim.state.put("session", ref, doc)
+    edit_session(server, ref, dateCreated=iso(server.sim.now() - timedelta(minutes=21)))
     req = opened["partUploadRequests"][0]
     assert httpx.put(req["url"], headers=req["headers"], content=encrypted[0]).status_code == 403
     r = ksef.http.post(f"/sessions/batch/{ref}/close")

@@ -21,6 +21,7 @@ from tests.simulator.sessions_kit import (
     FA2,
     OTHER_NIP,
     Ksef,
+    edit_session,
     error_code,
     make_invoice,
     nip,
@@ -392,10 +393,7 @@ def test_sweep_closes_expired_sessions_without_being_asked(server: SimulatorServ
 
     client = Ksef(server, nip=nip(6061))
     ref = client.online()
-    doc = server.sim.state.get("session", ref)
-    assert doc is not None
-    doc["validUntil"] = iso(server.sim.now() - timedelta(seconds=1))
-    server.sim.state.put("session", ref, doc)
+    edit_session(server, ref, validUntil=iso(server.sim.now() - timedelta(seconds=1)))
     sweep_expired(server.sim)
     stored = server.sim.state.get("session", ref)
     assert stored is not None and stored["status"]["code"] in (170, 440)

@@ -11,7 +11,7 @@ import pytest
 from fakturnik.simulator.config import SimulatorConfig
 from fakturnik.simulator.server import SimulatorServer
 from fakturnik.simulator.session_store import iso
-from tests.simulator.sessions_kit import Ksef, error_code, make_invoice, nip, wait_for
+from tests.simulator.sessions_kit import Ksef, edit_session, error_code, make_invoice, nip, wait_for
 
 
 @pytest.fixture
@@ -114,10 +114,7 @@ def test_online_session_auto_closes_after_12_hours(server: SimulatorServer) -> N
     client = Ksef(server, nip=nip(5007))
     ref = client.online()
     client.send_ok(ref, make_invoice(client.nip, "AUTO/1"))
-    doc = server.sim.state.get("session", ref)
-    assert doc is not None
-    doc["validUntil"] = iso(server.sim.now() - timedelta(seconds=1))
-    server.sim.state.put("session", ref, doc)
+    edit_session(server, ref, validUntil=iso(server.sim.now() - timedelta(seconds=1)))
     r = client.send(ref, make_invoice(client.nip, "AUTO/2"))
     assert r.status_code == 400 and error_code(r) == 21180
     assert wait_for(lambda: client.session(ref)["status"]["code"] == 200)
@@ -128,10 +125,7 @@ def test_batch_session_expires_after_12_hours_without_close(server: SimulatorSer
     client = Ksef(server, nip=nip(5008))
     r, _ = client.open_batch(b"whatever")
     ref = r.json()["referenceNumber"]
-    doc = server.sim.state.get("session", ref)
-    assert doc is not None
-    doc["validUntil"] = iso(server.sim.now() - timedelta(seconds=1))
-    server.sim.state.put("session", ref, doc)
+    edit_session(server, ref, validUntil=iso(server.sim.now() - timedelta(seconds=1)))
     assert client.session(ref)["status"]["code"] == 440
     client.close()
 
