@@ -300,7 +300,9 @@ def mix_rows() -> list[dict[str, Any]]:
             schema.validate(etree.fromstring(xmls[i % n], plain))  # noqa: B023
 
         full, base = measure_alternating([pipeline, floor], MIX_ITERATIONS)
-        staged, staged_base = _staged(drafts, xmls, draft_to_xml, validate_many, schema, plain)
+        staged, staged_base = _staged(
+            _staged_funcs(drafts, xmls, draft_to_xml, validate_many, schema, plain), len(drafts)
+        )
         direct = measure(lambda i, d=drafts: draft_to_xml(d[i % n]), MIX_ITERATIONS)  # noqa: B023
         model = measure(
             lambda i, d=drafts: write_invoice(build_invoice(d[i % n])),  # noqa: B023
@@ -415,17 +417,10 @@ def _staged_funcs(
 
 
 def _staged(
-    drafts: list[dict[str, Any]],
-    xmls: list[bytes],
-    write: Callable[[dict[str, Any]], bytes],
-    validate_many: Callable[[list[bytes], str], object],
-    schema: Any,
-    parser: Any,
+    funcs: tuple[Callable[[int], None], Callable[[int], None]], documents: int
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(pipeline, floor) seconds per invoice of :func:`_staged_funcs`, runs alternating."""
-    pipeline, floor = _staged_funcs(drafts, xmls, write, validate_many, schema, parser)
-    calls = max(len(drafts) // STAGE, 2)
-    full, base = measure_alternating([pipeline, floor], calls)
+    """(pipeline, floor) seconds per invoice of :func:`_staged_funcs` over ``documents``, runs alternating."""
+    full, base = measure_alternating(list(funcs), max(documents // STAGE, 2))
     return (full[0] / STAGE, full[1] / STAGE), (base[0] / STAGE, base[1] / STAGE)
 
 
