@@ -103,7 +103,8 @@ def test_json_draft_is_issued_through_the_fa3_writer(ctx: EngineContext) -> None
 def test_announced_unavailability_and_failure_deadlines_follow_the_outage_end(ctx: EngineContext) -> None:
     from datetime import UTC, datetime
 
-    from fakturnik.engine.availability import end_outage, start_outage, warsaw_today
+    from fakturnik.base.warsaw import warsaw_today
+    from fakturnik.engine.availability import end_outage, start_outage
     from fakturnik.engine.business_days import add_business_days
 
     api = "http://127.0.0.1:9/v2"
